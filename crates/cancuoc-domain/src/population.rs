@@ -1,0 +1,1 @@
+//! A synthetic population for demos, tests and benchmarks.

@@ -1,0 +1,1 @@
+//! Code lists of the register: ethnic groups, religions, nationalities.

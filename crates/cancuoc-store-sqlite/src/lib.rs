@@ -1,0 +1,1 @@
+//! cancuoc-store-sqlite
