@@ -5,6 +5,7 @@
 //! live in other crates (see ARCHITECTURE.md).
 
 pub mod admin;
+pub mod admin_data;
 pub mod audit;
 pub mod citizen;
 pub mod date;
