@@ -97,7 +97,7 @@ pub struct Officer {
 
 /// The administrative chain of a commune: its district (when the hierarchy has one)
 /// and its province. Jurisdiction checks compare against these.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Locality {
     pub province: AdminCode,
     pub district: Option<AdminCode>,

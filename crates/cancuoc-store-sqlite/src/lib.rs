@@ -1,1 +1,277 @@
-//! cancuoc-store-sqlite
+//! The embedded SQLite backend: one file, WAL journal, one writer at a time.
+//!
+//! Every write transaction starts with `BEGIN IMMEDIATE`, so two writers never deadlock on
+//! a lock upgrade, and the audit chain's tail is read and extended under the write lock.
+//! Reads of personal data are write transactions too, because they append an audit event.
+
+mod audit;
+mod citizens;
+mod forms;
+mod officers;
+mod reference;
+mod rows;
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use cancuoc_domain::audit::AuditEvent;
+use cancuoc_domain::personal_id::{IdPrefix, SerialPermutation};
+use cancuoc_domain::{AdminUnit, Officer, PersonalId, PoliceUnit, PoliceUnitCode};
+use cancuoc_store::*;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{Sqlite, SqlitePool, Transaction};
+use uuid::Uuid;
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
+/// A store in one SQLite file.
+#[derive(Clone)]
+pub struct SqliteStore {
+    pool: SqlitePool,
+}
+
+impl std::fmt::Debug for SqliteStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SqliteStore")
+    }
+}
+
+impl SqliteStore {
+    /// Opens (creating when `create` is set) the database at a `sqlite://` URL and
+    /// brings its schema up to date.
+    pub async fn open(url: &str, create: bool) -> Result<Self> {
+        let options = SqliteConnectOptions::from_str(url)
+            .map_err(|e| StoreError::Invalid(format!("bad SQLite URL {url:?}: {e}")))?
+            .create_if_missing(create)
+            .journal_mode(SqliteJournalMode::Wal)
+            // NORMAL in WAL mode is durable against application crashes; a power loss
+            // may lose the last transactions but never corrupts the file.
+            .synchronous(SqliteSynchronous::Normal)
+            .busy_timeout(Duration::from_secs(10))
+            .foreign_keys(true)
+            .pragma("cache_size", "-65536");
+        let pool = SqlitePoolOptions::new()
+            .max_connections(8)
+            .connect_with(options)
+            .await
+            .map_err(|e| match &e {
+                sqlx::Error::Database(db) if db.code().as_deref() == Some("14") => {
+                    StoreError::NotFound(format!("database {url} (run `cancuoc init` first)"))
+                }
+                _ => backend(e),
+            })?;
+        MIGRATOR
+            .run(&pool)
+            .await
+            .map_err(|e| StoreError::Backend(format!("migration failed: {e}")))?;
+        Ok(Self { pool })
+    }
+
+    async fn write(&self) -> Result<Transaction<'static, Sqlite>> {
+        self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(backend)
+    }
+}
+
+pub(crate) fn backend(e: sqlx::Error) -> StoreError {
+    match &e {
+        sqlx::Error::Database(db) if db.is_unique_violation() => {
+            StoreError::Conflict(db.message().to_owned())
+        }
+        sqlx::Error::RowNotFound => StoreError::NotFound("row".into()),
+        _ => StoreError::Backend(e.to_string()),
+    }
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    fn backend(&self) -> &'static str {
+        "sqlite"
+    }
+
+    async fn load_reference(
+        &self,
+        hierarchy: &str,
+        admin: &[AdminUnit],
+        police: &[PoliceUnit],
+    ) -> Result<ReferenceSummary> {
+        let mut tx = self.write().await?;
+        let summary = reference::load(&mut tx, hierarchy, admin, police).await?;
+        tx.commit().await.map_err(backend)?;
+        Ok(summary)
+    }
+
+    async fn hierarchy(&self) -> Result<Option<String>> {
+        reference::hierarchy(&self.pool).await
+    }
+
+    async fn admin_units(&self) -> Result<Vec<AdminUnit>> {
+        reference::admin_units(&self.pool).await
+    }
+
+    async fn police_unit(&self, code: &PoliceUnitCode) -> Result<Option<PoliceUnit>> {
+        reference::police_unit(&self.pool, code).await
+    }
+
+    async fn police_units(&self) -> Result<Vec<PoliceUnit>> {
+        reference::police_units(&self.pool).await
+    }
+
+    async fn create_officer(&self, access: &Access, new: &NewOfficer) -> Result<()> {
+        let mut tx = self.write().await?;
+        officers::create(&mut tx, access, new).await?;
+        tx.commit().await.map_err(backend)
+    }
+
+    async fn officer_credentials(&self, username: &str) -> Result<Option<OfficerCredentials>> {
+        officers::credentials(&self.pool, username).await
+    }
+
+    async fn officers(&self, access: &Access) -> Result<Vec<Officer>> {
+        let mut tx = self.write().await?;
+        let list = officers::list(&mut tx, access).await?;
+        tx.commit().await.map_err(backend)?;
+        Ok(list)
+    }
+
+    async fn set_officer_active(&self, access: &Access, username: &str, active: bool) -> Result<()> {
+        let mut tx = self.write().await?;
+        officers::set_active(&mut tx, access, username, active).await?;
+        tx.commit().await.map_err(backend)
+    }
+
+    async fn set_password(
+        &self,
+        access: &Access,
+        username: &str,
+        password_hash: &str,
+        must_change: bool,
+    ) -> Result<()> {
+        let mut tx = self.write().await?;
+        officers::set_password(&mut tx, access, username, password_hash, must_change).await?;
+        tx.commit().await.map_err(backend)
+    }
+
+    async fn record_login_failure(&self, username: &str, now_micros: i64, window_micros: i64) -> Result<u32> {
+        let mut tx = self.write().await?;
+        let n = officers::record_failure(&mut tx, username, now_micros, window_micros).await?;
+        tx.commit().await.map_err(backend)?;
+        Ok(n)
+    }
+
+    async fn clear_login_failures(&self, username: &str) -> Result<()> {
+        sqlx::query("DELETE FROM login_failures WHERE username = $1")
+            .bind(username)
+            .execute(&self.pool)
+            .await
+            .map_err(backend)?;
+        Ok(())
+    }
+
+    async fn create_session(&self, session: &NewSession) -> Result<()> {
+        officers::create_session(&self.pool, session).await
+    }
+
+    async fn session_officer(&self, token_hash: &str, now_micros: i64) -> Result<Option<SessionInfo>> {
+        officers::session(&self.pool, token_hash, now_micros).await
+    }
+
+    async fn delete_session(&self, token_hash: &str) -> Result<()> {
+        sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+            .bind(token_hash)
+            .execute(&self.pool)
+            .await
+            .map_err(backend)?;
+        Ok(())
+    }
+
+    async fn append_audit(&self, access: &Access, action: &str, record_kind: &str, record_key: &str) -> Result<AuditEvent> {
+        let mut tx = self.write().await?;
+        let event = audit::append(&mut tx, access, action, record_kind, record_key).await?;
+        tx.commit().await.map_err(backend)?;
+        Ok(event)
+    }
+
+    async fn audit_events(&self, after: i64, limit: u32) -> Result<Vec<AuditEvent>> {
+        audit::events(&self.pool, after, limit).await
+    }
+
+    async fn search_audit(&self, filter: &AuditFilter) -> Result<Vec<AuditEvent>> {
+        audit::search(&self.pool, filter).await
+    }
+
+    async fn citizen(&self, access: &Access, personal_id: &PersonalId) -> Result<Option<CitizenRecord>> {
+        let mut tx = self.write().await?;
+        let found = citizens::get(&mut tx, access, personal_id).await?;
+        tx.commit().await.map_err(backend)?;
+        Ok(found)
+    }
+
+    async fn citizen_history(&self, access: &Access, personal_id: &PersonalId) -> Result<Vec<HistoryEntry>> {
+        let mut tx = self.write().await?;
+        let found = citizens::history(&mut tx, access, personal_id).await?;
+        tx.commit().await.map_err(backend)?;
+        Ok(found)
+    }
+
+    async fn search_citizens(&self, access: &Access, query: &CitizenQuery) -> Result<Page<CitizenRecord>> {
+        let mut tx = self.write().await?;
+        let page = citizens::search(&mut tx, access, query).await?;
+        tx.commit().await.map_err(backend)?;
+        Ok(page)
+    }
+
+    async fn household(&self, access: &Access, number: &str) -> Result<Option<Household>> {
+        let mut tx = self.write().await?;
+        let found = citizens::household(&mut tx, access, number).await?;
+        tx.commit().await.map_err(backend)?;
+        Ok(found)
+    }
+
+    async fn load_population(&self, access: &Access, batch: &PopulationBatch) -> Result<u64> {
+        let mut tx = self.write().await?;
+        let n = citizens::load_population(&mut tx, access, batch).await?;
+        tx.commit().await.map_err(backend)?;
+        Ok(n)
+    }
+
+    async fn allocate_personal_id(
+        &self,
+        access: &Access,
+        prefix: &IdPrefix,
+        permutation: &SerialPermutation,
+    ) -> Result<PersonalId> {
+        let mut tx = self.write().await?;
+        let id = citizens::allocate_id(&mut tx, access, prefix, permutation).await?;
+        tx.commit().await.map_err(backend)?;
+        Ok(id)
+    }
+
+    async fn import_forms(&self, access: &Access, batch: &ImportBatch) -> Result<ImportOutcome> {
+        let mut tx = self.write().await?;
+        let outcome = forms::import(&mut tx, access, batch).await?;
+        tx.commit().await.map_err(backend)?;
+        Ok(outcome)
+    }
+
+    async fn staged_forms(&self, access: &Access, query: &FormQuery) -> Result<Page<StagedForm>> {
+        let mut tx = self.write().await?;
+        let page = forms::list(&mut tx, access, query).await?;
+        tx.commit().await.map_err(backend)?;
+        Ok(page)
+    }
+
+    async fn staged_form(&self, access: &Access, id: Uuid) -> Result<Option<StagedForm>> {
+        let mut tx = self.write().await?;
+        let found = forms::get(&mut tx, access, id, true).await?;
+        tx.commit().await.map_err(backend)?;
+        Ok(found)
+    }
+
+    async fn decide_form(&self, access: &Access, id: Uuid, decision: &FormDecision) -> Result<StagedForm> {
+        let mut tx = self.write().await?;
+        let form = forms::decide(&mut tx, access, id, decision).await?;
+        tx.commit().await.map_err(backend)?;
+        Ok(form)
+    }
+}

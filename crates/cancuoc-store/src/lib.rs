@@ -1,1 +1,120 @@
-//! cancuoc-store
+//! The storage interface of cancuoc: the [`Store`] trait, its record types and
+//! [`StoreError`], and a conformance suite ([`conformance`]) that every backend runs.
+//!
+//! This crate knows no SQL and picks no backend. Each trait method is one transaction:
+//! it happens whole or not at all, and where it reads or writes personal data it appends
+//! its audit event inside that same transaction (DESIGN §8). Jurisdiction is applied by
+//! the store's queries through [`Access::scope`], so a record outside the caller's
+//! jurisdiction is indistinguishable from one that does not exist.
+
+pub mod conformance;
+mod types;
+
+pub use types::*;
+
+use async_trait::async_trait;
+use cancuoc_domain::audit::AuditEvent;
+use cancuoc_domain::personal_id::{IdPrefix, SerialPermutation};
+use cancuoc_domain::{AdminUnit, PersonalId, PoliceUnit, PoliceUnitCode};
+use uuid::Uuid;
+
+/// Errors every backend maps its own failures onto.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("{0} not found")]
+    NotFound(String),
+    /// A uniqueness rule or a concurrent change prevented the write.
+    #[error("conflict: {0}")]
+    Conflict(String),
+    /// The request cannot be carried out in the record's current state.
+    #[error("invalid: {0}")]
+    Invalid(String),
+    /// Anything the caller cannot fix: connection lost, disk full, corrupt data.
+    #[error("storage failure: {0}")]
+    Backend(String),
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+#[async_trait]
+pub trait Store: Send + Sync {
+    /// Which backend this is (`sqlite`, `postgres`), for `config print` and benchmarks.
+    fn backend(&self) -> &'static str;
+
+    // ---- reference data -------------------------------------------------------------
+
+    /// Loads a hierarchy and its police units. Replaces whatever hierarchy was loaded
+    /// before only when the store holds no citizens yet; loading the same one again is
+    /// a no-op.
+    async fn load_reference(
+        &self,
+        hierarchy: &str,
+        admin: &[AdminUnit],
+        police: &[PoliceUnit],
+    ) -> Result<ReferenceSummary>;
+    /// The hierarchy loaded (`2021`, `2025`), if any.
+    async fn hierarchy(&self) -> Result<Option<String>>;
+    async fn admin_units(&self) -> Result<Vec<AdminUnit>>;
+    async fn police_unit(&self, code: &PoliceUnitCode) -> Result<Option<PoliceUnit>>;
+    async fn police_units(&self) -> Result<Vec<PoliceUnit>>;
+
+    // ---- officers and sessions ------------------------------------------------------
+
+    /// Creates an officer; `Conflict` when the username is taken.
+    async fn create_officer(&self, access: &Access, new: &NewOfficer) -> Result<()>;
+    async fn officer_credentials(&self, username: &str) -> Result<Option<OfficerCredentials>>;
+    async fn officers(&self, access: &Access) -> Result<Vec<cancuoc_domain::Officer>>;
+    async fn set_officer_active(&self, access: &Access, username: &str, active: bool) -> Result<()>;
+    async fn set_password(
+        &self,
+        access: &Access,
+        username: &str,
+        password_hash: &str,
+        must_change: bool,
+    ) -> Result<()>;
+    /// Records a failed login for throttling; returns the failures within the window.
+    async fn record_login_failure(&self, username: &str, now_micros: i64, window_micros: i64) -> Result<u32>;
+    async fn clear_login_failures(&self, username: &str) -> Result<()>;
+    async fn create_session(&self, session: &NewSession) -> Result<()>;
+    /// The officer behind a live session token hash.
+    async fn session_officer(&self, token_hash: &str, now_micros: i64) -> Result<Option<SessionInfo>>;
+    async fn delete_session(&self, token_hash: &str) -> Result<()>;
+
+    // ---- audit ----------------------------------------------------------------------
+
+    /// Appends an event that belongs to no other write (a login, a denied request).
+    async fn append_audit(&self, access: &Access, action: &str, record_kind: &str, record_key: &str) -> Result<AuditEvent>;
+    /// Events with `seq > after`, in order, at most `limit`.
+    async fn audit_events(&self, after: i64, limit: u32) -> Result<Vec<AuditEvent>>;
+    /// Events matching a filter, newest first (for auditors).
+    async fn search_audit(&self, filter: &AuditFilter) -> Result<Vec<AuditEvent>>;
+
+    // ---- citizens and households ----------------------------------------------------
+
+    async fn citizen(&self, access: &Access, personal_id: &PersonalId) -> Result<Option<CitizenRecord>>;
+    async fn citizen_history(&self, access: &Access, personal_id: &PersonalId) -> Result<Vec<HistoryEntry>>;
+    async fn search_citizens(&self, access: &Access, query: &CitizenQuery) -> Result<Page<CitizenRecord>>;
+    async fn household(&self, access: &Access, number: &str) -> Result<Option<Household>>;
+    /// Loads freshly generated records as official in bulk (the demo and benchmarks).
+    /// Fails whole on any existing personal ID.
+    async fn load_population(&self, access: &Access, batch: &PopulationBatch) -> Result<u64>;
+    /// Reserves a new personal ID number under a prefix: the next counter value of the
+    /// prefix is put through `permutation` until the number is free.
+    async fn allocate_personal_id(
+        &self,
+        access: &Access,
+        prefix: &IdPrefix,
+        permutation: &SerialPermutation,
+    ) -> Result<PersonalId>;
+
+    // ---- collection forms -----------------------------------------------------------
+
+    /// Applies an import in one transaction: new clean rows become official, rows that
+    /// conflict with the register, look like duplicates or carry findings are staged,
+    /// rows identical to what is held or already staged change nothing.
+    async fn import_forms(&self, access: &Access, batch: &ImportBatch) -> Result<ImportOutcome>;
+    async fn staged_forms(&self, access: &Access, query: &FormQuery) -> Result<Page<StagedForm>>;
+    async fn staged_form(&self, access: &Access, id: Uuid) -> Result<Option<StagedForm>>;
+    /// Verifies, corrects, approves (making the record official) or rejects a staged form.
+    async fn decide_form(&self, access: &Access, id: Uuid, decision: &FormDecision) -> Result<StagedForm>;
+}

@@ -1,0 +1,7 @@
+-- Secondary indexes of the register, apart from the tables so that a bulk load can
+-- drop and rebuild them.
+CREATE INDEX IF NOT EXISTS citizens_by_name ON citizens (name_key, personal_id);
+CREATE INDEX IF NOT EXISTS citizens_by_old_id ON citizens (old_id_number) WHERE old_id_number IS NOT NULL;
+CREATE INDEX IF NOT EXISTS citizens_by_dup_key ON citizens (dup_key);
+CREATE INDEX IF NOT EXISTS citizens_by_household ON citizens (household_number) WHERE household_number IS NOT NULL;
+CREATE INDEX IF NOT EXISTS citizens_by_commune ON citizens (home_commune, name_key);

@@ -1,0 +1,17 @@
+//! The store conformance suite on SQLite, a fresh database file per test.
+
+use std::sync::Arc;
+
+use cancuoc_store::Store;
+use cancuoc_store_sqlite::SqliteStore;
+
+async fn fresh() -> Arc<dyn Store> {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("test.db").display());
+    let store = SqliteStore::open(&url, true).await.unwrap();
+    // Keep the directory for the life of the test process.
+    std::mem::forget(dir);
+    Arc::new(store)
+}
+
+cancuoc_store::conformance_suite!(fresh());

@@ -1,0 +1,812 @@
+//! The behaviour every backend must show, written once and run against each of them.
+//!
+//! A backend's test file calls [`conformance_suite!`](crate::conformance_suite) with an
+//! async expression that yields a fresh, empty store; each case below becomes a test.
+
+use std::sync::Arc;
+
+use cancuoc_domain::admin_data::{ADMIN_UNITS_2021, parse_admin_units};
+use cancuoc_domain::audit::{GENESIS_HASH, verify_chain};
+use cancuoc_domain::citizen::{CitizenData, Residence};
+use cancuoc_domain::personal_id::{IdPrefix, SerialPermutation};
+use cancuoc_domain::police::derive_police_units;
+use cancuoc_domain::{
+    AdminCode, AdminUnit, Jurisdiction, Locality, Officer, PartialDate, PersonalId, PoliceUnitCode, RecordStatus, Role,
+    Sex,
+};
+use uuid::Uuid;
+
+use crate::*;
+
+/// Generates one `#[tokio::test]` per conformance case. `$make` is an async expression
+/// evaluating to `Arc<dyn Store>` on a fresh database.
+#[macro_export]
+macro_rules! conformance_suite {
+    ($make:expr) => {
+        $crate::conformance_suite!(@cases $make;
+            reference_loads_once,
+            officers_sessions_and_throttling,
+            every_personal_data_read_is_audited_in_a_chain,
+            citizens_are_found_by_id_name_and_old_number,
+            jurisdiction_hides_other_units,
+            search_pages_with_a_cursor,
+            import_applies_stages_and_is_idempotent,
+            review_verifies_corrects_approves_and_rejects,
+            allocated_ids_are_unique_and_skip_taken_numbers,
+            population_loads_with_households,
+        );
+    };
+    (@cases $make:expr; $($case:ident),* $(,)?) => {
+        $(
+            #[tokio::test]
+            async fn $case() {
+                let store: ::std::sync::Arc<dyn $crate::Store> = $make.await;
+                $crate::conformance::$case(store).await;
+            }
+        )*
+    };
+}
+
+const T0: i64 = 1_615_852_800_000_000; // 2021-03-16 00:00 UTC
+
+fn code(s: &str) -> AdminCode {
+    AdminCode::parse(s).unwrap()
+}
+
+/// Hà Tĩnh from the vendored 2021 hierarchy.
+pub fn ha_tinh() -> Vec<AdminUnit> {
+    let all = parse_admin_units(ADMIN_UNITS_2021).unwrap();
+    let districts: Vec<AdminCode> = all
+        .iter()
+        .filter(|u| u.parent.as_ref().is_some_and(|p| p.as_str() == "42"))
+        .map(|u| u.code.clone())
+        .collect();
+    all.into_iter()
+        .filter(|u| {
+            u.code.as_str() == "42"
+                || districts.contains(&u.code)
+                || u.parent.as_ref().is_some_and(|p| districts.contains(p))
+        })
+        .collect()
+}
+
+pub async fn seeded(store: &Arc<dyn Store>) {
+    let admin = ha_tinh();
+    let police = derive_police_units(&admin);
+    store.load_reference("2021", &admin, &police).await.unwrap();
+}
+
+pub fn admin_access(now: i64) -> Access {
+    Access {
+        actor: "admin".into(),
+        unit: "BCA".into(),
+        scope: Jurisdiction::Nation,
+        purpose: "conformance".into(),
+        now_micros: now,
+    }
+}
+
+fn scoped(unit: &str) -> Access {
+    let code = PoliceUnitCode::parse(unit).unwrap();
+    Access {
+        actor: format!("officer-{unit}"),
+        unit: unit.into(),
+        scope: code.jurisdiction(),
+        purpose: "conformance".into(),
+        now_micros: T0 + 1,
+    }
+}
+
+/// Thạch Hà district (445), commune Thạch Long; Hà Tĩnh city (436), ward Nam Hà.
+fn thach_ha() -> Locality {
+    Locality {
+        province: code("42"),
+        district: Some(code("445")),
+        commune: first_commune_of("445"),
+    }
+}
+
+fn ha_tinh_city() -> Locality {
+    Locality {
+        province: code("42"),
+        district: Some(code("436")),
+        commune: code("18073"),
+    }
+}
+
+fn first_commune_of(district: &str) -> AdminCode {
+    ha_tinh()
+        .into_iter()
+        .find(|u| u.parent.as_ref().is_some_and(|p| p.as_str() == district))
+        .unwrap()
+        .code
+}
+
+pub fn person(id: &str, name: &str, born: &str, place: &Locality) -> CitizenData {
+    let pid = PersonalId::parse(id).unwrap();
+    CitizenData {
+        personal_id: pid,
+        old_id_number: None,
+        full_name: name.into(),
+        other_names: None,
+        birth_date: PartialDate::parse(born).unwrap(),
+        sex: pid.sex(),
+        birth_registration_place: Some(code("42")),
+        hometown: Some(place.district.clone().unwrap()),
+        ethnicity: Some("01".into()),
+        religion: Some("00".into()),
+        nationality: "VNM".into(),
+        blood_group: None,
+        marital_status: None,
+        permanent_residence: Some(Residence {
+            commune: place.commune.clone(),
+            address: "Thôn 1".into(),
+        }),
+        temporary_residence: None,
+        current_residence: None,
+        household_number: None,
+        relation_to_head: None,
+        father: None,
+        mother: None,
+        spouse: None,
+        legal_representative: None,
+        died_on: None,
+        missing_since: None,
+    }
+}
+
+fn row(n: usize, data: CitizenData, locality: Locality) -> ImportRow {
+    ImportRow {
+        row: n,
+        new_key: Uuid::now_v7(),
+        data,
+        locality: Some(locality),
+        findings: Vec::new(),
+    }
+}
+
+fn batch(rows: Vec<ImportRow>) -> ImportBatch {
+    ImportBatch {
+        source: "forms.csv".into(),
+        file_hash: "abc".into(),
+        rows,
+    }
+}
+
+async fn verify_whole_chain(store: &Arc<dyn Store>) -> usize {
+    let events = store.audit_events(0, 100_000).await.unwrap();
+    verify_chain((None, GENESIS_HASH.into()), &events).unwrap();
+    events.len()
+}
+
+async fn import_people(store: &Arc<dyn Store>, people: Vec<(CitizenData, Locality)>) {
+    let rows = people
+        .into_iter()
+        .enumerate()
+        .map(|(i, (d, l))| row(i + 2, d, l))
+        .collect();
+    let out = store.import_forms(&admin_access(T0), &batch(rows)).await.unwrap();
+    assert!(out.staged.is_empty(), "{out:?}");
+}
+
+pub async fn reference_loads_once(store: Arc<dyn Store>) {
+    assert_eq!(store.hierarchy().await.unwrap(), None);
+    let admin = ha_tinh();
+    let police = derive_police_units(&admin);
+    let first = store.load_reference("2021", &admin, &police).await.unwrap();
+    assert!(first.changed);
+    let again = store.load_reference("2021", &admin, &police).await.unwrap();
+    assert!(!again.changed);
+    assert_eq!(store.hierarchy().await.unwrap().as_deref(), Some("2021"));
+    assert_eq!(store.admin_units().await.unwrap().len(), admin.len());
+    let pc06 = store
+        .police_unit(&PoliceUnitCode::parse("PC06-42").unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(pc06.parent.unwrap().as_string(), "CAT-42");
+    let districts = store
+        .police_units()
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|p| matches!(p.code, PoliceUnitCode::District(_)))
+        .count();
+    assert_eq!(districts, 13);
+}
+
+pub async fn officers_sessions_and_throttling(store: Arc<dyn Store>) {
+    seeded(&store).await;
+    let officer = Officer {
+        username: "an".into(),
+        full_name: "Nguyễn Văn An".into(),
+        unit: PoliceUnitCode::parse("CAH-445").unwrap(),
+        role: Role::DistrictOfficer,
+        active: true,
+    };
+    let new = NewOfficer {
+        officer: officer.clone(),
+        password_hash: "hash".into(),
+        must_change_password: true,
+    };
+    store.create_officer(&admin_access(T0), &new).await.unwrap();
+    assert!(matches!(
+        store.create_officer(&admin_access(T0), &new).await,
+        Err(StoreError::Conflict(_))
+    ));
+    let mut unknown_unit = new.clone();
+    unknown_unit.officer.username = "binh".into();
+    unknown_unit.officer.unit = PoliceUnitCode::parse("CAH-001").unwrap();
+    assert!(matches!(
+        store.create_officer(&admin_access(T0), &unknown_unit).await,
+        Err(StoreError::NotFound(_))
+    ));
+
+    let creds = store.officer_credentials("an").await.unwrap().unwrap();
+    assert_eq!(creds.officer, officer);
+    assert!(creds.must_change_password);
+    store
+        .set_password(&admin_access(T0), "an", "hash2", false)
+        .await
+        .unwrap();
+    assert_eq!(
+        store.officer_credentials("an").await.unwrap().unwrap().password_hash,
+        "hash2"
+    );
+
+    store
+        .create_session(&NewSession {
+            token_hash: "t1".into(),
+            username: "an".into(),
+            created_micros: T0,
+            expires_micros: T0 + 100,
+            csrf_token: "c1".into(),
+        })
+        .await
+        .unwrap();
+    let s = store.session_officer("t1", T0 + 50).await.unwrap().unwrap();
+    assert_eq!(s.officer.username, "an");
+    assert_eq!(s.csrf_token, "c1");
+    assert!(store.session_officer("t1", T0 + 100).await.unwrap().is_none(), "expired");
+    assert!(store.session_officer("nope", T0).await.unwrap().is_none());
+
+    // Disabling an officer ends their sessions.
+    store
+        .set_officer_active(&admin_access(T0), "an", false)
+        .await
+        .unwrap();
+    assert!(store.session_officer("t1", T0 + 50).await.unwrap().is_none());
+    assert!(matches!(
+        store.set_officer_active(&admin_access(T0), "ghost", false).await,
+        Err(StoreError::NotFound(_))
+    ));
+
+    // Failures count within the window only.
+    assert_eq!(store.record_login_failure("an", T0, 1000).await.unwrap(), 1);
+    assert_eq!(store.record_login_failure("an", T0 + 10, 1000).await.unwrap(), 2);
+    assert_eq!(store.record_login_failure("an", T0 + 5000, 1000).await.unwrap(), 1);
+    store.clear_login_failures("an").await.unwrap();
+    assert_eq!(store.record_login_failure("an", T0 + 5001, 1000).await.unwrap(), 1);
+
+    let list = store.officers(&admin_access(T0)).await.unwrap();
+    assert_eq!(list.len(), 1);
+    assert!(!list[0].active);
+}
+
+pub async fn every_personal_data_read_is_audited_in_a_chain(store: Arc<dyn Store>) {
+    seeded(&store).await;
+    let p = person("042090000001", "Trần Văn Bình", "01/02/1990", &thach_ha());
+    import_people(&store, vec![(p.clone(), thach_ha())]).await;
+    let before = verify_whole_chain(&store).await;
+
+    let access = admin_access(T0 + 10);
+    store.citizen(&access, &p.personal_id).await.unwrap().unwrap();
+    store
+        .citizen(&access, &PersonalId::parse("042090999999").unwrap())
+        .await
+        .unwrap();
+    store
+        .search_citizens(
+            &access,
+            &CitizenQuery {
+                name_key: Some("TRAN VAN".into()),
+                limit: 10,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    store.citizen_history(&access, &p.personal_id).await.unwrap();
+    let after = verify_whole_chain(&store).await;
+    assert_eq!(after, before + 4, "one event per read, found or not");
+
+    let events = store.audit_events(0, 1000).await.unwrap();
+    let last = events.last().unwrap();
+    assert_eq!(last.draft.action, actions::CITIZEN_HISTORY);
+    assert_eq!(last.draft.record_key, "042090000001");
+    assert_eq!(last.at_micros, T0 + 10);
+    let search = &events[events.len() - 2];
+    assert_eq!(search.draft.action, actions::CITIZEN_SEARCH);
+    assert_eq!(search.draft.record_key, "042090000001", "the search names whom it showed");
+
+    let by_actor = store
+        .search_audit(&AuditFilter {
+            action: Some(actions::CITIZEN_READ.into()),
+            limit: 10,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(by_actor.len(), 2);
+    assert!(by_actor[0].seq > by_actor[1].seq, "newest first");
+
+    let standalone = store
+        .append_audit(&access, "auth.login", "officer", "admin")
+        .await
+        .unwrap();
+    assert_eq!(standalone.prev_hash, last.hash);
+    verify_whole_chain(&store).await;
+}
+
+pub async fn citizens_are_found_by_id_name_and_old_number(store: Arc<dyn Store>) {
+    seeded(&store).await;
+    let mut an = person("042090000001", "Nguyễn Văn An", "05/03/1990", &thach_ha());
+    an.old_id_number = cancuoc_domain::citizen::OldIdNumber::parse("183456789");
+    let anh = person("042090000002", "Nguyễn Văn Anh", "1990", &thach_ha());
+    let other = person("042085000003", "Nguyễn Văn An", "03/1985", &ha_tinh_city());
+    let thi = person("042191000004", "Nguyễn Thị Hoa", "02/02/1991", &thach_ha());
+    import_people(
+        &store,
+        vec![
+            (an.clone(), thach_ha()),
+            (anh, thach_ha()),
+            (other, ha_tinh_city()),
+            (thi, thach_ha()),
+        ],
+    )
+    .await;
+    let access = admin_access(T0);
+    let got = store.citizen(&access, &an.personal_id).await.unwrap().unwrap();
+    assert_eq!(got.data, an);
+    assert_eq!(got.status, RecordStatus::Official);
+    assert_eq!(got.version, 1);
+    assert_eq!(got.locality, Some(thach_ha()));
+
+    let search = |q: CitizenQuery| {
+        let store = store.clone();
+        let access = access.clone();
+        async move {
+            store
+                .search_citizens(&access, &CitizenQuery { limit: 50, ..q })
+                .await
+                .unwrap()
+                .items
+                .into_iter()
+                .map(|c| c.data.personal_id.as_string())
+                .collect::<Vec<_>>()
+        }
+    };
+    let by_name = |n: &str| CitizenQuery {
+        name_key: Some(cancuoc_domain::text::fold(n)),
+        ..Default::default()
+    };
+    assert_eq!(
+        search(by_name("nguyen van an")).await,
+        vec!["042085000003", "042090000001"],
+        "whole words only: Anh is not An"
+    );
+    assert_eq!(search(by_name("Nguyễn Văn")).await.len(), 3);
+    assert_eq!(
+        search(CitizenQuery {
+            birth_year: Some(1990),
+            ..by_name("nguyen van an")
+        })
+        .await,
+        vec!["042090000001"]
+    );
+    assert_eq!(
+        search(CitizenQuery {
+            birth_date: Some(PartialDate::parse("03/1985").unwrap()),
+            ..by_name("nguyen van an")
+        })
+        .await,
+        vec!["042085000003"]
+    );
+    assert_eq!(
+        search(CitizenQuery {
+            unit: Some(code("436")),
+            ..by_name("nguyen")
+        })
+        .await,
+        vec!["042085000003"]
+    );
+    assert_eq!(
+        search(CitizenQuery {
+            old_id_number: Some("183456789".into()),
+            ..Default::default()
+        })
+        .await,
+        vec!["042090000001"]
+    );
+    // SQL metacharacters are data, not syntax.
+    assert!(search(by_name("' OR 1=1 --")).await.is_empty());
+    assert!(search(by_name("NGUYEN%")).await.is_empty());
+}
+
+pub async fn jurisdiction_hides_other_units(store: Arc<dyn Store>) {
+    seeded(&store).await;
+    let mut in_thach_ha = person("042090000001", "Lê Văn Cường", "1990", &thach_ha());
+    in_thach_ha.household_number = Some("H1".into());
+    in_thach_ha.relation_to_head = Some("Chủ hộ".into());
+    let in_city = person("042090000002", "Lê Văn Dũng", "1990", &ha_tinh_city());
+    import_people(
+        &store,
+        vec![(in_thach_ha.clone(), thach_ha()), (in_city.clone(), ha_tinh_city())],
+    )
+    .await;
+    let commune = format!("CAX-{}", thach_ha().commune);
+    for (unit, sees_thach_ha, sees_city) in [
+        ("BCA", true, true),
+        ("CAT-42", true, true),
+        ("PC06-42", true, true),
+        ("CAH-445", true, false),
+        ("CAH-436", false, true),
+        (commune.as_str(), true, false),
+        ("CAT-40", false, false),
+    ] {
+        let a = scoped(unit);
+        assert_eq!(
+            store.citizen(&a, &in_thach_ha.personal_id).await.unwrap().is_some(),
+            sees_thach_ha,
+            "{unit}"
+        );
+        assert_eq!(
+            store.citizen(&a, &in_city.personal_id).await.unwrap().is_some(),
+            sees_city,
+            "{unit}"
+        );
+        let found = store
+            .search_citizens(
+                &a,
+                &CitizenQuery {
+                    name_key: Some("LE VAN".into()),
+                    limit: 10,
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap()
+            .items
+            .len();
+        assert_eq!(found, usize::from(sees_thach_ha) + usize::from(sees_city), "{unit}");
+        assert_eq!(
+            store.household(&a, "H1").await.unwrap().is_some(),
+            sees_thach_ha,
+            "{unit}"
+        );
+    }
+    let h = store.household(&admin_access(T0), "H1").await.unwrap().unwrap();
+    assert_eq!(h.head, Some(in_thach_ha.personal_id));
+    assert_eq!(h.members.len(), 1);
+}
+
+pub async fn search_pages_with_a_cursor(store: Arc<dyn Store>) {
+    seeded(&store).await;
+    let people: Vec<_> = (0..25)
+        .map(|i| {
+            (
+                person(
+                    &format!("0420900000{i:02}"),
+                    "Phạm Minh Tuấn",
+                    &format!("{:02}/01/1990", i + 1),
+                    &thach_ha(),
+                ),
+                thach_ha(),
+            )
+        })
+        .collect();
+    import_people(&store, people.clone()).await;
+    let mut seen = Vec::new();
+    let mut cursor = None;
+    let mut pages = 0;
+    loop {
+        let page = store
+            .search_citizens(
+                &admin_access(T0),
+                &CitizenQuery {
+                    name_key: Some("PHAM MINH TUAN".into()),
+                    cursor: cursor.clone(),
+                    limit: 10,
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+        pages += 1;
+        seen.extend(page.items.into_iter().map(|c| c.data.personal_id));
+        cursor = page.next_cursor;
+        if cursor.is_none() {
+            break;
+        }
+    }
+    assert_eq!(pages, 3);
+    let mut expected: Vec<_> = people.iter().map(|(p, _)| p.personal_id).collect();
+    expected.sort();
+    assert_eq!(seen, expected);
+    assert!(matches!(
+        store
+            .search_citizens(
+                &admin_access(T0),
+                &CitizenQuery {
+                    name_key: Some("X".into()),
+                    cursor: Some("zz".into()),
+                    limit: 10,
+                    ..Default::default()
+                },
+            )
+            .await,
+        Err(StoreError::Invalid(_))
+    ));
+}
+
+pub async fn import_applies_stages_and_is_idempotent(store: Arc<dyn Store>) {
+    seeded(&store).await;
+    let official = person("042090000001", "Hoàng Văn Em", "01/01/1990", &thach_ha());
+    import_people(&store, vec![(official.clone(), thach_ha())]).await;
+
+    let mut conflicting = official.clone();
+    conflicting.full_name = "Hoàng Văn Êm".into();
+    let twin = person("042090000009", "Hoàng Văn Em", "01/01/1990", &thach_ha());
+    let mut flagged = person("042191000002", "Vũ Thị Lan", "1991", &thach_ha());
+    flagged.hometown = None;
+    let fresh = person("042192000003", "Đỗ Thị Mai", "1992", &thach_ha());
+    let mut flagged_row = row(5, flagged, thach_ha());
+    flagged_row.findings = vec!["missing field que_quan".into()];
+    let rows = vec![
+        row(2, official.clone(), thach_ha()),
+        row(3, conflicting, thach_ha()),
+        row(4, twin, thach_ha()),
+        flagged_row,
+        row(6, fresh.clone(), thach_ha()),
+    ];
+    let out = store.import_forms(&admin_access(T0), &batch(rows.clone())).await.unwrap();
+    assert_eq!(out.inserted, 1);
+    assert_eq!(out.unchanged, 1);
+    assert_eq!(
+        out.staged,
+        vec![
+            (3, StageReason::Conflict),
+            (4, StageReason::PossibleDuplicate),
+            (5, StageReason::Findings)
+        ]
+    );
+    assert!(store.citizen(&admin_access(T0), &fresh.personal_id).await.unwrap().is_some());
+    // The conflicting row did not touch the official record.
+    let kept = store.citizen(&admin_access(T0), &official.personal_id).await.unwrap().unwrap();
+    assert_eq!(kept.data.full_name, "Hoàng Văn Em");
+
+    let forms = store
+        .staged_forms(&admin_access(T0), &FormQuery { limit: 50, ..Default::default() })
+        .await
+        .unwrap()
+        .items;
+    assert_eq!(forms.len(), 3);
+    let conflict = forms.iter().find(|f| f.row == 3).unwrap();
+    assert_eq!(conflict.findings, vec!["conflicts with official record on ho_ten"]);
+    let dup = forms.iter().find(|f| f.row == 4).unwrap();
+    assert_eq!(dup.findings, vec!["possible duplicate of 042090000001"]);
+
+    // The same file again changes nothing.
+    let again = store.import_forms(&admin_access(T0), &batch(rows)).await.unwrap();
+    assert_eq!(again.inserted, 0);
+    assert_eq!(again.unchanged, 5);
+    assert!(again.staged.is_empty());
+    let forms_after = store
+        .staged_forms(&admin_access(T0), &FormQuery { limit: 50, ..Default::default() })
+        .await
+        .unwrap()
+        .items;
+    assert_eq!(forms_after.len(), 3);
+
+    // A failing row undoes the whole import: the same new key twice violates uniqueness.
+    let a = person("042193000004", "Bùi Thị Na", "1993", &thach_ha());
+    let b = person("042193000005", "Bùi Thị Nga", "1993", &thach_ha());
+    let mut second = row(3, b.clone(), thach_ha());
+    let first = row(2, a.clone(), thach_ha());
+    second.new_key = first.new_key;
+    assert!(store.import_forms(&admin_access(T0), &batch(vec![first, second])).await.is_err());
+    assert!(store.citizen(&admin_access(T0), &a.personal_id).await.unwrap().is_none());
+}
+
+pub async fn review_verifies_corrects_approves_and_rejects(store: Arc<dyn Store>) {
+    seeded(&store).await;
+    let official = person("042090000001", "Ngô Văn Phúc", "1990", &thach_ha());
+    import_people(&store, vec![(official.clone(), thach_ha())]).await;
+    let mut changed = official.clone();
+    changed.full_name = "Ngô Văn Phước".into();
+    let stranger = person("042191000002", "Dương Thị Quỳnh", "1991", &ha_tinh_city());
+    let mut flagged = row(3, stranger.clone(), ha_tinh_city());
+    flagged.findings = vec!["missing field que_quan".into()];
+    store
+        .import_forms(
+            &admin_access(T0),
+            &batch(vec![row(2, changed.clone(), thach_ha()), flagged]),
+        )
+        .await
+        .unwrap();
+    let forms = store
+        .staged_forms(&admin_access(T0), &FormQuery { limit: 10, ..Default::default() })
+        .await
+        .unwrap()
+        .items;
+    let conflict = forms.iter().find(|f| f.row == 2).unwrap().id;
+    let other = forms.iter().find(|f| f.row == 3).unwrap().id;
+
+    // A district officer sees only the forms of their district.
+    let thach_ha_officer = scoped("CAH-445");
+    let theirs = store
+        .staged_forms(&thach_ha_officer, &FormQuery { limit: 10, ..Default::default() })
+        .await
+        .unwrap()
+        .items;
+    assert_eq!(theirs.iter().map(|f| f.id).collect::<Vec<_>>(), vec![conflict]);
+    assert!(matches!(
+        store.decide_form(&thach_ha_officer, other, &FormDecision::Verify).await,
+        Err(StoreError::NotFound(_))
+    ));
+
+    // Approval needs verification first.
+    assert!(matches!(
+        store.decide_form(&thach_ha_officer, conflict, &FormDecision::Approve).await,
+        Err(StoreError::Invalid(_))
+    ));
+    let verified = store
+        .decide_form(&thach_ha_officer, conflict, &FormDecision::Verify)
+        .await
+        .unwrap();
+    assert_eq!(verified.status, FormStatus::Verified);
+    let approved = store
+        .decide_form(&thach_ha_officer, conflict, &FormDecision::Approve)
+        .await
+        .unwrap();
+    assert_eq!(approved.status, FormStatus::Approved);
+    assert_eq!(approved.decided_by.as_deref(), Some("officer-CAH-445"));
+    let record = store
+        .citizen(&admin_access(T0), &official.personal_id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(record.data.full_name, "Ngô Văn Phước");
+    assert_eq!(record.version, 2);
+    let history = store
+        .citizen_history(&admin_access(T0), &official.personal_id)
+        .await
+        .unwrap();
+    assert_eq!(history.len(), 2);
+    assert_eq!(history[1].changed_fields, vec!["ho_ten"]);
+    assert_eq!(history[1].actor, "officer-CAH-445");
+    assert_eq!(history[1].source, format!("form {conflict}"));
+    assert!(history[0].source.starts_with("forms.csv row "));
+    assert!(matches!(
+        store.decide_form(&thach_ha_officer, conflict, &FormDecision::Verify).await,
+        Err(StoreError::Invalid(_))
+    ));
+
+    // Correction replaces the data and keeps the form open; rejection closes it.
+    let mut corrected = stranger.clone();
+    corrected.hometown = Some(code("436"));
+    let city = scoped("CAH-436");
+    let after = store
+        .decide_form(
+            &city,
+            other,
+            &FormDecision::Correct {
+                data: Box::new(corrected.clone()),
+                locality: Some(ha_tinh_city()),
+                findings: vec![],
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(after.status, FormStatus::Draft);
+    assert_eq!(after.data, corrected);
+    assert!(after.findings.is_empty());
+    let rejected = store
+        .decide_form(&city, other, &FormDecision::Reject { reason: "giấy tờ giả".into() })
+        .await
+        .unwrap();
+    assert_eq!(rejected.status, FormStatus::Rejected);
+    assert_eq!(rejected.decision_reason.as_deref(), Some("giấy tờ giả"));
+    assert!(store.citizen(&admin_access(T0), &stranger.personal_id).await.unwrap().is_none());
+    let open = store
+        .staged_forms(&admin_access(T0), &FormQuery { limit: 10, ..Default::default() })
+        .await
+        .unwrap()
+        .items;
+    assert!(open.is_empty());
+    let closed = store
+        .staged_forms(
+            &admin_access(T0),
+            &FormQuery {
+                status: Some(FormStatus::Rejected),
+                limit: 10,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap()
+        .items;
+    assert_eq!(closed.len(), 1);
+    verify_whole_chain(&store).await;
+}
+
+pub async fn allocated_ids_are_unique_and_skip_taken_numbers(store: Arc<dyn Store>) {
+    seeded(&store).await;
+    let prefix = IdPrefix::new("42", Sex::Female, 2021).unwrap();
+    let perm = SerialPermutation::new(b"conformance", &prefix);
+    // Occupy the number the first counter value maps to.
+    let first = PersonalId::from_parts(prefix.clone(), perm.serial(0).unwrap()).unwrap();
+    let occupant = person(&first.as_string(), "Lý Thị Sen", "2021", &thach_ha());
+    import_people(&store, vec![(occupant, thach_ha())]).await;
+    let mut ids = Vec::new();
+    for _ in 0..50 {
+        ids.push(
+            store
+                .allocate_personal_id(&admin_access(T0), &prefix, &perm)
+                .await
+                .unwrap(),
+        );
+    }
+    assert!(!ids.contains(&first));
+    let mut unique = ids.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(unique.len(), 50);
+    for id in &ids {
+        assert_eq!(id.prefix(), prefix);
+        assert!(id.consistent_with(Sex::Female, 2021).is_ok());
+    }
+}
+
+pub async fn population_loads_with_households(store: Arc<dyn Store>) {
+    seeded(&store).await;
+    let mut head = person("042070000001", "Trịnh Văn Sơn", "1970", &thach_ha());
+    head.household_number = Some("HH-1".into());
+    head.relation_to_head = Some("Chủ hộ".into());
+    let mut child = person("042100000002", "Trịnh Văn Tùng", "2000", &thach_ha());
+    child.household_number = Some("HH-1".into());
+    child.relation_to_head = Some("Con".into());
+    let batch = PopulationBatch {
+        households: vec![NewHousehold {
+            number: "HH-1".into(),
+            commune: thach_ha().commune,
+            address: "Thôn 1".into(),
+            head: Some(head.personal_id),
+        }],
+        citizens: vec![
+            NewCitizen {
+                key: Uuid::now_v7(),
+                data: head.clone(),
+                locality: Some(thach_ha()),
+            },
+            NewCitizen {
+                key: Uuid::now_v7(),
+                data: child.clone(),
+                locality: Some(thach_ha()),
+            },
+        ],
+        source: "demo seed 1".into(),
+    };
+    assert_eq!(store.load_population(&admin_access(T0), &batch).await.unwrap(), 2);
+    let h = store.household(&admin_access(T0), "HH-1").await.unwrap().unwrap();
+    assert_eq!(h.head, Some(head.personal_id));
+    assert_eq!(h.members.len(), 2);
+    // Loading the same people again fails whole.
+    assert!(matches!(
+        store.load_population(&admin_access(T0), &batch).await,
+        Err(StoreError::Conflict(_))
+    ));
+    let history = store.citizen_history(&admin_access(T0), &child.personal_id).await.unwrap();
+    assert_eq!(history.len(), 1);
+    assert_eq!(history[0].source, "demo seed 1");
+}

@@ -1,0 +1,445 @@
+//! Records exchanged with a store, and the rules every backend applies the same way.
+
+use cancuoc_domain::audit::AuditDraft;
+use cancuoc_domain::citizen::CitizenData;
+use cancuoc_domain::{AdminCode, Jurisdiction, Locality, Officer, PartialDate, PersonalId, RecordStatus};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+/// Who is asking, for what, and when: every audited store call takes one.
+#[derive(Debug, Clone)]
+pub struct Access {
+    pub actor: String,
+    pub unit: String,
+    /// What the caller may see; queries are filtered by it.
+    pub scope: Jurisdiction,
+    /// Why (the use case); goes into the audit event.
+    pub purpose: String,
+    pub now_micros: i64,
+}
+
+impl Access {
+    /// The audit draft of an action on a record.
+    pub fn draft(&self, action: &str, record_kind: &str, record_key: &str) -> AuditDraft {
+        AuditDraft {
+            actor: self.actor.clone(),
+            unit: self.unit.clone(),
+            action: action.to_owned(),
+            record_kind: record_kind.to_owned(),
+            record_key: record_key.to_owned(),
+            purpose: self.purpose.clone(),
+        }
+    }
+
+    /// The scope as the three columns records carry (province, district, commune):
+    /// `None` for the whole nation.
+    pub fn scope_filter(&self) -> Option<ScopeFilter> {
+        match &self.scope {
+            Jurisdiction::Nation => None,
+            Jurisdiction::Within(code) => Some(ScopeFilter::for_code(code)),
+        }
+    }
+}
+
+/// Which locality column a jurisdiction filters on, and the value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScopeFilter {
+    /// `home_province`, `home_district` or `home_commune`.
+    pub column: &'static str,
+    pub code: String,
+}
+
+impl ScopeFilter {
+    pub fn for_code(code: &AdminCode) -> Self {
+        let column = match code.level() {
+            cancuoc_domain::AdminLevel::Province => "home_province",
+            cancuoc_domain::AdminLevel::District => "home_district",
+            cancuoc_domain::AdminLevel::Commune => "home_commune",
+        };
+        Self {
+            column,
+            code: code.as_str().to_owned(),
+        }
+    }
+}
+
+/// Action names of the audit trail, one place for all backends.
+pub mod actions {
+    pub const CITIZEN_READ: &str = "citizen.read";
+    pub const CITIZEN_SEARCH: &str = "citizen.search";
+    pub const CITIZEN_HISTORY: &str = "citizen.history";
+    pub const CITIZEN_LOAD: &str = "citizen.bulk_load";
+    pub const HOUSEHOLD_READ: &str = "household.read";
+    pub const ID_ALLOCATE: &str = "personal_id.allocate";
+    pub const FORMS_IMPORT: &str = "forms.import";
+    pub const FORM_LIST: &str = "form.list";
+    pub const FORM_READ: &str = "form.read";
+    pub const FORM_DECIDE: &str = "form.decide";
+    pub const OFFICER_CREATE: &str = "officer.create";
+    pub const OFFICER_LIST: &str = "officer.list";
+    pub const OFFICER_ACTIVE: &str = "officer.set_active";
+    pub const OFFICER_PASSWORD: &str = "officer.set_password";
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct ReferenceSummary {
+    pub admin_units: u64,
+    pub police_units: u64,
+    /// False when the same hierarchy was already loaded and nothing changed.
+    pub changed: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewOfficer {
+    pub officer: Officer,
+    pub password_hash: String,
+    pub must_change_password: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct OfficerCredentials {
+    pub officer: Officer,
+    pub password_hash: String,
+    pub must_change_password: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewSession {
+    /// SHA-256 of the token; the token itself is never stored.
+    pub token_hash: String,
+    pub username: String,
+    pub created_micros: i64,
+    pub expires_micros: i64,
+    /// The CSRF token bound to the session (console forms).
+    pub csrf_token: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct SessionInfo {
+    pub officer: Officer,
+    pub must_change_password: bool,
+    pub csrf_token: String,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct AuditFilter {
+    pub actor: Option<String>,
+    pub action: Option<String>,
+    pub record_key: Option<String>,
+    pub since_micros: Option<i64>,
+    pub until_micros: Option<i64>,
+    /// Events with `seq < before` only (paging backwards).
+    pub before: Option<i64>,
+    pub limit: u32,
+}
+
+/// A citizen as the register holds them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CitizenRecord {
+    pub key: Uuid,
+    pub status: RecordStatus,
+    /// Increases with every change; the history keeps every version.
+    pub version: i64,
+    pub data: CitizenData,
+    pub locality: Option<Locality>,
+    pub updated_micros: i64,
+}
+
+/// One version of a record: who changed what, when, from which form.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HistoryEntry {
+    pub version: i64,
+    pub at_micros: i64,
+    pub actor: String,
+    /// The import file and row, or the staged form, the change came from.
+    pub source: String,
+    pub status: RecordStatus,
+    pub changed_fields: Vec<String>,
+}
+
+/// A search of the register. At least one of the criteria must be given.
+#[derive(Debug, Clone, Default)]
+pub struct CitizenQuery {
+    /// A folded name prefix (see `cancuoc_domain::text::fold`).
+    pub name_key: Option<String>,
+    pub old_id_number: Option<String>,
+    pub birth_year: Option<i16>,
+    pub birth_date: Option<PartialDate>,
+    /// Narrow to an administrative unit (inside the caller's scope).
+    pub unit: Option<AdminCode>,
+    pub cursor: Option<String>,
+    pub limit: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub next_cursor: Option<String>,
+}
+
+/// A keyset cursor: the sort key of the last item, opaque to callers.
+pub fn encode_cursor(parts: &[&str]) -> String {
+    hex::encode(parts.join("\u{1f}"))
+}
+
+/// The parts of a cursor made by [`encode_cursor`], or `Invalid`.
+pub fn decode_cursor(cursor: &str, parts: usize) -> crate::Result<Vec<String>> {
+    let bytes = hex::decode(cursor).map_err(|_| crate::StoreError::Invalid("malformed cursor".into()))?;
+    let text = String::from_utf8(bytes).map_err(|_| crate::StoreError::Invalid("malformed cursor".into()))?;
+    let out: Vec<String> = text.split('\u{1f}').map(str::to_owned).collect();
+    if out.len() == parts {
+        Ok(out)
+    } else {
+        Err(crate::StoreError::Invalid("malformed cursor".into()))
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HouseholdMember {
+    pub personal_id: PersonalId,
+    pub full_name: String,
+    pub relation_to_head: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Household {
+    pub number: String,
+    pub commune: AdminCode,
+    pub address: String,
+    pub head: Option<PersonalId>,
+    pub members: Vec<HouseholdMember>,
+}
+
+/// Generated households and their members, loaded as official records.
+#[derive(Debug, Clone, Default)]
+pub struct PopulationBatch {
+    pub households: Vec<NewHousehold>,
+    pub citizens: Vec<NewCitizen>,
+    /// Where the records came from (`demo seed 42`).
+    pub source: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewHousehold {
+    pub number: String,
+    pub commune: AdminCode,
+    pub address: String,
+    pub head: Option<PersonalId>,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewCitizen {
+    pub key: Uuid,
+    pub data: CitizenData,
+    pub locality: Option<Locality>,
+}
+
+/// One accepted row of an import, validated and placed.
+#[derive(Debug, Clone)]
+pub struct ImportRow {
+    pub row: usize,
+    /// The key the record gets if it becomes new; the form's id if it is staged.
+    pub new_key: Uuid,
+    pub data: CitizenData,
+    pub locality: Option<Locality>,
+    /// Validation findings that flag the row for review ("missing field que_quan").
+    pub findings: Vec<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct ImportBatch {
+    /// File name as given, for provenance.
+    pub source: String,
+    /// SHA-256 of the file's bytes.
+    pub file_hash: String,
+    pub rows: Vec<ImportRow>,
+}
+
+/// Why a row was staged instead of applied.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StageReason {
+    /// Validation flagged missing or doubtful fields.
+    Findings,
+    /// Same personal ID as an official record, different data.
+    Conflict,
+    /// Same folded name, birth date and hometown as another record.
+    PossibleDuplicate,
+}
+
+impl StageReason {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Self::Findings => "findings",
+            Self::Conflict => "conflict",
+            Self::PossibleDuplicate => "possible_duplicate",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        [Self::Findings, Self::Conflict, Self::PossibleDuplicate]
+            .into_iter()
+            .find(|r| r.as_str() == s)
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct ImportOutcome {
+    /// New official records.
+    pub inserted: u64,
+    /// Rows identical to an official record or to a pending staged form.
+    pub unchanged: u64,
+    /// Rows staged for review, by row number.
+    pub staged: Vec<(usize, StageReason)>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FormStatus {
+    /// Staged, waiting for an officer.
+    Draft,
+    /// Checked by an officer against the citizen's papers.
+    Verified,
+    /// Applied to the register; the record is official.
+    Approved,
+    Rejected,
+}
+
+impl FormStatus {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Self::Draft => "draft",
+            Self::Verified => "verified",
+            Self::Approved => "approved",
+            Self::Rejected => "rejected",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        [Self::Draft, Self::Verified, Self::Approved, Self::Rejected]
+            .into_iter()
+            .find(|r| r.as_str() == s)
+    }
+    pub fn is_open(&self) -> bool {
+        matches!(self, Self::Draft | Self::Verified)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StagedForm {
+    pub id: Uuid,
+    pub source: String,
+    pub row: usize,
+    pub reason: StageReason,
+    pub status: FormStatus,
+    pub data: CitizenData,
+    pub locality: Option<Locality>,
+    /// What an officer must look at, in words.
+    pub findings: Vec<String>,
+    pub created_micros: i64,
+    pub decided_by: Option<String>,
+    pub decided_micros: Option<i64>,
+    pub decision_reason: Option<String>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct FormQuery {
+    /// Narrow to an administrative unit (inside the caller's scope).
+    pub unit: Option<AdminCode>,
+    /// Open forms (draft and verified) when `None`.
+    pub status: Option<FormStatus>,
+    pub cursor: Option<String>,
+    pub limit: u32,
+}
+
+#[derive(Debug, Clone)]
+pub enum FormDecision {
+    Verify,
+    /// Replace the data (already validated) and its findings; the form stays open.
+    Correct {
+        data: Box<CitizenData>,
+        locality: Option<Locality>,
+        findings: Vec<String>,
+    },
+    /// Apply to the register: a new official record, or a new version of the one it conflicts with.
+    Approve,
+    Reject { reason: String },
+}
+
+impl FormDecision {
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::Verify => "verify",
+            Self::Correct { .. } => "correct",
+            Self::Approve => "approve",
+            Self::Reject { .. } => "reject",
+        }
+    }
+}
+
+/// The fingerprint of a record's content: equal data, equal hash.
+pub fn content_hash(data: &CitizenData) -> String {
+    let json = serde_json::to_vec(data).unwrap_or_default();
+    hex::encode(Sha256::digest(&json))
+}
+
+/// The key under which possible duplicates meet: folded name, birth date, hometown.
+pub fn duplicate_key(data: &CitizenData) -> String {
+    format!(
+        "{}|{}|{}",
+        cancuoc_domain::text::fold(&data.full_name),
+        data.birth_date.iso(),
+        data.hometown.as_ref().map(AdminCode::as_str).unwrap_or("")
+    )
+}
+
+/// What a backend does with one import row, decided the same way everywhere.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RowDecision {
+    Insert,
+    Unchanged,
+    Stage { reason: StageReason, findings: Vec<String> },
+}
+
+/// Decides an import row from what the register already holds under its personal ID,
+/// the personal ID of another record with the same duplicate key, and whether the same
+/// content is already staged and open.
+pub fn decide_row(
+    row: &ImportRow,
+    existing: Option<&CitizenData>,
+    duplicate_of: Option<&PersonalId>,
+    already_staged: bool,
+) -> RowDecision {
+    if already_staged {
+        return RowDecision::Unchanged;
+    }
+    if let Some(current) = existing {
+        let differing = current.differing_fields(&row.data);
+        if differing.is_empty() {
+            return RowDecision::Unchanged;
+        }
+        let mut findings = vec![format!(
+            "conflicts with official record on {}",
+            differing.join(", ")
+        )];
+        findings.extend(row.findings.iter().cloned());
+        return RowDecision::Stage {
+            reason: StageReason::Conflict,
+            findings,
+        };
+    }
+    if let Some(other) = duplicate_of.filter(|other| **other != row.data.personal_id) {
+        let mut findings = vec![format!("possible duplicate of {other}")];
+        findings.extend(row.findings.iter().cloned());
+        return RowDecision::Stage {
+            reason: StageReason::PossibleDuplicate,
+            findings,
+        };
+    }
+    if !row.findings.is_empty() {
+        return RowDecision::Stage {
+            reason: StageReason::Findings,
+            findings: row.findings.clone(),
+        };
+    }
+    RowDecision::Insert
+}
