@@ -1,1 +1,199 @@
-//! cancuoc-app
+//! The use cases of cancuoc: what an officer, the command line or the server can ask for.
+//!
+//! Each use case checks the caller's role, builds the [`Access`] that scopes and audits
+//! the store call, and runs as one store transaction. This crate holds a `dyn Store`
+//! and never names a backend; it knows no HTTP and no SQL. The clock and the random
+//! source are traits so that tests can fix them.
+
+mod auth;
+mod error;
+mod places;
+mod register;
+mod setup;
+
+use std::sync::{Arc, RwLock};
+
+use cancuoc_domain::{Jurisdiction, Officer, PoliceUnitCode};
+use cancuoc_store::{Access, Store};
+
+pub use auth::Session;
+pub use error::{AppError, ErrorCode};
+pub use places::Places;
+pub use register::{CitizenSearch, FormAction, ImportReport, RejectedRow};
+pub use setup::{AuditVerification, DemoReport, InitReport};
+
+/// Wall-clock time and today's date in Vietnam.
+pub trait Clock: Send + Sync {
+    fn now_micros(&self) -> i64;
+    /// The civil date in Asia/Ho_Chi_Minh (UTC+7, no daylight saving).
+    fn today(&self) -> jiff::civil::Date;
+}
+
+/// The system clock.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now_micros(&self) -> i64 {
+        i64::try_from(jiff::Timestamp::now().as_microsecond()).unwrap_or(i64::MAX)
+    }
+    fn today(&self) -> jiff::civil::Date {
+        let offset = jiff::tz::Offset::constant(7);
+        jiff::Timestamp::now().to_zoned_datetime(offset.to_time_zone()).date()
+    }
+}
+
+/// Secrets and keys: session tokens, one-time passwords, record keys.
+pub trait Random: Send + Sync {
+    /// `n` bytes from the operating system's secure generator.
+    fn bytes(&self, n: usize) -> Result<Vec<u8>, AppError>;
+    fn record_key(&self) -> uuid::Uuid;
+}
+
+#[derive(Debug, Default, Clone, Copy)]
+pub struct OsRandom;
+
+impl Random for OsRandom {
+    fn bytes(&self, n: usize) -> Result<Vec<u8>, AppError> {
+        let mut buf = vec![0u8; n];
+        getrandom::fill(&mut buf).map_err(|e| AppError::Internal(format!("no randomness: {e}")))?;
+        Ok(buf)
+    }
+    fn record_key(&self) -> uuid::Uuid {
+        uuid::Uuid::now_v7()
+    }
+}
+
+/// Settings the use cases need.
+#[derive(Clone)]
+pub struct AppConfig {
+    /// Secret of the deployment that keys personal ID allocation.
+    pub id_key: Vec<u8>,
+    pub session_ttl_micros: i64,
+    /// Failed logins allowed within `login_window_micros` before the account is throttled.
+    pub max_login_failures: u32,
+    pub login_window_micros: i64,
+}
+
+impl std::fmt::Debug for AppConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppConfig")
+            .field("id_key", &"<redacted>")
+            .field("session_ttl_micros", &self.session_ttl_micros)
+            .finish()
+    }
+}
+
+impl Default for AppConfig {
+    fn default() -> Self {
+        Self {
+            id_key: b"cancuoc-development-key".to_vec(),
+            session_ttl_micros: 8 * 3600 * 1_000_000,
+            max_login_failures: 5,
+            login_window_micros: 15 * 60 * 1_000_000,
+        }
+    }
+}
+
+/// Who is calling a use case.
+#[derive(Debug, Clone)]
+pub enum Caller {
+    /// An authenticated officer.
+    Officer(Officer),
+    /// The command line on the server itself, acting for an operator.
+    Operator { name: String },
+}
+
+impl Caller {
+    fn access(&self, clock: &dyn Clock, purpose: &str) -> Access {
+        match self {
+            Caller::Officer(o) => Access {
+                actor: o.username.clone(),
+                unit: o.unit.as_string(),
+                scope: if o.role == cancuoc_domain::Role::Admin {
+                    Jurisdiction::Nation
+                } else {
+                    o.unit.jurisdiction()
+                },
+                purpose: purpose.to_owned(),
+                now_micros: clock.now_micros(),
+            },
+            Caller::Operator { name } => Access {
+                actor: format!("cli:{name}"),
+                unit: PoliceUnitCode::Ministry.as_string(),
+                scope: Jurisdiction::Nation,
+                purpose: purpose.to_owned(),
+                now_micros: clock.now_micros(),
+            },
+        }
+    }
+
+    fn officer(&self) -> Option<&Officer> {
+        match self {
+            Caller::Officer(o) => Some(o),
+            Caller::Operator { .. } => None,
+        }
+    }
+}
+
+/// The application: a store, a clock, a random source and the loaded reference data.
+#[derive(Clone)]
+pub struct App {
+    store: Arc<dyn Store>,
+    clock: Arc<dyn Clock>,
+    random: Arc<dyn Random>,
+    config: AppConfig,
+    places: Arc<RwLock<Arc<Places>>>,
+}
+
+impl std::fmt::Debug for App {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("App").field("backend", &self.store.backend()).finish()
+    }
+}
+
+impl App {
+    /// Builds the application and reads the administrative units the store holds.
+    pub async fn new(
+        store: Arc<dyn Store>,
+        clock: Arc<dyn Clock>,
+        random: Arc<dyn Random>,
+        config: AppConfig,
+    ) -> Result<Self, AppError> {
+        let app = Self {
+            store,
+            clock,
+            random,
+            config,
+            places: Arc::new(RwLock::new(Arc::new(Places::default()))),
+        };
+        app.reload_places().await?;
+        Ok(app)
+    }
+
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.store
+    }
+
+    pub fn clock(&self) -> &Arc<dyn Clock> {
+        &self.clock
+    }
+
+    /// The administrative units as last loaded.
+    pub fn places(&self) -> Arc<Places> {
+        match self.places.read() {
+            Ok(p) => p.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
+    }
+
+    async fn reload_places(&self) -> Result<(), AppError> {
+        let units = self.store.admin_units().await?;
+        let fresh = Arc::new(Places::new(units));
+        match self.places.write() {
+            Ok(mut p) => *p = fresh,
+            Err(poisoned) => *poisoned.into_inner() = fresh,
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,241 @@
+//! Officers, passwords and sessions (DESIGN §8).
+
+use argon2::password_hash::phc::PasswordHash;
+use argon2::password_hash::{PasswordHasher, PasswordVerifier};
+use argon2::Argon2;
+use cancuoc_domain::{Officer, PoliceUnitCode, Role};
+use cancuoc_store::{NewOfficer, NewSession};
+use sha2::{Digest, Sha256};
+
+use crate::{App, AppError, Caller};
+
+/// A signed-in officer: the bearer token (shown once) and the CSRF token for forms.
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub token: String,
+    pub csrf_token: String,
+    pub officer: Officer,
+    pub must_change_password: bool,
+    pub expires_micros: i64,
+}
+
+/// Letters and digits people can read aloud without confusion (no 0/O, 1/l/I).
+const PASSWORD_ALPHABET: &[u8] = b"abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+
+fn hash_token(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+impl App {
+    fn hash_password(&self, password: &str) -> Result<String, AppError> {
+        let salt = self.random.bytes(16)?;
+        Argon2::default()
+            .hash_password_with_salt(password.as_bytes(), &salt)
+            .map(|h| h.to_string())
+            .map_err(|e| AppError::Internal(e.to_string()))
+    }
+
+    /// A random one-time password of 16 characters.
+    pub fn one_time_password(&self) -> Result<String, AppError> {
+        let bytes = self.random.bytes(16)?;
+        let n = PASSWORD_ALPHABET.len();
+        Ok(bytes
+            .iter()
+            .map(|b| char::from(PASSWORD_ALPHABET.get(usize::from(*b) % n).copied().unwrap_or(b'x')))
+            .collect())
+    }
+
+    /// Creates an officer with a one-time password (returned, to be handed over once),
+    /// or with `password` when given (automated set-ups).
+    pub async fn add_officer(
+        &self,
+        caller: &Caller,
+        username: &str,
+        full_name: &str,
+        unit: &PoliceUnitCode,
+        role: Role,
+        password: Option<&str>,
+    ) -> Result<String, AppError> {
+        if let Some(o) = caller.officer()
+            && !o.role.manages_officers()
+        {
+            return Err(AppError::Forbidden("only administrators manage officers".into()));
+        }
+        let valid_name = !username.is_empty()
+            && username.len() <= 64
+            && username
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '_' | '-'));
+        if !valid_name {
+            return Err(AppError::Invalid(format!(
+                "username {username:?} must be 1–64 characters of a–z, 0–9, '.', '_' or '-'"
+            )));
+        }
+        if !role.fits_unit(unit) {
+            return Err(AppError::Invalid(format!(
+                "role {} does not belong in unit {unit}",
+                role.as_str()
+            )));
+        }
+        let (password, must_change) = match password {
+            Some(p) => {
+                check_password_strength(p)?;
+                (p.to_owned(), false)
+            }
+            None => (self.one_time_password()?, true),
+        };
+        let new = NewOfficer {
+            officer: Officer {
+                username: username.to_owned(),
+                full_name: cancuoc_domain::text::clean(full_name),
+                unit: unit.clone(),
+                role,
+                active: true,
+            },
+            password_hash: self.hash_password(&password)?,
+            must_change_password: must_change,
+        };
+        self.store
+            .create_officer(&caller.access(&*self.clock, "officer administration"), &new)
+            .await?;
+        Ok(password)
+    }
+
+    pub async fn officers(&self, caller: &Caller) -> Result<Vec<Officer>, AppError> {
+        if let Some(o) = caller.officer()
+            && !o.role.manages_officers()
+        {
+            return Err(AppError::Forbidden("only administrators manage officers".into()));
+        }
+        Ok(self
+            .store
+            .officers(&caller.access(&*self.clock, "officer administration"))
+            .await?)
+    }
+
+    pub async fn set_officer_active(&self, caller: &Caller, username: &str, active: bool) -> Result<(), AppError> {
+        if let Some(o) = caller.officer()
+            && !o.role.manages_officers()
+        {
+            return Err(AppError::Forbidden("only administrators manage officers".into()));
+        }
+        Ok(self
+            .store
+            .set_officer_active(&caller.access(&*self.clock, "officer administration"), username, active)
+            .await?)
+    }
+
+    /// Checks a username and password; on success opens a session.
+    pub async fn login(&self, username: &str, password: &str) -> Result<Session, AppError> {
+        let now = self.clock.now_micros();
+        let creds = self.store.officer_credentials(username).await?;
+        let system = Caller::Operator {
+            name: "auth".into(),
+        }
+        .access(&*self.clock, "sign-in");
+        let Some(creds) = creds.filter(|c| c.officer.active) else {
+            // Spend the same time as a real check so that timing does not reveal usernames.
+            let _ = self.hash_password(password);
+            self.store.record_login_failure(username, now, self.config.login_window_micros).await?;
+            return Err(AppError::BadCredentials);
+        };
+        let failures_so_far = self
+            .store
+            .record_login_failure(username, now, self.config.login_window_micros)
+            .await?;
+        if failures_so_far > self.config.max_login_failures {
+            let access = cancuoc_store::Access {
+                actor: username.to_owned(),
+                ..system
+            };
+            self.store
+                .append_audit(&access, "auth.throttled", "officer", username)
+                .await?;
+            return Err(AppError::TooManyAttempts {
+                minutes: self.config.login_window_micros / 60_000_000,
+            });
+        }
+        let ok = PasswordHash::new(&creds.password_hash)
+            .map(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
+            .unwrap_or(false);
+        let access = cancuoc_store::Access {
+            actor: username.to_owned(),
+            unit: creds.officer.unit.as_string(),
+            ..system
+        };
+        if !ok {
+            self.store
+                .append_audit(&access, "auth.login_failed", "officer", username)
+                .await?;
+            return Err(AppError::BadCredentials);
+        }
+        self.store.clear_login_failures(username).await?;
+        let token = hex::encode(self.random.bytes(32)?);
+        let csrf_token = hex::encode(self.random.bytes(16)?);
+        let expires = now + self.config.session_ttl_micros;
+        self.store
+            .create_session(&NewSession {
+                token_hash: hash_token(&token),
+                username: username.to_owned(),
+                created_micros: now,
+                expires_micros: expires,
+                csrf_token: csrf_token.clone(),
+            })
+            .await?;
+        self.store.append_audit(&access, "auth.login", "officer", username).await?;
+        Ok(Session {
+            token,
+            csrf_token,
+            officer: creds.officer,
+            must_change_password: creds.must_change_password,
+            expires_micros: expires,
+        })
+    }
+
+    /// The officer behind a token, with the CSRF token of the session.
+    pub async fn authenticate(&self, token: &str) -> Result<(Officer, bool, String), AppError> {
+        let info = self
+            .store
+            .session_officer(&hash_token(token), self.clock.now_micros())
+            .await?
+            .ok_or(AppError::Unauthenticated)?;
+        Ok((info.officer, info.must_change_password, info.csrf_token))
+    }
+
+    pub async fn logout(&self, token: &str) -> Result<(), AppError> {
+        Ok(self.store.delete_session(&hash_token(token)).await?)
+    }
+
+    /// Changes the caller's own password after checking the current one.
+    pub async fn change_password(&self, officer: &Officer, current: &str, new: &str) -> Result<(), AppError> {
+        let creds = self
+            .store
+            .officer_credentials(&officer.username)
+            .await?
+            .ok_or(AppError::Unauthenticated)?;
+        let ok = PasswordHash::new(&creds.password_hash)
+            .map(|h| Argon2::default().verify_password(current.as_bytes(), &h).is_ok())
+            .unwrap_or(false);
+        if !ok {
+            return Err(AppError::BadCredentials);
+        }
+        check_password_strength(new)?;
+        let caller = Caller::Officer(officer.clone());
+        self.store
+            .set_password(
+                &caller.access(&*self.clock, "password change"),
+                &officer.username,
+                &self.hash_password(new)?,
+                false,
+            )
+            .await?;
+        Ok(())
+    }
+}
+
+fn check_password_strength(p: &str) -> Result<(), AppError> {
+    if p.chars().count() < 12 {
+        return Err(AppError::Invalid("a password has at least 12 characters".into()));
+    }
+    Ok(())
+}

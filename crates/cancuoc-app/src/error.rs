@@ -1,0 +1,87 @@
+//! Errors of the use cases, each with a stable code that the API and the CLI show.
+
+use cancuoc_store::StoreError;
+use serde::Serialize;
+
+/// Stable, machine-readable error codes (never renamed once published).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    Unauthenticated,
+    Forbidden,
+    NotFound,
+    Conflict,
+    InvalidInput,
+    InvalidState,
+    TooManyAttempts,
+    PasswordChangeRequired,
+    Internal,
+}
+
+impl ErrorCode {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Self::Unauthenticated => "unauthenticated",
+            Self::Forbidden => "forbidden",
+            Self::NotFound => "not_found",
+            Self::Conflict => "conflict",
+            Self::InvalidInput => "invalid_input",
+            Self::InvalidState => "invalid_state",
+            Self::TooManyAttempts => "too_many_attempts",
+            Self::PasswordChangeRequired => "password_change_required",
+            Self::Internal => "internal",
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("sign in first")]
+    Unauthenticated,
+    #[error("wrong username or password")]
+    BadCredentials,
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("{0} not found")]
+    NotFound(String),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("{0}")]
+    Invalid(String),
+    #[error("{0}")]
+    InvalidState(String),
+    #[error("too many failed sign-ins; try again in {minutes} minutes")]
+    TooManyAttempts { minutes: i64 },
+    #[error("the password must be changed before anything else")]
+    PasswordChangeRequired,
+    /// Details go to the log, never to the caller.
+    #[error("internal error")]
+    Internal(String),
+}
+
+impl AppError {
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            Self::Unauthenticated | Self::BadCredentials => ErrorCode::Unauthenticated,
+            Self::Forbidden(_) => ErrorCode::Forbidden,
+            Self::NotFound(_) => ErrorCode::NotFound,
+            Self::Conflict(_) => ErrorCode::Conflict,
+            Self::Invalid(_) => ErrorCode::InvalidInput,
+            Self::InvalidState(_) => ErrorCode::InvalidState,
+            Self::TooManyAttempts { .. } => ErrorCode::TooManyAttempts,
+            Self::PasswordChangeRequired => ErrorCode::PasswordChangeRequired,
+            Self::Internal(_) => ErrorCode::Internal,
+        }
+    }
+}
+
+impl From<StoreError> for AppError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound(what) => AppError::NotFound(what),
+            StoreError::Conflict(what) => AppError::Conflict(what),
+            StoreError::Invalid(what) => AppError::InvalidState(what),
+            StoreError::Backend(what) => AppError::Internal(what),
+        }
+    }
+}

@@ -1,0 +1,325 @@
+//! The register's use cases: look-up, search, import of collection forms and review.
+
+use cancuoc_domain::form::{self, Column, RawForm, Rejection};
+use cancuoc_domain::{AdminCode, PartialDate, PersonalId};
+use cancuoc_import::FormFile;
+use cancuoc_store::*;
+use serde::Serialize;
+use uuid::Uuid;
+
+use crate::{App, AppError, Caller};
+
+/// A search as people ask it: a name typed any way, and optional narrowing.
+#[derive(Debug, Clone, Default)]
+pub struct CitizenSearch {
+    pub name: Option<String>,
+    pub old_id_number: Option<String>,
+    pub birth_year: Option<i16>,
+    pub birth_date: Option<String>,
+    pub unit: Option<String>,
+    pub cursor: Option<String>,
+    pub limit: Option<u32>,
+}
+
+/// One rejected row of an import file, as the rejects file lists it.
+#[derive(Debug, Clone, Serialize)]
+pub struct RejectedRow {
+    pub row: usize,
+    pub column: Option<String>,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ImportReport {
+    pub rows: usize,
+    /// Applied to the register as official records.
+    pub accepted: u64,
+    /// Staged for review (findings, conflicts, possible duplicates).
+    pub flagged: u64,
+    /// Identical to what the register or the review queue already holds.
+    pub unchanged: u64,
+    /// One entry per reason; a row may have several.
+    pub rejected: Vec<RejectedRow>,
+    pub dry_run: bool,
+}
+
+impl ImportReport {
+    /// Distinct rows rejected.
+    pub fn rejected_rows(&self) -> usize {
+        let mut rows: Vec<usize> = self.rejected.iter().map(|r| r.row).collect();
+        rows.sort_unstable();
+        rows.dedup();
+        rows.len()
+    }
+}
+
+/// What an officer does with a staged form.
+#[derive(Debug, Clone)]
+pub enum FormAction {
+    Verify,
+    /// Corrected cells by column name; the others keep their value.
+    Correct(Vec<(String, String)>),
+    Approve,
+    Reject(String),
+}
+
+fn require_register_role(caller: &Caller) -> Result<(), AppError> {
+    match caller {
+        Caller::Officer(o) if !o.role.works_the_register() => Err(AppError::Forbidden(format!(
+            "role {} does not work with citizens' records",
+            o.role.as_str()
+        ))),
+        _ => Ok(()),
+    }
+}
+
+impl App {
+    pub async fn citizen(&self, caller: &Caller, personal_id: &str) -> Result<CitizenRecord, AppError> {
+        require_register_role(caller)?;
+        let pid = PersonalId::parse(personal_id).map_err(|e| AppError::Invalid(e.to_string()))?;
+        self.store
+            .citizen(&caller.access(&*self.clock, "citizen look-up"), &pid)
+            .await?
+            .ok_or_else(|| AppError::NotFound(format!("citizen {pid}")))
+    }
+
+    pub async fn citizen_history(&self, caller: &Caller, personal_id: &str) -> Result<Vec<HistoryEntry>, AppError> {
+        require_register_role(caller)?;
+        let pid = PersonalId::parse(personal_id).map_err(|e| AppError::Invalid(e.to_string()))?;
+        Ok(self
+            .store
+            .citizen_history(&caller.access(&*self.clock, "citizen history"), &pid)
+            .await?)
+    }
+
+    pub async fn search_citizens(&self, caller: &Caller, s: &CitizenSearch) -> Result<Page<CitizenRecord>, AppError> {
+        require_register_role(caller)?;
+        let name_key = s
+            .name
+            .as_deref()
+            .map(cancuoc_domain::text::fold)
+            .filter(|n| !n.is_empty());
+        let old_id = s.old_id_number.as_deref().map(str::trim).filter(|o| !o.is_empty());
+        if name_key.is_none() && old_id.is_none() {
+            return Err(AppError::Invalid(
+                "give a name or an old ID card number to search by".into(),
+            ));
+        }
+        if let Some(n) = &name_key
+            && n.chars().count() > 100
+        {
+            return Err(AppError::Invalid("a name has at most 100 characters".into()));
+        }
+        let birth_date = s
+            .birth_date
+            .as_deref()
+            .map(PartialDate::parse)
+            .transpose()
+            .map_err(|e| AppError::Invalid(e.to_string()))?;
+        let unit = s
+            .unit
+            .as_deref()
+            .map(|u| AdminCode::parse(u).map_err(|e| AppError::Invalid(e.to_string())))
+            .transpose()?;
+        let query = CitizenQuery {
+            name_key,
+            old_id_number: old_id.map(str::to_owned),
+            birth_year: s.birth_year,
+            birth_date,
+            unit,
+            cursor: s.cursor.clone(),
+            limit: s.limit.unwrap_or(20).clamp(1, 100),
+        };
+        Ok(self
+            .store
+            .search_citizens(&caller.access(&*self.clock, "citizen search"), &query)
+            .await
+            .map_err(|e| match e {
+                StoreError::Invalid(m) => AppError::Invalid(m),
+                other => other.into(),
+            })?)
+    }
+
+    pub async fn household(&self, caller: &Caller, number: &str) -> Result<Household, AppError> {
+        require_register_role(caller)?;
+        self.store
+            .household(&caller.access(&*self.clock, "household look-up"), number)
+            .await?
+            .ok_or_else(|| AppError::NotFound(format!("household {number}")))
+    }
+
+    /// Validates every row of a read import file and, unless `dry_run`, applies the
+    /// accepted rows in one transaction. Rejected rows never stop the others.
+    pub async fn import_forms(
+        &self,
+        caller: &Caller,
+        source: &str,
+        file_hash: &str,
+        file: &FormFile,
+        dry_run: bool,
+    ) -> Result<ImportReport, AppError> {
+        require_register_role(caller)?;
+        let places = self.places();
+        if places.is_empty() {
+            return Err(AppError::InvalidState(
+                "no administrative units are loaded: run `cancuoc init` first".into(),
+            ));
+        }
+        let today = self.clock.today();
+        let mut report = ImportReport {
+            rows: file.rows.len() + count_rows(&file.row_errors),
+            dry_run,
+            ..ImportReport::default()
+        };
+        for (row, rejection) in &file.row_errors {
+            report.rejected.push(rejected(*row, rejection));
+        }
+        let mut accepted = Vec::with_capacity(file.rows.len());
+        for raw in &file.rows {
+            match form::validate(raw, &*places, today) {
+                Ok(valid) => {
+                    let locality = valid.data.home_commune().and_then(|c| places.locality(c));
+                    accepted.push(ImportRow {
+                        row: valid.row,
+                        new_key: self.random.record_key(),
+                        data: valid.data,
+                        locality,
+                        findings: valid.findings.iter().map(ToString::to_string).collect(),
+                    });
+                }
+                Err(rejections) => {
+                    report
+                        .rejected
+                        .extend(rejections.iter().map(|r| rejected(raw.row, r)));
+                }
+            }
+        }
+        if dry_run {
+            report.accepted = accepted.len() as u64;
+            return Ok(report);
+        }
+        let batch = ImportBatch {
+            source: source.to_owned(),
+            file_hash: file_hash.to_owned(),
+            rows: accepted,
+        };
+        let outcome = self
+            .store
+            .import_forms(&caller.access(&*self.clock, "collection form import"), &batch)
+            .await?;
+        report.accepted = outcome.inserted;
+        report.flagged = outcome.staged.len() as u64;
+        report.unchanged = outcome.unchanged;
+        Ok(report)
+    }
+
+    pub async fn staged_forms(
+        &self,
+        caller: &Caller,
+        unit: Option<&str>,
+        status: Option<&str>,
+        cursor: Option<String>,
+        limit: Option<u32>,
+    ) -> Result<Page<StagedForm>, AppError> {
+        require_register_role(caller)?;
+        let query = FormQuery {
+            unit: unit
+                .map(|u| AdminCode::parse(u).map_err(|e| AppError::Invalid(e.to_string())))
+                .transpose()?,
+            status: status
+                .map(|s| {
+                    FormStatus::parse(s).ok_or_else(|| {
+                        AppError::Invalid(format!(
+                            "status {s:?} is not one of draft, verified, approved, rejected"
+                        ))
+                    })
+                })
+                .transpose()?,
+            cursor,
+            limit: limit.unwrap_or(20).clamp(1, 100),
+        };
+        self.store
+            .staged_forms(&caller.access(&*self.clock, "review queue"), &query)
+            .await
+            .map_err(|e| match e {
+                StoreError::Invalid(m) => AppError::Invalid(m),
+                other => other.into(),
+            })
+    }
+
+    pub async fn staged_form(&self, caller: &Caller, id: &str) -> Result<StagedForm, AppError> {
+        require_register_role(caller)?;
+        let id = parse_form_id(id)?;
+        self.store
+            .staged_form(&caller.access(&*self.clock, "review"), id)
+            .await?
+            .ok_or_else(|| AppError::NotFound(format!("staged form {id}")))
+    }
+
+    pub async fn decide_form(&self, caller: &Caller, id: &str, action: FormAction) -> Result<StagedForm, AppError> {
+        require_register_role(caller)?;
+        let id = parse_form_id(id)?;
+        let access = caller.access(&*self.clock, "review");
+        let decision = match action {
+            FormAction::Verify => FormDecision::Verify,
+            FormAction::Approve => FormDecision::Approve,
+            FormAction::Reject(reason) => {
+                let reason = cancuoc_domain::text::clean(&reason);
+                if reason.is_empty() {
+                    return Err(AppError::Invalid("a rejection needs a reason".into()));
+                }
+                FormDecision::Reject { reason }
+            }
+            FormAction::Correct(cells) => {
+                let current = self
+                    .store
+                    .staged_form(&access, id)
+                    .await?
+                    .ok_or_else(|| AppError::NotFound(format!("staged form {id}")))?;
+                let cells_now = form::form_row(&current.data);
+                let mut raw = RawForm::from_cells(current.row, &cells_now);
+                for (name, value) in &cells {
+                    let column = Column::from_header(name)
+                        .ok_or_else(|| AppError::Invalid(format!("unknown field {name:?}")))?;
+                    raw.set(column, value);
+                }
+                let places = self.places();
+                let valid = form::validate(&raw, &*places, self.clock.today()).map_err(|rejections| {
+                    AppError::Invalid(
+                        rejections
+                            .iter()
+                            .map(ToString::to_string)
+                            .collect::<Vec<_>>()
+                            .join("; "),
+                    )
+                })?;
+                let locality = valid.data.home_commune().and_then(|c| places.locality(c));
+                FormDecision::Correct {
+                    findings: valid.findings.iter().map(ToString::to_string).collect(),
+                    data: Box::new(valid.data),
+                    locality,
+                }
+            }
+        };
+        Ok(self.store.decide_form(&access, id, &decision).await?)
+    }
+}
+
+fn parse_form_id(id: &str) -> Result<Uuid, AppError> {
+    Uuid::parse_str(id).map_err(|_| AppError::Invalid(format!("{id:?} is not a form id")))
+}
+
+fn rejected(row: usize, r: &Rejection) -> RejectedRow {
+    RejectedRow {
+        row,
+        column: r.column.map(|c| c.name().to_owned()),
+        reason: r.reason.clone(),
+    }
+}
+
+fn count_rows(errors: &[(usize, Rejection)]) -> usize {
+    let mut rows: Vec<usize> = errors.iter().map(|(r, _)| *r).collect();
+    rows.sort_unstable();
+    rows.dedup();
+    rows.len()
+}

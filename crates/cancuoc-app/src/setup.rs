@@ -1,0 +1,218 @@
+//! Setting a deployment up: reference data, the first administrator, the synthetic
+//! population of the demo, and the audit chain's verification.
+
+use cancuoc_domain::admin_data::{ADMIN_UNITS_2021, ADMIN_UNITS_2025, parse_admin_units};
+use cancuoc_domain::audit::{ChainBreak, GENESIS_HASH, verify_chain};
+use cancuoc_domain::personal_id::{IdPrefix, SerialPermutation};
+use cancuoc_domain::police::derive_police_units;
+use cancuoc_domain::population::{CommuneInfo, PopulationSpec, generate};
+use cancuoc_domain::{AdminCode, PersonalId, PoliceUnitCode, Role, Sex};
+use cancuoc_store::{NewCitizen, NewHousehold, PopulationBatch, ReferenceSummary};
+use serde::Serialize;
+
+use crate::{App, AppError, Caller};
+
+#[derive(Debug, Clone, Serialize)]
+pub struct InitReport {
+    pub hierarchy: String,
+    pub reference: ReferenceSummary,
+    /// The administrator's one-time password when one was generated now.
+    pub admin_password: Option<String>,
+    pub admin_created: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DemoReport {
+    pub province: String,
+    pub people: u64,
+    pub households: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AuditVerification {
+    pub events: u64,
+    /// The first broken link, in words.
+    pub first_break: Option<String>,
+}
+
+/// People loaded per transaction by the demo: large enough to amortise a commit,
+/// small enough to keep memory flat for millions of people.
+const DEMO_BATCH: usize = 50_000;
+
+impl App {
+    /// Loads the chosen hierarchy and its police units, and creates the administrator
+    /// `admin` (unit BCA) if there is none. Safe to run again.
+    pub async fn init(&self, hierarchy: &str, admin_password: Option<&str>) -> Result<InitReport, AppError> {
+        let text = match hierarchy {
+            "2021" => ADMIN_UNITS_2021,
+            "2025" => ADMIN_UNITS_2025,
+            other => {
+                return Err(AppError::Invalid(format!(
+                    "unknown hierarchy {other:?}: choose 2021 or 2025"
+                )));
+            }
+        };
+        let admin = parse_admin_units(text).map_err(|e| AppError::Internal(format!("vendored data: {e}")))?;
+        let police = derive_police_units(&admin);
+        let reference = self.store.load_reference(hierarchy, &admin, &police).await?;
+        self.reload_places().await?;
+        let operator = Caller::Operator {
+            name: "init".into(),
+        };
+        let exists = self.store.officer_credentials("admin").await?.is_some();
+        let (admin_created, admin_password) = if exists {
+            (false, None)
+        } else {
+            let password = self
+                .add_officer(
+                    &operator,
+                    "admin",
+                    "Quản trị hệ thống",
+                    &PoliceUnitCode::Ministry,
+                    Role::Admin,
+                    admin_password,
+                )
+                .await?;
+            (true, admin_password.is_none().then_some(password))
+        };
+        Ok(InitReport {
+            hierarchy: hierarchy.to_owned(),
+            reference,
+            admin_password,
+            admin_created,
+        })
+    }
+
+    /// Generates a synthetic population for a province and loads it as official
+    /// records. `progress` is told how many people are loaded so far.
+    pub async fn demo(
+        &self,
+        caller: &Caller,
+        province: &str,
+        people: usize,
+        seed: u64,
+        progress: &(dyn Fn(u64) + Send + Sync),
+    ) -> Result<DemoReport, AppError> {
+        let code = AdminCode::parse(province).map_err(|e| AppError::Invalid(e.to_string()))?;
+        let places = self.places();
+        let communes: Vec<CommuneInfo> = places
+            .communes_of(&code)
+            .into_iter()
+            .map(|(code, district, urban)| CommuneInfo { code, district, urban })
+            .collect();
+        if communes.is_empty() {
+            return Err(AppError::Invalid(format!(
+                "province {province} has no communes in the loaded hierarchy"
+            )));
+        }
+        let spec = PopulationSpec {
+            province,
+            communes: &communes,
+            people,
+            seed,
+            today: self.clock.today(),
+            id_key: &self.config.id_key,
+        };
+        let access = caller.access(&*self.clock, "synthetic population");
+        let mut batch = PopulationBatch {
+            source: format!("demo province {province} seed {seed}"),
+            ..PopulationBatch::default()
+        };
+        let mut loaded = 0u64;
+        let mut households = 0u64;
+        for h in generate(&spec) {
+            let locality = places.locality(&h.commune);
+            batch.households.push(NewHousehold {
+                number: h.number.clone(),
+                commune: h.commune.clone(),
+                address: h.address.clone(),
+                head: h.members.first().map(|m| m.personal_id),
+            });
+            households += 1;
+            for member in h.members {
+                batch.citizens.push(NewCitizen {
+                    key: self.random.record_key(),
+                    data: member,
+                    locality: locality.clone(),
+                });
+            }
+            if batch.citizens.len() >= DEMO_BATCH {
+                loaded += self.store.load_population(&access, &batch).await?;
+                batch.households.clear();
+                batch.citizens.clear();
+                progress(loaded);
+            }
+        }
+        if !batch.citizens.is_empty() {
+            loaded += self.store.load_population(&access, &batch).await?;
+            progress(loaded);
+        }
+        Ok(DemoReport {
+            province: province.to_owned(),
+            people: loaded,
+            households,
+        })
+    }
+
+    /// Allocates a new personal ID number for a birth registered in `province`.
+    pub async fn allocate_personal_id(
+        &self,
+        caller: &Caller,
+        province: &str,
+        sex: Sex,
+        birth_year: i16,
+    ) -> Result<PersonalId, AppError> {
+        if let Caller::Officer(o) = caller
+            && !o.role.works_the_register()
+        {
+            return Err(AppError::Forbidden("this role does not register births".into()));
+        }
+        let prefix = IdPrefix::new(province, sex, birth_year).ok_or_else(|| {
+            AppError::Invalid(format!(
+                "no personal ID prefix for province {province:?} and birth year {birth_year}"
+            ))
+        })?;
+        let permutation = SerialPermutation::new(&self.config.id_key, &prefix);
+        Ok(self
+            .store
+            .allocate_personal_id(&caller.access(&*self.clock, "personal ID allocation"), &prefix, &permutation)
+            .await?)
+    }
+
+    /// Walks the whole audit trail and reports the first broken link.
+    pub async fn verify_audit(&self) -> Result<AuditVerification, AppError> {
+        const PAGE: u32 = 10_000;
+        let mut state = (None, GENESIS_HASH.to_owned());
+        let mut after = 0;
+        let mut count = 0u64;
+        loop {
+            let events = self.store.audit_events(after, PAGE).await?;
+            let Some(last) = events.last() else {
+                break;
+            };
+            after = last.seq;
+            count += events.len() as u64;
+            match verify_chain(state, &events) {
+                Ok(next) => state = next,
+                Err(b) => {
+                    return Ok(AuditVerification {
+                        events: count,
+                        first_break: Some(describe(&b)),
+                    });
+                }
+            }
+        }
+        Ok(AuditVerification {
+            events: count,
+            first_break: None,
+        })
+    }
+}
+
+fn describe(b: &ChainBreak) -> String {
+    match b {
+        ChainBreak::Link { seq } => format!("event {seq} does not follow the event before it (removed or reordered)"),
+        ChainBreak::Content { seq } => format!("event {seq} was altered after it was written"),
+        ChainBreak::Gap { after, next } => format!("events between {after} and {next} are missing"),
+    }
+}

@@ -1,0 +1,315 @@
+//! CSV files: UTF-8 with or without a byte order mark, RFC 4180 quoting, comma
+//! separated (or semicolon, as spreadsheets in some locales save, or tab).
+//!
+//! The file is read whole and checked as UTF-8 before parsing, so a file in another
+//! encoding is refused with the line of its first bad byte rather than imported with
+//! replacement characters. The parser is our own: the `csv` crate ends an unterminated
+//! quoted cell silently at the end of the input, which would import the rest of the
+//! file as one cell instead of reporting the missing quote.
+
+use std::borrow::Cow;
+use std::io::Read;
+
+use crate::table::{Header, Rows};
+use crate::{FileError, FormFile};
+
+const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// Reads a CSV import file from a reader (the whole input is read first).
+pub fn read_csv<R: Read>(mut reader: R) -> Result<FormFile, FileError> {
+    let mut bytes = Vec::new();
+    reader.read_to_end(&mut bytes).map_err(FileError::Read)?;
+    parse_csv(&bytes)
+}
+
+/// Parses the bytes of a CSV import file.
+pub fn parse_csv(bytes: &[u8]) -> Result<FormFile, FileError> {
+    if bytes.starts_with(b"\xFF\xFE") || bytes.starts_with(b"\xFE\xFF") || looks_like_utf16(bytes) {
+        return Err(FileError::Utf16);
+    }
+    let (bom, body) = match bytes.strip_prefix(UTF8_BOM) {
+        Some(body) => (UTF8_BOM.len(), body),
+        None => (0, bytes),
+    };
+    let text = std::str::from_utf8(body).map_err(|e| not_utf8(body, e.valid_up_to(), bom))?;
+    if text.trim().is_empty() {
+        return Err(FileError::Empty);
+    }
+
+    let mut parser = Parser::new(text, separator(text));
+    let mut cells: Vec<Cow<'_, str>> = Vec::with_capacity(32);
+    let mut row = 0;
+    // The header is the first row with a value; blank rows before it still count.
+    let header = loop {
+        if !parser.next_record(&mut cells)? {
+            return Err(FileError::Empty);
+        }
+        row += 1;
+        if cells.iter().any(|c| !c.trim().is_empty()) {
+            break Header::parse(cells.iter().map(|c| c.as_ref()))?;
+        }
+    };
+    // One row per line is a good guess, and saves growing a vector of a million rows.
+    let lines = text.bytes().filter(|&b| b == b'\n').count();
+    let mut rows = Rows::new(header, lines);
+    while parser.next_record(&mut cells)? {
+        row += 1;
+        for (position, cell) in cells.iter().enumerate() {
+            rows.cell(position, cell);
+        }
+        rows.end_row(row, Some(cells.len()));
+    }
+    Ok(rows.finish())
+}
+
+/// UTF-16 without a byte order mark: the first two bytes are an ASCII character and a
+/// zero byte, in either order. Neither can start a UTF-8 import file.
+fn looks_like_utf16(bytes: &[u8]) -> bool {
+    match bytes {
+        [0, b, ..] | [b, 0, ..] => *b != 0 && b.is_ascii(),
+        _ => false,
+    }
+}
+
+fn not_utf8(body: &[u8], offset: usize, bom: usize) -> FileError {
+    let before = body.get(..offset).unwrap_or_default();
+    let line = 1 + before.iter().filter(|&&b| b == b'\n').count();
+    let line_start = before
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(0, |p| p + 1);
+    let column = offset - line_start + 1 + if line == 1 { bom } else { 0 };
+    FileError::NotUtf8 {
+        line,
+        column,
+        offset: offset + bom,
+        byte: body.get(offset).copied().unwrap_or(0),
+    }
+}
+
+/// Comma, unless the first line has semicolons (or tabs) and no comma.
+fn separator(text: &str) -> u8 {
+    let first_line = text.lines().next().unwrap_or_default();
+    if first_line.contains(',') {
+        b','
+    } else if first_line.contains(';') {
+        b';'
+    } else if first_line.contains('\t') {
+        b'\t'
+    } else {
+        b','
+    }
+}
+
+/// How a cell ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum End {
+    Separator,
+    Line,
+    Input,
+}
+
+/// An RFC 4180 reader over text already checked as UTF-8. Separators, quotes and line
+/// breaks are ASCII, so every cut falls on a character boundary.
+struct Parser<'a> {
+    text: &'a str,
+    pos: usize,
+    /// 1-based line of `pos`, for error messages.
+    line: usize,
+    separator: u8,
+}
+
+impl<'a> Parser<'a> {
+    fn new(text: &'a str, separator: u8) -> Self {
+        Self {
+            text,
+            pos: 0,
+            line: 1,
+            separator,
+        }
+    }
+
+    fn slice(&self, from: usize, to: usize) -> &'a str {
+        self.text.get(from..to).unwrap_or_default()
+    }
+
+    /// Reads the next record into `cells`; false at the end of the input. A final line
+    /// break does not start another record.
+    fn next_record(&mut self, cells: &mut Vec<Cow<'a, str>>) -> Result<bool, FileError> {
+        cells.clear();
+        if self.pos >= self.text.len() {
+            return Ok(false);
+        }
+        loop {
+            let (cell, end) = self.cell()?;
+            cells.push(cell);
+            if end != End::Separator {
+                return Ok(true);
+            }
+        }
+    }
+
+    fn cell(&mut self) -> Result<(Cow<'a, str>, End), FileError> {
+        let bytes = self.text.as_bytes();
+        if bytes.get(self.pos) != Some(&b'"') {
+            let (to, end) = self.unquoted_end(self.pos);
+            let cell = self.slice(self.pos, to);
+            self.finish_cell(to, end);
+            return Ok((Cow::Borrowed(cell), end));
+        }
+        let opened_on = self.line;
+        let mut owned: Option<String> = None;
+        let mut segment = self.pos + 1;
+        let mut i = segment;
+        loop {
+            match bytes.get(i) {
+                None => return Err(FileError::UnterminatedQuote { line: opened_on }),
+                Some(b'"') if bytes.get(i + 1) == Some(&b'"') => {
+                    // A doubled quote stands for one quote.
+                    owned
+                        .get_or_insert_with(String::new)
+                        .push_str(self.slice(segment, i + 1));
+                    i += 2;
+                    segment = i;
+                }
+                Some(b'"') => {
+                    let mut cell = match owned {
+                        Some(mut s) => {
+                            s.push_str(self.slice(segment, i));
+                            Cow::Owned(s)
+                        }
+                        None => Cow::Borrowed(self.slice(segment, i)),
+                    };
+                    // Text after the closing quote is kept, as spreadsheets do.
+                    let after = i + 1;
+                    let (to, end) = self.unquoted_end(after);
+                    if to > after {
+                        cell.to_mut().push_str(self.slice(after, to));
+                    }
+                    self.finish_cell(to, end);
+                    return Ok((cell, end));
+                }
+                Some(b'\n') => {
+                    self.line += 1;
+                    i += 1;
+                }
+                Some(_) => i += 1,
+            }
+        }
+    }
+
+    /// Where an unquoted stretch starting at `from` ends, and how.
+    fn unquoted_end(&self, from: usize) -> (usize, End) {
+        let bytes = self.text.as_bytes();
+        let sep = self.separator;
+        let rest = bytes.get(from..).unwrap_or_default();
+        match rest
+            .iter()
+            .position(|&b| b == sep || b == b'\n' || b == b'\r')
+        {
+            Some(n) => {
+                let at = from + n;
+                let end = if bytes.get(at) == Some(&sep) {
+                    End::Separator
+                } else {
+                    End::Line
+                };
+                (at, end)
+            }
+            None => (bytes.len(), End::Input),
+        }
+    }
+
+    /// Moves past the cell's end: the separator, or a line break (`\n`, `\r\n`, `\r`).
+    fn finish_cell(&mut self, to: usize, end: End) {
+        let bytes = self.text.as_bytes();
+        self.pos = match end {
+            End::Separator => to + 1,
+            End::Input => to,
+            End::Line => {
+                self.line += 1;
+                if bytes.get(to) == Some(&b'\r') && bytes.get(to + 1) == Some(&b'\n') {
+                    to + 2
+                } else {
+                    to + 1
+                }
+            }
+        };
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn records(text: &str, sep: u8) -> Result<Vec<Vec<String>>, FileError> {
+        let mut parser = Parser::new(text, sep);
+        let mut cells = Vec::new();
+        let mut out = Vec::new();
+        while parser.next_record(&mut cells)? {
+            out.push(cells.iter().map(|c| c.to_string()).collect());
+        }
+        Ok(out)
+    }
+
+    #[test]
+    fn parses_rfc4180() {
+        let r = records("a,b,c\r\n1,\"x, \"\"y\"\"\",\n\"multi\nline\",2,3", b',').unwrap();
+        assert_eq!(
+            r,
+            vec![
+                vec!["a", "b", "c"],
+                vec!["1", "x, \"y\"", ""],
+                vec!["multi\nline", "2", "3"]
+            ]
+        );
+        assert_eq!(
+            records("a\n\nb\n", b',').unwrap(),
+            vec![vec!["a"], vec![""], vec!["b"]]
+        );
+        assert_eq!(
+            records("a;b\rc;d", b';').unwrap(),
+            vec![vec!["a", "b"], vec!["c", "d"]]
+        );
+        assert_eq!(
+            records("\"ab\"cd,e", b',').unwrap(),
+            vec![vec!["abcd", "e"]]
+        );
+        assert_eq!(records("", b',').unwrap(), Vec::<Vec<String>>::new());
+        assert_eq!(records("a,", b',').unwrap(), vec![vec!["a", ""]]);
+    }
+
+    #[test]
+    fn reports_the_line_of_an_unterminated_quote() {
+        let err = records("a,b\n1,2\n3,\"x\ny\n5,6\n", b',').unwrap_err();
+        assert!(
+            matches!(err, FileError::UnterminatedQuote { line: 3 }),
+            "{err:?}"
+        );
+        let err = records("\"", b',').unwrap_err();
+        assert!(matches!(err, FileError::UnterminatedQuote { line: 1 }));
+    }
+
+    #[test]
+    fn picks_the_separator_from_the_first_line() {
+        assert_eq!(separator("a,b;c\n"), b',');
+        assert_eq!(separator("a;b;c\n1,5;2"), b';');
+        assert_eq!(separator("a\tb\n"), b'\t');
+        assert_eq!(separator("a\n"), b',');
+    }
+
+    #[test]
+    fn locates_the_first_invalid_byte() {
+        let body = b"ab\ncd\xD2e";
+        let err = not_utf8(body, 5, 0);
+        assert!(matches!(
+            err,
+            FileError::NotUtf8 {
+                line: 2,
+                column: 3,
+                offset: 5,
+                byte: 0xD2
+            }
+        ));
+    }
+}

@@ -1,0 +1,210 @@
+//! Reading collection-form import files (CSV, XLSX) into raw rows (DESIGN §6 "Import file").
+//!
+//! A file becomes a [`FormFile`]: one [`RawForm`] per data row, plus the rows that could
+//! not even be read (a cell too long, a value under no header, an Excel error or
+//! formula), each with its row number as a person sees it in a spreadsheet. Problems of
+//! the whole file (not UTF-8, a bad header, an unterminated quote) are a [`FileError`],
+//! and nothing is imported.
+//!
+//! This crate only reads. What a row means is decided by
+//! [`cancuoc_domain::form::validate`]; storing it is the application's job. There is
+//! no database here and no clock.
+
+use std::fmt;
+use std::io;
+use std::path::{Path, PathBuf};
+
+use cancuoc_domain::form::{Column, RawForm, Rejection};
+use thiserror::Error;
+
+mod csv;
+mod table;
+mod xlsx;
+
+pub use crate::csv::{parse_csv, read_csv};
+pub use crate::xlsx::read_xlsx;
+
+/// Longest cell accepted, in characters; a longer one rejects its row. No field of the
+/// form comes near it, and a limit keeps a pasted document out of the register.
+pub const MAX_CELL_CHARS: usize = 1_000;
+
+/// The rows of an import file.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct FormFile {
+    /// Rows read, in file order, to be validated.
+    pub rows: Vec<RawForm>,
+    /// Rows that could not be read, by row number; a row may have several entries.
+    pub row_errors: Vec<(usize, Rejection)>,
+}
+
+/// A problem with the whole file: nothing in it is imported.
+#[derive(Debug, Error)]
+pub enum FileError {
+    #[error("cannot read {}: {source}", path.display())]
+    Unreadable {
+        path: PathBuf,
+        #[source]
+        source: io::Error,
+    },
+    #[error("cannot read the file: {0}")]
+    Read(#[source] io::Error),
+    #[error(
+        "unsupported file type {0:?}: import a .xlsx workbook or a .csv file saved as \"CSV UTF-8\""
+    )]
+    UnsupportedFormat(String),
+    #[error("the file is UTF-16 text, not UTF-8: save the file as \"CSV UTF-8\" and try again")]
+    Utf16,
+    #[error(
+        "the file is not UTF-8 text: byte 0x{byte:02X} on line {line} (byte {column} of the line) \
+         is not valid UTF-8, perhaps Windows-1258 or TCVN3; save the file as \"CSV UTF-8\" and try again"
+    )]
+    NotUtf8 {
+        /// 1-based line of the first invalid byte.
+        line: usize,
+        /// 1-based byte position within that line.
+        column: usize,
+        /// 0-based offset in the file.
+        offset: usize,
+        byte: u8,
+    },
+    #[error("the file is empty")]
+    Empty,
+    #[error("{0}")]
+    Header(HeaderProblems),
+    #[error(
+        "malformed CSV: the quoted cell that starts on line {line} is never closed (a \" is missing)"
+    )]
+    UnterminatedQuote { line: usize },
+    #[error("not a readable XLSX workbook: {0}")]
+    Workbook(String),
+}
+
+/// Everything wrong with a header, reported together so that one edit fixes the file.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct HeaderProblems {
+    /// Headers that name no column. A typo must not silently drop a column of data.
+    pub unknown: Vec<UnknownColumn>,
+    pub duplicated: Vec<DuplicatedColumn>,
+    /// Required columns that are absent ([`Column::REQUIRED`]).
+    pub missing: Vec<Column>,
+    /// Neither `thuong_tru_ma_xa` nor `noi_o_hien_tai_ma_xa` is present.
+    pub missing_residence: bool,
+}
+
+impl HeaderProblems {
+    pub fn is_empty(&self) -> bool {
+        self.unknown.is_empty()
+            && self.duplicated.is_empty()
+            && self.missing.is_empty()
+            && !self.missing_residence
+    }
+}
+
+/// A header cell that names no column.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnknownColumn {
+    /// 1-based position (1 = column A).
+    pub position: usize,
+    pub header: String,
+}
+
+/// A column named twice in the header.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DuplicatedColumn {
+    pub column: Column,
+    /// 1-based positions of the first and the repeated header.
+    pub first: usize,
+    pub second: usize,
+}
+
+impl fmt::Display for HeaderProblems {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut parts = Vec::new();
+        if !self.unknown.is_empty() {
+            let list: Vec<String> = self
+                .unknown
+                .iter()
+                .map(|u| {
+                    let shown: String = u.header.chars().take(40).collect();
+                    format!("{} {shown:?}", column_letter(u.position))
+                })
+                .collect();
+            parts.push(format!(
+                "unknown column header{} {} (check the spelling against the template)",
+                plural(list.len()),
+                list.join(", ")
+            ));
+        }
+        for d in &self.duplicated {
+            parts.push(format!(
+                "column {} appears twice, in columns {} and {}",
+                d.column,
+                column_letter(d.first),
+                column_letter(d.second)
+            ));
+        }
+        if !self.missing.is_empty() || self.missing_residence {
+            let mut list: Vec<String> = self.missing.iter().map(|c| c.to_string()).collect();
+            if self.missing_residence {
+                list.push("thuong_tru_ma_xa or noi_o_hien_tai_ma_xa".to_owned());
+            }
+            parts.push(format!(
+                "missing required column{}: {}",
+                plural(list.len()),
+                list.join(", ")
+            ));
+        }
+        write!(f, "bad header row: {}", parts.join("; "))
+    }
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}
+
+/// The spreadsheet letter of a 1-based column position: 1 → A, 27 → AA.
+pub fn column_letter(position: usize) -> String {
+    let mut n = position;
+    let mut letters = Vec::new();
+    while n > 0 {
+        let rem = (n - 1) % 26;
+        letters.push(char::from(b'A' + u8::try_from(rem).unwrap_or(0)));
+        n = (n - 1) / 26;
+    }
+    letters.iter().rev().collect()
+}
+
+/// Reads an import file, choosing the format by extension: `.csv` or `.xlsx`.
+pub fn read_forms(path: &Path) -> Result<FormFile, FileError> {
+    let extension = path
+        .extension()
+        .map(|e| e.to_string_lossy().to_lowercase())
+        .unwrap_or_default();
+    let unreadable = |source| FileError::Unreadable {
+        path: path.to_owned(),
+        source,
+    };
+    match extension.as_str() {
+        "csv" => parse_csv(&std::fs::read(path).map_err(unreadable)?),
+        "xlsx" => {
+            let file = std::fs::File::open(path).map_err(unreadable)?;
+            read_xlsx(io::BufReader::new(file))
+        }
+        _ => Err(FileError::UnsupportedFormat(format!(".{extension}"))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn column_letters() {
+        assert_eq!(column_letter(1), "A");
+        assert_eq!(column_letter(26), "Z");
+        assert_eq!(column_letter(27), "AA");
+        assert_eq!(column_letter(28), "AB");
+        assert_eq!(column_letter(702), "ZZ");
+        assert_eq!(column_letter(703), "AAA");
+    }
+}

@@ -1,0 +1,190 @@
+//! What CSV and XLSX have in common once cells are text: the header, and rows of
+//! cells placed under it.
+
+use cancuoc_domain::form::{Column, RawForm, Rejection};
+
+use crate::{
+    DuplicatedColumn, FileError, FormFile, HeaderProblems, MAX_CELL_CHARS, UnknownColumn,
+    column_letter,
+};
+
+/// The column under each position of the header; `None` under an empty header cell.
+#[derive(Debug, Clone)]
+pub(crate) struct Header {
+    columns: Vec<Option<Column>>,
+}
+
+impl Header {
+    /// Reads a header row. Empty header cells are allowed (spreadsheets often save a
+    /// few trailing ones); a value under one is reported on its row.
+    pub(crate) fn parse<'c>(cells: impl IntoIterator<Item = &'c str>) -> Result<Self, FileError> {
+        let mut problems = HeaderProblems::default();
+        let mut columns = Vec::new();
+        let mut seen: [Option<usize>; cancuoc_domain::form::COLUMN_COUNT] = Default::default();
+        for (i, cell) in cells.into_iter().enumerate() {
+            let position = i + 1;
+            let cell = cell.trim();
+            if cell.is_empty() {
+                columns.push(None);
+                continue;
+            }
+            let Some(column) = Column::from_header(cell) else {
+                problems.unknown.push(UnknownColumn {
+                    position,
+                    header: cell.to_owned(),
+                });
+                columns.push(None);
+                continue;
+            };
+            match seen.get_mut(column.index()) {
+                Some(Some(first)) => {
+                    problems.duplicated.push(DuplicatedColumn {
+                        column,
+                        first: *first,
+                        second: position,
+                    });
+                    columns.push(None);
+                }
+                Some(slot) => {
+                    *slot = Some(position);
+                    columns.push(Some(column));
+                }
+                None => columns.push(None),
+            }
+        }
+        let present = |c: &Column| columns.contains(&Some(*c));
+        problems.missing = Column::REQUIRED
+            .into_iter()
+            .filter(|c| !present(c))
+            .collect();
+        problems.missing_residence = !Column::RESIDENCE.iter().any(present);
+        if problems.is_empty() {
+            Ok(Self { columns })
+        } else {
+            Err(FileError::Header(problems))
+        }
+    }
+
+    pub(crate) fn column(&self, position: usize) -> Option<Column> {
+        self.columns.get(position).copied().flatten()
+    }
+
+    pub(crate) fn width(&self) -> usize {
+        self.columns.len()
+    }
+}
+
+/// Collects rows cell by cell: `cell`/`cell_error` for each cell of a row, then `end_row`.
+pub(crate) struct Rows {
+    header: Header,
+    file: FormFile,
+    form: RawForm,
+    errors: Vec<Rejection>,
+    any_value: bool,
+}
+
+impl Rows {
+    /// `expected_rows` is a capacity hint.
+    pub(crate) fn new(header: Header, expected_rows: usize) -> Self {
+        Self {
+            header,
+            file: FormFile {
+                rows: Vec::with_capacity(expected_rows),
+                row_errors: Vec::new(),
+            },
+            form: RawForm::new(0),
+            errors: Vec::new(),
+            any_value: false,
+        }
+    }
+
+    pub(crate) fn header(&self) -> &Header {
+        &self.header
+    }
+
+    /// A cell at a 0-based position. Values are trimmed; empty cells are skipped.
+    pub(crate) fn cell(&mut self, position: usize, value: &str) {
+        let value = value.trim();
+        if value.is_empty() {
+            return;
+        }
+        self.any_value = true;
+        let column = self.header.column(position);
+        // Byte length bounds the character count: count characters only when needed.
+        if value.len() > MAX_CELL_CHARS && value.chars().count() > MAX_CELL_CHARS {
+            self.errors.push(Rejection::new(
+                column,
+                format!("cell too long (more than {MAX_CELL_CHARS} characters)"),
+            ));
+            return;
+        }
+        match column {
+            Some(column) => self.form.set(column, value),
+            None if position < self.header.width() => self.errors.push(Rejection::new(
+                None,
+                format!(
+                    "value in column {}, which has no header",
+                    column_letter(position + 1)
+                ),
+            )),
+            None => self.errors.push(Rejection::new(
+                None,
+                format!(
+                    "value in column {}, after the last column of the header",
+                    column_letter(position + 1)
+                ),
+            )),
+        }
+    }
+
+    /// A cell that cannot be read (an Excel error value, a formula).
+    pub(crate) fn cell_error(&mut self, position: usize, reason: String) {
+        self.any_value = true;
+        let column = self.header.column(position);
+        let reason = match column {
+            Some(_) => reason,
+            None => format!("{reason} (column {})", column_letter(position + 1)),
+        };
+        self.errors.push(Rejection::new(column, reason));
+    }
+
+    /// Ends a row. `cell_count` is the number of cells the row had, when the format
+    /// has such a thing (CSV); a row with fewer cells than the header is rejected,
+    /// because a missing separator has shifted every value after it. Rows with no
+    /// value at all are skipped.
+    pub(crate) fn end_row(&mut self, row: usize, cell_count: Option<usize>) {
+        let form = std::mem::replace(&mut self.form, RawForm::new(0));
+        let mut errors = std::mem::take(&mut self.errors);
+        let any_value = std::mem::replace(&mut self.any_value, false);
+        if !any_value {
+            return;
+        }
+        if let Some(count) = cell_count
+            && count < self.header.width()
+        {
+            errors.insert(
+                0,
+                Rejection::new(
+                    None,
+                    format!(
+                        "row has {count} cells, the header has {}",
+                        self.header.width()
+                    ),
+                ),
+            );
+        }
+        if errors.is_empty() {
+            let mut form = form;
+            form.row = row;
+            self.file.rows.push(form);
+        } else {
+            self.file
+                .row_errors
+                .extend(errors.into_iter().map(|e| (row, e)));
+        }
+    }
+
+    pub(crate) fn finish(self) -> FormFile {
+        self.file
+    }
+}

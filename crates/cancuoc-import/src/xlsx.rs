@@ -1,0 +1,239 @@
+//! XLSX workbooks: the first sheet, header in its first non-empty row, read as a
+//! stream of cells (calamine's cell reader) so a large sheet is never held twice.
+
+use std::borrow::Cow;
+use std::io::{Read, Seek};
+
+use calamine::{DataRef, ExcelDateTime, ExcelDateTimeType, Reader, Xlsx};
+use cancuoc_domain::form::Column;
+
+use crate::table::{Header, Rows};
+use crate::{FileError, FormFile};
+
+/// The first serial day after Excel's range (10000-01-01 in the 1900 date system).
+const EXCEL_SERIAL_END: f64 = 2_958_466.0;
+
+/// Reads the first sheet of an XLSX workbook.
+///
+/// Cells that hold a formula are rejected with their row: the value Excel cached for
+/// the formula is in the file, but what the officer sees may not be what was typed,
+/// and a formula copied on into other systems' exports is a formula injection.
+pub fn read_xlsx<R: Read + Seek>(reader: R) -> Result<FormFile, FileError> {
+    let mut workbook: Xlsx<R> =
+        Xlsx::new(reader).map_err(|e| FileError::Workbook(e.to_string()))?;
+    let is_1904 = workbook.has_1904_epoch();
+    let Some(sheet) = workbook.sheet_names().into_iter().next() else {
+        return Err(FileError::Empty);
+    };
+    let mut cells = workbook
+        .worksheet_cells_reader(&sheet)
+        .map_err(|e| FileError::Workbook(e.to_string()))?;
+
+    let mut header_cells: Vec<String> = Vec::new();
+    let mut rows: Option<Rows> = None;
+    let mut current: Option<u32> = None;
+    loop {
+        let record = cells
+            .next_cell_with_formula_metadata()
+            .map_err(|e| FileError::Workbook(e.to_string()))?;
+        let next_row = record.as_ref().map(|r| r.pos.0);
+        if let Some(row) = current
+            && next_row != Some(row)
+        {
+            end_row(&mut rows, &mut header_cells, row)?;
+        }
+        let Some(record) = record else { break };
+        current = Some(record.pos.0);
+        let position = usize::try_from(record.pos.1).unwrap_or(usize::MAX);
+        match rows.as_mut() {
+            None => {
+                let text = cell_text(&record.value, None, is_1904).unwrap_or_default();
+                if header_cells.len() <= position {
+                    header_cells.resize(position + 1, String::new());
+                }
+                if let Some(slot) = header_cells.get_mut(position) {
+                    *slot = text.unwrap_or_default().into_owned();
+                }
+            }
+            Some(rows) => {
+                if record.formula.is_some() {
+                    rows.cell_error(
+                        position,
+                        "formula not allowed (copy the cells and paste them as values)".to_owned(),
+                    );
+                    continue;
+                }
+                let column = rows.header().column(position);
+                match cell_text(&record.value, column, is_1904) {
+                    Ok(Some(text)) => rows.cell(position, &text),
+                    Ok(None) => {}
+                    Err(reason) => rows.cell_error(position, reason),
+                }
+            }
+        }
+    }
+    rows.map(Rows::finish).ok_or(FileError::Empty)
+}
+
+/// Ends sheet row `row` (0-based): the header until one is found, then data rows.
+fn end_row(
+    rows: &mut Option<Rows>,
+    header_cells: &mut Vec<String>,
+    row: u32,
+) -> Result<(), FileError> {
+    // Rows as a spreadsheet numbers them: 1-based.
+    let number = usize::try_from(row).unwrap_or(usize::MAX).saturating_add(1);
+    match rows {
+        Some(rows) => rows.end_row(number, None),
+        None => {
+            if header_cells.iter().any(|c| !c.trim().is_empty()) {
+                let header = Header::parse(header_cells.iter().map(String::as_str))?;
+                *rows = Some(Rows::new(header, 0));
+            }
+            header_cells.clear();
+        }
+    }
+    Ok(())
+}
+
+/// How many digits a number in an ID column had before Excel dropped its leading zeros.
+///
+/// Excel turns 001203004567 typed in a General cell into the number 1203004567. Every
+/// personal ID starts with 0 (0 + the province code), so the form's own ID is padded
+/// back to 12 digits. Relatives' columns and the old CMND take 9 or 12 digits: a
+/// 12-digit number loses at most two zeros (province codes 01–96), so 10 or 11 digits
+/// mean 12, and fewer mean a 9-digit CMND.
+fn id_width(column: Column, digits: usize) -> Option<usize> {
+    match column {
+        Column::SoDinhDanh => Some(12),
+        Column::CmndCu
+        | Column::SoDinhDanhCha
+        | Column::SoDinhDanhMe
+        | Column::SoDinhDanhVoChong => Some(if digits >= 10 { 12 } else { 9 }),
+        _ => None,
+    }
+}
+
+/// The text of a cell as the form expects it, `None` when empty, or why it is refused.
+fn cell_text<'v>(
+    value: &'v DataRef<'_>,
+    column: Option<Column>,
+    is_1904: bool,
+) -> Result<Option<Cow<'v, str>>, String> {
+    let text: Cow<'v, str> = match value {
+        DataRef::Empty => return Ok(None),
+        DataRef::String(s) | DataRef::DateTimeIso(s) | DataRef::DurationIso(s) => {
+            Cow::Borrowed(s.as_str())
+        }
+        DataRef::SharedString(s) => Cow::Borrowed(*s),
+        DataRef::Bool(b) => Cow::Borrowed(if *b { "TRUE" } else { "FALSE" }),
+        DataRef::Error(e) => return Err(format!("cell holds the Excel error {e}")),
+        DataRef::DateTime(dt) if dt.is_datetime() => Cow::Owned(date_text(dt)),
+        DataRef::DateTime(dt) => Cow::Owned(number_text(dt.as_f64(), column, is_1904)),
+        DataRef::Int(i) => Cow::Owned(integer_text(&i.to_string(), column)),
+        DataRef::Float(f) => Cow::Owned(number_text(*f, column, is_1904)),
+    };
+    // An ISO date and time from a strict-format workbook: keep the date.
+    let text = match (value, column) {
+        (DataRef::DateTimeIso(s), Some(Column::NgaySinh)) => {
+            Cow::Borrowed(s.split('T').next().unwrap_or_default())
+        }
+        _ => text,
+    };
+    Ok(Some(text))
+}
+
+fn date_text(dt: &ExcelDateTime) -> String {
+    let (year, month, day, ..) = dt.to_ymd_hms_milli();
+    format!("{day:02}/{month:02}/{year:04}")
+}
+
+/// A number typed into a cell, written back as the text that was typed.
+fn number_text(f: f64, column: Option<Column>, is_1904: bool) -> String {
+    let integral = f.is_finite() && f.fract() == 0.0 && f.abs() < 1e15;
+    if column == Some(Column::NgaySinh) {
+        // A birth year typed alone is a number: 1990 is the year, not serial day 1990
+        // (12 June 1905). Other numbers are serial days of a date Excel did not
+        // format as one.
+        if integral && (1800.0..=2399.0).contains(&f) {
+            return format!("{f:.0}");
+        }
+        if (1.0..EXCEL_SERIAL_END).contains(&f) {
+            return serial_date(f, is_1904);
+        }
+    }
+    if integral {
+        integer_text(&format!("{f:.0}"), column)
+    } else {
+        f.to_string()
+    }
+}
+
+/// An integer's digits, with the leading zeros of ID columns restored.
+fn integer_text(digits: &str, column: Option<Column>) -> String {
+    let width = column.and_then(|c| id_width(c, digits.len()));
+    match width {
+        Some(width) if digits.bytes().all(|b| b.is_ascii_digit()) => {
+            format!("{digits:0>width$}")
+        }
+        _ => digits.to_owned(),
+    }
+}
+
+/// `dd/mm/yyyy` of an Excel serial day. In the 1900 date system Excel counts a
+/// 29 February 1900 that never was (kept from Lotus 1-2-3 for compatibility): serial 60
+/// is that day, and serials from 61 on are one day ahead of a plain count from
+/// 31 December 1899. calamine applies the same rule; serial 60 comes out as 29/02/1900,
+/// which validation then rejects as a date that does not exist.
+fn serial_date(serial: f64, is_1904: bool) -> String {
+    date_text(&ExcelDateTime::new(
+        serial,
+        ExcelDateTimeType::DateTime,
+        is_1904,
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn serial_days_in_the_1900_system() {
+        assert_eq!(serial_date(1.0, false), "01/01/1900");
+        assert_eq!(serial_date(59.0, false), "28/02/1900");
+        assert_eq!(serial_date(60.0, false), "29/02/1900");
+        assert_eq!(serial_date(61.0, false), "01/03/1900");
+        assert_eq!(serial_date(25_569.0, false), "01/01/1970");
+        assert_eq!(serial_date(25_569.75, false), "01/01/1970");
+        // 1904 system: serial 0 is 1 January 1904.
+        assert_eq!(serial_date(0.0, true), "01/01/1904");
+        assert_eq!(serial_date(24_107.0, true), "01/01/1970");
+    }
+
+    #[test]
+    fn birth_dates_from_numbers() {
+        let ngay_sinh = Some(Column::NgaySinh);
+        assert_eq!(number_text(1990.0, ngay_sinh, false), "1990");
+        assert_eq!(number_text(25_569.0, ngay_sinh, false), "01/01/1970");
+        assert_eq!(number_text(-3.0, ngay_sinh, false), "-3");
+        assert_eq!(number_text(f64::NAN, ngay_sinh, false), "NaN");
+        assert!(!number_text(1e300, ngay_sinh, false).contains('/'));
+    }
+
+    #[test]
+    fn leading_zeros_of_ids() {
+        let t = |f: f64, c: Column| number_text(f, Some(c), false);
+        assert_eq!(t(1_203_004_567.0, Column::SoDinhDanh), "001203004567");
+        assert_eq!(t(42_170_012_345.0, Column::SoDinhDanh), "042170012345");
+        assert_eq!(t(12_345_678.0, Column::CmndCu), "012345678");
+        assert_eq!(t(183_456_789.0, Column::SoDinhDanhCha), "183456789");
+        assert_eq!(t(1_203_004_567.0, Column::SoDinhDanhMe), "001203004567");
+        assert_eq!(t(1_203_004_567.0, Column::SoHo), "1203004567");
+        assert_eq!(t(1.5, Column::SoDinhDanh), "1.5");
+        assert_eq!(t(-5.0, Column::SoDinhDanh), "-5");
+        assert_eq!(
+            integer_text("123", Some(Column::SoDinhDanh)),
+            "000000000123"
+        );
+    }
+}

@@ -1,0 +1,626 @@
+//! Citizens, their history, households and personal ID allocation.
+
+use std::collections::HashMap;
+
+use cancuoc_domain::citizen::CitizenData;
+use cancuoc_domain::personal_id::{IdPrefix, SerialPermutation};
+use cancuoc_domain::text::fold;
+use cancuoc_domain::{AdminCode, Locality, PersonalId, RecordStatus};
+use cancuoc_store::*;
+use sqlx::PgConnection;
+use uuid::Uuid;
+
+use crate::audit::append;
+use crate::backend;
+use crate::copy::{Csv, copy_in};
+use crate::rows::{CITIZEN_COLUMNS, citizen, col, corrupt, to_json};
+
+/// The scope clause for the caller's jurisdiction, with its bind value.
+fn scope_clause(access: &Access, n: usize) -> Option<(String, String)> {
+    access
+        .scope_filter()
+        .map(|f| (format!(" AND {} = ${n}", f.column), f.code))
+}
+
+pub(crate) async fn get_unaudited(
+    conn: &mut PgConnection,
+    access: &Access,
+    pid: &PersonalId,
+) -> Result<Option<CitizenRecord>> {
+    let mut sql = format!("SELECT {CITIZEN_COLUMNS} FROM citizens WHERE personal_id = $1");
+    let scope = scope_clause(access, 2);
+    if let Some((clause, _)) = &scope {
+        sql.push_str(clause);
+    }
+    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(pid.as_string());
+    if let Some((_, code)) = scope {
+        q = q.bind(code);
+    }
+    q.fetch_optional(&mut *conn)
+        .await
+        .map_err(backend)?
+        .as_ref()
+        .map(citizen)
+        .transpose()
+}
+
+pub(crate) async fn get(
+    conn: &mut PgConnection,
+    access: &Access,
+    pid: &PersonalId,
+) -> Result<Option<CitizenRecord>> {
+    let found = get_unaudited(conn, access, pid).await?;
+    append(
+        conn,
+        access,
+        actions::CITIZEN_READ,
+        "citizen",
+        &pid.as_string(),
+    )
+    .await?;
+    Ok(found)
+}
+
+pub(crate) async fn history(
+    conn: &mut PgConnection,
+    access: &Access,
+    pid: &PersonalId,
+) -> Result<Vec<HistoryEntry>> {
+    let Some(record) = get_unaudited(conn, access, pid).await? else {
+        return Err(StoreError::NotFound(format!("citizen {pid}")));
+    };
+    let rows = sqlx::query(
+        "SELECT version, at_micros, actor, source, status, changed_fields::text AS changed_fields FROM citizen_history
+         WHERE citizen_key = $1::uuid ORDER BY version",
+    )
+    .bind(record.key.to_string())
+    .fetch_all(&mut *conn)
+    .await
+    .map_err(backend)?;
+    let mut out = Vec::with_capacity(rows.len());
+    for r in &rows {
+        let fields: String = col(r, "changed_fields")?;
+        let status: String = col(r, "status")?;
+        out.push(HistoryEntry {
+            version: col(r, "version")?,
+            at_micros: col(r, "at_micros")?,
+            actor: col(r, "actor")?,
+            source: col(r, "source")?,
+            status: RecordStatus::parse(&status).ok_or_else(|| corrupt("history status"))?,
+            changed_fields: serde_json::from_str(&fields).map_err(|_| corrupt("history fields"))?,
+        });
+    }
+    append(
+        conn,
+        access,
+        actions::CITIZEN_HISTORY,
+        "citizen",
+        &pid.as_string(),
+    )
+    .await?;
+    Ok(out)
+}
+
+enum Bind {
+    Text(String),
+    Int(i64),
+    Int4(i32),
+}
+
+pub(crate) async fn search(
+    conn: &mut PgConnection,
+    access: &Access,
+    query: &CitizenQuery,
+) -> Result<Page<CitizenRecord>> {
+    let mut sql = format!("SELECT {CITIZEN_COLUMNS} FROM citizens WHERE 1 = 1");
+    let mut binds: Vec<Bind> = Vec::new();
+    let mut push = |sql: &mut String, clause: &str, value: Bind| {
+        binds.push(value);
+        sql.push_str(&clause.replace("$?", &format!("${}", binds.len())));
+    };
+    if let Some(name) = query.name_key.as_deref().filter(|n| !n.is_empty()) {
+        // Whole words from the start of the name: "NGUYEN VAN" finds "NGUYEN VAN AN".
+        // name_key is COLLATE "C", so the range is a byte range as on SQLite.
+        push(&mut sql, " AND (name_key = $?", Bind::Text(name.to_owned()));
+        push(
+            &mut sql,
+            " OR (name_key > $?",
+            Bind::Text(format!("{name} ")),
+        );
+        push(
+            &mut sql,
+            " AND name_key < $?))",
+            Bind::Text(format!("{name} \u{10FFFF}")),
+        );
+    }
+    if let Some(old) = &query.old_id_number {
+        push(&mut sql, " AND old_id_number = $?", Bind::Text(old.clone()));
+    }
+    if let Some(year) = query.birth_year {
+        push(
+            &mut sql,
+            " AND birth_year = $?",
+            Bind::Int4(i32::from(year)),
+        );
+    }
+    if let Some(date) = &query.birth_date {
+        let iso = date.iso();
+        let len = i32::try_from(iso.len()).unwrap_or(10);
+        push(&mut sql, " AND substr(birth_date, 1, $?)", Bind::Int4(len));
+        push(&mut sql, " = $?", Bind::Text(iso));
+    }
+    if let Some(unit) = &query.unit {
+        let f = ScopeFilter::for_code(unit);
+        push(
+            &mut sql,
+            &format!(" AND {} = $?", f.column),
+            Bind::Text(f.code),
+        );
+    }
+    if let Some(f) = access.scope_filter() {
+        push(
+            &mut sql,
+            &format!(" AND {} = $?", f.column),
+            Bind::Text(f.code),
+        );
+    }
+    if let Some(cursor) = &query.cursor {
+        let parts = decode_cursor(cursor, 2)?;
+        let (Some(name), Some(pid)) = (parts.first(), parts.get(1)) else {
+            return Err(StoreError::Invalid("malformed cursor".into()));
+        };
+        push(
+            &mut sql,
+            " AND (name_key, personal_id) > ($?",
+            Bind::Text(name.clone()),
+        );
+        push(&mut sql, ", $?)", Bind::Text(pid.clone()));
+    }
+    let limit = query.limit.clamp(1, 100);
+    push(
+        &mut sql,
+        " ORDER BY name_key, personal_id LIMIT $?",
+        Bind::Int(i64::from(limit) + 1),
+    );
+    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+    for b in binds {
+        q = match b {
+            Bind::Text(t) => q.bind(t),
+            Bind::Int(i) => q.bind(i),
+            Bind::Int4(i) => q.bind(i),
+        };
+    }
+    let rows = q.fetch_all(&mut *conn).await.map_err(backend)?;
+    let take = usize::try_from(limit).unwrap_or(100);
+    let mut items = Vec::with_capacity(rows.len());
+    let mut next_cursor = None;
+    for (i, r) in rows.iter().enumerate() {
+        if i == take {
+            break;
+        }
+        items.push(citizen(r)?);
+        if i + 1 == take && rows.len() > i + 1 {
+            let name: String = col(r, "name_key")?;
+            let pid: String = col(r, "personal_id")?;
+            next_cursor = Some(encode_cursor(&[&name, &pid]));
+        }
+    }
+    let shown: Vec<String> = items
+        .iter()
+        .map(|c| c.data.personal_id.as_string())
+        .collect();
+    append(
+        conn,
+        access,
+        actions::CITIZEN_SEARCH,
+        "citizen",
+        &shown.join(","),
+    )
+    .await?;
+    Ok(Page { items, next_cursor })
+}
+
+pub(crate) async fn household(
+    conn: &mut PgConnection,
+    access: &Access,
+    number: &str,
+) -> Result<Option<Household>> {
+    let row = sqlx::query(
+        "SELECT number, commune, address, head_personal_id FROM households WHERE number = $1",
+    )
+    .bind(number)
+    .fetch_optional(&mut *conn)
+    .await
+    .map_err(backend)?;
+    let Some(row) = row else {
+        append(conn, access, actions::HOUSEHOLD_READ, "household", number).await?;
+        return Ok(None);
+    };
+    let mut sql =
+        "SELECT personal_id, data::text AS data FROM citizens WHERE household_number = $1"
+            .to_owned();
+    let scope = scope_clause(access, 2);
+    if let Some((clause, _)) = &scope {
+        sql.push_str(clause);
+    }
+    sql.push_str(" ORDER BY personal_id");
+    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(number);
+    if let Some((_, code)) = scope {
+        q = q.bind(code);
+    }
+    let member_rows = q.fetch_all(&mut *conn).await.map_err(backend)?;
+    append(conn, access, actions::HOUSEHOLD_READ, "household", number).await?;
+    // A household none of whose members lie in the caller's jurisdiction is not theirs to see.
+    if member_rows.is_empty() && access.scope_filter().is_some() {
+        return Ok(None);
+    }
+    let mut members = Vec::with_capacity(member_rows.len());
+    for r in &member_rows {
+        let data = crate::rows::citizen_data(r)?;
+        members.push(HouseholdMember {
+            personal_id: data.personal_id,
+            full_name: data.full_name,
+            relation_to_head: data.relation_to_head,
+        });
+    }
+    let commune: String = col(&row, "commune")?;
+    let head: Option<String> = col(&row, "head_personal_id")?;
+    Ok(Some(Household {
+        number: col(&row, "number")?,
+        commune: AdminCode::parse(&commune).map_err(|_| corrupt("household commune"))?,
+        address: col(&row, "address")?,
+        head: head.and_then(|h| PersonalId::parse(&h).ok()),
+        members,
+    }))
+}
+
+fn locality_columns(
+    locality: Option<&Locality>,
+) -> (Option<String>, Option<String>, Option<String>) {
+    match locality {
+        Some(l) => (
+            Some(l.province.as_str().to_owned()),
+            l.district.as_ref().map(|d| d.as_str().to_owned()),
+            Some(l.commune.as_str().to_owned()),
+        ),
+        None => (None, None, None),
+    }
+}
+
+/// Where a new version of a record comes from, for its history.
+pub(crate) struct Provenance<'a> {
+    pub actor: &'a str,
+    pub source: &'a str,
+    pub at_micros: i64,
+}
+
+/// Inserts a new record with its first history entry.
+pub(crate) async fn insert(
+    conn: &mut PgConnection,
+    key: Uuid,
+    data: &CitizenData,
+    locality: Option<&Locality>,
+    status: RecordStatus,
+    p: &Provenance<'_>,
+) -> Result<()> {
+    let json = to_json(data)?;
+    let (province, district, commune) = locality_columns(locality);
+    sqlx::query(
+        "INSERT INTO citizens (key, personal_id, old_id_number, name_key, birth_year, birth_date, dup_key,
+            household_number, home_province, home_district, home_commune, status, version, data, updated_micros)
+         VALUES ($1::uuid, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 1, $13::jsonb, $14)",
+    )
+    .bind(key.to_string())
+    .bind(data.personal_id.as_string())
+    .bind(data.old_id_number.as_ref().map(|o| o.as_str().to_owned()))
+    .bind(fold(&data.full_name))
+    .bind(i32::from(data.birth_date.year()))
+    .bind(data.birth_date.iso())
+    .bind(duplicate_key(data))
+    .bind(data.household_number.clone())
+    .bind(province)
+    .bind(district)
+    .bind(commune)
+    .bind(status.as_str())
+    .bind(&json)
+    .bind(p.at_micros)
+    .execute(&mut *conn)
+    .await
+    .map_err(|e| match backend(e) {
+        StoreError::Conflict(_) => StoreError::Conflict(format!(
+            "personal ID {} is already in the register",
+            data.personal_id
+        )),
+        other => other,
+    })?;
+    let all_fields: Vec<&str> = Vec::new();
+    history_entry(conn, key, 1, status, &all_fields, &json, p).await
+}
+
+/// Replaces a record's data with a new version.
+pub(crate) async fn update(
+    conn: &mut PgConnection,
+    current: &CitizenRecord,
+    data: &CitizenData,
+    locality: Option<&Locality>,
+    status: RecordStatus,
+    p: &Provenance<'_>,
+) -> Result<()> {
+    let json = to_json(data)?;
+    let changed = current.data.differing_fields(data);
+    let (province, district, commune) = locality_columns(locality);
+    let version = current.version + 1;
+    let r = sqlx::query(
+        "UPDATE citizens SET personal_id = $1, old_id_number = $2, name_key = $3, birth_year = $4, birth_date = $5,
+            dup_key = $6, household_number = $7, home_province = $8, home_district = $9, home_commune = $10,
+            status = $11, version = $12, data = $13::jsonb, updated_micros = $14
+         WHERE key = $15::uuid AND version = $16",
+    )
+    .bind(data.personal_id.as_string())
+    .bind(data.old_id_number.as_ref().map(|o| o.as_str().to_owned()))
+    .bind(fold(&data.full_name))
+    .bind(i32::from(data.birth_date.year()))
+    .bind(data.birth_date.iso())
+    .bind(duplicate_key(data))
+    .bind(data.household_number.clone())
+    .bind(province)
+    .bind(district)
+    .bind(commune)
+    .bind(status.as_str())
+    .bind(version)
+    .bind(&json)
+    .bind(p.at_micros)
+    .bind(current.key.to_string())
+    .bind(current.version)
+    .execute(&mut *conn)
+    .await
+    .map_err(backend)?;
+    if r.rows_affected() != 1 {
+        return Err(StoreError::Conflict("the record changed meanwhile".into()));
+    }
+    history_entry(conn, current.key, version, status, &changed, &json, p).await
+}
+
+async fn history_entry(
+    conn: &mut PgConnection,
+    key: Uuid,
+    version: i64,
+    status: RecordStatus,
+    changed: &[&str],
+    json: &str,
+    p: &Provenance<'_>,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO citizen_history (citizen_key, version, at_micros, actor, source, status, changed_fields, data)
+         VALUES ($1::uuid, $2, $3, $4, $5, $6, $7::jsonb, $8::jsonb)",
+    )
+    .bind(key.to_string())
+    .bind(version)
+    .bind(p.at_micros)
+    .bind(p.actor)
+    .bind(p.source)
+    .bind(status.as_str())
+    .bind(to_json(&changed)?)
+    .bind(json)
+    .execute(&mut *conn)
+    .await
+    .map_err(backend)?;
+    Ok(())
+}
+
+pub(crate) async fn upsert_household(
+    conn: &mut PgConnection,
+    number: &str,
+    commune: &AdminCode,
+    address: &str,
+    head: Option<&PersonalId>,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO households (number, commune, address, head_personal_id) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (number) DO UPDATE SET head_personal_id = COALESCE(excluded.head_personal_id, households.head_personal_id)",
+    )
+    .bind(number)
+    .bind(commune.as_str())
+    .bind(address)
+    .bind(head.map(PersonalId::as_string))
+    .execute(&mut *conn)
+    .await
+    .map_err(backend)?;
+    Ok(())
+}
+
+/// The batch's households with repeated numbers merged the way one upsert after another
+/// would merge them: the first occurrence's commune and address, the last head named.
+fn merged_households(batch: &PopulationBatch) -> Vec<(&str, &AdminCode, &str, Option<String>)> {
+    let mut out: Vec<(&str, &AdminCode, &str, Option<String>)> = Vec::new();
+    let mut at: HashMap<&str, usize> = HashMap::new();
+    for h in &batch.households {
+        let head = h.head.as_ref().map(PersonalId::as_string);
+        match at.get(h.number.as_str()).and_then(|&i| out.get_mut(i)) {
+            Some(existing) => {
+                if head.is_some() {
+                    existing.3 = head;
+                }
+            }
+            None => {
+                at.insert(&h.number, out.len());
+                out.push((&h.number, &h.commune, &h.address, head));
+            }
+        }
+    }
+    out
+}
+
+/// Loads a generated population with `COPY … FROM STDIN` (CSV): households through a
+/// temporary table merged into `households` with the same upsert as a single insert,
+/// citizens and their first history entries straight into their tables. Runs in a write
+/// transaction that holds the audit lock. An existing (or repeated) personal ID or key
+/// makes COPY raise a unique violation, which fails the whole load as `Conflict`.
+pub(crate) async fn load_population(
+    conn: &mut PgConnection,
+    access: &Access,
+    batch: &PopulationBatch,
+) -> Result<u64> {
+    let households = merged_households(batch);
+    if !households.is_empty() {
+        sqlx::raw_sql(
+            "CREATE TEMPORARY TABLE load_households (
+                number TEXT COLLATE \"C\" NOT NULL, commune TEXT NOT NULL, address TEXT NOT NULL, head_personal_id TEXT
+             ) ON COMMIT DROP",
+        )
+        .execute(&mut *conn)
+        .await
+        .map_err(backend)?;
+        copy_in(
+            conn,
+            "COPY load_households (number, commune, address, head_personal_id) FROM STDIN (FORMAT csv)",
+            &households,
+            |csv: &mut Csv, (number, commune, address, head)| {
+                csv.text(number)
+                    .text(commune.as_str())
+                    .text(address)
+                    .opt(head.as_deref())
+                    .end_row();
+                Ok(())
+            },
+        )
+        .await?;
+        sqlx::raw_sql(
+            "INSERT INTO households (number, commune, address, head_personal_id)
+                SELECT number, commune, address, head_personal_id FROM load_households
+             ON CONFLICT (number) DO UPDATE
+                SET head_personal_id = COALESCE(excluded.head_personal_id, households.head_personal_id);
+             DROP TABLE load_households",
+        )
+        .execute(&mut *conn)
+        .await
+        .map_err(backend)?;
+    }
+
+    let json = batch
+        .citizens
+        .iter()
+        .map(|c| to_json(&c.data))
+        .collect::<Result<Vec<_>>>()?;
+    let rows: Vec<(&NewCitizen, &String)> = batch.citizens.iter().zip(&json).collect();
+    let status = RecordStatus::Official.as_str();
+    let now = access.now_micros;
+    let loaded = copy_in(
+        conn,
+        "COPY citizens (key, personal_id, old_id_number, name_key, birth_year, birth_date, dup_key, household_number,
+            home_province, home_district, home_commune, status, version, data, updated_micros) FROM STDIN (FORMAT csv)",
+        &rows,
+        |csv: &mut Csv, (c, json)| {
+            let d = &c.data;
+            let (province, district, commune) = locality_columns(c.locality.as_ref());
+            csv.text(&c.key.to_string())
+                .text(&d.personal_id.as_string())
+                .opt(d.old_id_number.as_ref().map(|o| o.as_str()))
+                .text(&fold(&d.full_name))
+                .int(i64::from(d.birth_date.year()))
+                .text(&d.birth_date.iso())
+                .text(&duplicate_key(d))
+                .opt(d.household_number.as_deref())
+                .opt(province.as_deref())
+                .opt(district.as_deref())
+                .opt(commune.as_deref())
+                .text(status)
+                .int(1)
+                .text(json)
+                .int(now)
+                .end_row();
+            Ok(())
+        },
+    )
+    .await
+    .map_err(|e| match e {
+        StoreError::Conflict(m) => StoreError::Conflict(format!("a personal ID of the batch is already in the register: {m}")),
+        other => other,
+    })?;
+
+    let no_fields = to_json(&Vec::<&str>::new())?;
+    copy_in(
+        conn,
+        "COPY citizen_history (citizen_key, version, at_micros, actor, source, status, changed_fields, data)
+            FROM STDIN (FORMAT csv)",
+        &rows,
+        |csv: &mut Csv, (c, json)| {
+            csv.text(&c.key.to_string())
+                .int(1)
+                .int(now)
+                .text(&access.actor)
+                .text(&batch.source)
+                .text(status)
+                .text(&no_fields)
+                .text(json)
+                .end_row();
+            Ok(())
+        },
+    )
+    .await?;
+    append(conn, access, actions::CITIZEN_LOAD, "batch", &batch.source).await?;
+    Ok(loaded)
+}
+
+/// Runs in a write transaction that holds the audit lock, so allocations are serialised;
+/// the counter upsert is atomic by itself and the reservation's primary key would refuse
+/// a number handed out twice in any case.
+pub(crate) async fn allocate_id(
+    conn: &mut PgConnection,
+    access: &Access,
+    prefix: &IdPrefix,
+    permutation: &SerialPermutation,
+) -> Result<PersonalId> {
+    loop {
+        let counter: i64 = sqlx::query_scalar(
+            "INSERT INTO id_counters (prefix, next) VALUES ($1, 1)
+             ON CONFLICT (prefix) DO UPDATE SET next = id_counters.next + 1
+             RETURNING next - 1",
+        )
+        .bind(prefix.as_str())
+        .fetch_one(&mut *conn)
+        .await
+        .map_err(backend)?;
+        let serial = u32::try_from(counter)
+            .ok()
+            .and_then(|n| permutation.serial(n))
+            .ok_or_else(|| {
+                StoreError::Invalid(format!(
+                    "no personal ID numbers left under {}",
+                    prefix.as_str()
+                ))
+            })?;
+        let Some(id) = PersonalId::from_parts(prefix.clone(), serial) else {
+            return Err(StoreError::Invalid("prefix does not form a number".into()));
+        };
+        let taken: i64 = sqlx::query_scalar(
+            "SELECT (SELECT COUNT(*) FROM citizens WHERE personal_id = $1) + (SELECT COUNT(*) FROM id_reservations WHERE personal_id = $1)",
+        )
+        .bind(id.as_string())
+        .fetch_one(&mut *conn)
+        .await
+        .map_err(backend)?;
+        if taken > 0 {
+            // Imported records carry numbers issued elsewhere; skip past them.
+            continue;
+        }
+        sqlx::query(
+            "INSERT INTO id_reservations (personal_id, reserved_micros, actor) VALUES ($1, $2, $3)",
+        )
+        .bind(id.as_string())
+        .bind(access.now_micros)
+        .bind(&access.actor)
+        .execute(&mut *conn)
+        .await
+        .map_err(backend)?;
+        append(
+            conn,
+            access,
+            actions::ID_ALLOCATE,
+            "personal_id",
+            &id.as_string(),
+        )
+        .await?;
+        return Ok(id);
+    }
+}
