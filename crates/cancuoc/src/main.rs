@@ -1,1 +1,177 @@
-fn main() {}
+//! The `cancuoc` command line: the one place that picks a storage backend (from the
+//! database URL) and wires the application together. Everything it does is a use case
+//! of `cancuoc-app`; this file parses arguments, prints results and sets exit codes
+//! (0 success, 1 the operation failed, 2 bad usage or bad input).
+
+mod backend;
+mod commands;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(name = "cancuoc", version, about = "Population register and CCCD card platform")]
+struct Cli {
+    /// Database URL: sqlite://PATH or postgres://USER@HOST:PORT/DB.
+    #[arg(long, env = "CANCUOC_DB", global = true, default_value = backend::DEFAULT_DB)]
+    db: String,
+    /// Folder for local secrets (the personal ID allocation key).
+    #[arg(long, env = "CANCUOC_DATA_DIR", global = true, default_value = "cancuoc-data")]
+    data_dir: PathBuf,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Create or migrate the database, load reference data, create the administrator.
+    Init {
+        /// Administrative hierarchy: 2021 (the campaign's) or 2025 (after the merger).
+        #[arg(long, default_value = "2021", value_parser = ["2021", "2025"])]
+        admin_units: String,
+    },
+    /// Serve the web console and the JSON API.
+    Serve {
+        #[arg(long, env = "CANCUOC_LISTEN", default_value = "127.0.0.1:8080")]
+        listen: String,
+        /// Initialise if needed and load a synthetic province when the register is empty.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Load a synthetic population into the register.
+    Demo {
+        #[arg(long, default_value = "42")]
+        province: String,
+        #[arg(long, default_value_t = 20_000)]
+        people: usize,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
+    /// Import files.
+    #[command(subcommand)]
+    Import(ImportCommand),
+    /// Personal ID numbers.
+    #[command(subcommand)]
+    Id(IdCommand),
+    /// Officers.
+    #[command(subcommand)]
+    Officer(OfficerCommand),
+    /// The audit trail.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+    /// Staged collection forms awaiting review.
+    #[command(subcommand)]
+    Forms(FormsCommand),
+    /// Show the effective configuration, secrets redacted.
+    #[command(subcommand)]
+    Config(ConfigCommand),
+}
+
+#[derive(Subcommand)]
+enum ImportCommand {
+    /// Collection forms (phiếu thu thập thông tin dân cư), CSV UTF-8 or XLSX.
+    Forms {
+        file: PathBuf,
+        /// Validate and report without changing the register.
+        #[arg(long)]
+        dry_run: bool,
+        /// Write every rejected row here with `row`, `column` and `reason` added.
+        #[arg(long)]
+        rejects: Option<PathBuf>,
+    },
+}
+
+#[derive(Subcommand)]
+enum IdCommand {
+    /// Explain a personal ID number or say why it is not one.
+    Check {
+        number: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Allocate a new personal ID number.
+    Allocate {
+        /// 2-digit GSO code of the province of birth registration.
+        #[arg(long)]
+        province: String,
+        #[arg(long, value_parser = ["male", "female"])]
+        sex: String,
+        #[arg(long)]
+        birth_year: i16,
+    },
+}
+
+#[derive(Subcommand)]
+enum OfficerCommand {
+    /// Add an officer; prints a one-time password.
+    Add {
+        #[arg(long)]
+        username: String,
+        /// Police unit code: BCA, C06, C06-TTCC, CAT-42, PC06-42, CAH-436, CAX-18541.
+        #[arg(long)]
+        unit: String,
+        /// commune_officer, district_officer, province_officer, ministry_officer,
+        /// production_operator, auditor or admin.
+        #[arg(long)]
+        role: String,
+        #[arg(long, default_value = "")]
+        full_name: String,
+    },
+    List,
+    Disable {
+        username: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Check the hash chain; exits 1 at the first broken link.
+    Verify,
+}
+
+#[derive(Subcommand)]
+enum FormsCommand {
+    /// List open staged forms (or those with --status).
+    List {
+        #[arg(long)]
+        unit: Option<String>,
+        #[arg(long)]
+        status: Option<String>,
+        #[arg(long, default_value_t = 50)]
+        limit: u32,
+    },
+    /// Decide on a staged form: verify, approve or reject (with --reason).
+    Decide {
+        id: String,
+        #[arg(value_parser = ["verify", "approve", "reject"])]
+        action: String,
+        #[arg(long)]
+        reason: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum ConfigCommand {
+    Print,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    commands::init_tracing();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: cannot start the runtime: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    match runtime.block_on(commands::run(cli)) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(e.exit_code())
+        }
+    }
+}

@@ -1,0 +1,82 @@
+//! Choosing the store from the database URL, once, at start-up.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use cancuoc_store::{Store, StoreError};
+
+pub const DEFAULT_DB: &str = "sqlite://cancuoc-data/cancuoc.db";
+
+#[derive(Debug, thiserror::Error)]
+pub enum BackendError {
+    #[error(
+        "unsupported database URL {0:?}: use sqlite://PATH (embedded) or postgres://USER@HOST:PORT/DB"
+    )]
+    Scheme(String),
+    #[error("no database at {0}: run `cancuoc init` first (or pass --db)")]
+    Missing(String),
+    #[error("cannot create {path}: {source}")]
+    CreateDir {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Opens the store behind `url`. Only `create` (set by `init` and `serve --demo`) makes a
+/// new SQLite file, so that a mistyped path is an error rather than an empty register.
+pub async fn open(url: &str, create: bool) -> Result<Arc<dyn Store>, BackendError> {
+    if let Some(path) = url.strip_prefix("sqlite://") {
+        let file = Path::new(path.split('?').next().unwrap_or(path));
+        let exists = file.exists();
+        if !exists && !create {
+            return Err(BackendError::Missing(file.display().to_string()));
+        }
+        if !exists {
+            if let Some(dir) = file.parent().filter(|d| !d.as_os_str().is_empty()) {
+                std::fs::create_dir_all(dir).map_err(|source| BackendError::CreateDir {
+                    path: dir.display().to_string(),
+                    source,
+                })?;
+            }
+            eprintln!("creating a new database at {}", file.display());
+        }
+        let store = cancuoc_store_sqlite::SqliteStore::open(url, create).await?;
+        Ok(Arc::new(store))
+    } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        let store = cancuoc_store_postgres::PostgresStore::connect(url).await?;
+        Ok(Arc::new(store))
+    } else {
+        Err(BackendError::Scheme(url.to_owned()))
+    }
+}
+
+/// The URL with any password replaced, for printing.
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            let userinfo = url.get(scheme_end + 3..at).unwrap_or("");
+            match userinfo.split_once(':') {
+                Some((user, _)) => format!(
+                    "{}{}:***{}",
+                    url.get(..scheme_end + 3).unwrap_or(""),
+                    user,
+                    url.get(at..).unwrap_or("")
+                ),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn redacts_passwords_only() {
+        assert_eq!(super::redact("postgres://u:secret@h:5432/db"), "postgres://u:***@h:5432/db");
+        assert_eq!(super::redact("postgres://u@h/db"), "postgres://u@h/db");
+        assert_eq!(super::redact("sqlite://a/b.db"), "sqlite://a/b.db");
+    }
+}

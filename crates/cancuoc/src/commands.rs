@@ -1,0 +1,449 @@
+//! What each subcommand does.
+
+use std::collections::HashMap;
+use std::io::IsTerminal;
+use std::path::Path;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use cancuoc_app::{App, AppConfig, AppError, Caller, FormAction, OsRandom, SystemClock};
+use cancuoc_domain::form::{COLUMN_COUNT, Column};
+use cancuoc_domain::personal_id::{PersonalId, Registration};
+use cancuoc_domain::{PoliceUnitCode, Role, Sex, provinces};
+use sha2::{Digest, Sha256};
+
+use crate::backend;
+use crate::{AuditCommand, Cli, Command, ConfigCommand, FormsCommand, IdCommand, ImportCommand, OfficerCommand};
+
+/// A failure with the exit code it deserves.
+#[derive(Debug)]
+pub struct CliError {
+    code: u8,
+    error: anyhow::Error,
+}
+
+impl CliError {
+    pub fn exit_code(&self) -> u8 {
+        self.code
+    }
+    fn usage(msg: impl Into<String>) -> Self {
+        Self {
+            code: 2,
+            error: anyhow::anyhow!(msg.into()),
+        }
+    }
+}
+
+impl std::fmt::Display for CliError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:#}", self.error)
+    }
+}
+
+impl From<AppError> for CliError {
+    fn from(e: AppError) -> Self {
+        use cancuoc_app::ErrorCode as C;
+        let code = match e.code() {
+            C::InvalidInput | C::NotFound | C::Forbidden | C::Conflict | C::InvalidState => 2,
+            _ => 1,
+        };
+        let error = match &e {
+            AppError::Internal(detail) => anyhow::anyhow!("{e}: {detail}"),
+            _ => anyhow::anyhow!(e.to_string()),
+        };
+        Self { code, error }
+    }
+}
+
+impl From<backend::BackendError> for CliError {
+    fn from(e: backend::BackendError) -> Self {
+        let code = match e {
+            backend::BackendError::Scheme(_) | backend::BackendError::Missing(_) => 2,
+            _ => 1,
+        };
+        Self {
+            code,
+            error: e.into(),
+        }
+    }
+}
+
+impl From<std::io::Error> for CliError {
+    fn from(e: std::io::Error) -> Self {
+        Self { code: 1, error: e.into() }
+    }
+}
+
+type Result<T, E = CliError> = std::result::Result<T, E>;
+
+pub fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("CANCUOC_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
+fn operator() -> Caller {
+    Caller::Operator {
+        name: std::env::var("USER").unwrap_or_else(|_| "operator".into()),
+    }
+}
+
+/// The allocation key of this deployment: `CANCUOC_ID_KEY`, or a key file in the data
+/// folder, created with fresh random bytes the first time.
+fn id_key(data_dir: &Path, create: bool) -> Result<Vec<u8>> {
+    if let Ok(k) = std::env::var("CANCUOC_ID_KEY")
+        && !k.is_empty()
+    {
+        return Ok(k.into_bytes());
+    }
+    let path = data_dir.join("id-allocation.key");
+    match std::fs::read(&path) {
+        Ok(bytes) => Ok(bytes),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound && create => {
+            std::fs::create_dir_all(data_dir)?;
+            let mut key = [0u8; 32];
+            getrandom::fill(&mut key).map_err(|e| CliError {
+                code: 1,
+                error: anyhow::anyhow!("no randomness: {e}"),
+            })?;
+            let text = hex::encode(key);
+            std::fs::write(&path, &text)?;
+            Ok(text.into_bytes())
+        }
+        // Commands that only read do not need the key; a fixed placeholder keeps them working.
+        Err(_) if !create => Ok(Vec::new()),
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn app(cli: &Cli, create: bool) -> Result<App> {
+    let store = backend::open(&cli.db, create).await?;
+    let config = AppConfig {
+        id_key: id_key(&cli.data_dir, create)?,
+        ..AppConfig::default()
+    };
+    Ok(App::new(store, Arc::new(SystemClock), Arc::new(OsRandom), config).await?)
+}
+
+pub async fn run(cli: Cli) -> Result<ExitCode> {
+    match &cli.command {
+        Command::Id(IdCommand::Check { number, json }) => id_check(number, *json),
+        Command::Config(ConfigCommand::Print) => {
+            println!("db = {:?}", backend::redact(&cli.db));
+            println!("data_dir = {:?}", cli.data_dir.display().to_string());
+            let key_from_env = std::env::var("CANCUOC_ID_KEY").is_ok_and(|k| !k.is_empty());
+            println!(
+                "id_key = \"<redacted, from {}>\"",
+                if key_from_env { "CANCUOC_ID_KEY" } else { "the data folder" }
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Init { admin_units } => {
+            let app = app(&cli, true).await?;
+            let password = std::env::var("CANCUOC_ADMIN_PASSWORD").ok().filter(|p| !p.is_empty());
+            let report = app.init(admin_units, password.as_deref()).await?;
+            eprintln!(
+                "reference data: {} administrative units and {} police units ({} hierarchy{})",
+                report.reference.admin_units,
+                report.reference.police_units,
+                report.hierarchy,
+                if report.reference.changed { "" } else { ", already loaded" }
+            );
+            match (&report.admin_password, report.admin_created) {
+                (Some(p), _) => println!(
+                    "administrator `admin` created; one-time password (change it at first sign-in): {p}"
+                ),
+                (None, true) => println!("administrator `admin` created with CANCUOC_ADMIN_PASSWORD"),
+                (None, false) => eprintln!("administrator `admin` already exists"),
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Serve { listen, demo } => serve(&cli, listen, *demo).await,
+        Command::Demo { province, people, seed } => {
+            let app = app(&cli, false).await?;
+            demo(&app, province, *people, *seed).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Import(ImportCommand::Forms { file, dry_run, rejects }) => {
+            let app = app(&cli, false).await?;
+            import_forms(&app, file, *dry_run, rejects.as_deref()).await
+        }
+        Command::Id(IdCommand::Allocate { province, sex, birth_year }) => {
+            let app = app(&cli, false).await?;
+            let sex = Sex::parse(sex).ok_or_else(|| CliError::usage("sex is male or female"))?;
+            let id = app.allocate_personal_id(&operator(), province, sex, *birth_year).await?;
+            println!("{id}");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Officer(cmd) => {
+            let app = app(&cli, false).await?;
+            officer(&app, cmd).await
+        }
+        Command::Audit(AuditCommand::Verify) => {
+            let app = app(&cli, false).await?;
+            let v = app.verify_audit().await?;
+            match v.first_break {
+                None => {
+                    println!("audit trail intact: {} events", v.events);
+                    Ok(ExitCode::SUCCESS)
+                }
+                Some(b) => {
+                    println!("audit trail BROKEN after checking {} events: {b}", v.events);
+                    Ok(ExitCode::from(1))
+                }
+            }
+        }
+        Command::Forms(cmd) => {
+            let app = app(&cli, false).await?;
+            forms(&app, cmd).await
+        }
+    }
+}
+
+fn id_check(number: &str, json: bool) -> Result<ExitCode> {
+    let id = PersonalId::parse(number.trim())
+        .map_err(|e| CliError::usage(format!("{number:?} is not a personal ID number: {e}")))?;
+    let (code, name) = match id.registration() {
+        Registration::Province(code) => (
+            format!("0{code}"),
+            provinces::by_code(code).map(|p| p.name).unwrap_or(""),
+        ),
+        Registration::Abroad => (id.registration_code(), "đăng ký khai sinh ở nước ngoài (foreign-registered)"),
+    };
+    if json {
+        let out = serde_json::json!({
+            "personal_id": id.as_string(),
+            "province_code": code,
+            "province_name": name,
+            "sex": id.sex().as_str(),
+            "birth_year": id.birth_year(),
+            "century": (id.birth_year() / 100) * 100,
+        });
+        println!("{out}");
+    } else {
+        println!("số định danh:      {id}");
+        println!("nơi đăng ký khai sinh: {code} {name}");
+        println!("giới tính:         {} ({})", id.sex().vietnamese(), id.sex());
+        println!("năm sinh:          {}", id.birth_year());
+        println!("thế kỷ:            {}", (id.birth_year() / 100) + 1);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn progress_bar(total: u64, what: &str) -> Option<indicatif::ProgressBar> {
+    if !std::io::stderr().is_terminal() {
+        return None;
+    }
+    let bar = indicatif::ProgressBar::new(total);
+    if let Ok(style) = indicatif::ProgressStyle::with_template(&format!(
+        "{what} {{bar:40}} {{pos}}/{{len}} ({{per_sec}}, {{eta}} left)"
+    )) {
+        bar.set_style(style);
+    }
+    Some(bar)
+}
+
+async fn demo(app: &App, province: &str, people: usize, seed: u64) -> Result<()> {
+    let bar = progress_bar(people as u64, "people");
+    let started = std::time::Instant::now();
+    let report = app
+        .demo(&operator(), province, people, seed, &|n| {
+            if let Some(b) = &bar {
+                b.set_position(n);
+            }
+        })
+        .await?;
+    if let Some(b) = bar {
+        b.finish_and_clear();
+    }
+    eprintln!(
+        "loaded {} people in {} households into province {} in {:.1} s",
+        report.people,
+        report.households,
+        report.province,
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+async fn serve(cli: &Cli, listen: &str, demo_mode: bool) -> Result<ExitCode> {
+    let app = app(cli, demo_mode).await?;
+    if demo_mode {
+        if app.places().is_empty() {
+            let password = std::env::var("CANCUOC_ADMIN_PASSWORD").ok().filter(|p| !p.is_empty());
+            let report = app.init("2021", password.as_deref()).await?;
+            if let Some(p) = report.admin_password {
+                println!("administrator `admin`, one-time password: {p}");
+            }
+        }
+        // The demo population is deterministic for its seed and key: loading it a second
+        // time meets its own personal ID numbers, which says it is there already.
+        match demo(&app, "42", 20_000, 1).await {
+            Ok(()) => {}
+            Err(e) if e.error.to_string().contains("already in the register") || e.code == 2 => {
+                eprintln!("demo population already loaded");
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .map_err(|e| CliError::usage(format!("cannot listen on {listen}: {e}")))?;
+    let addr = listener.local_addr()?;
+    eprintln!("cancuoc serving on http://{addr} (API under /api/v1, OpenAPI at /api/openapi.json)");
+    let shutdown = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    cancuoc_server::serve(listener, app, cancuoc_server::ServerConfig::default(), shutdown).await?;
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn import_forms(app: &App, file: &Path, dry_run: bool, rejects: Option<&Path>) -> Result<ExitCode> {
+    let bytes = std::fs::read(file).map_err(|e| CliError::usage(format!("cannot read {}: {e}", file.display())))?;
+    let hash = hex::encode(Sha256::digest(&bytes));
+    let parsed = cancuoc_import::read_forms(file).map_err(|e| CliError::usage(e.to_string()))?;
+    let bar = progress_bar(parsed.rows.len() as u64, "rows");
+    let source = file
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| file.display().to_string());
+    let report = app.import_forms(&operator(), &source, &hash, &parsed, dry_run).await?;
+    if let Some(b) = bar {
+        b.finish_and_clear();
+    }
+    if let Some(out) = rejects {
+        write_rejects(out, &parsed, &report.rejected)?;
+    }
+    let rejected_rows = report.rejected_rows();
+    eprintln!(
+        "{}{} rows: accepted {}, flagged for review {}, unchanged {}, rejected {}",
+        if dry_run { "dry run, nothing changed: " } else { "" },
+        report.rows,
+        report.accepted,
+        report.flagged,
+        report.unchanged,
+        rejected_rows
+    );
+    for r in report.rejected.iter().take(20) {
+        eprintln!(
+            "  row {}{}: {}",
+            r.row,
+            r.column.as_deref().map(|c| format!(", {c}")).unwrap_or_default(),
+            r.reason
+        );
+    }
+    if report.rejected.len() > 20 {
+        eprintln!("  … {} more (see --rejects)", report.rejected.len() - 20);
+    }
+    let applied = report.accepted + report.flagged + report.unchanged;
+    Ok(if applied == 0 && rejected_rows > 0 {
+        ExitCode::from(2)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+fn write_rejects(out: &Path, parsed: &cancuoc_import::FormFile, rejected: &[cancuoc_app::RejectedRow]) -> Result<()> {
+    let by_row: HashMap<usize, &cancuoc_domain::form::RawForm> = parsed.rows.iter().map(|r| (r.row, r)).collect();
+    let mut w = csv::Writer::from_path(out).map_err(|e| CliError {
+        code: 1,
+        error: anyhow::anyhow!("cannot write {}: {e}", out.display()),
+    })?;
+    let mut header: Vec<&str> = Column::ALL.iter().map(|c| c.name()).collect();
+    header.extend(["row", "column", "reason"]);
+    let write_err = |e: csv::Error| CliError {
+        code: 1,
+        error: anyhow::anyhow!("cannot write {}: {e}", out.display()),
+    };
+    w.write_record(&header).map_err(write_err)?;
+    for r in rejected {
+        let mut record: Vec<String> = Vec::with_capacity(COLUMN_COUNT + 3);
+        for c in Column::ALL {
+            record.push(
+                by_row
+                    .get(&r.row)
+                    .and_then(|raw| raw.get(c))
+                    .unwrap_or("")
+                    .to_owned(),
+            );
+        }
+        record.push(r.row.to_string());
+        record.push(r.column.clone().unwrap_or_default());
+        record.push(r.reason.clone());
+        w.write_record(&record).map_err(write_err)?;
+    }
+    w.flush()?;
+    Ok(())
+}
+
+async fn officer(app: &App, cmd: &OfficerCommand) -> Result<ExitCode> {
+    match cmd {
+        OfficerCommand::Add { username, unit, role, full_name } => {
+            let unit = PoliceUnitCode::parse(unit).map_err(|e| CliError::usage(e.to_string()))?;
+            let role = Role::parse(role).ok_or_else(|| {
+                CliError::usage(format!(
+                    "unknown role {role:?}: one of {}",
+                    Role::ALL.map(|r| r.as_str()).join(", ")
+                ))
+            })?;
+            let name = if full_name.is_empty() { username.as_str() } else { full_name.as_str() };
+            let password = app.add_officer(&operator(), username, name, &unit, role, None).await?;
+            println!("officer {username} ({}, {unit}) created; one-time password: {password}", role.as_str());
+        }
+        OfficerCommand::List => {
+            for o in app.officers(&operator()).await? {
+                println!(
+                    "{}\t{}\t{}\t{}\t{}",
+                    o.username,
+                    o.role.as_str(),
+                    o.unit,
+                    if o.active { "active" } else { "disabled" },
+                    o.full_name
+                );
+            }
+        }
+        OfficerCommand::Disable { username } => {
+            app.set_officer_active(&operator(), username, false).await?;
+            println!("officer {username} disabled; their sessions are closed");
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn forms(app: &App, cmd: &FormsCommand) -> Result<ExitCode> {
+    match cmd {
+        FormsCommand::List { unit, status, limit } => {
+            let page = app
+                .staged_forms(&operator(), unit.as_deref(), status.as_deref(), None, Some(*limit))
+                .await?;
+            for f in page.items {
+                println!(
+                    "{}\t{}\t{}\t{} row {}\t{}",
+                    f.id,
+                    f.status.as_str(),
+                    f.reason.as_str(),
+                    f.source,
+                    f.row,
+                    f.findings.join("; ")
+                );
+            }
+        }
+        FormsCommand::Decide { id, action, reason } => {
+            let action = match action.as_str() {
+                "verify" => FormAction::Verify,
+                "approve" => FormAction::Approve,
+                _ => FormAction::Reject(
+                    reason
+                        .clone()
+                        .ok_or_else(|| CliError::usage("a rejection needs --reason"))?,
+                ),
+            };
+            let f = app.decide_form(&operator(), id, action).await?;
+            println!("form {} is now {}", f.id, f.status.as_str());
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
