@@ -35,7 +35,7 @@ pub struct SystemClock;
 
 impl Clock for SystemClock {
     fn now_micros(&self) -> i64 {
-        i64::try_from(jiff::Timestamp::now().as_microsecond()).unwrap_or(i64::MAX)
+        jiff::Timestamp::now().as_microsecond()
     }
     fn today(&self) -> jiff::civil::Date {
         let offset = jiff::tz::Offset::constant(7);

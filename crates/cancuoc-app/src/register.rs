@@ -130,14 +130,13 @@ impl App {
             cursor: s.cursor.clone(),
             limit: s.limit.unwrap_or(20).clamp(1, 100),
         };
-        Ok(self
-            .store
+        self.store
             .search_citizens(&caller.access(&*self.clock, "citizen search"), &query)
             .await
             .map_err(|e| match e {
                 StoreError::Invalid(m) => AppError::Invalid(m),
                 other => other.into(),
-            })?)
+            })
     }
 
     pub async fn household(&self, caller: &Caller, number: &str) -> Result<Household, AppError> {

@@ -1,1 +1,168 @@
-//! cancuoc-server
+//! The HTTP JSON API of cancuoc (DESIGN §6 "HTTP", §8).
+//!
+//! What this crate does:
+//! - serves the use cases of [`cancuoc_app::App`] as JSON under `/api/v1`, with its own
+//!   request and response types (the only place in the workspace that knows JSON shapes);
+//! - describes them in OpenAPI at `GET /api/openapi.json` (utoipa);
+//! - authenticates officers by `Authorization: Bearer <token>` or by the `cancuoc_session`
+//!   cookie, checks the `X-CSRF-Token` header on cookie-authenticated writes, and keeps an
+//!   officer who must change their password away from everything but `/auth/*`;
+//! - turns every failure, its own and axum's (bad JSON, unknown fields, wrong content
+//!   type, body too large, bad path or query, unknown route), into one error shape
+//!   `{"code", "message", "details"}` with a stable snake_case code and a fitting status;
+//! - limits request bodies, gives every request an `x-request-id`, and traces each
+//!   request with its method, route template, status and request id only.
+//!
+//! What it does not do: decide anything. Roles, jurisdiction, validation, audit and
+//! transactions belong to `cancuoc-app` and the store; handlers parse, call one `App`
+//! method and map the result. It knows no SQL and picks no backend (the binary does).
+//! It never logs query strings, bodies, names or numbers: a 5xx logs its detail and the
+//! caller sees only `internal`. The HTML console is not here yet.
+
+mod auth;
+mod dto;
+mod error;
+mod extract;
+mod openapi;
+mod routes;
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
+use axum::http::{HeaderName, HeaderValue, header};
+use cancuoc_app::App;
+use tower::ServiceBuilder;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, RequestId, SetRequestIdLayer};
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::trace::TraceLayer;
+use tracing::Span;
+
+pub use error::ErrorBody;
+
+/// The cookie that carries the session token of the web console.
+pub const SESSION_COOKIE: &str = "cancuoc_session";
+/// The header a cookie-authenticated write must carry, equal to the session's CSRF token.
+pub const CSRF_HEADER: &str = "x-csrf-token";
+/// Body limit of `POST /api/v1/forms/import` (a whole CSV or XLSX file).
+pub const IMPORT_BODY_LIMIT_BYTES: usize = 64 * 1024 * 1024;
+
+/// Settings of the HTTP layer.
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    /// Largest request body accepted, except for imports ([`IMPORT_BODY_LIMIT_BYTES`]).
+    pub body_limit_bytes: usize,
+    /// Mark the session cookie `Secure` (always, unless serving plain HTTP off loopback
+    /// for a test).
+    pub secure_cookies: bool,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        Self {
+            body_limit_bytes: 1024 * 1024,
+            secure_cookies: true,
+        }
+    }
+}
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub(crate) struct AppState {
+    pub app: App,
+    pub config: Arc<ServerConfig>,
+}
+
+/// The whole HTTP interface: `/api/v1/*`, `/api/openapi.json`, with the layers
+/// (request ids, tracing, body limits, panic catching, response headers).
+pub fn router(app: App, config: ServerConfig) -> Router {
+    let state = AppState {
+        app,
+        config: Arc::new(config.clone()),
+    };
+    let (api, spec) = routes::api(config.body_limit_bytes.max(IMPORT_BODY_LIMIT_BYTES)).split_for_parts();
+    let spec_json: Arc<str> = match serde_json::to_string(&spec) {
+        Ok(s) => s.into(),
+        Err(e) => {
+            tracing::error!(error = %e, "the OpenAPI description does not serialise");
+            "{}".into()
+        }
+    };
+    let request_id = HeaderName::from_static("x-request-id");
+    api.route("/api/openapi.json", axum::routing::get(move || openapi::serve(spec_json.clone())))
+        .fallback(routes::no_route)
+        .method_not_allowed_fallback(routes::method_not_allowed)
+        .layer(DefaultBodyLimit::max(config.body_limit_bytes))
+        .layer(
+            ServiceBuilder::new()
+                .layer(SetRequestIdLayer::new(request_id.clone(), MakeRequestUuid))
+                .layer(
+                    TraceLayer::new_for_http()
+                        .make_span_with(make_span)
+                        .on_request(())
+                        .on_response(on_response),
+                )
+                .layer(PropagateRequestIdLayer::new(request_id))
+                .layer(CatchPanicLayer::custom(error::panic_response))
+                .layer(SetResponseHeaderLayer::if_not_present(
+                    header::CACHE_CONTROL,
+                    HeaderValue::from_static("no-store"),
+                ))
+                .layer(SetResponseHeaderLayer::if_not_present(
+                    header::X_CONTENT_TYPE_OPTIONS,
+                    HeaderValue::from_static("nosniff"),
+                )),
+        )
+        .with_state(state)
+}
+
+/// The OpenAPI description served at `/api/openapi.json`.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    routes::api(IMPORT_BODY_LIMIT_BYTES).into_openapi()
+}
+
+/// Serves [`router`] on `listener` until `shutdown` completes, then finishes the
+/// requests in flight.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    app: App,
+    config: ServerConfig,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, router(app, config))
+        .with_graceful_shutdown(shutdown)
+        .await
+}
+
+/// The span of a request: method, route template (never the concrete path, which may
+/// hold a personal ID, nor the query, which may hold a name) and request id.
+fn make_span(request: &Request) -> Span {
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or("<unmatched>", MatchedPath::as_str);
+    let request_id = request
+        .extensions()
+        .get::<RequestId>()
+        .and_then(|id| id.header_value().to_str().ok())
+        .unwrap_or("-");
+    tracing::info_span!(
+        "http",
+        method = %request.method(),
+        route = %route,
+        request_id = %request_id,
+        status = tracing::field::Empty,
+    )
+}
+
+fn on_response<B>(response: &axum::http::Response<B>, latency: Duration, span: &Span) {
+    span.record("status", response.status().as_u16());
+    tracing::info!(
+        status = response.status().as_u16(),
+        latency_ms = u64::try_from(latency.as_millis()).unwrap_or(u64::MAX),
+        "request served"
+    );
+}

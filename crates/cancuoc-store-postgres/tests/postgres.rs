@@ -2,6 +2,10 @@
 //! concurrent callers, the append-only trigger and the byte-order collation. Skipped (and
 //! saying so) without `CANCUOC_TEST_POSTGRES`, like the conformance suite.
 
+// clippy.toml lets #[test] functions unwrap; the helpers around them may too: a panic
+// here is the failure report.
+#![allow(clippy::unwrap_used)]
+
 use std::io::Write;
 use std::sync::Arc;
 

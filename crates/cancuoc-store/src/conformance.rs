@@ -3,6 +3,15 @@
 //! A backend's test file calls [`conformance_suite!`](crate::conformance_suite) with an
 //! async expression that yields a fresh, empty store; each case below becomes a test.
 
+// This module is a test suite shipped as library code so every backend can run it:
+// a panic here is the failure report, as in any test.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
 use std::sync::Arc;
 
 use cancuoc_domain::admin_data::{ADMIN_UNITS_2021, parse_admin_units};

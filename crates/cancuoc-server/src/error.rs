@@ -1,0 +1,198 @@
+//! The one error shape of the API, and the mapping of every failure onto it.
+//!
+//! Codes of the use cases come from [`cancuoc_app::ErrorCode`]; the HTTP layer adds its
+//! own for requests that never reach a use case (see [`codes`]).
+
+use std::any::Any;
+
+use axum::Json;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use cancuoc_app::{AppError, ErrorCode};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// Codes of the HTTP layer itself, in addition to those of [`ErrorCode`].
+pub(crate) mod codes {
+    /// The body is not JSON (400).
+    pub const INVALID_JSON: &str = "invalid_json";
+    /// The body is JSON but not of the expected shape: unknown or missing field,
+    /// wrong type (422).
+    pub const INVALID_BODY: &str = "invalid_body";
+    /// The query string does not fit the endpoint (400).
+    pub const INVALID_QUERY: &str = "invalid_query";
+    /// A path segment does not fit the endpoint (400).
+    pub const INVALID_PATH: &str = "invalid_path";
+    /// An uploaded import file cannot be read as a whole (400).
+    pub const INVALID_FILE: &str = "invalid_file";
+    /// The body is larger than the endpoint accepts (413).
+    pub const PAYLOAD_TOO_LARGE: &str = "payload_too_large";
+    /// The `Content-Type` is not one the endpoint accepts (415).
+    pub const UNSUPPORTED_MEDIA_TYPE: &str = "unsupported_media_type";
+    /// A cookie-authenticated write without the session's `X-CSRF-Token` (403).
+    pub const INVALID_CSRF_TOKEN: &str = "invalid_csrf_token";
+    /// No route has this path (404).
+    pub const NOT_FOUND: &str = "not_found";
+    /// The route exists but not with this method (405).
+    pub const METHOD_NOT_ALLOWED: &str = "method_not_allowed";
+    /// Something failed on our side; details are in the log only (500).
+    pub const INTERNAL: &str = "internal";
+}
+
+/// Every error response: a stable machine-readable code, a message for people, and
+/// optional structured details (`null` when there are none).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ErrorBody {
+    /// Stable snake_case identifier, never renamed once published.
+    #[schema(example = "not_found")]
+    pub code: String,
+    /// Human-readable explanation in English.
+    pub message: String,
+    /// Structured details, for example `{"retry_after_seconds": 900}`.
+    #[schema(value_type = Option<Object>)]
+    pub details: Option<serde_json::Value>,
+}
+
+/// An error on its way to becoming a response.
+#[derive(Debug)]
+pub(crate) struct ApiError {
+    pub status: StatusCode,
+    pub code: &'static str,
+    pub message: String,
+    pub details: Option<serde_json::Value>,
+    pub retry_after_seconds: Option<u64>,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            code,
+            message: message.into(),
+            details: None,
+            retry_after_seconds: None,
+        }
+    }
+
+    /// A failure the caller cannot fix: logged here, generic to the caller.
+    pub fn internal(detail: &str) -> Self {
+        tracing::error!(error = %detail, "internal error");
+        Self::new(StatusCode::INTERNAL_SERVER_ERROR, codes::INTERNAL, "internal error")
+    }
+
+    /// From an axum rejection: its status decides the too-large and media-type cases,
+    /// `code` names every other.
+    pub fn rejection(status: StatusCode, code: &'static str, message: String) -> Self {
+        match status {
+            StatusCode::PAYLOAD_TOO_LARGE => Self::new(status, codes::PAYLOAD_TOO_LARGE, "the request body is too large"),
+            StatusCode::UNSUPPORTED_MEDIA_TYPE => Self::new(status, codes::UNSUPPORTED_MEDIA_TYPE, message),
+            s if s.is_server_error() => Self::internal(&message),
+            _ => Self::new(status, code, message),
+        }
+    }
+}
+
+/// The HTTP status of a use-case error code.
+pub(crate) fn status_of(code: ErrorCode) -> StatusCode {
+    match code {
+        ErrorCode::Unauthenticated => StatusCode::UNAUTHORIZED,
+        ErrorCode::Forbidden | ErrorCode::PasswordChangeRequired => StatusCode::FORBIDDEN,
+        ErrorCode::NotFound => StatusCode::NOT_FOUND,
+        ErrorCode::Conflict | ErrorCode::InvalidState => StatusCode::CONFLICT,
+        ErrorCode::InvalidInput => StatusCode::BAD_REQUEST,
+        ErrorCode::TooManyAttempts => StatusCode::TOO_MANY_REQUESTS,
+        ErrorCode::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+    }
+}
+
+impl From<AppError> for ApiError {
+    fn from(e: AppError) -> Self {
+        match &e {
+            AppError::Internal(detail) => Self::internal(detail),
+            AppError::TooManyAttempts { minutes } => {
+                let seconds = u64::try_from(*minutes).unwrap_or(0).saturating_mul(60);
+                Self {
+                    details: Some(serde_json::json!({ "retry_after_seconds": seconds })),
+                    retry_after_seconds: Some(seconds),
+                    ..Self::new(StatusCode::TOO_MANY_REQUESTS, e.code().as_str(), e.to_string())
+                }
+            }
+            _ => Self::new(status_of(e.code()), e.code().as_str(), e.to_string()),
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body = ErrorBody {
+            code: self.code.to_owned(),
+            message: self.message,
+            details: self.details,
+        };
+        let mut response = (self.status, Json(body)).into_response();
+        if let Some(seconds) = self.retry_after_seconds
+            && let Ok(value) = HeaderValue::from_str(&seconds.to_string())
+        {
+            response.headers_mut().insert(header::RETRY_AFTER, value);
+        }
+        if self.status == StatusCode::UNAUTHORIZED {
+            response
+                .headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        response
+    }
+}
+
+/// The response to a handler that panicked: logged, generic to the caller.
+pub(crate) fn panic_response(panic: Box<dyn Any + Send + 'static>) -> Response {
+    let detail = panic
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| panic.downcast_ref::<&str>().copied())
+        .unwrap_or("a handler panicked");
+    ApiError::internal(detail).into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_use_case_code_has_a_client_or_server_status() {
+        let all = [
+            (ErrorCode::Unauthenticated, 401),
+            (ErrorCode::Forbidden, 403),
+            (ErrorCode::NotFound, 404),
+            (ErrorCode::Conflict, 409),
+            (ErrorCode::InvalidInput, 400),
+            (ErrorCode::InvalidState, 409),
+            (ErrorCode::TooManyAttempts, 429),
+            (ErrorCode::PasswordChangeRequired, 403),
+            (ErrorCode::Internal, 500),
+        ];
+        for (code, status) in all {
+            assert_eq!(status_of(code).as_u16(), status, "{}", code.as_str());
+        }
+    }
+
+    #[test]
+    fn internal_errors_hide_their_detail() {
+        let e = ApiError::from(AppError::Internal("disk full at /var/lib/x".into()));
+        assert_eq!(e.status, StatusCode::INTERNAL_SERVER_ERROR);
+        assert_eq!(e.code, "internal");
+        assert!(!e.message.contains("disk"));
+    }
+
+    #[test]
+    fn throttling_says_when_to_retry() {
+        let e = ApiError::from(AppError::TooManyAttempts { minutes: 15 });
+        assert_eq!(e.status, StatusCode::TOO_MANY_REQUESTS);
+        assert_eq!(e.retry_after_seconds, Some(900));
+        let response = e.into_response();
+        assert_eq!(
+            response.headers().get(header::RETRY_AFTER).and_then(|v| v.to_str().ok()),
+            Some("900")
+        );
+    }
+}

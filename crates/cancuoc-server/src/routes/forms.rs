@@ -1,0 +1,250 @@
+//! `/api/v1/forms`: the review queue of staged collection forms, and file imports.
+
+use std::io::Cursor;
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use cancuoc_app::{AppError, FormAction};
+use cancuoc_import::FormFile;
+use sha2::{Digest, Sha256};
+
+use crate::AppState;
+use crate::auth::Authenticated;
+use crate::dto::{DecisionAction, DecisionRequest, FormDto, FormPage, FormQuery, ImportQuery, ImportReportDto};
+use crate::error::{ApiError, ErrorBody, codes};
+use crate::extract::{ApiJson, ApiPath, ApiQuery, CSV_TYPE, FileKind, Upload, XLSX_TYPE};
+
+/// Longest file name kept as provenance, in characters.
+const MAX_SOURCE_CHARS: usize = 255;
+
+/// Staged forms in the caller's jurisdiction, open ones unless `status` says otherwise.
+#[utoipa::path(
+    get,
+    path = "/api/v1/forms",
+    tag = "forms",
+    params(FormQuery),
+    responses(
+        (status = 200, body = FormPage),
+        (status = 400, body = ErrorBody),
+        (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody),
+    )
+)]
+pub(crate) async fn list_forms(
+    State(state): State<AppState>,
+    who: Authenticated,
+    ApiQuery(query): ApiQuery<FormQuery>,
+) -> Result<Json<FormPage>, ApiError> {
+    let page = state
+        .app
+        .staged_forms(
+            &who.caller(),
+            query.unit.as_deref(),
+            query.status.as_deref(),
+            query.cursor,
+            query.limit,
+        )
+        .await?;
+    Ok(Json(page.into()))
+}
+
+/// One staged form.
+#[utoipa::path(
+    get,
+    path = "/api/v1/forms/{id}",
+    tag = "forms",
+    params(("id" = String, Path, description = "Form id (UUID)")),
+    responses(
+        (status = 200, body = FormDto),
+        (status = 400, body = ErrorBody),
+        (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody),
+    )
+)]
+pub(crate) async fn form(
+    State(state): State<AppState>,
+    who: Authenticated,
+    ApiPath(id): ApiPath<String>,
+) -> Result<Json<FormDto>, ApiError> {
+    let form = state.app.staged_form(&who.caller(), &id).await?;
+    Ok(Json(form.into()))
+}
+
+/// Verifies, approves (the record becomes official), rejects or corrects a staged form.
+#[utoipa::path(
+    post,
+    path = "/api/v1/forms/{id}/decision",
+    tag = "forms",
+    params(("id" = String, Path, description = "Form id (UUID)")),
+    request_body = DecisionRequest,
+    responses(
+        (status = 200, description = "The form after the decision", body = FormDto),
+        (status = 400, description = "Missing reason, unknown field, invalid value (`invalid_input`)", body = ErrorBody),
+        (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody),
+        (status = 409, description = "Not possible in the form's state (`invalid_state`, `conflict`)", body = ErrorBody),
+        (status = 422, description = "Malformed body (`invalid_body`)", body = ErrorBody),
+    )
+)]
+pub(crate) async fn decide_form(
+    State(state): State<AppState>,
+    who: Authenticated,
+    ApiPath(id): ApiPath<String>,
+    ApiJson(body): ApiJson<DecisionRequest>,
+) -> Result<Json<FormDto>, ApiError> {
+    let action = form_action(body)?;
+    let form = state.app.decide_form(&who.caller(), &id, action).await?;
+    Ok(Json(form.into()))
+}
+
+/// The use case's action from the request, refusing what would be silently ignored.
+fn form_action(body: DecisionRequest) -> Result<FormAction, ApiError> {
+    let invalid = |m: &str| ApiError::from(AppError::Invalid(m.to_owned()));
+    match body.action {
+        DecisionAction::Reject => {
+            if body.fields.is_some() {
+                return Err(invalid("fields go with action correct only"));
+            }
+            Ok(FormAction::Reject(body.reason.unwrap_or_default()))
+        }
+        DecisionAction::Correct => {
+            if body.reason.is_some() {
+                return Err(invalid("a reason goes with action reject only"));
+            }
+            let fields = body.fields.unwrap_or_default();
+            if fields.is_empty() {
+                return Err(invalid("a correction needs the corrected cells in fields"));
+            }
+            Ok(FormAction::Correct(fields.into_iter().collect()))
+        }
+        action @ (DecisionAction::Verify | DecisionAction::Approve) => {
+            if body.reason.is_some() {
+                return Err(invalid("a reason goes with action reject only"));
+            }
+            if body.fields.is_some() {
+                return Err(invalid("fields go with action correct only"));
+            }
+            Ok(if action == DecisionAction::Verify {
+                FormAction::Verify
+            } else {
+                FormAction::Approve
+            })
+        }
+    }
+}
+
+/// Imports a collection-form file sent as the raw body: clean new rows become official,
+/// doubtful ones are staged for review, rejected rows are listed with their reasons.
+/// Nothing changes with `dry_run=true`, nor when the file as a whole cannot be read.
+#[utoipa::path(
+    post,
+    path = "/api/v1/forms/import",
+    tag = "forms",
+    params(ImportQuery),
+    request_body(
+        description = "The file's bytes: CSV UTF-8 or an XLSX workbook (first sheet), at most 64 MiB",
+        content(
+            (Vec<u8> = "text/csv"),
+            (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+        )
+    ),
+    responses(
+        (status = 200, description = "What the import did", body = ImportReportDto),
+        (status = 400, description = "The file cannot be read (`invalid_file`)", body = ErrorBody),
+        (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody),
+        (status = 413, description = "File too large (`payload_too_large`)", body = ErrorBody),
+        (status = 415, description = "Neither text/csv nor XLSX (`unsupported_media_type`)", body = ErrorBody),
+    )
+)]
+pub(crate) async fn import_forms(
+    State(state): State<AppState>,
+    who: Authenticated,
+    ApiQuery(query): ApiQuery<ImportQuery>,
+    upload: Upload,
+) -> Result<Json<ImportReportDto>, ApiError> {
+    let source = source_name(query.name, upload.kind)?;
+    let (file_hash, file) = tokio::task::spawn_blocking(move || read_upload(&upload))
+        .await
+        .map_err(|e| ApiError::internal(&format!("import reader: {e}")))??;
+    let report = state
+        .app
+        .import_forms(&who.caller(), &source, &file_hash, &file, query.dry_run.unwrap_or(false))
+        .await?;
+    Ok(Json(ImportReportDto::new(file_hash, report)))
+}
+
+/// The SHA-256 of the bytes and their rows; CPU work, run off the async threads.
+fn read_upload(upload: &Upload) -> Result<(String, FormFile), ApiError> {
+    let hash = hex::encode(Sha256::digest(&upload.bytes));
+    let file = match upload.kind {
+        FileKind::Csv => cancuoc_import::parse_csv(&upload.bytes),
+        FileKind::Xlsx => cancuoc_import::read_xlsx(Cursor::new(upload.bytes.as_ref())),
+    }
+    .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, codes::INVALID_FILE, e.to_string()))?;
+    Ok((hash, file))
+}
+
+/// The provenance of an upload: the name given, or a neutral one.
+fn source_name(name: Option<String>, kind: FileKind) -> Result<String, ApiError> {
+    let name = name.map(|n| n.trim().to_owned()).filter(|n| !n.is_empty());
+    match name {
+        None => Ok(match kind {
+            FileKind::Csv => format!("upload ({CSV_TYPE})"),
+            FileKind::Xlsx => format!("upload ({XLSX_TYPE})"),
+        }),
+        Some(n) if n.chars().count() > MAX_SOURCE_CHARS || n.chars().any(char::is_control) => Err(ApiError::from(
+            AppError::Invalid(format!("name must be a file name of at most {MAX_SOURCE_CHARS} characters")),
+        )),
+        Some(n) => Ok(n),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn body(json: serde_json::Value) -> DecisionRequest {
+        serde_json::from_value(json).unwrap()
+    }
+
+    #[test]
+    fn decisions_map_to_actions() {
+        assert!(matches!(form_action(body(serde_json::json!({"action": "verify"}))), Ok(FormAction::Verify)));
+        assert!(matches!(form_action(body(serde_json::json!({"action": "approve"}))), Ok(FormAction::Approve)));
+        assert!(matches!(
+            form_action(body(serde_json::json!({"action": "reject", "reason": "trùng"}))),
+            Ok(FormAction::Reject(r)) if r == "trùng"
+        ));
+        assert!(matches!(
+            form_action(body(serde_json::json!({"action": "correct", "fields": {"ho_ten": "An"}}))),
+            Ok(FormAction::Correct(c)) if c == vec![("ho_ten".to_owned(), "An".to_owned())]
+        ));
+    }
+
+    #[test]
+    fn decisions_refuse_what_they_would_ignore() {
+        for json in [
+            serde_json::json!({"action": "verify", "reason": "x"}),
+            serde_json::json!({"action": "approve", "fields": {}}),
+            serde_json::json!({"action": "correct"}),
+            serde_json::json!({"action": "correct", "fields": {}}),
+            serde_json::json!({"action": "reject", "reason": "x", "fields": {"ho_ten": "A"}}),
+        ] {
+            let e = form_action(body(json.clone())).err().unwrap();
+            assert_eq!(e.code, "invalid_input", "{json}");
+        }
+        assert!(serde_json::from_value::<DecisionRequest>(serde_json::json!({"action": "verify", "extra": 1})).is_err());
+    }
+
+    #[test]
+    fn provenance_names() {
+        assert_eq!(source_name(Some(" a.csv ".into()), FileKind::Csv).unwrap(), "a.csv");
+        assert!(source_name(None, FileKind::Csv).unwrap().starts_with("upload"));
+        assert!(source_name(Some("a\nb".into()), FileKind::Csv).is_err());
+        assert!(source_name(Some("x".repeat(300)), FileKind::Csv).is_err());
+    }
+}

@@ -1,0 +1,56 @@
+//! The endpoints under `/api/v1`, each annotated for OpenAPI. Handlers are thin: parse,
+//! call one `App` method, map the result to a DTO.
+
+mod auth;
+mod forms;
+mod officers;
+mod register;
+mod system;
+
+use axum::extract::DefaultBodyLimit;
+use axum::http::StatusCode;
+use utoipa::OpenApi;
+use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouterExt};
+use utoipa_axum::routes;
+
+use crate::AppState;
+use crate::error::{ApiError, codes};
+use crate::openapi::ApiDoc;
+
+/// The routes and their OpenAPI description; `import_limit` is the body limit of the
+/// import endpoint.
+pub(crate) fn api(import_limit: usize) -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(system::health))
+        .routes(routes!(auth::login))
+        .routes(routes!(auth::logout))
+        .routes(routes!(auth::change_password))
+        .routes(routes!(auth::me))
+        .routes(routes!(register::search_citizens))
+        .routes(routes!(register::citizen))
+        .routes(routes!(register::citizen_history))
+        .routes(routes!(register::household))
+        .routes(routes!(register::allocate_personal_id))
+        .routes(routes!(forms::list_forms))
+        .routes(routes!(forms::form))
+        .routes(routes!(forms::decide_form))
+        .routes(routes!(forms::import_forms).layer(DefaultBodyLimit::max(import_limit)))
+        .routes(routes!(officers::list_officers, officers::add_officer))
+        .routes(routes!(officers::disable_officer))
+        .routes(routes!(officers::enable_officer))
+        .routes(routes!(system::verify_audit))
+}
+
+/// No route has this path.
+pub(crate) async fn no_route() -> ApiError {
+    ApiError::new(StatusCode::NOT_FOUND, codes::NOT_FOUND, "no such endpoint")
+}
+
+/// The path exists, the method does not.
+pub(crate) async fn method_not_allowed() -> ApiError {
+    ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        codes::METHOD_NOT_ALLOWED,
+        "this endpoint does not take this method",
+    )
+}

@@ -1,0 +1,214 @@
+//! The command line as a user runs it: the real binary in a temporary folder.
+
+// Test helpers outside #[test] functions: a panic is the failure report.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+struct Workspace {
+    dir: tempfile::TempDir,
+}
+
+impl Workspace {
+    fn new() -> Self {
+        Self {
+            dir: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        Command::new(env!("CARGO_BIN_EXE_cancuoc"))
+            .args(args)
+            .current_dir(self.dir.path())
+            .env_remove("CANCUOC_DB")
+            .env_remove("CANCUOC_ID_KEY")
+            .env("CANCUOC_ADMIN_PASSWORD", "a-long-admin-password")
+            .output()
+            .unwrap()
+    }
+
+    fn init(&self) {
+        let out = self.run(&["init"]);
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    }
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+const HEADER: &str = "so_dinh_danh,cmnd_cu,ho_ten,ten_goi_khac,ngay_sinh,gioi_tinh,noi_dang_ky_khai_sinh,que_quan,dan_toc,ton_giao,quoc_tich,nhom_mau,tinh_trang_hon_nhan,thuong_tru_ma_xa,thuong_tru_dia_chi,tam_tru_ma_xa,tam_tru_dia_chi,noi_o_hien_tai_ma_xa,noi_o_hien_tai_dia_chi,so_ho,quan_he_chu_ho,ho_ten_cha,so_dinh_danh_cha,ho_ten_me,so_dinh_danh_me,ho_ten_vo_chong,so_dinh_danh_vo_chong";
+
+fn form(id: &str, name: &str, born: &str, sex: &str) -> String {
+    format!("{id},,{name},,{born},{sex},42,436,Kinh,Không,VNM,,,18073,Tổ 1,,,,,,,,,,,,")
+}
+
+fn write(path: &Path, rows: &[String]) {
+    let mut text = String::from(HEADER);
+    for r in rows {
+        text.push('\n');
+        text.push_str(r);
+    }
+    text.push('\n');
+    std::fs::write(path, text).unwrap();
+}
+
+#[test]
+fn id_check_explains_and_rejects() {
+    let w = Workspace::new();
+    let out = w.run(&["id", "check", "042170012345", "--json"]);
+    assert!(out.status.success());
+    let v: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(v["personal_id"], "042170012345");
+    assert_eq!(v["province_code"], "042");
+    assert_eq!(v["province_name"], "Hà Tĩnh");
+    assert_eq!(v["sex"], "female");
+    assert_eq!(v["birth_year"], 1970);
+
+    let out = w.run(&["id", "check", "001203004567"]);
+    assert!(out.status.success());
+    assert!(stdout(&out).contains("Hà Nội"));
+    assert!(stdout(&out).contains("2003"));
+
+    for bad in ["04217001234", "04217001234x", "", "0421700123456"] {
+        let out = w.run(&["id", "check", bad]);
+        assert_eq!(out.status.code(), Some(2), "{bad:?}");
+        assert!(stderr(&out).contains("is not a personal ID number"), "{}", stderr(&out));
+    }
+}
+
+#[test]
+fn commands_refuse_a_missing_database_and_a_bad_url() {
+    let w = Workspace::new();
+    let out = w.run(&["audit", "verify"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("cancuoc init"), "{}", stderr(&out));
+    assert!(!w.path("cancuoc-data/cancuoc.db").exists());
+    let out = w.run(&["--db", "mysql://x", "audit", "verify"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("unsupported database URL"));
+}
+
+#[test]
+fn import_reports_rejects_applies_once_and_audits() {
+    let w = Workspace::new();
+    w.init();
+    // Idempotent init.
+    let again = w.run(&["init"]);
+    assert!(again.status.success());
+    assert!(stderr(&again).contains("already"));
+
+    let file = w.path("phieu.csv");
+    write(
+        &file,
+        &[
+            form("042090000001", "Nguyễn Văn An", "05/03/1990", "Nam"),
+            form("042191000002", "Trần Thị Bình", "1991", "Nữ"),
+            // The ID says female, the form says Nam.
+            form("042191000003", "Lê Văn Cường", "1991", "Nam"),
+            // 31 February does not exist.
+            form("042090000004", "Phạm Văn Dũng", "31/02/1990", "Nam"),
+        ],
+    );
+    let rejects = w.path("loi.csv");
+    let out = w.run(&[
+        "import",
+        "forms",
+        file.to_str().unwrap(),
+        "--rejects",
+        rejects.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let summary = stderr(&out);
+    assert!(summary.contains("accepted 2"), "{summary}");
+    assert!(summary.contains("rejected 2"), "{summary}");
+    let mut reader = csv::Reader::from_path(&rejects).unwrap();
+    let headers = reader.headers().unwrap().clone();
+    assert_eq!(headers.get(27), Some("row"));
+    assert_eq!(headers.get(28), Some("column"));
+    assert_eq!(headers.get(29), Some("reason"));
+    let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.unwrap()).collect();
+    assert!(rows.iter().any(|r| r.get(27) == Some("4") && r.get(28) == Some("gioi_tinh")));
+    assert!(rows.iter().any(|r| r.get(27) == Some("5") && r.get(28) == Some("ngay_sinh")));
+    assert_eq!(rows.iter().find(|r| r.get(27) == Some("4")).unwrap().get(2), Some("Lê Văn Cường"));
+
+    // The same file again changes nothing.
+    let out = w.run(&["import", "forms", file.to_str().unwrap()]);
+    assert!(stderr(&out).contains("accepted 0"), "{}", stderr(&out));
+    assert!(stderr(&out).contains("unchanged 2"), "{}", stderr(&out));
+
+    // A dry run of new people changes nothing either.
+    let file2 = w.path("moi.csv");
+    write(&file2, &[form("042192000005", "Hoàng Thị Em", "1992", "Nữ")]);
+    let out = w.run(&["import", "forms", file2.to_str().unwrap(), "--dry-run"]);
+    assert!(stderr(&out).contains("dry run"), "{}", stderr(&out));
+    let out = w.run(&["import", "forms", file2.to_str().unwrap()]);
+    assert!(stderr(&out).contains("accepted 1"), "{}", stderr(&out));
+
+    let out = w.run(&["audit", "verify"]);
+    assert!(out.status.success(), "{}", stdout(&out));
+    assert!(stdout(&out).contains("intact"));
+}
+
+#[test]
+fn unreadable_files_exit_2_and_change_nothing() {
+    let w = Workspace::new();
+    w.init();
+    let file = w.path("thieu.csv");
+    std::fs::write(&file, "so_dinh_danh,ho_ten\n042090000001,Nguyễn Văn An\n").unwrap();
+    let out = w.run(&["import", "forms", file.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("ngay_sinh"), "{}", stderr(&out));
+
+    let latin = w.path("latin.csv");
+    let mut bytes = HEADER.as_bytes().to_vec();
+    bytes.extend_from_slice(b"\n042090000001,,Nguy\xeen,,1990,Nam,42,436,01,00,VNM,,,18073,x,,,,,,,,,,,,\n");
+    std::fs::write(&latin, bytes).unwrap();
+    let out = w.run(&["import", "forms", latin.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("UTF-8"), "{}", stderr(&out));
+}
+
+#[test]
+fn officers_are_added_with_a_one_time_password() {
+    let w = Workspace::new();
+    w.init();
+    let out = w.run(&["officer", "add", "--username", "xa18073", "--unit", "CAX-18073", "--role", "commune_officer"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let line = stdout(&out);
+    let password = line.rsplit(' ').next().unwrap().trim();
+    assert_eq!(password.len(), 16);
+    let out = w.run(&["officer", "add", "--username", "bad", "--unit", "CAH-436", "--role", "commune_officer"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("does not belong"), "{}", stderr(&out));
+    let out = w.run(&["officer", "list"]);
+    assert!(stdout(&out).contains("xa18073\tcommune_officer\tCAX-18073\tactive"));
+}
+
+#[test]
+fn audit_verify_finds_a_tampered_event() {
+    let w = Workspace::new();
+    w.init();
+    let file = w.path("phieu.csv");
+    write(&file, &[form("042090000001", "Nguyễn Văn An", "05/03/1990", "Nam")]);
+    assert!(w.run(&["import", "forms", file.to_str().unwrap()]).status.success());
+    // Someone with file access drops the guard and edits an event.
+    let db = w.path("cancuoc-data/cancuoc.db");
+    let status = Command::new("sqlite3")
+        .arg(&db)
+        .arg("DROP TRIGGER audit_events_no_update; UPDATE audit_events SET actor = 'someone-else' WHERE seq = 1;")
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let out = w.run(&["audit", "verify"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stdout(&out).contains("event 1 was altered"), "{}", stdout(&out));
+}
