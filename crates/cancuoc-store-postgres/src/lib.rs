@@ -5,7 +5,7 @@
 //! How transactions are serialised. Every trait method is one transaction at PostgreSQL's
 //! default READ COMMITTED level. The audit chain has one tail, so appending to it takes a
 //! lock: the single row of the `audit_head` table, locked with `SELECT … FOR UPDATE` and
-//! held until commit or rollback (see [`audit`](crate::audit)).
+//! held until commit or rollback (see the `audit` module).
 //!
 //! - Methods that write the register (imports, reviews, bulk loads, ID allocation,
 //!   officers, reference data, standalone audit events) take that lock as their first

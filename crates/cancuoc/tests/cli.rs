@@ -136,7 +136,7 @@ fn import_reports_rejects_applies_once_and_audits() {
     assert_eq!(headers.get(28), Some("column"));
     assert_eq!(headers.get(29), Some("reason"));
     let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.unwrap()).collect();
-    assert!(rows.iter().any(|r| r.get(27) == Some("4") && r.get(28) == Some("gioi_tinh")));
+    assert!(rows.iter().any(|r| r.get(27) == Some("4") && r.get(28) == Some("so_dinh_danh") && r.get(29).unwrap().contains("sex")));
     assert!(rows.iter().any(|r| r.get(27) == Some("5") && r.get(28) == Some("ngay_sinh")));
     assert_eq!(rows.iter().find(|r| r.get(27) == Some("4")).unwrap().get(2), Some("Lê Văn Cường"));
 
