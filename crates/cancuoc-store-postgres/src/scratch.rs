@@ -1,7 +1,9 @@
 //! Throw-away databases for tests and benchmarks: DESIGN §10 wants a fresh database per
 //! store test, and PostgreSQL has no in-memory or temporary-file database to hand one out.
 //!
-//! [`ScratchDatabase::create`] makes `cancuoc_test_<uuid>` on the server; dropping the guard
+//! [`ScratchDatabase::create`] makes `cancuoc_test_<uuid>` on the server (with a Vietnamese
+//! ICU collation where the server has ICU, so that the suite shows the schema's byte-order
+//! comparisons do not depend on the database's locale); dropping the guard
 //! drops the database again, best effort: from a thread of its own (a destructor cannot
 //! await, and it may run inside an async runtime), with `WITH (FORCE)` so that connections
 //! still open do not keep it alive, ignoring every failure and never panicking.
@@ -28,29 +30,61 @@ impl ScratchDatabase {
         let mut conn = admin.connect().await.map_err(|e| {
             StoreError::Backend(format!("cannot connect to the admin database: {e}"))
         })?;
-        // The name is ours: lower-case letters, digits and underscores only.
-        let sql = format!("CREATE DATABASE \"{name}\"");
-        let mut attempt = 0;
-        loop {
-            attempt += 1;
-            match sqlx::raw_sql(sqlx::AssertSqlSafe(sql.clone()))
-                .execute(&mut conn)
-                .await
-            {
-                Ok(_) => break,
-                // object_in_use: the template database is being copied by another creation.
-                Err(sqlx::Error::Database(db))
-                    if db.code().as_deref() == Some("55006") && attempt < CREATE_ATTEMPTS =>
+        // The name is ours: lower-case letters, digits and underscores only. A linguistic
+        // (Vietnamese) default collation where the server has ICU, so that tests prove the
+        // schema never leans on the database's locale for byte-order comparisons.
+        let attempts = [
+            format!(
+                "CREATE DATABASE \"{name}\" TEMPLATE template0 LOCALE_PROVIDER icu ICU_LOCALE 'vi-VN'"
+            ),
+            format!("CREATE DATABASE \"{name}\""),
+        ];
+        let mut created = false;
+        for sql in attempts {
+            let mut attempt = 0;
+            loop {
+                attempt += 1;
+                match sqlx::raw_sql(sqlx::AssertSqlSafe(sql.clone()))
+                    .execute(&mut conn)
+                    .await
                 {
-                    tokio::time::sleep(std::time::Duration::from_millis(50 * u64::from(attempt)))
+                    Ok(_) => {
+                        created = true;
+                        break;
+                    }
+                    // object_in_use: the template database is being copied by another creation.
+                    Err(sqlx::Error::Database(db))
+                        if db.code().as_deref() == Some("55006") && attempt < CREATE_ATTEMPTS =>
+                    {
+                        tokio::time::sleep(std::time::Duration::from_millis(
+                            50 * u64::from(attempt),
+                        ))
                         .await;
-                }
-                Err(e) => {
-                    return Err(StoreError::Backend(format!(
-                        "cannot create database {name}: {e}"
-                    )));
+                    }
+                    // No ICU, no such locale, or a server older than 15: plain creation next.
+                    Err(sqlx::Error::Database(db))
+                        if matches!(
+                            db.code().as_deref(),
+                            Some("0A000" | "22023" | "42601" | "42704")
+                        ) =>
+                    {
+                        break;
+                    }
+                    Err(e) => {
+                        return Err(StoreError::Backend(format!(
+                            "cannot create database {name}: {e}"
+                        )));
+                    }
                 }
             }
+            if created {
+                break;
+            }
+        }
+        if !created {
+            return Err(StoreError::Backend(format!(
+                "cannot create database {name}"
+            )));
         }
         let _ = conn.close().await;
         Ok(Self { admin, name })
