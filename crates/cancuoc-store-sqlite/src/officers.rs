@@ -138,7 +138,7 @@ pub(crate) async fn record_failure(
 ) -> Result<u32> {
     sqlx::query("DELETE FROM login_failures WHERE username = $1 AND at_micros < $2")
         .bind(username)
-        .bind(now - window)
+        .bind(now.saturating_sub(window))
         .execute(&mut *conn)
         .await
         .map_err(backend)?;
