@@ -1,8 +1,8 @@
 //! Officers, passwords and sessions (DESIGN §8).
 
+use argon2::Argon2;
 use argon2::password_hash::phc::PasswordHash;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
-use argon2::Argon2;
 use cancuoc_domain::{Officer, PoliceUnitCode, Role};
 use cancuoc_store::{NewOfficer, NewSession};
 use sha2::{Digest, Sha256};
@@ -41,7 +41,14 @@ impl App {
         let n = PASSWORD_ALPHABET.len();
         Ok(bytes
             .iter()
-            .map(|b| char::from(PASSWORD_ALPHABET.get(usize::from(*b) % n).copied().unwrap_or(b'x')))
+            .map(|b| {
+                char::from(
+                    PASSWORD_ALPHABET
+                        .get(usize::from(*b) % n)
+                        .copied()
+                        .unwrap_or(b'x'),
+                )
+            })
             .collect())
     }
 
@@ -59,13 +66,15 @@ impl App {
         if let Some(o) = caller.officer()
             && !o.role.manages_officers()
         {
-            return Err(AppError::Forbidden("only administrators manage officers".into()));
+            return Err(AppError::Forbidden(
+                "only administrators manage officers".into(),
+            ));
         }
         let valid_name = !username.is_empty()
             && username.len() <= 64
-            && username
-                .chars()
-                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '_' | '-'));
+            && username.chars().all(|c| {
+                c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '_' | '-')
+            });
         if !valid_name {
             return Err(AppError::Invalid(format!(
                 "username {username:?} must be 1–64 characters of a–z, 0–9, '.', '_' or '-'"
@@ -105,7 +114,9 @@ impl App {
         if let Some(o) = caller.officer()
             && !o.role.manages_officers()
         {
-            return Err(AppError::Forbidden("only administrators manage officers".into()));
+            return Err(AppError::Forbidden(
+                "only administrators manage officers".into(),
+            ));
         }
         Ok(self
             .store
@@ -113,15 +124,26 @@ impl App {
             .await?)
     }
 
-    pub async fn set_officer_active(&self, caller: &Caller, username: &str, active: bool) -> Result<(), AppError> {
+    pub async fn set_officer_active(
+        &self,
+        caller: &Caller,
+        username: &str,
+        active: bool,
+    ) -> Result<(), AppError> {
         if let Some(o) = caller.officer()
             && !o.role.manages_officers()
         {
-            return Err(AppError::Forbidden("only administrators manage officers".into()));
+            return Err(AppError::Forbidden(
+                "only administrators manage officers".into(),
+            ));
         }
         Ok(self
             .store
-            .set_officer_active(&caller.access(&*self.clock, "officer administration"), username, active)
+            .set_officer_active(
+                &caller.access(&*self.clock, "officer administration"),
+                username,
+                active,
+            )
             .await?)
     }
 
@@ -136,7 +158,17 @@ impl App {
         let Some(creds) = creds.filter(|c| c.officer.active) else {
             // Spend the same time as a real check so that timing does not reveal usernames.
             let _ = self.hash_password(password);
-            self.store.record_login_failure(username, now, self.config.login_window_micros).await?;
+            let failures = self
+                .store
+                .record_login_failure(username, now, self.config.login_window_micros)
+                .await?;
+            // Unknown names are throttled like known ones, so that the answer does not
+            // tell whether an account exists.
+            if failures > self.config.max_login_failures {
+                return Err(AppError::TooManyAttempts {
+                    minutes: self.config.login_window_micros / 60_000_000,
+                });
+            }
             return Err(AppError::BadCredentials);
         };
         let failures_so_far = self
@@ -156,7 +188,11 @@ impl App {
             });
         }
         let ok = PasswordHash::new(&creds.password_hash)
-            .map(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
+            .map(|h| {
+                Argon2::default()
+                    .verify_password(password.as_bytes(), &h)
+                    .is_ok()
+            })
             .unwrap_or(false);
         let access = cancuoc_store::Access {
             actor: username.to_owned(),
@@ -182,7 +218,9 @@ impl App {
                 csrf_token: csrf_token.clone(),
             })
             .await?;
-        self.store.append_audit(&access, "auth.login", "officer", username).await?;
+        self.store
+            .append_audit(&access, "auth.login", "officer", username)
+            .await?;
         Ok(Session {
             token,
             csrf_token,
@@ -207,14 +245,23 @@ impl App {
     }
 
     /// Changes the caller's own password after checking the current one.
-    pub async fn change_password(&self, officer: &Officer, current: &str, new: &str) -> Result<(), AppError> {
+    pub async fn change_password(
+        &self,
+        officer: &Officer,
+        current: &str,
+        new: &str,
+    ) -> Result<(), AppError> {
         let creds = self
             .store
             .officer_credentials(&officer.username)
             .await?
             .ok_or(AppError::Unauthenticated)?;
         let ok = PasswordHash::new(&creds.password_hash)
-            .map(|h| Argon2::default().verify_password(current.as_bytes(), &h).is_ok())
+            .map(|h| {
+                Argon2::default()
+                    .verify_password(current.as_bytes(), &h)
+                    .is_ok()
+            })
             .unwrap_or(false);
         if !ok {
             return Err(AppError::BadCredentials);
@@ -235,7 +282,9 @@ impl App {
 
 fn check_password_strength(p: &str) -> Result<(), AppError> {
     if p.chars().count() < 12 {
-        return Err(AppError::Invalid("a password has at least 12 characters".into()));
+        return Err(AppError::Invalid(
+            "a password has at least 12 characters".into(),
+        ));
     }
     Ok(())
 }

@@ -39,7 +39,9 @@ impl Clock for SystemClock {
     }
     fn today(&self) -> jiff::civil::Date {
         let offset = jiff::tz::Offset::constant(7);
-        jiff::Timestamp::now().to_zoned_datetime(offset.to_time_zone()).date()
+        jiff::Timestamp::now()
+            .to_zoned_datetime(offset.to_time_zone())
+            .date()
     }
 }
 
@@ -148,7 +150,9 @@ pub struct App {
 
 impl std::fmt::Debug for App {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("App").field("backend", &self.store.backend()).finish()
+        f.debug_struct("App")
+            .field("backend", &self.store.backend())
+            .finish()
     }
 }
 

@@ -74,7 +74,11 @@ fn require_register_role(caller: &Caller) -> Result<(), AppError> {
 }
 
 impl App {
-    pub async fn citizen(&self, caller: &Caller, personal_id: &str) -> Result<CitizenRecord, AppError> {
+    pub async fn citizen(
+        &self,
+        caller: &Caller,
+        personal_id: &str,
+    ) -> Result<CitizenRecord, AppError> {
         require_register_role(caller)?;
         let pid = PersonalId::parse(personal_id).map_err(|e| AppError::Invalid(e.to_string()))?;
         self.store
@@ -83,7 +87,11 @@ impl App {
             .ok_or_else(|| AppError::NotFound(format!("citizen {pid}")))
     }
 
-    pub async fn citizen_history(&self, caller: &Caller, personal_id: &str) -> Result<Vec<HistoryEntry>, AppError> {
+    pub async fn citizen_history(
+        &self,
+        caller: &Caller,
+        personal_id: &str,
+    ) -> Result<Vec<HistoryEntry>, AppError> {
         require_register_role(caller)?;
         let pid = PersonalId::parse(personal_id).map_err(|e| AppError::Invalid(e.to_string()))?;
         Ok(self
@@ -92,14 +100,22 @@ impl App {
             .await?)
     }
 
-    pub async fn search_citizens(&self, caller: &Caller, s: &CitizenSearch) -> Result<Page<CitizenRecord>, AppError> {
+    pub async fn search_citizens(
+        &self,
+        caller: &Caller,
+        s: &CitizenSearch,
+    ) -> Result<Page<CitizenRecord>, AppError> {
         require_register_role(caller)?;
         let name_key = s
             .name
             .as_deref()
             .map(cancuoc_domain::text::fold)
             .filter(|n| !n.is_empty());
-        let old_id = s.old_id_number.as_deref().map(str::trim).filter(|o| !o.is_empty());
+        let old_id = s
+            .old_id_number
+            .as_deref()
+            .map(str::trim)
+            .filter(|o| !o.is_empty());
         if name_key.is_none() && old_id.is_none() {
             return Err(AppError::Invalid(
                 "give a name or an old ID card number to search by".into(),
@@ -108,7 +124,9 @@ impl App {
         if let Some(n) = &name_key
             && n.chars().count() > 100
         {
-            return Err(AppError::Invalid("a name has at most 100 characters".into()));
+            return Err(AppError::Invalid(
+                "a name has at most 100 characters".into(),
+            ));
         }
         let birth_date = s
             .birth_date
@@ -204,7 +222,10 @@ impl App {
         };
         let outcome = self
             .store
-            .import_forms(&caller.access(&*self.clock, "collection form import"), &batch)
+            .import_forms(
+                &caller.access(&*self.clock, "collection form import"),
+                &batch,
+            )
             .await?;
         report.accepted = outcome.inserted;
         report.flagged = outcome.staged.len() as u64;
@@ -255,7 +276,12 @@ impl App {
             .ok_or_else(|| AppError::NotFound(format!("staged form {id}")))
     }
 
-    pub async fn decide_form(&self, caller: &Caller, id: &str, action: FormAction) -> Result<StagedForm, AppError> {
+    pub async fn decide_form(
+        &self,
+        caller: &Caller,
+        id: &str,
+        action: FormAction,
+    ) -> Result<StagedForm, AppError> {
         require_register_role(caller)?;
         let id = parse_form_id(id)?;
         let access = caller.access(&*self.clock, "review");
@@ -283,15 +309,16 @@ impl App {
                     raw.set(column, value);
                 }
                 let places = self.places();
-                let valid = form::validate(&raw, &*places, self.clock.today()).map_err(|rejections| {
-                    AppError::Invalid(
-                        rejections
-                            .iter()
-                            .map(ToString::to_string)
-                            .collect::<Vec<_>>()
-                            .join("; "),
-                    )
-                })?;
+                let valid =
+                    form::validate(&raw, &*places, self.clock.today()).map_err(|rejections| {
+                        AppError::Invalid(
+                            rejections
+                                .iter()
+                                .map(ToString::to_string)
+                                .collect::<Vec<_>>()
+                                .join("; "),
+                        )
+                    })?;
                 let locality = valid.data.home_commune().and_then(|c| places.locality(c));
                 FormDecision::Correct {
                     findings: valid.findings.iter().map(ToString::to_string).collect(),

@@ -42,7 +42,11 @@ const DEMO_BATCH: usize = 50_000;
 impl App {
     /// Loads the chosen hierarchy and its police units, and creates the administrator
     /// `admin` (unit BCA) if there is none. Safe to run again.
-    pub async fn init(&self, hierarchy: &str, admin_password: Option<&str>) -> Result<InitReport, AppError> {
+    pub async fn init(
+        &self,
+        hierarchy: &str,
+        admin_password: Option<&str>,
+    ) -> Result<InitReport, AppError> {
         let text = match hierarchy {
             "2021" => ADMIN_UNITS_2021,
             "2025" => ADMIN_UNITS_2025,
@@ -52,9 +56,13 @@ impl App {
                 )));
             }
         };
-        let admin = parse_admin_units(text).map_err(|e| AppError::Internal(format!("vendored data: {e}")))?;
+        let admin = parse_admin_units(text)
+            .map_err(|e| AppError::Internal(format!("vendored data: {e}")))?;
         let police = derive_police_units(&admin);
-        let reference = self.store.load_reference(hierarchy, &admin, &police).await?;
+        let reference = self
+            .store
+            .load_reference(hierarchy, &admin, &police)
+            .await?;
         self.reload_places().await?;
         let operator = Caller::Operator {
             name: "init".into(),
@@ -98,7 +106,11 @@ impl App {
         let communes: Vec<CommuneInfo> = places
             .communes_of(&code)
             .into_iter()
-            .map(|(code, district, urban)| CommuneInfo { code, district, urban })
+            .map(|(code, district, urban)| CommuneInfo {
+                code,
+                district,
+                urban,
+            })
             .collect();
         if communes.is_empty() {
             return Err(AppError::Invalid(format!(
@@ -165,7 +177,9 @@ impl App {
         if let Caller::Officer(o) = caller
             && !o.role.works_the_register()
         {
-            return Err(AppError::Forbidden("this role does not register births".into()));
+            return Err(AppError::Forbidden(
+                "this role does not register births".into(),
+            ));
         }
         let prefix = IdPrefix::new(province, sex, birth_year).ok_or_else(|| {
             AppError::Invalid(format!(
@@ -175,7 +189,11 @@ impl App {
         let permutation = SerialPermutation::new(&self.config.id_key, &prefix);
         Ok(self
             .store
-            .allocate_personal_id(&caller.access(&*self.clock, "personal ID allocation"), &prefix, &permutation)
+            .allocate_personal_id(
+                &caller.access(&*self.clock, "personal ID allocation"),
+                &prefix,
+                &permutation,
+            )
             .await?)
     }
 
@@ -211,7 +229,9 @@ impl App {
 
 fn describe(b: &ChainBreak) -> String {
     match b {
-        ChainBreak::Link { seq } => format!("event {seq} does not follow the event before it (removed or reordered)"),
+        ChainBreak::Link { seq } => {
+            format!("event {seq} does not follow the event before it (removed or reordered)")
+        }
         ChainBreak::Content { seq } => format!("event {seq} was altered after it was written"),
         ChainBreak::Gap { after, next } => format!("events between {after} and {next} are missing"),
     }

@@ -181,9 +181,18 @@ mod tests {
 
     #[test]
     fn codes_by_level() {
-        assert_eq!(AdminCode::parse("42").unwrap().level(), AdminLevel::Province);
-        assert_eq!(AdminCode::parse("436").unwrap().level(), AdminLevel::District);
-        assert_eq!(AdminCode::parse("18541").unwrap().level(), AdminLevel::Commune);
+        assert_eq!(
+            AdminCode::parse("42").unwrap().level(),
+            AdminLevel::Province
+        );
+        assert_eq!(
+            AdminCode::parse("436").unwrap().level(),
+            AdminLevel::District
+        );
+        assert_eq!(
+            AdminCode::parse("18541").unwrap().level(),
+            AdminLevel::Commune
+        );
         assert!(AdminCode::parse("4").is_err());
         assert!(AdminCode::parse("1854").is_err());
         assert!(AdminCode::parse("4a").is_err());

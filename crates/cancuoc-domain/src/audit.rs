@@ -174,6 +174,9 @@ mod tests {
             unit: "bc".into(),
             ..a.clone()
         };
-        assert_ne!(chain_hash(GENESIS_HASH, 1, 0, &a), chain_hash(GENESIS_HASH, 1, 0, &b));
+        assert_ne!(
+            chain_hash(GENESIS_HASH, 1, 0, &a),
+            chain_hash(GENESIS_HASH, 1, 0, &b)
+        );
     }
 }

@@ -98,9 +98,7 @@ impl MaritalStatus {
     pub fn parse(s: &str) -> Option<Self> {
         match crate::text::fold(s).as_str() {
             "SINGLE" | "CHUA KET HON" | "DOC THAN" => Some(Self::Single),
-            "MARRIED" | "DA KET HON" | "CO VO" | "CO CHONG" | "CO VO/CHONG" => {
-                Some(Self::Married)
-            }
+            "MARRIED" | "DA KET HON" | "CO VO" | "CO CHONG" | "CO VO/CHONG" => Some(Self::Married),
             "DIVORCED" | "LY HON" | "DA LY HON" => Some(Self::Divorced),
             "WIDOWED" | "GOA" | "GOA VO" | "GOA CHONG" => Some(Self::Widowed),
             _ => None,
@@ -255,7 +253,10 @@ impl CitizenData {
             self.current_residence == other.current_residence,
         );
         check("so_ho", self.household_number == other.household_number);
-        check("quan_he_chu_ho", self.relation_to_head == other.relation_to_head);
+        check(
+            "quan_he_chu_ho",
+            self.relation_to_head == other.relation_to_head,
+        );
         check("cha", self.father == other.father);
         check("me", self.mother == other.mother);
         check("vo_chong", self.spouse == other.spouse);

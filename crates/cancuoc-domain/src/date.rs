@@ -220,8 +220,14 @@ mod tests {
             PartialDate::parse("13/1990"),
             Err(DateError::Impossible(_))
         ));
-        assert!(matches!(PartialDate::parse("1990-1-1"), Err(DateError::Format(_))));
-        assert!(matches!(PartialDate::parse("abc"), Err(DateError::Format(_))));
+        assert!(matches!(
+            PartialDate::parse("1990-1-1"),
+            Err(DateError::Format(_))
+        ));
+        assert!(matches!(
+            PartialDate::parse("abc"),
+            Err(DateError::Format(_))
+        ));
         assert!(matches!(PartialDate::parse(""), Err(DateError::Format(_))));
         assert!(matches!(
             PartialDate::parse("1700"),

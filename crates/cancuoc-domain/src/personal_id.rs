@@ -67,7 +67,11 @@ impl PersonalId {
 
     /// The first three digits as written.
     pub fn registration_code(&self) -> String {
-        self.0.iter().take(3).map(|d| char::from(b'0' + d)).collect()
+        self.0
+            .iter()
+            .take(3)
+            .map(|d| char::from(b'0' + d))
+            .collect()
     }
 
     /// The province of birth registration, or `Abroad` for the reserved codes.

@@ -222,7 +222,13 @@ mod tests {
     #[test]
     fn codes_round_trip() {
         for s in [
-            "BCA", "C06", "C06-TTCC", "CAT-42", "PC06-42", "CAH-436", "CAX-18541",
+            "BCA",
+            "C06",
+            "C06-TTCC",
+            "CAT-42",
+            "PC06-42",
+            "CAH-436",
+            "CAX-18541",
         ] {
             assert_eq!(PoliceUnitCode::parse(s).unwrap().as_string(), s);
         }

@@ -40,7 +40,10 @@ impl Authenticated {
 impl FromRequestParts<AppState> for SignedIn {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         let (token, via) = token_of(&parts.headers)?;
         let (officer, must_change_password, csrf_token) = state.app.authenticate(&token).await?;
         if via == Via::Cookie && changes_state(&parts.method) {
@@ -69,7 +72,10 @@ impl FromRequestParts<AppState> for SignedIn {
 impl FromRequestParts<AppState> for Authenticated {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         let signed_in = SignedIn::from_request_parts(parts, state).await?;
         if signed_in.must_change_password {
             return Err(AppError::PasswordChangeRequired.into());
@@ -177,7 +183,10 @@ mod tests {
     #[test]
     fn cookie_attributes() {
         let c = session_cookie_header("t0k", true);
-        assert_eq!(c, "cancuoc_session=t0k; Path=/; HttpOnly; SameSite=Strict; Secure");
+        assert_eq!(
+            c,
+            "cancuoc_session=t0k; Path=/; HttpOnly; SameSite=Strict; Secure"
+        );
         assert!(!session_cookie_header("t0k", false).contains("Secure"));
         assert!(clear_cookie_header(true).contains("Max-Age=0"));
     }

@@ -7,7 +7,8 @@ use cancuoc_app::{AuditVerification, ImportReport, RejectedRow};
 use cancuoc_domain::citizen::{MaritalStatus, Relative, Residence};
 use cancuoc_domain::{CitizenData, Locality, Officer, PartialDate, RecordStatus, Role, Sex};
 use cancuoc_store::{
-    CitizenRecord, FormStatus, HistoryEntry, Household, HouseholdMember, Page, StageReason, StagedForm,
+    CitizenRecord, FormStatus, HistoryEntry, Household, HouseholdMember, Page, StageReason,
+    StagedForm,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -144,13 +145,24 @@ impl From<StageReason> for StageReasonDto {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub(crate) enum FormStatusDto {
     Draft,
     Verified,
     Approved,
     Rejected,
+}
+
+impl FormStatusDto {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Draft => "draft",
+            Self::Verified => "verified",
+            Self::Approved => "approved",
+            Self::Rejected => "rejected",
+        }
+    }
 }
 
 impl From<FormStatus> for FormStatusDto {
@@ -360,7 +372,10 @@ impl From<&CitizenData> for CitizenFields {
             other_names: d.other_names.clone(),
             birth_date: d.birth_date.iso(),
             sex: d.sex.into(),
-            birth_registration_place: d.birth_registration_place.as_ref().map(|c| c.as_str().to_owned()),
+            birth_registration_place: d
+                .birth_registration_place
+                .as_ref()
+                .map(|c| c.as_str().to_owned()),
             hometown: d.hometown.as_ref().map(|c| c.as_str().to_owned()),
             ethnicity: d.ethnicity.clone(),
             religion: d.religion.clone(),
@@ -435,6 +450,7 @@ pub(crate) struct CitizenSearchQuery {
     /// Name or its first words, with or without diacritics.
     pub name: Option<String>,
     pub old_id_number: Option<String>,
+    #[param(minimum = 1800, maximum = 2399)]
     pub birth_year: Option<i16>,
     /// `YYYY-MM-DD`, `YYYY-MM` or `YYYY`.
     pub birth_date: Option<String>,
@@ -442,6 +458,7 @@ pub(crate) struct CitizenSearchQuery {
     pub unit: Option<String>,
     pub cursor: Option<String>,
     /// 1–100, default 20.
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<u32>,
 }
 
@@ -536,10 +553,10 @@ impl From<Household> for HouseholdDto {
 #[serde(deny_unknown_fields)]
 pub(crate) struct AllocateIdRequest {
     /// 2-digit GSO code of the province where the birth is registered.
-    #[schema(example = "42")]
+    #[schema(example = "42", pattern = "^[0-9]{2}$")]
     pub province: String,
     pub sex: SexDto,
-    #[schema(example = 2021)]
+    #[schema(example = 2021, minimum = 1900, maximum = 2399)]
     pub birth_year: i16,
 }
 
@@ -612,10 +629,12 @@ impl From<Page<StagedForm>> for FormPage {
 pub(crate) struct FormQuery {
     /// GSO code of a unit inside the caller's jurisdiction.
     pub unit: Option<String>,
-    /// `draft`, `verified`, `approved` or `rejected`; open forms (draft and verified) when absent.
-    pub status: Option<String>,
+    /// Open forms (draft and verified) when absent.
+    #[param(inline)]
+    pub status: Option<FormStatusDto>,
     pub cursor: Option<String>,
     /// 1–100, default 20.
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<u32>,
 }
 
@@ -738,7 +757,10 @@ mod tests {
     #[test]
     fn timestamps_are_rfc3339_utc() {
         assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
-        assert_eq!(rfc3339(1_615_856_400_123_456), "2021-03-16T01:00:00.123456Z");
+        assert_eq!(
+            rfc3339(1_615_856_400_123_456),
+            "2021-03-16T01:00:00.123456Z"
+        );
     }
 
     #[test]
@@ -746,7 +768,10 @@ mod tests {
         for role in Role::ALL {
             let dto = RoleDto::from(role);
             assert_eq!(Role::from(dto), role);
-            assert_eq!(serde_json::to_value(dto).unwrap(), serde_json::json!(role.as_str()));
+            assert_eq!(
+                serde_json::to_value(dto).unwrap(),
+                serde_json::json!(role.as_str())
+            );
         }
     }
 }

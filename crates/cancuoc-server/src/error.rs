@@ -77,15 +77,25 @@ impl ApiError {
     /// A failure the caller cannot fix: logged here, generic to the caller.
     pub fn internal(detail: &str) -> Self {
         tracing::error!(error = %detail, "internal error");
-        Self::new(StatusCode::INTERNAL_SERVER_ERROR, codes::INTERNAL, "internal error")
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            codes::INTERNAL,
+            "internal error",
+        )
     }
 
     /// From an axum rejection: its status decides the too-large and media-type cases,
     /// `code` names every other.
     pub fn rejection(status: StatusCode, code: &'static str, message: String) -> Self {
         match status {
-            StatusCode::PAYLOAD_TOO_LARGE => Self::new(status, codes::PAYLOAD_TOO_LARGE, "the request body is too large"),
-            StatusCode::UNSUPPORTED_MEDIA_TYPE => Self::new(status, codes::UNSUPPORTED_MEDIA_TYPE, message),
+            StatusCode::PAYLOAD_TOO_LARGE => Self::new(
+                status,
+                codes::PAYLOAD_TOO_LARGE,
+                "the request body is too large",
+            ),
+            StatusCode::UNSUPPORTED_MEDIA_TYPE => {
+                Self::new(status, codes::UNSUPPORTED_MEDIA_TYPE, message)
+            }
             s if s.is_server_error() => Self::internal(&message),
             _ => Self::new(status, code, message),
         }
@@ -114,7 +124,11 @@ impl From<AppError> for ApiError {
                 Self {
                     details: Some(serde_json::json!({ "retry_after_seconds": seconds })),
                     retry_after_seconds: Some(seconds),
-                    ..Self::new(StatusCode::TOO_MANY_REQUESTS, e.code().as_str(), e.to_string())
+                    ..Self::new(
+                        StatusCode::TOO_MANY_REQUESTS,
+                        e.code().as_str(),
+                        e.to_string(),
+                    )
                 }
             }
             _ => Self::new(status_of(e.code()), e.code().as_str(), e.to_string()),
@@ -191,7 +205,10 @@ mod tests {
         assert_eq!(e.retry_after_seconds, Some(900));
         let response = e.into_response();
         assert_eq!(
-            response.headers().get(header::RETRY_AFTER).and_then(|v| v.to_str().ok()),
+            response
+                .headers()
+                .get(header::RETRY_AFTER)
+                .and_then(|v| v.to_str().ok()),
             Some("900")
         );
     }

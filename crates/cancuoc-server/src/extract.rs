@@ -57,7 +57,11 @@ where
 }
 
 fn query_rejection(rejection: &QueryRejection) -> ApiError {
-    ApiError::rejection(rejection.status(), codes::INVALID_QUERY, rejection.body_text())
+    ApiError::rejection(
+        rejection.status(),
+        codes::INVALID_QUERY,
+        rejection.body_text(),
+    )
 }
 
 /// Path parameters, deserialised into `T`.
@@ -79,7 +83,11 @@ where
 }
 
 fn path_rejection(rejection: &PathRejection) -> ApiError {
-    ApiError::rejection(rejection.status(), codes::INVALID_PATH, rejection.body_text())
+    ApiError::rejection(
+        rejection.status(),
+        codes::INVALID_PATH,
+        rejection.body_text(),
+    )
 }
 
 /// The formats an import file may come in, by `Content-Type`.
@@ -90,12 +98,18 @@ pub(crate) enum FileKind {
 }
 
 pub(crate) const CSV_TYPE: &str = "text/csv";
-pub(crate) const XLSX_TYPE: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+pub(crate) const XLSX_TYPE: &str =
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
 impl FileKind {
     /// From a `Content-Type` value; parameters such as `charset` are ignored.
     pub fn from_content_type(value: &str) -> Option<Self> {
-        let essence = value.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+        let essence = value
+            .split(';')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_ascii_lowercase();
         match essence.as_str() {
             CSV_TYPE => Some(Self::Csv),
             XLSX_TYPE => Some(Self::Xlsx),
@@ -129,11 +143,16 @@ where
                     format!("send the file with Content-Type {CSV_TYPE} or {XLSX_TYPE}"),
                 )
             })?;
-        let bytes = Bytes::from_request(req, state)
-            .await
-            .map_err(|rejection: BytesRejection| {
-                ApiError::rejection(rejection.status(), codes::INVALID_BODY, rejection.body_text())
-            })?;
+        let bytes =
+            Bytes::from_request(req, state)
+                .await
+                .map_err(|rejection: BytesRejection| {
+                    ApiError::rejection(
+                        rejection.status(),
+                        codes::INVALID_BODY,
+                        rejection.body_text(),
+                    )
+                })?;
         Ok(Self { kind, bytes })
     }
 }
@@ -145,7 +164,10 @@ mod tests {
     #[test]
     fn content_types_of_import_files() {
         assert_eq!(FileKind::from_content_type("text/csv"), Some(FileKind::Csv));
-        assert_eq!(FileKind::from_content_type("Text/CSV; charset=utf-8"), Some(FileKind::Csv));
+        assert_eq!(
+            FileKind::from_content_type("Text/CSV; charset=utf-8"),
+            Some(FileKind::Csv)
+        );
         assert_eq!(FileKind::from_content_type(XLSX_TYPE), Some(FileKind::Xlsx));
         assert_eq!(FileKind::from_content_type("application/json"), None);
         assert_eq!(FileKind::from_content_type(""), None);

@@ -31,12 +31,15 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
+use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
 use axum::http::{HeaderName, HeaderValue, header};
 use cancuoc_app::App;
 use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
-use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, RequestId, SetRequestIdLayer};
+use tower_http::request_id::{
+    MakeRequestUuid, PropagateRequestIdLayer, RequestId, SetRequestIdLayer,
+};
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 use tracing::Span;
@@ -83,40 +86,44 @@ pub fn router(app: App, config: ServerConfig) -> Router {
         app,
         config: Arc::new(config.clone()),
     };
-    let (api, spec) = routes::api(config.body_limit_bytes.max(IMPORT_BODY_LIMIT_BYTES)).split_for_parts();
-    let spec_json: Arc<str> = match serde_json::to_string(&spec) {
-        Ok(s) => s.into(),
+    let (api, spec) =
+        routes::api(config.body_limit_bytes.max(IMPORT_BODY_LIMIT_BYTES)).split_for_parts();
+    let spec_json = match serde_json::to_vec(&spec) {
+        Ok(json) => Bytes::from(json),
         Err(e) => {
             tracing::error!(error = %e, "the OpenAPI description does not serialise");
-            "{}".into()
+            Bytes::from_static(b"{}")
         }
     };
     let request_id = HeaderName::from_static("x-request-id");
-    api.route("/api/openapi.json", axum::routing::get(move || openapi::serve(spec_json.clone())))
-        .fallback(routes::no_route)
-        .method_not_allowed_fallback(routes::method_not_allowed)
-        .layer(DefaultBodyLimit::max(config.body_limit_bytes))
-        .layer(
-            ServiceBuilder::new()
-                .layer(SetRequestIdLayer::new(request_id.clone(), MakeRequestUuid))
-                .layer(
-                    TraceLayer::new_for_http()
-                        .make_span_with(make_span)
-                        .on_request(())
-                        .on_response(on_response),
-                )
-                .layer(PropagateRequestIdLayer::new(request_id))
-                .layer(CatchPanicLayer::custom(error::panic_response))
-                .layer(SetResponseHeaderLayer::if_not_present(
-                    header::CACHE_CONTROL,
-                    HeaderValue::from_static("no-store"),
-                ))
-                .layer(SetResponseHeaderLayer::if_not_present(
-                    header::X_CONTENT_TYPE_OPTIONS,
-                    HeaderValue::from_static("nosniff"),
-                )),
-        )
-        .with_state(state)
+    api.route(
+        "/api/openapi.json",
+        axum::routing::get(move || openapi::serve(spec_json.clone())),
+    )
+    .fallback(routes::no_route)
+    .method_not_allowed_fallback(routes::method_not_allowed)
+    .layer(DefaultBodyLimit::max(config.body_limit_bytes))
+    .layer(
+        ServiceBuilder::new()
+            .layer(SetRequestIdLayer::new(request_id.clone(), MakeRequestUuid))
+            .layer(
+                TraceLayer::new_for_http()
+                    .make_span_with(make_span)
+                    .on_request(())
+                    .on_response(on_response),
+            )
+            .layer(PropagateRequestIdLayer::new(request_id))
+            .layer(CatchPanicLayer::custom(error::panic_response))
+            .layer(SetResponseHeaderLayer::if_not_present(
+                header::CACHE_CONTROL,
+                HeaderValue::from_static("no-store"),
+            ))
+            .layer(SetResponseHeaderLayer::if_not_present(
+                header::X_CONTENT_TYPE_OPTIONS,
+                HeaderValue::from_static("nosniff"),
+            )),
+    )
+    .with_state(state)
 }
 
 /// The OpenAPI description served at `/api/openapi.json`.
@@ -161,7 +168,6 @@ fn make_span(request: &Request) -> Span {
 fn on_response<B>(response: &axum::http::Response<B>, latency: Duration, span: &Span) {
     span.record("status", response.status().as_u16());
     tracing::info!(
-        status = response.status().as_u16(),
         latency_ms = u64::try_from(latency.as_millis()).unwrap_or(u64::MAX),
         "request served"
     );

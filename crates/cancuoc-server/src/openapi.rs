@@ -1,8 +1,7 @@
 //! The OpenAPI description: document-level information and the two ways to sign in.
 //! Paths and schemas are collected from the `#[utoipa::path]` handlers (see `routes`).
 
-use std::sync::Arc;
-
+use axum::body::Bytes;
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -58,10 +57,13 @@ impl Modify for SecuritySchemes {
 }
 
 /// `GET /api/openapi.json`: the description, serialised once at start-up.
-pub(crate) async fn serve(spec: Arc<str>) -> Response {
+pub(crate) async fn serve(spec: Bytes) -> Response {
     (
-        [(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))],
-        spec.to_string(),
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        )],
+        spec,
     )
         .into_response()
 }

@@ -96,7 +96,11 @@ pub(crate) async fn search(pool: &SqlitePool, f: &AuditFilter) -> Result<Vec<Aud
     };
     let mut texts: Vec<String> = Vec::new();
     let mut ints: Vec<(usize, i64)> = Vec::new();
-    for (col, value) in [("actor", &f.actor), ("action", &f.action), ("record_key", &f.record_key)] {
+    for (col, value) in [
+        ("actor", &f.actor),
+        ("action", &f.action),
+        ("record_key", &f.record_key),
+    ] {
         if let Some(v) = value {
             sql.push_str(&format!(" AND {col} = ${}", next()));
             texts.push(v.clone());
@@ -129,4 +133,3 @@ pub(crate) async fn search(pool: &SqlitePool, f: &AuditFilter) -> Result<Vec<Aud
         .map(event)
         .collect()
 }
-

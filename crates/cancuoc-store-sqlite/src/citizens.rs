@@ -47,7 +47,14 @@ pub(crate) async fn get(
     pid: &PersonalId,
 ) -> Result<Option<CitizenRecord>> {
     let found = get_unaudited(conn, access, pid).await?;
-    append(conn, access, actions::CITIZEN_READ, "citizen", &pid.as_string()).await?;
+    append(
+        conn,
+        access,
+        actions::CITIZEN_READ,
+        "citizen",
+        &pid.as_string(),
+    )
+    .await?;
     Ok(found)
 }
 
@@ -80,7 +87,14 @@ pub(crate) async fn history(
             changed_fields: serde_json::from_str(&fields).map_err(|_| corrupt("history fields"))?,
         });
     }
-    append(conn, access, actions::CITIZEN_HISTORY, "citizen", &pid.as_string()).await?;
+    append(
+        conn,
+        access,
+        actions::CITIZEN_HISTORY,
+        "citizen",
+        &pid.as_string(),
+    )
+    .await?;
     Ok(out)
 }
 
@@ -103,8 +117,16 @@ pub(crate) async fn search(
     if let Some(name) = query.name_key.as_deref().filter(|n| !n.is_empty()) {
         // Whole words from the start of the name: "NGUYEN VAN" finds "NGUYEN VAN AN".
         push(&mut sql, " AND (name_key = $?", Bind::Text(name.to_owned()));
-        push(&mut sql, " OR (name_key > $?", Bind::Text(format!("{name} ")));
-        push(&mut sql, " AND name_key < $?))", Bind::Text(format!("{name} \u{10FFFF}")));
+        push(
+            &mut sql,
+            " OR (name_key > $?",
+            Bind::Text(format!("{name} ")),
+        );
+        push(
+            &mut sql,
+            " AND name_key < $?))",
+            Bind::Text(format!("{name} \u{10FFFF}")),
+        );
     }
     if let Some(old) = &query.old_id_number {
         push(&mut sql, " AND old_id_number = $?", Bind::Text(old.clone()));
@@ -120,17 +142,29 @@ pub(crate) async fn search(
     }
     if let Some(unit) = &query.unit {
         let f = ScopeFilter::for_code(unit);
-        push(&mut sql, &format!(" AND {} = $?", f.column), Bind::Text(f.code));
+        push(
+            &mut sql,
+            &format!(" AND {} = $?", f.column),
+            Bind::Text(f.code),
+        );
     }
     if let Some(f) = access.scope_filter() {
-        push(&mut sql, &format!(" AND {} = $?", f.column), Bind::Text(f.code));
+        push(
+            &mut sql,
+            &format!(" AND {} = $?", f.column),
+            Bind::Text(f.code),
+        );
     }
     if let Some(cursor) = &query.cursor {
         let parts = decode_cursor(cursor, 2)?;
         let (Some(name), Some(pid)) = (parts.first(), parts.get(1)) else {
             return Err(StoreError::Invalid("malformed cursor".into()));
         };
-        push(&mut sql, " AND (name_key, personal_id) > ($?", Bind::Text(name.clone()));
+        push(
+            &mut sql,
+            " AND (name_key, personal_id) > ($?",
+            Bind::Text(name.clone()),
+        );
         push(&mut sql, ", $?)", Bind::Text(pid.clone()));
     }
     let limit = query.limit.clamp(1, 100);
@@ -160,8 +194,18 @@ pub(crate) async fn search(
             next_cursor = Some(encode_cursor(&[&name, &pid]));
         }
     }
-    let shown: Vec<String> = items.iter().map(|c| c.data.personal_id.as_string()).collect();
-    append(conn, access, actions::CITIZEN_SEARCH, "citizen", &shown.join(",")).await?;
+    let shown: Vec<String> = items
+        .iter()
+        .map(|c| c.data.personal_id.as_string())
+        .collect();
+    append(
+        conn,
+        access,
+        actions::CITIZEN_SEARCH,
+        "citizen",
+        &shown.join(","),
+    )
+    .await?;
     Ok(Page { items, next_cursor })
 }
 
@@ -170,11 +214,13 @@ pub(crate) async fn household(
     access: &Access,
     number: &str,
 ) -> Result<Option<Household>> {
-    let row = sqlx::query("SELECT number, commune, address, head_personal_id FROM households WHERE number = $1")
-        .bind(number)
-        .fetch_optional(&mut *conn)
-        .await
-        .map_err(backend)?;
+    let row = sqlx::query(
+        "SELECT number, commune, address, head_personal_id FROM households WHERE number = $1",
+    )
+    .bind(number)
+    .fetch_optional(&mut *conn)
+    .await
+    .map_err(backend)?;
     let Some(row) = row else {
         append(conn, access, actions::HOUSEHOLD_READ, "household", number).await?;
         return Ok(None);
@@ -215,7 +261,9 @@ pub(crate) async fn household(
     }))
 }
 
-fn locality_columns(locality: Option<&Locality>) -> (Option<String>, Option<String>, Option<String>) {
+fn locality_columns(
+    locality: Option<&Locality>,
+) -> (Option<String>, Option<String>, Option<String>) {
     match locality {
         Some(l) => (
             Some(l.province.as_str().to_owned()),
@@ -379,7 +427,15 @@ pub(crate) async fn load_population(
         at_micros: access.now_micros,
     };
     for c in &batch.citizens {
-        insert(conn, c.key, &c.data, c.locality.as_ref(), RecordStatus::Official, &p).await?;
+        insert(
+            conn,
+            c.key,
+            &c.data,
+            c.locality.as_ref(),
+            RecordStatus::Official,
+            &p,
+        )
+        .await?;
     }
     append(conn, access, actions::CITIZEN_LOAD, "batch", &batch.source).await?;
     Ok(batch.citizens.len() as u64)
@@ -404,7 +460,12 @@ pub(crate) async fn allocate_id(
         let serial = u32::try_from(counter)
             .ok()
             .and_then(|n| permutation.serial(n))
-            .ok_or_else(|| StoreError::Invalid(format!("no personal ID numbers left under {}", prefix.as_str())))?;
+            .ok_or_else(|| {
+                StoreError::Invalid(format!(
+                    "no personal ID numbers left under {}",
+                    prefix.as_str()
+                ))
+            })?;
         let Some(id) = PersonalId::from_parts(prefix.clone(), serial) else {
             return Err(StoreError::Invalid("prefix does not form a number".into()));
         };
@@ -419,14 +480,23 @@ pub(crate) async fn allocate_id(
             // Imported records carry numbers issued elsewhere; skip past them.
             continue;
         }
-        sqlx::query("INSERT INTO id_reservations (personal_id, reserved_micros, actor) VALUES ($1, $2, $3)")
-            .bind(id.as_string())
-            .bind(access.now_micros)
-            .bind(&access.actor)
-            .execute(&mut *conn)
-            .await
-            .map_err(backend)?;
-        append(conn, access, actions::ID_ALLOCATE, "personal_id", &id.as_string()).await?;
+        sqlx::query(
+            "INSERT INTO id_reservations (personal_id, reserved_micros, actor) VALUES ($1, $2, $3)",
+        )
+        .bind(id.as_string())
+        .bind(access.now_micros)
+        .bind(&access.actor)
+        .execute(&mut *conn)
+        .await
+        .map_err(backend)?;
+        append(
+            conn,
+            access,
+            actions::ID_ALLOCATE,
+            "personal_id",
+            &id.as_string(),
+        )
+        .await?;
         return Ok(id);
     }
 }

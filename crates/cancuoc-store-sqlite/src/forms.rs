@@ -22,7 +22,10 @@ fn unscoped(access: &Access) -> Access {
     }
 }
 
-async fn duplicate_of(conn: &mut SqliteConnection, data: &CitizenData) -> Result<Option<PersonalId>> {
+async fn duplicate_of(
+    conn: &mut SqliteConnection,
+    data: &CitizenData,
+) -> Result<Option<PersonalId>> {
     let other: Option<String> = sqlx::query_scalar(
         "SELECT personal_id FROM citizens WHERE dup_key = $1 AND personal_id <> $2 LIMIT 1",
     )
@@ -47,7 +50,8 @@ async fn open_form_with_content(conn: &mut SqliteConnection, hash: &str) -> Resu
 
 /// Keeps the household table in step with a record that names one.
 async fn register_household(conn: &mut SqliteConnection, data: &CitizenData) -> Result<()> {
-    let (Some(number), Some(residence)) = (&data.household_number, &data.permanent_residence) else {
+    let (Some(number), Some(residence)) = (&data.household_number, &data.permanent_residence)
+    else {
         return Ok(());
     };
     let is_head = data
@@ -116,7 +120,12 @@ pub(crate) async fn import(
             None
         };
         let source = format!("{} row {}", batch.source, row.row);
-        match decide_row(row, existing.as_ref().map(|e| &e.data), duplicate.as_ref(), already_staged) {
+        match decide_row(
+            row,
+            existing.as_ref().map(|e| &e.data),
+            duplicate.as_ref(),
+            already_staged,
+        ) {
             RowDecision::Unchanged => outcome.unchanged += 1,
             RowDecision::Insert => {
                 let p = Provenance {
@@ -124,7 +133,15 @@ pub(crate) async fn import(
                     source: &source,
                     at_micros: access.now_micros,
                 };
-                insert(conn, row.new_key, &row.data, row.locality.as_ref(), RecordStatus::Official, &p).await?;
+                insert(
+                    conn,
+                    row.new_key,
+                    &row.data,
+                    row.locality.as_ref(),
+                    RecordStatus::Official,
+                    &p,
+                )
+                .await?;
                 register_household(conn, &row.data).await?;
                 outcome.inserted += 1;
             }
@@ -158,7 +175,14 @@ pub(crate) async fn import(
     .execute(&mut *conn)
     .await
     .map_err(backend)?;
-    append(conn, access, actions::FORMS_IMPORT, "import", &batch.file_hash).await?;
+    append(
+        conn,
+        access,
+        actions::FORMS_IMPORT,
+        "import",
+        &batch.file_hash,
+    )
+    .await?;
     Ok(outcome)
 }
 
@@ -214,7 +238,11 @@ pub(crate) async fn get(
     Ok(found)
 }
 
-pub(crate) async fn list(conn: &mut SqliteConnection, access: &Access, query: &FormQuery) -> Result<Page<StagedForm>> {
+pub(crate) async fn list(
+    conn: &mut SqliteConnection,
+    access: &Access,
+    query: &FormQuery,
+) -> Result<Page<StagedForm>> {
     let mut sql = format!("SELECT {COLUMNS} FROM staged_forms WHERE 1 = 1");
     let mut binds: Vec<String> = Vec::new();
     let mut push = |sql: &mut String, clause: String, value: String| {
@@ -256,7 +284,11 @@ pub(crate) async fn list(conn: &mut SqliteConnection, access: &Access, query: &F
     }
     let rows = q.fetch_all(&mut *conn).await.map_err(backend)?;
     let take = usize::try_from(limit).unwrap_or(100);
-    let mut items = rows.iter().take(take).map(form).collect::<Result<Vec<_>>>()?;
+    let mut items = rows
+        .iter()
+        .take(take)
+        .map(form)
+        .collect::<Result<Vec<_>>>()?;
     let next_cursor = if rows.len() > take {
         items
             .last()
@@ -289,7 +321,9 @@ pub(crate) async fn decide(
     match decision {
         FormDecision::Verify => {
             if current.status != FormStatus::Draft {
-                return Err(StoreError::Invalid(format!("form {id} is already verified")));
+                return Err(StoreError::Invalid(format!(
+                    "form {id} is already verified"
+                )));
             }
             set_status(conn, id, FormStatus::Verified, access, None).await?;
         }
@@ -332,11 +366,26 @@ pub(crate) async fn decide(
             };
             match get_unaudited(conn, &everyone, &current.data.personal_id).await? {
                 Some(existing) => {
-                    update(conn, &existing, &current.data, current.locality.as_ref(), RecordStatus::Official, &p).await?
+                    update(
+                        conn,
+                        &existing,
+                        &current.data,
+                        current.locality.as_ref(),
+                        RecordStatus::Official,
+                        &p,
+                    )
+                    .await?
                 }
                 None => {
-                    insert(conn, Uuid::now_v7(), &current.data, current.locality.as_ref(), RecordStatus::Official, &p)
-                        .await?
+                    insert(
+                        conn,
+                        Uuid::now_v7(),
+                        &current.data,
+                        current.locality.as_ref(),
+                        RecordStatus::Official,
+                        &p,
+                    )
+                    .await?
                 }
             }
             register_household(conn, &current.data).await?;

@@ -69,7 +69,10 @@ impl SqliteStore {
     }
 
     async fn write(&self) -> Result<Transaction<'static, Sqlite>> {
-        self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(backend)
+        self.pool
+            .begin_with("BEGIN IMMEDIATE")
+            .await
+            .map_err(backend)
     }
 }
 
@@ -134,7 +137,12 @@ impl Store for SqliteStore {
         Ok(list)
     }
 
-    async fn set_officer_active(&self, access: &Access, username: &str, active: bool) -> Result<()> {
+    async fn set_officer_active(
+        &self,
+        access: &Access,
+        username: &str,
+        active: bool,
+    ) -> Result<()> {
         let mut tx = self.write().await?;
         officers::set_active(&mut tx, access, username, active).await?;
         tx.commit().await.map_err(backend)
@@ -152,7 +160,12 @@ impl Store for SqliteStore {
         tx.commit().await.map_err(backend)
     }
 
-    async fn record_login_failure(&self, username: &str, now_micros: i64, window_micros: i64) -> Result<u32> {
+    async fn record_login_failure(
+        &self,
+        username: &str,
+        now_micros: i64,
+        window_micros: i64,
+    ) -> Result<u32> {
         let mut tx = self.write().await?;
         let n = officers::record_failure(&mut tx, username, now_micros, window_micros).await?;
         tx.commit().await.map_err(backend)?;
@@ -172,7 +185,11 @@ impl Store for SqliteStore {
         officers::create_session(&self.pool, session).await
     }
 
-    async fn session_officer(&self, token_hash: &str, now_micros: i64) -> Result<Option<SessionInfo>> {
+    async fn session_officer(
+        &self,
+        token_hash: &str,
+        now_micros: i64,
+    ) -> Result<Option<SessionInfo>> {
         officers::session(&self.pool, token_hash, now_micros).await
     }
 
@@ -185,7 +202,13 @@ impl Store for SqliteStore {
         Ok(())
     }
 
-    async fn append_audit(&self, access: &Access, action: &str, record_kind: &str, record_key: &str) -> Result<AuditEvent> {
+    async fn append_audit(
+        &self,
+        access: &Access,
+        action: &str,
+        record_kind: &str,
+        record_key: &str,
+    ) -> Result<AuditEvent> {
         let mut tx = self.write().await?;
         let event = audit::append(&mut tx, access, action, record_kind, record_key).await?;
         tx.commit().await.map_err(backend)?;
@@ -200,21 +223,33 @@ impl Store for SqliteStore {
         audit::search(&self.pool, filter).await
     }
 
-    async fn citizen(&self, access: &Access, personal_id: &PersonalId) -> Result<Option<CitizenRecord>> {
+    async fn citizen(
+        &self,
+        access: &Access,
+        personal_id: &PersonalId,
+    ) -> Result<Option<CitizenRecord>> {
         let mut tx = self.write().await?;
         let found = citizens::get(&mut tx, access, personal_id).await?;
         tx.commit().await.map_err(backend)?;
         Ok(found)
     }
 
-    async fn citizen_history(&self, access: &Access, personal_id: &PersonalId) -> Result<Vec<HistoryEntry>> {
+    async fn citizen_history(
+        &self,
+        access: &Access,
+        personal_id: &PersonalId,
+    ) -> Result<Vec<HistoryEntry>> {
         let mut tx = self.write().await?;
         let found = citizens::history(&mut tx, access, personal_id).await?;
         tx.commit().await.map_err(backend)?;
         Ok(found)
     }
 
-    async fn search_citizens(&self, access: &Access, query: &CitizenQuery) -> Result<Page<CitizenRecord>> {
+    async fn search_citizens(
+        &self,
+        access: &Access,
+        query: &CitizenQuery,
+    ) -> Result<Page<CitizenRecord>> {
         let mut tx = self.write().await?;
         let page = citizens::search(&mut tx, access, query).await?;
         tx.commit().await.map_err(backend)?;
@@ -268,7 +303,12 @@ impl Store for SqliteStore {
         Ok(found)
     }
 
-    async fn decide_form(&self, access: &Access, id: Uuid, decision: &FormDecision) -> Result<StagedForm> {
+    async fn decide_form(
+        &self,
+        access: &Access,
+        id: Uuid,
+        decision: &FormDecision,
+    ) -> Result<StagedForm> {
         let mut tx = self.write().await?;
         let form = forms::decide(&mut tx, access, id, decision).await?;
         tx.commit().await.map_err(backend)?;

@@ -1,7 +1,9 @@
 //! Officers, login throttling and sessions.
 
 use cancuoc_domain::{Officer, PoliceUnitCode, Role};
-use cancuoc_store::{Access, NewOfficer, NewSession, OfficerCredentials, Result, SessionInfo, StoreError, actions};
+use cancuoc_store::{
+    Access, NewOfficer, NewSession, OfficerCredentials, Result, SessionInfo, StoreError, actions,
+};
 use sqlx::sqlite::SqliteRow;
 use sqlx::{SqliteConnection, SqlitePool};
 
@@ -9,7 +11,8 @@ use crate::audit::append;
 use crate::backend;
 use crate::rows::{col, corrupt};
 
-const COLUMNS: &str = "username, full_name, unit_code, role, active, password_hash, must_change_password";
+const COLUMNS: &str =
+    "username, full_name, unit_code, role, active, password_hash, must_change_password";
 
 fn officer(row: &SqliteRow) -> Result<Officer> {
     let unit: String = col(row, "unit_code")?;
@@ -23,13 +26,18 @@ fn officer(row: &SqliteRow) -> Result<Officer> {
     })
 }
 
-pub(crate) async fn create(conn: &mut SqliteConnection, access: &Access, new: &NewOfficer) -> Result<()> {
+pub(crate) async fn create(
+    conn: &mut SqliteConnection,
+    access: &Access,
+    new: &NewOfficer,
+) -> Result<()> {
     let o = &new.officer;
-    let unit_exists: Option<String> = sqlx::query_scalar("SELECT code FROM police_units WHERE code = $1")
-        .bind(o.unit.as_string())
-        .fetch_optional(&mut *conn)
-        .await
-        .map_err(backend)?;
+    let unit_exists: Option<String> =
+        sqlx::query_scalar("SELECT code FROM police_units WHERE code = $1")
+            .bind(o.unit.as_string())
+            .fetch_optional(&mut *conn)
+            .await
+            .map_err(backend)?;
     if unit_exists.is_none() {
         return Err(StoreError::NotFound(format!("police unit {}", o.unit)));
     }
@@ -51,11 +59,21 @@ pub(crate) async fn create(conn: &mut SqliteConnection, access: &Access, new: &N
         StoreError::Conflict(_) => StoreError::Conflict(format!("officer {} already exists", o.username)),
         other => other,
     })?;
-    append(conn, access, actions::OFFICER_CREATE, "officer", &o.username).await?;
+    append(
+        conn,
+        access,
+        actions::OFFICER_CREATE,
+        "officer",
+        &o.username,
+    )
+    .await?;
     Ok(())
 }
 
-pub(crate) async fn credentials(pool: &SqlitePool, username: &str) -> Result<Option<OfficerCredentials>> {
+pub(crate) async fn credentials(
+    pool: &SqlitePool,
+    username: &str,
+) -> Result<Option<OfficerCredentials>> {
     let sql = format!("SELECT {COLUMNS} FROM officers WHERE username = $1");
     let row = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(username)
@@ -92,7 +110,12 @@ fn affected_one(username: &str, result: &sqlx::sqlite::SqliteQueryResult) -> Res
     Ok(())
 }
 
-pub(crate) async fn set_active(conn: &mut SqliteConnection, access: &Access, username: &str, active: bool) -> Result<()> {
+pub(crate) async fn set_active(
+    conn: &mut SqliteConnection,
+    access: &Access,
+    username: &str,
+    active: bool,
+) -> Result<()> {
     let r = sqlx::query("UPDATE officers SET active = $1 WHERE username = $2")
         .bind(i64::from(active))
         .bind(username)
@@ -118,13 +141,15 @@ pub(crate) async fn set_password(
     hash: &str,
     must_change: bool,
 ) -> Result<()> {
-    let r = sqlx::query("UPDATE officers SET password_hash = $1, must_change_password = $2 WHERE username = $3")
-        .bind(hash)
-        .bind(i64::from(must_change))
-        .bind(username)
-        .execute(&mut *conn)
-        .await
-        .map_err(backend)?;
+    let r = sqlx::query(
+        "UPDATE officers SET password_hash = $1, must_change_password = $2 WHERE username = $3",
+    )
+    .bind(hash)
+    .bind(i64::from(must_change))
+    .bind(username)
+    .execute(&mut *conn)
+    .await
+    .map_err(backend)?;
     affected_one(username, &r)?;
     append(conn, access, actions::OFFICER_PASSWORD, "officer", username).await?;
     Ok(())
@@ -171,7 +196,11 @@ pub(crate) async fn create_session(pool: &SqlitePool, s: &NewSession) -> Result<
     Ok(())
 }
 
-pub(crate) async fn session(pool: &SqlitePool, token_hash: &str, now: i64) -> Result<Option<SessionInfo>> {
+pub(crate) async fn session(
+    pool: &SqlitePool,
+    token_hash: &str,
+    now: i64,
+) -> Result<Option<SessionInfo>> {
     let sql = format!(
         "SELECT {COLUMNS}, s.csrf_token AS csrf_token FROM sessions s JOIN officers o USING (username)
          WHERE s.token_hash = $1 AND s.expires_micros > $2 AND o.active = 1"

@@ -22,10 +22,11 @@ pub(crate) async fn load(
     admin: &[AdminUnit],
     police: &[PoliceUnit],
 ) -> Result<ReferenceSummary> {
-    let current: Option<String> = sqlx::query_scalar("SELECT value FROM meta WHERE key = 'hierarchy'")
-        .fetch_optional(&mut *conn)
-        .await
-        .map_err(backend)?;
+    let current: Option<String> =
+        sqlx::query_scalar("SELECT value FROM meta WHERE key = 'hierarchy'")
+            .fetch_optional(&mut *conn)
+            .await
+            .map_err(backend)?;
     let counts = ReferenceSummary {
         admin_units: admin.len() as u64,
         police_units: police.len() as u64,
@@ -48,8 +49,14 @@ pub(crate) async fn load(
                 current.unwrap_or_default()
             )));
         }
-        sqlx::query("DELETE FROM admin_units").execute(&mut *conn).await.map_err(backend)?;
-        sqlx::query("DELETE FROM police_units").execute(&mut *conn).await.map_err(backend)?;
+        sqlx::query("DELETE FROM admin_units")
+            .execute(&mut *conn)
+            .await
+            .map_err(backend)?;
+        sqlx::query("DELETE FROM police_units")
+            .execute(&mut *conn)
+            .await
+            .map_err(backend)?;
     }
     for u in admin {
         sqlx::query(
@@ -99,13 +106,15 @@ fn admin_unit(row: &SqliteRow) -> Result<AdminUnit> {
 }
 
 pub(crate) async fn admin_units(pool: &SqlitePool) -> Result<Vec<AdminUnit>> {
-    sqlx::query("SELECT code, name, kind, parent_code, latitude, longitude FROM admin_units ORDER BY code")
-        .fetch_all(pool)
-        .await
-        .map_err(backend)?
-        .iter()
-        .map(admin_unit)
-        .collect()
+    sqlx::query(
+        "SELECT code, name, kind, parent_code, latitude, longitude FROM admin_units ORDER BY code",
+    )
+    .fetch_all(pool)
+    .await
+    .map_err(backend)?
+    .iter()
+    .map(admin_unit)
+    .collect()
 }
 
 fn police_unit_row(row: &SqliteRow) -> Result<PoliceUnit> {
@@ -120,7 +129,10 @@ fn police_unit_row(row: &SqliteRow) -> Result<PoliceUnit> {
     })
 }
 
-pub(crate) async fn police_unit(pool: &SqlitePool, code: &PoliceUnitCode) -> Result<Option<PoliceUnit>> {
+pub(crate) async fn police_unit(
+    pool: &SqlitePool,
+    code: &PoliceUnitCode,
+) -> Result<Option<PoliceUnit>> {
     sqlx::query("SELECT code, name, parent_code FROM police_units WHERE code = $1")
         .bind(code.as_string())
         .fetch_optional(pool)

@@ -49,8 +49,7 @@ pub(crate) fn status(row: &SqliteRow) -> Result<RecordStatus, StoreError> {
     RecordStatus::parse(&s).ok_or_else(|| corrupt("record status"))
 }
 
-pub(crate) const CITIZEN_COLUMNS: &str =
-    "key, status, version, data, home_province, home_district, home_commune, updated_micros, name_key, personal_id";
+pub(crate) const CITIZEN_COLUMNS: &str = "key, status, version, data, home_province, home_district, home_commune, updated_micros, name_key, personal_id";
 
 pub(crate) fn citizen(row: &SqliteRow) -> Result<CitizenRecord, StoreError> {
     Ok(CitizenRecord {

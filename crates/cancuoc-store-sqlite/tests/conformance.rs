@@ -1,7 +1,12 @@
 //! The store conformance suite on SQLite, a fresh database file per test.
 
 // Test helpers outside #[test] functions: a panic is the failure report.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 use std::sync::Arc;
 

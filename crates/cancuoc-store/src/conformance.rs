@@ -20,8 +20,8 @@ use cancuoc_domain::citizen::{CitizenData, Residence};
 use cancuoc_domain::personal_id::{IdPrefix, SerialPermutation};
 use cancuoc_domain::police::derive_police_units;
 use cancuoc_domain::{
-    AdminCode, AdminUnit, Jurisdiction, Locality, Officer, PartialDate, PersonalId, PoliceUnitCode, RecordStatus, Role,
-    Sex,
+    AdminCode, AdminUnit, Jurisdiction, Locality, Officer, PartialDate, PersonalId, PoliceUnitCode,
+    RecordStatus, Role, Sex,
 };
 use uuid::Uuid;
 
@@ -194,7 +194,10 @@ async fn import_people(store: &Arc<dyn Store>, people: Vec<(CitizenData, Localit
         .enumerate()
         .map(|(i, (d, l))| row(i + 2, d, l))
         .collect();
-    let out = store.import_forms(&admin_access(T0), &batch(rows)).await.unwrap();
+    let out = store
+        .import_forms(&admin_access(T0), &batch(rows))
+        .await
+        .unwrap();
     assert!(out.staged.is_empty(), "{out:?}");
 }
 
@@ -259,7 +262,12 @@ pub async fn officers_sessions_and_throttling(store: Arc<dyn Store>) {
         .await
         .unwrap();
     assert_eq!(
-        store.officer_credentials("an").await.unwrap().unwrap().password_hash,
+        store
+            .officer_credentials("an")
+            .await
+            .unwrap()
+            .unwrap()
+            .password_hash,
         "hash2"
     );
 
@@ -276,7 +284,14 @@ pub async fn officers_sessions_and_throttling(store: Arc<dyn Store>) {
     let s = store.session_officer("t1", T0 + 50).await.unwrap().unwrap();
     assert_eq!(s.officer.username, "an");
     assert_eq!(s.csrf_token, "c1");
-    assert!(store.session_officer("t1", T0 + 100).await.unwrap().is_none(), "expired");
+    assert!(
+        store
+            .session_officer("t1", T0 + 100)
+            .await
+            .unwrap()
+            .is_none(),
+        "expired"
+    );
     assert!(store.session_officer("nope", T0).await.unwrap().is_none());
 
     // Disabling an officer ends their sessions.
@@ -284,18 +299,44 @@ pub async fn officers_sessions_and_throttling(store: Arc<dyn Store>) {
         .set_officer_active(&admin_access(T0), "an", false)
         .await
         .unwrap();
-    assert!(store.session_officer("t1", T0 + 50).await.unwrap().is_none());
+    assert!(
+        store
+            .session_officer("t1", T0 + 50)
+            .await
+            .unwrap()
+            .is_none()
+    );
     assert!(matches!(
-        store.set_officer_active(&admin_access(T0), "ghost", false).await,
+        store
+            .set_officer_active(&admin_access(T0), "ghost", false)
+            .await,
         Err(StoreError::NotFound(_))
     ));
 
     // Failures count within the window only.
     assert_eq!(store.record_login_failure("an", T0, 1000).await.unwrap(), 1);
-    assert_eq!(store.record_login_failure("an", T0 + 10, 1000).await.unwrap(), 2);
-    assert_eq!(store.record_login_failure("an", T0 + 5000, 1000).await.unwrap(), 1);
+    assert_eq!(
+        store
+            .record_login_failure("an", T0 + 10, 1000)
+            .await
+            .unwrap(),
+        2
+    );
+    assert_eq!(
+        store
+            .record_login_failure("an", T0 + 5000, 1000)
+            .await
+            .unwrap(),
+        1
+    );
     store.clear_login_failures("an").await.unwrap();
-    assert_eq!(store.record_login_failure("an", T0 + 5001, 1000).await.unwrap(), 1);
+    assert_eq!(
+        store
+            .record_login_failure("an", T0 + 5001, 1000)
+            .await
+            .unwrap(),
+        1
+    );
 
     let list = store.officers(&admin_access(T0)).await.unwrap();
     assert_eq!(list.len(), 1);
@@ -309,7 +350,11 @@ pub async fn every_personal_data_read_is_audited_in_a_chain(store: Arc<dyn Store
     let before = verify_whole_chain(&store).await;
 
     let access = admin_access(T0 + 10);
-    store.citizen(&access, &p.personal_id).await.unwrap().unwrap();
+    store
+        .citizen(&access, &p.personal_id)
+        .await
+        .unwrap()
+        .unwrap();
     store
         .citizen(&access, &PersonalId::parse("042090999999").unwrap())
         .await
@@ -325,7 +370,10 @@ pub async fn every_personal_data_read_is_audited_in_a_chain(store: Arc<dyn Store
         )
         .await
         .unwrap();
-    store.citizen_history(&access, &p.personal_id).await.unwrap();
+    store
+        .citizen_history(&access, &p.personal_id)
+        .await
+        .unwrap();
     let after = verify_whole_chain(&store).await;
     assert_eq!(after, before + 4, "one event per read, found or not");
 
@@ -336,7 +384,10 @@ pub async fn every_personal_data_read_is_audited_in_a_chain(store: Arc<dyn Store
     assert_eq!(last.at_micros, T0 + 10);
     let search = &events[events.len() - 2];
     assert_eq!(search.draft.action, actions::CITIZEN_SEARCH);
-    assert_eq!(search.draft.record_key, "042090000001", "the search names whom it showed");
+    assert_eq!(
+        search.draft.record_key, "042090000001",
+        "the search names whom it showed"
+    );
 
     let by_actor = store
         .search_audit(&AuditFilter {
@@ -375,7 +426,11 @@ pub async fn citizens_are_found_by_id_name_and_old_number(store: Arc<dyn Store>)
     )
     .await;
     let access = admin_access(T0);
-    let got = store.citizen(&access, &an.personal_id).await.unwrap().unwrap();
+    let got = store
+        .citizen(&access, &an.personal_id)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(got.data, an);
     assert_eq!(got.status, RecordStatus::Official);
     assert_eq!(got.version, 1);
@@ -450,7 +505,10 @@ pub async fn jurisdiction_hides_other_units(store: Arc<dyn Store>) {
     let in_city = person("042090000002", "Lê Văn Dũng", "1990", &ha_tinh_city());
     import_people(
         &store,
-        vec![(in_thach_ha.clone(), thach_ha()), (in_city.clone(), ha_tinh_city())],
+        vec![
+            (in_thach_ha.clone(), thach_ha()),
+            (in_city.clone(), ha_tinh_city()),
+        ],
     )
     .await;
     let commune = format!("CAX-{}", thach_ha().commune);
@@ -465,12 +523,20 @@ pub async fn jurisdiction_hides_other_units(store: Arc<dyn Store>) {
     ] {
         let a = scoped(unit);
         assert_eq!(
-            store.citizen(&a, &in_thach_ha.personal_id).await.unwrap().is_some(),
+            store
+                .citizen(&a, &in_thach_ha.personal_id)
+                .await
+                .unwrap()
+                .is_some(),
             sees_thach_ha,
             "{unit}"
         );
         assert_eq!(
-            store.citizen(&a, &in_city.personal_id).await.unwrap().is_some(),
+            store
+                .citizen(&a, &in_city.personal_id)
+                .await
+                .unwrap()
+                .is_some(),
             sees_city,
             "{unit}"
         );
@@ -487,14 +553,22 @@ pub async fn jurisdiction_hides_other_units(store: Arc<dyn Store>) {
             .unwrap()
             .items
             .len();
-        assert_eq!(found, usize::from(sees_thach_ha) + usize::from(sees_city), "{unit}");
+        assert_eq!(
+            found,
+            usize::from(sees_thach_ha) + usize::from(sees_city),
+            "{unit}"
+        );
         assert_eq!(
             store.household(&a, "H1").await.unwrap().is_some(),
             sees_thach_ha,
             "{unit}"
         );
     }
-    let h = store.household(&admin_access(T0), "H1").await.unwrap().unwrap();
+    let h = store
+        .household(&admin_access(T0), "H1")
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(h.head, Some(in_thach_ha.personal_id));
     assert_eq!(h.members.len(), 1);
 }
@@ -578,7 +652,10 @@ pub async fn import_applies_stages_and_is_idempotent(store: Arc<dyn Store>) {
         flagged_row,
         row(6, fresh.clone(), thach_ha()),
     ];
-    let out = store.import_forms(&admin_access(T0), &batch(rows.clone())).await.unwrap();
+    let out = store
+        .import_forms(&admin_access(T0), &batch(rows.clone()))
+        .await
+        .unwrap();
     assert_eq!(out.inserted, 1);
     assert_eq!(out.unchanged, 1);
     assert_eq!(
@@ -589,29 +666,57 @@ pub async fn import_applies_stages_and_is_idempotent(store: Arc<dyn Store>) {
             (5, StageReason::Findings)
         ]
     );
-    assert!(store.citizen(&admin_access(T0), &fresh.personal_id).await.unwrap().is_some());
+    assert!(
+        store
+            .citizen(&admin_access(T0), &fresh.personal_id)
+            .await
+            .unwrap()
+            .is_some()
+    );
     // The conflicting row did not touch the official record.
-    let kept = store.citizen(&admin_access(T0), &official.personal_id).await.unwrap().unwrap();
+    let kept = store
+        .citizen(&admin_access(T0), &official.personal_id)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(kept.data.full_name, "Hoàng Văn Em");
 
     let forms = store
-        .staged_forms(&admin_access(T0), &FormQuery { limit: 50, ..Default::default() })
+        .staged_forms(
+            &admin_access(T0),
+            &FormQuery {
+                limit: 50,
+                ..Default::default()
+            },
+        )
         .await
         .unwrap()
         .items;
     assert_eq!(forms.len(), 3);
     let conflict = forms.iter().find(|f| f.row == 3).unwrap();
-    assert_eq!(conflict.findings, vec!["conflicts with official record on ho_ten"]);
+    assert_eq!(
+        conflict.findings,
+        vec!["conflicts with official record on ho_ten"]
+    );
     let dup = forms.iter().find(|f| f.row == 4).unwrap();
     assert_eq!(dup.findings, vec!["possible duplicate of 042090000001"]);
 
     // The same file again changes nothing.
-    let again = store.import_forms(&admin_access(T0), &batch(rows)).await.unwrap();
+    let again = store
+        .import_forms(&admin_access(T0), &batch(rows))
+        .await
+        .unwrap();
     assert_eq!(again.inserted, 0);
     assert_eq!(again.unchanged, 5);
     assert!(again.staged.is_empty());
     let forms_after = store
-        .staged_forms(&admin_access(T0), &FormQuery { limit: 50, ..Default::default() })
+        .staged_forms(
+            &admin_access(T0),
+            &FormQuery {
+                limit: 50,
+                ..Default::default()
+            },
+        )
         .await
         .unwrap()
         .items;
@@ -623,8 +728,19 @@ pub async fn import_applies_stages_and_is_idempotent(store: Arc<dyn Store>) {
     let mut second = row(3, b.clone(), thach_ha());
     let first = row(2, a.clone(), thach_ha());
     second.new_key = first.new_key;
-    assert!(store.import_forms(&admin_access(T0), &batch(vec![first, second])).await.is_err());
-    assert!(store.citizen(&admin_access(T0), &a.personal_id).await.unwrap().is_none());
+    assert!(
+        store
+            .import_forms(&admin_access(T0), &batch(vec![first, second]))
+            .await
+            .is_err()
+    );
+    assert!(
+        store
+            .citizen(&admin_access(T0), &a.personal_id)
+            .await
+            .unwrap()
+            .is_none()
+    );
 }
 
 pub async fn review_verifies_corrects_approves_and_rejects(store: Arc<dyn Store>) {
@@ -644,7 +760,13 @@ pub async fn review_verifies_corrects_approves_and_rejects(store: Arc<dyn Store>
         .await
         .unwrap();
     let forms = store
-        .staged_forms(&admin_access(T0), &FormQuery { limit: 10, ..Default::default() })
+        .staged_forms(
+            &admin_access(T0),
+            &FormQuery {
+                limit: 10,
+                ..Default::default()
+            },
+        )
         .await
         .unwrap()
         .items;
@@ -654,19 +776,32 @@ pub async fn review_verifies_corrects_approves_and_rejects(store: Arc<dyn Store>
     // A district officer sees only the forms of their district.
     let thach_ha_officer = scoped("CAH-445");
     let theirs = store
-        .staged_forms(&thach_ha_officer, &FormQuery { limit: 10, ..Default::default() })
+        .staged_forms(
+            &thach_ha_officer,
+            &FormQuery {
+                limit: 10,
+                ..Default::default()
+            },
+        )
         .await
         .unwrap()
         .items;
-    assert_eq!(theirs.iter().map(|f| f.id).collect::<Vec<_>>(), vec![conflict]);
+    assert_eq!(
+        theirs.iter().map(|f| f.id).collect::<Vec<_>>(),
+        vec![conflict]
+    );
     assert!(matches!(
-        store.decide_form(&thach_ha_officer, other, &FormDecision::Verify).await,
+        store
+            .decide_form(&thach_ha_officer, other, &FormDecision::Verify)
+            .await,
         Err(StoreError::NotFound(_))
     ));
 
     // Approval needs verification first.
     assert!(matches!(
-        store.decide_form(&thach_ha_officer, conflict, &FormDecision::Approve).await,
+        store
+            .decide_form(&thach_ha_officer, conflict, &FormDecision::Approve)
+            .await,
         Err(StoreError::Invalid(_))
     ));
     let verified = store
@@ -697,7 +832,9 @@ pub async fn review_verifies_corrects_approves_and_rejects(store: Arc<dyn Store>
     assert_eq!(history[1].source, format!("form {conflict}"));
     assert!(history[0].source.starts_with("forms.csv row "));
     assert!(matches!(
-        store.decide_form(&thach_ha_officer, conflict, &FormDecision::Verify).await,
+        store
+            .decide_form(&thach_ha_officer, conflict, &FormDecision::Verify)
+            .await,
         Err(StoreError::Invalid(_))
     ));
 
@@ -721,14 +858,32 @@ pub async fn review_verifies_corrects_approves_and_rejects(store: Arc<dyn Store>
     assert_eq!(after.data, corrected);
     assert!(after.findings.is_empty());
     let rejected = store
-        .decide_form(&city, other, &FormDecision::Reject { reason: "giấy tờ giả".into() })
+        .decide_form(
+            &city,
+            other,
+            &FormDecision::Reject {
+                reason: "giấy tờ giả".into(),
+            },
+        )
         .await
         .unwrap();
     assert_eq!(rejected.status, FormStatus::Rejected);
     assert_eq!(rejected.decision_reason.as_deref(), Some("giấy tờ giả"));
-    assert!(store.citizen(&admin_access(T0), &stranger.personal_id).await.unwrap().is_none());
+    assert!(
+        store
+            .citizen(&admin_access(T0), &stranger.personal_id)
+            .await
+            .unwrap()
+            .is_none()
+    );
     let open = store
-        .staged_forms(&admin_access(T0), &FormQuery { limit: 10, ..Default::default() })
+        .staged_forms(
+            &admin_access(T0),
+            &FormQuery {
+                limit: 10,
+                ..Default::default()
+            },
+        )
         .await
         .unwrap()
         .items;
@@ -806,8 +961,18 @@ pub async fn population_loads_with_households(store: Arc<dyn Store>) {
         ],
         source: "demo seed 1".into(),
     };
-    assert_eq!(store.load_population(&admin_access(T0), &batch).await.unwrap(), 2);
-    let h = store.household(&admin_access(T0), "HH-1").await.unwrap().unwrap();
+    assert_eq!(
+        store
+            .load_population(&admin_access(T0), &batch)
+            .await
+            .unwrap(),
+        2
+    );
+    let h = store
+        .household(&admin_access(T0), "HH-1")
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(h.head, Some(head.personal_id));
     assert_eq!(h.members.len(), 2);
     // Loading the same people again fails whole.
@@ -815,7 +980,10 @@ pub async fn population_loads_with_households(store: Arc<dyn Store>) {
         store.load_population(&admin_access(T0), &batch).await,
         Err(StoreError::Conflict(_))
     ));
-    let history = store.citizen_history(&admin_access(T0), &child.personal_id).await.unwrap();
+    let history = store
+        .citizen_history(&admin_access(T0), &child.personal_id)
+        .await
+        .unwrap();
     assert_eq!(history.len(), 1);
     assert_eq!(history[0].source, "demo seed 1");
 }

@@ -64,7 +64,8 @@ pub trait Store: Send + Sync {
     async fn create_officer(&self, access: &Access, new: &NewOfficer) -> Result<()>;
     async fn officer_credentials(&self, username: &str) -> Result<Option<OfficerCredentials>>;
     async fn officers(&self, access: &Access) -> Result<Vec<cancuoc_domain::Officer>>;
-    async fn set_officer_active(&self, access: &Access, username: &str, active: bool) -> Result<()>;
+    async fn set_officer_active(&self, access: &Access, username: &str, active: bool)
+    -> Result<()>;
     async fn set_password(
         &self,
         access: &Access,
@@ -73,17 +74,32 @@ pub trait Store: Send + Sync {
         must_change: bool,
     ) -> Result<()>;
     /// Records a failed login for throttling; returns the failures within the window.
-    async fn record_login_failure(&self, username: &str, now_micros: i64, window_micros: i64) -> Result<u32>;
+    async fn record_login_failure(
+        &self,
+        username: &str,
+        now_micros: i64,
+        window_micros: i64,
+    ) -> Result<u32>;
     async fn clear_login_failures(&self, username: &str) -> Result<()>;
     async fn create_session(&self, session: &NewSession) -> Result<()>;
     /// The officer behind a live session token hash.
-    async fn session_officer(&self, token_hash: &str, now_micros: i64) -> Result<Option<SessionInfo>>;
+    async fn session_officer(
+        &self,
+        token_hash: &str,
+        now_micros: i64,
+    ) -> Result<Option<SessionInfo>>;
     async fn delete_session(&self, token_hash: &str) -> Result<()>;
 
     // ---- audit ----------------------------------------------------------------------
 
     /// Appends an event that belongs to no other write (a login, a denied request).
-    async fn append_audit(&self, access: &Access, action: &str, record_kind: &str, record_key: &str) -> Result<AuditEvent>;
+    async fn append_audit(
+        &self,
+        access: &Access,
+        action: &str,
+        record_kind: &str,
+        record_key: &str,
+    ) -> Result<AuditEvent>;
     /// Events with `seq > after`, in order, at most `limit`.
     async fn audit_events(&self, after: i64, limit: u32) -> Result<Vec<AuditEvent>>;
     /// Events matching a filter, newest first (for auditors).
@@ -91,9 +107,21 @@ pub trait Store: Send + Sync {
 
     // ---- citizens and households ----------------------------------------------------
 
-    async fn citizen(&self, access: &Access, personal_id: &PersonalId) -> Result<Option<CitizenRecord>>;
-    async fn citizen_history(&self, access: &Access, personal_id: &PersonalId) -> Result<Vec<HistoryEntry>>;
-    async fn search_citizens(&self, access: &Access, query: &CitizenQuery) -> Result<Page<CitizenRecord>>;
+    async fn citizen(
+        &self,
+        access: &Access,
+        personal_id: &PersonalId,
+    ) -> Result<Option<CitizenRecord>>;
+    async fn citizen_history(
+        &self,
+        access: &Access,
+        personal_id: &PersonalId,
+    ) -> Result<Vec<HistoryEntry>>;
+    async fn search_citizens(
+        &self,
+        access: &Access,
+        query: &CitizenQuery,
+    ) -> Result<Page<CitizenRecord>>;
     async fn household(&self, access: &Access, number: &str) -> Result<Option<Household>>;
     /// Loads freshly generated records as official in bulk (the demo and benchmarks).
     /// Fails whole on any existing personal ID.
@@ -116,5 +144,10 @@ pub trait Store: Send + Sync {
     async fn staged_forms(&self, access: &Access, query: &FormQuery) -> Result<Page<StagedForm>>;
     async fn staged_form(&self, access: &Access, id: Uuid) -> Result<Option<StagedForm>>;
     /// Verifies, corrects, approves (making the record official) or rejects a staged form.
-    async fn decide_form(&self, access: &Access, id: Uuid, decision: &FormDecision) -> Result<StagedForm>;
+    async fn decide_form(
+        &self,
+        access: &Access,
+        id: Uuid,
+        decision: &FormDecision,
+    ) -> Result<StagedForm>;
 }

@@ -2,7 +2,9 @@
 
 use cancuoc_domain::audit::AuditDraft;
 use cancuoc_domain::citizen::CitizenData;
-use cancuoc_domain::{AdminCode, Jurisdiction, Locality, Officer, PartialDate, PersonalId, RecordStatus};
+use cancuoc_domain::{
+    AdminCode, Jurisdiction, Locality, Officer, PartialDate, PersonalId, RecordStatus,
+};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
@@ -185,8 +187,10 @@ pub fn encode_cursor(parts: &[&str]) -> String {
 
 /// The parts of a cursor made by [`encode_cursor`], or `Invalid`.
 pub fn decode_cursor(cursor: &str, parts: usize) -> crate::Result<Vec<String>> {
-    let bytes = hex::decode(cursor).map_err(|_| crate::StoreError::Invalid("malformed cursor".into()))?;
-    let text = String::from_utf8(bytes).map_err(|_| crate::StoreError::Invalid("malformed cursor".into()))?;
+    let bytes =
+        hex::decode(cursor).map_err(|_| crate::StoreError::Invalid("malformed cursor".into()))?;
+    let text = String::from_utf8(bytes)
+        .map_err(|_| crate::StoreError::Invalid("malformed cursor".into()))?;
     let out: Vec<String> = text.split('\u{1f}').map(str::to_owned).collect();
     if out.len() == parts {
         Ok(out)
@@ -362,7 +366,9 @@ pub enum FormDecision {
     },
     /// Apply to the register: a new official record, or a new version of the one it conflicts with.
     Approve,
-    Reject { reason: String },
+    Reject {
+        reason: String,
+    },
 }
 
 impl FormDecision {
@@ -397,7 +403,10 @@ pub fn duplicate_key(data: &CitizenData) -> String {
 pub enum RowDecision {
     Insert,
     Unchanged,
-    Stage { reason: StageReason, findings: Vec<String> },
+    Stage {
+        reason: StageReason,
+        findings: Vec<String>,
+    },
 }
 
 /// Decides an import row from what the register already holds under its personal ID,

@@ -13,7 +13,10 @@ use cancuoc_domain::{PoliceUnitCode, Role, Sex, provinces};
 use sha2::{Digest, Sha256};
 
 use crate::backend;
-use crate::{AuditCommand, Cli, Command, ConfigCommand, FormsCommand, IdCommand, ImportCommand, OfficerCommand};
+use crate::{
+    AuditCommand, Cli, Command, ConfigCommand, FormsCommand, IdCommand, ImportCommand,
+    OfficerCommand,
+};
 
 /// A failure with the exit code it deserves.
 #[derive(Debug)]
@@ -70,7 +73,10 @@ impl From<backend::BackendError> for CliError {
 
 impl From<std::io::Error> for CliError {
     fn from(e: std::io::Error) -> Self {
-        Self { code: 1, error: e.into() }
+        Self {
+            code: 1,
+            error: e.into(),
+        }
     }
 }
 
@@ -137,44 +143,70 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             let key_from_env = std::env::var("CANCUOC_ID_KEY").is_ok_and(|k| !k.is_empty());
             println!(
                 "id_key = \"<redacted, from {}>\"",
-                if key_from_env { "CANCUOC_ID_KEY" } else { "the data folder" }
+                if key_from_env {
+                    "CANCUOC_ID_KEY"
+                } else {
+                    "the data folder"
+                }
             );
             Ok(ExitCode::SUCCESS)
         }
         Command::Init { admin_units } => {
             let app = app(&cli, true).await?;
-            let password = std::env::var("CANCUOC_ADMIN_PASSWORD").ok().filter(|p| !p.is_empty());
+            let password = std::env::var("CANCUOC_ADMIN_PASSWORD")
+                .ok()
+                .filter(|p| !p.is_empty());
             let report = app.init(admin_units, password.as_deref()).await?;
             eprintln!(
                 "reference data: {} administrative units and {} police units ({} hierarchy{})",
                 report.reference.admin_units,
                 report.reference.police_units,
                 report.hierarchy,
-                if report.reference.changed { "" } else { ", already loaded" }
+                if report.reference.changed {
+                    ""
+                } else {
+                    ", already loaded"
+                }
             );
             match (&report.admin_password, report.admin_created) {
                 (Some(p), _) => println!(
                     "administrator `admin` created; one-time password (change it at first sign-in): {p}"
                 ),
-                (None, true) => println!("administrator `admin` created with CANCUOC_ADMIN_PASSWORD"),
+                (None, true) => {
+                    println!("administrator `admin` created with CANCUOC_ADMIN_PASSWORD")
+                }
                 (None, false) => eprintln!("administrator `admin` already exists"),
             }
             Ok(ExitCode::SUCCESS)
         }
         Command::Serve { listen, demo } => serve(&cli, listen, *demo).await,
-        Command::Demo { province, people, seed } => {
+        Command::Demo {
+            province,
+            people,
+            seed,
+        } => {
             let app = app(&cli, false).await?;
             demo(&app, province, *people, *seed).await?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Import(ImportCommand::Forms { file, dry_run, rejects }) => {
+        Command::Import(ImportCommand::Forms {
+            file,
+            dry_run,
+            rejects,
+        }) => {
             let app = app(&cli, false).await?;
             import_forms(&app, file, *dry_run, rejects.as_deref()).await
         }
-        Command::Id(IdCommand::Allocate { province, sex, birth_year }) => {
+        Command::Id(IdCommand::Allocate {
+            province,
+            sex,
+            birth_year,
+        }) => {
             let app = app(&cli, false).await?;
             let sex = Sex::parse(sex).ok_or_else(|| CliError::usage("sex is male or female"))?;
-            let id = app.allocate_personal_id(&operator(), province, sex, *birth_year).await?;
+            let id = app
+                .allocate_personal_id(&operator(), province, sex, *birth_year)
+                .await?;
             println!("{id}");
             Ok(ExitCode::SUCCESS)
         }
@@ -211,7 +243,10 @@ fn id_check(number: &str, json: bool) -> Result<ExitCode> {
             format!("0{code}"),
             provinces::by_code(code).map(|p| p.name).unwrap_or(""),
         ),
-        Registration::Abroad => (id.registration_code(), "đăng ký khai sinh ở nước ngoài (foreign-registered)"),
+        Registration::Abroad => (
+            id.registration_code(),
+            "đăng ký khai sinh ở nước ngoài (foreign-registered)",
+        ),
     };
     if json {
         let out = serde_json::json!({
@@ -226,7 +261,11 @@ fn id_check(number: &str, json: bool) -> Result<ExitCode> {
     } else {
         println!("số định danh:      {id}");
         println!("nơi đăng ký khai sinh: {code} {name}");
-        println!("giới tính:         {} ({})", id.sex().vietnamese(), id.sex());
+        println!(
+            "giới tính:         {} ({})",
+            id.sex().vietnamese(),
+            id.sex()
+        );
         println!("năm sinh:          {}", id.birth_year());
         println!("thế kỷ:            {}", (id.birth_year() / 100) + 1);
     }
@@ -273,7 +312,9 @@ async fn serve(cli: &Cli, listen: &str, demo_mode: bool) -> Result<ExitCode> {
     let app = app(cli, demo_mode).await?;
     if demo_mode {
         if app.places().is_empty() {
-            let password = std::env::var("CANCUOC_ADMIN_PASSWORD").ok().filter(|p| !p.is_empty());
+            let password = std::env::var("CANCUOC_ADMIN_PASSWORD")
+                .ok()
+                .filter(|p| !p.is_empty());
             let report = app.init("2021", password.as_deref()).await?;
             if let Some(p) = report.admin_password {
                 println!("administrator `admin`, one-time password: {p}");
@@ -297,12 +338,24 @@ async fn serve(cli: &Cli, listen: &str, demo_mode: bool) -> Result<ExitCode> {
     let shutdown = async {
         let _ = tokio::signal::ctrl_c().await;
     };
-    cancuoc_server::serve(listener, app, cancuoc_server::ServerConfig::default(), shutdown).await?;
+    // Secure cookies are dropped by browsers on plain HTTP from another machine; on the
+    // loopback interface (a station's own console) they are fine, elsewhere put TLS in front.
+    let config = cancuoc_server::ServerConfig {
+        secure_cookies: !addr.ip().is_loopback(),
+        ..cancuoc_server::ServerConfig::default()
+    };
+    cancuoc_server::serve(listener, app, config, shutdown).await?;
     Ok(ExitCode::SUCCESS)
 }
 
-async fn import_forms(app: &App, file: &Path, dry_run: bool, rejects: Option<&Path>) -> Result<ExitCode> {
-    let bytes = std::fs::read(file).map_err(|e| CliError::usage(format!("cannot read {}: {e}", file.display())))?;
+async fn import_forms(
+    app: &App,
+    file: &Path,
+    dry_run: bool,
+    rejects: Option<&Path>,
+) -> Result<ExitCode> {
+    let bytes = std::fs::read(file)
+        .map_err(|e| CliError::usage(format!("cannot read {}: {e}", file.display())))?;
     let hash = hex::encode(Sha256::digest(&bytes));
     let parsed = cancuoc_import::read_forms(file).map_err(|e| CliError::usage(e.to_string()))?;
     let bar = progress_bar(parsed.rows.len() as u64, "rows");
@@ -310,7 +363,9 @@ async fn import_forms(app: &App, file: &Path, dry_run: bool, rejects: Option<&Pa
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| file.display().to_string());
-    let report = app.import_forms(&operator(), &source, &hash, &parsed, dry_run).await?;
+    let report = app
+        .import_forms(&operator(), &source, &hash, &parsed, dry_run)
+        .await?;
     if let Some(b) = bar {
         b.finish_and_clear();
     }
@@ -320,7 +375,11 @@ async fn import_forms(app: &App, file: &Path, dry_run: bool, rejects: Option<&Pa
     let rejected_rows = report.rejected_rows();
     eprintln!(
         "{}{} rows: accepted {}, flagged for review {}, unchanged {}, rejected {}",
-        if dry_run { "dry run, nothing changed: " } else { "" },
+        if dry_run {
+            "dry run, nothing changed: "
+        } else {
+            ""
+        },
         report.rows,
         report.accepted,
         report.flagged,
@@ -331,7 +390,10 @@ async fn import_forms(app: &App, file: &Path, dry_run: bool, rejects: Option<&Pa
         eprintln!(
             "  row {}{}: {}",
             r.row,
-            r.column.as_deref().map(|c| format!(", {c}")).unwrap_or_default(),
+            r.column
+                .as_deref()
+                .map(|c| format!(", {c}"))
+                .unwrap_or_default(),
             r.reason
         );
     }
@@ -346,8 +408,13 @@ async fn import_forms(app: &App, file: &Path, dry_run: bool, rejects: Option<&Pa
     })
 }
 
-fn write_rejects(out: &Path, parsed: &cancuoc_import::FormFile, rejected: &[cancuoc_app::RejectedRow]) -> Result<()> {
-    let by_row: HashMap<usize, &cancuoc_domain::form::RawForm> = parsed.rows.iter().map(|r| (r.row, r)).collect();
+fn write_rejects(
+    out: &Path,
+    parsed: &cancuoc_import::FormFile,
+    rejected: &[cancuoc_app::RejectedRow],
+) -> Result<()> {
+    let by_row: HashMap<usize, &cancuoc_domain::form::RawForm> =
+        parsed.rows.iter().map(|r| (r.row, r)).collect();
     let mut w = csv::Writer::from_path(out).map_err(|e| CliError {
         code: 1,
         error: anyhow::anyhow!("cannot write {}: {e}", out.display()),
@@ -381,7 +448,12 @@ fn write_rejects(out: &Path, parsed: &cancuoc_import::FormFile, rejected: &[canc
 
 async fn officer(app: &App, cmd: &OfficerCommand) -> Result<ExitCode> {
     match cmd {
-        OfficerCommand::Add { username, unit, role, full_name } => {
+        OfficerCommand::Add {
+            username,
+            unit,
+            role,
+            full_name,
+        } => {
             let unit = PoliceUnitCode::parse(unit).map_err(|e| CliError::usage(e.to_string()))?;
             let role = Role::parse(role).ok_or_else(|| {
                 CliError::usage(format!(
@@ -389,9 +461,18 @@ async fn officer(app: &App, cmd: &OfficerCommand) -> Result<ExitCode> {
                     Role::ALL.map(|r| r.as_str()).join(", ")
                 ))
             })?;
-            let name = if full_name.is_empty() { username.as_str() } else { full_name.as_str() };
-            let password = app.add_officer(&operator(), username, name, &unit, role, None).await?;
-            println!("officer {username} ({}, {unit}) created; one-time password: {password}", role.as_str());
+            let name = if full_name.is_empty() {
+                username.as_str()
+            } else {
+                full_name.as_str()
+            };
+            let password = app
+                .add_officer(&operator(), username, name, &unit, role, None)
+                .await?;
+            println!(
+                "officer {username} ({}, {unit}) created; one-time password: {password}",
+                role.as_str()
+            );
         }
         OfficerCommand::List => {
             for o in app.officers(&operator()).await? {
@@ -415,9 +496,19 @@ async fn officer(app: &App, cmd: &OfficerCommand) -> Result<ExitCode> {
 
 async fn forms(app: &App, cmd: &FormsCommand) -> Result<ExitCode> {
     match cmd {
-        FormsCommand::List { unit, status, limit } => {
+        FormsCommand::List {
+            unit,
+            status,
+            limit,
+        } => {
             let page = app
-                .staged_forms(&operator(), unit.as_deref(), status.as_deref(), None, Some(*limit))
+                .staged_forms(
+                    &operator(),
+                    unit.as_deref(),
+                    status.as_deref(),
+                    None,
+                    Some(*limit),
+                )
                 .await?;
             for f in page.items {
                 println!(

@@ -12,13 +12,22 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
-#[command(name = "cancuoc", version, about = "Population register and CCCD card platform")]
+#[command(
+    name = "cancuoc",
+    version,
+    about = "Population register and CCCD card platform"
+)]
 struct Cli {
     /// Database URL: sqlite://PATH or postgres://USER@HOST:PORT/DB.
     #[arg(long, env = "CANCUOC_DB", global = true, default_value = backend::DEFAULT_DB)]
     db: String,
     /// Folder for local secrets (the personal ID allocation key).
-    #[arg(long, env = "CANCUOC_DATA_DIR", global = true, default_value = "cancuoc-data")]
+    #[arg(
+        long,
+        env = "CANCUOC_DATA_DIR",
+        global = true,
+        default_value = "cancuoc-data"
+    )]
     data_dir: PathBuf,
     #[command(subcommand)]
     command: Command,
@@ -160,7 +169,10 @@ enum ConfigCommand {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     commands::init_tracing();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(r) => r,
         Err(e) => {
             eprintln!("error: cannot start the runtime: {e}");

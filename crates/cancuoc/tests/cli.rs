@@ -1,7 +1,12 @@
 //! The command line as a user runs it: the real binary in a temporary folder.
 
 // Test helpers outside #[test] functions: a panic is the failure report.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -34,7 +39,11 @@ impl Workspace {
 
     fn init(&self) {
         let out = self.run(&["init"]);
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
 }
 
@@ -81,7 +90,11 @@ fn id_check_explains_and_rejects() {
     for bad in ["04217001234", "04217001234x", "", "0421700123456"] {
         let out = w.run(&["id", "check", bad]);
         assert_eq!(out.status.code(), Some(2), "{bad:?}");
-        assert!(stderr(&out).contains("is not a personal ID number"), "{}", stderr(&out));
+        assert!(
+            stderr(&out).contains("is not a personal ID number"),
+            "{}",
+            stderr(&out)
+        );
     }
 }
 
@@ -136,9 +149,17 @@ fn import_reports_rejects_applies_once_and_audits() {
     assert_eq!(headers.get(28), Some("column"));
     assert_eq!(headers.get(29), Some("reason"));
     let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.unwrap()).collect();
-    assert!(rows.iter().any(|r| r.get(27) == Some("4") && r.get(28) == Some("so_dinh_danh") && r.get(29).unwrap().contains("sex")));
-    assert!(rows.iter().any(|r| r.get(27) == Some("5") && r.get(28) == Some("ngay_sinh")));
-    assert_eq!(rows.iter().find(|r| r.get(27) == Some("4")).unwrap().get(2), Some("Lê Văn Cường"));
+    assert!(rows.iter().any(|r| r.get(27) == Some("4")
+        && r.get(28) == Some("so_dinh_danh")
+        && r.get(29).unwrap().contains("sex")));
+    assert!(
+        rows.iter()
+            .any(|r| r.get(27) == Some("5") && r.get(28) == Some("ngay_sinh"))
+    );
+    assert_eq!(
+        rows.iter().find(|r| r.get(27) == Some("4")).unwrap().get(2),
+        Some("Lê Văn Cường")
+    );
 
     // The same file again changes nothing.
     let out = w.run(&["import", "forms", file.to_str().unwrap()]);
@@ -147,7 +168,10 @@ fn import_reports_rejects_applies_once_and_audits() {
 
     // A dry run of new people changes nothing either.
     let file2 = w.path("moi.csv");
-    write(&file2, &[form("042192000005", "Hoàng Thị Em", "1992", "Nữ")]);
+    write(
+        &file2,
+        &[form("042192000005", "Hoàng Thị Em", "1992", "Nữ")],
+    );
     let out = w.run(&["import", "forms", file2.to_str().unwrap(), "--dry-run"]);
     assert!(stderr(&out).contains("dry run"), "{}", stderr(&out));
     let out = w.run(&["import", "forms", file2.to_str().unwrap()]);
@@ -170,7 +194,9 @@ fn unreadable_files_exit_2_and_change_nothing() {
 
     let latin = w.path("latin.csv");
     let mut bytes = HEADER.as_bytes().to_vec();
-    bytes.extend_from_slice(b"\n042090000001,,Nguy\xeen,,1990,Nam,42,436,01,00,VNM,,,18073,x,,,,,,,,,,,,\n");
+    bytes.extend_from_slice(
+        b"\n042090000001,,Nguy\xeen,,1990,Nam,42,436,01,00,VNM,,,18073,x,,,,,,,,,,,,\n",
+    );
     std::fs::write(&latin, bytes).unwrap();
     let out = w.run(&["import", "forms", latin.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(2));
@@ -181,12 +207,30 @@ fn unreadable_files_exit_2_and_change_nothing() {
 fn officers_are_added_with_a_one_time_password() {
     let w = Workspace::new();
     w.init();
-    let out = w.run(&["officer", "add", "--username", "xa18073", "--unit", "CAX-18073", "--role", "commune_officer"]);
+    let out = w.run(&[
+        "officer",
+        "add",
+        "--username",
+        "xa18073",
+        "--unit",
+        "CAX-18073",
+        "--role",
+        "commune_officer",
+    ]);
     assert!(out.status.success(), "{}", stderr(&out));
     let line = stdout(&out);
     let password = line.rsplit(' ').next().unwrap().trim();
     assert_eq!(password.len(), 16);
-    let out = w.run(&["officer", "add", "--username", "bad", "--unit", "CAH-436", "--role", "commune_officer"]);
+    let out = w.run(&[
+        "officer",
+        "add",
+        "--username",
+        "bad",
+        "--unit",
+        "CAH-436",
+        "--role",
+        "commune_officer",
+    ]);
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("does not belong"), "{}", stderr(&out));
     let out = w.run(&["officer", "list"]);
@@ -198,8 +242,15 @@ fn audit_verify_finds_a_tampered_event() {
     let w = Workspace::new();
     w.init();
     let file = w.path("phieu.csv");
-    write(&file, &[form("042090000001", "Nguyễn Văn An", "05/03/1990", "Nam")]);
-    assert!(w.run(&["import", "forms", file.to_str().unwrap()]).status.success());
+    write(
+        &file,
+        &[form("042090000001", "Nguyễn Văn An", "05/03/1990", "Nam")],
+    );
+    assert!(
+        w.run(&["import", "forms", file.to_str().unwrap()])
+            .status
+            .success()
+    );
     // Someone with file access drops the guard and edits an event.
     let db = w.path("cancuoc-data/cancuoc.db");
     let status = Command::new("sqlite3")
@@ -210,5 +261,9 @@ fn audit_verify_finds_a_tampered_event() {
     assert!(status.success());
     let out = w.run(&["audit", "verify"]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(stdout(&out).contains("event 1 was altered"), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains("event 1 was altered"),
+        "{}",
+        stdout(&out)
+    );
 }

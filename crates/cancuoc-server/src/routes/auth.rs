@@ -23,7 +23,10 @@ use crate::extract::ApiJson;
             headers(("set-cookie" = String, description = "cancuoc_session=…; HttpOnly; SameSite=Strict"))),
         (status = 401, description = "Wrong username or password (`unauthenticated`)", body = ErrorBody),
         (status = 429, description = "Too many failed sign-ins (`too_many_attempts`)", body = ErrorBody),
-        (status = "4XX", description = "Malformed request", body = ErrorBody),
+        (status = 400, description = "Not JSON (`invalid_json`)", body = ErrorBody),
+        (status = 413, description = "Body too large (`payload_too_large`)", body = ErrorBody),
+        (status = 415, description = "Not `Content-Type: application/json` (`unsupported_media_type`)", body = ErrorBody),
+        (status = 422, description = "Malformed body: unknown or missing field, wrong type (`invalid_body`)", body = ErrorBody),
     )
 )]
 pub(crate) async fn login(
@@ -31,8 +34,11 @@ pub(crate) async fn login(
     ApiJson(body): ApiJson<LoginRequest>,
 ) -> Result<Response, ApiError> {
     let session = state.app.login(&body.username, &body.password).await?;
-    let cookie = HeaderValue::from_str(&session_cookie_header(&session.token, state.config.secure_cookies))
-        .map_err(|e| ApiError::internal(&format!("session cookie: {e}")))?;
+    let cookie = HeaderValue::from_str(&session_cookie_header(
+        &session.token,
+        state.config.secure_cookies,
+    ))
+    .map_err(|e| ApiError::internal(&format!("session cookie: {e}")))?;
     let response = LoginResponse {
         token: session.token,
         csrf_token: session.csrf_token,
@@ -54,7 +60,10 @@ pub(crate) async fn login(
         (status = 403, description = "Cookie without `X-CSRF-Token` (`invalid_csrf_token`)", body = ErrorBody),
     )
 )]
-pub(crate) async fn logout(State(state): State<AppState>, who: SignedIn) -> Result<Response, ApiError> {
+pub(crate) async fn logout(
+    State(state): State<AppState>,
+    who: SignedIn,
+) -> Result<Response, ApiError> {
     state.app.logout(&who.token).await?;
     let cookie = HeaderValue::from_str(&clear_cookie_header(state.config.secure_cookies))
         .map_err(|e| ApiError::internal(&format!("session cookie: {e}")))?;
@@ -72,6 +81,9 @@ pub(crate) async fn logout(State(state): State<AppState>, who: SignedIn) -> Resu
         (status = 400, description = "New password too weak (`invalid_input`)", body = ErrorBody),
         (status = 401, description = "Not signed in, or wrong current password", body = ErrorBody),
         (status = 403, description = "Cookie without `X-CSRF-Token`", body = ErrorBody),
+        (status = 413, description = "Body too large (`payload_too_large`)", body = ErrorBody),
+        (status = 415, description = "Not `Content-Type: application/json` (`unsupported_media_type`)", body = ErrorBody),
+        (status = 422, description = "Malformed body: unknown or missing field, wrong type (`invalid_body`)", body = ErrorBody),
     )
 )]
 pub(crate) async fn change_password(
@@ -79,7 +91,10 @@ pub(crate) async fn change_password(
     who: SignedIn,
     ApiJson(body): ApiJson<PasswordChangeRequest>,
 ) -> Result<StatusCode, ApiError> {
-    state.app.change_password(&who.officer, &body.current, &body.new).await?;
+    state
+        .app
+        .change_password(&who.officer, &body.current, &body.new)
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -89,7 +104,7 @@ pub(crate) async fn change_password(
     path = "/api/v1/auth/me",
     tag = "auth",
     responses(
-        (status = 200, body = MeResponse),
+        (status = 200, description = "OK", body = MeResponse),
         (status = 401, description = "Not signed in", body = ErrorBody),
     )
 )]

@@ -11,7 +11,10 @@ use sha2::{Digest, Sha256};
 
 use crate::AppState;
 use crate::auth::Authenticated;
-use crate::dto::{DecisionAction, DecisionRequest, FormDto, FormPage, FormQuery, ImportQuery, ImportReportDto};
+use crate::dto::{
+    DecisionAction, DecisionRequest, FormDto, FormPage, FormQuery, FormStatusDto, ImportQuery,
+    ImportReportDto,
+};
 use crate::error::{ApiError, ErrorBody, codes};
 use crate::extract::{ApiJson, ApiPath, ApiQuery, CSV_TYPE, FileKind, Upload, XLSX_TYPE};
 
@@ -25,10 +28,10 @@ const MAX_SOURCE_CHARS: usize = 255;
     tag = "forms",
     params(FormQuery),
     responses(
-        (status = 200, body = FormPage),
-        (status = 400, body = ErrorBody),
-        (status = 401, body = ErrorBody),
-        (status = 403, body = ErrorBody),
+        (status = 200, description = "OK", body = FormPage),
+        (status = 400, description = "Invalid input (`invalid_input`, `invalid_query`, `invalid_path`)", body = ErrorBody),
+        (status = 401, description = "Not signed in (`unauthenticated`)", body = ErrorBody),
+        (status = 403, description = "Not allowed (`forbidden`, `password_change_required`, `invalid_csrf_token`)", body = ErrorBody),
     )
 )]
 pub(crate) async fn list_forms(
@@ -41,7 +44,7 @@ pub(crate) async fn list_forms(
         .staged_forms(
             &who.caller(),
             query.unit.as_deref(),
-            query.status.as_deref(),
+            query.status.map(FormStatusDto::as_str),
             query.cursor,
             query.limit,
         )
@@ -54,13 +57,13 @@ pub(crate) async fn list_forms(
     get,
     path = "/api/v1/forms/{id}",
     tag = "forms",
-    params(("id" = String, Path, description = "Form id (UUID)")),
+    params(("id" = String, Path, description = "Form id (UUID)", format = "uuid")),
     responses(
-        (status = 200, body = FormDto),
-        (status = 400, body = ErrorBody),
-        (status = 401, body = ErrorBody),
-        (status = 403, body = ErrorBody),
-        (status = 404, body = ErrorBody),
+        (status = 200, description = "OK", body = FormDto),
+        (status = 400, description = "Invalid input (`invalid_input`, `invalid_query`, `invalid_path`)", body = ErrorBody),
+        (status = 401, description = "Not signed in (`unauthenticated`)", body = ErrorBody),
+        (status = 403, description = "Not allowed (`forbidden`, `password_change_required`, `invalid_csrf_token`)", body = ErrorBody),
+        (status = 404, description = "Not found, or outside the caller's jurisdiction (`not_found`)", body = ErrorBody),
     )
 )]
 pub(crate) async fn form(
@@ -77,16 +80,18 @@ pub(crate) async fn form(
     post,
     path = "/api/v1/forms/{id}/decision",
     tag = "forms",
-    params(("id" = String, Path, description = "Form id (UUID)")),
+    params(("id" = String, Path, description = "Form id (UUID)", format = "uuid")),
     request_body = DecisionRequest,
     responses(
         (status = 200, description = "The form after the decision", body = FormDto),
         (status = 400, description = "Missing reason, unknown field, invalid value (`invalid_input`)", body = ErrorBody),
-        (status = 401, body = ErrorBody),
-        (status = 403, body = ErrorBody),
-        (status = 404, body = ErrorBody),
+        (status = 401, description = "Not signed in (`unauthenticated`)", body = ErrorBody),
+        (status = 403, description = "Not allowed (`forbidden`, `password_change_required`, `invalid_csrf_token`)", body = ErrorBody),
+        (status = 404, description = "Not found, or outside the caller's jurisdiction (`not_found`)", body = ErrorBody),
         (status = 409, description = "Not possible in the form's state (`invalid_state`, `conflict`)", body = ErrorBody),
         (status = 422, description = "Malformed body (`invalid_body`)", body = ErrorBody),
+        (status = 413, description = "Body too large (`payload_too_large`)", body = ErrorBody),
+        (status = 415, description = "Not `Content-Type: application/json` (`unsupported_media_type`)", body = ErrorBody),
     )
 )]
 pub(crate) async fn decide_form(
@@ -147,15 +152,15 @@ fn form_action(body: DecisionRequest) -> Result<FormAction, ApiError> {
     request_body(
         description = "The file's bytes: CSV UTF-8 or an XLSX workbook (first sheet), at most 64 MiB",
         content(
-            (Vec<u8> = "text/csv"),
-            (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+            ("text/csv"),
+            ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
         )
     ),
     responses(
         (status = 200, description = "What the import did", body = ImportReportDto),
         (status = 400, description = "The file cannot be read (`invalid_file`)", body = ErrorBody),
-        (status = 401, body = ErrorBody),
-        (status = 403, body = ErrorBody),
+        (status = 401, description = "Not signed in (`unauthenticated`)", body = ErrorBody),
+        (status = 403, description = "Not allowed (`forbidden`, `password_change_required`, `invalid_csrf_token`)", body = ErrorBody),
         (status = 413, description = "File too large (`payload_too_large`)", body = ErrorBody),
         (status = 415, description = "Neither text/csv nor XLSX (`unsupported_media_type`)", body = ErrorBody),
     )
@@ -172,7 +177,13 @@ pub(crate) async fn import_forms(
         .map_err(|e| ApiError::internal(&format!("import reader: {e}")))??;
     let report = state
         .app
-        .import_forms(&who.caller(), &source, &file_hash, &file, query.dry_run.unwrap_or(false))
+        .import_forms(
+            &who.caller(),
+            &source,
+            &file_hash,
+            &file,
+            query.dry_run.unwrap_or(false),
+        )
         .await?;
     Ok(Json(ImportReportDto::new(file_hash, report)))
 }
@@ -196,9 +207,11 @@ fn source_name(name: Option<String>, kind: FileKind) -> Result<String, ApiError>
             FileKind::Csv => format!("upload ({CSV_TYPE})"),
             FileKind::Xlsx => format!("upload ({XLSX_TYPE})"),
         }),
-        Some(n) if n.chars().count() > MAX_SOURCE_CHARS || n.chars().any(char::is_control) => Err(ApiError::from(
-            AppError::Invalid(format!("name must be a file name of at most {MAX_SOURCE_CHARS} characters")),
-        )),
+        Some(n) if n.chars().count() > MAX_SOURCE_CHARS || n.chars().any(char::is_control) => {
+            Err(ApiError::from(AppError::Invalid(format!(
+                "name must be a file name of at most {MAX_SOURCE_CHARS} characters"
+            ))))
+        }
         Some(n) => Ok(n),
     }
 }
@@ -213,8 +226,14 @@ mod tests {
 
     #[test]
     fn decisions_map_to_actions() {
-        assert!(matches!(form_action(body(serde_json::json!({"action": "verify"}))), Ok(FormAction::Verify)));
-        assert!(matches!(form_action(body(serde_json::json!({"action": "approve"}))), Ok(FormAction::Approve)));
+        assert!(matches!(
+            form_action(body(serde_json::json!({"action": "verify"}))),
+            Ok(FormAction::Verify)
+        ));
+        assert!(matches!(
+            form_action(body(serde_json::json!({"action": "approve"}))),
+            Ok(FormAction::Approve)
+        ));
         assert!(matches!(
             form_action(body(serde_json::json!({"action": "reject", "reason": "trùng"}))),
             Ok(FormAction::Reject(r)) if r == "trùng"
@@ -237,13 +256,25 @@ mod tests {
             let e = form_action(body(json.clone())).err().unwrap();
             assert_eq!(e.code, "invalid_input", "{json}");
         }
-        assert!(serde_json::from_value::<DecisionRequest>(serde_json::json!({"action": "verify", "extra": 1})).is_err());
+        assert!(
+            serde_json::from_value::<DecisionRequest>(
+                serde_json::json!({"action": "verify", "extra": 1})
+            )
+            .is_err()
+        );
     }
 
     #[test]
     fn provenance_names() {
-        assert_eq!(source_name(Some(" a.csv ".into()), FileKind::Csv).unwrap(), "a.csv");
-        assert!(source_name(None, FileKind::Csv).unwrap().starts_with("upload"));
+        assert_eq!(
+            source_name(Some(" a.csv ".into()), FileKind::Csv).unwrap(),
+            "a.csv"
+        );
+        assert!(
+            source_name(None, FileKind::Csv)
+                .unwrap()
+                .starts_with("upload")
+        );
         assert!(source_name(Some("a\nb".into()), FileKind::Csv).is_err());
         assert!(source_name(Some("x".repeat(300)), FileKind::Csv).is_err());
     }

@@ -18,8 +18,8 @@ use crate::extract::{ApiJson, ApiPath};
     path = "/api/v1/officers",
     tag = "officers",
     responses(
-        (status = 200, body = OfficerList),
-        (status = 401, body = ErrorBody),
+        (status = 200, description = "OK", body = OfficerList),
+        (status = 401, description = "Not signed in (`unauthenticated`)", body = ErrorBody),
         (status = 403, description = "Not an administrator", body = ErrorBody),
     )
 )]
@@ -42,10 +42,12 @@ pub(crate) async fn list_officers(
     responses(
         (status = 201, description = "Created", body = NewOfficerResponse),
         (status = 400, description = "Bad username, unit, or a role that does not fit the unit", body = ErrorBody),
-        (status = 401, body = ErrorBody),
+        (status = 401, description = "Not signed in (`unauthenticated`)", body = ErrorBody),
         (status = 403, description = "Not an administrator", body = ErrorBody),
         (status = 409, description = "Username taken (`conflict`)", body = ErrorBody),
         (status = 422, description = "Malformed body (`invalid_body`)", body = ErrorBody),
+        (status = 413, description = "Body too large (`payload_too_large`)", body = ErrorBody),
+        (status = 415, description = "Not `Content-Type: application/json` (`unsupported_media_type`)", body = ErrorBody),
     )
 )]
 pub(crate) async fn add_officer(
@@ -56,7 +58,14 @@ pub(crate) async fn add_officer(
     let unit = PoliceUnitCode::parse(&body.unit).map_err(|e| AppError::Invalid(e.to_string()))?;
     let password = state
         .app
-        .add_officer(&who.caller(), &body.username, &body.full_name, &unit, body.role.into(), None)
+        .add_officer(
+            &who.caller(),
+            &body.username,
+            &body.full_name,
+            &unit,
+            body.role.into(),
+            None,
+        )
         .await?;
     Ok((
         StatusCode::CREATED,
@@ -75,9 +84,9 @@ pub(crate) async fn add_officer(
     params(("username" = String, Path)),
     responses(
         (status = 204, description = "Disabled"),
-        (status = 401, body = ErrorBody),
-        (status = 403, body = ErrorBody),
-        (status = 404, body = ErrorBody),
+        (status = 401, description = "Not signed in (`unauthenticated`)", body = ErrorBody),
+        (status = 403, description = "Not allowed (`forbidden`, `password_change_required`, `invalid_csrf_token`)", body = ErrorBody),
+        (status = 404, description = "Not found, or outside the caller's jurisdiction (`not_found`)", body = ErrorBody),
     )
 )]
 pub(crate) async fn disable_officer(
@@ -85,7 +94,10 @@ pub(crate) async fn disable_officer(
     who: Authenticated,
     ApiPath(username): ApiPath<String>,
 ) -> Result<StatusCode, ApiError> {
-    state.app.set_officer_active(&who.caller(), &username, false).await?;
+    state
+        .app
+        .set_officer_active(&who.caller(), &username, false)
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -97,9 +109,9 @@ pub(crate) async fn disable_officer(
     params(("username" = String, Path)),
     responses(
         (status = 204, description = "Enabled"),
-        (status = 401, body = ErrorBody),
-        (status = 403, body = ErrorBody),
-        (status = 404, body = ErrorBody),
+        (status = 401, description = "Not signed in (`unauthenticated`)", body = ErrorBody),
+        (status = 403, description = "Not allowed (`forbidden`, `password_change_required`, `invalid_csrf_token`)", body = ErrorBody),
+        (status = 404, description = "Not found, or outside the caller's jurisdiction (`not_found`)", body = ErrorBody),
     )
 )]
 pub(crate) async fn enable_officer(
@@ -107,6 +119,9 @@ pub(crate) async fn enable_officer(
     who: Authenticated,
     ApiPath(username): ApiPath<String>,
 ) -> Result<StatusCode, ApiError> {
-    state.app.set_officer_active(&who.caller(), &username, true).await?;
+    state
+        .app
+        .set_officer_active(&who.caller(), &username, true)
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -7,8 +7,8 @@ use axum::http::StatusCode;
 use crate::AppState;
 use crate::auth::Authenticated;
 use crate::dto::{
-    AllocateIdRequest, AllocatedId, CitizenDto, CitizenPage, CitizenSearchQuery, HistoryEntryDto, HistoryList,
-    HouseholdDto,
+    AllocateIdRequest, AllocatedId, CitizenDto, CitizenPage, CitizenSearchQuery, HistoryEntryDto,
+    HistoryList, HouseholdDto,
 };
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::{ApiJson, ApiPath, ApiQuery};
@@ -21,10 +21,10 @@ use crate::extract::{ApiJson, ApiPath, ApiQuery};
     tag = "register",
     params(CitizenSearchQuery),
     responses(
-        (status = 200, body = CitizenPage),
+        (status = 200, description = "OK", body = CitizenPage),
         (status = 400, description = "No name nor old ID number, or a malformed criterion", body = ErrorBody),
-        (status = 401, body = ErrorBody),
-        (status = 403, body = ErrorBody),
+        (status = 401, description = "Not signed in (`unauthenticated`)", body = ErrorBody),
+        (status = 403, description = "Not allowed (`forbidden`, `password_change_required`, `invalid_csrf_token`)", body = ErrorBody),
     )
 )]
 pub(crate) async fn search_citizens(
@@ -32,7 +32,10 @@ pub(crate) async fn search_citizens(
     who: Authenticated,
     ApiQuery(query): ApiQuery<CitizenSearchQuery>,
 ) -> Result<Json<CitizenPage>, ApiError> {
-    let page = state.app.search_citizens(&who.caller(), &query.into()).await?;
+    let page = state
+        .app
+        .search_citizens(&who.caller(), &query.into())
+        .await?;
     Ok(Json(page.into()))
 }
 
@@ -41,12 +44,12 @@ pub(crate) async fn search_citizens(
     get,
     path = "/api/v1/citizens/{personal_id}",
     tag = "register",
-    params(("personal_id" = String, Path, description = "12-digit personal ID number", example = "042090001234")),
+    params(("personal_id" = String, Path, description = "12-digit personal ID number", pattern = "^[0-9]{12}$", example = "042090001234")),
     responses(
-        (status = 200, body = CitizenDto),
+        (status = 200, description = "OK", body = CitizenDto),
         (status = 400, description = "Not a personal ID number (`invalid_input`)", body = ErrorBody),
-        (status = 401, body = ErrorBody),
-        (status = 403, body = ErrorBody),
+        (status = 401, description = "Not signed in (`unauthenticated`)", body = ErrorBody),
+        (status = 403, description = "Not allowed (`forbidden`, `password_change_required`, `invalid_csrf_token`)", body = ErrorBody),
         (status = 404, description = "No such citizen in the caller's jurisdiction", body = ErrorBody),
     )
 )]
@@ -64,13 +67,13 @@ pub(crate) async fn citizen(
     get,
     path = "/api/v1/citizens/{personal_id}/history",
     tag = "register",
-    params(("personal_id" = String, Path, description = "12-digit personal ID number")),
+    params(("personal_id" = String, Path, description = "12-digit personal ID number", pattern = "^[0-9]{12}$")),
     responses(
-        (status = 200, body = HistoryList),
-        (status = 400, body = ErrorBody),
-        (status = 401, body = ErrorBody),
-        (status = 403, body = ErrorBody),
-        (status = 404, body = ErrorBody),
+        (status = 200, description = "OK", body = HistoryList),
+        (status = 400, description = "Invalid input (`invalid_input`, `invalid_query`, `invalid_path`)", body = ErrorBody),
+        (status = 401, description = "Not signed in (`unauthenticated`)", body = ErrorBody),
+        (status = 403, description = "Not allowed (`forbidden`, `password_change_required`, `invalid_csrf_token`)", body = ErrorBody),
+        (status = 404, description = "Not found, or outside the caller's jurisdiction (`not_found`)", body = ErrorBody),
     )
 )]
 pub(crate) async fn citizen_history(
@@ -78,7 +81,10 @@ pub(crate) async fn citizen_history(
     who: Authenticated,
     ApiPath(personal_id): ApiPath<String>,
 ) -> Result<Json<HistoryList>, ApiError> {
-    let history = state.app.citizen_history(&who.caller(), &personal_id).await?;
+    let history = state
+        .app
+        .citizen_history(&who.caller(), &personal_id)
+        .await?;
     Ok(Json(HistoryList {
         items: history.into_iter().map(HistoryEntryDto::from).collect(),
     }))
@@ -91,10 +97,10 @@ pub(crate) async fn citizen_history(
     tag = "register",
     params(("number" = String, Path, description = "Household number (số hộ)")),
     responses(
-        (status = 200, body = HouseholdDto),
-        (status = 401, body = ErrorBody),
-        (status = 403, body = ErrorBody),
-        (status = 404, body = ErrorBody),
+        (status = 200, description = "OK", body = HouseholdDto),
+        (status = 401, description = "Not signed in (`unauthenticated`)", body = ErrorBody),
+        (status = 403, description = "Not allowed (`forbidden`, `password_change_required`, `invalid_csrf_token`)", body = ErrorBody),
+        (status = 404, description = "Not found, or outside the caller's jurisdiction (`not_found`)", body = ErrorBody),
     )
 )]
 pub(crate) async fn household(
@@ -114,10 +120,12 @@ pub(crate) async fn household(
     request_body = AllocateIdRequest,
     responses(
         (status = 201, description = "Allocated", body = AllocatedId),
-        (status = 400, body = ErrorBody),
-        (status = 401, body = ErrorBody),
-        (status = 403, body = ErrorBody),
+        (status = 400, description = "Invalid input (`invalid_input`, `invalid_query`, `invalid_path`)", body = ErrorBody),
+        (status = 401, description = "Not signed in (`unauthenticated`)", body = ErrorBody),
+        (status = 403, description = "Not allowed (`forbidden`, `password_change_required`, `invalid_csrf_token`)", body = ErrorBody),
         (status = 422, description = "Malformed body (`invalid_body`)", body = ErrorBody),
+        (status = 413, description = "Body too large (`payload_too_large`)", body = ErrorBody),
+        (status = 415, description = "Not `Content-Type: application/json` (`unsupported_media_type`)", body = ErrorBody),
     )
 )]
 pub(crate) async fn allocate_personal_id(
@@ -127,7 +135,12 @@ pub(crate) async fn allocate_personal_id(
 ) -> Result<(StatusCode, Json<AllocatedId>), ApiError> {
     let id = state
         .app
-        .allocate_personal_id(&who.caller(), &body.province, body.sex.into(), body.birth_year)
+        .allocate_personal_id(
+            &who.caller(),
+            &body.province,
+            body.sex.into(),
+            body.birth_year,
+        )
         .await?;
     Ok((
         StatusCode::CREATED,

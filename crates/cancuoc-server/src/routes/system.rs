@@ -15,10 +15,12 @@ use crate::error::{ApiError, ErrorBody};
     path = "/api/v1/health",
     tag = "system",
     security(()),
-    responses((status = 200, body = Health))
+    responses((status = 200, description = "OK", body = Health))
 )]
 pub(crate) async fn health() -> Json<Health> {
-    Json(Health { status: "ok".into() })
+    Json(Health {
+        status: "ok".into(),
+    })
 }
 
 /// Walks the whole audit chain and reports the first broken link (auditors and
@@ -28,8 +30,8 @@ pub(crate) async fn health() -> Json<Health> {
     path = "/api/v1/audit/verify",
     tag = "system",
     responses(
-        (status = 200, body = AuditVerificationDto),
-        (status = 401, body = ErrorBody),
+        (status = 200, description = "OK", body = AuditVerificationDto),
+        (status = 401, description = "Not signed in (`unauthenticated`)", body = ErrorBody),
         (status = 403, description = "Neither auditor nor administrator", body = ErrorBody),
     )
 )]
@@ -39,7 +41,10 @@ pub(crate) async fn verify_audit(
 ) -> Result<Json<AuditVerificationDto>, ApiError> {
     // `App::verify_audit` takes no caller, so the role is checked here.
     if !who.officer.role.reads_audit() {
-        return Err(AppError::Forbidden("only auditors and administrators verify the audit trail".into()).into());
+        return Err(AppError::Forbidden(
+            "only auditors and administrators verify the audit trail".into(),
+        )
+        .into());
     }
     let verification = state.app.verify_audit().await?;
     Ok(Json(verification.into()))
