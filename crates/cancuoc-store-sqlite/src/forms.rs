@@ -265,16 +265,17 @@ pub(crate) async fn list(
         let (Some(created), Some(id)) = (parts.first(), parts.get(1)) else {
             return Err(StoreError::Invalid("malformed cursor".into()));
         };
+        // Parsed as an integer, so only a number reaches the SQL text.
         let created: i64 = created
             .parse()
             .map_err(|_| StoreError::Invalid("malformed cursor".into()))?;
-        // created_micros is an integer column; compare it as one.
-        sql.push_str(&format!(
-            " AND (created_micros > {created} OR (created_micros = {created} AND id > $?))"
-        ));
-        let n = binds.len() + 1;
-        sql = sql.replace("id > $?", &format!("id > ${n}"));
-        binds.push(id.clone());
+        push(
+            &mut sql,
+            format!(
+                " AND (created_micros > {created} OR (created_micros = {created} AND id > $?))"
+            ),
+            id.clone(),
+        );
     }
     let limit = query.limit.clamp(1, 100);
     sql.push_str(&format!(" ORDER BY created_micros, id LIMIT {}", limit + 1));
@@ -284,7 +285,7 @@ pub(crate) async fn list(
     }
     let rows = q.fetch_all(&mut *conn).await.map_err(backend)?;
     let take = usize::try_from(limit).unwrap_or(100);
-    let mut items = rows
+    let items = rows
         .iter()
         .take(take)
         .map(form)
@@ -298,7 +299,6 @@ pub(crate) async fn list(
     };
     let keys: Vec<String> = items.iter().map(|f| f.id.to_string()).collect();
     append(conn, access, actions::FORM_LIST, "form", &keys.join(",")).await?;
-    items.shrink_to_fit();
     Ok(Page { items, next_cursor })
 }
 

@@ -285,7 +285,7 @@ fn progress_bar(total: u64, what: &str) -> Option<indicatif::ProgressBar> {
     Some(bar)
 }
 
-async fn demo(app: &App, province: &str, people: usize, seed: u64) -> Result<()> {
+async fn demo(app: &App, province: &str, people: usize, seed: u64) -> Result<(), AppError> {
     let bar = progress_bar(people as u64, "people");
     let started = std::time::Instant::now();
     let report = app
@@ -324,10 +324,8 @@ async fn serve(cli: &Cli, listen: &str, demo_mode: bool) -> Result<ExitCode> {
         // time meets its own personal ID numbers, which says it is there already.
         match demo(&app, "42", 20_000, 1).await {
             Ok(()) => {}
-            Err(e) if e.error.to_string().contains("already in the register") || e.code == 2 => {
-                eprintln!("demo population already loaded");
-            }
-            Err(e) => return Err(e),
+            Err(AppError::Conflict(_)) => eprintln!("demo population already loaded"),
+            Err(e) => return Err(e.into()),
         }
     }
     let listener = tokio::net::TcpListener::bind(listen)
