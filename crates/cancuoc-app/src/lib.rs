@@ -20,7 +20,7 @@ pub use auth::Session;
 pub use error::{AppError, ErrorCode};
 pub use places::Places;
 pub use register::{CitizenSearch, FormAction, ImportReport, RejectedRow};
-pub use setup::{AuditVerification, DemoReport, InitReport};
+pub use setup::{AuditVerification, DemoObserver, DemoReport, InitReport, Unobserved};
 
 /// Wall-clock time and today's date in Vietnam.
 pub trait Clock: Send + Sync {

@@ -5,9 +5,9 @@ use cancuoc_domain::admin_data::{ADMIN_UNITS_2021, ADMIN_UNITS_2025, parse_admin
 use cancuoc_domain::audit::{ChainBreak, GENESIS_HASH, verify_chain};
 use cancuoc_domain::personal_id::{IdPrefix, SerialPermutation};
 use cancuoc_domain::police::derive_police_units;
-use cancuoc_domain::population::{CommuneInfo, PopulationSpec, generate};
+use cancuoc_domain::population::{CommuneInfo, PopulationSpec, SyntheticHousehold, generate};
 use cancuoc_domain::{AdminCode, PersonalId, PoliceUnitCode, Role, Sex};
-use cancuoc_store::{NewCitizen, NewHousehold, PopulationBatch, ReferenceSummary};
+use cancuoc_store::{CitizenColumns, NewCitizen, NewHousehold, PopulationBatch, ReferenceSummary};
 use serde::Serialize;
 
 use crate::{App, AppError, Caller};
@@ -35,9 +35,22 @@ pub struct AuditVerification {
     pub first_break: Option<String>,
 }
 
+/// Follows a demo load: each generated person as it is generated, and the running count
+/// of people committed. The command line draws a progress bar; the benchmark samples.
+pub trait DemoObserver: Send {
+    fn person(&mut self, _record: &CitizenColumns) {}
+    fn loaded(&mut self, _people: u64) {}
+}
+
+/// An observer that looks at nothing.
+#[derive(Debug, Default)]
+pub struct Unobserved;
+
+impl DemoObserver for Unobserved {}
+
 /// People loaded per transaction by the demo: large enough to amortise a commit,
 /// small enough to keep memory flat for millions of people.
-const DEMO_BATCH: usize = 50_000;
+const DEMO_BATCH: usize = 100_000;
 
 impl App {
     /// Loads the chosen hierarchy and its police units, and creates the administrator
@@ -92,18 +105,100 @@ impl App {
     }
 
     /// Generates a synthetic population for a province and loads it as official
-    /// records. `progress` is told how many people are loaded so far.
+    /// records, telling `observer` what it does.
     pub async fn demo(
         &self,
         caller: &Caller,
         province: &str,
         people: usize,
         seed: u64,
-        progress: &(dyn Fn(u64) + Send + Sync),
+        observer: &mut dyn DemoObserver,
     ) -> Result<DemoReport, AppError> {
-        let code = AdminCode::parse(province).map_err(|e| AppError::Invalid(e.to_string()))?;
+        let communes = self.communes_for_population(province)?;
         let places = self.places();
-        let communes: Vec<CommuneInfo> = places
+        let access = caller.access(&*self.clock, "synthetic population");
+        let source = format!("demo province {province} seed {seed}");
+        // Generation runs on its own thread, one batch ahead of the store, so that the
+        // two halves of the work share the machine's cores instead of taking turns.
+        type Generated = Result<(PopulationBatch, u64), AppError>;
+        let (sender, mut batches) = tokio::sync::mpsc::channel::<Generated>(2);
+        let generator = {
+            let (province, today) = (province.to_owned(), self.clock.today());
+            let (id_key, random) = (self.config.id_key.clone(), self.random.clone());
+            let source = source.clone();
+            tokio::task::spawn_blocking(move || {
+                let spec = PopulationSpec {
+                    province: &province,
+                    communes: &communes,
+                    people,
+                    seed,
+                    today,
+                    id_key: &id_key,
+                };
+                let fresh = || PopulationBatch {
+                    source: source.clone(),
+                    ..PopulationBatch::default()
+                };
+                let mut batch = fresh();
+                let mut households = 0u64;
+                for h in generate(&spec) {
+                    let locality = places.locality(&h.commune);
+                    batch.households.push(NewHousehold {
+                        number: h.number.clone(),
+                        commune: h.commune.clone(),
+                        address: h.address.clone(),
+                        head: h.members.first().map(|m| m.personal_id),
+                    });
+                    households += 1;
+                    for member in &h.members {
+                        match NewCitizen::new(random.record_key(), member, locality.as_ref()) {
+                            Ok(c) => batch.citizens.push(c),
+                            Err(e) => {
+                                let _ = sender.blocking_send(Err(e.into()));
+                                return;
+                            }
+                        }
+                    }
+                    if batch.citizens.len() >= DEMO_BATCH {
+                        let full = std::mem::replace(&mut batch, fresh());
+                        if sender.blocking_send(Ok((full, households))).is_err() {
+                            // The loader stopped on an error, which it reports.
+                            return;
+                        }
+                        households = 0;
+                    }
+                }
+                if !batch.citizens.is_empty() {
+                    let _ = sender.blocking_send(Ok((batch, households)));
+                }
+            })
+        };
+        let mut loaded = 0u64;
+        let mut households = 0u64;
+        while let Some(generated) = batches.recv().await {
+            let (batch, in_batch) = generated?;
+            for c in &batch.citizens {
+                observer.person(&c.columns);
+            }
+            loaded += self.store.load_population(&access, &batch).await?;
+            households += in_batch;
+            observer.loaded(loaded);
+        }
+        generator
+            .await
+            .map_err(|e| AppError::Internal(format!("the population generator failed: {e}")))?;
+        Ok(DemoReport {
+            province: province.to_owned(),
+            people: loaded,
+            households,
+        })
+    }
+
+    /// The communes of a province, as the population generator wants them.
+    fn communes_for_population(&self, province: &str) -> Result<Vec<CommuneInfo>, AppError> {
+        let code = AdminCode::parse(province).map_err(|e| AppError::Invalid(e.to_string()))?;
+        let communes: Vec<CommuneInfo> = self
+            .places()
             .communes_of(&code)
             .into_iter()
             .map(|(code, district, urban)| CommuneInfo {
@@ -117,53 +212,26 @@ impl App {
                 "province {province} has no communes in the loaded hierarchy"
             )));
         }
-        let spec = PopulationSpec {
+        Ok(communes)
+    }
+
+    /// The synthetic population of a province as the generator yields it, household by
+    /// household, without loading it: what the import benchmark writes out as forms.
+    pub fn synthetic_population(
+        &self,
+        province: &str,
+        people: usize,
+        seed: u64,
+    ) -> Result<impl Iterator<Item = SyntheticHousehold> + use<>, AppError> {
+        let communes = self.communes_for_population(province)?;
+        Ok(generate(&PopulationSpec {
             province,
             communes: &communes,
             people,
             seed,
             today: self.clock.today(),
             id_key: &self.config.id_key,
-        };
-        let access = caller.access(&*self.clock, "synthetic population");
-        let mut batch = PopulationBatch {
-            source: format!("demo province {province} seed {seed}"),
-            ..PopulationBatch::default()
-        };
-        let mut loaded = 0u64;
-        let mut households = 0u64;
-        for h in generate(&spec) {
-            let locality = places.locality(&h.commune);
-            batch.households.push(NewHousehold {
-                number: h.number.clone(),
-                commune: h.commune.clone(),
-                address: h.address.clone(),
-                head: h.members.first().map(|m| m.personal_id),
-            });
-            households += 1;
-            for member in h.members {
-                batch.citizens.push(NewCitizen {
-                    key: self.random.record_key(),
-                    data: member,
-                    locality: locality.clone(),
-                });
-            }
-            if batch.citizens.len() >= DEMO_BATCH {
-                loaded += self.store.load_population(&access, &batch).await?;
-                batch.households.clear();
-                batch.citizens.clear();
-                progress(loaded);
-            }
-        }
-        if !batch.citizens.is_empty() {
-            loaded += self.store.load_population(&access, &batch).await?;
-            progress(loaded);
-        }
-        Ok(DemoReport {
-            province: province.to_owned(),
-            people: loaded,
-            households,
-        })
+        }))
     }
 
     /// Allocates a new personal ID number for a birth registered in `province`.

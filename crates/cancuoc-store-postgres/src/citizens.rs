@@ -1,10 +1,7 @@
 //! Citizens, their history, households and personal ID allocation.
 
-use std::collections::HashMap;
-
 use cancuoc_domain::citizen::CitizenData;
 use cancuoc_domain::personal_id::{IdPrefix, SerialPermutation};
-use cancuoc_domain::text::fold;
 use cancuoc_domain::{AdminCode, Locality, PersonalId, RecordStatus};
 use cancuoc_store::*;
 use sqlx::PgConnection;
@@ -13,7 +10,7 @@ use uuid::Uuid;
 use crate::audit::append;
 use crate::backend;
 use crate::copy::{Csv, copy_in};
-use crate::rows::{CITIZEN_COLUMNS, citizen, col, corrupt, to_json};
+use crate::rows::{CITIZEN_COLUMNS, citizen, col, corrupt};
 
 /// The scope clause for the caller's jurisdiction, with its bind value.
 fn scope_clause(access: &Access, n: usize) -> Option<(String, String)> {
@@ -119,19 +116,17 @@ pub(crate) async fn search(
         sql.push_str(&clause.replace("$?", &format!("${}", binds.len())));
     };
     if let Some(name) = query.name_key.as_deref().filter(|n| !n.is_empty()) {
-        // Whole words from the start of the name: "NGUYEN VAN" finds "NGUYEN VAN AN".
         // name_key is COLLATE "C", so the range is a byte range as on SQLite.
-        push(&mut sql, " AND (name_key = $?", Bind::Text(name.to_owned()));
+        let r = NameRange::new(name);
+        push(&mut sql, " AND name_key >= $?", Bind::Text(r.from.clone()));
+        push(&mut sql, " AND name_key < $?", Bind::Text(r.to));
+        push(&mut sql, " AND (name_key = $?", Bind::Text(r.from));
         push(
             &mut sql,
-            " OR (name_key > $?",
-            Bind::Text(format!("{name} ")),
+            " OR substr(name_key, 1, $?)",
+            Bind::Int4(i32::try_from(r.word_prefix_chars).unwrap_or(i32::MAX)),
         );
-        push(
-            &mut sql,
-            " AND name_key < $?))",
-            Bind::Text(format!("{name} \u{10FFFF}")),
-        );
+        push(&mut sql, " = $?)", Bind::Text(r.word_prefix));
     }
     if let Some(old) = &query.old_id_number {
         push(&mut sql, " AND old_id_number = $?", Bind::Text(old.clone()));
@@ -274,24 +269,76 @@ pub(crate) async fn household(
     }))
 }
 
-fn locality_columns(
-    locality: Option<&Locality>,
-) -> (Option<String>, Option<String>, Option<String>) {
-    match locality {
-        Some(l) => (
-            Some(l.province.as_str().to_owned()),
-            l.district.as_ref().map(|d| d.as_str().to_owned()),
-            Some(l.commune.as_str().to_owned()),
-        ),
-        None => (None, None, None),
-    }
-}
-
 /// Where a new version of a record comes from, for its history.
 pub(crate) struct Provenance<'a> {
     pub actor: &'a str,
     pub source: &'a str,
     pub at_micros: i64,
+}
+
+/// Inserts new records, version 1, with their first history entries, by `COPY`. A
+/// personal ID already in the register (or repeated) fails the whole call as `Conflict`.
+pub(crate) async fn insert_records(
+    conn: &mut PgConnection,
+    records: &[NewRecord],
+    actor: &str,
+    at_micros: i64,
+) -> Result<()> {
+    if records.is_empty() {
+        return Ok(());
+    }
+    copy_in(
+        conn,
+        "COPY citizens (key, personal_id, old_id_number, name_key, birth_year, birth_date, dup_key, household_number,
+            home_province, home_district, home_commune, status, version, data, updated_micros) FROM STDIN (FORMAT csv)",
+        records,
+        |csv: &mut Csv, r| {
+            let c = &r.columns;
+            csv.text(&c.key.to_string())
+                .text(&c.personal_id)
+                .opt(c.old_id_number.as_deref())
+                .text(&c.name_key)
+                .int(i64::from(c.birth_year))
+                .text(&c.birth_date)
+                .text(&c.dup_key)
+                .opt(c.household_number.as_deref())
+                .opt(c.home_province.as_deref())
+                .opt(c.home_district.as_deref())
+                .opt(c.home_commune.as_deref())
+                .text(c.status.as_str())
+                .int(1)
+                .text(&c.data_json)
+                .int(at_micros)
+                .end_row();
+            Ok(())
+        },
+    )
+    .await
+    .map_err(|e| match e {
+        StoreError::Conflict(m) => StoreError::Conflict(format!(
+            "a personal ID is already in the register ({m})"
+        )),
+        other => other,
+    })?;
+    copy_in(
+        conn,
+        "COPY citizen_history (citizen_key, version, at_micros, actor, source, status, changed_fields)
+            FROM STDIN (FORMAT csv)",
+        records,
+        |csv: &mut Csv, r| {
+            csv.text(&r.columns.key.to_string())
+                .int(1)
+                .int(at_micros)
+                .text(actor)
+                .text(&r.source)
+                .text(r.columns.status.as_str())
+                .text("[]")
+                .end_row();
+            Ok(())
+        },
+    )
+    .await?;
+    Ok(())
 }
 
 /// Inserts a new record with its first history entry.
@@ -303,38 +350,19 @@ pub(crate) async fn insert(
     status: RecordStatus,
     p: &Provenance<'_>,
 ) -> Result<()> {
-    let json = to_json(data)?;
-    let (province, district, commune) = locality_columns(locality);
-    sqlx::query(
-        "INSERT INTO citizens (key, personal_id, old_id_number, name_key, birth_year, birth_date, dup_key,
-            household_number, home_province, home_district, home_commune, status, version, data, updated_micros)
-         VALUES ($1::uuid, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 1, $13::jsonb, $14)",
-    )
-    .bind(key.to_string())
-    .bind(data.personal_id.as_string())
-    .bind(data.old_id_number.as_ref().map(|o| o.as_str().to_owned()))
-    .bind(fold(&data.full_name))
-    .bind(i32::from(data.birth_date.year()))
-    .bind(data.birth_date.iso())
-    .bind(duplicate_key(data))
-    .bind(data.household_number.clone())
-    .bind(province)
-    .bind(district)
-    .bind(commune)
-    .bind(status.as_str())
-    .bind(&json)
-    .bind(p.at_micros)
-    .execute(&mut *conn)
-    .await
-    .map_err(|e| match backend(e) {
-        StoreError::Conflict(_) => StoreError::Conflict(format!(
-            "personal ID {} is already in the register",
-            data.personal_id
-        )),
-        other => other,
-    })?;
-    let all_fields: Vec<&str> = Vec::new();
-    history_entry(conn, key, 1, status, &all_fields, &json, p).await
+    let record = NewRecord {
+        columns: CitizenColumns::new(key, data, locality, status)?,
+        source: p.source.to_owned(),
+    };
+    insert_records(conn, std::slice::from_ref(&record), p.actor, p.at_micros)
+        .await
+        .map_err(|e| match e {
+            StoreError::Conflict(_) => StoreError::Conflict(format!(
+                "personal ID {} is already in the register",
+                data.personal_id
+            )),
+            other => other,
+        })
 }
 
 /// Replaces a record's data with a new version.
@@ -346,9 +374,8 @@ pub(crate) async fn update(
     status: RecordStatus,
     p: &Provenance<'_>,
 ) -> Result<()> {
-    let json = to_json(data)?;
+    let c = CitizenColumns::new(current.key, data, locality, status)?;
     let changed = current.data.differing_fields(data);
-    let (province, district, commune) = locality_columns(locality);
     let version = current.version + 1;
     let r = sqlx::query(
         "UPDATE citizens SET personal_id = $1, old_id_number = $2, name_key = $3, birth_year = $4, birth_date = $5,
@@ -356,19 +383,19 @@ pub(crate) async fn update(
             status = $11, version = $12, data = $13::jsonb, updated_micros = $14
          WHERE key = $15::uuid AND version = $16",
     )
-    .bind(data.personal_id.as_string())
-    .bind(data.old_id_number.as_ref().map(|o| o.as_str().to_owned()))
-    .bind(fold(&data.full_name))
-    .bind(i32::from(data.birth_date.year()))
-    .bind(data.birth_date.iso())
-    .bind(duplicate_key(data))
-    .bind(data.household_number.clone())
-    .bind(province)
-    .bind(district)
-    .bind(commune)
+    .bind(&c.personal_id)
+    .bind(&c.old_id_number)
+    .bind(&c.name_key)
+    .bind(c.birth_year)
+    .bind(&c.birth_date)
+    .bind(&c.dup_key)
+    .bind(&c.household_number)
+    .bind(&c.home_province)
+    .bind(&c.home_district)
+    .bind(&c.home_commune)
     .bind(status.as_str())
     .bind(version)
-    .bind(&json)
+    .bind(&c.data_json)
     .bind(p.at_micros)
     .bind(current.key.to_string())
     .bind(current.version)
@@ -378,188 +405,86 @@ pub(crate) async fn update(
     if r.rows_affected() != 1 {
         return Err(StoreError::Conflict("the record changed meanwhile".into()));
     }
-    history_entry(conn, current.key, version, status, &changed, &json, p).await
-}
-
-async fn history_entry(
-    conn: &mut PgConnection,
-    key: Uuid,
-    version: i64,
-    status: RecordStatus,
-    changed: &[&str],
-    json: &str,
-    p: &Provenance<'_>,
-) -> Result<()> {
+    // The version just superseded keeps its data in its history entry from now on.
     sqlx::query(
-        "INSERT INTO citizen_history (citizen_key, version, at_micros, actor, source, status, changed_fields, data)
-         VALUES ($1::uuid, $2, $3, $4, $5, $6, $7::jsonb, $8::jsonb)",
+        "UPDATE citizen_history SET data = $1::jsonb WHERE citizen_key = $2::uuid AND version = $3",
     )
-    .bind(key.to_string())
+    .bind(to_json(&current.data)?)
+    .bind(current.key.to_string())
+    .bind(current.version)
+    .execute(&mut *conn)
+    .await
+    .map_err(backend)?;
+    sqlx::query(
+        "INSERT INTO citizen_history (citizen_key, version, at_micros, actor, source, status, changed_fields)
+         VALUES ($1::uuid, $2, $3, $4, $5, $6, $7::jsonb)",
+    )
+    .bind(current.key.to_string())
     .bind(version)
     .bind(p.at_micros)
     .bind(p.actor)
     .bind(p.source)
     .bind(status.as_str())
     .bind(to_json(&changed)?)
-    .bind(json)
     .execute(&mut *conn)
     .await
     .map_err(backend)?;
     Ok(())
 }
 
-pub(crate) async fn upsert_household(
+/// Creates or updates households in one statement over arrays; a head already recorded
+/// is kept unless the new row names one. Numbers must not repeat within the call (see
+/// `merge_households`): one statement may not update a row twice.
+pub(crate) async fn upsert_households(
     conn: &mut PgConnection,
-    number: &str,
-    commune: &AdminCode,
-    address: &str,
-    head: Option<&PersonalId>,
+    households: &[NewHousehold],
 ) -> Result<()> {
+    if households.is_empty() {
+        return Ok(());
+    }
+    let numbers: Vec<&str> = households.iter().map(|h| h.number.as_str()).collect();
+    let communes: Vec<&str> = households.iter().map(|h| h.commune.as_str()).collect();
+    let addresses: Vec<&str> = households.iter().map(|h| h.address.as_str()).collect();
+    let heads: Vec<Option<String>> = households
+        .iter()
+        .map(|h| h.head.as_ref().map(PersonalId::as_string))
+        .collect();
     sqlx::query(
-        "INSERT INTO households (number, commune, address, head_personal_id) VALUES ($1, $2, $3, $4)
-         ON CONFLICT (number) DO UPDATE SET head_personal_id = COALESCE(excluded.head_personal_id, households.head_personal_id)",
+        "INSERT INTO households (number, commune, address, head_personal_id)
+            SELECT * FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[])
+         ON CONFLICT (number) DO UPDATE
+            SET head_personal_id = COALESCE(excluded.head_personal_id, households.head_personal_id)",
     )
-    .bind(number)
-    .bind(commune.as_str())
-    .bind(address)
-    .bind(head.map(PersonalId::as_string))
+    .bind(&numbers)
+    .bind(&communes)
+    .bind(&addresses)
+    .bind(&heads)
     .execute(&mut *conn)
     .await
     .map_err(backend)?;
     Ok(())
 }
 
-/// The batch's households with repeated numbers merged the way one upsert after another
-/// would merge them: the first occurrence's commune and address, the last head named.
-fn merged_households(batch: &PopulationBatch) -> Vec<(&str, &AdminCode, &str, Option<String>)> {
-    let mut out: Vec<(&str, &AdminCode, &str, Option<String>)> = Vec::new();
-    let mut at: HashMap<&str, usize> = HashMap::new();
-    for h in &batch.households {
-        let head = h.head.as_ref().map(PersonalId::as_string);
-        match at.get(h.number.as_str()).and_then(|&i| out.get_mut(i)) {
-            Some(existing) => {
-                if head.is_some() {
-                    existing.3 = head;
-                }
-            }
-            None => {
-                at.insert(&h.number, out.len());
-                out.push((&h.number, &h.commune, &h.address, head));
-            }
-        }
-    }
-    out
-}
-
-/// Loads a generated population with `COPY … FROM STDIN` (CSV): households through a
-/// temporary table merged into `households` with the same upsert as a single insert,
-/// citizens and their first history entries straight into their tables. Runs in a write
-/// transaction that holds the audit lock. An existing (or repeated) personal ID or key
-/// makes COPY raise a unique violation, which fails the whole load as `Conflict`.
+/// Loads a generated population: households merged and upserted in one statement,
+/// citizens and their first history entries by `COPY`. Runs in a write transaction that
+/// holds the audit lock.
 pub(crate) async fn load_population(
     conn: &mut PgConnection,
     access: &Access,
     batch: &PopulationBatch,
 ) -> Result<u64> {
-    let households = merged_households(batch);
-    if !households.is_empty() {
-        sqlx::raw_sql(
-            "CREATE TEMPORARY TABLE load_households (
-                number TEXT COLLATE \"C\" NOT NULL, commune TEXT NOT NULL, address TEXT NOT NULL, head_personal_id TEXT
-             ) ON COMMIT DROP",
-        )
-        .execute(&mut *conn)
-        .await
-        .map_err(backend)?;
-        copy_in(
-            conn,
-            "COPY load_households (number, commune, address, head_personal_id) FROM STDIN (FORMAT csv)",
-            &households,
-            |csv: &mut Csv, (number, commune, address, head)| {
-                csv.text(number)
-                    .text(commune.as_str())
-                    .text(address)
-                    .opt(head.as_deref())
-                    .end_row();
-                Ok(())
-            },
-        )
-        .await?;
-        sqlx::raw_sql(
-            "INSERT INTO households (number, commune, address, head_personal_id)
-                SELECT number, commune, address, head_personal_id FROM load_households
-             ON CONFLICT (number) DO UPDATE
-                SET head_personal_id = COALESCE(excluded.head_personal_id, households.head_personal_id);
-             DROP TABLE load_households",
-        )
-        .execute(&mut *conn)
-        .await
-        .map_err(backend)?;
-    }
-
-    let json = batch
+    upsert_households(conn, &merge_households(&batch.households)).await?;
+    let records: Vec<NewRecord> = batch
         .citizens
         .iter()
-        .map(|c| to_json(&c.data))
-        .collect::<Result<Vec<_>>>()?;
-    let rows: Vec<(&NewCitizen, &String)> = batch.citizens.iter().zip(&json).collect();
-    let status = RecordStatus::Official.as_str();
-    let now = access.now_micros;
-    let loaded = copy_in(
-        conn,
-        "COPY citizens (key, personal_id, old_id_number, name_key, birth_year, birth_date, dup_key, household_number,
-            home_province, home_district, home_commune, status, version, data, updated_micros) FROM STDIN (FORMAT csv)",
-        &rows,
-        |csv: &mut Csv, (c, json)| {
-            let d = &c.data;
-            let (province, district, commune) = locality_columns(c.locality.as_ref());
-            csv.text(&c.key.to_string())
-                .text(&d.personal_id.as_string())
-                .opt(d.old_id_number.as_ref().map(|o| o.as_str()))
-                .text(&fold(&d.full_name))
-                .int(i64::from(d.birth_date.year()))
-                .text(&d.birth_date.iso())
-                .text(&duplicate_key(d))
-                .opt(d.household_number.as_deref())
-                .opt(province.as_deref())
-                .opt(district.as_deref())
-                .opt(commune.as_deref())
-                .text(status)
-                .int(1)
-                .text(json)
-                .int(now)
-                .end_row();
-            Ok(())
-        },
-    )
-    .await
-    .map_err(|e| match e {
-        StoreError::Conflict(m) => StoreError::Conflict(format!("a personal ID of the batch is already in the register: {m}")),
-        other => other,
-    })?;
-
-    let no_fields = to_json(&Vec::<&str>::new())?;
-    copy_in(
-        conn,
-        "COPY citizen_history (citizen_key, version, at_micros, actor, source, status, changed_fields, data)
-            FROM STDIN (FORMAT csv)",
-        &rows,
-        |csv: &mut Csv, (c, json)| {
-            csv.text(&c.key.to_string())
-                .int(1)
-                .int(now)
-                .text(&access.actor)
-                .text(&batch.source)
-                .text(status)
-                .text(&no_fields)
-                .text(json)
-                .end_row();
-            Ok(())
-        },
-    )
-    .await?;
+        .map(|c| NewRecord {
+            columns: c.columns.clone(),
+            source: batch.source.clone(),
+        })
+        .collect();
+    insert_records(conn, &records, &access.actor, access.now_micros).await?;
     append(conn, access, actions::CITIZEN_LOAD, "batch", &batch.source).await?;
-    Ok(loaded)
+    Ok(batch.citizens.len() as u64)
 }
 
 /// Runs in a write transaction that holds the audit lock, so allocations are serialised;

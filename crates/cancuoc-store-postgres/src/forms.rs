@@ -1,8 +1,6 @@
 //! Collection-form imports and the review of staged records.
 
-use cancuoc_domain::citizen::CitizenData;
-use cancuoc_domain::text::fold;
-use cancuoc_domain::{Locality, PersonalId, RecordStatus};
+use cancuoc_domain::RecordStatus;
 use cancuoc_store::*;
 use sqlx::PgConnection;
 use sqlx::postgres::PgRow;
@@ -10,8 +8,14 @@ use uuid::Uuid;
 
 use crate::audit::append;
 use crate::backend;
-use crate::citizens::{Provenance, get_unaudited, insert, update, upsert_household};
-use crate::rows::{big, col, corrupt, locality, to_json, uuid};
+use crate::citizens::{
+    Provenance, get_unaudited, insert, insert_records, update, upsert_households,
+};
+use crate::copy::{Csv, copy_in};
+use crate::rows::{big, col, corrupt, locality, uuid};
+
+/// Rows per chunk of an import on PostgreSQL, where each chunk costs a few round trips.
+const PG_IMPORT_CHUNK: usize = 10 * IMPORT_CHUNK;
 
 /// The whole register, for decisions that must see beyond the caller's jurisdiction
 /// (a conflict with a record in another province is still a conflict).
@@ -22,84 +26,81 @@ fn unscoped(access: &Access) -> Access {
     }
 }
 
-async fn duplicate_of(conn: &mut PgConnection, data: &CitizenData) -> Result<Option<PersonalId>> {
-    let other: Option<String> = sqlx::query_scalar(
-        "SELECT personal_id FROM citizens WHERE dup_key = $1 AND personal_id <> $2 LIMIT 1",
+/// What the register holds for a chunk's personal IDs, duplicate keys and contents.
+async fn register_view(conn: &mut PgConnection, chunk: &PreparedChunk<'_>) -> Result<RegisterView> {
+    let mut view = RegisterView::default();
+    let rows = sqlx::query(
+        "SELECT personal_id, data::text AS data FROM citizens WHERE personal_id = ANY($1::text[])",
     )
-    .bind(duplicate_key(data))
-    .bind(data.personal_id.as_string())
-    .fetch_optional(&mut *conn)
+    .bind(chunk.personal_ids())
+    .fetch_all(&mut *conn)
     .await
     .map_err(backend)?;
-    Ok(other.and_then(|p| PersonalId::parse(&p).ok()))
-}
-
-async fn open_form_with_content(conn: &mut PgConnection, hash: &str) -> Result<bool> {
-    let found: Option<String> = sqlx::query_scalar(
-        "SELECT id::text FROM staged_forms WHERE content_hash = $1 AND status IN ('draft', 'verified') LIMIT 1",
+    for r in &rows {
+        let data = crate::rows::citizen_data(r)?;
+        view.existing.insert(col(r, "personal_id")?, data);
+    }
+    let rows =
+        sqlx::query("SELECT dup_key, personal_id FROM citizens WHERE dup_key = ANY($1::text[])")
+            .bind(chunk.duplicate_keys())
+            .fetch_all(&mut *conn)
+            .await
+            .map_err(backend)?;
+    for r in &rows {
+        view.by_duplicate_key
+            .entry(col(r, "dup_key")?)
+            .or_default()
+            .push(col(r, "personal_id")?);
+    }
+    let rows = sqlx::query(
+        "SELECT content_hash FROM staged_forms
+         WHERE status IN ('draft', 'verified') AND content_hash = ANY($1::text[])",
     )
-    .bind(hash)
-    .fetch_optional(&mut *conn)
+    .bind(chunk.content_hashes())
+    .fetch_all(&mut *conn)
     .await
     .map_err(backend)?;
-    Ok(found.is_some())
+    for r in &rows {
+        view.open_staged.insert(col(r, "content_hash")?);
+    }
+    Ok(view)
 }
 
-/// Keeps the household table in step with a record that names one.
-async fn register_household(conn: &mut PgConnection, data: &CitizenData) -> Result<()> {
-    let (Some(number), Some(residence)) = (&data.household_number, &data.permanent_residence)
-    else {
+async fn insert_staged(conn: &mut PgConnection, rows: &[StagedRow], now: i64) -> Result<()> {
+    if rows.is_empty() {
         return Ok(());
-    };
-    let is_head = data
-        .relation_to_head
-        .as_deref()
-        .is_some_and(|r| fold(r) == "CHU HO");
-    upsert_household(
+    }
+    copy_in(
         conn,
-        number,
-        &residence.commune,
-        &residence.address,
-        is_head.then_some(&data.personal_id),
+        "COPY staged_forms (id, source, row_number, reason, status, personal_id, content_hash, data, findings,
+            home_province, home_district, home_commune, created_micros) FROM STDIN (FORMAT csv)",
+        rows,
+        |csv: &mut Csv, s| {
+            csv.text(&s.id.to_string())
+                .text(&s.source)
+                .int(s.row)
+                .text(s.reason.as_str())
+                .text(FormStatus::Draft.as_str())
+                .text(&s.personal_id)
+                .text(&s.content_hash)
+                .text(&s.data_json)
+                .text(&s.findings_json)
+                .opt(s.home_province.as_deref())
+                .opt(s.home_district.as_deref())
+                .opt(s.home_commune.as_deref())
+                .int(now)
+                .end_row();
+            Ok(())
+        },
     )
-    .await
-}
-
-#[allow(clippy::too_many_arguments)]
-async fn stage(
-    conn: &mut PgConnection,
-    id: Uuid,
-    source: &str,
-    row: usize,
-    reason: StageReason,
-    data: &CitizenData,
-    locality: Option<&Locality>,
-    findings: &[String],
-    now: i64,
-) -> Result<()> {
-    sqlx::query(
-        "INSERT INTO staged_forms (id, source, row_number, reason, status, personal_id, content_hash, data, findings,
-            home_province, home_district, home_commune, created_micros)
-         VALUES ($1::uuid, $2, $3, $4, 'draft', $5, $6, $7::jsonb, $8::jsonb, $9, $10, $11, $12)",
-    )
-    .bind(id.to_string())
-    .bind(source)
-    .bind(big(row))
-    .bind(reason.as_str())
-    .bind(data.personal_id.as_string())
-    .bind(content_hash(data))
-    .bind(to_json(data)?)
-    .bind(to_json(&findings)?)
-    .bind(locality.map(|l| l.province.as_str().to_owned()))
-    .bind(locality.and_then(|l| l.district.as_ref()).map(|d| d.as_str().to_owned()))
-    .bind(locality.map(|l| l.commune.as_str().to_owned()))
-    .bind(now)
-    .execute(&mut *conn)
-    .await
-    .map_err(backend)?;
+    .await?;
     Ok(())
 }
 
+/// Applies an import chunk by chunk: three set queries read what the register holds for
+/// the chunk, the shared planner decides every row, and `COPY` writes the result before
+/// the next chunk is read.
+///
 /// Runs in a write transaction that took the audit lock before its first statement, so
 /// two imports never interleave: the second one's reads of the register and of the open
 /// staged forms (each statement sees what is committed under READ COMMITTED) come after
@@ -109,59 +110,17 @@ pub(crate) async fn import(
     access: &Access,
     batch: &ImportBatch,
 ) -> Result<ImportOutcome> {
-    let everyone = unscoped(access);
     let mut outcome = ImportOutcome::default();
-    for row in &batch.rows {
-        let hash = content_hash(&row.data);
-        let already_staged = open_form_with_content(conn, &hash).await?;
-        let existing = get_unaudited(conn, &everyone, &row.data.personal_id).await?;
-        let duplicate = if existing.is_none() {
-            duplicate_of(conn, &row.data).await?
-        } else {
-            None
-        };
-        let source = format!("{} row {}", batch.source, row.row);
-        match decide_row(
-            row,
-            existing.as_ref().map(|e| &e.data),
-            duplicate.as_ref(),
-            already_staged,
-        ) {
-            RowDecision::Unchanged => outcome.unchanged += 1,
-            RowDecision::Insert => {
-                let p = Provenance {
-                    actor: &access.actor,
-                    source: &source,
-                    at_micros: access.now_micros,
-                };
-                insert(
-                    conn,
-                    row.new_key,
-                    &row.data,
-                    row.locality.as_ref(),
-                    RecordStatus::Official,
-                    &p,
-                )
-                .await?;
-                register_household(conn, &row.data).await?;
-                outcome.inserted += 1;
-            }
-            RowDecision::Stage { reason, findings } => {
-                stage(
-                    conn,
-                    row.new_key,
-                    &batch.source,
-                    row.row,
-                    reason,
-                    &row.data,
-                    row.locality.as_ref(),
-                    &findings,
-                    access.now_micros,
-                )
-                .await?;
-                outcome.staged.push((row.row, reason));
-            }
-        }
+    for rows in batch.rows.chunks(PG_IMPORT_CHUNK) {
+        let chunk = PreparedChunk::new(rows)?;
+        let view = register_view(conn, &chunk).await?;
+        let plan = chunk.plan(&view, &batch.source)?;
+        upsert_households(conn, &plan.households).await?;
+        insert_records(conn, &plan.records, &access.actor, access.now_micros).await?;
+        insert_staged(conn, &plan.staged, access.now_micros).await?;
+        outcome.inserted += plan.records.len() as u64;
+        outcome.unchanged += plan.unchanged;
+        outcome.staged.extend(plan.stage_reasons);
     }
     sqlx::query(
         "INSERT INTO imports (file_hash, source, at_micros, actor, inserted, unchanged, staged) VALUES ($1, $2, $3, $4, $5, $6, $7)",
@@ -433,7 +392,9 @@ pub(crate) async fn decide(
                     .await?
                 }
             }
-            register_household(conn, &current.data).await?;
+            if let Some(h) = household_of(&current.data) {
+                upsert_households(conn, std::slice::from_ref(&h)).await?;
+            }
             set_status(conn, id, FormStatus::Approved, access, None).await?;
         }
         FormDecision::Reject { reason } => {

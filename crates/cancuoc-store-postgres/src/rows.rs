@@ -67,10 +67,6 @@ pub(crate) fn citizen(row: &PgRow) -> Result<CitizenRecord, StoreError> {
     })
 }
 
-pub(crate) fn to_json<T: serde::Serialize>(value: &T) -> Result<String, StoreError> {
-    serde_json::to_string(value).map_err(|e| StoreError::Backend(format!("serialise: {e}")))
-}
-
 /// A count or row number as a BIGINT.
 pub(crate) fn big(n: impl TryInto<i64>) -> i64 {
     n.try_into().unwrap_or(i64::MAX)

@@ -10,6 +10,7 @@ use std::io::Write;
 use std::sync::Arc;
 
 use cancuoc_domain::audit::{GENESIS_HASH, verify_chain};
+use cancuoc_domain::citizen::CitizenData;
 use cancuoc_domain::personal_id::{IdPrefix, SerialPermutation};
 use cancuoc_domain::{AdminCode, Locality, Sex};
 use cancuoc_store::conformance::{admin_access, ha_tinh, person, seeded};
@@ -90,11 +91,7 @@ async fn copy_keeps_awkward_text_intact() {
                 head: Some(head.personal_id),
             },
         ],
-        citizens: vec![NewCitizen {
-            key: Uuid::now_v7(),
-            data: head.clone(),
-            locality: Some(thach_ha()),
-        }],
+        citizens: vec![NewCitizen::new(Uuid::now_v7(), &head, Some(&thach_ha())).unwrap()],
         source: "seed \"7\",\n\\.".into(),
     };
     assert_eq!(
@@ -132,11 +129,8 @@ async fn a_failed_load_leaves_nothing_behind() {
         return;
     };
     let a = person("042070000001", "Trịnh Văn Sơn", "1970", &thach_ha());
-    let citizen = |data| NewCitizen {
-        key: Uuid::now_v7(),
-        data,
-        locality: Some(thach_ha()),
-    };
+    let citizen =
+        |data: CitizenData| NewCitizen::new(Uuid::now_v7(), &data, Some(&thach_ha())).unwrap();
     let before = chain_length(&store).await;
     let twice = PopulationBatch {
         households: vec![NewHousehold {

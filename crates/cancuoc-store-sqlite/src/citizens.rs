@@ -2,7 +2,6 @@
 
 use cancuoc_domain::citizen::CitizenData;
 use cancuoc_domain::personal_id::{IdPrefix, SerialPermutation};
-use cancuoc_domain::text::fold;
 use cancuoc_domain::{AdminCode, Locality, PersonalId, RecordStatus};
 use cancuoc_store::*;
 use sqlx::SqliteConnection;
@@ -10,7 +9,7 @@ use uuid::Uuid;
 
 use crate::audit::append;
 use crate::backend;
-use crate::rows::{CITIZEN_COLUMNS, citizen, col, corrupt, to_json};
+use crate::rows::{CITIZEN_COLUMNS, citizen, col, corrupt};
 
 /// The scope clause for the caller's jurisdiction, with its bind value.
 fn scope_clause(access: &Access, n: usize) -> Option<(String, String)> {
@@ -115,18 +114,16 @@ pub(crate) async fn search(
         sql.push_str(&clause.replace("$?", &format!("${}", binds.len())));
     };
     if let Some(name) = query.name_key.as_deref().filter(|n| !n.is_empty()) {
-        // Whole words from the start of the name: "NGUYEN VAN" finds "NGUYEN VAN AN".
-        push(&mut sql, " AND (name_key = $?", Bind::Text(name.to_owned()));
+        let r = NameRange::new(name);
+        push(&mut sql, " AND name_key >= $?", Bind::Text(r.from.clone()));
+        push(&mut sql, " AND name_key < $?", Bind::Text(r.to));
+        push(&mut sql, " AND (name_key = $?", Bind::Text(r.from));
         push(
             &mut sql,
-            " OR (name_key > $?",
-            Bind::Text(format!("{name} ")),
+            " OR substr(name_key, 1, $?)",
+            Bind::Int(r.word_prefix_chars),
         );
-        push(
-            &mut sql,
-            " AND name_key < $?))",
-            Bind::Text(format!("{name} \u{10FFFF}")),
-        );
+        push(&mut sql, " = $?)", Bind::Text(r.word_prefix));
     }
     if let Some(old) = &query.old_id_number {
         push(&mut sql, " AND old_id_number = $?", Bind::Text(old.clone()));
@@ -261,24 +258,87 @@ pub(crate) async fn household(
     }))
 }
 
-fn locality_columns(
-    locality: Option<&Locality>,
-) -> (Option<String>, Option<String>, Option<String>) {
-    match locality {
-        Some(l) => (
-            Some(l.province.as_str().to_owned()),
-            l.district.as_ref().map(|d| d.as_str().to_owned()),
-            Some(l.commune.as_str().to_owned()),
-        ),
-        None => (None, None, None),
-    }
-}
-
 /// Where a new version of a record comes from, for its history.
 pub(crate) struct Provenance<'a> {
     pub actor: &'a str,
     pub source: &'a str,
     pub at_micros: i64,
+}
+
+/// `(?, …, ?), …` for `rows` rows of `columns` values.
+pub(crate) fn placeholders(rows: usize, columns: usize) -> String {
+    let one = format!("({})", vec!["?"; columns].join(", "));
+    vec![one; rows].join(", ")
+}
+
+/// Rows per multi-row INSERT: the widest table (15 columns) stays under SQLite's
+/// 32,766 bound values.
+const ROWS_PER_STATEMENT: usize = 1_000;
+
+// OR FAIL rather than the default OR ABORT: a failing statement then leaves its earlier
+// rows in place instead of undoing them, so SQLite keeps no statement journal (a copy of
+// every page the statement touches). The caller's transaction is rolled back whole on
+// any error, so nothing half-applied survives either way.
+const CITIZEN_INSERT: &str = "INSERT OR FAIL INTO citizens (key, personal_id, old_id_number, name_key, birth_year,
+    birth_date, dup_key, household_number, home_province, home_district, home_commune, status, version,
+    data, updated_micros) VALUES ";
+
+const HISTORY_INSERT: &str =
+    "INSERT OR FAIL INTO citizen_history (citizen_key, version, at_micros, actor,
+    source, status, changed_fields) VALUES ";
+
+/// Inserts new records, version 1, with their first history entries, many rows per
+/// statement. A personal ID already in the register fails the whole call as `Conflict`.
+pub(crate) async fn insert_records(
+    conn: &mut SqliteConnection,
+    records: &[NewRecord],
+    actor: &str,
+    at_micros: i64,
+) -> Result<()> {
+    for part in records.chunks(ROWS_PER_STATEMENT) {
+        let sql = format!("{CITIZEN_INSERT}{}", placeholders(part.len(), 15));
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for r in part {
+            let c = &r.columns;
+            q = q
+                .bind(c.key.to_string())
+                .bind(&c.personal_id)
+                .bind(&c.old_id_number)
+                .bind(&c.name_key)
+                .bind(c.birth_year)
+                .bind(&c.birth_date)
+                .bind(&c.dup_key)
+                .bind(&c.household_number)
+                .bind(&c.home_province)
+                .bind(&c.home_district)
+                .bind(&c.home_commune)
+                .bind(c.status.as_str())
+                .bind(1_i64)
+                .bind(&c.data_json)
+                .bind(at_micros);
+        }
+        q.execute(&mut *conn).await.map_err(|e| match backend(e) {
+            StoreError::Conflict(m) => {
+                StoreError::Conflict(format!("a personal ID is already in the register ({m})"))
+            }
+            other => other,
+        })?;
+
+        let sql = format!("{HISTORY_INSERT}{}", placeholders(part.len(), 7));
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for r in part {
+            q = q
+                .bind(r.columns.key.to_string())
+                .bind(1_i64)
+                .bind(at_micros)
+                .bind(actor)
+                .bind(&r.source)
+                .bind(r.columns.status.as_str())
+                .bind("[]");
+        }
+        q.execute(&mut *conn).await.map_err(backend)?;
+    }
+    Ok(())
 }
 
 /// Inserts a new record with its first history entry.
@@ -290,35 +350,19 @@ pub(crate) async fn insert(
     status: RecordStatus,
     p: &Provenance<'_>,
 ) -> Result<()> {
-    let json = to_json(data)?;
-    let (province, district, commune) = locality_columns(locality);
-    sqlx::query(
-        "INSERT INTO citizens (key, personal_id, old_id_number, name_key, birth_year, birth_date, dup_key,
-            household_number, home_province, home_district, home_commune, status, version, data, updated_micros)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 1, $13, $14)",
-    )
-    .bind(key.to_string())
-    .bind(data.personal_id.as_string())
-    .bind(data.old_id_number.as_ref().map(|o| o.as_str().to_owned()))
-    .bind(fold(&data.full_name))
-    .bind(i64::from(data.birth_date.year()))
-    .bind(data.birth_date.iso())
-    .bind(duplicate_key(data))
-    .bind(data.household_number.clone())
-    .bind(province)
-    .bind(district)
-    .bind(commune)
-    .bind(status.as_str())
-    .bind(&json)
-    .bind(p.at_micros)
-    .execute(&mut *conn)
-    .await
-    .map_err(|e| match backend(e) {
-        StoreError::Conflict(_) => StoreError::Conflict(format!("personal ID {} is already in the register", data.personal_id)),
-        other => other,
-    })?;
-    let all_fields: Vec<&str> = Vec::new();
-    history_entry(conn, key, 1, status, &all_fields, &json, p).await
+    let record = NewRecord {
+        columns: CitizenColumns::new(key, data, locality, status)?,
+        source: p.source.to_owned(),
+    };
+    insert_records(conn, std::slice::from_ref(&record), p.actor, p.at_micros)
+        .await
+        .map_err(|e| match e {
+            StoreError::Conflict(_) => StoreError::Conflict(format!(
+                "personal ID {} is already in the register",
+                data.personal_id
+            )),
+            other => other,
+        })
 }
 
 /// Replaces a record's data with a new version.
@@ -330,9 +374,8 @@ pub(crate) async fn update(
     status: RecordStatus,
     p: &Provenance<'_>,
 ) -> Result<()> {
-    let json = to_json(data)?;
+    let c = CitizenColumns::new(current.key, data, locality, status)?;
     let changed = current.data.differing_fields(data);
-    let (province, district, commune) = locality_columns(locality);
     let version = current.version + 1;
     let r = sqlx::query(
         "UPDATE citizens SET personal_id = $1, old_id_number = $2, name_key = $3, birth_year = $4, birth_date = $5,
@@ -340,19 +383,19 @@ pub(crate) async fn update(
             status = $11, version = $12, data = $13, updated_micros = $14
          WHERE key = $15 AND version = $16",
     )
-    .bind(data.personal_id.as_string())
-    .bind(data.old_id_number.as_ref().map(|o| o.as_str().to_owned()))
-    .bind(fold(&data.full_name))
-    .bind(i64::from(data.birth_date.year()))
-    .bind(data.birth_date.iso())
-    .bind(duplicate_key(data))
-    .bind(data.household_number.clone())
-    .bind(province)
-    .bind(district)
-    .bind(commune)
+    .bind(&c.personal_id)
+    .bind(&c.old_id_number)
+    .bind(&c.name_key)
+    .bind(c.birth_year)
+    .bind(&c.birth_date)
+    .bind(&c.dup_key)
+    .bind(&c.household_number)
+    .bind(&c.home_province)
+    .bind(&c.home_district)
+    .bind(&c.home_commune)
     .bind(status.as_str())
     .bind(version)
-    .bind(&json)
+    .bind(&c.data_json)
     .bind(p.at_micros)
     .bind(current.key.to_string())
     .bind(current.version)
@@ -362,54 +405,55 @@ pub(crate) async fn update(
     if r.rows_affected() != 1 {
         return Err(StoreError::Conflict("the record changed meanwhile".into()));
     }
-    history_entry(conn, current.key, version, status, &changed, &json, p).await
-}
-
-async fn history_entry(
-    conn: &mut SqliteConnection,
-    key: Uuid,
-    version: i64,
-    status: RecordStatus,
-    changed: &[&str],
-    json: &str,
-    p: &Provenance<'_>,
-) -> Result<()> {
+    // The version just superseded keeps its data in its history entry from now on.
+    sqlx::query("UPDATE citizen_history SET data = $1 WHERE citizen_key = $2 AND version = $3")
+        .bind(to_json(&current.data)?)
+        .bind(current.key.to_string())
+        .bind(current.version)
+        .execute(&mut *conn)
+        .await
+        .map_err(backend)?;
     sqlx::query(
-        "INSERT INTO citizen_history (citizen_key, version, at_micros, actor, source, status, changed_fields, data)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        "INSERT INTO citizen_history (citizen_key, version, at_micros, actor, source, status, changed_fields)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
     )
-    .bind(key.to_string())
+    .bind(current.key.to_string())
     .bind(version)
     .bind(p.at_micros)
     .bind(p.actor)
     .bind(p.source)
     .bind(status.as_str())
     .bind(to_json(&changed)?)
-    .bind(json)
     .execute(&mut *conn)
     .await
     .map_err(backend)?;
     Ok(())
 }
 
-pub(crate) async fn upsert_household(
+/// Creates or updates households, many per statement; a head already recorded is
+/// kept unless the new row names one. Numbers must not repeat within the call
+/// (see `merge_households`).
+pub(crate) async fn upsert_households(
     conn: &mut SqliteConnection,
-    number: &str,
-    commune: &AdminCode,
-    address: &str,
-    head: Option<&PersonalId>,
+    households: &[NewHousehold],
 ) -> Result<()> {
-    sqlx::query(
-        "INSERT INTO households (number, commune, address, head_personal_id) VALUES ($1, $2, $3, $4)
-         ON CONFLICT (number) DO UPDATE SET head_personal_id = COALESCE(excluded.head_personal_id, households.head_personal_id)",
-    )
-    .bind(number)
-    .bind(commune.as_str())
-    .bind(address)
-    .bind(head.map(PersonalId::as_string))
-    .execute(&mut *conn)
-    .await
-    .map_err(backend)?;
+    for part in households.chunks(ROWS_PER_STATEMENT) {
+        let sql = format!(
+            "INSERT INTO households (number, commune, address, head_personal_id) VALUES {}
+             ON CONFLICT (number) DO UPDATE
+                SET head_personal_id = COALESCE(excluded.head_personal_id, households.head_personal_id)",
+            placeholders(part.len(), 4)
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for h in part {
+            q = q
+                .bind(&h.number)
+                .bind(h.commune.as_str())
+                .bind(&h.address)
+                .bind(h.head.as_ref().map(PersonalId::as_string));
+        }
+        q.execute(&mut *conn).await.map_err(backend)?;
+    }
     Ok(())
 }
 
@@ -418,25 +462,16 @@ pub(crate) async fn load_population(
     access: &Access,
     batch: &PopulationBatch,
 ) -> Result<u64> {
-    for h in &batch.households {
-        upsert_household(conn, &h.number, &h.commune, &h.address, h.head.as_ref()).await?;
-    }
-    let p = Provenance {
-        actor: &access.actor,
-        source: &batch.source,
-        at_micros: access.now_micros,
-    };
-    for c in &batch.citizens {
-        insert(
-            conn,
-            c.key,
-            &c.data,
-            c.locality.as_ref(),
-            RecordStatus::Official,
-            &p,
-        )
-        .await?;
-    }
+    upsert_households(conn, &merge_households(&batch.households)).await?;
+    let records: Vec<NewRecord> = batch
+        .citizens
+        .iter()
+        .map(|c| NewRecord {
+            columns: c.columns.clone(),
+            source: batch.source.clone(),
+        })
+        .collect();
+    insert_records(conn, &records, &access.actor, access.now_micros).await?;
     append(conn, access, actions::CITIZEN_LOAD, "batch", &batch.source).await?;
     Ok(batch.citizens.len() as u64)
 }

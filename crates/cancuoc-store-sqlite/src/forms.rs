@@ -1,8 +1,6 @@
 //! Collection-form imports and the review of staged records.
 
-use cancuoc_domain::citizen::CitizenData;
-use cancuoc_domain::text::fold;
-use cancuoc_domain::{Locality, PersonalId, RecordStatus};
+use cancuoc_domain::RecordStatus;
 use cancuoc_store::*;
 use sqlx::SqliteConnection;
 use sqlx::sqlite::SqliteRow;
@@ -10,8 +8,10 @@ use uuid::Uuid;
 
 use crate::audit::append;
 use crate::backend;
-use crate::citizens::{Provenance, get_unaudited, insert, update, upsert_household};
-use crate::rows::{col, corrupt, locality, to_json, uuid};
+use crate::citizens::{
+    Provenance, get_unaudited, insert, insert_records, placeholders, update, upsert_households,
+};
+use crate::rows::{col, corrupt, locality, uuid};
 
 /// The whole register, for decisions that must see beyond the caller's jurisdiction
 /// (a conflict with a record in another province is still a conflict).
@@ -22,145 +22,123 @@ fn unscoped(access: &Access) -> Access {
     }
 }
 
-async fn duplicate_of(
+/// Runs `SELECT {select} … WHERE {column} IN (keys)` and hands each row to `each`.
+async fn select_in(
     conn: &mut SqliteConnection,
-    data: &CitizenData,
-) -> Result<Option<PersonalId>> {
-    let other: Option<String> = sqlx::query_scalar(
-        "SELECT personal_id FROM citizens WHERE dup_key = $1 AND personal_id <> $2 LIMIT 1",
-    )
-    .bind(duplicate_key(data))
-    .bind(data.personal_id.as_string())
-    .fetch_optional(&mut *conn)
-    .await
-    .map_err(backend)?;
-    Ok(other.and_then(|p| PersonalId::parse(&p).ok()))
-}
-
-async fn open_form_with_content(conn: &mut SqliteConnection, hash: &str) -> Result<bool> {
-    let found: Option<String> = sqlx::query_scalar(
-        "SELECT id FROM staged_forms WHERE content_hash = $1 AND status IN ('draft', 'verified') LIMIT 1",
-    )
-    .bind(hash)
-    .fetch_optional(&mut *conn)
-    .await
-    .map_err(backend)?;
-    Ok(found.is_some())
-}
-
-/// Keeps the household table in step with a record that names one.
-async fn register_household(conn: &mut SqliteConnection, data: &CitizenData) -> Result<()> {
-    let (Some(number), Some(residence)) = (&data.household_number, &data.permanent_residence)
-    else {
-        return Ok(());
-    };
-    let is_head = data
-        .relation_to_head
-        .as_deref()
-        .is_some_and(|r| fold(r) == "CHU HO");
-    upsert_household(
-        conn,
-        number,
-        &residence.commune,
-        &residence.address,
-        is_head.then_some(&data.personal_id),
-    )
-    .await
-}
-
-#[allow(clippy::too_many_arguments)]
-async fn stage(
-    conn: &mut SqliteConnection,
-    id: Uuid,
-    source: &str,
-    row: usize,
-    reason: StageReason,
-    data: &CitizenData,
-    locality: Option<&Locality>,
-    findings: &[String],
-    now: i64,
+    select: &str,
+    column: &str,
+    keys: &[String],
+    mut each: impl FnMut(&SqliteRow) -> Result<()>,
 ) -> Result<()> {
-    sqlx::query(
-        "INSERT INTO staged_forms (id, source, row_number, reason, status, personal_id, content_hash, data, findings,
-            home_province, home_district, home_commune, created_micros)
-         VALUES ($1, $2, $3, $4, 'draft', $5, $6, $7, $8, $9, $10, $11, $12)",
-    )
-    .bind(id.to_string())
-    .bind(source)
-    .bind(i64::try_from(row).unwrap_or(i64::MAX))
-    .bind(reason.as_str())
-    .bind(data.personal_id.as_string())
-    .bind(content_hash(data))
-    .bind(to_json(data)?)
-    .bind(to_json(&findings)?)
-    .bind(locality.map(|l| l.province.as_str().to_owned()))
-    .bind(locality.and_then(|l| l.district.as_ref()).map(|d| d.as_str().to_owned()))
-    .bind(locality.map(|l| l.commune.as_str().to_owned()))
-    .bind(now)
-    .execute(&mut *conn)
-    .await
-    .map_err(backend)?;
+    if keys.is_empty() {
+        return Ok(());
+    }
+    let marks = vec!["?"; keys.len()].join(", ");
+    let sql = format!("{select} AND {column} IN ({marks})");
+    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+    for k in keys {
+        q = q.bind(k);
+    }
+    for row in q.fetch_all(&mut *conn).await.map_err(backend)? {
+        each(&row)?;
+    }
     Ok(())
 }
 
+/// What the register holds for a chunk's personal IDs, duplicate keys and contents.
+async fn register_view(
+    conn: &mut SqliteConnection,
+    chunk: &PreparedChunk<'_>,
+) -> Result<RegisterView> {
+    let mut view = RegisterView::default();
+    select_in(
+        conn,
+        "SELECT personal_id, data FROM citizens WHERE 1 = 1",
+        "personal_id",
+        chunk.personal_ids(),
+        |r| {
+            let data = crate::rows::citizen_data(r)?;
+            view.existing.insert(col(r, "personal_id")?, data);
+            Ok(())
+        },
+    )
+    .await?;
+    select_in(
+        conn,
+        "SELECT dup_key, personal_id FROM citizens WHERE 1 = 1",
+        "dup_key",
+        chunk.duplicate_keys(),
+        |r| {
+            view.by_duplicate_key
+                .entry(col(r, "dup_key")?)
+                .or_default()
+                .push(col(r, "personal_id")?);
+            Ok(())
+        },
+    )
+    .await?;
+    select_in(
+        conn,
+        "SELECT content_hash FROM staged_forms WHERE status IN ('draft', 'verified')",
+        "content_hash",
+        chunk.content_hashes(),
+        |r| {
+            view.open_staged.insert(col(r, "content_hash")?);
+            Ok(())
+        },
+    )
+    .await?;
+    Ok(view)
+}
+
+async fn insert_staged(conn: &mut SqliteConnection, rows: &[StagedRow], now: i64) -> Result<()> {
+    for part in rows.chunks(IMPORT_CHUNK) {
+        let sql = format!(
+            "INSERT OR FAIL INTO staged_forms (id, source, row_number, reason, status, personal_id, content_hash, data,
+                findings, home_province, home_district, home_commune, created_micros) VALUES {}",
+            placeholders(part.len(), 13)
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for s in part {
+            q = q
+                .bind(s.id.to_string())
+                .bind(&s.source)
+                .bind(s.row)
+                .bind(s.reason.as_str())
+                .bind(FormStatus::Draft.as_str())
+                .bind(&s.personal_id)
+                .bind(&s.content_hash)
+                .bind(&s.data_json)
+                .bind(&s.findings_json)
+                .bind(&s.home_province)
+                .bind(&s.home_district)
+                .bind(&s.home_commune)
+                .bind(now);
+        }
+        q.execute(&mut *conn).await.map_err(backend)?;
+    }
+    Ok(())
+}
+
+/// Applies an import chunk by chunk: three set queries read what the register holds
+/// for the chunk, the shared planner decides every row, and multi-row statements
+/// write the result before the next chunk is read.
 pub(crate) async fn import(
     conn: &mut SqliteConnection,
     access: &Access,
     batch: &ImportBatch,
 ) -> Result<ImportOutcome> {
-    let everyone = unscoped(access);
     let mut outcome = ImportOutcome::default();
-    for row in &batch.rows {
-        let hash = content_hash(&row.data);
-        let already_staged = open_form_with_content(conn, &hash).await?;
-        let existing = get_unaudited(conn, &everyone, &row.data.personal_id).await?;
-        let duplicate = if existing.is_none() {
-            duplicate_of(conn, &row.data).await?
-        } else {
-            None
-        };
-        let source = format!("{} row {}", batch.source, row.row);
-        match decide_row(
-            row,
-            existing.as_ref().map(|e| &e.data),
-            duplicate.as_ref(),
-            already_staged,
-        ) {
-            RowDecision::Unchanged => outcome.unchanged += 1,
-            RowDecision::Insert => {
-                let p = Provenance {
-                    actor: &access.actor,
-                    source: &source,
-                    at_micros: access.now_micros,
-                };
-                insert(
-                    conn,
-                    row.new_key,
-                    &row.data,
-                    row.locality.as_ref(),
-                    RecordStatus::Official,
-                    &p,
-                )
-                .await?;
-                register_household(conn, &row.data).await?;
-                outcome.inserted += 1;
-            }
-            RowDecision::Stage { reason, findings } => {
-                stage(
-                    conn,
-                    row.new_key,
-                    &batch.source,
-                    row.row,
-                    reason,
-                    &row.data,
-                    row.locality.as_ref(),
-                    &findings,
-                    access.now_micros,
-                )
-                .await?;
-                outcome.staged.push((row.row, reason));
-            }
-        }
+    for rows in batch.rows.chunks(IMPORT_CHUNK) {
+        let chunk = PreparedChunk::new(rows)?;
+        let view = register_view(conn, &chunk).await?;
+        let plan = chunk.plan(&view, &batch.source)?;
+        upsert_households(conn, &plan.households).await?;
+        insert_records(conn, &plan.records, &access.actor, access.now_micros).await?;
+        insert_staged(conn, &plan.staged, access.now_micros).await?;
+        outcome.inserted += plan.records.len() as u64;
+        outcome.unchanged += plan.unchanged;
+        outcome.staged.extend(plan.stage_reasons);
     }
     sqlx::query(
         "INSERT INTO imports (file_hash, source, at_micros, actor, inserted, unchanged, staged) VALUES ($1, $2, $3, $4, $5, $6, $7)",
@@ -388,7 +366,9 @@ pub(crate) async fn decide(
                     .await?
                 }
             }
-            register_household(conn, &current.data).await?;
+            if let Some(h) = household_of(&current.data) {
+                upsert_households(conn, std::slice::from_ref(&h)).await?;
+            }
             set_status(conn, id, FormStatus::Approved, access, None).await?;
         }
         FormDecision::Reject { reason } => {

@@ -19,8 +19,9 @@ use cancuoc_domain::audit::AuditEvent;
 use cancuoc_domain::personal_id::{IdPrefix, SerialPermutation};
 use cancuoc_domain::{AdminUnit, Officer, PersonalId, PoliceUnit, PoliceUnitCode};
 use cancuoc_store::*;
+use sqlx::pool::PoolConnection;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{Sqlite, SqlitePool, Transaction};
+use sqlx::{Connection, Sqlite, SqliteConnection, SqlitePool, Transaction};
 use uuid::Uuid;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
@@ -50,7 +51,13 @@ impl SqliteStore {
             .synchronous(SqliteSynchronous::Normal)
             .busy_timeout(Duration::from_secs(10))
             .foreign_keys(true)
-            .pragma("cache_size", "-65536");
+            .pragma("cache_size", NORMAL_CACHE)
+            // A multi-row INSERT keeps a statement journal to undo itself on a constraint
+            // failure; in a temporary file that is a second copy of every page written.
+            .pragma("temp_store", "memory")
+            // Reads through a memory map skip a copy and a system call per page; the map
+            // is address space, not memory, so it may exceed the file.
+            .pragma("mmap_size", "17179869184");
         let pool = SqlitePoolOptions::new()
             .max_connections(8)
             .connect_with(options)
@@ -68,12 +75,39 @@ impl SqliteStore {
         Ok(Self { pool })
     }
 
+    /// A connection for a bulk write (a population load, an import), its page cache
+    /// raised: such writes touch pages all over each index, and a small cache spills them
+    /// to the WAL and reads them back again. Hand it back with [`end_bulk`].
+    async fn begin_bulk(&self) -> Result<PoolConnection<Sqlite>> {
+        let mut conn = self.pool.acquire().await.map_err(backend)?;
+        set_cache(&mut conn, BULK_CACHE).await?;
+        Ok(conn)
+    }
+
     async fn write(&self) -> Result<Transaction<'static, Sqlite>> {
         self.pool
             .begin_with("BEGIN IMMEDIATE")
             .await
             .map_err(backend)
     }
+}
+
+/// Page cache per connection (negative: KiB), and while a bulk write runs.
+const NORMAL_CACHE: &str = "-65536";
+const BULK_CACHE: &str = "-1048576";
+
+/// Gives a bulk connection's cache back before it returns to the pool.
+async fn end_bulk<T>(mut conn: PoolConnection<Sqlite>, result: Result<T>) -> Result<T> {
+    set_cache(&mut conn, NORMAL_CACHE).await?;
+    result
+}
+
+async fn set_cache(conn: &mut SqliteConnection, kib: &str) -> Result<()> {
+    sqlx::query(sqlx::AssertSqlSafe(format!("PRAGMA cache_size = {kib}")))
+        .execute(&mut *conn)
+        .await
+        .map_err(backend)?;
+    Ok(())
 }
 
 pub(crate) fn backend(e: sqlx::Error) -> StoreError {
@@ -264,10 +298,15 @@ impl Store for SqliteStore {
     }
 
     async fn load_population(&self, access: &Access, batch: &PopulationBatch) -> Result<u64> {
-        let mut tx = self.write().await?;
-        let n = citizens::load_population(&mut tx, access, batch).await?;
-        tx.commit().await.map_err(backend)?;
-        Ok(n)
+        let mut conn = self.begin_bulk().await?;
+        let result = async {
+            let mut tx = conn.begin_with("BEGIN IMMEDIATE").await.map_err(backend)?;
+            let n = citizens::load_population(&mut tx, access, batch).await?;
+            tx.commit().await.map_err(backend)?;
+            Ok(n)
+        }
+        .await;
+        end_bulk(conn, result).await
     }
 
     async fn allocate_personal_id(
@@ -283,10 +322,15 @@ impl Store for SqliteStore {
     }
 
     async fn import_forms(&self, access: &Access, batch: &ImportBatch) -> Result<ImportOutcome> {
-        let mut tx = self.write().await?;
-        let outcome = forms::import(&mut tx, access, batch).await?;
-        tx.commit().await.map_err(backend)?;
-        Ok(outcome)
+        let mut conn = self.begin_bulk().await?;
+        let result = async {
+            let mut tx = conn.begin_with("BEGIN IMMEDIATE").await.map_err(backend)?;
+            let outcome = forms::import(&mut tx, access, batch).await?;
+            tx.commit().await.map_err(backend)?;
+            Ok(outcome)
+        }
+        .await;
+        end_bulk(conn, result).await
     }
 
     async fn staged_forms(&self, access: &Access, query: &FormQuery) -> Result<Page<StagedForm>> {

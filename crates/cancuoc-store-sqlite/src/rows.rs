@@ -61,7 +61,3 @@ pub(crate) fn citizen(row: &SqliteRow) -> Result<CitizenRecord, StoreError> {
         updated_micros: col(row, "updated_micros")?,
     })
 }
-
-pub(crate) fn to_json<T: serde::Serialize>(value: &T) -> Result<String, StoreError> {
-    serde_json::to_string(value).map_err(|e| StoreError::Backend(format!("serialise: {e}")))
-}

@@ -948,16 +948,8 @@ pub async fn population_loads_with_households(store: Arc<dyn Store>) {
             head: Some(head.personal_id),
         }],
         citizens: vec![
-            NewCitizen {
-                key: Uuid::now_v7(),
-                data: head.clone(),
-                locality: Some(thach_ha()),
-            },
-            NewCitizen {
-                key: Uuid::now_v7(),
-                data: child.clone(),
-                locality: Some(thach_ha()),
-            },
+            NewCitizen::new(Uuid::now_v7(), &head, Some(&thach_ha())).unwrap(),
+            NewCitizen::new(Uuid::now_v7(), &child, Some(&thach_ha())).unwrap(),
         ],
         source: "demo seed 1".into(),
     };

@@ -7,9 +7,11 @@
 //! the store's queries through [`Access::scope`], so a record outside the caller's
 //! jurisdiction is indistinguishable from one that does not exist.
 
+mod bulk;
 pub mod conformance;
 mod types;
 
+pub use bulk::*;
 pub use types::*;
 
 use async_trait::async_trait;

@@ -6,7 +6,6 @@ use cancuoc_domain::{
     AdminCode, Jurisdiction, Locality, Officer, PartialDate, PersonalId, RecordStatus,
 };
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 /// Who is asking, for what, and when: every audited store call takes one.
@@ -180,6 +179,32 @@ pub struct Page<T> {
     pub next_cursor: Option<String>,
 }
 
+/// The names a whole-word name prefix finds, as one range of folded names plus an exact
+/// filter: the name itself and every name that goes on after a space ("NGUYEN VAN" finds
+/// "NGUYEN VAN AN", not "NGUYEN VANH"). One range, so the name index serves the search in
+/// its sort order and stops at the page's end; an OR of two ranges would not.
+#[derive(Debug, Clone)]
+pub struct NameRange {
+    pub from: String,
+    /// Exclusive upper end.
+    pub to: String,
+    /// `from` followed by a space, and its length in characters for `substr`.
+    pub word_prefix: String,
+    pub word_prefix_chars: i64,
+}
+
+impl NameRange {
+    pub fn new(name_key: &str) -> Self {
+        let word_prefix = format!("{name_key} ");
+        Self {
+            from: name_key.to_owned(),
+            to: format!("{name_key} \u{10FFFF}"),
+            word_prefix_chars: i64::try_from(word_prefix.chars().count()).unwrap_or(i64::MAX),
+            word_prefix,
+        }
+    }
+}
+
 /// A keyset cursor: the sort key of the last item, opaque to callers.
 pub fn encode_cursor(parts: &[&str]) -> String {
     hex::encode(parts.join("\u{1f}"))
@@ -232,11 +257,19 @@ pub struct NewHousehold {
     pub head: Option<PersonalId>,
 }
 
+/// A person to load as an official record, its columns computed when it is made (by
+/// the generator's thread, not the store's).
 #[derive(Debug, Clone)]
 pub struct NewCitizen {
-    pub key: Uuid,
-    pub data: CitizenData,
-    pub locality: Option<Locality>,
+    pub columns: crate::CitizenColumns,
+}
+
+impl NewCitizen {
+    pub fn new(key: Uuid, data: &CitizenData, locality: Option<&Locality>) -> crate::Result<Self> {
+        Ok(Self {
+            columns: crate::CitizenColumns::new(key, data, locality, RecordStatus::Official)?,
+        })
+    }
 }
 
 /// One accepted row of an import, validated and placed.
@@ -384,8 +417,7 @@ impl FormDecision {
 
 /// The fingerprint of a record's content: equal data, equal hash.
 pub fn content_hash(data: &CitizenData) -> String {
-    let json = serde_json::to_vec(data).unwrap_or_default();
-    hex::encode(Sha256::digest(&json))
+    crate::content_hash_of_json(&serde_json::to_string(data).unwrap_or_default())
 }
 
 /// The key under which possible duplicates meet: folded name, birth date, hometown.

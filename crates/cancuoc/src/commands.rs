@@ -14,8 +14,8 @@ use sha2::{Digest, Sha256};
 
 use crate::backend;
 use crate::{
-    AuditCommand, Cli, Command, ConfigCommand, FormsCommand, IdCommand, ImportCommand,
-    OfficerCommand,
+    AuditCommand, BenchCommand, Cli, Command, ConfigCommand, FormsCommand, IdCommand,
+    ImportCommand, OfficerCommand,
 };
 
 /// A failure with the exit code it deserves.
@@ -32,6 +32,13 @@ impl CliError {
     fn usage(msg: impl Into<String>) -> Self {
         Self {
             code: 2,
+            error: anyhow::anyhow!(msg.into()),
+        }
+    }
+    /// The operation itself failed (exit 1).
+    pub fn failed(msg: impl Into<String>) -> Self {
+        Self {
+            code: 1,
             error: anyhow::anyhow!(msg.into()),
         }
     }
@@ -80,7 +87,7 @@ impl From<std::io::Error> for CliError {
     }
 }
 
-type Result<T, E = CliError> = std::result::Result<T, E>;
+pub type Result<T, E = CliError> = std::result::Result<T, E>;
 
 pub fn init_tracing() {
     let filter = tracing_subscriber::EnvFilter::try_from_env("CANCUOC_LOG")
@@ -91,7 +98,7 @@ pub fn init_tracing() {
         .try_init();
 }
 
-fn operator() -> Caller {
+pub fn operator() -> Caller {
     Caller::Operator {
         name: std::env::var("USER").unwrap_or_else(|_| "operator".into()),
     }
@@ -180,6 +187,34 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Serve { listen, demo } => serve(&cli, listen, *demo).await,
+        Command::Bench(BenchCommand::Import {
+            people,
+            seed,
+            work_dir,
+            postgres,
+        }) => {
+            crate::bench::import(&crate::bench::ImportArgs {
+                people: *people,
+                seed: *seed,
+                work_dir: work_dir.as_deref(),
+                postgres: postgres.as_deref(),
+            })
+            .await
+        }
+        Command::Bench(BenchCommand::Lookup {
+            people,
+            seed,
+            work_dir,
+            requests,
+        }) => {
+            crate::bench::lookup(&crate::bench::LookupArgs {
+                people: *people,
+                seed: *seed,
+                work_dir,
+                requests: *requests,
+            })
+            .await
+        }
         Command::Demo {
             province,
             people,
@@ -285,17 +320,24 @@ fn progress_bar(total: u64, what: &str) -> Option<indicatif::ProgressBar> {
     Some(bar)
 }
 
+/// Moves a progress bar as a demo load commits.
+struct BarObserver(Option<indicatif::ProgressBar>);
+
+impl cancuoc_app::DemoObserver for BarObserver {
+    fn loaded(&mut self, people: u64) {
+        if let Some(b) = &self.0 {
+            b.set_position(people);
+        }
+    }
+}
+
 async fn demo(app: &App, province: &str, people: usize, seed: u64) -> Result<(), AppError> {
-    let bar = progress_bar(people as u64, "people");
+    let mut bar = BarObserver(progress_bar(people as u64, "people"));
     let started = std::time::Instant::now();
     let report = app
-        .demo(&operator(), province, people, seed, &|n| {
-            if let Some(b) = &bar {
-                b.set_position(n);
-            }
-        })
+        .demo(&operator(), province, people, seed, &mut bar)
         .await?;
-    if let Some(b) = bar {
+    if let Some(b) = bar.0 {
         b.finish_and_clear();
     }
     eprintln!(

@@ -4,6 +4,7 @@
 //! (0 success, 1 the operation failed, 2 bad usage or bad input).
 
 mod backend;
+mod bench;
 mod commands;
 
 use std::path::PathBuf;
@@ -76,6 +77,39 @@ enum Command {
     /// Show the effective configuration, secrets redacted.
     #[command(subcommand)]
     Config(ConfigCommand),
+    /// Measure the performance goals next to their peers (see docs/benchmarks.md).
+    #[command(subcommand)]
+    Bench(BenchCommand),
+}
+
+#[derive(Subcommand)]
+enum BenchCommand {
+    /// Rows per second of `import forms` on generated forms, next to `sqlite3 .import`
+    /// (and `psql \copy` with --postgres) of the same CSV.
+    Import {
+        #[arg(long, default_value_t = 1_000_000)]
+        people: usize,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Keep the generated files here (default: a temporary folder, removed after).
+        #[arg(long)]
+        work_dir: Option<PathBuf>,
+        /// Also measure PostgreSQL: a URL to a server where databases may be created.
+        #[arg(long)]
+        postgres: Option<String>,
+    },
+    /// p50/p99 of ID look-up and name search through the HTTP API, next to the same
+    /// calls in process; the register is built once in --work-dir and reused.
+    Lookup {
+        #[arg(long, default_value_t = 10_000_000)]
+        people: u64,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        #[arg(long, default_value = "cancuoc-bench")]
+        work_dir: PathBuf,
+        #[arg(long, default_value_t = 2_000)]
+        requests: usize,
+    },
 }
 
 #[derive(Subcommand)]

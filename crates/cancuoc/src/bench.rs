@@ -1,0 +1,551 @@
+//! `cancuoc bench`: the register's performance goals, each measured in one run next to
+//! the peer it is judged against. Figures go to stdout; nothing here is a test.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use cancuoc_app::{App, AppConfig, Caller, CitizenSearch, DemoObserver, OsRandom, SystemClock};
+use cancuoc_domain::form::{Column, form_row};
+use cancuoc_domain::{PoliceUnitCode, Role, provinces};
+use cancuoc_store::CitizenColumns;
+use serde::{Deserialize, Serialize};
+
+use crate::commands::{CliError, Result, operator};
+
+const BENCH_PASSWORD: &str = "bench-password-0000";
+const BENCH_OFFICER: &str = "bench.ministry";
+
+fn failed(msg: impl Into<String>) -> CliError {
+    CliError::failed(msg)
+}
+
+async fn open_app(db: &str) -> Result<App> {
+    let store = crate::backend::open(db, true).await?;
+    let config = AppConfig {
+        id_key: b"cancuoc benchmark key".to_vec(),
+        ..AppConfig::default()
+    };
+    Ok(App::new(store, Arc::new(SystemClock), Arc::new(OsRandom), config).await?)
+}
+
+/// Runs a command to completion and returns its wall time; its stderr is returned too,
+/// for the summary it prints.
+fn timed(cmd: &mut Command) -> Result<(Duration, String)> {
+    let started = Instant::now();
+    let out = cmd
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .output()
+        .map_err(|e| failed(format!("cannot run {:?}: {e}", cmd.get_program())))?;
+    let took = started.elapsed();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    if !out.status.success() {
+        return Err(failed(format!(
+            "{:?} failed ({}): {}",
+            cmd.get_program(),
+            out.status,
+            stderr.trim()
+        )));
+    }
+    Ok((took, stderr))
+}
+
+fn rate(rows: u64, took: Duration) -> f64 {
+    rows as f64 / took.as_secs_f64().max(1e-9)
+}
+
+fn thousands(n: f64) -> String {
+    let s = format!("{:.0}", n);
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+fn self_exe() -> Result<PathBuf> {
+    std::env::current_exe().map_err(|e| failed(format!("cannot find this program: {e}")))
+}
+
+/// `cancuoc` itself on another database, as a user would run it.
+fn cancuoc(db: &str, data_dir: &Path) -> Result<Command> {
+    let mut cmd = Command::new(self_exe()?);
+    cmd.arg("--db")
+        .arg(db)
+        .arg("--data-dir")
+        .arg(data_dir)
+        .env("CANCUOC_ADMIN_PASSWORD", BENCH_PASSWORD)
+        .env("CANCUOC_ID_KEY", "cancuoc benchmark key");
+    Ok(cmd)
+}
+
+/// Writes `people` generated persons of province 42 as a collection-form CSV.
+fn write_forms(app: &App, path: &Path, people: usize, seed: u64) -> Result<u64> {
+    let file = std::fs::File::create(path)?;
+    let mut csv = csv::Writer::from_writer(std::io::BufWriter::with_capacity(1 << 20, file));
+    let header: Vec<&str> = Column::ALL.iter().map(|c| c.name()).collect();
+    csv.write_record(&header)
+        .map_err(|e| failed(e.to_string()))?;
+    let mut rows = 0u64;
+    for h in app.synthetic_population("42", people, seed)? {
+        for m in &h.members {
+            csv.write_record(form_row(m).iter())
+                .map_err(|e| failed(e.to_string()))?;
+            rows += 1;
+        }
+    }
+    csv.flush()?;
+    Ok(rows)
+}
+
+pub struct ImportArgs<'a> {
+    pub people: usize,
+    pub seed: u64,
+    pub work_dir: Option<&'a Path>,
+    pub postgres: Option<&'a str>,
+}
+
+/// Import rows per second, next to `sqlite3 .import` (and `psql \copy`) of the same file.
+pub async fn import(args: &ImportArgs<'_>) -> Result<ExitCode> {
+    let (dir, temporary) = match args.work_dir {
+        Some(d) => (d.to_path_buf(), false),
+        None => (
+            std::env::temp_dir().join(format!("cancuoc-bench-import-{}", std::process::id())),
+            true,
+        ),
+    };
+    std::fs::create_dir_all(&dir)?;
+    let result = run_import(args, &dir).await;
+    if temporary {
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+    result
+}
+
+async fn run_import(args: &ImportArgs<'_>, dir: &Path) -> Result<ExitCode> {
+    let data_dir = dir.join("data");
+    let csv_path = dir.join("forms.csv");
+    let gen_db = format!("sqlite://{}", dir.join("generator.db").display());
+    let generator = open_app(&gen_db).await?;
+    generator.init("2021", Some(BENCH_PASSWORD)).await?;
+    let rows = write_forms(&generator, &csv_path, args.people, args.seed)?;
+    let bytes = std::fs::metadata(&csv_path)?.len();
+    println!(
+        "cancuoc bench import: {} collection-form rows ({} columns, {:.1} MB of CSV, seed {})",
+        thousands(rows as f64),
+        Column::ALL.len(),
+        bytes as f64 / 1e6,
+        args.seed
+    );
+
+    // The floor a user would try first: the sqlite3 shell into a plain table.
+    let raw_db = dir.join("raw.db");
+    let _ = std::fs::remove_file(&raw_db);
+    let mut shell = Command::new("sqlite3");
+    shell.arg(&raw_db).arg(format!(
+        ".import --csv '{}' forms",
+        csv_path.display().to_string().replace('\'', "''")
+    ));
+    let (peer, _) = timed(&mut shell).map_err(|e| {
+        failed(format!(
+            "the sqlite3 command line is needed as the peer: {e}"
+        ))
+    })?;
+    let ours_db = format!("sqlite://{}", dir.join("cancuoc.db").display());
+    timed(cancuoc(&ours_db, &data_dir)?.arg("init"))?;
+    let (ours, summary) = timed(
+        cancuoc(&ours_db, &data_dir)?
+            .args(["import", "forms"])
+            .arg(&csv_path),
+    )?;
+    report("SQLite", "sqlite3 .import", rows, peer, ours, &summary);
+
+    if let Some(url) = args.postgres {
+        let raw_url = database_url(url, "cancuoc_bench_raw")?;
+        let ours_url = database_url(url, "cancuoc_bench_ours")?;
+        for name in ["cancuoc_bench_raw", "cancuoc_bench_ours"] {
+            psql(url, &format!("DROP DATABASE IF EXISTS {name}"))?;
+            psql(url, &format!("CREATE DATABASE {name}"))?;
+        }
+        let columns: Vec<String> = Column::ALL
+            .iter()
+            .map(|c| format!("{} text", c.name()))
+            .collect();
+        psql(
+            &raw_url,
+            &format!("CREATE TABLE forms ({})", columns.join(", ")),
+        )?;
+        let (peer, _) = timed(Command::new("psql").args([
+            "-X",
+            "-v",
+            "ON_ERROR_STOP=1",
+            &raw_url,
+            "-c",
+            &format!(
+                "\\copy forms FROM '{}' WITH (FORMAT csv, HEADER true)",
+                csv_path.display().to_string().replace('\'', "''")
+            ),
+        ]))?;
+        timed(cancuoc(&ours_url, &data_dir)?.arg("init"))?;
+        let (ours, summary) = timed(
+            cancuoc(&ours_url, &data_dir)?
+                .args(["import", "forms"])
+                .arg(&csv_path),
+        )?;
+        report("PostgreSQL", "psql \\copy", rows, peer, ours, &summary);
+        for name in ["cancuoc_bench_raw", "cancuoc_bench_ours"] {
+            psql(url, &format!("DROP DATABASE IF EXISTS {name}"))?;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn report(store: &str, peer_name: &str, rows: u64, peer: Duration, ours: Duration, summary: &str) {
+    let ratio = peer.as_secs_f64() / ours.as_secs_f64().max(1e-9);
+    println!("  {store}");
+    println!(
+        "    {:<44} {:>7.2} s {:>10} rows/s",
+        format!("{peer_name} (plain table, no checks)"),
+        peer.as_secs_f64(),
+        thousands(rate(rows, peer))
+    );
+    println!(
+        "    {:<44} {:>7.2} s {:>10} rows/s   {:.2} × the peer's speed (goal ≥ 0.50: {})",
+        "cancuoc import forms (validated, indexed)",
+        ours.as_secs_f64(),
+        thousands(rate(rows, ours)),
+        ratio,
+        if ratio >= 0.5 { "met" } else { "missed" }
+    );
+    if let Some(line) = summary.lines().find(|l| l.contains("accepted")) {
+        println!("    {}", line.trim());
+    }
+}
+
+/// The same server with another database name.
+fn database_url(url: &str, name: &str) -> Result<String> {
+    let (base, query) = match url.split_once('?') {
+        Some((b, q)) => (b, Some(q)),
+        None => (url, None),
+    };
+    let rest = base
+        .strip_prefix("postgres://")
+        .or_else(|| base.strip_prefix("postgresql://"))
+        .ok_or_else(|| failed(format!("{url:?} is not a postgres:// URL")))?;
+    let host = rest.split('/').next().unwrap_or(rest);
+    Ok(match query {
+        Some(q) => format!("postgres://{host}/{name}?{q}"),
+        None => format!("postgres://{host}/{name}"),
+    })
+}
+
+fn psql(url: &str, sql: &str) -> Result<()> {
+    timed(Command::new("psql").args(["-X", "-q", "-v", "ON_ERROR_STOP=1", url, "-c", sql]))
+        .map_err(|e| failed(format!("psql is needed for the PostgreSQL peer: {e}")))?;
+    Ok(())
+}
+
+/// Someone to look up and how to find them by name.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Sampled {
+    personal_id: String,
+    name_key: String,
+    birth_year: i32,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct Sample {
+    people: u64,
+    seed: u64,
+    people_sampled: Vec<Sampled>,
+}
+
+/// A uniform sample of the loaded people (reservoir sampling), drawn with a fixed-seed
+/// SplitMix64 so that two runs look up the same people.
+struct Reservoir {
+    seen: u64,
+    state: u64,
+    keep: usize,
+    items: Vec<Sampled>,
+}
+
+impl Reservoir {
+    fn next(&mut self) -> u64 {
+        self.state = self.state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.state;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+}
+
+impl DemoObserver for Reservoir {
+    fn person(&mut self, r: &CitizenColumns) {
+        self.seen += 1;
+        let item = Sampled {
+            personal_id: r.personal_id.clone(),
+            name_key: r.name_key.clone(),
+            birth_year: r.birth_year,
+        };
+        if self.items.len() < self.keep {
+            self.items.push(item);
+        } else {
+            let at = self.next() % self.seen;
+            if let Some(slot) = usize::try_from(at).ok().and_then(|i| self.items.get_mut(i)) {
+                *slot = item;
+            }
+        }
+    }
+}
+
+pub struct LookupArgs<'a> {
+    pub people: u64,
+    pub seed: u64,
+    pub work_dir: &'a Path,
+    pub requests: usize,
+}
+
+/// Loads (once) a register of `people` spread over the 63 provinces and keeps a sample
+/// of them beside it, so that later runs reuse the database.
+async fn lookup_register(args: &LookupArgs<'_>) -> Result<(App, Sample)> {
+    let dir = args.work_dir;
+    std::fs::create_dir_all(dir)?;
+    let db_path = dir.join("lookup.db");
+    let sample_path = dir.join("lookup-sample.json");
+    let db = format!("sqlite://{}", db_path.display());
+    if let Ok(text) = std::fs::read_to_string(&sample_path)
+        && let Ok(sample) = serde_json::from_str::<Sample>(&text)
+        && sample.people == args.people
+        && sample.seed == args.seed
+        && db_path.exists()
+    {
+        eprintln!("reusing {} ({} people)", db_path.display(), sample.people);
+        return Ok((open_app(&db).await?, sample));
+    }
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", db_path.display()));
+    }
+    let _ = std::fs::remove_file(&sample_path);
+    let app = open_app(&db).await?;
+    app.init("2021", Some(BENCH_PASSWORD)).await?;
+    let mut reservoir = Reservoir {
+        seen: 0,
+        state: args.seed,
+        keep: 20_000,
+        items: Vec::new(),
+    };
+    let started = Instant::now();
+    let count = u64::try_from(provinces::PROVINCES.len()).unwrap_or(63);
+    let mut loaded = 0u64;
+    for (i, p) in (0u64..).zip(provinces::PROVINCES.iter()) {
+        let share = args.people / count + u64::from(i < args.people % count);
+        let report = app
+            .demo(
+                &operator(),
+                p.code,
+                usize::try_from(share).unwrap_or(usize::MAX),
+                args.seed,
+                &mut reservoir,
+            )
+            .await?;
+        loaded += report.people;
+        eprintln!(
+            "  loaded province {} ({} people, {} in all, {:.0} s)",
+            p.code,
+            report.people,
+            loaded,
+            started.elapsed().as_secs_f64()
+        );
+    }
+    let sample = Sample {
+        people: args.people,
+        seed: args.seed,
+        people_sampled: reservoir.items,
+    };
+    let text = serde_json::to_string(&sample).map_err(|e| failed(e.to_string()))?;
+    std::fs::write(&sample_path, text)?;
+    Ok((app, sample))
+}
+
+/// The nearest-rank percentile, in milliseconds.
+fn percentile(sorted: &[Duration], percent: usize) -> f64 {
+    let rank = (percent * sorted.len()).div_ceil(100).max(1);
+    sorted
+        .get(rank - 1)
+        .map_or(f64::NAN, |d| d.as_secs_f64() * 1e3)
+}
+
+fn line(what: &str, mut times: Vec<Duration>, goal_ms: Option<f64>) {
+    times.sort_unstable();
+    let (p50, p99) = (percentile(&times, 50), percentile(&times, 99));
+    let goal = goal_ms.map_or(String::new(), |g| {
+        format!(
+            "   goal p99 < {g} ms: {}",
+            if p99 < g { "met" } else { "missed" }
+        )
+    });
+    println!(
+        "    {what:<46} n={:<6} p50 {p50:>7.3} ms   p99 {p99:>7.3} ms{goal}",
+        times.len()
+    );
+}
+
+/// p50 and p99 of ID look-up and name search through the HTTP API, next to the same
+/// calls made in process (no HTTP, no JSON), on a register of `people` citizens.
+pub async fn lookup(args: &LookupArgs<'_>) -> Result<ExitCode> {
+    let (app, sample) = lookup_register(args).await?;
+    if sample.people_sampled.is_empty() {
+        return Err(failed("the register is empty"));
+    }
+    let unit = PoliceUnitCode::parse("C06").map_err(|e| failed(e.to_string()))?;
+    match app
+        .add_officer(
+            &operator(),
+            BENCH_OFFICER,
+            "Benchmark",
+            &unit,
+            Role::MinistryOfficer,
+            Some(BENCH_PASSWORD),
+        )
+        .await
+    {
+        Ok(_) | Err(cancuoc_app::AppError::Conflict(_)) => {}
+        Err(e) => return Err(e.into()),
+    }
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let addr = listener.local_addr()?;
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(cancuoc_server::serve(
+        listener,
+        app.clone(),
+        cancuoc_server::ServerConfig {
+            secure_cookies: false,
+            ..cancuoc_server::ServerConfig::default()
+        },
+        async {
+            let _ = stopped.await;
+        },
+    ));
+    let base = format!("http://{addr}/api/v1");
+    let url = |path: &str, query: &[(&str, String)]| {
+        reqwest::Url::parse_with_params(&format!("{base}{path}"), query)
+            .map_err(|e| failed(e.to_string()))
+    };
+    let client = reqwest::Client::new();
+    let login: serde_json::Value = client
+        .post(format!("{base}/auth/login"))
+        .json(&serde_json::json!({"username": BENCH_OFFICER, "password": BENCH_PASSWORD}))
+        .send()
+        .await
+        .map_err(|e| failed(format!("login: {e}")))?
+        .json()
+        .await
+        .map_err(|e| failed(format!("login: {e}")))?;
+    let token = login
+        .get("token")
+        .and_then(|t| t.as_str())
+        .ok_or_else(|| failed(format!("login answered {login}")))?
+        .to_owned();
+
+    let n = args.requests;
+    let pick = |i: usize| sample.people_sampled.get(i % sample.people_sampled.len());
+    let get = |url: reqwest::Url| {
+        let (client, token) = (&client, &token);
+        async move {
+            let started = Instant::now();
+            let response = client
+                .get(url)
+                .bearer_auth(token)
+                .send()
+                .await
+                .map_err(|e| failed(e.to_string()))?;
+            let status = response.status();
+            let body = response.bytes().await.map_err(|e| failed(e.to_string()))?;
+            let took = started.elapsed();
+            if !status.is_success() {
+                return Err(failed(format!(
+                    "{status}: {}",
+                    String::from_utf8_lossy(&body)
+                )));
+            }
+            Ok::<_, CliError>(took)
+        }
+    };
+    // Warm the connection, the page cache and the statement caches first.
+    for i in 0..200.min(n) {
+        if let Some(s) = pick(i + n) {
+            get(url(&format!("/citizens/{}", s.personal_id), &[])?).await?;
+        }
+    }
+    let mut by_id = Vec::with_capacity(n);
+    let mut by_name = Vec::with_capacity(n);
+    for i in 0..n {
+        let Some(s) = pick(i) else { continue };
+        by_id.push(get(url(&format!("/citizens/{}", s.personal_id), &[])?).await?);
+        // Half the name searches narrow by birth year, as officers usually do.
+        let mut query = vec![("name", s.name_key.clone()), ("limit", "20".to_owned())];
+        if i % 2 == 0 {
+            query.push(("birth_year", s.birth_year.to_string()));
+        }
+        by_name.push(get(url("/citizens", &query)?).await?);
+    }
+
+    // The same calls in process: what the HTTP layer adds on top.
+    let caller = Caller::Operator {
+        name: "bench".into(),
+    };
+    let mut app_id = Vec::with_capacity(n);
+    let mut app_name = Vec::with_capacity(n);
+    for i in 0..n {
+        let Some(s) = pick(i) else { continue };
+        let started = Instant::now();
+        app.citizen(&caller, &s.personal_id).await?;
+        app_id.push(started.elapsed());
+        let started = Instant::now();
+        app.search_citizens(
+            &caller,
+            &CitizenSearch {
+                name: Some(s.name_key.clone()),
+                birth_year: (i % 2 == 0).then(|| i16::try_from(s.birth_year).unwrap_or(0)),
+                limit: Some(20),
+                ..CitizenSearch::default()
+            },
+        )
+        .await?;
+        app_name.push(started.elapsed());
+    }
+    let _ = stop.send(());
+    let _ = server.await;
+
+    let size: u64 = ["", "-wal"]
+        .iter()
+        .filter_map(|s| {
+            std::fs::metadata(format!("{}{s}", args.work_dir.join("lookup.db").display())).ok()
+        })
+        .map(|m| m.len())
+        .sum();
+    println!(
+        "cancuoc bench lookup: {} citizens on SQLite ({:.1} GB), one client, keep-alive, {} requests each",
+        thousands(sample.people as f64),
+        size as f64 / 1e9,
+        n
+    );
+    println!("  through the HTTP API (ministry officer, every call audited)");
+    line("GET /api/v1/citizens/{personal_id}", by_id, Some(2.0));
+    line(
+        "GET /api/v1/citizens?name=…[&birth_year=…]",
+        by_name,
+        Some(20.0),
+    );
+    println!("  the same calls in process (no HTTP, no JSON): the peer");
+    line("App::citizen", app_id, None);
+    line("App::search_citizens", app_name, None);
+    let _ = std::io::stdout().flush();
+    Ok(ExitCode::SUCCESS)
+}
