@@ -1438,7 +1438,15 @@ impl Population {
                     })
                 }
             };
-            if let Some(serial) = state.permutation.serial(state.next) {
+            // Each generating province draws from its own residue class of the
+            // permutation's inputs, so that populations generated for different provinces
+            // (with the same key) never share a number.
+            let input = u32::try_from(count)
+                .ok()
+                .and_then(|c| state.next.checked_mul(c))
+                .zip(u32::try_from(self.province).ok())
+                .and_then(|(base, own)| base.checked_add(own));
+            if let Some(serial) = input.and_then(|i| state.permutation.serial(i)) {
                 state.next += 1;
                 return personal_id(&state.prefix, serial).map(|id| (id, p));
             }
@@ -2109,6 +2117,25 @@ mod tests {
         }
         let own = share(own_commune, people().count());
         assert!((0.4..0.8).contains(&own), "{own}");
+    }
+
+    #[test]
+    fn populations_of_different_provinces_share_no_personal_id() {
+        let c = communes();
+        let ids = |province| {
+            generate(&PopulationSpec {
+                province,
+                ..spec(&c, 20_000, 1)
+            })
+            .flat_map(|h| h.members)
+            .map(|m| m.personal_id)
+            .collect::<std::collections::HashSet<_>>()
+        };
+        let (ha_tinh, ha_noi) = (ids("42"), ids("01"));
+        // Some people of each are registered at birth in the other's province.
+        assert!(ha_noi.iter().any(|id| id.as_string().starts_with("042")));
+        assert!(ha_tinh.iter().any(|id| id.as_string().starts_with("001")));
+        assert_eq!(ha_tinh.intersection(&ha_noi).count(), 0);
     }
 
     #[test]

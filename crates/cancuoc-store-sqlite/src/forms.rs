@@ -120,6 +120,31 @@ async fn insert_staged(conn: &mut SqliteConnection, rows: &[StagedRow], now: i64
     Ok(())
 }
 
+/// Secondary indexes an import never reads from. A large import into a register not much
+/// larger than itself drops them and builds them again at its end: sorting once beats
+/// inserting into four indexes at random. Both happen inside the import's transaction,
+/// so an import that fails leaves them as they were.
+const SET_ASIDE: [&str; 4] = [
+    "citizens_by_name",
+    "citizens_by_old_id",
+    "citizens_by_household",
+    "citizens_by_commune",
+];
+const SECONDARY_INDEXES: &str = include_str!("../migrations/0002_citizen_indexes.sql");
+const SET_ASIDE_FROM_ROWS: usize = 50_000;
+
+async fn sets_indexes_aside(conn: &mut SqliteConnection, rows: usize) -> Result<bool> {
+    if rows < SET_ASIDE_FROM_ROWS {
+        return Ok(false);
+    }
+    // The largest rowid bounds the row count from above and costs one page read.
+    let size: Option<i64> = sqlx::query_scalar("SELECT max(rowid) FROM citizens")
+        .fetch_one(&mut *conn)
+        .await
+        .map_err(backend)?;
+    Ok(size.unwrap_or(0) <= i64::try_from(rows).unwrap_or(i64::MAX).saturating_mul(2))
+}
+
 /// Applies an import chunk by chunk: three set queries read what the register holds
 /// for the chunk, the shared planner decides every row, and multi-row statements
 /// write the result before the next chunk is read.
@@ -129,6 +154,15 @@ pub(crate) async fn import(
     batch: &ImportBatch,
 ) -> Result<ImportOutcome> {
     let mut outcome = ImportOutcome::default();
+    let set_aside = sets_indexes_aside(conn, batch.rows.len()).await?;
+    if set_aside {
+        for name in SET_ASIDE {
+            sqlx::query(sqlx::AssertSqlSafe(format!("DROP INDEX IF EXISTS {name}")))
+                .execute(&mut *conn)
+                .await
+                .map_err(backend)?;
+        }
+    }
     for rows in batch.rows.chunks(IMPORT_CHUNK) {
         let chunk = PreparedChunk::new(rows)?;
         let view = register_view(conn, &chunk).await?;
@@ -139,6 +173,12 @@ pub(crate) async fn import(
         outcome.inserted += plan.records.len() as u64;
         outcome.unchanged += plan.unchanged;
         outcome.staged.extend(plan.stage_reasons);
+    }
+    if set_aside {
+        sqlx::raw_sql(SECONDARY_INDEXES)
+            .execute(&mut *conn)
+            .await
+            .map_err(backend)?;
     }
     sqlx::query(
         "INSERT INTO imports (file_hash, source, at_micros, actor, inserted, unchanged, staged) VALUES ($1, $2, $3, $4, $5, $6, $7)",
