@@ -40,6 +40,7 @@ macro_rules! conformance_suite {
             jurisdiction_hides_other_units,
             search_pages_with_a_cursor,
             import_applies_stages_and_is_idempotent,
+            a_large_import_decides_across_chunks_as_row_by_row,
             review_verifies_corrects_approves_and_rejects,
             allocated_ids_are_unique_and_skip_taken_numbers,
             population_loads_with_households,
@@ -741,6 +742,101 @@ pub async fn import_applies_stages_and_is_idempotent(store: Arc<dyn Store>) {
             .unwrap()
             .is_none()
     );
+}
+
+/// An import spanning several chunks of the bulk path decides each row as if the rows
+/// before it, in the same chunk or an earlier one, were already in the register.
+pub async fn a_large_import_decides_across_chunks_as_row_by_row(store: Arc<dyn Store>) {
+    seeded(&store).await;
+    // Parsed once: `thach_ha()` reads the whole hierarchy each time.
+    let place = thach_ha();
+    let n = 2 * IMPORT_CHUNK + 500;
+    let people: Vec<CitizenData> = (0..n)
+        .map(|i| {
+            person(
+                &format!("042090{i:06}"),
+                &format!("Người Số {i}"),
+                "1990",
+                &place,
+            )
+        })
+        .collect();
+    let mut rows: Vec<ImportRow> = people
+        .iter()
+        .enumerate()
+        .map(|(i, p)| row(i + 2, p.clone(), place.clone()))
+        .collect();
+    let twin_of = |i: usize, id: &str| {
+        let mut twin = people[i].clone();
+        twin.personal_id = PersonalId::parse(id).unwrap();
+        twin
+    };
+    let mut renamed = people[5].clone();
+    renamed.full_name = "Người Đổi Tên".into();
+    // In the first chunk: a conflict with an earlier row, a twin of an earlier row.
+    rows[20] = row(22, renamed, place.clone());
+    rows[30] = row(32, twin_of(6, "042090900030"), place.clone());
+    // Across chunks: an exact repeat, a twin, a conflict.
+    rows[IMPORT_CHUNK + 10] = row(IMPORT_CHUNK + 12, people[10].clone(), place.clone());
+    rows[2 * IMPORT_CHUNK + 100] = row(
+        2 * IMPORT_CHUNK + 102,
+        twin_of(50, "042090900050"),
+        place.clone(),
+    );
+    let mut other_name = people[60].clone();
+    other_name.full_name = "Người Khác".into();
+    rows[IMPORT_CHUNK + 60] = row(IMPORT_CHUNK + 62, other_name, place.clone());
+    // Flagged content, then the same content again in the chunk and in a later one.
+    rows[40].findings = vec!["missing field nhom_mau".into()];
+    rows[41] = rows[40].clone();
+    rows[41].row = 43;
+    rows[41].new_key = Uuid::now_v7();
+    rows[2 * IMPORT_CHUNK + 200] = ImportRow {
+        row: 2 * IMPORT_CHUNK + 202,
+        new_key: Uuid::now_v7(),
+        ..rows[40].clone()
+    };
+
+    let out = store
+        .import_forms(&admin_access(T0), &batch(rows.clone()))
+        .await
+        .unwrap();
+    let mut staged = out.staged.clone();
+    staged.sort_unstable_by_key(|(r, _)| *r);
+    assert_eq!(
+        staged,
+        vec![
+            (22, StageReason::Conflict),
+            (32, StageReason::PossibleDuplicate),
+            (42, StageReason::Findings),
+            (IMPORT_CHUNK + 62, StageReason::Conflict),
+            (2 * IMPORT_CHUNK + 102, StageReason::PossibleDuplicate),
+        ]
+    );
+    assert_eq!(out.unchanged, 3);
+    assert_eq!(out.inserted, (n - 8) as u64);
+    let page = store
+        .search_citizens(
+            &admin_access(T0),
+            &CitizenQuery {
+                name_key: Some("NGUOI SO 2499".into()),
+                limit: 10,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(page.items.len(), 1);
+    assert_eq!(page.items[0].data.personal_id.as_string(), "042090002499");
+
+    // Again: everything is either in the register or waiting for review.
+    let again = store
+        .import_forms(&admin_access(T0), &batch(rows))
+        .await
+        .unwrap();
+    assert_eq!(again.inserted, 0);
+    assert!(again.staged.is_empty());
+    assert_eq!(again.unchanged, n as u64);
 }
 
 pub async fn review_verifies_corrects_approves_and_rejects(store: Arc<dyn Store>) {
