@@ -160,21 +160,28 @@ pub(crate) async fn search(
         );
     }
     if let Some(cursor) = &query.cursor {
-        let parts = decode_cursor(cursor, 2)?;
-        let (Some(name), Some(pid)) = (parts.first(), parts.get(1)) else {
+        let parts = decode_cursor(cursor, 3)?;
+        let (Some(name), Some(year), Some(pid)) = (parts.first(), parts.get(1), parts.get(2))
+        else {
             return Err(StoreError::Invalid("malformed cursor".into()));
         };
+        let year: i32 = year
+            .parse()
+            .map_err(|_| StoreError::Invalid("malformed cursor".into()))?;
         push(
             &mut sql,
-            " AND (name_key, personal_id) > ($?",
+            " AND (name_key, birth_year, personal_id) > ($?",
             Bind::Text(name.clone()),
         );
+        push(&mut sql, ", $?", Bind::Int4(year));
         push(&mut sql, ", $?)", Bind::Text(pid.clone()));
     }
     let limit = query.limit.clamp(1, 100);
+    // The order of the name index (name, birth year, ID), so that a page is read off the
+    // index in order and a birth-year filter is checked there, not in every row.
     push(
         &mut sql,
-        " ORDER BY name_key, personal_id LIMIT $?",
+        " ORDER BY name_key, birth_year, personal_id LIMIT $?",
         Bind::Int(i64::from(limit) + 1),
     );
     let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
@@ -197,7 +204,11 @@ pub(crate) async fn search(
         if i + 1 == take && rows.len() > i + 1 {
             let name: String = col(r, "name_key")?;
             let pid: String = col(r, "personal_id")?;
-            next_cursor = Some(encode_cursor(&[&name, &pid]));
+            let year = items
+                .last()
+                .map(|c| c.data.birth_date.year().to_string())
+                .unwrap_or_default();
+            next_cursor = Some(encode_cursor(&[&name, &year, &pid]));
         }
     }
     let shown: Vec<String> = items

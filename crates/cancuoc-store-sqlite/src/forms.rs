@@ -130,7 +130,12 @@ const SET_ASIDE: [&str; 4] = [
     "citizens_by_household",
     "citizens_by_commune",
 ];
-const SECONDARY_INDEXES: &str = include_str!("../migrations/0002_citizen_indexes.sql");
+/// The set-aside indexes as the latest migrations define them (0002, 0004).
+const SET_ASIDE_DEFINITIONS: &str = "
+    CREATE INDEX IF NOT EXISTS citizens_by_name ON citizens (name_key, birth_year, personal_id);
+    CREATE INDEX IF NOT EXISTS citizens_by_old_id ON citizens (old_id_number) WHERE old_id_number IS NOT NULL;
+    CREATE INDEX IF NOT EXISTS citizens_by_household ON citizens (household_number) WHERE household_number IS NOT NULL;
+    CREATE INDEX IF NOT EXISTS citizens_by_commune ON citizens (home_commune, name_key, birth_year, personal_id);";
 const SET_ASIDE_FROM_ROWS: usize = 50_000;
 
 async fn sets_indexes_aside(conn: &mut SqliteConnection, rows: usize) -> Result<bool> {
@@ -175,7 +180,7 @@ pub(crate) async fn import(
         outcome.staged.extend(plan.stage_reasons);
     }
     if set_aside {
-        sqlx::raw_sql(SECONDARY_INDEXES)
+        sqlx::raw_sql(SET_ASIDE_DEFINITIONS)
             .execute(&mut *conn)
             .await
             .map_err(backend)?;

@@ -57,7 +57,10 @@ impl SqliteStore {
             .pragma("temp_store", "memory")
             // Reads through a memory map skip a copy and a system call per page; the map
             // is address space, not memory, so it may exceed the file.
-            .pragma("mmap_size", "17179869184");
+            .pragma("mmap_size", "17179869184")
+            // No commit runs a checkpoint (copying the WAL back into the file, with an
+            // fsync) on its caller's time: a background task does, see `checkpoints`.
+            .pragma("wal_autocheckpoint", "0");
         let pool = SqlitePoolOptions::new()
             .max_connections(8)
             .connect_with(options)
@@ -72,6 +75,7 @@ impl SqliteStore {
             .run(&pool)
             .await
             .map_err(|e| StoreError::Backend(format!("migration failed: {e}")))?;
+        tokio::spawn(checkpoints(pool.clone()));
         Ok(Self { pool })
     }
 
@@ -89,6 +93,22 @@ impl SqliteStore {
             .begin_with("BEGIN IMMEDIATE")
             .await
             .map_err(backend)
+    }
+}
+
+/// Copies the WAL back into the database file once a second, without waiting for readers
+/// or writers (PASSIVE). Ends when the pool is closed or the runtime stops.
+async fn checkpoints(pool: SqlitePool) {
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    while !pool.is_closed() {
+        tick.tick().await;
+        if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
+            .execute(&pool)
+            .await
+        {
+            tracing::warn!("WAL checkpoint failed: {e}");
+        }
     }
 }
 

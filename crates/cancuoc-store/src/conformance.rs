@@ -108,7 +108,7 @@ fn scoped(unit: &str) -> Access {
 }
 
 /// Thạch Hà district (445), commune Thạch Long; Hà Tĩnh city (436), ward Nam Hà.
-fn thach_ha() -> Locality {
+pub fn thach_ha() -> Locality {
     Locality {
         province: code("42"),
         district: Some(code("445")),

@@ -1,0 +1,7 @@
+-- Name searches are mostly narrowed by birth year. With the year in the name index the
+-- filter is checked on index entries instead of fetching every row of a common name, and
+-- results come in (name, birth year, ID) order straight off the index.
+DROP INDEX IF EXISTS citizens_by_name;
+CREATE INDEX citizens_by_name ON citizens (name_key, birth_year, personal_id);
+DROP INDEX IF EXISTS citizens_by_commune;
+CREATE INDEX citizens_by_commune ON citizens (home_commune, name_key, birth_year, personal_id);

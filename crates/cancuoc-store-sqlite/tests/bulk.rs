@@ -1,0 +1,95 @@
+//! The SQLite bulk path: a large import sets four secondary indexes aside and builds them
+//! again, inside its transaction, exactly as the migrations define them.
+
+// Test helpers outside #[test] functions: a panic is the failure report.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+use std::sync::Arc;
+
+use cancuoc_store::conformance::{admin_access, person, seeded, thach_ha};
+use cancuoc_store::{CitizenQuery, ImportBatch, ImportRow, Store};
+use cancuoc_store_sqlite::SqliteStore;
+use sqlx::Connection;
+use uuid::Uuid;
+
+const T0: i64 = 1_615_852_800_000_000;
+const ROWS: usize = 50_000;
+
+/// The indexes of the file as `sqlite_master` holds them, read over a separate connection.
+async fn indexes(url: &str) -> Vec<(String, String)> {
+    let mut conn = sqlx::SqliteConnection::connect(url).await.unwrap();
+    sqlx::query_as(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL ORDER BY name",
+    )
+    .fetch_all(&mut conn)
+    .await
+    .unwrap()
+}
+
+fn rows() -> Vec<ImportRow> {
+    let place = thach_ha();
+    (0..ROWS)
+        .map(|i| ImportRow {
+            row: i + 2,
+            new_key: Uuid::now_v7(),
+            data: person(
+                &format!("042090{i:06}"),
+                &format!("Người Số {i}"),
+                "1990",
+                &place,
+            ),
+            locality: Some(place.clone()),
+            findings: Vec::new(),
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn a_large_import_rebuilds_the_indexes_it_set_aside() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("bulk.db").display());
+    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&url, true).await.unwrap());
+    seeded(&store).await;
+    let before = indexes(&url).await;
+    assert!(before.iter().any(|(name, _)| name == "citizens_by_name"));
+
+    // A large import that fails at its last row leaves nothing, indexes included.
+    let mut failing = rows();
+    failing[ROWS - 1].new_key = failing[0].new_key;
+    let batch = |rows| ImportBatch {
+        source: "big.csv".into(),
+        file_hash: "big".into(),
+        rows,
+    };
+    assert!(
+        store
+            .import_forms(&admin_access(T0), &batch(failing))
+            .await
+            .is_err()
+    );
+    assert_eq!(indexes(&url).await, before);
+
+    let out = store
+        .import_forms(&admin_access(T0), &batch(rows()))
+        .await
+        .unwrap();
+    assert_eq!(out.inserted, ROWS as u64);
+    assert_eq!(indexes(&url).await, before);
+    let found = store
+        .search_citizens(
+            &admin_access(T0),
+            &CitizenQuery {
+                name_key: Some("NGUOI SO 49999".into()),
+                limit: 5,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(found.items.len(), 1);
+}
