@@ -267,3 +267,56 @@ fn audit_verify_finds_a_tampered_event() {
         stdout(&out)
     );
 }
+
+/// The benchmarks run end to end at a small size and print each figure with its peer.
+#[test]
+fn benchmarks_print_their_figures_next_to_their_peers() {
+    let ws = Workspace::new();
+    let work = ws.path("bench-import");
+    let out = ws.run(&[
+        "bench",
+        "import",
+        "--people",
+        "300",
+        "--work-dir",
+        work.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.contains("sqlite3 .import"), "{text}");
+    assert!(text.contains("cancuoc import forms"), "{text}");
+    assert!(text.contains("× the peer's speed"), "{text}");
+    // The import really ran: its own summary accounts for every generated row.
+    let rows: u64 = text
+        .split("cancuoc bench import: ")
+        .nth(1)
+        .and_then(|t| t.split_whitespace().next())
+        .and_then(|n| n.replace(',', "").parse().ok())
+        .unwrap();
+    assert!(rows >= 300, "{text}");
+    assert!(text.contains(&format!("{rows} rows: accepted")), "{text}");
+
+    let work = ws.path("bench-lookup");
+    let out = ws.run(&[
+        "bench",
+        "lookup",
+        "--people",
+        "400",
+        "--requests",
+        "30",
+        "--work-dir",
+        work.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    for line in [
+        "GET /api/v1/citizens/{personal_id}",
+        "GET /api/v1/citizens?name=",
+        "App::citizen",
+        "App::search_citizens",
+    ] {
+        let found = text.lines().find(|l| l.contains(line)).unwrap_or_default();
+        assert!(found.contains("n=30") && found.contains("p99"), "{text}");
+    }
+    assert!(work.join("lookup-sample.json").exists());
+}
