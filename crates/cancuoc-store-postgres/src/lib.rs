@@ -321,7 +321,7 @@ impl Store for PostgresStore {
         let mut tx = self.read().await?;
         let found = citizens::history(&mut tx, access, personal_id).await?;
         tx.commit().await.map_err(backend)?;
-        Ok(found)
+        found.ok_or_else(|| StoreError::NotFound(format!("citizen {personal_id}")))
     }
 
     async fn search_citizens(

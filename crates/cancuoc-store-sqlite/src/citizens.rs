@@ -61,10 +61,27 @@ pub(crate) async fn history(
     conn: &mut SqliteConnection,
     access: &Access,
     pid: &PersonalId,
-) -> Result<Vec<HistoryEntry>> {
-    let Some(record) = get_unaudited(conn, access, pid).await? else {
-        return Err(StoreError::NotFound(format!("citizen {pid}")));
+) -> Result<Option<Vec<HistoryEntry>>> {
+    let entries = match get_unaudited(conn, access, pid).await? {
+        Some(record) => Some(history_entries(conn, &record).await?),
+        None => None,
     };
+    // Asking is an access too: an unknown number is audited like a found record.
+    append(
+        conn,
+        access,
+        actions::CITIZEN_HISTORY,
+        "citizen",
+        &pid.as_string(),
+    )
+    .await?;
+    Ok(entries)
+}
+
+async fn history_entries(
+    conn: &mut SqliteConnection,
+    record: &CitizenRecord,
+) -> Result<Vec<HistoryEntry>> {
     let rows = sqlx::query(
         "SELECT version, at_micros, actor, source, status, changed_fields FROM citizen_history
          WHERE citizen_key = $1 ORDER BY version",
@@ -86,14 +103,6 @@ pub(crate) async fn history(
             changed_fields: serde_json::from_str(&fields).map_err(|_| corrupt("history fields"))?,
         });
     }
-    append(
-        conn,
-        access,
-        actions::CITIZEN_HISTORY,
-        "citizen",
-        &pid.as_string(),
-    )
-    .await?;
     Ok(out)
 }
 

@@ -296,7 +296,7 @@ impl Store for SqliteStore {
         let mut tx = self.write().await?;
         let found = citizens::history(&mut tx, access, personal_id).await?;
         tx.commit().await.map_err(backend)?;
-        Ok(found)
+        found.ok_or_else(|| StoreError::NotFound(format!("citizen {personal_id}")))
     }
 
     async fn search_citizens(

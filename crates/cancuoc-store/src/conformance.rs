@@ -375,15 +375,23 @@ pub async fn every_personal_data_read_is_audited_in_a_chain(store: Arc<dyn Store
         .citizen_history(&access, &p.personal_id)
         .await
         .unwrap();
+    let unknown = PersonalId::parse("042090999998").unwrap();
+    assert!(matches!(
+        store.citizen_history(&access, &unknown).await,
+        Err(StoreError::NotFound(_))
+    ));
     let after = verify_whole_chain(&store).await;
-    assert_eq!(after, before + 4, "one event per read, found or not");
+    assert_eq!(after, before + 5, "one event per read, found or not");
 
     let events = store.audit_events(0, 1000).await.unwrap();
     let last = events.last().unwrap();
     assert_eq!(last.draft.action, actions::CITIZEN_HISTORY);
-    assert_eq!(last.draft.record_key, "042090000001");
-    assert_eq!(last.at_micros, T0 + 10);
-    let search = &events[events.len() - 2];
+    assert_eq!(last.draft.record_key, "042090999998");
+    let found = &events[events.len() - 2];
+    assert_eq!(found.draft.action, actions::CITIZEN_HISTORY);
+    assert_eq!(found.draft.record_key, "042090000001");
+    assert_eq!(found.at_micros, T0 + 10);
+    let search = &events[events.len() - 3];
     assert_eq!(search.draft.action, actions::CITIZEN_SEARCH);
     assert_eq!(
         search.draft.record_key, "042090000001",

@@ -89,9 +89,12 @@ impl From<std::io::Error> for CliError {
 
 pub type Result<T, E = CliError> = std::result::Result<T, E>;
 
+/// Logs go to stderr, filtered by `CANCUOC_LOG`. By default sqlx's slow-statement
+/// warnings are left out: bulk writes and the background WAL checkpoint are slow on
+/// purpose. `CANCUOC_LOG=sqlx::query=warn` brings them back.
 pub fn init_tracing() {
     let filter = tracing_subscriber::EnvFilter::try_from_env("CANCUOC_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,sqlx::query=error"));
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
