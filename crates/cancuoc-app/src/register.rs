@@ -166,7 +166,8 @@ impl App {
     }
 
     /// Validates every row of a read import file and, unless `dry_run`, applies the
-    /// accepted rows in one transaction. Rejected rows never stop the others.
+    /// accepted rows in one transaction. Rejected rows never stop the others. `progress`
+    /// is told how many accepted rows are written so far.
     pub async fn import_forms(
         &self,
         caller: &Caller,
@@ -174,6 +175,7 @@ impl App {
         file_hash: &str,
         file: &FormFile,
         dry_run: bool,
+        progress: &(dyn Fn(u64) + Send + Sync),
     ) -> Result<ImportReport, AppError> {
         require_register_role(caller)?;
         let places = self.places();
@@ -225,6 +227,7 @@ impl App {
             .import_forms(
                 &caller.access(&*self.clock, "collection form import"),
                 &batch,
+                progress,
             )
             .await?;
         report.accepted = outcome.inserted;

@@ -109,7 +109,9 @@ pub(crate) async fn import(
     conn: &mut PgConnection,
     access: &Access,
     batch: &ImportBatch,
+    progress: &(dyn Fn(u64) + Send + Sync),
 ) -> Result<ImportOutcome> {
+    let mut done = 0u64;
     let mut outcome = ImportOutcome::default();
     for rows in batch.rows.chunks(PG_IMPORT_CHUNK) {
         let chunk = PreparedChunk::new(rows)?;
@@ -121,6 +123,8 @@ pub(crate) async fn import(
         outcome.inserted += plan.records.len() as u64;
         outcome.unchanged += plan.unchanged;
         outcome.staged.extend(plan.stage_reasons);
+        done += rows.len() as u64;
+        progress(done);
     }
     sqlx::query(
         "INSERT INTO imports (file_hash, source, at_micros, actor, inserted, unchanged, staged) VALUES ($1, $2, $3, $4, $5, $6, $7)",

@@ -361,9 +361,14 @@ impl Store for PostgresStore {
         Ok(id)
     }
 
-    async fn import_forms(&self, access: &Access, batch: &ImportBatch) -> Result<ImportOutcome> {
+    async fn import_forms(
+        &self,
+        access: &Access,
+        batch: &ImportBatch,
+        progress: &(dyn Fn(u64) + Send + Sync),
+    ) -> Result<ImportOutcome> {
         let mut tx = self.write().await?;
-        let outcome = forms::import(&mut tx, access, batch).await?;
+        let outcome = forms::import(&mut tx, access, batch, progress).await?;
         tx.commit().await.map_err(backend)?;
         Ok(outcome)
     }

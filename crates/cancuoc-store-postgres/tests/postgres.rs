@@ -191,7 +191,10 @@ async fn concurrent_callers_keep_one_unbroken_chain() {
     for _ in 0..4 {
         let (store, batch) = (store.clone(), batch.clone());
         tasks.spawn(async move {
-            let out = store.import_forms(&admin_access(T0), &batch).await.unwrap();
+            let out = store
+                .import_forms(&admin_access(T0), &batch, &|_| {})
+                .await
+                .unwrap();
             (out.inserted, out.staged.len())
         });
     }
@@ -322,7 +325,10 @@ async fn names_compare_as_bytes_whatever_the_locale() {
         file_hash: "n".into(),
         rows,
     };
-    let out = store.import_forms(&admin_access(T0), &batch).await.unwrap();
+    let out = store
+        .import_forms(&admin_access(T0), &batch, &|_| {})
+        .await
+        .unwrap();
     assert!(out.staged.is_empty(), "{out:?}");
     let mut seen = Vec::new();
     let mut cursor = None;

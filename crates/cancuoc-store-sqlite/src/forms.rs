@@ -157,7 +157,9 @@ pub(crate) async fn import(
     conn: &mut SqliteConnection,
     access: &Access,
     batch: &ImportBatch,
+    progress: &(dyn Fn(u64) + Send + Sync),
 ) -> Result<ImportOutcome> {
+    let mut done = 0u64;
     let mut outcome = ImportOutcome::default();
     let set_aside = sets_indexes_aside(conn, batch.rows.len()).await?;
     if set_aside {
@@ -178,6 +180,8 @@ pub(crate) async fn import(
         outcome.inserted += plan.records.len() as u64;
         outcome.unchanged += plan.unchanged;
         outcome.staged.extend(plan.stage_reasons);
+        done += rows.len() as u64;
+        progress(done);
     }
     if set_aside {
         sqlx::raw_sql(SET_ASIDE_DEFINITIONS)

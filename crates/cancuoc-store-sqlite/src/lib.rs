@@ -341,11 +341,16 @@ impl Store for SqliteStore {
         Ok(id)
     }
 
-    async fn import_forms(&self, access: &Access, batch: &ImportBatch) -> Result<ImportOutcome> {
+    async fn import_forms(
+        &self,
+        access: &Access,
+        batch: &ImportBatch,
+        progress: &(dyn Fn(u64) + Send + Sync),
+    ) -> Result<ImportOutcome> {
         let mut conn = self.begin_bulk().await?;
         let result = async {
             let mut tx = conn.begin_with("BEGIN IMMEDIATE").await.map_err(backend)?;
-            let outcome = forms::import(&mut tx, access, batch).await?;
+            let outcome = forms::import(&mut tx, access, batch, progress).await?;
             tx.commit().await.map_err(backend)?;
             Ok(outcome)
         }

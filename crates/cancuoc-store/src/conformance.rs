@@ -196,7 +196,7 @@ async fn import_people(store: &Arc<dyn Store>, people: Vec<(CitizenData, Localit
         .map(|(i, (d, l))| row(i + 2, d, l))
         .collect();
     let out = store
-        .import_forms(&admin_access(T0), &batch(rows))
+        .import_forms(&admin_access(T0), &batch(rows), &|_| {})
         .await
         .unwrap();
     assert!(out.staged.is_empty(), "{out:?}");
@@ -662,7 +662,7 @@ pub async fn import_applies_stages_and_is_idempotent(store: Arc<dyn Store>) {
         row(6, fresh.clone(), thach_ha()),
     ];
     let out = store
-        .import_forms(&admin_access(T0), &batch(rows.clone()))
+        .import_forms(&admin_access(T0), &batch(rows.clone()), &|_| {})
         .await
         .unwrap();
     assert_eq!(out.inserted, 1);
@@ -712,7 +712,7 @@ pub async fn import_applies_stages_and_is_idempotent(store: Arc<dyn Store>) {
 
     // The same file again changes nothing.
     let again = store
-        .import_forms(&admin_access(T0), &batch(rows))
+        .import_forms(&admin_access(T0), &batch(rows), &|_| {})
         .await
         .unwrap();
     assert_eq!(again.inserted, 0);
@@ -739,7 +739,7 @@ pub async fn import_applies_stages_and_is_idempotent(store: Arc<dyn Store>) {
     second.new_key = first.new_key;
     assert!(
         store
-            .import_forms(&admin_access(T0), &batch(vec![first, second]))
+            .import_forms(&admin_access(T0), &batch(vec![first, second]), &|_| {})
             .await
             .is_err()
     );
@@ -805,10 +805,19 @@ pub async fn a_large_import_decides_across_chunks_as_row_by_row(store: Arc<dyn S
         ..rows[40].clone()
     };
 
+    let told = std::sync::Mutex::new(Vec::new());
     let out = store
-        .import_forms(&admin_access(T0), &batch(rows.clone()))
+        .import_forms(&admin_access(T0), &batch(rows.clone()), &|n| {
+            told.lock().unwrap().push(n)
+        })
         .await
         .unwrap();
+    // Progress is told as chunks are written (a backend picks its chunk size), rising,
+    // up to every row.
+    let told = told.into_inner().unwrap();
+    assert!(!told.is_empty());
+    assert!(told.windows(2).all(|w| w[0] < w[1]), "{told:?}");
+    assert_eq!(told.last(), Some(&(n as u64)));
     let mut staged = out.staged.clone();
     staged.sort_unstable_by_key(|(r, _)| *r);
     assert_eq!(
@@ -839,7 +848,7 @@ pub async fn a_large_import_decides_across_chunks_as_row_by_row(store: Arc<dyn S
 
     // Again: everything is either in the register or waiting for review.
     let again = store
-        .import_forms(&admin_access(T0), &batch(rows))
+        .import_forms(&admin_access(T0), &batch(rows), &|_| {})
         .await
         .unwrap();
     assert_eq!(again.inserted, 0);
@@ -860,6 +869,7 @@ pub async fn review_verifies_corrects_approves_and_rejects(store: Arc<dyn Store>
         .import_forms(
             &admin_access(T0),
             &batch(vec![row(2, changed.clone(), thach_ha()), flagged]),
+            &|_| {},
         )
         .await
         .unwrap();

@@ -141,8 +141,14 @@ pub trait Store: Send + Sync {
 
     /// Applies an import in one transaction: new clean rows become official, rows that
     /// conflict with the register, look like duplicates or carry findings are staged,
-    /// rows identical to what is held or already staged change nothing.
-    async fn import_forms(&self, access: &Access, batch: &ImportBatch) -> Result<ImportOutcome>;
+    /// rows identical to what is held or already staged change nothing. `progress` is told
+    /// how many rows are decided and written so far (not yet committed).
+    async fn import_forms(
+        &self,
+        access: &Access,
+        batch: &ImportBatch,
+        progress: &(dyn Fn(u64) + Send + Sync),
+    ) -> Result<ImportOutcome>;
     async fn staged_forms(&self, access: &Access, query: &FormQuery) -> Result<Page<StagedForm>>;
     async fn staged_form(&self, access: &Access, id: Uuid) -> Result<Option<StagedForm>>;
     /// Verifies, corrects, approves (making the record official) or rejects a staged form.

@@ -407,7 +407,11 @@ async fn import_forms(
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| file.display().to_string());
     let report = app
-        .import_forms(&operator(), &source, &hash, &parsed, dry_run)
+        .import_forms(&operator(), &source, &hash, &parsed, dry_run, &|written| {
+            if let Some(b) = &bar {
+                b.set_position(written);
+            }
+        })
         .await?;
     if let Some(b) = bar {
         b.finish_and_clear();

@@ -183,6 +183,7 @@ pub(crate) async fn import_forms(
             &file_hash,
             &file,
             query.dry_run.unwrap_or(false),
+            &|_| {},
         )
         .await?;
     Ok(Json(ImportReportDto::new(file_hash, report)))
