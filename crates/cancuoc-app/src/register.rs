@@ -167,7 +167,8 @@ impl App {
 
     /// Validates every row of a read import file and, unless `dry_run`, applies the
     /// accepted rows in one transaction. Rejected rows never stop the others. `progress`
-    /// is told how many accepted rows are written so far.
+    /// is told how many of the file's rows are done so far (rejected ones count as done),
+    /// so that it reaches `rows` of the report.
     pub async fn import_forms(
         &self,
         caller: &Caller,
@@ -217,6 +218,7 @@ impl App {
             report.accepted = accepted.len() as u64;
             return Ok(report);
         }
+        let rejected_rows = report.rejected_rows() as u64;
         let batch = ImportBatch {
             source: source.to_owned(),
             file_hash: file_hash.to_owned(),
@@ -227,7 +229,7 @@ impl App {
             .import_forms(
                 &caller.access(&*self.clock, "collection form import"),
                 &batch,
-                progress,
+                &|written| progress(written + rejected_rows),
             )
             .await?;
         report.accepted = outcome.inserted;

@@ -401,7 +401,9 @@ async fn import_forms(
         .map_err(|e| CliError::usage(format!("cannot read {}: {e}", file.display())))?;
     let hash = hex::encode(Sha256::digest(&bytes));
     let parsed = cancuoc_import::read_forms(file).map_err(|e| CliError::usage(e.to_string()))?;
-    let bar = progress_bar(parsed.rows.len() as u64, "rows");
+    let unreadable: std::collections::HashSet<usize> =
+        parsed.row_errors.iter().map(|(row, _)| *row).collect();
+    let bar = progress_bar((parsed.rows.len() + unreadable.len()) as u64, "rows");
     let source = file
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
