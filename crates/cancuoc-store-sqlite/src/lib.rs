@@ -58,9 +58,9 @@ impl SqliteStore {
             // Reads through a memory map skip a copy and a system call per page; the map
             // is address space, not memory, so it may exceed the file.
             .pragma("mmap_size", "17179869184")
-            // No commit runs a checkpoint (copying the WAL back into the file, with an
-            // fsync) on its caller's time: a background task does, see `checkpoints`.
-            .pragma("wal_autocheckpoint", "0");
+            // After a bulk load the WAL file can be gigabytes; once the WAL starts over,
+            // it is cut back to this size instead of keeping its largest size forever.
+            .pragma("journal_size_limit", "67108864");
         let pool = SqlitePoolOptions::new()
             .max_connections(8)
             .connect_with(options)
@@ -81,10 +81,12 @@ impl SqliteStore {
 
     /// A connection for a bulk write (a population load, an import), its page cache
     /// raised: such writes touch pages all over each index, and a small cache spills them
-    /// to the WAL and reads them back again. Hand it back with [`end_bulk`].
+    /// to the WAL and reads them back again. Its commits run no checkpoint either: the
+    /// background task copies the WAL back meanwhile, on the other core, and the next
+    /// ordinary commit finishes the job. Hand it back with [`end_bulk`].
     async fn begin_bulk(&self) -> Result<PoolConnection<Sqlite>> {
         let mut conn = self.pool.acquire().await.map_err(backend)?;
-        set_cache(&mut conn, BULK_CACHE).await?;
+        set_pragmas(&mut conn, BULK_CACHE, "0").await?;
         Ok(conn)
     }
 
@@ -97,7 +99,11 @@ impl SqliteStore {
 }
 
 /// Copies the WAL back into the database file once a second, without waiting for readers
-/// or writers (PASSIVE). Ends when the pool is closed or the runtime stops.
+/// or writers (PASSIVE), so that the automatic checkpoint a commit runs when the WAL
+/// reaches 1,000 pages finds little left to copy. That automatic one stays: only a
+/// checkpoint run right after a commit lets the next writer start the WAL over, and
+/// without it the WAL grows for as long as writes keep coming. Ends when the pool is
+/// closed or the runtime stops.
 async fn checkpoints(pool: SqlitePool) {
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -118,15 +124,24 @@ const BULK_CACHE: &str = "-1048576";
 
 /// Gives a bulk connection's cache back before it returns to the pool.
 async fn end_bulk<T>(mut conn: PoolConnection<Sqlite>, result: Result<T>) -> Result<T> {
-    set_cache(&mut conn, NORMAL_CACHE).await?;
+    set_pragmas(&mut conn, NORMAL_CACHE, NORMAL_AUTOCHECKPOINT).await?;
     result
 }
 
-async fn set_cache(conn: &mut SqliteConnection, kib: &str) -> Result<()> {
-    sqlx::query(sqlx::AssertSqlSafe(format!("PRAGMA cache_size = {kib}")))
-        .execute(&mut *conn)
-        .await
-        .map_err(backend)?;
+/// SQLite's default: a commit that leaves 1,000 pages or more in the WAL checkpoints.
+const NORMAL_AUTOCHECKPOINT: &str = "1000";
+
+async fn set_pragmas(
+    conn: &mut SqliteConnection,
+    cache_kib: &str,
+    autocheckpoint: &str,
+) -> Result<()> {
+    sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+        "PRAGMA cache_size = {cache_kib}; PRAGMA wal_autocheckpoint = {autocheckpoint};"
+    )))
+    .execute(&mut *conn)
+    .await
+    .map_err(backend)?;
     Ok(())
 }
 
