@@ -63,8 +63,9 @@ fn code(s: &str) -> AdminCode {
     AdminCode::parse(s).unwrap()
 }
 
-/// Hà Tĩnh from the vendored 2021 hierarchy.
-pub fn ha_tinh() -> Vec<AdminUnit> {
+/// Hà Tĩnh from the vendored 2021 hierarchy, parsed once for the whole suite: the
+/// localities below are built from it in every test, some of them thousands of times.
+static HA_TINH: std::sync::LazyLock<Vec<AdminUnit>> = std::sync::LazyLock::new(|| {
     let all = parse_admin_units(ADMIN_UNITS_2021).unwrap();
     let districts: Vec<AdminCode> = all
         .iter()
@@ -78,6 +79,10 @@ pub fn ha_tinh() -> Vec<AdminUnit> {
                 || u.parent.as_ref().is_some_and(|p| districts.contains(p))
         })
         .collect()
+});
+
+pub fn ha_tinh() -> Vec<AdminUnit> {
+    HA_TINH.clone()
 }
 
 pub async fn seeded(store: &Arc<dyn Store>) {
@@ -125,11 +130,12 @@ fn ha_tinh_city() -> Locality {
 }
 
 fn first_commune_of(district: &str) -> AdminCode {
-    ha_tinh()
-        .into_iter()
+    HA_TINH
+        .iter()
         .find(|u| u.parent.as_ref().is_some_and(|p| p.as_str() == district))
         .unwrap()
         .code
+        .clone()
 }
 
 pub fn person(id: &str, name: &str, born: &str, place: &Locality) -> CitizenData {
@@ -756,7 +762,6 @@ pub async fn import_applies_stages_and_is_idempotent(store: Arc<dyn Store>) {
 /// before it, in the same chunk or an earlier one, were already in the register.
 pub async fn a_large_import_decides_across_chunks_as_row_by_row(store: Arc<dyn Store>) {
     seeded(&store).await;
-    // Parsed once: `thach_ha()` reads the whole hierarchy each time.
     let place = thach_ha();
     let n = 2 * IMPORT_CHUNK + 500;
     let people: Vec<CitizenData> = (0..n)
