@@ -17,6 +17,8 @@ use crate::commands::{CliError, Result, operator};
 
 const BENCH_PASSWORD: &str = "bench-password-0000";
 const BENCH_OFFICER: &str = "bench.ministry";
+/// The allocation key of every benchmark database, in process and in the child commands.
+const BENCH_ID_KEY: &str = "cancuoc benchmark key";
 
 fn failed(msg: impl Into<String>) -> CliError {
     CliError::failed(msg)
@@ -25,7 +27,7 @@ fn failed(msg: impl Into<String>) -> CliError {
 async fn open_app(db: &str) -> Result<App> {
     let store = crate::backend::open(db, true).await?;
     let config = AppConfig {
-        id_key: b"cancuoc benchmark key".to_vec(),
+        id_key: BENCH_ID_KEY.as_bytes().to_vec(),
         ..AppConfig::default()
     };
     Ok(App::new(store, Arc::new(SystemClock), Arc::new(OsRandom), config).await?)
@@ -81,7 +83,7 @@ fn cancuoc(db: &str, data_dir: &Path) -> Result<Command> {
         .arg("--data-dir")
         .arg(data_dir)
         .env("CANCUOC_ADMIN_PASSWORD", BENCH_PASSWORD)
-        .env("CANCUOC_ID_KEY", "cancuoc benchmark key");
+        .env("CANCUOC_ID_KEY", BENCH_ID_KEY);
     Ok(cmd)
 }
 
