@@ -6,15 +6,19 @@
 
 pub mod admin;
 pub mod admin_data;
+pub mod application;
 pub mod audit;
+pub mod card;
 pub mod citizen;
 pub mod date;
+pub mod fee;
 pub mod form;
 pub mod officer;
 pub mod personal_id;
 pub mod police;
 pub mod population;
 pub mod provinces;
+pub mod receipt;
 pub mod reference;
 pub mod text;
 
