@@ -14,7 +14,7 @@ use sha2::{Digest, Sha256};
 
 use crate::backend;
 use crate::{
-    AuditCommand, BenchCommand, Cli, Command, ConfigCommand, FormsCommand, IdCommand,
+    AuditCommand, BenchCommand, CardCommand, Cli, Command, ConfigCommand, FormsCommand, IdCommand,
     ImportCommand, OfficerCommand,
 };
 
@@ -29,7 +29,7 @@ impl CliError {
     pub fn exit_code(&self) -> u8 {
         self.code
     }
-    fn usage(msg: impl Into<String>) -> Self {
+    pub fn usage(msg: impl Into<String>) -> Self {
         Self {
             code: 2,
             error: anyhow::anyhow!(msg.into()),
@@ -147,6 +147,9 @@ async fn app(cli: &Cli, create: bool) -> Result<App> {
 pub async fn run(cli: Cli) -> Result<ExitCode> {
     match &cli.command {
         Command::Id(IdCommand::Check { number, json }) => id_check(number, *json),
+        Command::Card(CardCommand::Expiry { born, issued, json }) => {
+            crate::card::expiry(born, issued, *json)
+        }
         Command::Config(ConfigCommand::Print) => {
             println!("db = {:?}", backend::redact(&cli.db));
             println!("data_dir = {:?}", cli.data_dir.display().to_string());

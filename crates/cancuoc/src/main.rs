@@ -5,6 +5,7 @@
 
 mod backend;
 mod bench;
+mod card;
 mod commands;
 
 use std::path::PathBuf;
@@ -65,6 +66,9 @@ enum Command {
     /// Personal ID numbers.
     #[command(subcommand)]
     Id(IdCommand),
+    /// Card rules that need no database.
+    #[command(subcommand)]
+    Card(CardCommand),
     /// Officers.
     #[command(subcommand)]
     Officer(OfficerCommand),
@@ -143,6 +147,22 @@ enum IdCommand {
         sex: String,
         #[arg(long)]
         birth_year: i16,
+    },
+}
+
+#[derive(Subcommand)]
+enum CardCommand {
+    /// The expiry of a card by the holder's birth date and the issue date (2014 or 2023
+    /// law, chosen by the issue date); prints `none` for a card that never expires.
+    Expiry {
+        /// Birth date: YYYY-MM-DD, dd/mm/yyyy, mm/yyyy or yyyy.
+        #[arg(long)]
+        born: String,
+        /// Issue date: YYYY-MM-DD or dd/mm/yyyy.
+        #[arg(long)]
+        issued: String,
+        #[arg(long)]
+        json: bool,
     },
 }
 
