@@ -7,6 +7,7 @@
 pub mod admin;
 pub mod admin_data;
 pub mod audit;
+pub mod calendar;
 pub mod citizen;
 pub mod date;
 pub mod form;
