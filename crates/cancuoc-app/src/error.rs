@@ -1,5 +1,6 @@
 //! Errors of the use cases, each with a stable code that the API and the CLI show.
 
+use cancuoc_domain::application::TransitionError;
 use cancuoc_store::StoreError;
 use serde::Serialize;
 
@@ -15,6 +16,11 @@ pub enum ErrorCode {
     InvalidState,
     TooManyAttempts,
     PasswordChangeRequired,
+    IllegalTransition,
+    RoleNotAllowed,
+    ReasonRequired,
+    /// The chosen application type does not fit the citizen.
+    TypeNotAllowed,
     Internal,
 }
 
@@ -29,6 +35,10 @@ impl ErrorCode {
             Self::InvalidState => "invalid_state",
             Self::TooManyAttempts => "too_many_attempts",
             Self::PasswordChangeRequired => "password_change_required",
+            Self::IllegalTransition => "illegal_transition",
+            Self::RoleNotAllowed => "role_not_allowed",
+            Self::ReasonRequired => "reason_required",
+            Self::TypeNotAllowed => "type_not_allowed",
             Self::Internal => "internal",
         }
     }
@@ -54,6 +64,10 @@ pub enum AppError {
     TooManyAttempts { minutes: i64 },
     #[error("the password must be changed before anything else")]
     PasswordChangeRequired,
+    #[error("{0}")]
+    Transition(cancuoc_domain::application::TransitionError),
+    #[error("{0}")]
+    TypeNotAllowed(String),
     /// Details go to the log, never to the caller.
     #[error("internal error")]
     Internal(String),
@@ -70,6 +84,12 @@ impl AppError {
             Self::InvalidState(_) => ErrorCode::InvalidState,
             Self::TooManyAttempts { .. } => ErrorCode::TooManyAttempts,
             Self::PasswordChangeRequired => ErrorCode::PasswordChangeRequired,
+            Self::Transition(e) => match e {
+                TransitionError::Illegal { .. } => ErrorCode::IllegalTransition,
+                TransitionError::WrongRole { .. } => ErrorCode::RoleNotAllowed,
+                TransitionError::ReasonRequired { .. } => ErrorCode::ReasonRequired,
+            },
+            Self::TypeNotAllowed(_) => ErrorCode::TypeNotAllowed,
             Self::Internal(_) => ErrorCode::Internal,
         }
     }
@@ -81,6 +101,7 @@ impl From<StoreError> for AppError {
             StoreError::NotFound(what) => AppError::NotFound(what),
             StoreError::Conflict(what) => AppError::Conflict(what),
             StoreError::Invalid(what) => AppError::InvalidState(what),
+            StoreError::Transition(e) => AppError::Transition(e),
             StoreError::Backend(what) => AppError::Internal(what),
         }
     }

@@ -108,8 +108,12 @@ pub(crate) fn status_of(code: ErrorCode) -> StatusCode {
         ErrorCode::Unauthenticated => StatusCode::UNAUTHORIZED,
         ErrorCode::Forbidden | ErrorCode::PasswordChangeRequired => StatusCode::FORBIDDEN,
         ErrorCode::NotFound => StatusCode::NOT_FOUND,
-        ErrorCode::Conflict | ErrorCode::InvalidState => StatusCode::CONFLICT,
-        ErrorCode::InvalidInput => StatusCode::BAD_REQUEST,
+        ErrorCode::Conflict | ErrorCode::InvalidState | ErrorCode::IllegalTransition => {
+            StatusCode::CONFLICT
+        }
+        ErrorCode::RoleNotAllowed => StatusCode::FORBIDDEN,
+        ErrorCode::InvalidInput | ErrorCode::ReasonRequired => StatusCode::BAD_REQUEST,
+        ErrorCode::TypeNotAllowed => StatusCode::UNPROCESSABLE_ENTITY,
         ErrorCode::TooManyAttempts => StatusCode::TOO_MANY_REQUESTS,
         ErrorCode::Internal => StatusCode::INTERNAL_SERVER_ERROR,
     }
@@ -183,6 +187,10 @@ mod tests {
             (ErrorCode::InvalidState, 409),
             (ErrorCode::TooManyAttempts, 429),
             (ErrorCode::PasswordChangeRequired, 403),
+            (ErrorCode::IllegalTransition, 409),
+            (ErrorCode::RoleNotAllowed, 403),
+            (ErrorCode::ReasonRequired, 400),
+            (ErrorCode::TypeNotAllowed, 422),
             (ErrorCode::Internal, 500),
         ];
         for (code, status) in all {

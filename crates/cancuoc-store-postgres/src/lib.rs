@@ -29,6 +29,7 @@ mod officers;
 mod reference;
 mod rows;
 mod scratch;
+mod shared;
 
 use std::str::FromStr;
 use std::sync::Arc;
@@ -39,6 +40,8 @@ use cancuoc_domain::audit::AuditEvent;
 use cancuoc_domain::personal_id::{IdPrefix, SerialPermutation};
 use cancuoc_domain::{AdminUnit, Officer, PersonalId, PoliceUnit, PoliceUnitCode};
 use cancuoc_store::*;
+use cancuoc_store_sql::applications;
+use shared::PgTx;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{PgPool, Postgres, Transaction};
 use uuid::Uuid;
@@ -397,5 +400,76 @@ impl Store for PostgresStore {
         let form = forms::decide(&mut tx, access, id, decision).await?;
         tx.commit().await.map_err(backend)?;
         Ok(form)
+    }
+    async fn intake_facts(
+        &self,
+        access: &Access,
+        personal_ids: &[PersonalId],
+        today: jiff::civil::Date,
+    ) -> Result<Vec<Option<IntakeFacts>>> {
+        let mut tx = self.write().await?;
+        let out =
+            applications::intake_facts(&mut PgTx(&mut tx), access, personal_ids, today).await?;
+        tx.commit().await.map_err(backend)?;
+        Ok(out)
+    }
+
+    async fn file_applications(
+        &self,
+        access: &Access,
+        batch: &[NewApplication],
+    ) -> Result<Vec<Filed>> {
+        let mut tx = self.write().await?;
+        let out = applications::file(&mut PgTx(&mut tx), access, batch).await?;
+        tx.commit().await.map_err(backend)?;
+        Ok(out)
+    }
+
+    async fn application(&self, access: &Access, key: Uuid) -> Result<Option<ApplicationRecord>> {
+        let mut tx = self.write().await?;
+        let out = applications::get(&mut PgTx(&mut tx), access, key).await?;
+        tx.commit().await.map_err(backend)?;
+        Ok(out)
+    }
+
+    async fn transition_application(
+        &self,
+        access: &Access,
+        key: Uuid,
+        step: &Step,
+    ) -> Result<ApplicationRecord> {
+        let mut tx = self.write().await?;
+        let out = applications::transition(&mut PgTx(&mut tx), access, key, step).await?;
+        tx.commit().await.map_err(backend)?;
+        Ok(out)
+    }
+
+    async fn applications(
+        &self,
+        access: &Access,
+        query: &ApplicationQuery,
+    ) -> Result<Page<ApplicationSummary>> {
+        let mut tx = self.write().await?;
+        let out = applications::list(&mut PgTx(&mut tx), access, query).await?;
+        tx.commit().await.map_err(backend)?;
+        Ok(out)
+    }
+
+    async fn card(&self, access: &Access, personal_id: &PersonalId) -> Result<Option<CardRecord>> {
+        let mut tx = self.write().await?;
+        let out = applications::card_of(&mut PgTx(&mut tx), access, personal_id).await?;
+        tx.commit().await.map_err(backend)?;
+        Ok(out)
+    }
+
+    async fn report_card_lost(
+        &self,
+        access: &Access,
+        personal_id: &PersonalId,
+    ) -> Result<CardRecord> {
+        let mut tx = self.write().await?;
+        let out = applications::report_lost(&mut PgTx(&mut tx), access, personal_id).await?;
+        tx.commit().await.map_err(backend)?;
+        Ok(out)
     }
 }

@@ -27,6 +27,9 @@ use uuid::Uuid;
 
 use crate::*;
 
+mod applications;
+pub use applications::*;
+
 /// Generates one `#[tokio::test]` per conformance case. `$make` is an async expression
 /// evaluating to `Arc<dyn Store>` on a fresh database.
 #[macro_export]
@@ -44,6 +47,11 @@ macro_rules! conformance_suite {
             review_verifies_corrects_approves_and_rejects,
             allocated_ids_are_unique_and_skip_taken_numbers,
             population_loads_with_households,
+            applications_are_filed_with_receipts_once,
+            transitions_follow_roles_states_and_versions,
+            concurrent_steps_on_one_application_let_one_win,
+            handover_activates_the_card_and_replaces_the_old_one,
+            application_lists_filter_and_page,
         );
     };
     (@cases $make:expr; $($case:ident),* $(,)?) => {

@@ -7,10 +7,12 @@
 //! the store's queries through [`Access::scope`], so a record outside the caller's
 //! jurisdiction is indistinguishable from one that does not exist.
 
+mod applications;
 mod bulk;
 pub mod conformance;
 mod types;
 
+pub use applications::*;
 pub use bulk::*;
 pub use types::*;
 
@@ -31,6 +33,9 @@ pub enum StoreError {
     /// The request cannot be carried out in the record's current state.
     #[error("invalid: {0}")]
     Invalid(String),
+    /// The state machine refused the step (illegal in this state, wrong role, no reason).
+    #[error("{0}")]
+    Transition(#[from] cancuoc_domain::application::TransitionError),
     /// Anything the caller cannot fix: connection lost, disk full, corrupt data.
     #[error("storage failure: {0}")]
     Backend(String),
@@ -158,4 +163,47 @@ pub trait Store: Send + Sync {
         id: Uuid,
         decision: &FormDecision,
     ) -> Result<StagedForm>;
+
+    // ---- applications and cards -----------------------------------------------------
+
+    /// For each personal ID: the citizen (an audited read), their current card and their
+    /// open application; `None` where the citizen is unknown or outside the scope.
+    async fn intake_facts(
+        &self,
+        access: &Access,
+        personal_ids: &[PersonalId],
+        today: jiff::civil::Date,
+    ) -> Result<Vec<Option<IntakeFacts>>>;
+    /// Files applications in one transaction, all or none, each with a receipt number.
+    /// An idempotency key seen before returns the first filing (`replayed`); a citizen
+    /// with an open application is a `Conflict`.
+    async fn file_applications(
+        &self,
+        access: &Access,
+        batch: &[NewApplication],
+    ) -> Result<Vec<Filed>>;
+    async fn application(&self, access: &Access, key: Uuid) -> Result<Option<ApplicationRecord>>;
+    /// Takes one step of the state machine. The domain decides whether the role, the
+    /// state and the reason allow it; a version other than `expected_version`, or a
+    /// concurrent step, is a `Conflict`. `produce` stores the card, `hand_over` activates
+    /// it and marks the card it replaces `replaced`.
+    async fn transition_application(
+        &self,
+        access: &Access,
+        key: Uuid,
+        step: &Step,
+    ) -> Result<ApplicationRecord>;
+    async fn applications(
+        &self,
+        access: &Access,
+        query: &ApplicationQuery,
+    ) -> Result<Page<ApplicationSummary>>;
+    /// The citizen's current card: the active one, else the latest made.
+    async fn card(&self, access: &Access, personal_id: &PersonalId) -> Result<Option<CardRecord>>;
+    /// Marks the citizen's active card lost (before a re-issue).
+    async fn report_card_lost(
+        &self,
+        access: &Access,
+        personal_id: &PersonalId,
+    ) -> Result<CardRecord>;
 }

@@ -81,6 +81,14 @@ pub mod actions {
     pub const OFFICER_LIST: &str = "officer.list";
     pub const OFFICER_ACTIVE: &str = "officer.set_active";
     pub const OFFICER_PASSWORD: &str = "officer.set_password";
+    pub const APPLICATION_CREATE: &str = "application.create";
+    pub const APPLICATION_READ: &str = "application.read";
+    pub const APPLICATION_LIST: &str = "application.list";
+    pub const APPLICATION_TRANSITION: &str = "application.transition";
+    pub const CARD_READ: &str = "card.read";
+    pub const CARD_PRODUCE: &str = "card.produce";
+    pub const CARD_ACTIVATE: &str = "card.activate";
+    pub const CARD_LOST: &str = "card.report_lost";
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

@@ -1,0 +1,636 @@
+//! Applications and cards: filing with receipt numbers and idempotency, transitions with
+//! optimistic versions, lists, and the card's life from production to handover.
+
+use std::sync::LazyLock;
+
+use cancuoc_domain::application::{Action, ApplicationState, ApplicationType, Channel, HeldCard};
+use cancuoc_domain::fee::FeeExemption;
+use cancuoc_domain::receipt::ReceiptNumber;
+use cancuoc_domain::{PersonalId, PoliceUnitCode};
+use cancuoc_store::{
+    Access, ApplicationEvent, ApplicationQuery, ApplicationRecord, ApplicationSummary, CardRecord,
+    CardStatus, Filed, IntakeFacts, NewApplication, Page, Result, Step, StoreError, actions,
+    decode_cursor, encode_cursor,
+};
+use jiff::civil::Date;
+use uuid::Uuid;
+
+use crate::{Row, Tx, Value, corrupt, int, scope, text};
+
+/// `('handed_over', 'rejected', 'cancelled')`: the states no step leaves.
+static TERMINAL: LazyLock<String> = LazyLock::new(|| {
+    let states: Vec<String> = ApplicationState::ALL
+        .into_iter()
+        .filter(|s| s.is_terminal())
+        .map(|s| format!("'{}'", s.as_str()))
+        .collect();
+    format!("({})", states.join(", "))
+});
+
+const COLUMNS: &str = "a.key, a.receipt, a.personal_id, a.kind, a.reason, a.channel, \
+    a.intake_unit, a.station, a.officer, a.intake_micros, a.intake_date, a.due_date, \
+    a.fee_vnd, a.fee_basis, a.exemption, a.identifying_marks, a.old_card_returned, \
+    a.biometrics, a.state, a.version, a.batch";
+
+const CARD_COLUMNS: &str = "c.application_key, c.personal_id, c.issue_date, c.expiry_date, \
+    c.mrz, c.qr_payload, c.status, c.produced_micros, c.status_micros";
+
+fn date(row: &Row, name: &str) -> Result<Date> {
+    text(row, name)?.parse().map_err(|_| corrupt(name))
+}
+
+fn key(row: &Row, name: &str) -> Result<Uuid> {
+    Uuid::parse_str(&text(row, name)?).map_err(|_| corrupt(name))
+}
+
+fn state(s: &str) -> Result<ApplicationState> {
+    ApplicationState::parse(s).ok_or_else(|| corrupt("application state"))
+}
+
+fn kind(row: &Row) -> Result<ApplicationType> {
+    ApplicationType::parse(&text(row, "kind")?, row.text("reason")?.as_deref())
+        .map_err(|_| corrupt("application type"))
+}
+
+fn receipt(row: &Row) -> Result<ReceiptNumber> {
+    ReceiptNumber::parse(&text(row, "receipt")?).map_err(|_| corrupt("receipt number"))
+}
+
+fn personal_id(row: &Row) -> Result<PersonalId> {
+    PersonalId::parse(&text(row, "personal_id")?).map_err(|_| corrupt("personal ID"))
+}
+
+fn unit(row: &Row) -> Result<PoliceUnitCode> {
+    PoliceUnitCode::parse(&text(row, "intake_unit")?).map_err(|_| corrupt("intake unit"))
+}
+
+fn record(row: &Row, history: Vec<ApplicationEvent>) -> Result<ApplicationRecord> {
+    Ok(ApplicationRecord {
+        key: key(row, "key")?,
+        receipt: receipt(row)?,
+        personal_id: personal_id(row)?,
+        kind: kind(row)?,
+        channel: Channel::parse(&text(row, "channel")?).ok_or_else(|| corrupt("channel"))?,
+        intake_unit: unit(row)?,
+        station: row.text("station")?,
+        officer: text(row, "officer")?,
+        intake_micros: int(row, "intake_micros")?,
+        intake_date: date(row, "intake_date")?,
+        due_date: date(row, "due_date")?,
+        fee_vnd: u32::try_from(int(row, "fee_vnd")?).map_err(|_| corrupt("fee"))?,
+        fee_basis: text(row, "fee_basis")?,
+        exemption: row
+            .text("exemption")?
+            .map(|e| FeeExemption::parse(&e).ok_or_else(|| corrupt("fee exemption")))
+            .transpose()?,
+        identifying_marks: row.text("identifying_marks")?,
+        old_card_returned: int(row, "old_card_returned")? != 0,
+        biometrics: row.text("biometrics")?,
+        state: state(&text(row, "state")?)?,
+        version: int(row, "version")?,
+        batch: row
+            .text("batch")?
+            .map(|b| Uuid::parse_str(&b).map_err(|_| corrupt("batch")))
+            .transpose()?,
+        history,
+    })
+}
+
+fn event(row: &Row) -> Result<ApplicationEvent> {
+    let action = text(row, "action")?;
+    Ok(ApplicationEvent {
+        seq: int(row, "seq")?,
+        action: if action == "intake" {
+            None
+        } else {
+            Some(Action::parse(&action).ok_or_else(|| corrupt("application action"))?)
+        },
+        from: row.text("from_state")?.as_deref().map(state).transpose()?,
+        to: state(&text(row, "to_state")?)?,
+        actor: text(row, "actor")?,
+        unit: text(row, "unit")?,
+        at_micros: int(row, "at_micros")?,
+        reason: row.text("reason")?,
+    })
+}
+
+fn card(row: &Row) -> Result<CardRecord> {
+    let mrz = text(row, "mrz")?;
+    let lines: Vec<String> = mrz.lines().map(str::to_owned).collect();
+    let mrz: [String; 3] = lines.try_into().map_err(|_| corrupt("MRZ"))?;
+    Ok(CardRecord {
+        personal_id: personal_id(row)?,
+        application: key(row, "application_key")?,
+        issue_date: date(row, "issue_date")?,
+        expiry_date: row
+            .text("expiry_date")?
+            .map(|d| d.parse().map_err(|_| corrupt("expiry date")))
+            .transpose()?,
+        mrz,
+        qr_payload: text(row, "qr_payload")?,
+        status: CardStatus::parse(&text(row, "status")?).ok_or_else(|| corrupt("card status"))?,
+        produced_micros: int(row, "produced_micros")?,
+        status_micros: int(row, "status_micros")?,
+    })
+}
+
+/// An application by key, within the caller's scope, with its history; not audited.
+async fn load(tx: &mut dyn Tx, access: &Access, key: Uuid) -> Result<Option<ApplicationRecord>> {
+    let mut sql = format!("SELECT {COLUMNS} FROM applications a WHERE a.key = $1");
+    let mut args = vec![Value::from(key.to_string())];
+    if let Some((clause, value)) = scope(access, "a", 2) {
+        sql.push_str(&clause);
+        args.push(value);
+    }
+    let Some(row) = tx.fetch(&sql, &args).await?.into_iter().next() else {
+        return Ok(None);
+    };
+    let events = tx
+        .fetch(
+            "SELECT seq, action, from_state, to_state, actor, unit, at_micros, reason
+             FROM application_events WHERE application_key = $1 ORDER BY seq",
+            &[Value::from(key.to_string())],
+        )
+        .await?;
+    let history = events.iter().map(event).collect::<Result<Vec<_>>>()?;
+    record(&row, history).map(Some)
+}
+
+async fn open_application(tx: &mut dyn Tx, pid: &PersonalId) -> Result<Option<(Uuid, String)>> {
+    let sql = format!(
+        "SELECT key, receipt FROM applications WHERE personal_id = $1 AND state NOT IN {}",
+        *TERMINAL
+    );
+    let rows = tx.fetch(&sql, &[Value::from(pid.as_string())]).await?;
+    rows.first()
+        .map(|r| Ok((key(r, "key")?, text(r, "receipt")?)))
+        .transpose()
+}
+
+/// The citizen's current card: the active one, else the latest made; unscoped.
+async fn current_card(tx: &mut dyn Tx, pid: &PersonalId) -> Result<Option<CardRecord>> {
+    let sql = format!(
+        "SELECT {CARD_COLUMNS} FROM cards c WHERE c.personal_id = $1
+         ORDER BY CASE WHEN c.status = 'active' THEN 0 ELSE 1 END, c.produced_micros DESC
+         LIMIT 1"
+    );
+    let rows = tx.fetch(&sql, &[Value::from(pid.as_string())]).await?;
+    rows.first().map(card).transpose()
+}
+
+pub async fn intake_facts(
+    tx: &mut dyn Tx,
+    access: &Access,
+    pids: &[PersonalId],
+    today: Date,
+) -> Result<Vec<Option<IntakeFacts>>> {
+    let mut out = Vec::with_capacity(pids.len());
+    for pid in pids {
+        let Some(citizen) = tx.citizen(access, pid).await? else {
+            out.push(None);
+            continue;
+        };
+        tx.audit(access, actions::CITIZEN_READ, "citizen", &pid.as_string())
+            .await?;
+        let card = current_card(tx, pid)
+            .await?
+            .map_or(HeldCard::None, |c| c.held(today));
+        let open_application = open_application(tx, pid).await?.map(|(k, _)| k);
+        out.push(Some(IntakeFacts {
+            citizen,
+            card,
+            open_application,
+        }));
+    }
+    Ok(out)
+}
+
+pub async fn file(
+    tx: &mut dyn Tx,
+    access: &Access,
+    batch: &[NewApplication],
+) -> Result<Vec<Filed>> {
+    let mut out = Vec::with_capacity(batch.len());
+    for new in batch {
+        if let Some(idem) = &new.idempotency_key {
+            let rows = tx
+                .fetch(
+                    "SELECT key, personal_id, kind, reason FROM applications WHERE idempotency_key = $1",
+                    &[Value::from(idem.as_str())],
+                )
+                .await?;
+            if let Some(row) = rows.first() {
+                if personal_id(row)? != new.personal_id || kind(row)? != new.kind {
+                    return Err(StoreError::Conflict(
+                        "this idempotency key was used for a different application".into(),
+                    ));
+                }
+                let existing = key(row, "key")?;
+                let application = load(tx, access, existing)
+                    .await?
+                    .ok_or_else(|| StoreError::NotFound("application".into()))?;
+                tx.audit(
+                    access,
+                    actions::APPLICATION_READ,
+                    "application",
+                    &existing.to_string(),
+                )
+                .await?;
+                out.push(Filed {
+                    application,
+                    replayed: true,
+                });
+                continue;
+            }
+        }
+        if tx.citizen(access, &new.personal_id).await?.is_none() {
+            return Err(StoreError::NotFound("citizen".into()));
+        }
+        if let Some((_, receipt)) = open_application(tx, &new.personal_id).await? {
+            return Err(StoreError::Conflict(format!(
+                "the citizen already has an open application ({receipt})"
+            )));
+        }
+        let day = new.intake_date.to_string();
+        let unit = new.intake_unit.as_string();
+        let serial = tx
+            .fetch(
+                "INSERT INTO receipt_serials (unit, day, last) VALUES ($1, $2, 1)
+                 ON CONFLICT (unit, day) DO UPDATE SET last = receipt_serials.last + 1
+                 RETURNING last",
+                &[Value::from(unit.as_str()), Value::from(day.as_str())],
+            )
+            .await?;
+        let serial = serial
+            .first()
+            .map(|r| int(r, "last"))
+            .transpose()?
+            .and_then(|n| u32::try_from(n).ok())
+            .ok_or_else(|| corrupt("receipt serial"))?;
+        let receipt = ReceiptNumber::new(new.intake_unit.clone(), new.intake_date, serial)
+            .map_err(|e| StoreError::Invalid(e.to_string()))?;
+        let key = new.key.to_string();
+        tx.execute(
+            "INSERT INTO applications (key, receipt, personal_id, kind, reason, channel,
+                intake_unit, home_province, home_district, home_commune, station, officer,
+                intake_micros, intake_date, due_date, fee_vnd, fee_basis, exemption,
+                identifying_marks, old_card_returned, biometrics, state, version, batch,
+                idempotency_key)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16,
+                $17, $18, $19, $20, $21, $22, 1, NULL, $23)",
+            &[
+                Value::from(key.as_str()),
+                Value::from(receipt.to_string()),
+                Value::from(new.personal_id.as_string()),
+                Value::from(new.kind.kind()),
+                Value::from(new.kind.reason().map(str::to_owned)),
+                Value::from(new.channel.as_str()),
+                Value::from(unit.as_str()),
+                Value::from(new.place.province.as_str()),
+                Value::from(new.place.district.as_ref().map(|c| c.as_str().to_owned())),
+                Value::from(new.place.commune.as_ref().map(|c| c.as_str().to_owned())),
+                Value::from(new.station.clone()),
+                Value::from(access.actor.as_str()),
+                Value::from(access.now_micros),
+                Value::from(day.as_str()),
+                Value::from(new.due_date.to_string()),
+                Value::from(i64::from(new.fee_vnd)),
+                Value::from(new.fee_basis.as_str()),
+                Value::from(new.exemption.map(|e| e.as_str().to_owned())),
+                Value::from(new.identifying_marks.clone()),
+                Value::from(i64::from(new.old_card_returned)),
+                Value::from(new.biometrics.clone()),
+                Value::from(ApplicationState::Received.as_str()),
+                Value::from(new.idempotency_key.clone()),
+            ],
+        )
+        .await?;
+        insert_event(
+            tx,
+            access,
+            new.key,
+            1,
+            None,
+            None,
+            ApplicationState::Received,
+            None,
+        )
+        .await?;
+        tx.audit(access, actions::APPLICATION_CREATE, "application", &key)
+            .await?;
+        // Read back unscoped: the caller filed it, whatever its scope says about the place.
+        let application = load(tx, &unscoped(access), new.key)
+            .await?
+            .ok_or_else(|| StoreError::Backend("a filed application vanished".into()))?;
+        out.push(Filed {
+            application,
+            replayed: false,
+        });
+    }
+    Ok(out)
+}
+
+fn unscoped(access: &Access) -> Access {
+    Access {
+        scope: cancuoc_domain::Jurisdiction::Nation,
+        ..access.clone()
+    }
+}
+
+#[allow(
+    clippy::too_many_arguments,
+    reason = "one row of the event table, column by column"
+)]
+async fn insert_event(
+    tx: &mut dyn Tx,
+    access: &Access,
+    key: Uuid,
+    seq: i64,
+    action: Option<Action>,
+    from: Option<ApplicationState>,
+    to: ApplicationState,
+    reason: Option<&str>,
+) -> Result<()> {
+    tx.execute(
+        "INSERT INTO application_events (application_key, seq, action, from_state, to_state,
+            actor, unit, at_micros, reason)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        &[
+            Value::from(key.to_string()),
+            Value::from(seq),
+            Value::from(action.map_or("intake", Action::as_str)),
+            Value::from(from.map(|s| s.as_str().to_owned())),
+            Value::from(to.as_str()),
+            Value::from(access.actor.as_str()),
+            Value::from(access.unit.as_str()),
+            Value::from(access.now_micros),
+            Value::from(reason.map(str::to_owned)),
+        ],
+    )
+    .await
+    .map(|_| ())
+}
+
+pub async fn get(tx: &mut dyn Tx, access: &Access, key: Uuid) -> Result<Option<ApplicationRecord>> {
+    let found = load(tx, access, key).await?;
+    tx.audit(
+        access,
+        actions::APPLICATION_READ,
+        "application",
+        &key.to_string(),
+    )
+    .await?;
+    Ok(found)
+}
+
+pub async fn transition(
+    tx: &mut dyn Tx,
+    access: &Access,
+    key: Uuid,
+    step: &Step,
+) -> Result<ApplicationRecord> {
+    let current = load(tx, access, key)
+        .await?
+        .ok_or_else(|| StoreError::NotFound("application".into()))?;
+    if let Some(expected) = step.expected_version
+        && expected != current.version
+    {
+        return Err(StoreError::Conflict(format!(
+            "the application changed meanwhile: it is at version {}, not {expected}",
+            current.version
+        )));
+    }
+    let to = step
+        .action
+        .apply(current.state, step.role, step.reason.as_deref())?;
+    let changed = tx
+        .execute(
+            "UPDATE applications SET state = $1, version = version + 1,
+                batch = COALESCE($2, batch)
+             WHERE key = $3 AND version = $4",
+            &[
+                Value::from(to.as_str()),
+                Value::from(step.batch.map(|b| b.to_string())),
+                Value::from(key.to_string()),
+                Value::from(current.version),
+            ],
+        )
+        .await?;
+    if changed != 1 {
+        return Err(StoreError::Conflict(
+            "another officer changed the application at the same time".into(),
+        ));
+    }
+    let seq = current.history.last().map_or(1, |e| e.seq + 1);
+    let reason = step
+        .reason
+        .as_deref()
+        .map(str::trim)
+        .filter(|r| !r.is_empty());
+    insert_event(
+        tx,
+        access,
+        key,
+        seq,
+        Some(step.action),
+        Some(current.state),
+        to,
+        reason,
+    )
+    .await?;
+    let key_text = key.to_string();
+    match step.action {
+        Action::Produce => produce(tx, access, &current, step).await?,
+        Action::HandOver => hand_over(tx, access, &current).await?,
+        _ => {}
+    }
+    tx.audit(
+        access,
+        actions::APPLICATION_TRANSITION,
+        "application",
+        &key_text,
+    )
+    .await?;
+    load(tx, access, key)
+        .await?
+        .ok_or_else(|| StoreError::Backend("a changed application vanished".into()))
+}
+
+async fn produce(
+    tx: &mut dyn Tx,
+    access: &Access,
+    application: &ApplicationRecord,
+    step: &Step,
+) -> Result<()> {
+    let new = step
+        .card
+        .as_ref()
+        .ok_or_else(|| StoreError::Invalid("produce needs the card's data".into()))?;
+    let key = application.key.to_string();
+    tx.execute(
+        "INSERT INTO cards (application_key, personal_id, issue_date, expiry_date, mrz,
+            qr_payload, status, produced_micros, status_micros)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)",
+        &[
+            Value::from(key.as_str()),
+            Value::from(application.personal_id.as_string()),
+            Value::from(new.issue_date.to_string()),
+            Value::from(new.expiry_date.map(|d| d.to_string())),
+            Value::from(new.mrz.join("\n")),
+            Value::from(new.qr_payload.as_str()),
+            Value::from(CardStatus::Pending.as_str()),
+            Value::from(access.now_micros),
+        ],
+    )
+    .await?;
+    tx.audit(access, actions::CARD_PRODUCE, "card", &key).await
+}
+
+async fn hand_over(
+    tx: &mut dyn Tx,
+    access: &Access,
+    application: &ApplicationRecord,
+) -> Result<()> {
+    let key = application.key.to_string();
+    let pid = application.personal_id.as_string();
+    tx.execute(
+        "UPDATE cards SET status = 'replaced', status_micros = $1
+         WHERE personal_id = $2 AND status = 'active'",
+        &[Value::from(access.now_micros), Value::from(pid.as_str())],
+    )
+    .await?;
+    let activated = tx
+        .execute(
+            "UPDATE cards SET status = 'active', status_micros = $1
+             WHERE application_key = $2 AND status = 'pending'",
+            &[Value::from(access.now_micros), Value::from(key.as_str())],
+        )
+        .await?;
+    if activated != 1 {
+        return Err(StoreError::Invalid(
+            "no card was produced for this application".into(),
+        ));
+    }
+    tx.audit(access, actions::CARD_ACTIVATE, "card", &key).await
+}
+
+pub async fn list(
+    tx: &mut dyn Tx,
+    access: &Access,
+    query: &ApplicationQuery,
+) -> Result<Page<ApplicationSummary>> {
+    let mut sql = format!("SELECT {COLUMNS} FROM applications a WHERE 1 = 1");
+    let mut args: Vec<Value> = Vec::new();
+    if let Some((clause, value)) = scope(access, "a", 1) {
+        sql.push_str(&clause);
+        args.push(value);
+    }
+    // Each filter binds one value as the next numbered parameter.
+    let mut filter = |sql: &mut String, clause: &str, value: Value| {
+        args.push(value);
+        sql.push_str(&clause.replace("$?", &format!("${}", args.len())));
+    };
+    if let Some(unit) = &query.intake_unit {
+        filter(
+            &mut sql,
+            " AND a.intake_unit = $?",
+            Value::from(unit.as_string()),
+        );
+    }
+    if let Some(state) = query.state {
+        filter(&mut sql, " AND a.state = $?", Value::from(state.as_str()));
+    }
+    if let Some(day) = query.overdue_on {
+        let clause = format!(" AND a.state NOT IN {} AND a.due_date < $?", *TERMINAL);
+        filter(&mut sql, &clause, Value::from(day.to_string()));
+    }
+    if let Some(cursor) = &query.cursor {
+        let parts = decode_cursor(cursor, 2)?;
+        let [due, last] = parts.as_slice() else {
+            return Err(StoreError::Invalid("malformed cursor".into()));
+        };
+        filter(&mut sql, " AND (a.due_date > $?", Value::from(due.as_str()));
+        filter(&mut sql, " OR (a.due_date = $?", Value::from(due.as_str()));
+        filter(&mut sql, " AND a.key > $?))", Value::from(last.as_str()));
+    }
+    let limit = query.limit.clamp(1, 500);
+    sql.push_str(&format!(" ORDER BY a.due_date, a.key LIMIT {}", limit + 1));
+    let rows = tx.fetch(&sql, &args).await?;
+    let mut items = rows
+        .iter()
+        .map(|r| {
+            Ok(ApplicationSummary {
+                key: key(r, "key")?,
+                receipt: receipt(r)?,
+                personal_id: personal_id(r)?,
+                kind: kind(r)?,
+                intake_unit: unit(r)?,
+                intake_date: date(r, "intake_date")?,
+                due_date: date(r, "due_date")?,
+                state: state(&text(r, "state")?)?,
+                version: int(r, "version")?,
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let limit = usize::try_from(limit).unwrap_or(usize::MAX);
+    let next_cursor = if items.len() > limit {
+        items.truncate(limit);
+        items
+            .last()
+            .map(|s| encode_cursor(&[&s.due_date.to_string(), &s.key.to_string()]))
+    } else {
+        None
+    };
+    let what = query
+        .intake_unit
+        .as_ref()
+        .map_or_else(|| "*".to_owned(), PoliceUnitCode::as_string);
+    tx.audit(access, actions::APPLICATION_LIST, "police_unit", &what)
+        .await?;
+    Ok(Page { items, next_cursor })
+}
+
+/// The current card, if the caller may see the application it came from.
+async fn visible_card(
+    tx: &mut dyn Tx,
+    access: &Access,
+    pid: &PersonalId,
+) -> Result<Option<CardRecord>> {
+    let Some(card) = current_card(tx, pid).await? else {
+        return Ok(None);
+    };
+    Ok(load(tx, access, card.application).await?.map(|_| card))
+}
+
+pub async fn card_of(
+    tx: &mut dyn Tx,
+    access: &Access,
+    pid: &PersonalId,
+) -> Result<Option<CardRecord>> {
+    let found = visible_card(tx, access, pid).await?;
+    tx.audit(access, actions::CARD_READ, "card", &pid.as_string())
+        .await?;
+    Ok(found)
+}
+
+pub async fn report_lost(tx: &mut dyn Tx, access: &Access, pid: &PersonalId) -> Result<CardRecord> {
+    let card = visible_card(tx, access, pid)
+        .await?
+        .filter(|c| c.status == CardStatus::Active)
+        .ok_or_else(|| StoreError::NotFound("active card".into()))?;
+    tx.execute(
+        "UPDATE cards SET status = 'lost', status_micros = $1 WHERE application_key = $2",
+        &[
+            Value::from(access.now_micros),
+            Value::from(card.application.to_string()),
+        ],
+    )
+    .await?;
+    tx.audit(access, actions::CARD_LOST, "card", &pid.as_string())
+        .await?;
+    Ok(CardRecord {
+        status: CardStatus::Lost,
+        status_micros: access.now_micros,
+        ..card
+    })
+}

@@ -1,0 +1,595 @@
+//! Conformance cases for applications and cards.
+
+use std::sync::Arc;
+
+use cancuoc_domain::application::{
+    Action, ApplicationState, ApplicationType, Channel, HeldCard, RenewalReason, TransitionError,
+};
+use cancuoc_domain::{Jurisdiction, PersonalId, PoliceUnitCode, Role};
+use jiff::civil::{Date, date};
+use uuid::Uuid;
+
+use super::{T0, admin_access, code, import_people, person, scoped, thach_ha, verify_whole_chain};
+use crate::*;
+
+const DAY: Date = date(2021, 3, 16);
+
+fn pid(s: &str) -> PersonalId {
+    PersonalId::parse(s).unwrap()
+}
+
+/// Thạch Hà district police takes the application.
+fn application(id: &str, idem: Option<&str>) -> NewApplication {
+    NewApplication {
+        key: Uuid::now_v7(),
+        personal_id: pid(id),
+        kind: ApplicationType::CmndSwitch,
+        channel: Channel::Mobile,
+        intake_unit: PoliceUnitCode::parse("CAH-445").unwrap(),
+        place: UnitPlace {
+            province: code("42"),
+            district: Some(code("445")),
+            commune: None,
+        },
+        station: Some("Thạch Long".into()),
+        intake_date: DAY,
+        due_date: date(2021, 3, 25),
+        fee_vnd: 15_000,
+        fee_basis: "Thông tư 112/2020/TT-BTC".into(),
+        exemption: None,
+        identifying_marks: Some("Nốt ruồi cách 2 cm trên đuôi mắt trái".into()),
+        old_card_returned: true,
+        biometrics: None,
+        idempotency_key: idem.map(str::to_owned),
+    }
+}
+
+fn district() -> Access {
+    scoped("CAH-445")
+}
+
+fn officer_of(unit: &str, actor: &str) -> Access {
+    Access {
+        actor: actor.into(),
+        ..scoped(unit)
+    }
+}
+
+fn step(action: Action, role: Role) -> Step {
+    Step {
+        action,
+        role,
+        reason: None,
+        expected_version: None,
+        card: None,
+        batch: None,
+    }
+}
+
+fn card_for(id: &str, issued: Date) -> NewCard {
+    NewCard {
+        issue_date: issued,
+        expiry_date: Some(date(2038, 3, 16)),
+        mrz: [
+            format!("IDVNM{}", &id[3..]),
+            "line two".into(),
+            "NGUYEN<<VAN<AN".into(),
+        ],
+        qr_payload: format!("{id}||Nguyễn Văn An"),
+    }
+}
+
+async fn people(store: &Arc<dyn Store>) {
+    super::seeded(store).await;
+    let place = thach_ha();
+    import_people(
+        store,
+        vec![
+            (
+                person("042090000001", "Nguyễn Văn An", "01/01/1990", &place),
+                place.clone(),
+            ),
+            (
+                person("042191000002", "Trần Thị Bình", "02/02/1991", &place),
+                place.clone(),
+            ),
+            (
+                person("042092000003", "Lê Văn Cường", "03/03/1992", &place),
+                place.clone(),
+            ),
+        ],
+    )
+    .await;
+}
+
+/// Runs an application from where it stands through every step up to `last`, with the
+/// roles of DESIGN §4.
+async fn run_to(store: &Arc<dyn Store>, key: Uuid, id: &str, last: Action) -> ApplicationRecord {
+    let path = [
+        (Action::Verify, Role::DistrictOfficer, "CAH-445"),
+        (Action::Approve, Role::ProvinceOfficer, "PC06-42"),
+        (
+            Action::StartProduction,
+            Role::ProductionOperator,
+            "C06-TTCC",
+        ),
+        (Action::Produce, Role::ProductionOperator, "C06-TTCC"),
+        (Action::Dispatch, Role::ProductionOperator, "C06-TTCC"),
+        (Action::Receive, Role::DistrictOfficer, "CAH-445"),
+        (Action::HandOver, Role::DistrictOfficer, "CAH-445"),
+    ];
+    let mut record = store.application(&district(), key).await.unwrap();
+    for (action, role, unit) in path {
+        let state = record.as_ref().unwrap().state;
+        if action.target(state).is_none() {
+            continue;
+        }
+        let mut s = step(action, role);
+        if action == Action::Produce {
+            s.card = Some(card_for(id, DAY));
+        }
+        let access = officer_of(unit, &format!("{unit}-officer"));
+        record = Some(
+            store
+                .transition_application(&access, key, &s)
+                .await
+                .unwrap(),
+        );
+        if action == last {
+            break;
+        }
+    }
+    record.unwrap()
+}
+
+pub async fn applications_are_filed_with_receipts_once(store: Arc<dyn Store>) {
+    people(&store).await;
+    let first = application("042090000001", Some("station-7:0001"));
+    let filed = store
+        .file_applications(&district(), std::slice::from_ref(&first))
+        .await
+        .unwrap();
+    let a = &filed[0].application;
+    assert!(!filed[0].replayed);
+    assert_eq!(a.state, ApplicationState::Received);
+    assert_eq!(a.receipt.unit().as_string(), "CAH-445");
+    assert_eq!((a.receipt.day(), a.receipt.serial()), (DAY, 1));
+    assert_eq!(a.officer, "officer-CAH-445");
+    assert_eq!(a.fee_vnd, 15_000);
+    assert_eq!(a.history.len(), 1);
+    assert_eq!(a.history[0].action, None);
+
+    // The retry of a lost response: same key, nothing new.
+    let again = store
+        .file_applications(
+            &district(),
+            &[application("042090000001", Some("station-7:0001"))],
+        )
+        .await
+        .unwrap();
+    assert!(again[0].replayed);
+    assert_eq!(again[0].application.key, a.key);
+
+    // One open application per citizen.
+    let err = store
+        .file_applications(&district(), &[application("042090000001", None)])
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Conflict(_)), "{err:?}");
+
+    // The same key for another citizen is refused, not replayed.
+    let err = store
+        .file_applications(
+            &district(),
+            &[application("042191000002", Some("station-7:0001"))],
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Conflict(_)), "{err:?}");
+
+    // A batch is all or nothing: the good row before the bad one is not kept.
+    let err = store
+        .file_applications(
+            &district(),
+            &[
+                application("042191000002", None),
+                application("042090000001", None),
+            ],
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Conflict(_)), "{err:?}");
+    let facts = store
+        .intake_facts(
+            &district(),
+            &[pid("042191000002"), pid("042090000001")],
+            DAY,
+        )
+        .await
+        .unwrap();
+    assert_eq!(facts[0].as_ref().unwrap().open_application, None);
+    assert_eq!(facts[1].as_ref().unwrap().open_application, Some(a.key));
+    assert_eq!(facts[1].as_ref().unwrap().card, HeldCard::None);
+
+    // Serials count per unit and day; an unknown citizen is not found.
+    let second = store
+        .file_applications(&district(), &[application("042191000002", None)])
+        .await
+        .unwrap();
+    assert_eq!(second[0].application.receipt.serial(), 2);
+    let err = store
+        .file_applications(&district(), &[application("042099999999", None)])
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::NotFound(_)), "{err:?}");
+
+    // Another district's officer neither sees the application nor the citizen.
+    let other = scoped("CAH-436");
+    assert!(store.application(&other, a.key).await.unwrap().is_none());
+    assert!(
+        store
+            .application(&district(), a.key)
+            .await
+            .unwrap()
+            .is_some()
+    );
+    let hidden = store
+        .intake_facts(&other, &[pid("042090000001")], DAY)
+        .await
+        .unwrap();
+    assert!(hidden[0].is_none());
+    verify_whole_chain(&store).await;
+}
+
+pub async fn transitions_follow_roles_states_and_versions(store: Arc<dyn Store>) {
+    people(&store).await;
+    let filed = store
+        .file_applications(&district(), &[application("042090000001", None)])
+        .await
+        .unwrap();
+    let key = filed[0].application.key;
+
+    let err = store
+        .transition_application(
+            &district(),
+            key,
+            &step(Action::Approve, Role::DistrictOfficer),
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            StoreError::Transition(TransitionError::WrongRole { .. })
+        ),
+        "{err:?}"
+    );
+    let err = store
+        .transition_application(
+            &district(),
+            key,
+            &step(Action::HandOver, Role::DistrictOfficer),
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, StoreError::Transition(TransitionError::Illegal { .. })),
+        "{err:?}"
+    );
+    let err = store
+        .transition_application(
+            &district(),
+            key,
+            &step(Action::RequestCorrection, Role::DistrictOfficer),
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            StoreError::Transition(TransitionError::ReasonRequired { .. })
+        ),
+        "{err:?}"
+    );
+
+    let mut correction = step(Action::RequestCorrection, Role::DistrictOfficer);
+    correction.reason = Some("Ảnh chân dung bị mờ".into());
+    correction.expected_version = Some(1);
+    let sent_back = store
+        .transition_application(&district(), key, &correction)
+        .await
+        .unwrap();
+    assert_eq!(sent_back.state, ApplicationState::NeedsCorrection);
+    assert_eq!(sent_back.version, 2);
+
+    // A step that names an old version loses.
+    let mut stale = step(Action::Resubmit, Role::DistrictOfficer);
+    stale.expected_version = Some(1);
+    let err = store
+        .transition_application(&district(), key, &stale)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Conflict(_)), "{err:?}");
+
+    let back = store
+        .transition_application(
+            &district(),
+            key,
+            &step(Action::Resubmit, Role::DistrictOfficer),
+        )
+        .await
+        .unwrap();
+    assert_eq!(back.state, ApplicationState::Received);
+    let history: Vec<_> = back
+        .history
+        .iter()
+        .map(|e| (e.action, e.from, e.to, e.reason.clone()))
+        .collect();
+    assert_eq!(
+        history,
+        vec![
+            (None, None, ApplicationState::Received, None),
+            (
+                Some(Action::RequestCorrection),
+                Some(ApplicationState::Received),
+                ApplicationState::NeedsCorrection,
+                Some("Ảnh chân dung bị mờ".into())
+            ),
+            (
+                Some(Action::Resubmit),
+                Some(ApplicationState::NeedsCorrection),
+                ApplicationState::Received,
+                None
+            ),
+        ]
+    );
+    // Outside the jurisdiction the application does not exist.
+    let err = store
+        .transition_application(
+            &scoped("CAH-436"),
+            key,
+            &step(Action::Verify, Role::DistrictOfficer),
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::NotFound(_)), "{err:?}");
+}
+
+pub async fn concurrent_steps_on_one_application_let_one_win(store: Arc<dyn Store>) {
+    people(&store).await;
+    let filed = store
+        .file_applications(&district(), &[application("042090000001", None)])
+        .await
+        .unwrap();
+    let key = filed[0].application.key;
+    // Both officers saw version 1: whichever commits first wins.
+    let mut verify = step(Action::Verify, Role::DistrictOfficer);
+    verify.expected_version = Some(1);
+    let mut cancel = step(Action::Cancel, Role::DistrictOfficer);
+    cancel.reason = Some("Công dân rút hồ sơ".into());
+    cancel.expected_version = Some(1);
+    let (a, b) = futures_util::future::join(
+        store.transition_application(&district(), key, &verify),
+        store.transition_application(&district(), key, &cancel),
+    )
+    .await;
+    assert!(a.is_ok() != b.is_ok(), "exactly one wins: {a:?} {b:?}");
+    let loser = a.err().or(b.err()).unwrap();
+    assert!(
+        matches!(
+            loser,
+            StoreError::Conflict(_) | StoreError::Transition(TransitionError::Illegal { .. })
+        ),
+        "{loser:?}"
+    );
+    let now = store.application(&district(), key).await.unwrap().unwrap();
+    assert_eq!(now.version, 2);
+    assert_eq!(now.history.len(), 2);
+
+    // Two approvals without a version: the second finds the step already taken.
+    let other = store
+        .file_applications(&district(), &[application("042191000002", None)])
+        .await
+        .unwrap()[0]
+        .application
+        .key;
+    run_to(&store, other, "042191000002", Action::Verify).await;
+    let approve = step(Action::Approve, Role::ProvinceOfficer);
+    let province = officer_of("PC06-42", "pc06");
+    let (a, b) = futures_util::future::join(
+        store.transition_application(&province, other, &approve),
+        store.transition_application(&province, other, &approve),
+    )
+    .await;
+    assert!(a.is_ok() != b.is_ok(), "exactly one wins: {a:?} {b:?}");
+    let loser = a.err().or(b.err()).unwrap();
+    assert!(
+        matches!(
+            loser,
+            StoreError::Transition(TransitionError::Illegal { .. })
+        ),
+        "{loser:?}"
+    );
+}
+
+pub async fn handover_activates_the_card_and_replaces_the_old_one(store: Arc<dyn Store>) {
+    people(&store).await;
+    let id = "042090000001";
+    let first = store
+        .file_applications(&district(), &[application(id, None)])
+        .await
+        .unwrap()[0]
+        .application
+        .key;
+    let produced = run_to(&store, first, id, Action::Produce).await;
+    assert_eq!(produced.state, ApplicationState::Produced);
+    let card = store.card(&district(), &pid(id)).await.unwrap().unwrap();
+    assert_eq!(card.status, CardStatus::Pending);
+    assert_eq!(card.application, first);
+    assert_eq!(card.mrz[2], "NGUYEN<<VAN<AN");
+
+    // Produce needs the card's data.
+    let second_person = "042191000002";
+    let k2 = store
+        .file_applications(&district(), &[application(second_person, None)])
+        .await
+        .unwrap()[0]
+        .application
+        .key;
+    run_to(&store, k2, second_person, Action::StartProduction).await;
+    let production = officer_of("C06-TTCC", "centre");
+    let err = store
+        .transition_application(
+            &production,
+            k2,
+            &step(Action::Produce, Role::ProductionOperator),
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Invalid(_)), "{err:?}");
+
+    let handed = run_to(&store, first, id, Action::HandOver).await;
+    assert_eq!(handed.state, ApplicationState::HandedOver);
+    let card = store.card(&district(), &pid(id)).await.unwrap().unwrap();
+    assert_eq!(card.status, CardStatus::Active);
+    let facts = store
+        .intake_facts(&district(), &[pid(id)], DAY)
+        .await
+        .unwrap();
+    let facts = facts[0].as_ref().unwrap();
+    assert_eq!(
+        facts.card,
+        HeldCard::Active {
+            expiry: Some(date(2038, 3, 16))
+        }
+    );
+    assert_eq!(facts.open_application, None);
+
+    // A renewal runs to handover: the new card is active, the first one replaced.
+    let mut renewal = application(id, None);
+    renewal.kind = ApplicationType::Renewal(RenewalReason::Damaged);
+    let k3 = store
+        .file_applications(&district(), &[renewal])
+        .await
+        .unwrap()[0]
+        .application
+        .key;
+    run_to(&store, k3, id, Action::HandOver).await;
+    let current = store.card(&district(), &pid(id)).await.unwrap().unwrap();
+    assert_eq!(
+        (current.application, current.status),
+        (k3, CardStatus::Active)
+    );
+
+    // Lost: the active card is marked, and intake sees an inactive card.
+    let lost = store.report_card_lost(&district(), &pid(id)).await.unwrap();
+    assert_eq!(lost.status, CardStatus::Lost);
+    let facts = store
+        .intake_facts(&district(), &[pid(id)], DAY)
+        .await
+        .unwrap();
+    assert_eq!(facts[0].as_ref().unwrap().card, HeldCard::Inactive);
+    let err = store
+        .report_card_lost(&district(), &pid(id))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::NotFound(_)), "{err:?}");
+    let n = verify_whole_chain(&store).await;
+    assert!(n > 20);
+}
+
+pub async fn application_lists_filter_and_page(store: Arc<dyn Store>) {
+    people(&store).await;
+    let ids = ["042090000001", "042191000002", "042092000003"];
+    let mut keys = Vec::new();
+    for (i, id) in ids.iter().enumerate() {
+        let mut a = application(id, None);
+        a.due_date = date(2021, 3, 20 + i8::try_from(i).unwrap());
+        keys.push(
+            store.file_applications(&district(), &[a]).await.unwrap()[0]
+                .application
+                .key,
+        );
+    }
+    store
+        .transition_application(
+            &district(),
+            keys[0],
+            &step(Action::Verify, Role::DistrictOfficer),
+        )
+        .await
+        .unwrap();
+
+    let all = |q: ApplicationQuery| {
+        let store = store.clone();
+        async move { store.applications(&district(), &q).await.unwrap() }
+    };
+    let page = all(ApplicationQuery {
+        limit: 50,
+        ..Default::default()
+    })
+    .await;
+    assert_eq!(page.items.iter().map(|s| s.key).collect::<Vec<_>>(), keys);
+    let verified = all(ApplicationQuery {
+        state: Some(ApplicationState::Verified),
+        limit: 50,
+        ..Default::default()
+    })
+    .await;
+    assert_eq!(verified.items.len(), 1);
+    // On 22 March two are past due (20 and 21 March).
+    let overdue = all(ApplicationQuery {
+        overdue_on: Some(date(2021, 3, 22)),
+        intake_unit: Some(PoliceUnitCode::parse("CAH-445").unwrap()),
+        limit: 50,
+        ..Default::default()
+    })
+    .await;
+    assert_eq!(overdue.items.len(), 2);
+
+    // Paging one at a time visits each exactly once, in due-date order.
+    let mut seen = Vec::new();
+    let mut cursor = None;
+    loop {
+        let page = all(ApplicationQuery {
+            limit: 1,
+            cursor: cursor.clone(),
+            ..Default::default()
+        })
+        .await;
+        seen.extend(page.items.iter().map(|s| s.key));
+        cursor = page.next_cursor;
+        if cursor.is_none() {
+            break;
+        }
+    }
+    assert_eq!(seen, keys);
+
+    // Another district sees nothing; the nation sees all.
+    let other = store
+        .applications(
+            &scoped("CAH-436"),
+            &ApplicationQuery {
+                limit: 50,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert!(other.items.is_empty());
+    let nation = Access {
+        scope: Jurisdiction::Nation,
+        ..admin_access(T0)
+    };
+    let everything = store
+        .applications(
+            &nation,
+            &ApplicationQuery {
+                limit: 50,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(everything.items.len(), 3);
+}
