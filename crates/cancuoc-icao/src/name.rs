@@ -133,6 +133,13 @@ impl MrzName {
     }
 }
 
+impl MrzName {
+    /// The name as a field of `width` positions holds it: truncated if it is longer.
+    pub fn truncated(&self, width: usize) -> MrzName {
+        parse_name(&self.field(width)).unwrap_or_else(|_| self.clone())
+    }
+}
+
 /// The MRZ name field of `width` positions for a full name written family name first
 /// (see [`MrzName::from_full_name`]): transliterated, truncated if need be, padded with `<`.
 /// TD1 cards have 30 positions, TD3 passports 39.

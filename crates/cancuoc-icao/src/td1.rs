@@ -70,6 +70,8 @@ pub struct Td1 {
 }
 
 impl Td1 {
+    /// Validates the fields. A name longer than its 30 positions is truncated here (see
+    /// [`MrzName::field`]), so [`Td1::name`] is what the zone holds.
     pub fn new(fields: Td1Fields) -> Result<Td1, MrzError> {
         use fields::given;
         let document_code = given(&fields.document_code, Field::DocumentCode, CODE, |v| {
@@ -116,7 +118,8 @@ impl Td1 {
             expiry: fields.expiry,
             nationality,
             optional_data_2,
-            name: fields.name,
+            // Kept as the zone will hold it, so that parsing the lines gives this value back.
+            name: fields.name.truncated(TD1_NAME_WIDTH),
         })
     }
 
@@ -127,8 +130,7 @@ impl Td1 {
         read(&lines).map_err(|problems| problems.first)
     }
 
-    /// The three lines, 30 characters each. The name is truncated to its 30 positions if it
-    /// is longer (see [`MrzName::field`]).
+    /// The three lines, 30 characters each.
     pub fn encode(&self) -> [String; 3] {
         let line1 = if self.document_number.len() > 9 {
             let (head, rest) = split_at_9(&self.document_number);

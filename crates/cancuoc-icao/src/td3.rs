@@ -59,6 +59,8 @@ pub struct Td3 {
 }
 
 impl Td3 {
+    /// Validates the fields. A name longer than its 39 positions is truncated here (see
+    /// [`MrzName::field`]), so [`Td3::name`] is what the zone holds.
     pub fn new(fields: Td3Fields) -> Result<Td3, MrzError> {
         use fields::given;
         Ok(Td3 {
@@ -71,7 +73,8 @@ impl Td3 {
                 fields::STATE,
                 fields::state,
             )?,
-            name: fields.name,
+            // Kept as the zone will hold it, so that parsing the lines gives this value back.
+            name: fields.name.truncated(TD3_NAME_WIDTH),
             document_number: given(
                 &fields.document_number,
                 Field::DocumentNumber,
@@ -104,8 +107,7 @@ impl Td3 {
         read(&lines).map_err(|problems| problems.first)
     }
 
-    /// The two lines, 44 characters each. The name is truncated to its 39 positions if it
-    /// is longer (see [`MrzName::field`]).
+    /// The two lines, 44 characters each.
     pub fn encode(&self) -> [String; 2] {
         let line1 = format!(
             "{}{}{}",
