@@ -371,18 +371,13 @@ fn document_number(c: &mut Collector, l1: &Line<'_>) -> (String, String) {
         let rest = optional.get(..end - 1).unwrap_or("");
         let number = format!("{head}{rest}");
         c.check_digit(l1, 15 + end, Field::DocumentNumber, &number);
-        let number = c.or(
-            fields::given(&number, Field::DocumentNumber, NUMBER, |v| {
-                fields::document_number(v, MAX_NUMBER)
-            })
-            .map_err(|_| MrzError::Field {
-                line: l1.number,
-                field: Field::DocumentNumber,
-                found: number.clone(),
-                expected: NUMBER,
-            }),
-            String::new(),
-        );
+        let valid = fields::document_number(&number, MAX_NUMBER).ok_or_else(|| MrzError::Field {
+            line: l1.number,
+            field: Field::DocumentNumber,
+            found: number.clone(),
+            expected: NUMBER,
+        });
+        let number = c.or(valid, String::new());
         let after = optional.get(end + 1..).unwrap_or("");
         (number, after.trim_end_matches('<').to_owned())
     } else {
