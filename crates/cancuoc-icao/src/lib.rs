@@ -1,50 +1,39 @@
-//! ICAO Doc 9303 building blocks for the Vietnamese chip identity card.
+//! ICAO Doc 9303 machine-readable zones (MRZ) for the Vietnamese chip identity card (CCCD).
 //!
-//! This crate knows the machine-readable zone's character set and check digits
-//! (Doc 9303 part 3 §4.9). It does no I/O and knows nothing about the register;
-//! the TD1 layout of the CCCD and the chip data groups arrive with the card work.
+//! What it does:
+//! - the MRZ character set and check digits (Doc 9303-3 §4.9), [`check_digit`];
+//! - holders' names in the MRZ: transliteration of Vietnamese (and the common Latin
+//!   letters of Doc 9303-3 §6) to A–Z, the `<<` and `<` separators of Doc 9303-3 §4.6,
+//!   and truncation when the name is longer than the field (Doc 9303-4 §4.2.2.1 and
+//!   §4.2.3, Doc 9303-5 §4.2.2.3 and §4.2.3), [`mrz_name`] and [`parse_name`];
+//! - generic TD1 cards (Doc 9303-5, [`Td1`]) and TD3 passports (Doc 9303-4, [`Td3`]),
+//!   encoded and parsed with every check digit;
+//! - the Vietnamese TD1 layout of the CCCD ([`VnmCard`], [`ParsedVnm`]), which keeps the
+//!   12-digit personal ID in the optional data of line 1 with a check digit of its own;
+//! - [`check`], which recognises a layout by its shape and lists every failing field.
+//!
+//! What it does not: no I/O, no clock, no randomness, no async. It knows nothing about the
+//! register: what the digits of a personal ID mean (province, century, sex) lives in
+//! `cancuoc-domain`, which depends on this crate and not the other way round. Two-digit
+//! years are returned as written; [`full_year`] expands them only with a pivot the caller
+//! chooses. TD2 and visa layouts (Doc 9303-6, -7) and the chip's data groups are not here.
 
-use thiserror::Error;
+mod check;
+mod date;
+mod error;
+mod fields;
+mod lines;
+mod name;
+mod report;
+mod td1;
+mod td3;
+mod vnm;
 
-/// A character that may not appear in a machine-readable zone.
-#[derive(Debug, Clone, PartialEq, Eq, Error)]
-#[error("character {0:?} is not allowed in a machine-readable zone")]
-pub struct InvalidMrzChar(pub char);
-
-/// The value of one MRZ character: `<` = 0, digits = 0–9, A–Z = 10–35 (Doc 9303-3 §4.9).
-pub fn char_value(c: char) -> Result<u32, InvalidMrzChar> {
-    match c {
-        '<' => Ok(0),
-        '0'..='9' => Ok(u32::from(c) - u32::from('0')),
-        'A'..='Z' => Ok(u32::from(c) - u32::from('A') + 10),
-        other => Err(InvalidMrzChar(other)),
-    }
-}
-
-/// The check digit of a field: weights 7, 3, 1 repeating, sum modulo 10.
-pub fn check_digit(field: &str) -> Result<char, InvalidMrzChar> {
-    let mut sum = 0u32;
-    for (c, weight) in field.chars().zip([7u32, 3, 1].iter().cycle()) {
-        sum += char_value(c)? * weight;
-    }
-    let digit = sum % 10;
-    char::from_digit(digit, 10).ok_or(InvalidMrzChar(' '))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn specimen_check_digits_of_doc_9303_part_5() {
-        // TD1 specimen: document number D23145890 → 7, birth 740812 → 2, expiry 120415 → 9.
-        assert_eq!(check_digit("D23145890"), Ok('7'));
-        assert_eq!(check_digit("740812"), Ok('2'));
-        assert_eq!(check_digit("120415"), Ok('9'));
-    }
-
-    #[test]
-    fn rejects_lower_case() {
-        assert_eq!(check_digit("abc"), Err(InvalidMrzChar('a')));
-    }
-}
+pub use check::{InvalidMrzChar, char_value, check_digit};
+pub use date::{MrzDate, Sex, full_year};
+pub use error::{Field, MrzError, NameError};
+pub use name::{MrzName, mrz_name, parse_name, possibly_truncated};
+pub use report::{Layout, Report, check};
+pub use td1::{TD1_NAME_WIDTH, TD1_WIDTH, Td1, Td1Fields};
+pub use td3::{TD3_NAME_WIDTH, TD3_WIDTH, Td3, Td3Fields};
+pub use vnm::{BirthDate, NO_EXPIRY, ParsedVnm, VnmCard};
