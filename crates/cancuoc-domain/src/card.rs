@@ -125,6 +125,24 @@ pub fn expiry(born: PartialDate, issued: Date) -> Result<Option<Date>, ValidityE
         .and_then(|&renewal| anniversary(birth, renewal)))
 }
 
+/// The three lines of the card's machine-readable zone (DESIGN §4, Doc 9303-5 TD1 with
+/// Vietnam's line 1); `expiry` is `None` for a card that never expires.
+pub fn mrz(
+    personal_id: &PersonalId,
+    full_name: &str,
+    birth: PartialDate,
+    sex: Sex,
+    expiry: Option<Date>,
+) -> Result<[String; 3], cancuoc_icao::MrzError> {
+    let birth = cancuoc_icao::BirthDate::new(birth.year(), birth.month(), birth.day())?;
+    let sex = match sex {
+        Sex::Male => cancuoc_icao::Sex::Male,
+        Sex::Female => cancuoc_icao::Sex::Female,
+    };
+    let card = cancuoc_icao::VnmCard::new(&personal_id.as_string(), full_name, birth, sex, expiry)?;
+    Ok(card.encode())
+}
+
 /// The QR code on the front of the card: seven fields joined by `|`, UTF-8.
 ///
 /// Field order as printed on 2021 cards: personal ID, old 9-digit CMND (or empty), full
@@ -350,6 +368,29 @@ mod tests {
         );
         // Born "1998": on 16 March 2021 maybe only 22, so the card runs to 25, not 40.
         assert_eq!(expires("1998", date(2021, 3, 16)), Some(date(2023, 12, 31)));
+    }
+
+    #[test]
+    fn the_mrz_carries_the_vietnamese_layout() {
+        let id = PersonalId::parse("042198000123").unwrap();
+        let lines = mrz(
+            &id,
+            "Nguyễn Thị Ánh",
+            born("05/07/1998"),
+            Sex::Female,
+            Some(date(2023, 7, 5)),
+        )
+        .unwrap();
+        assert!(lines[0].starts_with("IDVNM198000123"), "{lines:?}");
+        assert!(lines[0].contains("042198000123<<"), "{lines:?}");
+        assert!(lines[1].starts_with("980705"), "{lines:?}");
+        assert_eq!(&lines[1][7..8], "F");
+        assert!(lines[2].starts_with("NGUYEN<<THI<ANH<"), "{lines:?}");
+        assert!(
+            cancuoc_icao::check(&[&lines[0], &lines[1], &lines[2]])
+                .unwrap()
+                .is_valid()
+        );
     }
 
     #[test]

@@ -15,7 +15,7 @@ use sha2::{Digest, Sha256};
 use crate::backend;
 use crate::{
     AuditCommand, BenchCommand, CardCommand, Cli, Command, ConfigCommand, FormsCommand, IdCommand,
-    ImportCommand, OfficerCommand,
+    ImportCommand, MrzCommand, OfficerCommand,
 };
 
 /// A failure with the exit code it deserves.
@@ -149,6 +149,15 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Id(IdCommand::Check { number, json }) => id_check(number, *json),
         Command::Card(CardCommand::Expiry { born, issued, json }) => {
             crate::card::expiry(born, issued, *json)
+        }
+        Command::Mrz(command) => {
+            let mut input = String::new();
+            std::io::Read::read_to_string(&mut std::io::stdin(), &mut input)
+                .map_err(|e| CliError::usage(format!("cannot read stdin: {e}")))?;
+            match command {
+                MrzCommand::Encode => crate::card::mrz_encode(&input),
+                MrzCommand::Check => crate::card::mrz_check(&input),
+            }
         }
         Command::Config(ConfigCommand::Print) => {
             println!("db = {:?}", backend::redact(&cli.db));

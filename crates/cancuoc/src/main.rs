@@ -69,6 +69,9 @@ enum Command {
     /// Card rules that need no database.
     #[command(subcommand)]
     Card(CardCommand),
+    /// Machine-readable zones (ICAO 9303 TD1 in Vietnam's layout).
+    #[command(subcommand)]
+    Mrz(MrzCommand),
     /// Officers.
     #[command(subcommand)]
     Officer(OfficerCommand),
@@ -164,6 +167,16 @@ enum CardCommand {
         #[arg(long)]
         json: bool,
     },
+}
+
+#[derive(Subcommand)]
+enum MrzCommand {
+    /// Read {"personal_id", "full_name", "birth_date", "sex", "expiry_date" or null} as
+    /// JSON on stdin and print the card's three MRZ lines.
+    Encode,
+    /// Read MRZ lines on stdin (TD1, TD3 or the Vietnamese TD1); exit 0 when every check
+    /// digit holds, 2 naming each failing field otherwise.
+    Check,
 }
 
 #[derive(Subcommand)]

@@ -320,3 +320,98 @@ fn benchmarks_print_their_figures_next_to_their_peers() {
     }
     assert!(work.join("lookup-sample.json").exists());
 }
+
+impl Workspace {
+    fn run_with_stdin(&self, args: &[&str], input: &str) -> Output {
+        use std::io::Write;
+        let mut child = Command::new(env!("CARGO_BIN_EXE_cancuoc"))
+            .args(args)
+            .current_dir(self.dir.path())
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(input.as_bytes())
+            .unwrap();
+        child.wait_with_output().unwrap()
+    }
+}
+
+#[test]
+fn card_expiry_follows_age_and_law() {
+    let ws = Workspace::new();
+    let expiry = |born: &str, issued: &str| {
+        let out = ws.run(&["card", "expiry", "--born", born, "--issued", issued]);
+        (out.status.code(), stdout(&out).trim().to_owned())
+    };
+    assert_eq!(
+        expiry("2000-02-29", "2021-01-04"),
+        (Some(0), "2025-02-28".into())
+    );
+    assert_eq!(expiry("1963-03-16", "2021-03-16"), (Some(0), "none".into()));
+    assert_eq!(expiry("1998", "16/03/2021"), (Some(0), "2023-12-31".into()));
+    let out = ws.run(&[
+        "card",
+        "expiry",
+        "--born",
+        "2010-01-01",
+        "--issued",
+        "2021-06-01",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("14 or older"), "{}", stderr(&out));
+    let out = ws.run(&[
+        "card",
+        "expiry",
+        "--born",
+        "2020-01-01",
+        "--issued",
+        "2024-07-01",
+        "--json",
+    ]);
+    let json: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(json["expiry_date"], "2034-01-01");
+    assert_eq!(json["law"], "law2023");
+}
+
+#[test]
+fn mrz_encode_and_check() {
+    let ws = Workspace::new();
+    let input = r#"{"personal_id":"042198000123","full_name":"Nguyễn Thị Ánh",
+        "birth_date":"1998-07-05","sex":"female","expiry_date":null}"#;
+    let out = ws.run_with_stdin(&["mrz", "encode"], input);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let lines = stdout(&out);
+    let rows: Vec<&str> = lines.lines().collect();
+    assert_eq!(rows.len(), 3);
+    assert!(rows[0].starts_with("IDVNM198000123"), "{lines}");
+    assert!(
+        rows[1].contains("991231"),
+        "no expiry is the named constant: {lines}"
+    );
+    assert_eq!(rows[2], "NGUYEN<<THI<ANH<<<<<<<<<<<<<<<");
+
+    let ok = ws.run_with_stdin(&["mrz", "check"], &lines);
+    assert_eq!(ok.status.code(), Some(0), "{}", stderr(&ok));
+
+    // One mistyped birth digit: exit 2 and the failing field named.
+    let typo = lines.replacen("980705", "980706", 1);
+    let bad = ws.run_with_stdin(&["mrz", "check"], &typo);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(stderr(&bad).contains("birth date"), "{}", stderr(&bad));
+
+    let garbage = ws.run_with_stdin(&["mrz", "check"], "hello\n");
+    assert_eq!(garbage.status.code(), Some(2));
+    let missing = ws.run_with_stdin(&["mrz", "encode"], r#"{"personal_id":"1"}"#);
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(
+        stderr(&missing).contains("full_name"),
+        "{}",
+        stderr(&missing)
+    );
+}
