@@ -11,10 +11,12 @@ mod applications;
 mod bulk;
 pub mod conformance;
 mod types;
+mod vault;
 
 pub use applications::*;
 pub use bulk::*;
 pub use types::*;
+pub use vault::Vault;
 
 use async_trait::async_trait;
 use cancuoc_domain::audit::AuditEvent;
