@@ -5,6 +5,7 @@
 //! and never names a backend; it knows no HTTP and no SQL. The clock and the random
 //! source are traits so that tests can fix them.
 
+mod applications;
 mod auth;
 mod error;
 mod places;
@@ -16,6 +17,7 @@ use std::sync::{Arc, RwLock};
 use cancuoc_domain::{Jurisdiction, Officer, PoliceUnitCode};
 use cancuoc_store::{Access, Store};
 
+pub use applications::{Intake, StepRequest};
 pub use auth::Session;
 pub use error::{AppError, ErrorCode};
 pub use places::Places;

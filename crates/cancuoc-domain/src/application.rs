@@ -549,13 +549,9 @@ impl Action {
         matches!(self, Self::RequestCorrection | Self::Reject | Self::Cancel)
     }
 
-    /// Checks everything the domain knows about a step and returns the new state.
-    pub fn apply(
-        self,
-        from: ApplicationState,
-        role: Role,
-        reason: Option<&str>,
-    ) -> Result<ApplicationState, TransitionError> {
+    /// Whether `role` may take this step and, where one is needed, a reason is given:
+    /// everything about a step that does not depend on the application's state.
+    pub fn check_actor(self, role: Role, reason: Option<&str>) -> Result<(), TransitionError> {
         if !self.roles().contains(&role) {
             return Err(TransitionError::WrongRole {
                 role: role.as_str(),
@@ -568,16 +564,26 @@ impl Action {
                     .join(", "),
             });
         }
-        let to = self.target(from).ok_or(TransitionError::Illegal {
-            from,
-            action: self.past_participle(),
-        })?;
         if self.needs_reason() && reason.is_none_or(|r| r.trim().is_empty()) {
             return Err(TransitionError::ReasonRequired {
                 action: self.as_str(),
             });
         }
-        Ok(to)
+        Ok(())
+    }
+
+    /// Checks everything the domain knows about a step and returns the new state.
+    pub fn apply(
+        self,
+        from: ApplicationState,
+        role: Role,
+        reason: Option<&str>,
+    ) -> Result<ApplicationState, TransitionError> {
+        self.check_actor(role, reason)?;
+        self.target(from).ok_or(TransitionError::Illegal {
+            from,
+            action: self.past_participle(),
+        })
     }
 
     fn past_participle(self) -> &'static str {

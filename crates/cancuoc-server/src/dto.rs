@@ -1,6 +1,8 @@
 //! The JSON shapes of the API: requests (strict, `deny_unknown_fields`) and responses,
 //! and their mapping from the application's records. Only this crate knows them.
 
+pub(crate) mod applications;
+
 use std::collections::BTreeMap;
 
 use cancuoc_app::{AuditVerification, ImportReport, RejectedRow};

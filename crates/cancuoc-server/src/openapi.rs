@@ -27,6 +27,7 @@ use crate::error::ErrorBody;
         (name = "register", description = "Citizens, households and personal ID numbers"),
         (name = "forms", description = "Import and review of collection forms"),
         (name = "officers", description = "Officer administration"),
+        (name = "applications", description = "Card applications, their steps, and cards"),
         (name = "system", description = "Health and audit"),
     )
 )]

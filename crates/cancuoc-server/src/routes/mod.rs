@@ -1,6 +1,7 @@
 //! The endpoints under `/api/v1`, each annotated for OpenAPI. Handlers are thin: parse,
 //! call one `App` method, map the result to a DTO.
 
+mod applications;
 mod auth;
 mod forms;
 mod officers;
@@ -39,6 +40,15 @@ pub(crate) fn api(import_limit: usize) -> OpenApiRouter<AppState> {
         .routes(routes!(officers::disable_officer))
         .routes(routes!(officers::enable_officer))
         .routes(routes!(system::verify_audit))
+        .routes(routes!(
+            applications::file_application,
+            applications::list_applications
+        ))
+        .routes(routes!(applications::application))
+        .routes(routes!(applications::transition))
+        .routes(routes!(applications::bulk_transition))
+        .routes(routes!(applications::card))
+        .routes(routes!(applications::report_lost))
 }
 
 /// No route has this path.

@@ -1,0 +1,494 @@
+//! Card applications: intake (Circular 60/2021/TT-BCA Art. 5), the state machine's steps,
+//! production of the card's data, handover, lists and lost cards.
+
+use std::sync::LazyLock;
+
+use cancuoc_domain::application::{
+    self, Action, Applicant, ApplicationType, Area, Channel, Misfit,
+};
+use cancuoc_domain::calendar::WorkingCalendar;
+use cancuoc_domain::card::{self, QrPayload};
+use cancuoc_domain::fee::{FeeError, FeeExemption, FeeSchedule};
+use cancuoc_domain::{
+    AdminKind, AdminLevel, PartialDate, PersonalId, PoliceUnitCode, RecordStatus, Role,
+};
+use cancuoc_store::*;
+use jiff::civil::Date;
+use uuid::Uuid;
+
+use crate::{App, AppError, Caller};
+
+static FEES: LazyLock<Result<FeeSchedule, FeeError>> = LazyLock::new(FeeSchedule::vietnam);
+
+/// An application as a station submits it, fields as typed.
+#[derive(Debug, Clone, Default)]
+pub struct Intake {
+    pub personal_id: String,
+    /// `first_issuance`, `cmnd_switch`, `renewal`, `reissue`.
+    pub kind: String,
+    /// Required for `renewal` and `reissue`.
+    pub reason: Option<String>,
+    /// `fixed` or `mobile`.
+    pub channel: String,
+    /// The unit that takes the application; an officer's own unit when absent.
+    pub intake_unit: Option<String>,
+    /// `YYYY-MM-DD` or `dd/mm/yyyy`; today when absent (stations that worked offline give it).
+    pub intake_date: Option<String>,
+    pub station: Option<String>,
+    pub identifying_marks: Option<String>,
+    pub exemption: Option<String>,
+    pub old_card_returned: bool,
+    pub idempotency_key: Option<String>,
+    /// The biometric manifest as JSON, once the capture is stored.
+    pub biometrics: Option<String>,
+}
+
+/// A step asked for by an officer.
+#[derive(Debug, Clone)]
+pub struct StepRequest {
+    pub action: String,
+    pub reason: Option<String>,
+    pub expected_version: Option<i64>,
+}
+
+fn invalid(e: impl ToString) -> AppError {
+    AppError::Invalid(e.to_string())
+}
+
+/// Roles that take applications at a station or a mobile session.
+fn takes_intake(role: Role) -> bool {
+    matches!(
+        role,
+        Role::CommuneOfficer | Role::DistrictOfficer | Role::ProvinceOfficer
+    )
+}
+
+/// Roles that read applications and cards.
+fn reads_applications(role: Role) -> bool {
+    takes_intake(role) || matches!(role, Role::MinistryOfficer | Role::ProductionOperator)
+}
+
+fn require(caller: &Caller, allowed: fn(Role) -> bool, what: &str) -> Result<(), AppError> {
+    match caller.officer() {
+        Some(o) if !allowed(o.role) => Err(AppError::Forbidden(format!(
+            "role {} may not {what}",
+            o.role.as_str()
+        ))),
+        _ => Ok(()),
+    }
+}
+
+fn parse_pid(s: &str) -> Result<PersonalId, AppError> {
+    PersonalId::parse(s.trim()).map_err(|e| AppError::Invalid(format!("personal_id: {e}")))
+}
+
+fn parse_day(s: &str, field: &str) -> Result<Date, AppError> {
+    PartialDate::parse(s)
+        .ok()
+        .and_then(|d| d.as_date())
+        .ok_or_else(|| AppError::Invalid(format!("{field}: {s:?} is not a date (YYYY-MM-DD)")))
+}
+
+impl App {
+    /// The administrative units a police unit answers for, for the application's place.
+    fn unit_place(&self, unit: &PoliceUnitCode) -> Result<UnitPlace, AppError> {
+        let places = self.places();
+        let code = match unit.jurisdiction() {
+            cancuoc_domain::Jurisdiction::Within(code) => code,
+            cancuoc_domain::Jurisdiction::Nation => {
+                return Err(AppError::Invalid(format!(
+                    "{unit} does not take applications: choose a province, district or commune unit"
+                )));
+            }
+        };
+        let parent = |c: &cancuoc_domain::AdminCode| places.get(c).and_then(|u| u.parent.clone());
+        let unknown = || AppError::Invalid(format!("intake_unit: {unit} is not a loaded unit"));
+        match code.level() {
+            AdminLevel::Province => Ok(UnitPlace {
+                province: code,
+                district: None,
+                commune: None,
+            }),
+            AdminLevel::District => Ok(UnitPlace {
+                province: parent(&code).ok_or_else(unknown)?,
+                district: Some(code),
+                commune: None,
+            }),
+            AdminLevel::Commune => {
+                let locality = places.locality(&code).ok_or_else(unknown)?;
+                Ok(UnitPlace {
+                    province: locality.province,
+                    district: locality.district,
+                    commune: Some(code),
+                })
+            }
+        }
+    }
+
+    /// Cities and towns by the kind of the intake unit's district (2014 law Art. 25). No
+    /// vendored list names mountain, border and island districts yet, so none is `Remote`.
+    fn area_of(&self, place: &UnitPlace) -> Area {
+        let places = self.places();
+        let district_kind = place
+            .district
+            .as_ref()
+            .and_then(|d| places.get(d))
+            .map(|u| u.kind);
+        match district_kind {
+            Some(AdminKind::UrbanDistrict | AdminKind::Town | AdminKind::ProvincialCity) => {
+                Area::Urban
+            }
+            _ => Area::Other,
+        }
+    }
+
+    /// Files one application; see [`App::file_applications`].
+    pub async fn file_application(
+        &self,
+        caller: &Caller,
+        intake: &Intake,
+    ) -> Result<Filed, AppError> {
+        let mut filed = self
+            .file_applications(caller, std::slice::from_ref(intake))
+            .await?;
+        filed
+            .pop()
+            .ok_or_else(|| AppError::Internal("filing returned nothing".into()))
+    }
+
+    /// Checks each intake against the register and the rules (type, age, fee, due date)
+    /// and files them all in one transaction, or none.
+    pub async fn file_applications(
+        &self,
+        caller: &Caller,
+        intakes: &[Intake],
+    ) -> Result<Vec<Filed>, AppError> {
+        require(caller, takes_intake, "take applications")?;
+        let access = caller.access(&*self.clock, "card application intake");
+        let today = self.clock.today();
+        let mut batch = Vec::with_capacity(intakes.len());
+        for intake in intakes {
+            batch.push(self.prepare(caller, &access, intake, today).await?);
+        }
+        Ok(self.store.file_applications(&access, &batch).await?)
+    }
+
+    /// Everything about one intake that can be decided before the write.
+    pub(crate) async fn prepare(
+        &self,
+        caller: &Caller,
+        access: &Access,
+        intake: &Intake,
+        today: Date,
+    ) -> Result<NewApplication, AppError> {
+        let pid = parse_pid(&intake.personal_id)?;
+        let kind =
+            ApplicationType::parse(&intake.kind, intake.reason.as_deref()).map_err(invalid)?;
+        let channel = Channel::parse(&intake.channel).ok_or_else(|| {
+            AppError::Invalid(format!(
+                "channel: {:?} is neither fixed nor mobile",
+                intake.channel
+            ))
+        })?;
+        let exemption = intake
+            .exemption
+            .as_deref()
+            .filter(|e| !e.trim().is_empty())
+            .map(|e| {
+                FeeExemption::parse(e).ok_or_else(|| {
+                    AppError::Invalid(format!("exemption: {e:?} is not an exemption"))
+                })
+            })
+            .transpose()?;
+        let intake_date = match intake
+            .intake_date
+            .as_deref()
+            .filter(|d| !d.trim().is_empty())
+        {
+            Some(d) => parse_day(d, "intake_date")?,
+            None => today,
+        };
+        if intake_date > today {
+            return Err(AppError::Invalid(format!(
+                "intake_date: {intake_date} is in the future"
+            )));
+        }
+        let unit = match (&intake.intake_unit, caller.officer()) {
+            (Some(u), officer) => {
+                let unit = PoliceUnitCode::parse(u.trim())
+                    .map_err(|e| AppError::Invalid(format!("intake_unit: {e}")))?;
+                if let Some(o) = officer
+                    && o.unit != unit
+                {
+                    return Err(AppError::Forbidden(format!(
+                        "an officer of {} takes applications for {} only",
+                        o.unit, o.unit
+                    )));
+                }
+                unit
+            }
+            (None, Some(o)) => o.unit.clone(),
+            (None, None) => return Err(AppError::Invalid("intake_unit: missing".into())),
+        };
+        let place = self.unit_place(&unit)?;
+        let facts = self
+            .store
+            .intake_facts(access, &[pid], intake_date)
+            .await?
+            .pop()
+            .flatten()
+            .ok_or_else(|| AppError::NotFound(format!("citizen {pid}")))?;
+        let citizen = &facts.citizen;
+        if citizen.status != RecordStatus::Official {
+            return Err(AppError::TypeNotAllowed(
+                "the citizen's record is not official yet: finish its review first".into(),
+            ));
+        }
+        if citizen.data.died_on.is_some() {
+            return Err(AppError::TypeNotAllowed(
+                "the citizen is recorded as deceased".into(),
+            ));
+        }
+        let applicant = Applicant {
+            birth: citizen.data.birth_date,
+            holds_cmnd: citizen.data.old_id_number.is_some(),
+            card: facts.card,
+            // The store refuses a second open application itself, after it has
+            // recognised a retried request by its idempotency key.
+            open_application: false,
+        };
+        application::check_type(kind, &applicant, intake_date).map_err(|m| match m {
+            Misfit::OpenApplication => AppError::Conflict(m.to_string()),
+            other => AppError::TypeNotAllowed(other.to_string()),
+        })?;
+        let fees = FEES
+            .as_ref()
+            .map_err(|e| AppError::Internal(e.to_string()))?;
+        let fee = fees.fee(kind, intake_date, exemption).map_err(invalid)?;
+        let working_days = application::due_working_days(kind, self.area_of(&place), intake_date);
+        let calendar = WorkingCalendar::vietnam().map_err(|e| AppError::Internal(e.to_string()))?;
+        let due = calendar
+            .due_date(intake_date, working_days)
+            .map_err(invalid)?;
+        let text = |s: &Option<String>| {
+            s.as_deref()
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+        };
+        Ok(NewApplication {
+            key: self.random.record_key(),
+            personal_id: pid,
+            kind,
+            channel,
+            intake_unit: unit,
+            place,
+            station: text(&intake.station),
+            intake_date,
+            due_date: due.date,
+            fee_vnd: fee.amount_vnd,
+            fee_basis: fee.basis,
+            exemption,
+            identifying_marks: text(&intake.identifying_marks),
+            old_card_returned: intake.old_card_returned,
+            biometrics: intake.biometrics.clone(),
+            idempotency_key: text(&intake.idempotency_key),
+        })
+    }
+
+    pub async fn application(
+        &self,
+        caller: &Caller,
+        key: Uuid,
+    ) -> Result<ApplicationRecord, AppError> {
+        require(caller, reads_applications, "read applications")?;
+        self.store
+            .application(&caller.access(&*self.clock, "application look-up"), key)
+            .await?
+            .ok_or_else(|| AppError::NotFound(format!("application {key}")))
+    }
+
+    /// Takes one step of the state machine for an officer.
+    pub async fn transition(
+        &self,
+        caller: &Caller,
+        key: Uuid,
+        request: &StepRequest,
+    ) -> Result<ApplicationRecord, AppError> {
+        let officer = caller.officer().ok_or_else(|| {
+            AppError::Forbidden("a step on an application needs an officer".into())
+        })?;
+        let action = Action::parse(request.action.trim()).ok_or_else(|| {
+            let all: Vec<&str> = Action::ALL.iter().map(|a| a.as_str()).collect();
+            AppError::Invalid(format!(
+                "action: {:?} is not one of {}",
+                request.action,
+                all.join(", ")
+            ))
+        })?;
+        let reason = request
+            .reason
+            .as_deref()
+            .map(str::trim)
+            .filter(|r| !r.is_empty())
+            .map(str::to_owned);
+        // What needs no state is checked before any work, for a clear answer.
+        action
+            .check_actor(officer.role, reason.as_deref())
+            .map_err(AppError::Transition)?;
+        let access = caller.access(&*self.clock, "application step");
+        let card = if action == Action::Produce {
+            Some(self.card_data(&access, key).await?)
+        } else {
+            None
+        };
+        let step = Step {
+            action,
+            role: officer.role,
+            reason,
+            expected_version: request.expected_version,
+            card,
+            batch: None,
+        };
+        Ok(self
+            .store
+            .transition_application(&access, key, &step)
+            .await?)
+    }
+
+    /// The same step on many applications, each in its own transaction; one result each.
+    pub async fn transition_many(
+        &self,
+        caller: &Caller,
+        keys: &[Uuid],
+        request: &StepRequest,
+    ) -> Vec<(Uuid, Result<ApplicationRecord, AppError>)> {
+        let mut out = Vec::with_capacity(keys.len());
+        for &key in keys {
+            out.push((key, self.transition(caller, key, request).await));
+        }
+        out
+    }
+
+    /// The card's data for an application in production: number, dates, MRZ and QR.
+    async fn card_data(&self, access: &Access, key: Uuid) -> Result<NewCard, AppError> {
+        let application = self
+            .store
+            .application(access, key)
+            .await?
+            .ok_or_else(|| AppError::NotFound(format!("application {key}")))?;
+        let citizen = self
+            .store
+            .citizen(access, &application.personal_id)
+            .await?
+            .ok_or_else(|| AppError::NotFound(format!("citizen {}", application.personal_id)))?;
+        let data = &citizen.data;
+        let issue_date = self.clock.today();
+        let expiry_date = card::expiry(data.birth_date, issue_date)
+            .map_err(|e| AppError::TypeNotAllowed(e.to_string()))?;
+        let mrz = card::mrz(
+            &data.personal_id,
+            &data.full_name,
+            data.birth_date,
+            data.sex,
+            expiry_date,
+        )
+        .map_err(|e| AppError::Invalid(format!("the card's MRZ cannot be written: {e}")))?;
+        let qr = QrPayload {
+            personal_id: data.personal_id,
+            old_id: data.old_id_number.clone(),
+            full_name: Some(data.full_name.clone()),
+            birth_date: Some(data.birth_date),
+            sex: Some(data.sex),
+            permanent_residence: data
+                .permanent_residence
+                .as_ref()
+                .map(|r| self.address_line(r)),
+            issue_date: Some(issue_date),
+        };
+        let qr_payload = qr
+            .encode()
+            .map_err(|e| AppError::Invalid(format!("the card's QR code cannot be written: {e}")))?;
+        Ok(NewCard {
+            issue_date,
+            expiry_date,
+            mrz,
+            qr_payload,
+        })
+    }
+
+    /// "Thôn 3, Thạch Đài, Thạch Hà, Hà Tĩnh": the address line, then the commune, the
+    /// district and the province as the card prints them.
+    pub fn address_line(&self, residence: &cancuoc_domain::citizen::Residence) -> String {
+        let places = self.places();
+        let mut parts = vec![residence.address.trim().to_owned()];
+        let mut code = Some(residence.commune.clone());
+        while let Some(c) = code {
+            match places.get(&c) {
+                Some(unit) => {
+                    parts.push(unit.name.clone());
+                    code = unit.parent.clone();
+                }
+                None => code = None,
+            }
+        }
+        parts.retain(|p| !p.is_empty());
+        parts.join(", ")
+    }
+
+    pub async fn applications(
+        &self,
+        caller: &Caller,
+        query: &ApplicationQuery,
+    ) -> Result<Page<ApplicationSummary>, AppError> {
+        require(caller, reads_applications, "read applications")?;
+        self.store
+            .applications(&caller.access(&*self.clock, "application list"), query)
+            .await
+            .map_err(|e| match e {
+                StoreError::Invalid(m) => AppError::Invalid(m),
+                other => other.into(),
+            })
+    }
+
+    /// Open applications of a unit past their due date today.
+    pub async fn overdue(
+        &self,
+        caller: &Caller,
+        unit: Option<PoliceUnitCode>,
+        cursor: Option<String>,
+        limit: u32,
+    ) -> Result<Page<ApplicationSummary>, AppError> {
+        let query = ApplicationQuery {
+            intake_unit: unit,
+            overdue_on: Some(self.clock.today()),
+            cursor,
+            limit,
+            ..ApplicationQuery::default()
+        };
+        self.applications(caller, &query).await
+    }
+
+    pub async fn card(&self, caller: &Caller, personal_id: &str) -> Result<CardRecord, AppError> {
+        require(caller, reads_applications, "read cards")?;
+        let pid = parse_pid(personal_id)?;
+        self.store
+            .card(&caller.access(&*self.clock, "card look-up"), &pid)
+            .await?
+            .ok_or_else(|| AppError::NotFound(format!("card of {pid}")))
+    }
+
+    /// A citizen reports their card lost; a re-issue can follow.
+    pub async fn report_card_lost(
+        &self,
+        caller: &Caller,
+        personal_id: &str,
+    ) -> Result<CardRecord, AppError> {
+        require(caller, takes_intake, "report cards lost")?;
+        let pid = parse_pid(personal_id)?;
+        Ok(self
+            .store
+            .report_card_lost(&caller.access(&*self.clock, "lost card report"), &pid)
+            .await?)
+    }
+}

@@ -1,0 +1,361 @@
+//! The JSON shapes of applications and cards.
+
+use cancuoc_app::{Intake, StepRequest};
+use cancuoc_domain::application::{Action, ApplicationState, ApplicationType};
+use cancuoc_store::{
+    ApplicationEvent, ApplicationRecord, ApplicationSummary, CardRecord, CardStatus, Page,
+};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::rfc3339;
+use crate::error::ErrorBody;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum ApplicationTypeDto {
+    FirstIssuance,
+    CmndSwitch,
+    Renewal,
+    Reissue,
+}
+
+impl ApplicationTypeDto {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::FirstIssuance => "first_issuance",
+            Self::CmndSwitch => "cmnd_switch",
+            Self::Renewal => "renewal",
+            Self::Reissue => "reissue",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum ChannelDto {
+    Fixed,
+    Mobile,
+}
+
+/// An application as a station files it.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ApplicationRequest {
+    /// 12-digit personal ID number of the citizen.
+    #[schema(example = "042090001234")]
+    pub personal_id: String,
+    #[serde(rename = "type")]
+    pub kind: ApplicationTypeDto,
+    /// For `renewal`: renewal_age, damaged, changed_particulars, wrong_information,
+    /// authority_error, boundary_change, on_request. For `reissue`: lost,
+    /// regained_citizenship.
+    #[serde(default)]
+    pub reason: Option<String>,
+    pub channel: ChannelDto,
+    /// Day of intake (YYYY-MM-DD); today when absent.
+    #[serde(default)]
+    pub intake_date: Option<String>,
+    /// Station or mobile session where the citizen came.
+    #[serde(default)]
+    pub station: Option<String>,
+    /// Identifying marks (đặc điểm nhận dạng).
+    #[serde(default)]
+    pub identifying_marks: Option<String>,
+    /// Fee exemption: war_merit, border_or_island, ethnic_minority_hardship,
+    /// poor_household, orphan_minor.
+    #[serde(default)]
+    pub exemption: Option<String>,
+    /// Whether the old card (CMND or chip card) was taken back.
+    #[serde(default)]
+    pub old_card_returned: bool,
+    /// Makes a retry harmless; the `Idempotency-Key` header does the same.
+    #[serde(default)]
+    pub idempotency_key: Option<String>,
+}
+
+impl ApplicationRequest {
+    pub fn into_intake(self, header_key: Option<String>) -> Intake {
+        Intake {
+            personal_id: self.personal_id,
+            kind: self.kind.as_str().to_owned(),
+            reason: self.reason,
+            channel: match self.channel {
+                ChannelDto::Fixed => "fixed",
+                ChannelDto::Mobile => "mobile",
+            }
+            .to_owned(),
+            intake_unit: None,
+            intake_date: self.intake_date,
+            station: self.station,
+            identifying_marks: self.identifying_marks,
+            exemption: self.exemption,
+            old_card_returned: self.old_card_returned,
+            idempotency_key: header_key.or(self.idempotency_key),
+            biometrics: None,
+        }
+    }
+}
+
+/// One step in an application's history.
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct ApplicationEventDto {
+    pub seq: i64,
+    /// `intake` for the first event, else the step taken.
+    pub action: String,
+    pub from: Option<String>,
+    pub to: String,
+    pub actor: String,
+    pub unit: String,
+    /// RFC 3339, UTC.
+    pub at: String,
+    pub reason: Option<String>,
+}
+
+impl From<ApplicationEvent> for ApplicationEventDto {
+    fn from(e: ApplicationEvent) -> Self {
+        Self {
+            seq: e.seq,
+            action: e.action.map_or("intake", Action::as_str).to_owned(),
+            from: e.from.map(|s| s.as_str().to_owned()),
+            to: e.to.as_str().to_owned(),
+            actor: e.actor,
+            unit: e.unit,
+            at: rfc3339(e.at_micros),
+            reason: e.reason,
+        }
+    }
+}
+
+fn type_and_reason(kind: ApplicationType) -> (String, Option<String>) {
+    (kind.kind().to_owned(), kind.reason().map(str::to_owned))
+}
+
+/// An application (hồ sơ) with its history.
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct ApplicationDto {
+    /// The application's id (UUID).
+    pub id: String,
+    /// Receipt number (số biên nhận): unit, day, serial and a check character.
+    #[schema(example = "CAH-445-20210316-00001U")]
+    pub receipt: String,
+    pub personal_id: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub reason: Option<String>,
+    pub channel: String,
+    pub intake_unit: String,
+    pub station: Option<String>,
+    pub officer: String,
+    /// RFC 3339, UTC.
+    pub intake_at: String,
+    pub intake_date: String,
+    /// The day the card is due (working days by area and type).
+    pub due_date: String,
+    pub fee_vnd: u32,
+    /// The circular the fee comes from, or why none is due.
+    pub fee_basis: String,
+    pub exemption: Option<String>,
+    pub identifying_marks: Option<String>,
+    pub old_card_returned: bool,
+    /// received, verified, approved, in_production, produced, dispatched,
+    /// ready_for_pickup, handed_over, needs_correction, rejected, cancelled.
+    pub state: String,
+    /// Send as `version` with a step to refuse it if someone else moved first.
+    pub version: i64,
+    pub history: Vec<ApplicationEventDto>,
+}
+
+impl From<ApplicationRecord> for ApplicationDto {
+    fn from(a: ApplicationRecord) -> Self {
+        let (kind, reason) = type_and_reason(a.kind);
+        Self {
+            id: a.key.to_string(),
+            receipt: a.receipt.to_string(),
+            personal_id: a.personal_id.as_string(),
+            kind,
+            reason,
+            channel: a.channel.as_str().to_owned(),
+            intake_unit: a.intake_unit.as_string(),
+            station: a.station,
+            officer: a.officer,
+            intake_at: rfc3339(a.intake_micros),
+            intake_date: a.intake_date.to_string(),
+            due_date: a.due_date.to_string(),
+            fee_vnd: a.fee_vnd,
+            fee_basis: a.fee_basis,
+            exemption: a.exemption.map(|e| e.as_str().to_owned()),
+            identifying_marks: a.identifying_marks,
+            old_card_returned: a.old_card_returned,
+            state: a.state.as_str().to_owned(),
+            version: a.version,
+            history: a.history.into_iter().map(Into::into).collect(),
+        }
+    }
+}
+
+/// A line of an application list.
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct ApplicationSummaryDto {
+    pub id: String,
+    pub receipt: String,
+    pub personal_id: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub intake_unit: String,
+    pub intake_date: String,
+    pub due_date: String,
+    pub state: String,
+    pub version: i64,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct ApplicationPage {
+    pub items: Vec<ApplicationSummaryDto>,
+    /// Pass as `cursor` for the next page; `null` on the last one.
+    pub next_cursor: Option<String>,
+}
+
+impl From<Page<ApplicationSummary>> for ApplicationPage {
+    fn from(p: Page<ApplicationSummary>) -> Self {
+        Self {
+            items: p
+                .items
+                .into_iter()
+                .map(|s| ApplicationSummaryDto {
+                    id: s.key.to_string(),
+                    receipt: s.receipt.to_string(),
+                    personal_id: s.personal_id.as_string(),
+                    kind: s.kind.kind().to_owned(),
+                    intake_unit: s.intake_unit.as_string(),
+                    intake_date: s.intake_date.to_string(),
+                    due_date: s.due_date.to_string(),
+                    state: s.state.as_str().to_owned(),
+                    version: s.version,
+                })
+                .collect(),
+            next_cursor: p.next_cursor,
+        }
+    }
+}
+
+/// Filters of the application list.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct ApplicationListQuery {
+    /// Only applications in this state.
+    pub state: Option<String>,
+    /// Only applications taken by this police unit (e.g. CAH-445).
+    pub unit: Option<String>,
+    /// Only open applications past their due date today.
+    pub overdue: Option<bool>,
+    pub cursor: Option<String>,
+    /// 1–500, default 50.
+    pub limit: Option<u32>,
+}
+
+impl ApplicationListQuery {
+    pub fn state(&self) -> Result<Option<ApplicationState>, String> {
+        self.state
+            .as_deref()
+            .map(|s| {
+                ApplicationState::parse(s).ok_or_else(|| format!("state: {s:?} is not a state"))
+            })
+            .transpose()
+    }
+}
+
+/// A step of the state machine.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct TransitionRequest {
+    /// verify, approve, start_production, produce, dispatch, receive, hand_over,
+    /// request_correction, resubmit, reject, cancel.
+    #[schema(example = "verify")]
+    pub action: String,
+    /// Required for request_correction, reject and cancel.
+    #[serde(default)]
+    pub reason: Option<String>,
+    /// Refuse the step (409 `conflict`) unless the application is at this version.
+    #[serde(default)]
+    pub version: Option<i64>,
+}
+
+impl From<TransitionRequest> for StepRequest {
+    fn from(r: TransitionRequest) -> Self {
+        Self {
+            action: r.action,
+            reason: r.reason,
+            expected_version: r.version,
+        }
+    }
+}
+
+/// The same step on a list of applications (approve a list).
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct BulkTransitionRequest {
+    /// Application ids (UUID), at most 1,000.
+    pub ids: Vec<String>,
+    pub action: String,
+    #[serde(default)]
+    pub reason: Option<String>,
+}
+
+/// The outcome for one application of a bulk step.
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct BulkTransitionItem {
+    pub id: String,
+    /// The new state when the step was taken.
+    pub state: Option<String>,
+    /// Why the step was refused for this application.
+    pub error: Option<ErrorBody>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct BulkTransitionResult {
+    pub done: usize,
+    pub refused: usize,
+    pub items: Vec<BulkTransitionItem>,
+}
+
+/// A chip card.
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct CardDto {
+    /// The personal ID number is the card number.
+    pub personal_id: String,
+    pub issue_date: String,
+    /// `null` for a card that never expires (issued at 58 or later).
+    pub expiry_date: Option<String>,
+    /// The three lines of the machine-readable zone.
+    pub mrz: Vec<String>,
+    /// The text of the QR code on the front.
+    pub qr_payload: String,
+    /// pending, active, replaced, lost, revoked, expired.
+    pub status: String,
+    /// The application the card was made for.
+    pub application_id: String,
+}
+
+impl From<CardRecord> for CardDto {
+    fn from(c: CardRecord) -> Self {
+        Self {
+            personal_id: c.personal_id.as_string(),
+            issue_date: c.issue_date.to_string(),
+            expiry_date: c.expiry_date.map(|d| d.to_string()),
+            mrz: c.mrz.to_vec(),
+            qr_payload: c.qr_payload,
+            status: match c.status {
+                CardStatus::Pending => "pending",
+                CardStatus::Active => "active",
+                CardStatus::Replaced => "replaced",
+                CardStatus::Lost => "lost",
+                CardStatus::Revoked => "revoked",
+                CardStatus::Expired => "expired",
+            }
+            .to_owned(),
+            application_id: c.application.to_string(),
+        }
+    }
+}

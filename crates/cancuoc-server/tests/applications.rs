@@ -1,0 +1,348 @@
+//! Card applications through the API: intake, the state machine by role, bulk steps,
+//! production, handover, lost cards, and the errors of each.
+
+#![allow(
+    clippy::panic,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    reason = "tests report a failure by panicking"
+)]
+
+mod support;
+
+use cancuoc_domain::PartialDate;
+use cancuoc_domain::card;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use support::*;
+
+const AN: &str = "042090001234";
+const HOA: &str = "042195008888";
+
+async fn step(t: &TestApp, s: &Session, id: &str, body: Value) -> (StatusCode, Value) {
+    t.post(s, &format!("/api/v1/applications/{id}/transitions"), body)
+        .await
+}
+
+#[tokio::test]
+async fn an_application_from_intake_to_handover() {
+    let t = spawn_app().await;
+    let admin = t.admin().await;
+    import_people(&t, &admin).await;
+    let commune = t
+        .officer(&admin, "hong.nt", "CAX-18073", "commune_officer")
+        .await;
+    let district = t
+        .officer(&admin, "lan.pt", "CAH-436", "district_officer")
+        .await;
+    let province = t
+        .officer(&admin, "minh.lv", "PC06-42", "province_officer")
+        .await;
+    let centre = t
+        .officer(&admin, "tam.nv", "C06-TTCC", "production_operator")
+        .await;
+    let elsewhere = t
+        .officer(&admin, "son.tv", "CAH-445", "district_officer")
+        .await;
+
+    // Intake at the commune, with an idempotency key.
+    let request = json!({"personal_id": AN, "type": "cmnd_switch", "channel": "mobile",
+        "station": "Nhà văn hóa tổ 1", "identifying_marks": "Sẹo chấm cách 1 cm dưới cằm",
+        "old_card_returned": true});
+    let send = || {
+        t.send(
+            t.client
+                .post(t.url("/api/v1/applications"))
+                .bearer_auth(&commune.token)
+                .header("Idempotency-Key", "tablet-3:0042")
+                .json(&request),
+        )
+    };
+    let (status, filed) = send().await;
+    assert_eq!(status, StatusCode::CREATED, "{filed}");
+    let id = filed["id"].as_str().unwrap().to_owned();
+    let receipt = filed["receipt"].as_str().unwrap();
+    assert!(receipt.starts_with("CAX-18073-"), "{filed}");
+    assert_eq!(filed["state"], "received");
+    assert_eq!(filed["version"], 1);
+    assert_eq!(filed["type"], "cmnd_switch");
+    assert_eq!(filed["fee_vnd"], 30_000, "{filed}");
+    assert!(filed["due_date"].as_str().unwrap() > filed["intake_date"].as_str().unwrap());
+    assert_eq!(filed["history"][0]["action"], "intake");
+
+    // The retry of a lost response changes nothing.
+    let (status, again) = send().await;
+    assert_eq!(status, StatusCode::OK, "{again}");
+    assert_eq!(again["id"], id);
+
+    // A type that does not fit, and a second open application.
+    let (status, body) = t
+        .post(
+            &commune,
+            "/api/v1/applications",
+            json!({"personal_id": AN, "type": "first_issuance", "channel": "fixed"}),
+        )
+        .await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("type_not_allowed")),
+        "{body}"
+    );
+    let (status, body) = t
+        .post(
+            &commune,
+            "/api/v1/applications",
+            json!({"personal_id": AN, "type": "cmnd_switch", "channel": "fixed"}),
+        )
+        .await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (StatusCode::CONFLICT, Some("conflict")),
+        "{body}"
+    );
+
+    // Out of order, wrong role, missing reason, stale version.
+    let (status, body) = step(&t, &district, &id, json!({"action": "hand_over"})).await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (StatusCode::CONFLICT, Some("illegal_transition")),
+        "{body}"
+    );
+    let (status, body) = step(&t, &commune, &id, json!({"action": "approve"})).await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (StatusCode::FORBIDDEN, Some("role_not_allowed")),
+        "{body}"
+    );
+    let (status, body) = step(&t, &district, &id, json!({"action": "reject"})).await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("reason_required")),
+        "{body}"
+    );
+    let (status, verified) = step(
+        &t,
+        &district,
+        &id,
+        json!({"action": "verify", "version": 1}),
+    )
+    .await;
+    assert_eq!(
+        (status, verified["state"].as_str()),
+        (StatusCode::OK, Some("verified")),
+        "{verified}"
+    );
+    let (status, body) = step(
+        &t,
+        &district,
+        &id,
+        json!({"action": "request_correction", "reason": "x", "version": 1}),
+    )
+    .await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (StatusCode::CONFLICT, Some("conflict")),
+        "{body}"
+    );
+
+    // Another district does not see it.
+    let (status, _) = t
+        .get(&elsewhere, &format!("/api/v1/applications/{id}"))
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    // The province approves a list; an unknown id is refused on its own.
+    let unknown = "01890000-0000-7000-8000-000000000000";
+    let (status, bulk) = t
+        .post(
+            &province,
+            "/api/v1/applications/transitions",
+            json!({"ids": [id, unknown], "action": "approve"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{bulk}");
+    assert_eq!(
+        (bulk["done"].as_u64(), bulk["refused"].as_u64()),
+        (Some(1), Some(1)),
+        "{bulk}"
+    );
+    assert_eq!(bulk["items"][0]["state"], "approved");
+    assert_eq!(bulk["items"][1]["error"]["code"], "not_found");
+
+    for action in ["start_production", "produce", "dispatch"] {
+        let (status, body) = step(&t, &centre, &id, json!({"action": action})).await;
+        assert_eq!(status, StatusCode::OK, "{action}: {body}");
+    }
+    let (status, card) = t.get(&district, &format!("/api/v1/cards/{AN}")).await;
+    assert_eq!(status, StatusCode::OK, "{card}");
+    assert_eq!(card["status"], "pending");
+    let issued = card["issue_date"].as_str().unwrap();
+    let expected = card::expiry(
+        PartialDate::parse("05/03/1990").unwrap(),
+        issued.parse().unwrap(),
+    )
+    .unwrap()
+    .map(|d| d.to_string());
+    assert_eq!(card["expiry_date"].as_str().map(str::to_owned), expected);
+    let mrz: Vec<&str> = card["mrz"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l.as_str().unwrap())
+        .collect();
+    assert_eq!(mrz.len(), 3);
+    assert!(mrz[0].starts_with("IDVNM090001234"), "{mrz:?}");
+    assert!(mrz[2].starts_with("NGUYEN<<VAN<AN<"), "{mrz:?}");
+    assert!(cancuoc_icao::check(&mrz).unwrap().is_valid());
+    let qr = card["qr_payload"].as_str().unwrap();
+    assert!(
+        qr.starts_with(&format!(
+            "{AN}|123456789|Nguyễn Văn An|05031990|Nam|Số 5, Hà Huy Tập, "
+        )),
+        "{qr}"
+    );
+
+    for action in ["receive", "hand_over"] {
+        let (status, body) = step(&t, &district, &id, json!({"action": action})).await;
+        assert_eq!(status, StatusCode::OK, "{action}: {body}");
+    }
+    let (_, card) = t.get(&district, &format!("/api/v1/cards/{AN}")).await;
+    assert_eq!(card["status"], "active");
+    let (status, done) = t
+        .get(&district, &format!("/api/v1/applications/{id}"))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let actions: Vec<&str> = done["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            "intake",
+            "verify",
+            "approve",
+            "start_production",
+            "produce",
+            "dispatch",
+            "receive",
+            "hand_over"
+        ]
+    );
+
+    // Lost, then the re-issue that follows.
+    let (status, lost) = t
+        .post(&commune, &format!("/api/v1/cards/{AN}/lost"), json!({}))
+        .await;
+    assert_eq!(
+        (status, lost["status"].as_str()),
+        (StatusCode::OK, Some("lost")),
+        "{lost}"
+    );
+    let (status, reissue) = t
+        .post(
+            &commune,
+            "/api/v1/applications",
+            json!({"personal_id": AN, "type": "reissue", "reason": "lost", "channel": "fixed"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{reissue}");
+    assert_eq!(reissue["fee_vnd"], 70_000);
+    assert_eq!(reissue["reason"], "lost");
+}
+
+#[tokio::test]
+async fn offline_intake_dates_lists_and_bad_requests() {
+    let t = spawn_app().await;
+    let admin = t.admin().await;
+    import_people(&t, &admin).await;
+    let district = t
+        .officer(&admin, "son.tv", "CAH-445", "district_officer")
+        .await;
+
+    // A station that worked offline on 16 March 2021: 15 working days in a rural
+    // district, no holiday in between, so due on 6 April 2021; first issuance is free.
+    let (status, filed) = t
+        .post(
+            &district,
+            "/api/v1/applications",
+            json!({"personal_id": HOA, "type": "first_issuance",
+            "channel": "mobile", "intake_date": "2021-03-16"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{filed}");
+    assert_eq!(filed["due_date"], "2021-04-06");
+    assert_eq!(filed["fee_vnd"], 0);
+    assert!(
+        filed["receipt"]
+            .as_str()
+            .unwrap()
+            .starts_with("CAH-445-20210316-00001")
+    );
+
+    // Long past due: the overdue list has it, the list by state too.
+    let (status, overdue) = t.get(&district, "/api/v1/applications?overdue=true").await;
+    assert_eq!(status, StatusCode::OK, "{overdue}");
+    assert_eq!(overdue["items"].as_array().unwrap().len(), 1);
+    assert_eq!(overdue["items"][0]["personal_id"], HOA);
+    let (_, verified) = t
+        .get(&district, "/api/v1/applications?state=verified")
+        .await;
+    assert_eq!(verified["items"], json!([]));
+
+    let bad = [
+        (
+            json!({"personal_id": HOA, "type": "passport", "channel": "fixed"}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            json!({"personal_id": "12", "type": "first_issuance", "channel": "fixed"}),
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            json!({"personal_id": HOA, "type": "renewal", "channel": "fixed"}),
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            json!({"personal_id": HOA, "type": "first_issuance", "channel": "fixed", "intake_date": "2999-01-01"}),
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            json!({"personal_id": "042099999999", "type": "first_issuance", "channel": "fixed"}),
+            StatusCode::NOT_FOUND,
+        ),
+        (
+            json!({"personal_id": HOA, "type": "first_issuance", "channel": "fixed", "extra": 1}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+    ];
+    for (body, expected) in bad {
+        let (status, answer) = t
+            .post(&district, "/api/v1/applications", body.clone())
+            .await;
+        assert_eq!(status, expected, "{body} → {answer}");
+    }
+    let (status, body) = t.get(&district, "/api/v1/applications/not-a-uuid").await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("invalid_input"))
+    );
+    let (status, body) = t.get(&district, "/api/v1/applications?state=lost").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    // Administrators run the system, not the intake.
+    let (status, body) = t
+        .post(
+            &admin,
+            "/api/v1/applications",
+            json!({"personal_id": HOA, "type": "first_issuance", "channel": "fixed"}),
+        )
+        .await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (StatusCode::FORBIDDEN, Some("forbidden")),
+        "{body}"
+    );
+}
