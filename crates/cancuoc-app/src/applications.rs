@@ -4,7 +4,7 @@
 use std::sync::LazyLock;
 
 use cancuoc_domain::application::{
-    self, Action, Applicant, ApplicationType, Area, Channel, Misfit,
+    self, Action, Applicant, ApplicationType, ApplicationTypeError, Area, Channel, Misfit,
 };
 use cancuoc_domain::calendar::WorkingCalendar;
 use cancuoc_domain::card::{self, QrPayload};
@@ -168,22 +168,31 @@ impl App {
         let today = self.clock.today();
         let mut batch = Vec::with_capacity(intakes.len());
         for intake in intakes {
-            batch.push(self.prepare(caller, &access, intake, today).await?);
+            let (new, _) = self
+                .prepare_with_open(caller, &access, intake, today)
+                .await?;
+            batch.push(new);
         }
         Ok(self.store.file_applications(&access, &batch).await?)
     }
 
-    /// Everything about one intake that can be decided before the write.
-    pub(crate) async fn prepare(
+    /// Everything about one intake that can be decided before the write, with the
+    /// citizen's open application if there is one.
+    pub(crate) async fn prepare_with_open(
         &self,
         caller: &Caller,
         access: &Access,
         intake: &Intake,
         today: Date,
-    ) -> Result<NewApplication, AppError> {
+    ) -> Result<(NewApplication, Option<Uuid>), AppError> {
         let pid = parse_pid(&intake.personal_id)?;
-        let kind =
-            ApplicationType::parse(&intake.kind, intake.reason.as_deref()).map_err(invalid)?;
+        let kind = ApplicationType::parse(&intake.kind, intake.reason.as_deref()).map_err(|e| {
+            let column = match e {
+                ApplicationTypeError::UnknownType(_) => "type",
+                _ => "reason",
+            };
+            AppError::Invalid(format!("{column}: {e}"))
+        })?;
         let channel = Channel::parse(&intake.channel).ok_or_else(|| {
             AppError::Invalid(format!(
                 "channel: {:?} is neither fixed nor mobile",
@@ -276,7 +285,7 @@ impl App {
                 .filter(|s| !s.is_empty())
                 .map(str::to_owned)
         };
-        Ok(NewApplication {
+        let new = NewApplication {
             key: self.random.record_key(),
             personal_id: pid,
             kind,
@@ -293,7 +302,8 @@ impl App {
             old_card_returned: intake.old_card_returned,
             biometrics: intake.biometrics.clone(),
             idempotency_key: text(&intake.idempotency_key),
-        })
+        };
+        Ok((new, facts.open_application))
     }
 
     pub async fn application(

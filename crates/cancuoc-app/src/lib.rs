@@ -5,6 +5,7 @@
 //! and never names a backend; it knows no HTTP and no SQL. The clock and the random
 //! source are traits so that tests can fix them.
 
+mod application_import;
 mod applications;
 mod auth;
 mod error;
@@ -17,6 +18,7 @@ use std::sync::{Arc, RwLock};
 use cancuoc_domain::{Jurisdiction, Officer, PoliceUnitCode};
 use cancuoc_store::{Access, Store};
 
+pub use application_import::{APPLICATION_COLUMNS, ApplicationImportReport};
 pub use applications::{Intake, StepRequest};
 pub use auth::Session;
 pub use error::{AppError, ErrorCode};

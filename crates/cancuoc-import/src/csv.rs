@@ -22,8 +22,8 @@ pub fn read_csv<R: Read>(mut reader: R) -> Result<FormFile, FileError> {
     parse_csv(&bytes)
 }
 
-/// Parses the bytes of a CSV import file.
-pub fn parse_csv(bytes: &[u8]) -> Result<FormFile, FileError> {
+/// The text of a CSV file: UTF-8 (a byte order mark dropped), not empty.
+fn text_of(bytes: &[u8]) -> Result<&str, FileError> {
     if bytes.starts_with(b"\xFF\xFE") || bytes.starts_with(b"\xFE\xFF") || looks_like_utf16(bytes) {
         return Err(FileError::Utf16);
     }
@@ -35,7 +35,48 @@ pub fn parse_csv(bytes: &[u8]) -> Result<FormFile, FileError> {
     if text.trim().is_empty() {
         return Err(FileError::Empty);
     }
+    Ok(text)
+}
 
+/// A CSV file of any columns, as text: the header cells (trimmed) and each non-blank
+/// row with its row number as a spreadsheet shows it. Other imports than the collection
+/// forms (applications from offline stations) read their files this way and give the
+/// columns their meaning themselves.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Table {
+    pub header: Vec<String>,
+    pub rows: Vec<(usize, Vec<String>)>,
+}
+
+/// Reads the bytes of a CSV file into a [`Table`], with the encoding and quoting checks
+/// of [`parse_csv`].
+pub fn parse_csv_table(bytes: &[u8]) -> Result<Table, FileError> {
+    let text = text_of(bytes)?;
+    let mut parser = Parser::new(text, separator(text));
+    let mut cells: Vec<Cow<'_, str>> = Vec::new();
+    let mut table = Table::default();
+    let mut row = 0;
+    while parser.next_record(&mut cells)? {
+        row += 1;
+        if cells.iter().all(|c| c.trim().is_empty()) {
+            continue;
+        }
+        let values: Vec<String> = cells.iter().map(|c| c.trim().to_owned()).collect();
+        if table.header.is_empty() {
+            table.header = values;
+        } else {
+            table.rows.push((row, values));
+        }
+    }
+    if table.header.is_empty() {
+        return Err(FileError::Empty);
+    }
+    Ok(table)
+}
+
+/// Parses the bytes of a CSV import file.
+pub fn parse_csv(bytes: &[u8]) -> Result<FormFile, FileError> {
+    let text = text_of(bytes)?;
     let mut parser = Parser::new(text, separator(text));
     let mut cells: Vec<Cow<'_, str>> = Vec::with_capacity(32);
     let mut row = 0;
@@ -250,6 +291,24 @@ mod tests {
             out.push(cells.iter().map(|c| c.to_string()).collect());
         }
         Ok(out)
+    }
+
+    #[test]
+    fn a_table_keeps_any_columns_and_skips_blank_rows() {
+        let table = parse_csv_table(b"\xEF\xBB\xBFa, b\n\n1,\"x, y\"\n,\n2,z\n").unwrap();
+        assert_eq!(table.header, ["a", "b"]);
+        assert_eq!(
+            table.rows,
+            vec![
+                (3, vec!["1".to_owned(), "x, y".to_owned()]),
+                (5, vec!["2".to_owned(), "z".to_owned()])
+            ]
+        );
+        assert!(matches!(
+            parse_csv_table(b"a,\"b\n"),
+            Err(FileError::UnterminatedQuote { .. })
+        ));
+        assert!(matches!(parse_csv_table(b" \n"), Err(FileError::Empty)));
     }
 
     #[test]

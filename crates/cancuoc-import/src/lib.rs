@@ -21,7 +21,7 @@ mod csv;
 mod table;
 mod xlsx;
 
-pub use crate::csv::{parse_csv, read_csv};
+pub use crate::csv::{Table, parse_csv, parse_csv_table, read_csv};
 pub use crate::xlsx::read_xlsx;
 
 /// Longest cell accepted, in characters; a longer one rejects its row. No field of the

@@ -247,6 +247,14 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             let app = app(&cli, false).await?;
             import_forms(&app, file, *dry_run, rejects.as_deref()).await
         }
+        Command::Import(ImportCommand::Applications {
+            file,
+            dry_run,
+            rejects,
+        }) => {
+            let app = app(&cli, false).await?;
+            crate::application_import::run(&app, file, *dry_run, rejects.as_deref()).await
+        }
         Command::Id(IdCommand::Allocate {
             province,
             sex,

@@ -3,6 +3,7 @@
 //! of `cancuoc-app`; this file parses arguments, prints results and sets exit codes
 //! (0 success, 1 the operation failed, 2 bad usage or bad input).
 
+mod application_import;
 mod backend;
 mod bench;
 mod card;
@@ -121,6 +122,18 @@ enum BenchCommand {
 
 #[derive(Subcommand)]
 enum ImportCommand {
+    /// Card applications taken by stations that worked offline (CSV UTF-8, columns
+    /// personal_id, type, intake_unit, intake_date, channel; optional reason, station,
+    /// identifying_marks, exemption, old_card_returned).
+    Applications {
+        file: PathBuf,
+        /// Validate and report without filing anything.
+        #[arg(long)]
+        dry_run: bool,
+        /// Write every rejected row here with `row`, `column` and `reason` added.
+        #[arg(long)]
+        rejects: Option<PathBuf>,
+    },
     /// Collection forms (phiếu thu thập thông tin dân cư), CSV UTF-8 or XLSX.
     Forms {
         file: PathBuf,

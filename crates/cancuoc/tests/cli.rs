@@ -415,3 +415,103 @@ fn mrz_encode_and_check() {
         stderr(&missing)
     );
 }
+
+#[test]
+fn applications_import_rejects_bad_rows_and_applies_once() {
+    let w = Workspace::new();
+    w.init();
+    let people = w.path("phieu.csv");
+    write(
+        &people,
+        &[
+            form("042090000001", "Nguyễn Văn An", "05/03/1990", "Nam"),
+            form("042191000002", "Trần Thị Bình", "1991", "Nữ"),
+            form("042092000003", "Lê Văn Cường", "1992", "Nam"),
+        ],
+    );
+    assert!(
+        w.run(&["import", "forms", people.to_str().unwrap()])
+            .status
+            .success()
+    );
+
+    let file = w.path("ho-so.csv");
+    std::fs::write(
+        &file,
+        "personal_id,type,reason,intake_unit,intake_date,channel,old_card_returned\n\
+         042090000001,first_issuance,,CAX-18073,2021-03-16,mobile,không\n\
+         042191000002,first_issuance,,CAX-18073,16/03/2021,fixed,\n\
+         042092000003,passport,,CAX-18073,2021-03-16,fixed,\n\
+         042099999999,first_issuance,,CAX-18073,2021-03-16,fixed,\n\
+         042191000002,first_issuance,,CAX-18073,2021-03-17,fixed,\n\
+         042092000003,first_issuance,,CAX-18073,2099-01-01,fixed,\n\
+         042092000003,first_issuance,,CAX-99999,2021-03-16,fixed,\n",
+    )
+    .unwrap();
+    let rejects = w.path("loi.csv");
+    let dry = w.run(&[
+        "import",
+        "applications",
+        file.to_str().unwrap(),
+        "--dry-run",
+    ]);
+    assert_eq!(dry.status.code(), Some(0), "{}", stderr(&dry));
+    assert!(
+        stderr(&dry)
+            .contains("dry run, nothing changed: 7 rows: accepted 2, unchanged 0, rejected 5"),
+        "{}",
+        stderr(&dry)
+    );
+
+    let out = w.run(&[
+        "import",
+        "applications",
+        file.to_str().unwrap(),
+        "--rejects",
+        rejects.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("7 rows: accepted 2, unchanged 0, rejected 5"),
+        "{}",
+        stderr(&out)
+    );
+    let written = std::fs::read_to_string(&rejects).unwrap();
+    let lines: Vec<&str> = written.lines().collect();
+    assert_eq!(lines.len(), 6, "{written}");
+    assert!(lines[0].ends_with("row,column,reason"), "{written}");
+    assert!(
+        lines[1].starts_with("042092000003,passport,") && lines[1].contains(",4,type,"),
+        "{written}"
+    );
+    assert!(lines[2].contains(",5,personal_id,"), "{written}");
+    assert!(
+        lines[3].contains(",6,personal_id,") && lines[3].contains("row 3"),
+        "{written}"
+    );
+    assert!(
+        lines[4].contains(",7,intake_date,") && lines[4].contains("future"),
+        "{written}"
+    );
+    assert!(lines[5].contains(",8,intake_unit,"), "{written}");
+
+    // The same file again: nothing new.
+    let again = w.run(&["import", "applications", file.to_str().unwrap()]);
+    assert_eq!(again.status.code(), Some(0));
+    assert!(
+        stderr(&again).contains("accepted 0, unchanged 2, rejected 5"),
+        "{}",
+        stderr(&again)
+    );
+
+    // A file without a required column changes nothing and exits 2.
+    let broken = w.path("thieu-cot.csv");
+    std::fs::write(
+        &broken,
+        "personal_id,type,intake_date,channel\n042092000003,first_issuance,2021-03-16,fixed\n",
+    )
+    .unwrap();
+    let out = w.run(&["import", "applications", broken.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("intake_unit"), "{}", stderr(&out));
+}
