@@ -1,0 +1,291 @@
+//! Printable documents: the chip card's front and back as SVG, at the card's real size
+//! (ID-1, 85.60 × 53.98 mm), for an officer to print and check before the card goes out.
+//!
+//! The layout follows the 2021 CCCD: bilingual labels, the portrait on the left, the QR
+//! code top right; on the back the identifying marks, the issue date and the MRZ. It is a
+//! proof for checking, not the card's artwork. Everything here is pure: the caller passes
+//! the data and the portrait's bytes, and gets text back.
+
+use std::fmt::Write as _;
+
+use cancuoc_domain::{PartialDate, Sex};
+use jiff::civil::Date;
+use qrcode::{Color, EcLevel, QrCode};
+use thiserror::Error;
+
+/// ID-1 card size in millimetres (ISO/IEC 7810).
+pub const CARD_WIDTH_MM: f64 = 85.60;
+pub const CARD_HEIGHT_MM: f64 = 53.98;
+
+#[derive(Debug, Error)]
+pub enum DocumentError {
+    #[error("the QR payload does not fit a QR code: {0}")]
+    Qr(String),
+}
+
+/// A portrait to place on the card.
+#[derive(Debug, Clone)]
+pub struct Portrait {
+    /// `image/jpeg` or `image/png`.
+    pub media_type: &'static str,
+    pub bytes: Vec<u8>,
+}
+
+/// What the card shows.
+#[derive(Debug, Clone)]
+pub struct CardFace {
+    pub personal_id: String,
+    pub full_name: String,
+    pub birth_date: PartialDate,
+    pub sex: Sex,
+    pub nationality: String,
+    pub hometown: String,
+    pub residence: String,
+    pub issue_date: Date,
+    pub expiry_date: Option<Date>,
+    pub identifying_marks: String,
+    pub mrz: [String; 3],
+    pub qr_payload: String,
+    pub portrait: Option<Portrait>,
+}
+
+/// `&`, `<`, `>`, `"` escaped for XML text and attributes.
+fn xml(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            c if c.is_control() => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn day(d: Date) -> String {
+    format!("{:02}/{:02}/{:04}", d.day(), d.month(), d.year())
+}
+
+const BASE64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+/// Standard base64 with padding, for the portrait's data URI.
+fn base64(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    let symbol = |v: u32| char::from(BASE64.get((v & 63) as usize).copied().unwrap_or(b'A'));
+    for chunk in bytes.chunks(3) {
+        let b = |i: usize| u32::from(chunk.get(i).copied().unwrap_or(0));
+        let n = (b(0) << 16) | (b(1) << 8) | b(2);
+        out.push(symbol(n >> 18));
+        out.push(symbol(n >> 12));
+        out.push(if chunk.len() > 1 { symbol(n >> 6) } else { '=' });
+        out.push(if chunk.len() > 2 { symbol(n) } else { '=' });
+    }
+    out
+}
+
+/// The QR code as SVG rectangles inside a square of `size` mm at (`x`, `y`), with the
+/// four-module quiet zone the standard asks for. Byte mode, so the payload's UTF-8 is
+/// carried exactly.
+fn qr(payload: &str, x: f64, y: f64, size: f64) -> Result<String, DocumentError> {
+    let code = QrCode::with_error_correction_level(payload.as_bytes(), EcLevel::M)
+        .map_err(|e| DocumentError::Qr(e.to_string()))?;
+    let width = code.width();
+    let modules = f64::from(u32::try_from(width + 8).unwrap_or(u32::MAX));
+    let m = size / modules;
+    let mut out = format!(
+        r##"<g id="qr"><rect x="{x:.3}" y="{y:.3}" width="{size:.3}" height="{size:.3}" fill="#fff"/>"##
+    );
+    let mut path = String::new();
+    for (i, color) in code.to_colors().iter().enumerate() {
+        if *color == Color::Dark {
+            let (col, row) = (i % width, i / width);
+            let cx = x + m * f64::from(u32::try_from(col + 4).unwrap_or(0));
+            let cy = y + m * f64::from(u32::try_from(row + 4).unwrap_or(0));
+            let _ = write!(path, "M{cx:.4} {cy:.4}h{m:.4}v{m:.4}h-{m:.4}z");
+        }
+    }
+    let _ = write!(out, r##"<path d="{path}" fill="#000"/></g>"##);
+    Ok(out)
+}
+
+/// How large the drawing says it is; the drawing itself is the same.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Size {
+    /// The card's real size, for printing at 100%.
+    Card,
+    /// This many pixels wide, for a screen or a raster image (the height follows).
+    Pixels(u32),
+}
+
+fn svg_open(id: &str, size: Size) -> String {
+    let (width, height) = match size {
+        Size::Card => (format!("{CARD_WIDTH_MM}mm"), format!("{CARD_HEIGHT_MM}mm")),
+        Size::Pixels(px) => {
+            let h = f64::from(px) * CARD_HEIGHT_MM / CARD_WIDTH_MM;
+            (px.to_string(), format!("{h:.0}"))
+        }
+    };
+    format!(
+        r##"<?xml version="1.0" encoding="UTF-8"?>
+<svg xmlns="http://www.w3.org/2000/svg" id="{id}" width="{width}" height="{height}" viewBox="0 0 {w} {h}" font-family="'Be Vietnam Pro', 'DejaVu Sans', Arial, sans-serif">
+<rect width="{w}" height="{h}" rx="3.18" fill="#f4f8fb" stroke="#7a8b99" stroke-width="0.2"/>
+"##,
+        w = CARD_WIDTH_MM,
+        h = CARD_HEIGHT_MM
+    )
+}
+
+fn label(out: &mut String, x: f64, y: f64, vi: &str, en: &str, value: &str) {
+    let _ = write!(
+        out,
+        r##"<text x="{x}" y="{y}" font-size="1.9" fill="#333">{} / {}:</text><text x="{x}" y="{y2:.2}" font-size="2.6" font-weight="bold" fill="#000">{}</text>
+"##,
+        xml(vi),
+        xml(en),
+        xml(value),
+        y2 = y + 2.8
+    );
+}
+
+/// The front: header, portrait, QR, and the holder's particulars.
+pub fn front_svg(card: &CardFace, size: Size) -> Result<String, DocumentError> {
+    let mut out = svg_open("card-front", size);
+    out.push_str(
+        r##"<text x="35" y="5" font-size="2.1" text-anchor="middle" font-weight="bold">CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM</text>
+<text x="35" y="7.6" font-size="2" text-anchor="middle">Độc lập - Tự do - Hạnh phúc</text>
+<text x="35" y="11.4" font-size="2.9" text-anchor="middle" font-weight="bold" fill="#b0121b">CĂN CƯỚC CÔNG DÂN</text>
+<text x="35" y="13.7" font-size="1.8" text-anchor="middle">Citizen Identity Card</text>
+"##,
+    );
+    match &card.portrait {
+        Some(p) => {
+            let _ = writeln!(
+                out,
+                r#"<image id="portrait" x="3" y="15" width="20" height="26.7" preserveAspectRatio="xMidYMid slice" href="data:{};base64,{}"/>"#,
+                p.media_type,
+                base64(&p.bytes)
+            );
+        }
+        None => out.push_str(
+            r##"<rect id="portrait" x="3" y="15" width="20" height="26.7" fill="#dde3e8" stroke="#999" stroke-width="0.2"/>
+<text x="13" y="29" font-size="2" text-anchor="middle" fill="#666">Ảnh / Photo</text>
+"##,
+        ),
+    }
+    out.push_str(&qr(&card.qr_payload, 66.0, 2.0, 17.0)?);
+    out.push('\n');
+    let _ = writeln!(
+        out,
+        r##"<text x="26" y="18.2" font-size="2.1">Số / No.: <tspan font-size="3.4" font-weight="bold" fill="#b0121b">{}</tspan></text>"##,
+        xml(&card.personal_id)
+    );
+    label(
+        &mut out,
+        26.0,
+        21.0,
+        "Họ và tên",
+        "Full name",
+        &card.full_name.to_uppercase(),
+    );
+    let born = card.birth_date.vietnamese();
+    let _ = writeln!(
+        out,
+        r##"<text x="26" y="28.6" font-size="1.9" fill="#333">Ngày sinh / Date of birth: <tspan font-size="2.4" font-weight="bold" fill="#000">{}</tspan></text>"##,
+        xml(&born)
+    );
+    let _ = writeln!(
+        out,
+        r##"<text x="26" y="31.4" font-size="1.9" fill="#333">Giới tính / Sex: <tspan font-size="2.4" font-weight="bold" fill="#000">{}</tspan>   Quốc tịch / Nationality: <tspan font-size="2.4" font-weight="bold" fill="#000">{}</tspan></text>"##,
+        card.sex.vietnamese(),
+        xml(&card.nationality)
+    );
+    label(
+        &mut out,
+        26.0,
+        34.2,
+        "Quê quán",
+        "Place of origin",
+        &card.hometown,
+    );
+    label(
+        &mut out,
+        26.0,
+        40.0,
+        "Nơi thường trú",
+        "Place of residence",
+        &card.residence,
+    );
+    let expiry = card
+        .expiry_date
+        .map_or_else(|| "Không thời hạn".to_owned(), day);
+    let _ = writeln!(
+        out,
+        r##"<text x="3" y="45" font-size="1.6" fill="#333">Có giá trị đến:</text><text x="3" y="47.3" font-size="1.6" fill="#333">Date of expiry</text><text x="3" y="50" font-size="2.3" font-weight="bold">{}</text>"##,
+        xml(&expiry)
+    );
+    out.push_str("</svg>\n");
+    Ok(out)
+}
+
+/// The back: identifying marks, issue date, the issuing authority, the MRZ.
+pub fn back_svg(card: &CardFace, size: Size) -> String {
+    let mut out = svg_open("card-back", size);
+    out.push_str(
+        r##"<rect x="3" y="4" width="10" height="8" rx="1" fill="#d4af37" stroke="#8a6d1f" stroke-width="0.2"/>
+<rect x="62" y="3" width="10" height="13" fill="#fff" stroke="#999" stroke-width="0.2"/><text x="67" y="18.5" font-size="1.5" text-anchor="middle">Ngón trỏ trái</text>
+<rect x="73.5" y="3" width="10" height="13" fill="#fff" stroke="#999" stroke-width="0.2"/><text x="78.5" y="18.5" font-size="1.5" text-anchor="middle">Ngón trỏ phải</text>
+"##,
+    );
+    label(
+        &mut out,
+        15.0,
+        5.0,
+        "Đặc điểm nhân dạng",
+        "Personal identification",
+        &card.identifying_marks,
+    );
+    let _ = writeln!(
+        out,
+        r##"<text x="15" y="14" font-size="1.8">Ngày, tháng, năm / Date, month, year: <tspan font-weight="bold">{}</tspan></text>
+<text x="30" y="18" font-size="1.7" text-anchor="middle" font-weight="bold">CỤC TRƯỞNG CỤC CẢNH SÁT</text>
+<text x="30" y="20.2" font-size="1.7" text-anchor="middle" font-weight="bold">QUẢN LÝ HÀNH CHÍNH VỀ TRẬT TỰ XÃ HỘI</text>"##,
+        day(card.issue_date)
+    );
+    out.push_str(
+        r##"<rect x="0" y="36" width="85.6" height="17.98" fill="#fff"/>
+"##,
+    );
+    for (i, line) in card.mrz.iter().enumerate() {
+        let y = 41.0 + 5.0 * f64::from(u32::try_from(i).unwrap_or(0));
+        let _ = writeln!(
+            out,
+            r##"<text x="4" y="{y}" font-family="'OCR-B', 'OCR B', 'DejaVu Sans Mono', monospace" font-size="3.55" textLength="77.6" lengthAdjust="spacing" class="mrz">{}</text>"##,
+            xml(line)
+        );
+    }
+    out.push_str("</svg>\n");
+    out
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, reason = "tests fail loudly on a broken fixture")]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base64_matches_rfc_4648_examples() {
+        assert_eq!(base64(b""), "");
+        assert_eq!(base64(b"f"), "Zg==");
+        assert_eq!(base64(b"fo"), "Zm8=");
+        assert_eq!(base64(b"foo"), "Zm9v");
+        assert_eq!(base64(b"foobar"), "Zm9vYmFy");
+    }
+
+    #[test]
+    fn text_is_escaped() {
+        assert_eq!(xml("A & <B> \"C\"\u{7}"), "A &amp; &lt;B&gt; &quot;C&quot;");
+    }
+}
