@@ -139,10 +139,9 @@ fn svg_open(id: &str, size: Size) -> String {
 }
 
 fn label(out: &mut String, x: f64, y: f64, vi: &str, en: &str, value: &str) {
-    let _ = write!(
+    let _ = writeln!(
         out,
-        r##"<text x="{x}" y="{y}" font-size="1.9" fill="#333">{} / {}:</text><text x="{x}" y="{y2:.2}" font-size="2.6" font-weight="bold" fill="#000">{}</text>
-"##,
+        r##"<text x="{x}" y="{y}" font-size="1.9" fill="#333">{} / {}:</text><text x="{x}" y="{y2:.2}" font-size="2.6" font-weight="bold" fill="#000">{}</text>"##,
         xml(vi),
         xml(en),
         xml(value),
