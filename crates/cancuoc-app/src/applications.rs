@@ -502,3 +502,76 @@ impl App {
             .await?)
     }
 }
+
+/// Which face of the card to draw.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CardSide {
+    Front,
+    Back,
+}
+
+impl App {
+    /// The card's face as SVG, for an officer to print and check (DESIGN §4). The
+    /// portrait is drawn when the application's biometrics hold one.
+    pub async fn card_proof(
+        &self,
+        caller: &Caller,
+        personal_id: &str,
+        side: CardSide,
+        size: cancuoc_documents::Size,
+    ) -> Result<String, AppError> {
+        let card = self.card(caller, personal_id).await?;
+        let access = caller.access(&*self.clock, "card proof");
+        let application = self
+            .store
+            .application(&access, card.application)
+            .await?
+            .ok_or_else(|| AppError::NotFound(format!("application {}", card.application)))?;
+        let citizen = self
+            .store
+            .citizen(&access, &card.personal_id)
+            .await?
+            .ok_or_else(|| AppError::NotFound(format!("citizen {}", card.personal_id)))?;
+        let data = &citizen.data;
+        let places = self.places();
+        let hometown = data
+            .hometown
+            .as_ref()
+            .map(|code| {
+                let mut names = Vec::new();
+                let mut next = Some(code.clone());
+                while let Some(c) = next {
+                    let unit = places.get(&c);
+                    names.extend(unit.map(|u| u.name.clone()));
+                    next = unit.and_then(|u| u.parent.clone());
+                }
+                names.join(", ")
+            })
+            .unwrap_or_default();
+        let face = cancuoc_documents::CardFace {
+            personal_id: card.personal_id.as_string(),
+            full_name: data.full_name.clone(),
+            birth_date: data.birth_date,
+            sex: data.sex,
+            nationality: cancuoc_domain::reference::nationality(&data.nationality)
+                .map_or_else(|| data.nationality.clone(), |n| n.name.to_owned()),
+            hometown,
+            residence: data
+                .permanent_residence
+                .as_ref()
+                .map(|r| self.address_line(r))
+                .unwrap_or_default(),
+            issue_date: card.issue_date,
+            expiry_date: card.expiry_date,
+            identifying_marks: application.identifying_marks.unwrap_or_default(),
+            mrz: card.mrz,
+            qr_payload: card.qr_payload,
+            portrait: None,
+        };
+        match side {
+            CardSide::Front => cancuoc_documents::front_svg(&face, size)
+                .map_err(|e| AppError::Internal(e.to_string())),
+            CardSide::Back => Ok(cancuoc_documents::back_svg(&face, size)),
+        }
+    }
+}

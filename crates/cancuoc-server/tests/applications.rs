@@ -203,6 +203,60 @@ async fn an_application_from_intake_to_handover() {
         "{qr}"
     );
 
+    // The card's proof: the QR on the rendered front reads back as the stored payload.
+    let response = t
+        .client
+        .get(t.url(&format!("/api/v1/cards/{AN}/image/front?width=2000")))
+        .bearer_auth(&district.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(
+        response.headers()["content-type"],
+        "image/svg+xml; charset=utf-8"
+    );
+    let svg = response.text().await.unwrap();
+    assert!(svg.contains("CĂN CƯỚC CÔNG DÂN") && svg.contains("NGUYỄN VĂN AN"));
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("front.svg");
+    std::fs::write(&file, &svg).unwrap();
+    let png = dir.path().join("front.png");
+    let rendered = std::process::Command::new("rsvg-convert")
+        .arg("-o")
+        .arg(&png)
+        .arg(&file)
+        .status()
+        .unwrap();
+    assert!(rendered.success());
+    let decoded = std::process::Command::new("zbarimg")
+        .args(["--raw", "--quiet", "-Sbinary"])
+        .arg(&png)
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8(decoded.stdout)
+            .unwrap()
+            .trim_end_matches('\n'),
+        qr
+    );
+    let (status, body) = t
+        .get(&district, &format!("/api/v1/cards/{AN}/image/side"))
+        .await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("invalid_input"))
+    );
+    let response = t
+        .client
+        .get(t.url(&format!("/api/v1/cards/{AN}/image/back")))
+        .bearer_auth(&district.token)
+        .send()
+        .await
+        .unwrap();
+    let back = response.text().await.unwrap();
+    assert!(back.contains(&mrz[1].replace('<', "&lt;")), "{back}");
+
     for action in ["receive", "hand_over"] {
         let (status, body) = step(&t, &district, &id, json!({"action": action})).await;
         assert_eq!(status, StatusCode::OK, "{action}: {body}");

@@ -307,3 +307,65 @@ pub(crate) async fn report_lost(
         .await?;
     Ok(Json(card.into()))
 }
+
+/// Size of a card image.
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct CardImageQuery {
+    /// Pixels across (200–4000); without it the image has the card's real size in mm.
+    pub width: Option<u32>,
+}
+
+/// The card's front or back as SVG, with the QR code and the MRZ, for an officer to print
+/// and check before the card is handed over.
+#[utoipa::path(
+    get,
+    path = "/api/v1/cards/{personal_id}/image/{side}",
+    tag = "applications",
+    params(
+        ("personal_id" = String, Path, description = "12-digit personal ID number", pattern = "^[0-9]{12}$"),
+        ("side" = String, Path, description = "front or back"),
+        CardImageQuery,
+    ),
+    responses(
+        (status = 200, description = "The card face", content_type = "image/svg+xml", body = String),
+        (status = 400, description = "Not a personal ID number, side or width (`invalid_input`)", body = ErrorBody),
+        (status = 401, description = "Not signed in (`unauthenticated`)", body = ErrorBody),
+        (status = 403, description = "Not allowed (`forbidden`)", body = ErrorBody),
+        (status = 404, description = "No card, or outside the caller's jurisdiction", body = ErrorBody),
+    )
+)]
+pub(crate) async fn card_image(
+    State(state): State<AppState>,
+    who: Authenticated,
+    ApiPath((personal_id, side)): ApiPath<(String, String)>,
+    ApiQuery(query): ApiQuery<CardImageQuery>,
+) -> Result<Response, ApiError> {
+    let side = match side.as_str() {
+        "front" => cancuoc_app::CardSide::Front,
+        "back" => cancuoc_app::CardSide::Back,
+        other => {
+            return Err(invalid(format!(
+                "side: {other:?} is neither front nor back"
+            )));
+        }
+    };
+    let size = match query.width {
+        None => cancuoc_documents::Size::Card,
+        Some(w) if (200..=4000).contains(&w) => cancuoc_documents::Size::Pixels(w),
+        Some(w) => return Err(invalid(format!("width: {w} is outside 200–4000"))),
+    };
+    let svg = state
+        .app
+        .card_proof(&who.caller(), &personal_id, side, size)
+        .await?;
+    Ok((
+        [(
+            axum::http::header::CONTENT_TYPE,
+            "image/svg+xml; charset=utf-8",
+        )],
+        svg,
+    )
+        .into_response())
+}

@@ -49,6 +49,7 @@ pub(crate) fn api(import_limit: usize) -> OpenApiRouter<AppState> {
         .routes(routes!(applications::bulk_transition))
         .routes(routes!(applications::card))
         .routes(routes!(applications::report_lost))
+        .routes(routes!(applications::card_image))
 }
 
 /// No route has this path.
