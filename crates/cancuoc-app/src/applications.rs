@@ -4,7 +4,8 @@
 use std::sync::LazyLock;
 
 use cancuoc_domain::application::{
-    self, Action, Applicant, ApplicationType, ApplicationTypeError, Area, Channel, Misfit,
+    self, Action, Applicant, ApplicationState, ApplicationType, ApplicationTypeError, Area,
+    Channel, Misfit,
 };
 use cancuoc_domain::calendar::WorkingCalendar;
 use cancuoc_domain::card::{self, QrPayload};
@@ -325,6 +326,16 @@ impl App {
         key: Uuid,
         request: &StepRequest,
     ) -> Result<ApplicationRecord, AppError> {
+        self.take_step(caller, key, request, None).await
+    }
+
+    async fn take_step(
+        &self,
+        caller: &Caller,
+        key: Uuid,
+        request: &StepRequest,
+        batch: Option<Uuid>,
+    ) -> Result<ApplicationRecord, AppError> {
         let officer = caller.officer().ok_or_else(|| {
             AppError::Forbidden("a step on an application needs an officer".into())
         })?;
@@ -358,7 +369,7 @@ impl App {
             reason,
             expected_version: request.expected_version,
             card,
-            batch: None,
+            batch,
         };
         Ok(self
             .store
@@ -573,5 +584,187 @@ impl App {
                 .map_err(|e| AppError::Internal(e.to_string())),
             CardSide::Back => Ok(cancuoc_documents::back_svg(&face, size)),
         }
+    }
+}
+
+/// What a batch operation did.
+#[derive(Debug)]
+pub struct BatchOutcome {
+    pub batch: Batch,
+    /// Applications the step was taken on.
+    pub done: Vec<Uuid>,
+    /// Applications the step was refused for, with the reason.
+    pub refused: Vec<(Uuid, AppError)>,
+}
+
+/// How many applications of a batch stand in each state.
+#[derive(Debug)]
+pub struct BatchStatus {
+    pub batch: Batch,
+    pub states: Vec<(ApplicationState, u64)>,
+}
+
+/// Most applications one batch takes in one call; a province's day in 2021 peaked
+/// around 20,000, so larger ones are started in several calls.
+const BATCH_PAGE: u32 = 500;
+
+impl App {
+    /// Every application matching `query`, page by page.
+    async fn all_applications(
+        &self,
+        caller: &Caller,
+        mut query: ApplicationQuery,
+        cap: usize,
+    ) -> Result<Vec<ApplicationSummary>, AppError> {
+        let mut out = Vec::new();
+        query.limit = BATCH_PAGE;
+        loop {
+            let page = self.applications(caller, &query).await?;
+            out.extend(page.items);
+            match page.next_cursor {
+                Some(c) if out.len() < cap => query.cursor = Some(c),
+                _ => break,
+            }
+        }
+        out.truncate(cap);
+        Ok(out)
+    }
+
+    /// Opens today's batch of a province (or reuses it) and puts up to `limit` of the
+    /// province's approved applications into production in it.
+    pub async fn start_batch(
+        &self,
+        caller: &Caller,
+        province: &str,
+        limit: usize,
+    ) -> Result<BatchOutcome, AppError> {
+        let officer_role = caller.officer().map(|o| o.role);
+        if officer_role.is_some_and(|r| !Action::StartProduction.roles().contains(&r)) {
+            return Err(AppError::Forbidden(
+                "only the production centre runs batches".into(),
+            ));
+        }
+        let province = cancuoc_domain::AdminCode::parse(province.trim())
+            .ok()
+            .filter(|c| c.level() == AdminLevel::Province && self.places().get(c).is_some())
+            .ok_or_else(|| {
+                AppError::Invalid(format!(
+                    "province: {province:?} is not a loaded province code"
+                ))
+            })?;
+        let access = caller.access(&*self.clock, "production batch");
+        let batch = self
+            .store
+            .batch_for(
+                &access,
+                self.random.record_key(),
+                &province,
+                self.clock.today(),
+            )
+            .await?;
+        let approved = self
+            .all_applications(
+                caller,
+                ApplicationQuery {
+                    province: Some(province),
+                    state: Some(ApplicationState::Approved),
+                    ..ApplicationQuery::default()
+                },
+                limit,
+            )
+            .await?;
+        self.step_all(caller, batch, approved, Action::StartProduction)
+            .await
+    }
+
+    /// Takes `action` (produce or dispatch) on every application of the batch that waits for it.
+    pub async fn advance_batch(
+        &self,
+        caller: &Caller,
+        id: Uuid,
+        action: Action,
+    ) -> Result<BatchOutcome, AppError> {
+        let from = match action {
+            Action::Produce => ApplicationState::InProduction,
+            Action::Dispatch => ApplicationState::Produced,
+            other => {
+                return Err(AppError::Invalid(format!(
+                    "a batch is produced or dispatched, not {other}"
+                )));
+            }
+        };
+        let batch = self.batch(caller, id).await?.batch;
+        let waiting = self
+            .all_applications(
+                caller,
+                ApplicationQuery {
+                    batch: Some(id),
+                    state: Some(from),
+                    ..ApplicationQuery::default()
+                },
+                usize::MAX,
+            )
+            .await?;
+        self.step_all(caller, batch, waiting, action).await
+    }
+
+    async fn step_all(
+        &self,
+        caller: &Caller,
+        batch: Batch,
+        applications: Vec<ApplicationSummary>,
+        action: Action,
+    ) -> Result<BatchOutcome, AppError> {
+        let request = StepRequest {
+            action: action.as_str().to_owned(),
+            reason: None,
+            expected_version: None,
+        };
+        let mut outcome = BatchOutcome {
+            batch,
+            done: Vec::new(),
+            refused: Vec::new(),
+        };
+        for a in applications {
+            match self
+                .take_step(caller, a.key, &request, Some(outcome.batch.id))
+                .await
+            {
+                Ok(_) => outcome.done.push(a.key),
+                Err(e @ (AppError::Internal(_) | AppError::Forbidden(_))) => return Err(e),
+                Err(e) => outcome.refused.push((a.key, e)),
+            }
+        }
+        Ok(outcome)
+    }
+
+    /// A batch and how many of its applications stand in each state.
+    pub async fn batch(&self, caller: &Caller, id: Uuid) -> Result<BatchStatus, AppError> {
+        require(caller, reads_applications, "read batches")?;
+        let access = caller.access(&*self.clock, "production batch");
+        let batch = self
+            .store
+            .batch(&access, id)
+            .await?
+            .ok_or_else(|| AppError::NotFound(format!("batch {id}")))?;
+        let members = self
+            .all_applications(
+                caller,
+                ApplicationQuery {
+                    batch: Some(id),
+                    ..ApplicationQuery::default()
+                },
+                usize::MAX,
+            )
+            .await?;
+        let states = ApplicationState::ALL
+            .into_iter()
+            .map(|s| {
+                let n = members.iter().filter(|m| m.state == s).count();
+                (s, u64::try_from(n).unwrap_or(u64::MAX))
+            })
+            .filter(|(_, n)| *n > 0)
+            .collect();
+        Ok(BatchStatus { batch, states })
     }
 }

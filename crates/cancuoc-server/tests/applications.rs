@@ -400,3 +400,121 @@ async fn offline_intake_dates_lists_and_bad_requests() {
         "{body}"
     );
 }
+
+#[tokio::test]
+async fn the_production_centre_works_in_daily_batches_per_province() {
+    let t = spawn_app().await;
+    let admin = t.admin().await;
+    import_people(&t, &admin).await;
+    let district = t
+        .officer(&admin, "son.tv", "CAH-445", "district_officer")
+        .await;
+    let province = t
+        .officer(&admin, "minh.lv", "PC06-42", "province_officer")
+        .await;
+    let centre = t
+        .officer(&admin, "tam.nv", "C06-TTCC", "production_operator")
+        .await;
+    // Two citizens of Ngọc Sơn (Thạch Hà), taken in, verified and approved.
+    let mut ids = Vec::new();
+    for pid in ["042088007777", HOA] {
+        let (status, filed) = t
+            .post(
+                &district,
+                "/api/v1/applications",
+                json!({"personal_id": pid, "type": "first_issuance", "channel": "mobile"}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{filed}");
+        let id = filed["id"].as_str().unwrap().to_owned();
+        assert_eq!(
+            step(&t, &district, &id, json!({"action": "verify"}))
+                .await
+                .0,
+            StatusCode::OK
+        );
+        assert_eq!(
+            step(&t, &province, &id, json!({"action": "approve"}))
+                .await
+                .0,
+            StatusCode::OK
+        );
+        ids.push(id);
+    }
+
+    let (status, body) = t
+        .post(&district, "/api/v1/batches", json!({"province": "42"}))
+        .await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (StatusCode::FORBIDDEN, Some("forbidden")),
+        "{body}"
+    );
+    let (status, body) = t
+        .post(&centre, "/api/v1/batches", json!({"province": "99"}))
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+
+    let (status, started) = t
+        .post(&centre, "/api/v1/batches", json!({"province": "42"}))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{started}");
+    assert_eq!(started["done"], 2, "{started}");
+    let batch = started["id"].as_str().unwrap().to_owned();
+    // The same day again: the same batch, nothing left to start.
+    let (_, again) = t
+        .post(&centre, "/api/v1/batches", json!({"province": "42"}))
+        .await;
+    assert_eq!(
+        (again["id"].as_str(), again["done"].as_u64()),
+        (Some(batch.as_str()), Some(0))
+    );
+
+    let (status, produced) = t
+        .post(
+            &centre,
+            &format!("/api/v1/batches/{batch}/produce"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        (status, produced["done"].as_u64()),
+        (StatusCode::OK, Some(2)),
+        "{produced}"
+    );
+    let (_, status_now) = t.get(&centre, &format!("/api/v1/batches/{batch}")).await;
+    assert_eq!(status_now["states"], json!({"produced": 2}), "{status_now}");
+    let (status, card) = t.get(&centre, &format!("/api/v1/cards/{HOA}")).await;
+    assert_eq!(
+        (status, card["status"].as_str()),
+        (StatusCode::OK, Some("pending")),
+        "{card}"
+    );
+
+    let (_, dispatched) = t
+        .post(
+            &centre,
+            &format!("/api/v1/batches/{batch}/dispatch"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(dispatched["done"], 2, "{dispatched}");
+    let (_, status_now) = t.get(&district, &format!("/api/v1/batches/{batch}")).await;
+    assert_eq!(
+        status_now["states"],
+        json!({"dispatched": 2}),
+        "{status_now}"
+    );
+    let (status, body) = t
+        .post(
+            &centre,
+            &format!("/api/v1/batches/{batch}/approve"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    let (_, one) = t
+        .get(&district, &format!("/api/v1/applications/{}", ids[0]))
+        .await;
+    assert_eq!(one["state"], "dispatched");
+}

@@ -73,3 +73,13 @@ CREATE TABLE cards (
 CREATE INDEX cards_by_person ON cards (personal_id, produced_micros);
 -- One active card per citizen: handover replaces the old one in the same transaction.
 CREATE UNIQUE INDEX cards_one_active ON cards (personal_id) WHERE status = 'active';
+
+-- The production centre's daily batch per province.
+CREATE TABLE production_batches (
+    id TEXT PRIMARY KEY,
+    province TEXT NOT NULL,
+    day TEXT NOT NULL,
+    created_micros BIGINT NOT NULL,
+    created_by TEXT NOT NULL,
+    UNIQUE (province, day)
+);

@@ -455,6 +455,26 @@ impl Store for PostgresStore {
         Ok(out)
     }
 
+    async fn batch_for(
+        &self,
+        access: &Access,
+        id: Uuid,
+        province: &cancuoc_domain::AdminCode,
+        day: jiff::civil::Date,
+    ) -> Result<Batch> {
+        let mut tx = self.write().await?;
+        let out = applications::batch_for(&mut PgTx(&mut tx), access, id, province, day).await?;
+        tx.commit().await.map_err(backend)?;
+        Ok(out)
+    }
+
+    async fn batch(&self, _access: &Access, id: Uuid) -> Result<Option<Batch>> {
+        let mut tx = self.write().await?;
+        let out = applications::batch(&mut PgTx(&mut tx), id).await?;
+        tx.commit().await.map_err(backend)?;
+        Ok(out)
+    }
+
     async fn card(&self, access: &Access, personal_id: &PersonalId) -> Result<Option<CardRecord>> {
         let mut tx = self.write().await?;
         let out = applications::card_of(&mut PgTx(&mut tx), access, personal_id).await?;

@@ -6,11 +6,11 @@ use std::sync::LazyLock;
 use cancuoc_domain::application::{Action, ApplicationState, ApplicationType, Channel, HeldCard};
 use cancuoc_domain::fee::FeeExemption;
 use cancuoc_domain::receipt::ReceiptNumber;
-use cancuoc_domain::{PersonalId, PoliceUnitCode};
+use cancuoc_domain::{AdminCode, PersonalId, PoliceUnitCode};
 use cancuoc_store::{
-    Access, ApplicationEvent, ApplicationQuery, ApplicationRecord, ApplicationSummary, CardRecord,
-    CardStatus, Filed, IntakeFacts, NewApplication, Page, Result, Step, StoreError, actions,
-    decode_cursor, encode_cursor,
+    Access, ApplicationEvent, ApplicationQuery, ApplicationRecord, ApplicationSummary, Batch,
+    CardRecord, CardStatus, Filed, IntakeFacts, NewApplication, Page, Result, Step, StoreError,
+    actions, decode_cursor, encode_cursor,
 };
 use jiff::civil::Date;
 use uuid::Uuid;
@@ -537,6 +537,20 @@ pub async fn list(
             Value::from(unit.as_string()),
         );
     }
+    if let Some(province) = &query.province {
+        filter(
+            &mut sql,
+            " AND a.home_province = $?",
+            Value::from(province.as_str()),
+        );
+    }
+    if let Some(batch) = query.batch {
+        filter(
+            &mut sql,
+            " AND a.batch = $?",
+            Value::from(batch.to_string()),
+        );
+    }
     if let Some(state) = query.state {
         filter(&mut sql, " AND a.state = $?", Value::from(state.as_str()));
     }
@@ -633,4 +647,61 @@ pub async fn report_lost(tx: &mut dyn Tx, access: &Access, pid: &PersonalId) -> 
         status_micros: access.now_micros,
         ..card
     })
+}
+
+fn batch_row(row: &Row) -> Result<Batch> {
+    Ok(Batch {
+        id: key(row, "id")?,
+        province: AdminCode::parse(&text(row, "province")?).map_err(|_| corrupt("province"))?,
+        day: date(row, "day")?,
+        created_micros: int(row, "created_micros")?,
+        created_by: text(row, "created_by")?,
+    })
+}
+
+pub async fn batch_for(
+    tx: &mut dyn Tx,
+    access: &Access,
+    id: Uuid,
+    province: &AdminCode,
+    day: Date,
+) -> Result<Batch> {
+    tx.execute(
+        "INSERT INTO production_batches (id, province, day, created_micros, created_by)
+         VALUES ($1, $2, $3, $4, $5) ON CONFLICT (province, day) DO NOTHING",
+        &[
+            Value::from(id.to_string()),
+            Value::from(province.as_str()),
+            Value::from(day.to_string()),
+            Value::from(access.now_micros),
+            Value::from(access.actor.as_str()),
+        ],
+    )
+    .await?;
+    let rows = tx
+        .fetch(
+            "SELECT id, province, day, created_micros, created_by FROM production_batches
+             WHERE province = $1 AND day = $2",
+            &[Value::from(province.as_str()), Value::from(day.to_string())],
+        )
+        .await?;
+    let batch = rows
+        .first()
+        .map(batch_row)
+        .transpose()?
+        .ok_or_else(|| StoreError::Backend("a batch vanished".into()))?;
+    tx.audit(access, actions::BATCH_OPEN, "batch", &batch.id.to_string())
+        .await?;
+    Ok(batch)
+}
+
+pub async fn batch(tx: &mut dyn Tx, id: Uuid) -> Result<Option<Batch>> {
+    let rows = tx
+        .fetch(
+            "SELECT id, province, day, created_micros, created_by FROM production_batches
+             WHERE id = $1",
+            &[Value::from(id.to_string())],
+        )
+        .await?;
+    rows.first().map(batch_row).transpose()
 }

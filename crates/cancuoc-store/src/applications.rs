@@ -116,6 +116,10 @@ pub struct Step {
 #[derive(Debug, Clone, Default)]
 pub struct ApplicationQuery {
     pub intake_unit: Option<PoliceUnitCode>,
+    /// Only applications taken in this province (2-digit GSO code).
+    pub province: Option<AdminCode>,
+    /// Only applications of this production batch.
+    pub batch: Option<Uuid>,
     pub state: Option<ApplicationState>,
     /// Only open applications whose due date is before this day.
     pub overdue_on: Option<Date>,
@@ -135,6 +139,17 @@ pub struct ApplicationSummary {
     pub due_date: Date,
     pub state: ApplicationState,
     pub version: i64,
+}
+
+/// A day's production batch of one province (DESIGN §4: the production centre makes
+/// cards in daily batches per province).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Batch {
+    pub id: Uuid,
+    pub province: AdminCode,
+    pub day: Date,
+    pub created_micros: i64,
+    pub created_by: String,
 }
 
 /// A card's status (DESIGN §2); `pending` until it is handed over.

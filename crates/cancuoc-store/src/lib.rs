@@ -200,6 +200,15 @@ pub trait Store: Send + Sync {
         access: &Access,
         query: &ApplicationQuery,
     ) -> Result<Page<ApplicationSummary>>;
+    /// The batch of a province and day, created on first use (`id` is used then).
+    async fn batch_for(
+        &self,
+        access: &Access,
+        id: Uuid,
+        province: &cancuoc_domain::AdminCode,
+        day: jiff::civil::Date,
+    ) -> Result<Batch>;
+    async fn batch(&self, access: &Access, id: Uuid) -> Result<Option<Batch>>;
     /// The citizen's current card: the active one, else the latest made.
     async fn card(&self, access: &Access, personal_id: &PersonalId) -> Result<Option<CardRecord>>;
     /// Marks the citizen's active card lost (before a re-issue).

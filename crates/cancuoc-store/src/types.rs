@@ -89,6 +89,7 @@ pub mod actions {
     pub const CARD_PRODUCE: &str = "card.produce";
     pub const CARD_ACTIVATE: &str = "card.activate";
     pub const CARD_LOST: &str = "card.report_lost";
+    pub const BATCH_OPEN: &str = "batch.open";
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

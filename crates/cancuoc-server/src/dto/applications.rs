@@ -359,3 +359,39 @@ impl From<CardRecord> for CardDto {
         }
     }
 }
+
+/// Open (or reuse) today's production batch of a province.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct BatchRequest {
+    /// 2-digit GSO province code.
+    #[schema(example = "42")]
+    pub province: String,
+    /// Most approved applications to put into production now (1–20,000, default 5,000).
+    #[serde(default)]
+    pub limit: Option<usize>,
+}
+
+/// What a batch operation did.
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct BatchOutcomeDto {
+    pub id: String,
+    pub province: String,
+    pub day: String,
+    /// Applications the step was taken on.
+    pub done: usize,
+    /// Applications the step was refused for, each with its reason.
+    pub refused: Vec<BulkTransitionItem>,
+}
+
+/// A batch and the states of its applications.
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct BatchDto {
+    pub id: String,
+    pub province: String,
+    pub day: String,
+    pub created_by: String,
+    /// Applications of the batch per state.
+    #[schema(value_type = Object)]
+    pub states: std::collections::BTreeMap<String, u64>,
+}

@@ -12,8 +12,9 @@ use uuid::Uuid;
 use crate::AppState;
 use crate::auth::Authenticated;
 use crate::dto::applications::{
-    ApplicationDto, ApplicationListQuery, ApplicationPage, ApplicationRequest, BulkTransitionItem,
-    BulkTransitionRequest, BulkTransitionResult, CardDto, TransitionRequest,
+    ApplicationDto, ApplicationListQuery, ApplicationPage, ApplicationRequest, BatchDto,
+    BatchOutcomeDto, BatchRequest, BulkTransitionItem, BulkTransitionRequest, BulkTransitionResult,
+    CardDto, TransitionRequest,
 };
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::{ApiJson, ApiPath, ApiQuery};
@@ -128,9 +129,9 @@ pub(crate) async fn list_applications(
         let q = ApplicationQuery {
             intake_unit: unit,
             state: app_state,
-            overdue_on: None,
             cursor: query.cursor,
             limit,
+            ..ApplicationQuery::default()
         };
         state.app.applications(&who.caller(), &q).await?
     };
@@ -368,4 +369,131 @@ pub(crate) async fn card_image(
         svg,
     )
         .into_response())
+}
+
+fn batch_outcome(outcome: cancuoc_app::BatchOutcome) -> BatchOutcomeDto {
+    BatchOutcomeDto {
+        id: outcome.batch.id.to_string(),
+        province: outcome.batch.province.as_str().to_owned(),
+        day: outcome.batch.day.to_string(),
+        done: outcome.done.len(),
+        refused: outcome
+            .refused
+            .into_iter()
+            .map(|(key, e)| {
+                let e = ApiError::from(e);
+                BulkTransitionItem {
+                    id: key.to_string(),
+                    state: None,
+                    error: Some(ErrorBody {
+                        code: e.code.to_owned(),
+                        message: e.message,
+                        details: None,
+                    }),
+                }
+            })
+            .collect(),
+    }
+}
+
+/// Opens today's batch of a province, or reuses it, and puts the province's approved
+/// applications into production in it (production centre only).
+#[utoipa::path(
+    post,
+    path = "/api/v1/batches",
+    tag = "applications",
+    request_body = BatchRequest,
+    responses(
+        (status = 200, description = "The batch and what was put into production", body = BatchOutcomeDto),
+        (status = 400, description = "Invalid input (`invalid_input`)", body = ErrorBody),
+        (status = 401, description = "Not signed in (`unauthenticated`)", body = ErrorBody),
+        (status = 403, description = "Not the production centre (`forbidden`)", body = ErrorBody),
+    )
+)]
+pub(crate) async fn start_batch(
+    State(state): State<AppState>,
+    who: Authenticated,
+    ApiJson(request): ApiJson<BatchRequest>,
+) -> Result<Json<BatchOutcomeDto>, ApiError> {
+    let limit = request.limit.unwrap_or(5_000);
+    if !(1..=20_000).contains(&limit) {
+        return Err(invalid("limit: give 1 to 20,000"));
+    }
+    let outcome = state
+        .app
+        .start_batch(&who.caller(), &request.province, limit)
+        .await?;
+    Ok(Json(batch_outcome(outcome)))
+}
+
+/// A batch with the number of its applications in each state.
+#[utoipa::path(
+    get,
+    path = "/api/v1/batches/{id}",
+    tag = "applications",
+    params(("id" = String, Path, description = "Batch id (UUID)", format = "uuid")),
+    responses(
+        (status = 200, description = "OK", body = BatchDto),
+        (status = 400, description = "Not an id (`invalid_input`)", body = ErrorBody),
+        (status = 401, description = "Not signed in (`unauthenticated`)", body = ErrorBody),
+        (status = 403, description = "Not allowed (`forbidden`)", body = ErrorBody),
+        (status = 404, description = "No such batch (`not_found`)", body = ErrorBody),
+    )
+)]
+pub(crate) async fn batch(
+    State(state): State<AppState>,
+    who: Authenticated,
+    ApiPath(id): ApiPath<String>,
+) -> Result<Json<BatchDto>, ApiError> {
+    let status = state.app.batch(&who.caller(), application_id(&id)?).await?;
+    Ok(Json(BatchDto {
+        id: status.batch.id.to_string(),
+        province: status.batch.province.as_str().to_owned(),
+        day: status.batch.day.to_string(),
+        created_by: status.batch.created_by,
+        states: status
+            .states
+            .into_iter()
+            .map(|(s, n)| (s.as_str().to_owned(), n))
+            .collect(),
+    }))
+}
+
+/// Produces (card number, dates, MRZ, QR) or dispatches every application of a batch
+/// that waits for that step.
+#[utoipa::path(
+    post,
+    path = "/api/v1/batches/{id}/{step}",
+    tag = "applications",
+    params(
+        ("id" = String, Path, description = "Batch id (UUID)", format = "uuid"),
+        ("step" = String, Path, description = "produce or dispatch"),
+    ),
+    responses(
+        (status = 200, description = "What was done and refused", body = BatchOutcomeDto),
+        (status = 400, description = "Not an id or a step (`invalid_input`)", body = ErrorBody),
+        (status = 401, description = "Not signed in (`unauthenticated`)", body = ErrorBody),
+        (status = 403, description = "Not the production centre (`forbidden`, `role_not_allowed`)", body = ErrorBody),
+        (status = 404, description = "No such batch (`not_found`)", body = ErrorBody),
+    )
+)]
+pub(crate) async fn advance_batch(
+    State(state): State<AppState>,
+    who: Authenticated,
+    ApiPath((id, step)): ApiPath<(String, String)>,
+) -> Result<Json<BatchOutcomeDto>, ApiError> {
+    let action = match step.as_str() {
+        "produce" => cancuoc_domain::application::Action::Produce,
+        "dispatch" => cancuoc_domain::application::Action::Dispatch,
+        other => {
+            return Err(invalid(format!(
+                "step: {other:?} is neither produce nor dispatch"
+            )));
+        }
+    };
+    let outcome = state
+        .app
+        .advance_batch(&who.caller(), application_id(&id)?, action)
+        .await?;
+    Ok(Json(batch_outcome(outcome)))
 }

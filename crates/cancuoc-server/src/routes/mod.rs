@@ -50,6 +50,9 @@ pub(crate) fn api(import_limit: usize) -> OpenApiRouter<AppState> {
         .routes(routes!(applications::card))
         .routes(routes!(applications::report_lost))
         .routes(routes!(applications::card_image))
+        .routes(routes!(applications::start_batch))
+        .routes(routes!(applications::batch))
+        .routes(routes!(applications::advance_batch))
 }
 
 /// No route has this path.
