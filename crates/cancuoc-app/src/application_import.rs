@@ -171,12 +171,15 @@ impl App {
                     .push(reject(Some("intake_date"), "missing".into()));
                 continue;
             }
-            match self
-                .prepare_with_open(caller, &access, &intake, today)
-                .await
-            {
-                Ok((mut new, open)) => {
+            let prepared = match self.prepare(caller, &intake, today) {
+                Ok(mut new) => {
                     new.key = key;
+                    self.fit(&access, &new).await.map(|open| (new, open))
+                }
+                Err(e) => Err(e),
+            };
+            match prepared {
+                Ok((new, open)) => {
                     if let Some(first) = first_row_of.get(&cell("personal_id")) {
                         report.rejected.push(reject(
                             Some("personal_id"),

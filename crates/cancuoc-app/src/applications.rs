@@ -4,8 +4,7 @@
 use std::sync::LazyLock;
 
 use cancuoc_domain::application::{
-    self, Action, Applicant, ApplicationState, ApplicationType, ApplicationTypeError, Area,
-    Channel, Misfit,
+    self, Action, Applicant, ApplicationState, ApplicationType, ApplicationTypeError, Area, Channel,
 };
 use cancuoc_domain::calendar::WorkingCalendar;
 use cancuoc_domain::card::{self, QrPayload};
@@ -167,25 +166,22 @@ impl App {
         require(caller, takes_intake, "take applications")?;
         let access = caller.access(&*self.clock, "card application intake");
         let today = self.clock.today();
-        let mut batch = Vec::with_capacity(intakes.len());
-        for intake in intakes {
-            let (new, _) = self
-                .prepare_with_open(caller, &access, intake, today)
-                .await?;
-            batch.push(new);
-        }
+        let batch = intakes
+            .iter()
+            .map(|intake| self.prepare(caller, intake, today))
+            .collect::<Result<Vec<_>, _>>()?;
         Ok(self.store.file_applications(&access, &batch).await?)
     }
 
-    /// Everything about one intake that can be decided before the write, with the
-    /// citizen's open application if there is one.
-    pub(crate) async fn prepare_with_open(
+    /// Everything about one intake that can be decided before the write: the fields,
+    /// the unit, the fee and the due date. The store checks the type against the
+    /// citizen inside the write's transaction.
+    pub(crate) fn prepare(
         &self,
         caller: &Caller,
-        access: &Access,
         intake: &Intake,
         today: Date,
-    ) -> Result<(NewApplication, Option<Uuid>), AppError> {
+    ) -> Result<NewApplication, AppError> {
         let pid = parse_pid(&intake.personal_id)?;
         let kind = ApplicationType::parse(&intake.kind, intake.reason.as_deref()).map_err(|e| {
             let column = match e {
@@ -241,36 +237,6 @@ impl App {
             (None, None) => return Err(AppError::Invalid("intake_unit: missing".into())),
         };
         let place = self.unit_place(&unit)?;
-        let facts = self
-            .store
-            .intake_facts(access, &[pid], intake_date)
-            .await?
-            .pop()
-            .flatten()
-            .ok_or_else(|| AppError::NotFound(format!("citizen {pid}")))?;
-        let citizen = &facts.citizen;
-        if citizen.status != RecordStatus::Official {
-            return Err(AppError::TypeNotAllowed(
-                "the citizen's record is not official yet: finish its review first".into(),
-            ));
-        }
-        if citizen.data.died_on.is_some() {
-            return Err(AppError::TypeNotAllowed(
-                "the citizen is recorded as deceased".into(),
-            ));
-        }
-        let applicant = Applicant {
-            birth: citizen.data.birth_date,
-            holds_cmnd: citizen.data.old_id_number.is_some(),
-            card: facts.card,
-            // The store refuses a second open application itself, after it has
-            // recognised a retried request by its idempotency key.
-            open_application: false,
-        };
-        application::check_type(kind, &applicant, intake_date).map_err(|m| match m {
-            Misfit::OpenApplication => AppError::Conflict(m.to_string()),
-            other => AppError::TypeNotAllowed(other.to_string()),
-        })?;
         let fees = FEES
             .as_ref()
             .map_err(|e| AppError::Internal(e.to_string()))?;
@@ -286,7 +252,7 @@ impl App {
                 .filter(|s| !s.is_empty())
                 .map(str::to_owned)
         };
-        let new = NewApplication {
+        Ok(NewApplication {
             key: self.random.record_key(),
             personal_id: pid,
             kind,
@@ -303,8 +269,36 @@ impl App {
             old_card_returned: intake.old_card_returned,
             biometrics: intake.biometrics.clone(),
             idempotency_key: text(&intake.idempotency_key),
+        })
+    }
+
+    /// Whether an application fits the citizen as the register holds them now; the
+    /// import checks each row with it so that a misfit rejects the row, not the file.
+    pub(crate) async fn fit(
+        &self,
+        access: &Access,
+        new: &NewApplication,
+    ) -> Result<Option<Uuid>, AppError> {
+        let facts = self
+            .store
+            .intake_facts(access, &[new.personal_id], new.intake_date)
+            .await?
+            .pop()
+            .flatten()
+            .ok_or_else(|| AppError::NotFound(format!("citizen {}", new.personal_id)))?;
+        let citizen = &facts.citizen;
+        let applicant = Applicant {
+            official: citizen.status == RecordStatus::Official,
+            deceased: citizen.data.died_on.is_some(),
+            birth: citizen.data.birth_date,
+            holds_cmnd: citizen.data.old_id_number.is_some(),
+            card: facts.card,
+            // The caller decides about an open application: it may be this very one.
+            open_application: false,
         };
-        Ok((new, facts.open_application))
+        application::check_type(new.kind, &applicant, new.intake_date)
+            .map_err(|m| AppError::TypeNotAllowed(m.to_string()))?;
+        Ok(facts.open_application)
     }
 
     pub async fn application(

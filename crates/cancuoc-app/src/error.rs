@@ -102,6 +102,7 @@ impl From<StoreError> for AppError {
             StoreError::Conflict(what) => AppError::Conflict(what),
             StoreError::Invalid(what) => AppError::InvalidState(what),
             StoreError::Transition(e) => AppError::Transition(e),
+            StoreError::Misfit(m) => AppError::TypeNotAllowed(m.to_string()),
             StoreError::Backend(what) => AppError::Internal(what),
         }
     }

@@ -229,6 +229,9 @@ pub enum HeldCard {
 /// What intake knows about the citizen when it checks a type.
 #[derive(Debug, Clone, Copy)]
 pub struct Applicant {
+    /// Whether the register's record is official (a draft is reviewed first).
+    pub official: bool,
+    pub deceased: bool,
     pub birth: PartialDate,
     pub holds_cmnd: bool,
     pub card: HeldCard,
@@ -239,6 +242,10 @@ pub struct Applicant {
 /// Why the chosen type does not fit the citizen.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum Misfit {
+    #[error("the citizen's record is not official yet: finish its review first")]
+    NotOfficial,
+    #[error("the citizen is recorded as deceased")]
+    Deceased,
     #[error("{0}")]
     Validity(#[from] ValidityError),
     #[error("the citizen already holds a valid chip card: choose renewal or reissue")]
@@ -263,6 +270,12 @@ pub enum Misfit {
 
 /// Whether `kind` fits the citizen on the day of intake (Circular 60/2021 Art. 5(1)).
 pub fn check_type(kind: ApplicationType, who: &Applicant, today: Date) -> Result<(), Misfit> {
+    if !who.official {
+        return Err(Misfit::NotOfficial);
+    }
+    if who.deceased {
+        return Err(Misfit::Deceased);
+    }
     // Too young under the 2014 law, or born after today: the validity rules say it.
     crate::card::expiry(who.birth, today)?;
     if who.open_application {
@@ -715,6 +728,8 @@ mod tests {
 
     fn applicant(birth: &str, cmnd: bool, card: HeldCard) -> Applicant {
         Applicant {
+            official: true,
+            deceased: false,
             birth: PartialDate::parse(birth).unwrap(),
             holds_cmnd: cmnd,
             card,
@@ -782,6 +797,12 @@ mod tests {
         let mut open = applicant("01/01/1990", true, HeldCard::None);
         open.open_application = true;
         assert_eq!(check_type(switch, &open, day), Err(Misfit::OpenApplication));
+        let mut dead = applicant("01/01/1990", true, HeldCard::None);
+        dead.deceased = true;
+        assert_eq!(check_type(switch, &dead, day), Err(Misfit::Deceased));
+        let mut draft = applicant("01/01/1990", true, HeldCard::None);
+        draft.official = false;
+        assert_eq!(check_type(switch, &draft, day), Err(Misfit::NotOfficial));
     }
 
     #[test]

@@ -3,10 +3,12 @@
 
 use std::sync::LazyLock;
 
-use cancuoc_domain::application::{Action, ApplicationState, ApplicationType, Channel, HeldCard};
+use cancuoc_domain::application::{
+    Action, Applicant, ApplicationState, ApplicationType, Channel, HeldCard, check_type,
+};
 use cancuoc_domain::fee::FeeExemption;
 use cancuoc_domain::receipt::ReceiptNumber;
-use cancuoc_domain::{AdminCode, PersonalId, PoliceUnitCode};
+use cancuoc_domain::{AdminCode, PersonalId, PoliceUnitCode, RecordStatus};
 use cancuoc_store::{
     Access, ApplicationEvent, ApplicationQuery, ApplicationRecord, ApplicationSummary, Batch,
     CardRecord, CardStatus, Filed, IntakeFacts, NewApplication, Page, Result, Step, StoreError,
@@ -243,14 +245,28 @@ pub async fn file(
                 continue;
             }
         }
-        if tx.citizen(access, &new.personal_id).await?.is_none() {
-            return Err(StoreError::NotFound("citizen".into()));
-        }
+        let citizen = tx
+            .citizen(access, &new.personal_id)
+            .await?
+            .ok_or_else(|| StoreError::NotFound("citizen".into()))?;
+        let card = current_card(tx, &new.personal_id)
+            .await?
+            .map_or(HeldCard::None, |c| c.held(new.intake_date));
+        let applicant = Applicant {
+            official: citizen.status == RecordStatus::Official,
+            deceased: citizen.data.died_on.is_some(),
+            birth: citizen.data.birth_date,
+            holds_cmnd: citizen.data.old_id_number.is_some(),
+            card,
+            open_application: false,
+        };
+        check_type(new.kind, &applicant, new.intake_date)?;
         if let Some((_, receipt)) = open_application(tx, &new.personal_id).await? {
             return Err(StoreError::Conflict(format!(
                 "the citizen already has an open application ({receipt})"
             )));
         }
+
         let day = new.intake_date.to_string();
         let unit = new.intake_unit.as_string();
         let serial = tx

@@ -93,6 +93,20 @@ impl SqliteStore {
         Ok(conn)
     }
 
+    /// A connection whose commits are synced to disk before they return
+    /// (`synchronous = FULL`). The register's other writes keep WAL's NORMAL, which
+    /// survives a crash of the process but may lose the last commits to a power cut; a
+    /// filed application, for which the citizen holds a receipt, may not. Hand it back
+    /// with [`end_durable`].
+    async fn begin_durable(&self) -> Result<PoolConnection<Sqlite>> {
+        let mut conn = self.pool.acquire().await.map_err(backend)?;
+        sqlx::query("PRAGMA synchronous = FULL")
+            .execute(&mut *conn)
+            .await
+            .map_err(backend)?;
+        Ok(conn)
+    }
+
     async fn write(&self) -> Result<Transaction<'static, Sqlite>> {
         self.pool
             .begin_with("BEGIN IMMEDIATE")
@@ -119,6 +133,15 @@ async fn checkpoints(pool: SqlitePool) {
             tracing::warn!("WAL checkpoint failed: {e}");
         }
     }
+}
+
+/// Gives a durable connection's setting back before it returns to the pool.
+async fn end_durable<T>(mut conn: PoolConnection<Sqlite>, result: Result<T>) -> Result<T> {
+    sqlx::query("PRAGMA synchronous = NORMAL")
+        .execute(&mut *conn)
+        .await
+        .map_err(backend)?;
+    result
 }
 
 /// Page cache per connection (negative: KiB), and while a bulk write runs.
@@ -419,10 +442,15 @@ impl Store for SqliteStore {
         access: &Access,
         batch: &[NewApplication],
     ) -> Result<Vec<Filed>> {
-        let mut tx = self.write().await?;
-        let out = applications::file(&mut SqliteTx(&mut tx), access, batch).await?;
-        tx.commit().await.map_err(backend)?;
-        Ok(out)
+        let mut conn = self.begin_durable().await?;
+        let result = async {
+            let mut tx = conn.begin_with("BEGIN IMMEDIATE").await.map_err(backend)?;
+            let out = applications::file(&mut SqliteTx(&mut tx), access, batch).await?;
+            tx.commit().await.map_err(backend)?;
+            Ok(out)
+        }
+        .await;
+        end_durable(conn, result).await
     }
 
     async fn application(&self, access: &Access, key: Uuid) -> Result<Option<ApplicationRecord>> {

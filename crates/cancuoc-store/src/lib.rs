@@ -38,6 +38,9 @@ pub enum StoreError {
     /// The state machine refused the step (illegal in this state, wrong role, no reason).
     #[error("{0}")]
     Transition(#[from] cancuoc_domain::application::TransitionError),
+    /// The application's type does not fit the citizen (DESIGN §4, intake).
+    #[error("{0}")]
+    Misfit(#[from] cancuoc_domain::application::Misfit),
     /// Anything the caller cannot fix: connection lost, disk full, corrupt data.
     #[error("storage failure: {0}")]
     Backend(String),
@@ -177,8 +180,9 @@ pub trait Store: Send + Sync {
         today: jiff::civil::Date,
     ) -> Result<Vec<Option<IntakeFacts>>>;
     /// Files applications in one transaction, all or none, each with a receipt number.
-    /// An idempotency key seen before returns the first filing (`replayed`); a citizen
-    /// with an open application is a `Conflict`.
+    /// An idempotency key seen before returns the first filing (`replayed`). The type is
+    /// checked against the citizen's record and card inside the transaction (`Misfit`);
+    /// a citizen with an open application is a `Conflict`. Durable when it returns.
     async fn file_applications(
         &self,
         access: &Access,

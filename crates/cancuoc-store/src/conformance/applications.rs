@@ -3,8 +3,10 @@
 use std::sync::Arc;
 
 use cancuoc_domain::application::{
-    Action, ApplicationState, ApplicationType, Channel, HeldCard, RenewalReason, TransitionError,
+    Action, ApplicationState, ApplicationType, Channel, HeldCard, Misfit, RenewalReason,
+    TransitionError,
 };
+use cancuoc_domain::citizen::OldIdNumber;
 use cancuoc_domain::{Jurisdiction, PersonalId, PoliceUnitCode, Role};
 use jiff::civil::{Date, date};
 use uuid::Uuid;
@@ -82,21 +84,18 @@ fn card_for(id: &str, issued: Date) -> NewCard {
 async fn people(store: &Arc<dyn Store>) {
     super::seeded(store).await;
     let place = thach_ha();
+    // Each holds an old CMND, so the fixture's `cmnd_switch` fits them.
+    let with_cmnd = |id: &str, name: &str, born: &str, cmnd: &str| {
+        let mut data = person(id, name, born, &place);
+        data.old_id_number = OldIdNumber::parse(cmnd);
+        (data, place.clone())
+    };
     import_people(
         store,
         vec![
-            (
-                person("042090000001", "Nguyễn Văn An", "01/01/1990", &place),
-                place.clone(),
-            ),
-            (
-                person("042191000002", "Trần Thị Bình", "02/02/1991", &place),
-                place.clone(),
-            ),
-            (
-                person("042092000003", "Lê Văn Cường", "03/03/1992", &place),
-                place.clone(),
-            ),
+            with_cmnd("042090000001", "Nguyễn Văn An", "01/01/1990", "183000001"),
+            with_cmnd("042191000002", "Trần Thị Bình", "02/02/1991", "183000002"),
+            with_cmnd("042092000003", "Lê Văn Cường", "03/03/1992", "183000003"),
         ],
     )
     .await;
@@ -176,6 +175,18 @@ pub async fn applications_are_filed_with_receipts_once(store: Arc<dyn Store>) {
         .await
         .unwrap_err();
     assert!(matches!(err, StoreError::Conflict(_)), "{err:?}");
+
+    // A type that does not fit the citizen is refused inside the transaction.
+    let mut first = application("042191000002", None);
+    first.kind = ApplicationType::FirstIssuance;
+    let err = store
+        .file_applications(&district(), &[first])
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, StoreError::Misfit(Misfit::HoldsCmnd)),
+        "{err:?}"
+    );
 
     // The same key for another citizen is refused, not replayed.
     let err = store
