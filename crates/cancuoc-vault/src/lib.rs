@@ -41,13 +41,23 @@
 //! # Durability
 //!
 //! `seal` returns only when the object is on disk. `object_store`'s `LocalFileSystem`
-//! does *not* fsync by default; since 0.14 it has `with_fsync(true)`, which we turn on: a
+//! does *not* fsync by default; 0.14.2 has `with_fsync(true)`, which we turn on: a
 //! put then writes a staging file, `sync_all`s it, publishes it (for `PutMode::Create`, by
 //! a hard link, which fails if the name exists — our `Conflict`) and fsyncs the parent
 //! directory, and fsyncs every directory it had to create (object_store 0.14.2
 //! `local.rs`: `finish_staged_hard_link`, `create_parent_dirs`). So we program against
 //! the `ObjectStore` trait throughout instead of writing files ourselves: the same code
-//! serves S3, where a conditional put gives the same create-only rule.
+//! serves S3, where a conditional put gives the same create-only rule. (Checked with
+//! strace: each seal makes two fsyncs, file and directory, and one `linkat`.)
+//!
+//! # Cost
+//!
+//! Encryption runs on the calling task, not on a blocking thread: a 250 KB bundle takes
+//! about half a millisecond. `examples/vault_throughput.rs` measured, on the 2-core
+//! development machine (release build, 2,000 objects of 250 KB): 551 seals/s one at a
+//! time and 959/s eight at a time, against 766/s and 1,540/s for plain write + fsync of
+//! the same bytes; 2,043 seals/s into memory (encryption alone); 4,000 opens/s. The disk's
+//! fsync, not AES, sets the pace; 300 applications a second fit.
 //!
 //! # Not here
 //!
@@ -59,8 +69,8 @@
 //!   `AmazonS3Builder::from_env()` (with `conditional_put` for `PutMode::Create`), and time
 //!   its cold build against the 15-minute budget in STACK.md.
 //! - Key rotation, deleting objects, and listing them.
-//! - Memory hygiene beyond reason: keys are zeroed when dropped; plaintexts belong to the
-//!   caller.
+//! - Memory hygiene beyond reason: key buffers and cipher states are zeroed when dropped
+//!   (temporary copies on the stack may not be); plaintexts belong to the caller.
 
 use std::fmt;
 use std::fs::OpenOptions;
@@ -159,8 +169,14 @@ impl MasterKey {
         })?;
         let mut text = Zeroizing::new(hex::encode(key.key.as_slice()));
         text.push('\n');
-        file.write_all(text.as_bytes()).map_err(io)?;
-        file.sync_all().map_err(io)?;
+        let written = file
+            .write_all(text.as_bytes())
+            .and_then(|()| file.sync_all());
+        if let Err(e) = written {
+            // A half-written key must not be taken for a key, nor block the next try.
+            let _ = std::fs::remove_file(path);
+            return Err(io(e));
+        }
         sync_parent_dir(path).map_err(io)?;
         Ok(key)
     }
