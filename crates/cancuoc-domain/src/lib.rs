@@ -8,6 +8,7 @@ pub mod admin;
 pub mod admin_data;
 pub mod application;
 pub mod audit;
+pub mod biometrics;
 pub mod calendar;
 pub mod card;
 pub mod citizen;
