@@ -163,7 +163,7 @@ impl App {
                 exemption: optional("exemption"),
                 old_card_returned: returned,
                 idempotency_key: Some(format!("import:{}", hex::encode(digest))),
-                biometrics: None,
+                capture: None,
             };
             if intake.intake_date.is_none() {
                 report

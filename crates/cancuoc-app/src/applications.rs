@@ -6,6 +6,7 @@ use std::sync::LazyLock;
 use cancuoc_domain::application::{
     self, Action, Applicant, ApplicationState, ApplicationType, ApplicationTypeError, Area, Channel,
 };
+use cancuoc_domain::biometrics::{Capture, ImageRole, Manifest};
 use cancuoc_domain::calendar::WorkingCalendar;
 use cancuoc_domain::card::{self, QrPayload};
 use cancuoc_domain::fee::{FeeError, FeeExemption, FeeSchedule};
@@ -39,8 +40,24 @@ pub struct Intake {
     pub exemption: Option<String>,
     pub old_card_returned: bool,
     pub idempotency_key: Option<String>,
-    /// The biometric manifest as JSON, once the capture is stored.
-    pub biometrics: Option<String>,
+    /// Portrait and fingerprints (Circular 60/2021 Art. 5(1)(c)–(d)), already checked.
+    pub capture: Option<Capture>,
+}
+
+/// What the register keeps about an application's biometrics: where the sealed bundle
+/// is and what it holds, never the images themselves.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+struct StoredBiometrics {
+    object: String,
+    manifest: Manifest,
+}
+
+/// Roles that see portraits and fingerprints: those who verify, approve and produce.
+fn reads_biometrics(role: Role) -> bool {
+    matches!(
+        role,
+        Role::DistrictOfficer | Role::ProvinceOfficer | Role::ProductionOperator
+    )
 }
 
 /// A step asked for by an officer.
@@ -166,11 +183,88 @@ impl App {
         require(caller, takes_intake, "take applications")?;
         let access = caller.access(&*self.clock, "card application intake");
         let today = self.clock.today();
-        let batch = intakes
+        let mut batch = intakes
             .iter()
             .map(|intake| self.prepare(caller, intake, today))
             .collect::<Result<Vec<_>, _>>()?;
+        for (new, intake) in batch.iter_mut().zip(intakes) {
+            if let Some(capture) = &intake.capture {
+                new.biometrics = Some(self.seal_capture(new.key, capture).await?);
+            }
+        }
         Ok(self.store.file_applications(&access, &batch).await?)
+    }
+
+    /// Seals a capture in the vault under the application's key; returns what the
+    /// register keeps about it. A retried request seals again under a new key and leaves
+    /// the first object unreferenced, never a reference to a missing object.
+    async fn seal_capture(&self, key: Uuid, capture: &Capture) -> Result<String, AppError> {
+        let vault = self.vault.as_ref().ok_or_else(|| {
+            AppError::InvalidState(
+                "no vault is configured for biometrics: run `cancuoc init`".into(),
+            )
+        })?;
+        let object = format!("applications/{key}/biometrics.ccbd");
+        vault.seal(&object, &capture.to_bundle()).await?;
+        let stored = StoredBiometrics {
+            object,
+            manifest: capture.manifest(),
+        };
+        serde_json::to_string(&stored).map_err(|e| AppError::Internal(e.to_string()))
+    }
+
+    /// The application's capture, opened from the vault; `None` when it has none.
+    async fn capture_of(
+        &self,
+        application: &ApplicationRecord,
+    ) -> Result<Option<Capture>, AppError> {
+        let Some(json) = &application.biometrics else {
+            return Ok(None);
+        };
+        let stored: StoredBiometrics = serde_json::from_str(json)
+            .map_err(|e| AppError::Internal(format!("stored biometrics: {e}")))?;
+        let vault = self.vault.as_ref().ok_or_else(|| {
+            AppError::InvalidState("no vault is configured for biometrics".into())
+        })?;
+        let bundle = vault.open(&stored.object).await?;
+        Capture::from_bundle(&bundle)
+            .map(Some)
+            .map_err(|e| AppError::Internal(format!("sealed biometrics do not read back: {e}")))
+    }
+
+    /// One image of an application's biometrics (`portrait`, `r_thumb` … `l_little`,
+    /// `right_four`, `left_four`, `thumbs`), for the roles that verify and produce; the
+    /// read is audited.
+    pub async fn biometric_image(
+        &self,
+        caller: &Caller,
+        key: Uuid,
+        role: &str,
+    ) -> Result<(&'static str, Vec<u8>), AppError> {
+        require(caller, reads_biometrics, "see biometrics")?;
+        let wanted = ImageRole::from_id(role).ok_or_else(|| {
+            AppError::Invalid(format!(
+                "{role:?} is not portrait, a finger (r_thumb … l_little) or a flat"
+            ))
+        })?;
+        let access = caller.access(&*self.clock, "biometrics check");
+        let application = self
+            .store
+            .application(&access, key)
+            .await?
+            .ok_or_else(|| AppError::NotFound(format!("application {key}")))?;
+        let capture = self
+            .capture_of(&application)
+            .await?
+            .ok_or_else(|| AppError::NotFound(format!("biometrics of application {key}")))?;
+        let image = capture
+            .images()
+            .find(|i| i.role() == wanted)
+            .ok_or_else(|| AppError::NotFound(format!("{role} of application {key}")))?;
+        self.store
+            .append_audit(&access, "biometrics.read", "application", &key.to_string())
+            .await?;
+        Ok((image.format().media_type(), image.bytes().to_vec()))
     }
 
     /// Everything about one intake that can be decided before the write: the fields,
@@ -267,8 +361,8 @@ impl App {
             exemption,
             identifying_marks: text(&intake.identifying_marks),
             old_card_returned: intake.old_card_returned,
-            biometrics: intake.biometrics.clone(),
             idempotency_key: text(&intake.idempotency_key),
+            biometrics: None,
         })
     }
 
@@ -568,10 +662,16 @@ impl App {
                 .unwrap_or_default(),
             issue_date: card.issue_date,
             expiry_date: card.expiry_date,
-            identifying_marks: application.identifying_marks.unwrap_or_default(),
+            identifying_marks: application.identifying_marks.clone().unwrap_or_default(),
             mrz: card.mrz,
             qr_payload: card.qr_payload,
-            portrait: None,
+            portrait: match self.capture_of(&application).await? {
+                Some(capture) => Some(cancuoc_documents::Portrait {
+                    media_type: capture.portrait().format().media_type(),
+                    bytes: capture.portrait().bytes().to_vec(),
+                }),
+                None => None,
+            },
         };
         match side {
             CardSide::Front => cancuoc_documents::front_svg(&face, size)

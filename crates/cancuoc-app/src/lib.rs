@@ -150,6 +150,8 @@ pub struct App {
     random: Arc<dyn Random>,
     config: AppConfig,
     places: Arc<RwLock<Arc<Places>>>,
+    /// Where portraits and fingerprints go; without one, intake takes no biometrics.
+    vault: Option<Arc<dyn cancuoc_store::Vault>>,
 }
 
 impl std::fmt::Debug for App {
@@ -174,9 +176,16 @@ impl App {
             random,
             config,
             places: Arc::new(RwLock::new(Arc::new(Places::default()))),
+            vault: None,
         };
         app.reload_places().await?;
         Ok(app)
+    }
+
+    /// The same application with an encrypted object store for biometrics.
+    pub fn with_vault(mut self, vault: Arc<dyn cancuoc_store::Vault>) -> Self {
+        self.vault = Some(vault);
+        self
     }
 
     pub fn store(&self) -> &Arc<dyn Store> {

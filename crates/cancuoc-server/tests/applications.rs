@@ -47,9 +47,10 @@ async fn an_application_from_intake_to_handover() {
         .await;
 
     // Intake at the commune, with an idempotency key.
+    let portrait = jpeg(480, 640, 30_000);
     let request = json!({"personal_id": AN, "type": "cmnd_switch", "channel": "mobile",
         "station": "Nhà văn hóa tổ 1", "identifying_marks": "Sẹo chấm cách 1 cm dưới cằm",
-        "old_card_returned": true});
+        "old_card_returned": true, "biometrics": biometrics(Some(portrait.clone()))});
     let send = || {
         t.send(
             t.client
@@ -75,6 +76,40 @@ async fn an_application_from_intake_to_handover() {
     let (status, again) = send().await;
     assert_eq!(status, StatusCode::OK, "{again}");
     assert_eq!(again["id"], id);
+
+    // The portrait comes back, decrypted, to those who verify; not to the commune.
+    let response = t
+        .client
+        .get(t.url(&format!("/api/v1/applications/{id}/biometrics/portrait")))
+        .bearer_auth(&district.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.headers()["content-type"], "image/jpeg");
+    assert_eq!(response.bytes().await.unwrap().to_vec(), portrait);
+    let (status, body) = t
+        .get(
+            &commune,
+            &format!("/api/v1/applications/{id}/biometrics/portrait"),
+        )
+        .await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (StatusCode::FORBIDDEN, Some("forbidden"))
+    );
+    let thumb = t
+        .client
+        .get(t.url(&format!("/api/v1/applications/{id}/biometrics/r_thumb")))
+        .bearer_auth(&district.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(thumb.status(), StatusCode::OK);
+    assert_eq!(
+        thumb.bytes().await.unwrap().len(),
+        jpeg(800, 750, 20_000).len()
+    );
 
     // A type that does not fit, and a second open application.
     let (status, body) = t
@@ -218,6 +253,10 @@ async fn an_application_from_intake_to_handover() {
     );
     let svg = response.text().await.unwrap();
     assert!(svg.contains("CĂN CƯỚC CÔNG DÂN") && svg.contains("NGUYỄN VĂN AN"));
+    assert!(
+        svg.contains(&format!("data:image/jpeg;base64,{}", b64(&portrait))),
+        "the portrait is on the card"
+    );
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("front.svg");
     std::fs::write(&file, &svg).unwrap();
@@ -517,4 +556,58 @@ async fn the_production_centre_works_in_daily_batches_per_province() {
         .get(&district, &format!("/api/v1/applications/{}", ids[0]))
         .await;
     assert_eq!(one["state"], "dispatched");
+}
+
+#[tokio::test]
+async fn bad_biometrics_are_refused_with_a_reason_and_nothing_is_filed() {
+    let t = spawn_app().await;
+    let admin = t.admin().await;
+    import_people(&t, &admin).await;
+    let district = t
+        .officer(&admin, "son.tv", "CAH-445", "district_officer")
+        .await;
+    let file = |bio: Value| {
+        t.post(
+            &district,
+            "/api/v1/applications",
+            json!({"personal_id": HOA, "type": "first_issuance", "channel": "fixed", "biometrics": bio}),
+        )
+    };
+    let mut pdf = b"%PDF-1.7\n".to_vec();
+    pdf.extend(std::iter::repeat_n(b'x', 5_000));
+    let mut truncated = jpeg(480, 640, 30_000);
+    truncated.truncate(15);
+    let mut no_reason = biometrics(None);
+    no_reason["fingers"][9] = json!({"finger": "l_little"});
+    let mut amputated = biometrics(None);
+    amputated["fingers"][9] = json!({"finger": "l_little", "missing": "amputated"});
+    let mut swapped = biometrics(None);
+    swapped["fingers"][0]["finger"] = json!("l_thumb");
+    let mut not_base64 = biometrics(None);
+    not_base64["portrait"] = json!("***");
+    let cases = [
+        (biometrics(Some(pdf)), "looks like a PDF"),
+        (biometrics(Some(truncated)), "truncated"),
+        (biometrics(Some(jpeg(100, 100, 3_000))), "portrait"),
+        (no_reason, "l_little"),
+        (swapped, "r_thumb"),
+        (not_base64, "base64"),
+    ];
+    for (bio, expected) in cases {
+        let (status, body) = file(bio).await;
+        assert_eq!(
+            (status, body["code"].as_str()),
+            (StatusCode::BAD_REQUEST, Some("invalid_input")),
+            "{body}"
+        );
+        assert!(
+            body["message"].as_str().unwrap().contains(expected),
+            "{expected}: {body}"
+        );
+    }
+    let (_, none) = t.get(&district, "/api/v1/applications").await;
+    assert_eq!(none["items"], json!([]), "nothing was filed");
+    // A missing finger with its reason is fine.
+    let (status, body) = file(amputated).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
 }

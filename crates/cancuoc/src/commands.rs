@@ -135,13 +135,51 @@ fn id_key(data_dir: &Path, create: bool) -> Result<Vec<u8>> {
     }
 }
 
+/// The biometrics vault: objects under DATA_DIR/objects, sealed under the master key of
+/// `CANCUOC_VAULT_KEY` or DATA_DIR/vault.key (which `init` creates). Without a key,
+/// commands that need no biometrics still run.
+fn vault(data_dir: &Path, create: bool) -> Result<Option<Arc<dyn cancuoc_store::Vault>>> {
+    use cancuoc_vault::{MasterKey, ObjectVault};
+    let fail = |e: cancuoc_vault::VaultError| CliError::failed(e.to_string());
+    let key = match std::env::var("CANCUOC_VAULT_KEY") {
+        Ok(k) if !k.is_empty() => Some(
+            MasterKey::from_hex(&k)
+                .map_err(|e| CliError::usage(format!("CANCUOC_VAULT_KEY: {e}")))?,
+        ),
+        _ => {
+            let path = data_dir.join("vault.key");
+            if path.exists() {
+                Some(MasterKey::load(&path).map_err(fail)?)
+            } else if create {
+                std::fs::create_dir_all(data_dir)?;
+                Some(MasterKey::create(&path).map_err(fail)?)
+            } else {
+                None
+            }
+        }
+    };
+    match key {
+        Some(key) => {
+            let objects = data_dir.join("objects");
+            std::fs::create_dir_all(&objects)?;
+            let vault = ObjectVault::local(&objects, &key).map_err(fail)?;
+            Ok(Some(Arc::new(vault)))
+        }
+        None => Ok(None),
+    }
+}
+
 async fn app(cli: &Cli, create: bool) -> Result<App> {
     let store = backend::open(&cli.db, create).await?;
     let config = AppConfig {
         id_key: id_key(&cli.data_dir, create)?,
         ..AppConfig::default()
     };
-    Ok(App::new(store, Arc::new(SystemClock), Arc::new(OsRandom), config).await?)
+    let app = App::new(store, Arc::new(SystemClock), Arc::new(OsRandom), config).await?;
+    Ok(match vault(&cli.data_dir, create)? {
+        Some(v) => app.with_vault(v),
+        None => app,
+    })
 }
 
 pub async fn run(cli: Cli) -> Result<ExitCode> {
@@ -162,6 +200,15 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Config(ConfigCommand::Print) => {
             println!("db = {:?}", backend::redact(&cli.db));
             println!("data_dir = {:?}", cli.data_dir.display().to_string());
+            let vault_from_env = std::env::var("CANCUOC_VAULT_KEY").is_ok_and(|k| !k.is_empty());
+            println!(
+                "vault_key = \"<redacted, from {}>\"",
+                if vault_from_env {
+                    "CANCUOC_VAULT_KEY"
+                } else {
+                    "the data folder (vault.key)"
+                }
+            );
             let key_from_env = std::env::var("CANCUOC_ID_KEY").is_ok_and(|k| !k.is_empty());
             println!(
                 "id_key = \"<redacted, from {}>\"",

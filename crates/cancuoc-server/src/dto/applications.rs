@@ -2,6 +2,9 @@
 
 use cancuoc_app::{Intake, StepRequest};
 use cancuoc_domain::application::{Action, ApplicationState, ApplicationType};
+use cancuoc_domain::biometrics::{
+    Capture, FingerCapture, FingerPosition, FlatPosition, Image, ImageRole, MissingReason,
+};
 use cancuoc_store::{
     ApplicationEvent, ApplicationRecord, ApplicationSummary, CardRecord, CardStatus, Page,
 };
@@ -72,11 +75,126 @@ pub(crate) struct ApplicationRequest {
     /// Makes a retry harmless; the `Idempotency-Key` header does the same.
     #[serde(default)]
     pub idempotency_key: Option<String>,
+    /// Portrait and fingerprints (Circular 60/2021 Art. 5): checked, then sealed in the
+    /// encrypted vault; the register keeps only what was taken and the images' hashes.
+    #[serde(default)]
+    pub biometrics: Option<BiometricsDto>,
+}
+
+/// The portrait and the fingerprints, images in standard base64.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct BiometricsDto {
+    /// JPEG or PNG, 300×400 to 2000×2500 pixels, at most 500 KB.
+    pub portrait: String,
+    /// The ten rolled prints in the order R thumb … R little, L thumb … L little; each
+    /// an image, or `missing` with a reason.
+    pub fingers: Vec<FingerDto>,
+    /// Flat prints: four right, four left, two thumbs. One may be left out only when
+    /// every finger it shows is missing.
+    #[serde(default)]
+    pub flats: FlatsDto,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct FingerDto {
+    /// r_thumb, r_index, r_middle, r_ring, r_little, l_thumb, l_index, l_middle, l_ring, l_little.
+    pub finger: String,
+    /// JPEG, PNG or WSQ, base64.
+    #[serde(default)]
+    pub image: Option<String>,
+    /// Why there is no print: amputated, injured, bandaged, deformed, unreadable, other.
+    #[serde(default)]
+    pub missing: Option<String>,
+    /// The words of an `other` reason.
+    #[serde(default)]
+    pub text: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct FlatsDto {
+    #[serde(default)]
+    pub right_four: Option<String>,
+    #[serde(default)]
+    pub left_four: Option<String>,
+    #[serde(default)]
+    pub thumbs: Option<String>,
+}
+
+impl BiometricsDto {
+    /// The capture, every image checked (format, size, dimensions) by the domain.
+    pub fn into_capture(self) -> Result<Capture, String> {
+        use base64::Engine as _;
+        let decode = |what: &str, b64: &str| {
+            base64::engine::general_purpose::STANDARD
+                .decode(b64.trim())
+                .map_err(|e| format!("biometrics: {what} is not base64: {e}"))
+        };
+        let portrait = Image::parse(decode("the portrait", &self.portrait)?, ImageRole::Portrait)
+            .map_err(|e| format!("biometrics: {e}"))?;
+        if self.fingers.len() != 10 {
+            return Err(format!(
+                "biometrics: give all ten fingers (an image or a missing reason each), not {}",
+                self.fingers.len()
+            ));
+        }
+        let mut rolled: Vec<FingerCapture> = Vec::with_capacity(10);
+        for (finger, position) in self.fingers.into_iter().zip(FingerPosition::ALL) {
+            if finger.finger != position.id() {
+                return Err(format!(
+                    "biometrics: finger {:?} is where {} belongs (R thumb to R little, then L thumb to L little)",
+                    finger.finger,
+                    position.id()
+                ));
+            }
+            let capture = match (finger.image, finger.missing) {
+                (Some(image), None) => FingerCapture::Rolled(
+                    Image::parse(decode(position.id(), &image)?, ImageRole::Rolled(position))
+                        .map_err(|e| format!("biometrics: {e}"))?,
+                ),
+                (None, Some(reason)) => FingerCapture::Missing(
+                    MissingReason::parse(&reason, finger.text.as_deref())
+                        .map_err(|e| format!("biometrics: {}: {e}", position.id()))?,
+                ),
+                _ => {
+                    return Err(format!(
+                        "biometrics: {} needs either an image or a missing reason",
+                        position.id()
+                    ));
+                }
+            };
+            rolled.push(capture);
+        }
+        let rolled: [FingerCapture; 10] = rolled
+            .try_into()
+            .map_err(|_| "biometrics: give all ten fingers".to_owned())?;
+        let mut flats: [Option<Image>; 3] = [None, None, None];
+        let given = [
+            self.flats.right_four,
+            self.flats.left_four,
+            self.flats.thumbs,
+        ];
+        for ((slot, b64), position) in flats.iter_mut().zip(given).zip(FlatPosition::ALL) {
+            if let Some(b64) = b64 {
+                *slot = Some(
+                    Image::parse(decode(position.id(), &b64)?, ImageRole::Flat(position))
+                        .map_err(|e| format!("biometrics: {e}"))?,
+                );
+            }
+        }
+        Capture::new(portrait, rolled, flats).map_err(|e| format!("biometrics: {e}"))
+    }
 }
 
 impl ApplicationRequest {
-    pub fn into_intake(self, header_key: Option<String>) -> Intake {
-        Intake {
+    pub fn into_intake(self, header_key: Option<String>) -> Result<Intake, String> {
+        let capture = self
+            .biometrics
+            .map(BiometricsDto::into_capture)
+            .transpose()?;
+        Ok(Intake {
             personal_id: self.personal_id,
             kind: self.kind.as_str().to_owned(),
             reason: self.reason,
@@ -92,8 +210,8 @@ impl ApplicationRequest {
             exemption: self.exemption,
             old_card_returned: self.old_card_returned,
             idempotency_key: header_key.or(self.idempotency_key),
-            biometrics: None,
-        }
+            capture,
+        })
     }
 }
 

@@ -70,7 +70,7 @@ pub(crate) async fn file_application(
         ),
         None => None,
     };
-    let intake = request.into_intake(header_key);
+    let intake = request.into_intake(header_key).map_err(invalid)?;
     if intake
         .idempotency_key
         .as_ref()
@@ -496,4 +496,34 @@ pub(crate) async fn advance_batch(
         .advance_batch(&who.caller(), application_id(&id)?, action)
         .await?;
     Ok(Json(batch_outcome(outcome)))
+}
+
+/// One image of an application's biometrics, decrypted, for the officers who verify,
+/// approve and produce; every read is audited.
+#[utoipa::path(
+    get,
+    path = "/api/v1/applications/{id}/biometrics/{image}",
+    tag = "applications",
+    params(
+        ("id" = String, Path, description = "Application id (UUID)", format = "uuid"),
+        ("image" = String, Path, description = "portrait, r_thumb … l_little, right_four, left_four or thumbs"),
+    ),
+    responses(
+        (status = 200, description = "The image (JPEG, PNG or WSQ)", content_type = "application/octet-stream", body = Vec<u8>),
+        (status = 400, description = "Not an id or an image name (`invalid_input`)", body = ErrorBody),
+        (status = 401, description = "Not signed in (`unauthenticated`)", body = ErrorBody),
+        (status = 403, description = "The role does not see biometrics (`forbidden`)", body = ErrorBody),
+        (status = 404, description = "No such application or image in the caller's jurisdiction", body = ErrorBody),
+    )
+)]
+pub(crate) async fn biometric_image(
+    State(state): State<AppState>,
+    who: Authenticated,
+    ApiPath((id, image)): ApiPath<(String, String)>,
+) -> Result<Response, ApiError> {
+    let (media_type, bytes) = state
+        .app
+        .biometric_image(&who.caller(), application_id(&id)?, &image)
+        .await?;
+    Ok(([(axum::http::header::CONTENT_TYPE, media_type)], bytes).into_response())
 }

@@ -18,6 +18,10 @@ use crate::AppState;
 use crate::error::{ApiError, codes};
 use crate::openapi::ApiDoc;
 
+/// Body limit of intake: a portrait and thirteen fingerprint images at their largest,
+/// in base64, with room for the fields.
+pub(crate) const INTAKE_BODY_LIMIT_BYTES: usize = 10 * 1024 * 1024;
+
 /// The routes and their OpenAPI description; `import_limit` is the body limit of the
 /// import endpoint.
 pub(crate) fn api(import_limit: usize) -> OpenApiRouter<AppState> {
@@ -40,10 +44,14 @@ pub(crate) fn api(import_limit: usize) -> OpenApiRouter<AppState> {
         .routes(routes!(officers::disable_officer))
         .routes(routes!(officers::enable_officer))
         .routes(routes!(system::verify_audit))
-        .routes(routes!(
-            applications::file_application,
-            applications::list_applications
-        ))
+        .routes(
+            routes!(
+                applications::file_application,
+                applications::list_applications
+            )
+            .layer(DefaultBodyLimit::max(INTAKE_BODY_LIMIT_BYTES)),
+        )
+        .routes(routes!(applications::biometric_image))
         .routes(routes!(applications::application))
         .routes(routes!(applications::transition))
         .routes(routes!(applications::bulk_transition))

@@ -57,6 +57,11 @@ pub async fn spawn_app_with(config: ServerConfig) -> TestApp {
     )
     .await
     .unwrap();
+    let key = cancuoc_vault::MasterKey::generate().unwrap();
+    let objects = dir.path().join("objects");
+    std::fs::create_dir_all(&objects).unwrap();
+    let vault = cancuoc_vault::ObjectVault::local(&objects, &key).unwrap();
+    let app = app.with_vault(Arc::new(vault));
     app.init("2021", Some(ADMIN_PASSWORD)).await.unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
@@ -255,4 +260,51 @@ pub fn names(page: &Value) -> Vec<String> {
         .collect();
     out.sort();
     out
+}
+
+/// A JPEG header with the given size in pixels, padded with `pad` bytes of "scan data":
+/// what intake checks of a JPEG (markers, frame size, end marker), at a realistic weight.
+pub fn jpeg(width: u16, height: u16, pad: usize) -> Vec<u8> {
+    let mut v = vec![0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x10];
+    v.extend_from_slice(b"JFIF\0");
+    v.extend_from_slice(&[1, 1, 0, 0, 1, 0, 1, 0, 0]);
+    v.extend_from_slice(&[0xFF, 0xC0, 0x00, 0x11, 8]);
+    v.extend_from_slice(&height.to_be_bytes());
+    v.extend_from_slice(&width.to_be_bytes());
+    v.extend_from_slice(&[3, 1, 0x22, 0, 2, 0x11, 1, 3, 0x11, 1]);
+    v.extend_from_slice(&[
+        0xFF, 0xDA, 0x00, 0x0C, 3, 1, 0, 2, 0x11, 3, 0x11, 0, 0x3F, 0,
+    ]);
+    v.extend(std::iter::repeat_n(0x5A, pad));
+    v.extend_from_slice(&[0xFF, 0xD9]);
+    v
+}
+
+pub fn b64(bytes: &[u8]) -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
+pub const FINGERS: [&str; 10] = [
+    "r_thumb", "r_index", "r_middle", "r_ring", "r_little", "l_thumb", "l_index", "l_middle",
+    "l_ring", "l_little",
+];
+
+/// A realistic capture, about 250 KB: a 30 KB portrait, ten rolled prints of 20 KB and
+/// the three flats; `portrait` replaces the portrait's bytes when given.
+pub fn biometrics(portrait: Option<Vec<u8>>) -> Value {
+    let portrait = portrait.unwrap_or_else(|| jpeg(480, 640, 30_000));
+    let fingers: Vec<Value> = FINGERS
+        .iter()
+        .map(|f| json!({"finger": f, "image": b64(&jpeg(800, 750, 20_000))}))
+        .collect();
+    json!({
+        "portrait": b64(&portrait),
+        "fingers": fingers,
+        "flats": {
+            "right_four": b64(&jpeg(1600, 1000, 6_000)),
+            "left_four": b64(&jpeg(1600, 1000, 6_000)),
+            "thumbs": b64(&jpeg(1600, 1000, 6_000)),
+        }
+    })
 }
