@@ -665,13 +665,12 @@ impl App {
             identifying_marks: application.identifying_marks.clone().unwrap_or_default(),
             mrz: card.mrz,
             qr_payload: card.qr_payload,
-            portrait: match self.capture_of(&application).await? {
-                Some(capture) => Some(cancuoc_documents::Portrait {
+            portrait: self.capture_of(&application).await?.map(|capture| {
+                cancuoc_documents::Portrait {
                     media_type: capture.portrait().format().media_type(),
                     bytes: capture.portrait().bytes().to_vec(),
-                }),
-                None => None,
-            },
+                }
+            }),
         };
         match side {
             CardSide::Front => cancuoc_documents::front_svg(&face, size)
