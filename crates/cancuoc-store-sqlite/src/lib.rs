@@ -13,6 +13,7 @@ mod rows;
 mod shared;
 
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -33,6 +34,34 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 #[derive(Clone)]
 pub struct SqliteStore {
     pool: SqlitePool,
+    /// One writer at a time inside this process, queued here rather than in SQLite's
+    /// busy handler, which sleeps in steps of up to 100 ms when writers collide.
+    writer: Arc<tokio::sync::Mutex<()>>,
+}
+
+/// A write transaction and this process's writer turn, given back when it ends.
+pub(crate) struct Writing {
+    tx: Transaction<'static, Sqlite>,
+    _turn: tokio::sync::OwnedMutexGuard<()>,
+}
+
+impl Writing {
+    pub(crate) async fn commit(self) -> std::result::Result<(), sqlx::Error> {
+        self.tx.commit().await
+    }
+}
+
+impl std::ops::Deref for Writing {
+    type Target = Transaction<'static, Sqlite>;
+    fn deref(&self) -> &Self::Target {
+        &self.tx
+    }
+}
+
+impl std::ops::DerefMut for Writing {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.tx
+    }
 }
 
 impl std::fmt::Debug for SqliteStore {
@@ -79,7 +108,10 @@ impl SqliteStore {
             .await
             .map_err(|e| StoreError::Backend(format!("migration failed: {e}")))?;
         tokio::spawn(checkpoints(pool.clone()));
-        Ok(Self { pool })
+        Ok(Self {
+            pool,
+            writer: Arc::new(tokio::sync::Mutex::new(())),
+        })
     }
 
     /// A connection for a bulk write (a population load, an import), its page cache
@@ -107,11 +139,14 @@ impl SqliteStore {
         Ok(conn)
     }
 
-    async fn write(&self) -> Result<Transaction<'static, Sqlite>> {
-        self.pool
+    async fn write(&self) -> Result<Writing> {
+        let turn = self.writer.clone().lock_owned().await;
+        let tx = self
+            .pool
             .begin_with("BEGIN IMMEDIATE")
             .await
-            .map_err(backend)
+            .map_err(backend)?;
+        Ok(Writing { tx, _turn: turn })
     }
 }
 
@@ -359,6 +394,7 @@ impl Store for SqliteStore {
     }
 
     async fn load_population(&self, access: &Access, batch: &PopulationBatch) -> Result<u64> {
+        let _turn = self.writer.lock().await;
         let mut conn = self.begin_bulk().await?;
         let result = async {
             let mut tx = conn.begin_with("BEGIN IMMEDIATE").await.map_err(backend)?;
@@ -388,6 +424,7 @@ impl Store for SqliteStore {
         batch: &ImportBatch,
         progress: &(dyn Fn(u64) + Send + Sync),
     ) -> Result<ImportOutcome> {
+        let _turn = self.writer.lock().await;
         let mut conn = self.begin_bulk().await?;
         let result = async {
             let mut tx = conn.begin_with("BEGIN IMMEDIATE").await.map_err(backend)?;
@@ -442,6 +479,7 @@ impl Store for SqliteStore {
         access: &Access,
         batch: &[NewApplication],
     ) -> Result<Vec<Filed>> {
+        let _turn = self.writer.lock().await;
         let mut conn = self.begin_durable().await?;
         let result = async {
             let mut tx = conn.begin_with("BEGIN IMMEDIATE").await.map_err(backend)?;

@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::commands::{CliError, Result, operator};
 
-const BENCH_PASSWORD: &str = "bench-password-0000";
+pub(crate) const BENCH_PASSWORD: &str = "bench-password-0000";
 const BENCH_OFFICER: &str = "bench.ministry";
 /// The allocation key of every benchmark database, in process and in the child commands.
 const BENCH_ID_KEY: &str = "cancuoc benchmark key";
@@ -24,7 +24,7 @@ fn failed(msg: impl Into<String>) -> CliError {
     CliError::failed(msg)
 }
 
-async fn open_app(db: &str) -> Result<App> {
+pub(crate) async fn open_app(db: &str) -> Result<App> {
     let store = crate::backend::open(db, true).await?;
     let config = AppConfig {
         id_key: BENCH_ID_KEY.as_bytes().to_vec(),
@@ -59,7 +59,7 @@ fn rate(rows: u64, took: Duration) -> f64 {
     rows as f64 / took.as_secs_f64().max(1e-9)
 }
 
-fn thousands(n: f64) -> String {
+pub(crate) fn thousands(n: f64) -> String {
     let s = format!("{:.0}", n);
     let mut out = String::new();
     for (i, c) in s.chars().enumerate() {
@@ -231,7 +231,7 @@ fn report(store: &str, peer_name: &str, rows: u64, peer: Duration, ours: Duratio
 }
 
 /// The same server with another database name.
-fn database_url(url: &str, name: &str) -> Result<String> {
+pub(crate) fn database_url(url: &str, name: &str) -> Result<String> {
     let (base, query) = match url.split_once('?') {
         Some((b, q)) => (b, Some(q)),
         None => (url, None),
@@ -247,7 +247,7 @@ fn database_url(url: &str, name: &str) -> Result<String> {
     })
 }
 
-fn psql(url: &str, sql: &str) -> Result<()> {
+pub(crate) fn psql(url: &str, sql: &str) -> Result<()> {
     timed(Command::new("psql").args(["-X", "-q", "-v", "ON_ERROR_STOP=1", url, "-c", sql]))
         .map_err(|e| failed(format!("psql is needed for the PostgreSQL peer: {e}")))?;
     Ok(())
@@ -376,7 +376,7 @@ async fn lookup_register(args: &LookupArgs<'_>) -> Result<(App, Sample)> {
 }
 
 /// The nearest-rank percentile, in milliseconds.
-fn percentile(sorted: &[Duration], percent: usize) -> f64 {
+pub(crate) fn percentile(sorted: &[Duration], percent: usize) -> f64 {
     let rank = (percent * sorted.len()).div_ceil(100).max(1);
     sorted
         .get(rank - 1)

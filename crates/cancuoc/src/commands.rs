@@ -263,6 +263,20 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             })
             .await
         }
+        Command::Bench(BenchCommand::Intake {
+            applications,
+            clients,
+            work_dir,
+            postgres,
+        }) => {
+            crate::bench_intake::intake(&crate::bench_intake::IntakeArgs {
+                applications: *applications,
+                clients: (*clients).max(1),
+                work_dir: work_dir.as_deref(),
+                postgres: postgres.as_deref(),
+            })
+            .await
+        }
         Command::Bench(BenchCommand::Lookup {
             people,
             seed,

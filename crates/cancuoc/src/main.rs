@@ -6,6 +6,7 @@
 mod application_import;
 mod backend;
 mod bench;
+mod bench_intake;
 mod card;
 mod commands;
 
@@ -92,6 +93,20 @@ enum Command {
 
 #[derive(Subcommand)]
 enum BenchCommand {
+    /// Applications a second through the HTTP API with ~250 KB of biometrics each, next
+    /// to the raw write + fsync bandwidth of the same bytes (and PostgreSQL with --postgres).
+    Intake {
+        #[arg(long, default_value_t = 3_000)]
+        applications: usize,
+        /// Requests in flight at once.
+        #[arg(long, default_value_t = 16)]
+        clients: usize,
+        /// Keep the database and the vault here (default: a temporary folder).
+        #[arg(long)]
+        work_dir: Option<PathBuf>,
+        #[arg(long)]
+        postgres: Option<String>,
+    },
     /// Rows per second of `import forms` on generated forms, next to `sqlite3 .import`
     /// (and `psql \copy` with --postgres) of the same CSV.
     Import {

@@ -262,23 +262,7 @@ pub fn names(page: &Value) -> Vec<String> {
     out
 }
 
-/// A JPEG header with the given size in pixels, padded with `pad` bytes of "scan data":
-/// what intake checks of a JPEG (markers, frame size, end marker), at a realistic weight.
-pub fn jpeg(width: u16, height: u16, pad: usize) -> Vec<u8> {
-    let mut v = vec![0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x10];
-    v.extend_from_slice(b"JFIF\0");
-    v.extend_from_slice(&[1, 1, 0, 0, 1, 0, 1, 0, 0]);
-    v.extend_from_slice(&[0xFF, 0xC0, 0x00, 0x11, 8]);
-    v.extend_from_slice(&height.to_be_bytes());
-    v.extend_from_slice(&width.to_be_bytes());
-    v.extend_from_slice(&[3, 1, 0x22, 0, 2, 0x11, 1, 3, 0x11, 1]);
-    v.extend_from_slice(&[
-        0xFF, 0xDA, 0x00, 0x0C, 3, 1, 0, 2, 0x11, 3, 0x11, 0, 0x3F, 0,
-    ]);
-    v.extend(std::iter::repeat_n(0x5A, pad));
-    v.extend_from_slice(&[0xFF, 0xD9]);
-    v
-}
+pub use cancuoc_domain::biometrics::sample_jpeg as jpeg;
 
 pub fn b64(bytes: &[u8]) -> String {
     use base64::Engine as _;
