@@ -13,6 +13,9 @@ use jiff::civil::Date;
 use qrcode::{Color, EcLevel, QrCode};
 use thiserror::Error;
 
+pub mod pdf;
+pub use pdf::{IntakeSlip, appointment_slip_pdf, intake_form_pdf};
+
 /// ID-1 card size in millimetres (ISO/IEC 7810).
 pub const CARD_WIDTH_MM: f64 = 85.60;
 pub const CARD_HEIGHT_MM: f64 = 53.98;
@@ -21,6 +24,12 @@ pub const CARD_HEIGHT_MM: f64 = 53.98;
 pub enum DocumentError {
     #[error("the QR payload does not fit a QR code: {0}")]
     Qr(String),
+    /// The font compiled into the crate could not be parsed (a broken build, not bad input).
+    #[error("the embedded font {0} cannot be read")]
+    Font(&'static str),
+    /// krilla refused to write the PDF.
+    #[error("the PDF cannot be written: {0}")]
+    Pdf(String),
 }
 
 /// A portrait to place on the card.
