@@ -299,7 +299,7 @@ async fn run_both(dir: &Path, args: &IntakeArgs<'_>) -> Result<ExitCode> {
     run_one(
         "SQLite",
         &format!("sqlite://{}", sqlite.display()),
-        &dir,
+        dir,
         args,
     )
     .await?;
