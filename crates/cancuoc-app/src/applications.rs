@@ -632,20 +632,10 @@ impl App {
             .await?
             .ok_or_else(|| AppError::NotFound(format!("citizen {}", card.personal_id)))?;
         let data = &citizen.data;
-        let places = self.places();
         let hometown = data
             .hometown
             .as_ref()
-            .map(|code| {
-                let mut names = Vec::new();
-                let mut next = Some(code.clone());
-                while let Some(c) = next {
-                    let unit = places.get(&c);
-                    names.extend(unit.map(|u| u.name.clone()));
-                    next = unit.and_then(|u| u.parent.clone());
-                }
-                names.join(", ")
-            })
+            .map(|code| self.place_names(code))
             .unwrap_or_default();
         let face = cancuoc_documents::CardFace {
             personal_id: card.personal_id.as_string(),
@@ -859,5 +849,104 @@ impl App {
             .filter(|(_, n)| *n > 0)
             .collect();
         Ok(BatchStatus { batch, states })
+    }
+}
+
+/// Which paper of intake (Circular 60/2021/TT-BCA Art. 5(1)(đ), (h)).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IntakeDocument {
+    /// Phiếu thu nhận: signed by the citizen and the officer.
+    IntakeForm,
+    /// Giấy hẹn trả thẻ: the citizen keeps it and brings it back.
+    AppointmentSlip,
+}
+
+impl App {
+    /// The intake form or the appointment slip of an application, as PDF.
+    pub async fn intake_document(
+        &self,
+        caller: &Caller,
+        key: Uuid,
+        which: IntakeDocument,
+    ) -> Result<Vec<u8>, AppError> {
+        require(caller, reads_applications, "print intake papers")?;
+        let access = caller.access(&*self.clock, "intake papers");
+        let application = self
+            .store
+            .application(&access, key)
+            .await?
+            .ok_or_else(|| AppError::NotFound(format!("application {key}")))?;
+        let citizen = self
+            .store
+            .citizen(&access, &application.personal_id)
+            .await?
+            .ok_or_else(|| AppError::NotFound(format!("citizen {}", application.personal_id)))?;
+        let data = &citizen.data;
+        let unit = self
+            .store
+            .police_unit(&application.intake_unit)
+            .await?
+            .map_or_else(|| application.intake_unit.as_string(), |u| u.name);
+        let reason = application.kind.reason().map(|r| r.replace('_', " "));
+        let officer = self
+            .store
+            .officers(&access)
+            .await
+            .ok()
+            .and_then(|all| all.into_iter().find(|o| o.username == application.officer))
+            .map_or_else(|| application.officer.clone(), |o| o.full_name);
+        let slip = cancuoc_documents::IntakeSlip {
+            receipt: application.receipt.to_string(),
+            full_name: data.full_name.clone(),
+            personal_id: data.personal_id.as_string(),
+            old_id: data.old_id_number.as_ref().map(|o| o.as_str().to_owned()),
+            birth_date: data.birth_date.vietnamese(),
+            sex: data.sex.vietnamese().to_owned(),
+            hometown: data
+                .hometown
+                .as_ref()
+                .map(|c| self.place_names(c))
+                .unwrap_or_default(),
+            permanent_residence: data
+                .permanent_residence
+                .as_ref()
+                .map(|r| self.address_line(r))
+                .unwrap_or_default(),
+            application_type: application.kind.vietnamese().to_owned(),
+            reason,
+            identifying_marks: application.identifying_marks.clone(),
+            intake_unit: unit.clone(),
+            station: application.station.clone(),
+            channel: match application.channel {
+                Channel::Fixed => "Tại trụ sở",
+                Channel::Mobile => "Lưu động",
+            }
+            .to_owned(),
+            officer,
+            intake_date: application.intake_date,
+            due_date: application.due_date,
+            fee_vnd: application.fee_vnd,
+            fee_basis: application.fee_basis.clone(),
+            old_card_returned: application.old_card_returned,
+            pickup_place: format!("Bộ phận tiếp nhận và trả kết quả, {unit}"),
+        };
+        let pdf = match which {
+            IntakeDocument::IntakeForm => cancuoc_documents::intake_form_pdf(&slip),
+            IntakeDocument::AppointmentSlip => cancuoc_documents::appointment_slip_pdf(&slip),
+        };
+        pdf.map_err(|e| AppError::Internal(e.to_string()))
+    }
+
+    /// "Thạch Đài, Thạch Hà, Hà Tĩnh": a unit and those above it.
+    fn place_names(&self, code: &cancuoc_domain::AdminCode) -> String {
+        let places = self.places();
+        let mut names = Vec::new();
+        let mut next = Some(code.clone());
+        while let Some(c) = next {
+            let unit = places.get(&c);
+            names.extend(unit.map(|u| u.name.clone()));
+            next = unit.and_then(|u| u.parent.clone());
+        }
+        names.join(", ")
     }
 }

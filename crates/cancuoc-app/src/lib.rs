@@ -19,7 +19,7 @@ use cancuoc_domain::{Jurisdiction, Officer, PoliceUnitCode};
 use cancuoc_store::{Access, Store};
 
 pub use application_import::{APPLICATION_COLUMNS, ApplicationImportReport};
-pub use applications::{BatchOutcome, BatchStatus, CardSide, Intake, StepRequest};
+pub use applications::{BatchOutcome, BatchStatus, CardSide, Intake, IntakeDocument, StepRequest};
 pub use auth::Session;
 pub use error::{AppError, ErrorCode};
 pub use places::Places;

@@ -16,6 +16,7 @@ use cancuoc_domain::card;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use support::*;
+use unicode_normalization::UnicodeNormalization;
 
 const AN: &str = "042090001234";
 const HOA: &str = "042195008888";
@@ -375,6 +376,46 @@ async fn offline_intake_dates_lists_and_bad_requests() {
             .unwrap()
             .starts_with("CAH-445-20210316-00001")
     );
+
+    // The intake papers, as PDF: pdftotext finds the name and the due date.
+    let id = filed["id"].as_str().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    for (document, due) in [
+        ("intake-form", "06/04/2021"),
+        ("appointment-slip", "ngày 06 tháng 4 năm 2021"),
+    ] {
+        let response = t
+            .client
+            .get(t.url(&format!("/api/v1/applications/{id}/documents/{document}")))
+            .bearer_auth(&district.token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::OK, "{document}");
+        assert_eq!(response.headers()["content-type"], "application/pdf");
+        let file = dir.path().join(format!("{document}.pdf"));
+        std::fs::write(&file, response.bytes().await.unwrap()).unwrap();
+        let text = std::process::Command::new("pdftotext")
+            .args(["-layout"])
+            .arg(&file)
+            .arg("-")
+            .output()
+            .unwrap();
+        let text: String = String::from_utf8(text.stdout).unwrap().nfc().collect();
+        assert!(text.contains("Trần Thị Hoa"), "{document}: {text}");
+        assert!(text.contains(due), "{document}: {text}");
+        assert!(
+            text.contains(filed["receipt"].as_str().unwrap()),
+            "{document}: {text}"
+        );
+    }
+    let (status, _) = t
+        .get(
+            &district,
+            &format!("/api/v1/applications/{id}/documents/passport"),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
 
     // Long past due: the overdue list has it, the list by state too.
     let (status, overdue) = t.get(&district, "/api/v1/applications?overdue=true").await;

@@ -527,3 +527,42 @@ pub(crate) async fn biometric_image(
         .await?;
     Ok(([(axum::http::header::CONTENT_TYPE, media_type)], bytes).into_response())
 }
+
+/// The intake form (phiếu thu nhận) or the appointment slip (giấy hẹn trả thẻ) of an
+/// application, as PDF in Vietnamese with the font embedded.
+#[utoipa::path(
+    get,
+    path = "/api/v1/applications/{id}/documents/{document}",
+    tag = "applications",
+    params(
+        ("id" = String, Path, description = "Application id (UUID)", format = "uuid"),
+        ("document" = String, Path, description = "intake-form or appointment-slip"),
+    ),
+    responses(
+        (status = 200, description = "The PDF", content_type = "application/pdf", body = Vec<u8>),
+        (status = 400, description = "Not an id or a document name (`invalid_input`)", body = ErrorBody),
+        (status = 401, description = "Not signed in (`unauthenticated`)", body = ErrorBody),
+        (status = 403, description = "Not allowed (`forbidden`)", body = ErrorBody),
+        (status = 404, description = "No such application in the caller's jurisdiction", body = ErrorBody),
+    )
+)]
+pub(crate) async fn intake_document(
+    State(state): State<AppState>,
+    who: Authenticated,
+    ApiPath((id, document)): ApiPath<(String, String)>,
+) -> Result<Response, ApiError> {
+    let which = match document.as_str() {
+        "intake-form" => cancuoc_app::IntakeDocument::IntakeForm,
+        "appointment-slip" => cancuoc_app::IntakeDocument::AppointmentSlip,
+        other => {
+            return Err(invalid(format!(
+                "document: {other:?} is neither intake-form nor appointment-slip"
+            )));
+        }
+    };
+    let pdf = state
+        .app
+        .intake_document(&who.caller(), application_id(&id)?, which)
+        .await?;
+    Ok(([(axum::http::header::CONTENT_TYPE, "application/pdf")], pdf).into_response())
+}

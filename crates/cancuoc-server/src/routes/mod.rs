@@ -52,6 +52,7 @@ pub(crate) fn api(import_limit: usize) -> OpenApiRouter<AppState> {
             .layer(DefaultBodyLimit::max(INTAKE_BODY_LIMIT_BYTES)),
         )
         .routes(routes!(applications::biometric_image))
+        .routes(routes!(applications::intake_document))
         .routes(routes!(applications::application))
         .routes(routes!(applications::transition))
         .routes(routes!(applications::bulk_transition))
