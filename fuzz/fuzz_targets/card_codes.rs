@@ -1,0 +1,21 @@
+//! The codes people scan or type back: the card's QR payload and receipt numbers. Parsing
+//! never panics, and what parses writes back to text that parses to the same value.
+#![no_main]
+
+use cancuoc_domain::card::QrPayload;
+use cancuoc_domain::receipt::ReceiptNumber;
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    if let Ok(payload) = QrPayload::parse(text)
+        && let Ok(again) = payload.encode()
+    {
+        assert_eq!(QrPayload::parse(&again).ok(), Some(payload));
+    }
+    if let Ok(receipt) = ReceiptNumber::parse(text) {
+        assert_eq!(ReceiptNumber::parse(&receipt.to_string()).ok(), Some(receipt));
+    }
+});
