@@ -10,9 +10,7 @@ use cancuoc_domain::biometrics::{Capture, ImageRole, Manifest};
 use cancuoc_domain::calendar::WorkingCalendar;
 use cancuoc_domain::card::{self, QrPayload};
 use cancuoc_domain::fee::{FeeError, FeeExemption, FeeSchedule};
-use cancuoc_domain::{
-    AdminKind, AdminLevel, PartialDate, PersonalId, PoliceUnitCode, RecordStatus, Role,
-};
+use cancuoc_domain::{AdminLevel, PartialDate, PersonalId, PoliceUnitCode, RecordStatus, Role};
 use cancuoc_store::*;
 use jiff::civil::Date;
 use uuid::Uuid;
@@ -142,21 +140,15 @@ impl App {
         }
     }
 
-    /// Cities and towns by the kind of the intake unit's district (2014 law Art. 25). No
-    /// vendored list names mountain, border and island districts yet, so none is `Remote`.
+    /// The area of the intake unit's district for its time limit (2014 law Art. 25).
     fn area_of(&self, place: &UnitPlace) -> Area {
         let places = self.places();
-        let district_kind = place
+        let kind = place
             .district
             .as_ref()
             .and_then(|d| places.get(d))
             .map(|u| u.kind);
-        match district_kind {
-            Some(AdminKind::UrbanDistrict | AdminKind::Town | AdminKind::ProvincialCity) => {
-                Area::Urban
-            }
-            _ => Area::Other,
-        }
+        application::area_of_district(place.district.as_ref().map(|d| d.as_str()), kind)
     }
 
     /// Files one application; see [`App::file_applications`].

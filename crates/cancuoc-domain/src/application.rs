@@ -336,6 +336,30 @@ pub enum Area {
     Other,
 }
 
+const REMOTE_DISTRICTS_CSV: &str = include_str!("../../../data/remote-districts.csv");
+
+/// Codes of the districts `data/remote-districts.csv` lists as mountain, border or island.
+fn remote_district(code: &str) -> bool {
+    REMOTE_DISTRICTS_CSV
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.starts_with("code,"))
+        .filter_map(|l| l.split(',').next())
+        .any(|c| c == code)
+}
+
+/// The area of an intake unit's district for its time limit: a listed mountain, border
+/// or island district is remote; an urban district, a town or a provincial city is urban
+/// (a city is a city even on an island, Art. 25 names cities first); the rest is other.
+/// A unit above the districts (a PC06) counts as other.
+pub fn area_of_district(code: Option<&str>, kind: Option<crate::AdminKind>) -> Area {
+    use crate::AdminKind as K;
+    match (code, kind) {
+        (_, Some(K::UrbanDistrict | K::Town | K::ProvincialCity)) => Area::Urban,
+        (Some(code), _) if remote_district(code) => Area::Remote,
+        _ => Area::Other,
+    }
+}
+
 /// The number of working days within which the card is due (2014 law Art. 25; from
 /// 1 July 2024 the 2023 law Art. 26: seven working days everywhere).
 pub fn due_working_days(kind: ApplicationType, area: Area, intake: Date) -> u16 {
@@ -803,6 +827,37 @@ mod tests {
         let mut draft = applicant("01/01/1990", true, HeldCard::None);
         draft.official = false;
         assert_eq!(check_type(switch, &draft, day), Err(Misfit::NotOfficial));
+    }
+
+    #[test]
+    fn island_districts_are_remote_and_cities_urban() {
+        use crate::AdminKind as K;
+        assert_eq!(
+            area_of_district(Some("536"), Some(K::RuralDistrict)),
+            Area::Remote
+        );
+        assert_eq!(
+            area_of_district(Some("755"), Some(K::RuralDistrict)),
+            Area::Remote
+        );
+        assert_eq!(
+            area_of_district(Some("911"), Some(K::ProvincialCity)),
+            Area::Urban
+        );
+        assert_eq!(
+            area_of_district(Some("436"), Some(K::ProvincialCity)),
+            Area::Urban
+        );
+        assert_eq!(
+            area_of_district(Some("445"), Some(K::RuralDistrict)),
+            Area::Other
+        );
+        assert_eq!(area_of_district(None, None), Area::Other);
+        let listed = REMOTE_DISTRICTS_CSV
+            .lines()
+            .filter(|l| !l.starts_with('#') && !l.starts_with("code,"))
+            .count();
+        assert_eq!(listed, 11);
     }
 
     #[test]
