@@ -181,28 +181,53 @@ impl App {
             .collect::<Result<Vec<_>, _>>()?;
         for (new, intake) in batch.iter_mut().zip(intakes) {
             if let Some(capture) = &intake.capture {
-                new.biometrics = Some(self.seal_capture(new.key, capture).await?);
+                let object = format!("applications/{}/biometrics.ccbd", new.key);
+                new.biometrics = Some(self.seal_capture(object, capture).await?);
             }
         }
         Ok(self.store.file_applications(&access, &batch).await?)
     }
 
     /// Seals a capture in the vault under the application's key; returns what the
-    /// register keeps about it. A retried request seals again under a new key and leaves
+    /// register keeps about it. A retried request seals again under a new name and leaves
     /// the first object unreferenced, never a reference to a missing object.
-    async fn seal_capture(&self, key: Uuid, capture: &Capture) -> Result<String, AppError> {
+    async fn seal_capture(&self, object: String, capture: &Capture) -> Result<String, AppError> {
         let vault = self.vault.as_ref().ok_or_else(|| {
             AppError::InvalidState(
                 "no vault is configured for biometrics: run `cancuoc init`".into(),
             )
         })?;
-        let object = format!("applications/{key}/biometrics.ccbd");
         vault.seal(&object, &capture.to_bundle()).await?;
         let stored = StoredBiometrics {
             object,
             manifest: capture.manifest(),
         };
         serde_json::to_string(&stored).map_err(|e| AppError::Internal(e.to_string()))
+    }
+
+    /// Adds the portrait and fingerprints to an application filed without them (an
+    /// offline station's import), while it is received or sent back for correction.
+    pub async fn add_biometrics(
+        &self,
+        caller: &Caller,
+        key: Uuid,
+        capture: &Capture,
+    ) -> Result<ApplicationRecord, AppError> {
+        require(caller, takes_intake, "take biometrics")?;
+        let access = caller.access(&*self.clock, "biometrics intake");
+        // Seen first, so that nothing is sealed for an application outside the scope.
+        self.store
+            .application(&access, key)
+            .await?
+            .ok_or_else(|| AppError::NotFound(format!("application {key}")))?;
+        // A name of its own each time: a second upload (after a correction) never
+        // overwrites what an earlier one sealed.
+        let object = format!(
+            "applications/{key}/biometrics-{}.ccbd",
+            self.random.record_key()
+        );
+        let sealed = self.seal_capture(object, capture).await?;
+        Ok(self.store.set_biometrics(&access, key, &sealed).await?)
     }
 
     /// The application's capture, opened from the vault; `None` when it has none.

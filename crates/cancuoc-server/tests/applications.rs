@@ -507,6 +507,23 @@ async fn the_production_centre_works_in_daily_batches_per_province() {
             .await;
         assert_eq!(status, StatusCode::CREATED, "{filed}");
         let id = filed["id"].as_str().unwrap().to_owned();
+        // Filed without biometrics (as an offline station would): verification waits for them.
+        let (status, body) = step(&t, &district, &id, json!({"action": "verify"})).await;
+        assert_eq!(
+            (status, body["code"].as_str()),
+            (StatusCode::CONFLICT, Some("invalid_state")),
+            "{body}"
+        );
+        let (status, body) = t
+            .send(
+                t.client
+                    .put(t.url(&format!("/api/v1/applications/{id}/biometrics")))
+                    .bearer_auth(&district.token)
+                    .json(&biometrics(None)),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert_eq!(body["version"], 2, "{body}");
         assert_eq!(
             step(&t, &district, &id, json!({"action": "verify"}))
                 .await

@@ -475,6 +475,18 @@ impl Store for PostgresStore {
         Ok(out)
     }
 
+    async fn set_biometrics(
+        &self,
+        access: &Access,
+        key: Uuid,
+        biometrics: &str,
+    ) -> Result<ApplicationRecord> {
+        let mut tx = self.write().await?;
+        let out = applications::set_biometrics(&mut PgTx(&mut tx), access, key, biometrics).await?;
+        tx.commit().await.map_err(backend)?;
+        Ok(out)
+    }
+
     async fn card(&self, access: &Access, personal_id: &PersonalId) -> Result<Option<CardRecord>> {
         let mut tx = self.write().await?;
         let out = applications::card_of(&mut PgTx(&mut tx), access, personal_id).await?;

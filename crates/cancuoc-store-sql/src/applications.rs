@@ -419,6 +419,12 @@ pub async fn transition(
     let to = step
         .action
         .apply(current.state, step.role, step.reason.as_deref())?;
+    if step.action == Action::Verify && current.biometrics.is_none() {
+        return Err(StoreError::Invalid(
+            "verification needs the portrait and the fingerprints: add them to the application first"
+                .into(),
+        ));
+    }
     let changed = tx
         .execute(
             "UPDATE applications SET state = $1, version = version + 1,
@@ -720,4 +726,52 @@ pub async fn batch(tx: &mut dyn Tx, id: Uuid) -> Result<Option<Batch>> {
         )
         .await?;
     rows.first().map(batch_row).transpose()
+}
+
+/// Adds the biometrics of an application taken without them (an offline station's
+/// import), while it is received or sent back for correction.
+pub async fn set_biometrics(
+    tx: &mut dyn Tx,
+    access: &Access,
+    key: Uuid,
+    biometrics: &str,
+) -> Result<ApplicationRecord> {
+    let current = load(tx, access, key)
+        .await?
+        .ok_or_else(|| StoreError::NotFound("application".into()))?;
+    if !matches!(
+        current.state,
+        ApplicationState::Received | ApplicationState::NeedsCorrection
+    ) {
+        return Err(StoreError::Invalid(format!(
+            "biometrics are added while an application is received or needs correction, not {}",
+            current.state
+        )));
+    }
+    let changed = tx
+        .execute(
+            "UPDATE applications SET biometrics = $1, version = version + 1
+             WHERE key = $2 AND version = $3",
+            &[
+                Value::from(biometrics),
+                Value::from(key.to_string()),
+                Value::from(current.version),
+            ],
+        )
+        .await?;
+    if changed != 1 {
+        return Err(StoreError::Conflict(
+            "another officer changed the application at the same time".into(),
+        ));
+    }
+    tx.audit(
+        access,
+        actions::BIOMETRICS_ADD,
+        "application",
+        &key.to_string(),
+    )
+    .await?;
+    load(tx, access, key)
+        .await?
+        .ok_or_else(|| StoreError::Backend("a changed application vanished".into()))
 }

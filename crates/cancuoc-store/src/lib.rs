@@ -204,6 +204,14 @@ pub trait Store: Send + Sync {
         access: &Access,
         query: &ApplicationQuery,
     ) -> Result<Page<ApplicationSummary>>;
+    /// Records the biometrics (manifest JSON) of an application that is received or
+    /// needs correction; verification refuses an application without them.
+    async fn set_biometrics(
+        &self,
+        access: &Access,
+        key: Uuid,
+        biometrics: &str,
+    ) -> Result<ApplicationRecord>;
     /// The batch of a province and day, created on first use (`id` is used then).
     async fn batch_for(
         &self,

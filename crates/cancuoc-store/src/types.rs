@@ -90,6 +90,7 @@ pub mod actions {
     pub const CARD_ACTIVATE: &str = "card.activate";
     pub const CARD_LOST: &str = "card.report_lost";
     pub const BATCH_OPEN: &str = "batch.open";
+    pub const BIOMETRICS_ADD: &str = "biometrics.add";
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

@@ -13,8 +13,8 @@ use crate::AppState;
 use crate::auth::Authenticated;
 use crate::dto::applications::{
     ApplicationDto, ApplicationListQuery, ApplicationPage, ApplicationRequest, BatchDto,
-    BatchOutcomeDto, BatchRequest, BulkTransitionItem, BulkTransitionRequest, BulkTransitionResult,
-    CardDto, TransitionRequest,
+    BatchOutcomeDto, BatchRequest, BiometricsDto, BulkTransitionItem, BulkTransitionRequest,
+    BulkTransitionResult, CardDto, TransitionRequest,
 };
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::{ApiJson, ApiPath, ApiQuery};
@@ -565,4 +565,36 @@ pub(crate) async fn intake_document(
         .intake_document(&who.caller(), application_id(&id)?, which)
         .await?;
     Ok(([(axum::http::header::CONTENT_TYPE, "application/pdf")], pdf).into_response())
+}
+
+/// Adds the portrait and fingerprints to an application filed without them (an offline
+/// station's import); verification needs them.
+#[utoipa::path(
+    put,
+    path = "/api/v1/applications/{id}/biometrics",
+    tag = "applications",
+    params(("id" = String, Path, description = "Application id (UUID)", format = "uuid")),
+    request_body = BiometricsDto,
+    responses(
+        (status = 200, description = "The application with its biometrics", body = ApplicationDto),
+        (status = 400, description = "An image or a reason is refused (`invalid_input`)", body = ErrorBody),
+        (status = 401, description = "Not signed in (`unauthenticated`)", body = ErrorBody),
+        (status = 403, description = "Not allowed (`forbidden`)", body = ErrorBody),
+        (status = 404, description = "No such application in the caller's jurisdiction", body = ErrorBody),
+        (status = 409, description = "Not received nor sent back for correction (`invalid_state`)", body = ErrorBody),
+    )
+)]
+pub(crate) async fn add_biometrics(
+    State(state): State<AppState>,
+    who: Authenticated,
+    ApiPath(id): ApiPath<String>,
+    ApiJson(body): ApiJson<BiometricsDto>,
+) -> Result<Json<ApplicationDto>, ApiError> {
+    let key = application_id(&id)?;
+    let capture = body.into_capture().map_err(invalid)?;
+    let record = state
+        .app
+        .add_biometrics(&who.caller(), key, &capture)
+        .await?;
+    Ok(Json(record.into()))
 }

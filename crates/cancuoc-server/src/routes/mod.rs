@@ -53,6 +53,10 @@ pub(crate) fn api(import_limit: usize) -> OpenApiRouter<AppState> {
         )
         .routes(routes!(applications::biometric_image))
         .routes(routes!(applications::intake_document))
+        .routes(
+            routes!(applications::add_biometrics)
+                .layer(DefaultBodyLimit::max(INTAKE_BODY_LIMIT_BYTES)),
+        )
         .routes(routes!(applications::application))
         .routes(routes!(applications::transition))
         .routes(routes!(applications::bulk_transition))

@@ -41,7 +41,7 @@ fn application(id: &str, idem: Option<&str>) -> NewApplication {
         exemption: None,
         identifying_marks: Some("Nốt ruồi cách 2 cm trên đuôi mắt trái".into()),
         old_card_returned: true,
-        biometrics: None,
+        biometrics: Some(r#"{"object":"applications/x/biometrics.ccbd"}"#.into()),
         idempotency_key: idem.map(str::to_owned),
     }
 }
@@ -354,6 +354,42 @@ pub async fn transitions_follow_roles_states_and_versions(store: Arc<dyn Store>)
             ),
         ]
     );
+    // Without biometrics there is nothing to verify; once added, verification goes on.
+    let mut bare = application("042191000002", None);
+    bare.biometrics = None;
+    let bare = store.file_applications(&district(), &[bare]).await.unwrap()[0]
+        .application
+        .key;
+    let err = store
+        .transition_application(
+            &district(),
+            bare,
+            &step(Action::Verify, Role::DistrictOfficer),
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Invalid(_)), "{err:?}");
+    let added = store
+        .set_biometrics(&district(), bare, r#"{"object":"y"}"#)
+        .await
+        .unwrap();
+    assert_eq!(added.version, 2);
+    assert!(
+        store
+            .transition_application(
+                &district(),
+                bare,
+                &step(Action::Verify, Role::DistrictOfficer)
+            )
+            .await
+            .is_ok()
+    );
+    let err = store
+        .set_biometrics(&district(), bare, r#"{"object":"z"}"#)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Invalid(_)), "{err:?}");
+
     // Outside the jurisdiction the application does not exist.
     let err = store
         .transition_application(
