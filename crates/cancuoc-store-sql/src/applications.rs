@@ -334,23 +334,46 @@ pub async fn file(
         .await?;
         tx.audit(access, actions::APPLICATION_CREATE, "application", &key)
             .await?;
-        // Read back unscoped: the caller filed it, whatever its scope says about the place.
-        let application = load(tx, &unscoped(access), new.key)
-            .await?
-            .ok_or_else(|| StoreError::Backend("a filed application vanished".into()))?;
+        // The record as written, built here rather than read back: two round trips fewer
+        // on the path every intake takes.
+        let application = ApplicationRecord {
+            key: new.key,
+            receipt,
+            personal_id: new.personal_id,
+            kind: new.kind,
+            channel: new.channel,
+            intake_unit: new.intake_unit.clone(),
+            station: new.station.clone(),
+            officer: access.actor.clone(),
+            intake_micros: access.now_micros,
+            intake_date: new.intake_date,
+            due_date: new.due_date,
+            fee_vnd: new.fee_vnd,
+            fee_basis: new.fee_basis.clone(),
+            exemption: new.exemption,
+            identifying_marks: new.identifying_marks.clone(),
+            old_card_returned: new.old_card_returned,
+            biometrics: new.biometrics.clone(),
+            state: ApplicationState::Received,
+            version: 1,
+            batch: None,
+            history: vec![ApplicationEvent {
+                seq: 1,
+                action: None,
+                from: None,
+                to: ApplicationState::Received,
+                actor: access.actor.clone(),
+                unit: access.unit.clone(),
+                at_micros: access.now_micros,
+                reason: None,
+            }],
+        };
         out.push(Filed {
             application,
             replayed: false,
         });
     }
     Ok(out)
-}
-
-fn unscoped(access: &Access) -> Access {
-    Access {
-        scope: cancuoc_domain::Jurisdiction::Nation,
-        ..access.clone()
-    }
 }
 
 #[allow(

@@ -157,6 +157,13 @@ pub async fn applications_are_filed_with_receipts_once(store: Arc<dyn Store>) {
     assert_eq!(a.fee_vnd, 15_000);
     assert_eq!(a.history.len(), 1);
     assert_eq!(a.history[0].action, None);
+    // What filing returns is exactly what the register holds.
+    let read = store
+        .application(&district(), a.key)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(&read, a);
 
     // The retry of a lost response: same key, nothing new.
     let again = store
