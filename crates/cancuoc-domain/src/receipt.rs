@@ -1,6 +1,6 @@
 //! Receipt numbers (số biên nhận) given to the citizen at intake.
 //!
-//! `CAH-436-20210316-00042K`: the intake unit's code, the day of intake, the day's serial
+//! `CAH-436-20210316-00042O`: the intake unit's code, the day of intake, the day's serial
 //! number at that unit and a check character. People read these numbers aloud and type
 //! them back; the check character is ISO/IEC 7064 MOD 37-2 over the letters and digits
 //! (`0`–`9`, `A`–`Z` or `*`). That pure system catches every single wrong character and
@@ -21,7 +21,7 @@ pub const MAX_SERIAL: u32 = 99_999;
 
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum ReceiptError {
-    #[error("{0:?} is not a receipt number (expected like CAH-436-20210316-00042K)")]
+    #[error("{0:?} is not a receipt number (expected like CAH-436-20210316-00042O)")]
     Format(String),
     #[error("{0:?} has a wrong check character: a character was mistyped")]
     Check(String),
@@ -190,6 +190,9 @@ mod tests {
         // "A1": p = (0 + 10) · 2 = 20, then (20 + 1) · 2 = 42 ≡ 5 (mod 37);
         // check = (38 - 5) mod 37 = 33 = 'X', and 5 + 33 ≡ 1 (mod 37).
         assert_eq!(check_character("A1"), 'X');
+        // The example the documentation and the API description use.
+        assert!(ReceiptNumber::parse("CAH-436-20210316-00042O").is_ok());
+        assert!(ReceiptNumber::parse("CAH-445-20210316-00001C").is_ok());
         // The value 36 is written '*'.
         let star = (0..100_000)
             .map(|n| format!("{n:05}"))

@@ -255,7 +255,7 @@ pub(crate) struct ApplicationDto {
     /// The application's id (UUID).
     pub id: String,
     /// Receipt number (số biên nhận): unit, day, serial and a check character.
-    #[schema(example = "CAH-445-20210316-00001U")]
+    #[schema(example = "CAH-445-20210316-00001C")]
     pub receipt: String,
     pub personal_id: String,
     #[serde(rename = "type")]
