@@ -400,6 +400,60 @@ fn line(what: &str, mut times: Vec<Duration>, goal_ms: Option<f64>) {
 
 /// p50 and p99 of ID look-up and name search through the HTTP API, next to the same
 /// calls made in process (no HTTP, no JSON), on a register of `people` citizens.
+/// The server of a benchmark on a free port, signed in as `username`: the API's base URL,
+/// a bearer token, and the handle that stops it.
+pub(crate) struct BenchServer {
+    pub base: String,
+    pub token: String,
+    stop: tokio::sync::oneshot::Sender<()>,
+    server: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+impl BenchServer {
+    pub(crate) async fn start(app: &App, username: &str) -> Result<Self> {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let addr = listener.local_addr()?;
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let server = tokio::spawn(cancuoc_server::serve(
+            listener,
+            app.clone(),
+            cancuoc_server::ServerConfig {
+                secure_cookies: false,
+                ..cancuoc_server::ServerConfig::default()
+            },
+            async {
+                let _ = stopped.await;
+            },
+        ));
+        let base = format!("http://{addr}/api/v1");
+        let login: serde_json::Value = reqwest::Client::new()
+            .post(format!("{base}/auth/login"))
+            .json(&serde_json::json!({"username": username, "password": BENCH_PASSWORD}))
+            .send()
+            .await
+            .map_err(|e| failed(format!("login: {e}")))?
+            .json()
+            .await
+            .map_err(|e| failed(format!("login: {e}")))?;
+        let token = login
+            .get("token")
+            .and_then(|t| t.as_str())
+            .ok_or_else(|| failed(format!("login answered {login}")))?
+            .to_owned();
+        Ok(Self {
+            base,
+            token,
+            stop,
+            server,
+        })
+    }
+
+    pub(crate) async fn stop(self) {
+        let _ = self.stop.send(());
+        let _ = self.server.await;
+    }
+}
+
 pub async fn lookup(args: &LookupArgs<'_>) -> Result<ExitCode> {
     let (app, sample) = lookup_register(args).await?;
     if sample.people_sampled.is_empty() {
@@ -420,40 +474,13 @@ pub async fn lookup(args: &LookupArgs<'_>) -> Result<ExitCode> {
         Ok(_) | Err(cancuoc_app::AppError::Conflict(_)) => {}
         Err(e) => return Err(e.into()),
     }
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let addr = listener.local_addr()?;
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(cancuoc_server::serve(
-        listener,
-        app.clone(),
-        cancuoc_server::ServerConfig {
-            secure_cookies: false,
-            ..cancuoc_server::ServerConfig::default()
-        },
-        async {
-            let _ = stopped.await;
-        },
-    ));
-    let base = format!("http://{addr}/api/v1");
+    let running = BenchServer::start(&app, BENCH_OFFICER).await?;
+    let (base, token) = (running.base.clone(), running.token.clone());
     let url = |path: &str, query: &[(&str, String)]| {
         reqwest::Url::parse_with_params(&format!("{base}{path}"), query)
             .map_err(|e| failed(e.to_string()))
     };
     let client = reqwest::Client::new();
-    let login: serde_json::Value = client
-        .post(format!("{base}/auth/login"))
-        .json(&serde_json::json!({"username": BENCH_OFFICER, "password": BENCH_PASSWORD}))
-        .send()
-        .await
-        .map_err(|e| failed(format!("login: {e}")))?
-        .json()
-        .await
-        .map_err(|e| failed(format!("login: {e}")))?;
-    let token = login
-        .get("token")
-        .and_then(|t| t.as_str())
-        .ok_or_else(|| failed(format!("login answered {login}")))?
-        .to_owned();
 
     let n = args.requests;
     let pick = |i: usize| sample.people_sampled.get(i % sample.people_sampled.len());
@@ -522,8 +549,7 @@ pub async fn lookup(args: &LookupArgs<'_>) -> Result<ExitCode> {
         .await?;
         app_name.push(started.elapsed());
     }
-    let _ = stop.send(());
-    let _ = server.await;
+    running.stop().await;
 
     let size: u64 = ["", "-wal"]
         .iter()

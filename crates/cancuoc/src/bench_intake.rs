@@ -15,7 +15,9 @@ use cancuoc_domain::biometrics::sample_jpeg;
 use cancuoc_domain::{PoliceUnitCode, Role};
 use cancuoc_store::CitizenColumns;
 
-use crate::bench::{BENCH_PASSWORD, database_url, open_app, percentile, psql, thousands};
+use crate::bench::{
+    BENCH_PASSWORD, BenchServer, database_url, open_app, percentile, psql, thousands,
+};
 use crate::commands::{CliError, Result, operator};
 
 pub struct IntakeArgs<'a> {
@@ -205,39 +207,10 @@ async fn run_one(store_name: &str, db: &str, dir: &Path, args: &IntakeArgs<'_>) 
         Some(BENCH_PASSWORD),
     )
     .await?;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let addr = listener.local_addr()?;
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(cancuoc_server::serve(
-        listener,
-        app.clone(),
-        cancuoc_server::ServerConfig {
-            secure_cookies: false,
-            ..cancuoc_server::ServerConfig::default()
-        },
-        async {
-            let _ = stopped.await;
-        },
-    ));
-    let base = format!("http://{addr}/api/v1");
-    let login: serde_json::Value = reqwest::Client::new()
-        .post(format!("{base}/auth/login"))
-        .json(&serde_json::json!({"username": OFFICER, "password": BENCH_PASSWORD}))
-        .send()
-        .await
-        .map_err(|e| failed(format!("login: {e}")))?
-        .json()
-        .await
-        .map_err(|e| failed(format!("login: {e}")))?;
-    let token = login
-        .get("token")
-        .and_then(|t| t.as_str())
-        .ok_or_else(|| failed(format!("login answered {login}")))?
-        .to_owned();
+    let running = BenchServer::start(&app, OFFICER).await?;
 
-    let measured = post_all(&base, &token, &applicants.0, args.clients).await?;
-    let _ = stop.send(());
-    let _ = server.await;
+    let measured = post_all(&running.base, &running.token, &applicants.0, args.clients).await?;
+    running.stop().await;
     let (_, bytes) = biometrics();
     let raw = raw_writes(dir, args.applications, bytes, args.clients).await?;
 

@@ -319,6 +319,30 @@ fn benchmarks_print_their_figures_next_to_their_peers() {
         assert!(found.contains("n=30") && found.contains("p99"), "{text}");
     }
     assert!(work.join("lookup-sample.json").exists());
+
+    let work = ws.path("bench-intake");
+    let out = ws.run(&[
+        "bench",
+        "intake",
+        "--applications",
+        "40",
+        "--clients",
+        "4",
+        "--work-dir",
+        work.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    let ours = text
+        .lines()
+        .find(|l| l.contains("POST /api/v1/applications: 40 applications"))
+        .unwrap_or_default();
+    assert!(ours.contains("/s") && ours.contains("p99"), "{text}");
+    let peer = text
+        .lines()
+        .find(|l| l.contains("peer, raw write + fsync"))
+        .unwrap_or_default();
+    assert!(peer.contains("MB/s") && peer.contains("×"), "{text}");
 }
 
 impl Workspace {
