@@ -496,8 +496,12 @@ impl App {
         out
     }
 
-    /// The card's data for an application in production: number, dates, MRZ and QR.
-    async fn card_data(&self, access: &Access, key: Uuid) -> Result<NewCard, AppError> {
+    /// An application and its citizen, both read within the caller's scope (audited).
+    async fn application_and_citizen(
+        &self,
+        access: &Access,
+        key: Uuid,
+    ) -> Result<(ApplicationRecord, CitizenRecord), AppError> {
         let application = self
             .store
             .application(access, key)
@@ -508,6 +512,12 @@ impl App {
             .citizen(access, &application.personal_id)
             .await?
             .ok_or_else(|| AppError::NotFound(format!("citizen {}", application.personal_id)))?;
+        Ok((application, citizen))
+    }
+
+    /// The card's data for an application in production: number, dates, MRZ and QR.
+    async fn card_data(&self, access: &Access, key: Uuid) -> Result<NewCard, AppError> {
+        let (_, citizen) = self.application_and_citizen(access, key).await?;
         let data = &citizen.data;
         let issue_date = self.clock.today();
         let expiry_date = card::expiry(data.birth_date, issue_date)
@@ -638,16 +648,9 @@ impl App {
     ) -> Result<String, AppError> {
         let card = self.card(caller, personal_id).await?;
         let access = caller.access(&*self.clock, "card proof");
-        let application = self
-            .store
-            .application(&access, card.application)
-            .await?
-            .ok_or_else(|| AppError::NotFound(format!("application {}", card.application)))?;
-        let citizen = self
-            .store
-            .citizen(&access, &card.personal_id)
-            .await?
-            .ok_or_else(|| AppError::NotFound(format!("citizen {}", card.personal_id)))?;
+        let (application, citizen) = self
+            .application_and_citizen(&access, card.application)
+            .await?;
         let data = &citizen.data;
         let hometown = data
             .hometown
@@ -888,16 +891,7 @@ impl App {
     ) -> Result<Vec<u8>, AppError> {
         require(caller, reads_applications, "print intake papers")?;
         let access = caller.access(&*self.clock, "intake papers");
-        let application = self
-            .store
-            .application(&access, key)
-            .await?
-            .ok_or_else(|| AppError::NotFound(format!("application {key}")))?;
-        let citizen = self
-            .store
-            .citizen(&access, &application.personal_id)
-            .await?
-            .ok_or_else(|| AppError::NotFound(format!("citizen {}", application.personal_id)))?;
+        let (application, citizen) = self.application_and_citizen(&access, key).await?;
         let data = &citizen.data;
         let unit = self
             .store
