@@ -83,7 +83,11 @@ fn reads_applications(role: Role) -> bool {
     takes_intake(role) || matches!(role, Role::MinistryOfficer | Role::ProductionOperator)
 }
 
-fn require(caller: &Caller, allowed: fn(Role) -> bool, what: &str) -> Result<(), AppError> {
+pub(crate) fn require(
+    caller: &Caller,
+    allowed: fn(Role) -> bool,
+    what: &str,
+) -> Result<(), AppError> {
     match caller.officer() {
         Some(o) if !allowed(o.role) => Err(AppError::Forbidden(format!(
             "role {} may not {what}",
@@ -97,7 +101,7 @@ fn parse_pid(s: &str) -> Result<PersonalId, AppError> {
     PersonalId::parse(s.trim()).map_err(|e| AppError::Invalid(format!("personal_id: {e}")))
 }
 
-fn parse_day(s: &str, field: &str) -> Result<Date, AppError> {
+pub(crate) fn parse_day(s: &str, field: &str) -> Result<Date, AppError> {
     PartialDate::parse(s)
         .ok()
         .and_then(|d| d.as_date())

@@ -8,6 +8,7 @@
 mod application_import;
 mod applications;
 mod auth;
+mod campaigns;
 mod error;
 mod places;
 mod register;
@@ -21,6 +22,7 @@ use cancuoc_store::{Access, Store};
 pub use application_import::{APPLICATION_COLUMNS, ApplicationImportReport};
 pub use applications::{BatchOutcome, BatchStatus, CardSide, Intake, IntakeDocument, StepRequest};
 pub use auth::Session;
+pub use campaigns::{ELIGIBLE_REUSE_MICROS, QuotaRequest};
 pub use error::{AppError, ErrorCode};
 pub use places::Places;
 pub use register::{CitizenSearch, FormAction, ImportReport, RejectedRow};
@@ -152,6 +154,7 @@ pub struct App {
     places: Arc<RwLock<Arc<Places>>>,
     /// Where portraits and fingerprints go; without one, intake takes no biometrics.
     vault: Option<Arc<dyn cancuoc_store::Vault>>,
+    eligible: Arc<campaigns::EligibleCache>,
 }
 
 impl std::fmt::Debug for App {
@@ -177,6 +180,7 @@ impl App {
             config,
             places: Arc::new(RwLock::new(Arc::new(Places::default()))),
             vault: None,
+            eligible: Arc::default(),
         };
         app.reload_places().await?;
         Ok(app)
@@ -206,7 +210,8 @@ impl App {
 
     async fn reload_places(&self) -> Result<(), AppError> {
         let units = self.store.admin_units().await?;
-        let fresh = Arc::new(Places::new(units));
+        let police = self.store.police_units().await?;
+        let fresh = Arc::new(Places::new(units).with_police(police));
         match self.places.write() {
             Ok(mut p) => *p = fresh,
             Err(poisoned) => *poisoned.into_inner() = fresh,

@@ -4,17 +4,75 @@
 use std::collections::HashMap;
 
 use cancuoc_domain::form::PlaceLookup;
-use cancuoc_domain::{AdminCode, AdminLevel, AdminUnit, Locality};
+use cancuoc_domain::{
+    AdminCode, AdminLevel, AdminUnit, Jurisdiction, Locality, PoliceUnit, PoliceUnitCode,
+};
 
 #[derive(Debug, Default)]
 pub struct Places {
     units: HashMap<AdminCode, AdminUnit>,
+    police: HashMap<PoliceUnitCode, PoliceUnit>,
+    /// Each police unit's children, in code order.
+    under: HashMap<PoliceUnitCode, Vec<PoliceUnitCode>>,
 }
 
 impl Places {
     pub fn new(units: Vec<AdminUnit>) -> Self {
         Self {
             units: units.into_iter().map(|u| (u.code.clone(), u)).collect(),
+            ..Self::default()
+        }
+    }
+
+    /// The same places with the police units that answer for them.
+    pub fn with_police(mut self, police: Vec<PoliceUnit>) -> Self {
+        let mut under: HashMap<PoliceUnitCode, Vec<PoliceUnitCode>> = HashMap::new();
+        for unit in &police {
+            if let Some(parent) = &unit.parent {
+                under
+                    .entry(parent.clone())
+                    .or_default()
+                    .push(unit.code.clone());
+            }
+        }
+        for children in under.values_mut() {
+            children.sort();
+        }
+        self.under = under;
+        self.police = police.into_iter().map(|u| (u.code.clone(), u)).collect();
+        self
+    }
+
+    pub fn police_unit(&self, code: &PoliceUnitCode) -> Option<&PoliceUnit> {
+        self.police.get(code)
+    }
+
+    /// The units that report to `code`, in code order.
+    pub fn police_children(&self, code: &PoliceUnitCode) -> &[PoliceUnitCode] {
+        self.under.get(code).map_or(&[], Vec::as_slice)
+    }
+
+    /// Whether `code` is `ancestor` or lies under it.
+    pub fn admin_within(&self, code: &AdminCode, ancestor: &AdminCode) -> bool {
+        let mut at = Some(code.clone());
+        while let Some(c) = at {
+            if c == *ancestor {
+                return true;
+            }
+            at = self.units.get(&c).and_then(|u| u.parent.clone());
+        }
+        false
+    }
+
+    /// Whether a caller with `scope` may see the police unit `code`: its area lies inside
+    /// the scope. The national units are seen only with a national scope.
+    pub fn sees(&self, scope: &Jurisdiction, code: &PoliceUnitCode) -> bool {
+        match (scope, code.jurisdiction()) {
+            (Jurisdiction::Nation, _) => true,
+            (Jurisdiction::Within(_), Jurisdiction::Nation) => false,
+            (Jurisdiction::Within(outer), Jurisdiction::Within(inner)) => {
+                self.admin_within(&inner, outer)
+            }
         }
     }
 

@@ -10,6 +10,7 @@ pub mod application;
 pub mod audit;
 pub mod biometrics;
 pub mod calendar;
+pub mod campaign;
 pub mod card;
 pub mod citizen;
 pub mod date;

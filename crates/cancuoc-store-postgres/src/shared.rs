@@ -67,4 +67,8 @@ impl Tx for PgTx<'_> {
     ) -> Result<Option<CitizenRecord>> {
         crate::citizens::get_unaudited(self.0, access, pid).await
     }
+
+    fn json_text(&self, column: &str, field: &str) -> String {
+        format!("({column} ->> '{field}')")
+    }
 }

@@ -20,7 +20,7 @@ use uuid::Uuid;
 use crate::{Row, Tx, Value, corrupt, int, scope, text};
 
 /// `('handed_over', 'rejected', 'cancelled')`: the states no step leaves.
-static TERMINAL: LazyLock<String> = LazyLock::new(|| {
+pub(crate) static TERMINAL: LazyLock<String> = LazyLock::new(|| {
     let states: Vec<String> = ApplicationState::ALL
         .into_iter()
         .filter(|s| s.is_terminal())
@@ -213,6 +213,7 @@ pub async fn file(
     batch: &[NewApplication],
 ) -> Result<Vec<Filed>> {
     let mut out = Vec::with_capacity(batch.len());
+    let mut counts: std::collections::BTreeMap<(String, Date), i64> = Default::default();
     for new in batch {
         if let Some(idem) = &new.idempotency_key {
             let rows = tx
@@ -334,6 +335,7 @@ pub async fn file(
         .await?;
         tx.audit(access, actions::APPLICATION_CREATE, "application", &key)
             .await?;
+        *counts.entry((unit.clone(), new.intake_date)).or_default() += 1;
         // The record as written, built here rather than read back: two round trips fewer
         // on the path every intake takes.
         let application = ApplicationRecord {
@@ -372,6 +374,11 @@ pub async fn file(
             application,
             replayed: false,
         });
+    }
+    // Last, so that on PostgreSQL the rows every intake of the day updates (the
+    // province's, the ministry's) stay locked only for the commit.
+    for ((unit, day), n) in counts {
+        crate::campaigns::count_intake(tx, &unit, day, n).await?;
     }
     Ok(out)
 }
@@ -484,6 +491,15 @@ pub async fn transition(
     )
     .await?;
     let key_text = key.to_string();
+    if to == ApplicationState::Cancelled {
+        crate::campaigns::count_intake(
+            tx,
+            &current.intake_unit.as_string(),
+            current.intake_date,
+            -1,
+        )
+        .await?;
+    }
     match step.action {
         Action::Produce => produce(tx, access, &current, step).await?,
         Action::HandOver => hand_over(tx, access, &current).await?,

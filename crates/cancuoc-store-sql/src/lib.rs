@@ -7,6 +7,7 @@
 //! the backend crates. This crate links no database driver.
 
 pub mod applications;
+pub mod campaigns;
 
 use async_trait::async_trait;
 use cancuoc_domain::PersonalId;
@@ -80,6 +81,8 @@ pub trait Tx: Send {
     /// caller audits the use it makes of it).
     async fn citizen(&mut self, access: &Access, pid: &PersonalId)
     -> Result<Option<CitizenRecord>>;
+    /// The SQL expression for a text field of a JSON document column (NULL when absent).
+    fn json_text(&self, column: &str, field: &str) -> String;
 }
 
 /// `AND column = $n` for the caller's jurisdiction on a table that carries the three

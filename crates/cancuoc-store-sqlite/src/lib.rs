@@ -21,7 +21,7 @@ use cancuoc_domain::audit::AuditEvent;
 use cancuoc_domain::personal_id::{IdPrefix, SerialPermutation};
 use cancuoc_domain::{AdminUnit, Officer, PersonalId, PoliceUnit, PoliceUnitCode};
 use cancuoc_store::*;
-use cancuoc_store_sql::applications;
+use cancuoc_store_sql::{applications, campaigns};
 use shared::SqliteTx;
 use sqlx::pool::PoolConnection;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
@@ -137,6 +137,11 @@ impl SqliteStore {
             .await
             .map_err(backend)?;
         Ok(conn)
+    }
+
+    /// A read transaction: it sees one snapshot and waits for no writer.
+    async fn read(&self) -> Result<Transaction<'static, Sqlite>> {
+        self.pool.begin().await.map_err(backend)
     }
 
     async fn write(&self) -> Result<Writing> {
@@ -569,6 +574,66 @@ impl Store for SqliteStore {
     ) -> Result<CardRecord> {
         let mut tx = self.write().await?;
         let out = applications::report_lost(&mut SqliteTx(&mut tx), access, personal_id).await?;
+        tx.commit().await.map_err(backend)?;
+        Ok(out)
+    }
+
+    async fn create_campaign(&self, access: &Access, campaign: &Campaign) -> Result<()> {
+        let mut tx = self.write().await?;
+        campaigns::create(&mut SqliteTx(&mut tx), access, campaign).await?;
+        tx.commit().await.map_err(backend)
+    }
+
+    async fn campaigns(&self) -> Result<Vec<Campaign>> {
+        let mut tx = self.read().await?;
+        campaigns::list(&mut SqliteTx(&mut tx)).await
+    }
+
+    async fn campaign(&self, id: Uuid) -> Result<Option<Campaign>> {
+        let mut tx = self.read().await?;
+        campaigns::get(&mut SqliteTx(&mut tx), id).await
+    }
+
+    async fn set_quotas(&self, access: &Access, campaign: Uuid, quotas: &[Quota]) -> Result<()> {
+        let mut tx = self.write().await?;
+        campaigns::set_quotas(&mut SqliteTx(&mut tx), access, campaign, quotas).await?;
+        tx.commit().await.map_err(backend)
+    }
+
+    async fn quotas(&self, campaign: Uuid, units: &[String]) -> Result<Vec<Quota>> {
+        let mut tx = self.read().await?;
+        campaigns::quotas(&mut SqliteTx(&mut tx), campaign, units).await
+    }
+
+    async fn intake_counts(
+        &self,
+        units: &[String],
+        from: jiff::civil::Date,
+        to: jiff::civil::Date,
+    ) -> Result<Vec<IntakeCount>> {
+        let mut tx = self.read().await?;
+        campaigns::intake_counts(&mut SqliteTx(&mut tx), units, from, to).await
+    }
+
+    async fn verify_intake_counts(&self) -> Result<Vec<IntakeMismatch>> {
+        let mut tx = self.read().await?;
+        campaigns::verify_intake_counts(&mut SqliteTx(&mut tx)).await
+    }
+
+    async fn rebuild_intake_counts(&self) -> Result<u64> {
+        let mut tx = self.write().await?;
+        let rows = campaigns::rebuild_intake_counts(&mut SqliteTx(&mut tx)).await?;
+        tx.commit().await.map_err(backend)?;
+        Ok(rows)
+    }
+
+    async fn eligible(
+        &self,
+        access: &Access,
+        query: &EligibleQuery,
+    ) -> Result<Vec<(Option<String>, u64)>> {
+        let mut tx = self.write().await?;
+        let out = campaigns::eligible(&mut SqliteTx(&mut tx), access, query).await?;
         tx.commit().await.map_err(backend)?;
         Ok(out)
     }

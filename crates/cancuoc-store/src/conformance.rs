@@ -28,7 +28,9 @@ use uuid::Uuid;
 use crate::*;
 
 mod applications;
+mod campaigns;
 pub use applications::*;
+pub use campaigns::*;
 
 /// Generates one `#[tokio::test]` per conformance case. `$make` is an async expression
 /// evaluating to `Arc<dyn Store>` on a fresh database.
@@ -52,6 +54,9 @@ macro_rules! conformance_suite {
             concurrent_steps_on_one_application_let_one_win,
             handover_activates_the_card_and_replaces_the_old_one,
             application_lists_filter_and_page,
+            intake_is_counted_up_the_hierarchy_as_it_is_filed,
+            campaigns_and_quotas_are_kept_and_audited,
+            eligible_population_is_counted_from_the_register,
         );
     };
     (@cases $make:expr; $($case:ident),* $(,)?) => {
@@ -129,7 +134,7 @@ pub fn thach_ha() -> Locality {
     }
 }
 
-fn ha_tinh_city() -> Locality {
+pub(crate) fn ha_tinh_city() -> Locality {
     Locality {
         province: code("42"),
         district: Some(code("436")),

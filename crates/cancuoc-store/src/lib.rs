@@ -9,12 +9,14 @@
 
 mod applications;
 mod bulk;
+mod campaigns;
 pub mod conformance;
 mod types;
 mod vault;
 
 pub use applications::*;
 pub use bulk::*;
+pub use campaigns::*;
 pub use types::*;
 pub use vault::Vault;
 
@@ -229,4 +231,39 @@ pub trait Store: Send + Sync {
         access: &Access,
         personal_id: &PersonalId,
     ) -> Result<CardRecord>;
+
+    // ---- campaigns ------------------------------------------------------------------
+
+    /// Creates a campaign (audited).
+    async fn create_campaign(&self, access: &Access, campaign: &Campaign) -> Result<()>;
+    async fn campaigns(&self) -> Result<Vec<Campaign>>;
+    async fn campaign(&self, id: Uuid) -> Result<Option<Campaign>>;
+    /// Sets the quotas of units in one transaction, each change audited.
+    async fn set_quotas(&self, access: &Access, campaign: Uuid, quotas: &[Quota]) -> Result<()>;
+    /// The quotas of the given units (units without one are left out).
+    async fn quotas(&self, campaign: Uuid, units: &[String]) -> Result<Vec<Quota>>;
+    /// The kept counts of the given units between two days, both included. Each unit's
+    /// count covers the applications it and every unit under it received, not cancelled;
+    /// the store keeps them in the transaction that files or cancels an application.
+    async fn intake_counts(
+        &self,
+        units: &[String],
+        from: jiff::civil::Date,
+        to: jiff::civil::Date,
+    ) -> Result<Vec<IntakeCount>>;
+    /// Recounts every unit and day from the applications and returns where the kept
+    /// counts differ (nothing when they agree).
+    async fn verify_intake_counts(&self) -> Result<Vec<IntakeMismatch>>;
+    /// Replaces the kept counts by a recount (after a bulk load that bypassed intake);
+    /// returns the number of unit-day rows.
+    async fn rebuild_intake_counts(&self) -> Result<u64>;
+    /// Living Vietnamese citizens in the caller's scope aged 14 or more on the date,
+    /// resident in the area, without a chip card valid on the date or an open
+    /// application, grouped by their place of residence at the query's level (a group
+    /// `None` holds those whose place at that level is not recorded). Audited.
+    async fn eligible(
+        &self,
+        access: &Access,
+        query: &EligibleQuery,
+    ) -> Result<Vec<(Option<String>, u64)>>;
 }

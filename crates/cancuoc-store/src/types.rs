@@ -91,6 +91,9 @@ pub mod actions {
     pub const CARD_LOST: &str = "card.report_lost";
     pub const BATCH_OPEN: &str = "batch.open";
     pub const BIOMETRICS_ADD: &str = "biometrics.add";
+    pub const CAMPAIGN_CREATE: &str = "campaign.create";
+    pub const QUOTA_SET: &str = "quota.set";
+    pub const ELIGIBLE_COUNT: &str = "eligible.count";
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

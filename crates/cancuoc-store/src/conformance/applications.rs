@@ -14,14 +14,14 @@ use uuid::Uuid;
 use super::{T0, admin_access, code, import_people, person, scoped, thach_ha, verify_whole_chain};
 use crate::*;
 
-const DAY: Date = date(2021, 3, 16);
+pub(super) const DAY: Date = date(2021, 3, 16);
 
 fn pid(s: &str) -> PersonalId {
     PersonalId::parse(s).unwrap()
 }
 
 /// Thạch Hà district police takes the application.
-fn application(id: &str, idem: Option<&str>) -> NewApplication {
+pub(super) fn application(id: &str, idem: Option<&str>) -> NewApplication {
     NewApplication {
         key: Uuid::now_v7(),
         personal_id: pid(id),
@@ -57,7 +57,7 @@ fn officer_of(unit: &str, actor: &str) -> Access {
     }
 }
 
-fn step(action: Action, role: Role) -> Step {
+pub(super) fn step(action: Action, role: Role) -> Step {
     Step {
         action,
         role,
@@ -81,7 +81,7 @@ fn card_for(id: &str, issued: Date) -> NewCard {
     }
 }
 
-async fn people(store: &Arc<dyn Store>) {
+pub(super) async fn people(store: &Arc<dyn Store>) {
     super::seeded(store).await;
     let place = thach_ha();
     // Each holds an old CMND, so the fixture's `cmnd_switch` fits them.

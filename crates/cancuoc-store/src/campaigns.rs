@@ -1,0 +1,51 @@
+//! Campaigns, quotas and the intake counted per unit and day.
+
+use cancuoc_domain::campaign::Period;
+use cancuoc_domain::{AdminCode, AdminLevel};
+use jiff::civil::Date;
+use serde::Serialize;
+use uuid::Uuid;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Campaign {
+    pub id: Uuid,
+    pub name: String,
+    pub period: Period,
+    pub created_by: String,
+    pub created_micros: i64,
+}
+
+/// A police unit's targets in a campaign.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Quota {
+    pub unit: String,
+    pub total: u64,
+    pub daily: Option<u64>,
+}
+
+/// Applications received by a unit (and the units under it) on a day.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IntakeCount {
+    pub unit: String,
+    pub day: Date,
+    pub received: u64,
+}
+
+/// A unit and day where the kept count and a recount from the applications differ.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct IntakeMismatch {
+    pub unit: String,
+    pub day: String,
+    pub kept: u64,
+    pub recounted: u64,
+}
+
+/// Which citizens an eligible-population count covers, and how it is grouped.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EligibleQuery {
+    /// The area counted; `None` for the whole country.
+    pub within: Option<AdminCode>,
+    /// The level of the groups: by province, district or commune of residence.
+    pub group_by: AdminLevel,
+    pub on: Date,
+}
