@@ -5,6 +5,9 @@
 //! code top right; on the back the identifying marks, the issue date and the MRZ. It is a
 //! proof for checking, not the card's artwork. Everything here is pure: the caller passes
 //! the data and the portrait's bytes, and gets text back.
+//!
+//! The papers printed at intake are PDF ([`pdf`]); a campaign's progress report is PDF
+//! for the daily report sent up, and XLSX ([`spreadsheet`]) for working with the figures.
 
 use std::fmt::Write as _;
 
@@ -14,7 +17,9 @@ use qrcode::{Color, EcLevel, QrCode};
 use thiserror::Error;
 
 pub mod pdf;
-pub use pdf::{IntakeSlip, appointment_slip_pdf, intake_form_pdf};
+pub mod spreadsheet;
+pub use pdf::{IntakeSlip, appointment_slip_pdf, daily_report_pdf, intake_form_pdf};
+pub use spreadsheet::{daily_report_xlsx, progress_report_xlsx};
 
 /// ID-1 card size in millimetres (ISO/IEC 7810).
 pub const CARD_WIDTH_MM: f64 = 85.60;
@@ -30,6 +35,9 @@ pub enum DocumentError {
     /// krilla refused to write the PDF.
     #[error("the PDF cannot be written: {0}")]
     Pdf(String),
+    /// rust_xlsxwriter refused to write the workbook.
+    #[error("the spreadsheet cannot be written: {0}")]
+    Spreadsheet(String),
 }
 
 /// A portrait to place on the card.

@@ -9,7 +9,12 @@
 //! a PDF reader can extract the text. Rendering is pure and deterministic: no clock, no
 //! randomness, no files; the PDF's dates and identifiers come from the slip itself, so the
 //! same slip always gives the same bytes.
+//!
+//! The same machinery prints the **daily report** a unit sends up during a campaign:
+//! each child unit's intake on the day against its daily target, best first, and the
+//! total.
 
+use cancuoc_domain::campaign::{ProgressReport, ProgressRow, group_thousands};
 use jiff::civil::Date;
 use krilla::Document;
 use krilla::geom::{PathBuilder, Point};
@@ -325,6 +330,107 @@ pub fn appointment_slip_pdf(slip: &IntakeSlip) -> Result<Vec<u8>, DocumentError>
     )
 }
 
+/// The daily report on A4: every child unit's intake on the report's day against its
+/// daily target, best first ([`ProgressReport::daily_order`]), then the reporting unit's
+/// own figures as the total, and how many units met their target. The creation date is
+/// the report's date, so the same report always gives the same bytes.
+///
+/// # Errors
+/// As [`intake_form_pdf`].
+pub fn daily_report_pdf(report: &ProgressReport) -> Result<Vec<u8>, DocumentError> {
+    let fonts = Fonts::load()?;
+    let mut sheet = Sheet::new(&fonts, A4, 20.0 * PT_PER_MM);
+    let date = format_date_numeric(report.date);
+
+    sheet.header(
+        &report.unit.unit_name,
+        &capitalised(&format_date_vi(report.date)),
+        10.5,
+    );
+    sheet.skip(22.0);
+    sheet.centered(
+        "BÁO CÁO KẾT QUẢ THU NHẬN HỒ SƠ CẤP CĂN CƯỚC CÔNG DÂN",
+        Style::Bold,
+        14.0,
+    );
+    sheet.skip(2.0);
+    sheet.centered(
+        &format!("Ngày {date} — {}", report.campaign),
+        Style::Regular,
+        11.0,
+    );
+    sheet.skip(14.0);
+
+    let (number_width, figure_width) = (30.0, 62.0);
+    let unit_width = sheet.text_width() - number_width - 4.0 * figure_width;
+    let columns = [
+        Column::new("STT", number_width, Align::Center),
+        Column::new("Đơn vị", unit_width, Align::Left),
+        Column::new("Chỉ tiêu ngày", figure_width, Align::Right),
+        Column::new("Thu nhận", figure_width, Align::Right),
+        Column::new("Tỷ lệ", figure_width, Align::Right),
+        Column::new("Đạt", figure_width, Align::Center),
+    ];
+    let mut rows: Vec<TableRow> = report
+        .daily_order()
+        .into_iter()
+        .zip(1_u32..)
+        .map(|(row, n)| TableRow {
+            cells: daily_cells(&n.to_string(), &row.unit_name, row),
+            style: Style::Regular,
+        })
+        .collect();
+    rows.push(TableRow {
+        cells: daily_cells("", "Tổng cộng", &report.unit),
+        style: Style::Bold,
+    });
+    sheet.table(&columns, &rows, 10.5);
+
+    sheet.skip(10.0);
+    sheet.paragraph(
+        &format!(
+            "Có {}/{} đơn vị đạt chỉ tiêu ngày.",
+            report.met_daily(),
+            report.children.len()
+        ),
+        Style::Regular,
+        11.0,
+    );
+
+    sheet.number_pages(&format!("{} {date}", report.unit.unit_code));
+    sheet.finish(
+        Metadata::new()
+            .title(format!(
+                "Báo cáo kết quả thu nhận hồ sơ cấp căn cước công dân ngày {date} — {}",
+                report.unit.unit_name
+            ))
+            .document_id(format!(
+                "{}/{}/{}/bao-cao-ngay",
+                report.campaign, report.unit.unit_code, report.date
+            )),
+        report.date,
+    )
+}
+
+/// A line of the daily report: number, unit, daily target, intake, achievement, and
+/// whether the target was met; `—` where the unit has no daily target.
+fn daily_cells(number: &str, name: &str, row: &ProgressRow) -> Vec<String> {
+    let none = || "—".to_owned();
+    vec![
+        number.to_owned(),
+        name.to_owned(),
+        row.target_daily
+            .map_or_else(none, |t| group_thousands(t, '.')),
+        group_thousands(row.intake_day, '.'),
+        row.daily_pct.map_or_else(none, |p| p.vi()),
+        match row.met_daily {
+            Some(true) => "Đạt".to_owned(),
+            Some(false) => "Không đạt".to_owned(),
+            None => none(),
+        },
+    ]
+}
+
 /// The day of the week as written in Vietnamese: `thứ Hai` … `thứ Bảy`, `Chủ nhật`.
 fn weekday_vi(date: Date) -> &'static str {
     match date.weekday() {
@@ -449,6 +555,47 @@ impl Fonts {
     }
 }
 
+/// Where a table cell's lines sit between its padding.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Align {
+    Left,
+    Center,
+    Right,
+}
+
+/// A table column: its heading, width in points and how its cells are aligned (numbers
+/// flush right, so their digits line up).
+struct Column<'a> {
+    heading: &'a str,
+    width: f32,
+    align: Align,
+}
+
+impl<'a> Column<'a> {
+    fn new(heading: &'a str, width: f32, align: Align) -> Self {
+        Self {
+            heading,
+            width,
+            align,
+        }
+    }
+}
+
+/// A table row: one text per column, all in one style.
+struct TableRow {
+    cells: Vec<String>,
+    style: Style,
+}
+
+/// Room between a cell's text and its rules, in points.
+const CELL_PAD_X: f32 = 4.0;
+const CELL_PAD_Y: f32 = 3.0;
+
+/// `count` lines of `advance` points.
+fn lines_height(count: usize, advance: f32) -> f32 {
+    f32::from(u16::try_from(count).unwrap_or(u16::MAX)) * advance
+}
+
 /// One thing drawn on a page, at a position in points from the page's top left.
 enum Mark {
     /// Text with its baseline at `y`.
@@ -477,6 +624,12 @@ struct Sheet<'f> {
 
 /// Line height as a multiple of the font size.
 const LEADING: f32 = 1.4;
+
+/// The height of a table row whose cells wrapped to `cells`, padding included.
+fn row_height(cells: &[Vec<String>], size: f32) -> f32 {
+    let lines = cells.iter().map(Vec::len).max().unwrap_or(1);
+    lines_height(lines, size * LEADING) + 2.0 * CELL_PAD_Y
+}
 
 impl<'f> Sheet<'f> {
     fn new(fonts: &'f Fonts, (width, height): (f32, f32), margin: f32) -> Self {
@@ -624,6 +777,83 @@ impl<'f> Sheet<'f> {
         self.y = bottom_right + 6.0;
         let below = self.column(&[(dateline, Style::Regular)], right_left, right_width, size);
         self.y = bottom_left.max(below);
+    }
+
+    /// A table from the left margin, its rules across the text width (which the columns
+    /// are meant to fill): the headings in bold and centred, then `rows`, each ruled
+    /// beneath. A row is never split across pages; on a new page the headings come
+    /// again, and they are never left alone at the foot of one.
+    fn table(&mut self, columns: &[Column<'_>], rows: &[TableRow], size: f32) {
+        let headings: Vec<Vec<String>> = columns
+            .iter()
+            .map(|c| self.cell_lines(c, c.heading, Style::Bold, size))
+            .collect();
+        let bodies: Vec<Vec<Vec<String>>> = rows
+            .iter()
+            .map(|row| {
+                columns
+                    .iter()
+                    .zip(&row.cells)
+                    .map(|(c, text)| self.cell_lines(c, text, row.style, size))
+                    .collect()
+            })
+            .collect();
+        let heading_height = row_height(&headings, size);
+        let first_height = bodies.first().map_or(0.0, |b| row_height(b, size));
+        self.reserve(heading_height + first_height);
+        self.table_headings(columns, &headings, size);
+        for (row, cells) in rows.iter().zip(&bodies) {
+            let page = self.pages.len();
+            self.reserve(row_height(cells, size));
+            if self.pages.len() != page {
+                self.table_headings(columns, &headings, size);
+            }
+            self.table_row(columns, cells, row.style, size, |c| c.align);
+        }
+    }
+
+    /// The lines of `text` wrapped to the inside of `column`.
+    fn cell_lines(&self, column: &Column<'_>, text: &str, style: Style, size: f32) -> Vec<String> {
+        let inside = (column.width - 2.0 * CELL_PAD_X).max(size);
+        self.fonts.wrap(text, style, size, inside)
+    }
+
+    /// The heading row, ruled above and beneath.
+    fn table_headings(&mut self, columns: &[Column<'_>], headings: &[Vec<String>], size: f32) {
+        self.rule();
+        self.table_row(columns, headings, Style::Bold, size, |_| Align::Center);
+    }
+
+    /// One row from the current top, each cell's lines centred vertically in the row,
+    /// and a rule beneath.
+    fn table_row(
+        &mut self,
+        columns: &[Column<'_>],
+        cells: &[Vec<String>],
+        style: Style,
+        size: f32,
+        align: impl Fn(&Column<'_>) -> Align,
+    ) {
+        let advance = size * LEADING;
+        let height = row_height(cells, size);
+        let top = self.y;
+        let mut left = self.left();
+        for (column, lines) in columns.iter().zip(cells) {
+            let mut baseline = top + (height - lines_height(lines.len(), advance)) / 2.0 + size;
+            for line in lines {
+                let width = self.fonts.width(line, style, size);
+                let x = match align(column) {
+                    Align::Left => left + CELL_PAD_X,
+                    Align::Center => left + (column.width - width) / 2.0,
+                    Align::Right => left + column.width - CELL_PAD_X - width,
+                };
+                self.text_at(x, baseline, line, style, size);
+                baseline += advance;
+            }
+            left += column.width;
+        }
+        self.y = top + height;
+        self.rule();
     }
 
     /// `label` in regular type in a column of `label_width`, `value` in bold to the right
