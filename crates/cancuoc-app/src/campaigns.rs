@@ -255,11 +255,12 @@ impl App {
         };
         let places = self.places();
         let children = places.police_children(&unit).to_vec();
-        // The unit's siblings too, so that the unit's own rank can be given.
+        // The unit's siblings too, so that the unit's own rank can be given. Only the
+        // rank leaves this function, so a district learns where it stands among the
+        // province's units without seeing their figures.
         let siblings: Vec<PoliceUnitCode> = places
             .police_unit(&unit)
             .and_then(|u| u.parent.clone())
-            .filter(|p| places.sees(&caller.access(self.clock.as_ref(), "campaign").scope, p))
             .map(|p| places.police_children(&p).to_vec())
             .unwrap_or_else(|| vec![unit.clone()]);
         let mut codes: Vec<String> = children.iter().map(PoliceUnitCode::as_string).collect();

@@ -491,8 +491,10 @@ pub fn rank_rows(rows: &mut [ProgressRow]) {
     }
 }
 
-/// A unit and its child units on a date.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// A unit and its child units on a date. Serialised as `{campaign, period, date, rows}`
+/// with the unit's own row first, then its children: the shape of the CLI's JSON and the
+/// API's answer alike.
+#[derive(Debug, Clone, PartialEq)]
 pub struct ProgressReport {
     pub campaign: String,
     pub period: Period,
@@ -501,7 +503,25 @@ pub struct ProgressReport {
     pub children: Vec<ProgressRow>,
 }
 
+impl Serialize for ProgressReport {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let rows: Vec<&ProgressRow> = self.rows().collect();
+        let mut out = s.serialize_struct("ProgressReport", 4)?;
+        out.serialize_field("campaign", &self.campaign)?;
+        out.serialize_field("period", &self.period)?;
+        out.serialize_field("date", &self.date)?;
+        out.serialize_field("rows", &rows)?;
+        out.end()
+    }
+}
+
 impl ProgressReport {
+    /// The unit's own row, then its children's.
+    pub fn rows(&self) -> impl Iterator<Item = &ProgressRow> {
+        std::iter::once(&self.unit).chain(&self.children)
+    }
+
     /// The children as the daily report lists them: by the day's achievement, best first,
     /// units without a daily target last, then by code.
     pub fn daily_order(&self) -> Vec<&ProgressRow> {

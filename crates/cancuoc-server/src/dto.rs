@@ -2,6 +2,7 @@
 //! and their mapping from the application's records. Only this crate knows them.
 
 pub(crate) mod applications;
+pub(crate) mod campaigns;
 
 use std::collections::BTreeMap;
 

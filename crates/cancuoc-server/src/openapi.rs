@@ -28,6 +28,7 @@ use crate::error::ErrorBody;
         (name = "forms", description = "Import and review of collection forms"),
         (name = "officers", description = "Officer administration"),
         (name = "applications", description = "Card applications, their steps, and cards"),
+        (name = "campaigns", description = "Campaigns, quotas and progress reports"),
         (name = "system", description = "Health and audit"),
     )
 )]

@@ -40,7 +40,7 @@ use cancuoc_domain::audit::AuditEvent;
 use cancuoc_domain::personal_id::{IdPrefix, SerialPermutation};
 use cancuoc_domain::{AdminUnit, Officer, PersonalId, PoliceUnit, PoliceUnitCode};
 use cancuoc_store::*;
-use cancuoc_store_sql::{applications, campaigns};
+use cancuoc_store_sql::{applications, bench, campaigns};
 use shared::PgTx;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{PgPool, Postgres, Transaction};
@@ -563,5 +563,21 @@ impl Store for PostgresStore {
         let out = campaigns::eligible(&mut PgTx(&mut tx), access, query).await?;
         tx.commit().await.map_err(backend)?;
         Ok(out)
+    }
+
+    async fn load_synthetic_applications(&self, spec: &SyntheticApplications) -> Result<u64> {
+        let mut tx = self.write().await?;
+        let rows = bench::load_synthetic_applications(&mut PgTx(&mut tx), spec).await?;
+        tx.commit().await.map_err(backend)?;
+        Ok(rows)
+    }
+
+    async fn scan_intake_by_province(
+        &self,
+        from: jiff::civil::Date,
+        on: jiff::civil::Date,
+    ) -> Result<Vec<ScannedIntake>> {
+        let mut tx = self.read().await?;
+        bench::scan_intake_by_province(&mut PgTx(&mut tx), from, on).await
     }
 }

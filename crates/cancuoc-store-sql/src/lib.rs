@@ -7,6 +7,7 @@
 //! the backend crates. This crate links no database driver.
 
 pub mod applications;
+pub mod bench;
 pub mod campaigns;
 
 use async_trait::async_trait;

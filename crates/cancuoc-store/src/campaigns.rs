@@ -49,3 +49,23 @@ pub struct EligibleQuery {
     pub group_by: AdminLevel,
     pub on: Date,
 }
+
+/// Synthetic applications for a benchmark at national scale: `count` rows numbered from
+/// `first`, spread evenly over `units` and `days`, already handed over and with no
+/// citizen behind them.
+#[derive(Debug, Clone)]
+pub struct SyntheticApplications {
+    pub first: u64,
+    pub count: u64,
+    /// Intake unit code with its province and district.
+    pub units: Vec<(String, String, Option<String>)>,
+    pub days: Vec<Date>,
+}
+
+/// A place's intake found by scanning the applications: on the day and over the period.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScannedIntake {
+    pub place: String,
+    pub on_day: u64,
+    pub in_period: u64,
+}

@@ -57,6 +57,7 @@ macro_rules! conformance_suite {
             intake_is_counted_up_the_hierarchy_as_it_is_filed,
             campaigns_and_quotas_are_kept_and_audited,
             eligible_population_is_counted_from_the_register,
+            synthetic_applications_are_counted_like_filed_ones,
         );
     };
     (@cases $make:expr; $($case:ident),* $(,)?) => {

@@ -266,4 +266,18 @@ pub trait Store: Send + Sync {
         access: &Access,
         query: &EligibleQuery,
     ) -> Result<Vec<(Option<String>, u64)>>;
+
+    // ---- benchmarks -----------------------------------------------------------------
+
+    /// Bulk-loads synthetic applications (see [`SyntheticApplications`]) in one
+    /// transaction, without touching the kept counts (rebuild them after). Refused on a
+    /// store that holds citizens, so that it can never be run against a real register.
+    async fn load_synthetic_applications(&self, spec: &SyntheticApplications) -> Result<u64>;
+    /// The peer of the kept counts: per province, the applications received on `on` and
+    /// between `from` and `on`, by a `GROUP BY` over the applications table itself.
+    async fn scan_intake_by_province(
+        &self,
+        from: jiff::civil::Date,
+        on: jiff::civil::Date,
+    ) -> Result<Vec<ScannedIntake>>;
 }

@@ -14,8 +14,9 @@ use sha2::{Digest, Sha256};
 
 use crate::backend;
 use crate::{
-    AuditCommand, BenchCommand, CardCommand, Cli, Command, ConfigCommand, FormsCommand, IdCommand,
-    ImportCommand, MrzCommand, OfficerCommand,
+    AuditCommand, BenchCommand, CampaignCommand, CardCommand, Cli, Command, ConfigCommand,
+    FormsCommand, IdCommand, ImportCommand, MrzCommand, OfficerCommand, QuotaCommand,
+    ReportCommand,
 };
 
 /// A failure with the exit code it deserves.
@@ -249,6 +250,54 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Serve { listen, demo } => serve(&cli, listen, *demo).await,
+        Command::Campaign(CampaignCommand::Create { name, start, end }) => {
+            let app = app(&cli, false).await?;
+            let campaign = app.create_campaign(&operator(), name, start, end).await?;
+            println!("{}", campaign.id);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Campaign(CampaignCommand::List) => {
+            let app = app(&cli, false).await?;
+            crate::campaign::list(&app).await
+        }
+        Command::Quota(QuotaCommand::Set {
+            campaign,
+            unit,
+            total,
+            daily,
+            split,
+        }) => {
+            let app = app(&cli, false).await?;
+            crate::campaign::set_quota(&app, campaign, unit, *total, *daily, split.as_deref()).await
+        }
+        Command::Report(ReportCommand::Progress {
+            campaign,
+            unit,
+            date,
+            format,
+            output,
+        }) => {
+            let app = app(&cli, false).await?;
+            let report =
+                crate::campaign::report(&app, campaign, unit.as_deref(), date.as_deref()).await?;
+            crate::campaign::print_progress(&report, format, output.as_deref())
+        }
+        Command::Report(ReportCommand::Daily {
+            campaign,
+            unit,
+            date,
+            format,
+            output,
+        }) => {
+            let app = app(&cli, false).await?;
+            let report =
+                crate::campaign::report(&app, campaign, unit.as_deref(), date.as_deref()).await?;
+            crate::campaign::print_daily(&report, format, output.as_deref())
+        }
+        Command::Report(ReportCommand::Verify) => {
+            let app = app(&cli, false).await?;
+            crate::campaign::verify(&app).await
+        }
         Command::Bench(BenchCommand::Import {
             people,
             seed,
@@ -260,6 +309,20 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
                 seed: *seed,
                 work_dir: work_dir.as_deref(),
                 postgres: postgres.as_deref(),
+            })
+            .await
+        }
+        Command::Bench(BenchCommand::Progress {
+            applications,
+            work_dir,
+            postgres,
+            runs,
+        }) => {
+            crate::bench_progress::progress(&crate::bench_progress::ProgressArgs {
+                applications: *applications,
+                work_dir,
+                postgres: postgres.as_deref(),
+                runs: (*runs).max(1),
             })
             .await
         }

@@ -7,6 +7,8 @@ mod application_import;
 mod backend;
 mod bench;
 mod bench_intake;
+mod bench_progress;
+mod campaign;
 mod card;
 mod commands;
 
@@ -89,10 +91,111 @@ enum Command {
     /// Measure the performance goals next to their peers (see docs/benchmarks.md).
     #[command(subcommand)]
     Bench(BenchCommand),
+    /// Campaigns (chiến dịch) and their periods.
+    #[command(subcommand)]
+    Campaign(CampaignCommand),
+    /// Targets (chỉ tiêu) of police units in a campaign.
+    #[command(subcommand)]
+    Quota(QuotaCommand),
+    /// Campaign reports: progress, the daily report, and the recount of kept counts.
+    #[command(subcommand)]
+    Report(ReportCommand),
+}
+
+#[derive(Subcommand)]
+enum CampaignCommand {
+    /// Create a campaign; prints its id.
+    Create {
+        #[arg(long)]
+        name: String,
+        /// First day, YYYY-MM-DD.
+        #[arg(long)]
+        start: String,
+        /// Last day, YYYY-MM-DD.
+        #[arg(long)]
+        end: String,
+    },
+    /// List the campaigns.
+    List,
+}
+
+#[derive(Subcommand)]
+enum QuotaCommand {
+    /// Set a unit's target and, with --split, share it out among the units under it so
+    /// that their targets add up exactly.
+    Set {
+        #[arg(long)]
+        campaign: String,
+        /// Police unit code: BCA, CAT-42, PC06-42, CAH-436, CAX-18541.
+        #[arg(long)]
+        unit: String,
+        /// Target for the whole period.
+        #[arg(long)]
+        total: u64,
+        /// Target per day.
+        #[arg(long)]
+        daily: Option<u64>,
+        /// Share among the child units: equally, or by their eligible population.
+        #[arg(long, value_parser = ["equal", "eligible"])]
+        split: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum ReportCommand {
+    /// A unit and its child units on a date: intake, progress, rank, eligible, forecast.
+    Progress {
+        #[arg(long)]
+        campaign: String,
+        /// Police unit code (default: the whole country).
+        #[arg(long)]
+        unit: Option<String>,
+        /// YYYY-MM-DD (default: today in Vietnam).
+        #[arg(long)]
+        date: Option<String>,
+        #[arg(long, default_value = "table", value_parser = ["table", "json", "csv", "xlsx"])]
+        format: String,
+        /// Write here instead of standard output (required for xlsx).
+        #[arg(long)]
+        output: Option<PathBuf>,
+    },
+    /// The daily report a unit sends up: each child's intake against its daily target,
+    /// best first, the units that met it, and the total.
+    Daily {
+        #[arg(long)]
+        campaign: String,
+        #[arg(long)]
+        unit: Option<String>,
+        #[arg(long)]
+        date: Option<String>,
+        #[arg(long, default_value = "table", value_parser = ["table", "json", "xlsx", "pdf"])]
+        format: String,
+        /// Write here instead of standard output (required for xlsx and pdf).
+        #[arg(long)]
+        output: Option<PathBuf>,
+    },
+    /// Recount every unit's intake per day from the applications and compare it with the
+    /// counts kept at intake; exits 1 and lists the differences if any.
+    Verify,
 }
 
 #[derive(Subcommand)]
 enum BenchCommand {
+    /// The national progress report over many applications (default 50 million), read
+    /// from the counts kept at intake, next to a GROUP BY over the applications table.
+    /// The database is kept in --work-dir and reused by the next run.
+    Progress {
+        #[arg(long, default_value_t = 50_000_000)]
+        applications: u64,
+        #[arg(long, default_value = "cancuoc-bench")]
+        work_dir: PathBuf,
+        /// Also on PostgreSQL (a database on this server is created for it).
+        #[arg(long)]
+        postgres: Option<String>,
+        /// Reports timed after the first.
+        #[arg(long, default_value_t = 30)]
+        runs: usize,
+    },
     /// Applications a second through the HTTP API with ~250 KB of biometrics each, next
     /// to the raw write + fsync bandwidth of the same bytes (and PostgreSQL with --postgres).
     Intake {

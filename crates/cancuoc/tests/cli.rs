@@ -539,3 +539,274 @@ fn applications_import_rejects_bad_rows_and_applies_once() {
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("intake_unit"), "{}", stderr(&out));
 }
+
+/// DESIGN §5's check from the seed documents: Hà Tĩnh on 16 March 2021, 14 units with a
+/// daily target of 600 each, 9,020 applications taken. Every figure comes from filed
+/// applications, through the commands an officer runs.
+#[test]
+fn ha_tinh_16_march_2021_daily_report() {
+    let w = Workspace::new();
+    w.init();
+    let intake: [(&str, usize); 14] = [
+        ("CAH-445", 718), // Thạch Hà
+        ("CAH-446", 706), // Cẩm Xuyên
+        ("CAH-444", 675), // Hương Khê
+        ("CAH-447", 673), // Kỳ Anh district
+        ("CAH-436", 670), // Hà Tĩnh city
+        ("CAH-449", 639), // Kỳ Anh town
+        ("CAH-439", 631), // Hương Sơn
+        ("CAH-437", 631), // Hồng Lĩnh
+        ("CAH-440", 628), // Đức Thọ
+        ("CAH-443", 622), // Can Lộc
+        ("CAH-441", 605), // Vũ Quang
+        // 1,822 between Nghi Xuân, Lộc Hà and PC06.
+        ("CAH-442", 610),
+        ("CAH-448", 606),
+        ("PC06-42", 606),
+    ];
+    let total: usize = intake.iter().map(|(_, n)| n).sum();
+    assert_eq!(total, 9_020);
+    // 9,020 applicants and 100 more who have not applied yet, all living in Hà Tĩnh city.
+    let surnames = [
+        "Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Phan", "Võ", "Đặng", "Bùi", "Đỗ",
+    ];
+    let middles = [
+        "Văn", "Thị", "Đức", "Minh", "Quốc", "Thanh", "Hữu", "Ngọc", "Xuân", "Công",
+    ];
+    let givens = [
+        "An", "Bình", "Cường", "Dũng", "Giang", "Hà", "Hải", "Hiếu", "Hòa", "Hùng", "Huy", "Khánh",
+        "Lâm", "Linh", "Long", "Mai", "Nam", "Nga", "Ngân", "Phong", "Phúc", "Quang", "Quân",
+        "Sơn", "Tâm", "Thảo", "Thắng", "Trang", "Trung", "Tuấn", "Việt", "Yến", "Anh", "Bảo",
+        "Chi", "Đạt", "Hạnh", "Hằng", "Kiên", "Lan", "Loan", "Lộc", "Luân", "Minh", "Nhung",
+        "Oanh", "Phương", "Quyên", "Tài", "Thành", "Thủy", "Tiến", "Toàn", "Tú", "Tùng", "Uyên",
+        "Vân", "Vinh", "Vũ", "Xuân", "Khôi", "Hương", "Khoa", "Lực", "Mạnh", "Ninh", "Phát",
+        "Sang", "Thái", "Thịnh", "Trí", "Trọng", "Tuệ", "Tường", "Vượng", "Quế", "Thơ", "Bắc",
+        "Cảnh", "Diệp", "Duy", "Hào", "Hậu", "Hiển", "Hoàn", "Kha", "Khải", "Lương", "Mẫn",
+        "Nghĩa", "Nhân", "Phú",
+    ];
+    let people: Vec<String> = (1..=total + 100)
+        .map(|n| {
+            let i = n - 1;
+            let name = format!(
+                "{} {} {}",
+                surnames[i % 10],
+                middles[(i / 10) % 10],
+                givens[i / 100]
+            );
+            form(&format!("042090{n:06}"), &name, "1990", "Nam")
+        })
+        .collect();
+    let forms = w.path("phieu.csv");
+    write(&forms, &people);
+    let out = w.run(&["import", "forms", forms.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stderr(&out).contains("accepted 9120"), "{}", stderr(&out));
+
+    let mut csv = String::from("personal_id,type,intake_unit,intake_date,channel\n");
+    let mut n = 0;
+    for (unit, count) in intake {
+        for _ in 0..count {
+            n += 1;
+            csv.push_str(&format!(
+                "042090{n:06},first_issuance,{unit},2021-03-16,fixed\n"
+            ));
+        }
+    }
+    let applications = w.path("ho-so.csv");
+    std::fs::write(&applications, csv).unwrap();
+    let out = w.run(&["import", "applications", applications.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stderr(&out).contains("accepted 9020"), "{}", stderr(&out));
+
+    let out = w.run(&[
+        "campaign",
+        "create",
+        "--name",
+        "Cấp CCCD gắn chip 2021",
+        "--start",
+        "2021-03-01",
+        "--end",
+        "2021-06-30",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let campaign = stdout(&out).trim().to_owned();
+    let out = w.run(&[
+        "quota",
+        "set",
+        "--campaign",
+        &campaign,
+        "--unit",
+        "CAT-42",
+        "--total",
+        "1008000",
+        "--daily",
+        "8400",
+        "--split",
+        "equal",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("CAT-42: 1,008,000, 8,400 a day"),
+        "{}",
+        stdout(&out)
+    );
+    assert!(
+        stdout(&out).contains("PC06-42: 72,000, 600 a day"),
+        "{}",
+        stdout(&out)
+    );
+    assert!(
+        stdout(&out).contains("CAH-445: 72,000, 600 a day"),
+        "{}",
+        stdout(&out)
+    );
+
+    let report = |format: &str, kind: &str| {
+        let out = w.run(&[
+            "report",
+            kind,
+            "--campaign",
+            &campaign,
+            "--unit",
+            "CAT-42",
+            "--date",
+            "2021-03-16",
+            "--format",
+            format,
+        ]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        stdout(&out)
+    };
+
+    // The daily report: the province at 107,4%, the best three in order.
+    let daily = report("table", "daily");
+    let line_of = |needle: &str| {
+        daily
+            .lines()
+            .position(|l| l.contains(needle))
+            .unwrap_or_else(|| panic!("{needle} missing from\n{daily}"))
+    };
+    let total_line = daily.lines().nth(line_of("Tổng cộng")).unwrap();
+    assert!(
+        total_line.contains("8.400") && total_line.contains("9.020"),
+        "{daily}"
+    );
+    assert!(total_line.contains("107,4%"), "{daily}");
+    let thach_ha = line_of("huyện Thạch Hà");
+    let cam_xuyen = line_of("huyện Cẩm Xuyên");
+    let vu_quang = line_of("huyện Vũ Quang");
+    assert!(thach_ha < cam_xuyen && cam_xuyen < vu_quang, "{daily}");
+    assert!(
+        daily.lines().nth(thach_ha).unwrap().contains("119,7%"),
+        "{daily}"
+    );
+    assert!(
+        daily.lines().nth(cam_xuyen).unwrap().contains("117,7%"),
+        "{daily}"
+    );
+    assert!(
+        daily.lines().nth(vu_quang).unwrap().contains("100,8%"),
+        "{daily}"
+    );
+    assert!(
+        daily.contains("Có 14/14 đơn vị đạt chỉ tiêu ngày."),
+        "{daily}"
+    );
+
+    // The same figures as JSON rows, the province first.
+    let json: serde_json::Value = serde_json::from_str(&report("json", "progress")).unwrap();
+    let rows = json["rows"].as_array().unwrap();
+    assert_eq!(rows.len(), 15);
+    let row = |code: &str| rows.iter().find(|r| r["unit_code"] == code).unwrap();
+    let province = &rows[0];
+    assert_eq!(province["unit_code"], "CAT-42");
+    assert_eq!(province["intake_day"], 9020);
+    assert_eq!(province["intake_period"], 9020);
+    assert_eq!(province["target_daily"], 8400);
+    assert_eq!(province["daily_pct"], 107.4);
+    assert_eq!(province["target_total"], 1_008_000);
+    assert_eq!(province["progress_pct"], 0.9);
+    // The 100 who have not applied are the province's eligible population.
+    assert_eq!(province["eligible"], 100);
+    assert_eq!(row("CAH-436")["eligible"], 100);
+    assert_eq!(row("CAH-445")["eligible"], 0);
+    assert_eq!(row("CAH-445")["daily_pct"], 119.7);
+    assert_eq!(row("CAH-446")["daily_pct"], 117.7);
+    assert_eq!(row("CAH-441")["daily_pct"], 100.8);
+    assert_eq!(row("CAH-445")["rank"], 1);
+    assert_eq!(row("CAH-446")["rank"], 2);
+    assert_eq!(row("CAH-441")["rank"], 14);
+    assert_eq!(row("CAH-445")["unit_name"], "Công an huyện Thạch Hà");
+    for key in ["projected_completion", "pace_7d", "daily_needed", "status"] {
+        assert!(row("CAH-445").get(key).is_some(), "{key}");
+    }
+
+    let table = report("table", "progress");
+    assert!(
+        table.contains("107,4%") && table.contains("119,7%"),
+        "{table}"
+    );
+    let csv = report("csv", "progress");
+    assert!(csv.starts_with("unit_code,unit_name,intake_day,intake_period,target_total,target_daily,progress_pct,daily_pct,rank"), "{csv}");
+    assert_eq!(csv.lines().count(), 16);
+
+    // Exports: a PDF whose text carries the figures, an XLSX workbook.
+    let pdf = w.path("bao-cao.pdf");
+    let out = w.run(&[
+        "report",
+        "daily",
+        "--campaign",
+        &campaign,
+        "--unit",
+        "CAT-42",
+        "--date",
+        "2021-03-16",
+        "--format",
+        "pdf",
+        "--output",
+        pdf.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = Command::new("pdftotext")
+        .args([pdf.to_str().unwrap(), "-"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(text.contains("107,4%") && text.contains("119,7%"), "{text}");
+    let xlsx = w.path("bao-cao.xlsx");
+    let out = w.run(&[
+        "report",
+        "daily",
+        "--campaign",
+        &campaign,
+        "--unit",
+        "CAT-42",
+        "--date",
+        "2021-03-16",
+        "--format",
+        "xlsx",
+        "--output",
+        xlsx.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(std::fs::read(&xlsx).unwrap().starts_with(b"PK"));
+
+    // The kept counts agree with a recount of the applications.
+    let out = w.run(&["report", "verify"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stdout(&out).contains("agree"), "{}", stdout(&out));
+
+    // Bad input: an unknown unit, a bad date, a bad campaign id.
+    for (args, expect) in [
+        (vec!["--unit", "CAH-999"], "not found"),
+        (vec!["--date", "16/13/2021"], "date"),
+    ] {
+        let mut all = vec!["report", "progress", "--campaign", &campaign];
+        all.extend(args);
+        let out = w.run(&all);
+        assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+        assert!(stderr(&out).contains(expect), "{}", stderr(&out));
+    }
+    let out = w.run(&["report", "progress", "--campaign", "nope"]);
+    assert_eq!(out.status.code(), Some(2));
+}

@@ -3,6 +3,7 @@
 
 mod applications;
 mod auth;
+mod campaigns;
 mod forms;
 mod officers;
 mod register;
@@ -66,6 +67,14 @@ pub(crate) fn api(import_limit: usize) -> OpenApiRouter<AppState> {
         .routes(routes!(applications::start_batch))
         .routes(routes!(applications::batch))
         .routes(routes!(applications::advance_batch))
+        .routes(routes!(
+            campaigns::create_campaign,
+            campaigns::list_campaigns
+        ))
+        .routes(routes!(campaigns::campaign))
+        .routes(routes!(campaigns::set_quota))
+        .routes(routes!(campaigns::progress))
+        .routes(routes!(campaigns::daily_report))
 }
 
 /// No route has this path.

@@ -254,3 +254,81 @@ pub async fn eligible_population_is_counted_from_the_register(store: Arc<dyn Sto
             .any(|e| e.draft.action == actions::ELIGIBLE_COUNT)
     );
 }
+
+pub async fn synthetic_applications_are_counted_like_filed_ones(store: Arc<dyn Store>) {
+    super::seeded(&store).await;
+    let spec = SyntheticApplications {
+        first: 1,
+        count: 1000,
+        units: vec![
+            ("CAH-445".into(), "42".into(), Some("445".into())),
+            ("PC06-42".into(), "42".into(), None),
+        ],
+        days: vec![date(2021, 3, 15), DAY],
+    };
+    assert_eq!(
+        store.load_synthetic_applications(&spec).await.unwrap(),
+        1000
+    );
+    let next = SyntheticApplications {
+        first: 1001,
+        count: 10,
+        ..spec.clone()
+    };
+    assert_eq!(store.load_synthetic_applications(&next).await.unwrap(), 10);
+    store.rebuild_intake_counts().await.unwrap();
+    assert!(store.verify_intake_counts().await.unwrap().is_empty());
+    let counts = store
+        .intake_counts(
+            &["CAT-42".into(), "CAH-445".into(), "PC06-42".into()],
+            date(2021, 3, 15),
+            DAY,
+        )
+        .await
+        .unwrap();
+    let sum = |unit: &str| -> u64 {
+        counts
+            .iter()
+            .filter(|c| c.unit == unit)
+            .map(|c| c.received)
+            .sum()
+    };
+    assert_eq!(sum("CAT-42"), 1010);
+    assert_eq!(sum("CAH-445") + sum("PC06-42"), 1010);
+    assert_eq!(sum("CAH-445"), 505);
+    // The scan over the applications agrees with the kept counts.
+    let scanned = store
+        .scan_intake_by_province(date(2021, 3, 15), DAY)
+        .await
+        .unwrap();
+    let on_day: u64 = counts
+        .iter()
+        .filter(|c| c.unit == "CAT-42" && c.day == DAY)
+        .map(|c| c.received)
+        .sum();
+    assert_eq!(
+        scanned,
+        vec![ScannedIntake {
+            place: "42".into(),
+            on_day,
+            in_period: 1010,
+        }]
+    );
+    // Never into a register that holds people.
+    import_people(
+        &store,
+        vec![(
+            person("042090000001", "Nguyễn Văn An", "1990", &thach_ha()),
+            thach_ha(),
+        )],
+    )
+    .await;
+    let err = store
+        .load_synthetic_applications(&SyntheticApplications {
+            first: 5000,
+            ..spec
+        })
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Invalid(_)), "{err:?}");
+}
