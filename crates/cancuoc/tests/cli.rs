@@ -343,6 +343,37 @@ fn benchmarks_print_their_figures_next_to_their_peers() {
         .find(|l| l.contains("peer, raw write + fsync"))
         .unwrap_or_default();
     assert!(peer.contains("MB/s") && peer.contains("×"), "{text}");
+
+    // The national report over synthetic applications; a second run reuses them.
+    let work = ws.path("bench-progress");
+    for _ in 0..2 {
+        let out = ws.run(&[
+            "bench",
+            "progress",
+            "--applications",
+            "20000",
+            "--runs",
+            "3",
+            "--work-dir",
+            work.to_str().unwrap(),
+        ]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        let text = stdout(&out);
+        let ours = text
+            .lines()
+            .find(|l| l.contains("report from kept counts"))
+            .unwrap_or_default();
+        assert!(ours.contains("65 rows") && ours.contains("p99"), "{text}");
+        assert!(
+            text.contains("GET /api/v1/campaigns/{id}/progress"),
+            "{text}"
+        );
+        let peer = text
+            .lines()
+            .find(|l| l.contains("peer, GROUP BY over the applications"))
+            .unwrap_or_default();
+        assert!(peer.contains("× faster"), "{text}");
+    }
 }
 
 impl Workspace {
