@@ -87,9 +87,31 @@ async fn quotas_and_progress_follow_roles_jurisdiction_and_intake() {
     assert_eq!(status, StatusCode::OK);
     assert_eq!(list.as_array().unwrap().len(), 1);
 
+    // Shared by eligible population on the campaign's first day: the city has 3 of the
+    // province's 5 eligible residents, Thạch Hà 2, the other units none.
+    let quotas = format!("/api/v1/campaigns/{id}/quotas");
+    let (status, by_people) = put(
+        &t,
+        &province,
+        &format!("{quotas}/CAT-42"),
+        json!({"total": 10, "split": "eligible"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{by_people}");
+    let share = |unit: &str| {
+        by_people
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|q| q["unit"] == unit)
+            .unwrap()["total"]
+            .clone()
+    };
+    assert_eq!((share("CAH-436"), share("CAH-445")), (json!(6), json!(4)));
+    assert_eq!((share("PC06-42"), share("CAH-437")), (json!(0), json!(0)));
+
     // The province shares 1,000 equally among its 14 units: 71 each and the 6 left over
     // to the first six in code order, 1,000 in all.
-    let quotas = format!("/api/v1/campaigns/{id}/quotas");
     let (status, written) = put(
         &t,
         &province,
