@@ -1,8 +1,10 @@
-//! The codes people scan or type back: the card's QR payload and receipt numbers. Parsing
+//! The codes people scan or type back: the card's QR payload, receipt numbers and police
+//! unit codes (in report and quota requests). Parsing
 //! never panics, and what parses writes back to text that parses to the same value.
 #![no_main]
 
 use cancuoc_domain::card::QrPayload;
+use cancuoc_domain::PoliceUnitCode;
 use cancuoc_domain::receipt::ReceiptNumber;
 use libfuzzer_sys::fuzz_target;
 
@@ -17,5 +19,8 @@ fuzz_target!(|data: &[u8]| {
     }
     if let Ok(receipt) = ReceiptNumber::parse(text) {
         assert_eq!(ReceiptNumber::parse(&receipt.to_string()).ok(), Some(receipt));
+    }
+    if let Ok(unit) = PoliceUnitCode::parse(text) {
+        assert_eq!(PoliceUnitCode::parse(&unit.as_string()).ok(), Some(unit));
     }
 });
