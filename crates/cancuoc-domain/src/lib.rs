@@ -23,6 +23,7 @@ pub mod population;
 pub mod provinces;
 pub mod receipt;
 pub mod reference;
+pub mod simulation;
 pub mod text;
 
 pub use admin::{AdminCode, AdminKind, AdminLevel, AdminUnit};
