@@ -18,6 +18,7 @@ pub mod fee;
 pub mod form;
 pub mod officer;
 pub mod personal_id;
+pub mod planner;
 pub mod police;
 pub mod population;
 pub mod provinces;

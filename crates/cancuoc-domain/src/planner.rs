@@ -1,0 +1,427 @@
+//! The enrollment planner (DESIGN §7): sessions per commune and day for a police unit's
+//! machines, so that the eligible are invited before the deadline and neither machines
+//! wait for people nor people for machines. Each session is then run through the
+//! [`simulation`](crate::simulation) to measure the plan's two wastes.
+//!
+//! The method is greedy and deterministic: every day, each team of machines goes to the
+//! commune with the most people still to invite (remote communes lose the travel time
+//! from their day), and each session invites what its machines can serve divided by the
+//! show-up rate, spread evenly over its slots.
+
+use jiff::civil::Date;
+
+use crate::simulation::{SessionModel, percentile, simulate};
+
+/// A commune to serve, with its eligible population.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CommuneDemand {
+    pub code: String,
+    pub name: String,
+    pub eligible: u32,
+    /// One-way travel from the unit's base, in minutes; a session there starts that much
+    /// later and ends that much earlier.
+    pub travel_min: u32,
+}
+
+/// What the planner is given.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlanInput {
+    pub communes: Vec<CommuneDemand>,
+    pub machines: u32,
+    /// Machines that travel and work together as one team.
+    pub team_size: u32,
+    pub service_min: f64,
+    /// The days sessions may be held (weekends included when listed).
+    pub days: Vec<Date>,
+    /// The working day, in minutes after midnight.
+    pub open_min: f64,
+    pub close_min: f64,
+    pub slot_min: f64,
+    pub show_up: f64,
+    pub walk_ins_per_hour: f64,
+    pub seed: u64,
+}
+
+impl PlanInput {
+    /// Sensible defaults: teams of two machines, 30-minute slots, 7:00–17:00, 85% show-up.
+    pub fn new(communes: Vec<CommuneDemand>, machines: u32, days: Vec<Date>) -> Self {
+        Self {
+            communes,
+            machines,
+            team_size: 2,
+            service_min: 15.0,
+            days,
+            open_min: 420.0,
+            close_min: 1020.0,
+            slot_min: 30.0,
+            show_up: 0.85,
+            walk_ins_per_hour: 0.0,
+            seed: 1,
+        }
+    }
+}
+
+/// A slot of a session and the number of people invited to it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlannedSlot {
+    pub start_min: f64,
+    pub invited: u32,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlannedSession {
+    pub commune: String,
+    pub date: Date,
+    pub start_min: f64,
+    pub end_min: f64,
+    pub machines: u32,
+    pub slots: Vec<PlannedSlot>,
+}
+
+impl PlannedSession {
+    pub fn invited(&self) -> u32 {
+        self.slots.iter().map(|s| s.invited).sum()
+    }
+}
+
+/// The measured wastes of a plan (or of a baseline on the same sessions).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlanFigures {
+    pub served: usize,
+    pub machine_utilisation: f64,
+    pub idle_machine_min: f64,
+    pub wait_p50_min: f64,
+    pub wait_p95_min: f64,
+    pub overtime_min: f64,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Plan {
+    pub sessions: Vec<PlannedSession>,
+    /// Eligible people left without an invitation by the last day.
+    pub unserved: u32,
+    pub figures: PlanFigures,
+    /// Total demand ÷ total capacity per day, rounded up: no plan needs fewer days.
+    pub lower_bound_days: u32,
+    /// The day the last session is held, if any.
+    pub last_day: Option<Date>,
+}
+
+/// A non-negative amount rounded down to a whole count, saturating at `u32::MAX`.
+#[allow(
+    clippy::cast_possible_truncation,
+    clippy::cast_sign_loss,
+    reason = "floored and clamped into u32's range first; NaN becomes 0"
+)]
+fn whole(x: f64) -> u32 {
+    if x.is_nan() {
+        return 0;
+    }
+    x.floor().clamp(0.0, f64::from(u32::MAX)) as u32
+}
+
+/// Minutes a team can work in a commune on a day.
+fn working_minutes(input: &PlanInput, travel_min: u32) -> f64 {
+    (input.close_min - input.open_min - 2.0 * f64::from(travel_min)).max(0.0)
+}
+
+/// People one session of `machines` can serve in `minutes`.
+fn capacity(input: &PlanInput, machines: u32, minutes: f64) -> u32 {
+    if input.service_min <= 0.0 {
+        return 0;
+    }
+    whole((minutes / input.service_min).floor() * f64::from(machines))
+}
+
+/// Proposes sessions and measures them.
+pub fn plan(input: &PlanInput) -> Plan {
+    let teams = (input.machines / input.team_size.max(1)).max(u32::from(input.machines > 0));
+    let team_machines = |t: u32| -> u32 {
+        // The last team takes the machines left over.
+        let size = input.team_size.max(1);
+        if t + 1 == teams {
+            input.machines - size * (teams - 1)
+        } else {
+            size
+        }
+    };
+    let mut remaining: Vec<u32> = input.communes.iter().map(|c| c.eligible).collect();
+    let mut sessions: Vec<PlannedSession> = Vec::new();
+    let show_up = input.show_up.clamp(0.01, 1.0);
+    for &day in &input.days {
+        // (commune index, machines) of today's sessions.
+        let mut today: Vec<(usize, u32)> = Vec::new();
+        for team in 0..teams {
+            let Some(best) = (0..remaining.len())
+                .filter(|&i| remaining.get(i).is_some_and(|r| *r > 0))
+                .max_by(|&a, &b| {
+                    remaining
+                        .get(a)
+                        .cmp(&remaining.get(b))
+                        // On a tie the lower index (the first listed) wins.
+                        .then(b.cmp(&a))
+                })
+            else {
+                break;
+            };
+            let machines = team_machines(team);
+            let commune = input.communes.get(best);
+            let minutes = working_minutes(input, commune.map_or(0, |c| c.travel_min));
+            let invite = whole(f64::from(capacity(input, machines, minutes)) / show_up)
+                .min(remaining.get(best).copied().unwrap_or(0));
+            if invite == 0 {
+                break;
+            }
+            if let Some(r) = remaining.get_mut(best) {
+                *r -= invite;
+            }
+            match today.iter_mut().find(|(i, _)| *i == best) {
+                Some((_, m)) => *m += machines,
+                None => today.push((best, machines)),
+            }
+            // A team's invitations are added to its commune's session below.
+            if let Some(session) = sessions_for(&mut sessions, input, day, best) {
+                add_invited(session, invite);
+            }
+        }
+        for (i, machines) in today {
+            if let Some(session) = sessions.iter_mut().rev().find(|s| {
+                s.date == day && input.communes.get(i).is_some_and(|c| c.code == s.commune)
+            }) {
+                session.machines = machines;
+            }
+        }
+    }
+    for session in &mut sessions {
+        spread_over_slots(session, input.slot_min);
+    }
+    let figures = measure(input, &sessions, false);
+    let demand: u64 = input.communes.iter().map(|c| u64::from(c.eligible)).sum();
+    let per_day = u64::from(capacity(input, input.machines, working_minutes(input, 0)));
+    let lower_bound_days = if per_day == 0 {
+        0
+    } else {
+        u32::try_from(demand.div_ceil(per_day)).unwrap_or(u32::MAX)
+    };
+    Plan {
+        last_day: sessions.iter().map(|s| s.date).max(),
+        unserved: remaining.iter().sum(),
+        sessions,
+        figures,
+        lower_bound_days,
+    }
+}
+
+/// The session of a commune on a day, opened on first use.
+fn sessions_for<'a>(
+    sessions: &'a mut Vec<PlannedSession>,
+    input: &PlanInput,
+    day: Date,
+    commune: usize,
+) -> Option<&'a mut PlannedSession> {
+    let c = input.communes.get(commune)?;
+    let position = sessions
+        .iter()
+        .rposition(|s| s.date == day && s.commune == c.code);
+    let index = match position {
+        Some(i) => i,
+        None => {
+            let travel = f64::from(c.travel_min);
+            sessions.push(PlannedSession {
+                commune: c.code.clone(),
+                date: day,
+                start_min: input.open_min + travel,
+                end_min: (input.close_min - travel).max(input.open_min + travel),
+                machines: 0,
+                // One placeholder holding the count until the slots are laid out.
+                slots: vec![PlannedSlot {
+                    start_min: input.open_min + travel,
+                    invited: 0,
+                }],
+            });
+            sessions.len() - 1
+        }
+    };
+    sessions.get_mut(index)
+}
+
+fn add_invited(session: &mut PlannedSession, n: u32) {
+    if let Some(slot) = session.slots.first_mut() {
+        slot.invited += n;
+    }
+}
+
+/// Spreads a session's invitations evenly over its slots, the remainder to the first.
+fn spread_over_slots(session: &mut PlannedSession, slot_min: f64) {
+    let total = session.invited();
+    let length = (session.end_min - session.start_min).max(0.0);
+    let count = if slot_min > 0.0 {
+        whole(length / slot_min).max(1)
+    } else {
+        1
+    };
+    let (each, extra) = (total / count, total % count);
+    session.slots = (0..count)
+        .map(|i| PlannedSlot {
+            start_min: session.start_min + f64::from(i) * slot_min,
+            invited: each + u32::from(i < extra),
+        })
+        .collect();
+}
+
+/// Runs every session through the simulation. With `walk_in_only`, nobody holds an
+/// appointment: the same expected number of people arrive at random over the day.
+pub fn measure(input: &PlanInput, sessions: &[PlannedSession], walk_in_only: bool) -> PlanFigures {
+    let mut waits = Vec::new();
+    let (mut busy, mut idle, mut overtime, mut served) = (0.0, 0.0, 0.0, 0);
+    for (n, session) in sessions.iter().enumerate() {
+        let mut model = SessionModel::new(
+            session.start_min,
+            session.end_min,
+            session.machines,
+            input.service_min,
+        );
+        model.show_up = input.show_up;
+        let hours = ((session.end_min - session.start_min) / 60.0).max(1e-9);
+        let slots: Vec<f64> = if walk_in_only {
+            model.walk_ins_per_hour = f64::from(session.invited()) * input.show_up / hours;
+            Vec::new()
+        } else {
+            model.walk_ins_per_hour = input.walk_ins_per_hour;
+            session
+                .slots
+                .iter()
+                .flat_map(|s| {
+                    std::iter::repeat_n(s.start_min, usize::try_from(s.invited).unwrap_or(0))
+                })
+                .collect()
+        };
+        let seed = input.seed.wrapping_add(u64::try_from(n).unwrap_or(0));
+        let out = simulate(&model, &slots, seed);
+        busy += out.busy_min;
+        idle += out.idle_min;
+        overtime += out.overtime_min;
+        served += out.served;
+        waits.extend(out.waits_min);
+    }
+    waits.sort_by(f64::total_cmp);
+    PlanFigures {
+        served,
+        machine_utilisation: if busy + idle > 0.0 {
+            busy / (busy + idle)
+        } else {
+            0.0
+        },
+        idle_machine_min: idle,
+        wait_p50_min: percentile(&waits, 50),
+        wait_p95_min: percentile(&waits, 95),
+        overtime_min: overtime,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use jiff::civil::date;
+    use proptest::prelude::*;
+
+    fn commune(code: &str, eligible: u32, travel_min: u32) -> CommuneDemand {
+        CommuneDemand {
+            code: code.into(),
+            name: format!("Xã {code}"),
+            eligible,
+            travel_min,
+        }
+    }
+
+    fn days(n: i8) -> Vec<Date> {
+        (1..=n).map(|d| date(2021, 3, d)).collect()
+    }
+
+    #[test]
+    fn everyone_is_invited_once_when_there_is_time() {
+        let input = PlanInput::new(
+            vec![commune("18073", 500, 0), commune("18076", 300, 30)],
+            4,
+            days(10),
+        );
+        let p = plan(&input);
+        assert_eq!(p.unserved, 0);
+        let invited: u32 = p.sessions.iter().map(PlannedSession::invited).sum();
+        assert_eq!(invited, 800);
+        for c in ["18073", "18076"] {
+            let n: u32 = p
+                .sessions
+                .iter()
+                .filter(|s| s.commune == c)
+                .map(PlannedSession::invited)
+                .sum();
+            assert_eq!(n, if c == "18073" { 500 } else { 300 });
+        }
+        // A remote commune's session is shortened by the journey both ways.
+        let remote = p.sessions.iter().find(|s| s.commune == "18076").unwrap();
+        assert_eq!((remote.start_min, remote.end_min), (450.0, 990.0));
+        // 4 machines of 15 minutes over 10 hours serve 160 a day: 800 need 5 days at least.
+        assert_eq!(p.lower_bound_days, 5);
+    }
+
+    #[test]
+    fn sessions_never_invite_beyond_what_their_machines_serve_at_the_show_up_rate() {
+        let input = PlanInput::new(vec![commune("18073", 100_000, 0)], 4, days(3));
+        let p = plan(&input);
+        for s in &p.sessions {
+            // 2 teams of 2 in one commune: 4 machines, 160 a day, 188 invited at 85%.
+            assert_eq!(s.machines, 4);
+            assert_eq!(s.invited(), 2 * 94);
+            assert_eq!(s.slots.len(), 20);
+            let max = s.slots.iter().map(|x| x.invited).max().unwrap();
+            let min = s.slots.iter().map(|x| x.invited).min().unwrap();
+            assert!(max - min <= 1);
+        }
+        assert_eq!(p.unserved, 100_000 - 3 * 188);
+        assert_eq!(p.last_day, Some(date(2021, 3, 3)));
+    }
+
+    #[test]
+    fn appointments_waste_less_than_walk_ins() {
+        let communes = (0..6)
+            .map(|i| commune(&format!("1807{i}"), 400, 20))
+            .collect();
+        let input = PlanInput::new(communes, 4, days(20));
+        let p = plan(&input);
+        let baseline = measure(&input, &p.sessions, true);
+        assert!(
+            p.figures.wait_p95_min < baseline.wait_p95_min,
+            "{p:?} {baseline:?}"
+        );
+        assert!(p.figures.machine_utilisation > 0.8, "{:?}", p.figures);
+    }
+
+    proptest! {
+        #[test]
+        fn invitations_add_up_to_the_eligible(
+            eligible in proptest::collection::vec(0u32..3_000, 1..8),
+            machines in 1u32..9,
+            n_days in 1i8..25,
+        ) {
+            let communes = eligible.iter().enumerate().map(|(i, e)| commune(&format!("{}", 18000 + i), *e, u32::try_from(i * 15 % 90).unwrap())).collect();
+            let input = PlanInput::new(communes, machines, days(n_days));
+            let p = plan(&input);
+            let invited: u64 = p.sessions.iter().map(|s| u64::from(s.invited())).sum();
+            let total: u64 = eligible.iter().map(|e| u64::from(*e)).sum();
+            prop_assert_eq!(invited + u64::from(p.unserved), total);
+            for s in &p.sessions {
+                prop_assert!(s.machines >= 1 && s.machines <= machines);
+                prop_assert!(s.start_min <= s.end_min);
+                let cap = capacity(&input, s.machines, s.end_min - s.start_min);
+                prop_assert!(f64::from(s.invited()) <= f64::from(cap) / input.show_up + 1.0);
+            }
+            // No two sessions for one commune on one day.
+            let mut keys: Vec<_> = p.sessions.iter().map(|s| (s.date, s.commune.clone())).collect();
+            keys.sort();
+            let before = keys.len();
+            keys.dedup();
+            prop_assert_eq!(before, keys.len());
+        }
+    }
+}
