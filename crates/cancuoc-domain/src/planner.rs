@@ -38,6 +38,9 @@ pub struct PlanInput {
     pub close_min: f64,
     pub slot_min: f64,
     pub show_up: f64,
+    /// Expected arrivals ÷ what the machines can serve. Below 1 leaves the slack that
+    /// keeps a queue from building up over the day (at 1 it grows like a random walk).
+    pub target_load: f64,
     pub walk_ins_per_hour: f64,
     pub seed: u64,
 }
@@ -55,6 +58,7 @@ impl PlanInput {
             close_min: 1020.0,
             slot_min: 30.0,
             show_up: 0.85,
+            target_load: 0.95,
             walk_ins_per_hour: 0.0,
             seed: 1,
         }
@@ -66,6 +70,15 @@ impl PlanInput {
 pub struct PlannedSlot {
     pub start_min: f64,
     pub invited: u32,
+}
+
+impl PlannedSlot {
+    /// The time each queue number of the slot is asked to come: spread evenly over the
+    /// slot, so that a slot's people do not all stand at the door at its start.
+    pub fn appointment_times(&self, slot_min: f64) -> impl Iterator<Item = f64> + '_ {
+        let step = slot_min / f64::from(self.invited.max(1));
+        (0..self.invited).map(move |k| self.start_min + f64::from(k) * step)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -113,7 +126,7 @@ pub struct Plan {
     clippy::cast_sign_loss,
     reason = "floored and clamped into u32's range first; NaN becomes 0"
 )]
-fn whole(x: f64) -> u32 {
+pub fn whole(x: f64) -> u32 {
     if x.is_nan() {
         return 0;
     }
@@ -167,7 +180,8 @@ pub fn plan(input: &PlanInput) -> Plan {
             let machines = team_machines(team);
             let commune = input.communes.get(best);
             let minutes = working_minutes(input, commune.map_or(0, |c| c.travel_min));
-            let invite = whole(f64::from(capacity(input, machines, minutes)) / show_up)
+            let load = input.target_load.clamp(0.0, 2.0);
+            let invite = whole(f64::from(capacity(input, machines, minutes)) * load / show_up)
                 .min(remaining.get(best).copied().unwrap_or(0));
             if invite == 0 {
                 break;
@@ -291,9 +305,7 @@ pub fn measure(input: &PlanInput, sessions: &[PlannedSession], walk_in_only: boo
             session
                 .slots
                 .iter()
-                .flat_map(|s| {
-                    std::iter::repeat_n(s.start_min, usize::try_from(s.invited).unwrap_or(0))
-                })
+                .flat_map(|s| s.appointment_times(input.slot_min))
                 .collect()
         };
         let seed = input.seed.wrapping_add(u64::try_from(n).unwrap_or(0));
@@ -370,16 +382,32 @@ mod tests {
         let input = PlanInput::new(vec![commune("18073", 100_000, 0)], 4, days(3));
         let p = plan(&input);
         for s in &p.sessions {
-            // 2 teams of 2 in one commune: 4 machines, 160 a day, 188 invited at 85%.
+            // 2 teams of 2 in one commune: 4 machines, 160 a day; at a target load of
+            // 95% and 85% show-up each team invites ⌊80 × 0.95 / 0.85⌋ = 89.
             assert_eq!(s.machines, 4);
-            assert_eq!(s.invited(), 2 * 94);
+            assert_eq!(s.invited(), 2 * 89);
             assert_eq!(s.slots.len(), 20);
             let max = s.slots.iter().map(|x| x.invited).max().unwrap();
             let min = s.slots.iter().map(|x| x.invited).min().unwrap();
             assert!(max - min <= 1);
         }
-        assert_eq!(p.unserved, 100_000 - 3 * 188);
+        assert_eq!(p.unserved, 100_000 - 3 * 178);
         assert_eq!(p.last_day, Some(date(2021, 3, 3)));
+    }
+
+    #[test]
+    fn a_slot_spreads_its_queue_numbers_over_its_minutes() {
+        let slot = PlannedSlot {
+            start_min: 480.0,
+            invited: 4,
+        };
+        let times: Vec<f64> = slot.appointment_times(30.0).collect();
+        assert_eq!(times, vec![480.0, 487.5, 495.0, 502.5]);
+        let empty = PlannedSlot {
+            start_min: 480.0,
+            invited: 0,
+        };
+        assert_eq!(empty.appointment_times(30.0).count(), 0);
     }
 
     #[test]

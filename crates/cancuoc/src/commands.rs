@@ -312,6 +312,27 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             })
             .await
         }
+        Command::Bench(BenchCommand::Plan {
+            province,
+            eligible,
+            machines,
+            service_min,
+            open_hour,
+            close_hour,
+            show_up,
+            load,
+            seed,
+        }) => crate::bench_plan::plan_bench(&crate::bench_plan::PlanArgs {
+            province: province.clone(),
+            eligible: *eligible,
+            machines: *machines,
+            service_min: *service_min,
+            open_hour: *open_hour,
+            close_hour: *close_hour,
+            show_up: *show_up,
+            load: *load,
+            seed: *seed,
+        }),
         Command::Bench(BenchCommand::Progress {
             applications,
             work_dir,

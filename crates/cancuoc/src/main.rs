@@ -7,6 +7,7 @@ mod application_import;
 mod backend;
 mod bench;
 mod bench_intake;
+mod bench_plan;
 mod bench_progress;
 mod campaign;
 mod card;
@@ -181,6 +182,32 @@ enum ReportCommand {
 
 #[derive(Subcommand)]
 enum BenchCommand {
+    /// The enrollment planner on a whole province (synthetic eligible population per
+    /// commune, every district police unit and PC06), next to a walk-in baseline on the
+    /// same sessions and the lower bound on the days needed.
+    Plan {
+        #[arg(long, default_value = "42")]
+        province: String,
+        #[arg(long, default_value_t = 1_100_000)]
+        eligible: u64,
+        /// Machines per unit.
+        #[arg(long, default_value_t = 4)]
+        machines: u32,
+        /// Minutes per application.
+        #[arg(long, default_value_t = 15.0)]
+        service_min: f64,
+        #[arg(long, default_value_t = 7.0)]
+        open_hour: f64,
+        #[arg(long, default_value_t = 17.0)]
+        close_hour: f64,
+        #[arg(long, default_value_t = 0.85)]
+        show_up: f64,
+        /// Expected arrivals ÷ machine capacity the planner invites for.
+        #[arg(long, default_value_t = 0.95)]
+        load: f64,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
     /// The national progress report over many applications (default 50 million), read
     /// from the counts kept at intake, next to a GROUP BY over the applications table.
     /// The database is kept in --work-dir and reused by the next run.

@@ -344,6 +344,23 @@ fn benchmarks_print_their_figures_next_to_their_peers() {
         .unwrap_or_default();
     assert!(peer.contains("MB/s") && peer.contains("×"), "{text}");
 
+    // The planner on a whole province, next to the walk-in baseline and the lower bound.
+    let out = ws.run(&["bench", "plan", "--eligible", "20000"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(
+        text.contains("20,000 eligible in 216 communes, 14 units × 4 machines"),
+        "{text}"
+    );
+    for needle in [
+        "planned and simulated in",
+        "with appointments: machine utilisation",
+        "walk-in baseline",
+        "lower bound: 20,000 eligible ÷ 2,240 a day",
+    ] {
+        assert!(text.contains(needle), "{needle}: {text}");
+    }
+
     // The national report over synthetic applications; a second run reuses them.
     let work = ws.path("bench-progress");
     for _ in 0..2 {
