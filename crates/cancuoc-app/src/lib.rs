@@ -12,6 +12,7 @@ mod campaigns;
 mod error;
 mod places;
 mod register;
+mod schedule;
 mod setup;
 
 use std::sync::{Arc, RwLock};
@@ -26,6 +27,7 @@ pub use campaigns::{ELIGIBLE_REUSE_MICROS, QuotaRequest};
 pub use error::{AppError, ErrorCode};
 pub use places::Places;
 pub use register::{CitizenSearch, FormAction, ImportReport, RejectedRow};
+pub use schedule::PlanRequest;
 pub use setup::{AuditVerification, DemoObserver, DemoReport, InitReport, Unobserved};
 
 /// Wall-clock time and today's date in Vietnam.

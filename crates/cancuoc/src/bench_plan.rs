@@ -6,7 +6,9 @@ use std::time::Instant;
 
 use cancuoc_domain::admin_data::{ADMIN_UNITS_2021, parse_admin_units};
 use cancuoc_domain::campaign::allocate;
-use cancuoc_domain::planner::{CommuneDemand, PlanInput, PlannedSession, measure, plan, whole};
+use cancuoc_domain::planner::{
+    CommuneDemand, PlanInput, PlannedSession, measure, plan, travel_minutes, whole,
+};
 use cancuoc_domain::{AdminLevel, AdminUnit};
 use jiff::civil::{Date, date};
 use rand::{RngExt, SeedableRng};
@@ -29,24 +31,6 @@ pub struct PlanArgs {
 const GOAL_SECONDS: f64 = 10.0;
 const GOAL_UTILISATION: f64 = 0.90;
 const GOAL_P95_MIN: f64 = 15.0;
-/// Road distance ÷ straight-line distance, and the speed of a loaded police van.
-const ROAD_FACTOR: f64 = 1.3;
-const KM_PER_HOUR: f64 = 30.0;
-
-fn km(a: &AdminUnit, b: &AdminUnit) -> Option<f64> {
-    let (lat1, lon1, lat2, lon2) = (a.latitude?, a.longitude?, b.latitude?, b.longitude?);
-    let (p1, p2) = (lat1.to_radians(), lat2.to_radians());
-    let dp = p2 - p1;
-    let dl = (lon2 - lon1).to_radians();
-    let h = (dp / 2.0).sin().powi(2) + p1.cos() * p2.cos() * (dl / 2.0).sin().powi(2);
-    Some(2.0 * 6371.0 * h.sqrt().asin())
-}
-
-/// Whole minutes of travel, for a distance in km.
-fn travel_minutes(distance: f64) -> u32 {
-    whole((distance * ROAD_FACTOR / KM_PER_HOUR * 60.0).round())
-}
-
 pub fn plan_bench(args: &PlanArgs) -> Result<ExitCode> {
     let units = parse_admin_units(ADMIN_UNITS_2021).map_err(|e| CliError::failed(e.to_string()))?;
     let province = units
@@ -78,7 +62,7 @@ pub fn plan_bench(args: &PlanArgs) -> Result<ExitCode> {
                     code: c.code.as_str().to_owned(),
                     name: c.name.clone(),
                     eligible: 0,
-                    travel_min: km(d, c).map_or(0, travel_minutes),
+                    travel_min: travel_minutes(d, c),
                 };
                 (demand, 0.5 + rng.random::<f64>())
             })

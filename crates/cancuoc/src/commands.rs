@@ -16,7 +16,7 @@ use crate::backend;
 use crate::{
     AuditCommand, BenchCommand, CampaignCommand, CardCommand, Cli, Command, ConfigCommand,
     FormsCommand, IdCommand, ImportCommand, MrzCommand, OfficerCommand, QuotaCommand,
-    ReportCommand,
+    ReportCommand, ScheduleCommand,
 };
 
 /// A failure with the exit code it deserves.
@@ -255,6 +255,30 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             let campaign = app.create_campaign(&operator(), name, start, end).await?;
             println!("{}", campaign.id);
             Ok(ExitCode::SUCCESS)
+        }
+        Command::Schedule(ScheduleCommand::Plan {
+            unit,
+            from,
+            to,
+            machines,
+            show_up,
+            service_min,
+            open_hour,
+            close_hour,
+            format,
+        }) => {
+            let app = app(&cli, false).await?;
+            let request = cancuoc_app::PlanRequest {
+                unit: unit.clone(),
+                from: from.clone(),
+                to: to.clone(),
+                machines: *machines,
+                show_up: *show_up,
+                service_min: *service_min,
+                open_hour: *open_hour,
+                close_hour: *close_hour,
+            };
+            crate::schedule::plan(&app, &request, format).await
         }
         Command::Campaign(CampaignCommand::List) => {
             let app = app(&cli, false).await?;

@@ -12,6 +12,7 @@ mod bench_progress;
 mod campaign;
 mod card;
 mod commands;
+mod schedule;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -92,6 +93,9 @@ enum Command {
     /// Measure the performance goals next to their peers (see docs/benchmarks.md).
     #[command(subcommand)]
     Bench(BenchCommand),
+    /// Enrollment sessions: the planner.
+    #[command(subcommand)]
+    Schedule(ScheduleCommand),
     /// Campaigns (chiến dịch) and their periods.
     #[command(subcommand)]
     Campaign(CampaignCommand),
@@ -101,6 +105,35 @@ enum Command {
     /// Campaign reports: progress, the daily report, and the recount of kept counts.
     #[command(subcommand)]
     Report(ReportCommand),
+}
+
+#[derive(Subcommand)]
+enum ScheduleCommand {
+    /// Propose sessions per commune and day for a unit's machines, from the register's
+    /// eligible population, and measure their idle machine time and waiting times.
+    Plan {
+        #[arg(long)]
+        unit: String,
+        /// First day, YYYY-MM-DD.
+        #[arg(long)]
+        from: String,
+        /// Last day (weekends included).
+        #[arg(long)]
+        to: String,
+        #[arg(long, default_value_t = 4)]
+        machines: u32,
+        #[arg(long, default_value_t = 0.85)]
+        show_up: f64,
+        /// Minutes per application.
+        #[arg(long, default_value_t = 15.0)]
+        service_min: f64,
+        #[arg(long, default_value_t = 7.0)]
+        open_hour: f64,
+        #[arg(long, default_value_t = 17.0)]
+        close_hour: f64,
+        #[arg(long, default_value = "table", value_parser = ["table", "json"])]
+        format: String,
+    },
 }
 
 #[derive(Subcommand)]

@@ -858,3 +858,112 @@ fn ha_tinh_16_march_2021_daily_report() {
     let out = w.run(&["report", "progress", "--campaign", "nope"]);
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn schedule_plan_invites_every_eligible_resident_once() {
+    let w = Workspace::new();
+    w.init();
+    let out = w.run(&["demo", "--people", "3000"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = w.run(&[
+        "schedule",
+        "plan",
+        "--unit",
+        "CAH-436",
+        "--from",
+        "2021-03-01",
+        "--to",
+        "2021-03-31",
+        "--format",
+        "json",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let plan: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    for key in [
+        "sessions",
+        "machine_utilisation",
+        "wait_p50_min",
+        "wait_p95_min",
+        "unserved",
+    ] {
+        assert!(plan.get(key).is_some(), "{key}: {plan}");
+    }
+    let eligible = plan["eligible"].as_u64().unwrap();
+    assert!(eligible > 0, "{plan}");
+    let sessions = plan["sessions"].as_array().unwrap();
+    let invited: u64 = sessions
+        .iter()
+        .map(|s| s["invited"].as_u64().unwrap())
+        .sum();
+    assert_eq!(invited + plan["unserved"].as_u64().unwrap(), eligible);
+    for s in sessions {
+        let slots: u64 = s["slots"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x["invited"].as_u64().unwrap())
+            .sum();
+        assert_eq!(slots, s["invited"].as_u64().unwrap());
+        assert!(s["date"].as_str().unwrap().starts_with("2021-03-"));
+    }
+    let utilisation = plan["machine_utilisation"].as_f64().unwrap();
+    assert!((0.0..=1.0).contains(&utilisation), "{plan}");
+
+    let table = w.run(&[
+        "schedule",
+        "plan",
+        "--unit",
+        "CAH-436",
+        "--from",
+        "2021-03-01",
+        "--to",
+        "2021-03-31",
+    ]);
+    assert!(
+        stdout(&table).contains("machine utilisation"),
+        "{}",
+        stdout(&table)
+    );
+    for (args, code) in [
+        (
+            vec![
+                "--unit",
+                "BCA",
+                "--from",
+                "2021-03-01",
+                "--to",
+                "2021-03-31",
+            ],
+            2,
+        ),
+        (
+            vec![
+                "--unit",
+                "CAH-436",
+                "--from",
+                "2021-03-31",
+                "--to",
+                "2021-03-01",
+            ],
+            2,
+        ),
+        (
+            vec![
+                "--unit",
+                "CAH-436",
+                "--from",
+                "2021-03-01",
+                "--to",
+                "2021-03-31",
+                "--show-up",
+                "1.5",
+            ],
+            2,
+        ),
+    ] {
+        let mut all = vec!["schedule", "plan"];
+        all.extend(args);
+        let out = w.run(&all);
+        assert_eq!(out.status.code(), Some(code), "{}", stderr(&out));
+    }
+}
