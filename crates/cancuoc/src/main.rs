@@ -236,7 +236,7 @@ enum BenchCommand {
         #[arg(long, default_value_t = 0.85)]
         show_up: f64,
         /// Expected arrivals ÷ machine capacity the planner invites for.
-        #[arg(long, default_value_t = 0.95)]
+        #[arg(long, default_value_t = 0.93)]
         load: f64,
         #[arg(long, default_value_t = 1)]
         seed: u64,
