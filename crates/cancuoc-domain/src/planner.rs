@@ -171,6 +171,27 @@ fn capacity(input: &PlanInput, machines: u32, minutes: f64) -> u32 {
 
 /// Proposes sessions and measures them.
 pub fn plan(input: &PlanInput) -> Plan {
+    let (sessions, unserved) = propose(input);
+    let figures = measure(input, &sessions, false);
+    let demand: u64 = input.communes.iter().map(|c| u64::from(c.eligible)).sum();
+    let per_day = u64::from(capacity(input, input.machines, working_minutes(input, 0)));
+    let lower_bound_days = if per_day == 0 {
+        0
+    } else {
+        u32::try_from(demand.div_ceil(per_day)).unwrap_or(u32::MAX)
+    };
+    Plan {
+        last_day: sessions.iter().map(|s| s.date).max(),
+        unserved,
+        sessions,
+        figures,
+        lower_bound_days,
+    }
+}
+
+/// The sessions alone, unmeasured, and the eligible left without an invitation (for a
+/// caller that measures the sessions of several units together).
+pub fn propose(input: &PlanInput) -> (Vec<PlannedSession>, u32) {
     let teams = (input.machines / input.team_size.max(1)).max(u32::from(input.machines > 0));
     let team_machines = |t: u32| -> u32 {
         // The last team takes the machines left over.
@@ -184,9 +205,8 @@ pub fn plan(input: &PlanInput) -> Plan {
     let mut remaining: Vec<u32> = input.communes.iter().map(|c| c.eligible).collect();
     let mut sessions: Vec<PlannedSession> = Vec::new();
     let show_up = input.show_up.clamp(0.01, 1.0);
+    let load = input.target_load.clamp(0.0, 2.0);
     for &day in &input.days {
-        // (commune index, machines) of today's sessions.
-        let mut today: Vec<(usize, u32)> = Vec::new();
         for team in 0..teams {
             let Some(best) = (0..remaining.len())
                 .filter(|&i| remaining.get(i).is_some_and(|r| *r > 0))
@@ -203,7 +223,6 @@ pub fn plan(input: &PlanInput) -> Plan {
             let machines = team_machines(team);
             let commune = input.communes.get(best);
             let minutes = working_minutes(input, commune.map_or(0, |c| c.travel_min));
-            let load = input.target_load.clamp(0.0, 2.0);
             let invite = whole(f64::from(capacity(input, machines, minutes)) * load / show_up)
                 .min(remaining.get(best).copied().unwrap_or(0));
             if invite == 0 {
@@ -212,45 +231,21 @@ pub fn plan(input: &PlanInput) -> Plan {
             if let Some(r) = remaining.get_mut(best) {
                 *r -= invite;
             }
-            match today.iter_mut().find(|(i, _)| *i == best) {
-                Some((_, m)) => *m += machines,
-                None => today.push((best, machines)),
-            }
-            // A team's invitations are added to its commune's session below.
-            if let Some(session) = sessions_for(&mut sessions, input, day, best) {
+            // Two teams in one commune on one day share one session (and one queue).
+            if let Some(session) = session_of(&mut sessions, input, day, best) {
+                session.machines += machines;
                 add_invited(session, invite);
-            }
-        }
-        for (i, machines) in today {
-            if let Some(session) = sessions.iter_mut().rev().find(|s| {
-                s.date == day && input.communes.get(i).is_some_and(|c| c.code == s.commune)
-            }) {
-                session.machines = machines;
             }
         }
     }
     for session in &mut sessions {
         spread_over_slots(session, input.slot_min);
     }
-    let figures = measure(input, &sessions, false);
-    let demand: u64 = input.communes.iter().map(|c| u64::from(c.eligible)).sum();
-    let per_day = u64::from(capacity(input, input.machines, working_minutes(input, 0)));
-    let lower_bound_days = if per_day == 0 {
-        0
-    } else {
-        u32::try_from(demand.div_ceil(per_day)).unwrap_or(u32::MAX)
-    };
-    Plan {
-        last_day: sessions.iter().map(|s| s.date).max(),
-        unserved: remaining.iter().sum(),
-        sessions,
-        figures,
-        lower_bound_days,
-    }
+    (sessions, remaining.iter().sum())
 }
 
 /// The session of a commune on a day, opened on first use.
-fn sessions_for<'a>(
+fn session_of<'a>(
     sessions: &'a mut Vec<PlannedSession>,
     input: &PlanInput,
     day: Date,

@@ -7,7 +7,7 @@ use std::time::Instant;
 use cancuoc_domain::admin_data::{ADMIN_UNITS_2021, parse_admin_units};
 use cancuoc_domain::campaign::allocate;
 use cancuoc_domain::planner::{
-    CommuneDemand, PlanInput, PlannedSession, measure, plan, travel_minutes, whole,
+    CommuneDemand, PlanInput, PlannedSession, measure, propose, travel_minutes, whole,
 };
 use cancuoc_domain::{AdminLevel, AdminUnit};
 use jiff::civil::{Date, date};
@@ -113,8 +113,14 @@ pub fn plan_bench(args: &PlanArgs) -> Result<ExitCode> {
         };
         inputs.push(template(demand, machines));
     }
-    let plans: Vec<_> = inputs.iter().map(plan).collect();
-    let sessions: Vec<PlannedSession> = plans.iter().flat_map(|p| p.sessions.clone()).collect();
+    // Each unit's sessions, then all of them measured together once.
+    let mut sessions: Vec<PlannedSession> = Vec::new();
+    let mut unserved: u64 = 0;
+    for input in &inputs {
+        let (proposed, left) = propose(input);
+        sessions.extend(proposed);
+        unserved += u64::from(left);
+    }
     let whole = template(Vec::new(), args.machines);
     let figures = measure(&whole, &sessions, false);
     let took = started.elapsed().as_secs_f64();
@@ -125,7 +131,6 @@ pub fn plan_bench(args: &PlanArgs) -> Result<ExitCode> {
         .flat_map(|i| i.communes.iter().map(|c| u64::from(c.eligible)))
         .sum();
     let invited: u64 = sessions.iter().map(|s| u64::from(s.invited())).sum();
-    let unserved: u64 = plans.iter().map(|p| u64::from(p.unserved)).sum();
     let machines_total = u64::from(args.machines) * u64::try_from(units_count).unwrap_or(0);
     let per_machine_day = ((args.close_hour - args.open_hour) * 60.0 / args.service_min).floor();
     let per_day = per_machine_day * machines_total as f64;

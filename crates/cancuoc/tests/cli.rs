@@ -799,44 +799,33 @@ fn ha_tinh_16_march_2021_daily_report() {
     assert_eq!(csv.lines().count(), 16);
 
     // Exports: a PDF whose text carries the figures, an XLSX workbook.
-    let pdf = w.path("bao-cao.pdf");
-    let out = w.run(&[
-        "report",
-        "daily",
-        "--campaign",
-        &campaign,
-        "--unit",
-        "CAT-42",
-        "--date",
-        "2021-03-16",
-        "--format",
-        "pdf",
-        "--output",
-        pdf.to_str().unwrap(),
-    ]);
-    assert!(out.status.success(), "{}", stderr(&out));
+    let export = |format: &str| {
+        let file = w.path(&format!("bao-cao.{format}"));
+        let out = w.run(&[
+            "report",
+            "daily",
+            "--campaign",
+            &campaign,
+            "--unit",
+            "CAT-42",
+            "--date",
+            "2021-03-16",
+            "--format",
+            format,
+            "--output",
+            file.to_str().unwrap(),
+        ]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        file
+    };
+    let pdf = export("pdf");
     let text = Command::new("pdftotext")
         .args([pdf.to_str().unwrap(), "-"])
         .output()
         .unwrap();
     let text = String::from_utf8_lossy(&text.stdout);
     assert!(text.contains("107,4%") && text.contains("119,7%"), "{text}");
-    let xlsx = w.path("bao-cao.xlsx");
-    let out = w.run(&[
-        "report",
-        "daily",
-        "--campaign",
-        &campaign,
-        "--unit",
-        "CAT-42",
-        "--date",
-        "2021-03-16",
-        "--format",
-        "xlsx",
-        "--output",
-        xlsx.to_str().unwrap(),
-    ]);
-    assert!(out.status.success(), "{}", stderr(&out));
+    let xlsx = export("xlsx");
     assert!(std::fs::read(&xlsx).unwrap().starts_with(b"PK"));
 
     // The kept counts agree with a recount of the applications.
