@@ -40,7 +40,7 @@ use cancuoc_domain::audit::AuditEvent;
 use cancuoc_domain::personal_id::{IdPrefix, SerialPermutation};
 use cancuoc_domain::{AdminUnit, Officer, PersonalId, PoliceUnit, PoliceUnitCode};
 use cancuoc_store::*;
-use cancuoc_store_sql::{applications, bench, campaigns};
+use cancuoc_store_sql::{applications, bench, campaigns, schedule};
 use shared::PgTx;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{PgPool, Postgres, Transaction};
@@ -561,6 +561,123 @@ impl Store for PostgresStore {
     ) -> Result<Vec<(Option<String>, u64)>> {
         let mut tx = self.write().await?;
         let out = campaigns::eligible(&mut PgTx(&mut tx), access, query).await?;
+        tx.commit().await.map_err(backend)?;
+        Ok(out)
+    }
+
+    async fn create_site(&self, access: &Access, site: &Site) -> Result<()> {
+        let mut tx = self.write().await?;
+        schedule::create_site(&mut PgTx(&mut tx), access, site).await?;
+        tx.commit().await.map_err(backend)
+    }
+
+    async fn sites(&self, access: &Access, unit: Option<&str>) -> Result<Vec<Site>> {
+        let mut tx = self.read().await?;
+        schedule::sites(&mut PgTx(&mut tx), access, unit).await
+    }
+
+    async fn add_machine(&self, access: &Access, machine: &Machine) -> Result<()> {
+        let mut tx = self.write().await?;
+        schedule::add_machine(&mut PgTx(&mut tx), access, machine).await?;
+        tx.commit().await.map_err(backend)
+    }
+
+    async fn machines(&self, unit: &str) -> Result<Vec<Machine>> {
+        let mut tx = self.read().await?;
+        schedule::machines(&mut PgTx(&mut tx), unit).await
+    }
+
+    async fn create_sessions(
+        &self,
+        access: &Access,
+        sessions: &[NewEnrollmentSession],
+    ) -> Result<()> {
+        let mut tx = self.write().await?;
+        schedule::create_sessions(&mut PgTx(&mut tx), access, sessions).await?;
+        tx.commit().await.map_err(backend)
+    }
+
+    async fn enrollment_sessions(
+        &self,
+        access: &Access,
+        query: &SessionQuery,
+    ) -> Result<Vec<EnrollmentSession>> {
+        let mut tx = self.read().await?;
+        schedule::sessions(&mut PgTx(&mut tx), access, query).await
+    }
+
+    async fn enrollment_session(
+        &self,
+        access: &Access,
+        id: Uuid,
+    ) -> Result<Option<EnrollmentSession>> {
+        let mut tx = self.read().await?;
+        schedule::session(&mut PgTx(&mut tx), access, id).await
+    }
+
+    async fn close_session(&self, access: &Access, id: Uuid) -> Result<u64> {
+        let mut tx = self.write().await?;
+        let out = schedule::close_session(&mut PgTx(&mut tx), access, id).await?;
+        tx.commit().await.map_err(backend)?;
+        Ok(out)
+    }
+
+    async fn invitees(
+        &self,
+        access: &Access,
+        commune: &str,
+        on: jiff::civil::Date,
+    ) -> Result<Vec<Invitee>> {
+        let mut tx = self.write().await?;
+        let out = schedule::invitees(&mut PgTx(&mut tx), access, commune, on).await?;
+        tx.commit().await.map_err(backend)?;
+        Ok(out)
+    }
+
+    async fn make_appointments(
+        &self,
+        access: &Access,
+        new: &[NewAppointment],
+    ) -> Result<Vec<Appointment>> {
+        let mut tx = self.write().await?;
+        let out = schedule::make_appointments(&mut PgTx(&mut tx), access, new).await?;
+        tx.commit().await.map_err(backend)?;
+        Ok(out)
+    }
+
+    async fn appointments(&self, access: &Access, session: Uuid) -> Result<Vec<Appointment>> {
+        let mut tx = self.write().await?;
+        let out = schedule::appointments(&mut PgTx(&mut tx), access, session).await?;
+        tx.commit().await.map_err(backend)?;
+        Ok(out)
+    }
+
+    async fn active_appointment(
+        &self,
+        access: &Access,
+        personal_id: &str,
+    ) -> Result<Option<Appointment>> {
+        let mut tx = self.write().await?;
+        let out = schedule::active_appointment(&mut PgTx(&mut tx), access, personal_id).await?;
+        tx.commit().await.map_err(backend)?;
+        Ok(out)
+    }
+
+    async fn step_appointment(
+        &self,
+        access: &Access,
+        id: Uuid,
+        step: AppointmentStep,
+    ) -> Result<Appointment> {
+        let mut tx = self.write().await?;
+        let out = schedule::step_appointment(&mut PgTx(&mut tx), access, id, step).await?;
+        tx.commit().await.map_err(backend)?;
+        Ok(out)
+    }
+
+    async fn mark_no_shows(&self, access: &Access, session: Uuid, slots: &[u32]) -> Result<u64> {
+        let mut tx = self.write().await?;
+        let out = schedule::mark_no_shows(&mut PgTx(&mut tx), access, session, slots).await?;
         tx.commit().await.map_err(backend)?;
         Ok(out)
     }

@@ -335,6 +335,14 @@ pub async fn file(
         .await?;
         tx.audit(access, actions::APPLICATION_CREATE, "application", &key)
             .await?;
+        crate::schedule::link_intake(
+            tx,
+            access,
+            &new.personal_id.as_string(),
+            new.key,
+            new.intake_date,
+        )
+        .await?;
         *counts.entry((unit.clone(), new.intake_date)).or_default() += 1;
         // The record as written, built here rather than read back: two round trips fewer
         // on the path every intake takes.

@@ -13,6 +13,36 @@ use uuid::Uuid;
 use crate::applications::TERMINAL;
 use crate::{Row, Tx, Value, corrupt, int, scope, text};
 
+/// The condition (over citizens aliased `c`, parameters from `$1`) for someone due a
+/// card on `on`: official, living, Vietnamese, 14 or older, without an active card valid
+/// on the day or an open application. `None` when no birth date can be that old.
+pub(crate) fn due_a_card(tx: &dyn Tx, c: &str, on: Date) -> Option<(String, Vec<Value>)> {
+    let cutoff = eligibility_cutoff(on)?.to_string();
+    let died = tx.json_text(&format!("{c}.data"), "died_on");
+    let nationality = tx.json_text(&format!("{c}.data"), "nationality");
+    // A partial birth date counts as the latest day it can mean (DESIGN §4): "2007-03"
+    // is 14 only once March 2007 is wholly 14 years back.
+    let sql = format!(
+        "{c}.status = $1 AND {died} IS NULL AND {nationality} = 'VNM'
+           AND ((length({c}.birth_date) = 10 AND {c}.birth_date <= $2)
+             OR (length({c}.birth_date) = 7 AND {c}.birth_date < $3)
+             OR (length({c}.birth_date) = 4 AND {c}.birth_date < $4))
+           AND NOT EXISTS (SELECT 1 FROM cards k WHERE k.personal_id = {c}.personal_id
+                 AND k.status = 'active' AND (k.expiry_date IS NULL OR k.expiry_date >= $5))
+           AND NOT EXISTS (SELECT 1 FROM applications a WHERE a.personal_id = {c}.personal_id
+                 AND a.state NOT IN {terminal})",
+        terminal = *TERMINAL,
+    );
+    let args = vec![
+        Value::from(RecordStatus::Official.as_str()),
+        Value::from(cutoff.as_str()),
+        Value::from(cutoff.get(..7).unwrap_or_default().to_owned()),
+        Value::from(cutoff.get(..4).unwrap_or_default().to_owned()),
+        Value::from(on.to_string()),
+    ];
+    Some((sql, args))
+}
+
 /// Every police unit with each unit at or above it (`origin` counts toward `code`).
 const UNITS_AND_ANCESTORS: &str = "up (origin, code) AS (
         SELECT code, code FROM police_units
@@ -299,33 +329,10 @@ pub async fn eligible(
         AdminLevel::District => "c.home_district",
         AdminLevel::Commune => "c.home_commune",
     };
-    let Some(cutoff) = eligibility_cutoff(query.on) else {
+    let Some((due, mut args)) = due_a_card(tx, "c", query.on) else {
         return Ok(Vec::new());
     };
-    let cutoff = cutoff.to_string();
-    let died = tx.json_text("c.data", "died_on");
-    let nationality = tx.json_text("c.data", "nationality");
-    // A partial birth date counts as the latest day it can mean (DESIGN §4): "2007-03"
-    // is 14 only once March 2007 is wholly 14 years back.
-    let mut sql = format!(
-        "SELECT {group} AS place, count(*) AS n FROM citizens c
-         WHERE c.status = $1 AND {died} IS NULL AND {nationality} = 'VNM'
-           AND ((length(c.birth_date) = 10 AND c.birth_date <= $2)
-             OR (length(c.birth_date) = 7 AND c.birth_date < $3)
-             OR (length(c.birth_date) = 4 AND c.birth_date < $4))
-           AND NOT EXISTS (SELECT 1 FROM cards k WHERE k.personal_id = c.personal_id
-                 AND k.status = 'active' AND (k.expiry_date IS NULL OR k.expiry_date >= $5))
-           AND NOT EXISTS (SELECT 1 FROM applications a WHERE a.personal_id = c.personal_id
-                 AND a.state NOT IN {terminal})",
-        terminal = *TERMINAL,
-    );
-    let mut args = vec![
-        Value::from(RecordStatus::Official.as_str()),
-        Value::from(cutoff.as_str()),
-        Value::from(cutoff[..7].to_owned()),
-        Value::from(cutoff[..4].to_owned()),
-        Value::from(query.on.to_string()),
-    ];
+    let mut sql = format!("SELECT {group} AS place, count(*) AS n FROM citizens c WHERE {due}");
     if let Some(within) = &query.within {
         let filter = cancuoc_store::ScopeFilter::for_code(within);
         sql.push_str(&format!(" AND c.{} = ${}", filter.column, args.len() + 1));

@@ -9,6 +9,7 @@
 pub mod applications;
 pub mod bench;
 pub mod campaigns;
+pub mod schedule;
 
 use async_trait::async_trait;
 use cancuoc_domain::PersonalId;

@@ -29,8 +29,10 @@ use crate::*;
 
 mod applications;
 mod campaigns;
+mod schedule;
 pub use applications::*;
 pub use campaigns::*;
+pub use schedule::*;
 
 /// Generates one `#[tokio::test]` per conformance case. `$make` is an async expression
 /// evaluating to `Arc<dyn Store>` on a fresh database.
@@ -58,6 +60,8 @@ macro_rules! conformance_suite {
             campaigns_and_quotas_are_kept_and_audited,
             eligible_population_is_counted_from_the_register,
             synthetic_applications_are_counted_like_filed_ones,
+            sessions_keep_machines_and_officers_from_double_booking,
+            appointments_fill_slots_once_per_person_and_follow_the_day,
         );
     };
     (@cases $make:expr; $($case:ident),* $(,)?) => {

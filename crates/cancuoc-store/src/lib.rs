@@ -11,12 +11,14 @@ mod applications;
 mod bulk;
 mod campaigns;
 pub mod conformance;
+mod schedule;
 mod types;
 mod vault;
 
 pub use applications::*;
 pub use bulk::*;
 pub use campaigns::*;
+pub use schedule::*;
 pub use types::*;
 pub use vault::Vault;
 
@@ -266,6 +268,68 @@ pub trait Store: Send + Sync {
         access: &Access,
         query: &EligibleQuery,
     ) -> Result<Vec<(Option<String>, u64)>>;
+
+    // ---- scheduling -----------------------------------------------------------------
+
+    /// Creates a site (audited); a unit's sites have distinct names.
+    async fn create_site(&self, access: &Access, site: &Site) -> Result<()>;
+    /// Sites in the caller's jurisdiction, optionally of one unit.
+    async fn sites(&self, access: &Access, unit: Option<&str>) -> Result<Vec<Site>>;
+    /// Registers a machine (audited); a unit's machines have distinct labels.
+    async fn add_machine(&self, access: &Access, machine: &Machine) -> Result<()>;
+    async fn machines(&self, unit: &str) -> Result<Vec<Machine>>;
+    /// Creates sessions with their slots in one transaction, each audited. Refuses a
+    /// site outside the caller's jurisdiction, a machine not the site unit's, an
+    /// inactive officer, and a machine or officer already in a session overlapping it.
+    async fn create_sessions(
+        &self,
+        access: &Access,
+        sessions: &[NewEnrollmentSession],
+    ) -> Result<()>;
+    async fn enrollment_sessions(
+        &self,
+        access: &Access,
+        query: &SessionQuery,
+    ) -> Result<Vec<EnrollmentSession>>;
+    async fn enrollment_session(
+        &self,
+        access: &Access,
+        id: Uuid,
+    ) -> Result<Option<EnrollmentSession>>;
+    /// Closes a session; those still only booked become no-shows (returned: how many).
+    async fn close_session(&self, access: &Access, id: Uuid) -> Result<u64>;
+    /// The people of a commune due a card on the day (as [`Store::eligible`] counts
+    /// them) who hold no active appointment, household by household. Audited.
+    async fn invitees(
+        &self,
+        access: &Access,
+        commune: &str,
+        on: jiff::civil::Date,
+    ) -> Result<Vec<Invitee>>;
+    /// Makes appointments in one transaction, each audited: all or none. Refuses a full
+    /// slot, a closed session and a person who already holds an active appointment.
+    async fn make_appointments(
+        &self,
+        access: &Access,
+        new: &[NewAppointment],
+    ) -> Result<Vec<Appointment>>;
+    /// A session's appointments with the people's names (audited).
+    async fn appointments(&self, access: &Access, session: Uuid) -> Result<Vec<Appointment>>;
+    /// The person's active appointment, if any (audited when found).
+    async fn active_appointment(
+        &self,
+        access: &Access,
+        personal_id: &str,
+    ) -> Result<Option<Appointment>>;
+    /// Takes one step of an appointment's day (audited).
+    async fn step_appointment(
+        &self,
+        access: &Access,
+        id: Uuid,
+        step: AppointmentStep,
+    ) -> Result<Appointment>;
+    /// Releases the places of those booked into the given slots who have not come.
+    async fn mark_no_shows(&self, access: &Access, session: Uuid, slots: &[u32]) -> Result<u64>;
 
     // ---- benchmarks -----------------------------------------------------------------
 

@@ -94,6 +94,16 @@ pub mod actions {
     pub const CAMPAIGN_CREATE: &str = "campaign.create";
     pub const QUOTA_SET: &str = "quota.set";
     pub const ELIGIBLE_COUNT: &str = "eligible.count";
+    pub const SITE_CREATE: &str = "site.create";
+    pub const MACHINE_ADD: &str = "machine.add";
+    pub const SESSION_CREATE: &str = "enrollment_session.create";
+    pub const SESSION_CLOSE: &str = "enrollment_session.close";
+    pub const INVITEES_READ: &str = "invitees.read";
+    pub const APPOINTMENT_MAKE: &str = "appointment.make";
+    pub const APPOINTMENT_LIST: &str = "appointment.list";
+    pub const APPOINTMENT_READ: &str = "appointment.read";
+    pub const APPOINTMENT_STEP: &str = "appointment.step";
+    pub const APPOINTMENT_NO_SHOW: &str = "appointment.no_show";
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
