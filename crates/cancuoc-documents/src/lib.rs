@@ -8,6 +8,8 @@
 //!
 //! The papers printed at intake are PDF ([`pdf`]); a campaign's progress report is PDF
 //! for the daily report sent up, and XLSX ([`spreadsheet`]) for working with the figures.
+//! The invitation letters of an enrollment session ([`letters`]) are PDF for posting and
+//! CSV for a mail merge.
 
 use std::fmt::Write as _;
 
@@ -16,8 +18,10 @@ use jiff::civil::Date;
 use qrcode::{Color, EcLevel, QrCode};
 use thiserror::Error;
 
+pub mod letters;
 pub mod pdf;
 pub mod spreadsheet;
+pub use letters::{invitation_letters_csv, invitation_letters_pdf};
 pub use pdf::{IntakeSlip, appointment_slip_pdf, daily_report_pdf, intake_form_pdf};
 pub use spreadsheet::{daily_report_xlsx, progress_report_xlsx};
 
@@ -38,6 +42,10 @@ pub enum DocumentError {
     /// rust_xlsxwriter refused to write the workbook.
     #[error("the spreadsheet cannot be written: {0}")]
     Spreadsheet(String),
+    /// Nothing to print: a document that would be empty is refused rather than written
+    /// blank (a session without letters, a letter inviting no one).
+    #[error("nothing to print: {0}")]
+    Empty(String),
 }
 
 /// A portrait to place on the card.

@@ -12,7 +12,7 @@
 //!
 //! The same machinery prints the **daily report** a unit sends up during a campaign:
 //! each child unit's intake on the day against its daily target, best first, and the
-//! total.
+//! total; and, in [`crate::letters`], a session's invitation letters.
 
 use cancuoc_domain::campaign::{ProgressReport, ProgressRow, group_thousands};
 use jiff::civil::Date;
@@ -31,9 +31,9 @@ static REGULAR_TTF: &[u8] = include_bytes!("../fonts/BeVietnamPro-Regular.ttf");
 static BOLD_TTF: &[u8] = include_bytes!("../fonts/BeVietnamPro-Bold.ttf");
 
 /// Points per millimetre (1 pt = 1/72 in).
-const PT_PER_MM: f32 = 72.0 / 25.4;
+pub(crate) const PT_PER_MM: f32 = 72.0 / 25.4;
 /// ISO 216 A4, portrait, in points.
-const A4: (f32, f32) = (210.0 * PT_PER_MM, 297.0 * PT_PER_MM);
+pub(crate) const A4: (f32, f32) = (210.0 * PT_PER_MM, 297.0 * PT_PER_MM);
 /// ISO 216 A5, portrait, in points.
 const A5: (f32, f32) = (148.0 * PT_PER_MM, 210.0 * PT_PER_MM);
 
@@ -432,7 +432,7 @@ fn daily_cells(number: &str, name: &str, row: &ProgressRow) -> Vec<String> {
 }
 
 /// The day of the week as written in Vietnamese: `thứ Hai` … `thứ Bảy`, `Chủ nhật`.
-fn weekday_vi(date: Date) -> &'static str {
+pub(crate) fn weekday_vi(date: Date) -> &'static str {
     match date.weekday() {
         jiff::civil::Weekday::Monday => "thứ Hai",
         jiff::civil::Weekday::Tuesday => "thứ Ba",
@@ -453,14 +453,14 @@ fn capitalised(s: &str) -> String {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Style {
+pub(crate) enum Style {
     Regular,
     Bold,
 }
 
 /// The two faces, once for the PDF (krilla) and once for measuring (rustybuzz, the shaper
 /// krilla itself uses to draw, so measured and drawn widths agree).
-struct Fonts {
+pub(crate) struct Fonts {
     regular: Font,
     bold: Font,
     regular_face: rustybuzz::Face<'static>,
@@ -468,7 +468,7 @@ struct Fonts {
 }
 
 impl Fonts {
-    fn load() -> Result<Self, DocumentError> {
+    pub(crate) fn load() -> Result<Self, DocumentError> {
         let pdf =
             |data: &'static [u8], name| Font::new(data.into(), 0).ok_or(DocumentError::Font(name));
         let face = |data: &'static [u8], name| {
@@ -490,7 +490,7 @@ impl Fonts {
     }
 
     /// The advance width of `text` set on one line, in points.
-    fn width(&self, text: &str, style: Style, size: f32) -> f32 {
+    pub(crate) fn width(&self, text: &str, style: Style, size: f32) -> f32 {
         let face = match style {
             Style::Regular => &self.regular_face,
             Style::Bold => &self.bold_face,
@@ -557,7 +557,7 @@ impl Fonts {
 
 /// Where a table cell's lines sit between its padding.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Align {
+pub(crate) enum Align {
     Left,
     Center,
     Right,
@@ -565,14 +565,14 @@ enum Align {
 
 /// A table column: its heading, width in points and how its cells are aligned (numbers
 /// flush right, so their digits line up).
-struct Column<'a> {
+pub(crate) struct Column<'a> {
     heading: &'a str,
     width: f32,
     align: Align,
 }
 
 impl<'a> Column<'a> {
-    fn new(heading: &'a str, width: f32, align: Align) -> Self {
+    pub(crate) fn new(heading: &'a str, width: f32, align: Align) -> Self {
         Self {
             heading,
             width,
@@ -582,9 +582,9 @@ impl<'a> Column<'a> {
 }
 
 /// A table row: one text per column, all in one style.
-struct TableRow {
-    cells: Vec<String>,
-    style: Style,
+pub(crate) struct TableRow {
+    pub(crate) cells: Vec<String>,
+    pub(crate) style: Style,
 }
 
 /// Room between a cell's text and its rules, in points.
@@ -612,7 +612,7 @@ enum Mark {
 
 /// A stack of pages filled top to bottom. Layout only records [`Mark`]s; [`Sheet::finish`]
 /// draws them, so a page break is just starting a new list.
-struct Sheet<'f> {
+pub(crate) struct Sheet<'f> {
     fonts: &'f Fonts,
     width: f32,
     height: f32,
@@ -632,7 +632,7 @@ fn row_height(cells: &[Vec<String>], size: f32) -> f32 {
 }
 
 impl<'f> Sheet<'f> {
-    fn new(fonts: &'f Fonts, (width, height): (f32, f32), margin: f32) -> Self {
+    pub(crate) fn new(fonts: &'f Fonts, (width, height): (f32, f32), margin: f32) -> Self {
         Self {
             fonts,
             width,
@@ -651,7 +651,7 @@ impl<'f> Sheet<'f> {
         self.width - self.margin
     }
 
-    fn text_width(&self) -> f32 {
+    pub(crate) fn text_width(&self) -> f32 {
         self.right_edge() - self.left()
     }
 
@@ -665,7 +665,7 @@ impl<'f> Sheet<'f> {
         }
     }
 
-    fn skip(&mut self, height: f32) {
+    pub(crate) fn skip(&mut self, height: f32) {
         self.y += height;
     }
 
@@ -695,17 +695,33 @@ impl<'f> Sheet<'f> {
         self.y += advance;
     }
 
-    fn centered(&mut self, text: &str, style: Style, size: f32) {
+    pub(crate) fn centered(&mut self, text: &str, style: Style, size: f32) {
         let (left, width) = (self.left(), self.text_width());
         for line in self.fonts.wrap(text, style, size, width) {
             self.line_with(&line, style, size, |w| left + (width - w) / 2.0);
         }
     }
 
-    fn paragraph(&mut self, text: &str, style: Style, size: f32) {
+    pub(crate) fn paragraph(&mut self, text: &str, style: Style, size: f32) {
         let left = self.left();
         for line in self.fonts.wrap(text, style, size, self.text_width()) {
             self.line_with(&line, style, size, |_| left);
+        }
+    }
+
+    /// A list item: `marker` (a dash, a number) indented from the left margin, and `text`
+    /// wrapped beside it, its later lines aligned under its first rather than the marker.
+    pub(crate) fn item(&mut self, marker: &str, text: &str, style: Style, size: f32) {
+        let (marker_left, text_left) = (self.left() + size, self.left() + 2.5 * size);
+        let width = self.right_edge() - text_left;
+        for (n, line) in self.fonts.wrap(text, style, size, width).iter().enumerate() {
+            if n == 0 {
+                // Make the room here, so the marker lands on the page its line does.
+                self.reserve(size * LEADING);
+                let baseline = self.y + size;
+                self.text_at(marker_left, baseline, marker, style, size);
+            }
+            self.line_with(line, style, size, |_| text_left);
         }
     }
 
@@ -732,7 +748,7 @@ impl<'f> Sheet<'f> {
     /// The heading of a Vietnamese administrative paper (Decree 30/2020/NĐ-CP, Appendix
     /// I): the issuing unit on the left, the national name and motto on the right, each
     /// with a short rule beneath, and the date line under the motto.
-    fn header(&mut self, unit: &str, dateline: &str, size: f32) {
+    pub(crate) fn header(&mut self, unit: &str, dateline: &str, size: f32) {
         let gap = 10.0;
         let half = (self.text_width() - gap) / 2.0;
         let left_width = half * 0.85;
@@ -783,7 +799,7 @@ impl<'f> Sheet<'f> {
     /// are meant to fill): the headings in bold and centred, then `rows`, each ruled
     /// beneath. A row is never split across pages; on a new page the headings come
     /// again, and they are never left alone at the foot of one.
-    fn table(&mut self, columns: &[Column<'_>], rows: &[TableRow], size: f32) {
+    pub(crate) fn table(&mut self, columns: &[Column<'_>], rows: &[TableRow], size: f32) {
         let headings: Vec<Vec<String>> = columns
             .iter()
             .map(|c| self.cell_lines(c, c.heading, Style::Bold, size))
@@ -858,7 +874,7 @@ impl<'f> Sheet<'f> {
 
     /// `label` in regular type in a column of `label_width`, `value` in bold to the right
     /// of it, both wrapped to their columns. A field is kept on one page if it fits on one.
-    fn field(&mut self, label: &str, value: &str, label_width: f32, size: f32) {
+    pub(crate) fn field(&mut self, label: &str, value: &str, label_width: f32, size: f32) {
         let gap = 6.0;
         let value_left = self.left() + label_width + gap;
         let value_width = self.right_edge() - value_left;
@@ -918,7 +934,7 @@ impl<'f> Sheet<'f> {
 
     /// On every page of a paper that runs over one, `reference — trang i/n` at the foot,
     /// so a loose page can be matched to its receipt.
-    fn number_pages(&mut self, reference: &str) {
+    pub(crate) fn number_pages(&mut self, reference: &str) {
         let count = self.pages.len();
         if count < 2 {
             return;
@@ -938,9 +954,21 @@ impl<'f> Sheet<'f> {
         }
     }
 
+    /// `other`'s pages after this sheet's, for a document of separate papers (a session's
+    /// letters, one per household) each laid out and numbered on its own, so that every
+    /// paper starts on a page of its own.
+    pub(crate) fn append(&mut self, other: Self) {
+        self.pages.extend(other.pages);
+        self.y = other.y;
+    }
+
     /// Draw the pages and write the PDF. `metadata` gets the language, the creator and
     /// `created` as its creation date, so the output depends on the slip alone.
-    fn finish(self, metadata: Metadata, created: Date) -> Result<Vec<u8>, DocumentError> {
+    pub(crate) fn finish(
+        self,
+        metadata: Metadata,
+        created: Date,
+    ) -> Result<Vec<u8>, DocumentError> {
         let mut document = Document::new();
         let mut metadata = metadata
             .language("vi".to_owned())
