@@ -8,7 +8,9 @@
 mod application_import;
 mod applications;
 mod auth;
+mod booking;
 mod campaigns;
+mod enrollment;
 mod error;
 mod places;
 mod register;
@@ -23,11 +25,16 @@ use cancuoc_store::{Access, Store};
 pub use application_import::{APPLICATION_COLUMNS, ApplicationImportReport};
 pub use applications::{BatchOutcome, BatchStatus, CardSide, Intake, IntakeDocument, StepRequest};
 pub use auth::Session;
+pub use booking::{BookedSlot, Booking, CitizenProof, OpenSession, OpenSlot};
 pub use campaigns::{ELIGIBLE_REUSE_MICROS, QuotaRequest};
+pub use enrollment::{
+    Arrival, InvitationReport, LiveQueue, MachineRequest, QueuedPerson, SessionRequest,
+    SiteRequest, local_minute,
+};
 pub use error::{AppError, ErrorCode};
 pub use places::Places;
 pub use register::{CitizenSearch, FormAction, ImportReport, RejectedRow};
-pub use schedule::PlanRequest;
+pub use schedule::{Accepted, PlanRequest};
 pub use setup::{AuditVerification, DemoObserver, DemoReport, InitReport, Unobserved};
 
 /// Wall-clock time and today's date in Vietnam.
@@ -157,6 +164,7 @@ pub struct App {
     /// Where portraits and fingerprints go; without one, intake takes no biometrics.
     vault: Option<Arc<dyn cancuoc_store::Vault>>,
     eligible: Arc<campaigns::EligibleCache>,
+    booking_throttle: Arc<booking::Throttle>,
 }
 
 impl std::fmt::Debug for App {
@@ -183,6 +191,7 @@ impl App {
             places: Arc::new(RwLock::new(Arc::new(Places::default()))),
             vault: None,
             eligible: Arc::default(),
+            booking_throttle: Arc::default(),
         };
         app.reload_places().await?;
         Ok(app)

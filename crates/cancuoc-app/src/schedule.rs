@@ -1,12 +1,14 @@
 //! Planning enrollment sessions for a police unit from the register's eligible population
 //! (DESIGN §7).
 
-use cancuoc_domain::planner::{CommuneDemand, Plan, PlanInput, plan, travel_minutes};
+use cancuoc_domain::planner::{CommuneDemand, Plan, PlanInput, plan, travel_minutes, whole};
+use cancuoc_domain::schedule::Window;
 use cancuoc_domain::{AdminLevel, PoliceUnitCode, Role};
-use cancuoc_store::EligibleQuery;
+use cancuoc_store::{EligibleQuery, Machine, Site, SiteKind};
 use jiff::civil::Date;
 
 use crate::applications::{parse_day, require};
+use crate::enrollment::InvitationReport;
 use crate::{App, AppError, Caller};
 
 /// The longest period one plan covers.
@@ -29,9 +31,11 @@ pub struct PlanRequest {
     pub unit: String,
     pub from: String,
     pub to: String,
-    pub machines: u32,
+    /// Machines to plan with; by default the unit's registered active machines.
+    pub machines: Option<u32>,
     pub show_up: f64,
-    pub service_min: f64,
+    /// Minutes per application; by default the mean of the unit's machines, else 15.
+    pub service_min: Option<f64>,
     pub open_hour: f64,
     pub close_hour: f64,
 }
@@ -59,10 +63,37 @@ impl App {
                 "show_up: a share between 0.05 and 1".into(),
             ));
         }
-        if request.machines == 0 || request.machines > 200 {
+        let registered: Vec<Machine> = self
+            .store
+            .machines(&unit.as_string())
+            .await?
+            .into_iter()
+            .filter(|m| m.active)
+            .collect();
+        let machines = match request.machines {
+            Some(n) => n,
+            None if registered.is_empty() => {
+                return Err(AppError::Invalid(format!(
+                    "machines: {unit} has no machines registered; add them (machine add) or say how many to plan with"
+                )));
+            }
+            None => u32::try_from(registered.len()).unwrap_or(u32::MAX),
+        };
+        if machines == 0 || machines > 200 {
             return Err(AppError::Invalid("machines: between 1 and 200".into()));
         }
-        if !(1.0..=120.0).contains(&request.service_min) {
+        let used = registered
+            .iter()
+            .take(usize::try_from(machines).unwrap_or(usize::MAX));
+        let service_min = request.service_min.unwrap_or_else(|| {
+            let minutes: Vec<f64> = used.map(|m| f64::from(m.minutes_per_application)).collect();
+            if minutes.is_empty() {
+                15.0
+            } else {
+                minutes.iter().sum::<f64>() / minutes.len() as f64
+            }
+        });
+        if !(1.0..=120.0).contains(&service_min) {
             return Err(AppError::Invalid(
                 "minutes per application: between 1 and 120".into(),
             ));
@@ -123,12 +154,130 @@ impl App {
                 Err(_) => break,
             };
         }
-        let mut input = PlanInput::new(communes, request.machines, days);
+        let mut input = PlanInput::new(communes, machines, days);
         input.show_up = request.show_up;
-        input.service_min = request.service_min;
+        input.service_min = service_min;
         input.open_min = request.open_hour * 60.0;
         input.close_min = request.close_hour * 60.0;
         let proposed = plan(&input);
         Ok((input, proposed))
+    }
+}
+
+/// What accepting a plan made.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Accepted {
+    pub sites_created: usize,
+    pub sessions: usize,
+    pub invitations: InvitationReport,
+}
+
+impl App {
+    /// Plans, then makes the plan real: a mobile site in every commune that has none,
+    /// the sessions with the unit's machines and the planned invitations per slot as
+    /// each slot's limit, and invitations to the households of each commune.
+    pub async fn accept_plan(
+        &self,
+        caller: &Caller,
+        request: &PlanRequest,
+    ) -> Result<(PlanInput, Plan, Accepted), AppError> {
+        let (input, proposed) = self.plan_enrollment(caller, request).await?;
+        let access = caller.access(self.clock.as_ref(), "schedule.accept");
+        if input.days.first().is_some_and(|d| *d < self.clock.today()) {
+            return Err(AppError::Invalid(
+                "from: a plan that starts in the past cannot be accepted".into(),
+            ));
+        }
+        let unit = PoliceUnitCode::parse(request.unit.trim())
+            .map_err(|e| AppError::Invalid(format!("unit: {e}")))?;
+        let machines: Vec<Machine> = self
+            .store
+            .machines(&unit.as_string())
+            .await?
+            .into_iter()
+            .filter(|m| m.active)
+            .take(usize::try_from(input.machines).unwrap_or(usize::MAX))
+            .collect();
+        if machines.len() < usize::try_from(input.machines).unwrap_or(usize::MAX) {
+            return Err(AppError::Invalid(format!(
+                "machines: the plan uses {} but {unit} has {} active machines registered",
+                input.machines,
+                machines.len()
+            )));
+        }
+        let hours = Window::new(whole(input.open_min), whole(input.close_min))
+            .map_err(|e| AppError::Invalid(e.to_string()))?;
+        let mut sites: Vec<Site> = self.store.sites(&access, Some(&unit.as_string())).await?;
+        let places = self.places();
+        let mut sites_created = 0;
+        let mut new_sessions = Vec::new();
+        let mut machines_used_on: std::collections::BTreeMap<jiff::civil::Date, usize> =
+            Default::default();
+        for planned in &proposed.sessions {
+            let site = match sites
+                .iter()
+                .find(|s| s.commune == planned.commune && s.kind == SiteKind::Mobile)
+            {
+                Some(site) => site.clone(),
+                None => {
+                    let name = cancuoc_domain::AdminCode::parse(&planned.commune)
+                        .ok()
+                        .and_then(|c| places.get(&c).map(cancuoc_domain::AdminUnit::full_name))
+                        .unwrap_or_else(|| planned.commune.clone());
+                    let site = Site {
+                        id: self.random.record_key(),
+                        unit: unit.as_string(),
+                        name: format!("Điểm lưu động {name}"),
+                        kind: SiteKind::Mobile,
+                        commune: planned.commune.clone(),
+                        address: format!("Trụ sở Ủy ban nhân dân {name}"),
+                        hours,
+                        created_by: access.actor.clone(),
+                        created_micros: access.now_micros,
+                    };
+                    self.store.create_site(&access, &site).await?;
+                    sites_created += 1;
+                    sites.push(site.clone());
+                    site
+                }
+            };
+            // Teams out on the same day take different machines.
+            let first = machines_used_on.entry(planned.date).or_default();
+            let team: Vec<Machine> = machines
+                .iter()
+                .skip(*first)
+                .take(usize::try_from(planned.machines).unwrap_or(usize::MAX))
+                .cloned()
+                .collect();
+            *first += team.len();
+            let limits: Vec<u32> = planned.slots.iter().map(|s| s.invited).collect();
+            let window = Window::new(whole(planned.start_min), whole(planned.end_min))
+                .map_err(|e| AppError::Invalid(e.to_string()))?;
+            new_sessions.push(self.new_session(
+                &site,
+                (planned.date, window),
+                whole(input.slot_min),
+                &team,
+                Vec::new(),
+                Some(&limits),
+            )?);
+        }
+        self.store.create_sessions(&access, &new_sessions).await?;
+        let mut made = Vec::with_capacity(new_sessions.len());
+        for new in &new_sessions {
+            if let Some(session) = self.store.enrollment_session(&access, new.id).await? {
+                made.push(session);
+            }
+        }
+        let invitations = self.invite_households(&access, &made).await?;
+        Ok((
+            input,
+            proposed,
+            Accepted {
+                sites_created,
+                sessions: made.len(),
+                invitations,
+            },
+        ))
     }
 }

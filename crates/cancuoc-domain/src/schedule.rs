@@ -436,13 +436,14 @@ pub fn is_no_show(slot_end_min: u32, now_min: u32) -> bool {
 pub struct Waiting {
     pub queue_number: u32,
     pub slot: u32,
-    pub arrived_min: u32,
+    /// When they checked in, in any unit (only the order counts).
+    pub arrived_at: i64,
 }
 
 /// The order in which checked-in people are called: the earlier slot first (an early
 /// arrival does not jump those booked before them), then arrival, then queue number.
 pub fn call_order(waiting: &mut [Waiting]) {
-    waiting.sort_by_key(|w| (w.slot, w.arrived_min, w.queue_number));
+    waiting.sort_by_key(|w| (w.slot, w.arrived_at, w.queue_number));
 }
 
 /// Minutes the person at `position` (0 = next) can expect to wait with `machines`
@@ -735,17 +736,17 @@ mod tests {
             Waiting {
                 queue_number: 9,
                 slot: 2,
-                arrived_min: 400,
+                arrived_at: 400,
             },
             Waiting {
                 queue_number: 3,
                 slot: 1,
-                arrived_min: 430,
+                arrived_at: 430,
             },
             Waiting {
                 queue_number: 1,
                 slot: 1,
-                arrived_min: 431,
+                arrived_at: 431,
             },
         ];
         call_order(&mut queue);

@@ -139,9 +139,13 @@ pub async fn serve(
     config: ServerConfig,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(app, config))
-        .with_graceful_shutdown(shutdown)
-        .await
+    // The peer address keys the throttle of citizens' booking requests.
+    axum::serve(
+        listener,
+        router(app, config).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
 }
 
 /// The span of a request: method, route template (never the concrete path, which may

@@ -29,6 +29,8 @@ use crate::error::ErrorBody;
         (name = "officers", description = "Officer administration"),
         (name = "applications", description = "Card applications, their steps, and cards"),
         (name = "campaigns", description = "Campaigns, quotas and progress reports"),
+        (name = "scheduling", description = "Enrollment sites, machines, sessions, invitations, the day's queue, and plans"),
+        (name = "booking", description = "Citizens' own appointments: no sign-in; personal ID and birth date"),
         (name = "system", description = "Health and audit"),
     )
 )]

@@ -100,7 +100,7 @@ fn num(n: Option<u64>) -> String {
 
 /// Writes bytes to `output`, or to standard output when none is given. Binary formats
 /// need a file, or a pipe rather than a terminal.
-fn emit(bytes: &[u8], output: Option<&Path>, binary: bool) -> Result<ExitCode> {
+pub(crate) fn emit(bytes: &[u8], output: Option<&Path>, binary: bool) -> Result<ExitCode> {
     match output {
         Some(path) => {
             std::fs::write(path, bytes)
@@ -125,7 +125,7 @@ fn json(report: &ProgressReport) -> Result<Vec<u8>> {
 }
 
 /// Columns padded to their widest cell; numbers right-aligned.
-fn table(header: &[&str], rows: &[Vec<String>], right: &[bool]) -> String {
+pub(crate) fn table(header: &[&str], rows: &[Vec<String>], right: &[bool]) -> String {
     let width = |s: &str| s.chars().count();
     let mut widths: Vec<usize> = header.iter().map(|h| width(h)).collect();
     for row in rows {

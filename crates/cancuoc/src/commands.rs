@@ -266,6 +266,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             open_hour,
             close_hour,
             format,
+            accept,
         }) => {
             let app = app(&cli, false).await?;
             let request = cancuoc_app::PlanRequest {
@@ -278,7 +279,14 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
                 open_hour: *open_hour,
                 close_hour: *close_hour,
             };
-            crate::schedule::plan(&app, &request, format).await
+            crate::schedule::plan(&app, &request, format, *accept).await
+        }
+        Command::Site(command) => crate::enrollment::site(&app(&cli, false).await?, command).await,
+        Command::Machine(command) => {
+            crate::enrollment::machine(&app(&cli, false).await?, command).await
+        }
+        Command::Session(command) => {
+            crate::enrollment::session(&app(&cli, false).await?, command).await
         }
         Command::Campaign(CampaignCommand::List) => {
             let app = app(&cli, false).await?;

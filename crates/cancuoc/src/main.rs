@@ -12,6 +12,7 @@ mod bench_progress;
 mod campaign;
 mod card;
 mod commands;
+mod enrollment;
 mod schedule;
 
 use std::path::PathBuf;
@@ -93,9 +94,18 @@ enum Command {
     /// Measure the performance goals next to their peers (see docs/benchmarks.md).
     #[command(subcommand)]
     Bench(BenchCommand),
-    /// Enrollment sessions: the planner.
+    /// Enrollment planning: propose sessions and accept them.
     #[command(subcommand)]
     Schedule(ScheduleCommand),
+    /// Enrollment sites (fixed and mobile).
+    #[command(subcommand)]
+    Site(SiteCommand),
+    /// Enrollment machines (kits).
+    #[command(subcommand)]
+    Machine(MachineCommand),
+    /// Enrollment sessions: slots, invitations, and the day itself.
+    #[command(subcommand)]
+    Session(SessionCommand),
     /// Campaigns (chiến dịch) and their periods.
     #[command(subcommand)]
     Campaign(CampaignCommand),
@@ -111,6 +121,7 @@ enum Command {
 enum ScheduleCommand {
     /// Propose sessions per commune and day for a unit's machines, from the register's
     /// eligible population, and measure their idle machine time and waiting times.
+    /// With --accept, make them: sites, sessions and household invitations.
     Plan {
         #[arg(long)]
         unit: String,
@@ -120,17 +131,149 @@ enum ScheduleCommand {
         /// Last day (weekends included).
         #[arg(long)]
         to: String,
-        #[arg(long, default_value_t = 4)]
-        machines: u32,
+        /// Machines to plan with (default: the unit's registered active machines).
+        #[arg(long)]
+        machines: Option<u32>,
         #[arg(long, default_value_t = 0.85)]
         show_up: f64,
-        /// Minutes per application.
-        #[arg(long, default_value_t = 15.0)]
-        service_min: f64,
+        /// Minutes per application (default: the mean of the unit's machines, else 15).
+        #[arg(long)]
+        service_min: Option<f64>,
         #[arg(long, default_value_t = 7.0)]
         open_hour: f64,
         #[arg(long, default_value_t = 17.0)]
         close_hour: f64,
+        #[arg(long, default_value = "table", value_parser = ["table", "json"])]
+        format: String,
+        /// Create the planned sites and sessions and invite every household.
+        #[arg(long)]
+        accept: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum SiteCommand {
+    /// Add a fixed site (the unit's office) or a mobile one (a place in a commune).
+    Add {
+        #[arg(long)]
+        unit: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long, value_parser = ["fixed", "mobile"])]
+        kind: String,
+        /// GSO code of the commune the site is in.
+        #[arg(long)]
+        commune: String,
+        #[arg(long)]
+        address: String,
+        #[arg(long, default_value = "07:00")]
+        opens: String,
+        #[arg(long, default_value = "17:00")]
+        closes: String,
+    },
+    /// Sites in your jurisdiction.
+    List {
+        #[arg(long)]
+        unit: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum MachineCommand {
+    /// Register an enrollment kit with its minutes per application.
+    Add {
+        #[arg(long)]
+        unit: String,
+        #[arg(long)]
+        label: String,
+        #[arg(long, default_value_t = 15)]
+        minutes: u32,
+    },
+    List {
+        #[arg(long)]
+        unit: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum SessionCommand {
+    /// Hold a session at a site: a day, a time window, machines and officers.
+    Add {
+        #[arg(long)]
+        site: String,
+        #[arg(long)]
+        date: String,
+        #[arg(long)]
+        from: String,
+        #[arg(long)]
+        to: String,
+        #[arg(long, default_value_t = 30)]
+        slot: u32,
+        /// Machine labels, comma-separated (default: all the unit's active machines).
+        #[arg(long, value_delimiter = ',')]
+        machines: Vec<String>,
+        /// Officers' usernames, comma-separated.
+        #[arg(long, value_delimiter = ',')]
+        officers: Vec<String>,
+    },
+    /// Sessions between two days.
+    List {
+        #[arg(long)]
+        unit: Option<String>,
+        #[arg(long)]
+        from: String,
+        #[arg(long)]
+        to: Option<String>,
+        #[arg(long, default_value = "table", value_parser = ["table", "json"])]
+        format: String,
+    },
+    /// A session's slots and live queue.
+    Show {
+        id: String,
+        #[arg(long, default_value = "table", value_parser = ["table", "json"])]
+        format: String,
+    },
+    /// Invite the households of the session's commune into its free places.
+    Invite { id: String },
+    /// The session's invitation letters: one PDF, or CSV for mail merge.
+    Letters {
+        id: String,
+        #[arg(long, default_value = "pdf", value_parser = ["pdf", "csv"])]
+        format: String,
+        #[arg(long)]
+        output: String,
+    },
+    /// Check a person in by queue number or personal ID.
+    CheckIn {
+        id: String,
+        #[arg(
+            long,
+            conflicts_with = "personal_id",
+            required_unless_present = "personal_id"
+        )]
+        queue: Option<u32>,
+        #[arg(long = "id")]
+        personal_id: Option<String>,
+    },
+    /// Someone without an appointment: the next free slot.
+    WalkIn {
+        id: String,
+        #[arg(long = "id")]
+        personal_id: String,
+    },
+    /// Call the next person to a free machine.
+    Next { id: String },
+    /// Release the places of those booked who did not come.
+    Release { id: String },
+    /// The session's figures so far.
+    Figures {
+        id: String,
+        #[arg(long, default_value = "table", value_parser = ["table", "json"])]
+        format: String,
+    },
+    /// End the day: the rest are no-shows; prints the figures.
+    Close {
+        id: String,
         #[arg(long, default_value = "table", value_parser = ["table", "json"])]
         format: String,
     },

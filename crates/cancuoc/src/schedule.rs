@@ -13,15 +13,51 @@ fn clock(minutes: f64) -> String {
     format!("{:02}:{:02}", total / 60, total % 60)
 }
 
-pub async fn plan(app: &App, request: &PlanRequest, format: &str) -> Result<ExitCode> {
-    let (input, plan) = app.plan_enrollment(&operator(), request).await?;
+pub async fn plan(
+    app: &App,
+    request: &PlanRequest,
+    format: &str,
+    accept: bool,
+) -> Result<ExitCode> {
+    let (input, plan, accepted) = if accept {
+        let (input, plan, accepted) = app.accept_plan(&operator(), request).await?;
+        (input, plan, Some(accepted))
+    } else {
+        let (input, plan) = app.plan_enrollment(&operator(), request).await?;
+        (input, plan, None)
+    };
     match format {
         "json" => {
-            let text = serde_json::to_string_pretty(&as_json(&input, &plan))
+            let mut value = as_json(&input, &plan);
+            if let (Some(a), Some(map)) = (&accepted, value.as_object_mut()) {
+                map.insert(
+                    "accepted".into(),
+                    json!({
+                        "sites_created": a.sites_created,
+                        "sessions": a.sessions,
+                        "households": a.invitations.households,
+                        "invited": a.invitations.invited,
+                        "left_out": a.invitations.left_out,
+                    }),
+                );
+            }
+            let text = serde_json::to_string_pretty(&value)
                 .map_err(|e| CliError::failed(format!("cannot write JSON: {e}")))?;
             println!("{text}");
         }
-        _ => print_table(&input, &plan),
+        _ => {
+            print_table(&input, &plan);
+            if let Some(a) = accepted {
+                println!(
+                    "accepted: {} sessions ({} new sites); {} people of {} households invited, {} left for later sessions",
+                    a.sessions,
+                    a.sites_created,
+                    a.invitations.invited,
+                    a.invitations.households,
+                    a.invitations.left_out
+                );
+            }
+        }
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -863,6 +863,8 @@ fn schedule_plan_invites_every_eligible_resident_once() {
         "2021-03-01",
         "--to",
         "2021-03-31",
+        "--machines",
+        "4",
         "--format",
         "json",
     ]);
@@ -907,6 +909,8 @@ fn schedule_plan_invites_every_eligible_resident_once() {
         "2021-03-01",
         "--to",
         "2021-03-31",
+        "--machines",
+        "4",
     ]);
     assert!(
         stdout(&table).contains("machine utilisation"),
@@ -955,4 +959,119 @@ fn schedule_plan_invites_every_eligible_resident_once() {
         let out = w.run(&all);
         assert_eq!(out.status.code(), Some(code), "{}", stderr(&out));
     }
+}
+
+#[test]
+fn a_plan_accepted_from_the_command_line_invites_households_into_its_slots() {
+    let w = Workspace::new();
+    w.init();
+    let out = w.run(&["demo", "--people", "3000"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let first = jiff::Timestamp::now()
+        .to_zoned_datetime(jiff::tz::Offset::constant(7).to_time_zone())
+        .date()
+        .tomorrow()
+        .unwrap();
+    let last = first.checked_add(jiff::Span::new().days(13)).unwrap();
+    let (from, to) = (first.to_string(), last.to_string());
+    let plan_args = [
+        "schedule", "plan", "--unit", "CAH-436", "--from", &from, "--to", &to, "--format", "json",
+    ];
+    // No machines registered and none given: nothing to plan with.
+    let out = w.run(&plan_args);
+    assert_eq!(out.status.code(), Some(2), "{}", stdout(&out));
+    assert!(stderr(&out).contains("machine add"), "{}", stderr(&out));
+    for label in ["Bộ 1", "Bộ 2"] {
+        let out = w.run(&[
+            "machine",
+            "add",
+            "--unit",
+            "CAH-436",
+            "--label",
+            label,
+            "--minutes",
+            "15",
+        ]);
+        assert!(out.status.success(), "{}", stderr(&out));
+    }
+    let out = w.run(&["machine", "list", "--unit", "CAH-436"]);
+    assert!(stdout(&out).contains("Bộ 2"), "{}", stdout(&out));
+
+    let mut accept = plan_args.to_vec();
+    accept.push("--accept");
+    let out = w.run(&accept);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let plan: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let accepted = &plan["accepted"];
+    let invited = accepted["invited"].as_u64().unwrap();
+    assert!(invited > 0, "{accepted}");
+    assert_eq!(
+        invited + accepted["left_out"].as_u64().unwrap(),
+        plan["eligible"].as_u64().unwrap(),
+        "{accepted}"
+    );
+    assert_eq!(
+        usize::try_from(accepted["sessions"].as_u64().unwrap()).unwrap(),
+        plan["sessions"].as_array().unwrap().len()
+    );
+
+    let out = w.run(&[
+        "session", "list", "--unit", "CAH-436", "--from", &from, "--to", &to, "--format", "json",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let sessions: Vec<serde_json::Value> = serde_json::from_str(&stdout(&out)).unwrap();
+    let mut held_total = 0;
+    for s in &sessions {
+        for slot in s["slots"].as_array().unwrap() {
+            assert!(slot["held"].as_u64() <= slot["limit"].as_u64(), "{slot}");
+            held_total += slot["held"].as_u64().unwrap();
+        }
+    }
+    assert_eq!(held_total, invited);
+
+    // The first session's letters: one CSV row per invited person, and a PDF.
+    let first_session = &sessions[0];
+    let id = first_session["id"].as_str().unwrap();
+    let held: u64 = first_session["slots"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["held"].as_u64().unwrap())
+        .sum();
+    let csv_path = w.path("letters.csv");
+    let out = w.run(&[
+        "session",
+        "letters",
+        id,
+        "--format",
+        "csv",
+        "--output",
+        csv_path.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let csv = std::fs::read_to_string(&csv_path).unwrap();
+    assert_eq!(
+        u64::try_from(csv.lines().count()).unwrap(),
+        held + 1,
+        "{csv}"
+    );
+    let pdf_path = w.path("letters.pdf");
+    let out = w.run(&[
+        "session",
+        "letters",
+        id,
+        "--output",
+        pdf_path.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(std::fs::read(&pdf_path).unwrap().starts_with(b"%PDF"));
+    let out = w.run(&["session", "show", id]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("Điểm lưu động"), "{}", stdout(&out));
+
+    // Accepting again would send the same machines out twice; an unknown session is bad input.
+    let out = w.run(&accept);
+    assert_eq!(out.status.code(), Some(2), "{}", stdout(&out));
+    let out = w.run(&["session", "invite", "not-an-id"]);
+    assert_eq!(out.status.code(), Some(2));
 }

@@ -7,6 +7,7 @@ mod campaigns;
 mod forms;
 mod officers;
 mod register;
+mod schedule;
 mod system;
 
 use axum::extract::DefaultBodyLimit;
@@ -75,6 +76,27 @@ pub(crate) fn api(import_limit: usize) -> OpenApiRouter<AppState> {
         .routes(routes!(campaigns::set_quota))
         .routes(routes!(campaigns::progress))
         .routes(routes!(campaigns::daily_report))
+        .routes(routes!(schedule::create_site, schedule::list_sites))
+        .routes(routes!(schedule::add_machine, schedule::list_machines))
+        .routes(routes!(schedule::create_session, schedule::list_sessions))
+        .routes(routes!(schedule::session))
+        .routes(routes!(schedule::invite))
+        .routes(routes!(schedule::appointments))
+        .routes(routes!(schedule::letters))
+        .routes(routes!(schedule::check_in))
+        .routes(routes!(schedule::walk_in))
+        .routes(routes!(schedule::call_next))
+        .routes(routes!(schedule::release_no_shows))
+        .routes(routes!(schedule::queue))
+        .routes(routes!(schedule::figures))
+        .routes(routes!(schedule::close))
+        .routes(routes!(schedule::plan))
+        .routes(routes!(
+            schedule::my_appointment,
+            schedule::move_appointment
+        ))
+        .routes(routes!(schedule::book))
+        .routes(routes!(schedule::open_sessions))
 }
 
 /// No route has this path.

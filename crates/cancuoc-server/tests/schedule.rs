@@ -1,0 +1,503 @@
+//! Enrollment scheduling through the API: a unit's machines, a site and sessions, the
+//! household invitations and their letters, the day (check-in, walk-in, the queue,
+//! closing) and citizens booking and moving their own appointment.
+
+#![allow(
+    clippy::panic,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    reason = "tests report a failure by panicking"
+)]
+
+mod support;
+
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use support::*;
+
+fn today() -> jiff::civil::Date {
+    jiff::Timestamp::now()
+        .to_zoned_datetime(jiff::tz::Offset::constant(7).to_time_zone())
+        .date()
+}
+
+async fn public(
+    t: &TestApp,
+    method: reqwest::Method,
+    path: &str,
+    body: Value,
+) -> (StatusCode, Value) {
+    t.send(t.client.request(method, t.url(path)).json(&body))
+        .await
+}
+
+#[tokio::test]
+async fn a_session_from_invitations_to_the_end_of_the_day() {
+    let t = spawn_app().await;
+    let admin = t.admin().await;
+    import_people(&t, &admin).await;
+    let city = t
+        .officer(&admin, "tuan.nv", "CAH-436", "district_officer")
+        .await;
+    let thach_ha = t
+        .officer(&admin, "son.tv", "CAH-445", "district_officer")
+        .await;
+
+    for label in ["Bộ 1", "Bộ 2"] {
+        let (status, m) = t
+            .post(
+                &city,
+                "/api/v1/machines",
+                json!({"unit": "CAH-436", "label": label, "minutes_per_application": 15}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{m}");
+    }
+    let (status, err) = t
+        .post(
+            &city,
+            "/api/v1/machines",
+            json!({"unit": "CAH-436", "label": "Bộ 1", "minutes_per_application": 15}),
+        )
+        .await;
+    assert_eq!(
+        (status, err["code"].as_str()),
+        (StatusCode::CONFLICT, Some("conflict"))
+    );
+    // Another district's officer cannot equip this unit.
+    let (status, _) = t
+        .post(
+            &thach_ha,
+            "/api/v1/machines",
+            json!({"unit": "CAH-436", "label": "Bộ 9", "minutes_per_application": 15}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    let site_body = json!({
+        "unit": "CAH-436", "name": "Trụ sở Công an phường Nam Hà", "kind": "fixed",
+        "commune": "18073", "address": "Số 1 Hà Huy Tập", "opens": "00:00", "closes": "24:00"
+    });
+    let (status, site) = t.post(&city, "/api/v1/sites", site_body.clone()).await;
+    assert_eq!(status, StatusCode::CREATED, "{site}");
+    let site_id = site["id"].as_str().unwrap().to_owned();
+    let mut outside = site_body.clone();
+    outside["commune"] = json!("18565");
+    outside["name"] = json!("Ngoài địa bàn");
+    let (status, err) = t.post(&city, "/api/v1/sites", outside).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{err}");
+    let mut bad_hours = site_body.clone();
+    bad_hours["name"] = json!("Giờ sai");
+    bad_hours["opens"] = json!("25:00");
+    let (status, err) = t.post(&city, "/api/v1/sites", bad_hours).await;
+    assert_eq!(
+        (status, err["code"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("invalid_input"))
+    );
+
+    // Today's session: one machine, all day, 30-minute slots of 2.
+    let day = today().to_string();
+    let (status, session) = t
+        .post(
+            &city,
+            "/api/v1/sessions",
+            json!({"site": site_id, "date": day, "from": "00:00", "to": "24:00", "machines": ["Bộ 1"], "officers": ["tuan.nv"]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{session}");
+    let id = session["id"].as_str().unwrap().to_owned();
+    assert_eq!(session["slots"].as_array().unwrap().len(), 48);
+    assert_eq!(session["slots"][0]["capacity"], 2);
+    // The same machine cannot be out twice at once.
+    let (status, err) = t
+        .post(
+            &city,
+            "/api/v1/sessions",
+            json!({"site": site_id, "date": day, "from": "08:00", "to": "09:00", "machines": ["Bộ 1"]}),
+        )
+        .await;
+    assert_eq!(
+        (status, err["code"].as_str()),
+        (StatusCode::CONFLICT, Some("conflict")),
+        "{err}"
+    );
+    let (status, _) = t.get(&thach_ha, &format!("/api/v1/sessions/{id}")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    // Invitations: Nam Hà's two households of people due a card (An and Bình of HK001,
+    // Cường of HK002); Em is still under review, not official.
+    let (status, report) = t
+        .post(
+            &city,
+            &format!("/api/v1/sessions/{id}/invitations"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{report}");
+    assert_eq!(
+        (report["households"].as_u64(), report["invited"].as_u64()),
+        (Some(2), Some(3))
+    );
+    let (status, again) = t
+        .post(
+            &city,
+            &format!("/api/v1/sessions/{id}/invitations"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        (status, again["invited"].as_u64()),
+        (StatusCode::OK, Some(0))
+    );
+    let (_, list) = t
+        .get(&city, &format!("/api/v1/sessions/{id}/appointments"))
+        .await;
+    let list = list.as_array().unwrap().clone();
+    assert_eq!(list.len(), 3);
+    let by_name = |name: &str| list.iter().find(|a| a["name"] == name).unwrap().clone();
+    let (an, binh, cuong) = (
+        by_name("Nguyễn Văn An"),
+        by_name("Nguyễn Thị Bình"),
+        by_name("Nguyễn Văn Cường"),
+    );
+    // One household in one slot (two places), the next in the next.
+    assert_eq!(an["household"], "HK001");
+    assert_eq!(
+        (
+            an["slot"].as_u64(),
+            binh["slot"].as_u64(),
+            cuong["slot"].as_u64()
+        ),
+        (Some(1), Some(1), Some(2))
+    );
+
+    let letters = t
+        .client
+        .get(t.url(&format!("/api/v1/sessions/{id}/letters?format=csv")))
+        .bearer_auth(&city.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(letters.status(), StatusCode::OK);
+    let csv = letters.text().await.unwrap();
+    assert_eq!(
+        csv.trim_start_matches('\u{feff}').lines().count(),
+        4,
+        "{csv}"
+    );
+    assert!(
+        csv.contains("Nguyễn Thị Bình") && csv.contains("HK002"),
+        "{csv}"
+    );
+    let pdf = t
+        .client
+        .get(t.url(&format!("/api/v1/sessions/{id}/letters")))
+        .bearer_auth(&city.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(pdf.headers()["content-type"], "application/pdf");
+    assert!(pdf.bytes().await.unwrap().starts_with(b"%PDF"));
+
+    // A citizen sees their invitation only with both halves; a wrong pair says nothing of
+    // which half was wrong.
+    let (status, mine) = public(
+        &t,
+        reqwest::Method::POST,
+        "/api/v1/public/appointment",
+        json!({"personal_id": "042092005555", "birth_date": "03/1992"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{mine}");
+    assert_eq!(mine["appointment"]["queue_number"], cuong["queue_number"]);
+    assert_eq!(
+        mine["appointment"]["site_name"],
+        "Trụ sở Công an phường Nam Hà"
+    );
+    let (status, wrong) = public(
+        &t,
+        reqwest::Method::POST,
+        "/api/v1/public/appointment",
+        json!({"personal_id": "042092005555", "birth_date": "04/1992"}),
+    )
+    .await;
+    let (status2, unknown) = public(
+        &t,
+        reqwest::Method::POST,
+        "/api/v1/public/appointment",
+        json!({"personal_id": "042092005556", "birth_date": "03/1992"}),
+    )
+    .await;
+    assert_eq!(
+        (status, status2),
+        (StatusCode::NOT_FOUND, StatusCode::NOT_FOUND)
+    );
+    assert_eq!(wrong["message"], unknown["message"]);
+    assert!(!wrong.to_string().contains("Cường"), "{wrong}");
+
+    // Tomorrow's session takes bookings: Cường moves there, Hoa (of Thạch Hà, no
+    // invitation) books, and cannot book twice.
+    let tomorrow = today().tomorrow().unwrap().to_string();
+    let (status, later) = t
+        .post(
+            &city,
+            "/api/v1/sessions",
+            json!({"site": site_id, "date": tomorrow, "from": "07:00", "to": "11:00", "machines": ["Bộ 2"]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{later}");
+    let later_id = later["id"].as_str().unwrap().to_owned();
+    let (status, open) = t
+        .send(t.client.get(t.url("/api/v1/public/sessions?commune=18073")))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        open.as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s["session"] == later_id.as_str()),
+        "{open}"
+    );
+    assert!(!open.to_string().contains("Nguyễn"), "{open}");
+    let (status, moved) = public(
+        &t,
+        reqwest::Method::PUT,
+        "/api/v1/public/appointment",
+        json!({"personal_id": "042092005555", "birth_date": "03/1992", "session": later_id, "slot": 3}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{moved}");
+    assert_eq!(moved["appointment"]["start"], "08:00");
+    let hoa = json!({"personal_id": "042195008888", "birth_date": "01/01/1995", "session": later_id, "slot": 3});
+    let (status, booked) = public(
+        &t,
+        reqwest::Method::POST,
+        "/api/v1/public/bookings",
+        hoa.clone(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{booked}");
+    assert_eq!(booked["appointment"]["origin"], "booked");
+    let (status, err) = public(&t, reqwest::Method::POST, "/api/v1/public/bookings", hoa).await;
+    assert_eq!(
+        (status, err["code"].as_str()),
+        (StatusCode::CONFLICT, Some("conflict")),
+        "{err}"
+    );
+
+    // The day: Bình by her number, An by his ID; An is called first (same slot, came
+    // first); Dũng walks in and gets the next free slot.
+    let (status, checked) = t
+        .post(
+            &city,
+            &format!("/api/v1/sessions/{id}/check-ins"),
+            json!({"personal_id": "042090001234"}),
+        )
+        .await;
+    assert_eq!(
+        (status, checked["state"].as_str()),
+        (StatusCode::OK, Some("checked_in")),
+        "{checked}"
+    );
+    let (status, checked) = t
+        .post(
+            &city,
+            &format!("/api/v1/sessions/{id}/check-ins"),
+            json!({"queue_number": binh["queue_number"]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{checked}");
+    let (status, err) = t
+        .post(
+            &city,
+            &format!("/api/v1/sessions/{id}/check-ins"),
+            json!({"queue_number": binh["queue_number"]}),
+        )
+        .await;
+    assert_eq!(
+        (status, err["code"].as_str()),
+        (StatusCode::CONFLICT, Some("invalid_state")),
+        "{err}"
+    );
+    let (status, err) = t
+        .post(
+            &city,
+            &format!("/api/v1/sessions/{id}/check-ins"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{err}");
+    // Dũng, of Thạch Hà, walks in; only an officer whose jurisdiction covers him can
+    // take him (here the administrator). Cường, booked for tomorrow, came today: his
+    // booking moves here.
+    let (status, _) = t
+        .post(
+            &city,
+            &format!("/api/v1/sessions/{id}/walk-ins"),
+            json!({"personal_id": "042088007777"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, walked) = t
+        .post(
+            &admin,
+            &format!("/api/v1/sessions/{id}/walk-ins"),
+            json!({"personal_id": "042088007777"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{walked}");
+    assert_eq!(
+        (walked["origin"].as_str(), walked["state"].as_str()),
+        (Some("walk_in"), Some("checked_in"))
+    );
+    let (status, came_early) = t
+        .post(
+            &city,
+            &format!("/api/v1/sessions/{id}/walk-ins"),
+            json!({"personal_id": "042092005555"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{came_early}");
+    assert_eq!(
+        (
+            came_early["session"].as_str(),
+            came_early["origin"].as_str()
+        ),
+        (Some(id.as_str()), Some("invited"))
+    );
+    let (status, called) = t
+        .post(&city, &format!("/api/v1/sessions/{id}/next"), json!({}))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{called}");
+    assert_eq!(called["name"], "Nguyễn Văn An");
+    let (status, queue) = t.get(&city, &format!("/api/v1/sessions/{id}/queue")).await;
+    assert_eq!(status, StatusCode::OK, "{queue}");
+    assert_eq!(queue["called"][0]["name"], "Nguyễn Văn An");
+    let waiting: Vec<&str> = queue["waiting"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(waiting[0], "Nguyễn Thị Bình");
+    assert_eq!(waiting.len(), 3);
+    // One machine, busy with An: each in line waits one more service.
+    let waits: Vec<u64> = queue["waiting"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["expected_wait_min"].as_u64().unwrap())
+        .collect();
+    assert_eq!(waits, [15, 30, 45]);
+
+    let (status, _) = t
+        .post(&city, &format!("/api/v1/sessions/{id}/no-shows"), json!({}))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, closed) = t
+        .post(&city, &format!("/api/v1/sessions/{id}/close"), json!({}))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{closed}");
+    assert_eq!(closed["state"], "closed");
+    assert_eq!(closed["walk_ins"], 1);
+    assert_eq!(closed["no_shows"], 0);
+    assert_eq!(closed["still_waiting"], 4);
+    assert_eq!(closed["appointments"], 4);
+    let (status, err) = t
+        .post(&city, &format!("/api/v1/sessions/{id}/close"), json!({}))
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{err}");
+}
+
+#[tokio::test]
+async fn wrong_pairs_are_throttled() {
+    let t = spawn_app().await;
+    let admin = t.admin().await;
+    import_people(&t, &admin).await;
+    for _ in 0..5 {
+        let (status, _) = public(
+            &t,
+            reqwest::Method::POST,
+            "/api/v1/public/appointment",
+            json!({"personal_id": "042090001234", "birth_date": "01/01/1990"}),
+        )
+        .await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+    }
+    // Even the right pair is refused for a while now.
+    let (status, err) = public(
+        &t,
+        reqwest::Method::POST,
+        "/api/v1/public/appointment",
+        json!({"personal_id": "042090001234", "birth_date": "05/03/1990"}),
+    )
+    .await;
+    assert_eq!(
+        (status, err["code"].as_str()),
+        (StatusCode::TOO_MANY_REQUESTS, Some("too_many_attempts")),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn a_plan_is_proposed_and_accepted_over_the_api() {
+    let t = spawn_app().await;
+    let admin = t.admin().await;
+    import_people(&t, &admin).await;
+    let city = t
+        .officer(&admin, "tuan.nv", "CAH-436", "district_officer")
+        .await;
+    let from = today().tomorrow().unwrap();
+    let to = from.checked_add(jiff::Span::new().days(6)).unwrap();
+    let body = json!({"unit": "CAH-436", "from": from.to_string(), "to": to.to_string()});
+    // Without machines there is nothing to plan with.
+    let (status, err) = t.post(&city, "/api/v1/plans", body.clone()).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{err}");
+    assert!(
+        err["message"].as_str().unwrap().contains("machines"),
+        "{err}"
+    );
+    for label in ["Bộ 1", "Bộ 2"] {
+        t.post(
+            &city,
+            "/api/v1/machines",
+            json!({"unit": "CAH-436", "label": label, "minutes_per_application": 15}),
+        )
+        .await;
+    }
+    let (status, plan) = t.post(&city, "/api/v1/plans", body.clone()).await;
+    assert_eq!(status, StatusCode::OK, "{plan}");
+    assert_eq!(plan["eligible"], 3);
+    assert!(plan["accepted"].is_null());
+    let mut accept = body.clone();
+    accept["accept"] = json!(true);
+    let (status, made) = t.post(&city, "/api/v1/plans", accept.clone()).await;
+    assert_eq!(status, StatusCode::OK, "{made}");
+    let accepted = &made["accepted"];
+    assert_eq!(accepted["invitations"]["invited"], 3, "{made}");
+    assert_eq!(accepted["sites_created"], 1);
+    let (_, sessions) = t
+        .get(
+            &city,
+            &format!("/api/v1/sessions?unit=CAH-436&from={from}&to={to}"),
+        )
+        .await;
+    let sessions = sessions.as_array().unwrap();
+    assert_eq!(
+        sessions.len(),
+        usize::try_from(accepted["sessions"].as_u64().unwrap()).unwrap()
+    );
+    let held: u64 = sessions
+        .iter()
+        .flat_map(|s| s["slots"].as_array().unwrap())
+        .map(|slot| {
+            assert!(slot["held"].as_u64() <= slot["limit"].as_u64(), "{slot}");
+            slot["held"].as_u64().unwrap()
+        })
+        .sum();
+    assert_eq!(held, 3);
+    // Accepting again would send the same machines out twice.
+    let (status, err) = t.post(&city, "/api/v1/plans", accept).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{err}");
+}
