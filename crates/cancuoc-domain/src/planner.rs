@@ -498,4 +498,48 @@ mod tests {
             prop_assert_eq!(before, keys.len());
         }
     }
+
+    proptest! {
+        /// The exact optimum of the planner's model, for small instances: every session
+        /// in commune c invites at most k_c, so c needs ⌈d_c ÷ k_c⌉ team-days whatever
+        /// the order, and T teams cannot do them in fewer than ⌈Σ ÷ T⌉ days. The greedy
+        /// plan takes exactly that many, with no day left idle before its last.
+        #[test]
+        fn the_greedy_plan_takes_the_fewest_days_possible(
+            demands in proptest::collection::vec(0_u32..2_000, 1..6),
+            travel in proptest::collection::vec(0_u32..90, 6),
+            teams in 1_u32..4,
+        ) {
+            let communes: Vec<CommuneDemand> = demands
+                .iter()
+                .zip(&travel)
+                .enumerate()
+                .map(|(i, (&d, &t))| commune(&format!("{:05}", 18_000 + i), d, t))
+                .collect();
+            let first = date(2021, 3, 1);
+            let days: Vec<Date> = (0..400).map(|i| first.checked_add(jiff::Span::new().days(i)).unwrap()).collect();
+            let mut input = PlanInput::new(communes, 2 * teams, days.clone());
+            input.team_size = 2;
+            let (sessions, unserved) = propose(&input);
+            prop_assert_eq!(unserved, 0);
+            let per_session = |c: &CommuneDemand| {
+                whole(
+                    f64::from(capacity(&input, 2, working_minutes(&input, c.travel_min)))
+                        * input.target_load
+                        / input.show_up,
+                )
+            };
+            let team_days: u32 = input
+                .communes
+                .iter()
+                .map(|c| c.eligible.div_ceil(per_session(c)))
+                .sum();
+            let optimum = team_days.div_ceil(teams);
+            let used: std::collections::BTreeSet<Date> = sessions.iter().map(|s| s.date).collect();
+            prop_assert_eq!(u32::try_from(used.len()).unwrap(), optimum);
+            if let Some(last) = used.last() {
+                prop_assert_eq!(days.iter().position(|d| d == last).map(|i| i + 1), Some(used.len()));
+            }
+        }
+    }
 }
