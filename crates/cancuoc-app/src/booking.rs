@@ -85,6 +85,8 @@ impl Throttle {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Booking {
     pub name: String,
+    /// Where they live (GSO code), to offer the sessions of their commune.
+    pub commune: Option<String>,
     pub appointment: Option<BookedSlot>,
 }
 
@@ -127,6 +129,12 @@ pub struct CitizenProof {
     pub birth_date: String,
 }
 
+/// What the proof tells about the person.
+struct Proven {
+    name: String,
+    commune: Option<String>,
+}
+
 fn no_match() -> AppError {
     AppError::NotFound("a citizen with this personal ID number and date of birth".into())
 }
@@ -148,7 +156,7 @@ impl App {
         client: &str,
         proof: &CitizenProof,
         purpose: &str,
-    ) -> Result<(Access, PersonalId, String), AppError> {
+    ) -> Result<(Access, PersonalId, Proven), AppError> {
         let access = self.portal_access(purpose);
         let id = proof.personal_id.trim();
         self.booking_throttle.admit(client, id, access.now_micros)?;
@@ -161,9 +169,14 @@ impl App {
             return Err(fail());
         };
         match self.store.citizen(&access, &pid).await? {
-            Some(c) if c.data.birth_date == birth && c.data.died_on.is_none() => {
-                Ok((access, pid, c.data.full_name))
-            }
+            Some(c) if c.data.birth_date == birth && c.data.died_on.is_none() => Ok((
+                access,
+                pid,
+                Proven {
+                    commune: c.data.home_commune().map(|code| code.as_str().to_owned()),
+                    name: c.data.full_name,
+                },
+            )),
             _ => Err(fail()),
         }
     }
@@ -192,7 +205,7 @@ impl App {
         client: &str,
         proof: &CitizenProof,
     ) -> Result<Booking, AppError> {
-        let (access, pid, name) = self.prove(client, proof, "citizen.booking.read").await?;
+        let (access, pid, who) = self.prove(client, proof, "citizen.booking.read").await?;
         let appointment = match self
             .store
             .active_appointment(&access, &pid.as_string())
@@ -208,7 +221,11 @@ impl App {
             }
             None => None,
         };
-        Ok(Booking { name, appointment })
+        Ok(Booking {
+            name: who.name,
+            commune: who.commune,
+            appointment,
+        })
     }
 
     /// Sessions of a commune open to booking from today for the next weeks, with free
@@ -299,7 +316,7 @@ impl App {
         session: Uuid,
         slot: u32,
     ) -> Result<Booking, AppError> {
-        let (access, pid, name) = self.prove(client, proof, "citizen.booking.make").await?;
+        let (access, pid, who) = self.prove(client, proof, "citizen.booking.make").await?;
         let found = self.bookable(&access, session, slot).await?;
         if self
             .store
@@ -327,7 +344,8 @@ impl App {
             )
             .await?;
         Ok(Booking {
-            name,
+            name: who.name,
+            commune: who.commune,
             appointment: made.first().map(|a| Self::booked_slot(a, &found)),
         })
     }
@@ -340,7 +358,7 @@ impl App {
         session: Uuid,
         slot: u32,
     ) -> Result<Booking, AppError> {
-        let (access, pid, name) = self.prove(client, proof, "citizen.booking.move").await?;
+        let (access, pid, who) = self.prove(client, proof, "citizen.booking.move").await?;
         let found = self.bookable(&access, session, slot).await?;
         let current = self
             .store
@@ -352,7 +370,8 @@ impl App {
             .step_appointment(&access, current.id, AppointmentStep::Move { session, slot })
             .await?;
         Ok(Booking {
-            name,
+            name: who.name,
+            commune: who.commune,
             appointment: Some(Self::booked_slot(&moved, &found)),
         })
     }

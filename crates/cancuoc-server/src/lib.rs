@@ -24,6 +24,7 @@ mod dto;
 mod error;
 mod extract;
 mod openapi;
+mod pages;
 mod routes;
 
 use std::future::Future;
@@ -100,6 +101,11 @@ pub fn router(app: App, config: ServerConfig) -> Router {
         "/api/openapi.json",
         axum::routing::get(move || openapi::serve(spec_json.clone())),
     )
+    .route(
+        "/dat-lich",
+        axum::routing::get(pages::form).post(pages::look_up),
+    )
+    .route("/dat-lich/chon", axum::routing::post(pages::choose))
     .fallback(routes::no_route)
     .method_not_allowed_fallback(routes::method_not_allowed)
     .layer(DefaultBodyLimit::max(config.body_limit_bytes))

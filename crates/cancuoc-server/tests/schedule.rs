@@ -501,3 +501,134 @@ async fn a_plan_is_proposed_and_accepted_over_the_api() {
     let (status, err) = t.post(&city, "/api/v1/plans", accept).await;
     assert_eq!(status, StatusCode::CONFLICT, "{err}");
 }
+
+/// Posts a form to the booking page and returns the status and the HTML.
+async fn page(t: &TestApp, path: &str, form: &[(&str, &str)]) -> (StatusCode, String) {
+    let encode = |text: &str| -> String {
+        text.bytes()
+            .map(|b| {
+                if b.is_ascii_alphanumeric() || b"-_.".contains(&b) {
+                    char::from(b).to_string()
+                } else {
+                    format!("%{b:02X}")
+                }
+            })
+            .collect()
+    };
+    let body = form
+        .iter()
+        .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
+        .collect::<Vec<_>>()
+        .join("&");
+    let response = t
+        .client
+        .post(t.url(path))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status();
+    assert!(
+        response.headers()["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .contains("default-src 'none'")
+    );
+    (status, response.text().await.unwrap())
+}
+
+#[tokio::test]
+async fn the_booking_page_works_without_scripts() {
+    let t = spawn_app().await;
+    let admin = t.admin().await;
+    import_people(&t, &admin).await;
+    let city = t
+        .officer(&admin, "tuan.nv", "CAH-436", "district_officer")
+        .await;
+    t.post(
+        &city,
+        "/api/v1/machines",
+        json!({"unit": "CAH-436", "label": "Bộ 1", "minutes_per_application": 15}),
+    )
+    .await;
+    let (_, site) = t
+        .post(
+            &city,
+            "/api/v1/sites",
+            json!({"unit": "CAH-436", "name": "Nhà văn hóa tổ 3", "kind": "mobile", "commune": "18073",
+                   "address": "Tổ 3, phường Nam Hà", "opens": "07:00", "closes": "17:00"}),
+        )
+        .await;
+    let tomorrow = today().tomorrow().unwrap();
+    let (status, session) = t
+        .post(
+            &city,
+            "/api/v1/sessions",
+            json!({"site": site["id"], "date": tomorrow.to_string(), "from": "07:00", "to": "09:00"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{session}");
+    let session_id = session["id"].as_str().unwrap().to_owned();
+
+    let form = t.client.get(t.url("/dat-lich")).send().await.unwrap();
+    assert_eq!(form.status(), StatusCode::OK);
+    let html = form.text().await.unwrap();
+    assert!(html.contains("<label for=\"personal_id\">"), "{html}");
+    assert!(html.contains("lang=\"vi\""));
+    let english = t
+        .client
+        .get(t.url("/dat-lich?lang=en"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(english.contains("Personal ID number"), "{english}");
+
+    let (status, html) = page(
+        &t,
+        "/dat-lich",
+        &[
+            ("personal_id", "042090001234"),
+            ("birth_date", "06/03/1990"),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(html.contains("Không tìm thấy công dân"), "{html}");
+    assert!(!html.contains("Nguyễn Văn An"));
+
+    let proof = [
+        ("personal_id", "042090001234"),
+        ("birth_date", "05/03/1990"),
+    ];
+    let (status, html) = page(&t, "/dat-lich", &proof).await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    assert!(
+        html.contains("Nguyễn Văn An") && html.contains("Bạn chưa có lịch hẹn"),
+        "{html}"
+    );
+    assert!(html.contains(&session_id), "{html}");
+    assert!(html.contains("07:30–08:00"), "{html}");
+
+    let choice = [
+        proof[0],
+        proof[1],
+        ("session", session_id.as_str()),
+        ("slot", "2"),
+    ];
+    let (status, html) = page(&t, "/dat-lich/chon", &choice).await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    assert!(html.contains("Đã ghi nhận lịch hẹn"), "{html}");
+    assert!(
+        html.contains("Nhà văn hóa tổ 3") && html.contains("07:30–08:00"),
+        "{html}"
+    );
+    // The officer sees the booking in the slot.
+    let (_, now) = t
+        .get(&city, &format!("/api/v1/sessions/{session_id}"))
+        .await;
+    assert_eq!(now["slots"][1]["held"], 1);
+}

@@ -484,6 +484,8 @@ impl From<BookedSlot> for BookedSlotDto {
 #[derive(Debug, Serialize, ToSchema)]
 pub(crate) struct BookingDto {
     pub name: String,
+    /// The commune they live in (GSO code): where to look for sessions.
+    pub commune: Option<String>,
     pub appointment: Option<BookedSlotDto>,
 }
 
@@ -491,6 +493,7 @@ impl From<Booking> for BookingDto {
     fn from(b: Booking) -> Self {
         Self {
             name: b.name,
+            commune: b.commune,
             appointment: b.appointment.map(BookedSlotDto::from),
         }
     }

@@ -1,11 +1,8 @@
 //! `/api/v1/sites`, `/machines`, `/sessions`, `/plans`: enrollment scheduling and the day
 //! itself (DESIGN §7); `/api/v1/public/*`: citizens' bookings, without signing in.
 
-use std::net::SocketAddr;
-
 use axum::Json;
-use axum::extract::{ConnectInfo, FromRequestParts, State};
-use axum::http::request::Parts;
+use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use cancuoc_app::{Arrival, CitizenProof};
@@ -20,7 +17,7 @@ use crate::dto::schedule::{
     SiteRequest, UnitQuery, WalkInRequest,
 };
 use crate::error::{ApiError, ErrorBody};
-use crate::extract::{ApiJson, ApiPath, ApiQuery};
+use crate::extract::{ApiJson, ApiPath, ApiQuery, ClientAddress};
 
 fn invalid(message: impl Into<String>) -> ApiError {
     ApiError::new(
@@ -32,23 +29,6 @@ fn invalid(message: impl Into<String>) -> ApiError {
 
 fn uuid(id: &str, what: &str) -> Result<Uuid, ApiError> {
     Uuid::parse_str(id.trim()).map_err(|_| invalid(format!("{id:?} is not a {what} id (UUID)")))
-}
-
-/// The client's address, the key citizens' requests are throttled by. Behind a reverse
-/// proxy every client has the proxy's address: throttle there too.
-pub(crate) struct ClientAddress(String);
-
-impl<S: Send + Sync> FromRequestParts<S> for ClientAddress {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        Ok(Self(
-            parts
-                .extensions
-                .get::<ConnectInfo<SocketAddr>>()
-                .map_or_else(|| "unknown".to_owned(), |c| c.0.ip().to_string()),
-        ))
-    }
 }
 
 /// Adds a site to a unit.
