@@ -187,11 +187,47 @@ impl App {
         generator
             .await
             .map_err(|e| AppError::Internal(format!("the population generator failed: {e}")))?;
+        self.demo_machines(&access, province).await?;
         Ok(DemoReport {
             province: province.to_owned(),
             people: loaded,
             households,
         })
+    }
+
+    /// Four enrollment kits for each district police of the province that has none, as
+    /// the 2021 reports describe them (15 minutes per application outside the cities), so
+    /// that a demo can be planned at once.
+    async fn demo_machines(
+        &self,
+        access: &cancuoc_store::Access,
+        province: &str,
+    ) -> Result<(), AppError> {
+        let places = self.places();
+        let Ok(head) = PoliceUnitCode::parse(&format!("CAT-{province}")) else {
+            return Ok(());
+        };
+        for unit in places.police_children(&head) {
+            if !matches!(unit, PoliceUnitCode::District(_)) {
+                continue;
+            }
+            let code = unit.as_string();
+            if !self.store.machines(&code).await?.is_empty() {
+                continue;
+            }
+            for n in 1..=4 {
+                let machine = cancuoc_store::Machine {
+                    id: self.random.record_key(),
+                    unit: code.clone(),
+                    label: format!("Bộ {n}"),
+                    minutes_per_application: 15,
+                    active: true,
+                    created_micros: access.now_micros,
+                };
+                self.store.add_machine(access, &machine).await?;
+            }
+        }
+        Ok(())
     }
 
     /// The communes of a province, as the population generator wants them.

@@ -977,25 +977,33 @@ fn a_plan_accepted_from_the_command_line_invites_households_into_its_slots() {
     let plan_args = [
         "schedule", "plan", "--unit", "CAH-436", "--from", &from, "--to", &to, "--format", "json",
     ];
-    // No machines registered and none given: nothing to plan with.
-    let out = w.run(&plan_args);
-    assert_eq!(out.status.code(), Some(2), "{}", stdout(&out));
-    assert!(stderr(&out).contains("machine add"), "{}", stderr(&out));
-    for label in ["Bộ 1", "Bộ 2"] {
-        let out = w.run(&[
-            "machine",
-            "add",
-            "--unit",
-            "CAH-436",
-            "--label",
-            label,
-            "--minutes",
-            "15",
-        ]);
-        assert!(out.status.success(), "{}", stderr(&out));
-    }
+    // The demo gives every district police four kits; one more is registered here.
     let out = w.run(&["machine", "list", "--unit", "CAH-436"]);
-    assert!(stdout(&out).contains("Bộ 2"), "{}", stdout(&out));
+    assert!(stdout(&out).contains("Bộ 4"), "{}", stdout(&out));
+    let out = w.run(&[
+        "machine",
+        "add",
+        "--unit",
+        "CAH-436",
+        "--label",
+        "Bộ 5",
+        "--minutes",
+        "20",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = w.run(&[
+        "machine",
+        "add",
+        "--unit",
+        "CAH-436",
+        "--label",
+        "Bộ 5",
+        "--minutes",
+        "20",
+    ]);
+    assert_eq!(out.status.code(), Some(2), "a second kit of the same label");
+    let out = w.run(&["machine", "list", "--unit", "CAH-436"]);
+    assert!(stdout(&out).contains("Bộ 5"), "{}", stdout(&out));
 
     let mut accept = plan_args.to_vec();
     accept.push("--accept");
