@@ -251,12 +251,18 @@ impl App {
                 .collect();
             *first += team.len();
             let limits: Vec<u32> = planned.slots.iter().map(|s| s.invited).collect();
-            let window = Window::new(whole(planned.start_min), whole(planned.end_min))
+            // The planner fills whole slots only: the session ends with its last one.
+            let start = whole(planned.start_min);
+            let slot_min = whole(input.slot_min);
+            let end = start.saturating_add(
+                slot_min.saturating_mul(u32::try_from(limits.len()).unwrap_or(u32::MAX)),
+            );
+            let window = Window::new(start, end.min(whole(planned.end_min)))
                 .map_err(|e| AppError::Invalid(e.to_string()))?;
             new_sessions.push(self.new_session(
                 &site,
                 (planned.date, window),
-                whole(input.slot_min),
+                slot_min,
                 &team,
                 Vec::new(),
                 Some(&limits),

@@ -1036,6 +1036,19 @@ fn a_plan_accepted_from_the_command_line_invites_households_into_its_slots() {
         }
     }
     assert_eq!(held_total, invited);
+    // Each slot takes what the plan invites to it, no more.
+    let limits: u64 = sessions
+        .iter()
+        .flat_map(|s| s["slots"].as_array().unwrap())
+        .map(|slot| slot["limit"].as_u64().unwrap())
+        .sum();
+    let planned: u64 = plan["sessions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["invited"].as_u64().unwrap())
+        .sum();
+    assert_eq!(limits, planned);
 
     // The first session's letters: one CSV row per invited person, and a PDF.
     let first_session = &sessions[0];
