@@ -391,6 +391,37 @@ async fn a_session_from_invitations_to_the_end_of_the_day() {
         .collect();
     assert_eq!(waits, [15, 30, 45]);
 
+    // An's application is filed: his appointment is served and linked to it.
+    let (status, filed) = t
+        .post(
+            &city,
+            "/api/v1/applications",
+            json!({"personal_id": "042090001234", "type": "cmnd_switch", "channel": "fixed",
+                   "old_card_returned": true, "biometrics": biometrics(None)}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{filed}");
+    let (_, list) = t
+        .get(&city, &format!("/api/v1/sessions/{id}/appointments"))
+        .await;
+    let an_now = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["personal_id"] == "042090001234")
+        .unwrap();
+    assert_eq!(an_now["state"], "served");
+    assert_eq!(an_now["application"], filed["id"]);
+    let (status, so_far) = t
+        .get(&city, &format!("/api/v1/sessions/{id}/figures"))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{so_far}");
+    assert_eq!(so_far["served"], 1);
+    // One 15-minute application of a 24-hour machine day.
+    let utilisation = so_far["machine_utilisation"].as_f64().unwrap();
+    assert!((utilisation - 0.010).abs() < 0.0006, "{so_far}");
+    assert_eq!(so_far["idle_machine_min"], 24 * 60 - 15);
+
     let (status, _) = t
         .post(&city, &format!("/api/v1/sessions/{id}/no-shows"), json!({}))
         .await;
@@ -402,7 +433,8 @@ async fn a_session_from_invitations_to_the_end_of_the_day() {
     assert_eq!(closed["state"], "closed");
     assert_eq!(closed["walk_ins"], 1);
     assert_eq!(closed["no_shows"], 0);
-    assert_eq!(closed["still_waiting"], 4);
+    assert_eq!(closed["served"], 1);
+    assert_eq!(closed["still_waiting"], 3);
     assert_eq!(closed["appointments"], 4);
     let (status, err) = t
         .post(&city, &format!("/api/v1/sessions/{id}/close"), json!({}))
