@@ -164,6 +164,14 @@ impl App {
     }
 }
 
+/// "Phường Nam Hà" as written inside a sentence: "phường Nam Hà".
+fn in_running_text(name: &str) -> String {
+    let mut chars = name.chars();
+    chars.next().map_or_else(String::new, |first| {
+        first.to_lowercase().chain(chars).collect()
+    })
+}
+
 /// What accepting a plan made.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Accepted {
@@ -223,7 +231,7 @@ impl App {
                     let name = cancuoc_domain::AdminCode::parse(&planned.commune)
                         .ok()
                         .and_then(|c| places.get(&c).map(cancuoc_domain::AdminUnit::full_name))
-                        .unwrap_or_else(|| planned.commune.clone());
+                        .map_or_else(|| planned.commune.clone(), |n| in_running_text(&n));
                     let site = Site {
                         id: self.random.record_key(),
                         unit: unit.as_string(),
