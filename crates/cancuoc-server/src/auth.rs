@@ -111,7 +111,7 @@ fn token_of(headers: &HeaderMap) -> Result<(String, Via), ApiError> {
 }
 
 /// The value of the session cookie, from any `Cookie` header.
-fn session_cookie(headers: &HeaderMap) -> Option<String> {
+pub(crate) fn session_cookie(headers: &HeaderMap) -> Option<String> {
     headers
         .get_all(header::COOKIE)
         .iter()
@@ -123,7 +123,7 @@ fn session_cookie(headers: &HeaderMap) -> Option<String> {
 }
 
 /// Compares secrets in time independent of where they differ.
-fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+pub(crate) fn same_bytes(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 

@@ -20,6 +20,7 @@
 //! caller sees only `internal`. The HTML console is not here yet.
 
 mod auth;
+mod console;
 mod dto;
 mod error;
 mod extract;
@@ -100,6 +101,22 @@ pub fn router(app: App, config: ServerConfig) -> Router {
     api.route(
         "/api/openapi.json",
         axum::routing::get(move || openapi::serve(spec_json.clone())),
+    )
+    .route("/", axum::routing::get(console::home))
+    .route("/favicon.ico", axum::routing::get(console::favicon))
+    .route(
+        "/dang-nhap",
+        axum::routing::get(console::login_form).post(console::login),
+    )
+    .route("/dang-xuat", axum::routing::post(console::logout))
+    .route(
+        "/doi-mat-khau",
+        axum::routing::get(console::password_form).post(console::change_password),
+    )
+    .route("/tra-cuu", axum::routing::get(console::search))
+    .route(
+        "/cong-dan/{personal_id}",
+        axum::routing::get(console::citizen),
     )
     .route(
         "/dat-lich",

@@ -1,0 +1,625 @@
+//! The officers' web console (DESIGN §6): server-rendered pages (askama) over the same
+//! use cases as the API, signed in by the session cookie, every form carrying the
+//! session's CSRF token. Vietnamese by default; `?lang=en` switches to English and is
+//! remembered in a cookie.
+
+use askama::Template;
+use axum::Form;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use cancuoc_app::{AppError, Caller, CitizenSearch};
+use cancuoc_domain::Officer;
+use serde::Deserialize;
+
+use crate::AppState;
+use crate::auth::{clear_cookie_header, same_bytes, session_cookie, session_cookie_header};
+
+const LANG_COOKIE: &str = "cancuoc_lang";
+
+/// No scripts from elsewhere, no framing, forms only to this site.
+const CONSOLE_POLICY: &str = "default-src 'self'; style-src 'self' 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'";
+
+/// The console's words: (key, Vietnamese, English).
+const WORDS: &[(&str, &str, &str)] = &[
+    (
+        "app",
+        "Căn cước công dân — Bảng điều khiển",
+        "Citizen identity — Console",
+    ),
+    ("sign_in", "Đăng nhập", "Sign in"),
+    ("sign_out", "Đăng xuất", "Sign out"),
+    ("username", "Tên đăng nhập", "Username"),
+    ("password", "Mật khẩu", "Password"),
+    (
+        "wrong_password",
+        "Sai tên đăng nhập hoặc mật khẩu.",
+        "Wrong username or password.",
+    ),
+    (
+        "throttled",
+        "Đăng nhập sai quá nhiều lần. Vui lòng thử lại sau.",
+        "Too many failed sign-ins. Please try again later.",
+    ),
+    ("change_password", "Đổi mật khẩu", "Change password"),
+    (
+        "must_change",
+        "Bạn cần đổi mật khẩu trước khi làm việc.",
+        "You must change your password before you go on.",
+    ),
+    ("current_password", "Mật khẩu hiện tại", "Current password"),
+    (
+        "new_password",
+        "Mật khẩu mới (ít nhất 12 ký tự)",
+        "New password (at least 12 characters)",
+    ),
+    ("look_up", "Tra cứu công dân", "Look up a citizen"),
+    (
+        "query",
+        "Số định danh, số CMND hoặc họ tên",
+        "Personal ID, old ID card number or name",
+    ),
+    ("search", "Tìm", "Search"),
+    (
+        "no_results",
+        "Không có kết quả trong địa bàn của bạn.",
+        "Nothing found in your jurisdiction.",
+    ),
+    ("personal_id", "Số định danh cá nhân", "Personal ID"),
+    ("full_name", "Họ và tên", "Full name"),
+    ("birth_date", "Ngày sinh", "Date of birth"),
+    ("sex", "Giới tính", "Sex"),
+    ("residence", "Nơi ở hiện tại", "Residence"),
+    ("old_id", "Số CMND cũ", "Old ID card"),
+    ("household", "Hộ gia đình", "Household"),
+    ("relation", "Quan hệ với chủ hộ", "Relation to head"),
+    ("card", "Thẻ căn cước", "Identity card"),
+    ("no_card", "Chưa có thẻ.", "No card yet."),
+    ("issued", "Ngày cấp", "Issued"),
+    ("expires", "Có giá trị đến", "Valid until"),
+    ("no_expiry", "Không thời hạn", "No expiry"),
+    ("status", "Trạng thái", "Status"),
+    ("record_status", "Trạng thái hồ sơ", "Record status"),
+    (
+        "not_found",
+        "Không tìm thấy công dân trong địa bàn của bạn.",
+        "No such citizen in your jurisdiction.",
+    ),
+    ("bad_request", "Thông tin chưa hợp lệ", "Not valid"),
+    (
+        "expired_form",
+        "Biểu mẫu đã hết hạn. Vui lòng thử lại.",
+        "The form has expired. Please try again.",
+    ),
+    (
+        "failed",
+        "Hệ thống đang bận. Vui lòng thử lại sau.",
+        "The system is busy. Please try again later.",
+    ),
+    ("signed_in_as", "Cán bộ", "Officer"),
+    ("other_lang", "English", "Tiếng Việt"),
+    ("draft", "Nháp", "Draft"),
+    ("verified", "Đã xác minh", "Verified"),
+    ("official", "Chính thức", "Official"),
+    ("pending", "Đang sản xuất", "Being made"),
+    ("active", "Đang sử dụng", "Active"),
+    ("replaced", "Đã thay thế", "Replaced"),
+    ("lost", "Báo mất", "Reported lost"),
+    ("revoked", "Đã thu hồi", "Revoked"),
+    ("expired", "Hết hạn", "Expired"),
+];
+
+/// The language of a page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Ui {
+    english: bool,
+}
+
+impl Ui {
+    pub fn t(&self, key: &str) -> &'static str {
+        WORDS
+            .iter()
+            .find(|(k, _, _)| *k == key)
+            .map_or("", |(_, vi, en)| if self.english { en } else { vi })
+    }
+
+    pub fn lang(&self) -> &'static str {
+        if self.english { "en" } else { "vi" }
+    }
+
+    pub fn other(&self) -> &'static str {
+        if self.english { "vi" } else { "en" }
+    }
+
+    /// `?lang=` first, then the cookie, then Vietnamese.
+    fn of(query: Option<&str>, headers: &HeaderMap) -> Self {
+        let chosen = query.map(str::to_owned).or_else(|| {
+            headers
+                .get_all(header::COOKIE)
+                .iter()
+                .filter_map(|v| v.to_str().ok())
+                .flat_map(|v| v.split(';'))
+                .filter_map(|pair| pair.trim().split_once('='))
+                .find(|(name, _)| *name == LANG_COOKIE)
+                .map(|(_, value)| value.to_owned())
+        });
+        Self {
+            english: chosen.as_deref() == Some("en"),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct LangQuery {
+    lang: Option<String>,
+}
+
+/// A signed-in officer on a page, with the session's CSRF token for its forms.
+struct Desk {
+    officer: Officer,
+    token: String,
+    csrf: String,
+    must_change_password: bool,
+}
+
+impl Desk {
+    fn caller(&self) -> Caller {
+        Caller::Officer(self.officer.clone())
+    }
+}
+
+/// The officer behind the session cookie, or the way to the sign-in page.
+async fn desk(state: &AppState, headers: &HeaderMap) -> Result<Desk, Response> {
+    let to_login = || Redirect::to("/dang-nhap").into_response();
+    let token = session_cookie(headers).ok_or_else(to_login)?;
+    match state.app.authenticate(&token).await {
+        Ok((officer, must_change_password, csrf)) => Ok(Desk {
+            officer,
+            token,
+            csrf,
+            must_change_password,
+        }),
+        Err(_) => Err(to_login()),
+    }
+}
+
+fn csrf_holds(desk: &Desk, sent: &str) -> bool {
+    same_bytes(sent.as_bytes(), desk.csrf.as_bytes())
+}
+
+/// A rendered page with the console's headers, remembering a language chosen by query.
+fn page(template: &impl Template, status: StatusCode, ui: Ui, chosen: bool) -> Response {
+    let html = match template.render() {
+        Ok(html) => html,
+        Err(e) => {
+            tracing::error!(error = %e, "a console page does not render");
+            return (StatusCode::INTERNAL_SERVER_ERROR, ui.t("failed")).into_response();
+        }
+    };
+    let mut response = (
+        status,
+        [(header::CONTENT_SECURITY_POLICY, CONSOLE_POLICY)],
+        Html(html),
+    )
+        .into_response();
+    if chosen
+        && let Ok(cookie) = HeaderValue::from_str(&format!(
+            "{LANG_COOKIE}={}; Path=/; SameSite=Strict; Max-Age=31536000",
+            ui.lang()
+        ))
+    {
+        response.headers_mut().append(header::SET_COOKIE, cookie);
+    }
+    response
+}
+
+#[derive(Template)]
+#[template(path = "console/login.html")]
+struct LoginPage {
+    ui: Ui,
+    error: Option<&'static str>,
+    username: String,
+}
+
+#[derive(Template)]
+#[template(path = "console/password.html")]
+struct PasswordPage {
+    ui: Ui,
+    officer: Officer,
+    csrf: String,
+    error: Option<String>,
+    must_change: bool,
+}
+
+#[derive(Template)]
+#[template(path = "console/search.html")]
+struct SearchPage {
+    ui: Ui,
+    officer: Officer,
+    csrf: String,
+    query: String,
+    error: Option<String>,
+    results: Option<Vec<FoundCitizen>>,
+}
+
+struct FoundCitizen {
+    personal_id: String,
+    name: String,
+    birth_date: String,
+    residence: String,
+}
+
+#[derive(Template)]
+#[template(path = "console/citizen.html")]
+struct CitizenPage {
+    ui: Ui,
+    officer: Officer,
+    csrf: String,
+    personal_id: String,
+    name: String,
+    birth_date: String,
+    sex: String,
+    old_id: String,
+    residence: String,
+    record_status: String,
+    household: Option<HouseholdView>,
+    card: Option<CardView>,
+}
+
+struct HouseholdView {
+    number: String,
+    address: String,
+    members: Vec<(String, String, String)>,
+}
+
+struct CardView {
+    issued: String,
+    expires: Option<String>,
+    status: String,
+}
+
+fn day(date: jiff::civil::Date) -> String {
+    format!("{:02}/{:02}/{}", date.day(), date.month(), date.year())
+}
+
+/// Browsers ask for an icon; there is none.
+pub(crate) async fn favicon() -> StatusCode {
+    StatusCode::NO_CONTENT
+}
+
+/// `/`: the look-up page for a signed-in officer, else sign-in.
+pub(crate) async fn home() -> Redirect {
+    Redirect::to("/tra-cuu")
+}
+
+pub(crate) async fn login_form(Query(q): Query<LangQuery>, headers: HeaderMap) -> Response {
+    let ui = Ui::of(q.lang.as_deref(), &headers);
+    page(
+        &LoginPage {
+            ui,
+            error: None,
+            username: String::new(),
+        },
+        StatusCode::OK,
+        ui,
+        q.lang.is_some(),
+    )
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct LoginForm {
+    username: String,
+    password: String,
+}
+
+pub(crate) async fn login(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Form(form): Form<LoginForm>,
+) -> Response {
+    let ui = Ui::of(None, &headers);
+    match state.app.login(form.username.trim(), &form.password).await {
+        Ok(session) => {
+            let next = if session.must_change_password {
+                "/doi-mat-khau"
+            } else {
+                "/tra-cuu"
+            };
+            let cookie = session_cookie_header(&session.token, state.config.secure_cookies);
+            let mut response = Redirect::to(next).into_response();
+            if let Ok(value) = HeaderValue::from_str(&cookie) {
+                response.headers_mut().append(header::SET_COOKIE, value);
+            }
+            response
+        }
+        Err(e) => {
+            // The form again with the reason, as a page (a 4xx document would read as a
+            // broken page in the browser).
+            let message = match e {
+                AppError::TooManyAttempts { .. } => "throttled",
+                _ => "wrong_password",
+            };
+            page(
+                &LoginPage {
+                    ui,
+                    error: Some(ui.t(message)),
+                    username: form.username,
+                },
+                StatusCode::OK,
+                ui,
+                false,
+            )
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct CsrfForm {
+    csrf: String,
+}
+
+pub(crate) async fn logout(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Form(form): Form<CsrfForm>,
+) -> Response {
+    let desk = match desk(&state, &headers).await {
+        Ok(d) => d,
+        Err(to_login) => return to_login,
+    };
+    if !csrf_holds(&desk, &form.csrf) {
+        return (
+            StatusCode::FORBIDDEN,
+            Ui::of(None, &headers).t("expired_form"),
+        )
+            .into_response();
+    }
+    let _ = state.app.logout(&desk.token).await;
+    let mut response = Redirect::to("/dang-nhap").into_response();
+    if let Ok(value) = HeaderValue::from_str(&clear_cookie_header(state.config.secure_cookies)) {
+        response.headers_mut().append(header::SET_COOKIE, value);
+    }
+    response
+}
+
+pub(crate) async fn password_form(
+    State(state): State<AppState>,
+    Query(q): Query<LangQuery>,
+    headers: HeaderMap,
+) -> Response {
+    let ui = Ui::of(q.lang.as_deref(), &headers);
+    let desk = match desk(&state, &headers).await {
+        Ok(d) => d,
+        Err(to_login) => return to_login,
+    };
+    page(
+        &PasswordPage {
+            ui,
+            must_change: desk.must_change_password,
+            officer: desk.officer,
+            csrf: desk.csrf,
+            error: None,
+        },
+        StatusCode::OK,
+        ui,
+        q.lang.is_some(),
+    )
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct PasswordForm {
+    csrf: String,
+    current: String,
+    new: String,
+}
+
+pub(crate) async fn change_password(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Form(form): Form<PasswordForm>,
+) -> Response {
+    let ui = Ui::of(None, &headers);
+    let desk = match desk(&state, &headers).await {
+        Ok(d) => d,
+        Err(to_login) => return to_login,
+    };
+    if !csrf_holds(&desk, &form.csrf) {
+        return (StatusCode::FORBIDDEN, ui.t("expired_form")).into_response();
+    }
+    match state
+        .app
+        .change_password(&desk.officer, &form.current, &form.new)
+        .await
+    {
+        Ok(()) => Redirect::to("/tra-cuu").into_response(),
+        Err(e) => {
+            let status = match e {
+                AppError::BadCredentials => StatusCode::UNAUTHORIZED,
+                _ => StatusCode::BAD_REQUEST,
+            };
+            page(
+                &PasswordPage {
+                    ui,
+                    must_change: desk.must_change_password,
+                    officer: desk.officer,
+                    csrf: desk.csrf,
+                    error: Some(format!("{}: {e}", ui.t("bad_request"))),
+                },
+                status,
+                ui,
+                false,
+            )
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct SearchQuery {
+    q: Option<String>,
+    lang: Option<String>,
+}
+
+/// What the officer typed: 12 digits is a personal ID (straight to the citizen), 9 an
+/// old ID card number, anything else a name (diacritics optional).
+pub(crate) async fn search(
+    State(state): State<AppState>,
+    Query(q): Query<SearchQuery>,
+    headers: HeaderMap,
+) -> Response {
+    let ui = Ui::of(q.lang.as_deref(), &headers);
+    let desk = match desk(&state, &headers).await {
+        Ok(d) if d.must_change_password => return Redirect::to("/doi-mat-khau").into_response(),
+        Ok(d) => d,
+        Err(to_login) => return to_login,
+    };
+    let query = q.q.unwrap_or_default().trim().to_owned();
+    let digits = !query.is_empty() && query.bytes().all(|b| b.is_ascii_digit());
+    if digits && query.len() == 12 {
+        return Redirect::to(&format!("/cong-dan/{query}")).into_response();
+    }
+    let (mut error, mut results) = (None, None);
+    if !query.is_empty() {
+        let search = CitizenSearch {
+            name: (!digits).then(|| query.clone()),
+            old_id_number: digits.then(|| query.clone()),
+            birth_year: None,
+            birth_date: None,
+            unit: None,
+            cursor: None,
+            limit: Some(50),
+        };
+        match state.app.search_citizens(&desk.caller(), &search).await {
+            Ok(found) => {
+                results = Some(
+                    found
+                        .items
+                        .into_iter()
+                        .map(|c| FoundCitizen {
+                            personal_id: c.data.personal_id.as_string(),
+                            birth_date: c.data.birth_date.vietnamese(),
+                            residence: c
+                                .data
+                                .current_residence
+                                .as_ref()
+                                .or(c.data.permanent_residence.as_ref())
+                                .map(|r| r.address.clone())
+                                .unwrap_or_default(),
+                            name: c.data.full_name,
+                        })
+                        .collect(),
+                );
+            }
+            Err(e) => error = Some(format!("{}: {e}", ui.t("bad_request"))),
+        }
+    }
+    page(
+        &SearchPage {
+            ui,
+            officer: desk.officer,
+            csrf: desk.csrf,
+            query,
+            error,
+            results,
+        },
+        StatusCode::OK,
+        ui,
+        q.lang.is_some(),
+    )
+}
+
+pub(crate) async fn citizen(
+    State(state): State<AppState>,
+    Path(personal_id): Path<String>,
+    Query(q): Query<LangQuery>,
+    headers: HeaderMap,
+) -> Response {
+    let ui = Ui::of(q.lang.as_deref(), &headers);
+    let desk = match desk(&state, &headers).await {
+        Ok(d) if d.must_change_password => return Redirect::to("/doi-mat-khau").into_response(),
+        Ok(d) => d,
+        Err(to_login) => return to_login,
+    };
+    let caller = desk.caller();
+    let record = match state.app.citizen(&caller, &personal_id).await {
+        Ok(r) => r,
+        Err(AppError::Internal(_)) => {
+            return (StatusCode::INTERNAL_SERVER_ERROR, ui.t("failed")).into_response();
+        }
+        Err(_) => {
+            let not_found = SearchPage {
+                ui,
+                officer: desk.officer,
+                csrf: desk.csrf,
+                query: personal_id,
+                error: Some(ui.t("not_found").to_owned()),
+                results: None,
+            };
+            return page(&not_found, StatusCode::NOT_FOUND, ui, false);
+        }
+    };
+    let data = &record.data;
+    let household = match &data.household_number {
+        Some(number) => state
+            .app
+            .household(&caller, number)
+            .await
+            .ok()
+            .map(|h| HouseholdView {
+                number: h.number,
+                address: h.address,
+                members: h
+                    .members
+                    .into_iter()
+                    .map(|m| {
+                        (
+                            m.personal_id.as_string(),
+                            m.full_name,
+                            m.relation_to_head.unwrap_or_default(),
+                        )
+                    })
+                    .collect(),
+            }),
+        None => None,
+    };
+    // Officers whose role reads no cards simply see no card section.
+    let card = state
+        .app
+        .card(&caller, &personal_id)
+        .await
+        .ok()
+        .map(|c| CardView {
+            issued: day(c.issue_date),
+            expires: c.expiry_date.map(day),
+            status: ui.t(c.status.as_str()).to_owned(),
+        });
+    let residence = data
+        .current_residence
+        .as_ref()
+        .or(data.permanent_residence.as_ref())
+        .or(data.temporary_residence.as_ref())
+        .map(|r| r.address.clone())
+        .unwrap_or_default();
+    let view = CitizenPage {
+        ui,
+        csrf: desk.csrf,
+        personal_id: data.personal_id.as_string(),
+        name: data.full_name.clone(),
+        birth_date: data.birth_date.vietnamese(),
+        sex: if ui.english {
+            data.sex.as_str().to_owned()
+        } else {
+            data.sex.vietnamese().to_owned()
+        },
+        old_id: data
+            .old_id_number
+            .as_ref()
+            .map(|o| o.as_str().to_owned())
+            .unwrap_or_default(),
+        residence,
+        record_status: ui.t(record.status.as_str()).to_owned(),
+        household,
+        card,
+        officer: desk.officer,
+    };
+    page(&view, StatusCode::OK, ui, q.lang.is_some())
+}

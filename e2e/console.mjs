@@ -1,0 +1,106 @@
+// Drives the console in headless Chromium: sign-in (a wrong password first), a citizen
+// found by a name typed without diacritics, the citizen's page, English, a 375 px wide
+// screen, keyboard focus, labels on every field, no console errors, sign-out.
+// Usage: node console.mjs BASE_URL USERNAME PASSWORD OUT_DIR
+import { chromium } from 'playwright-core';
+import { mkdirSync } from 'node:fs';
+
+const [base, username, password, out] = process.argv.slice(2);
+if (!base || !username || !password || !out) {
+  console.error('usage: node console.mjs BASE_URL USERNAME PASSWORD OUT_DIR');
+  process.exit(2);
+}
+mkdirSync(out, { recursive: true });
+
+const problems = [];
+const check = (ok, what) => { if (!ok) problems.push(what); };
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
+    '--disable-component-update', '--disable-sync', '--no-first-run'],
+});
+try {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const page = await context.newPage();
+  page.on('console', (m) => { if (m.type() === 'error') problems.push(`console error: ${m.text()}`); });
+  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+
+  // Every visible field has a label; the page fits 375 px when asked.
+  const labelled = async (where) => {
+    const unlabelled = await page.$$eval('input:not([type=hidden]), select, textarea',
+      (fields) => fields.filter((f) => f.labels.length === 0).map((f) => f.name || f.id));
+    check(unlabelled.length === 0, `${where}: fields without a label: ${unlabelled.join(', ')}`);
+  };
+  const shot = (name) => page.screenshot({ path: `${out}/${name}.png`, fullPage: true });
+
+  await page.goto(`${base}/`);
+  check(page.url().endsWith('/dang-nhap'), `/ should lead to sign-in, not ${page.url()}`);
+  check((await page.getAttribute('html', 'lang')) === 'vi', 'the console is Vietnamese by default');
+  await labelled('sign-in');
+  await shot('01-dang-nhap');
+
+  await page.fill('#username', username);
+  await page.fill('#password', 'not-the-password');
+  await page.click('button[type=submit]');
+  check((await page.textContent('[role=alert]'))?.includes('Sai tên đăng nhập'), 'a wrong password is said so');
+
+  await page.fill('#password', password);
+  await page.click('button[type=submit]');
+  await page.waitForURL(/\/(tra-cuu|doi-mat-khau)/);
+  if (page.url().includes('/doi-mat-khau')) {
+    await labelled('password change');
+    await page.fill('#current', password);
+    await page.fill('#new', `${password}-renewed`);
+    await page.click('button.primary');
+    await page.waitForURL(/\/tra-cuu/);
+  }
+  await labelled('look-up');
+
+  // Keyboard: Tab from the top reaches the search field and every stop is visible.
+  await page.keyboard.press('Tab');
+  let reached = false;
+  for (let i = 0; i < 10 && !reached; i += 1) {
+    reached = await page.evaluate(() => document.activeElement?.id === 'q');
+    if (!reached) await page.keyboard.press('Tab');
+  }
+  check(reached, 'the search field is reachable by keyboard');
+
+  await page.fill('#q', 'nguyen van an');
+  await page.keyboard.press('Enter');
+  await page.waitForSelector('table');
+  await shot('02-tra-cuu');
+  const link = page.getByRole('link', { name: 'Nguyễn Văn An' });
+  check(await link.count() === 1, 'a name typed without diacritics finds Nguyễn Văn An');
+  await link.click();
+  await page.waitForURL(/\/cong-dan\/042090001234/);
+  check((await page.textContent('h1')) === 'Nguyễn Văn An', 'the citizen page shows the name');
+  check((await page.textContent('main')).includes('HK001'), 'the citizen page shows the household');
+  await shot('03-cong-dan');
+
+  await page.setViewportSize({ width: 375, height: 800 });
+  await page.reload();
+  const width = await page.evaluate(() => document.documentElement.scrollWidth);
+  check(width <= 375, `at 375 px the page is ${width} px wide`);
+  await shot('04-cong-dan-375');
+
+  await page.click('text=English');
+  check((await page.getAttribute('html', 'lang')) === 'en', 'English on request');
+  check((await page.textContent('header')).includes('Look up a citizen'), 'the English words');
+  await page.goto(`${base}/tra-cuu`);
+  check((await page.getAttribute('html', 'lang')) === 'en', 'the language is remembered');
+  await shot('05-english');
+
+  await page.click('header button[type=submit]');
+  await page.waitForURL(/\/dang-nhap/);
+  await page.goto(`${base}/tra-cuu`);
+  check(page.url().endsWith('/dang-nhap'), 'after signing out the console asks to sign in');
+} finally {
+  await browser.close();
+}
+
+if (problems.length > 0) {
+  console.error(problems.join('\n'));
+  process.exit(1);
+}
+console.log(`console: every check passed; screenshots in ${out}`);
