@@ -1,11 +1,13 @@
 // Drives the console in headless Chromium: sign-in (a wrong password first), a citizen
 // found by a name typed without diacritics, the citizen's page, English, a 375 px wide
 // screen, keyboard focus, labels on every field, no console errors, sign-out.
-// Usage: node console.mjs BASE_URL USERNAME PASSWORD OUT_DIR
+// With a SESSION_ID, also today's enrollment session: the calendar, a check-in by queue
+// number and a call to the next person.
+// Usage: node console.mjs BASE_URL USERNAME PASSWORD OUT_DIR [SESSION_ID]
 import { chromium } from 'playwright-core';
 import { mkdirSync } from 'node:fs';
 
-const [base, username, password, out] = process.argv.slice(2);
+const [base, username, password, out, session] = process.argv.slice(2);
 if (!base || !username || !password || !out) {
   console.error('usage: node console.mjs BASE_URL USERNAME PASSWORD OUT_DIR');
   process.exit(2);
@@ -77,6 +79,24 @@ try {
   check((await page.textContent('h1')) === 'Nguyễn Văn An', 'the citizen page shows the name');
   check((await page.textContent('main')).includes('HK001'), 'the citizen page shows the household');
   await shot('03-cong-dan');
+
+  if (session) {
+    await page.click('header >> text=Lịch làm thủ tục');
+    await page.waitForURL(/\/lich/);
+    await page.click(`a[href="/lich/${session}"]`);
+    await page.waitForURL(new RegExp(`/lich/${session}`));
+    await labelled('session');
+    await page.fill('#queue_number', '1');
+    await page.click('form:has(#queue_number) button');
+    await page.waitForSelector('[role=status]');
+    check((await page.textContent('[role=status]')).includes('Đã xác nhận đến'), 'check-in by queue number');
+    check((await page.textContent('#waiting')).includes('Số 1'), 'the checked-in person waits in the queue');
+    await page.click('text=Gọi người tiếp theo');
+    await page.waitForSelector('[role=status]');
+    check((await page.textContent('[role=status]')).includes('Mời vào'), 'the next person is called');
+    check((await page.textContent('main')).includes('Đang làm thủ tục'), 'the called person is being served');
+    await shot('06-ca-lam-viec');
+  }
 
   await page.setViewportSize({ width: 375, height: 800 });
   await page.reload();

@@ -203,6 +203,11 @@ impl App {
         self
     }
 
+    /// Today in Vietnam, by the application's clock.
+    pub fn today(&self) -> jiff::civil::Date {
+        self.clock.today()
+    }
+
     pub fn store(&self) -> &Arc<dyn Store> {
         &self.store
     }

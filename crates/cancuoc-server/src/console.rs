@@ -98,6 +98,54 @@ const WORDS: &[(&str, &str, &str)] = &[
     ),
     ("signed_in_as", "Cán bộ", "Officer"),
     ("other_lang", "English", "Tiếng Việt"),
+    ("sessions", "Lịch làm thủ tục", "Sessions"),
+    ("from", "Từ ngày", "From"),
+    ("to", "Đến ngày", "To"),
+    ("show", "Xem", "Show"),
+    (
+        "no_sessions",
+        "Không có buổi làm thủ tục nào trong những ngày này.",
+        "No session on these days.",
+    ),
+    ("time", "Giờ", "Time"),
+    ("site", "Địa điểm", "Place"),
+    ("machines", "Máy", "Machines"),
+    ("booked", "Đã hẹn", "Booked"),
+    ("open", "Đang mở", "Open"),
+    ("closed", "Đã kết thúc buổi", "Closed"),
+    ("slots", "Khung giờ", "Slots"),
+    ("capacity", "Năng lực", "Capacity"),
+    ("limit", "Nhận hẹn", "Takes"),
+    ("queue", "Hàng chờ", "Queue"),
+    ("being_served", "Đang làm thủ tục", "Being served"),
+    ("waiting", "Đang chờ", "Waiting"),
+    ("minutes", "phút", "min"),
+    ("not_arrived", "Đã hẹn, chưa đến", "Booked, not come"),
+    ("number", "Số", "No."),
+    ("queue_number", "Số thứ tự", "Queue number"),
+    ("check_in", "Xác nhận đến", "Check in"),
+    ("walk_in", "Người đến không hẹn", "Walk-in"),
+    ("call_next", "Gọi người tiếp theo", "Call next"),
+    (
+        "release",
+        "Giải phóng chỗ người không đến",
+        "Release no-shows",
+    ),
+    ("close", "Kết thúc buổi", "Close the session"),
+    ("checked_in", "Đã xác nhận đến", "Checked in"),
+    ("walked_in", "Đã xếp vào khung giờ", "Given a slot"),
+    ("called", "Mời vào", "Called"),
+    ("released", "Số chỗ đã giải phóng", "Places released"),
+    ("letters", "Giấy mời", "Invitation letters"),
+    ("figures", "Kết quả buổi", "Figures"),
+    ("served", "Đã thu nhận", "Served"),
+    ("no_shows", "Không đến", "No-shows"),
+    ("utilisation", "Công suất máy", "Machine utilisation"),
+    (
+        "wait_p95",
+        "Thời gian chờ (p95, phút)",
+        "Waiting (p95, min)",
+    ),
     ("draft", "Nháp", "Draft"),
     ("verified", "Đã xác minh", "Verified"),
     ("official", "Chính thức", "Official"),
@@ -622,4 +670,273 @@ pub(crate) async fn citizen(
         officer: desk.officer,
     };
     page(&view, StatusCode::OK, ui, q.lang.is_some())
+}
+
+// ---- scheduling -------------------------------------------------------------------
+
+#[derive(Template)]
+#[template(path = "console/sessions.html")]
+struct SessionsPage {
+    ui: Ui,
+    officer: Officer,
+    csrf: String,
+    from: String,
+    to: String,
+    error: Option<String>,
+    days: Vec<(String, Vec<SessionRow>)>,
+}
+
+struct SessionRow {
+    id: String,
+    time: String,
+    site: String,
+    machines: usize,
+    held: u32,
+    limit: u32,
+    state: &'static str,
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct RangeQuery {
+    from: Option<String>,
+    to: Option<String>,
+    lang: Option<String>,
+}
+
+/// The plan calendar: the sessions in the officer's jurisdiction, day by day.
+pub(crate) async fn sessions(
+    State(state): State<AppState>,
+    Query(q): Query<RangeQuery>,
+    headers: HeaderMap,
+) -> Response {
+    let ui = Ui::of(q.lang.as_deref(), &headers);
+    let desk = match desk(&state, &headers).await {
+        Ok(d) if d.must_change_password => return Redirect::to("/doi-mat-khau").into_response(),
+        Ok(d) => d,
+        Err(to_login) => return to_login,
+    };
+    let today = state.app.today();
+    let from = q
+        .from
+        .filter(|f| !f.is_empty())
+        .unwrap_or_else(|| today.to_string());
+    let to = q.to.filter(|t| !t.is_empty()).unwrap_or_else(|| {
+        today
+            .checked_add(jiff::Span::new().days(13))
+            .unwrap_or(today)
+            .to_string()
+    });
+    let (mut days, mut error): (Vec<(String, Vec<SessionRow>)>, Option<String>) =
+        (Vec::new(), None);
+    match state
+        .app
+        .enrollment_sessions(&desk.caller(), None, &from, &to)
+        .await
+    {
+        Ok(list) => {
+            for s in list {
+                let row = SessionRow {
+                    id: s.id.to_string(),
+                    time: s.window.to_string(),
+                    site: s.site.name.clone(),
+                    machines: s.machines.len(),
+                    held: s.slots.iter().map(|u| u.held).sum(),
+                    limit: s.slots.iter().map(|u| u.slot.limit).sum(),
+                    state: ui.t(s.state.as_str()),
+                };
+                let label = day(s.day);
+                match days.last_mut() {
+                    Some((d, rows)) if *d == label => rows.push(row),
+                    _ => days.push((label, vec![row])),
+                }
+            }
+        }
+        Err(e) => error = Some(format!("{}: {e}", ui.t("bad_request"))),
+    }
+    page(
+        &SessionsPage {
+            ui,
+            officer: desk.officer,
+            csrf: desk.csrf,
+            from,
+            to,
+            error,
+            days,
+        },
+        StatusCode::OK,
+        ui,
+        q.lang.is_some(),
+    )
+}
+
+#[derive(Template)]
+#[template(path = "console/session.html")]
+struct SessionPage {
+    ui: Ui,
+    officer: Officer,
+    csrf: String,
+    id: String,
+    title: String,
+    open: bool,
+    message: Option<String>,
+    slots: Vec<(String, u32, u32, u32)>,
+    called: Vec<(u32, String)>,
+    waiting: Vec<(u32, String, u32)>,
+    booked_not_arrived: u32,
+    served: u32,
+    no_shows: u32,
+    utilisation: String,
+    wait_p95: String,
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct SessionPageQuery {
+    msg: Option<String>,
+    lang: Option<String>,
+}
+
+/// A session's slots, its live queue and figures, and the desk's actions.
+pub(crate) async fn session(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    Query(q): Query<SessionPageQuery>,
+    headers: HeaderMap,
+) -> Response {
+    let ui = Ui::of(q.lang.as_deref(), &headers);
+    let desk = match desk(&state, &headers).await {
+        Ok(d) if d.must_change_password => return Redirect::to("/doi-mat-khau").into_response(),
+        Ok(d) => d,
+        Err(to_login) => return to_login,
+    };
+    let caller = desk.caller();
+    let Ok(key) = uuid::Uuid::parse_str(&id) else {
+        return Redirect::to("/lich").into_response();
+    };
+    let (queue, figures) = match (
+        state.app.live_queue(&caller, key).await,
+        state.app.session_figures(&caller, key).await,
+    ) {
+        (Ok(q), Ok((_, f))) => (q, f),
+        _ => return Redirect::to("/lich").into_response(),
+    };
+    let s = &queue.session;
+    let view = SessionPage {
+        ui,
+        csrf: desk.csrf.clone(),
+        id: s.id.to_string(),
+        title: format!("{} — {} {}", s.site.name, day(s.day), s.window),
+        open: s.state == cancuoc_store::SessionState::Open,
+        message: q.msg.filter(|m| !m.is_empty()),
+        slots: s
+            .slots
+            .iter()
+            .map(|u| {
+                (
+                    u.slot.window.to_string(),
+                    u.slot.capacity,
+                    u.slot.limit,
+                    u.held,
+                )
+            })
+            .collect(),
+        called: queue
+            .called
+            .iter()
+            .map(|p| (p.queue_number, p.name.clone()))
+            .collect(),
+        waiting: queue
+            .waiting
+            .iter()
+            .map(|p| (p.queue_number, p.name.clone(), p.expected_wait_min))
+            .collect(),
+        booked_not_arrived: queue.booked_not_arrived,
+        served: figures.served,
+        no_shows: figures.no_shows,
+        utilisation: format!("{:.1}%", figures.machine_utilisation * 100.0),
+        wait_p95: format!("{:.0}", figures.wait_p95_min),
+        officer: desk.officer,
+    };
+    page(&view, StatusCode::OK, ui, q.lang.is_some())
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct DeskForm {
+    csrf: String,
+    action: String,
+    queue_number: Option<String>,
+    personal_id: Option<String>,
+}
+
+/// One action at the desk, then back to the session page with what happened.
+pub(crate) async fn session_action(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    Form(form): Form<DeskForm>,
+) -> Response {
+    let ui = Ui::of(None, &headers);
+    let desk = match desk(&state, &headers).await {
+        Ok(d) => d,
+        Err(to_login) => return to_login,
+    };
+    if !csrf_holds(&desk, &form.csrf) {
+        return (StatusCode::FORBIDDEN, ui.t("expired_form")).into_response();
+    }
+    let Ok(key) = uuid::Uuid::parse_str(&id) else {
+        return Redirect::to("/lich").into_response();
+    };
+    let caller = desk.caller();
+    let person = |a: cancuoc_store::Appointment| {
+        format!("{} {}: {}", ui.t("number"), a.queue_number, a.name)
+    };
+    let text = |v: &Option<String>| v.as_deref().map(str::trim).unwrap_or_default().to_owned();
+    let done: Result<String, AppError> = match form.action.as_str() {
+        "check_in" => {
+            let who = match text(&form.queue_number).parse::<u32>() {
+                Ok(n) => cancuoc_app::Arrival::QueueNumber(n),
+                Err(_) => cancuoc_app::Arrival::PersonalId(text(&form.personal_id)),
+            };
+            state
+                .app
+                .check_in(&caller, key, &who)
+                .await
+                .map(|a| format!("{} — {}", ui.t("checked_in"), person(a)))
+        }
+        "walk_in" => state
+            .app
+            .walk_in(&caller, key, &text(&form.personal_id))
+            .await
+            .map(|a| format!("{} — {}", ui.t("walked_in"), person(a))),
+        "next" => state
+            .app
+            .call_next(&caller, key)
+            .await
+            .map(|a| format!("{} — {}", ui.t("called"), person(a))),
+        "release" => state
+            .app
+            .release_no_shows(&caller, key)
+            .await
+            .map(|n| format!("{}: {n}", ui.t("released"))),
+        "close" => state
+            .app
+            .close_enrollment_session(&caller, key)
+            .await
+            .map(|_| ui.t("closed").to_owned()),
+        _ => Err(AppError::Invalid("action".into())),
+    };
+    let message = match done {
+        Ok(m) => m,
+        Err(e) => format!("{}: {e}", ui.t("bad_request")),
+    };
+    let encoded: String = message
+        .bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() {
+                char::from(b).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect();
+    Redirect::to(&format!("/lich/{key}?msg={encoded}")).into_response()
 }

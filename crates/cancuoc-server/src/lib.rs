@@ -118,6 +118,11 @@ pub fn router(app: App, config: ServerConfig) -> Router {
         "/cong-dan/{personal_id}",
         axum::routing::get(console::citizen),
     )
+    .route("/lich", axum::routing::get(console::sessions))
+    .route(
+        "/lich/{id}",
+        axum::routing::get(console::session).post(console::session_action),
+    )
     .route(
         "/dat-lich",
         axum::routing::get(pages::form).post(pages::look_up),

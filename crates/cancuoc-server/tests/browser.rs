@@ -16,6 +16,8 @@ mod support;
 use std::path::PathBuf;
 use std::process::Command;
 
+use reqwest::StatusCode;
+use serde_json::json;
 use support::*;
 
 fn workspace() -> PathBuf {
@@ -35,6 +37,43 @@ async fn the_console_signs_in_finds_a_citizen_and_signs_out_in_chromium() {
     let t = spawn_app().await;
     let admin = t.admin().await;
     import_people(&t, &admin).await;
+    // Today's session at Nam Hà, its households invited, for the desk pages.
+    let (status, _) = t
+        .post(
+            &admin,
+            "/api/v1/machines",
+            json!({"unit": "CAH-436", "label": "Bộ 1", "minutes_per_application": 15}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (_, site) = t
+        .post(
+            &admin,
+            "/api/v1/sites",
+            json!({"unit": "CAH-436", "name": "Trụ sở Công an phường Nam Hà", "kind": "fixed",
+                   "commune": "18073", "address": "Số 1 Hà Huy Tập", "opens": "00:00", "closes": "24:00"}),
+        )
+        .await;
+    let today = jiff::Timestamp::now()
+        .to_zoned_datetime(jiff::tz::Offset::constant(7).to_time_zone())
+        .date();
+    let (status, session) = t
+        .post(
+            &admin,
+            "/api/v1/sessions",
+            json!({"site": site["id"], "date": today.to_string(), "from": "00:00", "to": "24:00"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{session}");
+    let session = session["id"].as_str().unwrap().to_owned();
+    let (_, invited) = t
+        .post(
+            &admin,
+            &format!("/api/v1/sessions/{session}/invitations"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(invited["invited"], 3, "{invited}");
     let out = root.join("target/e2e");
     let base = t.url("");
     let result = tokio::task::spawn_blocking(move || {
@@ -44,6 +83,7 @@ async fn the_console_signs_in_finds_a_citizen_and_signs_out_in_chromium() {
             .arg("admin")
             .arg(ADMIN_PASSWORD)
             .arg(&out)
+            .arg(&session)
             .current_dir(&root)
             .output()
     })
