@@ -120,6 +120,10 @@ pub fn router(app: App, config: ServerConfig) -> Router {
     )
     .route("/lich", axum::routing::get(console::sessions))
     .route(
+        "/ho-so",
+        axum::routing::get(console::applications).post(console::applications_step),
+    )
+    .route(
         "/lich/{id}",
         axum::routing::get(console::session).post(console::session_action),
     )

@@ -1,0 +1,172 @@
+//! The console's pages over HTTP (a cookie-keeping client, no browser): sign-in by form,
+//! CSRF on every form, and the application queue's bulk step.
+
+#![allow(
+    clippy::panic,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    reason = "tests report a failure by panicking"
+)]
+
+mod support;
+
+use reqwest::StatusCode;
+use serde_json::json;
+use support::*;
+
+fn encode(pairs: &[(&str, &str)]) -> String {
+    let one = |text: &str| -> String {
+        text.bytes()
+            .map(|b| {
+                if b.is_ascii_alphanumeric() || b"-_.".contains(&b) {
+                    char::from(b).to_string()
+                } else {
+                    format!("%{b:02X}")
+                }
+            })
+            .collect()
+    };
+    pairs
+        .iter()
+        .map(|(k, v)| format!("{}={}", one(k), one(v)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+async fn post_form(
+    client: &reqwest::Client,
+    url: String,
+    pairs: &[(&str, &str)],
+) -> reqwest::Response {
+    client
+        .post(url)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(encode(pairs))
+        .send()
+        .await
+        .unwrap()
+}
+
+/// The CSRF token the page's forms carry.
+fn csrf_of(html: &str) -> String {
+    let at = html
+        .find("name=\"csrf\" value=\"")
+        .expect("a form with a CSRF token")
+        + 19;
+    html[at..].split('"').next().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn a_district_officer_verifies_the_days_applications_from_the_queue() {
+    let t = spawn_app().await;
+    let admin = t.admin().await;
+    import_people(&t, &admin).await;
+    let commune = t
+        .officer(&admin, "hong.nt", "CAX-18073", "commune_officer")
+        .await;
+    let district = t
+        .officer(&admin, "lan.pt", "CAH-436", "district_officer")
+        .await;
+    let (status, filed) = t
+        .post(
+            &commune,
+            "/api/v1/applications",
+            json!({"personal_id": "042090001234", "type": "cmnd_switch", "channel": "fixed",
+                   "old_card_returned": true, "biometrics": biometrics(None)}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{filed}");
+    let receipt = filed["receipt"].as_str().unwrap().to_owned();
+
+    let browser = client(true);
+    // Not signed in: the queue sends to the sign-in page.
+    let page = browser.get(t.url("/ho-so")).send().await.unwrap();
+    assert!(page.url().path().ends_with("/dang-nhap"), "{}", page.url());
+    let wrong = post_form(
+        &browser,
+        t.url("/dang-nhap"),
+        &[("username", "lan.pt"), ("password", "not-it")],
+    )
+    .await;
+    assert!(wrong.text().await.unwrap().contains("Sai tên đăng nhập"));
+    let signed_in = post_form(
+        &browser,
+        t.url("/dang-nhap"),
+        &[
+            ("username", "lan.pt"),
+            ("password", "a-much-longer-password"),
+        ],
+    )
+    .await;
+    assert!(
+        signed_in.url().path().ends_with("/tra-cuu"),
+        "{}",
+        signed_in.url()
+    );
+
+    let queue = browser.get(t.url("/ho-so")).send().await.unwrap();
+    let html = queue.text().await.unwrap();
+    assert!(html.contains(&receipt), "{html}");
+    let csrf = csrf_of(&html);
+    let key = filed["id"].as_str().unwrap();
+
+    // A form with another token is refused and changes nothing.
+    let forged = post_form(
+        &browser,
+        t.url("/ho-so"),
+        &[
+            ("csrf", "forged"),
+            ("state", "received"),
+            ("action", "verify"),
+            ("key", key),
+        ],
+    )
+    .await;
+    assert_eq!(forged.status(), StatusCode::FORBIDDEN);
+
+    let done = post_form(
+        &browser,
+        t.url("/ho-so"),
+        &[
+            ("csrf", &csrf),
+            ("state", "received"),
+            ("action", "verify"),
+            ("key", key),
+        ],
+    )
+    .await;
+    let html = done.text().await.unwrap();
+    assert!(html.contains("Đã xử lý: 1"), "{html}");
+    assert!(!html.contains(&receipt), "no longer received: {html}");
+    // A district officer may not approve: the queue says why.
+    let verified = browser
+        .get(t.url("/ho-so?state=verified"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(verified.contains(&receipt), "{verified}");
+    let refused = post_form(
+        &browser,
+        t.url("/ho-so"),
+        &[
+            ("csrf", &csrf),
+            ("state", "verified"),
+            ("action", "approve"),
+            ("key", key),
+        ],
+    )
+    .await;
+    let html = refused.text().await.unwrap();
+    assert!(
+        html.contains("Đã xử lý: 0") && html.contains("Không xử lý được"),
+        "{html}"
+    );
+    let (_, app) = t
+        .get(&district, &format!("/api/v1/applications/{key}"))
+        .await;
+    assert_eq!(app["state"], "verified");
+}
