@@ -3,11 +3,14 @@
 // screen, keyboard focus, labels on every field, no console errors, sign-out.
 // With a SESSION_ID, also today's enrollment session: the calendar, a check-in by queue
 // number and a call to the next person.
-// Usage: node console.mjs BASE_URL USERNAME PASSWORD OUT_DIR [SESSION_ID]
+// With a CAMPAIGN_ID, a station's TOKEN and an INTAKE body, the campaign dashboard (the
+// ministry's provinces, then Hà Tĩnh's units, the map) and its change when an application
+// is filed.
+// Usage: node console.mjs BASE_URL USERNAME PASSWORD OUT_DIR [SESSION_ID [CAMPAIGN_ID TOKEN INTAKE]]
 import { chromium } from 'playwright-core';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 
-const [base, username, password, out, session] = process.argv.slice(2);
+const [base, username, password, out, session, campaign, token, intake] = process.argv.slice(2);
 if (!base || !username || !password || !out) {
   console.error('usage: node console.mjs BASE_URL USERNAME PASSWORD OUT_DIR');
   process.exit(2);
@@ -96,6 +99,31 @@ try {
     check((await page.textContent('[role=status]')).includes('Mời vào'), 'the next person is called');
     check((await page.textContent('main')).includes('Đang làm thủ tục'), 'the called person is being served');
     await shot('06-ca-lam-viec');
+  }
+
+  if (campaign) {
+    await page.click('header >> text=Chiến dịch');
+    await page.click(`a[href="/chien-dich/${campaign}"]`);
+    await page.waitForURL(new RegExp(`/chien-dich/${campaign}`));
+    await page.click('text=Công an tỉnh Hà Tĩnh');
+    await page.waitForURL(/unit=CAT-42/);
+    await labelled('dashboard');
+    const received = async () => (await page.textContent('#summary dd:nth-of-type(2)')).trim();
+    check((await received()).startsWith('0 / 1.000'), `Hà Tĩnh starts at 0 of 1.000, not ${await received()}`);
+    const dots = await page.locator('svg.map circle').count();
+    // PC06 has no territory of its own: the map places the 13 district police.
+    check(dots === 13, `the map places Hà Tĩnh's 13 districts, not ${dots}`);
+    check(await page.locator('table tbody tr').count() === 14, 'the ranking lists the 14 units');
+    await shot('07-chien-dich');
+    const filed = await fetch(`${base}/api/v1/applications`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: readFileSync(intake),
+    });
+    check(filed.status === 201, `the station files an application (${filed.status})`);
+    await page.reload();
+    check((await received()).startsWith('1 / 1.000'), `the dashboard counts it: ${await received()}`);
+    await shot('08-chien-dich-sau');
   }
 
   await page.setViewportSize({ width: 375, height: 800 });

@@ -234,6 +234,38 @@ impl App {
 
     /// The progress of a unit and its children on a date (DESIGN §5). The unit defaults
     /// to the caller's own, the date to today.
+    /// A unit's intake day by day over a campaign's period up to `date` (days without
+    /// intake included, as 0), for a chart.
+    pub async fn intake_series(
+        &self,
+        caller: &Caller,
+        campaign: Uuid,
+        unit: &PoliceUnitCode,
+        date: Date,
+    ) -> Result<Vec<(Date, u64)>, AppError> {
+        require(caller, reads_reports, "read progress reports")?;
+        let campaign = self.campaign(caller, campaign).await?;
+        self.check_sees(caller, unit)?;
+        let to = date.min(campaign.period.end);
+        let counts: HashMap<Date, u64> = self
+            .store
+            .intake_counts(&[unit.as_string()], campaign.period.start, to)
+            .await?
+            .into_iter()
+            .map(|c| (c.day, c.received))
+            .collect();
+        let mut out = Vec::new();
+        let mut day = campaign.period.start;
+        while day <= to {
+            out.push((day, counts.get(&day).copied().unwrap_or(0)));
+            day = match day.tomorrow() {
+                Ok(next) => next,
+                Err(_) => break,
+            };
+        }
+        Ok(out)
+    }
+
     pub async fn progress_report(
         &self,
         caller: &Caller,

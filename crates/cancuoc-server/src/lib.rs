@@ -119,6 +119,8 @@ pub fn router(app: App, config: ServerConfig) -> Router {
         axum::routing::get(console::citizen),
     )
     .route("/lich", axum::routing::get(console::sessions))
+    .route("/chien-dich", axum::routing::get(console::campaigns))
+    .route("/chien-dich/{id}", axum::routing::get(console::dashboard))
     .route(
         "/ho-so",
         axum::routing::get(console::applications).post(console::applications_step),

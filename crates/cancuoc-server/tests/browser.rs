@@ -74,7 +74,42 @@ async fn the_console_signs_in_finds_a_citizen_and_signs_out_in_chromium() {
         )
         .await;
     assert_eq!(invited["invited"], 3, "{invited}");
+    // A campaign with Hà Tĩnh's quota shared among its units, and what a commune
+    // officer's station would send, for the dashboard to change.
+    let province = t
+        .officer(&admin, "minh.lv", "PC06-42", "province_officer")
+        .await;
+    let (status, campaign) = t
+        .post(
+            &province,
+            "/api/v1/campaigns",
+            json!({"name": "Chiến dịch 90 ngày", "start": "2021-01-01", "end": "2099-12-31"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{campaign}");
+    let campaign = campaign["id"].as_str().unwrap().to_owned();
+    let (status, quotas) = t
+        .send(
+            t.client
+                .put(t.url(&format!("/api/v1/campaigns/{campaign}/quotas/CAT-42")))
+                .bearer_auth(&province.token)
+                .json(&json!({"total": 1000, "daily": 140, "split": "equal"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{quotas}");
+    let commune = t
+        .officer(&admin, "hong.nt", "CAX-18073", "commune_officer")
+        .await;
     let out = root.join("target/e2e");
+    std::fs::create_dir_all(&out).unwrap();
+    let intake = out.join("intake.json");
+    std::fs::write(
+        &intake,
+        json!({"personal_id": "042090001234", "type": "cmnd_switch", "channel": "fixed",
+               "old_card_returned": true, "biometrics": biometrics(None)})
+        .to_string(),
+    )
+    .unwrap();
     let base = t.url("");
     let result = tokio::task::spawn_blocking(move || {
         Command::new("node")
@@ -84,6 +119,9 @@ async fn the_console_signs_in_finds_a_citizen_and_signs_out_in_chromium() {
             .arg(ADMIN_PASSWORD)
             .arg(&out)
             .arg(&session)
+            .arg(&campaign)
+            .arg(&commune.token)
+            .arg(&intake)
             .current_dir(&root)
             .output()
     })
