@@ -301,6 +301,22 @@ impl App {
             .await?)
     }
 
+    /// The audit trail, newest first, filtered; for auditors and administrators.
+    pub async fn audit_log(
+        &self,
+        caller: &Caller,
+        filter: &cancuoc_store::AuditFilter,
+    ) -> Result<Vec<cancuoc_domain::audit::AuditEvent>, AppError> {
+        if let Some(o) = caller.officer()
+            && !o.role.reads_audit()
+        {
+            return Err(AppError::Forbidden(
+                "only auditors and administrators read the audit trail".into(),
+            ));
+        }
+        Ok(self.store.search_audit(filter).await?)
+    }
+
     /// Walks the whole audit trail and reports the first broken link.
     pub async fn verify_audit(&self) -> Result<AuditVerification, AppError> {
         const PAGE: u32 = 10_000;

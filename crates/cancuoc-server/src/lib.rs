@@ -120,6 +120,14 @@ pub fn router(app: App, config: ServerConfig) -> Router {
     )
     .route("/lich", axum::routing::get(console::sessions))
     .route("/chien-dich", axum::routing::get(console::campaigns))
+    .route(
+        "/quan-tri/can-bo",
+        axum::routing::get(console::officers).post(console::officer_action),
+    )
+    .route(
+        "/quan-tri/nhat-ky",
+        axum::routing::get(console::audit).post(console::audit_verify),
+    )
     .route("/chien-dich/{id}", axum::routing::get(console::dashboard))
     .route(
         "/ho-so",
