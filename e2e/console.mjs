@@ -126,6 +126,12 @@ try {
     await shot('08-chien-dich-sau');
   }
 
+  await page.click('header >> text=Hồ sơ dân cư chờ duyệt');
+  await page.waitForURL(/\/ho-so-cho-duyet/);
+  await labelled('review');
+  check((await page.textContent('main')).includes('Lê Văn Em'), 'the staged record waits for review');
+  await shot('10-cho-duyet');
+
   // Administration: an officer added (a one-time password to hand over), the audit trail
   // filtered to the citizen reads this run made, and the chain verified.
   await page.click('header >> text=Cán bộ');

@@ -121,6 +121,10 @@ pub fn router(app: App, config: ServerConfig) -> Router {
     .route("/lich", axum::routing::get(console::sessions))
     .route("/chien-dich", axum::routing::get(console::campaigns))
     .route(
+        "/ho-so-cho-duyet",
+        axum::routing::get(console::review).post(console::review_decide),
+    )
+    .route(
         "/quan-tri/can-bo",
         axum::routing::get(console::officers).post(console::officer_action),
     )

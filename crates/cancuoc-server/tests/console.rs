@@ -170,3 +170,62 @@ async fn a_district_officer_verifies_the_days_applications_from_the_queue() {
         .await;
     assert_eq!(app["state"], "verified");
 }
+
+#[tokio::test]
+async fn a_staged_record_is_verified_and_approved_from_the_review_page() {
+    let t = spawn_app().await;
+    let admin = t.admin().await;
+    import_people(&t, &admin).await;
+    let district = t
+        .officer(&admin, "lan.pt", "CAH-436", "district_officer")
+        .await;
+    let browser = client(true);
+    post_form(
+        &browser,
+        t.url("/dang-nhap"),
+        &[
+            ("username", "lan.pt"),
+            ("password", "a-much-longer-password"),
+        ],
+    )
+    .await;
+    let html = browser
+        .get(t.url("/ho-so-cho-duyet"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    // Lê Văn Em's row had no hometown: staged with that finding.
+    assert!(
+        html.contains("Lê Văn Em") && html.contains("que_quan"),
+        "{html}"
+    );
+    let csrf = csrf_of(&html);
+    let at = html.find("name=\"id\" value=\"").unwrap() + 17;
+    let id = html[at..].split('"').next().unwrap().to_owned();
+    let verified = post_form(
+        &browser,
+        t.url("/ho-so-cho-duyet"),
+        &[("csrf", &csrf), ("id", &id), ("action", "verify")],
+    )
+    .await
+    .text()
+    .await
+    .unwrap();
+    assert!(verified.contains("Lê Văn Em: Đã xác minh"), "{verified}");
+    let approved = post_form(
+        &browser,
+        t.url("/ho-so-cho-duyet"),
+        &[("csrf", &csrf), ("id", &id), ("action", "approve")],
+    )
+    .await
+    .text()
+    .await
+    .unwrap();
+    assert!(approved.contains("Lê Văn Em: Đã duyệt"), "{approved}");
+    let (status, citizen) = t.get(&district, "/api/v1/citizens/042091009999").await;
+    assert_eq!(status, StatusCode::OK, "{citizen}");
+    assert_eq!(citizen["status"], "official", "{citizen}");
+}
