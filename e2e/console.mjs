@@ -174,6 +174,39 @@ try {
   await page.waitForURL(/\/dang-nhap/);
   await page.goto(`${base}/tra-cuu`);
   check(page.url().endsWith('/dang-nhap'), 'after signing out the console asks to sign in');
+
+  // A station officer files Cường's first card on the intake page, prints uploaded.
+  if (process.env.STATION_USER) {
+    await page.goto(`${base}/dang-nhap?lang=vi`);
+    await page.fill('#username', process.env.STATION_USER);
+    await page.fill('#password', process.env.STATION_PASSWORD);
+    await page.click('button[type=submit]');
+    await page.waitForURL(/\/tra-cuu/);
+    await page.click('header >> text=Tiếp nhận hồ sơ');
+    await page.fill('#id', '042092005555');
+    await page.click('form[role=search] button');
+    await page.waitForSelector('#citizen-name');
+    check((await page.textContent('#citizen-name')) === 'Nguyễn Văn Cường', 'the intake page finds the citizen');
+    await labelled('intake');
+    await page.selectOption('#kind', 'first_issuance');
+    await page.setInputFiles('#portrait', `${out}/portrait.jpg`);
+    for (const finger of ['r_thumb', 'r_index', 'r_middle', 'r_ring', 'r_little', 'l_thumb', 'l_index', 'l_middle', 'l_ring']) {
+      await page.setInputFiles(`#finger_${finger}`, `${out}/finger.jpg`);
+    }
+    // The left little finger cannot be printed.
+    await page.selectOption('#missing_l_little', 'injured');
+    for (const flat of ['right_four', 'left_four', 'thumbs']) {
+      await page.setInputFiles(`#flat_${flat}`, `${out}/flat.jpg`);
+    }
+    await page.click('form[enctype] button.primary');
+    await page.waitForSelector('#receipt');
+    const receipt = (await page.textContent('#receipt')).trim();
+    check(/^CAX-18073-\d{8}-\d{5}/.test(receipt), `a receipt number for the filing, not ${receipt}`);
+    await shot('11-tiep-nhan');
+    const href = await page.getAttribute('a[href$="appointment-slip"]', 'href');
+    const slip = await page.request.get(new URL(href, base).toString());
+    check(slip.status() === 200 && (await slip.body()).subarray(0, 4).toString() === '%PDF', 'the appointment slip prints');
+  }
 } finally {
   await browser.close();
 }

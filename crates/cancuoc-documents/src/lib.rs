@@ -22,7 +22,7 @@ pub mod letters;
 pub mod pdf;
 pub mod spreadsheet;
 pub use letters::{invitation_letters_csv, invitation_letters_pdf};
-pub use pdf::{IntakeSlip, appointment_slip_pdf, daily_report_pdf, intake_form_pdf};
+pub use pdf::{IntakeSlip, appointment_slip_pdf, daily_report_pdf, format_vnd, intake_form_pdf};
 pub use spreadsheet::{daily_report_xlsx, progress_report_xlsx};
 
 /// ID-1 card size in millimetres (ISO/IEC 7810).

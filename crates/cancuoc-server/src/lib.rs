@@ -121,6 +121,12 @@ pub fn router(app: App, config: ServerConfig) -> Router {
     .route("/lich", axum::routing::get(console::sessions))
     .route("/chien-dich", axum::routing::get(console::campaigns))
     .route(
+        "/tiep-nhan",
+        axum::routing::get(console::intake_form)
+            .post(console::intake)
+            .layer(DefaultBodyLimit::max(routes::INTAKE_BODY_LIMIT_BYTES)),
+    )
+    .route(
         "/ho-so-cho-duyet",
         axum::routing::get(console::review).post(console::review_decide),
     )

@@ -110,6 +110,13 @@ async fn the_console_signs_in_finds_a_citizen_and_signs_out_in_chromium() {
         .to_string(),
     )
     .unwrap();
+    for (name, image) in [
+        ("portrait.jpg", jpeg(480, 640, 30_000)),
+        ("finger.jpg", jpeg(800, 750, 20_000)),
+        ("flat.jpg", jpeg(1600, 1000, 6_000)),
+    ] {
+        std::fs::write(out.join(name), image).unwrap();
+    }
     let base = t.url("");
     let result = tokio::task::spawn_blocking(move || {
         Command::new("node")
@@ -122,6 +129,9 @@ async fn the_console_signs_in_finds_a_citizen_and_signs_out_in_chromium() {
             .arg(&campaign)
             .arg(&commune.token)
             .arg(&intake)
+            // The station officer who files through the intake page.
+            .env("STATION_USER", "hong.nt")
+            .env("STATION_PASSWORD", "a-much-longer-password")
             .current_dir(&root)
             .output()
     })

@@ -132,45 +132,22 @@ impl BiometricsDto {
                 .decode(b64.trim())
                 .map_err(|e| format!("biometrics: {what} is not base64: {e}"))
         };
-        let portrait = Image::parse(decode("the portrait", &self.portrait)?, ImageRole::Portrait)
-            .map_err(|e| format!("biometrics: {e}"))?;
-        if self.fingers.len() != 10 {
-            return Err(format!(
-                "biometrics: give all ten fingers (an image or a missing reason each), not {}",
-                self.fingers.len()
-            ));
+        let portrait = decode("the portrait", &self.portrait)?;
+        let mut fingers = Vec::with_capacity(self.fingers.len());
+        for f in self.fingers {
+            let image = f
+                .image
+                .as_deref()
+                .map(|b64| decode(&f.finger, b64))
+                .transpose()?;
+            fingers.push(FingerInput {
+                finger: f.finger,
+                image,
+                missing: f.missing,
+                text: f.text,
+            });
         }
-        let mut rolled: Vec<FingerCapture> = Vec::with_capacity(10);
-        for (finger, position) in self.fingers.into_iter().zip(FingerPosition::ALL) {
-            if finger.finger != position.id() {
-                return Err(format!(
-                    "biometrics: finger {:?} is where {} belongs (R thumb to R little, then L thumb to L little)",
-                    finger.finger,
-                    position.id()
-                ));
-            }
-            let capture = match (finger.image, finger.missing) {
-                (Some(image), None) => FingerCapture::Rolled(
-                    Image::parse(decode(position.id(), &image)?, ImageRole::Rolled(position))
-                        .map_err(|e| format!("biometrics: {e}"))?,
-                ),
-                (None, Some(reason)) => FingerCapture::Missing(
-                    MissingReason::parse(&reason, finger.text.as_deref())
-                        .map_err(|e| format!("biometrics: {}: {e}", position.id()))?,
-                ),
-                _ => {
-                    return Err(format!(
-                        "biometrics: {} needs either an image or a missing reason",
-                        position.id()
-                    ));
-                }
-            };
-            rolled.push(capture);
-        }
-        let rolled: [FingerCapture; 10] = rolled
-            .try_into()
-            .map_err(|_| "biometrics: give all ten fingers".to_owned())?;
-        let mut flats: [Option<Image>; 3] = [None, None, None];
+        let mut flats: [Option<Vec<u8>>; 3] = [None, None, None];
         let given = [
             self.flats.right_four,
             self.flats.left_four,
@@ -178,14 +155,77 @@ impl BiometricsDto {
         ];
         for ((slot, b64), position) in flats.iter_mut().zip(given).zip(FlatPosition::ALL) {
             if let Some(b64) = b64 {
-                *slot = Some(
-                    Image::parse(decode(position.id(), &b64)?, ImageRole::Flat(position))
-                        .map_err(|e| format!("biometrics: {e}"))?,
-                );
+                *slot = Some(decode(position.id(), &b64)?);
             }
         }
-        Capture::new(portrait, rolled, flats).map_err(|e| format!("biometrics: {e}"))
+        build_capture(portrait, fingers, flats)
     }
+}
+
+/// One finger as a form or a request gives it: an image, or the reason there is none.
+pub(crate) struct FingerInput {
+    pub finger: String,
+    pub image: Option<Vec<u8>>,
+    pub missing: Option<String>,
+    pub text: Option<String>,
+}
+
+/// A capture from images already decoded (from JSON or an upload), every image checked
+/// (format, size, dimensions) by the domain: the ten fingers in order, each with an
+/// image or a missing reason; the flats optional.
+pub(crate) fn build_capture(
+    portrait: Vec<u8>,
+    fingers: Vec<FingerInput>,
+    flats: [Option<Vec<u8>>; 3],
+) -> Result<Capture, String> {
+    let portrait =
+        Image::parse(portrait, ImageRole::Portrait).map_err(|e| format!("biometrics: {e}"))?;
+    if fingers.len() != 10 {
+        return Err(format!(
+            "biometrics: give all ten fingers (an image or a missing reason each), not {}",
+            fingers.len()
+        ));
+    }
+    let mut rolled: Vec<FingerCapture> = Vec::with_capacity(10);
+    for (finger, position) in fingers.into_iter().zip(FingerPosition::ALL) {
+        if finger.finger != position.id() {
+            return Err(format!(
+                "biometrics: finger {:?} is where {} belongs (R thumb to R little, then L thumb to L little)",
+                finger.finger,
+                position.id()
+            ));
+        }
+        let capture = match (finger.image, finger.missing) {
+            (Some(image), None) => FingerCapture::Rolled(
+                Image::parse(image, ImageRole::Rolled(position))
+                    .map_err(|e| format!("biometrics: {e}"))?,
+            ),
+            (None, Some(reason)) => FingerCapture::Missing(
+                MissingReason::parse(&reason, finger.text.as_deref())
+                    .map_err(|e| format!("biometrics: {}: {e}", position.id()))?,
+            ),
+            _ => {
+                return Err(format!(
+                    "biometrics: {} needs either an image or a missing reason",
+                    position.id()
+                ));
+            }
+        };
+        rolled.push(capture);
+    }
+    let rolled: [FingerCapture; 10] = rolled
+        .try_into()
+        .map_err(|_| "biometrics: give all ten fingers".to_owned())?;
+    let mut images: [Option<Image>; 3] = [None, None, None];
+    for ((slot, bytes), position) in images.iter_mut().zip(flats).zip(FlatPosition::ALL) {
+        if let Some(bytes) = bytes {
+            *slot = Some(
+                Image::parse(bytes, ImageRole::Flat(position))
+                    .map_err(|e| format!("biometrics: {e}"))?,
+            );
+        }
+    }
+    Capture::new(portrait, rolled, images).map_err(|e| format!("biometrics: {e}"))
 }
 
 impl ApplicationRequest {
