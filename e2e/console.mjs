@@ -206,6 +206,47 @@ try {
     const href = await page.getAttribute('a[href$="appointment-slip"]', 'href');
     const slip = await page.request.get(new URL(href, base).toString());
     check(slip.status() === 200 && (await slip.body()).subarray(0, 4).toString() === '%PDF', 'the appointment slip prints');
+
+    // The district verifies it from its queue, the province approves it from its own.
+    const signInAs = async (user) => {
+      await page.click('header button[type=submit]');
+      await page.waitForURL(/\/dang-nhap/);
+      await page.fill('#username', user);
+      await page.fill('#password', process.env.STATION_PASSWORD);
+      await page.click('button[type=submit]');
+      await page.waitForURL(/\/tra-cuu/);
+    };
+    const stepFromQueue = async (state, action, done) => {
+      await page.goto(`${base}/ho-so?state=${state}`);
+      await labelled(`queue ${state}`);
+      const row = page.locator('tr', { hasText: receipt });
+      check(await row.count() === 1, `${receipt} is in the ${state} queue`);
+      await row.locator('input[type=checkbox]').check();
+      await page.selectOption('#action', action);
+      await page.click('form button.primary');
+      await page.waitForSelector('[role=status]');
+      check((await page.textContent('[role=status]')).includes('Đã xử lý: 1'), `${action} from the queue`);
+      await page.goto(`${base}/ho-so?state=${done}`);
+      check(await page.locator('tr', { hasText: receipt }).count() === 1, `${receipt} is now ${done}`);
+    };
+    await signInAs(process.env.DISTRICT_USER);
+    await stepFromQueue('received', 'verify', 'verified');
+    await shot('12-ho-so');
+    await signInAs(process.env.PROVINCE_USER);
+    await stepFromQueue('verified', 'approve', 'approved');
+
+    // Every page at a phone's width: labels, no sideways scrolling, a screenshot each.
+    await page.setViewportSize({ width: 375, height: 800 });
+    for (const [name, path] of [['tra-cuu', '/tra-cuu?q=nguyen'], ['tiep-nhan', '/tiep-nhan?id=042090001234'],
+      ['ho-so', '/ho-so?state=approved'], ['cho-duyet', '/ho-so-cho-duyet'], ['lich', '/lich'],
+      ['lich-ca', `/lich/${session}`], ['chien-dich', '/chien-dich'],
+      ['bang-dieu-khien', `/chien-dich/${campaign}?unit=CAT-42`], ['doi-mat-khau', '/doi-mat-khau']]) {
+      await page.goto(`${base}${path}`);
+      await labelled(name);
+      const wide = await page.evaluate(() => document.documentElement.scrollWidth);
+      check(wide <= 375, `${name} at 375 px is ${wide} px wide`);
+      await shot(`375-${name}`);
+    }
   }
 } finally {
   await browser.close();

@@ -100,6 +100,8 @@ async fn the_console_signs_in_finds_a_citizen_and_signs_out_in_chromium() {
     let commune = t
         .officer(&admin, "hong.nt", "CAX-18073", "commune_officer")
         .await;
+    t.officer(&admin, "lan.pt", "CAH-436", "district_officer")
+        .await;
     let out = root.join("target/e2e");
     std::fs::create_dir_all(&out).unwrap();
     let intake = out.join("intake.json");
@@ -132,6 +134,9 @@ async fn the_console_signs_in_finds_a_citizen_and_signs_out_in_chromium() {
             // The station officer who files through the intake page.
             .env("STATION_USER", "hong.nt")
             .env("STATION_PASSWORD", "a-much-longer-password")
+            // Who verifies (district) and approves (province) it from the queue.
+            .env("DISTRICT_USER", "lan.pt")
+            .env("PROVINCE_USER", "minh.lv")
             .current_dir(&root)
             .output()
     })
