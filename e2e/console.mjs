@@ -81,6 +81,7 @@ try {
   await page.waitForURL(/\/cong-dan\/042090001234/);
   check((await page.textContent('h1')) === 'Nguyễn Văn An', 'the citizen page shows the name');
   check((await page.textContent('main')).includes('HK001'), 'the citizen page shows the household');
+  check((await page.textContent('main')).includes('nam-ha.csv'), 'the citizen page shows where the record came from');
   await shot('03-cong-dan');
 
   if (session) {

@@ -305,6 +305,9 @@ const WORDS: &[(&str, &str, &str)] = &[
         "A portrait is needed",
     ),
     ("none", "—", "—"),
+    ("history", "Lịch sử thay đổi", "History of the record"),
+    ("version", "Phiên bản", "Version"),
+    ("changed", "Thông tin thay đổi", "Changed fields"),
     ("draft", "Nháp", "Draft"),
     ("verified", "Đã xác minh", "Verified"),
     ("official", "Chính thức", "Official"),
@@ -471,6 +474,8 @@ struct CitizenPage {
     record_status: String,
     household: Option<HouseholdView>,
     card: Option<CardView>,
+    /// Each version of the record: when, by whom, from where, what changed.
+    history: Vec<(i64, String, String, String, String)>,
 }
 
 struct HouseholdView {
@@ -799,6 +804,29 @@ pub(crate) async fn citizen(
             expires: c.expiry_date.map(day),
             status: ui.t(c.status.as_str()).to_owned(),
         });
+    let history = state
+        .app
+        .citizen_history(&caller, &personal_id)
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .map(|h| {
+            let at = jiff::Timestamp::from_microsecond(h.at_micros)
+                .map(|t| {
+                    t.to_zoned_datetime(jiff::tz::Offset::constant(7).to_time_zone())
+                        .strftime("%d/%m/%Y %H:%M")
+                        .to_string()
+                })
+                .unwrap_or_default();
+            (
+                h.version,
+                at,
+                h.actor,
+                h.source,
+                h.changed_fields.join(", "),
+            )
+        })
+        .collect();
     let residence = data
         .current_residence
         .as_ref()
@@ -826,6 +854,7 @@ pub(crate) async fn citizen(
         record_status: ui.t(record.status.as_str()).to_owned(),
         household,
         card,
+        history,
         officer: desk.officer,
     };
     page(&view, StatusCode::OK, ui, q.lang.is_some())
