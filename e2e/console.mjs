@@ -236,12 +236,29 @@ try {
     await signInAs(process.env.PROVINCE_USER);
     await stepFromQueue('verified', 'approve', 'approved');
 
+    // The production centre makes Hà Tĩnh's approved cards and looks at Cường's proof.
+    await signInAs(process.env.PRODUCTION_USER);
+    await page.click('header >> text=Sản xuất thẻ');
+    await labelled('production');
+    await page.fill('#province', '42');
+    await page.click('form:has(#province) button');
+    await page.waitForSelector('#batch');
+    await page.click('button[value=produce]');
+    await page.waitForSelector('[role=status]');
+    check((await page.textContent('[role=status]')).startsWith('Đã xử lý: 1'), 'the batch is produced');
+    await page.click('a[href="/the/042092005555"]');
+    await page.waitForURL(/\/the\/042092005555/);
+    const drawn = await page.$$eval('img.card', (images) => images.map((i) => i.complete && i.naturalWidth > 0));
+    check(drawn.length === 2 && drawn.every(Boolean), 'both faces of the card proof are drawn');
+    await shot('13-the');
+
     // Every page at a phone's width: labels, no sideways scrolling, a screenshot each.
     await page.setViewportSize({ width: 375, height: 800 });
     for (const [name, path] of [['tra-cuu', '/tra-cuu?q=nguyen'], ['tiep-nhan', '/tiep-nhan?id=042090001234'],
       ['ho-so', '/ho-so?state=approved'], ['cho-duyet', '/ho-so-cho-duyet'], ['lich', '/lich'],
       ['lich-ca', `/lich/${session}`], ['chien-dich', '/chien-dich'],
-      ['bang-dieu-khien', `/chien-dich/${campaign}?unit=CAT-42`], ['doi-mat-khau', '/doi-mat-khau']]) {
+      ['bang-dieu-khien', `/chien-dich/${campaign}?unit=CAT-42`], ['doi-mat-khau', '/doi-mat-khau'],
+      ['san-xuat', '/san-xuat'], ['the', '/the/042092005555']]) {
       await page.goto(`${base}${path}`);
       await labelled(name);
       const wide = await page.evaluate(() => document.documentElement.scrollWidth);

@@ -121,6 +121,11 @@ pub fn router(app: App, config: ServerConfig) -> Router {
     .route("/lich", axum::routing::get(console::sessions))
     .route("/chien-dich", axum::routing::get(console::campaigns))
     .route(
+        "/san-xuat",
+        axum::routing::get(console::production).post(console::production_step),
+    )
+    .route("/the/{personal_id}", axum::routing::get(console::card))
+    .route(
         "/tiep-nhan",
         axum::routing::get(console::intake_form)
             .post(console::intake)

@@ -102,6 +102,8 @@ async fn the_console_signs_in_finds_a_citizen_and_signs_out_in_chromium() {
         .await;
     t.officer(&admin, "lan.pt", "CAH-436", "district_officer")
         .await;
+    t.officer(&admin, "tam.nv", "C06-TTCC", "production_operator")
+        .await;
     let out = root.join("target/e2e");
     std::fs::create_dir_all(&out).unwrap();
     let intake = out.join("intake.json");
@@ -137,6 +139,7 @@ async fn the_console_signs_in_finds_a_citizen_and_signs_out_in_chromium() {
             // Who verifies (district) and approves (province) it from the queue.
             .env("DISTRICT_USER", "lan.pt")
             .env("PROVINCE_USER", "minh.lv")
+            .env("PRODUCTION_USER", "tam.nv")
             .current_dir(&root)
             .output()
     })
