@@ -23,7 +23,9 @@ const check = (ok, what) => { if (!ok) problems.push(what); };
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
   args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
-    '--disable-component-update', '--disable-sync', '--no-first-run'],
+    '--disable-component-update', '--disable-sync', '--no-first-run',
+    // A synthetic camera that needs no permission prompt, for the webcam portrait.
+    '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream'],
 });
 try {
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
@@ -190,7 +192,14 @@ try {
     check((await page.textContent('#citizen-name')) === 'Nguyễn Văn Cường', 'the intake page finds the citizen');
     await labelled('intake');
     await page.selectOption('#kind', 'first_issuance');
-    await page.setInputFiles('#portrait', `${out}/portrait.jpg`);
+    // The portrait from the (synthetic) webcam: open it, then take the picture.
+    await page.click('#portrait_webcam');
+    await page.waitForFunction(() => {
+      const v = document.querySelector('video');
+      return v && !v.hidden && v.videoWidth > 0;
+    });
+    await page.click('#portrait_webcam');
+    await page.waitForFunction(() => document.querySelector('#portrait').files.length === 1);
     for (const finger of ['r_thumb', 'r_index', 'r_middle', 'r_ring', 'r_little', 'l_thumb', 'l_index', 'l_middle', 'l_ring']) {
       await page.setInputFiles(`#finger_${finger}`, `${out}/finger.jpg`);
     }

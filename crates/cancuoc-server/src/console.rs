@@ -280,6 +280,8 @@ const WORDS: &[(&str, &str, &str)] = &[
         "Old ID card taken back",
     ),
     ("portrait", "Ảnh chân dung", "Portrait"),
+    ("webcam", "Chụp từ webcam", "Use the webcam"),
+    ("webcam_take", "Chụp ảnh", "Take the picture"),
     ("fingerprints", "Vân tay (lăn)", "Fingerprints (rolled)"),
     (
         "missing_reason",
@@ -505,6 +507,17 @@ struct CardView {
 
 fn day(date: jiff::civil::Date) -> String {
     format!("{:02}/{:02}/{}", date.day(), date.month(), date.year())
+}
+
+/// The script that takes the portrait from a webcam where the browser allows it.
+pub(crate) async fn webcam_js() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        include_str!("../static/webcam.js"),
+    )
 }
 
 /// Browsers ask for an icon; there is none.

@@ -104,6 +104,7 @@ pub fn router(app: App, config: ServerConfig) -> Router {
     )
     .route("/", axum::routing::get(console::home))
     .route("/favicon.ico", axum::routing::get(console::favicon))
+    .route("/static/webcam.js", axum::routing::get(console::webcam_js))
     .route(
         "/dang-nhap",
         axum::routing::get(console::login_form).post(console::login),
