@@ -159,6 +159,11 @@ try {
   await page.waitForSelector('[role=status]');
   check((await page.textContent('[role=status]')).includes('toàn vẹn'), 'the audit chain holds');
   await shot('09-nhat-ky');
+  await page.click('header >> text=Đơn vị công an');
+  await page.click('#children >> text=Công an tỉnh Hà Tĩnh');
+  await page.waitForURL(/unit=CAT-42/);
+  const below = await page.locator('#children li').count();
+  check(below === 14, `Hà Tĩnh's police has 14 units under it, not ${below}`);
 
   await page.setViewportSize({ width: 375, height: 800 });
   await page.reload();
@@ -267,7 +272,7 @@ try {
       ['ho-so', '/ho-so?state=approved'], ['cho-duyet', '/ho-so-cho-duyet'], ['lich', '/lich'],
       ['lich-ca', `/lich/${session}`], ['chien-dich', '/chien-dich'],
       ['bang-dieu-khien', `/chien-dich/${campaign}?unit=CAT-42`], ['doi-mat-khau', '/doi-mat-khau'],
-      ['san-xuat', '/san-xuat'], ['the', '/the/042092005555']]) {
+      ['san-xuat', '/san-xuat'], ['the', '/the/042092005555'], ['don-vi', '/quan-tri/don-vi?unit=CAT-42']]) {
       await page.goto(`${base}${path}`);
       await labelled(name);
       const wide = await page.evaluate(() => document.documentElement.scrollWidth);

@@ -234,6 +234,32 @@ impl App {
 
     /// The progress of a unit and its children on a date (DESIGN §5). The unit defaults
     /// to the caller's own, the date to today.
+    /// A police unit and the units that report to it, within the caller's jurisdiction
+    /// (the caller's own unit when none is named).
+    pub async fn police_unit_tree(
+        &self,
+        caller: &Caller,
+        unit: Option<&str>,
+    ) -> Result<(cancuoc_domain::PoliceUnit, Vec<cancuoc_domain::PoliceUnit>), AppError> {
+        let code = match (unit, caller.officer()) {
+            (Some(u), _) => parse_unit(u)?,
+            (None, Some(o)) => o.unit.clone(),
+            (None, None) => PoliceUnitCode::Ministry,
+        };
+        self.check_sees(caller, &code)?;
+        let places = self.places();
+        let head = places
+            .police_unit(&code)
+            .cloned()
+            .ok_or_else(|| AppError::NotFound(format!("police unit {code}")))?;
+        let children = places
+            .police_children(&code)
+            .iter()
+            .filter_map(|c| places.police_unit(c).cloned())
+            .collect();
+        Ok((head, children))
+    }
+
     /// A unit's intake day by day over a campaign's period up to `date` (days without
     /// intake included, as 0), for a chart.
     pub async fn intake_series(

@@ -323,6 +323,8 @@ const WORDS: &[(&str, &str, &str)] = &[
     ("card_proof", "Bản in thử thẻ", "Card proof"),
     ("front", "Mặt trước", "Front"),
     ("back", "Mặt sau", "Back"),
+    ("units_page", "Đơn vị công an", "Police units"),
+    ("parent_unit", "Đơn vị cấp trên", "Unit above"),
     ("draft", "Nháp", "Draft"),
     ("verified", "Đã xác minh", "Verified"),
     ("official", "Chính thức", "Official"),
@@ -2414,6 +2416,73 @@ pub(crate) async fn card(
             card,
         },
         status,
+        ui,
+        q.lang.is_some(),
+    )
+}
+
+#[derive(Template)]
+#[template(path = "console/units.html")]
+struct UnitsPage {
+    ui: Ui,
+    officer: Officer,
+    csrf: String,
+    head: (String, String),
+    parent: Option<String>,
+    children: Vec<(String, String)>,
+    error: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct UnitQuery {
+    unit: Option<String>,
+    lang: Option<String>,
+}
+
+/// The police units: a unit, the one above it and those under it, to walk the hierarchy.
+pub(crate) async fn units(
+    State(state): State<AppState>,
+    Query(q): Query<UnitQuery>,
+    headers: HeaderMap,
+) -> Response {
+    let ui = Ui::of(q.lang.as_deref(), &headers);
+    let desk = match desk(&state, &headers).await {
+        Ok(d) if d.must_change_password => return Redirect::to("/doi-mat-khau").into_response(),
+        Ok(d) => d,
+        Err(to_login) => return to_login,
+    };
+    let (head, parent, children, error) = match state
+        .app
+        .police_unit_tree(&desk.caller(), q.unit.as_deref())
+        .await
+    {
+        Ok((head, children)) => (
+            (head.code.as_string(), head.name.clone()),
+            head.parent.map(|p| p.as_string()),
+            children
+                .into_iter()
+                .map(|c| (c.code.as_string(), c.name))
+                .collect(),
+            None,
+        ),
+        Err(e) => (
+            (String::new(), String::new()),
+            None,
+            Vec::new(),
+            Some(format!("{}: {e}", ui.t("bad_request"))),
+        ),
+    };
+    page(
+        &UnitsPage {
+            ui,
+            officer: desk.officer,
+            csrf: desk.csrf,
+            head,
+            parent,
+            children,
+            error,
+        },
+        StatusCode::OK,
         ui,
         q.lang.is_some(),
     )

@@ -126,6 +126,7 @@ pub fn router(app: App, config: ServerConfig) -> Router {
         axum::routing::get(console::production).post(console::production_step),
     )
     .route("/the/{personal_id}", axum::routing::get(console::card))
+    .route("/quan-tri/don-vi", axum::routing::get(console::units))
     .route(
         "/tiep-nhan",
         axum::routing::get(console::intake_form)
