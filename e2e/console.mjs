@@ -265,6 +265,9 @@ try {
     const drawn = await page.$$eval('img.card', (images) => images.map((i) => i.complete && i.naturalWidth > 0));
     check(drawn.length === 2 && drawn.every(Boolean), 'both faces of the card proof are drawn');
     await shot('13-the');
+    await signInAs(process.env.PROVINCE_USER);
+    await page.goto(`${base}/cong-dan/042092005555`);
+    check((await page.textContent('#cards')).includes('Đang sản xuất'), "the citizen's page lists the card being made");
 
     // Every page at a phone's width: labels, no sideways scrolling, a screenshot each.
     await page.setViewportSize({ width: 375, height: 800 });

@@ -609,6 +609,20 @@ impl App {
         self.applications(caller, &query).await
     }
 
+    /// Every card of the citizen the caller can see, the latest made first.
+    pub async fn card_history(
+        &self,
+        caller: &Caller,
+        personal_id: &str,
+    ) -> Result<Vec<CardRecord>, AppError> {
+        require(caller, reads_applications, "read cards")?;
+        let pid = parse_pid(personal_id)?;
+        Ok(self
+            .store
+            .cards(&caller.access(&*self.clock, "card history"), &pid)
+            .await?)
+    }
+
     pub async fn card(&self, caller: &Caller, personal_id: &str) -> Result<CardRecord, AppError> {
         require(caller, reads_applications, "read cards")?;
         let pid = parse_pid(personal_id)?;

@@ -490,7 +490,8 @@ struct CitizenPage {
     residence: String,
     record_status: String,
     household: Option<HouseholdView>,
-    card: Option<CardView>,
+    /// Every card, the latest first.
+    cards: Vec<CardView>,
     /// Each version of the record: when, by whom, from where, what changed.
     history: Vec<(i64, String, String, String, String)>,
 }
@@ -821,17 +822,19 @@ pub(crate) async fn citizen(
             }),
         None => None,
     };
-    // Officers whose role reads no cards simply see no card section.
-    let card = state
+    // Officers whose role reads no cards see the section empty.
+    let cards = state
         .app
-        .card(&caller, &personal_id)
+        .card_history(&caller, &personal_id)
         .await
-        .ok()
+        .unwrap_or_default()
+        .into_iter()
         .map(|c| CardView {
             issued: day(c.issue_date),
             expires: c.expiry_date.map(day),
             status: ui.t(c.status.as_str()).to_owned(),
-        });
+        })
+        .collect();
     let history = state
         .app
         .citizen_history(&caller, &personal_id)
@@ -881,7 +884,7 @@ pub(crate) async fn citizen(
         residence,
         record_status: ui.t(record.status.as_str()).to_owned(),
         household,
-        card,
+        cards,
         history,
         officer: desk.officer,
     };

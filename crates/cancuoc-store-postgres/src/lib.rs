@@ -494,6 +494,13 @@ impl Store for PostgresStore {
         Ok(out)
     }
 
+    async fn cards(&self, access: &Access, personal_id: &PersonalId) -> Result<Vec<CardRecord>> {
+        let mut tx = self.write().await?;
+        let out = applications::cards_of(&mut PgTx(&mut tx), access, personal_id).await?;
+        tx.commit().await.map_err(backend)?;
+        Ok(out)
+    }
+
     async fn report_card_lost(
         &self,
         access: &Access,

@@ -696,6 +696,30 @@ pub async fn card_of(
     Ok(found)
 }
 
+/// Every card of a citizen the caller can see, the latest made first (audited once); of
+/// cards made at the same moment a replaced one, being older, comes after.
+pub async fn cards_of(
+    tx: &mut dyn Tx,
+    access: &Access,
+    pid: &PersonalId,
+) -> Result<Vec<CardRecord>> {
+    let sql = format!(
+        "SELECT {CARD_COLUMNS} FROM cards c WHERE c.personal_id = $1
+         ORDER BY c.produced_micros DESC, CASE WHEN c.status = 'replaced' THEN 1 ELSE 0 END"
+    );
+    let rows = tx.fetch(&sql, &[Value::from(pid.as_string())]).await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for row in &rows {
+        let found = card(row)?;
+        if load(tx, access, found.application).await?.is_some() {
+            out.push(found);
+        }
+    }
+    tx.audit(access, actions::CARD_READ, "card", &pid.as_string())
+        .await?;
+    Ok(out)
+}
+
 pub async fn report_lost(tx: &mut dyn Tx, access: &Access, pid: &PersonalId) -> Result<CardRecord> {
     let card = visible_card(tx, access, pid)
         .await?

@@ -227,6 +227,8 @@ pub trait Store: Send + Sync {
     async fn batch(&self, access: &Access, id: Uuid) -> Result<Option<Batch>>;
     /// The citizen's current card: the active one, else the latest made.
     async fn card(&self, access: &Access, personal_id: &PersonalId) -> Result<Option<CardRecord>>;
+    /// Every card of the citizen the caller can see, the latest made first (audited).
+    async fn cards(&self, access: &Access, personal_id: &PersonalId) -> Result<Vec<CardRecord>>;
     /// Marks the citizen's active card lost (before a re-issue).
     async fn report_card_lost(
         &self,

@@ -538,6 +538,29 @@ pub async fn handover_activates_the_card_and_replaces_the_old_one(store: Arc<dyn
     // Lost: the active card is marked, and intake sees an inactive card.
     let lost = store.report_card_lost(&district(), &pid(id)).await.unwrap();
     assert_eq!(lost.status, CardStatus::Lost);
+    // The card history: the renewed card (now lost) first, then the one it replaced.
+    let history = store.cards(&district(), &pid(id)).await.unwrap();
+    assert_eq!(
+        history
+            .iter()
+            .map(|c| (c.application, c.status))
+            .collect::<Vec<_>>()[0],
+        (k3, CardStatus::Lost)
+    );
+    assert!(history.len() >= 2, "{history:?}");
+    assert!(
+        history[1..]
+            .iter()
+            .all(|c| c.status == CardStatus::Replaced),
+        "{history:?}"
+    );
+    assert!(
+        store
+            .cards(&scoped("CAH-436"), &pid(id))
+            .await
+            .unwrap()
+            .is_empty()
+    );
     let facts = store
         .intake_facts(&district(), &[pid(id)], DAY)
         .await
