@@ -40,6 +40,26 @@ try {
     check(unlabelled.length === 0, `${where}: fields without a label: ${unlabelled.join(', ')}`);
   };
   const shot = (name) => page.screenshot({ path: `${out}/${name}.png`, fullPage: true });
+  // Keyboard: Tab from the top reaches the page's own controls, each one visible.
+  const keyboard = async (where) => {
+    const focusable = await page.$$eval('main a[href], main input:not([type=hidden]), main select, main button',
+      (all) => all.length);
+    if (focusable === 0) return;
+    await page.evaluate(() => document.activeElement?.blur());
+    let inMain = false;
+    for (let i = 0; i < 60 && !inMain; i += 1) {
+      await page.keyboard.press('Tab');
+      const seen = await page.evaluate(() => {
+        const el = document.activeElement;
+        if (!el || el === document.body) return { visible: true, inMain: false };
+        const box = el.getBoundingClientRect();
+        return { visible: box.width > 0 && box.height > 0, inMain: !!el.closest('main') };
+      });
+      check(seen.visible, `${where}: keyboard focus went to something invisible`);
+      inMain = seen.inMain;
+    }
+    check(inMain, `${where}: the page's own controls are reachable by keyboard`);
+  };
 
   await page.goto(`${base}/`);
   check(page.url().endsWith('/dang-nhap'), `/ should lead to sign-in, not ${page.url()}`);
@@ -278,6 +298,7 @@ try {
       ['san-xuat', '/san-xuat'], ['the', '/the/042092005555'], ['don-vi', '/quan-tri/don-vi?unit=CAT-42']]) {
       await page.goto(`${base}${path}`);
       await labelled(name);
+      await keyboard(name);
       const wide = await page.evaluate(() => document.documentElement.scrollWidth);
       check(wide <= 375, `${name} at 375 px is ${wide} px wide`);
       await shot(`375-${name}`);
