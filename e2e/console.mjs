@@ -104,6 +104,7 @@ try {
   check((await page.textContent('h1')) === 'Nguyễn Văn An', 'the citizen page shows the name');
   check((await page.textContent('main')).includes('HK001'), 'the citizen page shows the household');
   check((await page.textContent('main')).includes('nam-ha.csv'), 'the citizen page shows where the record came from');
+  check((await page.textContent('main')).includes('Số 5, Hà Huy Tập, Phường Nam Hà'), 'the residence history names the address');
   await shot('03-cong-dan');
 
   if (session) {

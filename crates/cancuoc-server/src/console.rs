@@ -492,8 +492,9 @@ struct CitizenPage {
     household: Option<HouseholdView>,
     /// Every card, the latest first.
     cards: Vec<CardView>,
-    /// Each version of the record: when, by whom, from where, what changed.
-    history: Vec<(i64, String, String, String, String)>,
+    /// Each version of the record: when, by whom, from where, what changed, and where
+    /// the citizen lived by it (the residence history).
+    history: Vec<(i64, String, String, String, String, String)>,
 }
 
 struct HouseholdView {
@@ -835,6 +836,7 @@ pub(crate) async fn citizen(
             status: ui.t(c.status.as_str()).to_owned(),
         })
         .collect();
+    let places = state.app.places();
     let history = state
         .app
         .citizen_history(&caller, &personal_id)
@@ -855,6 +857,12 @@ pub(crate) async fn citizen(
                 h.actor,
                 h.source,
                 h.changed_fields.join(", "),
+                h.residence.map_or_else(String::new, |r| {
+                    let commune = places
+                        .get(&r.commune)
+                        .map_or_else(|| r.commune.as_str().to_owned(), |u| u.full_name());
+                    format!("{}, {commune}", r.address)
+                }),
             )
         })
         .collect();

@@ -84,7 +84,7 @@ async fn history_entries(
     record: &CitizenRecord,
 ) -> Result<Vec<HistoryEntry>> {
     let rows = sqlx::query(
-        "SELECT version, at_micros, actor, source, status, changed_fields::text AS changed_fields FROM citizen_history
+        "SELECT version, at_micros, actor, source, status, changed_fields::text AS changed_fields, data::text AS data FROM citizen_history
          WHERE citizen_key = $1::uuid ORDER BY version",
     )
     .bind(record.key.to_string())
@@ -95,6 +95,14 @@ async fn history_entries(
     for r in &rows {
         let fields: String = col(r, "changed_fields")?;
         let status: String = col(r, "status")?;
+        // A superseded version keeps its data; the current one is the record itself.
+        let data: Option<String> = col(r, "data")?;
+        let residence = match data {
+            Some(json) => cancuoc_store::residence_of(
+                &serde_json::from_str::<CitizenData>(&json).map_err(|_| corrupt("history data"))?,
+            ),
+            None => cancuoc_store::residence_of(&record.data),
+        };
         out.push(HistoryEntry {
             version: col(r, "version")?,
             at_micros: col(r, "at_micros")?,
@@ -102,6 +110,7 @@ async fn history_entries(
             source: col(r, "source")?,
             status: RecordStatus::parse(&status).ok_or_else(|| corrupt("history status"))?,
             changed_fields: serde_json::from_str(&fields).map_err(|_| corrupt("history fields"))?,
+            residence,
         });
     }
     Ok(out)

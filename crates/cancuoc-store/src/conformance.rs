@@ -968,6 +968,11 @@ pub async fn review_verifies_corrects_approves_and_rejects(store: Arc<dyn Store>
     assert_eq!(history[1].actor, "officer-CAH-445");
     assert_eq!(history[1].source, format!("form {conflict}"));
     assert!(history[0].source.starts_with("forms.csv row "));
+    // Each version names where the citizen lived: the superseded one from its kept data,
+    // the current one from the record.
+    assert_eq!(history[0].residence, residence_of(&official));
+    assert_eq!(history[1].residence, residence_of(&record.data));
+    assert!(history[0].residence.is_some());
     assert!(matches!(
         store
             .decide_form(&thach_ha_officer, conflict, &FormDecision::Verify)

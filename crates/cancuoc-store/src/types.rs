@@ -180,6 +180,17 @@ pub struct HistoryEntry {
     pub source: String,
     pub status: RecordStatus,
     pub changed_fields: Vec<String>,
+    /// Where the citizen lived by this version (current, else permanent, else temporary
+    /// residence): the residence history.
+    pub residence: Option<cancuoc_domain::citizen::Residence>,
+}
+
+/// The residence a version of a record names: current, else permanent, else temporary.
+pub fn residence_of(data: &CitizenData) -> Option<cancuoc_domain::citizen::Residence> {
+    data.current_residence
+        .clone()
+        .or_else(|| data.permanent_residence.clone())
+        .or_else(|| data.temporary_residence.clone())
 }
 
 /// A search of the register. At least one of the criteria must be given.
