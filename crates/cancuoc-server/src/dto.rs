@@ -493,6 +493,8 @@ pub(crate) struct HistoryEntryDto {
     pub status: RecordStatusDto,
     /// Import column names of the fields changed.
     pub changed_fields: Vec<String>,
+    /// Where the citizen lived by this version (current, else permanent, else temporary).
+    pub residence: Option<ResidenceDto>,
 }
 
 impl From<HistoryEntry> for HistoryEntryDto {
@@ -504,6 +506,7 @@ impl From<HistoryEntry> for HistoryEntryDto {
             source: h.source,
             status: h.status.into(),
             changed_fields: h.changed_fields,
+            residence: h.residence.as_ref().map(ResidenceDto::from),
         }
     }
 }

@@ -376,6 +376,10 @@ async fn citizen_fields_search_and_pagination() {
     let (status, history) = t.get(&admin, "/api/v1/citizens/042090001234/history").await;
     assert_eq!(status, StatusCode::OK, "{history}");
     assert_eq!(history["items"][0]["version"], 1);
+    assert_eq!(
+        history["items"][0]["residence"],
+        json!({"commune_code": "18073", "address": "Số 5, Hà Huy Tập"})
+    );
 
     let (status, hk) = t.get(&admin, "/api/v1/households/HK001").await;
     assert_eq!(status, StatusCode::OK, "{hk}");
