@@ -717,7 +717,12 @@ pub(crate) async fn search(
     let query = q.q.unwrap_or_default().trim().to_owned();
     let digits = !query.is_empty() && query.bytes().all(|b| b.is_ascii_digit());
     if digits && query.len() == 12 {
-        return Redirect::to(&format!("/cong-dan/{query}")).into_response();
+        // A language chosen with the search goes along to the citizen's page.
+        let lang = q
+            .lang
+            .as_deref()
+            .map_or_else(String::new, |l| format!("?lang={}", url_encode(l)));
+        return Redirect::to(&format!("/cong-dan/{query}{lang}")).into_response();
     }
     let (mut error, mut results) = (None, None);
     if !query.is_empty() {

@@ -229,3 +229,63 @@ async fn a_staged_record_is_verified_and_approved_from_the_review_page() {
     assert_eq!(status, StatusCode::OK, "{citizen}");
     assert_eq!(citizen["status"], "official", "{citizen}");
 }
+
+#[tokio::test]
+async fn sign_in_is_throttled_and_an_old_id_card_number_finds_its_citizen() {
+    let t = spawn_app().await;
+    let admin = t.admin().await;
+    import_people(&t, &admin).await;
+    t.officer(&admin, "lan.pt", "CAH-436", "district_officer")
+        .await;
+    let browser = client(true);
+    let signed_in = post_form(
+        &browser,
+        t.url("/dang-nhap"),
+        &[
+            ("username", "lan.pt"),
+            ("password", "a-much-longer-password"),
+        ],
+    )
+    .await;
+    assert!(signed_in.url().path().ends_with("/tra-cuu"));
+    // Nine digits: the old ID card number (CMND) Nguyễn Văn An held.
+    let found = browser
+        .get(t.url("/tra-cuu?q=123456789"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(found.contains("/cong-dan/042090001234"), "{found}");
+    // Twelve digits go straight to the citizen; English on request.
+    let page = browser
+        .get(t.url("/tra-cuu?q=042090001234&lang=en"))
+        .send()
+        .await
+        .unwrap();
+    assert!(page.url().path().ends_with("/cong-dan/042090001234"));
+    assert!(page.text().await.unwrap().contains("Household HK001"));
+
+    let stranger = client(true);
+    for _ in 0..5 {
+        let wrong = post_form(
+            &stranger,
+            t.url("/dang-nhap"),
+            &[("username", "lan.pt"), ("password", "guess")],
+        )
+        .await;
+        assert!(wrong.text().await.unwrap().contains("Sai tên đăng nhập"));
+    }
+    let refused = post_form(
+        &stranger,
+        t.url("/dang-nhap"),
+        &[
+            ("username", "lan.pt"),
+            ("password", "a-much-longer-password"),
+        ],
+    )
+    .await;
+    let html = refused.text().await.unwrap();
+    assert!(html.contains("Đăng nhập sai quá nhiều lần"), "{html}");
+}
