@@ -1,0 +1,218 @@
+//! Administration: officers, police units, the audit trail.
+
+#[allow(
+    clippy::wildcard_imports,
+    reason = "a page module shares its parent's helpers"
+)]
+use super::*;
+
+#[derive(Template)]
+#[template(path = "console/officers.html")]
+pub(crate) struct OfficersPage {
+    ui: Ui,
+    officer: Officer,
+    csrf: String,
+    message: Option<String>,
+    officers: Vec<Officer>,
+    roles: Vec<&'static str>,
+}
+
+pub(crate) async fn officers(
+    State(state): State<AppState>,
+    desk: Desk,
+    Query(q): Query<MessageQuery>,
+    headers: HeaderMap,
+) -> Response {
+    let ui = Ui::of(q.lang.as_deref(), &headers);
+    let (officers, error) = match state.app.officers(&desk.caller()).await {
+        Ok(list) => (list, None),
+        Err(e) => (Vec::new(), Some(format!("{}: {e}", ui.t("bad_request")))),
+    };
+    page(
+        &OfficersPage {
+            ui,
+            officer: desk.officer,
+            csrf: desk.csrf,
+            message: error.or(q.msg.filter(|m| !m.is_empty())),
+            officers,
+            roles: cancuoc_domain::Role::ALL
+                .iter()
+                .map(|r| r.as_str())
+                .collect(),
+        },
+        StatusCode::OK,
+        ui,
+        q.lang.is_some(),
+    )
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct OfficerForm {
+    csrf: String,
+    action: String,
+    username: String,
+    full_name: Option<String>,
+    unit: Option<String>,
+    role: Option<String>,
+}
+
+/// Adds an officer (the one-time password is shown once, to hand over in person), or
+/// disables or enables one.
+pub(crate) async fn officer_action(
+    State(state): State<AppState>,
+    desk: Desk,
+    headers: HeaderMap,
+    Form(form): Form<OfficerForm>,
+) -> Response {
+    let ui = Ui::of(None, &headers);
+    if !csrf_holds(&desk, &form.csrf) {
+        return (StatusCode::FORBIDDEN, ui.t("expired_form")).into_response();
+    }
+    let caller = desk.caller();
+    let username = form.username.trim();
+    let done: Result<String, AppError> = match form.action.as_str() {
+        "add" => {
+            let unit =
+                cancuoc_domain::PoliceUnitCode::parse(form.unit.as_deref().unwrap_or("").trim())
+                    .map_err(|e| AppError::Invalid(format!("unit: {e}")));
+            let role = cancuoc_domain::Role::parse(form.role.as_deref().unwrap_or("").trim())
+                .ok_or_else(|| AppError::Invalid("role".into()));
+            match (unit, role) {
+                (Ok(unit), Ok(role)) => state
+                    .app
+                    .add_officer(
+                        &caller,
+                        username,
+                        form.full_name.as_deref().unwrap_or("").trim(),
+                        &unit,
+                        role,
+                        None,
+                    )
+                    .await
+                    .map(|otp| format!("{} {username}: {otp}", ui.t("one_time_password"))),
+                (Err(e), _) | (_, Err(e)) => Err(e),
+            }
+        }
+        "disable" | "enable" => state
+            .app
+            .set_officer_active(&caller, username, form.action == "enable")
+            .await
+            .map(|()| format!("{}: {username}", ui.t(&form.action))),
+        _ => Err(AppError::Invalid("action".into())),
+    };
+    let message = done.unwrap_or_else(|e| format!("{}: {e}", ui.t("bad_request")));
+    Redirect::to(&format!("/quan-tri/can-bo?msg={}", url_encode(&message))).into_response()
+}
+
+#[derive(Template)]
+#[template(path = "console/audit.html")]
+pub(crate) struct AuditPage {
+    ui: Ui,
+    officer: Officer,
+    csrf: String,
+    actor: String,
+    action: String,
+    record: String,
+    message: Option<String>,
+    events: Vec<(i64, String, String, String, String, String, String)>,
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct AuditQuery {
+    actor: Option<String>,
+    action: Option<String>,
+    record: Option<String>,
+    msg: Option<String>,
+    lang: Option<String>,
+}
+
+/// The audit trail, newest first, by actor, action or record.
+pub(crate) async fn audit(
+    State(state): State<AppState>,
+    desk: Desk,
+    Query(q): Query<AuditQuery>,
+    headers: HeaderMap,
+) -> Response {
+    let ui = Ui::of(q.lang.as_deref(), &headers);
+    let given = |v: &Option<String>| {
+        v.as_deref()
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+            .map(str::to_owned)
+    };
+    let filter = cancuoc_store::AuditFilter {
+        actor: given(&q.actor),
+        action: given(&q.action),
+        record_key: given(&q.record),
+        since_micros: None,
+        until_micros: None,
+        before: None,
+        limit: 200,
+    };
+    let (events, error) = match state.app.audit_log(&desk.caller(), &filter).await {
+        Ok(list) => (
+            list.into_iter()
+                .map(|e| {
+                    let at = jiff::Timestamp::from_microsecond(e.at_micros)
+                        .map(|t| {
+                            t.to_zoned_datetime(jiff::tz::Offset::constant(7).to_time_zone())
+                                .strftime("%d/%m/%Y %H:%M:%S")
+                                .to_string()
+                        })
+                        .unwrap_or_default();
+                    (
+                        e.seq,
+                        at,
+                        e.draft.actor,
+                        e.draft.unit,
+                        e.draft.action,
+                        format!("{} {}", e.draft.record_kind, e.draft.record_key),
+                        e.draft.purpose,
+                    )
+                })
+                .collect(),
+            None,
+        ),
+        Err(e) => (Vec::new(), Some(format!("{}: {e}", ui.t("bad_request")))),
+    };
+    page(
+        &AuditPage {
+            ui,
+            officer: desk.officer,
+            csrf: desk.csrf,
+            actor: filter.actor.unwrap_or_default(),
+            action: filter.action.unwrap_or_default(),
+            record: filter.record_key.unwrap_or_default(),
+            message: error.or(q.msg.filter(|m| !m.is_empty())),
+            events,
+        },
+        StatusCode::OK,
+        ui,
+        q.lang.is_some(),
+    )
+}
+
+/// Walks the whole chain and says whether it holds.
+pub(crate) async fn audit_verify(
+    State(state): State<AppState>,
+    desk: Desk,
+    headers: HeaderMap,
+    Form(form): Form<CsrfForm>,
+) -> Response {
+    let ui = Ui::of(None, &headers);
+    if !csrf_holds(&desk, &form.csrf) {
+        return (StatusCode::FORBIDDEN, ui.t("expired_form")).into_response();
+    }
+    let message = if desk.officer.role.reads_audit() {
+        match state.app.verify_audit().await {
+            Ok(v) => match v.first_break {
+                None => format!("{}: {}", ui.t("chain_holds"), v.events),
+                Some(b) => format!("{}: {b}", ui.t("chain_broken")),
+            },
+            Err(e) => format!("{}: {e}", ui.t("bad_request")),
+        }
+    } else {
+        ui.t("bad_request").to_owned()
+    };
+    Redirect::to(&format!("/quan-tri/nhat-ky?msg={}", url_encode(&message))).into_response()
+}

@@ -1,0 +1,295 @@
+//! Campaigns and a unit's dashboard (DESIGN §5): figures, a chart, the ranking and a map.
+
+#[allow(
+    clippy::wildcard_imports,
+    reason = "a page module shares its parent's helpers"
+)]
+use super::*;
+
+#[derive(Template)]
+#[template(path = "console/campaigns.html")]
+pub(crate) struct CampaignsPage {
+    ui: Ui,
+    officer: Officer,
+    csrf: String,
+    campaigns: Vec<(String, String, String)>,
+    error: Option<String>,
+}
+
+pub(crate) async fn campaigns(
+    State(state): State<AppState>,
+    desk: Desk,
+    Query(q): Query<LangQuery>,
+    headers: HeaderMap,
+) -> Response {
+    let ui = Ui::of(q.lang.as_deref(), &headers);
+    let (campaigns, error) = match state.app.campaigns(&desk.caller()).await {
+        Ok(list) => (
+            list.into_iter()
+                .map(|c| {
+                    (
+                        c.id.to_string(),
+                        c.name,
+                        format!("{} – {}", day(c.period.start), day(c.period.end)),
+                    )
+                })
+                .collect(),
+            None,
+        ),
+        Err(e) => (Vec::new(), Some(format!("{}: {e}", ui.t("bad_request")))),
+    };
+    page(
+        &CampaignsPage {
+            ui,
+            officer: desk.officer,
+            csrf: desk.csrf,
+            campaigns,
+            error,
+        },
+        StatusCode::OK,
+        ui,
+        q.lang.is_some(),
+    )
+}
+
+/// One unit's line of the dashboard.
+pub(crate) struct UnitLine {
+    code: String,
+    name: String,
+    rank: String,
+    intake: String,
+    target: String,
+    pct: String,
+    today: String,
+    status: &'static str,
+    status_class: &'static str,
+}
+
+/// A child unit on the map.
+pub(crate) struct Dot {
+    x: f64,
+    y: f64,
+    class: &'static str,
+    label: String,
+}
+
+#[derive(Template)]
+#[template(path = "console/dashboard.html")]
+pub(crate) struct DashboardPage {
+    ui: Ui,
+    officer: Officer,
+    csrf: String,
+    campaign: String,
+    campaign_id: String,
+    period: String,
+    date: String,
+    head: UnitLine,
+    pace: String,
+    projected: String,
+    daily_needed: String,
+    eligible: String,
+    /// The cumulative intake as SVG polyline points, and the target line.
+    intake_points: String,
+    target_line: Option<(f64, f64, f64, f64)>,
+    chart_top: String,
+    children: Vec<UnitLine>,
+    dots: Vec<Dot>,
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct DashboardQuery {
+    unit: Option<String>,
+    date: Option<String>,
+    lang: Option<String>,
+}
+
+pub(crate) fn status_of(
+    row: &cancuoc_domain::campaign::ProgressRow,
+    ui: Ui,
+) -> (&'static str, &'static str) {
+    match row.status {
+        Some(s) => (
+            if ui.english { s.as_str() } else { s.vi() },
+            match s {
+                cancuoc_domain::campaign::Status::OnTrack => "ok",
+                cancuoc_domain::campaign::Status::AtRisk => "risk",
+                cancuoc_domain::campaign::Status::Behind => "late",
+            },
+        ),
+        None => ("—", "none"),
+    }
+}
+
+pub(crate) fn line(row: &cancuoc_domain::campaign::ProgressRow, ui: Ui) -> UnitLine {
+    let thousands =
+        |n: u64| cancuoc_domain::campaign::group_thousands(n, if ui.english { ',' } else { '.' });
+    let pct = |p: Option<cancuoc_domain::campaign::Tenths>| {
+        p.map_or_else(
+            || "—".to_owned(),
+            |t| if ui.english { t.en() } else { t.vi() },
+        )
+    };
+    let (status, status_class) = status_of(row, ui);
+    UnitLine {
+        code: row.unit_code.as_string(),
+        name: row.unit_name.clone(),
+        rank: row.rank.map_or_else(|| "—".to_owned(), |r| r.to_string()),
+        intake: thousands(row.intake_period),
+        target: row.target_total.map_or_else(|| "—".to_owned(), thousands),
+        pct: pct(row.progress_pct),
+        today: match row.target_daily {
+            Some(t) => format!("{} / {}", thousands(row.intake_day), thousands(t)),
+            None => thousands(row.intake_day),
+        },
+        status,
+        status_class,
+    }
+}
+
+/// Chart box: 600 × 220 with room for labels.
+pub(crate) const CHART_W: f64 = 560.0;
+pub(crate) const CHART_H: f64 = 200.0;
+pub(crate) const CHART_X: f64 = 30.0;
+pub(crate) const CHART_Y: f64 = 10.0;
+/// Map box.
+pub(crate) const MAP_W: f64 = 360.0;
+pub(crate) const MAP_H: f64 = 300.0;
+
+/// The campaign dashboard of a unit: its progress, a chart of intake against the target
+/// over the period, its child units ranked, and a map of them coloured by status.
+pub(crate) async fn dashboard(
+    State(state): State<AppState>,
+    desk: Desk,
+    Path(id): Path<String>,
+    Query(q): Query<DashboardQuery>,
+    headers: HeaderMap,
+) -> Response {
+    let ui = Ui::of(q.lang.as_deref(), &headers);
+    let caller = desk.caller();
+    let Ok(key) = uuid::Uuid::parse_str(&id) else {
+        return Redirect::to("/chien-dich").into_response();
+    };
+    let report = match state
+        .app
+        .progress_report(&caller, key, q.unit.as_deref(), q.date.as_deref())
+        .await
+    {
+        Ok(r) => r,
+        Err(_) => return Redirect::to("/chien-dich").into_response(),
+    };
+    let series = state
+        .app
+        .intake_series(&caller, key, &report.unit.unit_code, report.date)
+        .await
+        .unwrap_or_default();
+    let days_in_period = (report.period.end - report.period.start).get_days().max(1);
+    let total = report.unit.target_total.unwrap_or(0);
+    let reached: u64 = series.iter().map(|(_, n)| n).sum();
+    let top = total.max(reached).max(1);
+    let x_of = |d: jiff::civil::Date| {
+        CHART_X
+            + f64::from((d - report.period.start).get_days()) / f64::from(days_in_period) * CHART_W
+    };
+    let y_of = |n: u64| CHART_Y + CHART_H - (n as f64) / (top as f64) * CHART_H;
+    let mut cumulative = 0;
+    let intake_points = series
+        .iter()
+        .map(|(d, n)| {
+            cumulative += n;
+            format!("{:.1},{:.1}", x_of(*d), y_of(cumulative))
+        })
+        .collect::<Vec<_>>()
+        .join(" ");
+    let target_line = (total > 0).then(|| {
+        (
+            x_of(report.period.start),
+            y_of(0),
+            x_of(report.period.end),
+            y_of(total),
+        )
+    });
+    let places = state.app.places();
+    let located: Vec<(f64, f64, &cancuoc_domain::campaign::ProgressRow)> = report
+        .children
+        .iter()
+        .filter_map(|row| {
+            let cancuoc_domain::Jurisdiction::Within(area) = row.unit_code.jurisdiction() else {
+                return None;
+            };
+            let unit = places.get(&area)?;
+            Some((unit.longitude?, unit.latitude?, row))
+        })
+        .collect();
+    let dots = if located.is_empty() {
+        Vec::new()
+    } else {
+        let (mut west, mut east, mut south, mut north) = (f64::MAX, f64::MIN, f64::MAX, f64::MIN);
+        for (lon, lat, _) in &located {
+            west = west.min(*lon);
+            east = east.max(*lon);
+            south = south.min(*lat);
+            north = north.max(*lat);
+        }
+        // Equirectangular, a degree of longitude shortened by the cosine of the latitude.
+        let squeeze = ((south + north) / 2.0).to_radians().cos();
+        let (span_x, span_y) = (
+            ((east - west) * squeeze).max(1e-6),
+            (north - south).max(1e-6),
+        );
+        let scale = ((MAP_W - 40.0) / span_x).min((MAP_H - 40.0) / span_y);
+        located
+            .iter()
+            .map(|(lon, lat, row)| Dot {
+                x: 20.0 + (lon - west) * squeeze * scale,
+                y: 20.0 + (north - lat) * scale,
+                class: status_of(row, ui).1,
+                label: format!(
+                    "{}: {}",
+                    row.unit_name,
+                    row.progress_pct.map_or_else(
+                        || "—".to_owned(),
+                        |t| if ui.english { t.en() } else { t.vi() }
+                    )
+                ),
+            })
+            .collect()
+    };
+    let head = line(&report.unit, ui);
+    let view = DashboardPage {
+        ui,
+        csrf: desk.csrf.clone(),
+        campaign: report.campaign.clone(),
+        campaign_id: key.to_string(),
+        period: format!("{} – {}", day(report.period.start), day(report.period.end)),
+        date: report.date.to_string(),
+        pace: format!("{:.1}", report.unit.pace_7d),
+        projected: report
+            .unit
+            .projected_completion
+            .map_or_else(|| "—".to_owned(), day),
+        daily_needed: report
+            .unit
+            .daily_needed
+            .map_or_else(|| "—".to_owned(), |n| n.to_string()),
+        eligible: report
+            .unit
+            .eligible
+            .map_or_else(|| "—".to_owned(), |n| n.to_string()),
+        intake_points,
+        target_line,
+        chart_top: cancuoc_domain::campaign::group_thousands(
+            top,
+            if ui.english { ',' } else { '.' },
+        ),
+        children: {
+            let mut ranked: Vec<&cancuoc_domain::campaign::ProgressRow> =
+                report.children.iter().collect();
+            ranked.sort_by_key(|r| (r.rank.unwrap_or(u32::MAX), r.unit_code.as_string()));
+            ranked.into_iter().map(|r| line(r, ui)).collect()
+        },
+        dots,
+        head,
+        officer: desk.officer,
+    };
+    page(&view, StatusCode::OK, ui, q.lang.is_some())
+}

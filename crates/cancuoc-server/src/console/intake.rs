@@ -1,0 +1,193 @@
+//! Intake at the station on one page (Circular 60/2021 Art. 5).
+
+#[allow(
+    clippy::wildcard_imports,
+    reason = "a page module shares its parent's helpers"
+)]
+use super::*;
+
+#[derive(Template)]
+#[template(path = "console/intake.html")]
+pub(crate) struct IntakePage {
+    ui: Ui,
+    officer: Officer,
+    csrf: String,
+    personal_id: String,
+    citizen: Option<(String, String, String)>,
+    error: Option<String>,
+    idempotency_key: String,
+    fingers: Vec<(&'static str, &'static str)>,
+    filed: Option<FiledView>,
+}
+
+pub(crate) struct FiledView {
+    key: String,
+    receipt: String,
+    due: String,
+    fee: String,
+}
+
+/// Finger ids with their Vietnamese names, in the order prints are taken.
+pub(crate) const FINGERS: [(&str, &str); 10] = [
+    ("r_thumb", "Ngón cái phải"),
+    ("r_index", "Ngón trỏ phải"),
+    ("r_middle", "Ngón giữa phải"),
+    ("r_ring", "Ngón nhẫn phải"),
+    ("r_little", "Ngón út phải"),
+    ("l_thumb", "Ngón cái trái"),
+    ("l_index", "Ngón trỏ trái"),
+    ("l_middle", "Ngón giữa trái"),
+    ("l_ring", "Ngón nhẫn trái"),
+    ("l_little", "Ngón út trái"),
+];
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct IntakeQuery {
+    id: Option<String>,
+    lang: Option<String>,
+}
+
+pub(crate) fn intake_page(ui: Ui, desk: Desk, personal_id: String) -> IntakePage {
+    IntakePage {
+        ui,
+        officer: desk.officer,
+        csrf: desk.csrf,
+        personal_id,
+        citizen: None,
+        error: None,
+        idempotency_key: uuid::Uuid::now_v7().to_string(),
+        fingers: FINGERS.to_vec(),
+        filed: None,
+    }
+}
+
+/// The station's flow on one page (Circular 60/2021 Art. 5): the citizen looked up, the
+/// type chosen, the portrait and prints uploaded, then the receipt with its papers.
+pub(crate) async fn intake_form(
+    State(state): State<AppState>,
+    desk: Desk,
+    Query(q): Query<IntakeQuery>,
+    headers: HeaderMap,
+) -> Response {
+    let ui = Ui::of(q.lang.as_deref(), &headers);
+    let caller = desk.caller();
+    let personal_id = q.id.unwrap_or_default().trim().to_owned();
+    let mut view = intake_page(ui, desk, personal_id.clone());
+    if !personal_id.is_empty() {
+        match state.app.citizen(&caller, &personal_id).await {
+            Ok(c) => {
+                view.citizen = Some((
+                    c.data.full_name.clone(),
+                    c.data.birth_date.vietnamese(),
+                    c.data
+                        .old_id_number
+                        .as_ref()
+                        .map(|o| o.as_str().to_owned())
+                        .unwrap_or_default(),
+                ));
+            }
+            Err(_) => view.error = Some(ui.t("not_found").to_owned()),
+        }
+    }
+    page(&view, StatusCode::OK, ui, q.lang.is_some())
+}
+
+/// Files the application from the uploaded form.
+pub(crate) async fn intake(
+    State(state): State<AppState>,
+    desk: Desk,
+    headers: HeaderMap,
+    mut multipart: axum::extract::Multipart,
+) -> Response {
+    let ui = Ui::of(None, &headers);
+    let mut text: std::collections::HashMap<String, String> = std::collections::HashMap::new();
+    let mut files: std::collections::HashMap<String, Vec<u8>> = std::collections::HashMap::new();
+    loop {
+        match multipart.next_field().await {
+            Ok(Some(field)) => {
+                let name = field.name().unwrap_or_default().to_owned();
+                let is_file = field.file_name().is_some();
+                match field.bytes().await {
+                    Ok(bytes) if is_file => {
+                        if !bytes.is_empty() {
+                            files.insert(name, bytes.to_vec());
+                        }
+                    }
+                    Ok(bytes) => {
+                        text.insert(name, String::from_utf8_lossy(&bytes).trim().to_owned());
+                    }
+                    Err(_) => {
+                        return (StatusCode::BAD_REQUEST, ui.t("bad_request")).into_response();
+                    }
+                }
+            }
+            Ok(None) => break,
+            Err(_) => return (StatusCode::BAD_REQUEST, ui.t("bad_request")).into_response(),
+        }
+    }
+    let field = |name: &str| text.get(name).cloned().unwrap_or_default();
+    if !csrf_holds(&desk, &field("csrf")) {
+        return (StatusCode::FORBIDDEN, ui.t("expired_form")).into_response();
+    }
+    let personal_id = field("personal_id");
+    let fingers = FINGERS
+        .iter()
+        .map(|(id, _)| crate::dto::applications::FingerInput {
+            finger: (*id).to_owned(),
+            image: files.remove(&format!("finger_{id}")),
+            missing: Some(field(&format!("missing_{id}"))).filter(|m| !m.is_empty()),
+            text: None,
+        })
+        .collect();
+    let flats = [
+        files.remove("flat_right_four"),
+        files.remove("flat_left_four"),
+        files.remove("flat_thumbs"),
+    ];
+    let capture = match files.remove("portrait") {
+        Some(portrait) => crate::dto::applications::build_capture(portrait, fingers, flats),
+        None => Err(ui.t("portrait_needed").to_owned()),
+    };
+    let caller = desk.caller();
+    let filed = match capture {
+        Ok(capture) => {
+            let request = cancuoc_app::Intake {
+                personal_id: personal_id.clone(),
+                kind: field("kind"),
+                reason: Some(field("reason")).filter(|r| !r.is_empty()),
+                channel: field("channel"),
+                intake_unit: None,
+                intake_date: None,
+                station: Some(field("station")).filter(|s| !s.is_empty()),
+                identifying_marks: Some(field("identifying_marks")).filter(|s| !s.is_empty()),
+                exemption: None,
+                old_card_returned: field("old_card_returned") == "1",
+                idempotency_key: Some(field("idempotency_key")).filter(|s| !s.is_empty()),
+                capture: Some(capture),
+            };
+            state
+                .app
+                .file_application(&caller, &request)
+                .await
+                .map_err(|e| e.to_string())
+        }
+        Err(e) => Err(e),
+    };
+    let mut view = intake_page(ui, desk, personal_id);
+    match filed {
+        Ok(f) => {
+            let a = f.application;
+            view.filed = Some(FiledView {
+                key: a.key.to_string(),
+                receipt: a.receipt.to_string(),
+                due: day(a.due_date),
+                fee: cancuoc_documents::format_vnd(a.fee_vnd),
+            });
+            page(&view, StatusCode::OK, ui, false)
+        }
+        Err(e) => {
+            view.error = Some(format!("{}: {e}", ui.t("bad_request")));
+            page(&view, StatusCode::OK, ui, false)
+        }
+    }
+}

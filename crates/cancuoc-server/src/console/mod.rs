@@ -1,0 +1,937 @@
+//! The officers' web console (DESIGN §6): server-rendered pages (askama) over the same
+//! use cases as the API, signed in by the session cookie, every form carrying the
+//! session's CSRF token. Vietnamese by default; `?lang=en` switches to English and is
+//! remembered in a cookie.
+
+use askama::Template;
+use axum::Form;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use cancuoc_app::{AppError, Caller, CitizenSearch};
+use cancuoc_domain::Officer;
+use serde::Deserialize;
+
+use crate::AppState;
+use crate::auth::{clear_cookie_header, same_bytes, session_cookie, session_cookie_header};
+
+mod admin;
+mod dashboard;
+mod intake;
+mod production;
+mod queues;
+mod review;
+mod schedule;
+
+pub(crate) use admin::*;
+pub(crate) use dashboard::*;
+pub(crate) use intake::*;
+pub(crate) use production::*;
+pub(crate) use queues::*;
+pub(crate) use review::*;
+pub(crate) use schedule::*;
+
+const LANG_COOKIE: &str = "cancuoc_lang";
+
+/// No scripts from elsewhere, no framing, forms only to this site.
+const CONSOLE_POLICY: &str = "default-src 'self'; style-src 'self' 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'";
+
+/// The console's words: (key, Vietnamese, English).
+const WORDS: &[(&str, &str, &str)] = &[
+    (
+        "app",
+        "Căn cước công dân — Bảng điều khiển",
+        "Citizen identity — Console",
+    ),
+    ("sign_in", "Đăng nhập", "Sign in"),
+    ("sign_out", "Đăng xuất", "Sign out"),
+    ("username", "Tên đăng nhập", "Username"),
+    ("password", "Mật khẩu", "Password"),
+    (
+        "wrong_password",
+        "Sai tên đăng nhập hoặc mật khẩu.",
+        "Wrong username or password.",
+    ),
+    (
+        "throttled",
+        "Đăng nhập sai quá nhiều lần. Vui lòng thử lại sau.",
+        "Too many failed sign-ins. Please try again later.",
+    ),
+    ("change_password", "Đổi mật khẩu", "Change password"),
+    (
+        "must_change",
+        "Bạn cần đổi mật khẩu trước khi làm việc.",
+        "You must change your password before you go on.",
+    ),
+    ("current_password", "Mật khẩu hiện tại", "Current password"),
+    (
+        "new_password",
+        "Mật khẩu mới (ít nhất 12 ký tự)",
+        "New password (at least 12 characters)",
+    ),
+    ("look_up", "Tra cứu công dân", "Look up a citizen"),
+    (
+        "query",
+        "Số định danh, số CMND hoặc họ tên",
+        "Personal ID, old ID card number or name",
+    ),
+    ("search", "Tìm", "Search"),
+    (
+        "no_results",
+        "Không có kết quả trong địa bàn của bạn.",
+        "Nothing found in your jurisdiction.",
+    ),
+    ("personal_id", "Số định danh cá nhân", "Personal ID"),
+    ("full_name", "Họ và tên", "Full name"),
+    ("birth_date", "Ngày sinh", "Date of birth"),
+    ("sex", "Giới tính", "Sex"),
+    ("residence", "Nơi ở hiện tại", "Residence"),
+    ("old_id", "Số CMND cũ", "Old ID card"),
+    ("household", "Hộ gia đình", "Household"),
+    ("relation", "Quan hệ với chủ hộ", "Relation to head"),
+    ("card", "Thẻ căn cước", "Identity card"),
+    ("no_card", "Chưa có thẻ.", "No card yet."),
+    ("issued", "Ngày cấp", "Issued"),
+    ("expires", "Có giá trị đến", "Valid until"),
+    ("no_expiry", "Không thời hạn", "No expiry"),
+    ("status", "Trạng thái", "Status"),
+    ("record_status", "Trạng thái hồ sơ", "Record status"),
+    (
+        "not_found",
+        "Không tìm thấy công dân trong địa bàn của bạn.",
+        "No such citizen in your jurisdiction.",
+    ),
+    ("bad_request", "Thông tin chưa hợp lệ", "Not valid"),
+    (
+        "expired_form",
+        "Biểu mẫu đã hết hạn. Vui lòng thử lại.",
+        "The form has expired. Please try again.",
+    ),
+    (
+        "failed",
+        "Hệ thống đang bận. Vui lòng thử lại sau.",
+        "The system is busy. Please try again later.",
+    ),
+    ("signed_in_as", "Cán bộ", "Officer"),
+    ("other_lang", "English", "Tiếng Việt"),
+    ("sessions", "Lịch làm thủ tục", "Sessions"),
+    ("from", "Từ ngày", "From"),
+    ("to", "Đến ngày", "To"),
+    ("show", "Xem", "Show"),
+    (
+        "no_sessions",
+        "Không có buổi làm thủ tục nào trong những ngày này.",
+        "No session on these days.",
+    ),
+    ("time", "Giờ", "Time"),
+    ("site", "Địa điểm", "Place"),
+    ("machines", "Máy", "Machines"),
+    ("booked", "Đã hẹn", "Booked"),
+    ("open", "Đang mở", "Open"),
+    ("closed", "Đã kết thúc buổi", "Closed"),
+    ("slots", "Khung giờ", "Slots"),
+    ("capacity", "Năng lực", "Capacity"),
+    ("limit", "Nhận hẹn", "Takes"),
+    ("queue", "Hàng chờ", "Queue"),
+    ("being_served", "Đang làm thủ tục", "Being served"),
+    ("waiting", "Đang chờ", "Waiting"),
+    ("minutes", "phút", "min"),
+    ("not_arrived", "Đã hẹn, chưa đến", "Booked, not come"),
+    ("number", "Số", "No."),
+    ("queue_number", "Số thứ tự", "Queue number"),
+    ("check_in", "Xác nhận đến", "Check in"),
+    ("walk_in", "Người đến không hẹn", "Walk-in"),
+    ("call_next", "Gọi người tiếp theo", "Call next"),
+    (
+        "release",
+        "Giải phóng chỗ người không đến",
+        "Release no-shows",
+    ),
+    ("close", "Kết thúc buổi", "Close the session"),
+    ("checked_in", "Đã xác nhận đến", "Checked in"),
+    ("walked_in", "Đã xếp vào khung giờ", "Given a slot"),
+    ("called", "Mời vào", "Called"),
+    ("released", "Số chỗ đã giải phóng", "Places released"),
+    ("letters", "Giấy mời", "Invitation letters"),
+    ("figures", "Kết quả buổi", "Figures"),
+    ("served", "Đã thu nhận", "Served"),
+    ("no_shows", "Không đến", "No-shows"),
+    ("utilisation", "Công suất máy", "Machine utilisation"),
+    (
+        "wait_p95",
+        "Thời gian chờ (p95, phút)",
+        "Waiting (p95, min)",
+    ),
+    ("applications", "Hồ sơ", "Applications"),
+    ("overdue", "Quá hạn", "Overdue"),
+    ("receipt", "Số biên nhận", "Receipt"),
+    ("kind", "Loại", "Type"),
+    ("intake_date", "Ngày nhận", "Received on"),
+    ("due_date", "Hẹn trả", "Due"),
+    (
+        "step",
+        "Thao tác với hồ sơ đã chọn",
+        "Step for the ticked applications",
+    ),
+    (
+        "reason",
+        "Lý do (khi từ chối, yêu cầu bổ sung)",
+        "Reason (to reject or ask for correction)",
+    ),
+    ("apply", "Thực hiện", "Apply"),
+    ("select", "Chọn", "Select"),
+    ("no_applications", "Không có hồ sơ.", "No applications."),
+    ("steps_done", "Đã xử lý", "Done"),
+    ("steps_failed", "Không xử lý được", "Not done"),
+    ("verify", "Kiểm tra xong", "Verify"),
+    ("approve", "Duyệt", "Approve"),
+    ("reject", "Từ chối", "Reject"),
+    (
+        "request_correction",
+        "Yêu cầu bổ sung",
+        "Ask for correction",
+    ),
+    ("campaigns", "Chiến dịch", "Campaigns"),
+    ("no_campaigns", "Chưa có chiến dịch.", "No campaign yet."),
+    ("period", "Thời gian", "Period"),
+    ("progress", "Tiến độ", "Progress"),
+    ("intake_to_date", "Đã thu nhận", "Received"),
+    ("target", "Chỉ tiêu", "Target"),
+    (
+        "today_vs_daily",
+        "Hôm nay / chỉ tiêu ngày",
+        "Today / daily target",
+    ),
+    (
+        "pace",
+        "Bình quân 7 ngày (hồ sơ/ngày)",
+        "7-day pace (a day)",
+    ),
+    ("projected", "Dự kiến hoàn thành", "Projected completion"),
+    ("daily_needed", "Cần mỗi ngày", "Needed a day"),
+    (
+        "eligible_left",
+        "Công dân đủ tuổi chưa có thẻ",
+        "Eligible without a card",
+    ),
+    ("rank", "Xếp hạng", "Rank"),
+    ("units", "Đơn vị trực thuộc", "Units below"),
+    ("unit", "Đơn vị", "Unit"),
+    (
+        "chart",
+        "Thu nhận cộng dồn so với chỉ tiêu",
+        "Intake to date against the target",
+    ),
+    ("map", "Bản đồ tiến độ", "Progress map"),
+    ("on_date", "Ngày", "Date"),
+    ("officers", "Cán bộ", "Officers"),
+    ("add_officer", "Thêm cán bộ", "Add an officer"),
+    ("role", "Vai trò", "Role"),
+    ("add", "Thêm", "Add"),
+    ("disable", "Khóa tài khoản", "Disable"),
+    ("enable", "Mở khóa", "Enable"),
+    (
+        "one_time_password",
+        "Mật khẩu dùng một lần của",
+        "One-time password of",
+    ),
+    ("audit", "Nhật ký truy cập", "Audit trail"),
+    ("actor", "Người thực hiện", "Actor"),
+    ("action", "Thao tác", "Action"),
+    ("record", "Bản ghi", "Record"),
+    ("purpose", "Mục đích", "Purpose"),
+    ("at", "Thời điểm", "At"),
+    ("filter", "Lọc", "Filter"),
+    ("verify_chain", "Kiểm tra tính toàn vẹn", "Verify the chain"),
+    (
+        "chain_holds",
+        "Chuỗi nhật ký toàn vẹn, số sự kiện",
+        "The chain holds; events",
+    ),
+    (
+        "chain_broken",
+        "Chuỗi nhật ký bị phá vỡ",
+        "The chain is broken",
+    ),
+    ("review", "Hồ sơ dân cư chờ duyệt", "Records to review"),
+    (
+        "no_forms",
+        "Không có hồ sơ chờ duyệt.",
+        "Nothing to review.",
+    ),
+    (
+        "findings",
+        "Thiếu hoặc chưa rõ thông tin",
+        "Missing or doubtful fields",
+    ),
+    (
+        "conflict",
+        "Khác với dữ liệu chính thức",
+        "Differs from the official record",
+    ),
+    ("possible_duplicate", "Có thể trùng", "Possible duplicate"),
+    ("source", "Nguồn", "Source"),
+    ("approved", "Đã duyệt", "Approved"),
+    ("rejected", "Đã từ chối", "Rejected"),
+    ("intake", "Tiếp nhận hồ sơ", "Intake"),
+    ("find", "Tra cứu", "Find"),
+    ("type", "Loại thủ tục", "Type"),
+    ("first_issuance", "Cấp mới", "First issuance"),
+    ("cmnd_switch", "Chuyển từ CMND", "From the old ID card"),
+    ("renewal", "Cấp đổi", "Renewal"),
+    ("reissue", "Cấp lại", "Reissue"),
+    (
+        "renewal_reason",
+        "Lý do cấp đổi, cấp lại",
+        "Reason for renewal or reissue",
+    ),
+    ("channel", "Hình thức", "Channel"),
+    ("fixed", "Tại trụ sở", "At the office"),
+    ("mobile", "Lưu động", "Mobile"),
+    ("station", "Điểm thu nhận", "Station"),
+    ("marks", "Đặc điểm nhân dạng", "Identifying marks"),
+    (
+        "old_card_returned",
+        "Đã thu lại CMND cũ",
+        "Old ID card taken back",
+    ),
+    ("portrait", "Ảnh chân dung", "Portrait"),
+    ("webcam", "Chụp từ webcam", "Use the webcam"),
+    ("webcam_take", "Chụp ảnh", "Take the picture"),
+    ("fingerprints", "Vân tay (lăn)", "Fingerprints (rolled)"),
+    (
+        "missing_reason",
+        "hoặc lý do không thu được",
+        "or why there is none",
+    ),
+    ("flats", "Vân tay chụp phẳng", "Flat prints"),
+    ("right_four", "Bốn ngón phải", "Right four"),
+    ("left_four", "Bốn ngón trái", "Left four"),
+    ("thumbs", "Hai ngón cái", "Thumbs"),
+    ("file", "Nộp hồ sơ", "File the application"),
+    ("filed", "Đã tiếp nhận hồ sơ", "Application filed"),
+    ("fee", "Lệ phí", "Fee"),
+    ("intake_form", "Phiếu thu nhận (PDF)", "Intake form (PDF)"),
+    (
+        "appointment_slip",
+        "Giấy hẹn trả kết quả (PDF)",
+        "Appointment slip (PDF)",
+    ),
+    (
+        "portrait_needed",
+        "Cần ảnh chân dung",
+        "A portrait is needed",
+    ),
+    ("none", "—", "—"),
+    ("history", "Lịch sử thay đổi", "History of the record"),
+    ("version", "Phiên bản", "Version"),
+    ("changed", "Thông tin thay đổi", "Changed fields"),
+    ("production", "Sản xuất thẻ", "Production"),
+    ("batch", "Mẻ sản xuất", "Batch"),
+    (
+        "start_batch",
+        "Mở mẻ hôm nay cho tỉnh",
+        "Open today's batch for a province",
+    ),
+    ("province", "Mã tỉnh", "Province code"),
+    ("produce", "Sản xuất", "Produce"),
+    ("dispatch", "Chuyển trả", "Dispatch"),
+    ("card_proof", "Bản in thử thẻ", "Card proof"),
+    ("front", "Mặt trước", "Front"),
+    ("back", "Mặt sau", "Back"),
+    ("units_page", "Đơn vị công an", "Police units"),
+    ("parent_unit", "Đơn vị cấp trên", "Unit above"),
+    ("draft", "Nháp", "Draft"),
+    ("verified", "Đã xác minh", "Verified"),
+    ("official", "Chính thức", "Official"),
+    ("pending", "Đang sản xuất", "Being made"),
+    ("active", "Đang sử dụng", "Active"),
+    ("replaced", "Đã thay thế", "Replaced"),
+    ("lost", "Báo mất", "Reported lost"),
+    ("revoked", "Đã thu hồi", "Revoked"),
+    ("expired", "Hết hạn", "Expired"),
+];
+
+/// The language of a page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Ui {
+    english: bool,
+}
+
+impl Ui {
+    pub fn t(&self, key: &str) -> &'static str {
+        WORDS
+            .iter()
+            .find(|(k, _, _)| *k == key)
+            .map_or("", |(_, vi, en)| if self.english { en } else { vi })
+    }
+
+    pub fn lang(&self) -> &'static str {
+        if self.english { "en" } else { "vi" }
+    }
+
+    pub fn other(&self) -> &'static str {
+        if self.english { "vi" } else { "en" }
+    }
+
+    /// `?lang=` first, then the cookie, then Vietnamese.
+    fn of(query: Option<&str>, headers: &HeaderMap) -> Self {
+        let chosen = query.map(str::to_owned).or_else(|| {
+            headers
+                .get_all(header::COOKIE)
+                .iter()
+                .filter_map(|v| v.to_str().ok())
+                .flat_map(|v| v.split(';'))
+                .filter_map(|pair| pair.trim().split_once('='))
+                .find(|(name, _)| *name == LANG_COOKIE)
+                .map(|(_, value)| value.to_owned())
+        });
+        Self {
+            english: chosen.as_deref() == Some("en"),
+        }
+    }
+}
+
+/// A page's query: a message from the step that led here, and a language.
+#[derive(Debug, Deserialize)]
+pub(crate) struct MessageQuery {
+    msg: Option<String>,
+    lang: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct LangQuery {
+    lang: Option<String>,
+}
+
+/// A signed-in officer on a page, with the session's CSRF token for its forms.
+pub(crate) struct Desk {
+    officer: Officer,
+    token: String,
+    csrf: String,
+    must_change_password: bool,
+}
+
+impl Desk {
+    fn caller(&self) -> Caller {
+        Caller::Officer(self.officer.clone())
+    }
+}
+
+/// The officer behind the session cookie: without one, the way to the sign-in page; with
+/// a password still to change, the way to the password page.
+impl axum::extract::FromRequestParts<AppState> for Desk {
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let AnyDesk(desk) = AnyDesk::from_request_parts(parts, state).await?;
+        if desk.must_change_password {
+            return Err(Redirect::to("/doi-mat-khau").into_response());
+        }
+        Ok(desk)
+    }
+}
+
+/// A signed-in officer who may still have to change their password (the password page,
+/// signing out).
+pub(crate) struct AnyDesk(Desk);
+
+impl axum::extract::FromRequestParts<AppState> for AnyDesk {
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let to_login = || Redirect::to("/dang-nhap").into_response();
+        let token = session_cookie(&parts.headers).ok_or_else(to_login)?;
+        match state.app.authenticate(&token).await {
+            Ok((officer, must_change_password, csrf)) => Ok(Self(Desk {
+                officer,
+                token,
+                csrf,
+                must_change_password,
+            })),
+            Err(_) => Err(to_login()),
+        }
+    }
+}
+
+fn csrf_holds(desk: &Desk, sent: &str) -> bool {
+    same_bytes(sent.as_bytes(), desk.csrf.as_bytes())
+}
+
+/// A rendered page with the console's headers, remembering a language chosen by query.
+fn page(template: &impl Template, status: StatusCode, ui: Ui, chosen: bool) -> Response {
+    let html = match template.render() {
+        Ok(html) => html,
+        Err(e) => {
+            tracing::error!(error = %e, "a console page does not render");
+            return (StatusCode::INTERNAL_SERVER_ERROR, ui.t("failed")).into_response();
+        }
+    };
+    let mut response = (
+        status,
+        [(header::CONTENT_SECURITY_POLICY, CONSOLE_POLICY)],
+        Html(html),
+    )
+        .into_response();
+    if chosen
+        && let Ok(cookie) = HeaderValue::from_str(&format!(
+            "{LANG_COOKIE}={}; Path=/; SameSite=Strict; Max-Age=31536000",
+            ui.lang()
+        ))
+    {
+        response.headers_mut().append(header::SET_COOKIE, cookie);
+    }
+    response
+}
+
+#[derive(Template)]
+#[template(path = "console/login.html")]
+struct LoginPage {
+    ui: Ui,
+    error: Option<&'static str>,
+    username: String,
+}
+
+#[derive(Template)]
+#[template(path = "console/password.html")]
+struct PasswordPage {
+    ui: Ui,
+    officer: Officer,
+    csrf: String,
+    error: Option<String>,
+    must_change: bool,
+}
+
+#[derive(Template)]
+#[template(path = "console/search.html")]
+struct SearchPage {
+    ui: Ui,
+    officer: Officer,
+    csrf: String,
+    query: String,
+    error: Option<String>,
+    results: Option<Vec<FoundCitizen>>,
+}
+
+struct FoundCitizen {
+    personal_id: String,
+    name: String,
+    birth_date: String,
+    residence: String,
+}
+
+#[derive(Template)]
+#[template(path = "console/citizen.html")]
+struct CitizenPage {
+    ui: Ui,
+    officer: Officer,
+    csrf: String,
+    personal_id: String,
+    name: String,
+    birth_date: String,
+    sex: String,
+    old_id: String,
+    residence: String,
+    record_status: String,
+    household: Option<HouseholdView>,
+    /// Every card, the latest first.
+    cards: Vec<CardView>,
+    /// Each version of the record: when, by whom, from where, what changed, and where
+    /// the citizen lived by it (the residence history).
+    history: Vec<(i64, String, String, String, String, String)>,
+}
+
+struct HouseholdView {
+    number: String,
+    address: String,
+    members: Vec<(String, String, String)>,
+}
+
+struct CardView {
+    issued: String,
+    expires: Option<String>,
+    status: String,
+}
+
+fn day(date: jiff::civil::Date) -> String {
+    format!("{:02}/{:02}/{}", date.day(), date.month(), date.year())
+}
+
+/// The script that takes the portrait from a webcam where the browser allows it.
+pub(crate) async fn webcam_js() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        include_str!("../../static/webcam.js"),
+    )
+}
+
+/// Browsers ask for an icon; there is none.
+pub(crate) async fn favicon() -> StatusCode {
+    StatusCode::NO_CONTENT
+}
+
+/// `/`: the look-up page for a signed-in officer, else sign-in.
+pub(crate) async fn home() -> Redirect {
+    Redirect::to("/tra-cuu")
+}
+
+pub(crate) async fn login_form(Query(q): Query<LangQuery>, headers: HeaderMap) -> Response {
+    let ui = Ui::of(q.lang.as_deref(), &headers);
+    page(
+        &LoginPage {
+            ui,
+            error: None,
+            username: String::new(),
+        },
+        StatusCode::OK,
+        ui,
+        q.lang.is_some(),
+    )
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct LoginForm {
+    username: String,
+    password: String,
+}
+
+pub(crate) async fn login(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Form(form): Form<LoginForm>,
+) -> Response {
+    let ui = Ui::of(None, &headers);
+    match state.app.login(form.username.trim(), &form.password).await {
+        Ok(session) => {
+            let next = if session.must_change_password {
+                "/doi-mat-khau"
+            } else {
+                "/tra-cuu"
+            };
+            let cookie = session_cookie_header(&session.token, state.config.secure_cookies);
+            let mut response = Redirect::to(next).into_response();
+            if let Ok(value) = HeaderValue::from_str(&cookie) {
+                response.headers_mut().append(header::SET_COOKIE, value);
+            }
+            response
+        }
+        Err(e) => {
+            // The form again with the reason, as a page (a 4xx document would read as a
+            // broken page in the browser).
+            let message = match e {
+                AppError::TooManyAttempts { .. } => "throttled",
+                _ => "wrong_password",
+            };
+            page(
+                &LoginPage {
+                    ui,
+                    error: Some(ui.t(message)),
+                    username: form.username,
+                },
+                StatusCode::OK,
+                ui,
+                false,
+            )
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct CsrfForm {
+    csrf: String,
+}
+
+pub(crate) async fn logout(
+    State(state): State<AppState>,
+    AnyDesk(desk): AnyDesk,
+    headers: HeaderMap,
+    Form(form): Form<CsrfForm>,
+) -> Response {
+    if !csrf_holds(&desk, &form.csrf) {
+        return (
+            StatusCode::FORBIDDEN,
+            Ui::of(None, &headers).t("expired_form"),
+        )
+            .into_response();
+    }
+    let _ = state.app.logout(&desk.token).await;
+    let mut response = Redirect::to("/dang-nhap").into_response();
+    if let Ok(value) = HeaderValue::from_str(&clear_cookie_header(state.config.secure_cookies)) {
+        response.headers_mut().append(header::SET_COOKIE, value);
+    }
+    response
+}
+
+pub(crate) async fn password_form(
+    AnyDesk(desk): AnyDesk,
+    Query(q): Query<LangQuery>,
+    headers: HeaderMap,
+) -> Response {
+    let ui = Ui::of(q.lang.as_deref(), &headers);
+    page(
+        &PasswordPage {
+            ui,
+            must_change: desk.must_change_password,
+            officer: desk.officer,
+            csrf: desk.csrf,
+            error: None,
+        },
+        StatusCode::OK,
+        ui,
+        q.lang.is_some(),
+    )
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct PasswordForm {
+    csrf: String,
+    current: String,
+    new: String,
+}
+
+pub(crate) async fn change_password(
+    State(state): State<AppState>,
+    AnyDesk(desk): AnyDesk,
+    headers: HeaderMap,
+    Form(form): Form<PasswordForm>,
+) -> Response {
+    let ui = Ui::of(None, &headers);
+    if !csrf_holds(&desk, &form.csrf) {
+        return (StatusCode::FORBIDDEN, ui.t("expired_form")).into_response();
+    }
+    match state
+        .app
+        .change_password(&desk.officer, &form.current, &form.new)
+        .await
+    {
+        Ok(()) => Redirect::to("/tra-cuu").into_response(),
+        Err(e) => {
+            let status = match e {
+                AppError::BadCredentials => StatusCode::UNAUTHORIZED,
+                _ => StatusCode::BAD_REQUEST,
+            };
+            page(
+                &PasswordPage {
+                    ui,
+                    must_change: desk.must_change_password,
+                    officer: desk.officer,
+                    csrf: desk.csrf,
+                    error: Some(format!("{}: {e}", ui.t("bad_request"))),
+                },
+                status,
+                ui,
+                false,
+            )
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct SearchQuery {
+    q: Option<String>,
+    lang: Option<String>,
+}
+
+/// What the officer typed: 12 digits is a personal ID (straight to the citizen), 9 an
+/// old ID card number, anything else a name (diacritics optional).
+pub(crate) async fn search(
+    State(state): State<AppState>,
+    desk: Desk,
+    Query(q): Query<SearchQuery>,
+    headers: HeaderMap,
+) -> Response {
+    let ui = Ui::of(q.lang.as_deref(), &headers);
+    let query = q.q.unwrap_or_default().trim().to_owned();
+    let digits = !query.is_empty() && query.bytes().all(|b| b.is_ascii_digit());
+    if digits && query.len() == 12 {
+        // A language chosen with the search goes along to the citizen's page.
+        let lang = q
+            .lang
+            .as_deref()
+            .map_or_else(String::new, |l| format!("?lang={}", url_encode(l)));
+        return Redirect::to(&format!("/cong-dan/{query}{lang}")).into_response();
+    }
+    let (mut error, mut results) = (None, None);
+    if !query.is_empty() {
+        let search = CitizenSearch {
+            name: (!digits).then(|| query.clone()),
+            old_id_number: digits.then(|| query.clone()),
+            birth_year: None,
+            birth_date: None,
+            unit: None,
+            cursor: None,
+            limit: Some(50),
+        };
+        match state.app.search_citizens(&desk.caller(), &search).await {
+            Ok(found) => {
+                results = Some(
+                    found
+                        .items
+                        .into_iter()
+                        .map(|c| FoundCitizen {
+                            personal_id: c.data.personal_id.as_string(),
+                            birth_date: c.data.birth_date.vietnamese(),
+                            residence: c
+                                .data
+                                .current_residence
+                                .as_ref()
+                                .or(c.data.permanent_residence.as_ref())
+                                .map(|r| r.address.clone())
+                                .unwrap_or_default(),
+                            name: c.data.full_name,
+                        })
+                        .collect(),
+                );
+            }
+            Err(e) => error = Some(format!("{}: {e}", ui.t("bad_request"))),
+        }
+    }
+    page(
+        &SearchPage {
+            ui,
+            officer: desk.officer,
+            csrf: desk.csrf,
+            query,
+            error,
+            results,
+        },
+        StatusCode::OK,
+        ui,
+        q.lang.is_some(),
+    )
+}
+
+pub(crate) async fn citizen(
+    State(state): State<AppState>,
+    desk: Desk,
+    Path(personal_id): Path<String>,
+    Query(q): Query<LangQuery>,
+    headers: HeaderMap,
+) -> Response {
+    let ui = Ui::of(q.lang.as_deref(), &headers);
+    let caller = desk.caller();
+    let record = match state.app.citizen(&caller, &personal_id).await {
+        Ok(r) => r,
+        Err(AppError::Internal(_)) => {
+            return (StatusCode::INTERNAL_SERVER_ERROR, ui.t("failed")).into_response();
+        }
+        Err(_) => {
+            let not_found = SearchPage {
+                ui,
+                officer: desk.officer,
+                csrf: desk.csrf,
+                query: personal_id,
+                error: Some(ui.t("not_found").to_owned()),
+                results: None,
+            };
+            return page(&not_found, StatusCode::NOT_FOUND, ui, false);
+        }
+    };
+    let data = &record.data;
+    let household = match &data.household_number {
+        Some(number) => state
+            .app
+            .household(&caller, number)
+            .await
+            .ok()
+            .map(|h| HouseholdView {
+                number: h.number,
+                address: h.address,
+                members: h
+                    .members
+                    .into_iter()
+                    .map(|m| {
+                        (
+                            m.personal_id.as_string(),
+                            m.full_name,
+                            m.relation_to_head.unwrap_or_default(),
+                        )
+                    })
+                    .collect(),
+            }),
+        None => None,
+    };
+    // Officers whose role reads no cards see the section empty.
+    let cards = state
+        .app
+        .card_history(&caller, &personal_id)
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .map(|c| CardView {
+            issued: day(c.issue_date),
+            expires: c.expiry_date.map(day),
+            status: ui.t(c.status.as_str()).to_owned(),
+        })
+        .collect();
+    let places = state.app.places();
+    let history = state
+        .app
+        .citizen_history(&caller, &personal_id)
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .map(|h| {
+            let at = jiff::Timestamp::from_microsecond(h.at_micros)
+                .map(|t| {
+                    t.to_zoned_datetime(jiff::tz::Offset::constant(7).to_time_zone())
+                        .strftime("%d/%m/%Y %H:%M")
+                        .to_string()
+                })
+                .unwrap_or_default();
+            (
+                h.version,
+                at,
+                h.actor,
+                h.source,
+                h.changed_fields.join(", "),
+                h.residence.map_or_else(String::new, |r| {
+                    let commune = places
+                        .get(&r.commune)
+                        .map_or_else(|| r.commune.as_str().to_owned(), |u| u.full_name());
+                    format!("{}, {commune}", r.address)
+                }),
+            )
+        })
+        .collect();
+    let residence = data
+        .current_residence
+        .as_ref()
+        .or(data.permanent_residence.as_ref())
+        .or(data.temporary_residence.as_ref())
+        .map(|r| r.address.clone())
+        .unwrap_or_default();
+    let view = CitizenPage {
+        ui,
+        csrf: desk.csrf,
+        personal_id: data.personal_id.as_string(),
+        name: data.full_name.clone(),
+        birth_date: data.birth_date.vietnamese(),
+        sex: if ui.english {
+            data.sex.as_str().to_owned()
+        } else {
+            data.sex.vietnamese().to_owned()
+        },
+        old_id: data
+            .old_id_number
+            .as_ref()
+            .map(|o| o.as_str().to_owned())
+            .unwrap_or_default(),
+        residence,
+        record_status: ui.t(record.status.as_str()).to_owned(),
+        household,
+        cards,
+        history,
+        officer: desk.officer,
+    };
+    page(&view, StatusCode::OK, ui, q.lang.is_some())
+}

@@ -1,0 +1,195 @@
+//! The application queue of a unit, by state or overdue, with a bulk step.
+
+#[allow(
+    clippy::wildcard_imports,
+    reason = "a page module shares its parent's helpers"
+)]
+use super::*;
+
+/// The states a unit's queue is read by, with their Vietnamese and English names.
+pub(crate) const QUEUE_STATES: &[(&str, &str, &str)] = &[
+    ("received", "Đã tiếp nhận", "Received"),
+    ("verified", "Đã kiểm tra", "Verified"),
+    ("approved", "Đã duyệt", "Approved"),
+    ("in_production", "Đang sản xuất", "In production"),
+    ("produced", "Đã sản xuất", "Produced"),
+    ("dispatched", "Đã chuyển", "Dispatched"),
+    ("ready_for_pickup", "Chờ trả thẻ", "Ready for pickup"),
+    ("needs_correction", "Cần bổ sung", "Needs correction"),
+];
+
+#[derive(Template)]
+#[template(path = "console/applications.html")]
+pub(crate) struct ApplicationsPage {
+    ui: Ui,
+    officer: Officer,
+    csrf: String,
+    states: Vec<(&'static str, &'static str, bool)>,
+    state: String,
+    overdue: bool,
+    message: Option<String>,
+    rows: Vec<ApplicationRow>,
+}
+
+pub(crate) struct ApplicationRow {
+    key: String,
+    receipt: String,
+    personal_id: String,
+    kind: &'static str,
+    intake_date: String,
+    due_date: String,
+    state: String,
+    late: bool,
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct QueueQuery {
+    state: Option<String>,
+    overdue: Option<String>,
+    msg: Option<String>,
+    lang: Option<String>,
+}
+
+/// The unit's applications in one state (or overdue), with a step for those ticked.
+pub(crate) async fn applications(
+    State(state): State<AppState>,
+    desk: Desk,
+    Query(q): Query<QueueQuery>,
+    headers: HeaderMap,
+) -> Response {
+    let ui = Ui::of(q.lang.as_deref(), &headers);
+    let today = state.app.today();
+    let chosen = q
+        .state
+        .as_deref()
+        .and_then(cancuoc_domain::application::ApplicationState::parse)
+        .unwrap_or(cancuoc_domain::application::ApplicationState::Received);
+    let overdue = q.overdue.as_deref() == Some("1");
+    let query = cancuoc_store::ApplicationQuery {
+        intake_unit: None,
+        province: None,
+        batch: None,
+        state: (!overdue).then_some(chosen),
+        overdue_on: overdue.then_some(today),
+        cursor: None,
+        limit: 200,
+    };
+    let (rows, mut message) = match state.app.applications(&desk.caller(), &query).await {
+        Ok(page) => (
+            page.items
+                .into_iter()
+                .map(|a| ApplicationRow {
+                    key: a.key.to_string(),
+                    receipt: a.receipt.to_string(),
+                    personal_id: a.personal_id.as_string(),
+                    kind: a.kind.kind(),
+                    intake_date: day(a.intake_date),
+                    due_date: day(a.due_date),
+                    state: QUEUE_STATES
+                        .iter()
+                        .find(|(k, _, _)| *k == a.state.as_str())
+                        .map_or_else(
+                            || a.state.as_str().to_owned(),
+                            |(_, vi, en)| (if ui.english { *en } else { *vi }).to_owned(),
+                        ),
+                    late: a.due_date < today,
+                })
+                .collect(),
+            None,
+        ),
+        Err(e) => (Vec::new(), Some(format!("{}: {e}", ui.t("bad_request")))),
+    };
+    if message.is_none() {
+        message = q.msg.filter(|m| !m.is_empty());
+    }
+    page(
+        &ApplicationsPage {
+            ui,
+            officer: desk.officer,
+            csrf: desk.csrf,
+            states: QUEUE_STATES
+                .iter()
+                .map(|(k, vi, en)| {
+                    (
+                        *k,
+                        if ui.english { *en } else { *vi },
+                        *k == chosen.as_str() && !overdue,
+                    )
+                })
+                .collect(),
+            state: chosen.as_str().to_owned(),
+            overdue,
+            message,
+            rows,
+        },
+        StatusCode::OK,
+        ui,
+        q.lang.is_some(),
+    )
+}
+
+/// One step (verify, approve, reject with a reason…) on every ticked application; each
+/// is its own transaction, and the page says how many went through and why others did not.
+pub(crate) async fn applications_step(
+    State(state): State<AppState>,
+    desk: Desk,
+    headers: HeaderMap,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Response {
+    let ui = Ui::of(None, &headers);
+    let field = |name: &str| {
+        pairs
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.trim().to_owned())
+            .unwrap_or_default()
+    };
+    if !csrf_holds(&desk, &field("csrf")) {
+        return (StatusCode::FORBIDDEN, ui.t("expired_form")).into_response();
+    }
+    let request = cancuoc_app::StepRequest {
+        action: field("action"),
+        reason: Some(field("reason")).filter(|r| !r.is_empty()),
+        expected_version: None,
+    };
+    let caller = desk.caller();
+    let (mut done, mut failed) = (0_usize, Vec::new());
+    for key in pairs.iter().filter(|(k, _)| k == "key").map(|(_, v)| v) {
+        let Ok(key) = uuid::Uuid::parse_str(key) else {
+            continue;
+        };
+        match state.app.transition(&caller, key, &request).await {
+            Ok(_) => done += 1,
+            Err(e) => failed.push(e.to_string()),
+        }
+    }
+    failed.dedup();
+    let mut message = format!("{}: {done}", ui.t("steps_done"));
+    if !failed.is_empty() {
+        message.push_str(&format!(
+            "; {}: {}",
+            ui.t("steps_failed"),
+            failed.join("; ")
+        ));
+    }
+    let back = field("state");
+    Redirect::to(&format!(
+        "/ho-so?state={}&msg={}",
+        url_encode(&back),
+        url_encode(&message)
+    ))
+    .into_response()
+}
+
+/// Percent-encoding for a query value.
+pub(crate) fn url_encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-_.".contains(&b) {
+                char::from(b).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}

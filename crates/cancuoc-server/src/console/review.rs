@@ -1,0 +1,114 @@
+//! Records staged by imports, to verify, approve or reject.
+
+#[allow(
+    clippy::wildcard_imports,
+    reason = "a page module shares its parent's helpers"
+)]
+use super::*;
+
+#[derive(Template)]
+#[template(path = "console/review.html")]
+pub(crate) struct ReviewPage {
+    ui: Ui,
+    officer: Officer,
+    csrf: String,
+    message: Option<String>,
+    forms: Vec<StagedView>,
+}
+
+pub(crate) struct StagedView {
+    id: String,
+    name: String,
+    personal_id: String,
+    birth_date: String,
+    reason: String,
+    status: String,
+    source: String,
+    findings: Vec<String>,
+    verified: bool,
+}
+
+/// Records staged by imports, with what an officer must look at, to verify, approve or
+/// reject.
+pub(crate) async fn review(
+    State(state): State<AppState>,
+    desk: Desk,
+    Query(q): Query<MessageQuery>,
+    headers: HeaderMap,
+) -> Response {
+    let ui = Ui::of(q.lang.as_deref(), &headers);
+    let (forms, error) = match state
+        .app
+        .staged_forms(&desk.caller(), None, None, None, Some(100))
+        .await
+    {
+        Ok(page) => (
+            page.items
+                .into_iter()
+                .map(|f| StagedView {
+                    id: f.id.to_string(),
+                    name: f.data.full_name.clone(),
+                    personal_id: f.data.personal_id.as_string(),
+                    birth_date: f.data.birth_date.vietnamese(),
+                    reason: ui.t(f.reason.as_str()).to_owned(),
+                    status: ui.t(f.status.as_str()).to_owned(),
+                    source: format!("{} · {}", f.source, f.row),
+                    verified: f.status == cancuoc_store::FormStatus::Verified,
+                    findings: f.findings,
+                })
+                .collect(),
+            None,
+        ),
+        Err(e) => (Vec::new(), Some(format!("{}: {e}", ui.t("bad_request")))),
+    };
+    page(
+        &ReviewPage {
+            ui,
+            officer: desk.officer,
+            csrf: desk.csrf,
+            message: error.or(q.msg.filter(|m| !m.is_empty())),
+            forms,
+        },
+        StatusCode::OK,
+        ui,
+        q.lang.is_some(),
+    )
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct ReviewForm {
+    csrf: String,
+    id: String,
+    action: String,
+    reason: Option<String>,
+}
+
+pub(crate) async fn review_decide(
+    State(state): State<AppState>,
+    desk: Desk,
+    headers: HeaderMap,
+    Form(form): Form<ReviewForm>,
+) -> Response {
+    let ui = Ui::of(None, &headers);
+    if !csrf_holds(&desk, &form.csrf) {
+        return (StatusCode::FORBIDDEN, ui.t("expired_form")).into_response();
+    }
+    let action = match form.action.as_str() {
+        "verify" => Ok(cancuoc_app::FormAction::Verify),
+        "approve" => Ok(cancuoc_app::FormAction::Approve),
+        "reject" => Ok(cancuoc_app::FormAction::Reject(
+            form.reason.unwrap_or_default().trim().to_owned(),
+        )),
+        _ => Err(AppError::Invalid("action".into())),
+    };
+    let done = match action {
+        Ok(action) => state
+            .app
+            .decide_form(&desk.caller(), &form.id, action)
+            .await
+            .map(|f| format!("{}: {}", f.data.full_name, ui.t(f.status.as_str()))),
+        Err(e) => Err(e),
+    };
+    let message = done.unwrap_or_else(|e| format!("{}: {e}", ui.t("bad_request")));
+    Redirect::to(&format!("/ho-so-cho-duyet?msg={}", url_encode(&message))).into_response()
+}
