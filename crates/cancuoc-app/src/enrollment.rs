@@ -672,60 +672,25 @@ impl App {
         Ok(self.store.mark_no_shows(&access, session, &over).await?)
     }
 
-    pub async fn live_queue(&self, caller: &Caller, session: Uuid) -> Result<LiveQueue, AppError> {
-        let access = self.enrollment_access(caller, "appointment.queue")?;
+    /// A session and its appointments, read once for the queue and the figures.
+    async fn session_and_appointments(
+        &self,
+        access: &Access,
+        session: Uuid,
+    ) -> Result<(EnrollmentSession, Vec<Appointment>), AppError> {
         let found = self
             .store
-            .enrollment_session(&access, session)
+            .enrollment_session(access, session)
             .await?
             .ok_or_else(|| AppError::NotFound(format!("enrollment session {session}")))?;
-        let appointments = self.store.appointments(&access, session).await?;
-        let mut waiting = waiting_of(&appointments);
-        schedule::call_order(&mut waiting);
-        let machines = u32::try_from(found.machines.len()).unwrap_or(u32::MAX);
-        let minutes = found.machine_minutes();
-        let per = minutes.iter().sum::<u32>() / u32::try_from(minutes.len().max(1)).unwrap_or(1);
-        let name_of = |n: u32| {
-            appointments
-                .iter()
-                .find(|a| a.queue_number == n)
-                .map(|a| a.name.clone())
-                .unwrap_or_default()
-        };
-        let busy = appointments
-            .iter()
-            .filter(|a| a.state == AppointmentState::Called)
-            .count();
-        Ok(LiveQueue {
-            waiting: waiting
-                .iter()
-                .enumerate()
-                .map(|(i, w)| QueuedPerson {
-                    queue_number: w.queue_number,
-                    slot: w.slot,
-                    name: name_of(w.queue_number),
-                    expected_wait_min: schedule::expected_wait_min(i + busy, machines, per),
-                })
-                .collect(),
-            called: appointments
-                .iter()
-                .filter(|a| a.state == AppointmentState::Called)
-                .map(|a| QueuedPerson {
-                    queue_number: a.queue_number,
-                    slot: a.slot,
-                    name: a.name.clone(),
-                    expected_wait_min: 0,
-                })
-                .collect(),
-            booked_not_arrived: u32::try_from(
-                appointments
-                    .iter()
-                    .filter(|a| a.state == AppointmentState::Booked)
-                    .count(),
-            )
-            .unwrap_or(u32::MAX),
-            session: found,
-        })
+        let appointments = self.store.appointments(access, session).await?;
+        Ok((found, appointments))
+    }
+
+    pub async fn live_queue(&self, caller: &Caller, session: Uuid) -> Result<LiveQueue, AppError> {
+        let access = self.enrollment_access(caller, "appointment.queue")?;
+        let (found, appointments) = self.session_and_appointments(&access, session).await?;
+        Ok(queue_of(found, &appointments))
     }
 
     /// The session's figures so far (or final, once closed).
@@ -735,35 +700,21 @@ impl App {
         session: Uuid,
     ) -> Result<(EnrollmentSession, SessionFigures), AppError> {
         let access = self.enrollment_access(caller, "enrollment_session.figures")?;
-        let found = self
-            .store
-            .enrollment_session(&access, session)
-            .await?
-            .ok_or_else(|| AppError::NotFound(format!("enrollment session {session}")))?;
-        let appointments = self.store.appointments(&access, session).await?;
-        let minutes = found.machine_minutes();
-        let per = minutes.iter().sum::<u32>() / u32::try_from(minutes.len().max(1)).unwrap_or(1);
-        let attendance: Vec<Attendance> = appointments
-            .iter()
-            .map(|a| Attendance {
-                origin: a.origin,
-                state: a.state,
-                slot_start_min: found
-                    .slots
-                    .iter()
-                    .find(|s| s.slot.number == a.slot)
-                    .map_or(found.window.start_min, |s| s.slot.window.start_min),
-                arrived_min: a.arrived_micros.map(local_minute),
-                // A machine took them when called; without a call, one service before
-                // the filing.
-                served_min: a
-                    .called_micros
-                    .map(local_minute)
-                    .or_else(|| a.served_micros.map(|m| local_minute(m).saturating_sub(per))),
-            })
-            .collect();
-        let figures = schedule::session_figures(found.window, &minutes, &attendance);
+        let (found, appointments) = self.session_and_appointments(&access, session).await?;
+        let figures = figures_of(&found, &appointments);
         Ok((found, figures))
+    }
+
+    /// The desk's view of a session: its live queue and its figures so far, from one read.
+    pub async fn session_desk(
+        &self,
+        caller: &Caller,
+        session: Uuid,
+    ) -> Result<(LiveQueue, SessionFigures), AppError> {
+        let access = self.enrollment_access(caller, "enrollment_session.desk")?;
+        let (found, appointments) = self.session_and_appointments(&access, session).await?;
+        let figures = figures_of(&found, &appointments);
+        Ok((queue_of(found, &appointments), figures))
     }
 
     /// Closes the session: those still booked are no-shows; returns the final figures.
@@ -776,6 +727,83 @@ impl App {
         self.store.close_session(&access, session).await?;
         self.session_figures(caller, session).await
     }
+}
+
+/// The team's minutes per application: the mean of the session's machines.
+fn team_minutes(session: &EnrollmentSession) -> u32 {
+    let minutes = session.machine_minutes();
+    minutes.iter().sum::<u32>() / u32::try_from(minutes.len().max(1)).unwrap_or(1)
+}
+
+fn queue_of(session: EnrollmentSession, appointments: &[Appointment]) -> LiveQueue {
+    let mut waiting = waiting_of(appointments);
+    schedule::call_order(&mut waiting);
+    let machines = u32::try_from(session.machines.len()).unwrap_or(u32::MAX);
+    let per = team_minutes(&session);
+    let name_of = |n: u32| {
+        appointments
+            .iter()
+            .find(|a| a.queue_number == n)
+            .map(|a| a.name.clone())
+            .unwrap_or_default()
+    };
+    let called: Vec<QueuedPerson> = appointments
+        .iter()
+        .filter(|a| a.state == AppointmentState::Called)
+        .map(|a| QueuedPerson {
+            queue_number: a.queue_number,
+            slot: a.slot,
+            name: a.name.clone(),
+            expected_wait_min: 0,
+        })
+        .collect();
+    // Those being served keep their machines busy for the first in line.
+    let busy = called.len();
+    LiveQueue {
+        waiting: waiting
+            .iter()
+            .enumerate()
+            .map(|(i, w)| QueuedPerson {
+                queue_number: w.queue_number,
+                slot: w.slot,
+                name: name_of(w.queue_number),
+                expected_wait_min: schedule::expected_wait_min(i + busy, machines, per),
+            })
+            .collect(),
+        called,
+        booked_not_arrived: u32::try_from(
+            appointments
+                .iter()
+                .filter(|a| a.state == AppointmentState::Booked)
+                .count(),
+        )
+        .unwrap_or(u32::MAX),
+        session,
+    }
+}
+
+fn figures_of(session: &EnrollmentSession, appointments: &[Appointment]) -> SessionFigures {
+    let per = team_minutes(session);
+    let attendance: Vec<Attendance> = appointments
+        .iter()
+        .map(|a| Attendance {
+            origin: a.origin,
+            state: a.state,
+            slot_start_min: session
+                .slots
+                .iter()
+                .find(|s| s.slot.number == a.slot)
+                .map_or(session.window.start_min, |s| s.slot.window.start_min),
+            arrived_min: a.arrived_micros.map(local_minute),
+            // A machine took them when called; without a call, one service before the
+            // filing.
+            served_min: a
+                .called_micros
+                .map(local_minute)
+                .or_else(|| a.served_micros.map(|m| local_minute(m).saturating_sub(per))),
+        })
+        .collect();
+    schedule::session_figures(session.window, &session.machine_minutes(), &attendance)
 }
 
 fn waiting_of(appointments: &[Appointment]) -> Vec<Waiting> {

@@ -54,14 +54,12 @@ async fn the_console_signs_in_finds_a_citizen_and_signs_out_in_chromium() {
                    "commune": "18073", "address": "Số 1 Hà Huy Tập", "opens": "00:00", "closes": "24:00"}),
         )
         .await;
-    let today = jiff::Timestamp::now()
-        .to_zoned_datetime(jiff::tz::Offset::constant(7).to_time_zone())
-        .date();
+    let day = today();
     let (status, session) = t
         .post(
             &admin,
             "/api/v1/sessions",
-            json!({"site": site["id"], "date": today.to_string(), "from": "00:00", "to": "24:00"}),
+            json!({"site": site["id"], "date": day.to_string(), "from": "00:00", "to": "24:00"}),
         )
         .await;
     assert_eq!(status, StatusCode::CREATED, "{session}");

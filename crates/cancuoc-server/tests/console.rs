@@ -15,39 +15,6 @@ use reqwest::StatusCode;
 use serde_json::json;
 use support::*;
 
-fn encode(pairs: &[(&str, &str)]) -> String {
-    let one = |text: &str| -> String {
-        text.bytes()
-            .map(|b| {
-                if b.is_ascii_alphanumeric() || b"-_.".contains(&b) {
-                    char::from(b).to_string()
-                } else {
-                    format!("%{b:02X}")
-                }
-            })
-            .collect()
-    };
-    pairs
-        .iter()
-        .map(|(k, v)| format!("{}={}", one(k), one(v)))
-        .collect::<Vec<_>>()
-        .join("&")
-}
-
-async fn post_form(
-    client: &reqwest::Client,
-    url: String,
-    pairs: &[(&str, &str)],
-) -> reqwest::Response {
-    client
-        .post(url)
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body(encode(pairs))
-        .send()
-        .await
-        .unwrap()
-}
-
 /// The CSRF token the page's forms carry.
 fn csrf_of(html: &str) -> String {
     let at = html

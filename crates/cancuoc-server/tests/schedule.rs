@@ -16,12 +16,6 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 use support::*;
 
-fn today() -> jiff::civil::Date {
-    jiff::Timestamp::now()
-        .to_zoned_datetime(jiff::tz::Offset::constant(7).to_time_zone())
-        .date()
-}
-
 async fn public(
     t: &TestApp,
     method: reqwest::Method,
@@ -536,30 +530,7 @@ async fn a_plan_is_proposed_and_accepted_over_the_api() {
 
 /// Posts a form to the booking page and returns the status and the HTML.
 async fn page(t: &TestApp, path: &str, form: &[(&str, &str)]) -> (StatusCode, String) {
-    let encode = |text: &str| -> String {
-        text.bytes()
-            .map(|b| {
-                if b.is_ascii_alphanumeric() || b"-_.".contains(&b) {
-                    char::from(b).to_string()
-                } else {
-                    format!("%{b:02X}")
-                }
-            })
-            .collect()
-    };
-    let body = form
-        .iter()
-        .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
-        .collect::<Vec<_>>()
-        .join("&");
-    let response = t
-        .client
-        .post(t.url(path))
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body(body)
-        .send()
-        .await
-        .unwrap();
+    let response = post_form(&t.client, t.url(path), form).await;
     let status = response.status();
     assert!(
         response.headers()["content-security-policy"]

@@ -153,13 +153,7 @@ pub(crate) async fn audit(
         Ok(list) => (
             list.into_iter()
                 .map(|e| {
-                    let at = jiff::Timestamp::from_microsecond(e.at_micros)
-                        .map(|t| {
-                            t.to_zoned_datetime(jiff::tz::Offset::constant(7).to_time_zone())
-                                .strftime("%d/%m/%Y %H:%M:%S")
-                                .to_string()
-                        })
-                        .unwrap_or_default();
+                    let at = local_time(e.at_micros, "%d/%m/%Y %H:%M:%S");
                     (
                         e.seq,
                         at,

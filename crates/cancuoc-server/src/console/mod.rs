@@ -559,6 +559,30 @@ struct CardView {
     status: String,
 }
 
+/// Percent-encoding for a query value.
+fn url_encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-_.".contains(&b) {
+                char::from(b).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+/// A timestamp as a clock in Vietnam reads it (UTC+7), in `pattern` (strftime).
+fn local_time(micros: i64, pattern: &str) -> String {
+    jiff::Timestamp::from_microsecond(micros)
+        .map(|t| {
+            t.to_zoned_datetime(jiff::tz::Offset::constant(7).to_time_zone())
+                .strftime(pattern)
+                .to_string()
+        })
+        .unwrap_or_default()
+}
+
 fn day(date: jiff::civil::Date) -> String {
     format!("{:02}/{:02}/{}", date.day(), date.month(), date.year())
 }
@@ -881,13 +905,7 @@ pub(crate) async fn citizen(
         .unwrap_or_default()
         .into_iter()
         .map(|h| {
-            let at = jiff::Timestamp::from_microsecond(h.at_micros)
-                .map(|t| {
-                    t.to_zoned_datetime(jiff::tz::Offset::constant(7).to_time_zone())
-                        .strftime("%d/%m/%Y %H:%M")
-                        .to_string()
-                })
-                .unwrap_or_default();
+            let at = local_time(h.at_micros, "%d/%m/%Y %H:%M");
             (
                 h.version,
                 at,

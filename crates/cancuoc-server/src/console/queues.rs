@@ -180,16 +180,3 @@ pub(crate) async fn applications_step(
     ))
     .into_response()
 }
-
-/// Percent-encoding for a query value.
-pub(crate) fn url_encode(text: &str) -> String {
-    text.bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b"-_.".contains(&b) {
-                char::from(b).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
-}

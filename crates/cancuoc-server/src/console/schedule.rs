@@ -136,12 +136,9 @@ pub(crate) async fn session(
     let Ok(key) = uuid::Uuid::parse_str(&id) else {
         return Redirect::to("/lich").into_response();
     };
-    let (queue, figures) = match (
-        state.app.live_queue(&caller, key).await,
-        state.app.session_figures(&caller, key).await,
-    ) {
-        (Ok(q), Ok((_, f))) => (q, f),
-        _ => return Redirect::to("/lich").into_response(),
+    let (queue, figures) = match state.app.session_desk(&caller, key).await {
+        Ok(desk) => desk,
+        Err(_) => return Redirect::to("/lich").into_response(),
     };
     let s = &queue.session;
     let view = SessionPage {

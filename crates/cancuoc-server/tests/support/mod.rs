@@ -292,3 +292,45 @@ pub fn biometrics(portrait: Option<Vec<u8>>) -> Value {
         }
     })
 }
+
+/// Today in Vietnam (UTC+7), as the server's clock sees it.
+pub fn today() -> jiff::civil::Date {
+    jiff::Timestamp::now()
+        .to_zoned_datetime(jiff::tz::Offset::constant(7).to_time_zone())
+        .date()
+}
+
+/// A form body as a browser sends it (`application/x-www-form-urlencoded`).
+pub fn form_body(pairs: &[(&str, &str)]) -> String {
+    let one = |text: &str| -> String {
+        text.bytes()
+            .map(|b| {
+                if b.is_ascii_alphanumeric() || b"-_.".contains(&b) {
+                    char::from(b).to_string()
+                } else {
+                    format!("%{b:02X}")
+                }
+            })
+            .collect()
+    };
+    pairs
+        .iter()
+        .map(|(k, v)| format!("{}={}", one(k), one(v)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+/// Posts a form with `client`, redirects followed.
+pub async fn post_form(
+    client: &reqwest::Client,
+    url: String,
+    pairs: &[(&str, &str)],
+) -> reqwest::Response {
+    client
+        .post(url)
+        .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(form_body(pairs))
+        .send()
+        .await
+        .unwrap()
+}
