@@ -2,6 +2,7 @@
 
 use cancuoc_domain::RecordStatus;
 use cancuoc_store::*;
+use futures_util::StreamExt;
 use sqlx::PgConnection;
 use sqlx::postgres::PgRow;
 use uuid::Uuid;
@@ -27,7 +28,7 @@ fn unscoped(access: &Access) -> Access {
 }
 
 /// What the register holds for a chunk's personal IDs, duplicate keys and contents.
-async fn register_view(conn: &mut PgConnection, chunk: &PreparedChunk<'_>) -> Result<RegisterView> {
+async fn register_view(conn: &mut PgConnection, chunk: &PreparedChunk) -> Result<RegisterView> {
     let mut view = RegisterView::default();
     let rows = sqlx::query(
         "SELECT personal_id, data::text AS data FROM citizens WHERE personal_id = ANY($1::text[])",
@@ -97,9 +98,10 @@ async fn insert_staged(conn: &mut PgConnection, rows: &[StagedRow], now: i64) ->
     Ok(())
 }
 
-/// Applies an import chunk by chunk: three set queries read what the register holds for
-/// the chunk, the shared planner decides every row, and `COPY` writes the result before
-/// the next chunk is read.
+/// Applies an import chunk by chunk as the chunks arrive, gathered into chunks of
+/// [`PG_IMPORT_CHUNK`] rows: three set queries read what the register holds for the
+/// chunk, the shared planner decides every row, and `COPY` writes the result before the
+/// next chunk is read.
 ///
 /// Runs in a write transaction that took the audit lock before its first statement, so
 /// two imports never interleave: the second one's reads of the register and of the open
@@ -108,29 +110,52 @@ async fn insert_staged(conn: &mut PgConnection, rows: &[StagedRow], now: i64) ->
 pub(crate) async fn import(
     conn: &mut PgConnection,
     access: &Access,
-    batch: &ImportBatch,
+    import: ImportStream<'_>,
     progress: &(dyn Fn(u64) + Send + Sync),
 ) -> Result<ImportOutcome> {
+    let ImportStream {
+        source,
+        file_hash,
+        mut chunks,
+        ..
+    } = import;
     let mut done = 0u64;
     let mut outcome = ImportOutcome::default();
-    for rows in batch.rows.chunks(PG_IMPORT_CHUNK) {
-        let chunk = PreparedChunk::new(rows)?;
+    let mut gathered: Option<PreparedChunk> = None;
+    let mut ended = false;
+    while !ended {
+        match chunks.next().await.transpose()? {
+            Some(chunk) => match &mut gathered {
+                Some(g) => g.append(chunk),
+                None => gathered = Some(chunk),
+            },
+            None => ended = true,
+        }
+        let full = gathered
+            .as_ref()
+            .is_some_and(|g| g.len() >= PG_IMPORT_CHUNK);
+        if !(full || ended) {
+            continue;
+        }
+        let Some(chunk) = gathered.take() else {
+            break;
+        };
         let view = register_view(conn, &chunk).await?;
-        let plan = chunk.plan(&view, &batch.source)?;
+        let plan = chunk.plan(&view, &source)?;
         upsert_households(conn, &plan.households).await?;
         insert_records(conn, &plan.records, &access.actor, access.now_micros).await?;
         insert_staged(conn, &plan.staged, access.now_micros).await?;
         outcome.inserted += plan.records.len() as u64;
         outcome.unchanged += plan.unchanged;
         outcome.staged.extend(plan.stage_reasons);
-        done += rows.len() as u64;
+        done += chunk.len() as u64;
         progress(done);
     }
     sqlx::query(
         "INSERT INTO imports (file_hash, source, at_micros, actor, inserted, unchanged, staged) VALUES ($1, $2, $3, $4, $5, $6, $7)",
     )
-    .bind(&batch.file_hash)
-    .bind(&batch.source)
+    .bind(&file_hash)
+    .bind(&source)
     .bind(access.now_micros)
     .bind(&access.actor)
     .bind(big(outcome.inserted))
@@ -139,14 +164,7 @@ pub(crate) async fn import(
     .execute(&mut *conn)
     .await
     .map_err(backend)?;
-    append(
-        conn,
-        access,
-        actions::FORMS_IMPORT,
-        "import",
-        &batch.file_hash,
-    )
-    .await?;
+    append(conn, access, actions::FORMS_IMPORT, "import", &file_hash).await?;
     Ok(outcome)
 }
 

@@ -367,11 +367,11 @@ impl Store for PostgresStore {
     async fn import_forms(
         &self,
         access: &Access,
-        batch: &ImportBatch,
+        import: ImportStream<'_>,
         progress: &(dyn Fn(u64) + Send + Sync),
     ) -> Result<ImportOutcome> {
         let mut tx = self.write().await?;
-        let outcome = forms::import(&mut tx, access, batch, progress).await?;
+        let outcome = forms::import(&mut tx, access, import, progress).await?;
         tx.commit().await.map_err(backend)?;
         Ok(outcome)
     }

@@ -192,7 +192,7 @@ async fn concurrent_callers_keep_one_unbroken_chain() {
         let (store, batch) = (store.clone(), batch.clone());
         tasks.spawn(async move {
             let out = store
-                .import_forms(&admin_access(T0), &batch, &|_| {})
+                .import_forms(&admin_access(T0), batch.stream(), &|_| {})
                 .await
                 .unwrap();
             (out.inserted, out.staged.len())
@@ -326,7 +326,7 @@ async fn names_compare_as_bytes_whatever_the_locale() {
         rows,
     };
     let out = store
-        .import_forms(&admin_access(T0), &batch, &|_| {})
+        .import_forms(&admin_access(T0), batch.stream(), &|_| {})
         .await
         .unwrap();
     assert!(out.staged.is_empty(), "{out:?}");

@@ -2,6 +2,7 @@
 
 use cancuoc_domain::RecordStatus;
 use cancuoc_store::*;
+use futures_util::StreamExt;
 use sqlx::SqliteConnection;
 use sqlx::sqlite::SqliteRow;
 use uuid::Uuid;
@@ -30,26 +31,23 @@ async fn select_in(
     keys: &[String],
     mut each: impl FnMut(&SqliteRow) -> Result<()>,
 ) -> Result<()> {
-    if keys.is_empty() {
-        return Ok(());
-    }
-    let marks = vec!["?"; keys.len()].join(", ");
-    let sql = format!("{select} AND {column} IN ({marks})");
-    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-    for k in keys {
-        q = q.bind(k);
-    }
-    for row in q.fetch_all(&mut *conn).await.map_err(backend)? {
-        each(&row)?;
+    // Within SQLite's limit of bound values per statement, whatever the chunk's size.
+    for part in keys.chunks(IMPORT_CHUNK) {
+        let marks = vec!["?"; part.len()].join(", ");
+        let sql = format!("{select} AND {column} IN ({marks})");
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for k in part {
+            q = q.bind(k);
+        }
+        for row in q.fetch_all(&mut *conn).await.map_err(backend)? {
+            each(&row)?;
+        }
     }
     Ok(())
 }
 
 /// What the register holds for a chunk's personal IDs, duplicate keys and contents.
-async fn register_view(
-    conn: &mut SqliteConnection,
-    chunk: &PreparedChunk<'_>,
-) -> Result<RegisterView> {
+async fn register_view(conn: &mut SqliteConnection, chunk: &PreparedChunk) -> Result<RegisterView> {
     let mut view = RegisterView::default();
     select_in(
         conn,
@@ -153,18 +151,24 @@ async fn sets_indexes_aside(conn: &mut SqliteConnection, rows: usize) -> Result<
     Ok(size.unwrap_or(0) <= i64::try_from(rows).unwrap_or(i64::MAX).saturating_mul(2))
 }
 
-/// Applies an import chunk by chunk: three set queries read what the register holds
-/// for the chunk, the shared planner decides every row, and multi-row statements
-/// write the result before the next chunk is read.
+/// Applies an import chunk by chunk as the chunks arrive: three set queries read what
+/// the register holds for the chunk, the shared planner decides every row, and
+/// multi-row statements write the result before the next chunk is read.
 pub(crate) async fn import(
     conn: &mut SqliteConnection,
     access: &Access,
-    batch: &ImportBatch,
+    import: ImportStream<'_>,
     progress: &(dyn Fn(u64) + Send + Sync),
 ) -> Result<ImportOutcome> {
+    let ImportStream {
+        source,
+        file_hash,
+        rows_at_most,
+        mut chunks,
+    } = import;
     let mut done = 0u64;
     let mut outcome = ImportOutcome::default();
-    let set_aside = sets_indexes_aside(conn, batch.rows.len()).await?;
+    let set_aside = sets_indexes_aside(conn, rows_at_most).await?;
     if set_aside {
         for name in SET_ASIDE {
             sqlx::query(sqlx::AssertSqlSafe(format!("DROP INDEX IF EXISTS {name}")))
@@ -173,17 +177,17 @@ pub(crate) async fn import(
                 .map_err(backend)?;
         }
     }
-    for rows in batch.rows.chunks(IMPORT_CHUNK) {
-        let chunk = PreparedChunk::new(rows)?;
+    while let Some(chunk) = chunks.next().await {
+        let chunk = chunk?;
         let view = register_view(conn, &chunk).await?;
-        let plan = chunk.plan(&view, &batch.source)?;
+        let plan = chunk.plan(&view, &source)?;
         upsert_households(conn, &plan.households).await?;
         insert_records(conn, &plan.records, &access.actor, access.now_micros).await?;
         insert_staged(conn, &plan.staged, access.now_micros).await?;
         outcome.inserted += plan.records.len() as u64;
         outcome.unchanged += plan.unchanged;
         outcome.staged.extend(plan.stage_reasons);
-        done += rows.len() as u64;
+        done += chunk.len() as u64;
         progress(done);
     }
     if set_aside {
@@ -195,8 +199,8 @@ pub(crate) async fn import(
     sqlx::query(
         "INSERT INTO imports (file_hash, source, at_micros, actor, inserted, unchanged, staged) VALUES ($1, $2, $3, $4, $5, $6, $7)",
     )
-    .bind(&batch.file_hash)
-    .bind(&batch.source)
+    .bind(&file_hash)
+    .bind(&source)
     .bind(access.now_micros)
     .bind(&access.actor)
     .bind(i64::try_from(outcome.inserted).unwrap_or(i64::MAX))
@@ -205,14 +209,7 @@ pub(crate) async fn import(
     .execute(&mut *conn)
     .await
     .map_err(backend)?;
-    append(
-        conn,
-        access,
-        actions::FORMS_IMPORT,
-        "import",
-        &batch.file_hash,
-    )
-    .await?;
+    append(conn, access, actions::FORMS_IMPORT, "import", &file_hash).await?;
     Ok(outcome)
 }
 

@@ -68,14 +68,14 @@ async fn a_large_import_rebuilds_the_indexes_it_set_aside() {
     };
     assert!(
         store
-            .import_forms(&admin_access(T0), &batch(failing), &|_| {})
+            .import_forms(&admin_access(T0), batch(failing).stream(), &|_| {})
             .await
             .is_err()
     );
     assert_eq!(indexes(&url).await, before);
 
     let out = store
-        .import_forms(&admin_access(T0), &batch(rows()), &|_| {})
+        .import_forms(&admin_access(T0), batch(rows()).stream(), &|_| {})
         .await
         .unwrap();
     assert_eq!(out.inserted, ROWS as u64);

@@ -127,10 +127,12 @@ pub struct ChunkPlan {
     pub stage_reasons: Vec<(usize, StageReason)>,
 }
 
-/// A chunk of import rows with the keys its look-ups need, each computed once.
+/// A chunk of import rows with the keys its look-ups need, each computed once. It owns
+/// its rows so that it can be prepared on another thread while the store writes the
+/// chunk before it.
 #[derive(Debug)]
-pub struct PreparedChunk<'a> {
-    rows: &'a [ImportRow],
+pub struct PreparedChunk {
+    rows: Vec<ImportRow>,
     json: Vec<String>,
     hashes: Vec<String>,
     duplicate_keys: Vec<String>,
@@ -141,8 +143,8 @@ pub fn content_hash_of_json(json: &str) -> String {
     hex::encode(Sha256::digest(json.as_bytes()))
 }
 
-impl<'a> PreparedChunk<'a> {
-    pub fn new(rows: &'a [ImportRow]) -> Result<Self> {
+impl PreparedChunk {
+    pub fn new(rows: Vec<ImportRow>) -> Result<Self> {
         let json = rows
             .iter()
             .map(|r| to_json(&r.data))
@@ -159,6 +161,24 @@ impl<'a> PreparedChunk<'a> {
         })
     }
 
+    pub fn len(&self) -> usize {
+        self.rows.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty()
+    }
+
+    /// `next`'s rows after this chunk's, for a store that writes larger chunks than
+    /// it is given.
+    pub fn append(&mut self, mut next: PreparedChunk) {
+        self.rows.append(&mut next.rows);
+        self.json.append(&mut next.json);
+        self.hashes.append(&mut next.hashes);
+        self.duplicate_keys.append(&mut next.duplicate_keys);
+        self.personal_ids.append(&mut next.personal_ids);
+    }
+
     pub fn personal_ids(&self) -> &[String] {
         &self.personal_ids
     }
@@ -173,7 +193,7 @@ impl<'a> PreparedChunk<'a> {
 
     /// Decides every row against the register as it stood before the chunk plus the
     /// rows of the chunk decided before it, which is what one-row-at-a-time would see.
-    pub fn plan(self, view: &RegisterView, source: &str) -> Result<ChunkPlan> {
+    pub fn plan(&self, view: &RegisterView, source: &str) -> Result<ChunkPlan> {
         let mut plan = ChunkPlan::default();
         let mut inserted: HashMap<&str, &CitizenData> = HashMap::new();
         let mut inserted_dups: HashMap<&str, &str> = HashMap::new();

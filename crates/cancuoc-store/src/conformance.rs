@@ -220,7 +220,7 @@ async fn import_people(store: &Arc<dyn Store>, people: Vec<(CitizenData, Localit
         .map(|(i, (d, l))| row(i + 2, d, l))
         .collect();
     let out = store
-        .import_forms(&admin_access(T0), &batch(rows), &|_| {})
+        .import_forms(&admin_access(T0), batch(rows).stream(), &|_| {})
         .await
         .unwrap();
     assert!(out.staged.is_empty(), "{out:?}");
@@ -686,7 +686,7 @@ pub async fn import_applies_stages_and_is_idempotent(store: Arc<dyn Store>) {
         row(6, fresh.clone(), thach_ha()),
     ];
     let out = store
-        .import_forms(&admin_access(T0), &batch(rows.clone()), &|_| {})
+        .import_forms(&admin_access(T0), batch(rows.clone()).stream(), &|_| {})
         .await
         .unwrap();
     assert_eq!(out.inserted, 1);
@@ -736,7 +736,7 @@ pub async fn import_applies_stages_and_is_idempotent(store: Arc<dyn Store>) {
 
     // The same file again changes nothing.
     let again = store
-        .import_forms(&admin_access(T0), &batch(rows), &|_| {})
+        .import_forms(&admin_access(T0), batch(rows).stream(), &|_| {})
         .await
         .unwrap();
     assert_eq!(again.inserted, 0);
@@ -763,13 +763,43 @@ pub async fn import_applies_stages_and_is_idempotent(store: Arc<dyn Store>) {
     second.new_key = first.new_key;
     assert!(
         store
-            .import_forms(&admin_access(T0), &batch(vec![first, second]), &|_| {})
+            .import_forms(
+                &admin_access(T0),
+                batch(vec![first, second]).stream(),
+                &|_| {}
+            )
             .await
             .is_err()
     );
     assert!(
         store
             .citizen(&admin_access(T0), &a.personal_id)
+            .await
+            .unwrap()
+            .is_none()
+    );
+
+    // A chunk the caller could not prepare undoes the chunks already written.
+    let c = person("042193000006", "Bùi Văn Nam", "1993", &thach_ha());
+    let chunks = vec![
+        PreparedChunk::new(vec![row(2, c.clone(), thach_ha())]),
+        Err(StoreError::Invalid("the checker stopped".into())),
+    ];
+    let broken = ImportStream {
+        source: "broken.csv".into(),
+        file_hash: "broken".into(),
+        rows_at_most: 2,
+        chunks: Box::pin(futures_util::stream::iter(chunks)),
+    };
+    assert!(
+        store
+            .import_forms(&admin_access(T0), broken, &|_| {})
+            .await
+            .is_err()
+    );
+    assert!(
+        store
+            .citizen(&admin_access(T0), &c.personal_id)
             .await
             .unwrap()
             .is_none()
@@ -830,7 +860,7 @@ pub async fn a_large_import_decides_across_chunks_as_row_by_row(store: Arc<dyn S
 
     let told = std::sync::Mutex::new(Vec::new());
     let out = store
-        .import_forms(&admin_access(T0), &batch(rows.clone()), &|n| {
+        .import_forms(&admin_access(T0), batch(rows.clone()).stream(), &|n| {
             told.lock().unwrap().push(n)
         })
         .await
@@ -871,7 +901,7 @@ pub async fn a_large_import_decides_across_chunks_as_row_by_row(store: Arc<dyn S
 
     // Again: everything is either in the register or waiting for review.
     let again = store
-        .import_forms(&admin_access(T0), &batch(rows), &|_| {})
+        .import_forms(&admin_access(T0), batch(rows).stream(), &|_| {})
         .await
         .unwrap();
     assert_eq!(again.inserted, 0);
@@ -891,7 +921,7 @@ pub async fn review_verifies_corrects_approves_and_rejects(store: Arc<dyn Store>
     store
         .import_forms(
             &admin_access(T0),
-            &batch(vec![row(2, changed.clone(), thach_ha()), flagged]),
+            batch(vec![row(2, changed.clone(), thach_ha()), flagged]).stream(),
             &|_| {},
         )
         .await

@@ -160,7 +160,7 @@ pub trait Store: Send + Sync {
     async fn import_forms(
         &self,
         access: &Access,
-        batch: &ImportBatch,
+        import: ImportStream<'_>,
         progress: &(dyn Fn(u64) + Send + Sync),
     ) -> Result<ImportOutcome>;
     async fn staged_forms(&self, access: &Access, query: &FormQuery) -> Result<Page<StagedForm>>;

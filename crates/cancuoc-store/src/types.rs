@@ -318,6 +318,7 @@ pub struct ImportRow {
     pub findings: Vec<String>,
 }
 
+/// An import whose rows are all at hand.
 #[derive(Debug, Clone)]
 pub struct ImportBatch {
     /// File name as given, for provenance.
@@ -325,6 +326,37 @@ pub struct ImportBatch {
     /// SHA-256 of the file's bytes.
     pub file_hash: String,
     pub rows: Vec<ImportRow>,
+}
+
+impl ImportBatch {
+    /// The batch as a stream of chunks, each prepared as the store asks for it.
+    pub fn stream(&self) -> ImportStream<'_> {
+        let chunks = self
+            .rows
+            .chunks(crate::IMPORT_CHUNK)
+            .map(|rows| crate::PreparedChunk::new(rows.to_vec()));
+        ImportStream {
+            source: self.source.clone(),
+            file_hash: self.file_hash.clone(),
+            rows_at_most: self.rows.len(),
+            chunks: Box::pin(futures_util::stream::iter(chunks)),
+        }
+    }
+}
+
+/// An import as the store applies it: chunks of at most [`crate::IMPORT_CHUNK`] rows in
+/// file order, which the caller may still be validating and preparing on another
+/// thread while the store writes the chunks before.
+pub struct ImportStream<'a> {
+    /// File name as given, for provenance.
+    pub source: String,
+    /// SHA-256 of the file's bytes.
+    pub file_hash: String,
+    /// The most rows the chunks will bring (the file's rows, before any is rejected):
+    /// what the store sizes its bulk decisions by before the first chunk arrives.
+    pub rows_at_most: usize,
+    /// A chunk that could not be prepared ends the import and undoes it.
+    pub chunks: futures_util::stream::BoxStream<'a, crate::Result<crate::PreparedChunk>>,
 }
 
 /// Why a row was staged instead of applied.

@@ -55,6 +55,30 @@ fn timed(cmd: &mut Command) -> Result<(Duration, String)> {
     Ok((took, stderr))
 }
 
+/// The sum of the statement times the sqlite3 shell prints with `.timer on`: the
+/// statements' own work, without the checkpoint the shell runs when it closes (the
+/// import leaves its WAL for the background checkpoint too).
+fn statement_time(cmd: &mut Command) -> Result<Duration> {
+    let out = cmd
+        .stdin(Stdio::null())
+        .output()
+        .map_err(|e| failed(format!("cannot run {:?}: {e}", cmd.get_program())))?;
+    if !out.status.success() {
+        return Err(failed(format!(
+            "{:?} failed ({}): {}",
+            cmd.get_program(),
+            out.status,
+            String::from_utf8_lossy(&out.stderr).trim()
+        )));
+    }
+    let seconds: f64 = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| l.strip_prefix("Run Time: real "))
+        .filter_map(|rest| rest.split_whitespace().next()?.parse::<f64>().ok())
+        .sum();
+    Ok(Duration::from_secs_f64(seconds))
+}
+
 fn rate(rows: u64, took: Duration) -> f64 {
     rows as f64 / took.as_secs_f64().max(1e-9)
 }
@@ -152,7 +176,7 @@ async fn run_import(args: &ImportArgs<'_>, dir: &Path) -> Result<ExitCode> {
     let mut shell = Command::new("sqlite3");
     shell.arg(&raw_db).arg(format!(
         ".import --csv '{}' forms",
-        csv_path.display().to_string().replace('\'', "''")
+        sql_quoted_path(&csv_path)
     ));
     let (peer, _) = timed(&mut shell).map_err(|e| {
         failed(format!(
@@ -167,6 +191,16 @@ async fn run_import(args: &ImportArgs<'_>, dir: &Path) -> Result<ExitCode> {
             .arg(&csv_path),
     )?;
     report("SQLite", "sqlite3 .import", rows, peer, ours, &summary);
+    let floor_db = dir.join("floor.db");
+    timed(cancuoc(&format!("sqlite://{}", floor_db.display()), &data_dir)?.arg("init"))?;
+    let script = dir.join("floor.sql");
+    std::fs::write(&script, sqlite_floor_script(&raw_db))?;
+    let floor = statement_time(
+        Command::new("sqlite3")
+            .arg(&floor_db)
+            .arg(format!(".read '{}'", sql_quoted_path(&script))),
+    )?;
+    report_floor(rows, peer, floor);
 
     if let Some(url) = args.postgres {
         let raw_url = database_url(url, "cancuoc_bench_raw")?;
@@ -183,16 +217,17 @@ async fn run_import(args: &ImportArgs<'_>, dir: &Path) -> Result<ExitCode> {
             &raw_url,
             &format!("CREATE TABLE forms ({})", columns.join(", ")),
         )?;
+        let copy = format!(
+            "\\copy forms FROM '{}' WITH (FORMAT csv, HEADER true)",
+            sql_quoted_path(&csv_path)
+        );
         let (peer, _) = timed(Command::new("psql").args([
             "-X",
             "-v",
             "ON_ERROR_STOP=1",
             &raw_url,
             "-c",
-            &format!(
-                "\\copy forms FROM '{}' WITH (FORMAT csv, HEADER true)",
-                csv_path.display().to_string().replace('\'', "''")
-            ),
+            &copy,
         ]))?;
         timed(cancuoc(&ours_url, &data_dir)?.arg("init"))?;
         let (ours, summary) = timed(
@@ -201,7 +236,44 @@ async fn run_import(args: &ImportArgs<'_>, dir: &Path) -> Result<ExitCode> {
                 .arg(&csv_path),
         )?;
         report("PostgreSQL", "psql \\copy", rows, peer, ours, &summary);
-        for name in ["cancuoc_bench_raw", "cancuoc_bench_ours"] {
+        // The floor: a fresh register with the plain table beside it, filled untimed.
+        let floor_url = database_url(url, "cancuoc_bench_floor")?;
+        psql(url, "DROP DATABASE IF EXISTS cancuoc_bench_floor")?;
+        psql(url, "CREATE DATABASE cancuoc_bench_floor")?;
+        timed(cancuoc(&floor_url, &data_dir)?.arg("init"))?;
+        psql(
+            &floor_url,
+            &format!("CREATE TABLE forms ({})", columns.join(", ")),
+        )?;
+        // Empty cells as empty text, as the sqlite3 shell reads them, not NULL.
+        let names: Vec<&str> = Column::ALL.iter().map(|c| c.name()).collect();
+        let copy_text = copy.replace(
+            "HEADER true)",
+            &format!("HEADER true, FORCE_NOT_NULL ({}))", names.join(", ")),
+        );
+        timed(Command::new("psql").args([
+            "-X",
+            "-v",
+            "ON_ERROR_STOP=1",
+            &floor_url,
+            "-c",
+            &copy_text,
+        ]))?;
+        let (floor, _) = timed(Command::new("psql").args([
+            "-X",
+            "-q",
+            "-v",
+            "ON_ERROR_STOP=1",
+            &floor_url,
+            "-c",
+            &postgres_floor_script(),
+        ]))?;
+        report_floor(rows, peer, floor);
+        for name in [
+            "cancuoc_bench_raw",
+            "cancuoc_bench_ours",
+            "cancuoc_bench_floor",
+        ] {
             psql(url, &format!("DROP DATABASE IF EXISTS {name}"))?;
         }
     }
@@ -228,6 +300,168 @@ fn report(store: &str, peer_name: &str, rows: u64, peer: Duration, ours: Duratio
     if let Some(line) = summary.lines().find(|l| l.contains("accepted")) {
         println!("    {}", line.trim());
     }
+}
+
+/// A path inside single quotes of SQL or a shell dot-command.
+fn sql_quoted_path(path: &Path) -> String {
+    path.display().to_string().replace('\'', "''")
+}
+
+/// The floor of the register's own writes: the same rows put into its tables and
+/// indexes by the database itself, in one statement per table, from the peer's plain
+/// table. No CSV is read and nothing is validated, folded, hashed or looked up, so no
+/// import of these rows into this schema can be faster. The values have the shapes and
+/// sizes an import writes (a record's data as JSON, its folded name, duplicate key,
+/// history entry and household).
+fn report_floor(rows: u64, peer: Duration, floor: Duration) {
+    let ratio = peer.as_secs_f64() / floor.as_secs_f64().max(1e-9);
+    println!(
+        "    {:<44} {:>7.2} s {:>10} rows/s   {:.2} × the peer's speed: the most any import into this schema can reach",
+        "floor: the register's tables filled in SQL",
+        floor.as_secs_f64(),
+        thousands(rate(rows, floor)),
+        ratio,
+    );
+}
+
+/// `(key, value)` pairs of a record's data as the import stores it, for `json_object`
+/// (SQLite) or `jsonb_build_object` (PostgreSQL) over the peer's table.
+fn floor_data(function: &str) -> String {
+    let residence = |commune: &str, address: &str| {
+        format!(
+            "CASE WHEN {commune} = '' THEN NULL ELSE {function}('commune', {commune}, 'address', {address}) END"
+        )
+    };
+    let pairs = [
+        ("personal_id", "so_dinh_danh".to_owned()),
+        ("old_id_number", "nullif(cmnd_cu, '')".to_owned()),
+        ("full_name", "ho_ten".to_owned()),
+        ("other_names", "nullif(ten_goi_khac, '')".to_owned()),
+        ("birth_date", FLOOR_ISO_DATE.to_owned()),
+        (
+            "sex",
+            "CASE gioi_tinh WHEN 'Nam' THEN 'male' ELSE 'female' END".to_owned(),
+        ),
+        (
+            "birth_registration_place",
+            "noi_dang_ky_khai_sinh".to_owned(),
+        ),
+        ("hometown", "nullif(que_quan, '')".to_owned()),
+        ("ethnicity", "dan_toc".to_owned()),
+        ("religion", "ton_giao".to_owned()),
+        ("nationality", "quoc_tich".to_owned()),
+        ("blood_group", "nullif(nhom_mau, '')".to_owned()),
+        ("marital_status", "tinh_trang_hon_nhan".to_owned()),
+        (
+            "permanent_residence",
+            residence("thuong_tru_ma_xa", "thuong_tru_dia_chi"),
+        ),
+        (
+            "temporary_residence",
+            residence("tam_tru_ma_xa", "tam_tru_dia_chi"),
+        ),
+        (
+            "current_residence",
+            residence("noi_o_hien_tai_ma_xa", "noi_o_hien_tai_dia_chi"),
+        ),
+        ("household_number", "nullif(so_ho, '')".to_owned()),
+        ("relation_to_head", "nullif(quan_he_chu_ho, '')".to_owned()),
+        (
+            "father",
+            format!(
+                "CASE WHEN ho_ten_cha = '' THEN NULL ELSE {function}('full_name', ho_ten_cha, 'id_number', nullif(so_dinh_danh_cha, ''), 'nationality', NULL) END"
+            ),
+        ),
+        (
+            "mother",
+            format!(
+                "CASE WHEN ho_ten_me = '' THEN NULL ELSE {function}('full_name', ho_ten_me, 'id_number', nullif(so_dinh_danh_me, ''), 'nationality', NULL) END"
+            ),
+        ),
+        (
+            "spouse",
+            format!(
+                "CASE WHEN ho_ten_vo_chong = '' THEN NULL ELSE {function}('full_name', ho_ten_vo_chong, 'id_number', nullif(so_dinh_danh_vo_chong, ''), 'nationality', NULL) END"
+            ),
+        ),
+        ("legal_representative", "NULL".to_owned()),
+        ("died_on", "NULL".to_owned()),
+        ("missing_since", "NULL".to_owned()),
+    ];
+    let args: Vec<String> = pairs.iter().map(|(k, v)| format!("'{k}', {v}")).collect();
+    format!("{function}({})", args.join(", "))
+}
+
+/// `dd/mm/yyyy`, `mm/yyyy` or `yyyy` as ISO.
+const FLOOR_ISO_DATE: &str = "CASE length(ngay_sinh)
+    WHEN 10 THEN substr(ngay_sinh, 7, 4) || '-' || substr(ngay_sinh, 4, 2) || '-' || substr(ngay_sinh, 1, 2)
+    WHEN 7 THEN substr(ngay_sinh, 4, 4) || '-' || substr(ngay_sinh, 1, 2)
+    ELSE ngay_sinh END";
+/// The year: the last four characters of each of those forms.
+const FLOOR_BIRTH_YEAR: &str = "CAST(substr(ngay_sinh, length(ngay_sinh) - 3) AS INTEGER)";
+
+/// The citizens' columns from the peer's table, the key numbered in file order.
+fn floor_citizens(key: &str, function: &str, from: &str) -> String {
+    format!(
+        "INSERT INTO citizens (key, personal_id, old_id_number, name_key, birth_year, birth_date, dup_key,
+            household_number, home_province, home_district, home_commune, status, version, data, updated_micros)
+         SELECT {key}, so_dinh_danh, nullif(cmnd_cu, ''), upper(ho_ten), {FLOOR_BIRTH_YEAR},
+            {FLOOR_ISO_DATE}, upper(ho_ten) || '|' || {FLOOR_ISO_DATE} || '|' || que_quan, nullif(so_ho, ''),
+            (SELECT d.parent_code FROM admin_units c JOIN admin_units d ON d.code = c.parent_code WHERE c.code = thuong_tru_ma_xa),
+            (SELECT c.parent_code FROM admin_units c WHERE c.code = thuong_tru_ma_xa),
+            thuong_tru_ma_xa, 'official', 1, {data}, 0
+         FROM {from};",
+        data = floor_data(function),
+    )
+}
+
+fn sqlite_floor_script(raw_db: &Path) -> String {
+    let drops: String = cancuoc_store_sqlite::IMPORT_SET_ASIDE
+        .iter()
+        .map(|name| format!("DROP INDEX {name};\n"))
+        .collect();
+    format!(
+        "PRAGMA cache_size = -1048576;
+PRAGMA temp_store = memory;
+PRAGMA wal_autocheckpoint = 0;
+PRAGMA synchronous = FULL;
+ATTACH '{raw}' AS raw;
+.timer on
+BEGIN IMMEDIATE;
+{drops}{citizens}
+INSERT INTO citizen_history (citizen_key, version, at_micros, actor, source, status, changed_fields, data)
+    SELECT key, 1, 0, 'admin', 'forms.csv row ' || rowid, 'official', '[]', NULL FROM citizens;
+INSERT OR IGNORE INTO households (number, commune, address, head_personal_id)
+    SELECT so_ho, thuong_tru_ma_xa, thuong_tru_dia_chi, NULL FROM raw.forms WHERE so_ho <> '';
+{indexes}
+COMMIT;
+",
+        raw = sql_quoted_path(raw_db),
+        citizens = floor_citizens(
+            "printf('00000000-0000-7000-8000-%012x', rowid)",
+            "json_object",
+            "raw.forms"
+        ),
+        indexes = cancuoc_store_sqlite::IMPORT_SET_ASIDE_DEFINITIONS,
+    )
+}
+
+fn postgres_floor_script() -> String {
+    format!(
+        "BEGIN;
+{citizens}
+INSERT INTO citizen_history (citizen_key, version, at_micros, actor, source, status, changed_fields, data)
+    SELECT key, 1, 0, 'admin', 'forms.csv', 'official', '[]'::jsonb, NULL FROM citizens;
+INSERT INTO households (number, commune, address, head_personal_id)
+    SELECT so_ho, thuong_tru_ma_xa, thuong_tru_dia_chi, NULL FROM forms WHERE so_ho <> ''
+    ON CONFLICT DO NOTHING;
+COMMIT;",
+        citizens = floor_citizens(
+            "('00000000-0000-7000-8000-' || lpad(to_hex(n), 12, '0'))::uuid",
+            "jsonb_build_object",
+            "(SELECT row_number() OVER () AS n, * FROM forms) AS numbered"
+        ),
+    )
 }
 
 /// The same server with another database name.

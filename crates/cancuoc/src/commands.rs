@@ -597,7 +597,9 @@ async fn import_forms(
     let bytes = std::fs::read(file)
         .map_err(|e| CliError::usage(format!("cannot read {}: {e}", file.display())))?;
     let hash = hex::encode(Sha256::digest(&bytes));
-    let parsed = cancuoc_import::read_forms(file).map_err(|e| CliError::usage(e.to_string()))?;
+    let parsed = std::sync::Arc::new(
+        cancuoc_import::read_forms(file).map_err(|e| CliError::usage(e.to_string()))?,
+    );
     let unreadable: std::collections::HashSet<usize> =
         parsed.row_errors.iter().map(|(row, _)| *row).collect();
     let bar = progress_bar((parsed.rows.len() + unreadable.len()) as u64, "rows");
@@ -606,11 +608,18 @@ async fn import_forms(
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| file.display().to_string());
     let report = app
-        .import_forms(&operator(), &source, &hash, &parsed, dry_run, &|written| {
-            if let Some(b) = &bar {
-                b.set_position(written);
-            }
-        })
+        .import_forms(
+            &operator(),
+            &source,
+            &hash,
+            parsed.clone(),
+            dry_run,
+            &|written| {
+                if let Some(b) = &bar {
+                    b.set_position(written);
+                }
+            },
+        )
         .await?;
     if let Some(b) = bar {
         b.finish_and_clear();

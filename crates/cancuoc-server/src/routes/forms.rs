@@ -181,7 +181,7 @@ pub(crate) async fn import_forms(
             &who.caller(),
             &source,
             &file_hash,
-            &file,
+            std::sync::Arc::new(file),
             query.dry_run.unwrap_or(false),
             &|_| {},
         )
