@@ -567,9 +567,9 @@ enum ConfigCommand {
     Print,
 }
 
-/// Many small allocations (a million parsed rows, their JSON, the SQL values) are freed
-/// and made again; mimalloc keeps its pages instead of handing them back to the kernel
-/// to be zeroed again, which glibc's allocator did for a fifth of an import's time.
+/// An import makes and frees many small allocations (a million parsed rows, their JSON,
+/// the SQL values): glibc's malloc and free were a tenth of its profile, and it ran
+/// faster with mimalloc (docs/benchmarks.md).
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
