@@ -7,6 +7,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use cancuoc_store::*;
+use futures_util::StreamExt;
 use serde::Serialize;
 use uuid::Uuid;
 
@@ -205,18 +206,21 @@ impl App {
             random: self.random.clone(),
             today: self.clock.today(),
         };
-        if dry_run {
-            for raw in &file.rows {
-                match checker.check(raw) {
-                    Ok(_) => report.accepted += 1,
-                    Err(rows) => report.rejected.extend(rows),
-                }
-            }
-            return Ok(report);
-        }
         let unreadable = report.rejected_rows() as u64;
         let rejected_so_far = Arc::new(AtomicU64::new(unreadable));
-        let (chunks, producer) = checker.spawn(file.clone(), rejected_so_far.clone());
+        let (mut chunks, producer) = checker.spawn(file.clone(), rejected_so_far.clone());
+        if dry_run {
+            // The same checks off the async threads, with nothing written.
+            while let Some(chunk) = chunks.next().await {
+                report.accepted += chunk?.len() as u64;
+            }
+            report.rejected.extend(
+                producer
+                    .await
+                    .map_err(|e| AppError::Internal(format!("import checker: {e}")))?,
+            );
+            return Ok(report);
+        }
         let import = ImportStream {
             source: source.to_owned(),
             file_hash: file_hash.to_owned(),
