@@ -1,11 +1,11 @@
 //! The register's use cases: look-up, search, import of collection forms and review.
 
-use cancuoc_domain::form::{self, Column, RawForm, Rejection};
-use cancuoc_domain::{AdminCode, PartialDate, PersonalId};
-use cancuoc_import::FormFile;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use cancuoc_domain::form::{self, Column, RawForm, Rejection};
+use cancuoc_domain::{AdminCode, PartialDate, PersonalId};
+use cancuoc_import::FormFile;
 use cancuoc_store::*;
 use futures_util::StreamExt;
 use serde::Serialize;
@@ -175,8 +175,8 @@ impl App {
     /// so that it reaches `rows` of the report.
     ///
     /// Validation and the preparation of each chunk's JSON, hashes and keys run on a
-    /// blocking thread one chunk ahead of the store, which writes the chunk before: on
-    /// two cores the checks cost almost nothing next to the writes.
+    /// blocking thread a few chunks ahead of the store, which writes the chunks before:
+    /// on two cores the checks cost almost nothing next to the writes.
     pub async fn import_forms(
         &self,
         caller: &Caller,

@@ -7,15 +7,16 @@
 mod audit;
 mod citizens;
 mod forms;
+mod officers;
+mod reference;
+mod rows;
+mod shared;
+
 /// The indexes a large import sets aside and builds again, for benchmarks that
 /// reproduce its writes outside it.
 pub use forms::{
     SET_ASIDE as IMPORT_SET_ASIDE, SET_ASIDE_DEFINITIONS as IMPORT_SET_ASIDE_DEFINITIONS,
 };
-mod officers;
-mod reference;
-mod rows;
-mod shared;
 
 use std::str::FromStr;
 use std::sync::Arc;

@@ -33,36 +33,17 @@ pub(crate) async fn open_app(db: &str) -> Result<App> {
     Ok(App::new(store, Arc::new(SystemClock), Arc::new(OsRandom), config).await?)
 }
 
-/// Runs a command to completion and returns its wall time; its stderr is returned too,
-/// for the summary it prints.
-fn timed(cmd: &mut Command) -> Result<(Duration, String)> {
+/// Runs a command to completion and returns its wall time and its output; a failure is
+/// an error that quotes its stderr.
+fn run(cmd: &mut Command) -> Result<(Duration, std::process::Output)> {
     let started = Instant::now();
     let out = cmd
-        .stdout(Stdio::null())
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .output()
         .map_err(|e| failed(format!("cannot run {:?}: {e}", cmd.get_program())))?;
     let took = started.elapsed();
-    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    if !out.status.success() {
-        return Err(failed(format!(
-            "{:?} failed ({}): {}",
-            cmd.get_program(),
-            out.status,
-            stderr.trim()
-        )));
-    }
-    Ok((took, stderr))
-}
-
-/// The sum of the statement times the sqlite3 shell prints with `.timer on`: the
-/// statements' own work, without the checkpoint the shell runs when it closes (the
-/// import leaves its WAL for the background checkpoint too).
-fn statement_time(cmd: &mut Command) -> Result<Duration> {
-    let out = cmd
-        .stdin(Stdio::null())
-        .output()
-        .map_err(|e| failed(format!("cannot run {:?}: {e}", cmd.get_program())))?;
     if !out.status.success() {
         return Err(failed(format!(
             "{:?} failed ({}): {}",
@@ -71,6 +52,20 @@ fn statement_time(cmd: &mut Command) -> Result<Duration> {
             String::from_utf8_lossy(&out.stderr).trim()
         )));
     }
+    Ok((took, out))
+}
+
+/// A command's wall time and its stderr, for the summary it prints.
+fn timed(cmd: &mut Command) -> Result<(Duration, String)> {
+    let (took, out) = run(cmd)?;
+    Ok((took, String::from_utf8_lossy(&out.stderr).into_owned()))
+}
+
+/// The sum of the statement times the sqlite3 shell prints with `.timer on`: the
+/// statements' own work, without the checkpoint the shell runs when it closes (the
+/// import does not wait for a checkpoint either).
+fn statement_time(cmd: &mut Command) -> Result<Duration> {
+    let (_, out) = run(cmd)?;
     let seconds: f64 = String::from_utf8_lossy(&out.stdout)
         .lines()
         .filter_map(|l| l.strip_prefix("Run Time: real "))

@@ -295,6 +295,19 @@ fn benchmarks_print_their_figures_next_to_their_peers() {
         .unwrap();
     assert!(rows >= 300, "{text}");
     assert!(text.contains(&format!("{rows} rows: accepted")), "{text}");
+    // The floor filled the register's tables with every row, in SQL.
+    assert!(text.contains("floor: the register's tables"), "{text}");
+    let floor = Command::new("sqlite3")
+        .arg(work.join("floor.db"))
+        .arg("SELECT count(*) FROM citizens; SELECT count(*) FROM citizen_history;")
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&floor.stdout)
+            .split_whitespace()
+            .collect::<Vec<_>>(),
+        vec![rows.to_string(), rows.to_string()]
+    );
 
     let work = ws.path("bench-lookup");
     let out = ws.run(&[
