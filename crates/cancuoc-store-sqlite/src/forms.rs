@@ -1,5 +1,7 @@
 //! Collection-form imports and the review of staged records.
 
+use std::collections::HashSet;
+
 use cancuoc_domain::RecordStatus;
 use cancuoc_store::*;
 use futures_util::StreamExt;
@@ -28,7 +30,7 @@ async fn select_in(
     conn: &mut SqliteConnection,
     select: &str,
     column: &str,
-    keys: &[String],
+    keys: &[&String],
     mut each: impl FnMut(&SqliteRow) -> Result<()>,
 ) -> Result<()> {
     // Within SQLite's limit of bound values per statement, whatever the chunk's size.
@@ -46,14 +48,72 @@ async fn select_in(
     Ok(())
 }
 
+/// The keys the register may hold, kept in memory during a large import so that a
+/// chunk asks the database only about keys that can be there: those it held before the
+/// import, read once at its start, and those the import has written since. Nobody else
+/// writes meanwhile: the import holds SQLite's only write lock.
+#[derive(Default)]
+struct KnownKeys {
+    personal_ids: HashSet<String>,
+    duplicate_keys: HashSet<String>,
+    open_hashes: HashSet<String>,
+}
+
+impl KnownKeys {
+    async fn read(conn: &mut SqliteConnection) -> Result<Self> {
+        // Each a scan of one index (covering for the first two).
+        Ok(Self {
+            personal_ids: strings(conn, "SELECT personal_id FROM citizens").await?,
+            duplicate_keys: strings(conn, "SELECT dup_key FROM citizens").await?,
+            open_hashes: strings(conn, OPEN_HASHES).await?,
+        })
+    }
+
+    fn learn(&mut self, plan: &ChunkPlan) {
+        for r in &plan.records {
+            self.personal_ids.insert(r.columns.personal_id.clone());
+            self.duplicate_keys.insert(r.columns.dup_key.clone());
+        }
+        for s in &plan.staged {
+            self.open_hashes.insert(s.content_hash.clone());
+        }
+    }
+}
+
+async fn strings(conn: &mut SqliteConnection, sql: &'static str) -> Result<HashSet<String>> {
+    let values: Vec<String> = sqlx::query_scalar(sql)
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(backend)?;
+    Ok(values.into_iter().collect())
+}
+
+/// The chunk's keys that `known` says may be in the register (all of them without it).
+fn worth_asking<'k>(keys: &'k [String], known: Option<&HashSet<String>>) -> Vec<&'k String> {
+    keys.iter()
+        .filter(|k| known.is_none_or(|set| set.contains(*k)))
+        .collect()
+}
+
+/// Content hashes of the open staged forms. The index is named because with a thousand
+/// hashes and no statistics SQLite prefers the status index and reads every open form
+/// of the import so far, once per chunk.
+const OPEN_HASHES: &str =
+    "SELECT content_hash FROM staged_forms INDEXED BY staged_forms_open_content
+    WHERE status IN ('draft', 'verified')";
+
 /// What the register holds for a chunk's personal IDs, duplicate keys and contents.
-async fn register_view(conn: &mut SqliteConnection, chunk: &PreparedChunk) -> Result<RegisterView> {
+async fn register_view(
+    conn: &mut SqliteConnection,
+    chunk: &PreparedChunk,
+    known: Option<&KnownKeys>,
+) -> Result<RegisterView> {
     let mut view = RegisterView::default();
     select_in(
         conn,
         "SELECT personal_id, data FROM citizens WHERE 1 = 1",
         "personal_id",
-        chunk.personal_ids(),
+        &worth_asking(chunk.personal_ids(), known.map(|k| &k.personal_ids)),
         |r| {
             let data = crate::rows::citizen_data(r)?;
             view.existing.insert(col(r, "personal_id")?, data);
@@ -65,7 +125,7 @@ async fn register_view(conn: &mut SqliteConnection, chunk: &PreparedChunk) -> Re
         conn,
         "SELECT dup_key, personal_id FROM citizens WHERE 1 = 1",
         "dup_key",
-        chunk.duplicate_keys(),
+        &worth_asking(chunk.duplicate_keys(), known.map(|k| &k.duplicate_keys)),
         |r| {
             view.by_duplicate_key
                 .entry(col(r, "dup_key")?)
@@ -77,12 +137,9 @@ async fn register_view(conn: &mut SqliteConnection, chunk: &PreparedChunk) -> Re
     .await?;
     select_in(
         conn,
-        // Named, because with a thousand hashes and no statistics SQLite prefers the
-        // status index and reads every open form of the import so far, once per chunk.
-        "SELECT content_hash FROM staged_forms INDEXED BY staged_forms_open_content
-            WHERE status IN ('draft', 'verified')",
+        OPEN_HASHES,
         "content_hash",
-        chunk.content_hashes(),
+        &worth_asking(chunk.content_hashes(), known.map(|k| &k.open_hashes)),
         |r| {
             view.open_staged.insert(col(r, "content_hash")?);
             Ok(())
@@ -169,6 +226,12 @@ pub(crate) async fn import(
     let mut done = 0u64;
     let mut outcome = ImportOutcome::default();
     let set_aside = sets_indexes_aside(conn, rows_at_most).await?;
+    // The same condition bounds the keys read into memory by twice the import's rows.
+    let mut known = if set_aside {
+        Some(KnownKeys::read(conn).await?)
+    } else {
+        None
+    };
     if set_aside {
         for name in SET_ASIDE {
             sqlx::query(sqlx::AssertSqlSafe(format!("DROP INDEX IF EXISTS {name}")))
@@ -179,8 +242,11 @@ pub(crate) async fn import(
     }
     while let Some(chunk) = chunks.next().await {
         let chunk = chunk?;
-        let view = register_view(conn, &chunk).await?;
+        let view = register_view(conn, &chunk, known.as_ref()).await?;
         let plan = chunk.plan(&view, &source)?;
+        if let Some(k) = &mut known {
+            k.learn(&plan);
+        }
         upsert_households(conn, &plan.households).await?;
         insert_records(conn, &plan.records, &access.actor, access.now_micros).await?;
         insert_staged(conn, &plan.staged, access.now_micros).await?;

@@ -1,5 +1,6 @@
 //! The SQLite bulk path: a large import sets four secondary indexes aside and builds them
-//! again, inside its transaction, exactly as the migrations define them.
+//! again, inside its transaction, exactly as the migrations define them, and asks the
+//! database only about keys it may hold.
 
 // Test helpers outside #[test] functions: a panic is the failure report.
 #![allow(
@@ -92,4 +93,14 @@ async fn a_large_import_rebuilds_the_indexes_it_set_aside() {
         .await
         .unwrap();
     assert_eq!(found.items.len(), 1);
+}
+
+/// At the size where the bulk path sets indexes aside and keeps the register's keys in
+/// memory, an import decides every row as the small case does.
+#[tokio::test]
+async fn a_large_import_decides_as_row_by_row_with_its_keys_in_memory() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("decide.db").display());
+    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&url, true).await.unwrap());
+    cancuoc_store::conformance::import_decides_across_chunks(store, ROWS + 500).await;
 }

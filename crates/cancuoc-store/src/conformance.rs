@@ -809,9 +809,18 @@ pub async fn import_applies_stages_and_is_idempotent(store: Arc<dyn Store>) {
 /// An import spanning several chunks of the bulk path decides each row as if the rows
 /// before it, in the same chunk or an earlier one, were already in the register.
 pub async fn a_large_import_decides_across_chunks_as_row_by_row(store: Arc<dyn Store>) {
+    import_decides_across_chunks(store, 2 * IMPORT_CHUNK + 500).await;
+}
+
+/// The case above with `n` rows (at least `2 * IMPORT_CHUNK + 500`), so that a backend
+/// can also run it at the size where its bulk path changes.
+pub async fn import_decides_across_chunks(store: Arc<dyn Store>, n: usize) {
+    assert!(n >= 2 * IMPORT_CHUNK + 500);
     seeded(&store).await;
     let place = thach_ha();
-    let n = 2 * IMPORT_CHUNK + 500;
+    // Already official before the import: one row conflicts with it, another twins it.
+    let held = person("042190990001", "Người Có Sẵn", "1990", &place);
+    import_people(&store, vec![(held.clone(), place.clone())]).await;
     let people: Vec<CitizenData> = (0..n)
         .map(|i| {
             person(
@@ -847,6 +856,13 @@ pub async fn a_large_import_decides_across_chunks_as_row_by_row(store: Arc<dyn S
     let mut other_name = people[60].clone();
     other_name.full_name = "Người Khác".into();
     rows[IMPORT_CHUNK + 60] = row(IMPORT_CHUNK + 62, other_name, place.clone());
+    // Against the record held before: a conflict, a twin.
+    let mut held_renamed = held.clone();
+    held_renamed.full_name = "Người Có Tên Khác".into();
+    rows[IMPORT_CHUNK + 300] = row(IMPORT_CHUNK + 302, held_renamed, place.clone());
+    let mut held_twin = held.clone();
+    held_twin.personal_id = PersonalId::parse("042090900400").unwrap();
+    rows[IMPORT_CHUNK + 400] = row(IMPORT_CHUNK + 402, held_twin, place.clone());
     // Flagged content, then the same content again in the chunk and in a later one.
     rows[40].findings = vec!["missing field nhom_mau".into()];
     rows[41] = rows[40].clone();
@@ -880,11 +896,13 @@ pub async fn a_large_import_decides_across_chunks_as_row_by_row(store: Arc<dyn S
             (32, StageReason::PossibleDuplicate),
             (42, StageReason::Findings),
             (IMPORT_CHUNK + 62, StageReason::Conflict),
+            (IMPORT_CHUNK + 302, StageReason::Conflict),
+            (IMPORT_CHUNK + 402, StageReason::PossibleDuplicate),
             (2 * IMPORT_CHUNK + 102, StageReason::PossibleDuplicate),
         ]
     );
     assert_eq!(out.unchanged, 3);
-    assert_eq!(out.inserted, (n - 8) as u64);
+    assert_eq!(out.inserted, (n - 10) as u64);
     let page = store
         .search_citizens(
             &admin_access(T0),
