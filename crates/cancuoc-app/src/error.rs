@@ -1,6 +1,7 @@
 //! Errors of the use cases, each with a stable code that the API and the CLI show.
 
 use cancuoc_domain::application::TransitionError;
+use cancuoc_domain::review::ReviewError;
 use cancuoc_store::StoreError;
 use serde::Serialize;
 
@@ -19,6 +20,10 @@ pub enum ErrorCode {
     IllegalTransition,
     RoleNotAllowed,
     ReasonRequired,
+    /// Maker and checker: the approver verified or corrected the same form.
+    FourEyesRequired,
+    /// The step would change a record outside the officer's jurisdiction.
+    OutsideJurisdiction,
     /// The chosen application type does not fit the citizen.
     TypeNotAllowed,
     Internal,
@@ -38,6 +43,8 @@ impl ErrorCode {
             Self::IllegalTransition => "illegal_transition",
             Self::RoleNotAllowed => "role_not_allowed",
             Self::ReasonRequired => "reason_required",
+            Self::FourEyesRequired => "four_eyes_required",
+            Self::OutsideJurisdiction => "outside_jurisdiction",
             Self::TypeNotAllowed => "type_not_allowed",
             Self::Internal => "internal",
         }
@@ -67,6 +74,8 @@ pub enum AppError {
     #[error("{0}")]
     Transition(cancuoc_domain::application::TransitionError),
     #[error("{0}")]
+    Review(cancuoc_domain::review::ReviewError),
+    #[error("{0}")]
     TypeNotAllowed(String),
     /// Details go to the log, never to the caller.
     #[error("internal error")]
@@ -89,6 +98,13 @@ impl AppError {
                 TransitionError::WrongRole { .. } => ErrorCode::RoleNotAllowed,
                 TransitionError::ReasonRequired { .. } => ErrorCode::ReasonRequired,
             },
+            Self::Review(e) => match e {
+                ReviewError::Illegal { .. } => ErrorCode::IllegalTransition,
+                ReviewError::WrongRole(_) => ErrorCode::RoleNotAllowed,
+                ReviewError::SameOfficer(_) => ErrorCode::FourEyesRequired,
+                ReviewError::OutsideJurisdiction(_) => ErrorCode::OutsideJurisdiction,
+                ReviewError::ReasonRequired => ErrorCode::ReasonRequired,
+            },
             Self::TypeNotAllowed(_) => ErrorCode::TypeNotAllowed,
             Self::Internal(_) => ErrorCode::Internal,
         }
@@ -102,6 +118,7 @@ impl From<StoreError> for AppError {
             StoreError::Conflict(what) => AppError::Conflict(what),
             StoreError::Invalid(what) => AppError::InvalidState(what),
             StoreError::Transition(e) => AppError::Transition(e),
+            StoreError::Review(e) => AppError::Review(e),
             StoreError::Misfit(m) => AppError::TypeNotAllowed(m.to_string()),
             StoreError::Backend(what) => AppError::Internal(what),
         }

@@ -174,6 +174,15 @@ impl Caller {
         }
     }
 
+    /// The role the caller acts in; the operator at the command line acts as an
+    /// administrator.
+    fn role(&self) -> cancuoc_domain::Role {
+        match self {
+            Caller::Officer(o) => o.role,
+            Caller::Operator { .. } => cancuoc_domain::Role::Admin,
+        }
+    }
+
     fn officer(&self) -> Option<&Officer> {
         match self {
             Caller::Officer(o) => Some(o),

@@ -201,10 +201,12 @@ impl App {
         for (row, rejection) in &file.row_errors {
             report.rejected.push(rejected(*row, rejection));
         }
+        let access = caller.access(&*self.clock, "collection form import");
         let checker = RowChecker {
             places,
             random: self.random.clone(),
             today: self.clock.today(),
+            scope: access.scope.clone(),
         };
         let unreadable = report.rejected_rows() as u64;
         let rejected_so_far = Arc::new(AtomicU64::new(unreadable));
@@ -229,11 +231,9 @@ impl App {
         };
         let outcome = self
             .store
-            .import_forms(
-                &caller.access(&*self.clock, "collection form import"),
-                import,
-                &|written| progress(written + rejected_so_far.load(Ordering::Relaxed)),
-            )
+            .import_forms(&access, import, &|written| {
+                progress(written + rejected_so_far.load(Ordering::Relaxed))
+            })
             .await;
         // The checker stops as soon as the store stops taking chunks.
         let rejected_rows = producer
@@ -301,7 +301,9 @@ impl App {
         let access = caller.access(&*self.clock, "review");
         let decision = match action {
             FormAction::Verify => FormDecision::Verify,
-            FormAction::Approve => FormDecision::Approve,
+            FormAction::Approve => FormDecision::Approve {
+                new_key: self.random.record_key(),
+            },
             FormAction::Reject(reason) => {
                 let reason = cancuoc_domain::text::clean(&reason);
                 if reason.is_empty() {
@@ -341,7 +343,10 @@ impl App {
                 }
             }
         };
-        Ok(self.store.decide_form(&access, id, &decision).await?)
+        Ok(self
+            .store
+            .decide_form(&access, caller.role(), id, &decision)
+            .await?)
     }
 }
 
@@ -354,6 +359,8 @@ struct RowChecker {
     places: Arc<crate::places::Places>,
     random: Arc<dyn crate::Random>,
     today: jiff::civil::Date,
+    /// The importer's jurisdiction: a row must live inside it.
+    scope: cancuoc_domain::Jurisdiction,
 }
 
 /// Chunks that wait for the store: enough to keep it busy, few enough to bound memory.
@@ -367,6 +374,19 @@ impl RowChecker {
                     .data
                     .home_commune()
                     .and_then(|c| self.places.locality(c));
+                if !cancuoc_store::covers(&self.scope, locality.as_ref()) {
+                    return Err(vec![RejectedRow {
+                        row: raw.row,
+                        column: Some(residence_column(&valid.data).to_owned()),
+                        reason: match &locality {
+                            Some(l) => format!(
+                                "the residence (commune {}) lies outside your jurisdiction",
+                                l.commune
+                            ),
+                            None => "the row names no residence inside your jurisdiction".into(),
+                        },
+                    }]);
+                }
                 Ok(ImportRow {
                     row: valid.row,
                     new_key: self.random.record_key(),
@@ -419,6 +439,19 @@ impl RowChecker {
             r.recv().await.map(|chunk| (chunk, r))
         });
         (Box::pin(chunks), producer)
+    }
+}
+
+/// The column of the residence a record is placed by (`CitizenData::home_commune`).
+fn residence_column(data: &cancuoc_domain::CitizenData) -> &'static str {
+    if data.current_residence.is_some() {
+        Column::NoiOHienTaiMaXa.name()
+    } else if data.permanent_residence.is_some() {
+        Column::ThuongTruMaXa.name()
+    } else if data.temporary_residence.is_some() {
+        Column::TamTruMaXa.name()
+    } else {
+        Column::NoiOHienTaiMaXa.name()
     }
 }
 

@@ -137,6 +137,8 @@ pub(crate) enum StageReasonDto {
     Findings,
     Conflict,
     PossibleDuplicate,
+    /// The personal ID belongs to a record held outside the importer's jurisdiction.
+    MoveIn,
 }
 
 impl From<StageReason> for StageReasonDto {
@@ -145,6 +147,7 @@ impl From<StageReason> for StageReasonDto {
             StageReason::Findings => Self::Findings,
             StageReason::Conflict => Self::Conflict,
             StageReason::PossibleDuplicate => Self::PossibleDuplicate,
+            StageReason::MoveIn => Self::MoveIn,
         }
     }
 }
@@ -590,6 +593,10 @@ pub(crate) struct FormDto {
     pub locality: Option<LocalityDto>,
     /// RFC 3339.
     pub created_at: String,
+    /// Who verified the current data; never the approver (four eyes).
+    pub verified_by: Option<String>,
+    /// Who last corrected the data; never the approver (four eyes).
+    pub corrected_by: Option<String>,
     pub decided_by: Option<String>,
     /// RFC 3339.
     pub decided_at: Option<String>,
@@ -608,6 +615,8 @@ impl From<StagedForm> for FormDto {
             citizen: (&f.data).into(),
             locality: f.locality.as_ref().map(Into::into),
             created_at: rfc3339(f.created_micros),
+            verified_by: f.verified_by,
+            corrected_by: f.corrected_by,
             decided_by: f.decided_by,
             decided_at: f.decided_micros.map(rfc3339),
             decision_reason: f.decision_reason,

@@ -111,7 +111,9 @@ pub(crate) fn status_of(code: ErrorCode) -> StatusCode {
         ErrorCode::Conflict | ErrorCode::InvalidState | ErrorCode::IllegalTransition => {
             StatusCode::CONFLICT
         }
-        ErrorCode::RoleNotAllowed => StatusCode::FORBIDDEN,
+        ErrorCode::RoleNotAllowed
+        | ErrorCode::FourEyesRequired
+        | ErrorCode::OutsideJurisdiction => StatusCode::FORBIDDEN,
         ErrorCode::InvalidInput | ErrorCode::ReasonRequired => StatusCode::BAD_REQUEST,
         ErrorCode::TypeNotAllowed => StatusCode::UNPROCESSABLE_ENTITY,
         ErrorCode::TooManyAttempts => StatusCode::TOO_MANY_REQUESTS,
@@ -190,6 +192,8 @@ mod tests {
             (ErrorCode::IllegalTransition, 409),
             (ErrorCode::RoleNotAllowed, 403),
             (ErrorCode::ReasonRequired, 400),
+            (ErrorCode::FourEyesRequired, 403),
+            (ErrorCode::OutsideJurisdiction, 403),
             (ErrorCode::TypeNotAllowed, 422),
             (ErrorCode::Internal, 500),
         ];

@@ -597,9 +597,24 @@ async fn staged_form_review_flow() {
     assert_eq!(verified["status"], "verified");
     assert_eq!(verified["decided_by"], "admin");
 
-    let (status, approved) = decide(json!({"action": "approve"})).await;
+    assert_eq!(verified["verified_by"], "admin");
+
+    // Four eyes: the verifier does not approve; a second officer of the province does.
+    let (status, body) = decide(json!({"action": "approve"})).await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (StatusCode::FORBIDDEN, Some("four_eyes_required")),
+        "{body}"
+    );
+    let checker = t
+        .officer(&admin, "kiem-duyet", "PC06-42", "province_officer")
+        .await;
+    let (status, approved) = t
+        .post(&checker, &decision, json!({"action": "approve"}))
+        .await;
     assert_eq!(status, StatusCode::OK, "{approved}");
     assert_eq!(approved["status"], "approved");
+    assert_eq!(approved["decided_by"], "kiem-duyet");
     let (status, form) = t.get(&admin, &format!("/api/v1/forms/{id}")).await;
     assert_eq!(
         (status, form["status"].as_str()),

@@ -182,8 +182,40 @@ async fn a_staged_record_is_verified_and_approved_from_the_review_page() {
     .await
     .unwrap();
     assert!(verified.contains("Lê Văn Em: Đã xác minh"), "{verified}");
-    let approved = post_form(
+    // Four eyes: the officer who verified is told, in Vietnamese, to leave it to another.
+    let refused = post_form(
         &browser,
+        t.url("/ho-so-cho-duyet"),
+        &[("csrf", &csrf), ("id", &id), ("action", "approve")],
+    )
+    .await
+    .text()
+    .await
+    .unwrap();
+    assert!(refused.contains("không được tự phê duyệt"), "{refused}");
+    t.officer(&admin, "minh.nv", "CAH-436", "district_officer")
+        .await;
+    let checker = client(true);
+    post_form(
+        &checker,
+        t.url("/dang-nhap"),
+        &[
+            ("username", "minh.nv"),
+            ("password", "a-much-longer-password"),
+        ],
+    )
+    .await;
+    let html = checker
+        .get(t.url("/ho-so-cho-duyet"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let csrf = csrf_of(&html);
+    let approved = post_form(
+        &checker,
         t.url("/ho-so-cho-duyet"),
         &[("csrf", &csrf), ("id", &id), ("action", "approve")],
     )

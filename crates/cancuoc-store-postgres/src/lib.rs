@@ -1,50 +1,37 @@
-//! The PostgreSQL backend of cancuoc, the production store (DESIGN §9). It implements
-//! [`cancuoc_store::Store`] with the same behaviour as the SQLite backend, and passes the
-//! same conformance suite.
+//! The PostgreSQL backend of cancuoc, the production store (DESIGN §9). The store's logic
+//! is `cancuoc-store-sql`'s, the same as on SQLite, and passes the same conformance suite;
+//! this crate supplies connections, transactions, locking and the bulk path (`COPY`).
 //!
-//! How transactions are serialised. Every trait method is one transaction at PostgreSQL's
-//! default READ COMMITTED level. The audit chain has one tail, so appending to it takes a
-//! lock: the single row of the `audit_head` table, locked with `SELECT … FOR UPDATE` and
-//! held until commit or rollback (see the `audit` module).
+//! How transactions are serialised. Every store method is one transaction at
+//! PostgreSQL's default READ COMMITTED level. The audit chain has one tail, so appending
+//! to it takes a lock: the single row of the `audit_head` table, locked with
+//! `SELECT … FOR UPDATE` and held until commit or rollback.
 //!
-//! - Methods that write the register (imports, reviews, bulk loads, ID allocation,
-//!   officers, reference data, standalone audit events) take that lock as their first
-//!   statement, the counterpart of SQLite's `BEGIN IMMEDIATE`. They therefore run one at
-//!   a time, each one's reads see everything committed before it, and no two of them can
-//!   deadlock on rows they both touch (a household both an import and an approval
-//!   upsert, say). Two concurrent imports of the same file are serialised this way: the
-//!   second sees the first's records and staged forms and changes nothing.
-//! - Audited reads (a citizen, a search, a history, a household, staged forms, the officer
-//!   list) read without the lock and take it only to append their event; they hold no row
-//!   locks before that, so they cannot deadlock with the writers either.
-//! - Reads that are not audited (credentials, sessions, the audit trail, reference data)
-//!   and the session and login-failure bookkeeping are plain pool queries (login failures
-//!   of one username are counted under an advisory lock of their own).
+//! - Transactions that write the register (imports, reviews, bulk loads, filings, steps,
+//!   ID allocation, officers, reference data) take that lock as their first statement,
+//!   the counterpart of SQLite's `BEGIN IMMEDIATE`. They therefore run one at a time,
+//!   each one's reads see everything committed before it, and no two of them can
+//!   deadlock on rows they both touch. Two concurrent imports of the same file are
+//!   serialised this way: the second sees the first's records and staged forms and
+//!   changes nothing.
+//! - Audited reads read without the lock and take it only to append their event; they
+//!   hold no row locks before that, so they cannot deadlock with the writers either.
+//! - Unaudited reads and the session and login-failure bookkeeping take no audit lock
+//!   (login failures of one username are counted under an advisory lock of their own).
 
-mod audit;
-mod citizens;
+mod bulk;
 mod copy;
-mod forms;
-mod officers;
-mod reference;
-mod rows;
 mod scratch;
-mod shared;
 
 use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use cancuoc_domain::audit::AuditEvent;
-use cancuoc_domain::personal_id::{IdPrefix, SerialPermutation};
-use cancuoc_domain::{AdminUnit, Officer, PersonalId, PoliceUnit, PoliceUnitCode};
-use cancuoc_store::*;
-use cancuoc_store_sql::{applications, bench, campaigns, schedule};
-use shared::PgTx;
-use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
-use sqlx::{PgPool, Postgres, Transaction};
-use uuid::Uuid;
+use cancuoc_store::{Result, StoreError};
+use cancuoc_store_sql::{Columns, Row, SqlStore, Tx, TxKind, Value};
+use sqlx::postgres::{PgArguments, PgConnectOptions, PgPoolOptions, PgRow};
+use sqlx::{Column as _, PgPool, Postgres, Row as _, Transaction, TypeInfo as _};
 
 pub use scratch::ScratchDatabase;
 
@@ -53,17 +40,27 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 /// How many connections a store keeps at most.
 const MAX_CONNECTIONS: u32 = 16;
 
-/// A store in one PostgreSQL database.
+/// Rows per chunk of an import on PostgreSQL, where each chunk costs a few round trips.
+const PG_IMPORT_CHUNK: usize = 10 * cancuoc_store::IMPORT_CHUNK;
+
+/// Key space of the transaction-level advisory locks that serialise one name's
+/// bookkeeping ("LOGI"); the second key is the name's hash.
+const NAME_LOCK_CLASS: i32 = 0x4C4F_4749;
+
+/// The register in one PostgreSQL database.
+pub type PostgresStore = SqlStore<PgBackend>;
+
+/// Connections to one PostgreSQL database.
 #[derive(Clone)]
-pub struct PostgresStore {
+pub struct PgBackend {
     pool: PgPool,
     /// The scratch database this store lives in, dropped with the last clone (tests only).
     scratch: Option<Arc<ScratchDatabase>>,
 }
 
-impl std::fmt::Debug for PostgresStore {
+impl std::fmt::Debug for PgBackend {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("PostgresStore")
+        f.write_str("PgBackend")
     }
 }
 
@@ -84,15 +81,28 @@ pub(crate) fn parse_url(url: &str) -> Result<PgConnectOptions> {
         .map_err(|e| StoreError::Invalid(format!("bad PostgreSQL URL: {e}")))
 }
 
-impl PostgresStore {
-    /// Connects to the database at a `postgres://` URL and brings its schema up to date.
-    /// The database must exist (`createdb`); `NotFound` when it does not.
-    pub async fn connect(url: &str) -> Result<Self> {
-        Self::connect_with(parse_url(url)?).await
-    }
+/// Connects to the database at a `postgres://` URL and brings its schema up to date.
+/// The database must exist (`createdb`); `NotFound` when it does not.
+pub async fn connect(url: &str) -> Result<PostgresStore> {
+    Ok(SqlStore::new(
+        PgBackend::connect_with(parse_url(url)?).await?,
+    ))
+}
 
-    /// [`connect`](Self::connect) with options already parsed.
-    pub(crate) async fn connect_with(options: PgConnectOptions) -> Result<Self> {
+/// Creates a brand-new, uniquely named database on the server behind `admin_url` (a role
+/// allowed to `CREATE DATABASE`), connects a store to it and migrates it. The database is
+/// dropped, best effort, when the last clone of the store is dropped. For tests and
+/// benchmarks: one fresh database each.
+pub async fn connect_scratch(admin_url: &str) -> Result<PostgresStore> {
+    let admin = parse_url(admin_url)?;
+    let scratch = ScratchDatabase::create(admin).await?;
+    let mut backend = PgBackend::connect_with(scratch.options()).await?;
+    backend.scratch = Some(Arc::new(scratch));
+    Ok(SqlStore::new(backend))
+}
+
+impl PgBackend {
+    async fn connect_with(options: PgConnectOptions) -> Result<Self> {
         let target = describe(&options);
         let pool = PgPoolOptions::new()
             .max_connections(MAX_CONNECTIONS)
@@ -118,33 +128,9 @@ impl PostgresStore {
         })
     }
 
-    /// Creates a brand-new, uniquely named database on the server behind `admin_url`
-    /// (a role allowed to `CREATE DATABASE`), connects a store to it and migrates it.
-    /// The database is dropped, best effort, when the last clone of the store is dropped.
-    /// For tests and benchmarks: one fresh database each.
-    pub async fn connect_scratch(admin_url: &str) -> Result<Self> {
-        let admin = parse_url(admin_url)?;
-        let scratch = ScratchDatabase::create(admin).await?;
-        let mut store = Self::connect_with(scratch.options()).await?;
-        store.scratch = Some(Arc::new(scratch));
-        Ok(store)
-    }
-
     /// The name of the scratch database this store was given, if any.
     pub fn scratch_name(&self) -> Option<&str> {
         self.scratch.as_deref().map(ScratchDatabase::name)
-    }
-
-    /// A transaction for an audited read: it takes the audit lock only when it appends.
-    async fn read(&self) -> Result<Transaction<'static, Postgres>> {
-        self.pool.begin().await.map_err(backend)
-    }
-
-    /// A transaction that writes the register: the audit lock first, then everything else.
-    async fn write(&self) -> Result<Transaction<'static, Postgres>> {
-        let mut tx = self.pool.begin().await.map_err(backend)?;
-        audit::lock(&mut tx).await?;
-        Ok(tx)
     }
 }
 
@@ -168,540 +154,198 @@ pub(crate) fn backend(e: sqlx::Error) -> StoreError {
     }
 }
 
+/// An open transaction.
+pub struct PgTx(Transaction<'static, Postgres>);
+
+struct PgColumns(PgRow);
+
+impl PgColumns {
+    fn type_of(&self, name: &str) -> Result<&str> {
+        Ok(self.0.try_column(name).map_err(backend)?.type_info().name())
+    }
+}
+
+impl Columns for PgColumns {
+    /// Keys and JSON documents read as their text.
+    fn text(&self, name: &str) -> Result<Option<String>> {
+        match self.type_of(name)? {
+            "UUID" => {
+                let k: Option<uuid::Uuid> = self.0.try_get(name).map_err(backend)?;
+                Ok(k.map(|k| k.to_string()))
+            }
+            "JSONB" | "JSON" => {
+                let j: Option<sqlx::types::Json<Box<serde_json::value::RawValue>>> =
+                    self.0.try_get(name).map_err(backend)?;
+                Ok(j.map(|j| j.0.get().to_owned()))
+            }
+            _ => self.0.try_get(name).map_err(backend),
+        }
+    }
+    fn int(&self, name: &str) -> Result<Option<i64>> {
+        match self.type_of(name)? {
+            "INT4" => {
+                let n: Option<i32> = self.0.try_get(name).map_err(backend)?;
+                Ok(n.map(i64::from))
+            }
+            "INT2" => {
+                let n: Option<i16> = self.0.try_get(name).map_err(backend)?;
+                Ok(n.map(i64::from))
+            }
+            _ => self.0.try_get(name).map_err(backend),
+        }
+    }
+    fn real(&self, name: &str) -> Result<Option<f64>> {
+        self.0.try_get(name).map_err(backend)
+    }
+    fn bool(&self, name: &str) -> Result<Option<bool>> {
+        self.0.try_get(name).map_err(backend)
+    }
+}
+
+fn query(sql: &str, args: &[Value]) -> Result<sqlx::query::Query<'static, Postgres, PgArguments>> {
+    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.to_owned()));
+    for arg in args {
+        q = match arg {
+            Value::Text(t) => q.bind(t.clone()),
+            Value::Int(n) => q.bind(*n),
+            Value::Real(r) => q.bind(*r),
+            Value::Bool(b) => q.bind(*b),
+            Value::Key(k) => q.bind(*k),
+            Value::Json(j) => {
+                let raw = j
+                    .as_ref()
+                    .map(|j| {
+                        serde_json::value::RawValue::from_string(j.clone())
+                            .map(sqlx::types::Json)
+                            .map_err(|e| StoreError::Backend(format!("not JSON: {e}")))
+                    })
+                    .transpose()?;
+                q.bind(raw)
+            }
+        };
+    }
+    Ok(q)
+}
+
 #[async_trait]
-impl Store for PostgresStore {
-    fn backend(&self) -> &'static str {
+impl Tx for PgTx {
+    async fn execute(&mut self, sql: &str, args: &[Value]) -> Result<u64> {
+        let done = query(sql, args)?
+            .execute(&mut *self.0)
+            .await
+            .map_err(backend)?;
+        Ok(done.rows_affected())
+    }
+
+    async fn fetch(&mut self, sql: &str, args: &[Value]) -> Result<Vec<Row>> {
+        let rows = query(sql, args)?
+            .fetch_all(&mut *self.0)
+            .await
+            .map_err(backend)?;
+        Ok(rows
+            .into_iter()
+            .map(|r| Box::new(PgColumns(r)) as Row)
+            .collect())
+    }
+
+    async fn lock_audit(&mut self) -> Result<()> {
+        let row: Option<bool> = sqlx::query_scalar("SELECT id FROM audit_head FOR UPDATE")
+            .fetch_optional(&mut *self.0)
+            .await
+            .map_err(backend)?;
+        match row {
+            Some(_) => Ok(()),
+            None => Err(StoreError::Backend(
+                "the audit lock row is missing (audit_head)".into(),
+            )),
+        }
+    }
+
+    async fn lock_name(&mut self, name: &str) -> Result<()> {
+        sqlx::query("SELECT pg_advisory_xact_lock($1, hashtext($2))")
+            .bind(NAME_LOCK_CLASS)
+            .bind(name)
+            .execute(&mut *self.0)
+            .await
+            .map_err(backend)?;
+        Ok(())
+    }
+
+    fn json_text(&self, column: &str, field: &str) -> String {
+        format!("({column} ->> '{field}')")
+    }
+
+    async fn commit(self) -> Result<()> {
+        self.0.commit().await.map_err(backend)
+    }
+}
+
+#[async_trait]
+impl cancuoc_store_sql::Backend for PgBackend {
+    type Tx = PgTx;
+    type ImportState = ();
+
+    fn name(&self) -> &'static str {
         "postgres"
     }
 
-    async fn load_reference(
+    async fn begin(&self, kind: TxKind) -> Result<PgTx> {
+        let mut tx = PgTx(self.pool.begin().await.map_err(backend)?);
+        match kind {
+            TxKind::Read | TxKind::AuditedRead | TxKind::Bookkeeping => {}
+            // The audit lock first, then everything else.
+            TxKind::Write | TxKind::Durable | TxKind::Bulk => tx.lock_audit().await?,
+        }
+        Ok(tx)
+    }
+
+    async fn insert_records(
         &self,
-        hierarchy: &str,
-        admin: &[AdminUnit],
-        police: &[PoliceUnit],
-    ) -> Result<ReferenceSummary> {
-        let mut tx = self.write().await?;
-        let summary = reference::load(&mut tx, hierarchy, admin, police).await?;
-        tx.commit().await.map_err(backend)?;
-        Ok(summary)
-    }
-
-    async fn hierarchy(&self) -> Result<Option<String>> {
-        reference::hierarchy(&self.pool).await
-    }
-
-    async fn admin_units(&self) -> Result<Vec<AdminUnit>> {
-        reference::admin_units(&self.pool).await
-    }
-
-    async fn police_unit(&self, code: &PoliceUnitCode) -> Result<Option<PoliceUnit>> {
-        reference::police_unit(&self.pool, code).await
-    }
-
-    async fn police_units(&self) -> Result<Vec<PoliceUnit>> {
-        reference::police_units(&self.pool).await
-    }
-
-    async fn create_officer(&self, access: &Access, new: &NewOfficer) -> Result<()> {
-        let mut tx = self.write().await?;
-        officers::create(&mut tx, access, new).await?;
-        tx.commit().await.map_err(backend)
-    }
-
-    async fn officer_credentials(&self, username: &str) -> Result<Option<OfficerCredentials>> {
-        officers::credentials(&self.pool, username).await
-    }
-
-    async fn officers(&self, access: &Access) -> Result<Vec<Officer>> {
-        let mut tx = self.read().await?;
-        let list = officers::list(&mut tx, access).await?;
-        tx.commit().await.map_err(backend)?;
-        Ok(list)
-    }
-
-    async fn set_officer_active(
-        &self,
-        access: &Access,
-        username: &str,
-        active: bool,
+        tx: &mut PgTx,
+        records: &[cancuoc_store::NewRecord],
+        actor: &str,
+        at_micros: i64,
     ) -> Result<()> {
-        let mut tx = self.write().await?;
-        officers::set_active(&mut tx, access, username, active).await?;
-        tx.commit().await.map_err(backend)
+        bulk::insert_records(&mut tx.0, records, actor, at_micros).await
     }
 
-    async fn set_password(
+    async fn upsert_households(
         &self,
-        access: &Access,
-        username: &str,
-        password_hash: &str,
-        must_change: bool,
+        tx: &mut PgTx,
+        households: &[cancuoc_store::NewHousehold],
     ) -> Result<()> {
-        let mut tx = self.write().await?;
-        officers::set_password(&mut tx, access, username, password_hash, must_change).await?;
-        tx.commit().await.map_err(backend)
+        bulk::upsert_households(&mut tx.0, households).await
     }
 
-    async fn record_login_failure(
+    async fn insert_staged(
         &self,
-        username: &str,
-        now_micros: i64,
-        window_micros: i64,
-    ) -> Result<u32> {
-        let mut tx = self.pool.begin().await.map_err(backend)?;
-        let n = officers::record_failure(&mut tx, username, now_micros, window_micros).await?;
-        tx.commit().await.map_err(backend)?;
-        Ok(n)
+        tx: &mut PgTx,
+        rows: &[cancuoc_store::StagedRow],
+        now: i64,
+    ) -> Result<()> {
+        bulk::insert_staged(&mut tx.0, rows, now).await
     }
 
-    async fn clear_login_failures(&self, username: &str) -> Result<()> {
-        sqlx::query("DELETE FROM login_failures WHERE username = $1")
-            .bind(username)
-            .execute(&self.pool)
-            .await
-            .map_err(backend)?;
+    async fn start_import(&self, _tx: &mut PgTx, _rows_at_most: usize) -> Result<()> {
         Ok(())
     }
 
-    async fn create_session(&self, session: &NewSession) -> Result<()> {
-        officers::create_session(&self.pool, session).await
+    fn import_chunk_rows(&self) -> usize {
+        PG_IMPORT_CHUNK
     }
 
-    async fn session_officer(
+    async fn register_view(
         &self,
-        token_hash: &str,
-        now_micros: i64,
-    ) -> Result<Option<SessionInfo>> {
-        officers::session(&self.pool, token_hash, now_micros).await
+        tx: &mut PgTx,
+        chunk: &cancuoc_store::PreparedChunk,
+        _state: &(),
+    ) -> Result<cancuoc_store::RegisterView> {
+        bulk::register_view(&mut tx.0, chunk).await
     }
 
-    async fn delete_session(&self, token_hash: &str) -> Result<()> {
-        sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
-            .bind(token_hash)
-            .execute(&self.pool)
-            .await
-            .map_err(backend)?;
+    fn learn(&self, _state: &mut (), _plan: &cancuoc_store::ChunkPlan) {}
+
+    async fn finish_import(&self, _tx: &mut PgTx, _state: ()) -> Result<()> {
         Ok(())
-    }
-
-    async fn append_audit(
-        &self,
-        access: &Access,
-        action: &str,
-        record_kind: &str,
-        record_key: &str,
-    ) -> Result<AuditEvent> {
-        let mut tx = self.write().await?;
-        let event = audit::append(&mut tx, access, action, record_kind, record_key).await?;
-        tx.commit().await.map_err(backend)?;
-        Ok(event)
-    }
-
-    async fn audit_events(&self, after: i64, limit: u32) -> Result<Vec<AuditEvent>> {
-        audit::events(&self.pool, after, limit).await
-    }
-
-    async fn search_audit(&self, filter: &AuditFilter) -> Result<Vec<AuditEvent>> {
-        audit::search(&self.pool, filter).await
-    }
-
-    async fn citizen(
-        &self,
-        access: &Access,
-        personal_id: &PersonalId,
-    ) -> Result<Option<CitizenRecord>> {
-        let mut tx = self.read().await?;
-        let found = citizens::get(&mut tx, access, personal_id).await?;
-        tx.commit().await.map_err(backend)?;
-        Ok(found)
-    }
-
-    async fn citizen_history(
-        &self,
-        access: &Access,
-        personal_id: &PersonalId,
-    ) -> Result<Vec<HistoryEntry>> {
-        let mut tx = self.read().await?;
-        let found = citizens::history(&mut tx, access, personal_id).await?;
-        tx.commit().await.map_err(backend)?;
-        found.ok_or_else(|| StoreError::NotFound(format!("citizen {personal_id}")))
-    }
-
-    async fn search_citizens(
-        &self,
-        access: &Access,
-        query: &CitizenQuery,
-    ) -> Result<Page<CitizenRecord>> {
-        let mut tx = self.read().await?;
-        let page = citizens::search(&mut tx, access, query).await?;
-        tx.commit().await.map_err(backend)?;
-        Ok(page)
-    }
-
-    async fn household(&self, access: &Access, number: &str) -> Result<Option<Household>> {
-        let mut tx = self.read().await?;
-        let found = citizens::household(&mut tx, access, number).await?;
-        tx.commit().await.map_err(backend)?;
-        Ok(found)
-    }
-
-    async fn load_population(&self, access: &Access, batch: &PopulationBatch) -> Result<u64> {
-        let mut tx = self.write().await?;
-        let n = citizens::load_population(&mut tx, access, batch).await?;
-        tx.commit().await.map_err(backend)?;
-        Ok(n)
-    }
-
-    async fn allocate_personal_id(
-        &self,
-        access: &Access,
-        prefix: &IdPrefix,
-        permutation: &SerialPermutation,
-    ) -> Result<PersonalId> {
-        let mut tx = self.write().await?;
-        let id = citizens::allocate_id(&mut tx, access, prefix, permutation).await?;
-        tx.commit().await.map_err(backend)?;
-        Ok(id)
-    }
-
-    async fn import_forms(
-        &self,
-        access: &Access,
-        import: ImportStream<'_>,
-        progress: &(dyn Fn(u64) + Send + Sync),
-    ) -> Result<ImportOutcome> {
-        let mut tx = self.write().await?;
-        let outcome = forms::import(&mut tx, access, import, progress).await?;
-        tx.commit().await.map_err(backend)?;
-        Ok(outcome)
-    }
-
-    async fn staged_forms(&self, access: &Access, query: &FormQuery) -> Result<Page<StagedForm>> {
-        let mut tx = self.read().await?;
-        let page = forms::list(&mut tx, access, query).await?;
-        tx.commit().await.map_err(backend)?;
-        Ok(page)
-    }
-
-    async fn staged_form(&self, access: &Access, id: Uuid) -> Result<Option<StagedForm>> {
-        let mut tx = self.read().await?;
-        let found = forms::get(&mut tx, access, id, true).await?;
-        tx.commit().await.map_err(backend)?;
-        Ok(found)
-    }
-
-    async fn decide_form(
-        &self,
-        access: &Access,
-        id: Uuid,
-        decision: &FormDecision,
-    ) -> Result<StagedForm> {
-        let mut tx = self.write().await?;
-        let form = forms::decide(&mut tx, access, id, decision).await?;
-        tx.commit().await.map_err(backend)?;
-        Ok(form)
-    }
-    async fn intake_facts(
-        &self,
-        access: &Access,
-        personal_ids: &[PersonalId],
-        today: jiff::civil::Date,
-    ) -> Result<Vec<Option<IntakeFacts>>> {
-        let mut tx = self.write().await?;
-        let out =
-            applications::intake_facts(&mut PgTx(&mut tx), access, personal_ids, today).await?;
-        tx.commit().await.map_err(backend)?;
-        Ok(out)
-    }
-
-    async fn file_applications(
-        &self,
-        access: &Access,
-        batch: &[NewApplication],
-    ) -> Result<Vec<Filed>> {
-        let mut tx = self.write().await?;
-        let out = applications::file(&mut PgTx(&mut tx), access, batch).await?;
-        tx.commit().await.map_err(backend)?;
-        Ok(out)
-    }
-
-    async fn application(&self, access: &Access, key: Uuid) -> Result<Option<ApplicationRecord>> {
-        let mut tx = self.write().await?;
-        let out = applications::get(&mut PgTx(&mut tx), access, key).await?;
-        tx.commit().await.map_err(backend)?;
-        Ok(out)
-    }
-
-    async fn transition_application(
-        &self,
-        access: &Access,
-        key: Uuid,
-        step: &Step,
-    ) -> Result<ApplicationRecord> {
-        let mut tx = self.write().await?;
-        let out = applications::transition(&mut PgTx(&mut tx), access, key, step).await?;
-        tx.commit().await.map_err(backend)?;
-        Ok(out)
-    }
-
-    async fn applications(
-        &self,
-        access: &Access,
-        query: &ApplicationQuery,
-    ) -> Result<Page<ApplicationSummary>> {
-        let mut tx = self.write().await?;
-        let out = applications::list(&mut PgTx(&mut tx), access, query).await?;
-        tx.commit().await.map_err(backend)?;
-        Ok(out)
-    }
-
-    async fn batch_for(
-        &self,
-        access: &Access,
-        id: Uuid,
-        province: &cancuoc_domain::AdminCode,
-        day: jiff::civil::Date,
-    ) -> Result<Batch> {
-        let mut tx = self.write().await?;
-        let out = applications::batch_for(&mut PgTx(&mut tx), access, id, province, day).await?;
-        tx.commit().await.map_err(backend)?;
-        Ok(out)
-    }
-
-    async fn batch(&self, _access: &Access, id: Uuid) -> Result<Option<Batch>> {
-        let mut tx = self.write().await?;
-        let out = applications::batch(&mut PgTx(&mut tx), id).await?;
-        tx.commit().await.map_err(backend)?;
-        Ok(out)
-    }
-
-    async fn set_biometrics(
-        &self,
-        access: &Access,
-        key: Uuid,
-        biometrics: &str,
-    ) -> Result<ApplicationRecord> {
-        let mut tx = self.write().await?;
-        let out = applications::set_biometrics(&mut PgTx(&mut tx), access, key, biometrics).await?;
-        tx.commit().await.map_err(backend)?;
-        Ok(out)
-    }
-
-    async fn card(&self, access: &Access, personal_id: &PersonalId) -> Result<Option<CardRecord>> {
-        let mut tx = self.write().await?;
-        let out = applications::card_of(&mut PgTx(&mut tx), access, personal_id).await?;
-        tx.commit().await.map_err(backend)?;
-        Ok(out)
-    }
-
-    async fn cards(&self, access: &Access, personal_id: &PersonalId) -> Result<Vec<CardRecord>> {
-        let mut tx = self.write().await?;
-        let out = applications::cards_of(&mut PgTx(&mut tx), access, personal_id).await?;
-        tx.commit().await.map_err(backend)?;
-        Ok(out)
-    }
-
-    async fn report_card_lost(
-        &self,
-        access: &Access,
-        personal_id: &PersonalId,
-    ) -> Result<CardRecord> {
-        let mut tx = self.write().await?;
-        let out = applications::report_lost(&mut PgTx(&mut tx), access, personal_id).await?;
-        tx.commit().await.map_err(backend)?;
-        Ok(out)
-    }
-
-    async fn create_campaign(&self, access: &Access, campaign: &Campaign) -> Result<()> {
-        let mut tx = self.write().await?;
-        campaigns::create(&mut PgTx(&mut tx), access, campaign).await?;
-        tx.commit().await.map_err(backend)
-    }
-
-    async fn campaigns(&self) -> Result<Vec<Campaign>> {
-        let mut tx = self.read().await?;
-        campaigns::list(&mut PgTx(&mut tx)).await
-    }
-
-    async fn campaign(&self, id: Uuid) -> Result<Option<Campaign>> {
-        let mut tx = self.read().await?;
-        campaigns::get(&mut PgTx(&mut tx), id).await
-    }
-
-    async fn set_quotas(&self, access: &Access, campaign: Uuid, quotas: &[Quota]) -> Result<()> {
-        let mut tx = self.write().await?;
-        campaigns::set_quotas(&mut PgTx(&mut tx), access, campaign, quotas).await?;
-        tx.commit().await.map_err(backend)
-    }
-
-    async fn quotas(&self, campaign: Uuid, units: &[String]) -> Result<Vec<Quota>> {
-        let mut tx = self.read().await?;
-        campaigns::quotas(&mut PgTx(&mut tx), campaign, units).await
-    }
-
-    async fn intake_counts(
-        &self,
-        units: &[String],
-        from: jiff::civil::Date,
-        to: jiff::civil::Date,
-    ) -> Result<Vec<IntakeCount>> {
-        let mut tx = self.read().await?;
-        campaigns::intake_counts(&mut PgTx(&mut tx), units, from, to).await
-    }
-
-    async fn verify_intake_counts(&self) -> Result<Vec<IntakeMismatch>> {
-        let mut tx = self.read().await?;
-        campaigns::verify_intake_counts(&mut PgTx(&mut tx)).await
-    }
-
-    async fn rebuild_intake_counts(&self) -> Result<u64> {
-        let mut tx = self.write().await?;
-        let rows = campaigns::rebuild_intake_counts(&mut PgTx(&mut tx)).await?;
-        tx.commit().await.map_err(backend)?;
-        Ok(rows)
-    }
-
-    async fn eligible(
-        &self,
-        access: &Access,
-        query: &EligibleQuery,
-    ) -> Result<Vec<(Option<String>, u64)>> {
-        let mut tx = self.write().await?;
-        let out = campaigns::eligible(&mut PgTx(&mut tx), access, query).await?;
-        tx.commit().await.map_err(backend)?;
-        Ok(out)
-    }
-
-    async fn create_site(&self, access: &Access, site: &Site) -> Result<()> {
-        let mut tx = self.write().await?;
-        schedule::create_site(&mut PgTx(&mut tx), access, site).await?;
-        tx.commit().await.map_err(backend)
-    }
-
-    async fn sites(&self, access: &Access, unit: Option<&str>) -> Result<Vec<Site>> {
-        let mut tx = self.read().await?;
-        schedule::sites(&mut PgTx(&mut tx), access, unit).await
-    }
-
-    async fn add_machine(&self, access: &Access, machine: &Machine) -> Result<()> {
-        let mut tx = self.write().await?;
-        schedule::add_machine(&mut PgTx(&mut tx), access, machine).await?;
-        tx.commit().await.map_err(backend)
-    }
-
-    async fn machines(&self, unit: &str) -> Result<Vec<Machine>> {
-        let mut tx = self.read().await?;
-        schedule::machines(&mut PgTx(&mut tx), unit).await
-    }
-
-    async fn create_sessions(
-        &self,
-        access: &Access,
-        sessions: &[NewEnrollmentSession],
-    ) -> Result<()> {
-        let mut tx = self.write().await?;
-        schedule::create_sessions(&mut PgTx(&mut tx), access, sessions).await?;
-        tx.commit().await.map_err(backend)
-    }
-
-    async fn enrollment_sessions(
-        &self,
-        access: &Access,
-        query: &SessionQuery,
-    ) -> Result<Vec<EnrollmentSession>> {
-        let mut tx = self.read().await?;
-        schedule::sessions(&mut PgTx(&mut tx), access, query).await
-    }
-
-    async fn enrollment_session(
-        &self,
-        access: &Access,
-        id: Uuid,
-    ) -> Result<Option<EnrollmentSession>> {
-        let mut tx = self.read().await?;
-        schedule::session(&mut PgTx(&mut tx), access, id).await
-    }
-
-    async fn close_session(&self, access: &Access, id: Uuid) -> Result<u64> {
-        let mut tx = self.write().await?;
-        let out = schedule::close_session(&mut PgTx(&mut tx), access, id).await?;
-        tx.commit().await.map_err(backend)?;
-        Ok(out)
-    }
-
-    async fn invitees(
-        &self,
-        access: &Access,
-        commune: &str,
-        on: jiff::civil::Date,
-    ) -> Result<Vec<Invitee>> {
-        let mut tx = self.write().await?;
-        let out = schedule::invitees(&mut PgTx(&mut tx), access, commune, on).await?;
-        tx.commit().await.map_err(backend)?;
-        Ok(out)
-    }
-
-    async fn make_appointments(
-        &self,
-        access: &Access,
-        new: &[NewAppointment],
-    ) -> Result<Vec<Appointment>> {
-        let mut tx = self.write().await?;
-        let out = schedule::make_appointments(&mut PgTx(&mut tx), access, new).await?;
-        tx.commit().await.map_err(backend)?;
-        Ok(out)
-    }
-
-    async fn appointments(&self, access: &Access, session: Uuid) -> Result<Vec<Appointment>> {
-        let mut tx = self.write().await?;
-        let out = schedule::appointments(&mut PgTx(&mut tx), access, session).await?;
-        tx.commit().await.map_err(backend)?;
-        Ok(out)
-    }
-
-    async fn active_appointment(
-        &self,
-        access: &Access,
-        personal_id: &str,
-    ) -> Result<Option<Appointment>> {
-        let mut tx = self.write().await?;
-        let out = schedule::active_appointment(&mut PgTx(&mut tx), access, personal_id).await?;
-        tx.commit().await.map_err(backend)?;
-        Ok(out)
-    }
-
-    async fn step_appointment(
-        &self,
-        access: &Access,
-        id: Uuid,
-        step: AppointmentStep,
-    ) -> Result<Appointment> {
-        let mut tx = self.write().await?;
-        let out = schedule::step_appointment(&mut PgTx(&mut tx), access, id, step).await?;
-        tx.commit().await.map_err(backend)?;
-        Ok(out)
-    }
-
-    async fn mark_no_shows(&self, access: &Access, session: Uuid, slots: &[u32]) -> Result<u64> {
-        let mut tx = self.write().await?;
-        let out = schedule::mark_no_shows(&mut PgTx(&mut tx), access, session, slots).await?;
-        tx.commit().await.map_err(backend)?;
-        Ok(out)
-    }
-
-    async fn load_synthetic_applications(&self, spec: &SyntheticApplications) -> Result<u64> {
-        let mut tx = self.write().await?;
-        let rows = bench::load_synthetic_applications(&mut PgTx(&mut tx), spec).await?;
-        tx.commit().await.map_err(backend)?;
-        Ok(rows)
-    }
-
-    async fn scan_intake_by_province(
-        &self,
-        from: jiff::civil::Date,
-        on: jiff::civil::Date,
-    ) -> Result<Vec<ScannedIntake>> {
-        let mut tx = self.read().await?;
-        bench::scan_intake_by_province(&mut PgTx(&mut tx), from, on).await
     }
 }

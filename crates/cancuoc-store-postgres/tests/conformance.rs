@@ -12,7 +12,6 @@ use std::io::Write;
 use std::sync::Arc;
 
 use cancuoc_store::Store;
-use cancuoc_store_postgres::PostgresStore;
 
 const ENV: &str = "CANCUOC_TEST_POSTGRES";
 
@@ -23,7 +22,9 @@ async fn fresh() -> Option<Arc<dyn Store>> {
         let _ = writeln!(std::io::stderr(), "skipped: {ENV} not set");
         return None;
     };
-    let store = PostgresStore::connect_scratch(&admin_url).await.unwrap();
+    let store = cancuoc_store_postgres::connect_scratch(&admin_url)
+        .await
+        .unwrap();
     Some(Arc::new(store))
 }
 

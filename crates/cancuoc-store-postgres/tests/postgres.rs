@@ -27,7 +27,9 @@ async fn fresh() -> Option<(PostgresStore, Arc<dyn Store>)> {
         let _ = writeln!(std::io::stderr(), "skipped: {ENV} not set");
         return None;
     };
-    let store = PostgresStore::connect_scratch(&admin_url).await.unwrap();
+    let store = cancuoc_store_postgres::connect_scratch(&admin_url)
+        .await
+        .unwrap();
     seeded(&(Arc::new(store.clone()) as Arc<dyn Store>)).await;
     Some((store.clone(), Arc::new(store)))
 }
@@ -37,7 +39,7 @@ async fn raw(store: &PostgresStore) -> sqlx::PgConnection {
     let url = std::env::var(ENV).unwrap();
     let options: sqlx::postgres::PgConnectOptions = url.parse().unwrap();
     options
-        .database(store.scratch_name().unwrap())
+        .database(store.backend_ref().scratch_name().unwrap())
         .connect()
         .await
         .unwrap()

@@ -752,6 +752,25 @@ fn batch_row(row: &Row) -> Result<Batch> {
     })
 }
 
+/// A production batch is a province's: the nation's officers (the production centre, the
+/// ministry) and the units of that province see it; anyone else is answered as if it did
+/// not exist.
+async fn sees_batches_of(tx: &mut dyn Tx, access: &Access, province: &AdminCode) -> Result<bool> {
+    let code = match &access.scope {
+        cancuoc_domain::Jurisdiction::Nation => return Ok(true),
+        cancuoc_domain::Jurisdiction::Within(code) if code == province => return Ok(true),
+        cancuoc_domain::Jurisdiction::Within(code) => code,
+    };
+    let inside = tx
+        .fetch_one(
+            "SELECT 1 AS inside FROM admin_units u WHERE u.code = $1 AND (u.parent_code = $2
+                OR u.parent_code IN (SELECT d.code FROM admin_units d WHERE d.parent_code = $2))",
+            &[code.as_str().into(), province.as_str().into()],
+        )
+        .await?;
+    Ok(inside.is_some())
+}
+
 pub async fn batch_for(
     tx: &mut dyn Tx,
     access: &Access,
@@ -759,6 +778,9 @@ pub async fn batch_for(
     province: &AdminCode,
     day: Date,
 ) -> Result<Batch> {
+    if !sees_batches_of(tx, access, province).await? {
+        return Err(StoreError::NotFound(format!("province {province}")));
+    }
     tx.execute(
         "INSERT INTO production_batches (id, province, day, created_micros, created_by)
          VALUES ($1, $2, $3, $4, $5) ON CONFLICT (province, day) DO NOTHING",
@@ -788,7 +810,7 @@ pub async fn batch_for(
     Ok(batch)
 }
 
-pub async fn batch(tx: &mut dyn Tx, id: Uuid) -> Result<Option<Batch>> {
+pub async fn batch(tx: &mut dyn Tx, access: &Access, id: Uuid) -> Result<Option<Batch>> {
     let rows = tx
         .fetch(
             "SELECT id, province, day, created_micros, created_by FROM production_batches
@@ -796,7 +818,10 @@ pub async fn batch(tx: &mut dyn Tx, id: Uuid) -> Result<Option<Batch>> {
             &[Value::from(id.to_string())],
         )
         .await?;
-    rows.first().map(batch_row).transpose()
+    match rows.first().map(batch_row).transpose()? {
+        Some(b) if sees_batches_of(tx, access, &b.province).await? => Ok(Some(b)),
+        _ => Ok(None),
+    }
 }
 
 /// Adds the biometrics of an application taken without them (an offline station's

@@ -1,19 +1,33 @@
-//! Store logic written once for both backends.
+//! The one SQL store of cancuoc: every [`Store`](cancuoc_store::Store) method written once,
+//! over a [`Backend`] that supplies what truly differs between SQLite and PostgreSQL.
 //!
-//! Where the two dialects agree (numbered `$n` parameters, `ON CONFLICT`, `RETURNING`,
-//! partial unique indexes), the statements and the logic around them live here and run
-//! through [`Tx`], which each backend implements over its own connection in a few lines.
-//! What truly differs (bulk loading, the audit chain's locking, name search) stays in
-//! the backend crates. This crate links no database driver.
+//! The statements use what both dialects share (numbered `$n` parameters, `ON CONFLICT`,
+//! `RETURNING`, row-value comparisons, partial indexes) and run through [`Tx`], which each
+//! backend implements over its own connection. A backend supplies four kinds of
+//! transaction ([`TxKind`]), the audit chain's lock, a JSON field accessor, and its bulk
+//! paths ([`Backend::insert_records`] and the others: multi-row INSERT on SQLite, COPY on
+//! PostgreSQL). Everything else — citizens, households, history, search, staged forms and
+//! their review, officers, reference data, the audit chain, applications, campaigns and
+//! scheduling — is here, once. This crate links no database driver.
 
 pub mod applications;
+pub mod audit;
 pub mod bench;
 pub mod campaigns;
+pub mod citizens;
+pub mod forms;
+pub mod officers;
+pub mod reference;
 pub mod schedule;
+mod store;
 
 use async_trait::async_trait;
-use cancuoc_domain::PersonalId;
-use cancuoc_store::{Access, CitizenRecord, Result, StoreError};
+use cancuoc_store::{
+    Access, ChunkPlan, NewHousehold, NewRecord, PreparedChunk, RegisterView, Result, StagedRow,
+    StoreError,
+};
+
+pub use store::SqlStore;
 
 /// A bound parameter. Every value carries its SQL type, also when it is NULL, because
 /// PostgreSQL types parameters before it sees the value.
@@ -21,11 +35,22 @@ use cancuoc_store::{Access, CitizenRecord, Result, StoreError};
 pub enum Value {
     Text(Option<String>),
     Int(Option<i64>),
+    Real(Option<f64>),
+    Bool(Option<bool>),
+    /// A record key: `UUID` on PostgreSQL, its text on SQLite.
+    Key(Option<uuid::Uuid>),
+    /// A JSON document: `JSONB` on PostgreSQL, text on SQLite.
+    Json(Option<String>),
 }
 
 impl From<&str> for Value {
     fn from(s: &str) -> Self {
         Self::Text(Some(s.to_owned()))
+    }
+}
+impl From<&String> for Value {
+    fn from(s: &String) -> Self {
+        Self::Text(Some(s.clone()))
     }
 }
 impl From<String> for Value {
@@ -38,6 +63,11 @@ impl From<Option<String>> for Value {
         Self::Text(s)
     }
 }
+impl From<Option<&str>> for Value {
+    fn from(s: Option<&str>) -> Self {
+        Self::Text(s.map(str::to_owned))
+    }
+}
 impl From<i64> for Value {
     fn from(n: i64) -> Self {
         Self::Int(Some(n))
@@ -48,11 +78,23 @@ impl From<Option<i64>> for Value {
         Self::Int(n)
     }
 }
+impl From<bool> for Value {
+    fn from(b: bool) -> Self {
+        Self::Bool(Some(b))
+    }
+}
+impl From<uuid::Uuid> for Value {
+    fn from(k: uuid::Uuid) -> Self {
+        Self::Key(Some(k))
+    }
+}
 
-/// One fetched row, read by column name.
+/// One fetched row, read by column name. Keys and JSON documents read as their text.
 pub trait Columns: Send + Sync {
     fn text(&self, name: &str) -> Result<Option<String>>;
     fn int(&self, name: &str) -> Result<Option<i64>>;
+    fn real(&self, name: &str) -> Result<Option<f64>>;
+    fn bool(&self, name: &str) -> Result<Option<bool>>;
 }
 
 pub type Row = Box<dyn Columns>;
@@ -66,25 +108,134 @@ pub fn int(row: &Row, name: &str) -> Result<i64> {
     row.int(name)?.ok_or_else(|| corrupt(name))
 }
 
+pub fn flag(row: &Row, name: &str) -> Result<bool> {
+    row.bool(name)?.ok_or_else(|| corrupt(name))
+}
+
+pub fn key(row: &Row, name: &str) -> Result<uuid::Uuid> {
+    uuid::Uuid::parse_str(&text(row, name)?).map_err(|_| corrupt(name))
+}
+
 /// A value that does not parse is corrupt data, never passed on half-read.
 pub fn corrupt(what: &str) -> StoreError {
     StoreError::Backend(format!("corrupt {what} in the database"))
 }
 
-/// An open write transaction of a backend.
+/// An open transaction of a backend.
 #[async_trait]
 pub trait Tx: Send {
     /// Runs a statement; returns the rows it changed.
     async fn execute(&mut self, sql: &str, args: &[Value]) -> Result<u64>;
     async fn fetch(&mut self, sql: &str, args: &[Value]) -> Result<Vec<Row>>;
-    /// Appends to the hash-chained audit trail inside this transaction.
-    async fn audit(&mut self, access: &Access, action: &str, kind: &str, key: &str) -> Result<()>;
-    /// The citizen behind a personal ID within the caller's scope, not audited (the
-    /// caller audits the use it makes of it).
-    async fn citizen(&mut self, access: &Access, pid: &PersonalId)
-    -> Result<Option<CitizenRecord>>;
+    /// Takes the audit chain's lock for the rest of the transaction, so that the chain's
+    /// tail cannot move between reading it and appending after it. Taking it twice is free.
+    async fn lock_audit(&mut self) -> Result<()>;
+    /// Serialises transactions about one name (a username's login failures) without the
+    /// audit lock.
+    async fn lock_name(&mut self, name: &str) -> Result<()>;
     /// The SQL expression for a text field of a JSON document column (NULL when absent).
     fn json_text(&self, column: &str, field: &str) -> String;
+    /// Makes the transaction's work permanent.
+    async fn commit(self) -> Result<()>
+    where
+        Self: Sized;
+}
+
+/// The shared statements' conveniences on any backend's transaction.
+impl dyn Tx + '_ {
+    /// Appends to the audit chain inside this transaction.
+    pub async fn audit(
+        &mut self,
+        access: &Access,
+        action: &str,
+        kind: &str,
+        key: &str,
+    ) -> Result<()> {
+        audit::append(self, access, action, kind, key)
+            .await
+            .map(|_| ())
+    }
+
+    /// The citizen behind a personal ID within the caller's scope, not audited (the
+    /// caller audits the use it makes of it).
+    pub async fn citizen(
+        &mut self,
+        access: &Access,
+        pid: &cancuoc_domain::PersonalId,
+    ) -> Result<Option<cancuoc_store::CitizenRecord>> {
+        citizens::get_unaudited(self, access, pid).await
+    }
+
+    /// The first row, if any.
+    pub async fn fetch_one(&mut self, sql: &str, args: &[Value]) -> Result<Option<Row>> {
+        Ok(self.fetch(sql, args).await?.into_iter().next())
+    }
+}
+
+/// What a transaction is for; each backend maps it onto its own locking.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TxKind {
+    /// Reads nothing personal and writes nothing audited: one snapshot, no writer lock.
+    Read,
+    /// Reads personal data and appends its audit event (SQLite: the write lock from the
+    /// start; PostgreSQL: the audit lock only when it appends).
+    AuditedRead,
+    /// Writes the register (the audit lock first on PostgreSQL, `BEGIN IMMEDIATE` on SQLite).
+    Write,
+    /// A write whose commit must survive a power cut when it returns (a filing).
+    Durable,
+    /// A large write (an import, a population load): a bulk connection.
+    Bulk,
+    /// A small write that touches nothing audited (sessions, login failures): no audit lock.
+    Bookkeeping,
+}
+
+/// What differs between the two database engines. [`SqlStore`] is written once over it.
+#[async_trait]
+pub trait Backend: Send + Sync + 'static {
+    type Tx: Tx + 'static;
+    /// What the backend keeps in memory for the length of one import.
+    type ImportState: Send;
+
+    /// `sqlite` or `postgres`.
+    fn name(&self) -> &'static str;
+    async fn begin(&self, kind: TxKind) -> Result<Self::Tx>;
+
+    /// Inserts new records, version 1, with their first history entries. A personal ID
+    /// already in the register fails the whole call as `Conflict`.
+    async fn insert_records(
+        &self,
+        tx: &mut Self::Tx,
+        records: &[NewRecord],
+        actor: &str,
+        at_micros: i64,
+    ) -> Result<()>;
+    /// Creates or updates households; a head already recorded is kept unless the new row
+    /// names one. Numbers must not repeat within the call (`merge_households`).
+    async fn upsert_households(&self, tx: &mut Self::Tx, households: &[NewHousehold])
+    -> Result<()>;
+    /// Puts staged rows in the review queue, as drafts.
+    async fn insert_staged(&self, tx: &mut Self::Tx, rows: &[StagedRow], now: i64) -> Result<()>;
+
+    /// Prepares an import of at most `rows_at_most` rows inside its transaction.
+    async fn start_import(
+        &self,
+        tx: &mut Self::Tx,
+        rows_at_most: usize,
+    ) -> Result<Self::ImportState>;
+    /// Rows the backend writes per chunk (it gathers the stream's chunks up to this).
+    fn import_chunk_rows(&self) -> usize;
+    /// What the register holds for a chunk's personal IDs, duplicate keys and contents.
+    async fn register_view(
+        &self,
+        tx: &mut Self::Tx,
+        chunk: &PreparedChunk,
+        state: &Self::ImportState,
+    ) -> Result<RegisterView>;
+    /// Learns what a chunk's plan wrote, before the next chunk is read.
+    fn learn(&self, state: &mut Self::ImportState, plan: &ChunkPlan);
+    /// Ends the import inside its transaction (indexes set aside are built again).
+    async fn finish_import(&self, tx: &mut Self::Tx, state: Self::ImportState) -> Result<()>;
 }
 
 /// `AND column = $n` for the caller's jurisdiction on a table that carries the three
@@ -96,4 +247,39 @@ pub fn scope(access: &Access, table: &str, n: usize) -> Option<(String, Value)> 
             Value::from(f.code),
         )
     })
+}
+
+/// A statement's text and its arguments, built clause by clause with `$?` standing for
+/// the next parameter's number.
+#[derive(Debug, Default)]
+pub struct Query {
+    pub sql: String,
+    pub args: Vec<Value>,
+}
+
+impl Query {
+    pub fn new(sql: impl Into<String>) -> Self {
+        Self {
+            sql: sql.into(),
+            args: Vec::new(),
+        }
+    }
+
+    /// Appends a clause with one `$?`, bound to `value`.
+    pub fn push(&mut self, clause: &str, value: impl Into<Value>) -> &mut Self {
+        self.args.push(value.into());
+        self.sql
+            .push_str(&clause.replace("$?", &format!("${}", self.args.len())));
+        self
+    }
+
+    /// Appends text with no parameter.
+    pub fn raw(&mut self, clause: &str) -> &mut Self {
+        self.sql.push_str(clause);
+        self
+    }
+
+    pub async fn fetch(&self, tx: &mut dyn Tx) -> Result<Vec<Row>> {
+        tx.fetch(&self.sql, &self.args).await
+    }
 }

@@ -1,20 +1,17 @@
 //! The embedded SQLite backend: one file, WAL journal, one writer at a time.
 //!
-//! Every write transaction starts with `BEGIN IMMEDIATE`, so two writers never deadlock on
-//! a lock upgrade, and the audit chain's tail is read and extended under the write lock.
-//! Reads of personal data are write transactions too, because they append an audit event.
+//! Every writing transaction starts with `BEGIN IMMEDIATE`, so two writers never deadlock
+//! on a lock upgrade, and the audit chain's tail is read and extended under the write
+//! lock (the chain's lock is the write lock itself). Reads of personal data are write
+//! transactions too, because they append an audit event. The store's logic is
+//! `cancuoc-store-sql`'s; this crate supplies connections, transactions, locking and the
+//! bulk path (multi-row INSERTs, indexes set aside during large imports).
 
-mod audit;
-mod citizens;
-mod forms;
-mod officers;
-mod reference;
-mod rows;
-mod shared;
+mod bulk;
 
 /// The indexes a large import sets aside and builds again, for benchmarks that
 /// reproduce its writes outside it.
-pub use forms::{
+pub use bulk::{
     SET_ASIDE as IMPORT_SET_ASIDE, SET_ASIDE_DEFINITIONS as IMPORT_SET_ASIDE_DEFINITIONS,
 };
 
@@ -23,145 +20,76 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use cancuoc_domain::audit::AuditEvent;
-use cancuoc_domain::personal_id::{IdPrefix, SerialPermutation};
-use cancuoc_domain::{AdminUnit, Officer, PersonalId, PoliceUnit, PoliceUnitCode};
-use cancuoc_store::*;
-use cancuoc_store_sql::{applications, bench, campaigns, schedule};
-use shared::SqliteTx;
+use cancuoc_store::{Result, StoreError};
+use cancuoc_store_sql::{Columns, Row, SqlStore, Tx, TxKind, Value};
 use sqlx::pool::PoolConnection;
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{Connection, Sqlite, SqliteConnection, SqlitePool, Transaction};
-use uuid::Uuid;
+use sqlx::sqlite::{
+    SqliteArguments, SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow,
+    SqliteSynchronous,
+};
+use sqlx::{Row as _, Sqlite, SqliteConnection, SqlitePool, Transaction};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
-/// A store in one SQLite file.
+/// The register in one SQLite file.
+pub type SqliteStore = SqlStore<SqliteBackend>;
+
+/// Connections to one SQLite file.
 #[derive(Clone)]
-pub struct SqliteStore {
+pub struct SqliteBackend {
     pool: SqlitePool,
     /// One writer at a time inside this process, queued here rather than in SQLite's
     /// busy handler, which sleeps in steps of up to 100 ms when writers collide.
     writer: Arc<tokio::sync::Mutex<()>>,
 }
 
-/// A write transaction and this process's writer turn, given back when it ends.
-pub(crate) struct Writing {
-    tx: Transaction<'static, Sqlite>,
-    _turn: tokio::sync::OwnedMutexGuard<()>,
-}
-
-impl Writing {
-    pub(crate) async fn commit(self) -> std::result::Result<(), sqlx::Error> {
-        self.tx.commit().await
-    }
-}
-
-impl std::ops::Deref for Writing {
-    type Target = Transaction<'static, Sqlite>;
-    fn deref(&self) -> &Self::Target {
-        &self.tx
-    }
-}
-
-impl std::ops::DerefMut for Writing {
-    fn deref_mut(&mut self) -> &mut Self::Target {
-        &mut self.tx
-    }
-}
-
-impl std::fmt::Debug for SqliteStore {
+impl std::fmt::Debug for SqliteBackend {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("SqliteStore")
+        f.write_str("SqliteBackend")
     }
 }
 
-impl SqliteStore {
-    /// Opens (creating when `create` is set) the database at a `sqlite://` URL and
-    /// brings its schema up to date.
-    pub async fn open(url: &str, create: bool) -> Result<Self> {
-        let options = SqliteConnectOptions::from_str(url)
-            .map_err(|e| StoreError::Invalid(format!("bad SQLite URL {url:?}: {e}")))?
-            .create_if_missing(create)
-            .journal_mode(SqliteJournalMode::Wal)
-            // NORMAL in WAL mode is durable against application crashes; a power loss
-            // may lose the last transactions but never corrupts the file.
-            .synchronous(SqliteSynchronous::Normal)
-            .busy_timeout(Duration::from_secs(10))
-            .foreign_keys(true)
-            .pragma("cache_size", NORMAL_CACHE)
-            // A multi-row INSERT keeps a statement journal to undo itself on a constraint
-            // failure; in a temporary file that is a second copy of every page written.
-            .pragma("temp_store", "memory")
-            // Reads through a memory map skip a copy and a system call per page; the map
-            // is address space, not memory, so it may exceed the file.
-            .pragma("mmap_size", "17179869184")
-            // After a bulk load the WAL file can be gigabytes; once the WAL starts over,
-            // it is cut back to this size instead of keeping its largest size forever.
-            .pragma("journal_size_limit", "67108864");
-        let pool = SqlitePoolOptions::new()
-            .max_connections(8)
-            .connect_with(options)
-            .await
-            .map_err(|e| match &e {
-                sqlx::Error::Database(db) if db.code().as_deref() == Some("14") => {
-                    StoreError::NotFound(format!("database {url} (run `cancuoc init` first)"))
-                }
-                _ => backend(e),
-            })?;
-        MIGRATOR
-            .run(&pool)
-            .await
-            .map_err(|e| StoreError::Backend(format!("migration failed: {e}")))?;
-        tokio::spawn(checkpoints(pool.clone()));
-        Ok(Self {
-            pool,
-            writer: Arc::new(tokio::sync::Mutex::new(())),
-        })
-    }
-
-    /// A connection for a bulk write (a population load, an import), its page cache
-    /// raised: such writes touch pages all over each index, and a small cache spills them
-    /// to the WAL and reads them back again. Its commits run no checkpoint either: the
-    /// background task copies the WAL back meanwhile, on the other core, and the next
-    /// ordinary commit finishes the job. Its commits are synced (`synchronous = FULL`):
-    /// an import reported applied, or a population reported loaded, must survive a
-    /// power cut, and one sync per large transaction costs little. Hand it back with
-    /// [`end_bulk`].
-    async fn begin_bulk(&self) -> Result<PoolConnection<Sqlite>> {
-        let mut conn = self.pool.acquire().await.map_err(backend)?;
-        set_pragmas(&mut conn, BULK_CACHE, "0", "FULL").await?;
-        Ok(conn)
-    }
-
-    /// A connection whose commits are synced to disk before they return
-    /// (`synchronous = FULL`). The register's other writes keep WAL's NORMAL, which
-    /// survives a crash of the process but may lose the last commits to a power cut; a
-    /// filed application, for which the citizen holds a receipt, may not. Hand it back
-    /// with [`end_durable`].
-    async fn begin_durable(&self) -> Result<PoolConnection<Sqlite>> {
-        let mut conn = self.pool.acquire().await.map_err(backend)?;
-        sqlx::query("PRAGMA synchronous = FULL")
-            .execute(&mut *conn)
-            .await
-            .map_err(backend)?;
-        Ok(conn)
-    }
-
-    /// A read transaction: it sees one snapshot and waits for no writer.
-    async fn read(&self) -> Result<Transaction<'static, Sqlite>> {
-        self.pool.begin().await.map_err(backend)
-    }
-
-    async fn write(&self) -> Result<Writing> {
-        let turn = self.writer.clone().lock_owned().await;
-        let tx = self
-            .pool
-            .begin_with("BEGIN IMMEDIATE")
-            .await
-            .map_err(backend)?;
-        Ok(Writing { tx, _turn: turn })
-    }
+/// Opens (creating when `create` is set) the database at a `sqlite://` URL and brings its
+/// schema up to date.
+pub async fn open(url: &str, create: bool) -> Result<SqliteStore> {
+    let options = SqliteConnectOptions::from_str(url)
+        .map_err(|e| StoreError::Invalid(format!("bad SQLite URL {url:?}: {e}")))?
+        .create_if_missing(create)
+        .journal_mode(SqliteJournalMode::Wal)
+        // NORMAL in WAL mode is durable against application crashes; a power loss
+        // may lose the last transactions but never corrupts the file.
+        .synchronous(SqliteSynchronous::Normal)
+        .busy_timeout(Duration::from_secs(10))
+        .foreign_keys(true)
+        .pragma("cache_size", NORMAL_CACHE)
+        // A multi-row INSERT keeps a statement journal to undo itself on a constraint
+        // failure; in a temporary file that is a second copy of every page written.
+        .pragma("temp_store", "memory")
+        // Reads through a memory map skip a copy and a system call per page; the map
+        // is address space, not memory, so it may exceed the file.
+        .pragma("mmap_size", "17179869184")
+        // After a bulk load the WAL file can be gigabytes; once the WAL starts over,
+        // it is cut back to this size instead of keeping its largest size forever.
+        .pragma("journal_size_limit", "67108864");
+    let pool = SqlitePoolOptions::new()
+        .max_connections(8)
+        .connect_with(options)
+        .await
+        .map_err(|e| match &e {
+            sqlx::Error::Database(db) if db.code().as_deref() == Some("14") => {
+                StoreError::NotFound(format!("database {url} (run `cancuoc init` first)"))
+            }
+            _ => backend(e),
+        })?;
+    MIGRATOR
+        .run(&pool)
+        .await
+        .map_err(|e| StoreError::Backend(format!("migration failed: {e}")))?;
+    tokio::spawn(checkpoints(pool.clone()));
+    Ok(SqlStore::new(SqliteBackend {
+        pool,
+        writer: Arc::new(tokio::sync::Mutex::new(())),
+    }))
 }
 
 /// Copies the WAL back into the database file once a second, without waiting for readers
@@ -184,25 +112,9 @@ async fn checkpoints(pool: SqlitePool) {
     }
 }
 
-/// Gives a durable connection's setting back before it returns to the pool.
-async fn end_durable<T>(mut conn: PoolConnection<Sqlite>, result: Result<T>) -> Result<T> {
-    sqlx::query("PRAGMA synchronous = NORMAL")
-        .execute(&mut *conn)
-        .await
-        .map_err(backend)?;
-    result
-}
-
 /// Page cache per connection (negative: KiB), and while a bulk write runs.
 const NORMAL_CACHE: &str = "-65536";
 const BULK_CACHE: &str = "-1048576";
-
-/// Gives a bulk connection's settings back before it returns to the pool.
-async fn end_bulk<T>(mut conn: PoolConnection<Sqlite>, result: Result<T>) -> Result<T> {
-    set_pragmas(&mut conn, NORMAL_CACHE, NORMAL_AUTOCHECKPOINT, "NORMAL").await?;
-    result
-}
-
 /// SQLite's default: a commit that leaves 1,000 pages or more in the WAL checkpoints.
 const NORMAL_AUTOCHECKPOINT: &str = "1000";
 
@@ -232,560 +144,275 @@ pub(crate) fn backend(e: sqlx::Error) -> StoreError {
     }
 }
 
+/// How a connection's settings were changed for one transaction, to be given back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Tuned {
+    /// A bulk write: a large page cache, no automatic checkpoints, synced commits. The
+    /// background task copies the WAL back meanwhile, on the other core, and the next
+    /// ordinary commit finishes the job. An import reported applied, or a population
+    /// reported loaded, survives a power cut; one sync per large transaction costs little.
+    Bulk,
+    /// A filing: synced commits (`synchronous = FULL`). The register's other writes keep
+    /// WAL's NORMAL, which survives a crash of the process but may lose the last commits
+    /// to a power cut; a filed application, for which the citizen holds a receipt, may not.
+    Durable,
+}
+
+enum Conn {
+    /// An ordinary transaction; sqlx rolls it back if it is dropped.
+    Plain(Transaction<'static, Sqlite>),
+    /// A connection whose settings were changed, in a transaction begun by hand.
+    Tuned(TunedConn, Tuned),
+}
+
+/// Dropped before its commit, the connection is closed (SQLite rolls the transaction
+/// back), so that changed settings never return to the pool.
+struct TunedConn {
+    conn: PoolConnection<Sqlite>,
+    committed: bool,
+}
+
+impl Drop for TunedConn {
+    fn drop(&mut self) {
+        if !self.committed {
+            self.conn.close_on_drop();
+        }
+    }
+}
+
+/// An open transaction, with this process's writer turn when it writes.
+pub struct SqliteTx {
+    conn: Conn,
+    _turn: Option<tokio::sync::OwnedMutexGuard<()>>,
+}
+
+impl SqliteTx {
+    pub(crate) fn conn(&mut self) -> &mut SqliteConnection {
+        match &mut self.conn {
+            Conn::Plain(tx) => tx,
+            Conn::Tuned(t, _) => &mut t.conn,
+        }
+    }
+}
+
+struct SqliteColumns(SqliteRow);
+
+impl Columns for SqliteColumns {
+    fn text(&self, name: &str) -> Result<Option<String>> {
+        self.0.try_get(name).map_err(backend)
+    }
+    fn int(&self, name: &str) -> Result<Option<i64>> {
+        self.0.try_get(name).map_err(backend)
+    }
+    fn real(&self, name: &str) -> Result<Option<f64>> {
+        self.0.try_get(name).map_err(backend)
+    }
+    fn bool(&self, name: &str) -> Result<Option<bool>> {
+        let n: Option<i64> = self.0.try_get(name).map_err(backend)?;
+        Ok(n.map(|n| n != 0))
+    }
+}
+
+fn query(sql: &str, args: &[Value]) -> sqlx::query::Query<'static, Sqlite, SqliteArguments> {
+    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.to_owned()));
+    for arg in args {
+        q = match arg {
+            Value::Text(t) | Value::Json(t) => q.bind(t.clone()),
+            Value::Int(n) => q.bind(*n),
+            Value::Real(r) => q.bind(*r),
+            Value::Bool(b) => q.bind(b.map(i64::from)),
+            Value::Key(k) => q.bind(k.map(|k| k.to_string())),
+        };
+    }
+    q
+}
+
 #[async_trait]
-impl Store for SqliteStore {
-    fn backend(&self) -> &'static str {
+impl Tx for SqliteTx {
+    async fn execute(&mut self, sql: &str, args: &[Value]) -> Result<u64> {
+        let done = query(sql, args)
+            .execute(self.conn())
+            .await
+            .map_err(backend)?;
+        Ok(done.rows_affected())
+    }
+
+    async fn fetch(&mut self, sql: &str, args: &[Value]) -> Result<Vec<Row>> {
+        let rows = query(sql, args)
+            .fetch_all(self.conn())
+            .await
+            .map_err(backend)?;
+        Ok(rows
+            .into_iter()
+            .map(|r| Box::new(SqliteColumns(r)) as Row)
+            .collect())
+    }
+
+    /// The write lock, taken by `BEGIN IMMEDIATE`, is the chain's lock.
+    async fn lock_audit(&mut self) -> Result<()> {
+        Ok(())
+    }
+
+    /// One writer at a time already.
+    async fn lock_name(&mut self, _name: &str) -> Result<()> {
+        Ok(())
+    }
+
+    fn json_text(&self, column: &str, field: &str) -> String {
+        format!("json_extract({column}, '$.{field}')")
+    }
+
+    async fn commit(self) -> Result<()> {
+        match self.conn {
+            Conn::Plain(tx) => tx.commit().await.map_err(backend),
+            Conn::Tuned(mut t, tuned) => {
+                sqlx::raw_sql("COMMIT")
+                    .execute(&mut *t.conn)
+                    .await
+                    .map_err(backend)?;
+                // Committed. The settings go back before the connection returns to the
+                // pool; if that fails, the connection is closed instead (not marked).
+                let reset = match tuned {
+                    Tuned::Bulk => {
+                        set_pragmas(&mut t.conn, NORMAL_CACHE, NORMAL_AUTOCHECKPOINT, "NORMAL")
+                            .await
+                    }
+                    Tuned::Durable => sqlx::raw_sql("PRAGMA synchronous = NORMAL")
+                        .execute(&mut *t.conn)
+                        .await
+                        .map(|_| ())
+                        .map_err(backend),
+                };
+                t.committed = reset.is_ok();
+                Ok(())
+            }
+        }
+    }
+}
+
+impl SqliteBackend {
+    async fn turn(&self) -> tokio::sync::OwnedMutexGuard<()> {
+        self.writer.clone().lock_owned().await
+    }
+
+    async fn tuned(&self, tuned: Tuned) -> Result<SqliteTx> {
+        let turn = self.turn().await;
+        let mut conn = self.pool.acquire().await.map_err(backend)?;
+        match tuned {
+            Tuned::Bulk => set_pragmas(&mut conn, BULK_CACHE, "0", "FULL").await?,
+            Tuned::Durable => {
+                sqlx::raw_sql("PRAGMA synchronous = FULL")
+                    .execute(&mut *conn)
+                    .await
+                    .map_err(backend)?;
+            }
+        }
+        let mut tx = SqliteTx {
+            conn: Conn::Tuned(
+                TunedConn {
+                    conn,
+                    committed: false,
+                },
+                tuned,
+            ),
+            _turn: Some(turn),
+        };
+        sqlx::raw_sql("BEGIN IMMEDIATE")
+            .execute(tx.conn())
+            .await
+            .map_err(backend)?;
+        Ok(tx)
+    }
+}
+
+#[async_trait]
+impl cancuoc_store_sql::Backend for SqliteBackend {
+    type Tx = SqliteTx;
+    type ImportState = bulk::ImportState;
+
+    fn name(&self) -> &'static str {
         "sqlite"
     }
 
-    async fn load_reference(
-        &self,
-        hierarchy: &str,
-        admin: &[AdminUnit],
-        police: &[PoliceUnit],
-    ) -> Result<ReferenceSummary> {
-        let mut tx = self.write().await?;
-        let summary = reference::load(&mut tx, hierarchy, admin, police).await?;
-        tx.commit().await.map_err(backend)?;
-        Ok(summary)
-    }
-
-    async fn hierarchy(&self) -> Result<Option<String>> {
-        reference::hierarchy(&self.pool).await
-    }
-
-    async fn admin_units(&self) -> Result<Vec<AdminUnit>> {
-        reference::admin_units(&self.pool).await
-    }
-
-    async fn police_unit(&self, code: &PoliceUnitCode) -> Result<Option<PoliceUnit>> {
-        reference::police_unit(&self.pool, code).await
-    }
-
-    async fn police_units(&self) -> Result<Vec<PoliceUnit>> {
-        reference::police_units(&self.pool).await
-    }
-
-    async fn create_officer(&self, access: &Access, new: &NewOfficer) -> Result<()> {
-        let mut tx = self.write().await?;
-        officers::create(&mut tx, access, new).await?;
-        tx.commit().await.map_err(backend)
-    }
-
-    async fn officer_credentials(&self, username: &str) -> Result<Option<OfficerCredentials>> {
-        officers::credentials(&self.pool, username).await
-    }
-
-    async fn officers(&self, access: &Access) -> Result<Vec<Officer>> {
-        let mut tx = self.write().await?;
-        let list = officers::list(&mut tx, access).await?;
-        tx.commit().await.map_err(backend)?;
-        Ok(list)
-    }
-
-    async fn set_officer_active(
-        &self,
-        access: &Access,
-        username: &str,
-        active: bool,
-    ) -> Result<()> {
-        let mut tx = self.write().await?;
-        officers::set_active(&mut tx, access, username, active).await?;
-        tx.commit().await.map_err(backend)
-    }
-
-    async fn set_password(
-        &self,
-        access: &Access,
-        username: &str,
-        password_hash: &str,
-        must_change: bool,
-    ) -> Result<()> {
-        let mut tx = self.write().await?;
-        officers::set_password(&mut tx, access, username, password_hash, must_change).await?;
-        tx.commit().await.map_err(backend)
-    }
-
-    async fn record_login_failure(
-        &self,
-        username: &str,
-        now_micros: i64,
-        window_micros: i64,
-    ) -> Result<u32> {
-        let mut tx = self.write().await?;
-        let n = officers::record_failure(&mut tx, username, now_micros, window_micros).await?;
-        tx.commit().await.map_err(backend)?;
-        Ok(n)
-    }
-
-    async fn clear_login_failures(&self, username: &str) -> Result<()> {
-        sqlx::query("DELETE FROM login_failures WHERE username = $1")
-            .bind(username)
-            .execute(&self.pool)
-            .await
-            .map_err(backend)?;
-        Ok(())
-    }
-
-    async fn create_session(&self, session: &NewSession) -> Result<()> {
-        officers::create_session(&self.pool, session).await
-    }
-
-    async fn session_officer(
-        &self,
-        token_hash: &str,
-        now_micros: i64,
-    ) -> Result<Option<SessionInfo>> {
-        officers::session(&self.pool, token_hash, now_micros).await
-    }
-
-    async fn delete_session(&self, token_hash: &str) -> Result<()> {
-        sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
-            .bind(token_hash)
-            .execute(&self.pool)
-            .await
-            .map_err(backend)?;
-        Ok(())
-    }
-
-    async fn append_audit(
-        &self,
-        access: &Access,
-        action: &str,
-        record_kind: &str,
-        record_key: &str,
-    ) -> Result<AuditEvent> {
-        let mut tx = self.write().await?;
-        let event = audit::append(&mut tx, access, action, record_kind, record_key).await?;
-        tx.commit().await.map_err(backend)?;
-        Ok(event)
-    }
-
-    async fn audit_events(&self, after: i64, limit: u32) -> Result<Vec<AuditEvent>> {
-        audit::events(&self.pool, after, limit).await
-    }
-
-    async fn search_audit(&self, filter: &AuditFilter) -> Result<Vec<AuditEvent>> {
-        audit::search(&self.pool, filter).await
-    }
-
-    async fn citizen(
-        &self,
-        access: &Access,
-        personal_id: &PersonalId,
-    ) -> Result<Option<CitizenRecord>> {
-        let mut tx = self.write().await?;
-        let found = citizens::get(&mut tx, access, personal_id).await?;
-        tx.commit().await.map_err(backend)?;
-        Ok(found)
-    }
-
-    async fn citizen_history(
-        &self,
-        access: &Access,
-        personal_id: &PersonalId,
-    ) -> Result<Vec<HistoryEntry>> {
-        let mut tx = self.write().await?;
-        let found = citizens::history(&mut tx, access, personal_id).await?;
-        tx.commit().await.map_err(backend)?;
-        found.ok_or_else(|| StoreError::NotFound(format!("citizen {personal_id}")))
-    }
-
-    async fn search_citizens(
-        &self,
-        access: &Access,
-        query: &CitizenQuery,
-    ) -> Result<Page<CitizenRecord>> {
-        let mut tx = self.write().await?;
-        let page = citizens::search(&mut tx, access, query).await?;
-        tx.commit().await.map_err(backend)?;
-        Ok(page)
-    }
-
-    async fn household(&self, access: &Access, number: &str) -> Result<Option<Household>> {
-        let mut tx = self.write().await?;
-        let found = citizens::household(&mut tx, access, number).await?;
-        tx.commit().await.map_err(backend)?;
-        Ok(found)
-    }
-
-    async fn load_population(&self, access: &Access, batch: &PopulationBatch) -> Result<u64> {
-        let _turn = self.writer.lock().await;
-        let mut conn = self.begin_bulk().await?;
-        let result = async {
-            let mut tx = conn.begin_with("BEGIN IMMEDIATE").await.map_err(backend)?;
-            let n = citizens::load_population(&mut tx, access, batch).await?;
-            tx.commit().await.map_err(backend)?;
-            Ok(n)
+    async fn begin(&self, kind: TxKind) -> Result<SqliteTx> {
+        match kind {
+            // One snapshot; it waits for no writer.
+            TxKind::Read => Ok(SqliteTx {
+                conn: Conn::Plain(self.pool.begin().await.map_err(backend)?),
+                _turn: None,
+            }),
+            TxKind::AuditedRead | TxKind::Write | TxKind::Bookkeeping => {
+                let turn = self.turn().await;
+                let tx = self
+                    .pool
+                    .begin_with("BEGIN IMMEDIATE")
+                    .await
+                    .map_err(backend)?;
+                Ok(SqliteTx {
+                    conn: Conn::Plain(tx),
+                    _turn: Some(turn),
+                })
+            }
+            TxKind::Durable => self.tuned(Tuned::Durable).await,
+            TxKind::Bulk => self.tuned(Tuned::Bulk).await,
         }
-        .await;
-        end_bulk(conn, result).await
     }
 
-    async fn allocate_personal_id(
+    async fn insert_records(
         &self,
-        access: &Access,
-        prefix: &IdPrefix,
-        permutation: &SerialPermutation,
-    ) -> Result<PersonalId> {
-        let mut tx = self.write().await?;
-        let id = citizens::allocate_id(&mut tx, access, prefix, permutation).await?;
-        tx.commit().await.map_err(backend)?;
-        Ok(id)
-    }
-
-    async fn import_forms(
-        &self,
-        access: &Access,
-        import: ImportStream<'_>,
-        progress: &(dyn Fn(u64) + Send + Sync),
-    ) -> Result<ImportOutcome> {
-        let _turn = self.writer.lock().await;
-        let mut conn = self.begin_bulk().await?;
-        let result = async {
-            let mut tx = conn.begin_with("BEGIN IMMEDIATE").await.map_err(backend)?;
-            let outcome = forms::import(&mut tx, access, import, progress).await?;
-            tx.commit().await.map_err(backend)?;
-            Ok(outcome)
-        }
-        .await;
-        end_bulk(conn, result).await
-    }
-
-    async fn staged_forms(&self, access: &Access, query: &FormQuery) -> Result<Page<StagedForm>> {
-        let mut tx = self.write().await?;
-        let page = forms::list(&mut tx, access, query).await?;
-        tx.commit().await.map_err(backend)?;
-        Ok(page)
-    }
-
-    async fn staged_form(&self, access: &Access, id: Uuid) -> Result<Option<StagedForm>> {
-        let mut tx = self.write().await?;
-        let found = forms::get(&mut tx, access, id, true).await?;
-        tx.commit().await.map_err(backend)?;
-        Ok(found)
-    }
-
-    async fn decide_form(
-        &self,
-        access: &Access,
-        id: Uuid,
-        decision: &FormDecision,
-    ) -> Result<StagedForm> {
-        let mut tx = self.write().await?;
-        let form = forms::decide(&mut tx, access, id, decision).await?;
-        tx.commit().await.map_err(backend)?;
-        Ok(form)
-    }
-    async fn intake_facts(
-        &self,
-        access: &Access,
-        personal_ids: &[PersonalId],
-        today: jiff::civil::Date,
-    ) -> Result<Vec<Option<IntakeFacts>>> {
-        let mut tx = self.write().await?;
-        let out =
-            applications::intake_facts(&mut SqliteTx(&mut tx), access, personal_ids, today).await?;
-        tx.commit().await.map_err(backend)?;
-        Ok(out)
-    }
-
-    async fn file_applications(
-        &self,
-        access: &Access,
-        batch: &[NewApplication],
-    ) -> Result<Vec<Filed>> {
-        let _turn = self.writer.lock().await;
-        let mut conn = self.begin_durable().await?;
-        let result = async {
-            let mut tx = conn.begin_with("BEGIN IMMEDIATE").await.map_err(backend)?;
-            let out = applications::file(&mut SqliteTx(&mut tx), access, batch).await?;
-            tx.commit().await.map_err(backend)?;
-            Ok(out)
-        }
-        .await;
-        end_durable(conn, result).await
-    }
-
-    async fn application(&self, access: &Access, key: Uuid) -> Result<Option<ApplicationRecord>> {
-        let mut tx = self.write().await?;
-        let out = applications::get(&mut SqliteTx(&mut tx), access, key).await?;
-        tx.commit().await.map_err(backend)?;
-        Ok(out)
-    }
-
-    async fn transition_application(
-        &self,
-        access: &Access,
-        key: Uuid,
-        step: &Step,
-    ) -> Result<ApplicationRecord> {
-        let mut tx = self.write().await?;
-        let out = applications::transition(&mut SqliteTx(&mut tx), access, key, step).await?;
-        tx.commit().await.map_err(backend)?;
-        Ok(out)
-    }
-
-    async fn applications(
-        &self,
-        access: &Access,
-        query: &ApplicationQuery,
-    ) -> Result<Page<ApplicationSummary>> {
-        let mut tx = self.write().await?;
-        let out = applications::list(&mut SqliteTx(&mut tx), access, query).await?;
-        tx.commit().await.map_err(backend)?;
-        Ok(out)
-    }
-
-    async fn batch_for(
-        &self,
-        access: &Access,
-        id: Uuid,
-        province: &cancuoc_domain::AdminCode,
-        day: jiff::civil::Date,
-    ) -> Result<Batch> {
-        let mut tx = self.write().await?;
-        let out =
-            applications::batch_for(&mut SqliteTx(&mut tx), access, id, province, day).await?;
-        tx.commit().await.map_err(backend)?;
-        Ok(out)
-    }
-
-    async fn batch(&self, _access: &Access, id: Uuid) -> Result<Option<Batch>> {
-        let mut tx = self.write().await?;
-        let out = applications::batch(&mut SqliteTx(&mut tx), id).await?;
-        tx.commit().await.map_err(backend)?;
-        Ok(out)
-    }
-
-    async fn set_biometrics(
-        &self,
-        access: &Access,
-        key: Uuid,
-        biometrics: &str,
-    ) -> Result<ApplicationRecord> {
-        let mut tx = self.write().await?;
-        let out =
-            applications::set_biometrics(&mut SqliteTx(&mut tx), access, key, biometrics).await?;
-        tx.commit().await.map_err(backend)?;
-        Ok(out)
-    }
-
-    async fn card(&self, access: &Access, personal_id: &PersonalId) -> Result<Option<CardRecord>> {
-        let mut tx = self.write().await?;
-        let out = applications::card_of(&mut SqliteTx(&mut tx), access, personal_id).await?;
-        tx.commit().await.map_err(backend)?;
-        Ok(out)
-    }
-
-    async fn cards(&self, access: &Access, personal_id: &PersonalId) -> Result<Vec<CardRecord>> {
-        let mut tx = self.write().await?;
-        let out = applications::cards_of(&mut SqliteTx(&mut tx), access, personal_id).await?;
-        tx.commit().await.map_err(backend)?;
-        Ok(out)
-    }
-
-    async fn report_card_lost(
-        &self,
-        access: &Access,
-        personal_id: &PersonalId,
-    ) -> Result<CardRecord> {
-        let mut tx = self.write().await?;
-        let out = applications::report_lost(&mut SqliteTx(&mut tx), access, personal_id).await?;
-        tx.commit().await.map_err(backend)?;
-        Ok(out)
-    }
-
-    async fn create_campaign(&self, access: &Access, campaign: &Campaign) -> Result<()> {
-        let mut tx = self.write().await?;
-        campaigns::create(&mut SqliteTx(&mut tx), access, campaign).await?;
-        tx.commit().await.map_err(backend)
-    }
-
-    async fn campaigns(&self) -> Result<Vec<Campaign>> {
-        let mut tx = self.read().await?;
-        campaigns::list(&mut SqliteTx(&mut tx)).await
-    }
-
-    async fn campaign(&self, id: Uuid) -> Result<Option<Campaign>> {
-        let mut tx = self.read().await?;
-        campaigns::get(&mut SqliteTx(&mut tx), id).await
-    }
-
-    async fn set_quotas(&self, access: &Access, campaign: Uuid, quotas: &[Quota]) -> Result<()> {
-        let mut tx = self.write().await?;
-        campaigns::set_quotas(&mut SqliteTx(&mut tx), access, campaign, quotas).await?;
-        tx.commit().await.map_err(backend)
-    }
-
-    async fn quotas(&self, campaign: Uuid, units: &[String]) -> Result<Vec<Quota>> {
-        let mut tx = self.read().await?;
-        campaigns::quotas(&mut SqliteTx(&mut tx), campaign, units).await
-    }
-
-    async fn intake_counts(
-        &self,
-        units: &[String],
-        from: jiff::civil::Date,
-        to: jiff::civil::Date,
-    ) -> Result<Vec<IntakeCount>> {
-        let mut tx = self.read().await?;
-        campaigns::intake_counts(&mut SqliteTx(&mut tx), units, from, to).await
-    }
-
-    async fn verify_intake_counts(&self) -> Result<Vec<IntakeMismatch>> {
-        let mut tx = self.read().await?;
-        campaigns::verify_intake_counts(&mut SqliteTx(&mut tx)).await
-    }
-
-    async fn rebuild_intake_counts(&self) -> Result<u64> {
-        let mut tx = self.write().await?;
-        let rows = campaigns::rebuild_intake_counts(&mut SqliteTx(&mut tx)).await?;
-        tx.commit().await.map_err(backend)?;
-        Ok(rows)
-    }
-
-    async fn eligible(
-        &self,
-        access: &Access,
-        query: &EligibleQuery,
-    ) -> Result<Vec<(Option<String>, u64)>> {
-        let mut tx = self.write().await?;
-        let out = campaigns::eligible(&mut SqliteTx(&mut tx), access, query).await?;
-        tx.commit().await.map_err(backend)?;
-        Ok(out)
-    }
-
-    async fn create_site(&self, access: &Access, site: &Site) -> Result<()> {
-        let mut tx = self.write().await?;
-        schedule::create_site(&mut SqliteTx(&mut tx), access, site).await?;
-        tx.commit().await.map_err(backend)
-    }
-
-    async fn sites(&self, access: &Access, unit: Option<&str>) -> Result<Vec<Site>> {
-        let mut tx = self.read().await?;
-        schedule::sites(&mut SqliteTx(&mut tx), access, unit).await
-    }
-
-    async fn add_machine(&self, access: &Access, machine: &Machine) -> Result<()> {
-        let mut tx = self.write().await?;
-        schedule::add_machine(&mut SqliteTx(&mut tx), access, machine).await?;
-        tx.commit().await.map_err(backend)
-    }
-
-    async fn machines(&self, unit: &str) -> Result<Vec<Machine>> {
-        let mut tx = self.read().await?;
-        schedule::machines(&mut SqliteTx(&mut tx), unit).await
-    }
-
-    async fn create_sessions(
-        &self,
-        access: &Access,
-        sessions: &[NewEnrollmentSession],
+        tx: &mut SqliteTx,
+        records: &[cancuoc_store::NewRecord],
+        actor: &str,
+        at_micros: i64,
     ) -> Result<()> {
-        let mut tx = self.write().await?;
-        schedule::create_sessions(&mut SqliteTx(&mut tx), access, sessions).await?;
-        tx.commit().await.map_err(backend)
+        bulk::insert_records(tx.conn(), records, actor, at_micros).await
     }
 
-    async fn enrollment_sessions(
+    async fn upsert_households(
         &self,
-        access: &Access,
-        query: &SessionQuery,
-    ) -> Result<Vec<EnrollmentSession>> {
-        let mut tx = self.read().await?;
-        schedule::sessions(&mut SqliteTx(&mut tx), access, query).await
+        tx: &mut SqliteTx,
+        households: &[cancuoc_store::NewHousehold],
+    ) -> Result<()> {
+        bulk::upsert_households(tx.conn(), households).await
     }
 
-    async fn enrollment_session(
+    async fn insert_staged(
         &self,
-        access: &Access,
-        id: Uuid,
-    ) -> Result<Option<EnrollmentSession>> {
-        let mut tx = self.read().await?;
-        schedule::session(&mut SqliteTx(&mut tx), access, id).await
+        tx: &mut SqliteTx,
+        rows: &[cancuoc_store::StagedRow],
+        now: i64,
+    ) -> Result<()> {
+        bulk::insert_staged(tx.conn(), rows, now).await
     }
 
-    async fn close_session(&self, access: &Access, id: Uuid) -> Result<u64> {
-        let mut tx = self.write().await?;
-        let out = schedule::close_session(&mut SqliteTx(&mut tx), access, id).await?;
-        tx.commit().await.map_err(backend)?;
-        Ok(out)
-    }
-
-    async fn invitees(
+    async fn start_import(
         &self,
-        access: &Access,
-        commune: &str,
-        on: jiff::civil::Date,
-    ) -> Result<Vec<Invitee>> {
-        let mut tx = self.write().await?;
-        let out = schedule::invitees(&mut SqliteTx(&mut tx), access, commune, on).await?;
-        tx.commit().await.map_err(backend)?;
-        Ok(out)
+        tx: &mut SqliteTx,
+        rows_at_most: usize,
+    ) -> Result<bulk::ImportState> {
+        bulk::ImportState::start(tx.conn(), rows_at_most).await
     }
 
-    async fn make_appointments(
+    fn import_chunk_rows(&self) -> usize {
+        cancuoc_store::IMPORT_CHUNK
+    }
+
+    async fn register_view(
         &self,
-        access: &Access,
-        new: &[NewAppointment],
-    ) -> Result<Vec<Appointment>> {
-        let mut tx = self.write().await?;
-        let out = schedule::make_appointments(&mut SqliteTx(&mut tx), access, new).await?;
-        tx.commit().await.map_err(backend)?;
-        Ok(out)
+        tx: &mut SqliteTx,
+        chunk: &cancuoc_store::PreparedChunk,
+        state: &bulk::ImportState,
+    ) -> Result<cancuoc_store::RegisterView> {
+        bulk::register_view(tx.conn(), chunk, state.known.as_ref()).await
     }
 
-    async fn appointments(&self, access: &Access, session: Uuid) -> Result<Vec<Appointment>> {
-        let mut tx = self.write().await?;
-        let out = schedule::appointments(&mut SqliteTx(&mut tx), access, session).await?;
-        tx.commit().await.map_err(backend)?;
-        Ok(out)
+    fn learn(&self, state: &mut bulk::ImportState, plan: &cancuoc_store::ChunkPlan) {
+        if let Some(k) = &mut state.known {
+            k.learn(plan);
+        }
     }
 
-    async fn active_appointment(
-        &self,
-        access: &Access,
-        personal_id: &str,
-    ) -> Result<Option<Appointment>> {
-        let mut tx = self.write().await?;
-        let out = schedule::active_appointment(&mut SqliteTx(&mut tx), access, personal_id).await?;
-        tx.commit().await.map_err(backend)?;
-        Ok(out)
-    }
-
-    async fn step_appointment(
-        &self,
-        access: &Access,
-        id: Uuid,
-        step: AppointmentStep,
-    ) -> Result<Appointment> {
-        let mut tx = self.write().await?;
-        let out = schedule::step_appointment(&mut SqliteTx(&mut tx), access, id, step).await?;
-        tx.commit().await.map_err(backend)?;
-        Ok(out)
-    }
-
-    async fn mark_no_shows(&self, access: &Access, session: Uuid, slots: &[u32]) -> Result<u64> {
-        let mut tx = self.write().await?;
-        let out = schedule::mark_no_shows(&mut SqliteTx(&mut tx), access, session, slots).await?;
-        tx.commit().await.map_err(backend)?;
-        Ok(out)
-    }
-
-    async fn load_synthetic_applications(&self, spec: &SyntheticApplications) -> Result<u64> {
-        let mut tx = self.write().await?;
-        let rows = bench::load_synthetic_applications(&mut SqliteTx(&mut tx), spec).await?;
-        tx.commit().await.map_err(backend)?;
-        Ok(rows)
-    }
-
-    async fn scan_intake_by_province(
-        &self,
-        from: jiff::civil::Date,
-        on: jiff::civil::Date,
-    ) -> Result<Vec<ScannedIntake>> {
-        let mut tx = self.read().await?;
-        bench::scan_intake_by_province(&mut SqliteTx(&mut tx), from, on).await
+    async fn finish_import(&self, tx: &mut SqliteTx, state: bulk::ImportState) -> Result<()> {
+        state.finish(tx.conn()).await
     }
 }

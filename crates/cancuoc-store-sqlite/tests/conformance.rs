@@ -11,12 +11,11 @@
 use std::sync::Arc;
 
 use cancuoc_store::Store;
-use cancuoc_store_sqlite::SqliteStore;
 
 async fn fresh() -> Arc<dyn Store> {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}", dir.path().join("test.db").display());
-    let store = SqliteStore::open(&url, true).await.unwrap();
+    let store = cancuoc_store_sqlite::open(&url, true).await.unwrap();
     // Keep the directory for the life of the test process.
     std::mem::forget(dir);
     Arc::new(store)

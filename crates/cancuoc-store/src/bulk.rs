@@ -13,8 +13,8 @@ use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use crate::{
-    ImportRow, NewHousehold, Result, RowDecision, StageReason, StoreError, decide_row,
-    duplicate_key,
+    HeldRecord, ImportRow, NewHousehold, Result, RowDecision, StageReason, StoreError, covers,
+    decide_row, duplicate_key,
 };
 
 /// Rows per chunk of an import: large enough that statement overhead vanishes, small
@@ -109,9 +109,9 @@ pub struct StagedRow {
 #[derive(Debug, Default)]
 pub struct RegisterView {
     /// Records by personal ID.
-    pub existing: HashMap<String, CitizenData>,
-    /// Personal IDs of records by duplicate key.
-    pub by_duplicate_key: HashMap<String, Vec<String>>,
+    pub existing: HashMap<String, HeldRecord>,
+    /// Personal IDs of records, with where they live, by duplicate key.
+    pub by_duplicate_key: HashMap<String, Vec<(String, Option<Locality>)>>,
     /// Content hashes of open (draft or verified) staged forms.
     pub open_staged: HashSet<String>,
 }
@@ -193,10 +193,17 @@ impl PreparedChunk {
 
     /// Decides every row against the register as it stood before the chunk plus the
     /// rows of the chunk decided before it, which is what one-row-at-a-time would see.
-    pub fn plan(&self, view: &RegisterView, source: &str) -> Result<ChunkPlan> {
+    /// `scope` is the importer's jurisdiction: every row must live inside it (the caller
+    /// rejects the others), and findings name only records inside it.
+    pub fn plan(
+        &self,
+        view: &RegisterView,
+        source: &str,
+        scope: &cancuoc_domain::Jurisdiction,
+    ) -> Result<ChunkPlan> {
         let mut plan = ChunkPlan::default();
-        let mut inserted: HashMap<&str, &CitizenData> = HashMap::new();
-        let mut inserted_dups: HashMap<&str, &str> = HashMap::new();
+        let mut inserted: HashMap<&str, (&CitizenData, Option<&Locality>)> = HashMap::new();
+        let mut inserted_dups: HashMap<&str, (&str, Option<&Locality>)> = HashMap::new();
         let mut staged_here: HashSet<&str> = HashSet::new();
         let mut households = Vec::new();
         let items = self
@@ -207,28 +214,42 @@ impl PreparedChunk {
             .zip(&self.duplicate_keys)
             .zip(&self.personal_ids);
         for ((((row, json), hash), dup_key), pid) in items {
+            if !covers(scope, row.locality.as_ref()) {
+                return Err(StoreError::Invalid(format!(
+                    "row {}: the residence lies outside the importer's jurisdiction",
+                    row.row
+                )));
+            }
             let existing = view
                 .existing
                 .get(pid)
+                .map(|h| (&h.data, h.locality.as_ref()))
                 .or_else(|| inserted.get(pid.as_str()).copied());
             let duplicate = if existing.is_none() {
                 let from_register = view
                     .by_duplicate_key
                     .get(dup_key)
-                    .and_then(|ids| ids.iter().find(|other| *other != pid))
-                    .map(String::as_str);
+                    .and_then(|ids| ids.iter().find(|(other, _)| other != pid))
+                    .map(|(other, place)| (other.as_str(), place.as_ref()));
                 from_register.or_else(|| inserted_dups.get(dup_key.as_str()).copied())
             } else {
                 None
             };
-            let duplicate = duplicate.and_then(|d| PersonalId::parse(d).ok());
+            let duplicate =
+                duplicate.and_then(|(d, place)| PersonalId::parse(d).ok().map(|d| (d, place)));
             let already_staged =
                 view.open_staged.contains(hash) || staged_here.contains(hash.as_str());
-            match decide_row(row, existing, duplicate.as_ref(), already_staged) {
+            match decide_row(
+                row,
+                existing,
+                duplicate.as_ref().map(|(d, place)| (d, *place)),
+                already_staged,
+                scope,
+            ) {
                 RowDecision::Unchanged => plan.unchanged += 1,
                 RowDecision::Insert => {
-                    inserted.insert(pid, &row.data);
-                    inserted_dups.insert(dup_key, pid);
+                    inserted.insert(pid, (&row.data, row.locality.as_ref()));
+                    inserted_dups.insert(dup_key, (pid, row.locality.as_ref()));
                     if let Some(h) = household_of(&row.data) {
                         households.push(h);
                     }

@@ -19,6 +19,7 @@ use cancuoc_domain::audit::{GENESIS_HASH, verify_chain};
 use cancuoc_domain::citizen::{CitizenData, Residence};
 use cancuoc_domain::personal_id::{IdPrefix, SerialPermutation};
 use cancuoc_domain::police::derive_police_units;
+use cancuoc_domain::review::ReviewError;
 use cancuoc_domain::{
     AdminCode, AdminUnit, Jurisdiction, Locality, Officer, PartialDate, PersonalId, PoliceUnitCode,
     RecordStatus, Role, Sex,
@@ -30,9 +31,11 @@ use crate::*;
 mod applications;
 mod campaigns;
 mod schedule;
+mod trust;
 pub use applications::*;
 pub use campaigns::*;
 pub use schedule::*;
+pub use trust::*;
 
 /// Generates one `#[tokio::test]` per conformance case. `$make` is an async expression
 /// evaluating to `Arc<dyn Store>` on a fresh database.
@@ -49,6 +52,9 @@ macro_rules! conformance_suite {
             import_applies_stages_and_is_idempotent,
             a_large_import_decides_across_chunks_as_row_by_row,
             review_verifies_corrects_approves_and_rejects,
+            an_import_never_takes_over_a_record_held_elsewhere,
+            findings_name_only_records_the_importer_may_read,
+            an_import_row_outside_the_importers_jurisdiction_is_refused,
             allocated_ids_are_unique_and_skip_taken_numbers,
             population_loads_with_households,
             applications_are_filed_with_receipts_once,
@@ -75,9 +81,9 @@ macro_rules! conformance_suite {
     };
 }
 
-const T0: i64 = 1_615_852_800_000_000; // 2021-03-16 00:00 UTC
+pub(crate) const T0: i64 = 1_615_852_800_000_000; // 2021-03-16 00:00 UTC
 
-fn code(s: &str) -> AdminCode {
+pub(crate) fn code(s: &str) -> AdminCode {
     AdminCode::parse(s).unwrap()
 }
 
@@ -120,9 +126,14 @@ pub fn admin_access(now: i64) -> Access {
 }
 
 fn scoped(unit: &str) -> Access {
+    officer_of_unit(unit, &format!("officer-{unit}"))
+}
+
+/// An officer of `unit` named `actor`, with the unit's jurisdiction.
+pub fn officer_of_unit(unit: &str, actor: &str) -> Access {
     let code = PoliceUnitCode::parse(unit).unwrap();
     Access {
-        actor: format!("officer-{unit}"),
+        actor: actor.into(),
         unit: unit.into(),
         scope: code.jurisdiction(),
         purpose: "conformance".into(),
@@ -189,7 +200,7 @@ pub fn person(id: &str, name: &str, born: &str, place: &Locality) -> CitizenData
     }
 }
 
-fn row(n: usize, data: CitizenData, locality: Locality) -> ImportRow {
+pub(crate) fn row(n: usize, data: CitizenData, locality: Locality) -> ImportRow {
     ImportRow {
         row: n,
         new_key: Uuid::now_v7(),
@@ -199,7 +210,7 @@ fn row(n: usize, data: CitizenData, locality: Locality) -> ImportRow {
     }
 }
 
-fn batch(rows: Vec<ImportRow>) -> ImportBatch {
+pub(crate) fn batch(rows: Vec<ImportRow>) -> ImportBatch {
     ImportBatch {
         source: "forms.csv".into(),
         file_hash: "abc".into(),
@@ -207,13 +218,13 @@ fn batch(rows: Vec<ImportRow>) -> ImportBatch {
     }
 }
 
-async fn verify_whole_chain(store: &Arc<dyn Store>) -> usize {
+pub(crate) async fn verify_whole_chain(store: &Arc<dyn Store>) -> usize {
     let events = store.audit_events(0, 100_000).await.unwrap();
     verify_chain((None, GENESIS_HASH.into()), &events).unwrap();
     events.len()
 }
 
-async fn import_people(store: &Arc<dyn Store>, people: Vec<(CitizenData, Locality)>) {
+pub(crate) async fn import_people(store: &Arc<dyn Store>, people: Vec<(CitizenData, Locality)>) {
     let rows = people
         .into_iter()
         .enumerate()
@@ -975,31 +986,50 @@ pub async fn review_verifies_corrects_approves_and_rejects(store: Arc<dyn Store>
         theirs.iter().map(|f| f.id).collect::<Vec<_>>(),
         vec![conflict]
     );
+    let district = Role::DistrictOfficer;
     assert!(matches!(
         store
-            .decide_form(&thach_ha_officer, other, &FormDecision::Verify)
+            .decide_form(&thach_ha_officer, district, other, &FormDecision::Verify)
             .await,
         Err(StoreError::NotFound(_))
     ));
 
-    // Approval needs verification first.
+    // Approval needs verification first, and another officer than the verifier.
+    let approve = FormDecision::Approve {
+        new_key: Uuid::now_v7(),
+    };
     assert!(matches!(
         store
-            .decide_form(&thach_ha_officer, conflict, &FormDecision::Approve)
+            .decide_form(&thach_ha_officer, district, conflict, &approve)
             .await,
-        Err(StoreError::Invalid(_))
+        Err(StoreError::Review(ReviewError::Illegal { .. }))
     ));
     let verified = store
-        .decide_form(&thach_ha_officer, conflict, &FormDecision::Verify)
+        .decide_form(&thach_ha_officer, district, conflict, &FormDecision::Verify)
         .await
         .unwrap();
     assert_eq!(verified.status, FormStatus::Verified);
+    assert_eq!(verified.verified_by.as_deref(), Some("officer-CAH-445"));
+    assert!(matches!(
+        store
+            .decide_form(&thach_ha_officer, district, conflict, &approve)
+            .await,
+        Err(StoreError::Review(ReviewError::SameOfficer(_)))
+    ));
+    // A role that does not review records may not approve either.
+    let checker = officer_of_unit("CAH-445", "checker-CAH-445");
+    assert!(matches!(
+        store
+            .decide_form(&checker, Role::ProductionOperator, conflict, &approve)
+            .await,
+        Err(StoreError::Review(ReviewError::WrongRole(_)))
+    ));
     let approved = store
-        .decide_form(&thach_ha_officer, conflict, &FormDecision::Approve)
+        .decide_form(&checker, district, conflict, &approve)
         .await
         .unwrap();
     assert_eq!(approved.status, FormStatus::Approved);
-    assert_eq!(approved.decided_by.as_deref(), Some("officer-CAH-445"));
+    assert_eq!(approved.decided_by.as_deref(), Some("checker-CAH-445"));
     let record = store
         .citizen(&admin_access(T0), &official.personal_id)
         .await
@@ -1013,7 +1043,7 @@ pub async fn review_verifies_corrects_approves_and_rejects(store: Arc<dyn Store>
         .unwrap();
     assert_eq!(history.len(), 2);
     assert_eq!(history[1].changed_fields, vec!["ho_ten"]);
-    assert_eq!(history[1].actor, "officer-CAH-445");
+    assert_eq!(history[1].actor, "checker-CAH-445");
     assert_eq!(history[1].source, format!("form {conflict}"));
     assert!(history[0].source.starts_with("forms.csv row "));
     // Each version names where the citizen lived: the superseded one from its kept data,
@@ -1023,9 +1053,9 @@ pub async fn review_verifies_corrects_approves_and_rejects(store: Arc<dyn Store>
     assert!(history[0].residence.is_some());
     assert!(matches!(
         store
-            .decide_form(&thach_ha_officer, conflict, &FormDecision::Verify)
+            .decide_form(&thach_ha_officer, district, conflict, &FormDecision::Verify)
             .await,
-        Err(StoreError::Invalid(_))
+        Err(StoreError::Review(ReviewError::Illegal { .. }))
     ));
 
     // Correction replaces the data and keeps the form open; rejection closes it.
@@ -1035,6 +1065,7 @@ pub async fn review_verifies_corrects_approves_and_rejects(store: Arc<dyn Store>
     let after = store
         .decide_form(
             &city,
+            district,
             other,
             &FormDecision::Correct {
                 data: Box::new(corrected.clone()),
@@ -1045,11 +1076,29 @@ pub async fn review_verifies_corrects_approves_and_rejects(store: Arc<dyn Store>
         .await
         .unwrap();
     assert_eq!(after.status, FormStatus::Draft);
+    assert_eq!(after.corrected_by.as_deref(), Some("officer-CAH-436"));
     assert_eq!(after.data, corrected);
+    // A correction may not move the form out of the corrector's jurisdiction.
+    assert!(matches!(
+        store
+            .decide_form(
+                &city,
+                district,
+                other,
+                &FormDecision::Correct {
+                    data: Box::new(corrected.clone()),
+                    locality: Some(thach_ha()),
+                    findings: vec![],
+                },
+            )
+            .await,
+        Err(StoreError::Review(ReviewError::OutsideJurisdiction(_)))
+    ));
     assert!(after.findings.is_empty());
     let rejected = store
         .decide_form(
             &city,
+            district,
             other,
             &FormDecision::Reject {
                 reason: "giấy tờ giả".into(),

@@ -42,6 +42,9 @@ pub enum StoreError {
     /// The state machine refused the step (illegal in this state, wrong role, no reason).
     #[error("{0}")]
     Transition(#[from] cancuoc_domain::application::TransitionError),
+    /// The review of a staged form refused the step (state, role, four eyes, jurisdiction).
+    #[error("{0}")]
+    Review(#[from] cancuoc_domain::review::ReviewError),
     /// The application's type does not fit the citizen (DESIGN §4, intake).
     #[error("{0}")]
     Misfit(#[from] cancuoc_domain::application::Misfit),
@@ -165,10 +168,13 @@ pub trait Store: Send + Sync {
     ) -> Result<ImportOutcome>;
     async fn staged_forms(&self, access: &Access, query: &FormQuery) -> Result<Page<StagedForm>>;
     async fn staged_form(&self, access: &Access, id: Uuid) -> Result<Option<StagedForm>>;
-    /// Verifies, corrects, approves (making the record official) or rejects a staged form.
+    /// Verifies, corrects, approves (making the record official) or rejects a staged form,
+    /// as the review state machine (`cancuoc_domain::review`) decides for an officer of
+    /// `role` acting under `access`.
     async fn decide_form(
         &self,
         access: &Access,
+        role: cancuoc_domain::Role,
         id: Uuid,
         decision: &FormDecision,
     ) -> Result<StagedForm>;

@@ -369,6 +369,9 @@ pub enum StageReason {
     Conflict,
     /// Same folded name, birth date and hometown as another record.
     PossibleDuplicate,
+    /// The personal ID belongs to an official record outside the importer's
+    /// jurisdiction: a citizen who moved in, decided by an officer covering both places.
+    MoveIn,
 }
 
 impl StageReason {
@@ -377,12 +380,18 @@ impl StageReason {
             Self::Findings => "findings",
             Self::Conflict => "conflict",
             Self::PossibleDuplicate => "possible_duplicate",
+            Self::MoveIn => "move_in",
         }
     }
     pub fn parse(s: &str) -> Option<Self> {
-        [Self::Findings, Self::Conflict, Self::PossibleDuplicate]
-            .into_iter()
-            .find(|r| r.as_str() == s)
+        [
+            Self::Findings,
+            Self::Conflict,
+            Self::PossibleDuplicate,
+            Self::MoveIn,
+        ]
+        .into_iter()
+        .find(|r| r.as_str() == s)
     }
 }
 
@@ -396,36 +405,7 @@ pub struct ImportOutcome {
     pub staged: Vec<(usize, StageReason)>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum FormStatus {
-    /// Staged, waiting for an officer.
-    Draft,
-    /// Checked by an officer against the citizen's papers.
-    Verified,
-    /// Applied to the register; the record is official.
-    Approved,
-    Rejected,
-}
-
-impl FormStatus {
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            Self::Draft => "draft",
-            Self::Verified => "verified",
-            Self::Approved => "approved",
-            Self::Rejected => "rejected",
-        }
-    }
-    pub fn parse(s: &str) -> Option<Self> {
-        [Self::Draft, Self::Verified, Self::Approved, Self::Rejected]
-            .into_iter()
-            .find(|r| r.as_str() == s)
-    }
-    pub fn is_open(&self) -> bool {
-        matches!(self, Self::Draft | Self::Verified)
-    }
-}
+pub use cancuoc_domain::review::FormStatus;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct StagedForm {
@@ -439,6 +419,10 @@ pub struct StagedForm {
     /// What an officer must look at, in words.
     pub findings: Vec<String>,
     pub created_micros: i64,
+    /// Who verified the current data (never the approver).
+    pub verified_by: Option<String>,
+    /// Who last corrected the data (never the approver).
+    pub corrected_by: Option<String>,
     pub decided_by: Option<String>,
     pub decided_micros: Option<i64>,
     pub decision_reason: Option<String>,
@@ -463,19 +447,32 @@ pub enum FormDecision {
         locality: Option<Locality>,
         findings: Vec<String>,
     },
-    /// Apply to the register: a new official record, or a new version of the one it conflicts with.
-    Approve,
+    /// Apply to the register: a new official record (under `new_key`, minted by the
+    /// caller), or a new version of the one it conflicts with.
+    Approve {
+        new_key: Uuid,
+    },
     Reject {
         reason: String,
     },
 }
 
 impl FormDecision {
+    pub fn step(&self) -> cancuoc_domain::review::ReviewStep {
+        use cancuoc_domain::review::ReviewStep;
+        match self {
+            Self::Verify => ReviewStep::Verify,
+            Self::Correct { .. } => ReviewStep::Correct,
+            Self::Approve { .. } => ReviewStep::Approve,
+            Self::Reject { .. } => ReviewStep::Reject,
+        }
+    }
+
     pub fn name(&self) -> &'static str {
         match self {
             Self::Verify => "verify",
             Self::Correct { .. } => "correct",
-            Self::Approve => "approve",
+            Self::Approve { .. } => "approve",
             Self::Reject { .. } => "reject",
         }
     }
@@ -507,19 +504,50 @@ pub enum RowDecision {
     },
 }
 
+/// An official record as an import sees it: its data and where it lives.
+#[derive(Debug, Clone)]
+pub struct HeldRecord {
+    pub data: CitizenData,
+    pub locality: Option<Locality>,
+}
+
+/// Whether a jurisdiction covers a record's place (a record with no place: only the nation).
+pub fn covers(scope: &cancuoc_domain::Jurisdiction, place: Option<&Locality>) -> bool {
+    match place {
+        Some(p) => scope.covers(p),
+        None => matches!(scope, cancuoc_domain::Jurisdiction::Nation),
+    }
+}
+
+/// Findings of a row that meets a record outside the importer's jurisdiction: nothing
+/// of that record is named.
+pub const MOVE_IN_FINDING: &str = "the personal ID belongs to a record held outside your jurisdiction: a move-in request, decided by an officer whose jurisdiction covers both residences";
+pub const HIDDEN_DUPLICATE_FINDING: &str =
+    "possible duplicate of a record outside your jurisdiction (a reviewer above can compare them)";
+
 /// Decides an import row from what the register already holds under its personal ID,
-/// the personal ID of another record with the same duplicate key, and whether the same
-/// content is already staged and open.
+/// the personal ID and place of another record with the same duplicate key, and whether
+/// the same content is already staged and open. Findings name another record only when
+/// `scope` covers it.
 pub fn decide_row(
     row: &ImportRow,
-    existing: Option<&CitizenData>,
-    duplicate_of: Option<&PersonalId>,
+    existing: Option<(&CitizenData, Option<&Locality>)>,
+    duplicate_of: Option<(&PersonalId, Option<&Locality>)>,
     already_staged: bool,
+    scope: &cancuoc_domain::Jurisdiction,
 ) -> RowDecision {
     if already_staged {
         return RowDecision::Unchanged;
     }
-    if let Some(current) = existing {
+    if let Some((current, place)) = existing {
+        if !covers(scope, place) {
+            let mut findings = vec![MOVE_IN_FINDING.to_owned()];
+            findings.extend(row.findings.iter().cloned());
+            return RowDecision::Stage {
+                reason: StageReason::MoveIn,
+                findings,
+            };
+        }
         let differing = current.differing_fields(&row.data);
         if differing.is_empty() {
             return RowDecision::Unchanged;
@@ -534,8 +562,14 @@ pub fn decide_row(
             findings,
         };
     }
-    if let Some(other) = duplicate_of.filter(|other| **other != row.data.personal_id) {
-        let mut findings = vec![format!("possible duplicate of {other}")];
+    if let Some((other, place)) = duplicate_of.filter(|(other, _)| **other != row.data.personal_id)
+    {
+        let first = if covers(scope, place) {
+            format!("possible duplicate of {other}")
+        } else {
+            HIDDEN_DUPLICATE_FINDING.to_owned()
+        };
+        let mut findings = vec![first];
         findings.extend(row.findings.iter().cloned());
         return RowDecision::Stage {
             reason: StageReason::PossibleDuplicate,

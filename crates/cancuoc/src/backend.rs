@@ -42,10 +42,10 @@ pub async fn open(url: &str, create: bool) -> Result<Arc<dyn Store>, BackendErro
             }
             eprintln!("creating a new database at {}", file.display());
         }
-        let store = cancuoc_store_sqlite::SqliteStore::open(url, create).await?;
+        let store = cancuoc_store_sqlite::open(url, create).await?;
         Ok(Arc::new(store))
     } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        let store = cancuoc_store_postgres::PostgresStore::connect(url).await?;
+        let store = cancuoc_store_postgres::connect(url).await?;
         Ok(Arc::new(store))
     } else {
         Err(BackendError::Scheme(url.to_owned()))

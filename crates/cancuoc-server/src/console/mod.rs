@@ -270,6 +270,21 @@ const WORDS: &[(&str, &str, &str)] = &[
         "Differs from the official record",
     ),
     ("possible_duplicate", "Có thể trùng", "Possible duplicate"),
+    (
+        "four_eyes_required",
+        "Người xác minh hoặc sửa phiếu không được tự phê duyệt: cần một cán bộ khác phê duyệt",
+        "The officer who verified or corrected a form may not approve it: another officer approves",
+    ),
+    (
+        "outside_jurisdiction",
+        "Ngoài địa bàn quản lý: hồ sơ này do cán bộ cấp trên quản lý cả nơi cũ và nơi mới phê duyệt",
+        "Outside your jurisdiction: an officer whose jurisdiction covers both the old and the new residence approves it",
+    ),
+    (
+        "move_in",
+        "Chuyển đến từ nơi khác (cấp trên chung phê duyệt)",
+        "Moved in from elsewhere (approved by the common parent)",
+    ),
     ("source", "Nguồn", "Source"),
     ("approved", "Đã duyệt", "Approved"),
     ("rejected", "Đã từ chối", "Rejected"),

@@ -109,6 +109,11 @@ pub(crate) async fn review_decide(
             .map(|f| format!("{}: {}", f.data.full_name, ui.t(f.status.as_str()))),
         Err(e) => Err(e),
     };
-    let message = done.unwrap_or_else(|e| format!("{}: {e}", ui.t("bad_request")));
+    let message = done.unwrap_or_else(|e| match e.code() {
+        // The rules an officer meets in the review, said in the officer's language.
+        code @ (cancuoc_app::ErrorCode::FourEyesRequired
+        | cancuoc_app::ErrorCode::OutsideJurisdiction) => ui.t(code.as_str()).to_owned(),
+        _ => format!("{}: {e}", ui.t("bad_request")),
+    });
     Redirect::to(&format!("/ho-so-cho-duyet?msg={}", url_encode(&message))).into_response()
 }

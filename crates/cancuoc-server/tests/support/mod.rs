@@ -14,7 +14,6 @@ use std::sync::Arc;
 
 use cancuoc_app::{App, AppConfig, OsRandom, SystemClock};
 use cancuoc_server::{ServerConfig, serve};
-use cancuoc_store_sqlite::SqliteStore;
 use reqwest::StatusCode;
 use reqwest::header::CONTENT_TYPE;
 use serde_json::{Value, json};
@@ -48,7 +47,7 @@ pub async fn spawn_app() -> TestApp {
 pub async fn spawn_app_with(config: ServerConfig) -> TestApp {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}", dir.path().join("cancuoc.db").display());
-    let store = SqliteStore::open(&url, true).await.unwrap();
+    let store = cancuoc_store_sqlite::open(&url, true).await.unwrap();
     let app = App::new(
         Arc::new(store),
         Arc::new(SystemClock),

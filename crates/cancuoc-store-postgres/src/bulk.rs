@@ -1,0 +1,212 @@
+//! The PostgreSQL bulk path: `COPY` for new records and staged forms, one statement over
+//! arrays for households, and set queries (`= ANY($1)`) for what the register holds.
+
+use cancuoc_domain::PersonalId;
+use cancuoc_store::*;
+use sqlx::postgres::PgRow;
+use sqlx::{PgConnection, Row as _};
+
+use crate::backend;
+use crate::copy::{Csv, copy_in};
+use cancuoc_store_sql::citizens::locality_of;
+use cancuoc_store_sql::corrupt;
+
+fn col<T>(row: &PgRow, name: &str) -> Result<T>
+where
+    T: for<'r> sqlx::Decode<'r, sqlx::Postgres> + sqlx::Type<sqlx::Postgres>,
+{
+    row.try_get(name).map_err(backend)
+}
+
+/// The place the row's three `home_*` columns name.
+fn locality(row: &PgRow) -> Result<Option<cancuoc_domain::Locality>> {
+    locality_of(
+        col(row, "home_province")?,
+        col(row, "home_district")?,
+        col(row, "home_commune")?,
+    )
+}
+
+/// Inserts new records, version 1, with their first history entries, by `COPY`. A
+/// personal ID already in the register (or repeated) fails the whole call as `Conflict`.
+pub(crate) async fn insert_records(
+    conn: &mut PgConnection,
+    records: &[NewRecord],
+    actor: &str,
+    at_micros: i64,
+) -> Result<()> {
+    if records.is_empty() {
+        return Ok(());
+    }
+    copy_in(
+        conn,
+        "COPY citizens (key, personal_id, old_id_number, name_key, birth_year, birth_date, dup_key, household_number,
+            home_province, home_district, home_commune, status, version, data, updated_micros) FROM STDIN (FORMAT csv)",
+        records,
+        |csv: &mut Csv, r| {
+            let c = &r.columns;
+            csv.text(&c.key.to_string())
+                .text(&c.personal_id)
+                .opt(c.old_id_number.as_deref())
+                .text(&c.name_key)
+                .int(i64::from(c.birth_year))
+                .text(&c.birth_date)
+                .text(&c.dup_key)
+                .opt(c.household_number.as_deref())
+                .opt(c.home_province.as_deref())
+                .opt(c.home_district.as_deref())
+                .opt(c.home_commune.as_deref())
+                .text(c.status.as_str())
+                .int(1)
+                .text(&c.data_json)
+                .int(at_micros)
+                .end_row();
+            Ok(())
+        },
+    )
+    .await
+    .map_err(|e| match e {
+        StoreError::Conflict(m) => StoreError::Conflict(format!(
+            "a personal ID is already in the register ({m})"
+        )),
+        other => other,
+    })?;
+    copy_in(
+        conn,
+        "COPY citizen_history (citizen_key, version, at_micros, actor, source, status, changed_fields)
+            FROM STDIN (FORMAT csv)",
+        records,
+        |csv: &mut Csv, r| {
+            csv.text(&r.columns.key.to_string())
+                .int(1)
+                .int(at_micros)
+                .text(actor)
+                .text(&r.source)
+                .text(r.columns.status.as_str())
+                .text("[]")
+                .end_row();
+            Ok(())
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+/// Creates or updates households in one statement over arrays; a head already recorded
+/// is kept unless the new row names one. Numbers must not repeat within the call (see
+/// `merge_households`): one statement may not update a row twice.
+pub(crate) async fn upsert_households(
+    conn: &mut PgConnection,
+    households: &[NewHousehold],
+) -> Result<()> {
+    if households.is_empty() {
+        return Ok(());
+    }
+    let numbers: Vec<&str> = households.iter().map(|h| h.number.as_str()).collect();
+    let communes: Vec<&str> = households.iter().map(|h| h.commune.as_str()).collect();
+    let addresses: Vec<&str> = households.iter().map(|h| h.address.as_str()).collect();
+    let heads: Vec<Option<String>> = households
+        .iter()
+        .map(|h| h.head.as_ref().map(PersonalId::as_string))
+        .collect();
+    sqlx::query(
+        "INSERT INTO households (number, commune, address, head_personal_id)
+            SELECT * FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[])
+         ON CONFLICT (number) DO UPDATE
+            SET head_personal_id = COALESCE(excluded.head_personal_id, households.head_personal_id)",
+    )
+    .bind(&numbers)
+    .bind(&communes)
+    .bind(&addresses)
+    .bind(&heads)
+    .execute(&mut *conn)
+    .await
+    .map_err(backend)?;
+    Ok(())
+}
+
+/// Loads a generated population: households merged and upserted in one statement,
+/// citizens and their first history entries by `COPY`. Runs in a write transaction that
+/// holds the audit lock.
+/// What the register holds for a chunk's personal IDs, duplicate keys and contents.
+pub(crate) async fn register_view(
+    conn: &mut PgConnection,
+    chunk: &PreparedChunk,
+) -> Result<RegisterView> {
+    let mut view = RegisterView::default();
+    let rows = sqlx::query(
+        "SELECT personal_id, data::text AS data, home_province, home_district, home_commune
+         FROM citizens WHERE personal_id = ANY($1::text[])",
+    )
+    .bind(chunk.personal_ids())
+    .fetch_all(&mut *conn)
+    .await
+    .map_err(backend)?;
+    for r in &rows {
+        let json: String = col(r, "data")?;
+        let held = HeldRecord {
+            data: serde_json::from_str(&json).map_err(|_| corrupt("citizen data"))?,
+            locality: locality(r)?,
+        };
+        view.existing.insert(col(r, "personal_id")?, held);
+    }
+    let rows =
+        sqlx::query("SELECT dup_key, personal_id, home_province, home_district, home_commune FROM citizens WHERE dup_key = ANY($1::text[])")
+            .bind(chunk.duplicate_keys())
+            .fetch_all(&mut *conn)
+            .await
+            .map_err(backend)?;
+    for r in &rows {
+        view.by_duplicate_key
+            .entry(col(r, "dup_key")?)
+            .or_default()
+            .push((col(r, "personal_id")?, locality(r)?));
+    }
+    let rows = sqlx::query(
+        "SELECT content_hash FROM staged_forms
+         WHERE status IN ('draft', 'verified') AND content_hash = ANY($1::text[])",
+    )
+    .bind(chunk.content_hashes())
+    .fetch_all(&mut *conn)
+    .await
+    .map_err(backend)?;
+    for r in &rows {
+        view.open_staged.insert(col(r, "content_hash")?);
+    }
+    Ok(view)
+}
+
+pub(crate) async fn insert_staged(
+    conn: &mut PgConnection,
+    rows: &[StagedRow],
+    now: i64,
+) -> Result<()> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    copy_in(
+        conn,
+        "COPY staged_forms (id, source, row_number, reason, status, personal_id, content_hash, data, findings,
+            home_province, home_district, home_commune, created_micros) FROM STDIN (FORMAT csv)",
+        rows,
+        |csv: &mut Csv, s| {
+            csv.text(&s.id.to_string())
+                .text(&s.source)
+                .int(s.row)
+                .text(s.reason.as_str())
+                .text(FormStatus::Draft.as_str())
+                .text(&s.personal_id)
+                .text(&s.content_hash)
+                .text(&s.data_json)
+                .text(&s.findings_json)
+                .opt(s.home_province.as_deref())
+                .opt(s.home_district.as_deref())
+                .opt(s.home_commune.as_deref())
+                .int(now)
+                .end_row();
+            Ok(())
+        },
+    )
+    .await?;
+    Ok(())
+}

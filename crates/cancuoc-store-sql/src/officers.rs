@@ -1,0 +1,209 @@
+//! Officers, login throttling and sessions.
+
+use cancuoc_domain::{Officer, PoliceUnitCode, Role};
+use cancuoc_store::{
+    Access, NewOfficer, NewSession, OfficerCredentials, Result, SessionInfo, StoreError, actions,
+};
+
+use crate::{Row, Tx, Value, corrupt, flag, int, text};
+
+const COLUMNS: &str = "o.username, o.full_name, o.unit_code, o.role, o.active, o.password_hash, o.must_change_password";
+
+fn officer(row: &Row) -> Result<Officer> {
+    Ok(Officer {
+        username: text(row, "username")?,
+        full_name: text(row, "full_name")?,
+        unit: PoliceUnitCode::parse(&text(row, "unit_code")?)
+            .map_err(|_| corrupt("officer unit"))?,
+        role: Role::parse(&text(row, "role")?).ok_or_else(|| corrupt("officer role"))?,
+        active: flag(row, "active")?,
+    })
+}
+
+pub async fn create(tx: &mut dyn Tx, access: &Access, new: &NewOfficer) -> Result<()> {
+    let o = &new.officer;
+    let unit = tx
+        .fetch_one(
+            "SELECT code FROM police_units WHERE code = $1",
+            &[o.unit.as_string().into()],
+        )
+        .await?;
+    if unit.is_none() {
+        return Err(StoreError::NotFound(format!("police unit {}", o.unit)));
+    }
+    tx.execute(
+        "INSERT INTO officers (username, full_name, unit_code, role, active, password_hash, must_change_password, created_micros)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        &[
+            Value::from(&o.username),
+            Value::from(&o.full_name),
+            o.unit.as_string().into(),
+            o.role.as_str().into(),
+            o.active.into(),
+            Value::from(&new.password_hash),
+            new.must_change_password.into(),
+            access.now_micros.into(),
+        ],
+    )
+    .await
+    .map_err(|e| match e {
+        StoreError::Conflict(_) => {
+            StoreError::Conflict(format!("officer {} already exists", o.username))
+        }
+        other => other,
+    })?;
+    tx.audit(access, actions::OFFICER_CREATE, "officer", &o.username)
+        .await
+}
+
+pub async fn credentials(tx: &mut dyn Tx, username: &str) -> Result<Option<OfficerCredentials>> {
+    let sql = format!("SELECT {COLUMNS} FROM officers o WHERE o.username = $1");
+    tx.fetch_one(&sql, &[username.into()])
+        .await?
+        .map(|r| {
+            Ok(OfficerCredentials {
+                officer: officer(&r)?,
+                password_hash: text(&r, "password_hash")?,
+                must_change_password: flag(&r, "must_change_password")?,
+            })
+        })
+        .transpose()
+}
+
+pub async fn list(tx: &mut dyn Tx, access: &Access) -> Result<Vec<Officer>> {
+    let sql = format!("SELECT {COLUMNS} FROM officers o ORDER BY o.username");
+    let list = tx
+        .fetch(&sql, &[])
+        .await?
+        .iter()
+        .map(officer)
+        .collect::<Result<Vec<_>>>()?;
+    tx.audit(access, actions::OFFICER_LIST, "officer", "*")
+        .await?;
+    Ok(list)
+}
+
+fn affected_one(username: &str, rows: u64) -> Result<()> {
+    if rows == 0 {
+        return Err(StoreError::NotFound(format!("officer {username}")));
+    }
+    Ok(())
+}
+
+pub async fn set_active(
+    tx: &mut dyn Tx,
+    access: &Access,
+    username: &str,
+    active: bool,
+) -> Result<()> {
+    let rows = tx
+        .execute(
+            "UPDATE officers SET active = $1 WHERE username = $2",
+            &[active.into(), username.into()],
+        )
+        .await?;
+    affected_one(username, rows)?;
+    if !active {
+        tx.execute(
+            "DELETE FROM sessions WHERE username = $1",
+            &[username.into()],
+        )
+        .await?;
+    }
+    tx.audit(access, actions::OFFICER_ACTIVE, "officer", username)
+        .await
+}
+
+pub async fn set_password(
+    tx: &mut dyn Tx,
+    access: &Access,
+    username: &str,
+    hash: &str,
+    must_change: bool,
+) -> Result<()> {
+    let rows = tx
+        .execute(
+            "UPDATE officers SET password_hash = $1, must_change_password = $2 WHERE username = $3",
+            &[hash.into(), must_change.into(), username.into()],
+        )
+        .await?;
+    affected_one(username, rows)?;
+    tx.audit(access, actions::OFFICER_PASSWORD, "officer", username)
+        .await
+}
+
+/// Records a failed login and counts the failures within the window. Failures of one
+/// username are counted one call at a time, so two concurrent failures count 1 and 2.
+pub async fn record_failure(tx: &mut dyn Tx, username: &str, now: i64, window: i64) -> Result<u32> {
+    tx.lock_name(username).await?;
+    tx.execute(
+        "DELETE FROM login_failures WHERE username = $1 AND at_micros < $2",
+        &[username.into(), now.saturating_sub(window).into()],
+    )
+    .await?;
+    tx.execute(
+        "INSERT INTO login_failures (username, at_micros) VALUES ($1, $2)",
+        &[username.into(), now.into()],
+    )
+    .await?;
+    let n = tx
+        .fetch_one(
+            "SELECT COUNT(*) AS n FROM login_failures WHERE username = $1",
+            &[username.into()],
+        )
+        .await?
+        .map(|r| int(&r, "n"))
+        .transpose()?
+        .unwrap_or(0);
+    Ok(u32::try_from(n).unwrap_or(u32::MAX))
+}
+
+pub async fn clear_failures(tx: &mut dyn Tx, username: &str) -> Result<()> {
+    tx.execute(
+        "DELETE FROM login_failures WHERE username = $1",
+        &[username.into()],
+    )
+    .await?;
+    Ok(())
+}
+
+pub async fn create_session(tx: &mut dyn Tx, s: &NewSession) -> Result<()> {
+    tx.execute(
+        "INSERT INTO sessions (token_hash, username, created_micros, expires_micros, csrf_token) VALUES ($1, $2, $3, $4, $5)",
+        &[
+            Value::from(&s.token_hash),
+            Value::from(&s.username),
+            s.created_micros.into(),
+            s.expires_micros.into(),
+            Value::from(&s.csrf_token),
+        ],
+    )
+    .await?;
+    Ok(())
+}
+
+pub async fn session(tx: &mut dyn Tx, token_hash: &str, now: i64) -> Result<Option<SessionInfo>> {
+    let sql = format!(
+        "SELECT {COLUMNS}, s.csrf_token AS csrf_token FROM sessions s JOIN officers o ON o.username = s.username
+         WHERE s.token_hash = $1 AND s.expires_micros > $2 AND o.active = $3"
+    );
+    tx.fetch_one(&sql, &[token_hash.into(), now.into(), true.into()])
+        .await?
+        .map(|r| {
+            Ok(SessionInfo {
+                officer: officer(&r)?,
+                must_change_password: flag(&r, "must_change_password")?,
+                csrf_token: text(&r, "csrf_token")?,
+            })
+        })
+        .transpose()
+}
+
+pub async fn delete_session(tx: &mut dyn Tx, token_hash: &str) -> Result<()> {
+    tx.execute(
+        "DELETE FROM sessions WHERE token_hash = $1",
+        &[token_hash.into()],
+    )
+    .await?;
+    Ok(())
+}

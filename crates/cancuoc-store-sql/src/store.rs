@@ -1,0 +1,540 @@
+//! [`Store`] for any [`Backend`]: each method is one transaction of the kind it needs,
+//! running the statements of this crate's modules.
+
+use async_trait::async_trait;
+use cancuoc_domain::audit::AuditEvent;
+use cancuoc_domain::personal_id::{IdPrefix, SerialPermutation};
+use cancuoc_domain::{AdminUnit, Officer, PersonalId, PoliceUnit, PoliceUnitCode, Role};
+use cancuoc_store::*;
+use uuid::Uuid;
+
+use crate::{
+    Backend, Tx, TxKind, applications, audit, bench, campaigns, citizens, forms, officers,
+    reference, schedule,
+};
+
+/// The register on a SQL backend.
+#[derive(Debug, Clone)]
+pub struct SqlStore<B> {
+    backend: B,
+}
+
+impl<B: Backend> SqlStore<B> {
+    pub fn new(backend: B) -> Self {
+        Self { backend }
+    }
+
+    pub fn backend_ref(&self) -> &B {
+        &self.backend
+    }
+}
+
+/// Runs `$body` (an expression over `$tx: &mut dyn Tx`) in one transaction of `$kind`,
+/// committed when it succeeds and rolled back when it fails or is dropped.
+macro_rules! in_tx {
+    ($self:ident, $kind:ident, |$tx:ident| $body:expr) => {{
+        let mut open = $self.backend.begin(TxKind::$kind).await?;
+        let out = {
+            let $tx: &mut dyn Tx = &mut open;
+            $body.await?
+        };
+        open.commit().await?;
+        Ok(out)
+    }};
+}
+
+#[async_trait]
+impl<B: Backend> Store for SqlStore<B> {
+    fn backend(&self) -> &'static str {
+        self.backend.name()
+    }
+
+    async fn load_reference(
+        &self,
+        hierarchy: &str,
+        admin: &[AdminUnit],
+        police: &[PoliceUnit],
+    ) -> Result<ReferenceSummary> {
+        in_tx!(self, Write, |tx| reference::load(
+            tx, hierarchy, admin, police
+        ))
+    }
+
+    async fn hierarchy(&self) -> Result<Option<String>> {
+        in_tx!(self, Read, |tx| reference::hierarchy(tx))
+    }
+
+    async fn admin_units(&self) -> Result<Vec<AdminUnit>> {
+        in_tx!(self, Read, |tx| reference::admin_units(tx))
+    }
+
+    async fn police_unit(&self, code: &PoliceUnitCode) -> Result<Option<PoliceUnit>> {
+        in_tx!(self, Read, |tx| reference::police_unit(tx, code))
+    }
+
+    async fn police_units(&self) -> Result<Vec<PoliceUnit>> {
+        in_tx!(self, Read, |tx| reference::police_units(tx))
+    }
+
+    async fn create_officer(&self, access: &Access, new: &NewOfficer) -> Result<()> {
+        in_tx!(self, Write, |tx| officers::create(tx, access, new))
+    }
+
+    async fn officer_credentials(&self, username: &str) -> Result<Option<OfficerCredentials>> {
+        in_tx!(self, Read, |tx| officers::credentials(tx, username))
+    }
+
+    async fn officers(&self, access: &Access) -> Result<Vec<Officer>> {
+        in_tx!(self, AuditedRead, |tx| officers::list(tx, access))
+    }
+
+    async fn set_officer_active(
+        &self,
+        access: &Access,
+        username: &str,
+        active: bool,
+    ) -> Result<()> {
+        in_tx!(self, Write, |tx| officers::set_active(
+            tx, access, username, active
+        ))
+    }
+
+    async fn set_password(
+        &self,
+        access: &Access,
+        username: &str,
+        password_hash: &str,
+        must_change: bool,
+    ) -> Result<()> {
+        in_tx!(self, Write, |tx| officers::set_password(
+            tx,
+            access,
+            username,
+            password_hash,
+            must_change
+        ))
+    }
+
+    async fn record_login_failure(
+        &self,
+        username: &str,
+        now_micros: i64,
+        window_micros: i64,
+    ) -> Result<u32> {
+        in_tx!(self, Bookkeeping, |tx| officers::record_failure(
+            tx,
+            username,
+            now_micros,
+            window_micros
+        ))
+    }
+
+    async fn clear_login_failures(&self, username: &str) -> Result<()> {
+        in_tx!(self, Bookkeeping, |tx| officers::clear_failures(
+            tx, username
+        ))
+    }
+
+    async fn create_session(&self, session: &NewSession) -> Result<()> {
+        in_tx!(self, Bookkeeping, |tx| officers::create_session(
+            tx, session
+        ))
+    }
+
+    async fn session_officer(
+        &self,
+        token_hash: &str,
+        now_micros: i64,
+    ) -> Result<Option<SessionInfo>> {
+        in_tx!(self, Read, |tx| officers::session(
+            tx, token_hash, now_micros
+        ))
+    }
+
+    async fn delete_session(&self, token_hash: &str) -> Result<()> {
+        in_tx!(self, Bookkeeping, |tx| officers::delete_session(
+            tx, token_hash
+        ))
+    }
+
+    async fn append_audit(
+        &self,
+        access: &Access,
+        action: &str,
+        record_kind: &str,
+        record_key: &str,
+    ) -> Result<AuditEvent> {
+        in_tx!(self, Write, |tx| audit::append(
+            tx,
+            access,
+            action,
+            record_kind,
+            record_key
+        ))
+    }
+
+    async fn audit_events(&self, after: i64, limit: u32) -> Result<Vec<AuditEvent>> {
+        in_tx!(self, Read, |tx| audit::events(tx, after, limit))
+    }
+
+    async fn search_audit(&self, filter: &AuditFilter) -> Result<Vec<AuditEvent>> {
+        in_tx!(self, Read, |tx| audit::search(tx, filter))
+    }
+
+    async fn citizen(
+        &self,
+        access: &Access,
+        personal_id: &PersonalId,
+    ) -> Result<Option<CitizenRecord>> {
+        in_tx!(self, AuditedRead, |tx| citizens::get(
+            tx,
+            access,
+            personal_id
+        ))
+    }
+
+    async fn citizen_history(
+        &self,
+        access: &Access,
+        personal_id: &PersonalId,
+    ) -> Result<Vec<HistoryEntry>> {
+        let mut open = self.backend.begin(TxKind::AuditedRead).await?;
+        let found = citizens::history(&mut open, access, personal_id).await?;
+        open.commit().await?;
+        found.ok_or_else(|| StoreError::NotFound(format!("citizen {personal_id}")))
+    }
+
+    async fn search_citizens(
+        &self,
+        access: &Access,
+        query: &CitizenQuery,
+    ) -> Result<Page<CitizenRecord>> {
+        in_tx!(self, AuditedRead, |tx| citizens::search(tx, access, query))
+    }
+
+    async fn household(&self, access: &Access, number: &str) -> Result<Option<Household>> {
+        in_tx!(self, AuditedRead, |tx| citizens::household(
+            tx, access, number
+        ))
+    }
+
+    async fn load_population(&self, access: &Access, batch: &PopulationBatch) -> Result<u64> {
+        let mut open = self.backend.begin(TxKind::Bulk).await?;
+        let n = forms::load_population(&self.backend, &mut open, access, batch).await?;
+        open.commit().await?;
+        Ok(n)
+    }
+
+    async fn allocate_personal_id(
+        &self,
+        access: &Access,
+        prefix: &IdPrefix,
+        permutation: &SerialPermutation,
+    ) -> Result<PersonalId> {
+        in_tx!(self, Write, |tx| citizens::allocate_id(
+            tx,
+            access,
+            prefix,
+            permutation
+        ))
+    }
+
+    async fn import_forms(
+        &self,
+        access: &Access,
+        import: ImportStream<'_>,
+        progress: &(dyn Fn(u64) + Send + Sync),
+    ) -> Result<ImportOutcome> {
+        let mut open = self.backend.begin(TxKind::Bulk).await?;
+        let outcome = forms::import(&self.backend, &mut open, access, import, progress).await?;
+        open.commit().await?;
+        Ok(outcome)
+    }
+
+    async fn staged_forms(&self, access: &Access, query: &FormQuery) -> Result<Page<StagedForm>> {
+        in_tx!(self, AuditedRead, |tx| forms::list(tx, access, query))
+    }
+
+    async fn staged_form(&self, access: &Access, id: Uuid) -> Result<Option<StagedForm>> {
+        in_tx!(self, AuditedRead, |tx| forms::get(tx, access, id, true))
+    }
+
+    async fn decide_form(
+        &self,
+        access: &Access,
+        role: Role,
+        id: Uuid,
+        decision: &FormDecision,
+    ) -> Result<StagedForm> {
+        in_tx!(self, Write, |tx| forms::decide(
+            tx, access, role, id, decision
+        ))
+    }
+
+    async fn intake_facts(
+        &self,
+        access: &Access,
+        personal_ids: &[PersonalId],
+        today: jiff::civil::Date,
+    ) -> Result<Vec<Option<IntakeFacts>>> {
+        in_tx!(self, Write, |tx| applications::intake_facts(
+            tx,
+            access,
+            personal_ids,
+            today
+        ))
+    }
+
+    async fn file_applications(
+        &self,
+        access: &Access,
+        batch: &[NewApplication],
+    ) -> Result<Vec<Filed>> {
+        in_tx!(self, Durable, |tx| applications::file(tx, access, batch))
+    }
+
+    async fn application(&self, access: &Access, key: Uuid) -> Result<Option<ApplicationRecord>> {
+        in_tx!(self, Write, |tx| applications::get(tx, access, key))
+    }
+
+    async fn transition_application(
+        &self,
+        access: &Access,
+        key: Uuid,
+        step: &Step,
+    ) -> Result<ApplicationRecord> {
+        in_tx!(self, Write, |tx| applications::transition(
+            tx, access, key, step
+        ))
+    }
+
+    async fn applications(
+        &self,
+        access: &Access,
+        query: &ApplicationQuery,
+    ) -> Result<Page<ApplicationSummary>> {
+        in_tx!(self, Write, |tx| applications::list(tx, access, query))
+    }
+
+    async fn batch_for(
+        &self,
+        access: &Access,
+        id: Uuid,
+        province: &cancuoc_domain::AdminCode,
+        day: jiff::civil::Date,
+    ) -> Result<Batch> {
+        in_tx!(self, Write, |tx| applications::batch_for(
+            tx, access, id, province, day
+        ))
+    }
+
+    async fn batch(&self, access: &Access, id: Uuid) -> Result<Option<Batch>> {
+        in_tx!(self, Write, |tx| applications::batch(tx, access, id))
+    }
+
+    async fn set_biometrics(
+        &self,
+        access: &Access,
+        key: Uuid,
+        biometrics: &str,
+    ) -> Result<ApplicationRecord> {
+        in_tx!(self, Write, |tx| applications::set_biometrics(
+            tx, access, key, biometrics
+        ))
+    }
+
+    async fn card(&self, access: &Access, personal_id: &PersonalId) -> Result<Option<CardRecord>> {
+        in_tx!(self, Write, |tx| applications::card_of(
+            tx,
+            access,
+            personal_id
+        ))
+    }
+
+    async fn cards(&self, access: &Access, personal_id: &PersonalId) -> Result<Vec<CardRecord>> {
+        in_tx!(self, Write, |tx| applications::cards_of(
+            tx,
+            access,
+            personal_id
+        ))
+    }
+
+    async fn report_card_lost(
+        &self,
+        access: &Access,
+        personal_id: &PersonalId,
+    ) -> Result<CardRecord> {
+        in_tx!(self, Write, |tx| applications::report_lost(
+            tx,
+            access,
+            personal_id
+        ))
+    }
+
+    async fn create_campaign(&self, access: &Access, campaign: &Campaign) -> Result<()> {
+        in_tx!(self, Write, |tx| campaigns::create(tx, access, campaign))
+    }
+
+    async fn campaigns(&self) -> Result<Vec<Campaign>> {
+        in_tx!(self, Read, |tx| campaigns::list(tx))
+    }
+
+    async fn campaign(&self, id: Uuid) -> Result<Option<Campaign>> {
+        in_tx!(self, Read, |tx| campaigns::get(tx, id))
+    }
+
+    async fn set_quotas(&self, access: &Access, campaign: Uuid, quotas: &[Quota]) -> Result<()> {
+        in_tx!(self, Write, |tx| campaigns::set_quotas(
+            tx, access, campaign, quotas
+        ))
+    }
+
+    async fn quotas(&self, campaign: Uuid, units: &[String]) -> Result<Vec<Quota>> {
+        in_tx!(self, Read, |tx| campaigns::quotas(tx, campaign, units))
+    }
+
+    async fn intake_counts(
+        &self,
+        units: &[String],
+        from: jiff::civil::Date,
+        to: jiff::civil::Date,
+    ) -> Result<Vec<IntakeCount>> {
+        in_tx!(self, Read, |tx| campaigns::intake_counts(
+            tx, units, from, to
+        ))
+    }
+
+    async fn verify_intake_counts(&self) -> Result<Vec<IntakeMismatch>> {
+        in_tx!(self, Read, |tx| campaigns::verify_intake_counts(tx))
+    }
+
+    async fn rebuild_intake_counts(&self) -> Result<u64> {
+        in_tx!(self, Write, |tx| campaigns::rebuild_intake_counts(tx))
+    }
+
+    async fn eligible(
+        &self,
+        access: &Access,
+        query: &EligibleQuery,
+    ) -> Result<Vec<(Option<String>, u64)>> {
+        in_tx!(self, Write, |tx| campaigns::eligible(tx, access, query))
+    }
+
+    async fn create_site(&self, access: &Access, site: &Site) -> Result<()> {
+        in_tx!(self, Write, |tx| schedule::create_site(tx, access, site))
+    }
+
+    async fn sites(&self, access: &Access, unit: Option<&str>) -> Result<Vec<Site>> {
+        in_tx!(self, Read, |tx| schedule::sites(tx, access, unit))
+    }
+
+    async fn add_machine(&self, access: &Access, machine: &Machine) -> Result<()> {
+        in_tx!(self, Write, |tx| schedule::add_machine(tx, access, machine))
+    }
+
+    async fn machines(&self, unit: &str) -> Result<Vec<Machine>> {
+        in_tx!(self, Read, |tx| schedule::machines(tx, unit))
+    }
+
+    async fn create_sessions(
+        &self,
+        access: &Access,
+        sessions: &[NewEnrollmentSession],
+    ) -> Result<()> {
+        in_tx!(self, Write, |tx| schedule::create_sessions(
+            tx, access, sessions
+        ))
+    }
+
+    async fn enrollment_sessions(
+        &self,
+        access: &Access,
+        query: &SessionQuery,
+    ) -> Result<Vec<EnrollmentSession>> {
+        in_tx!(self, Read, |tx| schedule::sessions(tx, access, query))
+    }
+
+    async fn enrollment_session(
+        &self,
+        access: &Access,
+        id: Uuid,
+    ) -> Result<Option<EnrollmentSession>> {
+        in_tx!(self, Read, |tx| schedule::session(tx, access, id))
+    }
+
+    async fn close_session(&self, access: &Access, id: Uuid) -> Result<u64> {
+        in_tx!(self, Write, |tx| schedule::close_session(tx, access, id))
+    }
+
+    async fn invitees(
+        &self,
+        access: &Access,
+        commune: &str,
+        on: jiff::civil::Date,
+    ) -> Result<Vec<Invitee>> {
+        in_tx!(self, Write, |tx| schedule::invitees(
+            tx, access, commune, on
+        ))
+    }
+
+    async fn make_appointments(
+        &self,
+        access: &Access,
+        new: &[NewAppointment],
+    ) -> Result<Vec<Appointment>> {
+        in_tx!(self, Write, |tx| schedule::make_appointments(
+            tx, access, new
+        ))
+    }
+
+    async fn appointments(&self, access: &Access, session: Uuid) -> Result<Vec<Appointment>> {
+        in_tx!(self, Write, |tx| schedule::appointments(
+            tx, access, session
+        ))
+    }
+
+    async fn active_appointment(
+        &self,
+        access: &Access,
+        personal_id: &str,
+    ) -> Result<Option<Appointment>> {
+        in_tx!(self, Write, |tx| schedule::active_appointment(
+            tx,
+            access,
+            personal_id
+        ))
+    }
+
+    async fn step_appointment(
+        &self,
+        access: &Access,
+        id: Uuid,
+        step: AppointmentStep,
+    ) -> Result<Appointment> {
+        in_tx!(self, Write, |tx| schedule::step_appointment(
+            tx, access, id, step
+        ))
+    }
+
+    async fn mark_no_shows(&self, access: &Access, session: Uuid, slots: &[u32]) -> Result<u64> {
+        in_tx!(self, Write, |tx| schedule::mark_no_shows(
+            tx, access, session, slots
+        ))
+    }
+
+    async fn load_synthetic_applications(&self, spec: &SyntheticApplications) -> Result<u64> {
+        in_tx!(self, Write, |tx| bench::load_synthetic_applications(
+            tx, spec
+        ))
+    }
+
+    async fn scan_intake_by_province(
+        &self,
+        from: jiff::civil::Date,
+        on: jiff::civil::Date,
+    ) -> Result<Vec<ScannedIntake>> {
+        in_tx!(self, Read, |tx| bench::scan_intake_by_province(
+            tx, from, on
+        ))
+    }
+}

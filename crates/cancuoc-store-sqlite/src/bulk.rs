@@ -1,0 +1,363 @@
+//! The SQLite bulk path: multi-row INSERTs, and what a large import keeps in memory and
+//! sets aside.
+
+use std::collections::HashSet;
+
+use cancuoc_domain::PersonalId;
+use cancuoc_store::*;
+use sqlx::Row as _;
+use sqlx::SqliteConnection;
+use sqlx::sqlite::SqliteRow;
+
+use crate::backend;
+use cancuoc_store_sql::citizens::locality_of;
+use cancuoc_store_sql::corrupt;
+
+fn col<T>(row: &SqliteRow, name: &str) -> Result<T>
+where
+    T: for<'r> sqlx::Decode<'r, sqlx::Sqlite> + sqlx::Type<sqlx::Sqlite>,
+{
+    row.try_get(name).map_err(backend)
+}
+
+/// The place the row's three `home_*` columns name.
+fn locality(row: &SqliteRow) -> Result<Option<cancuoc_domain::Locality>> {
+    locality_of(
+        col(row, "home_province")?,
+        col(row, "home_district")?,
+        col(row, "home_commune")?,
+    )
+}
+
+/// `(?, …, ?), …` for `rows` rows of `columns` values.
+pub(crate) fn placeholders(rows: usize, columns: usize) -> String {
+    let one = format!("({})", vec!["?"; columns].join(", "));
+    vec![one; rows].join(", ")
+}
+
+/// Rows per multi-row INSERT: the widest table (15 columns) stays under SQLite's
+/// 32,766 bound values.
+const ROWS_PER_STATEMENT: usize = 1_000;
+
+// OR FAIL rather than the default OR ABORT: a failing statement then leaves its earlier
+// rows in place instead of undoing them, so SQLite keeps no statement journal (a copy of
+// every page the statement touches). The caller's transaction is rolled back whole on
+// any error, so nothing half-applied survives either way.
+const CITIZEN_INSERT: &str = "INSERT OR FAIL INTO citizens (key, personal_id, old_id_number, name_key, birth_year,
+    birth_date, dup_key, household_number, home_province, home_district, home_commune, status, version,
+    data, updated_micros) VALUES ";
+
+const HISTORY_INSERT: &str =
+    "INSERT OR FAIL INTO citizen_history (citizen_key, version, at_micros, actor,
+    source, status, changed_fields) VALUES ";
+
+/// Inserts new records, version 1, with their first history entries, many rows per
+/// statement. A personal ID already in the register fails the whole call as `Conflict`.
+pub(crate) async fn insert_records(
+    conn: &mut SqliteConnection,
+    records: &[NewRecord],
+    actor: &str,
+    at_micros: i64,
+) -> Result<()> {
+    for part in records.chunks(ROWS_PER_STATEMENT) {
+        let sql = format!("{CITIZEN_INSERT}{}", placeholders(part.len(), 15));
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for r in part {
+            let c = &r.columns;
+            q = q
+                .bind(c.key.to_string())
+                .bind(&c.personal_id)
+                .bind(&c.old_id_number)
+                .bind(&c.name_key)
+                .bind(c.birth_year)
+                .bind(&c.birth_date)
+                .bind(&c.dup_key)
+                .bind(&c.household_number)
+                .bind(&c.home_province)
+                .bind(&c.home_district)
+                .bind(&c.home_commune)
+                .bind(c.status.as_str())
+                .bind(1_i64)
+                .bind(&c.data_json)
+                .bind(at_micros);
+        }
+        q.execute(&mut *conn).await.map_err(|e| match backend(e) {
+            StoreError::Conflict(m) => {
+                StoreError::Conflict(format!("a personal ID is already in the register ({m})"))
+            }
+            other => other,
+        })?;
+
+        let sql = format!("{HISTORY_INSERT}{}", placeholders(part.len(), 7));
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for r in part {
+            q = q
+                .bind(r.columns.key.to_string())
+                .bind(1_i64)
+                .bind(at_micros)
+                .bind(actor)
+                .bind(&r.source)
+                .bind(r.columns.status.as_str())
+                .bind("[]");
+        }
+        q.execute(&mut *conn).await.map_err(backend)?;
+    }
+    Ok(())
+}
+
+/// Creates or updates households, many per statement; a head already recorded is
+/// kept unless the new row names one. Numbers must not repeat within the call
+/// (see `merge_households`).
+pub(crate) async fn upsert_households(
+    conn: &mut SqliteConnection,
+    households: &[NewHousehold],
+) -> Result<()> {
+    for part in households.chunks(ROWS_PER_STATEMENT) {
+        let sql = format!(
+            "INSERT INTO households (number, commune, address, head_personal_id) VALUES {}
+             ON CONFLICT (number) DO UPDATE
+                SET head_personal_id = COALESCE(excluded.head_personal_id, households.head_personal_id)",
+            placeholders(part.len(), 4)
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for h in part {
+            q = q
+                .bind(&h.number)
+                .bind(h.commune.as_str())
+                .bind(&h.address)
+                .bind(h.head.as_ref().map(PersonalId::as_string));
+        }
+        q.execute(&mut *conn).await.map_err(backend)?;
+    }
+    Ok(())
+}
+
+/// Runs `SELECT {select} … WHERE {column} IN (keys)` and hands each row to `each`.
+async fn select_in(
+    conn: &mut SqliteConnection,
+    select: &str,
+    column: &str,
+    keys: &[&String],
+    mut each: impl FnMut(&SqliteRow) -> Result<()>,
+) -> Result<()> {
+    // Within SQLite's limit of bound values per statement, whatever the chunk's size.
+    for part in keys.chunks(IMPORT_CHUNK) {
+        let marks = vec!["?"; part.len()].join(", ");
+        let sql = format!("{select} AND {column} IN ({marks})");
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for k in part {
+            q = q.bind(k);
+        }
+        for row in q.fetch_all(&mut *conn).await.map_err(backend)? {
+            each(&row)?;
+        }
+    }
+    Ok(())
+}
+
+/// The keys the register may hold, kept in memory during a large import so that a
+/// chunk asks the database only about keys that can be there: those it held before the
+/// import, read once at its start, and those the import has written since. Nobody else
+/// writes meanwhile: the import holds SQLite's only write lock.
+#[derive(Default)]
+pub(crate) struct KnownKeys {
+    personal_ids: HashSet<String>,
+    duplicate_keys: HashSet<String>,
+    open_hashes: HashSet<String>,
+}
+
+impl KnownKeys {
+    async fn read(conn: &mut SqliteConnection) -> Result<Self> {
+        // Each a scan of one index (covering for the first two).
+        Ok(Self {
+            personal_ids: strings(conn, "SELECT personal_id FROM citizens").await?,
+            duplicate_keys: strings(conn, "SELECT dup_key FROM citizens").await?,
+            open_hashes: strings(conn, OPEN_HASHES).await?,
+        })
+    }
+
+    pub(crate) fn learn(&mut self, plan: &ChunkPlan) {
+        for r in &plan.records {
+            self.personal_ids.insert(r.columns.personal_id.clone());
+            self.duplicate_keys.insert(r.columns.dup_key.clone());
+        }
+        for s in &plan.staged {
+            self.open_hashes.insert(s.content_hash.clone());
+        }
+    }
+}
+
+async fn strings(conn: &mut SqliteConnection, sql: &'static str) -> Result<HashSet<String>> {
+    let values: Vec<String> = sqlx::query_scalar(sql)
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(backend)?;
+    Ok(values.into_iter().collect())
+}
+
+/// The chunk's keys that `known` says may be in the register (all of them without it).
+fn worth_asking<'k>(keys: &'k [String], known: Option<&HashSet<String>>) -> Vec<&'k String> {
+    keys.iter()
+        .filter(|k| known.is_none_or(|set| set.contains(*k)))
+        .collect()
+}
+
+/// Content hashes of the open staged forms. The index is named because with a thousand
+/// hashes and no statistics SQLite prefers the status index and reads every open form
+/// of the import so far, once per chunk.
+const OPEN_HASHES: &str =
+    "SELECT content_hash FROM staged_forms INDEXED BY staged_forms_open_content
+    WHERE status IN ('draft', 'verified')";
+
+/// What the register holds for a chunk's personal IDs, duplicate keys and contents.
+pub(crate) async fn register_view(
+    conn: &mut SqliteConnection,
+    chunk: &PreparedChunk,
+    known: Option<&KnownKeys>,
+) -> Result<RegisterView> {
+    let mut view = RegisterView::default();
+    select_in(
+        conn,
+        "SELECT personal_id, data, home_province, home_district, home_commune FROM citizens WHERE 1 = 1",
+        "personal_id",
+        &worth_asking(chunk.personal_ids(), known.map(|k| &k.personal_ids)),
+        |r| {
+            let json: String = col(r, "data")?;
+            let data = serde_json::from_str(&json).map_err(|_| corrupt("citizen data"))?;
+            let held = HeldRecord {
+                data,
+                locality: locality(r)?,
+            };
+            view.existing.insert(col(r, "personal_id")?, held);
+            Ok(())
+        },
+    )
+    .await?;
+    select_in(
+        conn,
+        "SELECT dup_key, personal_id, home_province, home_district, home_commune FROM citizens WHERE 1 = 1",
+        "dup_key",
+        &worth_asking(chunk.duplicate_keys(), known.map(|k| &k.duplicate_keys)),
+        |r| {
+            view.by_duplicate_key
+                .entry(col(r, "dup_key")?)
+                .or_default()
+                .push((col(r, "personal_id")?, locality(r)?));
+            Ok(())
+        },
+    )
+    .await?;
+    select_in(
+        conn,
+        OPEN_HASHES,
+        "content_hash",
+        &worth_asking(chunk.content_hashes(), known.map(|k| &k.open_hashes)),
+        |r| {
+            view.open_staged.insert(col(r, "content_hash")?);
+            Ok(())
+        },
+    )
+    .await?;
+    Ok(view)
+}
+
+pub(crate) async fn insert_staged(
+    conn: &mut SqliteConnection,
+    rows: &[StagedRow],
+    now: i64,
+) -> Result<()> {
+    for part in rows.chunks(IMPORT_CHUNK) {
+        let sql = format!(
+            "INSERT OR FAIL INTO staged_forms (id, source, row_number, reason, status, personal_id, content_hash, data,
+                findings, home_province, home_district, home_commune, created_micros) VALUES {}",
+            placeholders(part.len(), 13)
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for s in part {
+            q = q
+                .bind(s.id.to_string())
+                .bind(&s.source)
+                .bind(s.row)
+                .bind(s.reason.as_str())
+                .bind(FormStatus::Draft.as_str())
+                .bind(&s.personal_id)
+                .bind(&s.content_hash)
+                .bind(&s.data_json)
+                .bind(&s.findings_json)
+                .bind(&s.home_province)
+                .bind(&s.home_district)
+                .bind(&s.home_commune)
+                .bind(now);
+        }
+        q.execute(&mut *conn).await.map_err(backend)?;
+    }
+    Ok(())
+}
+
+/// Secondary indexes an import never reads from. A large import into a register not much
+/// larger than itself drops them and builds them again at its end: sorting once beats
+/// inserting into four indexes at random. Both happen inside the import's transaction,
+/// so an import that fails leaves them as they were.
+pub const SET_ASIDE: [&str; 4] = [
+    "citizens_by_name",
+    "citizens_by_old_id",
+    "citizens_by_household",
+    "citizens_by_commune",
+];
+/// The set-aside indexes as the latest migrations define them (0002, 0004).
+pub const SET_ASIDE_DEFINITIONS: &str = "
+    CREATE INDEX IF NOT EXISTS citizens_by_name ON citizens (name_key, birth_year, personal_id);
+    CREATE INDEX IF NOT EXISTS citizens_by_old_id ON citizens (old_id_number) WHERE old_id_number IS NOT NULL;
+    CREATE INDEX IF NOT EXISTS citizens_by_household ON citizens (household_number) WHERE household_number IS NOT NULL;
+    CREATE INDEX IF NOT EXISTS citizens_by_commune ON citizens (home_commune, name_key, birth_year, personal_id);";
+const SET_ASIDE_FROM_ROWS: usize = 50_000;
+
+async fn sets_indexes_aside(conn: &mut SqliteConnection, rows: usize) -> Result<bool> {
+    if rows < SET_ASIDE_FROM_ROWS {
+        return Ok(false);
+    }
+    // The largest rowid bounds the row count from above and costs one page read.
+    let size: Option<i64> = sqlx::query_scalar("SELECT max(rowid) FROM citizens")
+        .fetch_one(&mut *conn)
+        .await
+        .map_err(backend)?;
+    Ok(size.unwrap_or(0) <= i64::try_from(rows).unwrap_or(i64::MAX).saturating_mul(2))
+}
+
+/// What a running import keeps: the register's keys (large imports only) and whether
+/// it set indexes aside.
+pub struct ImportState {
+    pub(crate) known: Option<KnownKeys>,
+    set_aside: bool,
+}
+
+impl ImportState {
+    pub(crate) async fn start(conn: &mut SqliteConnection, rows_at_most: usize) -> Result<Self> {
+        let set_aside = sets_indexes_aside(conn, rows_at_most).await?;
+        // The same condition bounds the keys read into memory by twice the import's rows.
+        let known = if set_aside {
+            Some(KnownKeys::read(conn).await?)
+        } else {
+            None
+        };
+        if set_aside {
+            for name in SET_ASIDE {
+                sqlx::query(sqlx::AssertSqlSafe(format!("DROP INDEX IF EXISTS {name}")))
+                    .execute(&mut *conn)
+                    .await
+                    .map_err(backend)?;
+            }
+        }
+        Ok(Self { known, set_aside })
+    }
+
+    pub(crate) async fn finish(self, conn: &mut SqliteConnection) -> Result<()> {
+        if self.set_aside {
+            sqlx::raw_sql(SET_ASIDE_DEFINITIONS)
+                .execute(&mut *conn)
+                .await
+                .map_err(backend)?;
+        }
+        Ok(())
+    }
+}

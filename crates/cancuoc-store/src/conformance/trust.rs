@@ -1,0 +1,215 @@
+//! The register's trust boundary (DESIGN §8, "writes follow jurisdiction"): an import or
+//! a review never changes a record outside the officer's jurisdiction, and findings name
+//! nothing the importer may not read.
+
+use super::*;
+
+/// A district officer of Hà Tĩnh city imports a row for a citizen held in Thạch Hà, with
+/// the city as the new residence. The row becomes a move-in request that shows nothing
+/// of the held record; the city can verify it but not approve it, Thạch Hà keeps its
+/// record, and the province (the common parent), by a second officer, approves the move.
+pub async fn an_import_never_takes_over_a_record_held_elsewhere(store: Arc<dyn Store>) {
+    seeded(&store).await;
+    let held = person("042090000001", "Ngô Văn Phúc", "1990", &thach_ha());
+    import_people(&store, vec![(held.clone(), thach_ha())]).await;
+
+    let mut claimed = person("042090000001", "Ngô Văn Khác", "1990", &ha_tinh_city());
+    claimed.household_number = Some("HK-CITY-1".into());
+    let attacker = officer_of_unit("CAH-436", "attacker");
+    let out = store
+        .import_forms(
+            &attacker,
+            batch(vec![row(2, claimed.clone(), ha_tinh_city())]).stream(),
+            &|_| {},
+        )
+        .await
+        .unwrap();
+    assert_eq!(out.inserted, 0);
+    assert_eq!(out.staged, vec![(2, StageReason::MoveIn)]);
+
+    // The record is untouched and still where it was: its own district still reads it.
+    let rightful = scoped("CAH-445");
+    let record = store
+        .citizen(&rightful, &held.personal_id)
+        .await
+        .unwrap()
+        .expect("the rightful district still sees its citizen");
+    assert_eq!(record.data, held);
+    assert_eq!(record.version, 1);
+    assert!(
+        store
+            .citizen(&attacker, &held.personal_id)
+            .await
+            .unwrap()
+            .is_none()
+    );
+
+    // The request shows the importer nothing of the held record.
+    let forms = store
+        .staged_forms(
+            &attacker,
+            &FormQuery {
+                limit: 10,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap()
+        .items;
+    assert_eq!(forms.len(), 1);
+    let form = &forms[0];
+    assert_eq!(form.reason, StageReason::MoveIn);
+    assert_eq!(form.findings, vec![MOVE_IN_FINDING.to_owned()]);
+    assert_eq!(form.data, claimed);
+
+    // The city verifies; neither it nor a colleague may approve; Thạch Hà does not see it.
+    let district = Role::DistrictOfficer;
+    store
+        .decide_form(&attacker, district, form.id, &FormDecision::Verify)
+        .await
+        .unwrap();
+    let approve = FormDecision::Approve {
+        new_key: Uuid::now_v7(),
+    };
+    assert!(matches!(
+        store
+            .decide_form(&attacker, district, form.id, &approve)
+            .await,
+        Err(StoreError::Review(ReviewError::SameOfficer(_)))
+    ));
+    let colleague = officer_of_unit("CAH-436", "colleague");
+    assert!(matches!(
+        store
+            .decide_form(&colleague, district, form.id, &approve)
+            .await,
+        Err(StoreError::Review(ReviewError::OutsideJurisdiction(_)))
+    ));
+    assert!(
+        store
+            .staged_form(&rightful, form.id)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let record = store
+        .citizen(&rightful, &held.personal_id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(record.data, held);
+
+    // The province covers both places: a second officer there approves the move.
+    let province = officer_of_unit("PC06-42", "province-checker");
+    let approved = store
+        .decide_form(&province, Role::ProvinceOfficer, form.id, &approve)
+        .await
+        .unwrap();
+    assert_eq!(approved.status, FormStatus::Approved);
+    assert!(
+        store
+            .citizen(&rightful, &held.personal_id)
+            .await
+            .unwrap()
+            .is_none(),
+        "the record moved out of Thạch Hà"
+    );
+    let moved = store
+        .citizen(&attacker, &held.personal_id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(moved.data, claimed);
+    assert_eq!(moved.version, 2);
+    verify_whole_chain(&store).await;
+}
+
+/// A possible duplicate names the other record's number only to an importer who may read
+/// that record.
+pub async fn findings_name_only_records_the_importer_may_read(store: Arc<dyn Store>) {
+    seeded(&store).await;
+    let held = person("042185000001", "Lê Thị Hoa", "1985", &thach_ha());
+    import_people(&store, vec![(held.clone(), thach_ha())]).await;
+
+    // Same folded name, birth date and hometown, another number, living in the city.
+    let lookalike = |pid: &str| {
+        let mut d = person(pid, "Le Thi Hoa", "1985", &ha_tinh_city());
+        d.full_name = "Lê Thị Hoa".into();
+        d.hometown = held.hometown.clone();
+        d
+    };
+    let city = officer_of_unit("CAH-436", "city");
+    store
+        .import_forms(
+            &city,
+            batch(vec![row(2, lookalike("042185000002"), ha_tinh_city())]).stream(),
+            &|_| {},
+        )
+        .await
+        .unwrap();
+    let mut nation = batch(vec![row(3, lookalike("042185000003"), ha_tinh_city())]);
+    nation.file_hash = "def".into();
+    store
+        .import_forms(&admin_access(T0), nation.stream(), &|_| {})
+        .await
+        .unwrap();
+
+    let forms = store
+        .staged_forms(
+            &admin_access(T0),
+            &FormQuery {
+                limit: 10,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap()
+        .items;
+    let by_row = |n: usize| forms.iter().find(|f| f.row == n).unwrap();
+    let hidden = by_row(2);
+    assert_eq!(hidden.reason, StageReason::PossibleDuplicate);
+    assert_eq!(hidden.findings, vec![HIDDEN_DUPLICATE_FINDING.to_owned()]);
+    assert!(
+        hidden
+            .findings
+            .iter()
+            .all(|f| !f.contains(&held.personal_id.as_string()))
+    );
+    let named = by_row(3);
+    assert_eq!(
+        named.findings,
+        vec![format!("possible duplicate of {}", held.personal_id)]
+    );
+}
+
+/// A row whose residence lies outside the importer's jurisdiction is never applied, and
+/// the import applies nothing at all.
+pub async fn an_import_row_outside_the_importers_jurisdiction_is_refused(store: Arc<dyn Store>) {
+    seeded(&store).await;
+    let inside = person("042090000011", "Trần Văn Một", "1990", &ha_tinh_city());
+    let outside = person("042090000012", "Trần Văn Hai", "1990", &thach_ha());
+    let city = officer_of_unit("CAH-436", "city");
+    let refused = store
+        .import_forms(
+            &city,
+            batch(vec![
+                row(2, inside.clone(), ha_tinh_city()),
+                row(3, outside.clone(), thach_ha()),
+            ])
+            .stream(),
+            &|_| {},
+        )
+        .await;
+    assert!(
+        matches!(refused, Err(StoreError::Invalid(_))),
+        "{refused:?}"
+    );
+    for d in [&inside, &outside] {
+        assert!(
+            store
+                .citizen(&admin_access(T0), &d.personal_id)
+                .await
+                .unwrap()
+                .is_none()
+        );
+    }
+}
