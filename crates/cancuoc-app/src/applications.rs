@@ -283,7 +283,13 @@ impl App {
             .find(|i| i.role() == wanted)
             .ok_or_else(|| AppError::NotFound(format!("{role} of application {key}")))?;
         self.store
-            .append_audit(&access, "biometrics.read", "application", &key.to_string())
+            .append_audit(
+                &access,
+                "biometrics.read",
+                "application",
+                &key.to_string(),
+                cancuoc_domain::audit::Outcome::Done,
+            )
             .await?;
         Ok((image.format().media_type(), image.bytes().to_vec()))
     }

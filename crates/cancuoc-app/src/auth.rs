@@ -3,6 +3,7 @@
 use argon2::Argon2;
 use argon2::password_hash::phc::PasswordHash;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
+use cancuoc_domain::audit::Outcome;
 use cancuoc_domain::{Officer, PoliceUnitCode, Role};
 use cancuoc_store::{NewOfficer, NewSession};
 use sha2::{Digest, Sha256};
@@ -88,7 +89,7 @@ impl App {
         }
         let (password, must_change) = match password {
             Some(p) => {
-                check_password_strength(p)?;
+                check_password_strength(p, "")?;
                 (p.to_owned(), false)
             }
             None => (self.one_time_password()?, true),
@@ -181,7 +182,13 @@ impl App {
                 ..system
             };
             self.store
-                .append_audit(&access, "auth.throttled", "officer", username)
+                .append_audit(
+                    &access,
+                    "auth.throttled",
+                    "officer",
+                    username,
+                    Outcome::Refused,
+                )
                 .await?;
             return Err(AppError::TooManyAttempts {
                 minutes: self.config.login_window_micros / 60_000_000,
@@ -201,7 +208,13 @@ impl App {
         };
         if !ok {
             self.store
-                .append_audit(&access, "auth.login_failed", "officer", username)
+                .append_audit(
+                    &access,
+                    "auth.login_failed",
+                    "officer",
+                    username,
+                    Outcome::Refused,
+                )
                 .await?;
             return Err(AppError::BadCredentials);
         }
@@ -219,7 +232,7 @@ impl App {
             })
             .await?;
         self.store
-            .append_audit(&access, "auth.login", "officer", username)
+            .append_audit(&access, "auth.login", "officer", username, Outcome::Done)
             .await?;
         Ok(Session {
             token,
@@ -234,7 +247,11 @@ impl App {
     pub async fn authenticate(&self, token: &str) -> Result<(Officer, bool, String), AppError> {
         let info = self
             .store
-            .session_officer(&hash_token(token), self.clock.now_micros())
+            .session_officer(
+                &hash_token(token),
+                self.clock.now_micros(),
+                self.config.session_idle_micros,
+            )
             .await?
             .ok_or(AppError::Unauthenticated)?;
         Ok((info.officer, info.must_change_password, info.csrf_token))
@@ -244,13 +261,27 @@ impl App {
         Ok(self.store.delete_session(&hash_token(token)).await?)
     }
 
-    /// Changes the caller's own password after checking the current one.
+    /// Changes the caller's own password after checking the current one, and closes every
+    /// other session of theirs (`token` is the session asking). Wrong current passwords
+    /// are throttled like sign-ins.
     pub async fn change_password(
         &self,
         officer: &Officer,
         current: &str,
         new: &str,
+        token: &str,
     ) -> Result<(), AppError> {
+        let now = self.clock.now_micros();
+        let throttle_key = format!("password-change:{}", officer.username);
+        let failures = self
+            .store
+            .record_login_failure(&throttle_key, now, self.config.login_window_micros)
+            .await?;
+        if failures > self.config.max_login_failures {
+            return Err(AppError::TooManyAttempts {
+                minutes: self.config.login_window_micros / 60_000_000,
+            });
+        }
         let creds = self
             .store
             .officer_credentials(&officer.username)
@@ -266,7 +297,13 @@ impl App {
         if !ok {
             return Err(AppError::BadCredentials);
         }
-        check_password_strength(new)?;
+        self.store.clear_login_failures(&throttle_key).await?;
+        if new == current {
+            return Err(AppError::Invalid(
+                "the new password must differ from the current one".into(),
+            ));
+        }
+        check_password_strength(new, &officer.username)?;
         let caller = Caller::Officer(officer.clone());
         self.store
             .set_password(
@@ -274,17 +311,120 @@ impl App {
                 &officer.username,
                 &self.hash_password(new)?,
                 false,
+                Some(&hash_token(token)),
             )
             .await?;
         Ok(())
     }
 }
 
-fn check_password_strength(p: &str) -> Result<(), AppError> {
+/// Words that make a password guessable whatever digits or signs surround them.
+const COMMON_WORDS: &[&str] = &[
+    "password",
+    "passw0rd",
+    "matkhau",
+    "mat khau",
+    "admin",
+    "administrator",
+    "qwerty",
+    "qwertyuiop",
+    "asdfgh",
+    "zxcvbn",
+    "iloveyou",
+    "letmein",
+    "welcome",
+    "abc",
+    "abcd",
+    "test",
+    "cancuoc",
+    "congan",
+    "cong an",
+    "bocongan",
+    "vietnam",
+    "hanoi",
+    "saigon",
+    "xinchao",
+    "anhyeuem",
+    "em yeu anh",
+    "emyeuanh",
+    "yeuem",
+    "user",
+    "guest",
+    "root",
+    "default",
+    "changeme",
+    "secret",
+];
+
+/// A password an attacker tries first: too short, one character repeated, a run such as
+/// 123456789012 or abcdefghijkl, the officer's own username, or a common word with only
+/// digits and signs around it.
+fn check_password_strength(p: &str, username: &str) -> Result<(), AppError> {
     if p.chars().count() < 12 {
         return Err(AppError::Invalid(
             "a password has at least 12 characters".into(),
         ));
     }
+    let lower = p.to_lowercase();
+    let trivial = || AppError::Invalid("this password is too easy to guess: choose another".into());
+    let chars: Vec<char> = lower.chars().collect();
+    if chars.windows(2).all(|w| w.first() == w.get(1)) {
+        return Err(trivial());
+    }
+    let steps: Vec<i64> = chars
+        .windows(2)
+        .filter_map(|w| Some(i64::from(u32::from(*w.get(1)?)) - i64::from(u32::from(*w.first()?))))
+        .collect();
+    if steps.iter().all(|s| *s == 1) || steps.iter().all(|s| *s == -1) {
+        return Err(trivial());
+    }
+    if !username.is_empty() && lower.contains(&username.to_lowercase()) {
+        return Err(AppError::Invalid(
+            "a password must not contain the username".into(),
+        ));
+    }
+    let letters: String = lower
+        .chars()
+        .filter(|c| c.is_alphabetic() || *c == ' ')
+        .collect();
+    let letters = letters.trim();
+    if letters.is_empty()
+        || COMMON_WORDS
+            .iter()
+            .any(|w| letters == *w || letters.replace(' ', "") == w.replace(' ', ""))
+    {
+        return Err(trivial());
+    }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::check_password_strength;
+
+    #[test]
+    fn guessable_passwords_are_refused() {
+        for p in [
+            "short",
+            "aaaaaaaaaaaa",
+            "123456789012",
+            "abcdefghijklm",
+            "987654321098",
+            "Password2021!",
+            "matkhau@123456",
+            "Mat Khau 2026!!",
+            "CONGAN-12345678",
+            "202112345678",
+            "lan.pt-is-my-name",
+        ] {
+            assert!(check_password_strength(p, "lan.pt").is_err(), "{p}");
+        }
+        for p in [
+            "a-much-longer-password",
+            "Sông Lam chảy qua Hà Tĩnh",
+            "correct horse battery staple",
+        ] {
+            assert!(check_password_strength(p, "lan.pt").is_ok(), "{p}");
+        }
+    }
 }

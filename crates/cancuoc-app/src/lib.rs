@@ -7,6 +7,7 @@
 
 mod application_import;
 mod applications;
+mod audit;
 mod auth;
 mod booking;
 mod campaigns;
@@ -24,6 +25,7 @@ use cancuoc_store::{Access, Store};
 
 pub use application_import::{APPLICATION_COLUMNS, ApplicationImportReport};
 pub use applications::{BatchOutcome, BatchStatus, CardSide, Intake, IntakeDocument, StepRequest};
+pub use audit::{AuditVerification, CheckpointLog, PublishedCheckpoints};
 pub use auth::Session;
 pub use booking::{BookedSlot, Booking, CitizenProof, OpenSession, OpenSlot};
 pub use campaigns::{ELIGIBLE_REUSE_MICROS, QuotaRequest};
@@ -35,7 +37,7 @@ pub use error::{AppError, ErrorCode};
 pub use places::Places;
 pub use register::{CitizenSearch, FormAction, ImportReport, RejectedRow};
 pub use schedule::{Accepted, PlanRequest};
-pub use setup::{AuditVerification, DemoObserver, DemoReport, InitReport, Unobserved};
+pub use setup::{DemoObserver, DemoReport, InitReport, Unobserved};
 
 /// Wall-clock time and today's date in Vietnam.
 pub trait Clock: Send + Sync {
@@ -116,9 +118,13 @@ pub struct AppConfig {
     /// Secret of the deployment that keys personal ID allocation.
     pub id_key: Vec<u8>,
     pub session_ttl_micros: i64,
+    /// A session not used for this long ends (DESIGN §8: idle as well as absolute expiry).
+    pub session_idle_micros: i64,
     /// Failed logins allowed within `login_window_micros` before the account is throttled.
     pub max_login_failures: u32,
     pub login_window_micros: i64,
+    /// The key of the audit chain's MACs: the same one the store was opened with.
+    pub audit_key: cancuoc_domain::audit::AuditKey,
 }
 
 impl std::fmt::Debug for AppConfig {
@@ -135,8 +141,11 @@ impl Default for AppConfig {
         Self {
             id_key: b"cancuoc-development-key".to_vec(),
             session_ttl_micros: 8 * 3600 * 1_000_000,
+            session_idle_micros: 30 * 60 * 1_000_000,
             max_login_failures: 5,
             login_window_micros: 15 * 60 * 1_000_000,
+            // The development key the store tests open their stores with.
+            audit_key: cancuoc_store::conformance::test_audit_key(),
         }
     }
 }
@@ -201,6 +210,8 @@ pub struct App {
     places: Arc<RwLock<Arc<Places>>>,
     /// Where portraits and fingerprints go; without one, intake takes no biometrics.
     vault: Option<Arc<dyn cancuoc_store::Vault>>,
+    /// Where the audit chain's signed checkpoints are kept, outside the database.
+    checkpoints: Option<audit::Checkpoints>,
     eligible: Arc<campaigns::EligibleCache>,
     booking_throttle: Arc<booking::Throttle>,
 }
@@ -228,11 +239,22 @@ impl App {
             config,
             places: Arc::new(RwLock::new(Arc::new(Places::default()))),
             vault: None,
+            checkpoints: None,
             eligible: Arc::default(),
             booking_throttle: Arc::default(),
         };
         app.reload_places().await?;
         Ok(app)
+    }
+
+    /// The same application with the audit chain checkpointed into `log`, signed by `key`.
+    pub fn with_checkpoints(
+        mut self,
+        log: Arc<dyn CheckpointLog>,
+        key: cancuoc_domain::audit::CheckpointKey,
+    ) -> Self {
+        self.checkpoints = Some(audit::Checkpoints { log, key });
+        self
     }
 
     /// The same application with an encrypted object store for biometrics.

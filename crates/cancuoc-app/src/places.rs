@@ -47,6 +47,11 @@ impl Places {
         self.police.get(code)
     }
 
+    /// Every police unit's code.
+    pub fn police_codes(&self) -> impl Iterator<Item = &PoliceUnitCode> {
+        self.police.keys()
+    }
+
     /// The units that report to `code`, in code order.
     pub fn police_children(&self, code: &PoliceUnitCode) -> &[PoliceUnitCode] {
         self.under.get(code).map_or(&[], Vec::as_slice)

@@ -112,13 +112,28 @@ fn token_of(headers: &HeaderMap) -> Result<(String, Via), ApiError> {
 
 /// The value of the session cookie, from any `Cookie` header.
 pub(crate) fn session_cookie(headers: &HeaderMap) -> Option<String> {
+    cookie(headers, SESSION_COOKIE)
+}
+
+/// The sign-in form's token cookie: only the form this server rendered for this browser
+/// may sign it in (login CSRF). The cookie is SameSite=Strict, so another site's post
+/// never carries it.
+pub(crate) const LOGIN_COOKIE: &str = "cancuoc_login";
+
+pub(crate) fn login_cookie_header(token: &str, secure: bool) -> String {
+    let secure = if secure { "; Secure" } else { "" };
+    format!("{LOGIN_COOKIE}={token}; Path=/dang-nhap; HttpOnly; SameSite=Strict{secure}")
+}
+
+/// A cookie's value by name.
+pub(crate) fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
     headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
         .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, value)| *name == SESSION_COOKIE && !value.is_empty())
+        .find(|(n, value)| *n == name && !value.is_empty())
         .map(|(_, value)| value.trim_matches('"').to_owned())
 }
 

@@ -747,15 +747,64 @@ impl ImportReportDto {
 pub(crate) struct AuditVerificationDto {
     /// Events checked.
     pub events: u64,
-    /// The first broken link, in words; `null` when the chain is whole.
+    /// Signed checkpoints the chain was checked against.
+    pub checkpoints: u64,
+    /// The first event that fails and why (MAC, link, missing after a checkpoint), in
+    /// words; `null` when the chain is whole.
     pub first_break: Option<String>,
+    /// That event's sequence number.
+    pub first_break_seq: Option<i64>,
 }
 
 impl From<AuditVerification> for AuditVerificationDto {
     fn from(v: AuditVerification) -> Self {
         Self {
             events: v.events,
+            checkpoints: v.checkpoints,
             first_break: v.first_break,
+            first_break_seq: v.first_break_seq,
+        }
+    }
+}
+
+/// One signed checkpoint of the audit chain's head.
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct CheckpointDto {
+    /// The event whose MAC is the head.
+    pub seq: i64,
+    /// That event's MAC (hex).
+    pub head: String,
+    /// RFC 3339.
+    pub at: String,
+    /// Ed25519 signature (hex) over `cancuoc audit checkpoint v1` and the three fields,
+    /// each prefixed by its length as 8 big-endian bytes (seq and time as decimal text).
+    pub signature: String,
+    pub at_micros: i64,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct CheckpointsDto {
+    /// Ed25519 public key (hex) that verifies every signature.
+    pub public_key: String,
+    /// Oldest first.
+    pub checkpoints: Vec<CheckpointDto>,
+}
+
+impl From<cancuoc_app::PublishedCheckpoints> for CheckpointsDto {
+    fn from(p: cancuoc_app::PublishedCheckpoints) -> Self {
+        Self {
+            public_key: p.public_key,
+            checkpoints: p
+                .checkpoints
+                .into_iter()
+                .map(|c| CheckpointDto {
+                    seq: c.seq,
+                    head: c.head,
+                    at: rfc3339(c.at_micros),
+                    signature: c.signature,
+                    at_micros: c.at_micros,
+                })
+                .collect(),
         }
     }
 }

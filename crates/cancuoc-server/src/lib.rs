@@ -39,6 +39,7 @@ use axum::http::{HeaderName, HeaderValue, header};
 use cancuoc_app::App;
 use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::compression::CompressionLayer;
 use tower_http::request_id::{
     MakeRequestUuid, PropagateRequestIdLayer, RequestId, SetRequestIdLayer,
 };
@@ -98,6 +99,11 @@ pub fn router(app: App, config: ServerConfig) -> Router {
         }
     };
     let request_id = HeaderName::from_static("x-request-id");
+    // Behind TLS (secure cookies), browsers are told to keep to HTTPS for a year; on plain
+    // HTTP for development the header would mean nothing, so it is left out.
+    let hsts = config
+        .secure_cookies
+        .then(|| HeaderValue::from_static("max-age=31536000"));
     api.route(
         "/api/openapi.json",
         axum::routing::get(move || openapi::serve(spec_json.clone())),
@@ -180,7 +186,18 @@ pub fn router(app: App, config: ServerConfig) -> Router {
             .layer(SetResponseHeaderLayer::if_not_present(
                 header::X_CONTENT_TYPE_OPTIONS,
                 HeaderValue::from_static("nosniff"),
-            )),
+            ))
+            // URLs carry personal IDs and searched names: never pass them on to
+            // another site.
+            .layer(SetResponseHeaderLayer::overriding(
+                header::REFERRER_POLICY,
+                HeaderValue::from_static("no-referrer"),
+            ))
+            .layer(SetResponseHeaderLayer::if_not_present(
+                header::STRICT_TRANSPORT_SECURITY,
+                hsts,
+            ))
+            .layer(CompressionLayer::new()),
     )
     .with_state(state)
 }

@@ -239,6 +239,22 @@ async fn commune_officer_sees_only_their_commune() {
     assert_eq!(status, StatusCode::OK, "{body}");
     assert!(body["events"].as_u64().unwrap() > 10, "{body}");
     assert_eq!(body["first_break"], Value::Null);
+    assert_eq!(body["checkpoints"], 1, "{body}");
+
+    // The signed checkpoints are exported with the key that verifies them.
+    let (status, body) = t.get(&admin, "/api/v1/audit/checkpoints").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let public = body["public_key"].as_str().unwrap();
+    let first = &body["checkpoints"][0];
+    let checkpoint = cancuoc_domain::audit::Checkpoint {
+        seq: first["seq"].as_i64().unwrap(),
+        head: first["head"].as_str().unwrap().to_owned(),
+        at_micros: first["at_micros"].as_i64().unwrap(),
+        signature: first["signature"].as_str().unwrap().to_owned(),
+    };
+    assert!(checkpoint.verifies(public), "{body}");
+    let (status, body) = t.get(&officer, "/api/v1/audit/checkpoints").await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
 }
 
 #[tokio::test]

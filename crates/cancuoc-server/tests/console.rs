@@ -50,14 +50,14 @@ async fn a_district_officer_verifies_the_days_applications_from_the_queue() {
     // Not signed in: the queue sends to the sign-in page.
     let page = browser.get(t.url("/ho-so")).send().await.unwrap();
     assert!(page.url().path().ends_with("/dang-nhap"), "{}", page.url());
-    let wrong = post_form(
+    let wrong = sign_in_form(
         &browser,
         t.url("/dang-nhap"),
         &[("username", "lan.pt"), ("password", "not-it")],
     )
     .await;
     assert!(wrong.text().await.unwrap().contains("Sai tên đăng nhập"));
-    let signed_in = post_form(
+    let signed_in = sign_in_form(
         &browser,
         t.url("/dang-nhap"),
         &[
@@ -147,7 +147,7 @@ async fn a_staged_record_is_verified_and_approved_from_the_review_page() {
         .officer(&admin, "lan.pt", "CAH-436", "district_officer")
         .await;
     let browser = client(true);
-    post_form(
+    sign_in_form(
         &browser,
         t.url("/dang-nhap"),
         &[
@@ -196,7 +196,7 @@ async fn a_staged_record_is_verified_and_approved_from_the_review_page() {
     t.officer(&admin, "minh.nv", "CAH-436", "district_officer")
         .await;
     let checker = client(true);
-    post_form(
+    sign_in_form(
         &checker,
         t.url("/dang-nhap"),
         &[
@@ -237,7 +237,7 @@ async fn sign_in_is_throttled_and_an_old_id_card_number_finds_its_citizen() {
     t.officer(&admin, "lan.pt", "CAH-436", "district_officer")
         .await;
     let browser = client(true);
-    let signed_in = post_form(
+    let signed_in = sign_in_form(
         &browser,
         t.url("/dang-nhap"),
         &[
@@ -268,7 +268,7 @@ async fn sign_in_is_throttled_and_an_old_id_card_number_finds_its_citizen() {
 
     let stranger = client(true);
     for _ in 0..5 {
-        let wrong = post_form(
+        let wrong = sign_in_form(
             &stranger,
             t.url("/dang-nhap"),
             &[("username", "lan.pt"), ("password", "guess")],
@@ -276,7 +276,7 @@ async fn sign_in_is_throttled_and_an_old_id_card_number_finds_its_citizen() {
         .await;
         assert!(wrong.text().await.unwrap().contains("Sai tên đăng nhập"));
     }
-    let refused = post_form(
+    let refused = sign_in_form(
         &stranger,
         t.url("/dang-nhap"),
         &[

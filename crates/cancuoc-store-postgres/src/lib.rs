@@ -28,6 +28,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
+use cancuoc_domain::audit::AuditKey;
 use cancuoc_store::{Result, StoreError};
 use cancuoc_store_sql::{Columns, Row, SqlStore, Tx, TxKind, Value};
 use sqlx::postgres::{PgArguments, PgConnectOptions, PgPoolOptions, PgRow};
@@ -56,6 +57,7 @@ pub struct PgBackend {
     pool: PgPool,
     /// The scratch database this store lives in, dropped with the last clone (tests only).
     scratch: Option<Arc<ScratchDatabase>>,
+    audit_key: Arc<AuditKey>,
 }
 
 impl std::fmt::Debug for PgBackend {
@@ -83,9 +85,10 @@ pub(crate) fn parse_url(url: &str) -> Result<PgConnectOptions> {
 
 /// Connects to the database at a `postgres://` URL and brings its schema up to date.
 /// The database must exist (`createdb`); `NotFound` when it does not.
-pub async fn connect(url: &str) -> Result<PostgresStore> {
+/// `audit_key` keys the audit chain's MACs.
+pub async fn connect(url: &str, audit_key: AuditKey) -> Result<PostgresStore> {
     Ok(SqlStore::new(
-        PgBackend::connect_with(parse_url(url)?).await?,
+        PgBackend::connect_with(parse_url(url)?, audit_key).await?,
     ))
 }
 
@@ -93,16 +96,16 @@ pub async fn connect(url: &str) -> Result<PostgresStore> {
 /// allowed to `CREATE DATABASE`), connects a store to it and migrates it. The database is
 /// dropped, best effort, when the last clone of the store is dropped. For tests and
 /// benchmarks: one fresh database each.
-pub async fn connect_scratch(admin_url: &str) -> Result<PostgresStore> {
+pub async fn connect_scratch(admin_url: &str, audit_key: AuditKey) -> Result<PostgresStore> {
     let admin = parse_url(admin_url)?;
     let scratch = ScratchDatabase::create(admin).await?;
-    let mut backend = PgBackend::connect_with(scratch.options()).await?;
+    let mut backend = PgBackend::connect_with(scratch.options(), audit_key).await?;
     backend.scratch = Some(Arc::new(scratch));
     Ok(SqlStore::new(backend))
 }
 
 impl PgBackend {
-    async fn connect_with(options: PgConnectOptions) -> Result<Self> {
+    async fn connect_with(options: PgConnectOptions, audit_key: AuditKey) -> Result<Self> {
         let target = describe(&options);
         let pool = PgPoolOptions::new()
             .max_connections(MAX_CONNECTIONS)
@@ -125,6 +128,7 @@ impl PgBackend {
         Ok(Self {
             pool,
             scratch: None,
+            audit_key: Arc::new(audit_key),
         })
     }
 
@@ -155,7 +159,7 @@ pub(crate) fn backend(e: sqlx::Error) -> StoreError {
 }
 
 /// An open transaction.
-pub struct PgTx(Transaction<'static, Postgres>);
+pub struct PgTx(Transaction<'static, Postgres>, Arc<AuditKey>);
 
 struct PgColumns(PgRow);
 
@@ -275,6 +279,10 @@ impl Tx for PgTx {
         format!("({column} ->> '{field}')")
     }
 
+    fn audit_key(&self) -> &AuditKey {
+        &self.1
+    }
+
     async fn commit(self) -> Result<()> {
         self.0.commit().await.map_err(backend)
     }
@@ -290,7 +298,10 @@ impl cancuoc_store_sql::Backend for PgBackend {
     }
 
     async fn begin(&self, kind: TxKind) -> Result<PgTx> {
-        let mut tx = PgTx(self.pool.begin().await.map_err(backend)?);
+        let mut tx = PgTx(
+            self.pool.begin().await.map_err(backend)?,
+            self.audit_key.clone(),
+        );
         match kind {
             TxKind::Read | TxKind::AuditedRead | TxKind::Bookkeeping => {}
             // The audit lock first, then everything else.

@@ -22,9 +22,12 @@ async fn fresh() -> Option<Arc<dyn Store>> {
         let _ = writeln!(std::io::stderr(), "skipped: {ENV} not set");
         return None;
     };
-    let store = cancuoc_store_postgres::connect_scratch(&admin_url)
-        .await
-        .unwrap();
+    let store = cancuoc_store_postgres::connect_scratch(
+        &admin_url,
+        cancuoc_store::conformance::test_audit_key(),
+    )
+    .await
+    .unwrap();
     Some(Arc::new(store))
 }
 

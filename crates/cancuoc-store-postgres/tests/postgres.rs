@@ -27,9 +27,12 @@ async fn fresh() -> Option<(PostgresStore, Arc<dyn Store>)> {
         let _ = writeln!(std::io::stderr(), "skipped: {ENV} not set");
         return None;
     };
-    let store = cancuoc_store_postgres::connect_scratch(&admin_url)
-        .await
-        .unwrap();
+    let store = cancuoc_store_postgres::connect_scratch(
+        &admin_url,
+        cancuoc_store::conformance::test_audit_key(),
+    )
+    .await
+    .unwrap();
     seeded(&(Arc::new(store.clone()) as Arc<dyn Store>)).await;
     Some((store.clone(), Arc::new(store)))
 }
@@ -63,7 +66,12 @@ fn thach_ha() -> Locality {
 
 async fn chain_length(store: &Arc<dyn Store>) -> usize {
     let events = store.audit_events(0, 1_000_000).await.unwrap();
-    verify_chain((None, GENESIS_HASH.into()), &events).unwrap();
+    verify_chain(
+        &cancuoc_store::conformance::test_audit_key(),
+        (None, GENESIS_HASH.into()),
+        &events,
+    )
+    .unwrap();
     events.len()
 }
 
@@ -215,7 +223,13 @@ async fn concurrent_callers_keep_one_unbroken_chain() {
         ids.spawn(async move {
             store.citizen(&admin_access(T0), &pid).await.unwrap();
             store
-                .append_audit(&admin_access(T0), "auth.login", "officer", "admin")
+                .append_audit(
+                    &admin_access(T0),
+                    "auth.login",
+                    "officer",
+                    "admin",
+                    cancuoc_domain::audit::Outcome::Done,
+                )
                 .await
                 .unwrap();
             pid
@@ -264,7 +278,13 @@ async fn the_trail_refuses_changes_in_the_database_itself() {
         return;
     };
     store
-        .append_audit(&admin_access(T0), "auth.login", "officer", "admin")
+        .append_audit(
+            &admin_access(T0),
+            "auth.login",
+            "officer",
+            "admin",
+            cancuoc_domain::audit::Outcome::Done,
+        )
         .await
         .unwrap();
     let mut conn = raw(&pg).await;
@@ -282,6 +302,47 @@ async fn the_trail_refuses_changes_in_the_database_itself() {
     }
     conn.close().await.unwrap();
     assert_eq!(chain_length(&store).await, 1);
+}
+
+/// With the triggers dropped by someone who owns the database, an event can be rewritten
+/// and the next one relinked; without the MAC key the rewritten event fails its MAC.
+#[tokio::test]
+async fn a_chain_rewritten_in_the_database_fails_its_mac() {
+    let Some((pg, store)) = fresh().await else {
+        return;
+    };
+    for user in ["an", "binh", "chi"] {
+        store
+            .append_audit(
+                &admin_access(T0),
+                "auth.login",
+                "officer",
+                user,
+                cancuoc_domain::audit::Outcome::Done,
+            )
+            .await
+            .unwrap();
+    }
+    let mut conn = raw(&pg).await;
+    let forged = "cd".repeat(32);
+    sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+        "DROP TRIGGER audit_events_no_update_or_delete ON audit_events;
+         UPDATE audit_events SET record_key = 'someone', hash = '{forged}' WHERE seq = 2;
+         UPDATE audit_events SET prev_hash = '{forged}' WHERE seq = 3;"
+    )))
+    .execute(&mut conn)
+    .await
+    .unwrap();
+    conn.close().await.unwrap();
+    let events = store.audit_events(0, 100).await.unwrap();
+    assert_eq!(
+        verify_chain(
+            &cancuoc_store::conformance::test_audit_key(),
+            (None, GENESIS_HASH.into()),
+            &events,
+        ),
+        Err(cancuoc_domain::audit::ChainBreak::Mac { seq: 2 })
+    );
 }
 
 #[tokio::test]

@@ -427,11 +427,12 @@ async fn insert_event(
 
 pub async fn get(tx: &mut dyn Tx, access: &Access, key: Uuid) -> Result<Option<ApplicationRecord>> {
     let found = load(tx, access, key).await?;
-    tx.audit(
+    tx.audit_outcome(
         access,
         actions::APPLICATION_READ,
         "application",
         &key.to_string(),
+        crate::citizens::outcome_of(&found),
     )
     .await?;
     Ok(found)
@@ -691,8 +692,14 @@ pub async fn card_of(
     pid: &PersonalId,
 ) -> Result<Option<CardRecord>> {
     let found = visible_card(tx, access, pid).await?;
-    tx.audit(access, actions::CARD_READ, "card", &pid.as_string())
-        .await?;
+    tx.audit_outcome(
+        access,
+        actions::CARD_READ,
+        "card",
+        &pid.as_string(),
+        crate::citizens::outcome_of(&found),
+    )
+    .await?;
     Ok(found)
 }
 

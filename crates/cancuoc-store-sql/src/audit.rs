@@ -3,7 +3,7 @@
 //! chain order is commit order, and a reader never sees a later event without the
 //! earlier ones.
 
-use cancuoc_domain::audit::{AuditDraft, AuditEvent, GENESIS_HASH, chain_hash};
+use cancuoc_domain::audit::{AuditDraft, AuditEvent, GENESIS_HASH, Outcome, chain_mac};
 use cancuoc_store::{Access, AuditFilter, Result};
 
 use crate::{Query, Row, Tx, Value, int, text};
@@ -15,6 +15,7 @@ pub async fn append(
     action: &str,
     record_kind: &str,
     record_key: &str,
+    outcome: Outcome,
 ) -> Result<AuditEvent> {
     tx.lock_audit().await?;
     let tail = tx
@@ -27,12 +28,12 @@ pub async fn append(
         Some(row) => (int(row, "seq")? + 1, text(row, "hash")?),
         None => (1, GENESIS_HASH.to_owned()),
     };
-    let draft = access.draft(action, record_kind, record_key);
+    let draft = access.draft(action, record_kind, record_key, outcome);
     let at = access.now_micros;
-    let hash = chain_hash(&prev_hash, seq, at, &draft);
+    let hash = chain_mac(tx.audit_key(), &prev_hash, seq, at, &draft);
     tx.execute(
-        "INSERT INTO audit_events (seq, at_micros, actor, unit, action, record_kind, record_key, purpose, prev_hash, hash)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+        "INSERT INTO audit_events (seq, at_micros, actor, unit, action, record_kind, record_key, purpose, prev_hash, hash, outcome)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
         &[
             seq.into(),
             at.into(),
@@ -44,6 +45,7 @@ pub async fn append(
             Value::from(&draft.purpose),
             Value::from(&prev_hash),
             Value::from(&hash),
+            outcome.as_str().into(),
         ],
     )
     .await?;
@@ -67,14 +69,15 @@ fn event(row: &Row) -> Result<AuditEvent> {
             record_kind: text(row, "record_kind")?,
             record_key: text(row, "record_key")?,
             purpose: text(row, "purpose")?,
+            outcome: Outcome::parse(&text(row, "outcome")?)
+                .ok_or_else(|| crate::corrupt("audit outcome"))?,
         },
         prev_hash: text(row, "prev_hash")?,
         hash: text(row, "hash")?,
     })
 }
 
-const COLUMNS: &str =
-    "seq, at_micros, actor, unit, action, record_kind, record_key, purpose, prev_hash, hash";
+const COLUMNS: &str = "seq, at_micros, actor, unit, action, record_kind, record_key, purpose, prev_hash, hash, outcome";
 
 /// Events with `seq > after`, in order, at most `limit`.
 pub async fn events(tx: &mut dyn Tx, after: i64, limit: u32) -> Result<Vec<AuditEvent>> {
@@ -105,6 +108,17 @@ pub async fn search(tx: &mut dyn Tx, f: &AuditFilter) -> Result<Vec<AuditEvent>>
     ] {
         if let Some(v) = value {
             q.push(&format!(" AND {cond} $?"), v);
+        }
+    }
+    if let Some(units) = &f.units {
+        if units.is_empty() {
+            q.raw(" AND 1 = 0");
+        } else {
+            q.raw(" AND unit IN (");
+            for (i, u) in units.iter().enumerate() {
+                q.push(if i == 0 { "$?" } else { ", $?" }, u);
+            }
+            q.raw(")");
         }
     }
     q.push(

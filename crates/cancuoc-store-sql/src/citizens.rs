@@ -1,5 +1,6 @@
 //! Citizens, their history, households and personal ID allocation.
 
+use cancuoc_domain::audit::Outcome;
 use cancuoc_domain::citizen::CitizenData;
 use cancuoc_domain::personal_id::{IdPrefix, SerialPermutation};
 use cancuoc_domain::{AdminCode, Locality, PersonalId, RecordStatus};
@@ -85,8 +86,14 @@ pub async fn get(
     pid: &PersonalId,
 ) -> Result<Option<CitizenRecord>> {
     let found = get_unaudited(tx, access, pid).await?;
-    tx.audit(access, actions::CITIZEN_READ, "citizen", &pid.as_string())
-        .await?;
+    tx.audit_outcome(
+        access,
+        actions::CITIZEN_READ,
+        "citizen",
+        &pid.as_string(),
+        outcome_of(&found),
+    )
+    .await?;
     Ok(found)
 }
 
@@ -99,12 +106,13 @@ pub async fn history(
         Some(record) => Some(history_entries(tx, &record).await?),
         None => None,
     };
-    // Asking is an access too: an unknown number is audited like a found record.
-    tx.audit(
+    // Asking is an access too: an unknown number is audited, as not found.
+    tx.audit_outcome(
         access,
         actions::CITIZEN_HISTORY,
         "citizen",
         &pid.as_string(),
+        outcome_of(&entries),
     )
     .await?;
     Ok(entries)
@@ -140,6 +148,14 @@ async fn history_entries(tx: &mut dyn Tx, record: &CitizenRecord) -> Result<Vec<
         });
     }
     Ok(out)
+}
+
+/// `done` when something was found, `not_found` otherwise (absent or out of scope alike).
+pub fn outcome_of<T>(found: &Option<T>) -> Outcome {
+    match found {
+        Some(_) => Outcome::Done,
+        None => Outcome::NotFound,
+    }
 }
 
 fn malformed() -> StoreError {
@@ -242,8 +258,14 @@ pub async fn household(
         )
         .await?
     else {
-        tx.audit(access, actions::HOUSEHOLD_READ, "household", number)
-            .await?;
+        tx.audit_outcome(
+            access,
+            actions::HOUSEHOLD_READ,
+            "household",
+            number,
+            Outcome::NotFound,
+        )
+        .await?;
         return Ok(None);
     };
     let mut q = Query::new("SELECT personal_id, data FROM citizens WHERE household_number = $1");
@@ -253,10 +275,22 @@ pub async fn household(
     }
     q.raw(" ORDER BY personal_id");
     let member_rows = q.fetch(tx).await?;
-    tx.audit(access, actions::HOUSEHOLD_READ, "household", number)
-        .await?;
     // A household none of whose members lie in the caller's jurisdiction is not theirs to see.
-    if member_rows.is_empty() && access.scope_filter().is_some() {
+    let hidden = member_rows.is_empty() && access.scope_filter().is_some();
+    let outcome = if hidden {
+        Outcome::NotFound
+    } else {
+        Outcome::Done
+    };
+    tx.audit_outcome(
+        access,
+        actions::HOUSEHOLD_READ,
+        "household",
+        number,
+        outcome,
+    )
+    .await?;
+    if hidden {
         return Ok(None);
     }
     let mut members = Vec::with_capacity(member_rows.len());

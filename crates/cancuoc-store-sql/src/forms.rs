@@ -150,8 +150,14 @@ pub async fn get(
     }
     let found = q.fetch(tx).await?.first().map(form).transpose()?;
     if audited {
-        tx.audit(access, actions::FORM_READ, "form", &id.to_string())
-            .await?;
+        tx.audit_outcome(
+            access,
+            actions::FORM_READ,
+            "form",
+            &id.to_string(),
+            crate::citizens::outcome_of(&found),
+        )
+        .await?;
     }
     Ok(found)
 }

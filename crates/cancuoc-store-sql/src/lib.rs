@@ -22,6 +22,7 @@ pub mod schedule;
 mod store;
 
 use async_trait::async_trait;
+use cancuoc_domain::audit::Outcome;
 use cancuoc_store::{
     Access, ChunkPlan, NewHousehold, NewRecord, PreparedChunk, RegisterView, Result, StagedRow,
     StoreError,
@@ -135,6 +136,8 @@ pub trait Tx: Send {
     async fn lock_name(&mut self, name: &str) -> Result<()>;
     /// The SQL expression for a text field of a JSON document column (NULL when absent).
     fn json_text(&self, column: &str, field: &str) -> String;
+    /// The key of the audit chain's MACs, held by the process, never by the database.
+    fn audit_key(&self) -> &cancuoc_domain::audit::AuditKey;
     /// Makes the transaction's work permanent.
     async fn commit(self) -> Result<()>
     where
@@ -143,7 +146,7 @@ pub trait Tx: Send {
 
 /// The shared statements' conveniences on any backend's transaction.
 impl dyn Tx + '_ {
-    /// Appends to the audit chain inside this transaction.
+    /// Appends to the audit chain inside this transaction: something done.
     pub async fn audit(
         &mut self,
         access: &Access,
@@ -151,7 +154,20 @@ impl dyn Tx + '_ {
         kind: &str,
         key: &str,
     ) -> Result<()> {
-        audit::append(self, access, action, kind, key)
+        self.audit_outcome(access, action, kind, key, Outcome::Done)
+            .await
+    }
+
+    /// Appends to the audit chain inside this transaction, with the request's outcome.
+    pub async fn audit_outcome(
+        &mut self,
+        access: &Access,
+        action: &str,
+        kind: &str,
+        key: &str,
+        outcome: Outcome,
+    ) -> Result<()> {
+        audit::append(self, access, action, kind, key, outcome)
             .await
             .map(|_| ())
     }

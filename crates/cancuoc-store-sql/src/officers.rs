@@ -96,6 +96,31 @@ pub async fn set_active(
     username: &str,
     active: bool,
 ) -> Result<()> {
+    if !active {
+        // The register must keep someone who can manage officers.
+        let others = tx
+            .fetch_one(
+                "SELECT COUNT(*) AS n FROM officers WHERE role = 'admin' AND active = $1 AND username <> $2",
+                &[true.into(), username.into()],
+            )
+            .await?
+            .map(|r| int(&r, "n"))
+            .transpose()?
+            .unwrap_or(0);
+        let is_admin = tx
+            .fetch_one(
+                "SELECT 1 AS yes FROM officers WHERE username = $1 AND role = 'admin' AND active = $2",
+                &[username.into(), true.into()],
+            )
+            .await?
+            .is_some();
+        if is_admin && others == 0 {
+            return Err(StoreError::Invalid(
+                "the only active administrator cannot be disabled: enable or add another first"
+                    .into(),
+            ));
+        }
+    }
     let rows = tx
         .execute(
             "UPDATE officers SET active = $1 WHERE username = $2",
@@ -120,6 +145,7 @@ pub async fn set_password(
     username: &str,
     hash: &str,
     must_change: bool,
+    keep_session: Option<&str>,
 ) -> Result<()> {
     let rows = tx
         .execute(
@@ -128,6 +154,12 @@ pub async fn set_password(
         )
         .await?;
     affected_one(username, rows)?;
+    // Whoever held another session (a stolen cookie, a forgotten station) is out.
+    tx.execute(
+        "DELETE FROM sessions WHERE username = $1 AND token_hash <> $2",
+        &[username.into(), keep_session.unwrap_or("").into()],
+    )
+    .await?;
     tx.audit(access, actions::OFFICER_PASSWORD, "officer", username)
         .await
 }
@@ -182,21 +214,53 @@ pub async fn create_session(tx: &mut dyn Tx, s: &NewSession) -> Result<()> {
     Ok(())
 }
 
-pub async fn session(tx: &mut dyn Tx, token_hash: &str, now: i64) -> Result<Option<SessionInfo>> {
+/// How stale a session's last use may get before it is written again.
+pub const TOUCH_EVERY_MICROS: i64 = 60_000_000;
+
+/// A live session and when it was last used.
+pub async fn session(
+    tx: &mut dyn Tx,
+    token_hash: &str,
+    now: i64,
+    idle: i64,
+) -> Result<Option<(SessionInfo, i64)>> {
     let sql = format!(
-        "SELECT {COLUMNS}, s.csrf_token AS csrf_token FROM sessions s JOIN officers o ON o.username = s.username
-         WHERE s.token_hash = $1 AND s.expires_micros > $2 AND o.active = $3"
+        "SELECT {COLUMNS}, s.csrf_token AS csrf_token,
+            COALESCE(s.last_seen_micros, s.created_micros) AS last_seen
+         FROM sessions s JOIN officers o ON o.username = s.username
+         WHERE s.token_hash = $1 AND s.expires_micros > $2 AND o.active = $3
+            AND COALESCE(s.last_seen_micros, s.created_micros) > $4"
     );
-    tx.fetch_one(&sql, &[token_hash.into(), now.into(), true.into()])
-        .await?
-        .map(|r| {
-            Ok(SessionInfo {
+    tx.fetch_one(
+        &sql,
+        &[
+            token_hash.into(),
+            now.into(),
+            true.into(),
+            now.saturating_sub(idle).into(),
+        ],
+    )
+    .await?
+    .map(|r| {
+        Ok((
+            SessionInfo {
                 officer: officer(&r)?,
                 must_change_password: flag(&r, "must_change_password")?,
                 csrf_token: text(&r, "csrf_token")?,
-            })
-        })
-        .transpose()
+            },
+            int(&r, "last_seen")?,
+        ))
+    })
+    .transpose()
+}
+
+pub async fn touch_session(tx: &mut dyn Tx, token_hash: &str, now: i64) -> Result<()> {
+    tx.execute(
+        "UPDATE sessions SET last_seen_micros = $1 WHERE token_hash = $2",
+        &[now.into(), token_hash.into()],
+    )
+    .await?;
+    Ok(())
 }
 
 pub async fn delete_session(tx: &mut dyn Tx, token_hash: &str) -> Result<()> {

@@ -2,7 +2,7 @@
 //! running the statements of this crate's modules.
 
 use async_trait::async_trait;
-use cancuoc_domain::audit::AuditEvent;
+use cancuoc_domain::audit::{AuditEvent, Outcome};
 use cancuoc_domain::personal_id::{IdPrefix, SerialPermutation};
 use cancuoc_domain::{AdminUnit, Officer, PersonalId, PoliceUnit, PoliceUnitCode, Role};
 use cancuoc_store::*;
@@ -39,7 +39,7 @@ macro_rules! in_tx {
             $body.await?
         };
         open.commit().await?;
-        Ok(out)
+        Ok::<_, StoreError>(out)
     }};
 }
 
@@ -105,13 +105,15 @@ impl<B: Backend> Store for SqlStore<B> {
         username: &str,
         password_hash: &str,
         must_change: bool,
+        keep_session: Option<&str>,
     ) -> Result<()> {
         in_tx!(self, Write, |tx| officers::set_password(
             tx,
             access,
             username,
             password_hash,
-            must_change
+            must_change,
+            keep_session
         ))
     }
 
@@ -145,10 +147,25 @@ impl<B: Backend> Store for SqlStore<B> {
         &self,
         token_hash: &str,
         now_micros: i64,
+        idle_micros: i64,
     ) -> Result<Option<SessionInfo>> {
-        in_tx!(self, Read, |tx| officers::session(
-            tx, token_hash, now_micros
-        ))
+        let found: Option<(SessionInfo, i64)> = in_tx!(self, Read, |tx| officers::session(
+            tx,
+            token_hash,
+            now_micros,
+            idle_micros
+        ))?;
+        let Some((info, last_seen)) = found else {
+            return Ok(None);
+        };
+        // Marking every request would make every read a write; a minute's slack in the
+        // idle time costs nothing.
+        if now_micros - last_seen > officers::TOUCH_EVERY_MICROS {
+            let _: () = in_tx!(self, Bookkeeping, |tx| officers::touch_session(
+                tx, token_hash, now_micros
+            ))?;
+        }
+        Ok(Some(info))
     }
 
     async fn delete_session(&self, token_hash: &str) -> Result<()> {
@@ -163,13 +180,15 @@ impl<B: Backend> Store for SqlStore<B> {
         action: &str,
         record_kind: &str,
         record_key: &str,
+        outcome: Outcome,
     ) -> Result<AuditEvent> {
         in_tx!(self, Write, |tx| audit::append(
             tx,
             access,
             action,
             record_kind,
-            record_key
+            record_key,
+            outcome
         ))
     }
 

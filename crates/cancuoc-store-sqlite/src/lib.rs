@@ -20,6 +20,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
+use cancuoc_domain::audit::AuditKey;
 use cancuoc_store::{Result, StoreError};
 use cancuoc_store_sql::{Columns, Row, SqlStore, Tx, TxKind, Value};
 use sqlx::pool::PoolConnection;
@@ -41,6 +42,7 @@ pub struct SqliteBackend {
     /// One writer at a time inside this process, queued here rather than in SQLite's
     /// busy handler, which sleeps in steps of up to 100 ms when writers collide.
     writer: Arc<tokio::sync::Mutex<()>>,
+    audit_key: Arc<AuditKey>,
 }
 
 impl std::fmt::Debug for SqliteBackend {
@@ -50,8 +52,8 @@ impl std::fmt::Debug for SqliteBackend {
 }
 
 /// Opens (creating when `create` is set) the database at a `sqlite://` URL and brings its
-/// schema up to date.
-pub async fn open(url: &str, create: bool) -> Result<SqliteStore> {
+/// schema up to date. `audit_key` keys the audit chain's MACs.
+pub async fn open(url: &str, create: bool, audit_key: AuditKey) -> Result<SqliteStore> {
     let options = SqliteConnectOptions::from_str(url)
         .map_err(|e| StoreError::Invalid(format!("bad SQLite URL {url:?}: {e}")))?
         .create_if_missing(create)
@@ -89,6 +91,7 @@ pub async fn open(url: &str, create: bool) -> Result<SqliteStore> {
     Ok(SqlStore::new(SqliteBackend {
         pool,
         writer: Arc::new(tokio::sync::Mutex::new(())),
+        audit_key: Arc::new(audit_key),
     }))
 }
 
@@ -184,6 +187,7 @@ impl Drop for TunedConn {
 pub struct SqliteTx {
     conn: Conn,
     _turn: Option<tokio::sync::OwnedMutexGuard<()>>,
+    audit_key: Arc<AuditKey>,
 }
 
 impl SqliteTx {
@@ -262,6 +266,10 @@ impl Tx for SqliteTx {
         format!("json_extract({column}, '$.{field}')")
     }
 
+    fn audit_key(&self) -> &AuditKey {
+        &self.audit_key
+    }
+
     async fn commit(self) -> Result<()> {
         match self.conn {
             Conn::Plain(tx) => tx.commit().await.map_err(backend),
@@ -316,6 +324,7 @@ impl SqliteBackend {
                 tuned,
             ),
             _turn: Some(turn),
+            audit_key: self.audit_key.clone(),
         };
         sqlx::raw_sql("BEGIN IMMEDIATE")
             .execute(tx.conn())
@@ -340,6 +349,7 @@ impl cancuoc_store_sql::Backend for SqliteBackend {
             TxKind::Read => Ok(SqliteTx {
                 conn: Conn::Plain(self.pool.begin().await.map_err(backend)?),
                 _turn: None,
+                audit_key: self.audit_key.clone(),
             }),
             TxKind::AuditedRead | TxKind::Write | TxKind::Bookkeeping => {
                 let turn = self.turn().await;
@@ -351,6 +361,7 @@ impl cancuoc_store_sql::Backend for SqliteBackend {
                 Ok(SqliteTx {
                     conn: Conn::Plain(tx),
                     _turn: Some(turn),
+                    audit_key: self.audit_key.clone(),
                 })
             }
             TxKind::Durable => self.tuned(Tuned::Durable).await,

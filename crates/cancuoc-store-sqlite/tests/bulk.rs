@@ -53,7 +53,11 @@ fn rows() -> Vec<ImportRow> {
 async fn a_large_import_rebuilds_the_indexes_it_set_aside() {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}", dir.path().join("bulk.db").display());
-    let store: Arc<dyn Store> = Arc::new(cancuoc_store_sqlite::open(&url, true).await.unwrap());
+    let store: Arc<dyn Store> = Arc::new(
+        cancuoc_store_sqlite::open(&url, true, cancuoc_store::conformance::test_audit_key())
+            .await
+            .unwrap(),
+    );
     seeded(&store).await;
     let before = indexes(&url).await;
     assert!(before.iter().any(|(name, _)| name == "citizens_by_name"));
@@ -100,6 +104,10 @@ async fn a_large_import_rebuilds_the_indexes_it_set_aside() {
 async fn a_large_import_decides_as_row_by_row_with_its_keys_in_memory() {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}", dir.path().join("decide.db").display());
-    let store: Arc<dyn Store> = Arc::new(cancuoc_store_sqlite::open(&url, true).await.unwrap());
+    let store: Arc<dyn Store> = Arc::new(
+        cancuoc_store_sqlite::open(&url, true, cancuoc_store::conformance::test_audit_key())
+            .await
+            .unwrap(),
+    );
     cancuoc_store::conformance::import_decides_across_chunks(store, ROWS + 500).await;
 }

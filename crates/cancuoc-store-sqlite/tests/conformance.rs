@@ -15,7 +15,10 @@ use cancuoc_store::Store;
 async fn fresh() -> Arc<dyn Store> {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}", dir.path().join("test.db").display());
-    let store = cancuoc_store_sqlite::open(&url, true).await.unwrap();
+    let store =
+        cancuoc_store_sqlite::open(&url, true, cancuoc_store::conformance::test_audit_key())
+            .await
+            .unwrap();
     // Keep the directory for the life of the test process.
     std::mem::forget(dir);
     Arc::new(store)

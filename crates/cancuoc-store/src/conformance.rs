@@ -15,7 +15,7 @@
 use std::sync::Arc;
 
 use cancuoc_domain::admin_data::{ADMIN_UNITS_2021, parse_admin_units};
-use cancuoc_domain::audit::{GENESIS_HASH, verify_chain};
+use cancuoc_domain::audit::{AuditKey, GENESIS_HASH, Outcome, verify_chain};
 use cancuoc_domain::citizen::{CitizenData, Residence};
 use cancuoc_domain::personal_id::{IdPrefix, SerialPermutation};
 use cancuoc_domain::police::derive_police_units;
@@ -218,9 +218,14 @@ pub(crate) fn batch(rows: Vec<ImportRow>) -> ImportBatch {
     }
 }
 
+/// The audit key every store under test is opened with.
+pub fn test_audit_key() -> AuditKey {
+    AuditKey::from_bytes([42; 32])
+}
+
 pub(crate) async fn verify_whole_chain(store: &Arc<dyn Store>) -> usize {
     let events = store.audit_events(0, 100_000).await.unwrap();
-    verify_chain((None, GENESIS_HASH.into()), &events).unwrap();
+    verify_chain(&test_audit_key(), (None, GENESIS_HASH.into()), &events).unwrap();
     events.len()
 }
 
@@ -294,7 +299,7 @@ pub async fn officers_sessions_and_throttling(store: Arc<dyn Store>) {
     assert_eq!(creds.officer, officer);
     assert!(creds.must_change_password);
     store
-        .set_password(&admin_access(T0), "an", "hash2", false)
+        .set_password(&admin_access(T0), "an", "hash2", false, None)
         .await
         .unwrap();
     assert_eq!(
@@ -307,28 +312,79 @@ pub async fn officers_sessions_and_throttling(store: Arc<dyn Store>) {
         "hash2"
     );
 
-    store
-        .create_session(&NewSession {
-            token_hash: "t1".into(),
-            username: "an".into(),
-            created_micros: T0,
-            expires_micros: T0 + 100,
-            csrf_token: "c1".into(),
-        })
+    const MINUTE: i64 = 60_000_000;
+    const IDLE: i64 = 30 * MINUTE;
+    let session = |token: &str| NewSession {
+        token_hash: token.into(),
+        username: "an".into(),
+        created_micros: T0,
+        expires_micros: T0 + 8 * 60 * MINUTE,
+        csrf_token: format!("csrf-{token}"),
+    };
+    for token in ["t1", "t2", "t3"] {
+        store.create_session(&session(token)).await.unwrap();
+    }
+    let s = store
+        .session_officer("t1", T0 + MINUTE, IDLE)
         .await
+        .unwrap()
         .unwrap();
-    let s = store.session_officer("t1", T0 + 50).await.unwrap().unwrap();
     assert_eq!(s.officer.username, "an");
-    assert_eq!(s.csrf_token, "c1");
+    assert_eq!(s.csrf_token, "csrf-t1");
+    // Used again within the idle time, a session stays; left alone longer, it ends.
+    for at in [20, 45, 70] {
+        assert!(
+            store
+                .session_officer("t1", T0 + at * MINUTE, IDLE)
+                .await
+                .unwrap()
+                .is_some(),
+            "t1 used at {at} minutes"
+        );
+    }
     assert!(
         store
-            .session_officer("t1", T0 + 100)
+            .session_officer("t2", T0 + 31 * MINUTE, IDLE)
             .await
             .unwrap()
             .is_none(),
-        "expired"
+        "idle for 31 minutes"
     );
-    assert!(store.session_officer("nope", T0).await.unwrap().is_none());
+    assert!(
+        store
+            .session_officer("t1", T0 + 8 * 60 * MINUTE, 100 * 60 * MINUTE)
+            .await
+            .unwrap()
+            .is_none(),
+        "past its absolute expiry"
+    );
+    assert!(
+        store
+            .session_officer("nope", T0, IDLE)
+            .await
+            .unwrap()
+            .is_none()
+    );
+
+    // A password change closes every other session of the officer.
+    store
+        .set_password(&admin_access(T0), "an", "hash3", false, Some("t3"))
+        .await
+        .unwrap();
+    assert!(
+        store
+            .session_officer("t1", T0 + 71 * MINUTE, IDLE)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        store
+            .session_officer("t3", T0 + 2 * MINUTE, IDLE)
+            .await
+            .unwrap()
+            .is_some()
+    );
 
     // Disabling an officer ends their sessions.
     store
@@ -337,7 +393,7 @@ pub async fn officers_sessions_and_throttling(store: Arc<dyn Store>) {
         .unwrap();
     assert!(
         store
-            .session_officer("t1", T0 + 50)
+            .session_officer("t3", T0 + 3 * MINUTE, IDLE)
             .await
             .unwrap()
             .is_none()
@@ -347,6 +403,43 @@ pub async fn officers_sessions_and_throttling(store: Arc<dyn Store>) {
             .set_officer_active(&admin_access(T0), "ghost", false)
             .await,
         Err(StoreError::NotFound(_))
+    ));
+
+    // The only active administrator cannot be disabled; with a second one, either can.
+    let admin = |name: &str| NewOfficer {
+        officer: Officer {
+            username: name.into(),
+            full_name: "Quản trị".into(),
+            unit: PoliceUnitCode::Ministry,
+            role: Role::Admin,
+            active: true,
+        },
+        password_hash: "h".into(),
+        must_change_password: false,
+    };
+    store
+        .create_officer(&admin_access(T0), &admin("root"))
+        .await
+        .unwrap();
+    assert!(matches!(
+        store
+            .set_officer_active(&admin_access(T0), "root", false)
+            .await,
+        Err(StoreError::Invalid(_))
+    ));
+    store
+        .create_officer(&admin_access(T0), &admin("root2"))
+        .await
+        .unwrap();
+    store
+        .set_officer_active(&admin_access(T0), "root", false)
+        .await
+        .unwrap();
+    assert!(matches!(
+        store
+            .set_officer_active(&admin_access(T0), "root2", false)
+            .await,
+        Err(StoreError::Invalid(_))
     ));
 
     // Failures count within the window only.
@@ -375,7 +468,7 @@ pub async fn officers_sessions_and_throttling(store: Arc<dyn Store>) {
     );
 
     let list = store.officers(&admin_access(T0)).await.unwrap();
-    assert_eq!(list.len(), 1);
+    assert_eq!(list.len(), 3);
     assert!(!list[0].active);
 }
 
@@ -422,9 +515,17 @@ pub async fn every_personal_data_read_is_audited_in_a_chain(store: Arc<dyn Store
     let last = events.last().unwrap();
     assert_eq!(last.draft.action, actions::CITIZEN_HISTORY);
     assert_eq!(last.draft.record_key, "042090999998");
+    // Each event says what came of the request: an empty read is not a real one.
+    assert_eq!(last.draft.outcome, Outcome::NotFound);
     let found = &events[events.len() - 2];
     assert_eq!(found.draft.action, actions::CITIZEN_HISTORY);
     assert_eq!(found.draft.record_key, "042090000001");
+    assert_eq!(found.draft.outcome, Outcome::Done);
+    let reads: Vec<Outcome> = events[events.len() - 5..events.len() - 3]
+        .iter()
+        .map(|e| e.draft.outcome)
+        .collect();
+    assert_eq!(reads, vec![Outcome::Done, Outcome::NotFound]);
     assert_eq!(found.at_micros, T0 + 10);
     let search = &events[events.len() - 3];
     assert_eq!(search.draft.action, actions::CITIZEN_SEARCH);
@@ -443,11 +544,41 @@ pub async fn every_personal_data_read_is_audited_in_a_chain(store: Arc<dyn Store
         .unwrap();
     assert_eq!(by_actor.len(), 2);
     assert!(by_actor[0].seq > by_actor[1].seq, "newest first");
+    // An auditor's filter by the police units of its jurisdiction.
+    let of_units = |units: Vec<&str>| AuditFilter {
+        action: Some(actions::CITIZEN_READ.into()),
+        units: Some(units.into_iter().map(str::to_owned).collect()),
+        limit: 10,
+        ..Default::default()
+    };
+    assert_eq!(
+        store
+            .search_audit(&of_units(vec!["CAH-445", "BCA"]))
+            .await
+            .unwrap()
+            .len(),
+        2
+    );
+    assert!(
+        store
+            .search_audit(&of_units(vec!["CAH-445"]))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        store
+            .search_audit(&of_units(vec![]))
+            .await
+            .unwrap()
+            .is_empty()
+    );
 
     let standalone = store
-        .append_audit(&access, "auth.login", "officer", "admin")
+        .append_audit(&access, "auth.login", "officer", "admin", Outcome::Refused)
         .await
         .unwrap();
+    assert_eq!(standalone.draft.outcome, Outcome::Refused);
     assert_eq!(standalone.prev_hash, last.hash);
     verify_whole_chain(&store).await;
 }

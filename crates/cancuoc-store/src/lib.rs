@@ -85,12 +85,15 @@ pub trait Store: Send + Sync {
     async fn officers(&self, access: &Access) -> Result<Vec<cancuoc_domain::Officer>>;
     async fn set_officer_active(&self, access: &Access, username: &str, active: bool)
     -> Result<()>;
+    /// Sets an officer's password and closes every session of theirs but `keep_session`
+    /// (a token hash: the session that changed it).
     async fn set_password(
         &self,
         access: &Access,
         username: &str,
         password_hash: &str,
         must_change: bool,
+        keep_session: Option<&str>,
     ) -> Result<()>;
     /// Records a failed login for throttling; returns the failures within the window.
     async fn record_login_failure(
@@ -101,23 +104,26 @@ pub trait Store: Send + Sync {
     ) -> Result<u32>;
     async fn clear_login_failures(&self, username: &str) -> Result<()>;
     async fn create_session(&self, session: &NewSession) -> Result<()>;
-    /// The officer behind a live session token hash.
+    /// The officer behind a live session token hash: not past its absolute expiry and
+    /// used within `idle_micros`. Marks the session as used now (at most once a minute).
     async fn session_officer(
         &self,
         token_hash: &str,
         now_micros: i64,
+        idle_micros: i64,
     ) -> Result<Option<SessionInfo>>;
     async fn delete_session(&self, token_hash: &str) -> Result<()>;
 
     // ---- audit ----------------------------------------------------------------------
 
-    /// Appends an event that belongs to no other write (a login, a denied request).
+    /// Appends an event that belongs to no other write (a login, a refused request).
     async fn append_audit(
         &self,
         access: &Access,
         action: &str,
         record_kind: &str,
         record_key: &str,
+        outcome: cancuoc_domain::audit::Outcome,
     ) -> Result<AuditEvent>;
     /// Events with `seq > after`, in order, at most `limit`.
     async fn audit_events(&self, after: i64, limit: u32) -> Result<Vec<AuditEvent>>;

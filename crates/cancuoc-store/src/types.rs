@@ -1,6 +1,6 @@
 //! Records exchanged with a store, and the rules every backend applies the same way.
 
-use cancuoc_domain::audit::AuditDraft;
+use cancuoc_domain::audit::{AuditDraft, Outcome};
 use cancuoc_domain::citizen::CitizenData;
 use cancuoc_domain::{
     AdminCode, Jurisdiction, Locality, Officer, PartialDate, PersonalId, RecordStatus,
@@ -22,7 +22,13 @@ pub struct Access {
 
 impl Access {
     /// The audit draft of an action on a record.
-    pub fn draft(&self, action: &str, record_kind: &str, record_key: &str) -> AuditDraft {
+    pub fn draft(
+        &self,
+        action: &str,
+        record_kind: &str,
+        record_key: &str,
+        outcome: Outcome,
+    ) -> AuditDraft {
         AuditDraft {
             actor: self.actor.clone(),
             unit: self.unit.clone(),
@@ -30,6 +36,7 @@ impl Access {
             record_kind: record_kind.to_owned(),
             record_key: record_key.to_owned(),
             purpose: self.purpose.clone(),
+            outcome,
         }
     }
 
@@ -155,6 +162,9 @@ pub struct AuditFilter {
     pub until_micros: Option<i64>,
     /// Events with `seq < before` only (paging backwards).
     pub before: Option<i64>,
+    /// Only events by officers of these police units (an auditor's jurisdiction);
+    /// `None` for all.
+    pub units: Option<Vec<String>>,
     pub limit: u32,
 }
 

@@ -26,7 +26,12 @@ pub enum BackendError {
 
 /// Opens the store behind `url`. Only `create` (set by `init` and `serve --demo`) makes a
 /// new SQLite file, so that a mistyped path is an error rather than an empty register.
-pub async fn open(url: &str, create: bool) -> Result<Arc<dyn Store>, BackendError> {
+/// `audit_key` keys the audit chain's MACs.
+pub async fn open(
+    url: &str,
+    create: bool,
+    audit_key: cancuoc_domain::audit::AuditKey,
+) -> Result<Arc<dyn Store>, BackendError> {
     if let Some(path) = url.strip_prefix("sqlite://") {
         let file = Path::new(path.split('?').next().unwrap_or(path));
         let exists = file.exists();
@@ -42,11 +47,27 @@ pub async fn open(url: &str, create: bool) -> Result<Arc<dyn Store>, BackendErro
             }
             eprintln!("creating a new database at {}", file.display());
         }
-        let store = cancuoc_store_sqlite::open(url, create).await?;
+        let store = cancuoc_store_sqlite::open(url, create, audit_key).await?;
         Ok(Arc::new(store))
     } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        let store = cancuoc_store_postgres::connect(url).await?;
+        let store = cancuoc_store_postgres::connect(url, audit_key).await?;
         Ok(Arc::new(store))
+    } else {
+        Err(BackendError::Scheme(url.to_owned()))
+    }
+}
+
+/// The checks `open` makes before it connects: a known scheme, and an SQLite file that
+/// exists unless it is to be created.
+pub fn precheck(url: &str, create: bool) -> Result<(), BackendError> {
+    if let Some(path) = url.strip_prefix("sqlite://") {
+        let file = Path::new(path.split('?').next().unwrap_or(path));
+        if !file.exists() && !create {
+            return Err(BackendError::Missing(file.display().to_string()));
+        }
+        Ok(())
+    } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Ok(())
     } else {
         Err(BackendError::Scheme(url.to_owned()))
     }

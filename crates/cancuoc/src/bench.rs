@@ -25,11 +25,11 @@ fn failed(msg: impl Into<String>) -> CliError {
 }
 
 pub(crate) async fn open_app(db: &str) -> Result<App> {
-    let store = crate::backend::open(db, true).await?;
     let config = AppConfig {
         id_key: BENCH_ID_KEY.as_bytes().to_vec(),
         ..AppConfig::default()
     };
+    let store = crate::backend::open(db, true, config.audit_key.clone()).await?;
     Ok(App::new(store, Arc::new(SystemClock), Arc::new(OsRandom), config).await?)
 }
 

@@ -171,12 +171,25 @@ fn vault(data_dir: &Path, create: bool) -> Result<Option<Arc<dyn cancuoc_store::
 }
 
 async fn app(cli: &Cli, create: bool) -> Result<App> {
-    let store = backend::open(&cli.db, create).await?;
+    let audit_key = match crate::secrets::audit_key(&cli.data_dir, create) {
+        Ok(key) => key,
+        Err(e) => {
+            // A wrong URL or a missing database says so before a missing key does.
+            backend::precheck(&cli.db, create)?;
+            return Err(e);
+        }
+    };
+    let store = backend::open(&cli.db, create, audit_key.clone()).await?;
     let config = AppConfig {
         id_key: id_key(&cli.data_dir, create)?,
+        audit_key,
         ..AppConfig::default()
     };
-    let app = App::new(store, Arc::new(SystemClock), Arc::new(OsRandom), config).await?;
+    let mut app = App::new(store, Arc::new(SystemClock), Arc::new(OsRandom), config).await?;
+    if let Some(key) = crate::secrets::checkpoint_key(&cli.data_dir, create)? {
+        let log = crate::secrets::FileCheckpointLog::in_dir(&cli.data_dir);
+        app = app.with_checkpoints(Arc::new(log), key);
+    }
     Ok(match vault(&cli.data_dir, create)? {
         Some(v) => app.with_vault(v),
         None => app,
@@ -249,7 +262,11 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Command::Serve { listen, demo } => serve(&cli, listen, *demo).await,
+        Command::Serve {
+            listen,
+            demo,
+            insecure_cookies,
+        } => serve(&cli, listen, *demo, *insecure_cookies).await,
         Command::Campaign(CampaignCommand::Create { name, start, end }) => {
             let app = app(&cli, false).await?;
             let campaign = app.create_campaign(&operator(), name, start, end).await?;
@@ -454,14 +471,28 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             let v = app.verify_audit().await?;
             match v.first_break {
                 None => {
-                    println!("audit trail intact: {} events", v.events);
+                    println!(
+                        "audit trail intact: {} events, {} checkpoints",
+                        v.events, v.checkpoints
+                    );
                     Ok(ExitCode::SUCCESS)
                 }
                 Some(b) => {
-                    println!("audit trail BROKEN after checking {} events: {b}", v.events);
+                    println!(
+                        "audit trail BROKEN ({} events, {} checkpoints checked): {b}",
+                        v.events, v.checkpoints
+                    );
                     Ok(ExitCode::from(1))
                 }
             }
+        }
+        Command::Audit(AuditCommand::Checkpoint) => {
+            let app = app(&cli, false).await?;
+            match app.write_checkpoint().await? {
+                Some(c) => println!("checkpoint at event {}: {}", c.seq, c.head),
+                None => println!("nothing new to checkpoint"),
+            }
+            Ok(ExitCode::SUCCESS)
         }
         Command::Forms(cmd) => {
             let app = app(&cli, false).await?;
@@ -550,7 +581,15 @@ async fn demo(app: &App, province: &str, people: usize, seed: u64) -> Result<(),
     Ok(())
 }
 
-async fn serve(cli: &Cli, listen: &str, demo_mode: bool) -> Result<ExitCode> {
+/// How often a running server signs the audit chain's head.
+const CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_secs(600);
+
+async fn serve(
+    cli: &Cli,
+    listen: &str,
+    demo_mode: bool,
+    insecure_cookies: bool,
+) -> Result<ExitCode> {
     let app = app(cli, demo_mode).await?;
     if demo_mode {
         if app.places().is_empty() {
@@ -575,13 +614,31 @@ async fn serve(cli: &Cli, listen: &str, demo_mode: bool) -> Result<ExitCode> {
         .map_err(|e| CliError::usage(format!("cannot listen on {listen}: {e}")))?;
     let addr = listener.local_addr()?;
     eprintln!("cancuoc serving on http://{addr} (API under /api/v1, OpenAPI at /api/openapi.json)");
-    let shutdown = async {
+    // The audit chain's head is signed into the checkpoint file every few minutes and
+    // once more when the server stops, so that removing the newest events is found.
+    let checkpointing = app.clone();
+    let ticker = tokio::spawn(async move {
+        let mut tick = tokio::time::interval(CHECKPOINT_EVERY);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            if let Err(e) = checkpointing.write_checkpoint().await {
+                tracing::warn!("audit checkpoint failed: {e}");
+            }
+        }
+    });
+    let last_checkpoint = app.clone();
+    let shutdown = async move {
         let _ = tokio::signal::ctrl_c().await;
+        ticker.abort();
+        if let Err(e) = last_checkpoint.write_checkpoint().await {
+            tracing::warn!("audit checkpoint failed: {e}");
+        }
     };
-    // Secure cookies are dropped by browsers on plain HTTP from another machine; on the
-    // loopback interface (a station's own console) they are fine, elsewhere put TLS in front.
+    // The session cookie is `Secure` unless development says otherwise: a loopback
+    // address is no sign of plain HTTP, since a TLS proxy in front also talks to it there.
     let config = cancuoc_server::ServerConfig {
-        secure_cookies: !addr.ip().is_loopback(),
+        secure_cookies: !insecure_cookies,
         ..cancuoc_server::ServerConfig::default()
     };
     cancuoc_server::serve(listener, app, config, shutdown).await?;
@@ -744,6 +801,10 @@ async fn officer(app: &App, cmd: &OfficerCommand) -> Result<ExitCode> {
         OfficerCommand::Disable { username } => {
             app.set_officer_active(&operator(), username, false).await?;
             println!("officer {username} disabled; their sessions are closed");
+        }
+        OfficerCommand::Enable { username } => {
+            app.set_officer_active(&operator(), username, true).await?;
+            println!("officer {username} enabled");
         }
     }
     Ok(ExitCode::SUCCESS)

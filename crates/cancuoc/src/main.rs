@@ -14,6 +14,7 @@ mod card;
 mod commands;
 mod enrollment;
 mod schedule;
+mod secrets;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -57,6 +58,11 @@ enum Command {
         /// Initialise if needed and load a synthetic province when the register is empty.
         #[arg(long)]
         demo: bool,
+        /// Development on plain HTTP from another machine only: the session cookie
+        /// without `Secure` (browsers accept `Secure` cookies from http://localhost and
+        /// http://127.0.0.1 already; behind a TLS proxy never set this).
+        #[arg(long, env = "CANCUOC_INSECURE_COOKIES")]
+        insecure_cookies: bool,
     },
     /// Load a synthetic population into the register.
     Demo {
@@ -530,15 +536,25 @@ enum OfficerCommand {
         full_name: String,
     },
     List,
+    /// Disable an officer and close their sessions (the only active administrator
+    /// cannot be disabled).
     Disable {
+        username: String,
+    },
+    /// Enable a disabled officer again.
+    Enable {
         username: String,
     },
 }
 
 #[derive(Subcommand)]
 enum AuditCommand {
-    /// Check the hash chain; exits 1 at the first broken link.
+    /// Check the chain's MACs and its signed checkpoints; exits 1 at the first event
+    /// that fails, naming it and why.
     Verify,
+    /// Sign the chain's head into DATA_DIR/audit-checkpoints.jsonl (the server also
+    /// does it every 10 minutes and when it stops).
+    Checkpoint,
 }
 
 #[derive(Subcommand)]

@@ -237,10 +237,27 @@ fn officers_are_added_with_a_one_time_password() {
     assert!(stdout(&out).contains("xa18073\tcommune_officer\tCAX-18073\tactive"));
 }
 
-#[test]
-fn audit_verify_finds_a_tampered_event() {
+/// Runs SQL on the register's file directly, as an insider with file access would.
+fn tamper(w: &Workspace, sql: &str) {
+    let db = w.path("cancuoc-data/cancuoc.db");
+    let status = Command::new("sqlite3").arg(&db).arg(sql).status().unwrap();
+    assert!(status.success(), "{sql}");
+}
+
+fn sqlite_text(w: &Workspace, sql: &str) -> String {
+    let db = w.path("cancuoc-data/cancuoc.db");
+    let out = Command::new("sqlite3").arg(&db).arg(sql).output().unwrap();
+    String::from_utf8_lossy(&out.stdout).trim().to_owned()
+}
+
+/// A register with an import and a few reads behind it, checkpointed.
+fn audited_workspace() -> Workspace {
     let w = Workspace::new();
     w.init();
+    assert!(
+        w.path("cancuoc-data/audit.key").exists()
+            && w.path("cancuoc-data/audit-checkpoint.key").exists()
+    );
     let file = w.path("phieu.csv");
     write(
         &file,
@@ -251,21 +268,89 @@ fn audit_verify_finds_a_tampered_event() {
             .status
             .success()
     );
-    // Someone with file access drops the guard and edits an event.
-    let db = w.path("cancuoc-data/cancuoc.db");
-    let status = Command::new("sqlite3")
-        .arg(&db)
-        .arg("DROP TRIGGER audit_events_no_update; UPDATE audit_events SET actor = 'someone-else' WHERE seq = 1;")
-        .status()
-        .unwrap();
-    assert!(status.success());
-    let out = w.run(&["audit", "verify"]);
-    assert_eq!(out.status.code(), Some(1));
+    let out = w.run(&["audit", "checkpoint"]);
     assert!(
-        stdout(&out).contains("event 1 was altered"),
+        stdout(&out).starts_with("checkpoint at event "),
         "{}",
         stdout(&out)
     );
+    let out = w.run(&["audit", "verify"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    assert!(stdout(&out).contains("1 checkpoints"), "{}", stdout(&out));
+    w
+}
+
+#[test]
+fn audit_verify_finds_an_altered_event() {
+    let w = audited_workspace();
+    // Someone with file access drops the guard and edits an event.
+    tamper(
+        &w,
+        "DROP TRIGGER audit_events_no_update; UPDATE audit_events SET actor = 'someone-else' WHERE seq = 1;",
+    );
+    let out = w.run(&["audit", "verify"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stdout(&out).contains("event 1 fails its MAC"),
+        "{}",
+        stdout(&out)
+    );
+}
+
+#[test]
+fn audit_verify_finds_a_chain_rewritten_without_the_key() {
+    let w = audited_workspace();
+    // The insider rewrites event 2 and links event 3 to the hash they computed, as a
+    // plain hash chain would have let them; without the MAC key the hash is wrong.
+    let forged = "ab".repeat(32);
+    tamper(
+        &w,
+        &format!(
+            "DROP TRIGGER audit_events_no_update;
+             UPDATE audit_events SET outcome = 'refused', hash = '{forged}' WHERE seq = 2;
+             UPDATE audit_events SET prev_hash = '{forged}' WHERE seq = 3;"
+        ),
+    );
+    let out = w.run(&["audit", "verify"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stdout(&out).contains("event 2 fails its MAC"),
+        "{}",
+        stdout(&out)
+    );
+}
+
+#[test]
+fn audit_verify_finds_the_newest_events_removed() {
+    let w = audited_workspace();
+    let last: i64 = sqlite_text(&w, "SELECT max(seq) FROM audit_events;")
+        .parse()
+        .unwrap();
+    assert!(last >= 2);
+    // Deleting the newest events leaves a chain that is sound in itself…
+    tamper(
+        &w,
+        &format!(
+            "DROP TRIGGER audit_events_no_delete; DELETE FROM audit_events WHERE seq >= {last};"
+        ),
+    );
+    // …but shorter than the signed checkpoint outside the database says it was.
+    let out = w.run(&["audit", "verify"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stdout(&out).contains("the newest events were removed"),
+        "{}",
+        stdout(&out)
+    );
+    // An edited checkpoint file is caught by its signature.
+    let log = w.path("cancuoc-data/audit-checkpoints.jsonl");
+    let text = std::fs::read_to_string(&log).unwrap();
+    let edited = text.replace(&format!("\"seq\":{last}"), &format!("\"seq\":{}", last - 1));
+    assert_ne!(text, edited);
+    std::fs::write(&log, edited).unwrap();
+    let out = w.run(&["audit", "verify"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stdout(&out).contains("bad signature"), "{}", stdout(&out));
 }
 
 /// The benchmarks run end to end at a small size and print each figure with its peer.

@@ -147,6 +147,7 @@ pub(crate) async fn audit(
         since_micros: None,
         until_micros: None,
         before: None,
+        units: None,
         limit: 200,
     };
     let (events, error) = match state.app.audit_log(&desk.caller(), &filter).await {

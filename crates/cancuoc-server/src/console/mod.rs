@@ -511,6 +511,8 @@ struct LoginPage {
     ui: Ui,
     error: Option<&'static str>,
     username: String,
+    /// The form's token, also set as the `cancuoc_login` cookie.
+    csrf: String,
 }
 
 #[derive(Template)]
@@ -623,24 +625,42 @@ pub(crate) async fn home() -> Redirect {
     Redirect::to("/tra-cuu")
 }
 
-pub(crate) async fn login_form(Query(q): Query<LangQuery>, headers: HeaderMap) -> Response {
+pub(crate) async fn login_form(
+    State(state): State<AppState>,
+    Query(q): Query<LangQuery>,
+    headers: HeaderMap,
+) -> Response {
     let ui = Ui::of(q.lang.as_deref(), &headers);
-    page(
+    let csrf = match state.app.one_time_password() {
+        Ok(token) => token,
+        Err(e) => return crate::error::ApiError::from(e).into_response(),
+    };
+    let mut response = page(
         &LoginPage {
             ui,
             error: None,
             username: String::new(),
+            csrf: csrf.clone(),
         },
         StatusCode::OK,
         ui,
         q.lang.is_some(),
-    )
+    );
+    if let Ok(value) = HeaderValue::from_str(&crate::auth::login_cookie_header(
+        &csrf,
+        state.config.secure_cookies,
+    )) {
+        response.headers_mut().append(header::SET_COOKIE, value);
+    }
+    response
 }
 
 #[derive(Debug, Deserialize)]
 pub(crate) struct LoginForm {
     username: String,
     password: String,
+    #[serde(default)]
+    csrf: String,
 }
 
 pub(crate) async fn login(
@@ -649,6 +669,12 @@ pub(crate) async fn login(
     Form(form): Form<LoginForm>,
 ) -> Response {
     let ui = Ui::of(None, &headers);
+    // Login CSRF: another site's page must not sign this browser in as someone else.
+    // Only a post of the form rendered for this browser carries its cookie's token.
+    let expected = crate::auth::cookie(&headers, crate::auth::LOGIN_COOKIE).unwrap_or_default();
+    if expected.is_empty() || !crate::auth::same_bytes(expected.as_bytes(), form.csrf.as_bytes()) {
+        return (StatusCode::FORBIDDEN, ui.t("expired_form")).into_response();
+    }
     match state.app.login(form.username.trim(), &form.password).await {
         Ok(session) => {
             let next = if session.must_change_password {
@@ -675,6 +701,7 @@ pub(crate) async fn login(
                     ui,
                     error: Some(ui.t(message)),
                     username: form.username,
+                    csrf: form.csrf,
                 },
                 StatusCode::OK,
                 ui,
@@ -749,7 +776,7 @@ pub(crate) async fn change_password(
     }
     match state
         .app
-        .change_password(&desk.officer, &form.current, &form.new)
+        .change_password(&desk.officer, &form.current, &form.new, &desk.token)
         .await
     {
         Ok(()) => Redirect::to("/tra-cuu").into_response(),

@@ -93,7 +93,7 @@ pub(crate) async fn change_password(
 ) -> Result<StatusCode, ApiError> {
     state
         .app
-        .change_password(&who.officer, &body.current, &body.new)
+        .change_password(&who.officer, &body.current, &body.new, &who.token)
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }

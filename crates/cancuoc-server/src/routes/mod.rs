@@ -46,6 +46,7 @@ pub(crate) fn api(import_limit: usize) -> OpenApiRouter<AppState> {
         .routes(routes!(officers::disable_officer))
         .routes(routes!(officers::enable_officer))
         .routes(routes!(system::verify_audit))
+        .routes(routes!(system::audit_checkpoints))
         .routes(
             routes!(
                 applications::file_application,

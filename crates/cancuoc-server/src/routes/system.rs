@@ -6,7 +6,7 @@ use cancuoc_app::AppError;
 
 use crate::AppState;
 use crate::auth::Authenticated;
-use crate::dto::{AuditVerificationDto, Health};
+use crate::dto::{AuditVerificationDto, CheckpointsDto, Health};
 use crate::error::{ApiError, ErrorBody};
 
 /// Whether the server answers; needs no sign-in.
@@ -48,4 +48,26 @@ pub(crate) async fn verify_audit(
     }
     let verification = state.app.verify_audit().await?;
     Ok(Json(verification.into()))
+}
+
+/// The audit chain's signed checkpoints and the Ed25519 public key that verifies them
+/// (auditors and administrators), so that a copy kept elsewhere can later prove that
+/// no event before a checkpoint was removed or rewritten.
+#[utoipa::path(
+    get,
+    path = "/api/v1/audit/checkpoints",
+    tag = "system",
+    responses(
+        (status = 200, description = "OK", body = CheckpointsDto),
+        (status = 401, description = "Not signed in (`unauthenticated`)", body = ErrorBody),
+        (status = 403, description = "Neither auditor nor administrator", body = ErrorBody),
+        (status = 409, description = "No checkpoint key is configured (`invalid_state`)", body = ErrorBody),
+    )
+)]
+pub(crate) async fn audit_checkpoints(
+    State(state): State<AppState>,
+    who: Authenticated,
+) -> Result<Json<CheckpointsDto>, ApiError> {
+    let published = state.app.published_checkpoints(&who.caller())?;
+    Ok(Json(published.into()))
 }

@@ -47,7 +47,10 @@ pub async fn spawn_app() -> TestApp {
 pub async fn spawn_app_with(config: ServerConfig) -> TestApp {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}", dir.path().join("cancuoc.db").display());
-    let store = cancuoc_store_sqlite::open(&url, true).await.unwrap();
+    let store =
+        cancuoc_store_sqlite::open(&url, true, cancuoc_store::conformance::test_audit_key())
+            .await
+            .unwrap();
     let app = App::new(
         Arc::new(store),
         Arc::new(SystemClock),
@@ -60,8 +63,13 @@ pub async fn spawn_app_with(config: ServerConfig) -> TestApp {
     let objects = dir.path().join("objects");
     std::fs::create_dir_all(&objects).unwrap();
     let vault = cancuoc_vault::ObjectVault::local(&objects, &key).unwrap();
-    let app = app.with_vault(Arc::new(vault));
+    let app = app.with_vault(Arc::new(vault)).with_checkpoints(
+        Arc::new(MemoryCheckpoints::default()),
+        cancuoc_domain::audit::CheckpointKey::from_bytes([5; 32]),
+    );
     app.init("2021", Some(ADMIN_PASSWORD)).await.unwrap();
+    // The chain's head after set-up, signed as a running server does every few minutes.
+    app.write_checkpoint().await.unwrap().unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let (tx, rx) = oneshot::channel::<()>();
@@ -77,6 +85,24 @@ pub async fn spawn_app_with(config: ServerConfig) -> TestApp {
         client: client(true),
         _shutdown: tx,
         _dir: dir,
+    }
+}
+
+/// Checkpoints kept in memory for the life of the test server.
+#[derive(Default)]
+struct MemoryCheckpoints(std::sync::Mutex<Vec<cancuoc_domain::audit::Checkpoint>>);
+
+impl cancuoc_app::CheckpointLog for MemoryCheckpoints {
+    fn append(
+        &self,
+        checkpoint: &cancuoc_domain::audit::Checkpoint,
+    ) -> Result<(), cancuoc_app::AppError> {
+        self.0.lock().unwrap().push(checkpoint.clone());
+        Ok(())
+    }
+
+    fn all(&self) -> Result<Vec<cancuoc_domain::audit::Checkpoint>, cancuoc_app::AppError> {
+        Ok(self.0.lock().unwrap().clone())
     }
 }
 
@@ -320,6 +346,31 @@ pub fn form_body(pairs: &[(&str, &str)]) -> String {
 }
 
 /// Posts a form with `client`, redirects followed.
+/// Posts the console's sign-in form as a browser does: the form is fetched first, for
+/// its token and the cookie that goes with it (login CSRF).
+pub async fn sign_in_form(
+    client: &reqwest::Client,
+    url: String,
+    pairs: &[(&str, &str)],
+) -> reqwest::Response {
+    let html = client
+        .get(url.clone())
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let at = html
+        .find("name=\"csrf\" value=\"")
+        .expect("the sign-in form's token")
+        + 19;
+    let token = html[at..].split('"').next().unwrap().to_owned();
+    let mut with_token = pairs.to_vec();
+    with_token.push(("csrf", &token));
+    post_form(client, url, &with_token).await
+}
+
 pub async fn post_form(
     client: &reqwest::Client,
     url: String,
