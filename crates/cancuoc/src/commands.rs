@@ -670,16 +670,17 @@ fn write_rejects(
 ) -> Result<()> {
     let by_row: HashMap<usize, &cancuoc_domain::form::RawForm> =
         parsed.rows.iter().map(|r| (r.row, r)).collect();
-    let mut w = csv::Writer::from_path(out).map_err(|e| CliError {
-        code: 1,
-        error: anyhow::anyhow!("cannot write {}: {e}", out.display()),
-    })?;
-    let mut header: Vec<&str> = Column::ALL.iter().map(|c| c.name()).collect();
-    header.extend(["row", "column", "reason"]);
-    let write_err = |e: csv::Error| CliError {
+    let cannot = |e: &dyn std::fmt::Display| CliError {
         code: 1,
         error: anyhow::anyhow!("cannot write {}: {e}", out.display()),
     };
+    // The rows go back to a spreadsheet as they were typed: through the export writer,
+    // so that a rejected formula stays text there (issue 14 §6).
+    let file = std::fs::File::create(out).map_err(|e| cannot(&e))?;
+    let mut w = cancuoc_documents::CsvExport::new(file).map_err(|e| cannot(&e))?;
+    let mut header: Vec<&str> = Column::ALL.iter().map(|c| c.name()).collect();
+    header.extend(["row", "column", "reason"]);
+    let write_err = |e: csv::Error| cannot(&e);
     w.write_record(&header).map_err(write_err)?;
     for r in rejected {
         let mut record: Vec<String> = Vec::with_capacity(COLUMN_COUNT + 3);
@@ -697,7 +698,7 @@ fn write_rejects(
         record.push(r.reason.clone());
         w.write_record(&record).map_err(write_err)?;
     }
-    w.flush()?;
+    w.into_inner().map_err(write_err)?;
     Ok(())
 }
 

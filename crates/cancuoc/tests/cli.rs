@@ -501,6 +501,79 @@ fn mrz_encode_and_check() {
     );
 }
 
+/// Issue 14 §6: a cell that would run as a formula is refused by the import, even behind
+/// a sign and digits, and comes back in the rejects file as text (`'` first), in a file
+/// that starts with the UTF-8 byte order mark.
+#[test]
+fn import_refuses_formula_cells_and_the_rejects_file_keeps_them_text() {
+    let w = Workspace::new();
+    w.init();
+    let payload = "-2+3+cmd|' /C calc'!A0";
+    let file = w.path("phieu.csv");
+    write(
+        &file,
+        &[
+            form("042090000001", "Nguyễn Văn An", "05/03/1990", "Nam").replace("Tổ 1", payload),
+            form("042191000002", "=HYPERLINK(\"http://x\")", "1991", "Nữ"),
+        ],
+    );
+    let rejects = w.path("loi.csv");
+    let out = w.run(&[
+        "import",
+        "forms",
+        file.to_str().unwrap(),
+        "--rejects",
+        rejects.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("rejected 2"), "{}", stderr(&out));
+
+    let bytes = std::fs::read(&rejects).unwrap();
+    let body = bytes.strip_prefix(b"\xEF\xBB\xBF").expect("a UTF-8 BOM");
+    let mut reader = csv::Reader::from_reader(body);
+    let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.unwrap()).collect();
+    let row = |n: &str| rows.iter().find(|r| r.get(27) == Some(n)).unwrap();
+    assert_eq!(row("2").get(14), Some(format!("'{payload}").as_str()));
+    assert_eq!(row("2").get(28), Some("thuong_tru_dia_chi"));
+    assert!(row("2").get(29).unwrap().starts_with("formula not allowed"));
+    assert_eq!(row("3").get(2), Some("'=HYPERLINK(\"http://x\")"));
+    assert_eq!(row("3").get(28), Some("ho_ten"));
+    for r in &rows {
+        for cell in r {
+            assert!(!cancuoc_domain::text::begins_like_formula(cell), "{cell:?}");
+        }
+    }
+}
+
+/// The offline stations' rejects file: the rejected row's own cells are neutralised, the
+/// file has the byte order mark.
+#[test]
+fn applications_rejects_file_neutralises_formula_cells() {
+    let w = Workspace::new();
+    w.init();
+    let file = w.path("ho-so.csv");
+    std::fs::write(
+        &file,
+        "personal_id,type,reason,intake_unit,intake_date,channel,station\n\
+         =1+1,first_issuance,,CAX-18073,2021-03-16,fixed,@SUM(A1)\n",
+    )
+    .unwrap();
+    let rejects = w.path("loi.csv");
+    let out = w.run(&[
+        "import",
+        "applications",
+        file.to_str().unwrap(),
+        "--rejects",
+        rejects.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let written = std::fs::read_to_string(&rejects).unwrap();
+    let body = written.strip_prefix('\u{feff}').expect("a UTF-8 BOM");
+    let lines: Vec<&str> = body.lines().collect();
+    assert!(lines[1].starts_with("'=1+1,first_issuance,"), "{written}");
+    assert!(lines[1].contains(",'@SUM(A1),2,personal_id,"), "{written}");
+}
+
 #[test]
 fn applications_import_rejects_bad_rows_and_applies_once() {
     let w = Workspace::new();
@@ -808,7 +881,7 @@ fn ha_tinh_16_march_2021_daily_report() {
         "{table}"
     );
     let csv = report("csv", "progress");
-    assert!(csv.starts_with("unit_code,unit_name,intake_day,intake_period,target_total,target_daily,progress_pct,daily_pct,rank"), "{csv}");
+    assert!(csv.starts_with("\u{feff}unit_code,unit_name,intake_day,intake_period,target_total,target_daily,progress_pct,daily_pct,rank"), "{csv}");
     assert_eq!(csv.lines().count(), 16);
 
     // Exports: a PDF whose text carries the figures, an XLSX workbook.
