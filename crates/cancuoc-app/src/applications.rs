@@ -82,6 +82,13 @@ pub(crate) fn scoped_idempotency_key(unit: &PoliceUnitCode, key: &str) -> String
     format!("{unit}:{key}")
 }
 
+/// The application an object of the vault belongs to: `applications/{key}/…`.
+fn application_of_object(object: &str) -> Option<Uuid> {
+    let rest = object.strip_prefix("applications/")?;
+    let (key, _) = rest.split_once('/')?;
+    Uuid::parse_str(key).ok()
+}
+
 fn invalid(e: impl ToString) -> AppError {
     AppError::Invalid(e.to_string())
 }
@@ -365,6 +372,47 @@ impl App {
                 Err(e.into())
             }
         }
+    }
+
+    /// Of `objects` (vault object keys, as `cancuoc vault gc` lists them), those an
+    /// application refers to. Objects are named `applications/{key}/…`, so the register is
+    /// asked once about each application named (a read, audited with the purpose "vault
+    /// garbage collection"); an object outside that pattern is nobody's. Only the
+    /// operator's command line asks: officers have no use for it.
+    ///
+    /// An application refers to the one capture it holds now, so an earlier capture
+    /// replaced after a correction ([`App::add_biometrics`]) counts as unreferenced.
+    pub async fn vault_references(
+        &self,
+        caller: &Caller,
+        objects: &[String],
+    ) -> Result<std::collections::BTreeSet<String>, AppError> {
+        if caller.officer().is_some() {
+            return Err(AppError::Forbidden(
+                "vault garbage collection is run by an operator on the server".into(),
+            ));
+        }
+        let access = caller.access(&*self.clock, "vault garbage collection");
+        let applications: std::collections::BTreeSet<Uuid> = objects
+            .iter()
+            .filter_map(|o| application_of_object(o))
+            .collect();
+        let mut referenced = std::collections::BTreeSet::new();
+        for key in applications {
+            let Some(application) = self.store.application(&access, key).await? else {
+                continue;
+            };
+            let Some(json) = &application.biometrics else {
+                continue;
+            };
+            // A reference that does not read is an error, never "no reference": the
+            // object it names would be removed.
+            let stored: StoredBiometrics = serde_json::from_str(json).map_err(|e| {
+                AppError::Internal(format!("stored biometrics of application {key}: {e}"))
+            })?;
+            referenced.insert(stored.object);
+        }
+        Ok(referenced)
     }
 
     /// The application's capture, opened from the vault; `None` when it has none.

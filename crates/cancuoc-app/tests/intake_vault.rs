@@ -236,3 +236,30 @@ async fn idempotency_keys_are_scoped_to_their_unit() {
     assert_ne!(here.application.key, there.application.key);
     assert_eq!(objects(&s.objects), 2);
 }
+
+/// What `cancuoc vault gc` asks the register: the filed capture is referenced, an object
+/// of an application that does not exist and one outside `applications/` are not.
+#[tokio::test]
+async fn vault_references_name_the_filed_captures_only() {
+    let s = setup().await;
+    let filed = s
+        .app
+        .file_application(
+            &operator(),
+            &intake(CUONG, "first_issuance", "CAX-18073", None),
+        )
+        .await
+        .unwrap();
+    let mine = format!("applications/{}/biometrics.ccbd", filed.application.key);
+    let candidates = [
+        mine.clone(),
+        "applications/0196f1c2-0000-7000-8000-000000000009/biometrics.ccbd".to_owned(),
+        "stray/file".to_owned(),
+    ];
+    let referenced = s
+        .app
+        .vault_references(&operator(), &candidates)
+        .await
+        .unwrap();
+    assert_eq!(referenced.into_iter().collect::<Vec<_>>(), [mine]);
+}

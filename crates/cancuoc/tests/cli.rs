@@ -1182,3 +1182,108 @@ fn a_plan_accepted_from_the_command_line_invites_households_into_its_slots() {
     let out = w.run(&["session", "invite", "not-an-id"]);
     assert_eq!(out.status.code(), Some(2));
 }
+
+/// Issue 14 §4: every secret file `init` writes is readable by its owner only.
+#[cfg(unix)]
+#[test]
+fn init_writes_secret_files_0600() {
+    use std::os::unix::fs::PermissionsExt;
+    let w = Workspace::new();
+    w.init();
+    for name in ["vault.key", "id-allocation.key"] {
+        let path = w.path(&format!("cancuoc-data/{name}"));
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "{name}: {mode:o}");
+    }
+}
+
+/// The vault refuses a wrong or a missing master key at start, before anything runs.
+#[test]
+fn a_wrong_or_missing_vault_key_is_refused_at_start() {
+    let w = Workspace::new();
+    w.init();
+    assert!(w.path("cancuoc-data/objects/vault.check").is_file());
+    let other = "11".repeat(32);
+    let out = Command::new(env!("CARGO_BIN_EXE_cancuoc"))
+        .args(["audit", "verify"])
+        .current_dir(w.dir.path())
+        .env_remove("CANCUOC_DB")
+        .env("CANCUOC_VAULT_KEY", &other)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("does not open with this master key"),
+        "{}",
+        stderr(&out)
+    );
+
+    std::fs::remove_file(w.path("cancuoc-data/vault.key")).unwrap();
+    let out = w.run(&["audit", "verify"]);
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("was set up with a master key"),
+        "{}",
+        stderr(&out)
+    );
+    // Nor does `init` make a new key for it.
+    let out = w.run(&["init"]);
+    assert!(!out.status.success(), "{}", stderr(&out));
+    assert!(!w.path("cancuoc-data/vault.key").exists());
+}
+
+/// `vault gc` lists the objects no application refers to and, with `--apply`, removes
+/// only those older than the grace period.
+#[test]
+fn vault_gc_dry_run_lists_and_apply_removes_only_old_orphans() {
+    let w = Workspace::new();
+    w.init();
+    let objects = w.path("cancuoc-data/objects/applications");
+    let old = objects.join("0196f1c2-0000-7000-8000-000000000001/biometrics.ccbd");
+    let new = objects.join("0196f1c2-0000-7000-8000-000000000002/biometrics.ccbd");
+    for path in [&old, &new] {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, b"sealed").unwrap();
+    }
+    let two_days_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(48 * 3600);
+    std::fs::File::options()
+        .write(true)
+        .open(&old)
+        .unwrap()
+        .set_modified(two_days_ago)
+        .unwrap();
+
+    let dry = w.run(&["vault", "gc"]);
+    assert!(dry.status.success(), "{}", stderr(&dry));
+    let listed = stdout(&dry);
+    assert!(
+        listed.contains("0196f1c2-0000-7000-8000-000000000001"),
+        "{listed}"
+    );
+    assert!(
+        listed.contains("0196f1c2-0000-7000-8000-000000000002"),
+        "{listed}"
+    );
+    assert!(
+        stderr(&dry).contains("2 unreferenced (1 older than 24 h)"),
+        "{}",
+        stderr(&dry)
+    );
+    assert!(old.exists() && new.exists());
+
+    let applied = w.run(&["vault", "gc", "--apply"]);
+    assert!(applied.status.success(), "{}", stderr(&applied));
+    assert!(
+        stderr(&applied).contains("1 removed"),
+        "{}",
+        stderr(&applied)
+    );
+    assert!(!old.exists());
+    assert!(new.exists());
+    assert!(w.path("cancuoc-data/objects/vault.check").is_file());
+
+    let applied = w.run(&["vault", "gc", "--apply", "--grace-hours", "0"]);
+    assert!(applied.status.success(), "{}", stderr(&applied));
+    assert!(!new.exists());
+    assert!(w.path("cancuoc-data/objects/vault.check").is_file());
+}
