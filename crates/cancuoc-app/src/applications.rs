@@ -66,6 +66,29 @@ pub struct StepRequest {
     pub expected_version: Option<i64>,
 }
 
+fn no_vault() -> AppError {
+    AppError::InvalidState("no vault is configured for biometrics: run `cancuoc init`".into())
+}
+
+fn out_of_step() -> AppError {
+    AppError::Internal("the intakes and their applications are out of step".into())
+}
+
+/// The idempotency key as the register keeps it: prefixed by the intake unit's code, so
+/// that keys are scoped to the unit that used them (issue 14 §5). A unit code has no `:`,
+/// so two units' keys never meet; the import's own keys (`import:` and a hash of the row,
+/// its unit included) are kept as they are.
+pub(crate) fn scoped_idempotency_key(unit: &PoliceUnitCode, key: &str) -> String {
+    format!("{unit}:{key}")
+}
+
+/// The application an object of the vault belongs to: `applications/{key}/…`.
+fn application_of_object(object: &str) -> Option<Uuid> {
+    let rest = object.strip_prefix("applications/")?;
+    let (key, _) = rest.split_once('/')?;
+    Uuid::parse_str(key).ok()
+}
+
 fn invalid(e: impl ToString) -> AppError {
     AppError::Invalid(e.to_string())
 }
@@ -171,6 +194,17 @@ impl App {
 
     /// Checks each intake against the register and the rules (type, age, fee, due date)
     /// and files them all in one transaction, or none.
+    ///
+    /// Biometrics are sealed only for filings that can happen (issue 14 §5): every check
+    /// the register can answer before the write (citizen known and in scope, type fitting
+    /// the record and card) runs first, and an intake for a citizen with an open
+    /// application (a replay of its idempotency key, or a second application the store
+    /// refuses) seals nothing. An object sealed for a filing whose transaction fails, or
+    /// that the store answers as a replay, is removed again.
+    ///
+    /// A station's idempotency key is kept scoped to the intake unit
+    /// ([`scoped_idempotency_key`]): the same key sent by two units files twice, and one
+    /// unit can never replay, and so read, another unit's filing.
     pub async fn file_applications(
         &self,
         caller: &Caller,
@@ -181,26 +215,126 @@ impl App {
         let today = self.clock.today();
         let mut batch = intakes
             .iter()
-            .map(|intake| self.prepare(caller, intake, today))
+            .map(|intake| {
+                self.prepare(caller, intake, today).map(|mut new| {
+                    new.idempotency_key = new
+                        .idempotency_key
+                        .map(|k| scoped_idempotency_key(&new.intake_unit, &k));
+                    new
+                })
+            })
             .collect::<Result<Vec<_>, _>>()?;
-        for (new, intake) in batch.iter_mut().zip(intakes) {
-            if let Some(capture) = &intake.capture {
-                let object = format!("applications/{}/biometrics.ccbd", new.key);
-                new.biometrics = Some(self.seal_capture(object, capture).await?);
+        let sealed = self.seal_captures(&access, &mut batch, intakes).await?;
+        let filed = match self.store.file_applications(&access, &batch).await {
+            Ok(filed) => filed,
+            Err(e) => {
+                self.remove_objects(sealed.iter().flatten()).await;
+                return Err(e.into());
+            }
+        };
+        // A replay answers with the first filing, which names its own object.
+        let unused = filed
+            .iter()
+            .zip(&sealed)
+            .filter(|(f, _)| f.replayed)
+            .filter_map(|(_, object)| object.as_ref());
+        self.remove_objects(unused).await;
+        Ok(filed)
+    }
+
+    /// Seals the capture of every intake that will file, after the checks the register
+    /// can answer now; returns, per intake, the object sealed for it. Nothing stays sealed
+    /// when this fails.
+    async fn seal_captures(
+        &self,
+        access: &Access,
+        batch: &mut [NewApplication],
+        intakes: &[Intake],
+    ) -> Result<Vec<Option<String>>, AppError> {
+        let mut sealed: Vec<Option<String>> = vec![None; batch.len()];
+        let mut wanted = Vec::new();
+        for (i, (new, intake)) in batch.iter().zip(intakes).enumerate() {
+            if intake.capture.is_some() {
+                wanted.push((i, new.personal_id, new.intake_date));
             }
         }
-        Ok(self.store.file_applications(&access, &batch).await?)
+        if wanted.is_empty() {
+            return Ok(sealed);
+        }
+        if self.vault.is_none() {
+            return Err(no_vault());
+        }
+        let mut will_file = Vec::with_capacity(wanted.len());
+        for (i, personal_id, intake_date) in wanted {
+            let facts = self
+                .store
+                .intake_facts(access, &[personal_id], intake_date)
+                .await?
+                .pop()
+                .flatten()
+                // As the store answers an unknown or out-of-scope citizen.
+                .ok_or_else(|| StoreError::NotFound("citizen".into()))?;
+            if facts.open_application.is_some() {
+                // The store replays the first filing or refuses this one: either way
+                // nothing new is filed, so nothing is sealed.
+                continue;
+            }
+            let kind = batch.get(i).map(|n| n.kind).ok_or_else(out_of_step)?;
+            let citizen = &facts.citizen;
+            let applicant = Applicant {
+                official: citizen.status == RecordStatus::Official,
+                deceased: citizen.data.died_on.is_some(),
+                birth: citizen.data.birth_date,
+                holds_cmnd: citizen.data.old_id_number.is_some(),
+                card: facts.card,
+                open_application: false,
+            };
+            application::check_type(kind, &applicant, intake_date).map_err(StoreError::from)?;
+            will_file.push(i);
+        }
+        for i in will_file {
+            let (new, intake) = batch
+                .get_mut(i)
+                .zip(intakes.get(i))
+                .ok_or_else(out_of_step)?;
+            let Some(capture) = &intake.capture else {
+                continue;
+            };
+            let object = format!("applications/{}/biometrics.ccbd", new.key);
+            match self.seal_capture(object.clone(), capture).await {
+                Ok(stored) => {
+                    new.biometrics = Some(stored);
+                    if let Some(slot) = sealed.get_mut(i) {
+                        *slot = Some(object);
+                    }
+                }
+                Err(e) => {
+                    self.remove_objects(sealed.iter().flatten()).await;
+                    return Err(e);
+                }
+            }
+        }
+        Ok(sealed)
+    }
+
+    /// Removes objects sealed for filings that did not happen. A failure is logged, not
+    /// returned: the caller's own error is the one to report, and `cancuoc vault gc`
+    /// finds what is left.
+    async fn remove_objects(&self, objects: impl Iterator<Item = &String>) {
+        let Some(vault) = &self.vault else {
+            return;
+        };
+        for object in objects {
+            if let Err(e) = vault.remove(object).await {
+                tracing::warn!(object = %object, error = %e, "an unused vault object was not removed");
+            }
+        }
     }
 
     /// Seals a capture in the vault under the application's key; returns what the
-    /// register keeps about it. A retried request seals again under a new name and leaves
-    /// the first object unreferenced, never a reference to a missing object.
+    /// register keeps about it.
     async fn seal_capture(&self, object: String, capture: &Capture) -> Result<String, AppError> {
-        let vault = self.vault.as_ref().ok_or_else(|| {
-            AppError::InvalidState(
-                "no vault is configured for biometrics: run `cancuoc init`".into(),
-            )
-        })?;
+        let vault = self.vault.as_ref().ok_or_else(no_vault)?;
         vault.seal(&object, &capture.to_bundle()).await?;
         let stored = StoredBiometrics {
             object,
@@ -230,8 +364,55 @@ impl App {
             "applications/{key}/biometrics-{}.ccbd",
             self.random.record_key()
         );
-        let sealed = self.seal_capture(object, capture).await?;
-        Ok(self.store.set_biometrics(&access, key, &sealed).await?)
+        let stored = self.seal_capture(object.clone(), capture).await?;
+        match self.store.set_biometrics(&access, key, &stored).await {
+            Ok(record) => Ok(record),
+            Err(e) => {
+                self.remove_objects(std::iter::once(&object)).await;
+                Err(e.into())
+            }
+        }
+    }
+
+    /// Of `objects` (vault object keys, as `cancuoc vault gc` lists them), those an
+    /// application refers to. Objects are named `applications/{key}/…`, so the register is
+    /// asked once about each application named (a read, audited with the purpose "vault
+    /// garbage collection"); an object outside that pattern is nobody's. Only the
+    /// operator's command line asks: officers have no use for it.
+    ///
+    /// An application refers to the one capture it holds now, so an earlier capture
+    /// replaced after a correction ([`App::add_biometrics`]) counts as unreferenced.
+    pub async fn vault_references(
+        &self,
+        caller: &Caller,
+        objects: &[String],
+    ) -> Result<std::collections::BTreeSet<String>, AppError> {
+        if caller.officer().is_some() {
+            return Err(AppError::Forbidden(
+                "vault garbage collection is run by an operator on the server".into(),
+            ));
+        }
+        let access = caller.access(&*self.clock, "vault garbage collection");
+        let applications: std::collections::BTreeSet<Uuid> = objects
+            .iter()
+            .filter_map(|o| application_of_object(o))
+            .collect();
+        let mut referenced = std::collections::BTreeSet::new();
+        for key in applications {
+            let Some(application) = self.store.application(&access, key).await? else {
+                continue;
+            };
+            let Some(json) = &application.biometrics else {
+                continue;
+            };
+            // A reference that does not read is an error, never "no reference": the
+            // object it names would be removed.
+            let stored: StoredBiometrics = serde_json::from_str(json).map_err(|e| {
+                AppError::Internal(format!("stored biometrics of application {key}: {e}"))
+            })?;
+            referenced.insert(stored.object);
+        }
+        Ok(referenced)
     }
 
     /// The application's capture, opened from the vault; `None` when it has none.

@@ -12,6 +12,7 @@ use cancuoc_domain::schedule::{InvitationLetter, SessionLetters};
 use krilla::metadata::Metadata;
 
 use crate::DocumentError;
+use crate::csv_export::CsvExport;
 use crate::pdf::{
     A4, Align, Column, Fonts, PT_PER_MM, Sheet, Style, TableRow, format_date_numeric,
     format_date_vi, weekday_vi,
@@ -175,32 +176,28 @@ pub const CSV_HEADER: [&str; 11] = [
     "don_vi",
 ];
 
-/// The UTF-8 byte order mark: without it Excel reads a CSV file in the local code page
-/// and the diacritics come out garbled.
-const BOM: &[u8] = "\u{feff}".as_bytes();
-
-/// The session's letters as CSV for a mail merge: UTF-8 with a byte order mark (for
-/// Excel), comma-separated, quoted where RFC 4180 needs it and with its CRLF line ends;
-/// a header row ([`CSV_HEADER`]), then one row per invited member, in the letters' order.
-/// `gio_hen` is the slot (`07:30–08:00`), `ngay` the session's date as `dd/mm/yyyy`.
+/// The session's letters as CSV for a mail merge, written by [`CsvExport`]: UTF-8 with a
+/// byte order mark (for Excel), comma-separated, quoted where RFC 4180 needs it and with
+/// its CRLF line ends, every cell that would run as a formula prefixed with `'` (site
+/// names and addresses are typed by officers); a header row ([`CSV_HEADER`]), then one
+/// row per invited member, in the letters' order. `gio_hen` is the slot
+/// (`07:30–08:00`), `ngay` the session's date as `dd/mm/yyyy`.
 ///
 /// A session without letters gives the header alone.
 #[must_use]
 pub fn invitation_letters_csv(letters: &SessionLetters) -> Vec<u8> {
-    let mut out = BOM.to_vec();
-    let mut writer = csv::WriterBuilder::new()
-        .terminator(csv::Terminator::CRLF)
-        .from_writer(&mut out);
-    let written = write_csv(&mut writer, letters);
+    let written = CsvExport::new(Vec::new()).and_then(|mut writer| {
+        write_csv(&mut writer, letters)?;
+        writer.into_inner()
+    });
     // Writing into a Vec cannot fail, and every record has the header's eleven fields,
     // so csv has no error to report here; it is checked in debug builds all the same.
     debug_assert!(written.is_ok(), "{written:?}");
-    drop(writer);
-    out
+    written.unwrap_or_default()
 }
 
 fn write_csv<W: std::io::Write>(
-    writer: &mut csv::Writer<W>,
+    writer: &mut CsvExport<W>,
     letters: &SessionLetters,
 ) -> csv::Result<()> {
     writer.write_record(CSV_HEADER)?;
@@ -222,6 +219,5 @@ fn write_csv<W: std::io::Write>(
             ])?;
         }
     }
-    writer.flush()?;
     Ok(())
 }

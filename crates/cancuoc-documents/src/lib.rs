@@ -9,7 +9,8 @@
 //! The papers printed at intake are PDF ([`pdf`]); a campaign's progress report is PDF
 //! for the daily report sent up, and XLSX ([`spreadsheet`]) for working with the figures.
 //! The invitation letters of an enrollment session ([`letters`]) are PDF for posting and
-//! CSV for a mail merge.
+//! CSV for a mail merge; every CSV a spreadsheet may open is written by [`CsvExport`], which
+//! neutralises cells that would run as formulas.
 
 use std::fmt::Write as _;
 
@@ -18,9 +19,11 @@ use jiff::civil::Date;
 use qrcode::{Color, EcLevel, QrCode};
 use thiserror::Error;
 
+pub mod csv_export;
 pub mod letters;
 pub mod pdf;
 pub mod spreadsheet;
+pub use csv_export::{CsvExport, UTF8_BOM, csv_export_of, neutralise_cell};
 pub use letters::{invitation_letters_csv, invitation_letters_pdf};
 pub use pdf::{IntakeSlip, appointment_slip_pdf, daily_report_pdf, format_vnd, intake_form_pdf};
 pub use spreadsheet::{daily_report_xlsx, progress_report_xlsx};

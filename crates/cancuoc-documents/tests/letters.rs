@@ -275,3 +275,34 @@ fn csv_of_a_session_without_letters_is_the_header_alone() {
         format!("\u{feff}{}\r\n", CSV_HEADER.join(",")).into_bytes()
     );
 }
+
+/// Issue 14 §6: a site name, an address or a name typed as a formula reaches the mail
+/// merge's spreadsheet as text, whatever the field.
+#[test]
+fn csv_cells_that_would_run_as_formulas_are_neutralised() {
+    let mut letters = session();
+    letters.site_name = "=HYPERLINK(\"http://x\",\"Nhà văn hóa\")".to_owned();
+    letters.site_address = "-2+3+cmd|' /C calc'!A0".to_owned();
+    letters.commune_name = "\t=1+1".to_owned();
+    letters.unit_name = "@SUM(A1)".to_owned();
+    letters.letters[0].address = "+cmd|' /C calc'!A0".to_owned();
+    letters.letters[0].household = "\r=1".to_owned();
+    letters.letters[0].members[0].name = " =A1".to_owned();
+    let bytes = invitation_letters_csv(&letters);
+
+    let body = bytes.strip_prefix(b"\xEF\xBB\xBF").expect("a UTF-8 BOM");
+    let mut reader = csv::Reader::from_reader(body);
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    assert_eq!(&rows[0][0], "'\r=1");
+    assert_eq!(&rows[0][1], "'+cmd|' /C calc'!A0");
+    assert_eq!(&rows[0][2], "' =A1");
+    assert_eq!(&rows[0][7], "'=HYPERLINK(\"http://x\",\"Nhà văn hóa\")");
+    assert_eq!(&rows[0][8], "'-2+3+cmd|' /C calc'!A0");
+    assert_eq!(&rows[0][9], "'\t=1+1");
+    assert_eq!(&rows[0][10], "'@SUM(A1)");
+    for row in &rows {
+        for cell in row {
+            assert!(!cancuoc_domain::text::begins_like_formula(cell), "{cell:?}");
+        }
+    }
+}

@@ -243,16 +243,19 @@ fn header_key(header: &str) -> String {
 }
 
 /// Whether a cell would be run as a formula by a spreadsheet that opens a file it is
-/// copied into (CSV or formula injection): `=` followed by anything, or `+`, `-`, `@`
-/// followed by a letter or `(`. Leading white space is ignored, as spreadsheets do.
+/// copied into (CSV or formula injection): see [`crate::text::begins_like_formula`].
+/// No column of a collection form legitimately begins with `=`, `+`, `-` or `@`: IDs,
+/// codes and dates are digits, names and addresses begin with a letter or a digit, and
+/// blood groups put their sign last (`O+`). So a signed number (`-5`) or a lone `-`
+/// written for "none" is refused too, which costs an officer a retyped cell, where
+/// letting `-2+3+cmd|' /C calc'!A0` through cost a workstation.
 pub fn looks_like_formula(cell: &str) -> bool {
-    let mut chars = cell.trim_start().chars();
-    match (chars.next(), chars.next()) {
-        (Some('='), Some(_)) => true,
-        (Some('+' | '-' | '@'), Some(c)) => c.is_alphabetic() || c == '(',
-        _ => false,
-    }
+    crate::text::begins_like_formula(cell)
 }
+
+/// Why a formula-looking cell is refused, as the rejects file and the console show it.
+pub const FORMULA_REJECTION: &str =
+    "formula not allowed: a cell may not begin with =, +, -, @, a tab or a carriage return";
 
 /// One row of an import file as read, before any validation.
 #[derive(Clone, PartialEq, Eq)]
@@ -631,7 +634,7 @@ impl<'a> Validation<'a> {
         };
         for column in Column::ALL {
             if raw.get(column).is_some_and(looks_like_formula) {
-                v.reject(column, "formula not allowed");
+                v.reject(column, FORMULA_REJECTION);
                 if let Some(flag) = v.formulas.get_mut(column.index()) {
                     *flag = true;
                 }
@@ -995,12 +998,29 @@ mod tests {
             "@SUM(A1)",
             "+(1)",
             " =A1",
+            // Issue 14 §6: a sign then digits was let through, and the rest ran.
+            "-2+3+cmd|' /C calc'!A0",
+            "+1+cmd|' /C calc'!A0",
+            "-5",
+            "-",
         ] {
             assert!(looks_like_formula(f), "{f}");
         }
-        for s in ["-", "=", "+84 912", "-5", "Nguyễn", "a=b", "@"] {
+        for s in ["Nguyễn", "a=b", "O+", "042090000001", "01/02/1990"] {
             assert!(!looks_like_formula(s), "{s}");
         }
+    }
+
+    #[test]
+    fn a_calc_payload_after_a_sign_and_digits_rejects_its_row() {
+        let mut row = good_row();
+        row.set(Column::ThuongTruDiaChi, "-2+3+cmd|' /C calc'!A0");
+        let rejections = validate(&row, &Places, today()).unwrap_err();
+        assert!(
+            rejections.iter().any(|r| r.column == Some(Column::ThuongTruDiaChi)
+                && r.reason == FORMULA_REJECTION),
+            "{rejections:?}"
+        );
     }
 
     #[test]
@@ -1272,17 +1292,14 @@ mod tests {
             Column::HoTen,
             "=HYPERLINK(\"http://x\",\"A\")",
         ));
-        assert_eq!(r, [(Some(Column::HoTen), "formula not allowed".into())]);
+        assert_eq!(r, [(Some(Column::HoTen), FORMULA_REJECTION.into())]);
         let r = reasons(&with(good_row(), Column::ThuongTruDiaChi, "@SUM(1)"));
         assert_eq!(
             r,
-            [(Some(Column::ThuongTruDiaChi), "formula not allowed".into())]
+            [(Some(Column::ThuongTruDiaChi), FORMULA_REJECTION.into())]
         );
         let r = reasons(&with(good_row(), Column::SoDinhDanhCha, "+cmd"));
-        assert_eq!(
-            r,
-            [(Some(Column::SoDinhDanhCha), "formula not allowed".into())]
-        );
+        assert_eq!(r, [(Some(Column::SoDinhDanhCha), FORMULA_REJECTION.into())]);
     }
 
     #[test]

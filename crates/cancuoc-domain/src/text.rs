@@ -36,10 +36,65 @@ pub fn fold(s: &str) -> String {
     out
 }
 
+/// Characters that make a spreadsheet read a cell as a formula (CSV or formula
+/// injection, OWASP "CSV Injection"): `=`, `+`, `-` and `@` start a formula in Excel,
+/// LibreOffice and Google Sheets; a leading tab or carriage return is how the same
+/// cells slip past filters that look at the first character only. The full-width forms
+/// (U+FF1D, U+FF0B, U+FF0D, U+FF20) are in because East Asian input methods type them
+/// and some spreadsheets read them as their ASCII twins.
+const FORMULA_STARTS: [char; 10] = [
+    '=', '+', '-', '@', '\t', '\r', '\u{ff1d}', '\u{ff0b}', '\u{ff0d}', '\u{ff20}',
+];
+
+/// Whether a spreadsheet could run `cell` as a formula: it begins with `=`, `+`, `-`,
+/// `@`, a tab or a carriage return (or their full-width forms), also after leading white
+/// space, since some spreadsheets trim a cell before reading it. `-5` and `+84 912` count:
+/// a rule that let signed numbers through is the rule `-2+3+cmd|' /C calc'!A0` gets
+/// past. The one decision behind both the import's refusal and the exports'
+/// neutralising prefix, so the two can never disagree.
+pub fn begins_like_formula(cell: &str) -> bool {
+    let starts = |s: &str| s.starts_with(FORMULA_STARTS);
+    starts(cell) || starts(cell.trim_start())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn formula_starts_are_recognised() {
+        for f in [
+            "=1+1",
+            "+SUM(A1)",
+            "-2+3+cmd|' /C calc'!A0",
+            "@SUM(A1)",
+            "\t=1",
+            "\r=1",
+            "\tNguyễn",
+            "  =A1",
+            "\u{a0}-cmd",
+            "-5",
+            "+84 912",
+            "-",
+            "\u{ff1d}1+1",
+        ] {
+            assert!(begins_like_formula(f), "{f:?}");
+        }
+        for s in [
+            "",
+            "Nguyễn",
+            "a=b",
+            "5-3",
+            "O-",
+            "A+",
+            " Nguyễn",
+            "'=1+1",
+            "\n",
+        ] {
+            assert!(!begins_like_formula(s), "{s:?}");
+        }
+    }
 
     #[test]
     fn folds_vietnamese_names() {

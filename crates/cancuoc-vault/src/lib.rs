@@ -38,6 +38,24 @@
 //! bytes at offset 13 and leaves the data alone, since the data's associated data is the
 //! object key only.
 //!
+//! # The key check
+//!
+//! A vault holds one object of its own, [`KEY_CHECK_OBJECT`] (`vault.check`, next to the
+//! objects): a known text sealed under the master key like any object. [`ObjectVault::open_local`]
+//! (and [`ObjectVault::check_key`]) opens it before the vault is handed out, so a wrong key
+//! (a typo in `CANCUOC_VAULT_KEY`, a `vault.key` from another deployment, a key file
+//! recreated after it was lost) is refused at start with a clear error, not found after
+//! new biometrics were sealed under it and old ones no longer open. A vault without the
+//! check (set up before it existed) gets one, after the key has opened one of the objects
+//! it holds; an empty vault gets one at once (what `cancuoc init` does).
+//!
+//! # Removing and listing
+//!
+//! [`Vault::remove`] takes away the object of a filing whose transaction failed;
+//! [`ObjectVault::objects`] and [`collect_garbage`] find the objects no application refers
+//! to and remove those older than a grace period (`cancuoc vault gc`). The grace period is
+//! what keeps an object sealed for a filing still in flight.
+//!
 //! # Durability
 //!
 //! `seal` returns only when the object is on disk. `object_store`'s `LocalFileSystem`
@@ -68,10 +86,11 @@
 //!   feature `s3` enabling `object_store/aws` and an `ObjectVault::s3_from_env()` built on
 //!   `AmazonS3Builder::from_env()` (with `conditional_put` for `PutMode::Create`), and time
 //!   its cold build against the 15-minute budget in STACK.md.
-//! - Key rotation, deleting objects, and listing them.
+//! - Key rotation.
 //! - Memory hygiene beyond reason: key buffers and cipher states are zeroed when dropped
 //!   (temporary copies on the stack may not be); plaintexts belong to the caller.
 
+use std::collections::BTreeSet;
 use std::fmt;
 use std::fs::OpenOptions;
 use std::io::{ErrorKind, Read, Write};
@@ -82,9 +101,10 @@ use aes_gcm::Aes256Gcm;
 use aes_gcm::aead::{AeadInOut, KeyInit, Nonce, Tag};
 use async_trait::async_trait;
 use cancuoc_store::{Result, StoreError, Vault};
+use futures_util::TryStreamExt;
 use object_store::local::LocalFileSystem;
 use object_store::path::Path as ObjectPath;
-use object_store::{GetOptions, ObjectStore, PutMode, PutOptions, PutPayload};
+use object_store::{GetOptions, ObjectStore, ObjectStoreExt, PutMode, PutOptions, PutPayload};
 use sha2::{Digest, Sha256};
 use thiserror::Error;
 use zeroize::Zeroizing;
@@ -101,6 +121,11 @@ const NONCE_LEN: usize = 12;
 const TAG_LEN: usize = 16;
 const KEY_ID_LEN: usize = 8;
 const HEADER_LEN: usize = 4 + 1 + KEY_ID_LEN + NONCE_LEN + KEY_LEN + TAG_LEN + NONCE_LEN;
+/// The vault's own object that proves the master key (see the crate documentation).
+pub const KEY_CHECK_OBJECT: &str = "vault.check";
+/// What the key check holds, sealed. Versioned so that a later check can say more.
+const KEY_CHECK_TEXT: &[u8] = b"cancuoc vault key check, version 1";
+
 /// Object keys are record keys like `biometrics/0196f1c2-….bundle`; a limit keeps file
 /// names within what every file system accepts.
 const MAX_OBJECT_KEY_LEN: usize = 512;
@@ -125,6 +150,22 @@ pub enum VaultError {
     Random(getrandom::Error),
     #[error("the vault directory {path} cannot be used: {reason}")]
     Directory { path: PathBuf, reason: String },
+    /// The master key given is not the one the vault was set up with.
+    #[error(
+        "the vault {vault} does not open with this master key (id {given}): {reason}; \
+         give the key it was set up with (CANCUOC_VAULT_KEY or DATA_DIR/vault.key)"
+    )]
+    WrongKey {
+        vault: String,
+        given: String,
+        reason: String,
+    },
+    /// The vault's objects cannot be read, listed, written or removed.
+    #[error("the vault {vault} cannot be used: {reason}")]
+    Objects { vault: String, reason: String },
+    /// The register could not say which objects it refers to.
+    #[error("the register's references to vault objects cannot be read: {0}")]
+    References(String),
 }
 
 /// The key that wraps every object's data key. Never printed: `Debug` shows its id only.
@@ -250,7 +291,8 @@ impl ObjectVault {
     }
 
     /// Objects as files under `dir` (created if need be), each flushed to disk before
-    /// `seal` returns (see the crate documentation on durability).
+    /// `seal` returns (see the crate documentation on durability). The key is not checked:
+    /// a program that seals real biometrics opens its vault with [`ObjectVault::open_local`].
     pub fn local(dir: &Path, master: &MasterKey) -> Result<Self, VaultError> {
         let bad = |reason: String| VaultError::Directory {
             path: dir.to_owned(),
@@ -261,6 +303,95 @@ impl ObjectVault {
             .map_err(|e| bad(e.to_string()))?
             .with_fsync(true);
         Ok(Self::new(Arc::new(store), master))
+    }
+
+    /// [`ObjectVault::local`], then [`ObjectVault::check_key`]: the vault as a program
+    /// that seals and opens biometrics should open it, refusing a wrong key at start.
+    pub async fn open_local(dir: &Path, master: &MasterKey) -> Result<Self, VaultError> {
+        let vault = Self::local(dir, master)?;
+        vault.check_key().await?;
+        Ok(vault)
+    }
+
+    /// Proves that this vault's master key is the one its objects were sealed under, by
+    /// opening the key check; writes the check when there is none (after opening one of
+    /// the objects, if the vault holds any). Returns whether the check was written now.
+    pub async fn check_key(&self) -> Result<bool, VaultError> {
+        // Two tries: a check written by another process between our read and our write
+        // is read on the second.
+        for _ in 0..2 {
+            if let Some(sealed) = self.read_raw(KEY_CHECK_OBJECT).await? {
+                let opened = self
+                    .decrypt(KEY_CHECK_OBJECT, &sealed)
+                    .map_err(|e| self.wrong_key(e.to_string()))?;
+                if opened != KEY_CHECK_TEXT {
+                    return Err(self.wrong_key("its key check holds something else".into()));
+                }
+                return Ok(false);
+            }
+            if let Some(first) = self.objects().await?.into_iter().next() {
+                let sealed = self.read_raw(&first.key).await?.ok_or_else(|| {
+                    self.objects_error(format!("object {} vanished while read", first.key))
+                })?;
+                self.decrypt(&first.key, &sealed)
+                    .map_err(|e| self.wrong_key(e.to_string()))?;
+            }
+            match self.seal(KEY_CHECK_OBJECT, KEY_CHECK_TEXT).await {
+                Ok(()) => return Ok(true),
+                Err(StoreError::Conflict(_)) => continue,
+                Err(e) => return Err(self.objects_error(e.to_string())),
+            }
+        }
+        Err(self.objects_error("the key check is written and removed again and again".into()))
+    }
+
+    fn wrong_key(&self, reason: String) -> VaultError {
+        VaultError::WrongKey {
+            vault: self.store.to_string(),
+            given: self.key_id_hex(),
+            reason,
+        }
+    }
+
+    fn objects_error(&self, reason: String) -> VaultError {
+        VaultError::Objects {
+            vault: self.store.to_string(),
+            reason,
+        }
+    }
+
+    /// The stored bytes of an object, `None` when there is none.
+    async fn read_raw(&self, object_key: &str) -> Result<Option<Vec<u8>>, VaultError> {
+        let path = object_path(object_key).map_err(|e| self.objects_error(e.to_string()))?;
+        let read_failed = |e: object_store::Error| {
+            self.objects_error(format!("object {object_key} cannot be read: {e}"))
+        };
+        match self.store.get_opts(&path, GetOptions::default()).await {
+            Ok(found) => Ok(Some(found.bytes().await.map_err(read_failed)?.to_vec())),
+            Err(object_store::Error::NotFound { .. }) => Ok(None),
+            Err(e) => Err(read_failed(e)),
+        }
+    }
+
+    /// Every object the vault holds but its own key check, in key order.
+    pub async fn objects(&self) -> Result<Vec<StoredObject>, VaultError> {
+        let listed: Vec<object_store::ObjectMeta> = self
+            .store
+            .list(None)
+            .try_collect()
+            .await
+            .map_err(|e| self.objects_error(format!("objects cannot be listed: {e}")))?;
+        let mut out: Vec<StoredObject> = listed
+            .into_iter()
+            .map(|meta| StoredObject {
+                key: meta.location.to_string(),
+                size: meta.size,
+                modified_micros: meta.last_modified.timestamp_micros(),
+            })
+            .filter(|o| o.key != KEY_CHECK_OBJECT)
+            .collect();
+        out.sort_by(|a, b| a.key.cmp(&b.key));
+        Ok(out)
     }
 
     /// The id of the master key this vault seals under, in hex.
@@ -408,6 +539,127 @@ impl Vault for ObjectVault {
         };
         self.decrypt(object_key, &sealed)
     }
+
+    async fn remove(&self, object_key: &str) -> Result<()> {
+        if object_key == KEY_CHECK_OBJECT {
+            return Err(StoreError::Invalid(
+                "the vault's key check is not removed".into(),
+            ));
+        }
+        let path = object_path(object_key)?;
+        match self.store.delete(&path).await {
+            Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
+            Err(e) => Err(StoreError::Backend(format!(
+                "vault object {object_key} was not removed: {e}"
+            ))),
+        }
+    }
+}
+
+/// An object as the vault lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredObject {
+    pub key: String,
+    /// Bytes as stored (the plaintext and [`OVERHEAD`]).
+    pub size: u64,
+    /// When it was written, microseconds since the Unix epoch (UTC).
+    pub modified_micros: i64,
+}
+
+/// What the register refers to: the one thing garbage collection needs from it, kept
+/// behind a trait so that the vault knows nothing of applications or of the store.
+#[async_trait]
+pub trait References: Send + Sync {
+    /// Of `objects` (object keys), those the register refers to. An object it does not
+    /// name is garbage once past the grace period, so an error here must not be an
+    /// empty answer.
+    async fn referenced(
+        &self,
+        objects: &[String],
+    ) -> std::result::Result<BTreeSet<String>, Box<dyn std::error::Error + Send + Sync>>;
+}
+
+/// How `collect_garbage` runs.
+#[derive(Debug, Clone, Copy)]
+pub struct GcOptions {
+    /// Now, microseconds since the Unix epoch (UTC): the caller's clock.
+    pub now_micros: i64,
+    /// Objects written less than this long ago are kept even when nothing refers to them:
+    /// a filing seals its object before its transaction commits.
+    pub grace_micros: i64,
+    /// Remove the orphans past the grace period; otherwise only list them.
+    pub apply: bool,
+}
+
+/// An object nothing refers to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Orphan {
+    pub object: StoredObject,
+    /// Written longer ago than the grace period.
+    pub past_grace: bool,
+    /// Removed by this run.
+    pub removed: bool,
+}
+
+/// What garbage collection found and did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct GcReport {
+    /// Objects the vault holds (its key check aside).
+    pub objects: usize,
+    /// Of which the register refers to.
+    pub referenced: usize,
+    /// The others, in key order.
+    pub orphans: Vec<Orphan>,
+}
+
+impl GcReport {
+    pub fn removed(&self) -> usize {
+        self.orphans.iter().filter(|o| o.removed).count()
+    }
+}
+
+/// Finds the objects the register does not refer to and, with `apply`, removes those
+/// older than the grace period. The references are asked for after the listing, so an
+/// object sealed and committed in between is seen as referenced; one sealed after the
+/// listing is not looked at.
+pub async fn collect_garbage(
+    vault: &ObjectVault,
+    references: &dyn References,
+    options: GcOptions,
+) -> Result<GcReport, VaultError> {
+    let objects = vault.objects().await?;
+    let keys: Vec<String> = objects.iter().map(|o| o.key.clone()).collect();
+    let referenced = references
+        .referenced(&keys)
+        .await
+        .map_err(|e| VaultError::References(e.to_string()))?;
+    let mut report = GcReport {
+        objects: objects.len(),
+        ..GcReport::default()
+    };
+    for object in objects {
+        if referenced.contains(&object.key) {
+            report.referenced += 1;
+            continue;
+        }
+        let age = options.now_micros.saturating_sub(object.modified_micros);
+        let past_grace = age > options.grace_micros;
+        let removed = if options.apply && past_grace {
+            vault
+                .remove(&object.key)
+                .await
+                .map_err(|e| vault.objects_error(e.to_string()))?;
+            true
+        } else {
+            false
+        };
+        report.orphans.push(Orphan {
+            object,
+            past_grace,
+            removed,
+        });
+    }
+    Ok(report)
 }
 
 /// Object keys are relative paths of ASCII letters, digits, `-`, `_` and `.`, between

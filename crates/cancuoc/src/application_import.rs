@@ -67,7 +67,10 @@ fn write_rejects(
     rejected: &[cancuoc_app::RejectedRow],
 ) -> Result<()> {
     let fail = |e: csv::Error| CliError::failed(format!("cannot write {}: {e}", out.display()));
-    let mut w = csv::Writer::from_path(out).map_err(fail)?;
+    // Through the export writer: the rows' own cells go back to a spreadsheet.
+    let file = std::fs::File::create(out)
+        .map_err(|e| CliError::failed(format!("cannot write {}: {e}", out.display())))?;
+    let mut w = cancuoc_documents::CsvExport::new(file).map_err(fail)?;
     let mut header = table.header.clone();
     header.extend(["row", "column", "reason"].map(str::to_owned));
     w.write_record(&header).map_err(fail)?;
@@ -86,6 +89,6 @@ fn write_rejects(
         ]);
         w.write_record(&record).map_err(fail)?;
     }
-    w.flush()
-        .map_err(|e| CliError::failed(format!("cannot write {}: {e}", out.display())))
+    w.into_inner().map_err(fail)?;
+    Ok(())
 }

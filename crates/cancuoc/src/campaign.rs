@@ -193,14 +193,7 @@ pub fn print_progress(
     match format {
         "json" => emit(&json(report)?, output, false),
         "csv" => {
-            let mut writer = csv::Writer::from_writer(Vec::new());
-            for row in report.rows() {
-                writer
-                    .serialize(row)
-                    .map_err(|e| CliError::failed(format!("cannot write CSV: {e}")))?;
-            }
-            let bytes = writer
-                .into_inner()
+            let bytes = cancuoc_documents::csv_export_of(report.rows())
                 .map_err(|e| CliError::failed(format!("cannot write CSV: {e}")))?;
             emit(&bytes, output, false)
         }

@@ -16,7 +16,7 @@ use crate::backend;
 use crate::{
     AuditCommand, BenchCommand, CampaignCommand, CardCommand, Cli, Command, ConfigCommand,
     FormsCommand, IdCommand, ImportCommand, MrzCommand, OfficerCommand, QuotaCommand,
-    ReportCommand, ScheduleCommand,
+    ReportCommand, ScheduleCommand, VaultCommand,
 };
 
 /// A failure with the exit code it deserves.
@@ -127,7 +127,7 @@ fn id_key(data_dir: &Path, create: bool) -> Result<Vec<u8>> {
                 error: anyhow::anyhow!("no randomness: {e}"),
             })?;
             let text = hex::encode(key);
-            std::fs::write(&path, &text)?;
+            write_secret(&path, text.as_bytes())?;
             Ok(text.into_bytes())
         }
         // Commands that only read do not need the key; a fixed placeholder keeps them working.
@@ -136,12 +136,39 @@ fn id_key(data_dir: &Path, create: bool) -> Result<Vec<u8>> {
     }
 }
 
+/// Writes a secret file readable by its owner only (0600 on Unix), flushed to disk with
+/// its directory entry; an existing file is never overwritten (a lost key loses what it
+/// protects).
+fn write_secret(path: &Path, bytes: &[u8]) -> Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options.open(path)?;
+    if let Err(e) = file.write_all(bytes).and_then(|()| file.sync_all()) {
+        // A half-written key must not be taken for a key.
+        let _ = std::fs::remove_file(path);
+        return Err(e.into());
+    }
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::File::open(dir)?.sync_all()?;
+    }
+    Ok(())
+}
+
 /// The biometrics vault: objects under DATA_DIR/objects, sealed under the master key of
-/// `CANCUOC_VAULT_KEY` or DATA_DIR/vault.key (which `init` creates). Without a key,
-/// commands that need no biometrics still run.
-fn vault(data_dir: &Path, create: bool) -> Result<Option<Arc<dyn cancuoc_store::Vault>>> {
-    use cancuoc_vault::{MasterKey, ObjectVault};
+/// `CANCUOC_VAULT_KEY` or DATA_DIR/vault.key (which `init` creates). The key is checked
+/// against the vault's key check before anything else runs, so a wrong key stops the
+/// program at start. Without a key, commands that need no biometrics still run, unless
+/// the vault was set up: then the key is missing, and that is refused too.
+pub(crate) async fn open_vault(
+    data_dir: &Path,
+    create: bool,
+) -> Result<Option<Arc<cancuoc_vault::ObjectVault>>> {
+    use cancuoc_vault::{KEY_CHECK_OBJECT, MasterKey, ObjectVault};
     let fail = |e: cancuoc_vault::VaultError| CliError::failed(e.to_string());
+    let objects = data_dir.join("objects");
     let key = match std::env::var("CANCUOC_VAULT_KEY") {
         Ok(k) if !k.is_empty() => Some(
             MasterKey::from_hex(&k)
@@ -151,6 +178,14 @@ fn vault(data_dir: &Path, create: bool) -> Result<Option<Arc<dyn cancuoc_store::
             let path = data_dir.join("vault.key");
             if path.exists() {
                 Some(MasterKey::load(&path).map_err(fail)?)
+            } else if objects.join(KEY_CHECK_OBJECT).exists() {
+                // `init` must not make a new key for a vault set up under another one.
+                return Err(CliError::failed(format!(
+                    "the vault {} was set up with a master key, but neither CANCUOC_VAULT_KEY \
+                     nor {} is there: give the key it was set up with",
+                    objects.display(),
+                    path.display()
+                )));
             } else if create {
                 std::fs::create_dir_all(data_dir)?;
                 Some(MasterKey::create(&path).map_err(fail)?)
@@ -161,9 +196,9 @@ fn vault(data_dir: &Path, create: bool) -> Result<Option<Arc<dyn cancuoc_store::
     };
     match key {
         Some(key) => {
-            let objects = data_dir.join("objects");
-            std::fs::create_dir_all(&objects)?;
-            let vault = ObjectVault::local(&objects, &key).map_err(fail)?;
+            let vault = ObjectVault::open_local(&objects, &key)
+                .await
+                .map_err(fail)?;
             Ok(Some(Arc::new(vault)))
         }
         None => Ok(None),
@@ -190,7 +225,7 @@ async fn app(cli: &Cli, create: bool) -> Result<App> {
         let log = crate::secrets::FileCheckpointLog::in_dir(&cli.data_dir);
         app = app.with_checkpoints(Arc::new(log), key);
     }
-    Ok(match vault(&cli.data_dir, create)? {
+    Ok(match open_vault(&cli.data_dir, create).await? {
         Some(v) => app.with_vault(v),
         None => app,
     })
@@ -498,6 +533,13 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             let app = app(&cli, false).await?;
             forms(&app, cmd).await
         }
+        Command::Vault(VaultCommand::Gc { apply, grace_hours }) => {
+            let app = app(&cli, false).await?;
+            let vault = open_vault(&cli.data_dir, false).await?.ok_or_else(|| {
+                CliError::failed("no vault here: neither CANCUOC_VAULT_KEY nor DATA_DIR/vault.key")
+            })?;
+            crate::vault::gc(&app, &vault, *apply, *grace_hours).await
+        }
     }
 }
 
@@ -727,16 +769,17 @@ fn write_rejects(
 ) -> Result<()> {
     let by_row: HashMap<usize, &cancuoc_domain::form::RawForm> =
         parsed.rows.iter().map(|r| (r.row, r)).collect();
-    let mut w = csv::Writer::from_path(out).map_err(|e| CliError {
-        code: 1,
-        error: anyhow::anyhow!("cannot write {}: {e}", out.display()),
-    })?;
-    let mut header: Vec<&str> = Column::ALL.iter().map(|c| c.name()).collect();
-    header.extend(["row", "column", "reason"]);
-    let write_err = |e: csv::Error| CliError {
+    let cannot = |e: &dyn std::fmt::Display| CliError {
         code: 1,
         error: anyhow::anyhow!("cannot write {}: {e}", out.display()),
     };
+    // The rows go back to a spreadsheet as they were typed: through the export writer,
+    // so that a rejected formula stays text there (issue 14 §6).
+    let file = std::fs::File::create(out).map_err(|e| cannot(&e))?;
+    let mut w = cancuoc_documents::CsvExport::new(file).map_err(|e| cannot(&e))?;
+    let mut header: Vec<&str> = Column::ALL.iter().map(|c| c.name()).collect();
+    header.extend(["row", "column", "reason"]);
+    let write_err = |e: csv::Error| cannot(&e);
     w.write_record(&header).map_err(write_err)?;
     for r in rejected {
         let mut record: Vec<String> = Vec::with_capacity(COLUMN_COUNT + 3);
@@ -754,7 +797,7 @@ fn write_rejects(
         record.push(r.reason.clone());
         w.write_record(&record).map_err(write_err)?;
     }
-    w.flush()?;
+    w.into_inner().map_err(write_err)?;
     Ok(())
 }
 

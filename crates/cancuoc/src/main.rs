@@ -15,6 +15,7 @@ mod commands;
 mod enrollment;
 mod schedule;
 mod secrets;
+mod vault;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -91,6 +92,9 @@ enum Command {
     /// The audit trail.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// The biometrics vault.
+    #[command(subcommand)]
+    Vault(VaultCommand),
     /// Staged collection forms awaiting review.
     #[command(subcommand)]
     Forms(FormsCommand),
@@ -544,6 +548,21 @@ enum OfficerCommand {
     /// Enable a disabled officer again.
     Enable {
         username: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum VaultCommand {
+    /// List the objects no application refers to (a dry run); with --apply, remove those
+    /// older than the grace period.
+    Gc {
+        /// Remove the unreferenced objects past the grace period.
+        #[arg(long)]
+        apply: bool,
+        /// Hours an unreferenced object is kept: a filing seals its object before its
+        /// transaction commits.
+        #[arg(long, default_value_t = 24)]
+        grace_hours: u32,
     },
 }
 

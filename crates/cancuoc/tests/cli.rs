@@ -586,6 +586,79 @@ fn mrz_encode_and_check() {
     );
 }
 
+/// Issue 14 §6: a cell that would run as a formula is refused by the import, even behind
+/// a sign and digits, and comes back in the rejects file as text (`'` first), in a file
+/// that starts with the UTF-8 byte order mark.
+#[test]
+fn import_refuses_formula_cells_and_the_rejects_file_keeps_them_text() {
+    let w = Workspace::new();
+    w.init();
+    let payload = "-2+3+cmd|' /C calc'!A0";
+    let file = w.path("phieu.csv");
+    write(
+        &file,
+        &[
+            form("042090000001", "Nguyễn Văn An", "05/03/1990", "Nam").replace("Tổ 1", payload),
+            form("042191000002", "=HYPERLINK(\"http://x\")", "1991", "Nữ"),
+        ],
+    );
+    let rejects = w.path("loi.csv");
+    let out = w.run(&[
+        "import",
+        "forms",
+        file.to_str().unwrap(),
+        "--rejects",
+        rejects.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("rejected 2"), "{}", stderr(&out));
+
+    let bytes = std::fs::read(&rejects).unwrap();
+    let body = bytes.strip_prefix(b"\xEF\xBB\xBF").expect("a UTF-8 BOM");
+    let mut reader = csv::Reader::from_reader(body);
+    let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.unwrap()).collect();
+    let row = |n: &str| rows.iter().find(|r| r.get(27) == Some(n)).unwrap();
+    assert_eq!(row("2").get(14), Some(format!("'{payload}").as_str()));
+    assert_eq!(row("2").get(28), Some("thuong_tru_dia_chi"));
+    assert!(row("2").get(29).unwrap().starts_with("formula not allowed"));
+    assert_eq!(row("3").get(2), Some("'=HYPERLINK(\"http://x\")"));
+    assert_eq!(row("3").get(28), Some("ho_ten"));
+    for r in &rows {
+        for cell in r {
+            assert!(!cancuoc_domain::text::begins_like_formula(cell), "{cell:?}");
+        }
+    }
+}
+
+/// The offline stations' rejects file: the rejected row's own cells are neutralised, the
+/// file has the byte order mark.
+#[test]
+fn applications_rejects_file_neutralises_formula_cells() {
+    let w = Workspace::new();
+    w.init();
+    let file = w.path("ho-so.csv");
+    std::fs::write(
+        &file,
+        "personal_id,type,reason,intake_unit,intake_date,channel,station\n\
+         =1+1,first_issuance,,CAX-18073,2021-03-16,fixed,@SUM(A1)\n",
+    )
+    .unwrap();
+    let rejects = w.path("loi.csv");
+    let out = w.run(&[
+        "import",
+        "applications",
+        file.to_str().unwrap(),
+        "--rejects",
+        rejects.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let written = std::fs::read_to_string(&rejects).unwrap();
+    let body = written.strip_prefix('\u{feff}').expect("a UTF-8 BOM");
+    let lines: Vec<&str> = body.lines().collect();
+    assert!(lines[1].starts_with("'=1+1,first_issuance,"), "{written}");
+    assert!(lines[1].contains(",'@SUM(A1),2,personal_id,"), "{written}");
+}
+
 #[test]
 fn applications_import_rejects_bad_rows_and_applies_once() {
     let w = Workspace::new();
@@ -893,7 +966,7 @@ fn ha_tinh_16_march_2021_daily_report() {
         "{table}"
     );
     let csv = report("csv", "progress");
-    assert!(csv.starts_with("unit_code,unit_name,intake_day,intake_period,target_total,target_daily,progress_pct,daily_pct,rank"), "{csv}");
+    assert!(csv.starts_with("\u{feff}unit_code,unit_name,intake_day,intake_period,target_total,target_daily,progress_pct,daily_pct,rank"), "{csv}");
     assert_eq!(csv.lines().count(), 16);
 
     // Exports: a PDF whose text carries the figures, an XLSX workbook.
@@ -1193,4 +1266,109 @@ fn a_plan_accepted_from_the_command_line_invites_households_into_its_slots() {
     assert_eq!(out.status.code(), Some(2), "{}", stdout(&out));
     let out = w.run(&["session", "invite", "not-an-id"]);
     assert_eq!(out.status.code(), Some(2));
+}
+
+/// Issue 14 §4: every secret file `init` writes is readable by its owner only.
+#[cfg(unix)]
+#[test]
+fn init_writes_secret_files_0600() {
+    use std::os::unix::fs::PermissionsExt;
+    let w = Workspace::new();
+    w.init();
+    for name in ["vault.key", "id-allocation.key"] {
+        let path = w.path(&format!("cancuoc-data/{name}"));
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "{name}: {mode:o}");
+    }
+}
+
+/// The vault refuses a wrong or a missing master key at start, before anything runs.
+#[test]
+fn a_wrong_or_missing_vault_key_is_refused_at_start() {
+    let w = Workspace::new();
+    w.init();
+    assert!(w.path("cancuoc-data/objects/vault.check").is_file());
+    let other = "11".repeat(32);
+    let out = Command::new(env!("CARGO_BIN_EXE_cancuoc"))
+        .args(["audit", "verify"])
+        .current_dir(w.dir.path())
+        .env_remove("CANCUOC_DB")
+        .env("CANCUOC_VAULT_KEY", &other)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("does not open with this master key"),
+        "{}",
+        stderr(&out)
+    );
+
+    std::fs::remove_file(w.path("cancuoc-data/vault.key")).unwrap();
+    let out = w.run(&["audit", "verify"]);
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("was set up with a master key"),
+        "{}",
+        stderr(&out)
+    );
+    // Nor does `init` make a new key for it.
+    let out = w.run(&["init"]);
+    assert!(!out.status.success(), "{}", stderr(&out));
+    assert!(!w.path("cancuoc-data/vault.key").exists());
+}
+
+/// `vault gc` lists the objects no application refers to and, with `--apply`, removes
+/// only those older than the grace period.
+#[test]
+fn vault_gc_dry_run_lists_and_apply_removes_only_old_orphans() {
+    let w = Workspace::new();
+    w.init();
+    let objects = w.path("cancuoc-data/objects/applications");
+    let old = objects.join("0196f1c2-0000-7000-8000-000000000001/biometrics.ccbd");
+    let new = objects.join("0196f1c2-0000-7000-8000-000000000002/biometrics.ccbd");
+    for path in [&old, &new] {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, b"sealed").unwrap();
+    }
+    let two_days_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(48 * 3600);
+    std::fs::File::options()
+        .write(true)
+        .open(&old)
+        .unwrap()
+        .set_modified(two_days_ago)
+        .unwrap();
+
+    let dry = w.run(&["vault", "gc"]);
+    assert!(dry.status.success(), "{}", stderr(&dry));
+    let listed = stdout(&dry);
+    assert!(
+        listed.contains("0196f1c2-0000-7000-8000-000000000001"),
+        "{listed}"
+    );
+    assert!(
+        listed.contains("0196f1c2-0000-7000-8000-000000000002"),
+        "{listed}"
+    );
+    assert!(
+        stderr(&dry).contains("2 unreferenced (1 older than 24 h)"),
+        "{}",
+        stderr(&dry)
+    );
+    assert!(old.exists() && new.exists());
+
+    let applied = w.run(&["vault", "gc", "--apply"]);
+    assert!(applied.status.success(), "{}", stderr(&applied));
+    assert!(
+        stderr(&applied).contains("1 removed"),
+        "{}",
+        stderr(&applied)
+    );
+    assert!(!old.exists());
+    assert!(new.exists());
+    assert!(w.path("cancuoc-data/objects/vault.check").is_file());
+
+    let applied = w.run(&["vault", "gc", "--apply", "--grace-hours", "0"]);
+    assert!(applied.status.success(), "{}", stderr(&applied));
+    assert!(!new.exists());
+    assert!(w.path("cancuoc-data/objects/vault.check").is_file());
 }
