@@ -148,52 +148,52 @@ impl App {
             .await?)
     }
 
-    /// Checks a username and password; on success opens a session.
-    pub async fn login(&self, username: &str, password: &str) -> Result<Session, AppError> {
+    /// Checks a username and password from a client address; on success opens a session.
+    ///
+    /// Failures are counted per client address and per username at that address, each
+    /// with a growing delay once a few have failed (1 s, 2 s, 4 s … up to 15 minutes):
+    /// a guesser elsewhere slows down only themselves, and the officer at their own
+    /// station still signs in with the right password. A delayed attempt is answered
+    /// before anything is looked up, the same way whether the username exists or not.
+    pub async fn login(
+        &self,
+        username: &str,
+        password: &str,
+        client: &str,
+    ) -> Result<Session, AppError> {
         let now = self.clock.now_micros();
+        let window = self.config.login_window_micros;
+        let keys = [
+            format!("address:{client}"),
+            format!("officer:{username}@{client}"),
+        ];
+        let seen = self.store.login_failures(&keys, now, window).await?;
+        let wait = seen
+            .iter()
+            .filter_map(|(n, last)| last.map(|l| l + delay_after(*n) - now))
+            .max()
+            .unwrap_or(0);
+        if wait > 0 {
+            return Err(AppError::TooManyAttempts {
+                seconds: (wait + 999_999) / 1_000_000,
+            });
+        }
         let creds = self.store.officer_credentials(username).await?;
         let system = Caller::Operator {
             name: "auth".into(),
         }
         .access(&*self.clock, "sign-in");
+        let fail = || async {
+            for key in &keys {
+                self.store.record_login_failure(key, now, window).await?;
+            }
+            Ok::<_, AppError>(AppError::BadCredentials)
+        };
         let Some(creds) = creds.filter(|c| c.officer.active) else {
             // Spend the same time as a real check so that timing does not reveal usernames.
             let _ = self.hash_password(password);
-            let failures = self
-                .store
-                .record_login_failure(username, now, self.config.login_window_micros)
-                .await?;
-            // Unknown names are throttled like known ones, so that the answer does not
-            // tell whether an account exists.
-            if failures > self.config.max_login_failures {
-                return Err(AppError::TooManyAttempts {
-                    minutes: self.config.login_window_micros / 60_000_000,
-                });
-            }
-            return Err(AppError::BadCredentials);
+            return Err(fail().await?);
         };
-        let failures_so_far = self
-            .store
-            .record_login_failure(username, now, self.config.login_window_micros)
-            .await?;
-        if failures_so_far > self.config.max_login_failures {
-            let access = cancuoc_store::Access {
-                actor: username.to_owned(),
-                ..system
-            };
-            self.store
-                .append_audit(
-                    &access,
-                    "auth.throttled",
-                    "officer",
-                    username,
-                    Outcome::Refused,
-                )
-                .await?;
-            return Err(AppError::TooManyAttempts {
-                minutes: self.config.login_window_micros / 60_000_000,
-            });
-        }
         let ok = PasswordHash::new(&creds.password_hash)
             .map(|h| {
                 Argon2::default()
@@ -216,9 +216,11 @@ impl App {
                     Outcome::Refused,
                 )
                 .await?;
-            return Err(AppError::BadCredentials);
+            return Err(fail().await?);
         }
-        self.store.clear_login_failures(username).await?;
+        if let Some(key) = keys.get(1) {
+            self.store.clear_login_failures(key).await?;
+        }
         let token = hex::encode(self.random.bytes(32)?);
         let csrf_token = hex::encode(self.random.bytes(16)?);
         let expires = now + self.config.session_ttl_micros;
@@ -279,7 +281,7 @@ impl App {
             .await?;
         if failures > self.config.max_login_failures {
             return Err(AppError::TooManyAttempts {
-                minutes: self.config.login_window_micros / 60_000_000,
+                seconds: self.config.login_window_micros / 1_000_000,
             });
         }
         let creds = self
@@ -315,6 +317,20 @@ impl App {
             )
             .await?;
         Ok(())
+    }
+}
+
+/// Failures a key may have before each further attempt waits.
+const FREE_FAILURES: u32 = 3;
+/// The longest wait between attempts.
+const MAX_DELAY_MICROS: i64 = 15 * 60 * 1_000_000;
+
+/// How long after its last failure a key waits, having failed `n` times: nothing for the
+/// first few, then 1 s, doubling up to 15 minutes.
+fn delay_after(n: u32) -> i64 {
+    match n.checked_sub(FREE_FAILURES) {
+        None | Some(0) => 0,
+        Some(extra) => (1_000_000_i64 << (extra - 1).min(20)).min(MAX_DELAY_MICROS),
     }
 }
 
@@ -400,7 +416,14 @@ fn check_password_strength(p: &str, username: &str) -> Result<(), AppError> {
 
 #[cfg(test)]
 mod tests {
-    use super::check_password_strength;
+    use super::{check_password_strength, delay_after};
+
+    #[test]
+    fn delays_grow_from_the_fourth_failure_and_stop_at_fifteen_minutes() {
+        let seconds: Vec<i64> = (0..8).map(|n| delay_after(n) / 1_000_000).collect();
+        assert_eq!(seconds, vec![0, 0, 0, 0, 1, 2, 4, 8]);
+        assert_eq!(delay_after(40), 15 * 60 * 1_000_000);
+    }
 
     #[test]
     fn guessable_passwords_are_refused() {

@@ -58,7 +58,7 @@ impl Throttle {
 
     fn refuse() -> AppError {
         AppError::TooManyAttempts {
-            minutes: WINDOW_MICROS / 60_000_000,
+            seconds: WINDOW_MICROS / 1_000_000,
         }
     }
 

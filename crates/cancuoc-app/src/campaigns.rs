@@ -33,6 +33,25 @@ fn steers_campaigns(role: Role) -> bool {
     )
 }
 
+/// Who runs a campaign the caller creates: the ministry's units and the administrator a
+/// national one (`BCA`), a province police (or its PC06) the province's own; no one below.
+fn campaign_owner(caller: &Caller) -> Result<PoliceUnitCode, AppError> {
+    let Some(o) = caller.officer() else {
+        return Ok(PoliceUnitCode::Ministry);
+    };
+    match &o.unit {
+        _ if o.role == Role::Admin => Ok(PoliceUnitCode::Ministry),
+        PoliceUnitCode::Ministry | PoliceUnitCode::C06 => Ok(PoliceUnitCode::Ministry),
+        PoliceUnitCode::Province(p) | PoliceUnitCode::Pc06(p) => {
+            Ok(PoliceUnitCode::Province(p.clone()))
+        }
+        _ => Err(AppError::Forbidden(
+            "campaigns are created by the ministry (national) or by a province police (its own)"
+                .into(),
+        )),
+    }
+}
+
 fn reads_reports(role: Role) -> bool {
     !matches!(role, Role::ProductionOperator)
 }
@@ -105,6 +124,7 @@ impl App {
         let campaign = Campaign {
             id: self.random.record_key(),
             name: name.to_owned(),
+            unit: campaign_owner(caller)?.as_string(),
             period,
             created_by: access.actor.clone(),
             created_micros: access.now_micros,
@@ -138,6 +158,13 @@ impl App {
         let campaign = self.campaign(caller, campaign).await?;
         let unit = parse_unit(&request.unit)?;
         self.check_sees(caller, &unit)?;
+        // A province's campaign sets targets for that province's units only.
+        let owner = parse_unit(&campaign.unit)?;
+        if !self.places().sees(&owner.jurisdiction(), &unit) && unit != owner {
+            return Err(AppError::Forbidden(format!(
+                "{unit} is not a unit of the campaign's {owner}"
+            )));
+        }
         Targets::new(request.total, request.daily).map_err(|e| AppError::Invalid(e.to_string()))?;
         let mut quotas = vec![Quota {
             unit: unit.as_string(),

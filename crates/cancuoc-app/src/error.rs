@@ -67,8 +67,8 @@ pub enum AppError {
     Invalid(String),
     #[error("{0}")]
     InvalidState(String),
-    #[error("too many failed sign-ins; try again in {minutes} minutes")]
-    TooManyAttempts { minutes: i64 },
+    #[error("too many failed attempts; try again in {seconds} seconds")]
+    TooManyAttempts { seconds: i64 },
     #[error("the password must be changed before anything else")]
     PasswordChangeRequired,
     #[error("{0}")]

@@ -277,6 +277,18 @@ impl App {
                 "this role does not register births".into(),
             ));
         }
+        // A province's numbers are drawn by that province's own units or by the ministry.
+        if let Some(o) = caller.officer()
+            && let cancuoc_domain::Jurisdiction::Within(scope) = o.unit.jurisdiction()
+        {
+            let inside = cancuoc_domain::AdminCode::parse(province)
+                .is_ok_and(|p| self.places().admin_within(&scope, &p));
+            if !inside {
+                return Err(AppError::Forbidden(format!(
+                    "personal ID numbers of province {province} are allocated by that province or the ministry"
+                )));
+            }
+        }
         let prefix = IdPrefix::new(province, sex, birth_year).ok_or_else(|| {
             AppError::Invalid(format!(
                 "no personal ID prefix for province {province:?} and birth year {birth_year}"

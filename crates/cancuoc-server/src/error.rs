@@ -125,8 +125,8 @@ impl From<AppError> for ApiError {
     fn from(e: AppError) -> Self {
         match &e {
             AppError::Internal(detail) => Self::internal(detail),
-            AppError::TooManyAttempts { minutes } => {
-                let seconds = u64::try_from(*minutes).unwrap_or(0).saturating_mul(60);
+            AppError::TooManyAttempts { seconds } => {
+                let seconds = u64::try_from(*seconds).unwrap_or(0);
                 Self {
                     details: Some(serde_json::json!({ "retry_after_seconds": seconds })),
                     retry_after_seconds: Some(seconds),
@@ -212,7 +212,7 @@ mod tests {
 
     #[test]
     fn throttling_says_when_to_retry() {
-        let e = ApiError::from(AppError::TooManyAttempts { minutes: 15 });
+        let e = ApiError::from(AppError::TooManyAttempts { seconds: 900 });
         assert_eq!(e.status, StatusCode::TOO_MANY_REQUESTS);
         assert_eq!(e.retry_after_seconds, Some(900));
         let response = e.into_response();

@@ -48,7 +48,24 @@ async fn quotas_and_progress_follow_roles_jurisdiction_and_intake() {
     let body = json!({"name": "Chiến dịch 90 ngày", "start": "2021-01-01", "end": "2099-12-31"});
     let (status, campaign) = t.post(&province, "/api/v1/campaigns", body.clone()).await;
     assert_eq!(status, StatusCode::CREATED, "{campaign}");
+    assert_eq!(
+        campaign["unit"], "CAT-42",
+        "a province police runs its own campaign"
+    );
     let id = campaign["id"].as_str().unwrap().to_owned();
+    // Below the province no one creates campaigns.
+    let (status, err) = t
+        .post(
+            &district,
+            "/api/v1/campaigns",
+            json!({"name": "Huyện", "start": "2021-01-01", "end": "2021-02-01"}),
+        )
+        .await;
+    assert_eq!(
+        (status, err["code"].as_str()),
+        (StatusCode::FORBIDDEN, Some("forbidden")),
+        "{err}"
+    );
     let (status, err) = t.post(&province, "/api/v1/campaigns", body).await;
     assert_eq!(
         (status, err["code"].as_str()),

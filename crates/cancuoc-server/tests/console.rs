@@ -267,7 +267,7 @@ async fn sign_in_is_throttled_and_an_old_id_card_number_finds_its_citizen() {
     assert!(page.text().await.unwrap().contains("Household HK001"));
 
     let stranger = client(true);
-    for _ in 0..5 {
+    for _ in 0..4 {
         let wrong = sign_in_form(
             &stranger,
             t.url("/dang-nhap"),

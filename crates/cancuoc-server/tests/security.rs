@@ -176,3 +176,73 @@ async fn responses_keep_their_urls_to_this_site_and_are_compressed() {
             .starts_with("max-age=")
     );
 }
+
+/// Scope beyond the register's records: another province's production batch answers as
+/// missing, its personal ID numbers are not another province's to draw, and an auditor
+/// reads the trail of its own jurisdiction only.
+#[tokio::test]
+async fn other_provinces_batches_numbers_and_trail_stay_out_of_reach() {
+    let t = spawn_app().await;
+    let admin = t.admin().await;
+    let centre = t
+        .officer(&admin, "trung-tam-sx", "C06-TTCC", "production_operator")
+        .await;
+    let nghe_an = t
+        .officer(&admin, "pc06-40", "PC06-40", "province_officer")
+        .await;
+    let ha_tinh = t
+        .officer(&admin, "pc06-42", "PC06-42", "province_officer")
+        .await;
+
+    let (status, batch) = t
+        .post(&centre, "/api/v1/batches", json!({"province": "42"}))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{batch}");
+    let path = format!("/api/v1/batches/{}", batch["id"].as_str().unwrap());
+    assert_eq!(t.get(&ha_tinh, &path).await.0, StatusCode::OK);
+    let (status, body) = t.get(&nghe_an, &path).await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (StatusCode::NOT_FOUND, Some("not_found")),
+        "{body}"
+    );
+
+    let allocate = json!({"province": "42", "sex": "female", "birth_year": 2021});
+    let (status, body) = t
+        .post(&nghe_an, "/api/v1/personal-ids", allocate.clone())
+        .await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (StatusCode::FORBIDDEN, Some("forbidden")),
+        "{body}"
+    );
+    let (status, body) = t.post(&ha_tinh, "/api/v1/personal-ids", allocate).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+
+    // Hà Tĩnh's auditor sees its own officers' sign-ins, not Nghệ An's nor the ministry's.
+    t.officer(&admin, "kiem-toan-42", "PC06-42", "auditor")
+        .await;
+    let browser = client(true);
+    sign_in_form(
+        &browser,
+        t.url("/dang-nhap"),
+        &[
+            ("username", "kiem-toan-42"),
+            ("password", "a-much-longer-password"),
+        ],
+    )
+    .await;
+    let html = browser
+        .get(t.url("/quan-tri/nhat-ky?action=auth.login"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("pc06-42"), "{html}");
+    assert!(
+        !html.contains("pc06-40") && !html.contains("trung-tam-sx"),
+        "{html}"
+    );
+}

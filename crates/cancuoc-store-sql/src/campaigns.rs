@@ -90,6 +90,7 @@ fn campaign_row(row: &Row) -> Result<Campaign> {
     Ok(Campaign {
         id: Uuid::parse_str(&text(row, "id")?).map_err(|_| corrupt("campaign id"))?,
         name: text(row, "name")?,
+        unit: text(row, "unit")?,
         period: Period::new(date("start_date")?, date("end_date")?)
             .map_err(|_| corrupt("campaign period"))?,
         created_by: text(row, "created_by")?,
@@ -97,7 +98,7 @@ fn campaign_row(row: &Row) -> Result<Campaign> {
     })
 }
 
-const CAMPAIGN_COLUMNS: &str = "id, name, start_date, end_date, created_by, created_micros";
+const CAMPAIGN_COLUMNS: &str = "id, name, unit, start_date, end_date, created_by, created_micros";
 
 pub async fn create(tx: &mut dyn Tx, access: &Access, c: &Campaign) -> Result<()> {
     let exists = tx
@@ -113,8 +114,8 @@ pub async fn create(tx: &mut dyn Tx, access: &Access, c: &Campaign) -> Result<()
         )));
     }
     tx.execute(
-        "INSERT INTO campaigns (id, name, start_date, end_date, created_by, created_micros)
-         VALUES ($1, $2, $3, $4, $5, $6)",
+        "INSERT INTO campaigns (id, name, start_date, end_date, created_by, created_micros, unit)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
         &[
             Value::from(c.id.to_string()),
             Value::from(c.name.as_str()),
@@ -122,6 +123,7 @@ pub async fn create(tx: &mut dyn Tx, access: &Access, c: &Campaign) -> Result<()
             Value::from(c.period.end.to_string()),
             Value::from(c.created_by.as_str()),
             Value::from(c.created_micros),
+            Value::from(c.unit.as_str()),
         ],
     )
     .await?;

@@ -190,6 +190,31 @@ pub async fn record_failure(tx: &mut dyn Tx, username: &str, now: i64, window: i
     Ok(u32::try_from(n).unwrap_or(u32::MAX))
 }
 
+/// For each key: the failures within the window and the time of the last.
+pub async fn failures(
+    tx: &mut dyn Tx,
+    keys: &[String],
+    now: i64,
+    window: i64,
+) -> Result<Vec<(u32, Option<i64>)>> {
+    let mut out = Vec::with_capacity(keys.len());
+    for key in keys {
+        let row = tx
+            .fetch_one(
+                "SELECT COUNT(*) AS n, MAX(at_micros) AS last FROM login_failures
+                 WHERE username = $1 AND at_micros >= $2",
+                &[key.into(), now.saturating_sub(window).into()],
+            )
+            .await?;
+        let (n, last) = match row {
+            Some(r) => (r.int("n")?.unwrap_or(0), r.int("last")?),
+            None => (0, None),
+        };
+        out.push((u32::try_from(n).unwrap_or(u32::MAX), last));
+    }
+    Ok(out)
+}
+
 pub async fn clear_failures(tx: &mut dyn Tx, username: &str) -> Result<()> {
     tx.execute(
         "DELETE FROM login_failures WHERE username = $1",

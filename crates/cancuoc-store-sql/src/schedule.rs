@@ -292,10 +292,20 @@ pub async fn create_sessions(
             }
         }
         for officer in &new.officers {
+            // Only officers of the site's unit or of a unit under it (two levels: a
+            // province's districts and their communes) staff its sessions; any other is
+            // answered as unknown.
             let rows = tx
                 .fetch(
-                    "SELECT CAST(CASE WHEN active THEN 1 ELSE 0 END AS BIGINT) AS active FROM officers WHERE username = $1",
-                    &[Value::from(officer.as_str())],
+                    "SELECT CAST(CASE WHEN o.active THEN 1 ELSE 0 END AS BIGINT) AS active FROM officers o
+                     WHERE o.username = $1 AND (o.unit_code = $2
+                        OR o.unit_code IN (SELECT p.code FROM police_units p WHERE p.parent_code = $2)
+                        OR o.unit_code IN (SELECT p.code FROM police_units p JOIN police_units q
+                            ON p.parent_code = q.code WHERE q.parent_code = $2))",
+                    &[
+                        Value::from(officer.as_str()),
+                        Value::from(site.unit.as_str()),
+                    ],
                 )
                 .await?;
             if rows

@@ -137,6 +137,20 @@ impl<B: Backend> Store for SqlStore<B> {
         ))
     }
 
+    async fn login_failures(
+        &self,
+        keys: &[String],
+        now_micros: i64,
+        window_micros: i64,
+    ) -> Result<Vec<(u32, Option<i64>)>> {
+        in_tx!(self, Read, |tx| officers::failures(
+            tx,
+            keys,
+            now_micros,
+            window_micros
+        ))
+    }
+
     async fn create_session(&self, session: &NewSession) -> Result<()> {
         in_tx!(self, Bookkeeping, |tx| officers::create_session(
             tx, session

@@ -10,6 +10,9 @@ use uuid::Uuid;
 pub struct Campaign {
     pub id: Uuid,
     pub name: String,
+    /// The police unit that runs it: `BCA` for a national campaign, `CAT-42` for a
+    /// province's; quotas are set for it and the units under it only.
+    pub unit: String,
     pub period: Period,
     pub created_by: String,
     pub created_micros: i64,

@@ -103,6 +103,14 @@ pub trait Store: Send + Sync {
         window_micros: i64,
     ) -> Result<u32>;
     async fn clear_login_failures(&self, username: &str) -> Result<()>;
+    /// For each throttle key: the failures recorded within the window and when the
+    /// last one was.
+    async fn login_failures(
+        &self,
+        keys: &[String],
+        now_micros: i64,
+        window_micros: i64,
+    ) -> Result<Vec<(u32, Option<i64>)>>;
     async fn create_session(&self, session: &NewSession) -> Result<()>;
     /// The officer behind a live session token hash: not past its absolute expiry and
     /// used within `idle_micros`. Marks the session as used now (at most once a minute).

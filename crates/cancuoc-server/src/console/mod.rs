@@ -665,6 +665,7 @@ pub(crate) struct LoginForm {
 
 pub(crate) async fn login(
     State(state): State<AppState>,
+    client: crate::extract::ClientAddress,
     headers: HeaderMap,
     Form(form): Form<LoginForm>,
 ) -> Response {
@@ -675,7 +676,11 @@ pub(crate) async fn login(
     if expected.is_empty() || !crate::auth::same_bytes(expected.as_bytes(), form.csrf.as_bytes()) {
         return (StatusCode::FORBIDDEN, ui.t("expired_form")).into_response();
     }
-    match state.app.login(form.username.trim(), &form.password).await {
+    match state
+        .app
+        .login(form.username.trim(), &form.password, &client.0)
+        .await
+    {
         Ok(session) => {
             let next = if session.must_change_password {
                 "/doi-mat-khau"

@@ -23,6 +23,10 @@ pub(crate) struct CampaignDto {
     #[schema(format = "uuid")]
     pub id: String,
     pub name: String,
+    /// The police unit that runs it (`BCA` national, `CAT-42` a province's): the creator's
+    /// level; quotas go to it and the units under it.
+    #[schema(example = "CAT-42")]
+    pub unit: String,
     #[schema(example = "2021-03-01")]
     pub start: String,
     #[schema(example = "2021-06-30")]
@@ -35,6 +39,7 @@ impl From<Campaign> for CampaignDto {
         Self {
             id: c.id.to_string(),
             name: c.name,
+            unit: c.unit,
             start: c.period.start.to_string(),
             end: c.period.end.to_string(),
             created_by: c.created_by,

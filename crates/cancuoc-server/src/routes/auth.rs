@@ -31,9 +31,13 @@ use crate::extract::ApiJson;
 )]
 pub(crate) async fn login(
     State(state): State<AppState>,
+    client: crate::extract::ClientAddress,
     ApiJson(body): ApiJson<LoginRequest>,
 ) -> Result<Response, ApiError> {
-    let session = state.app.login(&body.username, &body.password).await?;
+    let session = state
+        .app
+        .login(&body.username, &body.password, &client.0)
+        .await?;
     let cookie = HeaderValue::from_str(&session_cookie_header(
         &session.token,
         state.config.secure_cookies,

@@ -85,6 +85,7 @@ pub async fn campaigns_and_quotas_are_kept_and_audited(store: Arc<dyn Store>) {
     let campaign = Campaign {
         id: Uuid::now_v7(),
         name: "Cấp CCCD gắn chip 2021".into(),
+        unit: "CAT-42".into(),
         period: Period::new(date(2021, 3, 1), date(2021, 6, 30)).unwrap(),
         created_by: "admin".into(),
         created_micros: T0,

@@ -194,9 +194,21 @@ pub async fn sessions_keep_machines_and_officers_from_double_booking(store: Arc<
     assert!(store.sites(&city, None).await.unwrap().is_empty());
     assert_eq!(
         store.sites(&district, Some("CAH-445")).await.unwrap(),
-        vec![hall]
+        vec![hall.clone()]
     );
     verify_whole_chain(&store).await;
+    // Officers of another district are not the site unit's to staff; a commune police
+    // officer under the district is.
+    officer(&store, "la", "CAH-436").await;
+    let borrowed = session(&hall, &[&spare], &["la"], 780, 900, None);
+    assert!(matches!(
+        store.create_sessions(&district, &[borrowed]).await,
+        Err(StoreError::NotFound(_))
+    ));
+    let commune_police = format!("CAX-{commune}");
+    officer(&store, "xa", &commune_police).await;
+    let local = session(&hall, &[&spare], &["xa"], 420, 480, None);
+    store.create_sessions(&district, &[local]).await.unwrap();
 }
 
 pub async fn appointments_fill_slots_once_per_person_and_follow_the_day(store: Arc<dyn Store>) {

@@ -1,0 +1,89 @@
+//! Sign-in throttling as someone guessing an officer's password from another machine would
+//! meet it (issue 14 §4): growing delays per client address and per username at that
+//! address, never a lock that refuses the right password at the officer's own station, and
+//! the same answer for a delayed attempt whether the username exists or not.
+
+#![allow(
+    clippy::panic,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "tests report a failure by panicking"
+)]
+
+use std::sync::Arc;
+
+use cancuoc_app::{App, AppConfig, AppError, OsRandom, SystemClock};
+
+const PASSWORD: &str = "admin-password-123";
+
+async fn app() -> (App, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("cancuoc.db").display());
+    let store =
+        cancuoc_store_sqlite::open(&url, true, cancuoc_store::conformance::test_audit_key())
+            .await
+            .unwrap();
+    let app = App::new(
+        Arc::new(store),
+        Arc::new(SystemClock),
+        Arc::new(OsRandom),
+        AppConfig::default(),
+    )
+    .await
+    .unwrap();
+    app.init("2021", Some(PASSWORD)).await.unwrap();
+    (app, dir)
+}
+
+#[tokio::test]
+async fn a_guesser_elsewhere_never_locks_the_officer_out_of_their_own_station() {
+    let (app, _dir) = app().await;
+    let guesser = "10.66.0.9";
+    let mut answers = Vec::new();
+    for i in 0..8 {
+        answers.push(app.login("admin", &format!("guess-{i}"), guesser).await);
+    }
+    assert!(
+        answers
+            .iter()
+            .take(4)
+            .all(|a| matches!(a, Err(AppError::BadCredentials)))
+    );
+    assert!(
+        answers
+            .iter()
+            .skip(4)
+            .all(|a| matches!(a, Err(AppError::TooManyAttempts { seconds }) if *seconds >= 1)),
+        "{answers:?}"
+    );
+    // The guesser's address waits even with the right password…
+    assert!(matches!(
+        app.login("admin", PASSWORD, guesser).await,
+        Err(AppError::TooManyAttempts { .. })
+    ));
+    // …and for any username, known or not: the answer tells nothing about accounts.
+    assert!(matches!(
+        app.login("no-such-officer", "whatever-it-is", guesser)
+            .await,
+        Err(AppError::TooManyAttempts { .. })
+    ));
+    // The officer at their own station signs in.
+    let session = app.login("admin", PASSWORD, "10.42.0.7").await.unwrap();
+    assert_eq!(session.officer.username, "admin");
+}
+
+#[tokio::test]
+async fn many_usernames_from_one_address_are_throttled_too() {
+    let (app, _dir) = app().await;
+    let sprayer = "10.66.0.10";
+    let mut throttled = 0;
+    for i in 0..10 {
+        if let Err(AppError::TooManyAttempts { .. }) = app
+            .login(&format!("officer-{i}"), "Password-Spray-1", sprayer)
+            .await
+        {
+            throttled += 1;
+        }
+    }
+    assert!(throttled >= 5, "{throttled} of 10 throttled");
+}
