@@ -182,6 +182,12 @@ async fn a_staged_record_is_verified_and_approved_from_the_review_page() {
     .await
     .unwrap();
     assert!(verified.contains("Lê Văn Em: Đã xác minh"), "{verified}");
+    // The verifier is shown no approve button, only that another officer approves.
+    assert!(
+        verified.contains("chờ một cán bộ khác phê duyệt")
+            && !verified.contains("value=\"approve\""),
+        "{verified}"
+    );
     // Four eyes: the officer who verified is told, in Vietnamese, to leave it to another.
     let refused = post_form(
         &browser,
@@ -214,6 +220,10 @@ async fn a_staged_record_is_verified_and_approved_from_the_review_page() {
         .await
         .unwrap();
     let csrf = csrf_of(&html);
+    assert!(
+        html.contains("value=\"approve\"") && html.contains("lan.pt"),
+        "the checker sees who verified and may approve: {html}"
+    );
     let approved = post_form(
         &checker,
         t.url("/ho-so-cho-duyet"),

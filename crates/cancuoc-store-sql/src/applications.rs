@@ -665,12 +665,15 @@ pub async fn list(
     } else {
         None
     };
-    let what = query
-        .intake_unit
-        .as_ref()
-        .map_or_else(|| "*".to_owned(), PoliceUnitCode::as_string);
-    tx.audit(access, actions::APPLICATION_LIST, "police_unit", &what)
-        .await?;
+    // A list records whom it showed, as a search does.
+    let shown: Vec<String> = items.iter().map(|s| s.personal_id.as_string()).collect();
+    tx.audit(
+        access,
+        actions::APPLICATION_LIST,
+        "citizen",
+        &shown.join(","),
+    )
+    .await?;
     Ok(Page { items, next_cursor })
 }
 

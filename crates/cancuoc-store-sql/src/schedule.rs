@@ -558,13 +558,12 @@ pub async fn invitees(
            c.household_number, c.birth_date, c.personal_id",
     );
     let rows = tx.fetch(&sql, &args).await?;
-    tx.audit(
-        access,
-        actions::INVITEES_READ,
-        "commune",
-        &format!("{commune}@{on}"),
-    )
-    .await?;
+    let shown = rows
+        .iter()
+        .map(|r| text(r, "personal_id"))
+        .collect::<Result<Vec<_>>>()?;
+    tx.audit(access, actions::INVITEES_READ, "citizen", &shown.join(","))
+        .await?;
     rows.iter()
         .map(|r| {
             Ok(Invitee {
@@ -781,11 +780,12 @@ pub async fn appointments(
         vec![Value::from(session.to_string())],
     )
     .await?;
+    let shown: Vec<&str> = out.iter().map(|a| a.personal_id.as_str()).collect();
     tx.audit(
         access,
         actions::APPOINTMENT_LIST,
-        "enrollment_session",
-        &session.to_string(),
+        "citizen",
+        &shown.join(","),
     )
     .await?;
     Ok(out)

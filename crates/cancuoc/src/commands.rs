@@ -205,6 +205,24 @@ pub(crate) async fn open_vault(
     }
 }
 
+/// `CANCUOC_SESSION_IDLE_MINUTES`: how long an unused session stays open (30 by default).
+fn session_idle_micros(default: i64) -> Result<i64> {
+    match std::env::var("CANCUOC_SESSION_IDLE_MINUTES") {
+        Ok(v) if !v.trim().is_empty() => v
+            .trim()
+            .parse::<u32>()
+            .ok()
+            .filter(|m| (1..=24 * 60).contains(m))
+            .map(|m| i64::from(m) * 60_000_000)
+            .ok_or_else(|| {
+                CliError::usage(format!(
+                    "CANCUOC_SESSION_IDLE_MINUTES must be a whole number of minutes from 1 to 1440, not {v:?}"
+                ))
+            }),
+        _ => Ok(default),
+    }
+}
+
 async fn app(cli: &Cli, create: bool) -> Result<App> {
     let audit_key = match crate::secrets::audit_key(&cli.data_dir, create) {
         Ok(key) => key,
@@ -215,10 +233,12 @@ async fn app(cli: &Cli, create: bool) -> Result<App> {
         }
     };
     let store = backend::open(&cli.db, create, audit_key.clone()).await?;
+    let defaults = AppConfig::default();
     let config = AppConfig {
         id_key: id_key(&cli.data_dir, create)?,
         audit_key,
-        ..AppConfig::default()
+        session_idle_micros: session_idle_micros(defaults.session_idle_micros)?,
+        ..defaults
     };
     let mut app = App::new(store, Arc::new(SystemClock), Arc::new(OsRandom), config).await?;
     if let Some(key) = crate::secrets::checkpoint_key(&cli.data_dir, create)? {

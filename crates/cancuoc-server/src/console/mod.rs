@@ -270,6 +270,12 @@ const WORDS: &[(&str, &str, &str)] = &[
         "Differs from the official record",
     ),
     ("possible_duplicate", "Có thể trùng", "Possible duplicate"),
+    ("verified_by", "Người xác minh", "Verified by"),
+    (
+        "awaiting_checker",
+        "Đã xác minh: chờ một cán bộ khác phê duyệt",
+        "Verified: waiting for another officer to approve",
+    ),
     (
         "four_eyes_required",
         "Người xác minh hoặc sửa phiếu không được tự phê duyệt: cần một cán bộ khác phê duyệt",

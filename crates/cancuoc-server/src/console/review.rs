@@ -26,6 +26,10 @@ pub(crate) struct StagedView {
     source: String,
     findings: Vec<String>,
     verified: bool,
+    /// Who verified the data, shown so that a second officer approves.
+    verified_by: Option<String>,
+    /// The signed-in officer verified or corrected it: another officer approves.
+    mine: bool,
 }
 
 /// Records staged by imports, with what an officer must look at, to verify, approve or
@@ -54,6 +58,10 @@ pub(crate) async fn review(
                     status: ui.t(f.status.as_str()).to_owned(),
                     source: format!("{} · {}", f.source, f.row),
                     verified: f.status == cancuoc_store::FormStatus::Verified,
+                    mine: [&f.verified_by, &f.corrected_by]
+                        .into_iter()
+                        .any(|by| by.as_deref() == Some(desk.officer.username.as_str())),
+                    verified_by: f.verified_by.clone(),
                     findings: f.findings,
                 })
                 .collect(),

@@ -614,6 +614,11 @@ pub async fn application_lists_filter_and_page(store: Arc<dyn Store>) {
     })
     .await;
     assert_eq!(verified.items.len(), 1);
+    // The list's audit event names whom it showed.
+    let events = store.audit_events(0, 10_000).await.unwrap();
+    let listed = events.last().unwrap();
+    assert_eq!(listed.draft.action, actions::APPLICATION_LIST);
+    assert_eq!(listed.draft.record_key, "042090000001");
     // On 22 March two are past due (20 and 21 March).
     let overdue = all(ApplicationQuery {
         overdue_on: Some(date(2021, 3, 22)),
