@@ -104,6 +104,20 @@ async fn quotas_and_progress_follow_roles_jurisdiction_and_intake() {
     assert_eq!(status, StatusCode::OK);
     assert_eq!(list.as_array().unwrap().len(), 1);
 
+    // A province's campaign takes quotas for its own units only, whoever asks.
+    let (status, err) = put(
+        &t,
+        &admin,
+        &format!("/api/v1/campaigns/{id}/quotas/CAT-40"),
+        json!({"total": 10}),
+    )
+    .await;
+    assert_eq!(
+        (status, err["code"].as_str()),
+        (StatusCode::FORBIDDEN, Some("forbidden")),
+        "{err}"
+    );
+
     // Shared by eligible population on the campaign's first day: the city has 3 of the
     // province's 5 eligible residents, Thạch Hà 2, the other units none.
     let quotas = format!("/api/v1/campaigns/{id}/quotas");

@@ -345,6 +345,59 @@ async fn a_chain_rewritten_in_the_database_fails_its_mac() {
     );
 }
 
+/// The newest events removed by someone who owns the database leave a chain that is
+/// sound in itself, but shorter than the signed checkpoint kept outside the database.
+#[tokio::test]
+async fn newest_events_removed_in_the_database_are_found_by_the_checkpoint() {
+    use cancuoc_domain::audit::{ChainBreak, CheckpointKey, verify_checkpoints};
+    let Some((pg, store)) = fresh().await else {
+        return;
+    };
+    for user in ["an", "binh", "chi", "dung"] {
+        store
+            .append_audit(
+                &admin_access(T0),
+                "auth.login",
+                "officer",
+                user,
+                cancuoc_domain::audit::Outcome::Done,
+            )
+            .await
+            .unwrap();
+    }
+    let signer = CheckpointKey::from_bytes([3; 32]);
+    let head = store.audit_events(0, 100).await.unwrap().pop().unwrap();
+    let checkpoint = signer.sign(head.seq, &head.hash, T0);
+    let mut conn = raw(&pg).await;
+    sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+        "DROP TRIGGER audit_events_no_update_or_delete ON audit_events;
+         DELETE FROM audit_events WHERE seq >= {};",
+        head.seq - 1
+    )))
+    .execute(&mut conn)
+    .await
+    .unwrap();
+    conn.close().await.unwrap();
+    let events = store.audit_events(0, 100).await.unwrap();
+    let key = cancuoc_store::conformance::test_audit_key();
+    let (last, _) = verify_chain(&key, (None, GENESIS_HASH.into()), &events).unwrap();
+    assert_eq!(
+        verify_checkpoints(
+            [&checkpoint],
+            &signer.public_hex(),
+            |seq| events
+                .iter()
+                .find(|e| e.seq == seq)
+                .map(|e| e.hash.as_str()),
+            last,
+        ),
+        Err(ChainBreak::Truncated {
+            checkpoint: head.seq,
+            last: Some(head.seq - 2),
+        })
+    );
+}
+
 #[tokio::test]
 async fn names_compare_as_bytes_whatever_the_locale() {
     let Some((pg, store)) = fresh().await else {
