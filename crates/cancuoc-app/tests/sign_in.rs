@@ -87,3 +87,51 @@ async fn many_usernames_from_one_address_are_throttled_too() {
     }
     assert!(throttled >= 5, "{throttled} of 10 throttled");
 }
+
+/// A read refused by role is in the trail, marked refused, not passed off as a real read.
+#[tokio::test]
+async fn a_refused_read_is_audited_as_refused() {
+    let (app, _dir) = app().await;
+    let operator = cancuoc_app::Caller::Operator {
+        name: "test".into(),
+    };
+    let unit = cancuoc_domain::PoliceUnitCode::parse("C06-TTCC").unwrap();
+    app.add_officer(
+        &operator,
+        "san-xuat",
+        "Trung tâm sản xuất",
+        &unit,
+        cancuoc_domain::Role::ProductionOperator,
+        Some("Sông Lam chảy qua Hà Tĩnh"),
+    )
+    .await
+    .unwrap();
+    let session = app
+        .login("san-xuat", "Sông Lam chảy qua Hà Tĩnh", "10.42.0.8")
+        .await
+        .unwrap();
+    let producer = cancuoc_app::Caller::Officer(session.officer);
+    assert!(matches!(
+        app.citizen(&producer, "042090001234").await,
+        Err(AppError::Forbidden(_))
+    ));
+    let events = app
+        .audit_log(
+            &operator,
+            &cancuoc_store::AuditFilter {
+                action: Some("citizen.read".into()),
+                limit: 10,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let refused = events.first().unwrap();
+    assert_eq!(refused.draft.actor, "san-xuat");
+    assert_eq!(refused.draft.record_key, "042090001234");
+    assert_eq!(
+        refused.draft.outcome,
+        cancuoc_domain::audit::Outcome::Refused
+    );
+    assert_eq!(app.verify_audit().await.unwrap().first_break, None);
+}

@@ -271,6 +271,7 @@ const WORDS: &[(&str, &str, &str)] = &[
     ),
     ("possible_duplicate", "Có thể trùng", "Possible duplicate"),
     ("verified_by", "Người xác minh", "Verified by"),
+    ("why_staged", "Vì sao cần duyệt", "Why it needs review"),
     (
         "awaiting_checker",
         "Đã xác minh: chờ một cán bộ khác phê duyệt",
