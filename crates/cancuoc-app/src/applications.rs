@@ -268,7 +268,7 @@ impl App {
         for (i, personal_id, intake_date) in wanted {
             let facts = self
                 .store
-                .intake_facts(access, &[personal_id], intake_date)
+                .filing_facts(access, &[personal_id], intake_date)
                 .await?
                 .pop()
                 .flatten()

@@ -314,7 +314,23 @@ impl<B: Backend> Store for SqlStore<B> {
             tx,
             access,
             personal_ids,
-            today
+            today,
+            true
+        ))
+    }
+
+    async fn filing_facts(
+        &self,
+        access: &Access,
+        personal_ids: &[PersonalId],
+        today: jiff::civil::Date,
+    ) -> Result<Vec<Option<IntakeFacts>>> {
+        in_tx!(self, Read, |tx| applications::intake_facts(
+            tx,
+            access,
+            personal_ids,
+            today,
+            false
         ))
     }
 

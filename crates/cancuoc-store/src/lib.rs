@@ -203,6 +203,14 @@ pub trait Store: Send + Sync {
         personal_ids: &[PersonalId],
         today: jiff::civil::Date,
     ) -> Result<Vec<Option<IntakeFacts>>>;
+    /// The same facts in a read transaction, not audited: for a filing's own checks
+    /// before it seals biometrics. Nothing read is shown; the filing that follows audits.
+    async fn filing_facts(
+        &self,
+        access: &Access,
+        personal_ids: &[PersonalId],
+        today: jiff::civil::Date,
+    ) -> Result<Vec<Option<IntakeFacts>>>;
     /// Files applications in one transaction, all or none, each with a receipt number.
     /// An idempotency key seen before returns the first filing (`replayed`). The type is
     /// checked against the citizen's record and card inside the transaction (`Misfit`);
