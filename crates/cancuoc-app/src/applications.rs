@@ -280,16 +280,8 @@ impl App {
                 continue;
             }
             let kind = batch.get(i).map(|n| n.kind).ok_or_else(out_of_step)?;
-            let citizen = &facts.citizen;
-            let applicant = Applicant {
-                official: citizen.status == RecordStatus::Official,
-                deceased: citizen.data.died_on.is_some(),
-                birth: citizen.data.birth_date,
-                holds_cmnd: citizen.data.old_id_number.is_some(),
-                card: facts.card,
-                open_application: false,
-            };
-            application::check_type(kind, &applicant, intake_date).map_err(StoreError::from)?;
+            application::check_type(kind, &applicant_of(&facts), intake_date)
+                .map_err(StoreError::from)?;
             will_file.push(i);
         }
         for i in will_file {
@@ -588,17 +580,7 @@ impl App {
             .pop()
             .flatten()
             .ok_or_else(|| AppError::NotFound(format!("citizen {}", new.personal_id)))?;
-        let citizen = &facts.citizen;
-        let applicant = Applicant {
-            official: citizen.status == RecordStatus::Official,
-            deceased: citizen.data.died_on.is_some(),
-            birth: citizen.data.birth_date,
-            holds_cmnd: citizen.data.old_id_number.is_some(),
-            card: facts.card,
-            // The caller decides about an open application: it may be this very one.
-            open_application: false,
-        };
-        application::check_type(new.kind, &applicant, new.intake_date)
+        application::check_type(new.kind, &applicant_of(&facts), new.intake_date)
             .map_err(|m| AppError::TypeNotAllowed(m.to_string()))?;
         Ok(facts.open_application)
     }
@@ -1164,5 +1146,19 @@ impl App {
             next = unit.and_then(|u| u.parent.clone());
         }
         names.join(", ")
+    }
+}
+
+/// The applicant as the type check sees them. An open application is left to the caller
+/// (it may be this very filing, replayed), so it is never counted here.
+fn applicant_of(facts: &cancuoc_store::IntakeFacts) -> Applicant {
+    let citizen = &facts.citizen;
+    Applicant {
+        official: citizen.status == RecordStatus::Official,
+        deceased: citizen.data.died_on.is_some(),
+        birth: citizen.data.birth_date,
+        holds_cmnd: citizen.data.old_id_number.is_some(),
+        card: facts.card,
+        open_application: false,
     }
 }

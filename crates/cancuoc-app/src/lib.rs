@@ -144,8 +144,8 @@ impl Default for AppConfig {
             session_idle_micros: 30 * 60 * 1_000_000,
             max_login_failures: 5,
             login_window_micros: 15 * 60 * 1_000_000,
-            // The development key the store tests open their stores with.
-            audit_key: cancuoc_store::conformance::test_audit_key(),
+            // The binary sets the deployment's key; tests and benchmarks use this one.
+            audit_key: cancuoc_domain::audit::AuditKey::development(),
         }
     }
 }

@@ -10,10 +10,12 @@
     reason = "tests report a failure by panicking"
 )]
 
+mod support;
+
 use std::path::Path;
 use std::sync::Arc;
 
-use cancuoc_app::{App, AppConfig, AppError, Caller, Intake, OsRandom, SystemClock};
+use cancuoc_app::{App, AppError, Caller, Intake};
 use cancuoc_domain::biometrics::{
     Capture, FingerCapture, FingerPosition, FlatPosition, Image, ImageRole, sample_jpeg,
 };
@@ -38,20 +40,7 @@ struct Setup {
 }
 
 async fn setup() -> Setup {
-    let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}", dir.path().join("cancuoc.db").display());
-    let store =
-        cancuoc_store_sqlite::open(&url, true, cancuoc_store::conformance::test_audit_key())
-            .await
-            .unwrap();
-    let app = App::new(
-        Arc::new(store),
-        Arc::new(SystemClock),
-        Arc::new(OsRandom),
-        AppConfig::default(),
-    )
-    .await
-    .unwrap();
+    let (app, dir) = support::app_on_sqlite().await;
     let objects = dir.path().join("objects");
     let key = cancuoc_vault::MasterKey::generate().unwrap();
     let vault = cancuoc_vault::ObjectVault::open_local(&objects, &key)

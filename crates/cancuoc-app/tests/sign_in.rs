@@ -10,27 +10,14 @@
     reason = "tests report a failure by panicking"
 )]
 
-use std::sync::Arc;
+mod support;
 
-use cancuoc_app::{App, AppConfig, AppError, OsRandom, SystemClock};
+use cancuoc_app::{App, AppError};
 
 const PASSWORD: &str = "admin-password-123";
 
 async fn app() -> (App, tempfile::TempDir) {
-    let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}", dir.path().join("cancuoc.db").display());
-    let store =
-        cancuoc_store_sqlite::open(&url, true, cancuoc_store::conformance::test_audit_key())
-            .await
-            .unwrap();
-    let app = App::new(
-        Arc::new(store),
-        Arc::new(SystemClock),
-        Arc::new(OsRandom),
-        AppConfig::default(),
-    )
-    .await
-    .unwrap();
+    let (app, dir) = support::app_on_sqlite().await;
     app.init("2021", Some(PASSWORD)).await.unwrap();
     (app, dir)
 }

@@ -95,6 +95,11 @@ impl AuditKey {
         Self(bytes)
     }
 
+    /// The well-known key of tests and benchmarks; a deployment always sets its own.
+    pub fn development() -> Self {
+        Self([42; 32])
+    }
+
     /// A key written as 64 hex digits; surrounding white space is ignored.
     pub fn from_hex(text: &str) -> Result<Self, BadAuditKey> {
         let bytes = hex::decode(text.trim()).map_err(|_| BadAuditKey)?;

@@ -146,24 +146,8 @@ async fn a_staged_record_is_verified_and_approved_from_the_review_page() {
     let district = t
         .officer(&admin, "lan.pt", "CAH-436", "district_officer")
         .await;
-    let browser = client(true);
-    sign_in_form(
-        &browser,
-        t.url("/dang-nhap"),
-        &[
-            ("username", "lan.pt"),
-            ("password", "a-much-longer-password"),
-        ],
-    )
-    .await;
-    let html = browser
-        .get(t.url("/ho-so-cho-duyet"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let browser = t.console_as("lan.pt").await;
+    let html = t.page(&browser, "/ho-so-cho-duyet").await;
     // Lê Văn Em's row had no hometown: staged with that finding.
     assert!(
         html.contains("Lê Văn Em") && html.contains("que_quan"),
@@ -201,24 +185,8 @@ async fn a_staged_record_is_verified_and_approved_from_the_review_page() {
     assert!(refused.contains("không được tự phê duyệt"), "{refused}");
     t.officer(&admin, "minh.nv", "CAH-436", "district_officer")
         .await;
-    let checker = client(true);
-    sign_in_form(
-        &checker,
-        t.url("/dang-nhap"),
-        &[
-            ("username", "minh.nv"),
-            ("password", "a-much-longer-password"),
-        ],
-    )
-    .await;
-    let html = checker
-        .get(t.url("/ho-so-cho-duyet"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let checker = t.console_as("minh.nv").await;
+    let html = t.page(&checker, "/ho-so-cho-duyet").await;
     let csrf = csrf_of(&html);
     assert!(
         html.contains("value=\"approve\"") && html.contains("lan.pt"),

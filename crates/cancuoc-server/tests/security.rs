@@ -222,24 +222,10 @@ async fn other_provinces_batches_numbers_and_trail_stay_out_of_reach() {
     // Hà Tĩnh's auditor sees its own officers' sign-ins, not Nghệ An's nor the ministry's.
     t.officer(&admin, "kiem-toan-42", "PC06-42", "auditor")
         .await;
-    let browser = client(true);
-    sign_in_form(
-        &browser,
-        t.url("/dang-nhap"),
-        &[
-            ("username", "kiem-toan-42"),
-            ("password", "a-much-longer-password"),
-        ],
-    )
-    .await;
-    let html = browser
-        .get(t.url("/quan-tri/nhat-ky?action=auth.login"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let browser = t.console_as("kiem-toan-42").await;
+    let html = t
+        .page(&browser, "/quan-tri/nhat-ky?action=auth.login")
+        .await;
     assert!(html.contains("pc06-42"), "{html}");
     assert!(
         !html.contains("pc06-40") && !html.contains("trung-tam-sx"),

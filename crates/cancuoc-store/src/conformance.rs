@@ -220,7 +220,7 @@ pub(crate) fn batch(rows: Vec<ImportRow>) -> ImportBatch {
 
 /// The audit key every store under test is opened with.
 pub fn test_audit_key() -> AuditKey {
-    AuditKey::from_bytes([42; 32])
+    AuditKey::development()
 }
 
 pub(crate) async fn verify_whole_chain(store: &Arc<dyn Store>) -> usize {

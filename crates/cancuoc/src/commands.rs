@@ -108,55 +108,6 @@ pub fn operator() -> Caller {
     }
 }
 
-/// The allocation key of this deployment: `CANCUOC_ID_KEY`, or a key file in the data
-/// folder, created with fresh random bytes the first time.
-fn id_key(data_dir: &Path, create: bool) -> Result<Vec<u8>> {
-    if let Ok(k) = std::env::var("CANCUOC_ID_KEY")
-        && !k.is_empty()
-    {
-        return Ok(k.into_bytes());
-    }
-    let path = data_dir.join("id-allocation.key");
-    match std::fs::read(&path) {
-        Ok(bytes) => Ok(bytes),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound && create => {
-            std::fs::create_dir_all(data_dir)?;
-            let mut key = [0u8; 32];
-            getrandom::fill(&mut key).map_err(|e| CliError {
-                code: 1,
-                error: anyhow::anyhow!("no randomness: {e}"),
-            })?;
-            let text = hex::encode(key);
-            write_secret(&path, text.as_bytes())?;
-            Ok(text.into_bytes())
-        }
-        // Commands that only read do not need the key; a fixed placeholder keeps them working.
-        Err(_) if !create => Ok(Vec::new()),
-        Err(e) => Err(e.into()),
-    }
-}
-
-/// Writes a secret file readable by its owner only (0600 on Unix), flushed to disk with
-/// its directory entry; an existing file is never overwritten (a lost key loses what it
-/// protects).
-fn write_secret(path: &Path, bytes: &[u8]) -> Result<()> {
-    use std::io::Write;
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let mut file = options.open(path)?;
-    if let Err(e) = file.write_all(bytes).and_then(|()| file.sync_all()) {
-        // A half-written key must not be taken for a key.
-        let _ = std::fs::remove_file(path);
-        return Err(e.into());
-    }
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::File::open(dir)?.sync_all()?;
-    }
-    Ok(())
-}
-
 /// The biometrics vault: objects under DATA_DIR/objects, sealed under the master key of
 /// `CANCUOC_VAULT_KEY` or DATA_DIR/vault.key (which `init` creates). The key is checked
 /// against the vault's key check before anything else runs, so a wrong key stops the
@@ -235,7 +186,7 @@ async fn app(cli: &Cli, create: bool) -> Result<App> {
     let store = backend::open(&cli.db, create, audit_key.clone()).await?;
     let defaults = AppConfig::default();
     let config = AppConfig {
-        id_key: id_key(&cli.data_dir, create)?,
+        id_key: crate::secrets::id_key(&cli.data_dir, create)?,
         audit_key,
         session_idle_micros: session_idle_micros(defaults.session_idle_micros)?,
         ..defaults

@@ -33,18 +33,42 @@ fn secret_hex(env: &str, path: &Path, create: bool) -> Result<Option<String>> {
             getrandom::fill(&mut bytes)
                 .map_err(|e| CliError::failed(format!("no randomness: {e}")))?;
             let text = hex::encode(bytes);
-            let mut options = std::fs::OpenOptions::new();
-            options.write(true).create_new(true);
-            #[cfg(unix)]
-            std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-            let mut file = options.open(path)?;
-            file.write_all(text.as_bytes())?;
-            file.sync_all()?;
+            write_secret(path, text.as_bytes())?;
             Ok(Some(text))
         }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
         Err(e) => Err(e.into()),
     }
+}
+
+/// Writes a secret file readable by its owner only (0600 on Unix), flushed to disk with
+/// its directory entry; an existing file is never overwritten (a lost key loses what it
+/// protects).
+fn write_secret(path: &Path, bytes: &[u8]) -> Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options.open(path)?;
+    if let Err(e) = file.write_all(bytes).and_then(|()| file.sync_all()) {
+        // A half-written key must not be taken for a key.
+        let _ = std::fs::remove_file(path);
+        return Err(e.into());
+    }
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::File::open(dir)?.sync_all()?;
+    }
+    Ok(())
+}
+
+/// The personal ID allocation key: `CANCUOC_ID_KEY`, or DATA_DIR/id-allocation.key,
+/// created the first time. Commands that only read need no key: without one they get an
+/// empty placeholder.
+pub fn id_key(data_dir: &Path, create: bool) -> Result<Vec<u8>> {
+    let path = data_dir.join("id-allocation.key");
+    Ok(secret_hex("CANCUOC_ID_KEY", &path, create)?
+        .map(String::into_bytes)
+        .unwrap_or_default())
 }
 
 /// A secret file others can read is refused, as the vault key is.

@@ -250,6 +250,13 @@ fn sqlite_text(w: &Workspace, sql: &str) -> String {
     String::from_utf8_lossy(&out.stdout).trim().to_owned()
 }
 
+/// `audit verify` exits 1 and says why.
+fn verify_fails(w: &Workspace, why: &str) {
+    let out = w.run(&["audit", "verify"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    assert!(stdout(&out).contains(why), "{}", stdout(&out));
+}
+
 /// A register with an import and a few reads behind it, checkpointed.
 fn audited_workspace() -> Workspace {
     let w = Workspace::new();
@@ -288,13 +295,7 @@ fn audit_verify_finds_an_altered_event() {
         &w,
         "DROP TRIGGER audit_events_no_update; UPDATE audit_events SET actor = 'someone-else' WHERE seq = 1;",
     );
-    let out = w.run(&["audit", "verify"]);
-    assert_eq!(out.status.code(), Some(1));
-    assert!(
-        stdout(&out).contains("event 1 fails its MAC"),
-        "{}",
-        stdout(&out)
-    );
+    verify_fails(&w, "event 1 fails its MAC");
 }
 
 #[test]
@@ -311,13 +312,7 @@ fn audit_verify_finds_a_chain_rewritten_without_the_key() {
              UPDATE audit_events SET prev_hash = '{forged}' WHERE seq = 3;"
         ),
     );
-    let out = w.run(&["audit", "verify"]);
-    assert_eq!(out.status.code(), Some(1));
-    assert!(
-        stdout(&out).contains("event 2 fails its MAC"),
-        "{}",
-        stdout(&out)
-    );
+    verify_fails(&w, "event 2 fails its MAC");
 }
 
 #[test]
@@ -335,22 +330,14 @@ fn audit_verify_finds_the_newest_events_removed() {
         ),
     );
     // …but shorter than the signed checkpoint outside the database says it was.
-    let out = w.run(&["audit", "verify"]);
-    assert_eq!(out.status.code(), Some(1));
-    assert!(
-        stdout(&out).contains("the newest events were removed"),
-        "{}",
-        stdout(&out)
-    );
+    verify_fails(&w, "the newest events were removed");
     // An edited checkpoint file is caught by its signature.
     let log = w.path("cancuoc-data/audit-checkpoints.jsonl");
     let text = std::fs::read_to_string(&log).unwrap();
     let edited = text.replace(&format!("\"seq\":{last}"), &format!("\"seq\":{}", last - 1));
     assert_ne!(text, edited);
     std::fs::write(&log, edited).unwrap();
-    let out = w.run(&["audit", "verify"]);
-    assert_eq!(out.status.code(), Some(1));
-    assert!(stdout(&out).contains("bad signature"), "{}", stdout(&out));
+    verify_fails(&w, "bad signature");
 }
 
 /// The benchmarks run end to end at a small size and print each figure with its peer.

@@ -271,6 +271,16 @@ const WORDS: &[(&str, &str, &str)] = &[
     ),
     ("possible_duplicate", "Có thể trùng", "Possible duplicate"),
     ("verified_by", "Người xác minh", "Verified by"),
+    (
+        "wrong_current_password",
+        "Mật khẩu hiện tại không đúng",
+        "The current password is wrong",
+    ),
+    (
+        "password_rules",
+        "Mật khẩu mới cần ít nhất 12 ký tự, khác mật khẩu hiện tại, không chứa tên đăng nhập và không dễ đoán (không chỉ gồm chữ số, dãy liền nhau hay từ thông dụng như matkhau, password)",
+        "The new password needs at least 12 characters, must differ from the current one, must not contain the username and must not be easy to guess (not only digits, a run, or a common word such as password)",
+    ),
     ("why_staged", "Vì sao cần duyệt", "Why it needs review"),
     (
         "awaiting_checker",
@@ -803,7 +813,13 @@ pub(crate) async fn change_password(
                     must_change: desk.must_change_password,
                     officer: desk.officer,
                     csrf: desk.csrf,
-                    error: Some(format!("{}: {e}", ui.t("bad_request"))),
+                    // Said in the officer's language: which rule the new password broke.
+                    error: Some(match e {
+                        AppError::BadCredentials => ui.t("wrong_current_password").to_owned(),
+                        AppError::TooManyAttempts { .. } => ui.t("throttled").to_owned(),
+                        AppError::Invalid(_) => ui.t("password_rules").to_owned(),
+                        other => format!("{}: {other}", ui.t("bad_request")),
+                    }),
                 },
                 status,
                 ui,

@@ -346,6 +346,36 @@ pub fn form_body(pairs: &[(&str, &str)]) -> String {
 }
 
 /// Posts a form with `client`, redirects followed.
+impl TestApp {
+    /// A browser signed in to the console as an officer whose password is
+    /// `a-much-longer-password` (as [`TestApp::officer`] leaves it).
+    pub async fn console_as(&self, username: &str) -> reqwest::Client {
+        let browser = client(true);
+        sign_in_form(
+            &browser,
+            self.url("/dang-nhap"),
+            &[
+                ("username", username),
+                ("password", "a-much-longer-password"),
+            ],
+        )
+        .await;
+        browser
+    }
+
+    /// A console page's HTML as `browser` gets it.
+    pub async fn page(&self, browser: &reqwest::Client, path: &str) -> String {
+        browser
+            .get(self.url(path))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    }
+}
+
 /// Posts the console's sign-in form as a browser does: the form is fetched first, for
 /// its token and the cookie that goes with it (login CSRF).
 pub async fn sign_in_form(
