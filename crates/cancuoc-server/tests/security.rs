@@ -228,6 +228,10 @@ async fn other_provinces_batches_numbers_and_trail_stay_out_of_reach() {
         .await;
     assert!(html.contains("pc06-42"), "{html}");
     assert!(
+        html.contains("Kết quả") && html.contains("Đã thực hiện"),
+        "{html}"
+    );
+    assert!(
         !html.contains("pc06-40") && !html.contains("trung-tam-sx"),
         "{html}"
     );

@@ -114,7 +114,16 @@ pub(crate) struct AuditPage {
     action: String,
     record: String,
     message: Option<String>,
-    events: Vec<(i64, String, String, String, String, String, String)>,
+    events: Vec<(
+        i64,
+        String,
+        String,
+        String,
+        String,
+        String,
+        String,
+        &'static str,
+    )>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -163,6 +172,7 @@ pub(crate) async fn audit(
                         e.draft.action,
                         format!("{} {}", e.draft.record_kind, e.draft.record_key),
                         e.draft.purpose,
+                        ui.t(&format!("outcome_{}", e.draft.outcome.as_str())),
                     )
                 })
                 .collect(),

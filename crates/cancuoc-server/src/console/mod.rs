@@ -271,6 +271,10 @@ const WORDS: &[(&str, &str, &str)] = &[
     ),
     ("possible_duplicate", "Có thể trùng", "Possible duplicate"),
     ("verified_by", "Người xác minh", "Verified by"),
+    ("outcome", "Kết quả", "Outcome"),
+    ("outcome_done", "Đã thực hiện", "Done"),
+    ("outcome_refused", "Bị từ chối", "Refused"),
+    ("outcome_not_found", "Không tìm thấy", "Not found"),
     (
         "wrong_current_password",
         "Mật khẩu hiện tại không đúng",
