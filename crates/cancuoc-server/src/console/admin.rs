@@ -114,16 +114,19 @@ pub(crate) struct AuditPage {
     action: String,
     record: String,
     message: Option<String>,
-    events: Vec<(
-        i64,
-        String,
-        String,
-        String,
-        String,
-        String,
-        String,
-        &'static str,
-    )>,
+    events: Vec<AuditRow>,
+}
+
+/// One event as the trail's table shows it.
+struct AuditRow {
+    seq: i64,
+    at: String,
+    actor: String,
+    unit: String,
+    action: String,
+    outcome: &'static str,
+    record: String,
+    purpose: String,
 }
 
 #[derive(Debug, Deserialize)]
@@ -164,16 +167,16 @@ pub(crate) async fn audit(
             list.into_iter()
                 .map(|e| {
                     let at = local_time(e.at_micros, "%d/%m/%Y %H:%M:%S");
-                    (
-                        e.seq,
+                    AuditRow {
+                        seq: e.seq,
                         at,
-                        e.draft.actor,
-                        e.draft.unit,
-                        e.draft.action,
-                        format!("{} {}", e.draft.record_kind, e.draft.record_key),
-                        e.draft.purpose,
-                        ui.t(&format!("outcome_{}", e.draft.outcome.as_str())),
-                    )
+                        actor: e.draft.actor,
+                        unit: e.draft.unit,
+                        action: e.draft.action,
+                        outcome: ui.t(&format!("outcome_{}", e.draft.outcome.as_str())),
+                        record: format!("{} {}", e.draft.record_kind, e.draft.record_key),
+                        purpose: e.draft.purpose,
+                    }
                 })
                 .collect(),
             None,
