@@ -119,6 +119,34 @@ pub struct FormFacts<'a> {
     /// Where the form's data places the citizen (for a correction: the corrected data).
     pub residence: Option<&'a Locality>,
     pub held: Held<'a>,
+    /// Where other records that look like the same person live (same folded name, birth
+    /// date and hometown, another personal ID): approving a second identity for someone
+    /// is decided by an officer who can see the first.
+    pub look_alikes: &'a [Option<Locality>],
+}
+
+impl FormFacts<'_> {
+    /// Whether `scope` reaches every record an approval would change or could duplicate;
+    /// when it does not, an officer whose jurisdiction covers them all decides.
+    pub fn approvable_within(&self, scope: &Jurisdiction) -> Result<(), ReviewError> {
+        if let Held::At(place) = self.held
+            && !covers(scope, place)
+        {
+            return Err(ReviewError::OutsideJurisdiction(
+                "the record lives outside your jurisdiction: a move is approved by an officer whose jurisdiction covers both residences",
+            ));
+        }
+        if self
+            .look_alikes
+            .iter()
+            .any(|place| !covers(scope, place.as_ref()))
+        {
+            return Err(ReviewError::OutsideJurisdiction(
+                "a record that may be the same person lives outside your jurisdiction: an officer whose jurisdiction covers both records decides",
+            ));
+        }
+        Ok(())
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -191,13 +219,7 @@ impl ReviewStep {
                 if form.corrected_by == Some(who.username) {
                     return Err(ReviewError::SameOfficer("you corrected this form"));
                 }
-                if let Held::At(place) = form.held
-                    && !covers(who.scope, place)
-                {
-                    return Err(ReviewError::OutsideJurisdiction(
-                        "the record lives outside your jurisdiction: a move is approved by an officer whose jurisdiction covers both residences",
-                    ));
-                }
+                form.approvable_within(who.scope)?;
             }
             _ => {}
         }
@@ -239,6 +261,7 @@ mod tests {
             corrected_by: None,
             residence: Some(residence),
             held,
+            look_alikes: &[],
         }
     }
 
@@ -327,6 +350,53 @@ mod tests {
     }
 
     #[test]
+    fn a_second_identity_is_approved_by_whoever_sees_the_first() {
+        // A new record in district 437 that looks like a citizen of district 436.
+        let new = place("42", "437", "18600");
+        let look_alikes = [Some(place("42", "436", "18541"))];
+        let f = FormFacts {
+            look_alikes: &look_alikes,
+            ..facts(FormStatus::Verified, &new, Held::Nothing)
+        };
+        let district = within("437");
+        let province = within("42");
+        let by = |scope| Reviewer {
+            username: "chi",
+            role: Role::DistrictOfficer,
+            scope,
+        };
+        assert_eq!(
+            ReviewStep::Approve
+                .apply(&f, &by(&district), None)
+                .unwrap_err()
+                .code(),
+            "outside_jurisdiction"
+        );
+        assert_eq!(
+            ReviewStep::Approve.apply(&f, &by(&province), None),
+            Ok(FormStatus::Approved)
+        );
+        // A look-alike inside the district leaves the decision to the district.
+        let near = [Some(place("42", "437", "18601"))];
+        let f = FormFacts {
+            look_alikes: &near,
+            ..f
+        };
+        assert_eq!(
+            ReviewStep::Approve.apply(&f, &by(&district), None),
+            Ok(FormStatus::Approved)
+        );
+        // A look-alike with no residence is seen by the nation only.
+        let nowhere = [None];
+        let f = FormFacts {
+            look_alikes: &nowhere,
+            ..f
+        };
+        assert!(f.approvable_within(&province).is_err());
+        assert!(f.approvable_within(&Jurisdiction::Nation).is_ok());
+    }
+
+    #[test]
     fn roles_and_reasons() {
         let here = place("42", "436", "18541");
         let nation = Jurisdiction::Nation;
@@ -387,11 +457,18 @@ mod tests {
             scope in prop::sample::select(vec!["42", "436", "437", "18541", "40"]),
             held_in_437 in any::<bool>(),
             new_record in any::<bool>(),
+            look_alike_in_437 in prop::option::of(any::<bool>()),
         ) {
             let new = place("42", "436", "18541");
             let old = if held_in_437 { place("42", "437", "18600") } else { new.clone() };
             let held = if new_record { Held::Nothing } else { Held::At(Some(&old)) };
-            let f = FormFacts { status, verified_by, corrected_by, residence: Some(&new), held };
+            let look_alike = look_alike_in_437
+                .map(|far| if far { place("42", "437", "18601") } else { place("42", "436", "18542") });
+            let look_alikes: Vec<Option<Locality>> = look_alike.iter().cloned().map(Some).collect();
+            let f = FormFacts {
+                status, verified_by, corrected_by, residence: Some(&new), held,
+                look_alikes: &look_alikes,
+            };
             let scope = within(scope);
             let who = Reviewer { username: me, role: Role::DistrictOfficer, scope: &scope };
             if let Ok(to) = step.apply(&f, &who, Some("lý do")) {
@@ -401,6 +478,9 @@ mod tests {
                     prop_assert!(verified_by != Some(me) && corrected_by != Some(me));
                     if !new_record {
                         prop_assert!(scope.covers(&old));
+                    }
+                    if let Some(other) = &look_alike {
+                        prop_assert!(scope.covers(other));
                     }
                 }
             }

@@ -601,6 +601,9 @@ pub(crate) struct FormDto {
     /// RFC 3339.
     pub decided_at: Option<String>,
     pub decision_reason: Option<String>,
+    /// Whether your jurisdiction reaches every record that approving the form would
+    /// change or could duplicate; when false, an officer above approves it.
+    pub approvable_here: bool,
 }
 
 impl From<StagedForm> for FormDto {
@@ -620,6 +623,7 @@ impl From<StagedForm> for FormDto {
             decided_by: f.decided_by,
             decided_at: f.decided_micros.map(rfc3339),
             decision_reason: f.decision_reason,
+            approvable_here: f.approvable_here,
         }
     }
 }

@@ -207,6 +207,118 @@ async fn a_staged_record_is_verified_and_approved_from_the_review_page() {
     assert_eq!(citizen["status"], "official", "{citizen}");
 }
 
+/// Thạch Hà's district imports Nguyễn Văn An of Nam Hà (city of Hà Tĩnh) as moved into
+/// Ngọc Sơn: a colleague there is told that an officer above approves, with no button to
+/// press; the province sees the button and approves.
+#[tokio::test]
+async fn a_move_in_is_left_to_the_officer_above_on_the_review_page() {
+    let t = spawn_app().await;
+    let admin = t.admin().await;
+    import_people(&t, &admin).await;
+    let importer = t
+        .officer(&admin, "thu.lt", "CAH-445", "district_officer")
+        .await;
+    let moved = format!(
+        "{HEADER}\n042090001234,123456789,Nguyễn Văn An,05/03/1990,Nam,42,42,Kinh,Không,VNM,O+,Đã kết hôn,18565,Thôn Trung,,,Nguyễn Văn Bình,Trần Thị Cúc\n"
+    );
+    let (status, report) = t.import(&importer, &moved, "name=chuyen-den.csv").await;
+    assert_eq!(status, StatusCode::OK, "{report}");
+    assert_eq!(report["flagged"], 1, "{report}");
+    let (_, forms) = t.get(&importer, "/api/v1/forms").await;
+    let id = forms["items"][0]["id"].as_str().unwrap().to_owned();
+    assert_eq!(forms["items"][0]["reason"], "move_in", "{forms}");
+    assert_eq!(forms["items"][0]["approvable_here"], false, "{forms}");
+    let (status, body) = t
+        .post(
+            &importer,
+            &format!("/api/v1/forms/{id}/decision"),
+            json!({"action": "verify"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+
+    t.officer(&admin, "hai.nv", "CAH-445", "district_officer")
+        .await;
+    let colleague = t.console_as("hai.nv").await;
+    let html = t.page(&colleague, "/ho-so-cho-duyet").await;
+    assert!(
+        html.contains("cán bộ cấp trên quản lý cả hai nơi phê duyệt")
+            && !html.contains("value=\"approve\""),
+        "{html}"
+    );
+    t.officer(&admin, "tam.vt", "PC06-42", "province_officer")
+        .await;
+    let province = t.console_as("tam.vt").await;
+    let html = t.page(&province, "/ho-so-cho-duyet").await;
+    assert!(html.contains("value=\"approve\""), "{html}");
+    let approved = post_form(
+        &province,
+        t.url("/ho-so-cho-duyet"),
+        &[
+            ("csrf", &csrf_of(&html)),
+            ("id", &id),
+            ("action", "approve"),
+        ],
+    )
+    .await
+    .text()
+    .await
+    .unwrap();
+    assert!(approved.contains("Nguyễn Văn An: Đã duyệt"), "{approved}");
+    let (status, _) = t.get(&importer, "/api/v1/citizens/042090001234").await;
+    assert_eq!(status, StatusCode::OK, "the citizen now lives in Thạch Hà");
+}
+
+/// A new officer's one-time password is shown once, in the answer to the form, and never
+/// travels in a URL (a redirect's query would stay in the browser's history).
+#[tokio::test]
+async fn a_one_time_password_is_never_put_into_a_url() {
+    let t = spawn_app().await;
+    let browser = client(true);
+    sign_in_form(
+        &browser,
+        t.url("/dang-nhap"),
+        &[("username", "admin"), ("password", ADMIN_PASSWORD)],
+    )
+    .await;
+    let html = t.page(&browser, "/quan-tri/can-bo").await;
+    let answer = post_form(
+        &browser,
+        t.url("/quan-tri/can-bo"),
+        &[
+            ("csrf", &csrf_of(&html)),
+            ("action", "add"),
+            ("username", "moi.cb"),
+            ("full_name", "Cán Bộ Mới"),
+            ("unit", "CAX-18073"),
+            ("role", "commune_officer"),
+        ],
+    )
+    .await;
+    assert_eq!(answer.status(), StatusCode::OK);
+    assert!(!answer.url().as_str().contains("msg="), "{}", answer.url());
+    let html = answer.text().await.unwrap();
+    let shown = "Mật khẩu dùng một lần của moi.cb: ";
+    let at = html.find(shown).expect(&html) + shown.len();
+    let otp: String = html[at..]
+        .chars()
+        .take_while(char::is_ascii_alphanumeric)
+        .collect();
+    assert_eq!(otp.len(), 16, "{html}");
+    let (status, body) = t
+        .send(
+            client(false)
+                .post(t.url("/api/v1/auth/login"))
+                .json(&json!({"username": "moi.cb", "password": otp})),
+        )
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::OK,
+        "the shown password signs in: {body}"
+    );
+}
+
 #[tokio::test]
 async fn sign_in_is_throttled_and_an_old_id_card_number_finds_its_citizen() {
     let t = spawn_app().await;

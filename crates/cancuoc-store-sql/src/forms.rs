@@ -1,7 +1,7 @@
 //! Collection-form imports and the review of staged records.
 
 use cancuoc_domain::review::{FormFacts, Held, Reviewer};
-use cancuoc_domain::{RecordStatus, Role};
+use cancuoc_domain::{Locality, RecordStatus, Role};
 use cancuoc_store::*;
 use futures_util::StreamExt;
 use uuid::Uuid;
@@ -133,7 +133,89 @@ fn form(row: &Row) -> Result<StagedForm> {
         decided_by: row.text("decided_by")?,
         decided_micros: row.int("decided_micros")?,
         decision_reason: row.text("decision_reason")?,
+        // Set by `with_reach` before a form leaves the store.
+        approvable_here: false,
     })
+}
+
+/// What approving a form would reach besides the form: the record held under its
+/// personal ID, and the records that look like the same person under another one.
+#[derive(Default)]
+struct Reach {
+    held: Option<Option<Locality>>,
+    look_alikes: Vec<Option<Locality>>,
+}
+
+impl Reach {
+    fn facts<'a>(&'a self, form: &'a StagedForm, residence: Option<&'a Locality>) -> FormFacts<'a> {
+        FormFacts {
+            status: form.status,
+            verified_by: form.verified_by.as_deref(),
+            corrected_by: form.corrected_by.as_deref(),
+            residence,
+            held: match &self.held {
+                Some(place) => Held::At(place.as_ref()),
+                None => Held::Nothing,
+            },
+            look_alikes: &self.look_alikes,
+        }
+    }
+}
+
+/// The reach of each form, in two queries whatever the number of forms.
+async fn reach(tx: &mut dyn Tx, forms: &[StagedForm]) -> Result<Vec<Reach>> {
+    let mut reaches: Vec<Reach> = forms.iter().map(|_| Reach::default()).collect();
+    if forms.is_empty() {
+        return Ok(reaches);
+    }
+    let ids: Vec<String> = forms
+        .iter()
+        .map(|f| f.data.personal_id.as_string())
+        .collect();
+    let mut q = Query::new(
+        "SELECT personal_id, home_province, home_district, home_commune FROM citizens WHERE personal_id IN ",
+    );
+    q.push_list(ids.iter().map(Value::from));
+    for row in q.fetch(tx).await? {
+        let pid = text(&row, "personal_id")?;
+        let place = locality(&row)?;
+        for (r, id) in reaches.iter_mut().zip(&ids) {
+            if *id == pid {
+                r.held = Some(place.clone());
+            }
+        }
+    }
+    let keys: Vec<String> = forms.iter().map(|f| duplicate_key(&f.data)).collect();
+    let mut q = Query::new(
+        "SELECT dup_key, personal_id, home_province, home_district, home_commune FROM citizens WHERE dup_key IN ",
+    );
+    q.push_list(keys.iter().map(Value::from));
+    for row in q.fetch(tx).await? {
+        let (key, pid) = (text(&row, "dup_key")?, text(&row, "personal_id")?);
+        let place = locality(&row)?;
+        for ((r, k), id) in reaches.iter_mut().zip(&keys).zip(&ids) {
+            if *k == key && *id != pid {
+                r.look_alikes.push(place.clone());
+            }
+        }
+    }
+    Ok(reaches)
+}
+
+/// Marks each form with whether the caller's jurisdiction reaches all an approval would.
+async fn with_reach(
+    tx: &mut dyn Tx,
+    access: &Access,
+    mut forms: Vec<StagedForm>,
+) -> Result<Vec<StagedForm>> {
+    let reaches = reach(tx, &forms).await?;
+    for (f, r) in forms.iter_mut().zip(&reaches) {
+        f.approvable_here = r
+            .facts(f, f.locality.as_ref())
+            .approvable_within(&access.scope)
+            .is_ok();
+    }
+    Ok(forms)
 }
 
 /// A staged form inside the caller's jurisdiction; `audited` appends the read.
@@ -149,6 +231,10 @@ pub async fn get(
         q.push(&format!(" AND {} = $?", f.column), f.code);
     }
     let found = q.fetch(tx).await?.first().map(form).transpose()?;
+    let found = match found {
+        Some(f) => with_reach(tx, access, vec![f]).await?.pop(),
+        None => None,
+    };
     if audited {
         tx.audit_outcome(
             access,
@@ -203,6 +289,7 @@ pub async fn list(tx: &mut dyn Tx, access: &Access, query: &FormQuery) -> Result
         .take(take)
         .map(form)
         .collect::<Result<Vec<_>>>()?;
+    let items = with_reach(tx, access, items).await?;
     let next_cursor = if rows.len() > take {
         items
             .last()
@@ -227,25 +314,23 @@ pub async fn decide(
     let Some(current) = get(tx, access, id, false).await? else {
         return Err(StoreError::NotFound(format!("staged form {id}")));
     };
-    // The record the form would change, wherever it lives: an approval must cover it.
-    let held = match decision {
-        FormDecision::Approve { .. } => get_anywhere(tx, &current.data.personal_id).await?,
-        _ => None,
+    // The record the form would change and its look-alikes, wherever they live: an
+    // approval must reach them all.
+    let (held, reach) = match decision {
+        FormDecision::Approve { .. } => (
+            get_anywhere(tx, &current.data.personal_id).await?,
+            reach(tx, std::slice::from_ref(&current))
+                .await?
+                .pop()
+                .unwrap_or_default(),
+        ),
+        _ => (None, Reach::default()),
     };
     let residence = match decision {
         FormDecision::Correct { locality, .. } => locality.as_ref(),
         _ => current.locality.as_ref(),
     };
-    let facts = FormFacts {
-        status: current.status,
-        verified_by: current.verified_by.as_deref(),
-        corrected_by: current.corrected_by.as_deref(),
-        residence,
-        held: match &held {
-            Some(record) => Held::At(record.locality.as_ref()),
-            None => Held::Nothing,
-        },
-    };
+    let facts = reach.facts(&current, residence);
     let reviewer = Reviewer {
         username: &access.actor,
         role,

@@ -289,6 +289,21 @@ impl Query {
         self
     }
 
+    /// Appends `(v1, v2, …)` for an `IN` list; an empty list matches nothing.
+    pub fn push_list(&mut self, values: impl IntoIterator<Item = Value>) -> &mut Self {
+        let mut marks = Vec::new();
+        for v in values {
+            self.args.push(v);
+            marks.push(format!("${}", self.args.len()));
+        }
+        if marks.is_empty() {
+            self.sql.push_str("(NULL)");
+        } else {
+            self.sql.push_str(&format!("({})", marks.join(", ")));
+        }
+        self
+    }
+
     /// Appends text with no parameter.
     pub fn raw(&mut self, clause: &str) -> &mut Self {
         self.sql.push_str(clause);

@@ -54,6 +54,7 @@ macro_rules! conformance_suite {
             review_verifies_corrects_approves_and_rejects,
             an_import_never_takes_over_a_record_held_elsewhere,
             findings_name_only_records_the_importer_may_read,
+            a_second_identity_is_approved_only_by_whoever_sees_the_first,
             an_import_row_outside_the_importers_jurisdiction_is_refused,
             allocated_ids_are_unique_and_skip_taken_numbers,
             population_loads_with_households,

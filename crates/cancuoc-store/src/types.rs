@@ -436,6 +436,10 @@ pub struct StagedForm {
     pub decided_by: Option<String>,
     pub decided_micros: Option<i64>,
     pub decision_reason: Option<String>,
+    /// Whether the caller's jurisdiction reaches every record approving the form would
+    /// change or could duplicate (`cancuoc_domain::review::FormFacts::approvable_within`);
+    /// when it does not, an officer above approves. Says nothing of where those live.
+    pub approvable_here: bool,
 }
 
 #[derive(Debug, Clone, Default)]

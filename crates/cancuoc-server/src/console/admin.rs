@@ -24,6 +24,17 @@ pub(crate) async fn officers(
     headers: HeaderMap,
 ) -> Response {
     let ui = Ui::of(q.lang.as_deref(), &headers);
+    let chosen = q.lang.is_some();
+    officers_page(&state, desk, ui, q.msg.filter(|m| !m.is_empty()), chosen).await
+}
+
+async fn officers_page(
+    state: &AppState,
+    desk: Desk,
+    ui: Ui,
+    message: Option<String>,
+    chosen: bool,
+) -> Response {
     let (officers, error) = match state.app.officers(&desk.caller()).await {
         Ok(list) => (list, None),
         Err(e) => (Vec::new(), Some(format!("{}: {e}", ui.t("bad_request")))),
@@ -33,7 +44,7 @@ pub(crate) async fn officers(
             ui,
             officer: desk.officer,
             csrf: desk.csrf,
-            message: error.or(q.msg.filter(|m| !m.is_empty())),
+            message: error.or(message),
             officers,
             roles: cancuoc_domain::Role::ALL
                 .iter()
@@ -42,7 +53,7 @@ pub(crate) async fn officers(
         },
         StatusCode::OK,
         ui,
-        q.lang.is_some(),
+        chosen,
     )
 }
 
@@ -72,26 +83,35 @@ pub(crate) async fn officer_action(
     let username = form.username.trim();
     let done: Result<String, AppError> = match form.action.as_str() {
         "add" => {
-            let unit =
-                cancuoc_domain::PoliceUnitCode::parse(form.unit.as_deref().unwrap_or("").trim())
-                    .map_err(|e| AppError::Invalid(format!("unit: {e}")));
-            let role = cancuoc_domain::Role::parse(form.role.as_deref().unwrap_or("").trim())
-                .ok_or_else(|| AppError::Invalid("role".into()));
-            match (unit, role) {
-                (Ok(unit), Ok(role)) => state
-                    .app
-                    .add_officer(
-                        &caller,
-                        username,
-                        form.full_name.as_deref().unwrap_or("").trim(),
-                        &unit,
-                        role,
-                        None,
-                    )
-                    .await
-                    .map(|otp| format!("{} {username}: {otp}", ui.t("one_time_password"))),
-                (Err(e), _) | (_, Err(e)) => Err(e),
+            let added = {
+                let unit = cancuoc_domain::PoliceUnitCode::parse(
+                    form.unit.as_deref().unwrap_or("").trim(),
+                )
+                .map_err(|e| AppError::Invalid(format!("unit: {e}")));
+                let role = cancuoc_domain::Role::parse(form.role.as_deref().unwrap_or("").trim())
+                    .ok_or_else(|| AppError::Invalid("role".into()));
+                match (unit, role) {
+                    (Ok(unit), Ok(role)) => state
+                        .app
+                        .add_officer(
+                            &caller,
+                            username,
+                            form.full_name.as_deref().unwrap_or("").trim(),
+                            &unit,
+                            role,
+                            None,
+                        )
+                        .await
+                        .map(|otp| format!("{} {username}: {otp}", ui.t("one_time_password"))),
+                    (Err(e), _) | (_, Err(e)) => Err(e),
+                }
+            };
+            // The one-time password is shown in this answer only (never cached), not put
+            // into a redirect's URL where the browser's history would keep it.
+            if let Ok(shown) = added {
+                return officers_page(&state, desk, ui, Some(shown), false).await;
             }
+            added
         }
         "disable" | "enable" => state
             .app

@@ -292,14 +292,19 @@ const WORDS: &[(&str, &str, &str)] = &[
         "Verified: waiting for another officer to approve",
     ),
     (
+        "approved_above",
+        "Đã xác minh: hồ sơ liên quan đến bản ghi ngoài địa bàn của đồng chí (nơi ở cũ hoặc người có thể trùng), cán bộ cấp trên quản lý cả hai nơi phê duyệt",
+        "Verified: the form touches a record outside your jurisdiction (the old residence or a possible duplicate); an officer above whose jurisdiction covers both approves it",
+    ),
+    (
         "four_eyes_required",
         "Người xác minh hoặc sửa phiếu không được tự phê duyệt: cần một cán bộ khác phê duyệt",
         "The officer who verified or corrected a form may not approve it: another officer approves",
     ),
     (
         "outside_jurisdiction",
-        "Ngoài địa bàn quản lý: hồ sơ này do cán bộ cấp trên quản lý cả nơi cũ và nơi mới phê duyệt",
-        "Outside your jurisdiction: an officer whose jurisdiction covers both the old and the new residence approves it",
+        "Ngoài địa bàn quản lý: hồ sơ này do cán bộ cấp trên quản lý cả hai nơi (nơi ở cũ và mới, hoặc nơi của người có thể trùng) phê duyệt",
+        "Outside your jurisdiction: an officer whose jurisdiction covers both places (the old and the new residence, or where a possible duplicate lives) approves it",
     ),
     (
         "move_in",

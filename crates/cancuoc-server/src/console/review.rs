@@ -30,6 +30,8 @@ pub(crate) struct StagedView {
     verified_by: Option<String>,
     /// The signed-in officer verified or corrected it: another officer approves.
     mine: bool,
+    /// The signed-in officer's jurisdiction reaches every record approval touches.
+    approvable_here: bool,
 }
 
 /// Records staged by imports, with what an officer must look at, to verify, approve or
@@ -62,6 +64,7 @@ pub(crate) async fn review(
                         .into_iter()
                         .any(|by| by.as_deref() == Some(desk.officer.username.as_str())),
                     verified_by: f.verified_by.clone(),
+                    approvable_here: f.approvable_here,
                     findings: f.findings,
                 })
                 .collect(),

@@ -61,6 +61,10 @@ pub async fn an_import_never_takes_over_a_record_held_elsewhere(store: Arc<dyn S
     assert_eq!(form.reason, StageReason::MoveIn);
     assert_eq!(form.findings, vec![MOVE_IN_FINDING.to_owned()]);
     assert_eq!(form.data, claimed);
+    assert!(
+        !form.approvable_here,
+        "the city cannot approve a move out of Thạch Hà"
+    );
 
     // The city verifies; neither it nor a colleague may approve; Thạch Hà does not see it.
     let district = Role::DistrictOfficer;
@@ -100,6 +104,12 @@ pub async fn an_import_never_takes_over_a_record_held_elsewhere(store: Arc<dyn S
 
     // The province covers both places: a second officer there approves the move.
     let province = officer_of_unit("PC06-42", "province-checker");
+    let seen_above = store
+        .staged_form(&province, form.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(seen_above.approvable_here);
     let approved = store
         .decide_form(&province, Role::ProvinceOfficer, form.id, &approve)
         .await
@@ -179,6 +189,74 @@ pub async fn findings_name_only_records_the_importer_may_read(store: Arc<dyn Sto
         named.findings,
         vec![format!("possible duplicate of {}", held.personal_id)]
     );
+}
+
+/// A new record that looks like a citizen held elsewhere (same folded name, birth date and
+/// hometown, another number) would give that citizen a second identity: the importing
+/// district may verify or reject it, but only an officer whose jurisdiction also covers
+/// the look-alike approves it.
+pub async fn a_second_identity_is_approved_only_by_whoever_sees_the_first(store: Arc<dyn Store>) {
+    seeded(&store).await;
+    let held = person("042185000021", "Lê Thị Hoa", "1985", &thach_ha());
+    import_people(&store, vec![(held.clone(), thach_ha())]).await;
+    let mut second = person("042185000022", "Lê Thị Hoa", "1985", &ha_tinh_city());
+    second.hometown = held.hometown.clone();
+    let city = officer_of_unit("CAH-436", "city");
+    store
+        .import_forms(
+            &city,
+            batch(vec![row(2, second.clone(), ha_tinh_city())]).stream(),
+            &|_| {},
+        )
+        .await
+        .unwrap();
+    let open = FormQuery {
+        limit: 10,
+        ..Default::default()
+    };
+    let forms = store.staged_forms(&city, &open).await.unwrap().items;
+    let form = forms.first().expect("the look-alike is staged");
+    assert_eq!(form.reason, StageReason::PossibleDuplicate);
+    assert!(!form.approvable_here);
+    let district = Role::DistrictOfficer;
+    store
+        .decide_form(&city, district, form.id, &FormDecision::Verify)
+        .await
+        .unwrap();
+    let approve = FormDecision::Approve {
+        new_key: Uuid::now_v7(),
+    };
+    let colleague = officer_of_unit("CAH-436", "colleague");
+    assert!(matches!(
+        store
+            .decide_form(&colleague, district, form.id, &approve)
+            .await,
+        Err(StoreError::Review(ReviewError::OutsideJurisdiction(_)))
+    ));
+    assert!(
+        store
+            .citizen(&admin_access(T0), &second.personal_id)
+            .await
+            .unwrap()
+            .is_none(),
+        "no second identity was made"
+    );
+    let province = officer_of_unit("PC06-42", "province-checker");
+    let above = store.staged_forms(&province, &open).await.unwrap().items;
+    assert!(above.iter().all(|f| f.approvable_here));
+    let approved = store
+        .decide_form(&province, Role::ProvinceOfficer, form.id, &approve)
+        .await
+        .unwrap();
+    assert_eq!(approved.status, FormStatus::Approved);
+    assert!(
+        store
+            .citizen(&city, &second.personal_id)
+            .await
+            .unwrap()
+            .is_some()
+    );
+    verify_whole_chain(&store).await;
 }
 
 /// A row whose residence lies outside the importer's jurisdiction is never applied, and
