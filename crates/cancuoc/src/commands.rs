@@ -642,7 +642,7 @@ async fn serve(
     });
     let last_checkpoint = app.clone();
     let shutdown = async move {
-        let _ = tokio::signal::ctrl_c().await;
+        stop_requested().await;
         ticker.abort();
         if let Err(e) = last_checkpoint.write_checkpoint().await {
             tracing::warn!("audit checkpoint failed: {e}");
@@ -656,6 +656,23 @@ async fn serve(
     };
     cancuoc_server::serve(listener, app, config, shutdown).await?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Ctrl-C at a terminal, or SIGTERM, which is how systemd, containers and `kill` stop
+/// a service: either one stops the server gracefully, with its last checkpoint.
+async fn stop_requested() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        if let Ok(mut terminate) = signal(SignalKind::terminate()) {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = terminate.recv() => {}
+            }
+            return;
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
 }
 
 async fn import_forms(

@@ -287,6 +287,53 @@ fn audited_workspace() -> Workspace {
     w
 }
 
+/// Stopped as systemd stops it (SIGTERM), the server signs the chain's head on its way
+/// out, so that events written since its last periodic checkpoint are anchored too.
+#[cfg(unix)]
+#[test]
+fn the_server_signs_a_last_checkpoint_when_terminated() {
+    use std::io::{BufRead as _, BufReader};
+    let w = audited_workspace();
+    let mut server = Command::new(env!("CARGO_BIN_EXE_cancuoc"))
+        .args(["serve", "--listen", "127.0.0.1:0", "--insecure-cookies"])
+        .current_dir(w.path(""))
+        .env_remove("CANCUOC_DB")
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(server.stderr.take().unwrap()).lines();
+    assert!(
+        lines
+            .by_ref()
+            .map_while(Result::ok)
+            .any(|l| l.contains("serving on")),
+        "the server started"
+    );
+    // An event after the checkpoint the server wrote when it started.
+    let file = w.path("phieu2.csv");
+    write(
+        &file,
+        &[form("042090000002", "Nguyễn Văn Bình", "06/03/1990", "Nam")],
+    );
+    assert!(
+        w.run(&["import", "forms", file.to_str().unwrap()])
+            .status
+            .success()
+    );
+    let newest = sqlite_text(&w, "SELECT max(seq) FROM audit_events");
+    let killed = Command::new("kill")
+        .args(["-TERM", &server.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    assert!(server.wait().unwrap().success(), "a graceful stop");
+    let log = std::fs::read_to_string(w.path("cancuoc-data/audit-checkpoints.jsonl")).unwrap();
+    let last: serde_json::Value = serde_json::from_str(log.lines().last().unwrap()).unwrap();
+    assert_eq!(last["seq"].to_string(), newest, "{log}");
+    let out = w.run(&["audit", "verify"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+}
+
 #[test]
 fn audit_verify_finds_an_altered_event() {
     let w = audited_workspace();
