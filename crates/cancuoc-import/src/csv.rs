@@ -10,10 +10,22 @@
 use std::borrow::Cow;
 use std::io::Read;
 
+use crate::limits::{COLUMNS, ROWS};
 use crate::table::{Header, Rows};
-use crate::{FileError, FormFile};
+use crate::{FileError, FormFile, count};
 
 const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// Rows reserved ahead from the line count; more grow the vector as they come.
+const ROWS_RESERVED: usize = 1 << 17;
+
+/// Cells kept of one record: one past [`COLUMNS`], so that a wider row is seen as one
+/// and rejected, while its further cells are scanned over and never stored.
+fn cells_kept() -> usize {
+    usize::try_from(COLUMNS.value)
+        .unwrap_or(usize::MAX)
+        .saturating_add(1)
+}
 
 /// Reads a CSV import file from a reader (the whole input is read first).
 pub fn read_csv<R: Read>(mut reader: R) -> Result<FormFile, FileError> {
@@ -61,6 +73,12 @@ pub fn parse_csv_table(bytes: &[u8]) -> Result<Table, FileError> {
         if cells.iter().all(|c| c.trim().is_empty()) {
             continue;
         }
+        if count(cells.len()) > COLUMNS.value {
+            return Err(FileError::limit(COLUMNS, format!(" (row {row})")));
+        }
+        if count(table.rows.len()) >= ROWS.value {
+            return Err(FileError::limit(ROWS, format!(" (row {row})")));
+        }
         let values: Vec<String> = cells.iter().map(|c| c.trim().to_owned()).collect();
         if table.header.is_empty() {
             table.header = values;
@@ -90,15 +108,16 @@ pub fn parse_csv(bytes: &[u8]) -> Result<FormFile, FileError> {
             break Header::parse(cells.iter().map(|c| c.as_ref()))?;
         }
     };
-    // One row per line is a good guess, and saves growing a vector of a million rows.
+    // One row per line is a good guess, and saves growing a vector of a million rows;
+    // capped, since blank lines cost nothing to send and a row's room is not small.
     let lines = text.bytes().filter(|&b| b == b'\n').count();
-    let mut rows = Rows::new(header, lines);
+    let mut rows = Rows::new(header, lines.min(ROWS_RESERVED));
     while parser.next_record(&mut cells)? {
         row += 1;
         for (position, cell) in cells.iter().enumerate() {
             rows.cell(position, cell);
         }
-        rows.end_row(row, Some(cells.len()));
+        rows.end_row(row, Some(cells.len()))?;
     }
     Ok(rows.finish())
 }
@@ -181,9 +200,12 @@ impl<'a> Parser<'a> {
         if self.pos >= self.text.len() {
             return Ok(false);
         }
+        let kept = cells_kept();
         loop {
             let (cell, end) = self.cell()?;
-            cells.push(cell);
+            if cells.len() < kept {
+                cells.push(cell);
+            }
             if end != End::Separator {
                 return Ok(true);
             }

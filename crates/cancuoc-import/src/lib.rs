@@ -18,15 +18,18 @@ use cancuoc_domain::form::{Column, RawForm, Rejection};
 use thiserror::Error;
 
 mod csv;
+pub mod limits;
 mod table;
 mod xlsx;
 
 pub use crate::csv::{Table, parse_csv, parse_csv_table, read_csv};
+pub use crate::limits::Limit;
 pub use crate::xlsx::read_xlsx;
 
-/// Longest cell accepted, in characters; a longer one rejects its row. No field of the
-/// form comes near it, and a limit keeps a pasted document out of the register.
-pub const MAX_CELL_CHARS: usize = 1_000;
+/// A count as the limits compare it.
+pub(crate) fn count(n: usize) -> u64 {
+    u64::try_from(n).unwrap_or(u64::MAX)
+}
 
 /// The rows of an import file.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -77,6 +80,27 @@ pub enum FileError {
     UnterminatedQuote { line: usize },
     #[error("not a readable XLSX workbook: {0}")]
     Workbook(String),
+    /// The file breaks one of [`limits`]; reading stopped there.
+    #[error("the file is too large to import ({}): more than {} {}{}", .limit.code, .limit.value, .limit.what, .at)]
+    Limit {
+        limit: Limit,
+        /// Where it was found, as " (row 7)" or " (xl/sharedStrings.xml)"; may be empty.
+        at: String,
+    },
+}
+
+impl FileError {
+    /// The stable code an API answers with: the limit's own, or `invalid_file`.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Limit { limit, .. } => limit.code,
+            _ => "invalid_file",
+        }
+    }
+
+    pub(crate) fn limit(limit: Limit, at: String) -> Self {
+        Self::Limit { limit, at }
+    }
 }
 
 /// Everything wrong with a header, reported together so that one edit fixes the file.

@@ -3,9 +3,9 @@
 
 use cancuoc_domain::form::{Column, RawForm, Rejection};
 
+use crate::limits::{CELL_CHARS, COLUMNS, ROWS};
 use crate::{
-    DuplicatedColumn, FileError, FormFile, HeaderProblems, MAX_CELL_CHARS, UnknownColumn,
-    column_letter,
+    DuplicatedColumn, FileError, FormFile, HeaderProblems, UnknownColumn, column_letter, count,
 };
 
 /// The column under each position of the header; `None` under an empty header cell.
@@ -23,6 +23,9 @@ impl Header {
         let mut seen: [Option<usize>; cancuoc_domain::form::COLUMN_COUNT] = Default::default();
         for (i, cell) in cells.into_iter().enumerate() {
             let position = i + 1;
+            if count(position) > COLUMNS.value {
+                return Err(FileError::limit(COLUMNS, " (the header row)".into()));
+            }
             let cell = cell.trim();
             if cell.is_empty() {
                 columns.push(None);
@@ -81,6 +84,12 @@ pub(crate) struct Rows {
     form: RawForm,
     errors: Vec<Rejection>,
     any_value: bool,
+    /// The row went past [`COLUMNS`]: said once, its further cells ignored.
+    too_wide: bool,
+    /// The row has a value after the header's last column: said once.
+    past_header: bool,
+    /// Rows ended so far, read or rejected, for [`ROWS`].
+    rows_seen: usize,
 }
 
 impl Rows {
@@ -95,6 +104,9 @@ impl Rows {
             form: RawForm::new(0),
             errors: Vec::new(),
             any_value: false,
+            too_wide: false,
+            past_header: false,
+            rows_seen: 0,
         }
     }
 
@@ -104,6 +116,9 @@ impl Rows {
 
     /// A cell at a 0-based position. Values are trimmed; empty cells are skipped.
     pub(crate) fn cell(&mut self, position: usize, value: &str) {
+        if self.beyond_columns(position) {
+            return;
+        }
         let value = value.trim();
         if value.is_empty() {
             return;
@@ -111,10 +126,14 @@ impl Rows {
         self.any_value = true;
         let column = self.header.column(position);
         // Byte length bounds the character count: count characters only when needed.
-        if value.len() > MAX_CELL_CHARS && value.chars().count() > MAX_CELL_CHARS {
+        if count(value.len()) > CELL_CHARS.value && count(value.chars().count()) > CELL_CHARS.value
+        {
             self.errors.push(Rejection::new(
                 column,
-                format!("cell too long (more than {MAX_CELL_CHARS} characters)"),
+                format!(
+                    "cell too long: more than {} characters ({})",
+                    CELL_CHARS.value, CELL_CHARS.code
+                ),
             ));
             return;
         }
@@ -127,18 +146,46 @@ impl Rows {
                     column_letter(position + 1)
                 ),
             )),
-            None => self.errors.push(Rejection::new(
+            // Said once per row: the first such column names where the values begin.
+            None if self.past_header => {}
+            None => {
+                self.past_header = true;
+                self.errors.push(Rejection::new(
+                    None,
+                    format!(
+                        "value in column {}, after the last column of the header",
+                        column_letter(position + 1)
+                    ),
+                ));
+            }
+        }
+    }
+
+    /// Whether a 0-based position lies past [`COLUMNS`]; the first such cell of a row
+    /// rejects it, once, and every such cell is dropped unread.
+    pub(crate) fn beyond_columns(&mut self, position: usize) -> bool {
+        if count(position) < COLUMNS.value {
+            return false;
+        }
+        if !self.too_wide {
+            self.too_wide = true;
+            self.any_value = true;
+            self.errors.push(Rejection::new(
                 None,
                 format!(
-                    "value in column {}, after the last column of the header",
-                    column_letter(position + 1)
+                    "row has more than {} cells ({})",
+                    COLUMNS.value, COLUMNS.code
                 ),
-            )),
+            ));
         }
+        true
     }
 
     /// A cell that cannot be read (an Excel error value, a formula).
     pub(crate) fn cell_error(&mut self, position: usize, reason: String) {
+        if self.beyond_columns(position) {
+            return;
+        }
         self.any_value = true;
         let column = self.header.column(position);
         let reason = match column {
@@ -152,12 +199,22 @@ impl Rows {
     /// has such a thing (CSV); a row with fewer cells than the header is rejected,
     /// because a missing separator has shifted every value after it. Rows with no
     /// value at all are skipped.
-    pub(crate) fn end_row(&mut self, row: usize, cell_count: Option<usize>) {
+    pub(crate) fn end_row(
+        &mut self,
+        row: usize,
+        cell_count: Option<usize>,
+    ) -> Result<(), FileError> {
         let form = std::mem::replace(&mut self.form, RawForm::new(0));
         let mut errors = std::mem::take(&mut self.errors);
         let any_value = std::mem::replace(&mut self.any_value, false);
+        self.too_wide = false;
+        self.past_header = false;
         if !any_value {
-            return;
+            return Ok(());
+        }
+        self.rows_seen += 1;
+        if count(self.rows_seen) > ROWS.value {
+            return Err(FileError::limit(ROWS, format!(" (row {row})")));
         }
         if let Some(count) = cell_count
             && count < self.header.width()
@@ -182,6 +239,7 @@ impl Rows {
                 .row_errors
                 .extend(errors.into_iter().map(|e| (row, e)));
         }
+        Ok(())
     }
 
     pub(crate) fn finish(self) -> FormFile {

@@ -7,8 +7,12 @@ use std::io::{Read, Seek};
 use calamine::{DataRef, ExcelDateTime, ExcelDateTimeType, Reader, Xlsx};
 use cancuoc_domain::form::Column;
 
+use crate::limits::{
+    COLUMNS, Limit, RATIO_FROM_BYTES, ROWS, XLSX_COMPRESSION_RATIO, XLSX_PART_BYTES,
+    XLSX_SHARED_STRINGS_BYTES,
+};
 use crate::table::{Header, Rows};
-use crate::{FileError, FormFile};
+use crate::{FileError, FormFile, count};
 
 /// The first serial day after Excel's range (10000-01-01 in the 1900 date system).
 const EXCEL_SERIAL_END: f64 = 2_958_466.0;
@@ -19,6 +23,7 @@ const EXCEL_SERIAL_END: f64 = 2_958_466.0;
 /// the formula is in the file, but what the officer sees may not be what was typed,
 /// and a formula copied on into other systems' exports is a formula injection.
 pub fn read_xlsx<R: Read + Seek>(reader: R) -> Result<FormFile, FileError> {
+    let reader = measure_parts(reader, &PartBounds::default())?;
     let mut workbook: Xlsx<R> =
         Xlsx::new(reader).map_err(|e| FileError::Workbook(e.to_string()))?;
     let is_1904 = workbook.has_1904_epoch();
@@ -47,6 +52,10 @@ pub fn read_xlsx<R: Read + Seek>(reader: R) -> Result<FormFile, FileError> {
         let position = usize::try_from(record.pos.1).unwrap_or(usize::MAX);
         match rows.as_mut() {
             None => {
+                // A cell at ZZZZZZZ1 would otherwise make room for billions of headers.
+                if count(position) >= COLUMNS.value {
+                    return Err(FileError::limit(COLUMNS, " (the header row)".into()));
+                }
                 let text = cell_text(&record.value, None, is_1904).unwrap_or_default();
                 if header_cells.len() <= position {
                     header_cells.resize(position + 1, String::new());
@@ -75,6 +84,180 @@ pub fn read_xlsx<R: Read + Seek>(reader: R) -> Result<FormFile, FileError> {
     rows.map(Rows::finish).ok_or(FileError::Empty)
 }
 
+/// The bounds [`measure_parts`] holds a workbook to.
+#[derive(Debug, Clone, Copy)]
+struct PartBounds {
+    part: Limit,
+    shared_strings: Limit,
+    ratio: Limit,
+    ratio_from: u64,
+}
+
+impl Default for PartBounds {
+    fn default() -> Self {
+        Self {
+            part: XLSX_PART_BYTES,
+            shared_strings: XLSX_SHARED_STRINGS_BYTES,
+            ratio: XLSX_COMPRESSION_RATIO,
+            ratio_from: RATIO_FROM_BYTES,
+        }
+    }
+}
+
+/// Decompresses every part of the workbook once, counting the bytes that really come
+/// out (a zip's stated sizes can lie), and stops at the first part that is too large or
+/// grows too much: the XLSX reader keeps the shared strings in memory whole, so a
+/// workbook is measured before it is opened. Gives the reader back, rewound.
+fn measure_parts<R: Read + Seek>(reader: R, bounds: &PartBounds) -> Result<R, FileError> {
+    let unreadable = |e: &dyn std::fmt::Display| FileError::Workbook(e.to_string());
+    let mut archive = zip::ZipArchive::new(reader).map_err(|e| unreadable(&e))?;
+    let mut buffer = vec![0u8; 64 * 1024];
+    for index in 0..archive.len() {
+        let mut part = archive.by_index(index).map_err(|e| unreadable(&e))?;
+        let name = part.name().map_err(|e| unreadable(&e))?.into_owned();
+        let compressed = part.compressed_size().max(1);
+        let cap = if name.eq_ignore_ascii_case("xl/sharedStrings.xml") {
+            bounds.shared_strings
+        } else {
+            bounds.part
+        };
+        let at = || format!(" ({name})");
+        let mut references = name
+            .starts_with("xl/worksheets/")
+            .then(ReferenceScan::default);
+        let mut size: u64 = 0;
+        loop {
+            let n = part.read(&mut buffer).map_err(|e| unreadable(&e))?;
+            if n == 0 {
+                break;
+            }
+            if let Some(scan) = references.as_mut() {
+                scan.feed(buffer.get(..n).unwrap_or_default())
+                    .map_err(|limit| FileError::limit(limit, at()))?;
+            }
+            size = size.saturating_add(count(n));
+            if size > cap.value {
+                return Err(FileError::limit(cap, at()));
+            }
+            if size > bounds.ratio_from && size / compressed > bounds.ratio.value {
+                return Err(FileError::limit(bounds.ratio, at()));
+            }
+        }
+    }
+    let mut reader = archive.into_inner();
+    reader
+        .seek(std::io::SeekFrom::Start(0))
+        .map_err(FileError::Read)?;
+    Ok(reader)
+}
+
+/// Finds cell references a spreadsheet cannot hold in a worksheet's XML, chunk by chunk:
+/// in the attributes that name cells (`r`, `ref`, `sqref`, `activeCell`, `topLeftCell`),
+/// a column of more than three letters (past XFD) or a row of more than seven digits
+/// (past 1,048,576). The XLSX reader computes such positions with arithmetic that
+/// overflows, so they are refused before it sees them.
+#[derive(Default)]
+struct ReferenceScan {
+    /// The attribute name being read, before its `=`.
+    name: Vec<u8>,
+    state: Scan,
+}
+
+#[derive(Default, Clone, Copy, PartialEq, Eq)]
+enum Scan {
+    #[default]
+    Markup,
+    /// After `=`: a quote opens the value; `true` when the attribute names cells.
+    Equals(bool),
+    /// Inside a value that names cells, closed by `quote`.
+    Reference { quote: u8, letters: u8, digits: u8 },
+    /// Inside any other value.
+    Other { quote: u8 },
+}
+
+impl ReferenceScan {
+    fn feed(&mut self, bytes: &[u8]) -> Result<(), Limit> {
+        for &b in bytes {
+            self.state = match self.state {
+                Scan::Markup => {
+                    if b == b'=' {
+                        // Unprefixed only: `xmlns:r` declares a namespace.
+                        let names_cells = matches!(
+                            self.name.as_slice(),
+                            b"r" | b"ref" | b"sqref" | b"activeCell" | b"topLeftCell"
+                        );
+                        self.name.clear();
+                        Scan::Equals(names_cells)
+                    } else {
+                        if b.is_ascii_alphanumeric() || b == b':' || b == b'_' {
+                            if self.name.len() < 32 {
+                                self.name.push(b);
+                            }
+                        } else {
+                            self.name.clear();
+                        }
+                        Scan::Markup
+                    }
+                }
+                Scan::Equals(names_cells) if b == b'"' || b == b'\'' => {
+                    if names_cells {
+                        Scan::Reference {
+                            quote: b,
+                            letters: 0,
+                            digits: 0,
+                        }
+                    } else {
+                        Scan::Other { quote: b }
+                    }
+                }
+                Scan::Equals(_) => Scan::Markup,
+                Scan::Other { quote } if b == quote => Scan::Markup,
+                Scan::Other { .. } => self.state,
+                Scan::Reference { quote, .. } if b == quote => Scan::Markup,
+                Scan::Reference {
+                    quote,
+                    letters,
+                    digits,
+                } => {
+                    if b.is_ascii_alphabetic() {
+                        let letters = if digits > 0 {
+                            1
+                        } else {
+                            letters.saturating_add(1)
+                        };
+                        if letters > 3 {
+                            return Err(COLUMNS);
+                        }
+                        Scan::Reference {
+                            quote,
+                            letters,
+                            digits: 0,
+                        }
+                    } else if b.is_ascii_digit() {
+                        let digits = digits.saturating_add(1);
+                        if digits > 7 {
+                            return Err(ROWS);
+                        }
+                        Scan::Reference {
+                            quote,
+                            letters,
+                            digits,
+                        }
+                    } else {
+                        // `$`, `:` or a space between references.
+                        Scan::Reference {
+                            quote,
+                            letters: 0,
+                            digits: 0,
+                        }
+                    }
+                }
+            };
+        }
+        Ok(())
+    }
+}
+
 /// Ends sheet row `row` (0-based): the header until one is found, then data rows.
 fn end_row(
     rows: &mut Option<Rows>,
@@ -84,7 +267,7 @@ fn end_row(
     // Rows as a spreadsheet numbers them: 1-based.
     let number = usize::try_from(row).unwrap_or(usize::MAX).saturating_add(1);
     match rows {
-        Some(rows) => rows.end_row(number, None),
+        Some(rows) => rows.end_row(number, None)?,
         None => {
             if header_cells.iter().any(|c| !c.trim().is_empty()) {
                 let header = Header::parse(header_cells.iter().map(String::as_str))?;
@@ -196,6 +379,62 @@ fn serial_date(serial: f64, is_1904: bool) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn scan(chunks: &[&str]) -> Result<(), &'static str> {
+        let mut s = ReferenceScan::default();
+        for c in chunks {
+            s.feed(c.as_bytes()).map_err(|l| l.code)?;
+        }
+        Ok(())
+    }
+
+    #[test]
+    fn references_past_the_sheet_are_found_across_chunks() {
+        assert_eq!(scan(&[r#"<row r="1"><c r="XFD1048576" t="s">"#]), Ok(()));
+        assert_eq!(scan(&[r#"<dimension ref="A1:$G$7"/>"#]), Ok(()));
+        assert_eq!(scan(&[r#"<c r="ZZZ"#, r#"Z1">"#]), Err("too_many_columns"));
+        assert_eq!(
+            scan(&[r#"<dimension ref="A1:ZZZZZZZ1"/>"#]),
+            Err("too_many_columns")
+        );
+        assert_eq!(scan(&[r#"<c r='A12345678'>"#]), Err("too_many_rows"));
+        assert_eq!(scan(&[r#"<selection sqref="A1 B2"/>"#]), Ok(()));
+        // Other attributes and namespace declarations are not references.
+        assert_eq!(
+            scan(&[
+                r#"<worksheet xmlns:r="http://schemas.openxmlformats.org/x" xr:uid="{ABCDEF12-0000}">"#
+            ]),
+            Ok(())
+        );
+        assert_eq!(scan(&[r#"<c r="A1"><v>ABCDEFGH12345678</v></c>"#]), Ok(()));
+    }
+
+    #[test]
+    fn shared_strings_are_measured_against_their_own_bound() {
+        let mut book = rust_xlsxwriter::Workbook::new();
+        let sheet = book.add_worksheet();
+        for row in 0..200u32 {
+            sheet
+                .write_string(row, 0, format!("tên khác nhau số {row}"))
+                .unwrap_or_else(|e| panic!("{e}"));
+        }
+        let bytes = book.save_to_buffer().unwrap_or_else(|e| panic!("{e}"));
+        let small = PartBounds {
+            shared_strings: Limit {
+                value: 1_000,
+                ..XLSX_SHARED_STRINGS_BYTES
+            },
+            ..PartBounds::default()
+        };
+        let e = measure_parts(std::io::Cursor::new(bytes.clone()), &small).err();
+        assert!(
+            matches!(&e, Some(FileError::Limit { limit, .. }) if limit.code == "xlsx_shared_strings_too_large"),
+            "{e:?}"
+        );
+        // Within the real bounds, the reader comes back rewound and reads the sheet.
+        let reader = measure_parts(std::io::Cursor::new(bytes), &PartBounds::default());
+        assert!(matches!(reader, Ok(r) if r.position() == 0));
+    }
 
     #[test]
     fn serial_days_in_the_1900_system() {

@@ -299,3 +299,54 @@ fn read_forms_chooses_by_extension() {
     assert!(matches!(e, FileError::Unreadable { .. }));
     assert!(e.to_string().contains("missing.csv"));
 }
+
+fn limit_code(e: &FileError) -> &'static str {
+    match e {
+        FileError::Limit { limit, .. } => limit.code,
+        other => panic!("not a limit: {other:?}"),
+    }
+}
+
+/// A row with a million extra cells is one rejected row, not a million reasons (the
+/// cells past the limit are scanned over, never kept); the rows around it are read.
+#[test]
+fn a_row_of_a_million_cells_is_one_rejection() {
+    let good = |id: &str| format!("{id},Trần Văn An,01/01/1990,Nam,VNM,18073");
+    let mut text =
+        String::from("so_dinh_danh,ho_ten,ngay_sinh,gioi_tinh,quoc_tich,thuong_tru_ma_xa\n");
+    text.push_str(&good("042090000001"));
+    text.push('\n');
+    text.push_str(&good("042090000002"));
+    text.push_str(&",x".repeat(1_000_000));
+    text.push('\n');
+    text.push_str(&good("042090000003"));
+    text.push('\n');
+    let file = parse_csv(text.as_bytes()).unwrap();
+    assert_eq!(file.rows.len(), 2);
+    let reasons: Vec<&str> = file
+        .row_errors
+        .iter()
+        .map(|(row, r)| {
+            assert_eq!(*row, 3);
+            r.reason.as_str()
+        })
+        .collect();
+    assert_eq!(
+        reasons,
+        [
+            "value in column G, after the last column of the header",
+            "row has more than 64 cells (too_many_columns)"
+        ]
+    );
+}
+
+#[test]
+fn a_header_past_the_column_limit_refuses_the_file() {
+    let mut text = String::from("so_dinh_danh,ho_ten");
+    text.push_str(&",".repeat(100));
+    text.push('\n');
+    let e = parse_csv(text.as_bytes()).unwrap_err();
+    assert_eq!(limit_code(&e), "too_many_columns", "{e}");
+    let e = cancuoc_import::parse_csv_table(text.as_bytes()).unwrap_err();
+    assert_eq!(limit_code(&e), "too_many_columns", "{e}");
+}

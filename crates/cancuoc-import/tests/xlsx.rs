@@ -178,3 +178,91 @@ fn read_forms_opens_xlsx_files() {
     assert_eq!(file.rows.len(), 1);
     assert_eq!(file.rows[0].row, 2);
 }
+
+/// The workbook with each part passed through `edit` (name, bytes → new bytes).
+fn rezip(bytes: &[u8], edit: impl Fn(&str, Vec<u8>) -> Vec<u8>) -> Vec<u8> {
+    use std::io::{Read, Write};
+    let mut archive = zip::ZipArchive::new(Cursor::new(bytes)).unwrap();
+    let mut out = zip::ZipWriter::new(Cursor::new(Vec::new()));
+    let options = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated);
+    for i in 0..archive.len() {
+        let mut part = archive.by_index(i).unwrap();
+        let name = part.name().unwrap().into_owned();
+        let mut data = Vec::new();
+        part.read_to_end(&mut data).unwrap();
+        out.start_file(name.as_str(), options).unwrap();
+        out.write_all(&edit(&name, data)).unwrap();
+    }
+    out.finish().unwrap().into_inner()
+}
+
+fn limit_code(e: &FileError) -> &'static str {
+    match e {
+        FileError::Limit { limit, .. } => limit.code,
+        other => panic!("not a limit: {other:?}"),
+    }
+}
+
+/// A 5 KB workbook whose header has a cell at column ZZZZZZZ once made the reader make
+/// room for billions of headers and abort the process.
+#[test]
+fn a_cell_far_to_the_right_is_refused_not_allocated_for() {
+    let bytes = rezip(&workbook(|_| {}), |name, data| {
+        if name == "xl/worksheets/sheet1.xml" {
+            String::from_utf8(data)
+                .unwrap()
+                .replace("r=\"G1\"", "r=\"ZZZZZZZ1\"")
+                .into_bytes()
+        } else {
+            data
+        }
+    });
+    let e = read_xlsx(Cursor::new(bytes)).unwrap_err();
+    assert_eq!(limit_code(&e), "too_many_columns", "{e}");
+    assert_eq!(e.code(), "too_many_columns");
+
+    // In a data row, the row is rejected once and the others are read.
+    let bytes = workbook(|s| {
+        s.write_string(1, 0, "042170012345").unwrap();
+        s.write_string(1, 200, "far away").unwrap();
+        s.write_string(1, 300, "farther").unwrap();
+        s.write_string(2, 0, "042170012346").unwrap();
+    });
+    let file = read(bytes);
+    assert_eq!(file.rows.len(), 1);
+    assert_eq!(file.rows[0].row, 3);
+    assert_eq!(file.row_errors.len(), 1, "{:?}", file.row_errors);
+    assert_eq!(file.row_errors[0].0, 2);
+    assert!(file.row_errors[0].1.reason.contains("too_many_columns"));
+}
+
+/// A shared-strings table that inflates a thousandfold (a zip bomb) is refused while it
+/// is measured, before the reader would hold it in memory.
+#[test]
+fn a_zip_bomb_is_refused_while_it_is_measured() {
+    let bomb = {
+        let mut xml = String::from(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?><sst xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\">",
+        );
+        xml.push_str(&"<si><t>a</t></si>".repeat(200_000));
+        xml.push_str("</sst>");
+        xml.into_bytes()
+    };
+    let bytes = rezip(
+        &workbook(|s| {
+            s.write_string(1, 1, "Trần Văn An").unwrap();
+        }),
+        |name, data| {
+            if name == "xl/sharedStrings.xml" {
+                bomb.clone()
+            } else {
+                data
+            }
+        },
+    );
+    assert!(bytes.len() < 50_000, "{} bytes", bytes.len());
+    let e = read_xlsx(Cursor::new(bytes)).unwrap_err();
+    assert_eq!(limit_code(&e), "xlsx_compression_ratio", "{e}");
+    assert!(e.to_string().contains("xl/sharedStrings.xml"), "{e}");
+}

@@ -23,8 +23,8 @@ pub(crate) mod codes {
     pub const INVALID_QUERY: &str = "invalid_query";
     /// A path segment does not fit the endpoint (400).
     pub const INVALID_PATH: &str = "invalid_path";
-    /// An uploaded import file cannot be read as a whole (400).
-    pub const INVALID_FILE: &str = "invalid_file";
+    // An uploaded import file that cannot be read answers with
+    // `cancuoc_import::FileError::code`: `invalid_file`, or the code of the limit it breaks.
     /// The body is larger than the endpoint accepts (413).
     pub const PAYLOAD_TOO_LARGE: &str = "payload_too_large";
     /// The `Content-Type` is not one the endpoint accepts (415).

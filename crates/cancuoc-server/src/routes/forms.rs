@@ -15,7 +15,7 @@ use crate::dto::{
     DecisionAction, DecisionRequest, FormDto, FormPage, FormQuery, FormStatusDto, ImportQuery,
     ImportReportDto,
 };
-use crate::error::{ApiError, ErrorBody, codes};
+use crate::error::{ApiError, ErrorBody};
 use crate::extract::{ApiJson, ApiPath, ApiQuery, CSV_TYPE, FileKind, Upload, XLSX_TYPE};
 
 /// Longest file name kept as provenance, in characters.
@@ -158,7 +158,7 @@ fn form_action(body: DecisionRequest) -> Result<FormAction, ApiError> {
     ),
     responses(
         (status = 200, description = "What the import did", body = ImportReportDto),
-        (status = 400, description = "The file cannot be read (`invalid_file`)", body = ErrorBody),
+        (status = 400, description = "The file cannot be read (`invalid_file`) or breaks a limit, named by its code: `too_many_columns`, `too_many_rows`, `xlsx_part_too_large`, `xlsx_shared_strings_too_large`, `xlsx_compression_ratio`", body = ErrorBody),
         (status = 401, description = "Not signed in (`unauthenticated`)", body = ErrorBody),
         (status = 403, description = "Not allowed (`forbidden`, `password_change_required`, `invalid_csrf_token`)", body = ErrorBody),
         (status = 413, description = "File too large (`payload_too_large`)", body = ErrorBody),
@@ -196,7 +196,8 @@ fn read_upload(upload: &Upload) -> Result<(String, FormFile), ApiError> {
         FileKind::Csv => cancuoc_import::parse_csv(&upload.bytes),
         FileKind::Xlsx => cancuoc_import::read_xlsx(Cursor::new(upload.bytes.as_ref())),
     }
-    .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, codes::INVALID_FILE, e.to_string()))?;
+    // A broken limit answers with the limit's own code (`too_many_columns`, …).
+    .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, e.code(), e.to_string()))?;
     Ok((hash, file))
 }
 
