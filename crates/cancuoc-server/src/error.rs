@@ -25,6 +25,8 @@ pub(crate) mod codes {
     pub const INVALID_PATH: &str = "invalid_path";
     // An uploaded import file that cannot be read answers with
     // `cancuoc_import::FileError::code`: `invalid_file`, or the code of the limit it breaks.
+    /// The body stopped arriving for longer than the body read timeout (408).
+    pub const BODY_TIMEOUT: &str = "body_timeout";
     /// The body is larger than the endpoint accepts (413).
     pub const PAYLOAD_TOO_LARGE: &str = "payload_too_large";
     /// The `Content-Type` is not one the endpoint accepts (415).

@@ -28,7 +28,30 @@ where
     }
 }
 
+/// Whether a body could not be read because it stalled past the body read timeout.
+fn body_stalled(error: &(dyn std::error::Error + 'static)) -> bool {
+    let mut cause = Some(error);
+    while let Some(e) = cause {
+        if e.is::<tower_http::timeout::TimeoutError>() {
+            return true;
+        }
+        cause = e.source();
+    }
+    false
+}
+
+fn body_timeout() -> ApiError {
+    ApiError::new(
+        axum::http::StatusCode::REQUEST_TIMEOUT,
+        codes::BODY_TIMEOUT,
+        "the request body stopped arriving: send it again",
+    )
+}
+
 fn json_rejection(rejection: &JsonRejection) -> ApiError {
+    if body_stalled(rejection) {
+        return body_timeout();
+    }
     let code = match rejection {
         JsonRejection::JsonDataError(_) => codes::INVALID_BODY,
         JsonRejection::JsonSyntaxError(_) => codes::INVALID_JSON,
@@ -147,6 +170,9 @@ where
             Bytes::from_request(req, state)
                 .await
                 .map_err(|rejection: BytesRejection| {
+                    if body_stalled(&rejection) {
+                        return body_timeout();
+                    }
                     ApiError::rejection(
                         rejection.status(),
                         codes::INVALID_BODY,

@@ -20,6 +20,7 @@
 //! caller sees only `internal`. The HTML console is not here yet.
 
 mod auth;
+mod connections;
 mod console;
 mod dto;
 mod error;
@@ -44,6 +45,7 @@ use tower_http::request_id::{
     MakeRequestUuid, PropagateRequestIdLayer, RequestId, SetRequestIdLayer,
 };
 use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::timeout::RequestBodyTimeoutLayer;
 use tower_http::trace::TraceLayer;
 use tracing::Span;
 
@@ -64,6 +66,13 @@ pub struct ServerConfig {
     /// Mark the session cookie `Secure` (always, unless serving plain HTTP off loopback
     /// for a test).
     pub secure_cookies: bool,
+    /// How long a client may take to send a request's head, and how long a kept-alive
+    /// connection may sit idle (see `connections.rs`).
+    pub header_read_timeout: Duration,
+    /// Longest wait for the next piece of a request body.
+    pub body_read_timeout: Duration,
+    /// Connections open at once; one more is answered 503 `server_busy` and closed.
+    pub max_connections: usize,
 }
 
 impl Default for ServerConfig {
@@ -71,6 +80,11 @@ impl Default for ServerConfig {
         Self {
             body_limit_bytes: 1024 * 1024,
             secure_cookies: true,
+            header_read_timeout: Duration::from_secs(10),
+            body_read_timeout: Duration::from_secs(15),
+            // Well under the usual open-file limits (1,024 at the least), leaving room
+            // for the database, the vault and the log.
+            max_connections: 768,
         }
     }
 }
@@ -178,6 +192,8 @@ pub fn router(app: App, config: ServerConfig) -> Router {
                     .on_response(on_response),
             )
             .layer(PropagateRequestIdLayer::new(request_id))
+            // A body that stalls ends the request instead of holding its connection.
+            .layer(RequestBodyTimeoutLayer::new(config.body_read_timeout))
             .layer(CatchPanicLayer::custom(error::panic_response))
             .layer(SetResponseHeaderLayer::if_not_present(
                 header::CACHE_CONTROL,
@@ -215,13 +231,8 @@ pub async fn serve(
     config: ServerConfig,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    // The peer address keys the throttle of citizens' booking requests.
-    axum::serve(
-        listener,
-        router(app, config).into_make_service_with_connect_info::<std::net::SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await
+    let routes = router(app, config.clone());
+    connections::serve(listener, routes, &config, shutdown).await
 }
 
 /// The span of a request: method, route template (never the concrete path, which may

@@ -910,6 +910,7 @@ async fn a_smaller_body_limit_applies_everywhere_but_imports() {
     let t = spawn_app_with(ServerConfig {
         body_limit_bytes: 256,
         secure_cookies: true,
+        ..ServerConfig::default()
     })
     .await;
     let response = t
