@@ -7,7 +7,6 @@ use cancuoc_domain::form::{self, Column, RawForm, Rejection};
 use cancuoc_domain::{AdminCode, PartialDate, PersonalId};
 use cancuoc_import::FormFile;
 use cancuoc_store::*;
-use futures_util::StreamExt;
 use serde::Serialize;
 use uuid::Uuid;
 
@@ -265,31 +264,22 @@ impl App {
         };
         let unreadable = report.rejected_rows() as u64;
         let rejected_so_far = Arc::new(AtomicU64::new(unreadable));
-        let (mut chunks, producer) = checker.spawn(file.clone(), rejected_so_far.clone());
-        if dry_run {
-            // The same checks off the async threads, with nothing written.
-            while let Some(chunk) = chunks.next().await {
-                report.accepted += chunk?.len() as u64;
-            }
-            report.rejected.extend(
-                producer
-                    .await
-                    .map_err(|e| AppError::Internal(format!("import checker: {e}")))?,
-            );
-            return Ok(report);
-        }
+        let (chunks, producer) = checker.spawn(file.clone(), rejected_so_far.clone());
         let import = ImportStream {
             source: source.to_owned(),
             file_hash: file_hash.to_owned(),
             rows_at_most: file.rows.len(),
             chunks,
         };
-        let outcome = self
-            .store
-            .import_forms(&access, import, &|written| {
-                progress(written + rejected_so_far.load(Ordering::Relaxed))
-            })
-            .await;
+        let progress = |written| progress(written + rejected_so_far.load(Ordering::Relaxed));
+        // A dry run decides every row exactly as the import would, against the register.
+        let outcome = if dry_run {
+            self.store
+                .import_forms_dry_run(&access, import, &progress)
+                .await
+        } else {
+            self.store.import_forms(&access, import, &progress).await
+        };
         // The checker stops as soon as the store stops taking chunks.
         let rejected_rows = producer
             .await

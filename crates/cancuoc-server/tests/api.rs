@@ -152,17 +152,38 @@ async fn commune_officer_sees_only_their_commune() {
     let t = spawn_app().await;
     let admin = t.admin().await;
 
-    // A dry run changes nothing.
+    // A dry run decides every row as the import will (Lê Văn Em's missing hometown
+    // stages him), and changes nothing.
     let (status, report) = t
         .import(&admin, &people_csv(), "dry_run=true&name=nam-ha.csv")
         .await;
     assert_eq!(status, StatusCode::OK, "{report}");
     assert_eq!(report["dry_run"], true);
-    assert_eq!(report["accepted"], 6, "{report}");
+    assert_eq!(
+        (
+            &report["accepted"],
+            &report["flagged"],
+            &report["rejected_rows"]
+        ),
+        (&json!(5), &json!(1), &json!(1)),
+        "{report}"
+    );
     let (status, _) = t.get(&admin, "/api/v1/citizens/042090001234").await;
     assert_eq!(status, StatusCode::NOT_FOUND);
+    let (_, forms) = t.get(&admin, "/api/v1/forms").await;
+    assert_eq!(forms["items"], json!([]), "the dry run staged nothing");
 
     import_people(&t, &admin).await;
+    // Against a register that holds the file, the dry run says what a second import
+    // will: nothing new, six rows unchanged.
+    let (_, dry) = t
+        .import(&admin, &people_csv(), "dry_run=true&name=nam-ha.csv")
+        .await;
+    assert_eq!(
+        (dry["accepted"].as_u64(), dry["unchanged"].as_u64()),
+        (Some(0), Some(6)),
+        "{dry}"
+    );
     // Importing the same file again changes nothing.
     let (status, again) = t.import(&admin, &people_csv(), "name=nam-ha.csv").await;
     assert_eq!(status, StatusCode::OK);

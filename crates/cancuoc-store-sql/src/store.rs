@@ -284,6 +284,27 @@ impl<B: Backend> Store for SqlStore<B> {
         Ok(outcome)
     }
 
+    async fn import_forms_dry_run(
+        &self,
+        access: &Access,
+        import: ImportStream<'_>,
+        progress: &(dyn Fn(u64) + Send + Sync),
+    ) -> Result<ImportOutcome> {
+        let file_hash = import.file_hash.clone();
+        let outcome = {
+            let mut open = self.backend.begin(TxKind::Bulk).await?;
+            // Dropped without a commit: rolled back, audit event and all.
+            forms::import(&self.backend, &mut open, access, import, progress).await?
+        };
+        in_tx!(self, Write, |tx| tx.audit(
+            access,
+            actions::FORMS_IMPORT_DRY_RUN,
+            "import",
+            &file_hash
+        ))?;
+        Ok(outcome)
+    }
+
     async fn staged_forms(&self, access: &Access, query: &FormQuery) -> Result<Page<StagedForm>> {
         in_tx!(self, AuditedRead, |tx| forms::list(tx, access, query))
     }

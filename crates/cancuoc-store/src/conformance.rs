@@ -828,6 +828,48 @@ pub async fn import_applies_stages_and_is_idempotent(store: Arc<dyn Store>) {
         flagged_row,
         row(6, fresh.clone(), thach_ha()),
     ];
+    // The dry run decides every row as the import below does, and writes nothing.
+    let dry = store
+        .import_forms_dry_run(&admin_access(T0), batch(rows.clone()).stream(), &|_| {})
+        .await
+        .unwrap();
+    assert_eq!((dry.inserted, dry.unchanged), (1, 1));
+    assert_eq!(
+        dry.staged,
+        vec![
+            (3, StageReason::Conflict),
+            (4, StageReason::PossibleDuplicate),
+            (5, StageReason::Findings)
+        ]
+    );
+    assert!(
+        store
+            .citizen(&admin_access(T0), &fresh.personal_id)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let open_forms = FormQuery {
+        limit: 10,
+        ..Default::default()
+    };
+    assert!(
+        store
+            .staged_forms(&admin_access(T0), &open_forms)
+            .await
+            .unwrap()
+            .items
+            .is_empty()
+    );
+    let trail = store
+        .search_audit(&AuditFilter {
+            action: Some(actions::FORMS_IMPORT_DRY_RUN.into()),
+            limit: 5,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(trail.len(), 1, "the dry run is audited once");
     let out = store
         .import_forms(&admin_access(T0), batch(rows.clone()).stream(), &|_| {})
         .await

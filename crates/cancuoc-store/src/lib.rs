@@ -180,6 +180,15 @@ pub trait Store: Send + Sync {
         import: ImportStream<'_>,
         progress: &(dyn Fn(u64) + Send + Sync),
     ) -> Result<ImportOutcome>;
+    /// What [`Store::import_forms`] would do with the same rows, decided the same way
+    /// against the register as it stands, with nothing written: the import runs in its
+    /// transaction, which is rolled back. One audit event records the dry run.
+    async fn import_forms_dry_run(
+        &self,
+        access: &Access,
+        import: ImportStream<'_>,
+        progress: &(dyn Fn(u64) + Send + Sync),
+    ) -> Result<ImportOutcome>;
     async fn staged_forms(&self, access: &Access, query: &FormQuery) -> Result<Page<StagedForm>>;
     async fn staged_form(&self, access: &Access, id: Uuid) -> Result<Option<StagedForm>>;
     /// Verifies, corrects, approves (making the record official) or rejects a staged form,

@@ -81,6 +81,7 @@ pub mod actions {
     pub const HOUSEHOLD_READ: &str = "household.read";
     pub const ID_ALLOCATE: &str = "personal_id.allocate";
     pub const FORMS_IMPORT: &str = "forms.import";
+    pub const FORMS_IMPORT_DRY_RUN: &str = "forms.import.dry_run";
     pub const FORM_LIST: &str = "form.list";
     pub const FORM_READ: &str = "form.read";
     pub const FORM_DECIDE: &str = "form.decide";
