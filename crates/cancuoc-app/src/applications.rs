@@ -476,6 +476,11 @@ impl App {
         intake: &Intake,
         today: Date,
     ) -> Result<NewApplication, AppError> {
+        use cancuoc_domain::text::limits;
+        limits::STATION.check_opt(intake.station.as_deref())?;
+        limits::IDENTIFYING_MARKS.check_opt(intake.identifying_marks.as_deref())?;
+        limits::REASON.check_opt(intake.reason.as_deref())?;
+        limits::IDEMPOTENCY_KEY.check_opt(intake.idempotency_key.as_deref())?;
         let pid = parse_pid(&intake.personal_id)?;
         let kind = ApplicationType::parse(&intake.kind, intake.reason.as_deref()).map_err(|e| {
             let column = match e {
@@ -614,6 +619,7 @@ impl App {
         request: &StepRequest,
         batch: Option<Uuid>,
     ) -> Result<ApplicationRecord, AppError> {
+        cancuoc_domain::text::limits::REASON.check_opt(request.reason.as_deref())?;
         let officer = caller.officer().ok_or_else(|| {
             AppError::Forbidden("a step on an application needs an officer".into())
         })?;

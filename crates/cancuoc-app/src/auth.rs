@@ -64,6 +64,8 @@ impl App {
         role: Role,
         password: Option<&str>,
     ) -> Result<String, AppError> {
+        cancuoc_domain::text::limits::USERNAME.check(username)?;
+        cancuoc_domain::text::limits::FULL_NAME.check(full_name)?;
         if let Some(o) = caller.officer()
             && !o.role.manages_officers()
         {
@@ -161,6 +163,10 @@ impl App {
         password: &str,
         client: &str,
     ) -> Result<Session, AppError> {
+        // Before anything is looked up or hashed: a megabyte is neither a name nor a
+        // password, and hashing one is work an attacker should not get for free.
+        cancuoc_domain::text::limits::USERNAME.check(username)?;
+        cancuoc_domain::text::limits::PASSWORD.check(password)?;
         let now = self.clock.now_micros();
         let window = self.config.login_window_micros;
         let keys = [
@@ -273,6 +279,8 @@ impl App {
         new: &str,
         token: &str,
     ) -> Result<(), AppError> {
+        cancuoc_domain::text::limits::PASSWORD.check(current)?;
+        cancuoc_domain::text::limits::PASSWORD.check(new)?;
         let now = self.clock.now_micros();
         let throttle_key = format!("password-change:{}", officer.username);
         let failures = self

@@ -112,6 +112,7 @@ impl App {
         start: &str,
         end: &str,
     ) -> Result<Campaign, AppError> {
+        cancuoc_domain::text::limits::CAMPAIGN_NAME.check(name)?;
         require(caller, steers_campaigns, "create campaigns")?;
         let name = name.trim();
         if name.is_empty() {

@@ -144,6 +144,8 @@ impl App {
         caller: &Caller,
         request: &SiteRequest,
     ) -> Result<Site, AppError> {
+        cancuoc_domain::text::limits::SITE_NAME.check(&request.name)?;
+        cancuoc_domain::text::limits::ADDRESS_LINE.check(&request.address)?;
         let access = self.enrollment_access(caller, "site.create")?;
         let unit = self.visible_unit(&access, &request.unit)?;
         let kind = SiteKind::parse(request.kind.trim())
@@ -195,6 +197,7 @@ impl App {
         caller: &Caller,
         request: &MachineRequest,
     ) -> Result<Machine, AppError> {
+        cancuoc_domain::text::limits::MACHINE_LABEL.check(&request.label)?;
         let access = self.enrollment_access(caller, "machine.add")?;
         let unit = self.visible_unit(&access, &request.unit)?;
         if !schedule::MACHINE_MINUTES.contains(&request.minutes_per_application) {

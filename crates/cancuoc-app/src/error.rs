@@ -26,6 +26,8 @@ pub enum ErrorCode {
     OutsideJurisdiction,
     /// The chosen application type does not fit the citizen.
     TypeNotAllowed,
+    /// A free-text field is longer than its bound (`cancuoc_domain::text::limits`).
+    TextTooLong,
     Internal,
 }
 
@@ -46,6 +48,7 @@ impl ErrorCode {
             Self::FourEyesRequired => "four_eyes_required",
             Self::OutsideJurisdiction => "outside_jurisdiction",
             Self::TypeNotAllowed => "type_not_allowed",
+            Self::TextTooLong => "text_too_long",
             Self::Internal => "internal",
         }
     }
@@ -77,6 +80,8 @@ pub enum AppError {
     Review(cancuoc_domain::review::ReviewError),
     #[error("{0}")]
     TypeNotAllowed(String),
+    #[error("{0}")]
+    TooLong(#[from] cancuoc_domain::text::TextTooLong),
     /// Details go to the log, never to the caller.
     #[error("internal error")]
     Internal(String),
@@ -106,6 +111,7 @@ impl AppError {
                 ReviewError::ReasonRequired => ErrorCode::ReasonRequired,
             },
             Self::TypeNotAllowed(_) => ErrorCode::TypeNotAllowed,
+            Self::TooLong(_) => ErrorCode::TextTooLong,
             Self::Internal(_) => ErrorCode::Internal,
         }
     }

@@ -149,6 +149,7 @@ impl App {
         caller: &Caller,
         s: &CitizenSearch,
     ) -> Result<Page<CitizenRecord>, AppError> {
+        cancuoc_domain::text::limits::SEARCH_NAME.check_opt(s.name.as_deref())?;
         self.may_read_register(
             caller,
             actions::CITIZEN_SEARCH,
@@ -350,6 +351,7 @@ impl App {
                 new_key: self.random.record_key(),
             },
             FormAction::Reject(reason) => {
+                cancuoc_domain::text::limits::REASON.check(&reason)?;
                 let reason = cancuoc_domain::text::clean(&reason);
                 if reason.is_empty() {
                     return Err(AppError::Invalid("a rejection needs a reason".into()));

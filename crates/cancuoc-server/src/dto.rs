@@ -717,7 +717,7 @@ pub(crate) struct ImportReportDto {
     pub file_hash: String,
     /// Data rows in the file.
     pub rows: u64,
-    /// Applied as official records (with `dry_run`: rows that passed validation).
+    /// Applied as official records (with `dry_run`: rows that would be).
     pub accepted: u64,
     /// Staged for review.
     pub flagged: u64,
@@ -725,10 +725,17 @@ pub(crate) struct ImportReportDto {
     pub unchanged: u64,
     /// Distinct rows rejected.
     pub rejected_rows: u64,
-    /// One entry per reason; a row may have several.
+    /// One entry per reason; a row may have several. The first
+    /// [`REJECTS_IN_ANSWER`] only: `cancuoc import forms --rejects` writes them all.
     pub rejected: Vec<RejectedRowDto>,
+    /// Reasons left out of `rejected` because the answer keeps only the first ones.
+    pub rejected_left_out: u64,
     pub dry_run: bool,
 }
+
+/// Reasons an import answer lists; a file of a million bad rows must not make a
+/// hundred-megabyte answer.
+pub(crate) const REJECTS_IN_ANSWER: usize = 1_000;
 
 impl ImportReportDto {
     pub fn new(file_hash: String, r: ImportReport) -> Self {
@@ -739,7 +746,14 @@ impl ImportReportDto {
             flagged: r.flagged,
             unchanged: r.unchanged,
             rejected_rows: u64::try_from(r.rejected_rows()).unwrap_or(u64::MAX),
-            rejected: r.rejected.into_iter().map(Into::into).collect(),
+            rejected_left_out: u64::try_from(r.rejected.len().saturating_sub(REJECTS_IN_ANSWER))
+                .unwrap_or(u64::MAX),
+            rejected: r
+                .rejected
+                .into_iter()
+                .take(REJECTS_IN_ANSWER)
+                .map(Into::into)
+                .collect(),
             dry_run: r.dry_run,
         }
     }

@@ -116,7 +116,9 @@ pub(crate) fn status_of(code: ErrorCode) -> StatusCode {
         ErrorCode::RoleNotAllowed
         | ErrorCode::FourEyesRequired
         | ErrorCode::OutsideJurisdiction => StatusCode::FORBIDDEN,
-        ErrorCode::InvalidInput | ErrorCode::ReasonRequired => StatusCode::BAD_REQUEST,
+        ErrorCode::InvalidInput | ErrorCode::ReasonRequired | ErrorCode::TextTooLong => {
+            StatusCode::BAD_REQUEST
+        }
         ErrorCode::TypeNotAllowed => StatusCode::UNPROCESSABLE_ENTITY,
         ErrorCode::TooManyAttempts => StatusCode::TOO_MANY_REQUESTS,
         ErrorCode::Internal => StatusCode::INTERNAL_SERVER_ERROR,
@@ -196,6 +198,7 @@ mod tests {
             (ErrorCode::ReasonRequired, 400),
             (ErrorCode::FourEyesRequired, 403),
             (ErrorCode::OutsideJurisdiction, 403),
+            (ErrorCode::TextTooLong, 400),
             (ErrorCode::TypeNotAllowed, 422),
             (ErrorCode::Internal, 500),
         ];

@@ -1014,3 +1014,22 @@ async fn imports_an_xlsx_workbook() {
     assert_eq!(status, StatusCode::OK, "{binh}");
     assert_eq!(binh["permanent_residence"]["address"], "Số 5 Hà Huy Tập");
 }
+
+/// An import answer lists the first thousand reasons and says how many it left out: a
+/// file of bad rows cannot make an answer larger than itself many times over.
+#[tokio::test]
+async fn an_import_answer_lists_a_bounded_number_of_rejects() {
+    let t = spawn_app().await;
+    let admin = t.admin().await;
+    let mut csv = format!("{HEADER}\n");
+    for i in 0..1_500 {
+        csv.push_str(&format!(
+            "04209000{i:04}X,,Người Sai,01/01/1990,Nam,42,42,Kinh,Không,VNM,,,18073,Tổ 1,,,,\n"
+        ));
+    }
+    let (status, report) = t.import(&admin, &csv, "name=sai.csv").await;
+    assert_eq!(status, StatusCode::OK, "{report}");
+    assert_eq!(report["rejected_rows"], 1_500);
+    assert_eq!(report["rejected"].as_array().unwrap().len(), 1_000);
+    assert_eq!(report["rejected_left_out"], 500);
+}
