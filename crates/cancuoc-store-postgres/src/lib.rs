@@ -7,13 +7,19 @@
 //! to it takes a lock: the single row of the `audit_head` table, locked with
 //! `SELECT … FOR UPDATE` and held until commit or rollback.
 //!
-//! - Transactions that write the register (imports, reviews, bulk loads, filings, steps,
-//!   ID allocation, officers, reference data) take that lock as their first statement,
-//!   the counterpart of SQLite's `BEGIN IMMEDIATE`. They therefore run one at a time,
-//!   each one's reads see everything committed before it, and no two of them can
-//!   deadlock on rows they both touch. Two concurrent imports of the same file are
-//!   serialised this way: the second sees the first's records and staged forms and
-//!   changes nothing.
+//! - Transactions that write the register (reviews, filings, steps, ID allocation,
+//!   officers, reference data) take that lock as their first statement, the counterpart
+//!   of SQLite's `BEGIN IMMEDIATE`. They therefore run one at a time, each one's reads
+//!   see everything committed before it, and no two of them can deadlock on rows they
+//!   both touch.
+//! - Bulk writes (imports, population loads) would hold that lock for minutes, so they
+//!   take an advisory lock of their own first (`BULK_LOCK`) and the audit lock only to
+//!   append their one event, at the end. Two concurrent imports of the same file are
+//!   serialised by the first: the second sees the first's records and staged forms and
+//!   changes nothing. Look-ups, filings and steps go on meanwhile. A review approving a
+//!   record that an import is writing at the same moment can meet it on that row; the
+//!   database then ends one of the two as a deadlock, which is answered as a conflict to
+//!   retry, and neither is half-applied.
 //! - Audited reads read without the lock and take it only to append their event; they
 //!   hold no row locks before that, so they cannot deadlock with the writers either.
 //! - Unaudited reads and the session and login-failure bookkeeping take no audit lock
@@ -157,6 +163,10 @@ pub(crate) fn backend(e: sqlx::Error) -> StoreError {
         _ => StoreError::Backend(e.to_string()),
     }
 }
+
+/// The advisory lock that serialises bulk writes (imports, population loads). A `:`
+/// keeps it apart from every username, which `lock_name` also locks.
+const BULK_LOCK: &str = "bulk:register";
 
 /// An open transaction.
 pub struct PgTx(Transaction<'static, Postgres>, Arc<AuditKey>);
@@ -305,7 +315,11 @@ impl cancuoc_store_sql::Backend for PgBackend {
         match kind {
             TxKind::Read | TxKind::AuditedRead | TxKind::Bookkeeping => {}
             // The audit lock first, then everything else.
-            TxKind::Write | TxKind::Durable | TxKind::Bulk => tx.lock_audit().await?,
+            TxKind::Write | TxKind::Durable => tx.lock_audit().await?,
+            // Bulk writes run one at a time under a lock of their own and take the audit
+            // lock only to append their event at the end, so a long import never makes
+            // look-ups, filings and steps wait for it.
+            TxKind::Bulk => tx.lock_name(BULK_LOCK).await?,
         }
         Ok(tx)
     }

@@ -469,3 +469,83 @@ async fn names_compare_as_bytes_whatever_the_locale() {
     }
     assert_eq!(seen, vec!["An", "An B C", "An B,C", "An B-C", "An B_C"]);
 }
+
+/// An import holds no lock that a look-up needs (issue 15 §4): while an import is open
+/// and waiting for its next chunk, an audited look-up goes through; then the import
+/// finishes, and the chain holds both.
+#[tokio::test]
+async fn a_look_up_is_served_while_an_import_is_open() {
+    use futures_util::StreamExt;
+    let Some((_, store)) = fresh().await else {
+        return;
+    };
+    let known = person("042070000011", "Lò Văn Pọm", "1970", &thach_ha());
+    let fresh_row = |n: usize, pid: &str, name: &str| ImportRow {
+        row: n,
+        new_key: Uuid::now_v7(),
+        data: person(pid, name, "1980", &thach_ha()),
+        locality: Some(thach_ha()),
+        findings: Vec::new(),
+    };
+    store
+        .import_forms(
+            &admin_access(T0),
+            ImportBatch {
+                source: "first.csv".into(),
+                file_hash: "first".into(),
+                rows: vec![ImportRow {
+                    row: 2,
+                    new_key: Uuid::now_v7(),
+                    data: known.clone(),
+                    locality: Some(thach_ha()),
+                    findings: Vec::new(),
+                }],
+            }
+            .stream(),
+            &|_| {},
+        )
+        .await
+        .unwrap();
+
+    // The second import's rows arrive in two parts; the second part waits for `go`.
+    let (go, wait) = tokio::sync::oneshot::channel::<()>();
+    let first = PreparedChunk::new(vec![fresh_row(2, "042180000021", "Lò Thị Ón")]);
+    let second = async move {
+        let _ = wait.await;
+        PreparedChunk::new(vec![fresh_row(3, "042180000022", "Lò Thị Xuân")])
+    };
+    let chunks = futures_util::stream::iter([first])
+        .chain(futures_util::stream::once(second))
+        .boxed();
+    let importing = {
+        let store = store.clone();
+        tokio::spawn(async move {
+            store
+                .import_forms(
+                    &admin_access(T0),
+                    ImportStream {
+                        source: "second.csv".into(),
+                        file_hash: "second".into(),
+                        rows_at_most: 2,
+                        chunks,
+                    },
+                    &|_| {},
+                )
+                .await
+        })
+    };
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert!(!importing.is_finished(), "the import is still open");
+    let looked_up = tokio::time::timeout(
+        std::time::Duration::from_secs(5),
+        store.citizen(&admin_access(T0), &known.personal_id),
+    )
+    .await
+    .expect("the look-up did not wait for the import")
+    .unwrap();
+    assert!(looked_up.is_some());
+    go.send(()).unwrap();
+    let outcome = importing.await.unwrap().unwrap();
+    assert_eq!(outcome.inserted, 2);
+    assert!(chain_length(&store).await > 0);
+}
