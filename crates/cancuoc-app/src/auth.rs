@@ -384,6 +384,8 @@ const COMMON_WORDS: &[&str] = &[
 /// 123456789012 or abcdefghijkl, the officer's own username, or a common word with only
 /// digits and signs around it.
 fn check_password_strength(p: &str, username: &str) -> Result<(), AppError> {
+    // A password that could never be typed at sign-in is refused when it is set.
+    cancuoc_domain::text::limits::PASSWORD.check(p)?;
     if p.chars().count() < 12 {
         return Err(AppError::Invalid(
             "a password has at least 12 characters".into(),

@@ -73,7 +73,11 @@ pub fn parse_csv_table(bytes: &[u8]) -> Result<Table, FileError> {
         if cells.iter().all(|c| c.trim().is_empty()) {
             continue;
         }
-        if count(cells.len()) > COLUMNS.value {
+        let width = cells
+            .iter()
+            .rposition(|c| !c.trim().is_empty())
+            .map_or(0, |last| last + 1);
+        if count(width) > COLUMNS.value || parser.dropped_value {
             return Err(FileError::limit(COLUMNS, format!(" (row {row})")));
         }
         if count(table.rows.len()) >= ROWS.value {
@@ -105,6 +109,9 @@ pub fn parse_csv(bytes: &[u8]) -> Result<FormFile, FileError> {
         }
         row += 1;
         if cells.iter().any(|c| !c.trim().is_empty()) {
+            if parser.dropped_value {
+                return Err(FileError::limit(COLUMNS, " (the header row)".into()));
+            }
             break Header::parse(cells.iter().map(|c| c.as_ref()))?;
         }
     };
@@ -116,6 +123,9 @@ pub fn parse_csv(bytes: &[u8]) -> Result<FormFile, FileError> {
         row += 1;
         for (position, cell) in cells.iter().enumerate() {
             rows.cell(position, cell);
+        }
+        if parser.dropped_value {
+            rows.value_past_columns();
         }
         rows.end_row(row, Some(cells.len()))?;
     }
@@ -177,6 +187,8 @@ struct Parser<'a> {
     /// 1-based line of `pos`, for error messages.
     line: usize,
     separator: u8,
+    /// The last record had a value among the cells past [`cells_kept`], which are not kept.
+    dropped_value: bool,
 }
 
 impl<'a> Parser<'a> {
@@ -186,6 +198,7 @@ impl<'a> Parser<'a> {
             pos: 0,
             line: 1,
             separator,
+            dropped_value: false,
         }
     }
 
@@ -197,6 +210,7 @@ impl<'a> Parser<'a> {
     /// break does not start another record.
     fn next_record(&mut self, cells: &mut Vec<Cow<'a, str>>) -> Result<bool, FileError> {
         cells.clear();
+        self.dropped_value = false;
         if self.pos >= self.text.len() {
             return Ok(false);
         }
@@ -205,6 +219,8 @@ impl<'a> Parser<'a> {
             let (cell, end) = self.cell()?;
             if cells.len() < kept {
                 cells.push(cell);
+            } else if !cell.trim().is_empty() {
+                self.dropped_value = true;
             }
             if end != End::Separator {
                 return Ok(true);

@@ -37,12 +37,20 @@ pub const ROWS: Limit = Limit {
     what: "rows in a file",
 };
 
-/// Uncompressed bytes of one part of an XLSX workbook (a sheet, the styles…). A sheet is
-/// streamed, so this bounds time, not memory: about ten seconds of reading.
-pub const XLSX_PART_BYTES: Limit = Limit {
-    code: "xlsx_part_too_large",
+/// Parts of an XLSX workbook (a form's workbook has about ten).
+pub const XLSX_PARTS: Limit = Limit {
+    code: "xlsx_too_many_parts",
+    value: 10_000,
+    what: "parts in the workbook",
+};
+
+/// Uncompressed bytes of a whole XLSX workbook, every part counted as it comes out (a
+/// zip's entries may overlap). Sheets are streamed, so this bounds time, not memory:
+/// about ten seconds of reading.
+pub const XLSX_WORKBOOK_BYTES: Limit = Limit {
+    code: "xlsx_too_large",
     value: 2 << 30,
-    what: "bytes in one part of the workbook once uncompressed",
+    what: "bytes in the workbook once uncompressed",
 };
 
 /// Uncompressed bytes of the shared-strings table, which the XLSX reader keeps in memory

@@ -23,13 +23,18 @@ impl Header {
         let mut seen: [Option<usize>; cancuoc_domain::form::COLUMN_COUNT] = Default::default();
         for (i, cell) in cells.into_iter().enumerate() {
             let position = i + 1;
-            if count(position) > COLUMNS.value {
-                return Err(FileError::limit(COLUMNS, " (the header row)".into()));
-            }
             let cell = cell.trim();
+            // Spreadsheets save empty cells up to the edge of what was ever formatted:
+            // only a heading counts against the limit.
+            let past_limit = count(position) > COLUMNS.value;
             if cell.is_empty() {
-                columns.push(None);
+                if !past_limit {
+                    columns.push(None);
+                }
                 continue;
+            }
+            if past_limit {
+                return Err(FileError::limit(COLUMNS, " (the header row)".into()));
             }
             let Some(column) = Column::from_header(cell) else {
                 problems.unknown.push(UnknownColumn {
@@ -116,11 +121,8 @@ impl Rows {
 
     /// A cell at a 0-based position. Values are trimmed; empty cells are skipped.
     pub(crate) fn cell(&mut self, position: usize, value: &str) {
-        if self.beyond_columns(position) {
-            return;
-        }
         let value = value.trim();
-        if value.is_empty() {
+        if value.is_empty() || self.beyond_columns(position) {
             return;
         }
         self.any_value = true;
@@ -161,8 +163,8 @@ impl Rows {
         }
     }
 
-    /// Whether a 0-based position lies past [`COLUMNS`]; the first such cell of a row
-    /// rejects it, once, and every such cell is dropped unread.
+    /// Whether a 0-based position of a cell with a value lies past [`COLUMNS`]; the first
+    /// such cell of a row rejects it, once, and every such cell is dropped unread.
     pub(crate) fn beyond_columns(&mut self, position: usize) -> bool {
         if count(position) < COLUMNS.value {
             return false;
@@ -179,6 +181,12 @@ impl Rows {
             ));
         }
         true
+    }
+
+    /// A value somewhere past [`COLUMNS`] that the reader did not keep.
+    pub(crate) fn value_past_columns(&mut self) {
+        let past = usize::try_from(COLUMNS.value).unwrap_or(usize::MAX);
+        self.beyond_columns(past);
     }
 
     /// A cell that cannot be read (an Excel error value, a formula).

@@ -8,8 +8,8 @@ use calamine::{DataRef, ExcelDateTime, ExcelDateTimeType, Reader, Xlsx};
 use cancuoc_domain::form::Column;
 
 use crate::limits::{
-    COLUMNS, Limit, RATIO_FROM_BYTES, ROWS, XLSX_COMPRESSION_RATIO, XLSX_PART_BYTES,
-    XLSX_SHARED_STRINGS_BYTES,
+    COLUMNS, Limit, RATIO_FROM_BYTES, ROWS, XLSX_COMPRESSION_RATIO, XLSX_PARTS,
+    XLSX_SHARED_STRINGS_BYTES, XLSX_WORKBOOK_BYTES,
 };
 use crate::table::{Header, Rows};
 use crate::{FileError, FormFile, count};
@@ -52,11 +52,15 @@ pub fn read_xlsx<R: Read + Seek>(reader: R) -> Result<FormFile, FileError> {
         let position = usize::try_from(record.pos.1).unwrap_or(usize::MAX);
         match rows.as_mut() {
             None => {
-                // A cell at ZZZZZZZ1 would otherwise make room for billions of headers.
-                if count(position) >= COLUMNS.value {
-                    return Err(FileError::limit(COLUMNS, " (the header row)".into()));
-                }
                 let text = cell_text(&record.value, None, is_1904).unwrap_or_default();
+                // A heading far to the right would otherwise make room for every column
+                // before it; an empty (formatted) cell there is no heading.
+                if count(position) >= COLUMNS.value {
+                    if text.as_deref().is_some_and(|t| !t.trim().is_empty()) {
+                        return Err(FileError::limit(COLUMNS, " (the header row)".into()));
+                    }
+                    continue;
+                }
                 if header_cells.len() <= position {
                     header_cells.resize(position + 1, String::new());
                 }
@@ -87,7 +91,8 @@ pub fn read_xlsx<R: Read + Seek>(reader: R) -> Result<FormFile, FileError> {
 /// The bounds [`measure_parts`] holds a workbook to.
 #[derive(Debug, Clone, Copy)]
 struct PartBounds {
-    part: Limit,
+    parts: Limit,
+    workbook: Limit,
     shared_strings: Limit,
     ratio: Limit,
     ratio_from: u64,
@@ -96,7 +101,8 @@ struct PartBounds {
 impl Default for PartBounds {
     fn default() -> Self {
         Self {
-            part: XLSX_PART_BYTES,
+            parts: XLSX_PARTS,
+            workbook: XLSX_WORKBOOK_BYTES,
             shared_strings: XLSX_SHARED_STRINGS_BYTES,
             ratio: XLSX_COMPRESSION_RATIO,
             ratio_from: RATIO_FROM_BYTES,
@@ -105,25 +111,29 @@ impl Default for PartBounds {
 }
 
 /// Decompresses every part of the workbook once, counting the bytes that really come
-/// out (a zip's stated sizes can lie), and stops at the first part that is too large or
-/// grows too much: the XLSX reader keeps the shared strings in memory whole, so a
-/// workbook is measured before it is opened. Gives the reader back, rewound.
+/// out (a zip's stated sizes can lie, and its entries may overlap), and stops at the
+/// first bound broken: too many parts, too many bytes in all, shared strings too large,
+/// a part that grows too much, or a cell reference the reader cannot take. The XLSX
+/// reader keeps the shared strings in memory whole and computes positions with
+/// arithmetic that overflows, so a workbook is measured before it is opened. Gives the
+/// reader back, rewound.
 fn measure_parts<R: Read + Seek>(reader: R, bounds: &PartBounds) -> Result<R, FileError> {
     let unreadable = |e: &dyn std::fmt::Display| FileError::Workbook(e.to_string());
     let mut archive = zip::ZipArchive::new(reader).map_err(|e| unreadable(&e))?;
+    if count(archive.len()) > bounds.parts.value {
+        return Err(FileError::limit(bounds.parts, String::new()));
+    }
     let mut buffer = vec![0u8; 64 * 1024];
+    let mut total: u64 = 0;
     for index in 0..archive.len() {
         let mut part = archive.by_index(index).map_err(|e| unreadable(&e))?;
         let name = part.name().map_err(|e| unreadable(&e))?.into_owned();
+        // The reader finds parts whatever their case and slashes.
+        let normalised = name.to_ascii_lowercase().replace('\\', "/");
         let compressed = part.compressed_size().max(1);
-        let cap = if name.eq_ignore_ascii_case("xl/sharedStrings.xml") {
-            bounds.shared_strings
-        } else {
-            bounds.part
-        };
+        let shared_strings = normalised.ends_with("sharedstrings.xml");
         let at = || format!(" ({name})");
-        let mut references = name
-            .starts_with("xl/worksheets/")
+        let mut references = (normalised.ends_with(".xml") || normalised.ends_with(".rels"))
             .then(ReferenceScan::default);
         let mut size: u64 = 0;
         loop {
@@ -133,11 +143,20 @@ fn measure_parts<R: Read + Seek>(reader: R, bounds: &PartBounds) -> Result<R, Fi
             }
             if let Some(scan) = references.as_mut() {
                 scan.feed(buffer.get(..n).unwrap_or_default())
-                    .map_err(|limit| FileError::limit(limit, at()))?;
+                    .map_err(|e| match e {
+                        ScanError::Limit(limit) => FileError::limit(limit, at()),
+                        ScanError::Reversed => FileError::Workbook(format!(
+                            "a cell range in {name} ends before it starts"
+                        )),
+                    })?;
             }
             size = size.saturating_add(count(n));
-            if size > cap.value {
-                return Err(FileError::limit(cap, at()));
+            total = total.saturating_add(count(n));
+            if shared_strings && size > bounds.shared_strings.value {
+                return Err(FileError::limit(bounds.shared_strings, at()));
+            }
+            if total > bounds.workbook.value {
+                return Err(FileError::limit(bounds.workbook, at()));
             }
             if size > bounds.ratio_from && size / compressed > bounds.ratio.value {
                 return Err(FileError::limit(bounds.ratio, at()));
@@ -151,109 +170,175 @@ fn measure_parts<R: Read + Seek>(reader: R, bounds: &PartBounds) -> Result<R, Fi
     Ok(reader)
 }
 
-/// Finds cell references a spreadsheet cannot hold in a worksheet's XML, chunk by chunk:
-/// in the attributes that name cells (`r`, `ref`, `sqref`, `activeCell`, `topLeftCell`),
-/// a column of more than three letters (past XFD) or a row of more than seven digits
-/// (past 1,048,576). The XLSX reader computes such positions with arithmetic that
-/// overflows, so they are refused before it sees them.
+/// Why [`ReferenceScan`] refuses a part.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ScanError {
+    Limit(Limit),
+    /// A range such as `B2:A1`, which the reader subtracts the wrong way round.
+    Reversed,
+}
+
+/// Finds the cell references a spreadsheet cannot hold, in the XML of any part, chunk by
+/// chunk: inside a tag, in the attributes that name cells (`r`, `ref`, `sqref`,
+/// `activeCell`, `topLeftCell`, spaces around `=` allowed), a column of more than three
+/// letters (past XFD), a row of more than seven digits (past 1,048,576), or a range that
+/// ends before it starts. Text between tags (values, formulas) is not looked at.
 #[derive(Default)]
 struct ReferenceScan {
     /// The attribute name being read, before its `=`.
     name: Vec<u8>,
+    /// A space ended the name: `=` may still follow; a letter starts another name.
+    name_ended: bool,
     state: Scan,
+    /// The reference being read: its letters and digits so far, and their values.
+    letters: u8,
+    digits: u8,
+    column: u32,
+    row: u32,
+    /// The first end of a range, once its `:` is read.
+    range_start: Option<(u32, u32)>,
 }
 
 #[derive(Default, Clone, Copy, PartialEq, Eq)]
 enum Scan {
+    /// Between tags.
     #[default]
-    Markup,
+    Text,
+    /// Inside a tag, outside any value.
+    Tag,
     /// After `=`: a quote opens the value; `true` when the attribute names cells.
     Equals(bool),
     /// Inside a value that names cells, closed by `quote`.
-    Reference { quote: u8, letters: u8, digits: u8 },
+    Reference { quote: u8 },
     /// Inside any other value.
     Other { quote: u8 },
 }
 
 impl ReferenceScan {
-    fn feed(&mut self, bytes: &[u8]) -> Result<(), Limit> {
+    fn feed(&mut self, bytes: &[u8]) -> Result<(), ScanError> {
         for &b in bytes {
             self.state = match self.state {
-                Scan::Markup => {
-                    if b == b'=' {
-                        // Unprefixed only: `xmlns:r` declares a namespace.
-                        let names_cells = matches!(
-                            self.name.as_slice(),
-                            b"r" | b"ref" | b"sqref" | b"activeCell" | b"topLeftCell"
-                        );
+                Scan::Text => {
+                    if b == b'<' {
                         self.name.clear();
-                        Scan::Equals(names_cells)
+                        self.name_ended = false;
+                        Scan::Tag
                     } else {
-                        if b.is_ascii_alphanumeric() || b == b':' || b == b'_' {
-                            if self.name.len() < 32 {
-                                self.name.push(b);
-                            }
-                        } else {
-                            self.name.clear();
-                        }
-                        Scan::Markup
+                        Scan::Text
                     }
                 }
+                Scan::Tag => self.in_tag(b),
                 Scan::Equals(names_cells) if b == b'"' || b == b'\'' => {
                     if names_cells {
-                        Scan::Reference {
-                            quote: b,
-                            letters: 0,
-                            digits: 0,
-                        }
+                        self.start_reference();
+                        self.range_start = None;
+                        Scan::Reference { quote: b }
                     } else {
                         Scan::Other { quote: b }
                     }
                 }
-                Scan::Equals(_) => Scan::Markup,
-                Scan::Other { quote } if b == quote => Scan::Markup,
+                Scan::Equals(names_cells) if b.is_ascii_whitespace() => Scan::Equals(names_cells),
+                Scan::Equals(_) => self.in_tag(b),
+                Scan::Other { quote } if b == quote => Scan::Tag,
                 Scan::Other { .. } => self.state,
-                Scan::Reference { quote, .. } if b == quote => Scan::Markup,
-                Scan::Reference {
-                    quote,
-                    letters,
-                    digits,
-                } => {
-                    if b.is_ascii_alphabetic() {
-                        let letters = if digits > 0 {
-                            1
-                        } else {
-                            letters.saturating_add(1)
-                        };
-                        if letters > 3 {
-                            return Err(COLUMNS);
-                        }
-                        Scan::Reference {
-                            quote,
-                            letters,
-                            digits: 0,
-                        }
-                    } else if b.is_ascii_digit() {
-                        let digits = digits.saturating_add(1);
-                        if digits > 7 {
-                            return Err(ROWS);
-                        }
-                        Scan::Reference {
-                            quote,
-                            letters,
-                            digits,
-                        }
+                Scan::Reference { quote } => {
+                    if b == quote {
+                        self.end_reference()?;
+                        Scan::Tag
                     } else {
-                        // `$`, `:` or a space between references.
-                        Scan::Reference {
-                            quote,
-                            letters: 0,
-                            digits: 0,
-                        }
+                        self.in_reference(b)?;
+                        self.state
                     }
                 }
             };
         }
+        Ok(())
+    }
+
+    fn in_tag(&mut self, b: u8) -> Scan {
+        match b {
+            b'>' => Scan::Text,
+            b'=' => {
+                // Unprefixed only: `xmlns:r` declares a namespace.
+                let names_cells = matches!(
+                    self.name.as_slice(),
+                    b"r" | b"ref" | b"sqref" | b"activeCell" | b"topLeftCell"
+                );
+                self.name.clear();
+                self.name_ended = false;
+                Scan::Equals(names_cells)
+            }
+            b if b.is_ascii_whitespace() => {
+                self.name_ended = !self.name.is_empty();
+                Scan::Tag
+            }
+            b if b.is_ascii_alphanumeric() || b == b':' || b == b'_' => {
+                if self.name_ended {
+                    self.name.clear();
+                    self.name_ended = false;
+                }
+                if self.name.len() < 32 {
+                    self.name.push(b);
+                }
+                Scan::Tag
+            }
+            _ => {
+                self.name.clear();
+                self.name_ended = false;
+                Scan::Tag
+            }
+        }
+    }
+
+    fn start_reference(&mut self) {
+        self.letters = 0;
+        self.digits = 0;
+        self.column = 0;
+        self.row = 0;
+    }
+
+    fn in_reference(&mut self, b: u8) -> Result<(), ScanError> {
+        if b.is_ascii_alphabetic() {
+            if self.digits > 0 {
+                // A letter after digits begins another reference.
+                self.end_reference()?;
+            }
+            self.letters = self.letters.saturating_add(1);
+            if self.letters > 3 {
+                return Err(ScanError::Limit(COLUMNS));
+            }
+            let value = u32::from(b.to_ascii_uppercase() - b'A') + 1;
+            self.column = self.column * 26 + value;
+        } else if b.is_ascii_digit() {
+            self.digits = self.digits.saturating_add(1);
+            if self.digits > 7 {
+                return Err(ScanError::Limit(ROWS));
+            }
+            self.row = self.row * 10 + u32::from(b - b'0');
+        } else if b == b':' {
+            let start = (self.column, self.row);
+            self.end_reference()?;
+            self.range_start = Some(start);
+        } else if b != b'$' {
+            // A space or another separator between references.
+            self.end_reference()?;
+            self.range_start = None;
+        }
+        Ok(())
+    }
+
+    /// Ends the reference being read; checked against the start of its range, if any.
+    fn end_reference(&mut self) -> Result<(), ScanError> {
+        if (self.letters > 0 || self.digits > 0)
+            && let Some((column, row)) = self.range_start.take()
+        {
+            let reversed = (self.letters > 0 && column > 0 && self.column < column)
+                || (self.digits > 0 && row > 0 && self.row < row);
+            if reversed {
+                return Err(ScanError::Reversed);
+            }
+        }
+        self.start_reference();
         Ok(())
     }
 }
@@ -383,7 +468,10 @@ mod tests {
     fn scan(chunks: &[&str]) -> Result<(), &'static str> {
         let mut s = ReferenceScan::default();
         for c in chunks {
-            s.feed(c.as_bytes()).map_err(|l| l.code)?;
+            s.feed(c.as_bytes()).map_err(|e| match e {
+                ScanError::Limit(l) => l.code,
+                ScanError::Reversed => "reversed",
+            })?;
         }
         Ok(())
     }
@@ -407,6 +495,24 @@ mod tests {
             Ok(())
         );
         assert_eq!(scan(&[r#"<c r="A1"><v>ABCDEFGH12345678</v></c>"#]), Ok(()));
+        // Spaces around `=` are XML too; formula text between tags is not a reference.
+        assert_eq!(scan(&[r#"<c r = "ZZZZ1">"#]), Err("too_many_columns"));
+        assert_eq!(
+            scan(&[r#"<c r ="#, r#"   'ABCD2'>"#]),
+            Err("too_many_columns")
+        );
+        assert_eq!(scan(&[r#"<f>IF(r="TOTALS1",1,2)</f>"#]), Ok(()));
+        // A range the reader would subtract the wrong way round.
+        assert_eq!(scan(&[r#"<dimension ref="B2:A1"/>"#]), Err("reversed"));
+        assert_eq!(scan(&[r#"<f t="shared" ref="C1:C9" si="0">"#]), Ok(()));
+        assert_eq!(
+            scan(&[r#"<f t="shared" ref="C9:C1" si="0">"#]),
+            Err("reversed")
+        );
+        assert_eq!(
+            scan(&[r#"<cols><col min="1" max="3"/></cols><selection sqref="A1:A1 B2:C3"/>"#]),
+            Ok(())
+        );
     }
 
     #[test]

@@ -344,9 +344,34 @@ fn a_row_of_a_million_cells_is_one_rejection() {
 fn a_header_past_the_column_limit_refuses_the_file() {
     let mut text = String::from("so_dinh_danh,ho_ten");
     text.push_str(&",".repeat(100));
-    text.push('\n');
+    text.push_str("ghi_chu\n");
     let e = parse_csv(text.as_bytes()).unwrap_err();
     assert_eq!(limit_code(&e), "too_many_columns", "{e}");
     let e = cancuoc_import::parse_csv_table(text.as_bytes()).unwrap_err();
     assert_eq!(limit_code(&e), "too_many_columns", "{e}");
+}
+
+/// Spreadsheets save empty cells up to the edge of what was ever formatted: trailing
+/// empty cells never count against the column limit, a value far out does.
+#[test]
+fn trailing_empty_cells_are_no_columns() {
+    let pad = ",".repeat(100);
+    let mut text =
+        format!("so_dinh_danh,ho_ten,ngay_sinh,gioi_tinh,quoc_tich,thuong_tru_ma_xa{pad}\n");
+    text.push_str(&format!(
+        "042090000001,Trần Văn An,01/01/1990,Nam,VNM,18073{pad}\n"
+    ));
+    text.push_str(&format!(
+        "042090000002,Trần Văn Bình,01/01/1990,Nam,VNM,18073{pad},far away\n"
+    ));
+    let file = parse_csv(text.as_bytes()).unwrap();
+    assert_eq!(file.rows.len(), 1);
+    assert_eq!(file.row_errors.len(), 1, "{:?}", file.row_errors);
+    assert_eq!(file.row_errors[0].0, 3);
+    assert!(file.row_errors[0].1.reason.contains("too_many_columns"));
+    let table = cancuoc_import::parse_csv_table(
+        format!("personal_id,type{pad}\n042090000001,first_issuance{pad}\n").as_bytes(),
+    )
+    .unwrap();
+    assert_eq!(table.rows.len(), 1);
 }

@@ -222,6 +222,13 @@ fn a_cell_far_to_the_right_is_refused_not_allocated_for() {
     assert_eq!(limit_code(&e), "too_many_columns", "{e}");
     assert_eq!(e.code(), "too_many_columns");
 
+    // A formatted empty cell far to the right is no heading.
+    let bytes = workbook(|s| {
+        s.write_blank(0, 300, &Format::new().set_bold()).unwrap();
+        s.write_string(1, 0, "042170012345").unwrap();
+    });
+    assert_eq!(read(bytes).rows.len(), 1);
+
     // In a data row, the row is rejected once and the others are read.
     let bytes = workbook(|s| {
         s.write_string(1, 0, "042170012345").unwrap();

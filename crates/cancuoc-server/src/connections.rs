@@ -14,11 +14,11 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::extract::{ConnectInfo, Request};
-use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
-use hyper_util::server::conn::auto;
+use hyper::server::conn::http1;
+use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
-use tokio::io::AsyncWriteExt as _;
+use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::Semaphore;
 use tower::ServiceExt as _;
@@ -46,16 +46,14 @@ pub(crate) async fn serve(
     config: &ServerConfig,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let mut builder = auto::Builder::new(TokioExecutor::new());
+    // HTTP/1.1 only: the console and the API sit behind a TLS proxy that speaks it, and
+    // HTTP/2's pings would keep a silent client's connection open for ever. The head
+    // timer also runs from the first byte of a connection, so a client that never
+    // speaks is closed as one that speaks too slowly.
+    let mut builder = http1::Builder::new();
     builder
-        .http1()
         .timer(TokioTimer::new())
         .header_read_timeout(config.header_read_timeout);
-    builder
-        .http2()
-        .timer(TokioTimer::new())
-        .keep_alive_interval(Some(config.header_read_timeout))
-        .keep_alive_timeout(config.header_read_timeout);
     let slots = Arc::new(Semaphore::new(config.max_connections));
     let graceful = GracefulShutdown::new();
     tokio::pin!(shutdown);
@@ -78,11 +76,7 @@ pub(crate) async fn serve(
             continue;
         };
         let service = TowerToHyperService::new(with_peer(router.clone(), peer));
-        let connection = graceful.watch(
-            builder
-                .serve_connection_with_upgrades(TokioIo::new(stream), service)
-                .into_owned(),
-        );
+        let connection = graceful.watch(builder.serve_connection(TokioIo::new(stream), service));
         tokio::spawn(async move {
             // A client that goes away or times out ends its connection; nothing to report.
             let _ = connection.await;
@@ -116,11 +110,21 @@ fn with_peer(
     })
 }
 
-/// Answers 503 to a connection over the limit and closes it.
+/// Answers 503 to a connection over the limit and closes it. What the client already
+/// sent is read first (briefly): closing a socket with unread input resets it, and the
+/// reset can reach the client before the answer does.
 async fn refuse(mut stream: TcpStream) {
     let _ = tokio::time::timeout(Duration::from_secs(1), async {
         let _ = stream.write_all(&busy()).await;
         let _ = stream.shutdown().await;
+        let mut sink = [0u8; 4096];
+        while let Ok(Ok(n)) =
+            tokio::time::timeout(Duration::from_millis(100), stream.read(&mut sink)).await
+        {
+            if n == 0 {
+                break;
+            }
+        }
     })
     .await;
 }

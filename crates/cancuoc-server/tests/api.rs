@@ -888,7 +888,7 @@ async fn malformed_requests_get_the_error_shape() {
     );
     // A file past a limit is answered with the limit's own code.
     let wide: &'static str =
-        Box::leak(format!("so_dinh_danh,ho_ten{}\n", ",".repeat(100)).into_boxed_str());
+        Box::leak(format!("so_dinh_danh,ho_ten{}ghi_chu\n", ",".repeat(100)).into_boxed_str());
     let (status, body) = t.send(import(CSV, wide)).await;
     assert_eq!(
         (status, body["code"].as_str()),

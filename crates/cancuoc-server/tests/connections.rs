@@ -1,5 +1,5 @@
-//! Slow and numerous clients (issue 15 §3): a client that dribbles its request head is
-//! cut off, an idle kept-alive connection is closed, a stalled body ends its request, and
+//! Slow and numerous clients (issue 15 §3): a client that dribbles its request head or
+//! never speaks is cut off, an idle kept-alive connection is closed, a stalled body ends its request, and
 //! connections past the cap are answered 503 at once while the others are served.
 
 #![allow(
@@ -78,6 +78,16 @@ async fn a_client_that_dribbles_its_head_or_idles_is_cut_off() {
         started.elapsed() < Duration::from_secs(4),
         "{:?}",
         started.elapsed()
+    );
+
+    // A client that connects and never says a word is closed as well.
+    let mut silent = TcpStream::connect(address(&t)).await.unwrap();
+    let said = read_until_closed(&mut silent, Duration::from_secs(5))
+        .await
+        .expect("the silent connection was closed");
+    assert!(
+        said.is_empty() || said.starts_with(b"HTTP/1.1 408"),
+        "{said:?}"
     );
 
     // A kept-alive connection that goes quiet after its request is closed as well.

@@ -13,13 +13,13 @@
 //!   see everything committed before it, and no two of them can deadlock on rows they
 //!   both touch.
 //! - Bulk writes (imports, population loads) would hold that lock for minutes, so they
-//!   take an advisory lock of their own first (`BULK_LOCK`) and the audit lock only to
-//!   append their one event, at the end. Two concurrent imports of the same file are
-//!   serialised by the first: the second sees the first's records and staged forms and
-//!   changes nothing. Look-ups, filings and steps go on meanwhile. A review approving a
-//!   record that an import is writing at the same moment can meet it on that row; the
-//!   database then ends one of the two as a deadlock, which is answered as a conflict to
-//!   retry, and neither is half-applied.
+//!   take an advisory lock of their own first (`BULK_LOCK_CLASS`) and the audit lock only
+//!   to append their one event, at the end. Two concurrent imports of the same file are
+//!   serialised by it: the second sees the first's records and staged forms and changes
+//!   nothing. Look-ups, filings and application steps go on meanwhile. Reviews, which
+//!   create and change records too, take the same lock shared before the audit lock:
+//!   they wait for a running import, and neither decides on the other's uncommitted
+//!   records.
 //! - Audited reads read without the lock and take it only to append their event; they
 //!   hold no row locks before that, so they cannot deadlock with the writers either.
 //! - Unaudited reads and the session and login-failure bookkeeping take no audit lock
@@ -164,12 +164,25 @@ pub(crate) fn backend(e: sqlx::Error) -> StoreError {
     }
 }
 
-/// The advisory lock that serialises bulk writes (imports, population loads). A `:`
-/// keeps it apart from every username, which `lock_name` also locks.
-const BULK_LOCK: &str = "bulk:register";
+/// Key space of the advisory lock that serialises bulk writes (imports, population
+/// loads) and keeps reviews out of their way ("BULK").
+const BULK_LOCK_CLASS: i32 = 0x4255_4C4B;
 
 /// An open transaction.
 pub struct PgTx(Transaction<'static, Postgres>, Arc<AuditKey>);
+
+impl PgTx {
+    /// The bulk lock, exclusive or shared, by the name of its PostgreSQL function.
+    async fn lock_bulk(&mut self, function: &'static str) -> Result<()> {
+        let sql = format!("SELECT {function}($1, 0)");
+        sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(BULK_LOCK_CLASS)
+            .execute(&mut *self.0)
+            .await
+            .map_err(backend)?;
+        Ok(())
+    }
+}
 
 struct PgColumns(PgRow);
 
@@ -319,7 +332,13 @@ impl cancuoc_store_sql::Backend for PgBackend {
             // Bulk writes run one at a time under a lock of their own and take the audit
             // lock only to append their event at the end, so a long import never makes
             // look-ups, filings and steps wait for it.
-            TxKind::Bulk => tx.lock_name(BULK_LOCK).await?,
+            TxKind::Bulk => tx.lock_bulk("pg_advisory_xact_lock").await?,
+            // Reviews wait for a running bulk write (sharing its lock with each other),
+            // then take the audit lock: always in this order, so the two cannot deadlock.
+            TxKind::RecordWrite => {
+                tx.lock_bulk("pg_advisory_xact_lock_shared").await?;
+                tx.lock_audit().await?;
+            }
         }
         Ok(tx)
     }

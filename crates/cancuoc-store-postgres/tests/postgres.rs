@@ -471,8 +471,8 @@ async fn names_compare_as_bytes_whatever_the_locale() {
 }
 
 /// An import holds no lock that a look-up needs (issue 15 §4): while an import is open
-/// and waiting for its next chunk, an audited look-up goes through; then the import
-/// finishes, and the chain holds both.
+/// and waiting for its next chunk, an audited look-up goes through, and a review (which
+/// may create records too) waits; then the import finishes and the review goes on.
 #[tokio::test]
 async fn a_look_up_is_served_while_an_import_is_open() {
     use futures_util::StreamExt;
@@ -493,19 +493,42 @@ async fn a_look_up_is_served_while_an_import_is_open() {
             ImportBatch {
                 source: "first.csv".into(),
                 file_hash: "first".into(),
-                rows: vec![ImportRow {
-                    row: 2,
-                    new_key: Uuid::now_v7(),
-                    data: known.clone(),
-                    locality: Some(thach_ha()),
-                    findings: Vec::new(),
-                }],
+                rows: vec![
+                    ImportRow {
+                        row: 2,
+                        new_key: Uuid::now_v7(),
+                        data: known.clone(),
+                        locality: Some(thach_ha()),
+                        findings: Vec::new(),
+                    },
+                    ImportRow {
+                        row: 3,
+                        new_key: Uuid::now_v7(),
+                        data: person("042175000012", "Lò Văn Pánh", "1975", &thach_ha()),
+                        locality: Some(thach_ha()),
+                        findings: vec!["missing field que_quan".into()],
+                    },
+                ],
             }
             .stream(),
             &|_| {},
         )
         .await
         .unwrap();
+
+    let staged = store
+        .staged_forms(
+            &admin_access(T0),
+            &FormQuery {
+                limit: 10,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap()
+        .items
+        .pop()
+        .expect("the row with a finding is staged");
 
     // The second import's rows arrive in two parts; the second part waits for `go`.
     let (go, wait) = tokio::sync::oneshot::channel::<()>();
@@ -544,8 +567,28 @@ async fn a_look_up_is_served_while_an_import_is_open() {
     .expect("the look-up did not wait for the import")
     .unwrap();
     assert!(looked_up.is_some());
+    // A review, which may create records too, waits for the import instead.
+    let reviewing = {
+        let store = store.clone();
+        let form = staged.id;
+        tokio::spawn(async move {
+            let reviewer = cancuoc_store::conformance::officer_of_unit("PC06-42", "tam.vt");
+            store
+                .decide_form(
+                    &reviewer,
+                    cancuoc_domain::Role::ProvinceOfficer,
+                    form,
+                    &FormDecision::Verify,
+                )
+                .await
+        })
+    };
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert!(!reviewing.is_finished(), "the review waits for the import");
     go.send(()).unwrap();
     let outcome = importing.await.unwrap().unwrap();
     assert_eq!(outcome.inserted, 2);
+    let verified = reviewing.await.unwrap().unwrap();
+    assert_eq!(verified.status, FormStatus::Verified);
     assert!(chain_length(&store).await > 0);
 }

@@ -202,6 +202,11 @@ pub enum TxKind {
     Durable,
     /// A large write (an import, a population load): a bulk connection.
     Bulk,
+    /// A review's step, which may create or change official records: like `Write`, and
+    /// on PostgreSQL it first waits for a running bulk write to end (bulk writes do not
+    /// hold the audit lock while they run), so that the two never decide on each other's
+    /// uncommitted records.
+    RecordWrite,
     /// A small write that touches nothing audited (sessions, login failures): no audit lock.
     Bookkeeping,
 }

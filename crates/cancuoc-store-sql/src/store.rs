@@ -320,7 +320,7 @@ impl<B: Backend> Store for SqlStore<B> {
         id: Uuid,
         decision: &FormDecision,
     ) -> Result<StagedForm> {
-        in_tx!(self, Write, |tx| forms::decide(
+        in_tx!(self, RecordWrite, |tx| forms::decide(
             tx, access, role, id, decision
         ))
     }

@@ -351,7 +351,7 @@ impl cancuoc_store_sql::Backend for SqliteBackend {
                 _turn: None,
                 audit_key: self.audit_key.clone(),
             }),
-            TxKind::AuditedRead | TxKind::Write | TxKind::Bookkeeping => {
+            TxKind::AuditedRead | TxKind::Write | TxKind::RecordWrite | TxKind::Bookkeeping => {
                 let turn = self.turn().await;
                 let tx = self
                     .pool

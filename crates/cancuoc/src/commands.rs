@@ -644,9 +644,6 @@ async fn serve(
     let shutdown = async move {
         stop_requested().await;
         ticker.abort();
-        if let Err(e) = last_checkpoint.write_checkpoint().await {
-            tracing::warn!("audit checkpoint failed: {e}");
-        }
     };
     // The session cookie is `Secure` unless development says otherwise: a loopback
     // address is no sign of plain HTTP, since a TLS proxy in front also talks to it there.
@@ -655,6 +652,10 @@ async fn serve(
         ..cancuoc_server::ServerConfig::default()
     };
     cancuoc_server::serve(listener, app, config, shutdown).await?;
+    // Signed once the requests in flight have finished, so that their events are in it.
+    if let Err(e) = last_checkpoint.write_checkpoint().await {
+        tracing::warn!("audit checkpoint failed: {e}");
+    }
     Ok(ExitCode::SUCCESS)
 }
 
