@@ -180,12 +180,16 @@ async fn run_import(args: &ImportArgs<'_>, dir: &Path) -> Result<ExitCode> {
     })?;
     let ours_db = format!("sqlite://{}", dir.join("cancuoc.db").display());
     timed(cancuoc(&ours_db, &data_dir)?.arg("init"))?;
-    let (ours, summary) = timed(
+    let (ours, summary, lookups) = import_with_lookups(
         cancuoc(&ours_db, &data_dir)?
             .args(["import", "forms"])
             .arg(&csv_path),
-    )?;
+        &ours_db,
+        dir,
+    )
+    .await?;
     report("SQLite", "sqlite3 .import", rows, peer, ours, &summary);
+    lookups.report();
     let floor_db = dir.join("floor.db");
     timed(cancuoc(&format!("sqlite://{}", floor_db.display()), &data_dir)?.arg("init"))?;
     let script = dir.join("floor.sql");
@@ -225,12 +229,16 @@ async fn run_import(args: &ImportArgs<'_>, dir: &Path) -> Result<ExitCode> {
             &copy,
         ]))?;
         timed(cancuoc(&ours_url, &data_dir)?.arg("init"))?;
-        let (ours, summary) = timed(
+        let (ours, summary, lookups) = import_with_lookups(
             cancuoc(&ours_url, &data_dir)?
                 .args(["import", "forms"])
                 .arg(&csv_path),
-        )?;
+            &ours_url,
+            dir,
+        )
+        .await?;
         report("PostgreSQL", "psql \\copy", rows, peer, ours, &summary);
+        lookups.report();
         // The floor: a fresh register with the plain table beside it, filled untimed.
         let floor_url = database_url(url, "cancuoc_bench_floor")?;
         psql(url, "DROP DATABASE IF EXISTS cancuoc_bench_floor")?;
@@ -273,6 +281,75 @@ async fn run_import(args: &ImportArgs<'_>, dir: &Path) -> Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Look-ups made while an import ran: how long each took, and how many failed.
+#[derive(Default)]
+struct Lookups {
+    latencies: Vec<Duration>,
+    failed: usize,
+}
+
+/// What a desk officer meets during an import: a look-up's p99 must stay under 50 ms.
+const LOOKUP_GOAL_MS: f64 = 50.0;
+
+impl Lookups {
+    fn report(mut self) {
+        self.latencies.sort_unstable();
+        let made = self.latencies.len() + self.failed;
+        let p99 = percentile(&self.latencies, 99);
+        println!(
+            "    {:<44} {made} made, {} failed, p50 {:.1} ms, p99 {:.1} ms (goal p99 < {LOOKUP_GOAL_MS} ms, none failed: {})",
+            "a citizen look-up during the import",
+            self.failed,
+            percentile(&self.latencies, 50),
+            p99,
+            if self.failed == 0 && p99 < LOOKUP_GOAL_MS {
+                "met"
+            } else {
+                "missed"
+            }
+        );
+    }
+}
+
+/// Runs an import command and, while it runs, looks a citizen up through the app on the
+/// same database every 50 ms, as an officer at a desk would (an audited read). The
+/// app is opened before the import starts.
+async fn import_with_lookups(
+    cmd: &mut Command,
+    db: &str,
+    dir: &Path,
+) -> Result<(Duration, String, Lookups)> {
+    let app = open_app(db).await?;
+    let caller = operator();
+    let err_path = dir.join("import.stderr");
+    let started = Instant::now();
+    let mut child = cmd
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(&err_path)?)
+        .spawn()
+        .map_err(|e| failed(format!("cannot run {:?}: {e}", cmd.get_program())))?;
+    let mut lookups = Lookups::default();
+    while child.try_wait()?.is_none() {
+        let t = Instant::now();
+        match app.citizen(&caller, "042090001234").await {
+            Ok(_) | Err(cancuoc_app::AppError::NotFound(_)) => lookups.latencies.push(t.elapsed()),
+            Err(_) => lookups.failed += 1,
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let status = child.wait()?;
+    let took = started.elapsed();
+    let stderr = std::fs::read_to_string(&err_path).unwrap_or_default();
+    if !status.success() {
+        return Err(failed(format!(
+            "the import failed ({status}): {}",
+            stderr.trim()
+        )));
+    }
+    Ok((took, stderr, lookups))
 }
 
 fn report(store: &str, peer_name: &str, rows: u64, peer: Duration, ours: Duration, summary: &str) {
