@@ -189,16 +189,19 @@ impl App {
             name: "auth".into(),
         }
         .access(&*self.clock, "sign-in");
+        // Records the failure under every key; the officer-at-address count comes back.
         let fail = || async {
+            let mut officer_failures = 0;
             for key in &keys {
-                self.store.record_login_failure(key, now, window).await?;
+                officer_failures = self.store.record_login_failure(key, now, window).await?;
             }
-            Ok::<_, AppError>(AppError::BadCredentials)
+            Ok::<_, AppError>(officer_failures)
         };
         let Some(creds) = creds.filter(|c| c.officer.active) else {
             // Spend the same time as a real check so that timing does not reveal usernames.
             let _ = self.hash_password(password);
-            return Err(fail().await?);
+            fail().await?;
+            return Err(AppError::BadCredentials);
         };
         let ok = PasswordHash::new(&creds.password_hash)
             .map(|h| {
@@ -213,16 +216,22 @@ impl App {
             ..system
         };
         if !ok {
-            self.store
-                .append_audit(
-                    &access,
-                    "auth.login_failed",
-                    "officer",
-                    username,
-                    Outcome::Refused,
-                )
-                .await?;
-            return Err(fail().await?);
+            // One event when an officer's password first fails from an address within
+            // the window, and one when guessing there starts to be slowed down: the
+            // count of each guess lives in the throttle's table, not in the chain, so
+            // that guessing cannot flood the audit trail.
+            let failures = fail().await?;
+            let action = match failures {
+                1 => Some("auth.login_failed"),
+                n if n == FREE_FAILURES + 1 => Some("auth.login_throttled"),
+                _ => None,
+            };
+            if let Some(action) = action {
+                self.store
+                    .append_audit(&access, action, "officer", username, Outcome::Refused)
+                    .await?;
+            }
+            return Err(AppError::BadCredentials);
         }
         if let Some(key) = keys.get(1) {
             self.store.clear_login_failures(key).await?;

@@ -122,3 +122,38 @@ async fn a_refused_read_is_audited_as_refused() {
     );
     assert_eq!(app.verify_audit().await.unwrap().first_break, None);
 }
+
+/// Guessing cannot flood the audit trail (issue 15 §8): a run of wrong passwords for one
+/// officer from one address writes one event when it starts and one when it is slowed
+/// down; throttled attempts write none, and none of them costs a password hash.
+#[tokio::test]
+async fn a_run_of_guesses_is_two_audit_events() {
+    let (app, _dir) = app().await;
+    for i in 0..12 {
+        let _ = app
+            .login("admin", &format!("guess-{i}"), "10.66.0.11")
+            .await;
+    }
+    let operator = cancuoc_app::Caller::Operator {
+        name: "test".into(),
+    };
+    let count = |action: &'static str| {
+        let app = &app;
+        let operator = &operator;
+        async move {
+            app.audit_log(
+                operator,
+                &cancuoc_store::AuditFilter {
+                    action: Some(action.into()),
+                    limit: 100,
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap()
+            .len()
+        }
+    };
+    assert_eq!(count("auth.login_failed").await, 1);
+    assert_eq!(count("auth.login_throttled").await, 1);
+}
