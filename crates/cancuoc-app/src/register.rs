@@ -421,7 +421,7 @@ impl RowChecker {
                     .data
                     .home_commune()
                     .and_then(|c| self.places.locality(c));
-                if !cancuoc_store::covers(&self.scope, locality.as_ref()) {
+                if !self.scope.covers_record(locality.as_ref()) {
                     return Err(vec![RejectedRow {
                         row: raw.row,
                         column: Some(residence_column(&valid.data).to_owned()),

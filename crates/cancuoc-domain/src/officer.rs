@@ -116,6 +116,15 @@ impl Jurisdiction {
             }
         }
     }
+
+    /// Whether a record's place lies inside this jurisdiction: a record that names no
+    /// residence belongs to no jurisdiction below the nation.
+    pub fn covers_record(&self, place: Option<&Locality>) -> bool {
+        match place {
+            Some(p) => self.covers(p),
+            None => matches!(self, Jurisdiction::Nation),
+        }
+    }
 }
 
 #[cfg(test)]

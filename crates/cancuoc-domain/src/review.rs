@@ -130,7 +130,7 @@ impl FormFacts<'_> {
     /// when it does not, an officer whose jurisdiction covers them all decides.
     pub fn approvable_within(&self, scope: &Jurisdiction) -> Result<(), ReviewError> {
         if let Held::At(place) = self.held
-            && !covers(scope, place)
+            && !scope.covers_record(place)
         {
             return Err(ReviewError::OutsideJurisdiction(
                 "the record lives outside your jurisdiction: a move is approved by an officer whose jurisdiction covers both residences",
@@ -139,7 +139,7 @@ impl FormFacts<'_> {
         if self
             .look_alikes
             .iter()
-            .any(|place| !covers(scope, place.as_ref()))
+            .any(|place| !scope.covers_record(place.as_ref()))
         {
             return Err(ReviewError::OutsideJurisdiction(
                 "a record that may be the same person lives outside your jurisdiction: an officer whose jurisdiction covers both records decides",
@@ -180,14 +180,6 @@ impl ReviewError {
     }
 }
 
-fn covers(scope: &Jurisdiction, place: Option<&Locality>) -> bool {
-    match place {
-        Some(p) => scope.covers(p),
-        // A record that names no residence belongs to no jurisdiction below the nation.
-        None => matches!(scope, Jurisdiction::Nation),
-    }
-}
-
 impl ReviewStep {
     /// Decides a step: the state it leads to, or why it may not be taken.
     pub fn apply(
@@ -203,7 +195,7 @@ impl ReviewStep {
             from: form.status,
             step: self.past_participle(),
         })?;
-        if !covers(who.scope, form.residence) {
+        if !who.scope.covers_record(form.residence) {
             return Err(ReviewError::OutsideJurisdiction(
                 "the form's residence lies outside your jurisdiction",
             ));

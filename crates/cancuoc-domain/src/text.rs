@@ -25,8 +25,7 @@ pub struct TextTooLong {
 
 impl TextLimit {
     pub fn check(&self, value: &str) -> Result<(), TextTooLong> {
-        // A byte count bounds the character count: count characters only when needed.
-        if value.len() > self.max_chars && value.chars().count() > self.max_chars {
+        if longer_than(value, self.max_chars) {
             return Err(TextTooLong {
                 field: self.field,
                 max_chars: self.max_chars,
@@ -39,6 +38,12 @@ impl TextLimit {
     pub fn check_opt(&self, value: Option<&str>) -> Result<(), TextTooLong> {
         value.map_or(Ok(()), |v| self.check(v))
     }
+}
+
+/// Whether `value` has more than `max_chars` characters. Its byte length bounds the
+/// character count, so characters are counted only when the bytes say they might be.
+pub fn longer_than(value: &str, max_chars: usize) -> bool {
+    value.len() > max_chars && value.chars().count() > max_chars
 }
 
 /// Every bounded field. A person's name on the form has at most 100 characters

@@ -127,9 +127,8 @@ impl Rows {
         }
         self.any_value = true;
         let column = self.header.column(position);
-        // Byte length bounds the character count: count characters only when needed.
-        if count(value.len()) > CELL_CHARS.value && count(value.chars().count()) > CELL_CHARS.value
-        {
+        let most = usize::try_from(CELL_CHARS.value).unwrap_or(usize::MAX);
+        if cancuoc_domain::text::longer_than(value, most) {
             self.errors.push(Rejection::new(
                 column,
                 format!(

@@ -163,8 +163,15 @@ impl Reach {
 }
 
 /// The reach of each form, in two queries whatever the number of forms.
-async fn reach(tx: &mut dyn Tx, forms: &[StagedForm]) -> Result<Vec<Reach>> {
-    let mut reaches: Vec<Reach> = forms.iter().map(|_| Reach::default()).collect();
+async fn reach(tx: &mut dyn Tx, forms: &[&StagedForm]) -> Result<Vec<Reach>> {
+    let mut reaches: Vec<Reach> = look_alikes(tx, forms)
+        .await?
+        .into_iter()
+        .map(|look_alikes| Reach {
+            held: None,
+            look_alikes,
+        })
+        .collect();
     if forms.is_empty() {
         return Ok(reaches);
     }
@@ -185,7 +192,21 @@ async fn reach(tx: &mut dyn Tx, forms: &[StagedForm]) -> Result<Vec<Reach>> {
             }
         }
     }
+    Ok(reaches)
+}
+
+/// For each form, where the records that look like the same person under another
+/// personal ID live (same duplicate key), in one query.
+async fn look_alikes(tx: &mut dyn Tx, forms: &[&StagedForm]) -> Result<Vec<Vec<Option<Locality>>>> {
+    let mut found = vec![Vec::new(); forms.len()];
+    if forms.is_empty() {
+        return Ok(found);
+    }
     let keys: Vec<String> = forms.iter().map(|f| duplicate_key(&f.data)).collect();
+    let ids: Vec<String> = forms
+        .iter()
+        .map(|f| f.data.personal_id.as_string())
+        .collect();
     let mut q = Query::new(
         "SELECT dup_key, personal_id, home_province, home_district, home_commune FROM citizens WHERE dup_key IN ",
     );
@@ -193,29 +214,48 @@ async fn reach(tx: &mut dyn Tx, forms: &[StagedForm]) -> Result<Vec<Reach>> {
     for row in q.fetch(tx).await? {
         let (key, pid) = (text(&row, "dup_key")?, text(&row, "personal_id")?);
         let place = locality(&row)?;
-        for ((r, k), id) in reaches.iter_mut().zip(&keys).zip(&ids) {
+        for ((places, k), id) in found.iter_mut().zip(&keys).zip(&ids) {
             if *k == key && *id != pid {
-                r.look_alikes.push(place.clone());
+                places.push(place.clone());
             }
         }
     }
-    Ok(reaches)
+    Ok(found)
 }
 
-/// Marks each form with whether the caller's jurisdiction reaches all an approval would.
+/// Marks each open form with whether the caller's jurisdiction reaches all an approval
+/// would; a closed form is approved by nobody.
 async fn with_reach(
     tx: &mut dyn Tx,
     access: &Access,
     mut forms: Vec<StagedForm>,
 ) -> Result<Vec<StagedForm>> {
-    let reaches = reach(tx, &forms).await?;
-    for (f, r) in forms.iter_mut().zip(&reaches) {
-        f.approvable_here = r
-            .facts(f, f.locality.as_ref())
-            .approvable_within(&access.scope)
-            .is_ok();
+    let open: Vec<&StagedForm> = forms.iter().filter(|f| f.status.is_open()).collect();
+    let reaches = reach(tx, &open).await?;
+    let approvable: Vec<bool> = open
+        .iter()
+        .zip(&reaches)
+        .map(|(f, r)| {
+            r.facts(f, f.locality.as_ref())
+                .approvable_within(&access.scope)
+                .is_ok()
+        })
+        .collect();
+    let mut approvable = approvable.into_iter();
+    for f in forms.iter_mut().filter(|f| f.status.is_open()) {
+        f.approvable_here = approvable.next().unwrap_or(false);
     }
     Ok(forms)
+}
+
+/// A staged form inside the caller's jurisdiction, as the table holds it.
+async fn find(tx: &mut dyn Tx, access: &Access, id: Uuid) -> Result<Option<StagedForm>> {
+    let mut q = Query::new(format!("SELECT {COLUMNS} FROM staged_forms WHERE id = $1"));
+    q.args.push(id.into());
+    if let Some(f) = access.scope_filter() {
+        q.push(&format!(" AND {} = $?", f.column), f.code);
+    }
+    q.fetch(tx).await?.first().map(form).transpose()
 }
 
 /// A staged form inside the caller's jurisdiction; `audited` appends the read.
@@ -225,13 +265,7 @@ pub async fn get(
     id: Uuid,
     audited: bool,
 ) -> Result<Option<StagedForm>> {
-    let mut q = Query::new(format!("SELECT {COLUMNS} FROM staged_forms WHERE id = $1"));
-    q.args.push(id.into());
-    if let Some(f) = access.scope_filter() {
-        q.push(&format!(" AND {} = $?", f.column), f.code);
-    }
-    let found = q.fetch(tx).await?.first().map(form).transpose()?;
-    let found = match found {
+    let found = match find(tx, access, id).await? {
         Some(f) => with_reach(tx, access, vec![f]).await?.pop(),
         None => None,
     };
@@ -311,19 +345,23 @@ pub async fn decide(
     id: Uuid,
     decision: &FormDecision,
 ) -> Result<StagedForm> {
-    let Some(current) = get(tx, access, id, false).await? else {
+    let Some(current) = find(tx, access, id).await? else {
         return Err(StoreError::NotFound(format!("staged form {id}")));
     };
     // The record the form would change and its look-alikes, wherever they live: an
     // approval must reach them all.
     let (held, reach) = match decision {
-        FormDecision::Approve { .. } => (
-            get_anywhere(tx, &current.data.personal_id).await?,
-            reach(tx, std::slice::from_ref(&current))
-                .await?
-                .pop()
-                .unwrap_or_default(),
-        ),
+        FormDecision::Approve { .. } => {
+            let held = get_anywhere(tx, &current.data.personal_id).await?;
+            let reach = Reach {
+                held: held.as_ref().map(|r| r.locality.clone()),
+                look_alikes: look_alikes(tx, &[&current])
+                    .await?
+                    .pop()
+                    .unwrap_or_default(),
+            };
+            (held, reach)
+        }
         _ => (None, Reach::default()),
     };
     let residence = match decision {

@@ -13,8 +13,8 @@ use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use crate::{
-    HeldRecord, ImportRow, NewHousehold, Result, RowDecision, StageReason, StoreError, covers,
-    decide_row, duplicate_key,
+    HeldRecord, ImportRow, NewHousehold, Result, RowDecision, StageReason, StoreError, decide_row,
+    duplicate_key,
 };
 
 /// Rows per chunk of an import: large enough that statement overhead vanishes, small
@@ -214,7 +214,7 @@ impl PreparedChunk {
             .zip(&self.duplicate_keys)
             .zip(&self.personal_ids);
         for ((((row, json), hash), dup_key), pid) in items {
-            if !covers(scope, row.locality.as_ref()) {
+            if !scope.covers_record(row.locality.as_ref()) {
                 return Err(StoreError::Invalid(format!(
                     "row {}: the residence lies outside the importer's jurisdiction",
                     row.row

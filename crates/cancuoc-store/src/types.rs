@@ -526,14 +526,6 @@ pub struct HeldRecord {
     pub locality: Option<Locality>,
 }
 
-/// Whether a jurisdiction covers a record's place (a record with no place: only the nation).
-pub fn covers(scope: &cancuoc_domain::Jurisdiction, place: Option<&Locality>) -> bool {
-    match place {
-        Some(p) => scope.covers(p),
-        None => matches!(scope, cancuoc_domain::Jurisdiction::Nation),
-    }
-}
-
 /// Findings of a row that meets a record outside the importer's jurisdiction: nothing
 /// of that record is named.
 pub const MOVE_IN_FINDING: &str = "the personal ID belongs to a record held outside your jurisdiction: a move-in request, decided by an officer whose jurisdiction covers both residences";
@@ -555,7 +547,7 @@ pub fn decide_row(
         return RowDecision::Unchanged;
     }
     if let Some((current, place)) = existing {
-        if !covers(scope, place) {
+        if !scope.covers_record(place) {
             let mut findings = vec![MOVE_IN_FINDING.to_owned()];
             findings.extend(row.findings.iter().cloned());
             return RowDecision::Stage {
@@ -579,7 +571,7 @@ pub fn decide_row(
     }
     if let Some((other, place)) = duplicate_of.filter(|(other, _)| **other != row.data.personal_id)
     {
-        let first = if covers(scope, place) {
+        let first = if scope.covers_record(place) {
             format!("possible duplicate of {other}")
         } else {
             HIDDEN_DUPLICATE_FINDING.to_owned()
