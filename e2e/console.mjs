@@ -169,6 +169,8 @@ try {
   await page.waitForSelector('[role=status]');
   check((await page.textContent('[role=status]')).includes('Mật khẩu dùng một lần của thu.nt'), 'a new officer gets a one-time password');
   check((await page.textContent('table')).includes('thu.nt'), 'the new officer is listed');
+  check(!page.url().includes('msg='), 'the one-time password is not in the address bar');
+  await shot('14-can-bo');
   await page.click('header >> text=Nhật ký truy cập');
   await labelled('audit');
   await page.fill('#action', 'citizen.read');

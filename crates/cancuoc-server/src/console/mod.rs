@@ -291,6 +291,30 @@ const WORDS: &[(&str, &str, &str)] = &[
         "Đã xác minh: chờ một cán bộ khác phê duyệt",
         "Verified: waiting for another officer to approve",
     ),
+    // Roles, by their codes (the officers page).
+    (
+        "commune_officer",
+        "Cán bộ Công an cấp xã",
+        "Commune police officer",
+    ),
+    (
+        "district_officer",
+        "Cán bộ Công an cấp huyện",
+        "District police officer",
+    ),
+    (
+        "province_officer",
+        "Cán bộ Công an cấp tỉnh",
+        "Province police officer",
+    ),
+    ("ministry_officer", "Cán bộ Bộ Công an", "Ministry officer"),
+    (
+        "production_operator",
+        "Cán bộ Trung tâm sản xuất thẻ",
+        "Card production operator",
+    ),
+    ("auditor", "Cán bộ kiểm tra nhật ký", "Auditor"),
+    ("admin", "Quản trị hệ thống", "Administrator"),
     (
         "approved_above",
         "Đã xác minh: hồ sơ liên quan đến bản ghi ngoài địa bàn của đồng chí (nơi ở cũ hoặc người có thể trùng), cán bộ cấp trên quản lý cả hai nơi phê duyệt",
