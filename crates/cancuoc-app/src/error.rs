@@ -82,6 +82,10 @@ pub enum AppError {
     TypeNotAllowed(String),
     #[error("{0}")]
     TooLong(#[from] cancuoc_domain::text::TextTooLong),
+    /// An import file that cannot be read as a whole; the API answers with
+    /// [`cancuoc_import::FileError::code`].
+    #[error("{0}")]
+    File(#[from] cancuoc_import::FileError),
     /// Details go to the log, never to the caller.
     #[error("internal error")]
     Internal(String),
@@ -112,6 +116,7 @@ impl AppError {
             },
             Self::TypeNotAllowed(_) => ErrorCode::TypeNotAllowed,
             Self::TooLong(_) => ErrorCode::TextTooLong,
+            Self::File(_) => ErrorCode::InvalidInput,
             Self::Internal(_) => ErrorCode::Internal,
         }
     }

@@ -35,7 +35,7 @@ pub use enrollment::{
 };
 pub use error::{AppError, ErrorCode};
 pub use places::Places;
-pub use register::{CitizenSearch, FormAction, ImportReport, RejectedRow};
+pub use register::{CitizenSearch, FormAction, ImportReport, ImportRequest, RejectedRow};
 pub use schedule::{Accepted, PlanRequest};
 pub use setup::{DemoObserver, DemoReport, InitReport, Unobserved};
 

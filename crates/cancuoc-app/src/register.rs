@@ -5,7 +5,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use cancuoc_domain::form::{self, Column, RawForm, Rejection};
 use cancuoc_domain::{AdminCode, PartialDate, PersonalId};
-use cancuoc_import::FormFile;
+use cancuoc_import::{FileError, FormReader, ReadRow};
 use cancuoc_store::*;
 use serde::Serialize;
 use uuid::Uuid;
@@ -41,19 +41,45 @@ pub struct ImportReport {
     pub flagged: u64,
     /// Identical to what the register or the review queue already holds.
     pub unchanged: u64,
-    /// One entry per reason; a row may have several.
+    /// Distinct rows rejected.
+    pub rejected_rows: usize,
+    /// Reasons given for them, all counted; a row may have several.
+    pub rejected_reasons: usize,
+    /// The first [`ImportRequest::rejects_kept`] reasons, in file order.
     pub rejected: Vec<RejectedRow>,
+    /// The cells of the rejected rows that could be read, with `keep_rejected_forms`.
+    #[serde(skip)]
+    pub rejected_forms: Vec<RawForm>,
     pub dry_run: bool,
 }
 
-impl ImportReport {
-    /// Distinct rows rejected.
-    pub fn rejected_rows(&self) -> usize {
-        let mut rows: Vec<usize> = self.rejected.iter().map(|r| r.row).collect();
-        rows.sort_unstable();
-        rows.dedup();
-        rows.len()
-    }
+/// An import file and what to do with it.
+#[derive(Debug)]
+pub struct ImportRequest {
+    /// File name as given, for provenance.
+    pub source: String,
+    /// SHA-256 of the file's bytes.
+    pub file_hash: String,
+    pub file: FormReader,
+    /// Decide every row as the import would, and write nothing.
+    pub dry_run: bool,
+    /// Reasons kept in the report; the rest are counted. A file of a million bad rows
+    /// must not hold a million reasons in a server's memory.
+    pub rejects_kept: usize,
+    /// Keep the cells of rejected rows, for a rejects file.
+    pub keep_rejected_forms: bool,
+}
+
+/// What the thread that reads and checks an import file found, besides the chunks.
+#[derive(Debug, Default)]
+struct Checked {
+    rows: usize,
+    rejected_rows: usize,
+    rejected_reasons: usize,
+    rejected: Vec<RejectedRow>,
+    rejected_forms: Vec<RawForm>,
+    /// The file could not be read to its end: nothing may be applied.
+    file_error: Option<FileError>,
 }
 
 /// What an officer does with a staged form.
@@ -224,21 +250,20 @@ impl App {
             .ok_or_else(|| AppError::NotFound(format!("household {number}")))
     }
 
-    /// Validates every row of a read import file and, unless `dry_run`, applies the
-    /// accepted rows in one transaction. Rejected rows never stop the others. `progress`
-    /// is told how many of the file's rows are done so far (rejected ones count as done),
-    /// so that it reaches `rows` of the report.
+    /// Reads, validates every row of an import file and, unless `dry_run`, applies the
+    /// accepted rows in one transaction. Rejected rows never stop the others; a file that
+    /// cannot be read to its end applies nothing. `progress` is told how many of the
+    /// file's rows are done so far (rejected ones count as done), so that it reaches
+    /// `rows` of the report.
     ///
-    /// Validation and the preparation of each chunk's JSON, hashes and keys run on a
-    /// blocking thread a few chunks ahead of the store, which writes the chunks before:
-    /// on two cores the checks cost almost nothing next to the writes.
+    /// Reading, validation and the preparation of each chunk's JSON, hashes and keys run
+    /// on a blocking thread a few chunks ahead of the store, which writes the chunks
+    /// before: on two cores the checks cost almost nothing next to the writes, and memory
+    /// holds those few chunks, whatever the file's size.
     pub async fn import_forms(
         &self,
         caller: &Caller,
-        source: &str,
-        file_hash: &str,
-        file: Arc<FormFile>,
-        dry_run: bool,
+        request: ImportRequest,
         progress: &(dyn Fn(u64) + Send + Sync),
     ) -> Result<ImportReport, AppError> {
         require_register_role(caller)?;
@@ -248,14 +273,6 @@ impl App {
                 "no administrative units are loaded: run `cancuoc init` first".into(),
             ));
         }
-        let mut report = ImportReport {
-            rows: file.rows.len() + count_rows(&file.row_errors),
-            dry_run,
-            ..ImportReport::default()
-        };
-        for (row, rejection) in &file.row_errors {
-            report.rejected.push(rejected(*row, rejection));
-        }
         let access = caller.access(&*self.clock, "collection form import");
         let checker = RowChecker {
             places,
@@ -263,13 +280,28 @@ impl App {
             today: self.clock.today(),
             scope: access.scope.clone(),
         };
-        let unreadable = report.rejected_rows() as u64;
-        let rejected_so_far = Arc::new(AtomicU64::new(unreadable));
-        let (chunks, producer) = checker.spawn(file.clone(), rejected_so_far.clone());
+        let ImportRequest {
+            source,
+            file_hash,
+            file,
+            dry_run,
+            rejects_kept,
+            keep_rejected_forms,
+        } = request;
+        let rows_at_most = file.rows_at_most();
+        let rejected_so_far = Arc::new(AtomicU64::new(0));
+        let (chunks, producer) = checker.spawn(
+            file,
+            Kept {
+                reasons: rejects_kept,
+                forms: keep_rejected_forms,
+            },
+            rejected_so_far.clone(),
+        );
         let import = ImportStream {
-            source: source.to_owned(),
-            file_hash: file_hash.to_owned(),
-            rows_at_most: file.rows.len(),
+            source,
+            file_hash,
+            rows_at_most,
             chunks,
         };
         let progress = |written| progress(written + rejected_so_far.load(Ordering::Relaxed));
@@ -282,15 +314,25 @@ impl App {
             self.store.import_forms(&access, import, &progress).await
         };
         // The checker stops as soon as the store stops taking chunks.
-        let rejected_rows = producer
+        let checked = producer
             .await
             .map_err(|e| AppError::Internal(format!("import checker: {e}")))?;
+        // A file that broke off failed the store's transaction: the file is the reason.
+        if let Some(error) = checked.file_error {
+            return Err(AppError::File(error));
+        }
         let outcome = outcome?;
-        report.rejected.extend(rejected_rows);
-        report.accepted = outcome.inserted;
-        report.flagged = outcome.staged.len() as u64;
-        report.unchanged = outcome.unchanged;
-        Ok(report)
+        Ok(ImportReport {
+            rows: checked.rows,
+            accepted: outcome.inserted,
+            flagged: outcome.staged.len() as u64,
+            unchanged: outcome.unchanged,
+            rejected_rows: checked.rejected_rows,
+            rejected_reasons: checked.rejected_reasons,
+            rejected: checked.rejected,
+            rejected_forms: checked.rejected_forms,
+            dry_run,
+        })
     }
 
     pub async fn staged_forms(
@@ -446,46 +488,97 @@ impl RowChecker {
         }
     }
 
-    /// Checks the file's rows on a blocking thread, sending each chunk's accepted rows,
-    /// prepared, as the store asks for them; the thread returns the rejected rows in
-    /// file order and counts each rejected row in `rejected_so_far` as it goes.
+    /// Reads and checks the file's rows on a blocking thread, sending each chunk's
+    /// accepted rows, prepared, as the store asks for them; the thread counts each
+    /// rejected row in `rejected_so_far` as it goes and returns what it rejected. A file
+    /// that breaks off sends an error, which fails the store's transaction.
     fn spawn(
         self,
-        file: Arc<FormFile>,
+        file: FormReader,
+        kept: Kept,
         rejected_so_far: Arc<AtomicU64>,
     ) -> (
         futures_util::stream::BoxStream<'static, cancuoc_store::Result<PreparedChunk>>,
-        tokio::task::JoinHandle<Vec<RejectedRow>>,
+        tokio::task::JoinHandle<Checked>,
     ) {
         let (sender, receiver) = tokio::sync::mpsc::channel(CHUNKS_AHEAD);
         let producer = tokio::task::spawn_blocking(move || {
-            let mut rejected_rows = Vec::new();
-            for part in file.rows.chunks(IMPORT_CHUNK) {
-                let mut rows = Vec::with_capacity(part.len());
-                for raw in part {
-                    match self.check(raw) {
-                        Ok(row) => rows.push(row),
-                        Err(r) => {
-                            rejected_rows.extend(r);
-                            rejected_so_far.fetch_add(1, Ordering::Relaxed);
-                        }
+            let mut checked = Checked::default();
+            let mut rows = Vec::with_capacity(IMPORT_CHUNK);
+            let mut stopped = false;
+            // Sends the chunk gathered so far; false once the store takes no more.
+            let send = |rows: &mut Vec<ImportRow>| {
+                if rows.is_empty() {
+                    return true;
+                }
+                let chunk = PreparedChunk::new(std::mem::take(rows));
+                let failed = chunk.is_err();
+                sender.blocking_send(chunk).is_ok() && !failed
+            };
+            let read = file.read(&mut |read| {
+                checked.rows += 1;
+                let outcome = match read {
+                    ReadRow::Form(raw) => match self.check(&raw) {
+                        Ok(row) => Ok(row),
+                        Err(reasons) => Err((reasons, Some(raw))),
+                    },
+                    ReadRow::Unreadable { row, reasons } => {
+                        Err((reasons.iter().map(|r| rejected(row, r)).collect(), None))
+                    }
+                };
+                match outcome {
+                    Ok(row) => rows.push(row),
+                    Err((reasons, raw)) => {
+                        checked.reject(reasons, raw, &kept);
+                        rejected_so_far.fetch_add(1, Ordering::Relaxed);
                     }
                 }
-                if rows.is_empty() {
-                    continue;
+                if rows.len() >= IMPORT_CHUNK && !send(&mut rows) {
+                    stopped = true;
+                    return std::ops::ControlFlow::Break(());
                 }
-                let chunk = PreparedChunk::new(rows);
-                let failed = chunk.is_err();
-                if sender.blocking_send(chunk).is_err() || failed {
-                    break;
+                std::ops::ControlFlow::Continue(())
+            });
+            match read {
+                Ok(()) if !stopped => {
+                    send(&mut rows);
+                }
+                Ok(()) => {}
+                Err(error) => {
+                    // Fails the import's transaction; the caller reports the file's error.
+                    let _ = sender.blocking_send(Err(StoreError::Invalid(
+                        "the import file could not be read to its end".into(),
+                    )));
+                    checked.file_error = Some(error);
                 }
             }
-            rejected_rows
+            checked
         });
         let chunks = futures_util::stream::unfold(receiver, |mut r| async move {
             r.recv().await.map(|chunk| (chunk, r))
         });
         (Box::pin(chunks), producer)
+    }
+}
+
+/// What of the rejected rows an import keeps, beyond counting them.
+#[derive(Debug, Clone, Copy)]
+struct Kept {
+    reasons: usize,
+    forms: bool,
+}
+
+impl Checked {
+    fn reject(&mut self, reasons: Vec<RejectedRow>, raw: Option<RawForm>, kept: &Kept) {
+        self.rejected_rows += 1;
+        self.rejected_reasons += reasons.len();
+        let room = kept.reasons.saturating_sub(self.rejected.len());
+        self.rejected.extend(reasons.into_iter().take(room));
+        if kept.forms
+            && let Some(raw) = raw
+        {
+            self.rejected_forms.push(raw);
+        }
     }
 }
 
@@ -508,11 +601,4 @@ fn rejected(row: usize, r: &Rejection) -> RejectedRow {
         column: r.column.map(|c| c.name().to_owned()),
         reason: r.reason.clone(),
     }
-}
-
-fn count_rows(errors: &[(usize, Rejection)]) -> usize {
-    let mut rows: Vec<usize> = errors.iter().map(|(r, _)| *r).collect();
-    rows.sort_unstable();
-    rows.dedup();
-    rows.len()
 }

@@ -48,9 +48,18 @@ async fn setup() -> Setup {
         .unwrap();
     let app = app.with_vault(Arc::new(vault));
     app.init("2021", Some("admin-password-123")).await.unwrap();
-    let file = Arc::new(cancuoc_import::parse_csv(PEOPLE.as_bytes()).unwrap());
+    let people = dir.path().join("people.csv");
+    std::fs::write(&people, PEOPLE).unwrap();
+    let request = cancuoc_app::ImportRequest {
+        source: "people.csv".into(),
+        file_hash: "hash".into(),
+        file: cancuoc_import::FormReader::open(&people).unwrap(),
+        dry_run: false,
+        rejects_kept: 100,
+        keep_rejected_forms: false,
+    };
     let report = app
-        .import_forms(&operator(), "people.csv", "hash", file, false, &|_| {})
+        .import_forms(&operator(), request, &|_| {})
         .await
         .unwrap();
     assert_eq!(report.accepted, 3, "{report:?}");

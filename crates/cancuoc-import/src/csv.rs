@@ -1,23 +1,22 @@
 //! CSV files: UTF-8 with or without a byte order mark, RFC 4180 quoting, comma
 //! separated (or semicolon, as spreadsheets in some locales save, or tab).
 //!
-//! The file is read whole and checked as UTF-8 before parsing, so a file in another
+//! The file is read record by record ([`Records`]): a record's bytes are kept up to
+//! [`ROW_BYTES`] and checked as UTF-8 before they are parsed, so a file in another
 //! encoding is refused with the line of its first bad byte rather than imported with
-//! replacement characters. The parser is our own: the `csv` crate ends an unterminated
-//! quoted cell silently at the end of the input, which would import the rest of the
-//! file as one cell instead of reporting the missing quote.
+//! replacement characters, and memory stays that of one record. The parser is our own:
+//! the `csv` crate ends an unterminated quoted cell silently at the end of the input,
+//! which would import the rest of the file as one cell instead of reporting the missing
+//! quote.
 
 use std::borrow::Cow;
-use std::io::Read;
+use std::io::{BufRead, Read};
 
-use crate::limits::{COLUMNS, ROWS};
+use crate::limits::{COLUMNS, ROW_BYTES, ROWS};
 use crate::table::{Header, Rows};
-use crate::{FileError, FormFile, count};
+use crate::{FileError, FormFile, Sink, count, finish};
 
 const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
-
-/// Rows reserved ahead from the line count; more grow the vector as they come.
-const ROWS_RESERVED: usize = 1 << 17;
 
 /// Cells kept of one record: one past [`COLUMNS`], so that a wider row is seen as one
 /// and rejected, while its further cells are scanned over and never stored.
@@ -27,27 +26,28 @@ fn cells_kept() -> usize {
         .saturating_add(1)
 }
 
-/// Reads a CSV import file from a reader (the whole input is read first).
-pub fn read_csv<R: Read>(mut reader: R) -> Result<FormFile, FileError> {
-    let mut bytes = Vec::new();
-    reader.read_to_end(&mut bytes).map_err(FileError::Read)?;
-    parse_csv(&bytes)
+/// Reads a whole CSV import file from a reader.
+pub fn read_csv<R: Read>(reader: R) -> Result<FormFile, FileError> {
+    FormFile::collect(|sink| finish(read_csv_rows(std::io::BufReader::new(reader), sink)))
 }
 
-/// The text of a CSV file: UTF-8 (a byte order mark dropped), not empty.
-fn text_of(bytes: &[u8]) -> Result<&str, FileError> {
-    if bytes.starts_with(b"\xFF\xFE") || bytes.starts_with(b"\xFE\xFF") || looks_like_utf16(bytes) {
-        return Err(FileError::Utf16);
+/// Parses the bytes of a CSV import file.
+pub fn parse_csv(bytes: &[u8]) -> Result<FormFile, FileError> {
+    FormFile::collect(|sink| finish(read_csv_rows(bytes, sink)))
+}
+
+/// Line breaks in a file, plus one: at least as many as its records. Read in blocks.
+pub(crate) fn lines<R: Read>(mut reader: R) -> Result<usize, FileError> {
+    let mut block = vec![0u8; 1 << 16];
+    let mut lines = 1usize;
+    loop {
+        let n = reader.read(&mut block).map_err(FileError::Read)?;
+        if n == 0 {
+            return Ok(lines);
+        }
+        let read = block.get(..n).unwrap_or_default();
+        lines = lines.saturating_add(read.iter().filter(|&&b| b == b'\n').count());
     }
-    let (bom, body) = match bytes.strip_prefix(UTF8_BOM) {
-        Some(body) => (UTF8_BOM.len(), body),
-        None => (0, bytes),
-    };
-    let text = std::str::from_utf8(body).map_err(|e| not_utf8(body, e.valid_up_to(), bom))?;
-    if text.trim().is_empty() {
-        return Err(FileError::Empty);
-    }
-    Ok(text)
 }
 
 /// A CSV file of any columns, as text: the header cells (trimmed) and each non-blank
@@ -60,16 +60,19 @@ pub struct Table {
     pub rows: Vec<(usize, Vec<String>)>,
 }
 
-/// Reads the bytes of a CSV file into a [`Table`], with the encoding and quoting checks
-/// of [`parse_csv`].
+/// Reads the bytes of a CSV file into a [`Table`], with the encoding, quoting and size
+/// checks of [`parse_csv`].
 pub fn parse_csv_table(bytes: &[u8]) -> Result<Table, FileError> {
-    let text = text_of(bytes)?;
-    let mut parser = Parser::new(text, separator(text));
-    let mut cells: Vec<Cow<'_, str>> = Vec::new();
+    let mut records = Records::open(bytes)?;
+    let mut buffer = Vec::new();
     let mut table = Table::default();
     let mut row = 0;
-    while parser.next_record(&mut cells)? {
+    while let Some(record) = records.next(&mut buffer)? {
         row += 1;
+        if record.too_long {
+            return Err(FileError::limit(ROW_BYTES, format!(" (row {row})")));
+        }
+        let (cells, dropped_value) = records.cells(&record, &buffer)?;
         if cells.iter().all(|c| c.trim().is_empty()) {
             continue;
         }
@@ -77,7 +80,7 @@ pub fn parse_csv_table(bytes: &[u8]) -> Result<Table, FileError> {
             .iter()
             .rposition(|c| !c.trim().is_empty())
             .map_or(0, |last| last + 1);
-        if count(width) > COLUMNS.value || parser.dropped_value {
+        if count(width) > COLUMNS.value || dropped_value {
             return Err(FileError::limit(COLUMNS, format!(" (row {row})")));
         }
         if count(table.rows.len()) >= ROWS.value {
@@ -96,40 +99,46 @@ pub fn parse_csv_table(bytes: &[u8]) -> Result<Table, FileError> {
     Ok(table)
 }
 
-/// Parses the bytes of a CSV import file.
-pub fn parse_csv(bytes: &[u8]) -> Result<FormFile, FileError> {
-    let text = text_of(bytes)?;
-    let mut parser = Parser::new(text, separator(text));
-    let mut cells: Vec<Cow<'_, str>> = Vec::with_capacity(32);
+/// Reads a CSV import file row by row into `sink`.
+pub(crate) fn read_csv_rows<R: BufRead>(reader: R, sink: Sink<'_>) -> Result<(), FileError> {
+    let mut records = Records::open(reader)?;
+    let mut buffer = Vec::with_capacity(1 << 12);
     let mut row = 0;
     // The header is the first row with a value; blank rows before it still count.
     let header = loop {
-        if !parser.next_record(&mut cells)? {
+        let Some(record) = records.next(&mut buffer)? else {
             return Err(FileError::Empty);
-        }
+        };
         row += 1;
+        if record.too_long {
+            return Err(FileError::limit(ROW_BYTES, " (the header row)".into()));
+        }
+        let (cells, dropped_value) = records.cells(&record, &buffer)?;
         if cells.iter().any(|c| !c.trim().is_empty()) {
-            if parser.dropped_value {
+            if dropped_value {
                 return Err(FileError::limit(COLUMNS, " (the header row)".into()));
             }
             break Header::parse(cells.iter().map(|c| c.as_ref()))?;
         }
     };
-    // One row per line is a good guess, and saves growing a vector of a million rows;
-    // capped, since blank lines cost nothing to send and a row's room is not small.
-    let lines = text.bytes().filter(|&b| b == b'\n').count();
-    let mut rows = Rows::new(header, lines.min(ROWS_RESERVED));
-    while parser.next_record(&mut cells)? {
+    let mut rows = Rows::new(header, sink);
+    while let Some(record) = records.next(&mut buffer)? {
         row += 1;
+        if record.too_long {
+            rows.too_long();
+            rows.end_row(row, None)?;
+            continue;
+        }
+        let (cells, dropped_value) = records.cells(&record, &buffer)?;
         for (position, cell) in cells.iter().enumerate() {
             rows.cell(position, cell);
         }
-        if parser.dropped_value {
+        if dropped_value {
             rows.value_past_columns();
         }
         rows.end_row(row, Some(cells.len()))?;
     }
-    Ok(rows.finish())
+    Ok(())
 }
 
 /// UTF-16 without a byte order mark: the first two bytes are an ASCII character and a
@@ -141,33 +150,191 @@ fn looks_like_utf16(bytes: &[u8]) -> bool {
     }
 }
 
-fn not_utf8(body: &[u8], offset: usize, bom: usize) -> FileError {
-    let before = body.get(..offset).unwrap_or_default();
-    let line = 1 + before.iter().filter(|&&b| b == b'\n').count();
-    let line_start = before
-        .iter()
-        .rposition(|&b| b == b'\n')
-        .map_or(0, |p| p + 1);
-    let column = offset - line_start + 1 + if line == 1 { bom } else { 0 };
-    FileError::NotUtf8 {
-        line,
-        column,
-        offset: offset + bom,
-        byte: body.get(offset).copied().unwrap_or(0),
-    }
-}
-
 /// Comma, unless the first line has semicolons (or tabs) and no comma.
-fn separator(text: &str) -> u8 {
-    let first_line = text.lines().next().unwrap_or_default();
-    if first_line.contains(',') {
+fn separator(start: &[u8]) -> u8 {
+    let first_line = start.split(|&b| b == b'\n').next().unwrap_or_default();
+    if first_line.contains(&b',') {
         b','
-    } else if first_line.contains(';') {
+    } else if first_line.contains(&b';') {
         b';'
-    } else if first_line.contains('\t') {
+    } else if first_line.contains(&b'\t') {
         b'\t'
     } else {
         b','
+    }
+}
+
+/// Where a record was found in the file.
+#[derive(Debug, Clone, Copy)]
+struct Record {
+    /// 1-based line it starts on.
+    line: usize,
+    /// Offset of its first byte in the file.
+    offset: u64,
+    /// It ran past [`ROW_BYTES`]: only its first bytes are in the buffer.
+    too_long: bool,
+}
+
+/// Where the record scan stands, with the parser's idea of a cell.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Quoting {
+    CellStart,
+    Unquoted,
+    Quoted,
+    /// A quote inside a quoted cell: a second one is a literal quote, anything else
+    /// closes the cell.
+    QuoteSeen,
+}
+
+/// A CSV file cut into records, one at a time: a line break ends a record unless it
+/// lies inside a quoted cell. The record's bytes go to a buffer, up to [`ROW_BYTES`].
+struct Records<R> {
+    reader: R,
+    separator: u8,
+    /// The byte order mark's length: columns of line 1 count it.
+    bom: usize,
+    line: usize,
+    offset: u64,
+    /// The last record ended with `\r`: a `\n` right after belongs to that break.
+    after_cr: bool,
+}
+
+impl<R: BufRead> Records<R> {
+    /// Checks the start of the file: not UTF-16, a byte order mark skipped, and the
+    /// separator, from the first line.
+    fn open(mut reader: R) -> Result<Self, FileError> {
+        let start = reader.fill_buf().map_err(FileError::Read)?;
+        if start.starts_with(b"\xFF\xFE")
+            || start.starts_with(b"\xFE\xFF")
+            || looks_like_utf16(start)
+        {
+            return Err(FileError::Utf16);
+        }
+        let bom = if start.starts_with(UTF8_BOM) {
+            UTF8_BOM.len()
+        } else {
+            0
+        };
+        let separator = separator(start.get(bom..).unwrap_or_default());
+        reader.consume(bom);
+        Ok(Self {
+            reader,
+            separator,
+            bom,
+            line: 1,
+            offset: count(bom),
+            after_cr: false,
+        })
+    }
+
+    /// Reads the next record into `buffer`; `None` at the end of the input. A final line
+    /// break does not start another record.
+    fn next(&mut self, buffer: &mut Vec<u8>) -> Result<Option<Record>, FileError> {
+        buffer.clear();
+        let most = usize::try_from(ROW_BYTES.value).unwrap_or(usize::MAX);
+        let mut record = Record {
+            line: self.line,
+            offset: self.offset,
+            too_long: false,
+        };
+        let mut state = Quoting::CellStart;
+        let mut quote_line = self.line;
+        let mut any = false;
+        loop {
+            let available = self.reader.fill_buf().map_err(FileError::Read)?;
+            if available.is_empty() {
+                if state == Quoting::Quoted {
+                    return Err(FileError::UnterminatedQuote { line: quote_line });
+                }
+                return Ok(any.then_some(record));
+            }
+            if std::mem::take(&mut self.after_cr) && available.first() == Some(&b'\n') {
+                self.reader.consume(1);
+                self.offset += 1;
+                record.offset += 1;
+                continue;
+            }
+            any = true;
+            let mut used = available.len();
+            let mut kept = available.len();
+            let mut ended = false;
+            for (i, &b) in available.iter().enumerate() {
+                state = match (state, b) {
+                    (Quoting::Quoted, b'"') => Quoting::QuoteSeen,
+                    (Quoting::Quoted, b'\n') => {
+                        self.line += 1;
+                        Quoting::Quoted
+                    }
+                    (Quoting::Quoted, _) => Quoting::Quoted,
+                    (Quoting::QuoteSeen, b'"') => Quoting::Quoted,
+                    (_, b'\n' | b'\r') => {
+                        self.line += 1;
+                        kept = i;
+                        used = i + 1;
+                        if b == b'\r' {
+                            match available.get(i + 1) {
+                                Some(b'\n') => used += 1,
+                                Some(_) => {}
+                                None => self.after_cr = true,
+                            }
+                        }
+                        ended = true;
+                        break;
+                    }
+                    (_, b) if b == self.separator => Quoting::CellStart,
+                    (Quoting::CellStart, b'"') => {
+                        quote_line = self.line;
+                        Quoting::Quoted
+                    }
+                    _ => Quoting::Unquoted,
+                };
+            }
+            let room = most.saturating_sub(buffer.len());
+            if kept > room {
+                record.too_long = true;
+            }
+            buffer.extend_from_slice(available.get(..kept.min(room)).unwrap_or_default());
+            self.reader.consume(used);
+            self.offset += count(used);
+            if ended {
+                return Ok(Some(record));
+            }
+        }
+    }
+
+    /// The cells of a record read by [`Records::next`], checked as UTF-8, and whether a
+    /// value lay past the cells kept.
+    fn cells<'b>(
+        &self,
+        record: &Record,
+        buffer: &'b [u8],
+    ) -> Result<(Vec<Cow<'b, str>>, bool), FileError> {
+        let text = std::str::from_utf8(buffer)
+            .map_err(|e| self.not_utf8(record, buffer, e.valid_up_to()))?;
+        let mut parser = Parser::new(text, self.separator);
+        parser.line = record.line;
+        let mut cells = Vec::with_capacity(32);
+        parser.next_record(&mut cells)?;
+        Ok((cells, parser.dropped_value))
+    }
+
+    fn not_utf8(&self, record: &Record, buffer: &[u8], at: usize) -> FileError {
+        let before = buffer.get(..at).unwrap_or_default();
+        let breaks = before.iter().filter(|&&b| b == b'\n').count();
+        let line = record.line + breaks;
+        let line_start = before
+            .iter()
+            .rposition(|&b| b == b'\n')
+            .map_or(0, |p| p + 1);
+        let bom = if line == 1 { self.bom } else { 0 };
+        FileError::NotUtf8 {
+            line,
+            column: at - line_start + 1 + bom,
+            offset: usize::try_from(record.offset)
+                .unwrap_or(usize::MAX)
+                .saturating_add(at),
+            byte: buffer.get(at).copied().unwrap_or(0),
+        }
     }
 }
 
@@ -389,24 +556,75 @@ mod tests {
 
     #[test]
     fn picks_the_separator_from_the_first_line() {
-        assert_eq!(separator("a,b;c\n"), b',');
-        assert_eq!(separator("a;b;c\n1,5;2"), b';');
-        assert_eq!(separator("a\tb\n"), b'\t');
-        assert_eq!(separator("a\n"), b',');
+        assert_eq!(separator(b"a,b;c\n"), b',');
+        assert_eq!(separator(b"a;b;c\n1,5;2"), b';');
+        assert_eq!(separator(b"a\tb\n"), b'\t');
+        assert_eq!(separator(b"a\n"), b',');
+    }
+
+    fn first_error(bytes: &[u8]) -> FileError {
+        let mut records = Records::open(bytes).unwrap();
+        let mut buffer = Vec::new();
+        loop {
+            let record = records
+                .next(&mut buffer)
+                .unwrap()
+                .expect("an error before the end");
+            if let Err(e) = records.cells(&record, &buffer) {
+                return e;
+            }
+        }
     }
 
     #[test]
     fn locates_the_first_invalid_byte() {
-        let body = b"ab\ncd\xD2e";
-        let err = not_utf8(body, 5, 0);
-        assert!(matches!(
-            err,
-            FileError::NotUtf8 {
-                line: 2,
-                column: 3,
-                offset: 5,
-                byte: 0xD2
-            }
-        ));
+        let err = first_error(b"ab\ncd\xD2e");
+        assert!(
+            matches!(
+                err,
+                FileError::NotUtf8 {
+                    line: 2,
+                    column: 3,
+                    offset: 5,
+                    byte: 0xD2
+                }
+            ),
+            "{err:?}"
+        );
+        // Inside a quoted cell over two lines, after a byte order mark.
+        let err = first_error(b"\xEF\xBB\xBFa\r\n\"x\ny\xD2\"");
+        assert!(
+            matches!(
+                err,
+                FileError::NotUtf8 {
+                    line: 3,
+                    column: 2,
+                    offset: 10,
+                    byte: 0xD2
+                }
+            ),
+            "{err:?}"
+        );
+    }
+
+    /// Records as the scanner cuts them, whatever the line breaks and quoting.
+    #[test]
+    fn cuts_records_at_line_breaks_outside_quotes() {
+        let mut records = Records::open(&b"a,\"b\r\nc\"\r\nd\re\n\nf"[..]).unwrap();
+        let mut buffer = Vec::new();
+        let mut cut = Vec::new();
+        while let Some(r) = records.next(&mut buffer).unwrap() {
+            cut.push((r.line, String::from_utf8(buffer.clone()).unwrap()));
+        }
+        assert_eq!(
+            cut,
+            [
+                (1, "a,\"b\r\nc\"".to_owned()),
+                (3, "d".to_owned()),
+                (4, "e".to_owned()),
+                (5, String::new()),
+                (6, "f".to_owned())
+            ]
+        );
     }
 }

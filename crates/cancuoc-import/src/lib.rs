@@ -1,10 +1,12 @@
 //! Reading collection-form import files (CSV, XLSX) into raw rows (DESIGN §6 "Import file").
 //!
-//! A file becomes a [`FormFile`]: one [`RawForm`] per data row, plus the rows that could
-//! not even be read (a cell too long, a value under no header, an Excel error or
-//! formula), each with its row number as a person sees it in a spreadsheet. Problems of
-//! the whole file (not UTF-8, a bad header, an unterminated quote) are a [`FileError`],
-//! and nothing is imported.
+//! A file is read row by row into a [`Sink`]: one [`ReadRow`] per data row, either a
+//! [`RawForm`] or a row that could not even be read (a cell too long, a value under no
+//! header, an Excel error or formula), with its row number as a person sees it in a
+//! spreadsheet. Nothing is kept from one row to the next, so memory does not grow with
+//! the file ([`FormReader`]); [`FormFile`] collects a small file whole. Problems of the
+//! whole file (not UTF-8, a bad header, an unterminated quote) are a [`FileError`], which
+//! may come after rows were handed on: the caller applies nothing then.
 //!
 //! This crate only reads. What a row means is decided by
 //! [`cancuoc_domain::form::validate`]; storing it is the application's job. There is
@@ -12,6 +14,7 @@
 
 use std::fmt;
 use std::io;
+use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 
 use cancuoc_domain::form::{Column, RawForm, Rejection};
@@ -26,18 +29,52 @@ pub use crate::csv::{Table, parse_csv, parse_csv_table, read_csv};
 pub use crate::limits::Limit;
 pub use crate::xlsx::read_xlsx;
 
+/// One row of an import file as it is read.
+// Rows pass one at a time, by value: boxing the large variant would allocate per row.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReadRow {
+    /// A row whose cells were read, to be validated.
+    Form(RawForm),
+    /// A row that could not be read, with every reason.
+    Unreadable { row: usize, reasons: Vec<Rejection> },
+}
+
+/// Where a reader hands each row; `Break` stops the reading (the reader then returns
+/// `Ok`).
+pub type Sink<'s> = &'s mut dyn FnMut(ReadRow) -> ControlFlow<()>;
+
 /// A count as the limits compare it.
 pub(crate) fn count(n: usize) -> u64 {
     u64::try_from(n).unwrap_or(u64::MAX)
 }
 
-/// The rows of an import file.
+/// The rows of an import file, collected whole: for small files and tests.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct FormFile {
     /// Rows read, in file order, to be validated.
     pub rows: Vec<RawForm>,
     /// Rows that could not be read, by row number; a row may have several entries.
     pub row_errors: Vec<(usize, Rejection)>,
+}
+
+impl FormFile {
+    /// Collects what `read` hands to its sink.
+    pub(crate) fn collect(
+        read: impl FnOnce(Sink<'_>) -> Result<(), FileError>,
+    ) -> Result<Self, FileError> {
+        let mut file = Self::default();
+        read(&mut |row| {
+            match row {
+                ReadRow::Form(form) => file.rows.push(form),
+                ReadRow::Unreadable { row, reasons } => file
+                    .row_errors
+                    .extend(reasons.into_iter().map(|r| (row, r))),
+            }
+            ControlFlow::Continue(())
+        })?;
+        Ok(file)
+    }
 }
 
 /// A problem with the whole file: nothing in it is imported.
@@ -80,6 +117,9 @@ pub enum FileError {
     UnterminatedQuote { line: usize },
     #[error("not a readable XLSX workbook: {0}")]
     Workbook(String),
+    /// The sink stopped the reading; readers turn it into `Ok` before returning.
+    #[error("reading stopped")]
+    Stopped,
     /// The file breaks one of [`limits`]; reading stopped there.
     #[error("the file is too large to import ({}): more than {} {}{}", .limit.code, .limit.value, .limit.what, .at)]
     Limit {
@@ -198,24 +238,94 @@ pub fn column_letter(position: usize) -> String {
     letters.iter().rev().collect()
 }
 
-/// Reads an import file, choosing the format by extension: `.csv` or `.xlsx`.
-pub fn read_forms(path: &Path) -> Result<FormFile, FileError> {
-    let extension = path
-        .extension()
-        .map(|e| e.to_string_lossy().to_lowercase())
-        .unwrap_or_default();
-    let unreadable = |source| FileError::Unreadable {
+/// The formats an import file may come in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Csv,
+    Xlsx,
+}
+
+impl Format {
+    /// By the file's extension: `.csv` or `.xlsx`.
+    pub fn of_path(path: &Path) -> Result<Self, FileError> {
+        let extension = path
+            .extension()
+            .map(|e| e.to_string_lossy().to_lowercase())
+            .unwrap_or_default();
+        match extension.as_str() {
+            "csv" => Ok(Self::Csv),
+            "xlsx" => Ok(Self::Xlsx),
+            _ => Err(FileError::UnsupportedFormat(format!(".{extension}"))),
+        }
+    }
+}
+
+/// An import file on disk, opened and measured, to be read row by row: memory stays
+/// that of one row (and, for XLSX, of the shared strings, which are bounded).
+#[derive(Debug)]
+pub struct FormReader {
+    path: PathBuf,
+    format: Format,
+    rows_at_most: usize,
+}
+
+impl FormReader {
+    /// Opens a file of the format its extension names.
+    pub fn open(path: &Path) -> Result<Self, FileError> {
+        Self::open_as(path, Format::of_path(path)?)
+    }
+
+    /// Opens a file of a known format (an upload kept under a temporary name). An XLSX
+    /// workbook is measured against the limits here, before any row is read.
+    pub fn open_as(path: &Path, format: Format) -> Result<Self, FileError> {
+        let file = open_file(path)?;
+        let rows_at_most = match format {
+            Format::Csv => csv::lines(file)?,
+            Format::Xlsx => xlsx::rows_at_most(io::BufReader::new(file))?,
+        };
+        Ok(Self {
+            path: path.to_owned(),
+            format,
+            rows_at_most,
+        })
+    }
+
+    /// At most how many rows the file holds (its lines, or the last row its sheet names);
+    /// a hint for the store, not a promise.
+    pub fn rows_at_most(&self) -> usize {
+        self.rows_at_most
+    }
+
+    /// Reads every row into `sink`, in file order.
+    pub fn read(&self, sink: Sink<'_>) -> Result<(), FileError> {
+        let file = open_file(&self.path)?;
+        let read = match self.format {
+            Format::Csv => csv::read_csv_rows(io::BufReader::with_capacity(1 << 16, file), sink),
+            Format::Xlsx => xlsx::read_xlsx_rows(io::BufReader::new(file), sink),
+        };
+        finish(read)
+    }
+}
+
+fn open_file(path: &Path) -> Result<std::fs::File, FileError> {
+    std::fs::File::open(path).map_err(|source| FileError::Unreadable {
         path: path.to_owned(),
         source,
-    };
-    match extension.as_str() {
-        "csv" => parse_csv(&std::fs::read(path).map_err(unreadable)?),
-        "xlsx" => {
-            let file = std::fs::File::open(path).map_err(unreadable)?;
-            read_xlsx(io::BufReader::new(file))
-        }
-        _ => Err(FileError::UnsupportedFormat(format!(".{extension}"))),
+    })
+}
+
+/// A sink's stop is no error of the file.
+pub(crate) fn finish(read: Result<(), FileError>) -> Result<(), FileError> {
+    match read {
+        Err(FileError::Stopped) => Ok(()),
+        other => other,
     }
+}
+
+/// Reads a whole import file, choosing the format by extension: `.csv` or `.xlsx`.
+pub fn read_forms(path: &Path) -> Result<FormFile, FileError> {
+    let reader = FormReader::open(path)?;
+    FormFile::collect(|sink| reader.read(sink))
 }
 
 #[cfg(test)]

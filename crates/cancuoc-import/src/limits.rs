@@ -29,6 +29,15 @@ pub const CELL_CHARS: Limit = Limit {
     what: "characters in a cell",
 };
 
+/// Bytes of one CSV record. A full row of the form is a few kilobytes; a longer one is
+/// rejected, and its further bytes are scanned over, never kept, so one line with
+/// millions of cells costs no memory.
+pub const ROW_BYTES: Limit = Limit {
+    code: "row_too_long",
+    value: 4 << 20,
+    what: "bytes in a row",
+};
+
 /// Rows in one file: a province's collection forms arrive in files per district or
 /// commune; two million rows is more than the largest district.
 pub const ROWS: Limit = Limit {

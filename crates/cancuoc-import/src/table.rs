@@ -3,9 +3,9 @@
 
 use cancuoc_domain::form::{Column, RawForm, Rejection};
 
-use crate::limits::{CELL_CHARS, COLUMNS, ROWS};
+use crate::limits::{CELL_CHARS, COLUMNS, ROW_BYTES, ROWS};
 use crate::{
-    DuplicatedColumn, FileError, FormFile, HeaderProblems, UnknownColumn, column_letter, count,
+    DuplicatedColumn, FileError, HeaderProblems, ReadRow, Sink, UnknownColumn, column_letter, count,
 };
 
 /// The column under each position of the header; `None` under an empty header cell.
@@ -82,10 +82,11 @@ impl Header {
     }
 }
 
-/// Collects rows cell by cell: `cell`/`cell_error` for each cell of a row, then `end_row`.
-pub(crate) struct Rows {
+/// Reads rows cell by cell: `cell`/`cell_error` for each cell of a row, then `end_row`,
+/// which hands the row to the sink; nothing is kept from one row to the next.
+pub(crate) struct Rows<'s> {
     header: Header,
-    file: FormFile,
+    sink: Sink<'s>,
     form: RawForm,
     errors: Vec<Rejection>,
     any_value: bool,
@@ -97,15 +98,11 @@ pub(crate) struct Rows {
     rows_seen: usize,
 }
 
-impl Rows {
-    /// `expected_rows` is a capacity hint.
-    pub(crate) fn new(header: Header, expected_rows: usize) -> Self {
+impl<'s> Rows<'s> {
+    pub(crate) fn new(header: Header, sink: Sink<'s>) -> Self {
         Self {
             header,
-            file: FormFile {
-                rows: Vec::with_capacity(expected_rows),
-                row_errors: Vec::new(),
-            },
+            sink,
             form: RawForm::new(0),
             errors: Vec::new(),
             any_value: false,
@@ -188,6 +185,18 @@ impl Rows {
         self.beyond_columns(past);
     }
 
+    /// A row longer than [`ROW_BYTES`], whose cells were scanned over, never kept.
+    pub(crate) fn too_long(&mut self) {
+        self.any_value = true;
+        self.errors.push(Rejection::new(
+            None,
+            format!(
+                "row longer than {} bytes ({})",
+                ROW_BYTES.value, ROW_BYTES.code
+            ),
+        ));
+    }
+
     /// A cell that cannot be read (an Excel error value, a formula).
     pub(crate) fn cell_error(&mut self, position: usize, reason: String) {
         if self.beyond_columns(position) {
@@ -237,19 +246,19 @@ impl Rows {
                 ),
             );
         }
-        if errors.is_empty() {
+        let read = if errors.is_empty() {
             let mut form = form;
             form.row = row;
-            self.file.rows.push(form);
+            ReadRow::Form(form)
         } else {
-            self.file
-                .row_errors
-                .extend(errors.into_iter().map(|e| (row, e)));
+            ReadRow::Unreadable {
+                row,
+                reasons: errors,
+            }
+        };
+        match (self.sink)(read) {
+            std::ops::ControlFlow::Continue(()) => Ok(()),
+            std::ops::ControlFlow::Break(()) => Err(FileError::Stopped),
         }
-        Ok(())
-    }
-
-    pub(crate) fn finish(self) -> FormFile {
-        self.file
     }
 }

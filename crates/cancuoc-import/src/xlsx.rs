@@ -12,7 +12,7 @@ use crate::limits::{
     XLSX_SHARED_STRINGS_BYTES, XLSX_WORKBOOK_BYTES,
 };
 use crate::table::{Header, Rows};
-use crate::{FileError, FormFile, count};
+use crate::{FileError, FormFile, Sink, count, finish};
 
 /// The first serial day after Excel's range (10000-01-01 in the 1900 date system).
 const EXCEL_SERIAL_END: f64 = 2_958_466.0;
@@ -23,7 +23,19 @@ const EXCEL_SERIAL_END: f64 = 2_958_466.0;
 /// the formula is in the file, but what the officer sees may not be what was typed,
 /// and a formula copied on into other systems' exports is a formula injection.
 pub fn read_xlsx<R: Read + Seek>(reader: R) -> Result<FormFile, FileError> {
-    let reader = measure_parts(reader, &PartBounds::default())?;
+    FormFile::collect(|sink| finish(read_xlsx_rows(reader, sink)))
+}
+
+/// The last row the workbook's sheets name, once the workbook is measured against the
+/// limits: at least as many as its rows.
+pub(crate) fn rows_at_most<R: Read + Seek>(reader: R) -> Result<usize, FileError> {
+    let (_, last_row) = measure_parts(reader, &PartBounds::default())?;
+    Ok(usize::try_from(last_row).unwrap_or(usize::MAX))
+}
+
+/// Reads the first sheet row by row into `sink`.
+pub(crate) fn read_xlsx_rows<R: Read + Seek>(reader: R, sink: Sink<'_>) -> Result<(), FileError> {
+    let (reader, _) = measure_parts(reader, &PartBounds::default())?;
     let mut workbook: Xlsx<R> =
         Xlsx::new(reader).map_err(|e| FileError::Workbook(e.to_string()))?;
     let is_1904 = workbook.has_1904_epoch();
@@ -36,6 +48,7 @@ pub fn read_xlsx<R: Read + Seek>(reader: R) -> Result<FormFile, FileError> {
 
     let mut header_cells: Vec<String> = Vec::new();
     let mut rows: Option<Rows> = None;
+    let mut sink = Some(sink);
     let mut current: Option<u32> = None;
     loop {
         let record = cells
@@ -45,7 +58,7 @@ pub fn read_xlsx<R: Read + Seek>(reader: R) -> Result<FormFile, FileError> {
         if let Some(row) = current
             && next_row != Some(row)
         {
-            end_row(&mut rows, &mut header_cells, row)?;
+            end_row(&mut rows, &mut sink, &mut header_cells, row)?;
         }
         let Some(record) = record else { break };
         current = Some(record.pos.0);
@@ -85,7 +98,10 @@ pub fn read_xlsx<R: Read + Seek>(reader: R) -> Result<FormFile, FileError> {
             }
         }
     }
-    rows.map(Rows::finish).ok_or(FileError::Empty)
+    match rows {
+        Some(_) => Ok(()),
+        None => Err(FileError::Empty),
+    }
 }
 
 /// The bounds [`measure_parts`] holds a workbook to.
@@ -116,8 +132,8 @@ impl Default for PartBounds {
 /// a part that grows too much, or a cell reference the reader cannot take. The XLSX
 /// reader keeps the shared strings in memory whole and computes positions with
 /// arithmetic that overflows, so a workbook is measured before it is opened. Gives the
-/// reader back, rewound.
-fn measure_parts<R: Read + Seek>(reader: R, bounds: &PartBounds) -> Result<R, FileError> {
+/// reader back, rewound, with the highest row a worksheet names.
+fn measure_parts<R: Read + Seek>(reader: R, bounds: &PartBounds) -> Result<(R, u32), FileError> {
     let unreadable = |e: &dyn std::fmt::Display| FileError::Workbook(e.to_string());
     let mut archive = zip::ZipArchive::new(reader).map_err(|e| unreadable(&e))?;
     if count(archive.len()) > bounds.parts.value {
@@ -125,6 +141,7 @@ fn measure_parts<R: Read + Seek>(reader: R, bounds: &PartBounds) -> Result<R, Fi
     }
     let mut buffer = vec![0u8; 64 * 1024];
     let mut total: u64 = 0;
+    let mut last_row = 0;
     for index in 0..archive.len() {
         let mut part = archive.by_index(index).map_err(|e| unreadable(&e))?;
         let name = part.name().map_err(|e| unreadable(&e))?.into_owned();
@@ -162,12 +179,17 @@ fn measure_parts<R: Read + Seek>(reader: R, bounds: &PartBounds) -> Result<R, Fi
                 return Err(FileError::limit(bounds.ratio, at()));
             }
         }
+        if normalised.contains("worksheets/")
+            && let Some(scan) = &references
+        {
+            last_row = last_row.max(scan.highest_row);
+        }
     }
     let mut reader = archive.into_inner();
     reader
         .seek(std::io::SeekFrom::Start(0))
         .map_err(FileError::Read)?;
-    Ok(reader)
+    Ok((reader, last_row))
 }
 
 /// Why [`ReferenceScan`] refuses a part.
@@ -197,6 +219,8 @@ struct ReferenceScan {
     row: u32,
     /// The first end of a range, once its `:` is read.
     range_start: Option<(u32, u32)>,
+    /// The highest row any reference named.
+    highest_row: u32,
 }
 
 #[derive(Default, Clone, Copy, PartialEq, Eq)]
@@ -329,6 +353,7 @@ impl ReferenceScan {
 
     /// Ends the reference being read; checked against the start of its range, if any.
     fn end_reference(&mut self) -> Result<(), ScanError> {
+        self.highest_row = self.highest_row.max(self.row);
         if (self.letters > 0 || self.digits > 0)
             && let Some((column, row)) = self.range_start.take()
         {
@@ -344,8 +369,9 @@ impl ReferenceScan {
 }
 
 /// Ends sheet row `row` (0-based): the header until one is found, then data rows.
-fn end_row(
-    rows: &mut Option<Rows>,
+fn end_row<'s>(
+    rows: &mut Option<Rows<'s>>,
+    sink: &mut Option<Sink<'s>>,
     header_cells: &mut Vec<String>,
     row: u32,
 ) -> Result<(), FileError> {
@@ -356,7 +382,9 @@ fn end_row(
         None => {
             if header_cells.iter().any(|c| !c.trim().is_empty()) {
                 let header = Header::parse(header_cells.iter().map(String::as_str))?;
-                *rows = Some(Rows::new(header, 0));
+                if let Some(sink) = sink.take() {
+                    *rows = Some(Rows::new(header, sink));
+                }
             }
             header_cells.clear();
         }
@@ -537,9 +565,14 @@ mod tests {
             matches!(&e, Some(FileError::Limit { limit, .. }) if limit.code == "xlsx_shared_strings_too_large"),
             "{e:?}"
         );
-        // Within the real bounds, the reader comes back rewound and reads the sheet.
-        let reader = measure_parts(std::io::Cursor::new(bytes), &PartBounds::default());
-        assert!(matches!(reader, Ok(r) if r.position() == 0));
+        // Within the real bounds, the reader comes back rewound, with the last row the
+        // sheet names (1-based, as the sheet's XML numbers them).
+        let measured = measure_parts(std::io::Cursor::new(bytes), &PartBounds::default());
+        assert!(
+            matches!(&measured, Ok((r, 200)) if r.position() == 0),
+            "{:?}",
+            measured.map(|(r, last)| (r.position(), last))
+        );
     }
 
     #[test]

@@ -375,3 +375,80 @@ fn trailing_empty_cells_are_no_columns() {
     .unwrap();
     assert_eq!(table.rows.len(), 1);
 }
+
+/// The issue's 20 MB line of ten million cells: past the bytes a row may take, it is one
+/// rejected row whose further bytes are scanned over, never kept; the rows around it
+/// are read.
+#[test]
+fn a_row_of_ten_million_cells_is_one_rejection() {
+    let good = |id: &str| format!("{id},Trần Văn An,01/01/1990,Nam,VNM,18073\n");
+    let mut text =
+        String::from("so_dinh_danh,ho_ten,ngay_sinh,gioi_tinh,quoc_tich,thuong_tru_ma_xa\n");
+    text.push_str(&good("042090000001"));
+    text.push_str("042090000002");
+    text.push_str(&",x".repeat(10_000_000));
+    text.push('\n');
+    text.push_str(&good("042090000003"));
+    let file = parse_csv(text.as_bytes()).unwrap();
+    assert_eq!(file.rows.iter().map(|r| r.row).collect::<Vec<_>>(), [2, 4]);
+    let reasons: Vec<(usize, &str)> = file
+        .row_errors
+        .iter()
+        .map(|(row, r)| (*row, r.reason.as_str()))
+        .collect();
+    assert_eq!(
+        reasons,
+        [(3, "row longer than 4194304 bytes (row_too_long)")]
+    );
+}
+
+/// A file is read row by row: the reader hands each row on as it is read, stops when
+/// told, and reports a broken file after the rows before the break were handed on.
+#[test]
+fn a_file_is_read_row_by_row() {
+    use cancuoc_import::{FormReader, ReadRow};
+    use std::ops::ControlFlow;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("forms.csv");
+    let mut text =
+        String::from("so_dinh_danh,ho_ten,ngay_sinh,gioi_tinh,quoc_tich,thuong_tru_ma_xa\n");
+    for i in 1..=5 {
+        text.push_str(&format!(
+            "04209000000{i},Trần Văn An,01/01/1990,Nam,VNM,18073\n"
+        ));
+    }
+    std::fs::write(&path, &text).unwrap();
+    let reader = FormReader::open(&path).unwrap();
+    assert_eq!(reader.rows_at_most(), 7, "lines, plus one");
+    let mut seen = Vec::new();
+    reader
+        .read(&mut |row| {
+            if let ReadRow::Form(form) = row {
+                seen.push(form.row);
+            }
+            if seen.len() == 2 {
+                ControlFlow::Break(())
+            } else {
+                ControlFlow::Continue(())
+            }
+        })
+        .unwrap();
+    assert_eq!(seen, [2, 3], "stopped after two rows");
+
+    let mut bytes = text.into_bytes();
+    bytes.extend_from_slice(b"\"unterminated\n");
+    std::fs::write(&path, &bytes).unwrap();
+    let mut seen = 0;
+    let e = FormReader::open(&path)
+        .unwrap()
+        .read(&mut |_| {
+            seen += 1;
+            ControlFlow::Continue(())
+        })
+        .unwrap_err();
+    assert!(
+        matches!(e, FileError::UnterminatedQuote { line: 7 }),
+        "{e:?}"
+    );
+    assert_eq!(seen, 5, "the rows before the break were handed on");
+}

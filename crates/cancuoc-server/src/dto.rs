@@ -745,9 +745,12 @@ impl ImportReportDto {
             accepted: r.accepted,
             flagged: r.flagged,
             unchanged: r.unchanged,
-            rejected_rows: u64::try_from(r.rejected_rows()).unwrap_or(u64::MAX),
-            rejected_left_out: u64::try_from(r.rejected.len().saturating_sub(REJECTS_IN_ANSWER))
-                .unwrap_or(u64::MAX),
+            rejected_rows: u64::try_from(r.rejected_rows).unwrap_or(u64::MAX),
+            rejected_left_out: u64::try_from(
+                r.rejected_reasons
+                    .saturating_sub(r.rejected.len().min(REJECTS_IN_ANSWER)),
+            )
+            .unwrap_or(u64::MAX),
             rejected: r
                 .rejected
                 .into_iter()

@@ -129,6 +129,8 @@ impl From<AppError> for ApiError {
     fn from(e: AppError) -> Self {
         match &e {
             AppError::Internal(detail) => Self::internal(detail),
+            // `invalid_file`, or the code of the limit the file breaks.
+            AppError::File(file) => Self::new(StatusCode::BAD_REQUEST, file.code(), e.to_string()),
             AppError::TooManyAttempts { seconds } => {
                 let seconds = u64::try_from(*seconds).unwrap_or(0);
                 Self {

@@ -1,11 +1,11 @@
 //! axum's extractors with their rejections turned into [`ApiError`]s, and the upload
 //! extractor of the import endpoint.
 
-use axum::body::Bytes;
-use axum::extract::rejection::{BytesRejection, JsonRejection, PathRejection, QueryRejection};
+use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::header;
 use axum::http::request::Parts;
+use cancuoc_import::Format;
 use serde::de::DeserializeOwned;
 
 use crate::error::{ApiError, codes};
@@ -113,38 +113,39 @@ fn path_rejection(rejection: &PathRejection) -> ApiError {
     )
 }
 
-/// The formats an import file may come in, by `Content-Type`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum FileKind {
-    Csv,
-    Xlsx,
-}
-
 pub(crate) const CSV_TYPE: &str = "text/csv";
 pub(crate) const XLSX_TYPE: &str =
     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
-impl FileKind {
-    /// From a `Content-Type` value; parameters such as `charset` are ignored.
-    pub fn from_content_type(value: &str) -> Option<Self> {
-        let essence = value
-            .split(';')
-            .next()
-            .unwrap_or("")
-            .trim()
-            .to_ascii_lowercase();
-        match essence.as_str() {
-            CSV_TYPE => Some(Self::Csv),
-            XLSX_TYPE => Some(Self::Xlsx),
-            _ => None,
-        }
+/// The format of an import file by its `Content-Type`; parameters such as `charset` are
+/// ignored.
+pub(crate) fn format_of_content_type(value: &str) -> Option<Format> {
+    let essence = value
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    match essence.as_str() {
+        CSV_TYPE => Some(Format::Csv),
+        XLSX_TYPE => Some(Format::Xlsx),
+        _ => None,
     }
 }
 
-/// A raw file body whose `Content-Type` is checked before the body is read.
+/// The largest import body, set on the import route (an extension, since the body is
+/// streamed to disk rather than collected, which is where `DefaultBodyLimit` applies).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ImportBodyLimit(pub usize);
+
+/// An import file sent as the raw body, its `Content-Type` checked before the body is
+/// read, streamed to a temporary file (removed when this is dropped) and hashed as it
+/// arrives: memory holds one piece of the body at a time, whatever the file's size.
 pub(crate) struct Upload {
-    pub kind: FileKind,
-    pub bytes: Bytes,
+    pub format: Format,
+    pub file: tempfile::NamedTempFile,
+    /// SHA-256 of the bytes, hex.
+    pub hash: String,
 }
 
 impl<S> FromRequest<S> for Upload
@@ -153,12 +154,15 @@ where
 {
     type Rejection = ApiError;
 
-    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let kind = req
+    async fn from_request(req: Request, _: &S) -> Result<Self, Self::Rejection> {
+        use sha2::Digest;
+        use tokio::io::AsyncWriteExt;
+
+        let format = req
             .headers()
             .get(header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
-            .and_then(FileKind::from_content_type)
+            .and_then(format_of_content_type)
             .ok_or_else(|| {
                 ApiError::new(
                     axum::http::StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -166,20 +170,63 @@ where
                     format!("send the file with Content-Type {CSV_TYPE} or {XLSX_TYPE}"),
                 )
             })?;
-        let bytes =
-            Bytes::from_request(req, state)
-                .await
-                .map_err(|rejection: BytesRejection| {
-                    if body_stalled(&rejection) {
-                        return body_timeout();
-                    }
-                    ApiError::rejection(
-                        rejection.status(),
+        let limit = req
+            .extensions()
+            .get::<ImportBodyLimit>()
+            .map_or(crate::IMPORT_BODY_LIMIT_BYTES, |l| l.0);
+        let too_large = || {
+            ApiError::new(
+                axum::http::StatusCode::PAYLOAD_TOO_LARGE,
+                codes::PAYLOAD_TOO_LARGE,
+                format!("the file is larger than {} MiB", limit >> 20),
+            )
+        };
+        let announced = req
+            .headers()
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<u64>().ok());
+        if announced.is_some_and(|n| n > u64::try_from(limit).unwrap_or(u64::MAX)) {
+            return Err(too_large());
+        }
+        let file = tempfile::NamedTempFile::new()
+            .map_err(|e| ApiError::internal(&format!("upload file: {e}")))?;
+        let mut out = tokio::fs::File::from_std(
+            file.reopen()
+                .map_err(|e| ApiError::internal(&format!("upload file: {e}")))?,
+        );
+        let mut hasher = sha2::Sha256::new();
+        let mut received = 0usize;
+        let mut body = req.into_body().into_data_stream();
+        while let Some(piece) = futures_util::StreamExt::next(&mut body).await {
+            let piece = piece.map_err(|e| {
+                if body_stalled(&e) {
+                    body_timeout()
+                } else {
+                    ApiError::new(
+                        axum::http::StatusCode::BAD_REQUEST,
                         codes::INVALID_BODY,
-                        rejection.body_text(),
+                        format!("the file could not be received: {e}"),
                     )
-                })?;
-        Ok(Self { kind, bytes })
+                }
+            })?;
+            received = received.saturating_add(piece.len());
+            if received > limit {
+                return Err(too_large());
+            }
+            hasher.update(&piece);
+            out.write_all(&piece)
+                .await
+                .map_err(|e| ApiError::internal(&format!("upload file: {e}")))?;
+        }
+        out.flush()
+            .await
+            .map_err(|e| ApiError::internal(&format!("upload file: {e}")))?;
+        Ok(Self {
+            format,
+            file,
+            hash: hex::encode(hasher.finalize()),
+        })
     }
 }
 
@@ -209,13 +256,13 @@ mod tests {
 
     #[test]
     fn content_types_of_import_files() {
-        assert_eq!(FileKind::from_content_type("text/csv"), Some(FileKind::Csv));
+        assert_eq!(format_of_content_type("text/csv"), Some(Format::Csv));
         assert_eq!(
-            FileKind::from_content_type("Text/CSV; charset=utf-8"),
-            Some(FileKind::Csv)
+            format_of_content_type("Text/CSV; charset=utf-8"),
+            Some(Format::Csv)
         );
-        assert_eq!(FileKind::from_content_type(XLSX_TYPE), Some(FileKind::Xlsx));
-        assert_eq!(FileKind::from_content_type("application/json"), None);
-        assert_eq!(FileKind::from_content_type(""), None);
+        assert_eq!(format_of_content_type(XLSX_TYPE), Some(Format::Xlsx));
+        assert_eq!(format_of_content_type("application/json"), None);
+        assert_eq!(format_of_content_type(""), None);
     }
 }

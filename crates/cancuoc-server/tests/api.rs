@@ -1033,3 +1033,47 @@ async fn an_import_answer_lists_a_bounded_number_of_rejects() {
     assert_eq!(report["rejected"].as_array().unwrap().len(), 1_000);
     assert_eq!(report["rejected_left_out"], 500);
 }
+
+/// An upload is read row by row from disk while the store writes the rows before: a
+/// file that turns out unreadable after thousands of good rows (here a byte that is not
+/// UTF-8 in its last line) applies none of them.
+#[tokio::test]
+async fn a_file_that_breaks_off_late_applies_nothing() {
+    let t = spawn_app().await;
+    let admin = t.admin().await;
+    let mut csv = format!("{HEADER}\n");
+    for i in 1..=2_500 {
+        csv.push_str(&format!(
+            "042090{i:06},,Người Thứ {i},01/01/1990,Nam,42,42,Kinh,Không,VNM,,,18073,Tổ 1,,,,\n"
+        ));
+    }
+    let mut bytes = csv.into_bytes();
+    bytes.extend_from_slice(
+        b"042090999999,,Ng\xF0\x28\x8C\xBCi,01/01/1990,Nam,42,42,Kinh,Kh\xF4ng,VNM,,,18073,,,,,\n",
+    );
+    let (status, body) = t
+        .send(
+            t.client
+                .post(t.url("/api/v1/forms/import?name=broken.csv"))
+                .bearer_auth(&admin.token)
+                .header(CONTENT_TYPE, CSV)
+                .body(bytes),
+        )
+        .await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("invalid_file")),
+        "{body}"
+    );
+    assert!(
+        body["message"].as_str().unwrap().contains("line 2502"),
+        "{body}"
+    );
+    for id in ["042090000001", "042090001500", "042090002500"] {
+        let (status, _) = t.get(&admin, &format!("/api/v1/citizens/{id}")).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{id} was applied");
+    }
+    let (status, forms) = t.get(&admin, "/api/v1/forms").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(forms["items"].as_array().map(Vec::len), Some(0), "{forms}");
+}

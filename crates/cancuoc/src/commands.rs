@@ -682,40 +682,47 @@ async fn import_forms(
     dry_run: bool,
     rejects: Option<&Path>,
 ) -> Result<ExitCode> {
-    let bytes = std::fs::read(file)
+    let hash = file_hash(file)
         .map_err(|e| CliError::usage(format!("cannot read {}: {e}", file.display())))?;
-    let hash = hex::encode(Sha256::digest(&bytes));
-    let parsed = std::sync::Arc::new(
-        cancuoc_import::read_forms(file).map_err(|e| CliError::usage(e.to_string()))?,
-    );
-    let unreadable: std::collections::HashSet<usize> =
-        parsed.row_errors.iter().map(|(row, _)| *row).collect();
-    let bar = progress_bar((parsed.rows.len() + unreadable.len()) as u64, "rows");
+    let reader =
+        cancuoc_import::FormReader::open(file).map_err(|e| CliError::usage(e.to_string()))?;
+    // Lines or the sheet's last row: about the rows, for the bar only.
+    let bar = progress_bar(reader.rows_at_most() as u64, "rows");
     let source = file
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| file.display().to_string());
+    let request = cancuoc_app::ImportRequest {
+        source,
+        file_hash: hash,
+        file: reader,
+        dry_run,
+        // Without a rejects file, the first ones are shown and the rest counted.
+        rejects_kept: if rejects.is_some() {
+            usize::MAX
+        } else {
+            REJECTS_SHOWN
+        },
+        keep_rejected_forms: rejects.is_some(),
+    };
     let report = app
-        .import_forms(
-            &operator(),
-            &source,
-            &hash,
-            parsed.clone(),
-            dry_run,
-            &|written| {
-                if let Some(b) = &bar {
-                    b.set_position(written);
-                }
-            },
-        )
-        .await?;
+        .import_forms(&operator(), request, &|written| {
+            if let Some(b) = &bar {
+                b.set_position(written);
+            }
+        })
+        .await
+        .map_err(|e| match e {
+            AppError::File(e) => CliError::usage(e.to_string()),
+            other => other.into(),
+        })?;
     if let Some(b) = bar {
         b.finish_and_clear();
     }
     if let Some(out) = rejects {
-        write_rejects(out, &parsed, &report.rejected)?;
+        write_rejects(out, &report.rejected_forms, &report.rejected)?;
     }
-    let rejected_rows = report.rejected_rows();
+    let rejected_rows = report.rejected_rows;
     eprintln!(
         "{}{} rows: accepted {}, flagged for review {}, unchanged {}, rejected {}",
         if dry_run {
@@ -729,7 +736,7 @@ async fn import_forms(
         report.unchanged,
         rejected_rows
     );
-    for r in report.rejected.iter().take(20) {
+    for r in report.rejected.iter().take(REJECTS_SHOWN) {
         eprintln!(
             "  row {}{}: {}",
             r.row,
@@ -740,8 +747,11 @@ async fn import_forms(
             r.reason
         );
     }
-    if report.rejected.len() > 20 {
-        eprintln!("  … {} more (see --rejects)", report.rejected.len() - 20);
+    if report.rejected_reasons > REJECTS_SHOWN {
+        eprintln!(
+            "  … {} more (see --rejects)",
+            report.rejected_reasons - REJECTS_SHOWN
+        );
     }
     let applied = report.accepted + report.flagged + report.unchanged;
     Ok(if applied == 0 && rejected_rows > 0 {
@@ -751,13 +761,31 @@ async fn import_forms(
     })
 }
 
+/// Reasons an import prints; `--rejects` writes them all.
+const REJECTS_SHOWN: usize = 20;
+
+/// The SHA-256 of a file, read in blocks.
+fn file_hash(path: &Path) -> std::io::Result<String> {
+    use std::io::Read;
+    let mut file = std::fs::File::open(path)?;
+    let mut hasher = Sha256::new();
+    let mut block = vec![0u8; 1 << 16];
+    loop {
+        let n = file.read(&mut block)?;
+        if n == 0 {
+            return Ok(hex::encode(hasher.finalize()));
+        }
+        hasher.update(block.get(..n).unwrap_or_default());
+    }
+}
+
 fn write_rejects(
     out: &Path,
-    parsed: &cancuoc_import::FormFile,
+    forms: &[cancuoc_domain::form::RawForm],
     rejected: &[cancuoc_app::RejectedRow],
 ) -> Result<()> {
     let by_row: HashMap<usize, &cancuoc_domain::form::RawForm> =
-        parsed.rows.iter().map(|r| (r.row, r)).collect();
+        forms.iter().map(|r| (r.row, r)).collect();
     let cannot = |e: &dyn std::fmt::Display| CliError {
         code: 1,
         error: anyhow::anyhow!("cannot write {}: {e}", out.display()),

@@ -1,22 +1,18 @@
 //! `/api/v1/forms`: the review queue of staged collection forms, and file imports.
 
-use std::io::Cursor;
-
 use axum::Json;
 use axum::extract::State;
-use axum::http::StatusCode;
-use cancuoc_app::{AppError, FormAction};
-use cancuoc_import::FormFile;
-use sha2::{Digest, Sha256};
+use cancuoc_app::{AppError, FormAction, ImportRequest};
+use cancuoc_import::{FormReader, Format};
 
 use crate::AppState;
 use crate::auth::Authenticated;
 use crate::dto::{
     DecisionAction, DecisionRequest, FormDto, FormPage, FormQuery, FormStatusDto, ImportQuery,
-    ImportReportDto,
+    ImportReportDto, REJECTS_IN_ANSWER,
 };
 use crate::error::{ApiError, ErrorBody};
-use crate::extract::{ApiJson, ApiPath, ApiQuery, CSV_TYPE, FileKind, Upload, XLSX_TYPE};
+use crate::extract::{ApiJson, ApiPath, ApiQuery, CSV_TYPE, Upload, XLSX_TYPE};
 
 /// Longest file name kept as provenance, in characters.
 const MAX_SOURCE_CHARS: usize = 255;
@@ -171,43 +167,41 @@ pub(crate) async fn import_forms(
     ApiQuery(query): ApiQuery<ImportQuery>,
     upload: Upload,
 ) -> Result<Json<ImportReportDto>, ApiError> {
-    let source = source_name(query.name, upload.kind)?;
-    let (file_hash, file) = tokio::task::spawn_blocking(move || read_upload(&upload))
+    let source = source_name(query.name, upload.format)?;
+    let Upload { format, file, hash } = upload;
+    let path = file.path().to_owned();
+    // Measuring a workbook reads it whole: off the async threads.
+    let reader = tokio::task::spawn_blocking(move || FormReader::open_as(&path, format))
         .await
-        .map_err(|e| ApiError::internal(&format!("import reader: {e}")))??;
+        .map_err(|e| ApiError::internal(&format!("import reader: {e}")))?
+        .map_err(AppError::File)?;
     let report = state
         .app
         .import_forms(
             &who.caller(),
-            &source,
-            &file_hash,
-            std::sync::Arc::new(file),
-            query.dry_run.unwrap_or(false),
+            ImportRequest {
+                source,
+                file_hash: hash.clone(),
+                file: reader,
+                dry_run: query.dry_run.unwrap_or(false),
+                rejects_kept: REJECTS_IN_ANSWER,
+                keep_rejected_forms: false,
+            },
             &|_| {},
         )
         .await?;
-    Ok(Json(ImportReportDto::new(file_hash, report)))
-}
-
-/// The SHA-256 of the bytes and their rows; CPU work, run off the async threads.
-fn read_upload(upload: &Upload) -> Result<(String, FormFile), ApiError> {
-    let hash = hex::encode(Sha256::digest(&upload.bytes));
-    let file = match upload.kind {
-        FileKind::Csv => cancuoc_import::parse_csv(&upload.bytes),
-        FileKind::Xlsx => cancuoc_import::read_xlsx(Cursor::new(upload.bytes.as_ref())),
-    }
-    // A broken limit answers with the limit's own code (`too_many_columns`, …).
-    .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, e.code(), e.to_string()))?;
-    Ok((hash, file))
+    // The temporary file goes only once the import has read it.
+    drop(file);
+    Ok(Json(ImportReportDto::new(hash, report)))
 }
 
 /// The provenance of an upload: the name given, or a neutral one.
-fn source_name(name: Option<String>, kind: FileKind) -> Result<String, ApiError> {
+fn source_name(name: Option<String>, format: Format) -> Result<String, ApiError> {
     let name = name.map(|n| n.trim().to_owned()).filter(|n| !n.is_empty());
     match name {
-        None => Ok(match kind {
-            FileKind::Csv => format!("upload ({CSV_TYPE})"),
-            FileKind::Xlsx => format!("upload ({XLSX_TYPE})"),
+        None => Ok(match format {
+            Format::Csv => format!("upload ({CSV_TYPE})"),
+            Format::Xlsx => format!("upload ({XLSX_TYPE})"),
         }),
         Some(n) if n.chars().count() > MAX_SOURCE_CHARS || n.chars().any(char::is_control) => {
             Err(ApiError::from(AppError::Invalid(format!(
@@ -269,15 +263,15 @@ mod tests {
     #[test]
     fn provenance_names() {
         assert_eq!(
-            source_name(Some(" a.csv ".into()), FileKind::Csv).unwrap(),
+            source_name(Some(" a.csv ".into()), Format::Csv).unwrap(),
             "a.csv"
         );
         assert!(
-            source_name(None, FileKind::Csv)
+            source_name(None, Format::Csv)
                 .unwrap()
                 .starts_with("upload")
         );
-        assert!(source_name(Some("a\nb".into()), FileKind::Csv).is_err());
-        assert!(source_name(Some("x".repeat(300)), FileKind::Csv).is_err());
+        assert!(source_name(Some("a\nb".into()), Format::Csv).is_err());
+        assert!(source_name(Some("x".repeat(300)), Format::Csv).is_err());
     }
 }

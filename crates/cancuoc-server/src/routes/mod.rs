@@ -18,6 +18,7 @@ use utoipa_axum::routes;
 
 use crate::AppState;
 use crate::error::{ApiError, codes};
+use crate::extract::ImportBodyLimit;
 use crate::openapi::ApiDoc;
 
 /// Body limit of intake: a portrait and thirteen fingerprint images at their largest,
@@ -41,7 +42,7 @@ pub(crate) fn api(import_limit: usize) -> OpenApiRouter<AppState> {
         .routes(routes!(forms::list_forms))
         .routes(routes!(forms::form))
         .routes(routes!(forms::decide_form))
-        .routes(routes!(forms::import_forms).layer(DefaultBodyLimit::max(import_limit)))
+        .routes(routes!(forms::import_forms).layer(axum::Extension(ImportBodyLimit(import_limit))))
         .routes(routes!(officers::list_officers, officers::add_officer))
         .routes(routes!(officers::disable_officer))
         .routes(routes!(officers::enable_officer))
