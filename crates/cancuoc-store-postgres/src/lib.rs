@@ -332,7 +332,7 @@ impl cancuoc_store_sql::Backend for PgBackend {
             // Bulk writes run one at a time under a lock of their own and take the audit
             // lock only to append their event at the end, so a long import never makes
             // look-ups, filings and steps wait for it.
-            TxKind::Bulk => tx.lock_bulk("pg_advisory_xact_lock").await?,
+            TxKind::Bulk | TxKind::Trial => tx.lock_bulk("pg_advisory_xact_lock").await?,
             // Reviews wait for a running bulk write (sharing its lock with each other),
             // then take the audit lock: always in this order, so the two cannot deadlock.
             TxKind::RecordWrite => {

@@ -202,6 +202,9 @@ pub enum TxKind {
     Durable,
     /// A large write (an import, a population load): a bulk connection.
     Bulk,
+    /// A large write that is rolled back (an import's dry run): like `Bulk`, but with an
+    /// ordinary connection's memory, since nothing it writes is kept.
+    Trial,
     /// A review's step, which may create or change official records: like `Write`, and
     /// on PostgreSQL it first waits for a running bulk write to end (bulk writes do not
     /// hold the audit lock while they run), so that the two never decide on each other's

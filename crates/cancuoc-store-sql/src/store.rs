@@ -291,8 +291,14 @@ impl<B: Backend> Store for SqlStore<B> {
         progress: &(dyn Fn(u64) + Send + Sync),
     ) -> Result<ImportOutcome> {
         let file_hash = import.file_hash.clone();
+        // Indexes set aside would be rebuilt (sorted in memory) only to be rolled back: a
+        // dry run keeps them and asks them about every key.
+        let import = ImportStream {
+            rows_at_most: 0,
+            ..import
+        };
         let outcome = {
-            let mut open = self.backend.begin(TxKind::Bulk).await?;
+            let mut open = self.backend.begin(TxKind::Trial).await?;
             // Dropped without a commit: rolled back, audit event and all.
             forms::import(&self.backend, &mut open, access, import, progress).await?
         };

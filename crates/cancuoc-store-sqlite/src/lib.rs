@@ -155,6 +155,10 @@ enum Tuned {
     /// ordinary commit finishes the job. An import reported applied, or a population
     /// reported loaded, survives a power cut; one sync per large transaction costs little.
     Bulk,
+    /// A bulk write that will be rolled back (a dry run): no automatic checkpoints, and
+    /// the ordinary page cache, so that its memory does not grow with the file: pages
+    /// past the cache spill to the WAL, and the rollback forgets them.
+    Trial,
     /// A filing: synced commits (`synchronous = FULL`). The register's other writes keep
     /// WAL's NORMAL, which survives a crash of the process but may lose the last commits
     /// to a power cut; a filed application, for which the citizen holds a receipt, may not.
@@ -281,7 +285,7 @@ impl Tx for SqliteTx {
                 // Committed. The settings go back before the connection returns to the
                 // pool; if that fails, the connection is closed instead (not marked).
                 let reset = match tuned {
-                    Tuned::Bulk => {
+                    Tuned::Bulk | Tuned::Trial => {
                         set_pragmas(&mut t.conn, NORMAL_CACHE, NORMAL_AUTOCHECKPOINT, "NORMAL")
                             .await
                     }
@@ -308,6 +312,7 @@ impl SqliteBackend {
         let mut conn = self.pool.acquire().await.map_err(backend)?;
         match tuned {
             Tuned::Bulk => set_pragmas(&mut conn, BULK_CACHE, "0", "FULL").await?,
+            Tuned::Trial => set_pragmas(&mut conn, NORMAL_CACHE, "0", "NORMAL").await?,
             Tuned::Durable => {
                 sqlx::raw_sql("PRAGMA synchronous = FULL")
                     .execute(&mut *conn)
@@ -366,6 +371,7 @@ impl cancuoc_store_sql::Backend for SqliteBackend {
             }
             TxKind::Durable => self.tuned(Tuned::Durable).await,
             TxKind::Bulk => self.tuned(Tuned::Bulk).await,
+            TxKind::Trial => self.tuned(Tuned::Trial).await,
         }
     }
 

@@ -180,6 +180,11 @@ async fn run_import(args: &ImportArgs<'_>, dir: &Path) -> Result<ExitCode> {
     })?;
     let ours_db = format!("sqlite://{}", dir.join("cancuoc.db").display());
     timed(cancuoc(&ours_db, &data_dir)?.arg("init"))?;
+    let dry_run = dry_run_memory(
+        cancuoc(&ours_db, &data_dir)?
+            .args(["import", "forms", "--dry-run"])
+            .arg(&csv_path),
+    )?;
     let (ours, summary, lookups) = import_with_lookups(
         cancuoc(&ours_db, &data_dir)?
             .args(["import", "forms"])
@@ -189,6 +194,7 @@ async fn run_import(args: &ImportArgs<'_>, dir: &Path) -> Result<ExitCode> {
     )
     .await?;
     report("SQLite", "sqlite3 .import", rows, peer, ours, &summary);
+    println!("{dry_run}");
     lookups.report();
     let floor_db = dir.join("floor.db");
     timed(cancuoc(&format!("sqlite://{}", floor_db.display()), &data_dir)?.arg("init"))?;
@@ -281,6 +287,49 @@ async fn run_import(args: &ImportArgs<'_>, dir: &Path) -> Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The memory a dry run of the whole file peaks at must not grow with the file.
+const DRY_RUN_MEMORY_GOAL_MB: f64 = 300.0;
+
+/// Runs a dry run of the import under GNU time: the line that gives its peak resident
+/// memory next to the goal, or says that GNU time is missing.
+fn dry_run_memory(cmd: &mut Command) -> Result<String> {
+    const TIME: &str = "/usr/bin/time";
+    if !Path::new(TIME).exists() {
+        return Ok(format!(
+            "    dry-run memory: not measured ({TIME} is missing: apt-get install time)"
+        ));
+    }
+    let mut timed_cmd = Command::new(TIME);
+    timed_cmd
+        .args(["-f", "peak_kb=%M"])
+        .arg(cmd.get_program())
+        .args(cmd.get_args());
+    for (key, value) in cmd.get_envs() {
+        if let Some(value) = value {
+            timed_cmd.env(key, value);
+        }
+    }
+    let (took, stderr) = timed(&mut timed_cmd)?;
+    let peak_mb = stderr
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("peak_kb="))
+        .find_map(|kb| kb.parse::<f64>().ok())
+        .map(|kb| kb * 1024.0 / 1e6)
+        .ok_or_else(|| failed(format!("{TIME} printed no peak: {stderr}")))?;
+    Ok(format!(
+        "    {:<44} {:>7.2} s  peak {:.0} MB resident (goal under {:.0} MB: {})",
+        "cancuoc import forms --dry-run",
+        took.as_secs_f64(),
+        peak_mb,
+        DRY_RUN_MEMORY_GOAL_MB,
+        if peak_mb < DRY_RUN_MEMORY_GOAL_MB {
+            "met"
+        } else {
+            "missed"
+        }
+    ))
 }
 
 /// Look-ups made while an import ran: how long each took, and how many failed.

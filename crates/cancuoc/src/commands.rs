@@ -416,6 +416,18 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             })
             .await
         }
+        Command::Bench(BenchCommand::Uploads {
+            uploads,
+            megabytes,
+            work_dir,
+        }) => {
+            crate::bench_uploads::uploads(&crate::bench_uploads::UploadsArgs {
+                uploads: *uploads,
+                megabytes: *megabytes,
+                work_dir: work_dir.as_deref(),
+            })
+            .await
+        }
         Command::Bench(BenchCommand::Lookup {
             people,
             seed,

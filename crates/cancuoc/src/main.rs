@@ -9,6 +9,7 @@ mod bench;
 mod bench_intake;
 mod bench_plan;
 mod bench_progress;
+mod bench_uploads;
 mod campaign;
 mod card;
 mod commands;
@@ -436,6 +437,18 @@ enum BenchCommand {
         /// Also measure PostgreSQL: a URL to a server where databases may be created.
         #[arg(long)]
         postgres: Option<String>,
+    },
+    /// The server's resident memory before and after hostile import files (a line of
+    /// millions of cells, 2,000-character names, millions of tiny rows, rejected rows, a
+    /// file that breaks off at its end), sent by curl; goal: within 100 MB of the start.
+    Uploads {
+        #[arg(long, default_value_t = 10)]
+        uploads: usize,
+        #[arg(long, default_value_t = 50)]
+        megabytes: usize,
+        /// Keep the database and the files here (default: a temporary folder).
+        #[arg(long)]
+        work_dir: Option<PathBuf>,
     },
     /// p50/p99 of ID look-up and name search through the HTTP API, next to the same
     /// calls in process; the register is built once in --work-dir and reused.
