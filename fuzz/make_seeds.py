@@ -87,3 +87,16 @@ write("biometrics", "jpeg-head", bytes.fromhex(
     "ffd8ffe000104a46494600010100000100010000ffc0001108028001e003012200021101031101ffd9"))
 write("biometrics", "png-head", bytes.fromhex(
     "89504e470d0a1a0a0000000d49484452000001e00000028008020000000000000049454e44ae426082"))
+
+
+# JSON bodies: an application with a (tiny, refused) portrait, biometrics, decisions.
+write("json_bodies", "application.json",
+      '{"personal_id": "042090001234", "type": "first_issuance", "channel": "fixed", '
+      '"intake_date": "2021-03-16", "station": "CA phường Bắc Hà", "identifying_marks": "Nốt ruồi", '
+      '"old_card_returned": true, "idempotency_key": "k-1", '
+      '"biometrics": {"portrait": "/9j/4AAQSkZJRgABAQ==", "fingerprints": ["iVBORw0KGgo="], '
+      '"missing": [{"finger": 2, "reason": "amputated"}]}}')
+write("json_bodies", "decision-correct.json",
+      '{"action": "correct", "fields": {"ho_ten": "Nguyễn Văn An", "ngay_sinh": "05/03/1990"}}')
+write("json_bodies", "decision-reject.json", '{"action": "reject", "reason": "trùng hồ sơ"}')
+write("json_bodies", "nested.json", "[" * 200 + "]" * 200)

@@ -875,11 +875,12 @@ impl App {
                 }
             }),
         };
-        match side {
+        self.render(move || match side {
             CardSide::Front => cancuoc_documents::front_svg(&face, size)
                 .map_err(|e| AppError::Internal(e.to_string())),
             CardSide::Back => Ok(cancuoc_documents::back_svg(&face, size)),
-        }
+        })
+        .await?
     }
 }
 
@@ -1134,10 +1135,12 @@ impl App {
             old_card_returned: application.old_card_returned,
             pickup_place: format!("Bộ phận tiếp nhận và trả kết quả, {unit}"),
         };
-        let pdf = match which {
-            IntakeDocument::IntakeForm => cancuoc_documents::intake_form_pdf(&slip),
-            IntakeDocument::AppointmentSlip => cancuoc_documents::appointment_slip_pdf(&slip),
-        };
+        let pdf = self
+            .render(move || match which {
+                IntakeDocument::IntakeForm => cancuoc_documents::intake_form_pdf(&slip),
+                IntakeDocument::AppointmentSlip => cancuoc_documents::appointment_slip_pdf(&slip),
+            })
+            .await?;
         pdf.map_err(|e| AppError::Internal(e.to_string()))
     }
 

@@ -28,6 +28,8 @@ pub enum ErrorCode {
     TypeNotAllowed,
     /// A free-text field is longer than its bound (`cancuoc_domain::text::limits`).
     TextTooLong,
+    /// A document was not ready within the rendering time limit.
+    RenderTimeout,
     Internal,
 }
 
@@ -49,6 +51,7 @@ impl ErrorCode {
             Self::OutsideJurisdiction => "outside_jurisdiction",
             Self::TypeNotAllowed => "type_not_allowed",
             Self::TextTooLong => "text_too_long",
+            Self::RenderTimeout => "render_timeout",
             Self::Internal => "internal",
         }
     }
@@ -86,6 +89,8 @@ pub enum AppError {
     /// [`cancuoc_import::FileError::code`].
     #[error("{0}")]
     File(#[from] cancuoc_import::FileError),
+    #[error("the document is taking too long to make: try again in a moment")]
+    RenderTimeout,
     /// Details go to the log, never to the caller.
     #[error("internal error")]
     Internal(String),
@@ -117,6 +122,7 @@ impl AppError {
             Self::TypeNotAllowed(_) => ErrorCode::TypeNotAllowed,
             Self::TooLong(_) => ErrorCode::TextTooLong,
             Self::File(_) => ErrorCode::InvalidInput,
+            Self::RenderTimeout => ErrorCode::RenderTimeout,
             Self::Internal(_) => ErrorCode::Internal,
         }
     }

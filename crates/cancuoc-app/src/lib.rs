@@ -15,6 +15,7 @@ mod enrollment;
 mod error;
 mod places;
 mod register;
+mod render;
 mod schedule;
 mod setup;
 
@@ -125,6 +126,8 @@ pub struct AppConfig {
     pub login_window_micros: i64,
     /// The key of the audit chain's MACs: the same one the store was opened with.
     pub audit_key: cancuoc_domain::audit::AuditKey,
+    /// How long a request waits for a document (PDF, spreadsheet, card proof).
+    pub render_time_limit: std::time::Duration,
 }
 
 impl std::fmt::Debug for AppConfig {
@@ -144,6 +147,7 @@ impl Default for AppConfig {
             session_idle_micros: 30 * 60 * 1_000_000,
             max_login_failures: 5,
             login_window_micros: 15 * 60 * 1_000_000,
+            render_time_limit: std::time::Duration::from_secs(20),
             // The binary sets the deployment's key; tests and benchmarks use this one.
             audit_key: cancuoc_domain::audit::AuditKey::development(),
         }
@@ -214,6 +218,7 @@ pub struct App {
     checkpoints: Option<audit::Checkpoints>,
     eligible: Arc<campaigns::EligibleCache>,
     booking_throttle: Arc<booking::Throttle>,
+    renderer: Arc<render::Renderer>,
 }
 
 impl std::fmt::Debug for App {
@@ -232,6 +237,7 @@ impl App {
         random: Arc<dyn Random>,
         config: AppConfig,
     ) -> Result<Self, AppError> {
+        let renderer = Arc::new(render::Renderer::new(config.render_time_limit));
         let app = Self {
             store,
             clock,
@@ -242,6 +248,7 @@ impl App {
             checkpoints: None,
             eligible: Arc::default(),
             booking_throttle: Arc::default(),
+            renderer,
         };
         app.reload_places().await?;
         Ok(app)

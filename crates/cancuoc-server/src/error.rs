@@ -121,6 +121,7 @@ pub(crate) fn status_of(code: ErrorCode) -> StatusCode {
         }
         ErrorCode::TypeNotAllowed => StatusCode::UNPROCESSABLE_ENTITY,
         ErrorCode::TooManyAttempts => StatusCode::TOO_MANY_REQUESTS,
+        ErrorCode::RenderTimeout => StatusCode::SERVICE_UNAVAILABLE,
         ErrorCode::Internal => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }

@@ -25,6 +25,8 @@ mod console;
 mod dto;
 mod error;
 mod extract;
+#[doc(hidden)]
+pub mod fuzzing;
 mod openapi;
 mod pages;
 mod routes;

@@ -183,6 +183,7 @@ pub(crate) async fn progress(
         (status = 400, description = "Invalid input (`invalid_input`)", body = ErrorBody),
         (status = 401, description = "Not signed in (`unauthenticated`)", body = ErrorBody),
         (status = 404, description = "No such campaign or unit (`not_found`)", body = ErrorBody),
+        (status = 503, description = "The document was not ready within the time limit (`render_timeout`): try again", body = ErrorBody),
     )
 )]
 pub(crate) async fn daily_report(
@@ -208,18 +209,25 @@ pub(crate) async fn daily_report(
         ApiError::from(cancuoc_app::AppError::Internal(e.to_string()))
     };
     let name = format!("bao-cao-ngay-{}-{}", report.unit.unit_code, report.date);
-    let (bytes, media_type, extension) = if format == "xlsx" {
+    let xlsx = format == "xlsx";
+    let bytes = state
+        .app
+        .render(move || {
+            if xlsx {
+                cancuoc_documents::daily_report_xlsx(&report)
+            } else {
+                cancuoc_documents::daily_report_pdf(&report)
+            }
+        })
+        .await?
+        .map_err(failed)?;
+    let (media_type, extension) = if xlsx {
         (
-            cancuoc_documents::daily_report_xlsx(&report).map_err(failed)?,
             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
             "xlsx",
         )
     } else {
-        (
-            cancuoc_documents::daily_report_pdf(&report).map_err(failed)?,
-            "application/pdf",
-            "pdf",
-        )
+        ("application/pdf", "pdf")
     };
     Ok((
         [

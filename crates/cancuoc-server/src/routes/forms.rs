@@ -102,7 +102,7 @@ pub(crate) async fn decide_form(
 }
 
 /// The use case's action from the request, refusing what would be silently ignored.
-fn form_action(body: DecisionRequest) -> Result<FormAction, ApiError> {
+pub(crate) fn form_action(body: DecisionRequest) -> Result<FormAction, ApiError> {
     let invalid = |m: &str| ApiError::from(AppError::Invalid(m.to_owned()));
     match body.action {
         DecisionAction::Reject => {

@@ -4,7 +4,7 @@
 mod applications;
 mod auth;
 mod campaigns;
-mod forms;
+pub(crate) mod forms;
 mod officers;
 mod register;
 mod schedule;

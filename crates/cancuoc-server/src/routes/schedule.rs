@@ -289,6 +289,7 @@ pub(crate) async fn appointments(
         (status = 400, description = "Unknown format (`invalid_input`)", body = ErrorBody),
         (status = 404, description = "No such session (`not_found`)", body = ErrorBody),
         (status = 409, description = "Nobody is invited yet (`invalid_state`)", body = ErrorBody),
+        (status = 503, description = "The document was not ready within the time limit (`render_timeout`): try again", body = ErrorBody),
     )
 )]
 pub(crate) async fn letters(
@@ -303,13 +304,18 @@ pub(crate) async fn letters(
     }
     let id = uuid(&id, "session")?;
     let letters = state.app.session_letters(&who.caller(), id).await?;
+    let date = letters.date;
     let (bytes, media_type) = if format == "csv" {
         (
             cancuoc_documents::invitation_letters_csv(&letters),
             "text/csv; charset=utf-8",
         )
     } else {
-        let pdf = cancuoc_documents::invitation_letters_pdf(&letters).map_err(|e| match e {
+        let pdf = state
+            .app
+            .render(move || cancuoc_documents::invitation_letters_pdf(&letters))
+            .await?;
+        let pdf = pdf.map_err(|e| match e {
             cancuoc_documents::DocumentError::Empty(what) => {
                 ApiError::from(cancuoc_app::AppError::InvalidState(what))
             }
@@ -322,10 +328,7 @@ pub(crate) async fn letters(
             (header::CONTENT_TYPE, media_type.to_owned()),
             (
                 header::CONTENT_DISPOSITION,
-                format!(
-                    "attachment; filename=\"giay-moi-{}-{id}.{format}\"",
-                    letters.date
-                ),
+                format!("attachment; filename=\"giay-moi-{date}-{id}.{format}\""),
             ),
         ],
         bytes,
