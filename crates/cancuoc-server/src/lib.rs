@@ -105,8 +105,9 @@ pub fn router(app: App, config: ServerConfig) -> Router {
         app,
         config: Arc::new(config.clone()),
     };
-    let (api, spec) =
+    let (api, mut spec) =
         routes::api(config.body_limit_bytes.max(IMPORT_BODY_LIMIT_BYTES)).split_for_parts();
+    openapi::complete(&mut spec);
     let spec_json = match serde_json::to_vec(&spec) {
         Ok(json) => Bytes::from(json),
         Err(e) => {
@@ -222,7 +223,9 @@ pub fn router(app: App, config: ServerConfig) -> Router {
 
 /// The OpenAPI description served at `/api/openapi.json`.
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    routes::api(IMPORT_BODY_LIMIT_BYTES).into_openapi()
+    let mut spec = routes::api(IMPORT_BODY_LIMIT_BYTES).into_openapi();
+    openapi::complete(&mut spec);
+    spec
 }
 
 /// Serves [`router`] on `listener` until `shutdown` completes, then finishes the

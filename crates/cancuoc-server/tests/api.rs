@@ -1093,3 +1093,25 @@ async fn a_file_that_breaks_off_late_applies_nothing() {
     assert_eq!(status, StatusCode::OK);
     assert_eq!(forms["items"].as_array().map(Vec::len), Some(0), "{forms}");
 }
+
+/// A query parameter left blank is no parameter, as an HTML form sends it: a blank cursor
+/// or state is the first page of every state, not a malformed value.
+#[tokio::test]
+async fn blank_query_values_are_absent_values() {
+    let t = spawn_app().await;
+    let admin = t.admin().await;
+    for path in [
+        "/api/v1/forms?status=&cursor=&limit=5",
+        "/api/v1/forms?unit=&status=",
+    ] {
+        let (status, body) = t.get(&admin, path).await;
+        assert_eq!(status, StatusCode::OK, "{path}: {body}");
+        assert!(body["items"].is_array(), "{path}: {body}");
+    }
+    let (status, body) = t.get(&admin, "/api/v1/forms?status=maybe").await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("invalid_query")),
+        "{body}"
+    );
+}

@@ -561,6 +561,7 @@ fn proof(personal_id: String, birth_date: String) -> CitizenProof {
     post,
     path = "/api/v1/public/appointment",
     tag = "booking",
+    security(()),
     request_body = ProofRequest,
     responses(
         (status = 200, description = "The citizen's appointment, if any", body = BookingDto),
@@ -585,6 +586,7 @@ pub(crate) async fn my_appointment(
     post,
     path = "/api/v1/public/bookings",
     tag = "booking",
+    security(()),
     request_body = BookRequest,
     responses(
         (status = 201, description = "Booked", body = BookingDto),
@@ -616,6 +618,7 @@ pub(crate) async fn book(
     put,
     path = "/api/v1/public/appointment",
     tag = "booking",
+    security(()),
     request_body = BookRequest,
     responses(
         (status = 200, description = "Moved", body = BookingDto),
@@ -647,6 +650,7 @@ pub(crate) async fn move_appointment(
     get,
     path = "/api/v1/public/sessions",
     tag = "booking",
+    security(()),
     params(CommuneQuery),
     responses(
         (status = 200, description = "OK", body = Vec<OpenSessionDto>),
