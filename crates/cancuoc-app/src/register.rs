@@ -502,7 +502,39 @@ impl RowChecker {
         tokio::task::JoinHandle<Checked>,
     ) {
         let (sender, receiver) = tokio::sync::mpsc::channel(CHUNKS_AHEAD);
+        // A panic while reading must fail the store's transaction too: the stream would
+        // otherwise just end, and the rows before the panic would be committed.
+        let on_panic = sender.clone();
         let producer = tokio::task::spawn_blocking(move || {
+            let read_all = std::panic::AssertUnwindSafe(move || {
+                self.read_all(&file, &sender, &kept, &rejected_so_far)
+            });
+            match std::panic::catch_unwind(read_all) {
+                Ok(checked) => checked,
+                Err(panic) => {
+                    let _ = on_panic.blocking_send(Err(StoreError::Backend(
+                        "the import's reader failed".into(),
+                    )));
+                    std::panic::resume_unwind(panic)
+                }
+            }
+        });
+        let chunks = futures_util::stream::unfold(receiver, |mut r| async move {
+            r.recv().await.map(|chunk| (chunk, r))
+        });
+        (Box::pin(chunks), producer)
+    }
+
+    /// The producer's work: reads every row, checks it, and sends the accepted rows in
+    /// chunks; stops as soon as the store takes no more.
+    fn read_all(
+        &self,
+        file: &FormReader,
+        sender: &tokio::sync::mpsc::Sender<cancuoc_store::Result<PreparedChunk>>,
+        kept: &Kept,
+        rejected_so_far: &AtomicU64,
+    ) -> Checked {
+        {
             let mut checked = Checked::default();
             let mut rows = Vec::with_capacity(IMPORT_CHUNK);
             let mut stopped = false;
@@ -529,11 +561,11 @@ impl RowChecker {
                 match outcome {
                     Ok(row) => rows.push(row),
                     Err((reasons, raw)) => {
-                        checked.reject(reasons, raw, &kept);
+                        checked.reject(reasons, raw, kept);
                         rejected_so_far.fetch_add(1, Ordering::Relaxed);
                     }
                 }
-                if rows.len() >= IMPORT_CHUNK && !send(&mut rows) {
+                if sender.is_closed() || (rows.len() >= IMPORT_CHUNK && !send(&mut rows)) {
                     stopped = true;
                     return std::ops::ControlFlow::Break(());
                 }
@@ -553,11 +585,7 @@ impl RowChecker {
                 }
             }
             checked
-        });
-        let chunks = futures_util::stream::unfold(receiver, |mut r| async move {
-            r.recv().await.map(|chunk| (chunk, r))
-        });
-        (Box::pin(chunks), producer)
+        }
     }
 }
 

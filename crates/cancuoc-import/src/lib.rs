@@ -276,18 +276,24 @@ impl FormReader {
     }
 
     /// Opens a file of a known format (an upload kept under a temporary name). An XLSX
-    /// workbook is measured against the limits here, before any row is read.
+    /// workbook is measured against the limits here, and the header of either format is
+    /// read, so that a file whose whole is wrong is refused before anything is begun.
     pub fn open_as(path: &Path, format: Format) -> Result<Self, FileError> {
         let file = open_file(path)?;
+        let most = usize::try_from(limits::ROWS.value).unwrap_or(usize::MAX);
         let rows_at_most = match format {
             Format::Csv => csv::lines(file)?,
             Format::Xlsx => xlsx::rows_at_most(io::BufReader::new(file))?,
-        };
-        Ok(Self {
+        }
+        .min(most);
+        let reader = Self {
             path: path.to_owned(),
             format,
             rows_at_most,
-        })
+        };
+        // Up to the first row after the header.
+        reader.read(&mut |_| ControlFlow::Break(()))?;
+        Ok(reader)
     }
 
     /// At most how many rows the file holds (its lines, or the last row its sheet names);
@@ -296,12 +302,13 @@ impl FormReader {
         self.rows_at_most
     }
 
-    /// Reads every row into `sink`, in file order.
+    /// Reads every row into `sink`, in file order. A workbook was measured when it was
+    /// opened and is not measured again.
     pub fn read(&self, sink: Sink<'_>) -> Result<(), FileError> {
         let file = open_file(&self.path)?;
         let read = match self.format {
             Format::Csv => csv::read_csv_rows(io::BufReader::with_capacity(1 << 16, file), sink),
-            Format::Xlsx => xlsx::read_xlsx_rows(io::BufReader::new(file), sink),
+            Format::Xlsx => xlsx::read_measured_xlsx_rows(io::BufReader::new(file), sink),
         };
         finish(read)
     }

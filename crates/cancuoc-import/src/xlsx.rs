@@ -36,6 +36,14 @@ pub(crate) fn rows_at_most<R: Read + Seek>(reader: R) -> Result<usize, FileError
 /// Reads the first sheet row by row into `sink`.
 pub(crate) fn read_xlsx_rows<R: Read + Seek>(reader: R, sink: Sink<'_>) -> Result<(), FileError> {
     let (reader, _) = measure_parts(reader, &PartBounds::default())?;
+    read_measured_xlsx_rows(reader, sink)
+}
+
+/// [`read_xlsx_rows`] of a workbook [`measure_parts`] has already passed.
+pub(crate) fn read_measured_xlsx_rows<R: Read + Seek>(
+    reader: R,
+    sink: Sink<'_>,
+) -> Result<(), FileError> {
     let mut workbook: Xlsx<R> =
         Xlsx::new(reader).map_err(|e| FileError::Workbook(e.to_string()))?;
     let is_1904 = workbook.has_1904_epoch();
@@ -219,7 +227,9 @@ struct ReferenceScan {
     row: u32,
     /// The first end of a range, once its `:` is read.
     range_start: Option<(u32, u32)>,
-    /// The highest row any reference named.
+    /// The reference being read is a row's or a cell's own (`r`).
+    counts_rows: bool,
+    /// The highest row a row or a cell named.
     highest_row: u32,
 }
 
@@ -288,6 +298,9 @@ impl ReferenceScan {
                     self.name.as_slice(),
                     b"r" | b"ref" | b"sqref" | b"activeCell" | b"topLeftCell"
                 );
+                // Only a row's or a cell's own reference counts as a row the sheet holds:
+                // a range of formatting or validation may run to the sheet's last row.
+                self.counts_rows = self.name.as_slice() == b"r";
                 self.name.clear();
                 self.name_ended = false;
                 Scan::Equals(names_cells)
@@ -353,7 +366,9 @@ impl ReferenceScan {
 
     /// Ends the reference being read; checked against the start of its range, if any.
     fn end_reference(&mut self) -> Result<(), ScanError> {
-        self.highest_row = self.highest_row.max(self.row);
+        if self.counts_rows {
+            self.highest_row = self.highest_row.max(self.row);
+        }
         if (self.letters > 0 || self.digits > 0)
             && let Some((column, row)) = self.range_start.take()
         {

@@ -130,6 +130,11 @@ impl From<AppError> for ApiError {
     fn from(e: AppError) -> Self {
         match &e {
             AppError::Internal(detail) => Self::internal(detail),
+            // The upload's temporary file failing to read is the server's trouble.
+            AppError::File(
+                file @ (cancuoc_import::FileError::Unreadable { .. }
+                | cancuoc_import::FileError::Read(_)),
+            ) => Self::internal(&file.to_string()),
             // `invalid_file`, or the code of the limit the file breaks.
             AppError::File(file) => Self::new(StatusCode::BAD_REQUEST, file.code(), e.to_string()),
             AppError::TooManyAttempts { seconds } => {

@@ -78,7 +78,10 @@ where
             .query()
             .unwrap_or_default()
             .split('&')
-            .filter(|pair| !pair.is_empty() && !pair.ends_with('='))
+            .filter(|pair| {
+                pair.split_once('=')
+                    .map_or(!pair.is_empty(), |(_, v)| !v.is_empty())
+            })
             .collect();
         let query = given.join("&");
         let uri = format!("/?{query}")
