@@ -32,6 +32,8 @@ token=$(curl -sf -X POST "$base/api/v1/auth/login" -H 'Content-Type: application
   -d "{\"username\": \"admin\", \"password\": \"$password\"}" |
   python3 -c 'import json, sys; print(json.load(sys.stdin)["token"])')
 
+# Run from the temporary folder: schemathesis keeps a cache of what it found there.
+cd "$work"
 schemathesis run "$base/api/openapi.json" \
   -H "Authorization: Bearer $token" \
   --max-examples "${SCHEMATHESIS_EXAMPLES:-20}" \

@@ -95,6 +95,18 @@ pub(crate) fn complete(spec: &mut utoipa::openapi::OpenApi) {
                     "Not allowed (`forbidden`, `password_change_required`, `invalid_csrf_token`)",
                 );
             }
+            let names_a_unit = operation
+                .parameters
+                .iter()
+                .flatten()
+                .any(|p| matches!(p, RefOr::T(parameter) if parameter.name == "unit"));
+            if names_a_unit {
+                answer(
+                    operation,
+                    "404",
+                    "No such police unit in the caller's jurisdiction (`not_found`)",
+                );
+            }
             if operation.parameters.as_ref().is_some_and(|p| !p.is_empty()) {
                 answer(
                     operation,

@@ -403,13 +403,19 @@ impl From<Page<ApplicationSummary>> for ApplicationPage {
 #[into_params(parameter_in = Query)]
 pub(crate) struct ApplicationListQuery {
     /// Only applications in this state.
+    #[param(
+        pattern = "^(received|verified|approved|in_production|produced|dispatched|ready_for_pickup|handed_over|needs_correction|rejected|cancelled)$"
+    )]
     pub state: Option<String>,
     /// Only applications taken by this police unit (e.g. CAH-445).
+    #[param(pattern = "^(BCA|C06|C06-TTCC|CAT-[0-9]{2}|PC06-[0-9]{2}|CAH-[0-9]{3}|CAX-[0-9]{5})$")]
     pub unit: Option<String>,
     /// Only open applications past their due date today.
     pub overdue: Option<bool>,
+    #[param(pattern = "^[0-9a-f]+$")]
     pub cursor: Option<String>,
     /// 1–500, default 50.
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<u32>,
 }
 

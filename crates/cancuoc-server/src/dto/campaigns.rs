@@ -92,8 +92,10 @@ impl From<Quota> for QuotaDto {
 #[into_params(parameter_in = Query)]
 pub(crate) struct ReportQuery {
     /// Police unit code (default: the caller's own unit).
+    #[param(pattern = "^(BCA|C06|C06-TTCC|CAT-[0-9]{2}|PC06-[0-9]{2}|CAH-[0-9]{3}|CAX-[0-9]{5})$")]
     pub unit: Option<String>,
     /// YYYY-MM-DD (default: today in Vietnam).
+    #[param(pattern = "^20[0-9]{2}-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])$")]
     pub date: Option<String>,
 }
 
@@ -101,9 +103,12 @@ pub(crate) struct ReportQuery {
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub(crate) struct DailyReportQuery {
+    #[param(pattern = "^(BCA|C06|C06-TTCC|CAT-[0-9]{2}|PC06-[0-9]{2}|CAH-[0-9]{3}|CAX-[0-9]{5})$")]
     pub unit: Option<String>,
+    #[param(pattern = "^20[0-9]{2}-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])$")]
     pub date: Option<String>,
     /// `pdf` (default) or `xlsx`.
+    #[param(pattern = "^(pdf|xlsx)$")]
     pub format: Option<String>,
 }
 

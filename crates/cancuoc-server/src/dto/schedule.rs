@@ -99,6 +99,7 @@ impl From<Machine> for MachineDto {
 #[into_params(parameter_in = Query)]
 pub(crate) struct UnitQuery {
     /// Police unit code.
+    #[param(pattern = "^(BCA|C06|C06-TTCC|CAT-[0-9]{2}|PC06-[0-9]{2}|CAH-[0-9]{3}|CAX-[0-9]{5})$")]
     pub unit: Option<String>,
 }
 
@@ -184,10 +185,13 @@ impl From<EnrollmentSession> for SessionDto {
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub(crate) struct SessionListQuery {
+    #[param(pattern = "^(BCA|C06|C06-TTCC|CAT-[0-9]{2}|PC06-[0-9]{2}|CAH-[0-9]{3}|CAX-[0-9]{5})$")]
     pub unit: Option<String>,
     /// First day, YYYY-MM-DD.
+    #[param(pattern = "^20[0-9]{2}-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])$")]
     pub from: String,
     /// Last day (default: the first).
+    #[param(pattern = "^20[0-9]{2}-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])$")]
     pub to: Option<String>,
 }
 
@@ -214,6 +218,7 @@ impl From<InvitationReport> for InvitationReportDto {
 #[into_params(parameter_in = Query)]
 pub(crate) struct LettersQuery {
     /// `pdf` (default) or `csv`.
+    #[param(pattern = "^(pdf|csv)$")]
     pub format: Option<String>,
 }
 
@@ -504,6 +509,7 @@ impl From<Booking> for BookingDto {
 #[into_params(parameter_in = Query)]
 pub(crate) struct CommuneQuery {
     /// GSO code of the commune.
+    #[param(pattern = "^[0-9]{5}$")]
     pub commune: String,
 }
 

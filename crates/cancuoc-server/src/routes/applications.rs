@@ -326,7 +326,7 @@ pub(crate) struct CardImageQuery {
     tag = "applications",
     params(
         ("personal_id" = String, Path, description = "12-digit personal ID number", pattern = "^[0-9]{12}$"),
-        ("side" = String, Path, description = "front or back"),
+        ("side" = String, Path, description = "front or back", pattern = "^(front|back)$"),
         CardImageQuery,
     ),
     responses(
@@ -468,7 +468,7 @@ pub(crate) async fn batch(
     tag = "applications",
     params(
         ("id" = String, Path, description = "Batch id (UUID)", format = "uuid"),
-        ("step" = String, Path, description = "produce or dispatch"),
+        ("step" = String, Path, description = "produce or dispatch", pattern = "^(produce|dispatch)$"),
     ),
     responses(
         (status = 200, description = "What was done and refused", body = BatchOutcomeDto),
@@ -507,7 +507,8 @@ pub(crate) async fn advance_batch(
     tag = "applications",
     params(
         ("id" = String, Path, description = "Application id (UUID)", format = "uuid"),
-        ("image" = String, Path, description = "portrait, r_thumb … l_little, right_four, left_four or thumbs"),
+        ("image" = String, Path, description = "portrait, r_thumb … l_little, flat_right_four, flat_left_four or flat_thumbs",
+            pattern = "^(portrait|[rl]_(thumb|index|middle|ring|little)|flat_(right_four|left_four|thumbs))$"),
     ),
     responses(
         (status = 200, description = "The image (JPEG, PNG or WSQ)", content_type = "application/octet-stream", body = Vec<u8>),
@@ -537,7 +538,7 @@ pub(crate) async fn biometric_image(
     tag = "applications",
     params(
         ("id" = String, Path, description = "Application id (UUID)", format = "uuid"),
-        ("document" = String, Path, description = "intake-form or appointment-slip"),
+        ("document" = String, Path, description = "intake-form or appointment-slip", pattern = "^(intake-form|appointment-slip)$"),
     ),
     responses(
         (status = 200, description = "The PDF", content_type = "application/pdf", body = Vec<u8>),
