@@ -1115,3 +1115,31 @@ async fn blank_query_values_are_absent_values() {
         "{body}"
     );
 }
+
+/// Deeply nested JSON costs nothing: a typed body stops at its first value of the wrong
+/// shape, and serde_json refuses nesting past 128 levels anywhere; the server goes on
+/// serving.
+#[tokio::test]
+async fn deeply_nested_json_is_refused() {
+    let t = spawn_app().await;
+    let admin = t.admin().await;
+    for depth in [200, 100_000] {
+        let body = format!("{}{}", "[".repeat(depth), "]".repeat(depth));
+        let (status, answer) = t
+            .send(
+                t.client
+                    .post(t.url("/api/v1/applications"))
+                    .bearer_auth(&admin.token)
+                    .header(CONTENT_TYPE, "application/json")
+                    .body(body),
+            )
+            .await;
+        assert_eq!(
+            (status, answer["code"].as_str()),
+            (StatusCode::UNPROCESSABLE_ENTITY, Some("invalid_body")),
+            "depth {depth}: {answer}"
+        );
+    }
+    let (status, _) = t.get(&admin, "/api/v1/auth/me").await;
+    assert_eq!(status, StatusCode::OK);
+}
