@@ -19,7 +19,12 @@ pub enum CampaignError {
     EmptyName,
     #[error("the daily target ({daily}) is larger than the period target ({total})")]
     DailyAboveTotal { daily: u64, total: u64 },
+    #[error("a target of {0} people is more than the country holds (at most {MAX_TARGET})")]
+    TooLarge(u64),
 }
+
+/// The largest target a unit may have: about twice Vietnam's population.
+pub const MAX_TARGET: u64 = 200_000_000;
 
 /// A campaign's days, both ends included.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -50,6 +55,9 @@ pub struct Targets {
 
 impl Targets {
     pub fn new(total: u64, daily: Option<u64>) -> Result<Self, CampaignError> {
+        if total > MAX_TARGET {
+            return Err(CampaignError::TooLarge(total));
+        }
         if let Some(d) = daily
             && d > total
         {
@@ -731,6 +739,11 @@ mod tests {
     fn targets_and_periods_are_checked() {
         assert!(Period::new(date(2021, 3, 2), date(2021, 3, 1)).is_err());
         assert!(Targets::new(10, Some(11)).is_err());
+        assert!(Targets::new(MAX_TARGET, None).is_ok());
+        assert!(matches!(
+            Targets::new(MAX_TARGET + 1, None),
+            Err(CampaignError::TooLarge(_))
+        ));
         assert_eq!(Split::parse("eligible"), Some(Split::Eligible));
         assert_eq!(Split::parse("other"), None);
     }

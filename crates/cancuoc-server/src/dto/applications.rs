@@ -436,7 +436,10 @@ impl ApplicationListQuery {
 pub(crate) struct TransitionRequest {
     /// verify, approve, start_production, produce, dispatch, receive, hand_over,
     /// request_correction, resubmit, reject, cancel.
-    #[schema(example = "verify")]
+    #[schema(
+        example = "verify",
+        pattern = "^(verify|approve|start_production|produce|dispatch|receive|hand_over|request_correction|resubmit|reject|cancel)$"
+    )]
     pub action: String,
     /// Required for request_correction, reject and cancel.
     #[serde(default)]
@@ -461,7 +464,11 @@ impl From<TransitionRequest> for StepRequest {
 #[serde(deny_unknown_fields)]
 pub(crate) struct BulkTransitionRequest {
     /// Application ids (UUID), at most 1,000.
+    #[schema(min_items = 1, max_items = 1000)]
     pub ids: Vec<String>,
+    #[schema(
+        pattern = "^(verify|approve|start_production|produce|dispatch|receive|hand_over|request_correction|resubmit|reject|cancel)$"
+    )]
     pub action: String,
     #[serde(default)]
     pub reason: Option<String>,
@@ -533,6 +540,7 @@ pub(crate) struct BatchRequest {
     pub province: String,
     /// Most approved applications to put into production now (1–20,000, default 5,000).
     #[serde(default)]
+    #[schema(minimum = 1, maximum = 20000)]
     pub limit: Option<usize>,
 }
 

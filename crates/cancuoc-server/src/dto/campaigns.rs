@@ -11,10 +11,16 @@ pub(crate) struct CampaignRequest {
     #[schema(example = "Cấp CCCD gắn chip 2021")]
     pub name: String,
     /// First day, YYYY-MM-DD.
-    #[schema(example = "2021-03-01")]
+    #[schema(
+        example = "2021-03-01",
+        pattern = "^20[0-9]{2}-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])$"
+    )]
     pub start: String,
     /// Last day, YYYY-MM-DD.
-    #[schema(example = "2021-06-30")]
+    #[schema(
+        example = "2021-06-30",
+        pattern = "^20[0-9]{2}-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])$"
+    )]
     pub end: String,
 }
 
@@ -60,10 +66,10 @@ pub(crate) enum SplitDto {
 #[serde(deny_unknown_fields)]
 pub(crate) struct QuotaRequest {
     /// Target for the whole period.
-    #[schema(example = 1_000_000)]
+    #[schema(example = 1_000_000, maximum = 200_000_000)]
     pub total: u64,
-    /// Target per day.
-    #[schema(example = 8_400)]
+    /// Target per day, at most the total.
+    #[schema(example = 8_400, maximum = 200_000_000)]
     pub daily: Option<u64>,
     /// Share the targets among the units under this one, so that they add up exactly.
     pub split: Option<SplitDto>,

@@ -23,6 +23,7 @@ pub(crate) struct SiteRequest {
     /// GSO code of the commune.
     #[schema(example = "18073")]
     pub commune: String,
+    #[schema(min_length = 1, max_length = 300)]
     pub address: String,
     /// Opening time, HH:MM.
     #[schema(example = "07:00")]
@@ -68,7 +69,7 @@ pub(crate) struct MachineRequest {
     #[schema(example = "Bộ 1")]
     pub label: String,
     /// Minutes one application takes on this kit (about 10 in cities, 15–20 elsewhere).
-    #[schema(example = 15)]
+    #[schema(example = 15, minimum = 3, maximum = 120)]
     pub minutes_per_application: u32,
 }
 
@@ -358,6 +359,7 @@ pub(crate) struct PlanRequest {
     #[schema(example = "2021-06-30")]
     pub to: String,
     /// Default: the unit's registered active machines.
+    #[schema(minimum = 1, maximum = 200)]
     pub machines: Option<u32>,
     /// Share of the invited who come (default 0.85).
     pub show_up: Option<f64>,

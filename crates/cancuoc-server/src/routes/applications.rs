@@ -315,6 +315,7 @@ pub(crate) async fn report_lost(
 #[into_params(parameter_in = Query)]
 pub(crate) struct CardImageQuery {
     /// Pixels across (200–4000); without it the image has the card's real size in mm.
+    #[param(minimum = 200, maximum = 4000)]
     pub width: Option<u32>,
 }
 

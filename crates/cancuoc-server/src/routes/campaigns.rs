@@ -101,7 +101,8 @@ pub(crate) async fn campaign(
     tag = "campaigns",
     params(
         ("id" = String, Path, description = "Campaign id (UUID)", format = "uuid"),
-        ("unit" = String, Path, description = "Police unit code, e.g. CAT-42"),
+        ("unit" = String, Path, description = "Police unit code, e.g. CAT-42",
+            pattern = "^(BCA|C06|C06-TTCC|CAT-[0-9]{2}|PC06-[0-9]{2}|CAH-[0-9]{3}|CAX-[0-9]{5})$"),
     ),
     request_body = QuotaRequest,
     responses(
