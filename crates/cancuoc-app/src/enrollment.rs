@@ -6,6 +6,7 @@ use cancuoc_domain::schedule::{
     self, AppointmentOrigin, AppointmentState, Attendance, HouseholdDemand, InvitationLetter,
     InvitedMember, Room, SessionFigures, SessionLetters, Waiting, Window,
 };
+use cancuoc_domain::text::{TextLimit, limits};
 use cancuoc_domain::{AdminCode, PartialDate, PersonalId, PoliceUnitCode, Role};
 use cancuoc_store::{
     Access, Appointment, AppointmentStep, EnrollmentSession, Invitee, Machine, NewAppointment,
@@ -49,11 +50,14 @@ fn unit_code(text: &str) -> Result<PoliceUnitCode, AppError> {
     PoliceUnitCode::parse(text.trim()).map_err(|e| AppError::Invalid(format!("unit: {e}")))
 }
 
-fn non_empty(text: &str, what: &str, max: usize) -> Result<String, AppError> {
+/// A required free-text field: within its bound (`text_too_long`), and not blank.
+fn non_empty(text: &str, limit: TextLimit) -> Result<String, AppError> {
+    limit.check(text)?;
     let text = text.trim();
-    if text.is_empty() || text.chars().count() > max {
+    if text.is_empty() {
         return Err(AppError::Invalid(format!(
-            "{what}: between 1 and {max} characters"
+            "{}: may not be blank",
+            limit.field
         )));
     }
     Ok(text.to_owned())
@@ -144,8 +148,8 @@ impl App {
         caller: &Caller,
         request: &SiteRequest,
     ) -> Result<Site, AppError> {
-        cancuoc_domain::text::limits::SITE_NAME.check(&request.name)?;
-        cancuoc_domain::text::limits::ADDRESS_LINE.check(&request.address)?;
+        let name = non_empty(&request.name, limits::SITE_NAME)?;
+        let address = non_empty(&request.address, limits::ADDRESS_LINE)?;
         let access = self.enrollment_access(caller, "site.create")?;
         let unit = self.visible_unit(&access, &request.unit)?;
         let kind = SiteKind::parse(request.kind.trim())
@@ -171,10 +175,10 @@ impl App {
         let site = Site {
             id: self.random.record_key(),
             unit: unit.as_string(),
-            name: non_empty(&request.name, "name", 200)?,
+            name,
             kind,
             commune: commune.as_str().to_owned(),
-            address: non_empty(&request.address, "address", 300)?,
+            address,
             hours: window(&request.opens, &request.closes)?,
             created_by: access.actor.clone(),
             created_micros: access.now_micros,
@@ -197,7 +201,7 @@ impl App {
         caller: &Caller,
         request: &MachineRequest,
     ) -> Result<Machine, AppError> {
-        cancuoc_domain::text::limits::MACHINE_LABEL.check(&request.label)?;
+        let label = non_empty(&request.label, limits::MACHINE_LABEL)?;
         let access = self.enrollment_access(caller, "machine.add")?;
         let unit = self.visible_unit(&access, &request.unit)?;
         if !schedule::MACHINE_MINUTES.contains(&request.minutes_per_application) {
@@ -210,7 +214,7 @@ impl App {
         let machine = Machine {
             id: self.random.record_key(),
             unit: unit.as_string(),
-            label: non_empty(&request.label, "label", 60)?,
+            label,
             minutes_per_application: request.minutes_per_application,
             active: true,
             created_micros: access.now_micros,

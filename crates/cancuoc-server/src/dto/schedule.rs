@@ -15,7 +15,7 @@ use utoipa::{IntoParams, ToSchema};
 pub(crate) struct SiteRequest {
     #[schema(example = "CAH-436")]
     pub unit: String,
-    #[schema(example = "Nhà văn hóa tổ dân phố 3")]
+    #[schema(example = "Nhà văn hóa tổ dân phố 3", min_length = 1, max_length = 200)]
     pub name: String,
     /// `fixed` (the unit's office) or `mobile` (a place in a commune).
     #[schema(example = "mobile")]
@@ -23,7 +23,7 @@ pub(crate) struct SiteRequest {
     /// GSO code of the commune.
     #[schema(example = "18073")]
     pub commune: String,
-    #[schema(min_length = 1, max_length = 300)]
+    #[schema(min_length = 1, max_length = 200)]
     pub address: String,
     /// Opening time, HH:MM.
     #[schema(example = "07:00")]
@@ -66,7 +66,7 @@ impl From<Site> for SiteDto {
 pub(crate) struct MachineRequest {
     #[schema(example = "CAH-436")]
     pub unit: String,
-    #[schema(example = "Bộ 1")]
+    #[schema(example = "Bộ 1", min_length = 1, max_length = 50)]
     pub label: String,
     /// Minutes one application takes on this kit (about 10 in cities, 15–20 elsewhere).
     #[schema(example = 15, minimum = 3, maximum = 120)]
