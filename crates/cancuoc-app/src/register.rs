@@ -534,58 +534,56 @@ impl RowChecker {
         kept: &Kept,
         rejected_so_far: &AtomicU64,
     ) -> Checked {
-        {
-            let mut checked = Checked::default();
-            let mut rows = Vec::with_capacity(IMPORT_CHUNK);
-            let mut stopped = false;
-            // Sends the chunk gathered so far; false once the store takes no more.
-            let send = |rows: &mut Vec<ImportRow>| {
-                if rows.is_empty() {
-                    return true;
+        let mut checked = Checked::default();
+        let mut rows = Vec::with_capacity(IMPORT_CHUNK);
+        let mut stopped = false;
+        // Sends the chunk gathered so far; false once the store takes no more.
+        let send = |rows: &mut Vec<ImportRow>| {
+            if rows.is_empty() {
+                return true;
+            }
+            let chunk = PreparedChunk::new(std::mem::take(rows));
+            let failed = chunk.is_err();
+            sender.blocking_send(chunk).is_ok() && !failed
+        };
+        let read = file.read(&mut |read| {
+            checked.rows += 1;
+            let outcome = match read {
+                ReadRow::Form(raw) => match self.check(&raw) {
+                    Ok(row) => Ok(row),
+                    Err(reasons) => Err((reasons, Some(raw))),
+                },
+                ReadRow::Unreadable { row, reasons } => {
+                    Err((reasons.iter().map(|r| rejected(row, r)).collect(), None))
                 }
-                let chunk = PreparedChunk::new(std::mem::take(rows));
-                let failed = chunk.is_err();
-                sender.blocking_send(chunk).is_ok() && !failed
             };
-            let read = file.read(&mut |read| {
-                checked.rows += 1;
-                let outcome = match read {
-                    ReadRow::Form(raw) => match self.check(&raw) {
-                        Ok(row) => Ok(row),
-                        Err(reasons) => Err((reasons, Some(raw))),
-                    },
-                    ReadRow::Unreadable { row, reasons } => {
-                        Err((reasons.iter().map(|r| rejected(row, r)).collect(), None))
-                    }
-                };
-                match outcome {
-                    Ok(row) => rows.push(row),
-                    Err((reasons, raw)) => {
-                        checked.reject(reasons, raw, kept);
-                        rejected_so_far.fetch_add(1, Ordering::Relaxed);
-                    }
-                }
-                if sender.is_closed() || (rows.len() >= IMPORT_CHUNK && !send(&mut rows)) {
-                    stopped = true;
-                    return std::ops::ControlFlow::Break(());
-                }
-                std::ops::ControlFlow::Continue(())
-            });
-            match read {
-                Ok(()) if !stopped => {
-                    send(&mut rows);
-                }
-                Ok(()) => {}
-                Err(error) => {
-                    // Fails the import's transaction; the caller reports the file's error.
-                    let _ = sender.blocking_send(Err(StoreError::Invalid(
-                        "the import file could not be read to its end".into(),
-                    )));
-                    checked.file_error = Some(error);
+            match outcome {
+                Ok(row) => rows.push(row),
+                Err((reasons, raw)) => {
+                    checked.reject(reasons, raw, kept);
+                    rejected_so_far.fetch_add(1, Ordering::Relaxed);
                 }
             }
-            checked
+            if sender.is_closed() || (rows.len() >= IMPORT_CHUNK && !send(&mut rows)) {
+                stopped = true;
+                return std::ops::ControlFlow::Break(());
+            }
+            std::ops::ControlFlow::Continue(())
+        });
+        match read {
+            Ok(()) if !stopped => {
+                send(&mut rows);
+            }
+            Ok(()) => {}
+            Err(error) => {
+                // Fails the import's transaction; the caller reports the file's error.
+                let _ = sender.blocking_send(Err(StoreError::Invalid(
+                    "the import file could not be read to its end".into(),
+                )));
+                checked.file_error = Some(error);
+            }
         }
+        checked
     }
 }
 

@@ -826,6 +826,21 @@ pub(crate) struct BenchServer {
 }
 
 impl BenchServer {
+    /// Adds `username`, an officer of Hà Tĩnh's PC06, and serves the app signed in as them.
+    pub(crate) async fn start_as_province_officer(app: &App, username: &str) -> Result<Self> {
+        let unit = PoliceUnitCode::parse("PC06-42").map_err(|e| failed(e.to_string()))?;
+        app.add_officer(
+            &operator(),
+            username,
+            "Benchmark",
+            &unit,
+            Role::ProvinceOfficer,
+            Some(BENCH_PASSWORD),
+        )
+        .await?;
+        Self::start(app, username).await
+    }
+
     pub(crate) async fn start(app: &App, username: &str) -> Result<Self> {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let addr = listener.local_addr()?;

@@ -12,7 +12,6 @@ use std::time::{Duration, Instant};
 use base64::Engine as _;
 use cancuoc_app::{App, DemoObserver};
 use cancuoc_domain::biometrics::sample_jpeg;
-use cancuoc_domain::{PoliceUnitCode, Role};
 use cancuoc_store::CitizenColumns;
 
 use crate::bench::{
@@ -197,17 +196,7 @@ async fn run_one(store_name: &str, db: &str, dir: &Path, args: &IntakeArgs<'_>) 
     if applicants.0.len() < args.applications {
         return Err(failed("too few living applicants generated"));
     }
-    let unit = PoliceUnitCode::parse("PC06-42").map_err(|e| failed(e.to_string()))?;
-    app.add_officer(
-        &operator(),
-        OFFICER,
-        "Benchmark",
-        &unit,
-        Role::ProvinceOfficer,
-        Some(BENCH_PASSWORD),
-    )
-    .await?;
-    let running = BenchServer::start(&app, OFFICER).await?;
+    let running = BenchServer::start_as_province_officer(&app, OFFICER).await?;
 
     let measured = post_all(&running.base, &running.token, &applicants.0, args.clients).await?;
     running.stop().await;

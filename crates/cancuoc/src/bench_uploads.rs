@@ -8,10 +8,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 use std::time::{Duration, Instant};
 
-use cancuoc_domain::{PoliceUnitCode, Role};
 
 use crate::bench::{BENCH_PASSWORD, BenchServer, open_app};
-use crate::commands::{CliError, Result, operator};
+use crate::commands::{CliError, Result};
 
 const OFFICER: &str = "bench.uploads";
 /// Growth of resident memory allowed once the uploads are over.
@@ -197,17 +196,7 @@ async fn run(args: &UploadsArgs<'_>, dir: &Path) -> Result<ExitCode> {
     }
     let app = open_app(&format!("sqlite://{}", db_path.display())).await?;
     app.init("2021", Some(BENCH_PASSWORD)).await?;
-    let unit = PoliceUnitCode::parse("PC06-42").map_err(|e| failed(e.to_string()))?;
-    app.add_officer(
-        &operator(),
-        OFFICER,
-        "Benchmark",
-        &unit,
-        Role::ProvinceOfficer,
-        Some(BENCH_PASSWORD),
-    )
-    .await?;
-    let running = BenchServer::start(&app, OFFICER).await?;
+    let running = BenchServer::start_as_province_officer(&app, OFFICER).await?;
     let answer = dir.join("answer.json");
     let file: PathBuf = dir.join("hostile.csv");
 
