@@ -8,7 +8,6 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 use std::time::{Duration, Instant};
 
-
 use crate::bench::{BENCH_PASSWORD, BenchServer, open_app};
 use crate::commands::{CliError, Result};
 
