@@ -32,6 +32,7 @@ fn locality(row: &PgRow) -> Result<Option<cancuoc_domain::Locality>> {
 pub(crate) async fn insert_records(
     conn: &mut PgConnection,
     records: &[NewRecord],
+    run: Option<i64>,
     actor: &str,
     at_micros: i64,
 ) -> Result<()> {
@@ -40,8 +41,9 @@ pub(crate) async fn insert_records(
     }
     copy_in(
         conn,
-        "COPY citizens (key, personal_id, old_id_number, name_key, birth_year, birth_date, dup_key, household_number,
-            home_province, home_district, home_commune, status, version, data, updated_micros) FROM STDIN (FORMAT csv)",
+        "COPY citizen_rows (key, personal_id, old_id_number, name_key, birth_year, birth_date, dup_key, household_number,
+            home_province, home_district, home_commune, status, version, data, updated_micros, import_run)
+            FROM STDIN (FORMAT csv)",
         records,
         |csv: &mut Csv, r| {
             let c = &r.columns;
@@ -60,6 +62,7 @@ pub(crate) async fn insert_records(
                 .int(1)
                 .text(&c.data_json)
                 .int(at_micros)
+                .opt(run.map(|r| r.to_string()).as_deref())
                 .end_row();
             Ok(())
         },
@@ -98,6 +101,7 @@ pub(crate) async fn insert_records(
 pub(crate) async fn upsert_households(
     conn: &mut PgConnection,
     households: &[NewHousehold],
+    run: Option<i64>,
 ) -> Result<()> {
     if households.is_empty() {
         return Ok(());
@@ -110,25 +114,24 @@ pub(crate) async fn upsert_households(
         .map(|h| h.head.as_ref().map(PersonalId::as_string))
         .collect();
     sqlx::query(
-        "INSERT INTO households (number, commune, address, head_personal_id)
-            SELECT * FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[])
+        "INSERT INTO household_rows (number, commune, address, head_personal_id, import_run)
+            SELECT *, $5::bigint FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[])
          ON CONFLICT (number) DO UPDATE
-            SET head_personal_id = COALESCE(excluded.head_personal_id, households.head_personal_id)",
+            SET head_personal_id = COALESCE(excluded.head_personal_id, household_rows.head_personal_id)",
     )
     .bind(&numbers)
     .bind(&communes)
     .bind(&addresses)
     .bind(&heads)
+    .bind(run)
     .execute(&mut *conn)
     .await
     .map_err(backend)?;
     Ok(())
 }
 
-/// Loads a generated population: households merged and upserted in one statement,
-/// citizens and their first history entries by `COPY`. Runs in a write transaction that
-/// holds the audit lock.
-/// What the register holds for a chunk's personal IDs, duplicate keys and contents.
+/// What the register holds for a chunk's personal IDs, duplicate keys and contents, read
+/// from the tables (the import's own run is listed, so the views hide its rows).
 pub(crate) async fn register_view(
     conn: &mut PgConnection,
     chunk: &PreparedChunk,
@@ -136,7 +139,7 @@ pub(crate) async fn register_view(
     let mut view = RegisterView::default();
     let rows = sqlx::query(
         "SELECT personal_id, data::text AS data, home_province, home_district, home_commune
-         FROM citizens WHERE personal_id = ANY($1::text[])",
+         FROM citizen_rows WHERE personal_id = ANY($1::text[])",
     )
     .bind(chunk.personal_ids())
     .fetch_all(&mut *conn)
@@ -151,7 +154,7 @@ pub(crate) async fn register_view(
         view.existing.insert(col(r, "personal_id")?, held);
     }
     let rows =
-        sqlx::query("SELECT dup_key, personal_id, home_province, home_district, home_commune FROM citizens WHERE dup_key = ANY($1::text[])")
+        sqlx::query("SELECT dup_key, personal_id, home_province, home_district, home_commune FROM citizen_rows WHERE dup_key = ANY($1::text[])")
             .bind(chunk.duplicate_keys())
             .fetch_all(&mut *conn)
             .await
@@ -163,7 +166,7 @@ pub(crate) async fn register_view(
             .push((col(r, "personal_id")?, locality(r)?));
     }
     let rows = sqlx::query(
-        "SELECT content_hash FROM staged_forms
+        "SELECT content_hash FROM staged_form_rows
          WHERE status IN ('draft', 'verified') AND content_hash = ANY($1::text[])",
     )
     .bind(chunk.content_hashes())
@@ -179,6 +182,7 @@ pub(crate) async fn register_view(
 pub(crate) async fn insert_staged(
     conn: &mut PgConnection,
     rows: &[StagedRow],
+    run: Option<i64>,
     now: i64,
 ) -> Result<()> {
     if rows.is_empty() {
@@ -186,8 +190,8 @@ pub(crate) async fn insert_staged(
     }
     copy_in(
         conn,
-        "COPY staged_forms (id, source, row_number, reason, status, personal_id, content_hash, data, findings,
-            home_province, home_district, home_commune, created_micros) FROM STDIN (FORMAT csv)",
+        "COPY staged_form_rows (id, source, row_number, reason, status, personal_id, content_hash, data, findings,
+            home_province, home_district, home_commune, created_micros, import_run) FROM STDIN (FORMAT csv)",
         rows,
         |csv: &mut Csv, s| {
             csv.text(&s.id.to_string())
@@ -203,6 +207,7 @@ pub(crate) async fn insert_staged(
                 .opt(s.home_district.as_deref())
                 .opt(s.home_commune.as_deref())
                 .int(now)
+                .opt(run.map(|r| r.to_string()).as_deref())
                 .end_row();
             Ok(())
         },

@@ -347,27 +347,38 @@ impl cancuoc_store_sql::Backend for PgBackend {
         &self,
         tx: &mut PgTx,
         records: &[cancuoc_store::NewRecord],
+        run: Option<i64>,
         actor: &str,
         at_micros: i64,
     ) -> Result<()> {
-        bulk::insert_records(&mut tx.0, records, actor, at_micros).await
+        bulk::insert_records(&mut tx.0, records, run, actor, at_micros).await
     }
 
     async fn upsert_households(
         &self,
         tx: &mut PgTx,
         households: &[cancuoc_store::NewHousehold],
+        run: Option<i64>,
     ) -> Result<()> {
-        bulk::upsert_households(&mut tx.0, households).await
+        bulk::upsert_households(&mut tx.0, households, run).await
     }
 
     async fn insert_staged(
         &self,
         tx: &mut PgTx,
         rows: &[cancuoc_store::StagedRow],
+        run: Option<i64>,
         now: i64,
     ) -> Result<()> {
-        bulk::insert_staged(&mut tx.0, rows, now).await
+        bulk::insert_staged(&mut tx.0, rows, run, now).await
+    }
+
+    fn commits_import_chunks(&self) -> bool {
+        false
+    }
+
+    async fn import_turn(&self) -> Result<Box<dyn Send>> {
+        Ok(Box::new(()))
     }
 
     async fn start_import(&self, _tx: &mut PgTx, _rows_at_most: usize) -> Result<()> {
@@ -388,8 +399,4 @@ impl cancuoc_store_sql::Backend for PgBackend {
     }
 
     fn learn(&self, _state: &mut (), _plan: &cancuoc_store::ChunkPlan) {}
-
-    async fn finish_import(&self, _tx: &mut PgTx, _state: ()) -> Result<()> {
-        Ok(())
-    }
 }

@@ -354,7 +354,7 @@ pub async fn insert(
     let mut args = record_values(&c, 1, p.at_micros);
     args.push(c.key.into());
     tx.execute(
-        "INSERT INTO citizens (personal_id, old_id_number, name_key, birth_year, birth_date, dup_key,
+        "INSERT INTO citizen_rows (personal_id, old_id_number, name_key, birth_year, birth_date, dup_key,
             household_number, home_province, home_district, home_commune, status, version, data, updated_micros, key)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
         &args,
@@ -400,7 +400,7 @@ pub async fn update(
     args.extend([current.key.into(), current.version.into()]);
     let rows = tx
         .execute(
-            "UPDATE citizens SET personal_id = $1, old_id_number = $2, name_key = $3, birth_year = $4, birth_date = $5,
+            "UPDATE citizen_rows SET personal_id = $1, old_id_number = $2, name_key = $3, birth_year = $4, birth_date = $5,
                 dup_key = $6, household_number = $7, home_province = $8, home_district = $9, home_commune = $10,
                 status = $11, version = $12, data = $13, updated_micros = $14
              WHERE key = $15 AND version = $16",

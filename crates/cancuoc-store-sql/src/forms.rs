@@ -7,31 +7,121 @@ use futures_util::StreamExt;
 use uuid::Uuid;
 
 use crate::citizens::{Provenance, get_anywhere, insert, locality, update};
-use crate::{Backend, Query, Row, Tx, Value, corrupt, int, key, text};
+use crate::{Backend, Query, Row, Tx, TxKind, Value, corrupt, int, key, text};
 
 /// Applies an import chunk by chunk as the chunks arrive, gathered up to the backend's
 /// chunk size: the backend reads what the register holds for the chunk, the shared
 /// planner decides every row, and the backend's bulk path writes the plan before the
-/// next chunk is read. Runs in one bulk transaction, which holds the write lock (the
-/// audit lock on PostgreSQL) from its start: two imports never interleave, and the same
-/// file imported twice at once stages nothing twice.
+/// next chunk is read. All or nothing either way:
+///
+/// - PostgreSQL runs it as one bulk transaction; desks do not wait for it.
+/// - SQLite commits each chunk in its own short write transaction, so that desks get the
+///   write lock between chunks; the rows carry the import's run and stay hidden (the
+///   views of migration 0012) until the last transaction deletes the run, which shows
+///   the whole file at once. A failed run, a dry run, and a run left by a process that
+///   died are discarded by deleting their rows, chunk by chunk as well.
+///
+/// Imports of one database take turns (`Backend::import_turn`): the same file imported
+/// twice at once stages nothing twice. A dry run makes the same decisions and keeps
+/// nothing.
 pub async fn import<B: Backend>(
     backend: &B,
-    tx: &mut B::Tx,
     access: &Access,
     import: ImportStream<'_>,
+    dry_run: bool,
     progress: &(dyn Fn(u64) + Send + Sync),
 ) -> Result<ImportOutcome> {
+    let (source, file_hash) = (import.source.clone(), import.file_hash.clone());
+    let _turn = backend.import_turn().await?;
+    discard_dead_runs(backend).await?;
+    let whole_kind = if dry_run { TxKind::Trial } else { TxKind::Bulk };
+    let mut whole = if backend.commits_import_chunks() {
+        None
+    } else {
+        Some(backend.begin(whole_kind).await?)
+    };
+    let run = {
+        let mut fresh = None;
+        let tx = writer(backend, &mut whole, &mut fresh).await?;
+        let run = start_run(tx, &file_hash, access.now_micros).await?;
+        if let Some(tx) = fresh {
+            tx.commit().await?;
+        }
+        run
+    };
+    let applied = apply_chunks(backend, &mut whole, access, run, import, progress).await;
+    match (applied, dry_run) {
+        (Ok((outcome, deferred)), false) => {
+            let mut tx = match whole {
+                Some(tx) => tx,
+                None => backend.begin(TxKind::Bulk).await?,
+            };
+            let done = Finished {
+                source: &source,
+                file_hash: &file_hash,
+                outcome: &outcome,
+                deferred: &deferred,
+            };
+            finish_run(&mut tx, access, run, done).await?;
+            tx.commit().await?;
+            Ok(outcome)
+        }
+        (applied, _) => {
+            // Dropped without a commit, a whole transaction is rolled back; a chunked
+            // run's committed rows are deleted.
+            drop(whole);
+            if backend.commits_import_chunks()
+                && let Err(e) = discard_run(backend, run).await
+            {
+                // The next import discards it (its run is still listed, its rows hidden).
+                tracing::warn!("import run {run} not yet discarded: {e}");
+            }
+            applied.map(|(outcome, _)| outcome)
+        }
+    }
+}
+
+/// The transaction a chunk writes in: the whole import's, or a fresh one of its own.
+async fn writer<'t, B: Backend>(
+    backend: &B,
+    whole: &'t mut Option<B::Tx>,
+    fresh: &'t mut Option<B::Tx>,
+) -> Result<&'t mut B::Tx> {
+    match whole {
+        Some(tx) => Ok(tx),
+        None => Ok(fresh.insert(backend.begin(TxKind::Write).await?)),
+    }
+}
+
+/// A household head the import names for a household the register already shows: set
+/// in the import's last transaction, since until then nothing of the import may show.
+type DeferredHead = (String, cancuoc_domain::PersonalId);
+
+async fn apply_chunks<B: Backend>(
+    backend: &B,
+    whole: &mut Option<B::Tx>,
+    access: &Access,
+    run: i64,
+    import: ImportStream<'_>,
+    progress: &(dyn Fn(u64) + Send + Sync),
+) -> Result<(ImportOutcome, Vec<DeferredHead>)> {
     let ImportStream {
         source,
-        file_hash,
         rows_at_most,
         mut chunks,
+        ..
     } = import;
-    let mut state = backend.start_import(tx, rows_at_most).await?;
+    let mut state = match whole.as_mut() {
+        Some(tx) => backend.start_import(tx, rows_at_most).await?,
+        None => {
+            let mut read = backend.begin(TxKind::Read).await?;
+            backend.start_import(&mut read, rows_at_most).await?
+        }
+    };
     let gather = backend.import_chunk_rows();
     let mut done = 0u64;
     let mut outcome = ImportOutcome::default();
+    let mut deferred = Vec::new();
     let mut gathered: Option<PreparedChunk> = None;
     let mut ended = false;
     while !ended {
@@ -49,41 +139,197 @@ pub async fn import<B: Backend>(
         let Some(chunk) = gathered.take() else {
             break;
         };
-        let view = backend.register_view(tx, &chunk, &state).await?;
+        // A chunked run reads outside the write lock: nobody else writes its rows.
+        let view = match whole.as_mut() {
+            Some(tx) => backend.register_view(tx, &chunk, &state).await?,
+            None => {
+                let mut read = backend.begin(TxKind::Read).await?;
+                backend.register_view(&mut read, &chunk, &state).await?
+            }
+        };
         let plan = chunk.plan(&view, &source, &access.scope)?;
         backend.learn(&mut state, &plan);
-        backend.upsert_households(tx, &plan.households).await?;
+        let mut fresh = None;
+        let tx = writer(backend, whole, &mut fresh).await?;
+        let (households, heads) = split_households(tx, &plan.households).await?;
+        deferred.extend(heads);
         backend
-            .insert_records(tx, &plan.records, &access.actor, access.now_micros)
+            .upsert_households(tx, &households, Some(run))
             .await?;
         backend
-            .insert_staged(tx, &plan.staged, access.now_micros)
+            .insert_records(
+                tx,
+                &plan.records,
+                Some(run),
+                &access.actor,
+                access.now_micros,
+            )
             .await?;
+        backend
+            .insert_staged(tx, &plan.staged, Some(run), access.now_micros)
+            .await?;
+        if let Some(tx) = fresh {
+            tx.commit().await?;
+        }
         outcome.inserted += plan.records.len() as u64;
         outcome.unchanged += plan.unchanged;
         outcome.staged.extend(plan.stage_reasons);
         done += chunk.len() as u64;
         progress(done);
     }
-    backend.finish_import(tx, state).await?;
-    let count = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
+    Ok((outcome, deferred))
+}
+
+/// The plan's households split: those the run creates (or its own, created by an earlier
+/// chunk), written now; and the heads it names for households the register already
+/// shows, kept for the run's end.
+async fn split_households<T: Tx>(
+    tx: &mut T,
+    planned: &[NewHousehold],
+) -> Result<(Vec<NewHousehold>, Vec<DeferredHead>)> {
+    let mut shown = std::collections::HashSet::new();
+    if !planned.is_empty() {
+        let mut q = Query::new("SELECT number FROM households WHERE number IN ");
+        q.push_list(planned.iter().map(|h| Value::from(&h.number)));
+        let tx: &mut dyn Tx = tx;
+        for row in q.fetch(tx).await? {
+            shown.insert(text(&row, "number")?);
+        }
+    }
+    let mut now = Vec::new();
+    let mut later = Vec::new();
+    for h in planned {
+        if !shown.contains(&h.number) {
+            now.push(h.clone());
+        } else if let Some(head) = &h.head {
+            later.push((h.number.clone(), *head));
+        }
+    }
+    Ok((now, later))
+}
+
+/// Lists a new run; its rows are hidden while it is listed.
+async fn start_run<T: Tx>(tx: &mut T, file_hash: &str, now: i64) -> Result<i64> {
     let tx: &mut dyn Tx = tx;
+    let row = tx
+        .fetch_one(
+            "INSERT INTO import_runs (file_hash, started_micros) VALUES ($1, $2) RETURNING id",
+            &[Value::from(file_hash), now.into()],
+        )
+        .await?
+        .ok_or_else(|| corrupt("import run"))?;
+    int(&row, "id")
+}
+
+/// What a run brought, for its last transaction.
+struct Finished<'a> {
+    source: &'a str,
+    file_hash: &'a str,
+    outcome: &'a ImportOutcome,
+    deferred: &'a [DeferredHead],
+}
+
+/// The run's last transaction: the heads it names for households already shown, the
+/// import's record and audit event, and the run unlisted, which shows its rows.
+async fn finish_run<T: Tx>(
+    tx: &mut T,
+    access: &Access,
+    run: i64,
+    done: Finished<'_>,
+) -> Result<()> {
+    let tx: &mut dyn Tx = tx;
+    for (number, head) in done.deferred {
+        tx.execute(
+            "UPDATE household_rows SET head_personal_id = $1 WHERE number = $2",
+            &[head.as_string().into(), Value::from(number)],
+        )
+        .await?;
+    }
+    let count = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
     tx.execute(
         "INSERT INTO imports (file_hash, source, at_micros, actor, inserted, unchanged, staged) VALUES ($1, $2, $3, $4, $5, $6, $7)",
         &[
-            Value::from(&file_hash),
-            Value::from(&source),
+            Value::from(done.file_hash),
+            Value::from(done.source),
             access.now_micros.into(),
             Value::from(&access.actor),
-            count(outcome.inserted).into(),
-            count(outcome.unchanged).into(),
-            count(outcome.staged.len() as u64).into(),
+            count(done.outcome.inserted).into(),
+            count(done.outcome.unchanged).into(),
+            count(done.outcome.staged.len() as u64).into(),
         ],
     )
     .await?;
-    tx.audit(access, actions::FORMS_IMPORT, "import", &file_hash)
+    tx.execute("DELETE FROM import_runs WHERE id = $1", &[run.into()])
         .await?;
-    Ok(outcome)
+    tx.audit(access, actions::FORMS_IMPORT, "import", done.file_hash)
+        .await
+}
+
+/// Rows deleted per transaction when a run is discarded.
+const DISCARD_ROWS: i64 = 2_000;
+
+/// Deletes a run's rows, a short transaction at a time, then the run itself.
+pub async fn discard_run<B: Backend>(backend: &B, run: i64) -> Result<()> {
+    loop {
+        let mut tx = backend.begin(TxKind::Write).await?;
+        let keys = {
+            let t: &mut dyn Tx = &mut tx;
+            t.fetch(
+                "SELECT key FROM citizen_rows WHERE import_run = $1 LIMIT $2",
+                &[run.into(), DISCARD_ROWS.into()],
+            )
+            .await?
+        };
+        let mut left = keys.len();
+        if !keys.is_empty() {
+            let keys: Vec<Value> = keys
+                .iter()
+                .map(|r| key(r, "key").map(Value::from))
+                .collect::<Result<_>>()?;
+            for table in [
+                "citizen_history WHERE citizen_key IN ",
+                "citizen_rows WHERE key IN ",
+            ] {
+                let mut q = Query::new(format!("DELETE FROM {table}"));
+                q.push_list(keys.iter().cloned());
+                let t: &mut dyn Tx = &mut tx;
+                t.execute(&q.sql, &q.args).await?;
+            }
+        }
+        for (table, id) in [("staged_form_rows", "id"), ("household_rows", "number")] {
+            let n = tx
+                .execute(
+                    &format!(
+                        "DELETE FROM {table} WHERE {id} IN (SELECT {id} FROM {table} WHERE import_run = $1 LIMIT $2)"
+                    ),
+                    &[run.into(), DISCARD_ROWS.into()],
+                )
+                .await?;
+            left += usize::try_from(n).unwrap_or(usize::MAX);
+        }
+        if left == 0 {
+            tx.execute("DELETE FROM import_runs WHERE id = $1", &[run.into()])
+                .await?;
+            tx.commit().await?;
+            return Ok(());
+        }
+        tx.commit().await?;
+    }
+}
+
+/// Discards the runs still listed when an import's turn begins: under the turn, no other
+/// import runs, so each was left by a process that died or a discard that failed.
+async fn discard_dead_runs<B: Backend>(backend: &B) -> Result<()> {
+    let runs = {
+        let mut tx = backend.begin(TxKind::Read).await?;
+        let t: &mut dyn Tx = &mut tx;
+        t.fetch("SELECT id FROM import_runs ORDER BY id", &[])
+            .await?
+    };
+    for row in runs {
+        discard_run(backend, int(&row, "id")?).await?;
+    }
+    Ok(())
 }
 
 /// A population load (the demo, benchmarks): households and official records in bulk.
@@ -94,7 +340,7 @@ pub async fn load_population<B: Backend>(
     batch: &PopulationBatch,
 ) -> Result<u64> {
     backend
-        .upsert_households(tx, &merge_households(&batch.households))
+        .upsert_households(tx, &merge_households(&batch.households), None)
         .await?;
     let records: Vec<NewRecord> = batch
         .citizens
@@ -105,7 +351,7 @@ pub async fn load_population<B: Backend>(
         })
         .collect();
     backend
-        .insert_records(tx, &records, &access.actor, access.now_micros)
+        .insert_records(tx, &records, None, &access.actor, access.now_micros)
         .await?;
     let tx: &mut dyn Tx = tx;
     tx.audit(access, actions::CITIZEN_LOAD, "batch", &batch.source)
@@ -383,7 +629,7 @@ pub async fn decide(
     match decision {
         FormDecision::Verify => {
             tx.execute(
-                "UPDATE staged_forms SET status = $1, verified_by = $2, decided_by = $2, decided_micros = $3
+                "UPDATE staged_form_rows SET status = $1, verified_by = $2, decided_by = $2, decided_micros = $3
                  WHERE id = $4",
                 &[to.as_str().into(), Value::from(&access.actor), now.into(), id.into()],
             )
@@ -398,7 +644,7 @@ pub async fn decide(
                 Value::Text(locality.as_ref().and_then(f))
             };
             tx.execute(
-                "UPDATE staged_forms SET status = $1, personal_id = $2, content_hash = $3, data = $4, findings = $5,
+                "UPDATE staged_form_rows SET status = $1, personal_id = $2, content_hash = $3, data = $4, findings = $5,
                     home_province = $6, home_district = $7, home_commune = $8, verified_by = NULL,
                     corrected_by = $9, decided_by = $9, decided_micros = $10
                  WHERE id = $11",
@@ -474,9 +720,9 @@ pub async fn decide(
 /// names one).
 pub async fn upsert_household(tx: &mut dyn Tx, h: &NewHousehold) -> Result<()> {
     tx.execute(
-        "INSERT INTO households (number, commune, address, head_personal_id) VALUES ($1, $2, $3, $4)
+        "INSERT INTO household_rows (number, commune, address, head_personal_id) VALUES ($1, $2, $3, $4)
          ON CONFLICT (number) DO UPDATE
-            SET head_personal_id = COALESCE(excluded.head_personal_id, households.head_personal_id)",
+            SET head_personal_id = COALESCE(excluded.head_personal_id, household_rows.head_personal_id)",
         &[
             Value::from(&h.number),
             h.commune.as_str().into(),
@@ -496,7 +742,7 @@ async fn set_status(
     reason: Option<&String>,
 ) -> Result<()> {
     tx.execute(
-        "UPDATE staged_forms SET status = $1, decided_by = $2, decided_micros = $3,
+        "UPDATE staged_form_rows SET status = $1, decided_by = $2, decided_micros = $3,
             decision_reason = COALESCE($4, decision_reason) WHERE id = $5",
         &[
             status.as_str().into(),

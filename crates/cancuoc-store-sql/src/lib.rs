@@ -226,22 +226,44 @@ pub trait Backend: Send + Sync + 'static {
     async fn begin(&self, kind: TxKind) -> Result<Self::Tx>;
 
     /// Inserts new records, version 1, with their first history entries. A personal ID
-    /// already in the register fails the whole call as `Conflict`.
+    /// already in the register fails the whole call as `Conflict`. Rows written by an
+    /// import carry its `run` and stay hidden until the run ends (migration 0012).
     async fn insert_records(
         &self,
         tx: &mut Self::Tx,
         records: &[NewRecord],
+        run: Option<i64>,
         actor: &str,
         at_micros: i64,
     ) -> Result<()>;
     /// Creates or updates households; a head already recorded is kept unless the new row
     /// names one. Numbers must not repeat within the call (`merge_households`).
-    async fn upsert_households(&self, tx: &mut Self::Tx, households: &[NewHousehold])
-    -> Result<()>;
+    async fn upsert_households(
+        &self,
+        tx: &mut Self::Tx,
+        households: &[NewHousehold],
+        run: Option<i64>,
+    ) -> Result<()>;
     /// Puts staged rows in the review queue, as drafts.
-    async fn insert_staged(&self, tx: &mut Self::Tx, rows: &[StagedRow], now: i64) -> Result<()>;
+    async fn insert_staged(
+        &self,
+        tx: &mut Self::Tx,
+        rows: &[StagedRow],
+        run: Option<i64>,
+        now: i64,
+    ) -> Result<()>;
 
-    /// Prepares an import of at most `rows_at_most` rows inside its transaction.
+    /// Whether an import commits chunk by chunk, its rows hidden until its last
+    /// transaction shows them all at once (SQLite, whose one write lock would otherwise
+    /// stop every desk for the import's length), or runs as one transaction
+    /// (PostgreSQL, where desks do not wait for it).
+    fn commits_import_chunks(&self) -> bool;
+    /// Waits until no other import of this database runs and holds that until the
+    /// returned guard is dropped. SQLite: a lock on a file beside the database, which
+    /// the system releases when its process dies, so a run listed while the lock is held
+    /// is a dead one. PostgreSQL: nothing here; the bulk transaction serialises imports.
+    async fn import_turn(&self) -> Result<Box<dyn Send>>;
+    /// Prepares an import of at most `rows_at_most` rows (`tx` reads the register).
     async fn start_import(
         &self,
         tx: &mut Self::Tx,
@@ -249,7 +271,8 @@ pub trait Backend: Send + Sync + 'static {
     ) -> Result<Self::ImportState>;
     /// Rows the backend writes per chunk (it gathers the stream's chunks up to this).
     fn import_chunk_rows(&self) -> usize;
-    /// What the register holds for a chunk's personal IDs, duplicate keys and contents.
+    /// What the register holds for a chunk's personal IDs, duplicate keys and contents,
+    /// the running import's own hidden rows included.
     async fn register_view(
         &self,
         tx: &mut Self::Tx,
@@ -258,8 +281,6 @@ pub trait Backend: Send + Sync + 'static {
     ) -> Result<RegisterView>;
     /// Learns what a chunk's plan wrote, before the next chunk is read.
     fn learn(&self, state: &mut Self::ImportState, plan: &ChunkPlan);
-    /// Ends the import inside its transaction (indexes set aside are built again).
-    async fn finish_import(&self, tx: &mut Self::Tx, state: Self::ImportState) -> Result<()>;
 }
 
 /// `AND column = $n` for the caller's jurisdiction on a table that carries the three

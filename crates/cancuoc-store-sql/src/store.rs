@@ -278,10 +278,7 @@ impl<B: Backend> Store for SqlStore<B> {
         import: ImportStream<'_>,
         progress: &(dyn Fn(u64) + Send + Sync),
     ) -> Result<ImportOutcome> {
-        let mut open = self.backend.begin(TxKind::Bulk).await?;
-        let outcome = forms::import(&self.backend, &mut open, access, import, progress).await?;
-        open.commit().await?;
-        Ok(outcome)
+        forms::import(&self.backend, access, import, false, progress).await
     }
 
     async fn import_forms_dry_run(
@@ -291,17 +288,8 @@ impl<B: Backend> Store for SqlStore<B> {
         progress: &(dyn Fn(u64) + Send + Sync),
     ) -> Result<ImportOutcome> {
         let file_hash = import.file_hash.clone();
-        // Indexes set aside would be rebuilt (sorted in memory) only to be rolled back: a
-        // dry run keeps them and asks them about every key.
-        let import = ImportStream {
-            rows_at_most: 0,
-            ..import
-        };
-        let outcome = {
-            let mut open = self.backend.begin(TxKind::Trial).await?;
-            // Dropped without a commit: rolled back, audit event and all.
-            forms::import(&self.backend, &mut open, access, import, progress).await?
-        };
+        // Keeps nothing it wrote, its audit event included.
+        let outcome = forms::import(&self.backend, access, import, true, progress).await?;
         in_tx!(self, Write, |tx| tx.audit(
             access,
             actions::FORMS_IMPORT_DRY_RUN,

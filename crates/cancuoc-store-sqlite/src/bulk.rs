@@ -1,5 +1,4 @@
-//! The SQLite bulk path: multi-row INSERTs, and what a large import keeps in memory and
-//! sets aside.
+//! The SQLite bulk path: multi-row INSERTs, and what a large import keeps in memory.
 
 use std::collections::HashSet;
 use std::hash::{BuildHasher, RandomState};
@@ -44,9 +43,9 @@ const ROWS_PER_STATEMENT: usize = 1_000;
 // rows in place instead of undoing them, so SQLite keeps no statement journal (a copy of
 // every page the statement touches). The caller's transaction is rolled back whole on
 // any error, so nothing half-applied survives either way.
-const CITIZEN_INSERT: &str = "INSERT OR FAIL INTO citizens (key, personal_id, old_id_number, name_key, birth_year,
+const CITIZEN_INSERT: &str = "INSERT OR FAIL INTO citizen_rows (key, personal_id, old_id_number, name_key, birth_year,
     birth_date, dup_key, household_number, home_province, home_district, home_commune, status, version,
-    data, updated_micros) VALUES ";
+    data, updated_micros, import_run) VALUES ";
 
 const HISTORY_INSERT: &str =
     "INSERT OR FAIL INTO citizen_history (citizen_key, version, at_micros, actor,
@@ -57,11 +56,12 @@ const HISTORY_INSERT: &str =
 pub(crate) async fn insert_records(
     conn: &mut SqliteConnection,
     records: &[NewRecord],
+    run: Option<i64>,
     actor: &str,
     at_micros: i64,
 ) -> Result<()> {
     for part in records.chunks(ROWS_PER_STATEMENT) {
-        let sql = format!("{CITIZEN_INSERT}{}", placeholders(part.len(), 15));
+        let sql = format!("{CITIZEN_INSERT}{}", placeholders(part.len(), 16));
         let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
         for r in part {
             let c = &r.columns;
@@ -80,7 +80,8 @@ pub(crate) async fn insert_records(
                 .bind(c.status.as_str())
                 .bind(1_i64)
                 .bind(&c.data_json)
-                .bind(at_micros);
+                .bind(at_micros)
+                .bind(run);
         }
         q.execute(&mut *conn).await.map_err(|e| match backend(e) {
             StoreError::Conflict(m) => {
@@ -112,13 +113,14 @@ pub(crate) async fn insert_records(
 pub(crate) async fn upsert_households(
     conn: &mut SqliteConnection,
     households: &[NewHousehold],
+    run: Option<i64>,
 ) -> Result<()> {
     for part in households.chunks(ROWS_PER_STATEMENT) {
         let sql = format!(
-            "INSERT INTO households (number, commune, address, head_personal_id) VALUES {}
+            "INSERT INTO household_rows (number, commune, address, head_personal_id, import_run) VALUES {}
              ON CONFLICT (number) DO UPDATE
-                SET head_personal_id = COALESCE(excluded.head_personal_id, households.head_personal_id)",
-            placeholders(part.len(), 4)
+                SET head_personal_id = COALESCE(excluded.head_personal_id, household_rows.head_personal_id)",
+            placeholders(part.len(), 5)
         );
         let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
         for h in part {
@@ -126,7 +128,8 @@ pub(crate) async fn upsert_households(
                 .bind(&h.number)
                 .bind(h.commune.as_str())
                 .bind(&h.address)
-                .bind(h.head.as_ref().map(PersonalId::as_string));
+                .bind(h.head.as_ref().map(PersonalId::as_string))
+                .bind(run);
         }
         q.execute(&mut *conn).await.map_err(backend)?;
     }
@@ -181,9 +184,11 @@ impl KnownKeys {
         };
         // Each a scan of one index (covering for the first two), read row by row.
         known.personal_ids = known
-            .hashes(conn, "SELECT personal_id FROM citizens")
+            .hashes(conn, "SELECT personal_id FROM citizen_rows")
             .await?;
-        known.duplicate_keys = known.hashes(conn, "SELECT dup_key FROM citizens").await?;
+        known.duplicate_keys = known
+            .hashes(conn, "SELECT dup_key FROM citizen_rows")
+            .await?;
         known.open_hashes = known.hashes(conn, OPEN_HASHES).await?;
         Ok(known)
     }
@@ -231,14 +236,17 @@ fn worth_asking<'k>(
     }
 }
 
-/// Content hashes of the open staged forms. The index is named because with a thousand
-/// hashes and no statistics SQLite prefers the status index and reads every open form
-/// of the import so far, once per chunk.
+/// Content hashes of the open staged forms, the running import's own included (hence the
+/// table, not the view). The index is named because with a thousand hashes and no
+/// statistics SQLite prefers the status index and reads every open form of the import
+/// so far, once per chunk.
 const OPEN_HASHES: &str =
-    "SELECT content_hash FROM staged_forms INDEXED BY staged_forms_open_content
+    "SELECT content_hash FROM staged_form_rows INDEXED BY staged_forms_open_content
     WHERE status IN ('draft', 'verified')";
 
-/// What the register holds for a chunk's personal IDs, duplicate keys and contents.
+/// What the register holds for a chunk's personal IDs, duplicate keys and contents, the
+/// running import's own hidden rows included (only one import runs at a time, and a
+/// run left by a dead one is discarded before the next starts).
 pub(crate) async fn register_view(
     conn: &mut SqliteConnection,
     chunk: &PreparedChunk,
@@ -247,7 +255,7 @@ pub(crate) async fn register_view(
     let mut view = RegisterView::default();
     select_in(
         conn,
-        "SELECT personal_id, data, home_province, home_district, home_commune FROM citizens WHERE 1 = 1",
+        "SELECT personal_id, data, home_province, home_district, home_commune FROM citizen_rows WHERE 1 = 1",
         "personal_id",
         &worth_asking(chunk.personal_ids(), known, |k| &k.personal_ids),
         |r| {
@@ -264,7 +272,7 @@ pub(crate) async fn register_view(
     .await?;
     select_in(
         conn,
-        "SELECT dup_key, personal_id, home_province, home_district, home_commune FROM citizens WHERE 1 = 1",
+        "SELECT dup_key, personal_id, home_province, home_district, home_commune FROM citizen_rows WHERE 1 = 1",
         "dup_key",
         &worth_asking(chunk.duplicate_keys(), known, |k| &k.duplicate_keys),
         |r| {
@@ -293,13 +301,14 @@ pub(crate) async fn register_view(
 pub(crate) async fn insert_staged(
     conn: &mut SqliteConnection,
     rows: &[StagedRow],
+    run: Option<i64>,
     now: i64,
 ) -> Result<()> {
     for part in rows.chunks(IMPORT_CHUNK) {
         let sql = format!(
-            "INSERT OR FAIL INTO staged_forms (id, source, row_number, reason, status, personal_id, content_hash, data,
-                findings, home_province, home_district, home_commune, created_micros) VALUES {}",
-            placeholders(part.len(), 13)
+            "INSERT OR FAIL INTO staged_form_rows (id, source, row_number, reason, status, personal_id, content_hash, data,
+                findings, home_province, home_district, home_commune, created_micros, import_run) VALUES {}",
+            placeholders(part.len(), 14)
         );
         let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
         for s in part {
@@ -316,77 +325,43 @@ pub(crate) async fn insert_staged(
                 .bind(&s.home_province)
                 .bind(&s.home_district)
                 .bind(&s.home_commune)
-                .bind(now);
+                .bind(now)
+                .bind(run);
         }
         q.execute(&mut *conn).await.map_err(backend)?;
     }
     Ok(())
 }
 
-/// Secondary indexes an import never reads from. A large import into a register not much
-/// larger than itself drops them and builds them again at its end: sorting once beats
-/// inserting into four indexes at random. Both happen inside the import's transaction,
-/// so an import that fails leaves them as they were.
-pub const SET_ASIDE: [&str; 4] = [
-    "citizens_by_name",
-    "citizens_by_old_id",
-    "citizens_by_household",
-    "citizens_by_commune",
-];
-/// The set-aside indexes as the latest migrations define them (0002, 0004).
-pub const SET_ASIDE_DEFINITIONS: &str = "
-    CREATE INDEX IF NOT EXISTS citizens_by_name ON citizens (name_key, birth_year, personal_id);
-    CREATE INDEX IF NOT EXISTS citizens_by_old_id ON citizens (old_id_number) WHERE old_id_number IS NOT NULL;
-    CREATE INDEX IF NOT EXISTS citizens_by_household ON citizens (household_number) WHERE household_number IS NOT NULL;
-    CREATE INDEX IF NOT EXISTS citizens_by_commune ON citizens (home_commune, name_key, birth_year, personal_id);";
-const SET_ASIDE_FROM_ROWS: usize = 50_000;
+/// From this many rows, an import reads the register's keys into memory first (when the
+/// register is not much larger than the import: the keys are bounded by twice its rows)
+/// and asks SQLite only about the keys that may be there.
+const KNOWN_KEYS_FROM_ROWS: usize = 50_000;
 
-async fn sets_indexes_aside(conn: &mut SqliteConnection, rows: usize) -> Result<bool> {
-    if rows < SET_ASIDE_FROM_ROWS {
-        return Ok(false);
-    }
-    // The largest rowid bounds the row count from above and costs one page read.
-    let size: Option<i64> = sqlx::query_scalar("SELECT max(rowid) FROM citizens")
-        .fetch_one(&mut *conn)
-        .await
-        .map_err(backend)?;
-    Ok(size.unwrap_or(0) <= i64::try_from(rows).unwrap_or(i64::MAX).saturating_mul(2))
-}
-
-/// What a running import keeps: the register's keys (large imports only) and whether
-/// it set indexes aside.
+/// What a running import keeps: the register's keys, for large imports.
 pub struct ImportState {
     pub(crate) known: Option<KnownKeys>,
-    set_aside: bool,
 }
 
 impl ImportState {
     pub(crate) async fn start(conn: &mut SqliteConnection, rows_at_most: usize) -> Result<Self> {
-        let set_aside = sets_indexes_aside(conn, rows_at_most).await?;
-        // The same condition bounds the keys read into memory by twice the import's rows.
-        let known = if set_aside {
+        if rows_at_most < KNOWN_KEYS_FROM_ROWS {
+            return Ok(Self { known: None });
+        }
+        // The largest rowid bounds the row count from above and costs one page read.
+        let size: Option<i64> = sqlx::query_scalar("SELECT max(rowid) FROM citizen_rows")
+            .fetch_one(&mut *conn)
+            .await
+            .map_err(backend)?;
+        let small = size.unwrap_or(0)
+            <= i64::try_from(rows_at_most)
+                .unwrap_or(i64::MAX)
+                .saturating_mul(2);
+        let known = if small {
             Some(KnownKeys::read(conn).await?)
         } else {
             None
         };
-        if set_aside {
-            for name in SET_ASIDE {
-                sqlx::query(sqlx::AssertSqlSafe(format!("DROP INDEX IF EXISTS {name}")))
-                    .execute(&mut *conn)
-                    .await
-                    .map_err(backend)?;
-            }
-        }
-        Ok(Self { known, set_aside })
-    }
-
-    pub(crate) async fn finish(self, conn: &mut SqliteConnection) -> Result<()> {
-        if self.set_aside {
-            sqlx::raw_sql(SET_ASIDE_DEFINITIONS)
-                .execute(&mut *conn)
-                .await
-                .map_err(backend)?;
-        }
-        Ok(())
+        Ok(Self { known })
     }
 }

@@ -5,15 +5,10 @@
 //! lock (the chain's lock is the write lock itself). Reads of personal data are write
 //! transactions too, because they append an audit event. The store's logic is
 //! `cancuoc-store-sql`'s; this crate supplies connections, transactions, locking and the
-//! bulk path (multi-row INSERTs, indexes set aside during large imports).
+//! bulk path (multi-row INSERTs), and imports committed chunk by chunk (their rows hidden
+//! until their end, so that desks get the write lock between chunks).
 
 mod bulk;
-
-/// The indexes a large import sets aside and builds again, for benchmarks that
-/// reproduce its writes outside it.
-pub use bulk::{
-    SET_ASIDE as IMPORT_SET_ASIDE, SET_ASIDE_DEFINITIONS as IMPORT_SET_ASIDE_DEFINITIONS,
-};
 
 use std::str::FromStr;
 use std::sync::Arc;
@@ -42,6 +37,11 @@ pub struct SqliteBackend {
     /// One writer at a time inside this process, queued here rather than in SQLite's
     /// busy handler, which sleeps in steps of up to 100 ms when writers collide.
     writer: Arc<tokio::sync::Mutex<()>>,
+    /// One import at a time inside this process; across processes, `import_lock`.
+    imports: Arc<tokio::sync::Mutex<()>>,
+    /// A file beside the database that a running import holds locked (`File::lock`); the
+    /// system releases the lock when the process dies. None for a database in memory.
+    import_lock: Option<std::path::PathBuf>,
     audit_key: Arc<AuditKey>,
 }
 
@@ -73,6 +73,7 @@ pub async fn open(url: &str, create: bool, audit_key: AuditKey) -> Result<Sqlite
         // After a bulk load the WAL file can be gigabytes; once the WAL starts over,
         // it is cut back to this size instead of keeping its largest size forever.
         .pragma("journal_size_limit", "67108864");
+    let database = options.get_filename().to_owned();
     let pool = SqlitePoolOptions::new()
         .max_connections(8)
         .connect_with(options)
@@ -91,6 +92,12 @@ pub async fn open(url: &str, create: bool, audit_key: AuditKey) -> Result<Sqlite
     Ok(SqlStore::new(SqliteBackend {
         pool,
         writer: Arc::new(tokio::sync::Mutex::new(())),
+        imports: Arc::new(tokio::sync::Mutex::new(())),
+        import_lock: database.is_file().then(|| {
+            let mut name = database.into_os_string();
+            name.push("-import.lock");
+            name.into()
+        }),
         audit_key: Arc::new(audit_key),
     }))
 }
@@ -379,27 +386,58 @@ impl cancuoc_store_sql::Backend for SqliteBackend {
         &self,
         tx: &mut SqliteTx,
         records: &[cancuoc_store::NewRecord],
+        run: Option<i64>,
         actor: &str,
         at_micros: i64,
     ) -> Result<()> {
-        bulk::insert_records(tx.conn(), records, actor, at_micros).await
+        bulk::insert_records(tx.conn(), records, run, actor, at_micros).await
     }
 
     async fn upsert_households(
         &self,
         tx: &mut SqliteTx,
         households: &[cancuoc_store::NewHousehold],
+        run: Option<i64>,
     ) -> Result<()> {
-        bulk::upsert_households(tx.conn(), households).await
+        bulk::upsert_households(tx.conn(), households, run).await
     }
 
     async fn insert_staged(
         &self,
         tx: &mut SqliteTx,
         rows: &[cancuoc_store::StagedRow],
+        run: Option<i64>,
         now: i64,
     ) -> Result<()> {
-        bulk::insert_staged(tx.conn(), rows, now).await
+        bulk::insert_staged(tx.conn(), rows, run, now).await
+    }
+
+    fn commits_import_chunks(&self) -> bool {
+        true
+    }
+
+    async fn import_turn(&self) -> Result<Box<dyn Send>> {
+        let inside = self.imports.clone().lock_owned().await;
+        let across = match &self.import_lock {
+            None => None,
+            Some(path) => {
+                let path = path.clone();
+                let locked = tokio::task::spawn_blocking(move || {
+                    let file = std::fs::OpenOptions::new()
+                        .create(true)
+                        .truncate(false)
+                        .write(true)
+                        .open(&path)?;
+                    // Waits while another process imports into the same database.
+                    file.lock()?;
+                    Ok::<_, std::io::Error>(file)
+                })
+                .await
+                .map_err(|e| StoreError::Backend(format!("import lock: {e}")))?;
+                Some(locked.map_err(|e| StoreError::Backend(format!("import lock: {e}")))?)
+            }
+        };
+        Ok(Box::new((inside, across)))
     }
 
     async fn start_import(
@@ -427,9 +465,5 @@ impl cancuoc_store_sql::Backend for SqliteBackend {
         if let Some(k) = &mut state.known {
             k.learn(plan);
         }
-    }
-
-    async fn finish_import(&self, tx: &mut SqliteTx, state: bulk::ImportState) -> Result<()> {
-        state.finish(tx.conn()).await
     }
 }

@@ -30,10 +30,12 @@ use crate::*;
 
 mod applications;
 mod campaigns;
+mod imports;
 mod schedule;
 mod trust;
 pub use applications::*;
 pub use campaigns::*;
+pub use imports::*;
 pub use schedule::*;
 pub use trust::*;
 
@@ -51,6 +53,8 @@ macro_rules! conformance_suite {
             search_pages_with_a_cursor,
             import_applies_stages_and_is_idempotent,
             a_large_import_decides_across_chunks_as_row_by_row,
+            an_import_under_way_lets_desks_through_and_shows_nothing,
+            an_import_that_fails_half_way_leaves_nothing,
             review_verifies_corrects_approves_and_rejects,
             an_import_never_takes_over_a_record_held_elsewhere,
             findings_name_only_records_the_importer_may_read,

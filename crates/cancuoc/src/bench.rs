@@ -585,7 +585,7 @@ const FLOOR_BIRTH_YEAR: &str = "CAST(substr(ngay_sinh, length(ngay_sinh) - 3) AS
 /// The citizens' columns from the peer's table, the key numbered in file order.
 fn floor_citizens(key: &str, function: &str, from: &str) -> String {
     format!(
-        "INSERT INTO citizens (key, personal_id, old_id_number, name_key, birth_year, birth_date, dup_key,
+        "INSERT INTO citizen_rows (key, personal_id, old_id_number, name_key, birth_year, birth_date, dup_key,
             household_number, home_province, home_district, home_commune, status, version, data, updated_micros)
          SELECT {key}, so_dinh_danh, nullif(cmnd_cu, ''), upper(ho_ten), {FLOOR_BIRTH_YEAR},
             {FLOOR_ISO_DATE}, upper(ho_ten) || '|' || {FLOOR_ISO_DATE} || '|' || que_quan, nullif(so_ho, ''),
@@ -597,8 +597,22 @@ fn floor_citizens(key: &str, function: &str, from: &str) -> String {
     )
 }
 
+/// The secondary indexes the SQLite floor drops and builds again after its inserts (the
+/// cheapest way plain SQL has), as the latest migrations define them (0002, 0004).
+const FLOOR_INDEXES: [&str; 4] = [
+    "citizens_by_name",
+    "citizens_by_old_id",
+    "citizens_by_household",
+    "citizens_by_commune",
+];
+const FLOOR_INDEX_DEFINITIONS: &str = "
+    CREATE INDEX citizens_by_name ON citizen_rows (name_key, birth_year, personal_id);
+    CREATE INDEX citizens_by_old_id ON citizen_rows (old_id_number) WHERE old_id_number IS NOT NULL;
+    CREATE INDEX citizens_by_household ON citizen_rows (household_number) WHERE household_number IS NOT NULL;
+    CREATE INDEX citizens_by_commune ON citizen_rows (home_commune, name_key, birth_year, personal_id);";
+
 fn sqlite_floor_script(raw_db: &Path) -> String {
-    let drops: String = cancuoc_store_sqlite::IMPORT_SET_ASIDE
+    let drops: String = FLOOR_INDEXES
         .iter()
         .map(|name| format!("DROP INDEX {name};\n"))
         .collect();
@@ -612,8 +626,8 @@ ATTACH '{raw}' AS raw;
 BEGIN IMMEDIATE;
 {drops}{citizens}
 INSERT INTO citizen_history (citizen_key, version, at_micros, actor, source, status, changed_fields, data)
-    SELECT key, 1, 0, 'admin', 'forms.csv row ' || rowid, 'official', '[]', NULL FROM citizens;
-INSERT OR IGNORE INTO households (number, commune, address, head_personal_id)
+    SELECT key, 1, 0, 'admin', 'forms.csv row ' || rowid, 'official', '[]', NULL FROM citizen_rows;
+INSERT OR IGNORE INTO household_rows (number, commune, address, head_personal_id)
     SELECT so_ho, thuong_tru_ma_xa, thuong_tru_dia_chi, NULL FROM raw.forms WHERE so_ho <> '';
 {indexes}
 COMMIT;
@@ -624,7 +638,7 @@ COMMIT;
             "json_object",
             "raw.forms"
         ),
-        indexes = cancuoc_store_sqlite::IMPORT_SET_ASIDE_DEFINITIONS,
+        indexes = FLOOR_INDEX_DEFINITIONS,
     )
 }
 
@@ -633,8 +647,8 @@ fn postgres_floor_script() -> String {
         "BEGIN;
 {citizens}
 INSERT INTO citizen_history (citizen_key, version, at_micros, actor, source, status, changed_fields, data)
-    SELECT key, 1, 0, 'admin', 'forms.csv', 'official', '[]'::jsonb, NULL FROM citizens;
-INSERT INTO households (number, commune, address, head_personal_id)
+    SELECT key, 1, 0, 'admin', 'forms.csv', 'official', '[]'::jsonb, NULL FROM citizen_rows;
+INSERT INTO household_rows (number, commune, address, head_personal_id)
     SELECT so_ho, thuong_tru_ma_xa, thuong_tru_dia_chi, NULL FROM forms WHERE so_ho <> ''
     ON CONFLICT DO NOTHING;
 COMMIT;",
