@@ -35,7 +35,9 @@ pub async fn import<B: Backend>(
     let _turn = backend.import_turn().await?;
     discard_dead_runs(backend).await?;
     let whole_kind = if dry_run { TxKind::Trial } else { TxKind::Bulk };
-    let mut whole = if backend.commits_import_chunks() {
+    // A dry run keeps to one transaction, rolled back: chunks written and then deleted
+    // would cost it twice the time and the register's pages in memory.
+    let mut whole = if backend.commits_import_chunks() && !dry_run {
         None
     } else {
         Some(backend.begin(whole_kind).await?)
@@ -49,6 +51,7 @@ pub async fn import<B: Backend>(
         }
         run
     };
+    let chunked = whole.is_none();
     let applied = apply_chunks(backend, &mut whole, access, run, import, progress).await;
     match (applied, dry_run) {
         (Ok((outcome, deferred)), false) => {
@@ -70,9 +73,7 @@ pub async fn import<B: Backend>(
             // Dropped without a commit, a whole transaction is rolled back; a chunked
             // run's committed rows are deleted.
             drop(whole);
-            if backend.commits_import_chunks()
-                && let Err(e) = discard_run(backend, run).await
-            {
+            if chunked && let Err(e) = discard_run(backend, run).await {
                 // The next import discards it (its run is still listed, its rows hidden).
                 tracing::warn!("import run {run} not yet discarded: {e}");
             }
@@ -81,7 +82,11 @@ pub async fn import<B: Backend>(
     }
 }
 
-/// The transaction a chunk writes in: the whole import's, or a fresh one of its own.
+/// Rows a chunked run writes per transaction.
+const WRITE_ROWS: usize = 250;
+
+/// The transaction a chunk writes in: the whole import's, or a fresh one of its own
+/// (kept in `fresh`, begun if there is none).
 async fn writer<'t, B: Backend>(
     backend: &B,
     whole: &'t mut Option<B::Tx>,
@@ -89,7 +94,10 @@ async fn writer<'t, B: Backend>(
 ) -> Result<&'t mut B::Tx> {
     match whole {
         Some(tx) => Ok(tx),
-        None => Ok(fresh.insert(backend.begin(TxKind::Write).await?)),
+        None => match fresh {
+            Some(tx) => Ok(tx),
+            None => Ok(fresh.insert(backend.begin(TxKind::Write).await?)),
+        },
     }
 }
 
@@ -156,18 +164,30 @@ async fn apply_chunks<B: Backend>(
         backend
             .upsert_households(tx, &households, Some(run))
             .await?;
-        backend
-            .insert_records(
-                tx,
-                &plan.records,
-                Some(run),
-                &access.actor,
-                access.now_micros,
-            )
-            .await?;
-        backend
-            .insert_staged(tx, &plan.staged, Some(run), access.now_micros)
-            .await?;
+        // A chunked run writes a few hundred rows per transaction: a desk waits for one.
+        let slice = if whole.is_some() {
+            usize::MAX
+        } else {
+            WRITE_ROWS
+        };
+        for records in plan.records.chunks(slice) {
+            let tx = writer(backend, whole, &mut fresh).await?;
+            backend
+                .insert_records(tx, records, Some(run), &access.actor, access.now_micros)
+                .await?;
+            if let Some(tx) = fresh.take() {
+                tx.commit().await?;
+            }
+        }
+        for staged in plan.staged.chunks(slice) {
+            let tx = writer(backend, whole, &mut fresh).await?;
+            backend
+                .insert_staged(tx, staged, Some(run), access.now_micros)
+                .await?;
+            if let Some(tx) = fresh.take() {
+                tx.commit().await?;
+            }
+        }
         if let Some(tx) = fresh {
             tx.commit().await?;
         }
