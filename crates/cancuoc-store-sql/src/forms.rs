@@ -177,6 +177,7 @@ async fn apply_chunks<B: Backend>(
                 .await?;
             if let Some(tx) = fresh.take() {
                 tx.commit().await?;
+                backend.after_import_write().await;
             }
         }
         for staged in plan.staged.chunks(slice) {
@@ -186,10 +187,12 @@ async fn apply_chunks<B: Backend>(
                 .await?;
             if let Some(tx) = fresh.take() {
                 tx.commit().await?;
+                backend.after_import_write().await;
             }
         }
         if let Some(tx) = fresh {
             tx.commit().await?;
+            backend.after_import_write().await;
         }
         outcome.inserted += plan.records.len() as u64;
         outcome.unchanged += plan.unchanged;

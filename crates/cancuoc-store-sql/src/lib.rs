@@ -258,6 +258,9 @@ pub trait Backend: Send + Sync + 'static {
     /// stop every desk for the import's length), or runs as one transaction
     /// (PostgreSQL, where desks do not wait for it).
     fn commits_import_chunks(&self) -> bool;
+    /// Called after each of a chunked import's write transactions commits, before it
+    /// asks for the write lock again: the gap in which other processes' writers get it.
+    async fn after_import_write(&self) {}
     /// Waits until no other import of this database runs and holds that until the
     /// returned guard is dropped. SQLite: a lock on a file beside the database, which
     /// the system releases when its process dies, so a run listed while the lock is held

@@ -61,7 +61,7 @@ pub async fn open(url: &str, create: bool, audit_key: AuditKey) -> Result<Sqlite
         // NORMAL in WAL mode is durable against application crashes; a power loss
         // may lose the last transactions but never corrupts the file.
         .synchronous(SqliteSynchronous::Normal)
-        .busy_timeout(Duration::from_secs(10))
+        .busy_timeout(WRITE_LOCK_WAIT)
         .foreign_keys(true)
         .pragma("cache_size", NORMAL_CACHE)
         // A multi-row INSERT keeps a statement journal to undo itself on a constraint
@@ -154,9 +154,47 @@ pub(crate) fn backend(e: sqlx::Error) -> StoreError {
     }
 }
 
+/// How long a writer waits for the write lock before it reports the database busy.
+const WRITE_LOCK_WAIT: Duration = Duration::from_secs(10);
+/// How often a writer asks again for the write lock while another process holds it.
+const WRITE_LOCK_POLL: Duration = Duration::from_millis(1);
+
+/// `BEGIN IMMEDIATE`, asked for again every millisecond while another process holds the
+/// write lock. SQLite's own busy handler sleeps in growing steps of up to 100 ms, so a
+/// desk waiting on an import in another process (which gives the lock up for a few
+/// milliseconds between its short transactions) would miss most of those gaps.
+async fn begin_immediate(conn: &mut SqliteConnection) -> Result<()> {
+    let started = std::time::Instant::now();
+    sqlx::raw_sql("PRAGMA busy_timeout = 0")
+        .execute(&mut *conn)
+        .await
+        .map_err(backend)?;
+    let began = loop {
+        match sqlx::raw_sql("BEGIN IMMEDIATE").execute(&mut *conn).await {
+            Err(sqlx::Error::Database(e))
+                if e.code().as_deref() == Some("5") && started.elapsed() < WRITE_LOCK_WAIT =>
+            {
+                tokio::time::sleep(WRITE_LOCK_POLL).await;
+            }
+            other => break other,
+        }
+    };
+    // Other statements keep the connection's busy timeout.
+    sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+        "PRAGMA busy_timeout = {}",
+        WRITE_LOCK_WAIT.as_millis()
+    )))
+    .execute(&mut *conn)
+    .await
+    .map_err(backend)?;
+    began.map(|_| ()).map_err(backend)
+}
+
 /// How a connection's settings were changed for one transaction, to be given back.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Tuned {
+    /// An ordinary write: the connection's settings as they are.
+    Plain,
     /// A bulk write: a large page cache, no automatic checkpoints, synced commits. The
     /// background task copies the WAL back meanwhile, on the other core, and the next
     /// ordinary commit finishes the job. An import reported applied, or a population
@@ -296,6 +334,7 @@ impl Tx for SqliteTx {
                         set_pragmas(&mut t.conn, NORMAL_CACHE, NORMAL_AUTOCHECKPOINT, "NORMAL")
                             .await
                     }
+                    Tuned::Plain => Ok(()),
                     Tuned::Durable => sqlx::raw_sql("PRAGMA synchronous = NORMAL")
                         .execute(&mut *t.conn)
                         .await
@@ -320,6 +359,7 @@ impl SqliteBackend {
         match tuned {
             Tuned::Bulk => set_pragmas(&mut conn, BULK_CACHE, "0", "FULL").await?,
             Tuned::Trial => set_pragmas(&mut conn, NORMAL_CACHE, "0", "NORMAL").await?,
+            Tuned::Plain => {}
             Tuned::Durable => {
                 sqlx::raw_sql("PRAGMA synchronous = FULL")
                     .execute(&mut *conn)
@@ -338,10 +378,7 @@ impl SqliteBackend {
             _turn: Some(turn),
             audit_key: self.audit_key.clone(),
         };
-        sqlx::raw_sql("BEGIN IMMEDIATE")
-            .execute(tx.conn())
-            .await
-            .map_err(backend)?;
+        begin_immediate(tx.conn()).await?;
         Ok(tx)
     }
 }
@@ -364,17 +401,7 @@ impl cancuoc_store_sql::Backend for SqliteBackend {
                 audit_key: self.audit_key.clone(),
             }),
             TxKind::AuditedRead | TxKind::Write | TxKind::RecordWrite | TxKind::Bookkeeping => {
-                let turn = self.turn().await;
-                let tx = self
-                    .pool
-                    .begin_with("BEGIN IMMEDIATE")
-                    .await
-                    .map_err(backend)?;
-                Ok(SqliteTx {
-                    conn: Conn::Plain(tx),
-                    _turn: Some(turn),
-                    audit_key: self.audit_key.clone(),
-                })
+                self.tuned(Tuned::Plain).await
             }
             TxKind::Durable => self.tuned(Tuned::Durable).await,
             TxKind::Bulk => self.tuned(Tuned::Bulk).await,
@@ -414,6 +441,12 @@ impl cancuoc_store_sql::Backend for SqliteBackend {
 
     fn commits_import_chunks(&self) -> bool {
         true
+    }
+
+    /// Two of a waiting writer's polls (`WRITE_LOCK_POLL`): a desk in another process
+    /// takes the lock in this gap.
+    async fn after_import_write(&self) {
+        tokio::time::sleep(2 * WRITE_LOCK_POLL).await;
     }
 
     async fn import_turn(&self) -> Result<Box<dyn Send>> {
