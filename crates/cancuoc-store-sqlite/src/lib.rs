@@ -171,8 +171,12 @@ async fn begin_immediate(conn: &mut SqliteConnection) -> Result<()> {
         .map_err(backend)?;
     let began = loop {
         match sqlx::raw_sql("BEGIN IMMEDIATE").execute(&mut *conn).await {
+            // SQLITE_BUSY and its extended codes (the primary code is the low byte).
             Err(sqlx::Error::Database(e))
-                if e.code().as_deref() == Some("5") && started.elapsed() < WRITE_LOCK_WAIT =>
+                if e.code()
+                    .and_then(|c| c.parse::<i32>().ok())
+                    .is_some_and(|c| c & 0xff == 5)
+                    && started.elapsed() < WRITE_LOCK_WAIT =>
             {
                 tokio::time::sleep(WRITE_LOCK_POLL).await;
             }
