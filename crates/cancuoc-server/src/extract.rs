@@ -10,7 +10,9 @@ use serde::de::DeserializeOwned;
 
 use crate::error::{ApiError, codes};
 
-/// A JSON body (`Content-Type: application/json`), deserialised into `T`.
+/// A JSON body (`Content-Type: application/json`), deserialised into `T`. A whole number
+/// written as a float (`5.0`) is taken as the integer it is, as JSON Schema's `integer`
+/// does (clients that keep every number as a double send them so).
 pub(crate) struct ApiJson<T>(pub T);
 
 impl<T, S> FromRequest<S> for ApiJson<T>
@@ -21,10 +23,43 @@ where
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        match axum::Json::<T>::from_request(req, state).await {
-            Ok(axum::Json(value)) => Ok(Self(value)),
-            Err(rejection) => Err(json_rejection(&rejection)),
+        let mut value = match axum::Json::<serde_json::Value>::from_request(req, state).await {
+            Ok(axum::Json(value)) => value,
+            Err(rejection) => return Err(json_rejection(&rejection)),
+        };
+        whole_floats_as_integers(&mut value);
+        serde_path_to_error::deserialize(value)
+            .map(Self)
+            .map_err(|e| {
+                ApiError::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    codes::INVALID_BODY,
+                    format!("Failed to deserialize the JSON body into the target type: {e}"),
+                )
+            })
+    }
+}
+
+/// The largest whole number a double holds exactly (2^53).
+const EXACT_IN_A_DOUBLE: f64 = 9_007_199_254_740_992.0;
+
+/// Replaces every float without a fraction (`17.0`) by the same integer.
+fn whole_floats_as_integers(value: &mut serde_json::Value) {
+    match value {
+        serde_json::Value::Number(n) if n.is_f64() => {
+            if let Some(f) = n.as_f64()
+                && f.fract() == 0.0
+                && f.abs() <= EXACT_IN_A_DOUBLE
+            {
+                // Exact: |f| ≤ 2^53 and whole.
+                #[allow(clippy::cast_possible_truncation)]
+                let whole = f as i64;
+                *n = whole.into();
+            }
         }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(whole_floats_as_integers),
+        serde_json::Value::Object(fields) => fields.values_mut().for_each(whole_floats_as_integers),
+        _ => {}
     }
 }
 
@@ -281,5 +316,24 @@ mod tests {
         assert_eq!(format_of_content_type(XLSX_TYPE), Some(Format::Xlsx));
         assert_eq!(format_of_content_type("application/json"), None);
         assert_eq!(format_of_content_type(""), None);
+    }
+
+    #[test]
+    fn whole_floats_become_integers_and_others_stay() {
+        let mut v = serde_json::json!({
+            "version": 3.0,
+            "slots": [1.0, 2.5, -4.0, 1e300],
+            "nested": {"limit": 100.0, "share": 0.5, "name": "5.0"}
+        });
+        whole_floats_as_integers(&mut v);
+        assert_eq!(v["version"], serde_json::json!(3));
+        assert!(v["version"].is_i64());
+        assert_eq!(v["slots"][0], serde_json::json!(1));
+        assert_eq!(v["slots"][1], serde_json::json!(2.5));
+        assert_eq!(v["slots"][2], serde_json::json!(-4));
+        assert!(v["slots"][3].is_f64(), "too large to be exact");
+        assert_eq!(v["nested"]["limit"], serde_json::json!(100));
+        assert_eq!(v["nested"]["share"], serde_json::json!(0.5));
+        assert_eq!(v["nested"]["name"], serde_json::json!("5.0"));
     }
 }
