@@ -86,6 +86,7 @@ pub(crate) struct ApplicationRequest {
 #[serde(deny_unknown_fields)]
 pub(crate) struct BiometricsDto {
     /// JPEG or PNG, 300×400 to 2000×2500 pixels, at most 500 KB.
+    #[schema(min_length = 1)]
     pub portrait: String,
     /// The ten rolled prints in the order R thumb … R little, L thumb … L little; each
     /// an image, or `missing` with a reason.

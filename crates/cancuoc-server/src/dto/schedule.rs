@@ -21,7 +21,7 @@ pub(crate) struct SiteRequest {
     #[schema(example = "mobile")]
     pub kind: String,
     /// GSO code of the commune.
-    #[schema(example = "18073")]
+    #[schema(example = "18073", pattern = "^[0-9]{5}$")]
     pub commune: String,
     #[schema(min_length = 1, max_length = 200)]
     pub address: String,
@@ -271,6 +271,7 @@ pub(crate) struct CheckInRequest {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct WalkInRequest {
+    #[schema(example = "042090001234", pattern = "^[0-9]{12}$")]
     pub personal_id: String,
 }
 
