@@ -46,9 +46,7 @@ pub async fn import<B: Backend>(
         let mut fresh = None;
         let tx = writer(backend, &mut whole, &mut fresh).await?;
         let run = start_run(tx, &file_hash, access.now_micros).await?;
-        if let Some(tx) = fresh {
-            tx.commit().await?;
-        }
+        end_write(backend, &mut fresh).await?;
         run
     };
     let chunked = whole.is_none();
@@ -99,6 +97,16 @@ async fn writer<'t, B: Backend>(
             None => Ok(fresh.insert(backend.begin(TxKind::Write).await?)),
         },
     }
+}
+
+/// Commits a chunked run's own write transaction, if one is open, and leaves other
+/// writers their gap before the run asks for the lock again.
+async fn end_write<B: Backend>(backend: &B, fresh: &mut Option<B::Tx>) -> Result<()> {
+    if let Some(tx) = fresh.take() {
+        tx.commit().await?;
+        backend.after_import_write().await;
+    }
+    Ok(())
 }
 
 /// A household head the import names for a household the register already shows: set
@@ -175,25 +183,16 @@ async fn apply_chunks<B: Backend>(
             backend
                 .insert_records(tx, records, Some(run), &access.actor, access.now_micros)
                 .await?;
-            if let Some(tx) = fresh.take() {
-                tx.commit().await?;
-                backend.after_import_write().await;
-            }
+            end_write(backend, &mut fresh).await?;
         }
         for staged in plan.staged.chunks(slice) {
             let tx = writer(backend, whole, &mut fresh).await?;
             backend
                 .insert_staged(tx, staged, Some(run), access.now_micros)
                 .await?;
-            if let Some(tx) = fresh.take() {
-                tx.commit().await?;
-                backend.after_import_write().await;
-            }
+            end_write(backend, &mut fresh).await?;
         }
-        if let Some(tx) = fresh {
-            tx.commit().await?;
-            backend.after_import_write().await;
-        }
+        end_write(backend, &mut fresh).await?;
         outcome.inserted += plan.records.len() as u64;
         outcome.unchanged += plan.unchanged;
         outcome.staged.extend(plan.stage_reasons);
