@@ -194,11 +194,6 @@ impl App {
             .as_deref()
             .map(str::trim)
             .filter(|o| !o.is_empty());
-        if name_key.is_none() && old_id.is_none() {
-            return Err(AppError::Invalid(
-                "give a name or an old ID card number to search by".into(),
-            ));
-        }
         if let Some(n) = &name_key
             && n.chars().count() > 100
         {

@@ -4,6 +4,7 @@
 pub(crate) mod applications;
 pub(crate) mod campaigns;
 pub(crate) mod schedule;
+pub(crate) mod shapes;
 
 use std::collections::BTreeMap;
 
@@ -253,14 +254,12 @@ pub(crate) struct OfficerList {
     pub items: Vec<OfficerDto>,
 }
 
-#[derive(Debug, Deserialize, ToSchema)]
+/// Its schema is written in [`shapes`]: the role decides the unit.
+#[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct NewOfficerRequest {
-    /// 1–64 characters of a–z, 0–9, `.`, `_`, `-`.
-    #[schema(example = "hoa.nt")]
     pub username: String,
     pub full_name: String,
-    #[schema(example = "CAX-18073")]
     pub unit: String,
     pub role: RoleDto,
 }
@@ -455,14 +454,21 @@ impl From<Page<CitizenRecord>> for CitizenPage {
 #[into_params(parameter_in = Query)]
 pub(crate) struct CitizenSearchQuery {
     /// Name or its first words, with or without diacritics.
+    #[param(max_length = 100)]
     pub name: Option<String>,
     pub old_id_number: Option<String>,
     #[param(minimum = 1800, maximum = 2399)]
     pub birth_year: Option<i16>,
     /// `YYYY-MM-DD`, `YYYY-MM` or `YYYY`.
+    #[param(pattern = "^(1[89]|2[0-3])[0-9]{2}(-(0[1-9]|1[0-2])(-(0[1-9]|1[0-9]|2[0-8]))?)?$")]
     pub birth_date: Option<String>,
     /// GSO code of a province, district or commune inside the caller's jurisdiction.
+    #[param(pattern = "^([0-9]{2}|[0-9]{3}|[0-9]{5})$")]
     pub unit: Option<String>,
+    /// The `next_cursor` of the page before (hex of the last name key, birth year and ID).
+    #[param(
+        pattern = "^(?:0[1-9a-f]|1[0-9a-e]|[2-9a-f][0-9a-f])*1f(?:3[0-9]){1,4}1f(?:3[0-9]){12}$"
+    )]
     pub cursor: Option<String>,
     /// 1–100, default 20.
     #[param(minimum = 1, maximum = 100)]
@@ -559,14 +565,13 @@ impl From<Household> for HouseholdDto {
     }
 }
 
-#[derive(Debug, Deserialize, ToSchema)]
+/// Its schema is written in [`shapes`]: the 63 provinces of the law.
+#[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct AllocateIdRequest {
     /// 2-digit GSO code of the province where the birth is registered.
-    #[schema(example = "42", pattern = "^[0-9]{2}$")]
     pub province: String,
     pub sex: SexDto,
-    #[schema(example = 2021, minimum = 1900, maximum = 2399)]
     pub birth_year: i16,
 }
 
@@ -648,10 +653,15 @@ impl From<Page<StagedForm>> for FormPage {
 #[into_params(parameter_in = Query)]
 pub(crate) struct FormQuery {
     /// GSO code of a unit inside the caller's jurisdiction.
+    #[param(pattern = "^([0-9]{2}|[0-9]{3}|[0-9]{5})$")]
     pub unit: Option<String>,
     /// Open forms (draft and verified) when absent.
     #[param(inline)]
     pub status: Option<FormStatusDto>,
+    /// The `next_cursor` of the page before (hex of the last form's time and id).
+    #[param(
+        pattern = "^(?:3[0-9]){1,18}1f(?:3[0-9]|6[1-6]){8}2d(?:3[0-9]|6[1-6]){4}2d(?:3[0-9]|6[1-6]){4}2d(?:3[0-9]|6[1-6]){4}2d(?:3[0-9]|6[1-6]){12}$"
+    )]
     pub cursor: Option<String>,
     /// 1–100, default 20.
     #[param(minimum = 1, maximum = 100)]

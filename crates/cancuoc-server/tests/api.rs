@@ -524,11 +524,39 @@ async fn citizen_fields_search_and_pagination() {
         (status, body["code"].as_str()),
         (StatusCode::BAD_REQUEST, Some("invalid_input"))
     );
-    let (status, body) = t.get(&admin, "/api/v1/citizens").await;
-    assert_eq!(
-        (status, body["code"].as_str()),
-        (StatusCode::BAD_REQUEST, Some("invalid_input"))
+    for cursor in ["zz", "00", "abc"] {
+        let (status, body) = t
+            .get(&admin, &format!("/api/v1/citizens?cursor={cursor}"))
+            .await;
+        assert_eq!(
+            (status, body["code"].as_str()),
+            (StatusCode::BAD_REQUEST, Some("invalid_input")),
+            "{cursor}"
+        );
+    }
+
+    // With neither name nor old ID number: a commune's register, in the order of names.
+    let (status, commune) = t.get(&admin, "/api/v1/citizens?unit=18073&limit=100").await;
+    assert_eq!(status, StatusCode::OK, "{commune}");
+    let listed = commune["items"].as_array().unwrap();
+    assert!(
+        names(&commune).contains(&"Nguyễn Văn An".to_owned()),
+        "{commune}"
     );
+    assert!(
+        listed.iter().all(|c| c["locality"]["commune"] == "18073"),
+        "{commune}"
+    );
+    let (_, everyone) = t.get(&admin, "/api/v1/citizens?limit=100").await;
+    assert!(
+        everyone["items"].as_array().unwrap().len() > listed.len(),
+        "{everyone}"
+    );
+    let keys: Vec<String> = names(&everyone)
+        .iter()
+        .map(|n| cancuoc_domain::text::fold(n))
+        .collect();
+    assert!(keys.is_sorted(), "{keys:?}");
     let (status, body) = t.get(&admin, "/api/v1/citizens?name=an&limit=many").await;
     assert_eq!(
         (status, body["code"].as_str()),

@@ -259,8 +259,13 @@ pub fn encode_cursor(parts: &[&str]) -> String {
 pub fn decode_cursor(cursor: &str, parts: usize) -> crate::Result<Vec<String>> {
     let bytes =
         hex::decode(cursor).map_err(|_| crate::StoreError::Invalid("malformed cursor".into()))?;
-    let text = String::from_utf8(bytes)
-        .map_err(|_| crate::StoreError::Invalid("malformed cursor".into()))?;
+    // A cursor is a position in an order of text keys: bytes that are not UTF-8 still
+    // name one, so a cursor made by hand is read rather than refused.
+    // NUL is no character of any key, and PostgreSQL text cannot hold it.
+    if bytes.contains(&0) {
+        return Err(crate::StoreError::Invalid("malformed cursor".into()));
+    }
+    let text = String::from_utf8_lossy(&bytes);
     let out: Vec<String> = text.split('\u{1f}').map(str::to_owned).collect();
     if out.len() == parts {
         Ok(out)

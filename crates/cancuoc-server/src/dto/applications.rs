@@ -413,7 +413,10 @@ pub(crate) struct ApplicationListQuery {
     pub unit: Option<String>,
     /// Only open applications past their due date today.
     pub overdue: Option<bool>,
-    #[param(pattern = "^[0-9a-f]+$")]
+    /// The `next_cursor` of the page before (hex of the last due date and key).
+    #[param(
+        pattern = "^(?:0[1-9a-f]|1[0-9a-e]|[2-9a-f][0-9a-f])*1f(?:0[1-9a-f]|1[0-9a-e]|[2-9a-f][0-9a-f])*$"
+    )]
     pub cursor: Option<String>,
     /// 1–500, default 50.
     #[param(minimum = 1, maximum = 500)]
@@ -465,7 +468,7 @@ impl From<TransitionRequest> for StepRequest {
 #[serde(deny_unknown_fields)]
 pub(crate) struct BulkTransitionRequest {
     /// Application ids (UUID), at most 1,000.
-    #[schema(min_items = 1, max_items = 1000)]
+    #[schema(min_items = 1, max_items = 1000, value_type = Vec<uuid::Uuid>)]
     pub ids: Vec<String>,
     #[schema(
         pattern = "^(verify|approve|start_production|produce|dispatch|receive|hand_over|request_correction|resubmit|reject|cancel)$"

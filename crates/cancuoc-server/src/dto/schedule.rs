@@ -64,7 +64,10 @@ impl From<Site> for SiteDto {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct MachineRequest {
-    #[schema(example = "CAH-436")]
+    #[schema(
+        example = "CAH-436",
+        pattern = "^(BCA|C06|C06-TTCC|CAT-[0-9]{2}|PC06-[0-9]{2}|CAH-[0-9]{3}|CAX-[0-9]{5})$"
+    )]
     pub unit: String,
     #[schema(example = "Bộ 1", min_length = 1, max_length = 50)]
     pub label: String,
@@ -259,7 +262,8 @@ impl From<Appointment> for AppointmentDto {
     }
 }
 
-#[derive(Debug, Deserialize, ToSchema)]
+/// Its schema is written in [`super::shapes`]: one of the two fields, never both.
+#[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct CheckInRequest {
     /// The number on the letter…
@@ -363,11 +367,15 @@ pub(crate) struct PlanRequest {
     #[schema(minimum = 1, maximum = 200)]
     pub machines: Option<u32>,
     /// Share of the invited who come (default 0.85).
+    #[schema(minimum = 0.05, maximum = 1.0)]
     pub show_up: Option<f64>,
     /// Minutes per application (default: the unit's machines' mean, else 15).
+    #[schema(minimum = 1.0, maximum = 120.0)]
     pub service_min: Option<f64>,
-    /// Working day in hours (default 7 to 17).
+    /// Working day in hours (default 7 to 17), closing at least an hour after opening.
+    #[schema(minimum = 0.0, maximum = 23.0)]
     pub open_hour: Option<f64>,
+    #[schema(minimum = 1.0, maximum = 24.0)]
     pub close_hour: Option<f64>,
     /// Make the plan: sites, sessions and household invitations.
     #[serde(default)]

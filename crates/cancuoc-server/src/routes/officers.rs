@@ -44,6 +44,7 @@ pub(crate) async fn list_officers(
         (status = 400, description = "Bad username, unit, or a role that does not fit the unit", body = ErrorBody),
         (status = 401, description = "Not signed in (`unauthenticated`)", body = ErrorBody),
         (status = 403, description = "Not an administrator", body = ErrorBody),
+        (status = 404, description = "No such police unit (`not_found`)", body = ErrorBody),
         (status = 409, description = "Username taken (`conflict`)", body = ErrorBody),
         (status = 422, description = "Malformed body (`invalid_body`)", body = ErrorBody),
         (status = 413, description = "Body too large (`payload_too_large`)", body = ErrorBody),

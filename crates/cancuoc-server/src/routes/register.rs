@@ -14,7 +14,8 @@ use crate::error::{ApiError, ErrorBody};
 use crate::extract::{ApiJson, ApiPath, ApiQuery};
 
 /// Searches the register within the caller's jurisdiction, by name (diacritics and
-/// case ignored, whole words from the start) or old ID number.
+/// case ignored, whole words from the start) or old ID number; with neither, lists the
+/// residents of `unit` (else of the whole jurisdiction) in the order of their names.
 #[utoipa::path(
     get,
     path = "/api/v1/citizens",
@@ -22,7 +23,7 @@ use crate::extract::{ApiJson, ApiPath, ApiQuery};
     params(CitizenSearchQuery),
     responses(
         (status = 200, description = "OK", body = CitizenPage),
-        (status = 400, description = "No name nor old ID number, or a malformed criterion", body = ErrorBody),
+        (status = 400, description = "A malformed criterion (`invalid_input`)", body = ErrorBody),
         (status = 401, description = "Not signed in (`unauthenticated`)", body = ErrorBody),
         (status = 403, description = "Not allowed (`forbidden`, `password_change_required`, `invalid_csrf_token`)", body = ErrorBody),
     )

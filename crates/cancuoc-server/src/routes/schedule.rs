@@ -122,7 +122,7 @@ pub(crate) async fn add_machine(
     Ok((StatusCode::CREATED, Json(MachineDto::from(machine))).into_response())
 }
 
-/// A unit's machines.
+/// A unit's machines: those of `unit`, else of the caller's own unit.
 #[utoipa::path(
     get,
     path = "/api/v1/machines",
@@ -130,7 +130,6 @@ pub(crate) async fn add_machine(
     params(UnitQuery),
     responses(
         (status = 200, description = "OK", body = Vec<MachineDto>),
-        (status = 400, description = "No unit given (`invalid_input`)", body = ErrorBody),
         (status = 404, description = "No such unit in the caller's jurisdiction (`not_found`)", body = ErrorBody),
     )
 )]
@@ -139,9 +138,7 @@ pub(crate) async fn list_machines(
     who: Authenticated,
     ApiQuery(q): ApiQuery<UnitQuery>,
 ) -> Result<Json<Vec<MachineDto>>, ApiError> {
-    let unit = q
-        .unit
-        .ok_or_else(|| invalid("unit: which unit's machines"))?;
+    let unit = q.unit.unwrap_or_else(|| who.officer.unit.to_string());
     let machines = state.app.machines(&who.caller(), &unit).await?;
     Ok(Json(machines.into_iter().map(MachineDto::from).collect()))
 }
