@@ -140,6 +140,12 @@ impl App {
                 "only administrators manage officers".into(),
             ));
         }
+        // The last active administrator is kept by the store, in the same transaction.
+        if !active && caller.officer().is_some_and(|o| o.username == username) {
+            return Err(AppError::InvalidState(
+                "an administrator cannot disable their own account".into(),
+            ));
+        }
         Ok(self
             .store
             .set_officer_active(
@@ -148,6 +154,33 @@ impl App {
                 active,
             )
             .await?)
+    }
+
+    /// Gives an officer a new one-time password, to be changed at the next sign-in, and
+    /// ends their sessions: for an officer who forgot theirs, or the only administrator.
+    pub async fn reset_password(
+        &self,
+        caller: &Caller,
+        username: &str,
+    ) -> Result<String, AppError> {
+        if let Some(o) = caller.officer()
+            && !o.role.manages_officers()
+        {
+            return Err(AppError::Forbidden(
+                "only administrators manage officers".into(),
+            ));
+        }
+        let password = self.one_time_password()?;
+        self.store
+            .set_password(
+                &caller.access(&*self.clock, "password reset"),
+                username,
+                &self.hash_password(&password)?,
+                true,
+                None,
+            )
+            .await?;
+        Ok(password)
     }
 
     /// Checks a username and password from a client address; on success opens a session.

@@ -85,6 +85,23 @@ impl Places {
         self.units.get(code)
     }
 
+    /// A place as an address ends: "Xã Thạch Hạ, Huyện Thạch Hà, Tỉnh Hà Tĩnh", from the
+    /// unit up to its province; the bare code when the unit is not known.
+    pub fn place_name(&self, code: &AdminCode) -> String {
+        let mut names = Vec::new();
+        let mut at = self.units.get(code);
+        // Three levels at most: a loop in bad reference data must not hang a page.
+        while let Some(unit) = at.filter(|_| names.len() < 3) {
+            names.push(unit.full_name());
+            at = unit.parent.as_ref().and_then(|p| self.units.get(p));
+        }
+        if names.is_empty() {
+            code.as_str().to_owned()
+        } else {
+            names.join(", ")
+        }
+    }
+
     pub fn is_empty(&self) -> bool {
         self.units.is_empty()
     }
@@ -141,5 +158,41 @@ impl PlaceLookup for Places {
     }
     fn is_commune(&self, code: &AdminCode) -> bool {
         code.level() == AdminLevel::Commune && self.units.contains_key(code)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, reason = "a failed test panics")]
+
+    use cancuoc_domain::{AdminKind, AdminUnit};
+
+    use super::*;
+
+    fn unit(code: &str, name: &str, kind: AdminKind, parent: Option<&str>) -> AdminUnit {
+        AdminUnit {
+            code: AdminCode::parse(code).unwrap(),
+            name: name.into(),
+            kind,
+            parent: parent.map(|p| AdminCode::parse(p).unwrap()),
+            latitude: None,
+            longitude: None,
+        }
+    }
+
+    #[test]
+    fn a_place_is_named_up_to_its_province() {
+        let places = Places::new(vec![
+            unit("42", "Hà Tĩnh", AdminKind::Province, None),
+            unit("436", "Thạch Hà", AdminKind::RuralDistrict, Some("42")),
+            unit("18073", "Thạch Hạ", AdminKind::Commune, Some("436")),
+        ]);
+        let code = |c| AdminCode::parse(c).unwrap();
+        assert_eq!(
+            places.place_name(&code("18073")),
+            "Xã Thạch Hạ, Huyện Thạch Hà, Tỉnh Hà Tĩnh"
+        );
+        assert_eq!(places.place_name(&code("42")), "Tỉnh Hà Tĩnh");
+        assert_eq!(places.place_name(&code("99999")), "99999");
     }
 }

@@ -18,8 +18,17 @@ pub struct CitizenSearch {
     pub name: Option<String>,
     pub old_id_number: Option<String>,
     pub birth_year: Option<i16>,
+    /// Born in these years, both included: an age band.
+    pub born_between: Option<(i16, i16)>,
     pub birth_date: Option<String>,
     pub unit: Option<String>,
+    /// Only those due a card today: 14 and over, with neither a valid card nor an open
+    /// application (the list a commune officer walks door to door with).
+    pub due_a_card: bool,
+    /// Only records lacking a field the collection form should carry.
+    pub missing_fields: bool,
+    /// Only citizens with a collection form waiting for review.
+    pub staged: bool,
     pub cursor: Option<String>,
     pub limit: Option<u32>,
 }
@@ -216,8 +225,12 @@ impl App {
             name_key,
             old_id_number: old_id.map(str::to_owned),
             birth_year: s.birth_year,
+            born_between: s.born_between,
             birth_date,
             unit,
+            due_a_card_on: s.due_a_card.then(|| self.clock.today()),
+            missing_fields: s.missing_fields,
+            staged: s.staged,
             cursor: s.cursor.clone(),
             limit: s.limit.unwrap_or(20).clamp(1, 100),
         };

@@ -26,7 +26,7 @@ pub mod spreadsheet;
 pub use csv_export::{CsvExport, UTF8_BOM, csv_export_of, neutralise_cell};
 pub use letters::{invitation_letters_csv, invitation_letters_pdf};
 pub use pdf::{IntakeSlip, appointment_slip_pdf, daily_report_pdf, format_vnd, intake_form_pdf};
-pub use spreadsheet::{daily_report_xlsx, progress_report_xlsx};
+pub use spreadsheet::{TextTable, daily_report_xlsx, progress_report_xlsx, table_csv, table_xlsx};
 
 /// ID-1 card size in millimetres (ISO/IEC 7810).
 pub const CARD_WIDTH_MM: f64 = 85.60;

@@ -8,6 +8,7 @@
 //! entries carry a fixed timestamp, so the same report gives the same bytes.
 
 use cancuoc_domain::campaign::{ProgressReport, ProgressRow, Tenths};
+use jiff::civil::Date;
 use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, FormatAlign, Workbook, XlsxError};
 
 use crate::DocumentError;
@@ -39,7 +40,7 @@ pub fn daily_report_xlsx(report: &ProgressReport) -> Result<Vec<u8>, DocumentErr
         report.unit.unit_name
     );
     workbook(
-        report,
+        (report.date, &report.unit.unit_name),
         &title,
         "Bao cao ngay",
         &[
@@ -76,7 +77,7 @@ pub fn progress_report_xlsx(report: &ProgressReport) -> Result<Vec<u8>, Document
         report.unit.unit_name
     );
     workbook(
-        report,
+        (report.date, &report.unit.unit_name),
         &title,
         "Tien do",
         &[
@@ -99,6 +100,63 @@ pub fn progress_report_xlsx(report: &ProgressReport) -> Result<Vec<u8>, Document
         &rows,
     )
     .map_err(|e| DocumentError::Spreadsheet(e.to_string()))
+}
+
+/// A list as officers export it: headings with their widths in characters, then rows of
+/// text, in one sheet (XLSX) or one file (CSV).
+#[derive(Debug, Clone, PartialEq)]
+pub struct TextTable {
+    pub title: String,
+    /// The unit that made the list.
+    pub author: String,
+    pub date: Date,
+    /// At most 31 characters, no `[]:*?/\`.
+    pub sheet_name: String,
+    pub headings: Vec<(String, f64)>,
+    pub rows: Vec<Vec<String>>,
+}
+
+/// `table` as a workbook of one sheet, headings bold and frozen at the top.
+///
+/// # Errors
+/// [`DocumentError::Spreadsheet`] if the workbook cannot be written.
+pub fn table_xlsx(table: &TextTable) -> Result<Vec<u8>, DocumentError> {
+    let headings: Vec<(&str, f64)> = table
+        .headings
+        .iter()
+        .map(|(text, width)| (text.as_str(), *width))
+        .collect();
+    let rows: Vec<SheetRow> = table
+        .rows
+        .iter()
+        .map(|row| SheetRow {
+            cells: row.iter().map(|cell| Cell::Text(cell.clone())).collect(),
+            bold: false,
+        })
+        .collect();
+    workbook(
+        (table.date, &table.author),
+        &table.title,
+        &table.sheet_name,
+        &headings,
+        &rows,
+    )
+    .map_err(|e| DocumentError::Spreadsheet(e.to_string()))
+}
+
+/// `table` as a CSV file a spreadsheet opens: headings, then rows, every cell neutralised.
+///
+/// # Errors
+/// [`DocumentError::Spreadsheet`] if the file cannot be written.
+pub fn table_csv(table: &TextTable) -> Result<Vec<u8>, DocumentError> {
+    let failed = |e: csv::Error| DocumentError::Spreadsheet(e.to_string());
+    let mut out = crate::csv_export::CsvExport::new(Vec::new()).map_err(failed)?;
+    out.write_record(table.headings.iter().map(|(text, _)| text))
+        .map_err(failed)?;
+    for row in &table.rows {
+        out.write_record(row).map_err(failed)?;
+    }
+    out.into_inner().map_err(failed)
 }
 
 /// A value as the sheet stores it.
@@ -187,14 +245,14 @@ impl Formats {
 /// A workbook of one sheet named `sheet_name`: `headings` (text and column width, in
 /// characters) in bold, then `rows`.
 fn workbook(
-    report: &ProgressReport,
+    (date, author): (Date, &str),
     title: &str,
     sheet_name: &str,
     headings: &[(&str, f64)],
     rows: &[SheetRow],
 ) -> Result<Vec<u8>, XlsxError> {
     let mut workbook = Workbook::new();
-    workbook.set_properties(&properties(report, title)?);
+    workbook.set_properties(&properties(date, author, title)?);
     let sheet = workbook.add_worksheet();
     sheet.set_name(sheet_name)?;
 
@@ -233,10 +291,9 @@ fn workbook(
     workbook.save_to_buffer()
 }
 
-/// The title, the reporting unit as author, and the report's date as the creation date
-/// in place of the current time.
-fn properties(report: &ProgressReport, title: &str) -> Result<DocProperties, XlsxError> {
-    let date = report.date;
+/// The title, the unit as author, and the document's date as the creation date in place
+/// of the current time.
+fn properties(date: Date, author: &str, title: &str) -> Result<DocProperties, XlsxError> {
     // An out-of-range part becomes 0, which `from_ymd` rejects with its own error.
     let created = ExcelDateTime::from_ymd(
         u16::try_from(date.year()).unwrap_or(0),
@@ -245,7 +302,7 @@ fn properties(report: &ProgressReport, title: &str) -> Result<DocProperties, Xls
     )?;
     Ok(DocProperties::new()
         .set_title(title)
-        .set_author(report.unit.unit_name.as_str())
+        .set_author(author)
         .set_creation_datetime(&created))
 }
 

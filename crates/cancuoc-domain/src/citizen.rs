@@ -202,7 +202,35 @@ pub struct CitizenData {
     pub missing_since: Option<PartialDate>,
 }
 
+/// Fields of a record that the collection form should carry (the import flags a row
+/// that lacks one, `form::EXPECTED`): a record still without one is on the list of
+/// those the commune officer goes back to complete. Names as the record's JSON has them.
+pub const EXPECTED_FIELDS: [&str; 5] = [
+    "birth_registration_place",
+    "hometown",
+    "ethnicity",
+    "religion",
+    "permanent_residence",
+];
+
 impl CitizenData {
+    /// Which of [`EXPECTED_FIELDS`] this record lacks.
+    pub fn missing_fields(&self) -> Vec<&'static str> {
+        let present = [
+            self.birth_registration_place.is_some(),
+            self.hometown.is_some(),
+            self.ethnicity.is_some(),
+            self.religion.is_some(),
+            self.permanent_residence.is_some(),
+        ];
+        EXPECTED_FIELDS
+            .into_iter()
+            .zip(present)
+            .filter(|(_, there)| !there)
+            .map(|(field, _)| field)
+            .collect()
+    }
+
     /// The commune whose police answers for this person: where they live now, else
     /// where they are permanently registered, else where they stay temporarily.
     pub fn home_commune(&self) -> Option<&AdminCode> {

@@ -459,6 +459,20 @@ pub(crate) struct CitizenSearchQuery {
     pub old_id_number: Option<String>,
     #[param(minimum = 1800, maximum = 2399)]
     pub birth_year: Option<i16>,
+    /// Born in this year or later (with `born_to`, an age band).
+    #[param(minimum = 1800, maximum = 2399)]
+    pub born_from: Option<i16>,
+    /// Born in this year or earlier.
+    #[param(minimum = 1800, maximum = 2399)]
+    pub born_to: Option<i16>,
+    /// Only those due a card today: 14 and over, living, Vietnamese, with neither a
+    /// valid card nor an open application.
+    pub due_a_card: Option<bool>,
+    /// Only records lacking a field the collection form should carry (birth
+    /// registration place, hometown, ethnicity, religion, permanent residence).
+    pub missing_fields: Option<bool>,
+    /// Only citizens with a collection form waiting for review.
+    pub staged: Option<bool>,
     /// `YYYY-MM-DD`, `YYYY-MM` or `YYYY`.
     #[param(pattern = "^(1[89]|2[0-3])[0-9]{2}(-(0[1-9]|1[0-2])(-(0[1-9]|1[0-9]|2[0-8]))?)?$")]
     pub birth_date: Option<String>,
@@ -481,8 +495,13 @@ impl From<CitizenSearchQuery> for cancuoc_app::CitizenSearch {
             name: q.name,
             old_id_number: q.old_id_number,
             birth_year: q.birth_year,
+            born_between: (q.born_from.is_some() || q.born_to.is_some())
+                .then(|| (q.born_from.unwrap_or(1800), q.born_to.unwrap_or(2399))),
             birth_date: q.birth_date,
             unit: q.unit,
+            due_a_card: q.due_a_card.unwrap_or(false),
+            missing_fields: q.missing_fields.unwrap_or(false),
+            staged: q.staged.unwrap_or(false),
             cursor: q.cursor,
             limit: q.limit,
         }

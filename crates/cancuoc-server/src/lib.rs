@@ -142,6 +142,7 @@ pub fn router(app: App, config: ServerConfig) -> Router {
         "/cong-dan/{personal_id}",
         axum::routing::get(console::citizen),
     )
+    .route("/dan-cu", axum::routing::get(console::register))
     .route("/lich", axum::routing::get(console::sessions))
     .route("/chien-dich", axum::routing::get(console::campaigns))
     .route(

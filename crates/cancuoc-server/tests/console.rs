@@ -347,6 +347,8 @@ async fn sign_in_is_throttled_and_an_old_id_card_number_finds_its_citizen() {
         .await
         .unwrap();
     assert!(found.contains("/cong-dan/042090001234"), "{found}");
+    // Results name the commune, so that namesakes can be told apart.
+    assert!(found.contains("Số 5, Hà Huy Tập, Phường Nam Hà"), "{found}");
     // Twelve digits go straight to the citizen; English on request.
     let page = browser
         .get(t.url("/tra-cuu?q=042090001234&lang=en"))
@@ -355,6 +357,33 @@ async fn sign_in_is_throttled_and_an_old_id_card_number_finds_its_citizen() {
         .unwrap();
     assert!(page.url().path().ends_with("/cong-dan/042090001234"));
     assert!(page.text().await.unwrap().contains("Household HK001"));
+    // The citizen page in Vietnamese: the form's facts with each place named in full,
+    // and the page's title is the name alone.
+    let html = browser
+        .get(t.url("/cong-dan/042090001234?lang=vi"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let title = html
+        .split("<title>")
+        .nth(1)
+        .and_then(|rest| rest.split("</title>").next())
+        .unwrap();
+    assert!(title.starts_with("Nguyễn Văn An ·"), "{title}");
+    assert!(!title.contains('<'), "{title}");
+    for fact in [
+        "<dt>Quê quán</dt><dd>Tỉnh Hà Tĩnh</dd>",
+        "<dt>Dân tộc</dt><dd>Kinh</dd>",
+        "<dt>Họ, chữ đệm và tên cha</dt><dd>Nguyễn Văn Bình</dd>",
+        "<dt>Họ, chữ đệm và tên mẹ</dt><dd>Trần Thị Cúc</dd>",
+        "Số 5, Hà Huy Tập, Phường Nam Hà, Thành phố Hà Tĩnh, Tỉnh Hà Tĩnh",
+    ] {
+        assert!(html.contains(fact), "{fact} in {html}");
+    }
+    assert!(html.contains("Không có hồ sơ."), "{html}");
 
     let stranger = client(true);
     for _ in 0..4 {
@@ -377,4 +406,84 @@ async fn sign_in_is_throttled_and_an_old_id_card_number_finds_its_citizen() {
     .await;
     let html = refused.text().await.unwrap();
     assert!(html.contains("Đăng nhập sai quá nhiều lần"), "{html}");
+}
+
+#[tokio::test]
+async fn a_commune_lists_its_residents_filters_them_and_downloads_the_list() {
+    let t = spawn_app().await;
+    let admin = t.admin().await;
+    import_people(&t, &admin).await;
+    t.officer(&admin, "xa.namha", "CAX-18073", "commune_officer")
+        .await;
+    let browser = client(true);
+    sign_in_form(
+        &browser,
+        t.url("/dang-nhap"),
+        &[
+            ("username", "xa.namha"),
+            ("password", "a-much-longer-password"),
+        ],
+    )
+    .await;
+    let get = |path: &str| {
+        let request = browser.get(t.url(path));
+        async move {
+            let response = request.send().await.unwrap();
+            let status = response.status();
+            let headers = response.headers().clone();
+            (status, headers, response.bytes().await.unwrap().to_vec())
+        }
+    };
+    let html = |bytes: Vec<u8>| String::from_utf8(bytes).unwrap();
+
+    // Nam Hà's official residents, in the order of names; Ngọc Sơn's are not the commune's.
+    let (status, _, page) = get("/dan-cu").await;
+    let page = html(page);
+    assert_eq!(status, StatusCode::OK, "{page}");
+    let at = |name: &str| {
+        page.find(name)
+            .unwrap_or_else(|| panic!("{name} in {page}"))
+    };
+    assert!(at("Nguyễn Thị Bình") < at("Nguyễn Văn An"));
+    assert!(at("Nguyễn Văn An") < at("Nguyễn Văn Cường"));
+    assert!(!page.contains("Nguyễn Văn Dũng"), "{page}");
+    assert!(page.contains("Phường Nam Hà"), "{page}");
+
+    // Nobody in Nam Hà is 14 to 17; every one of them is due a card, none lacks a field.
+    let (_, _, band) = get("/dan-cu?band=14-17").await;
+    assert!(html(band).contains("Không có ai trong danh sách."));
+    let (_, _, due) = get("/dan-cu?filter=due_a_card").await;
+    let due = html(due);
+    for name in ["Nguyễn Thị Bình", "Nguyễn Văn An", "Nguyễn Văn Cường"] {
+        assert!(due.contains(name), "{name} in {due}");
+    }
+    let (_, _, missing) = get("/dan-cu?filter=missing_fields").await;
+    assert!(html(missing).contains("Không có ai trong danh sách."));
+
+    // The same list as a file, with the byte order mark Excel needs.
+    let (status, headers, csv) = get("/dan-cu?filter=due_a_card&format=csv").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        headers[reqwest::header::CONTENT_DISPOSITION]
+            .to_str()
+            .unwrap()
+            .starts_with("attachment; filename=\"dan-cu-all-")
+    );
+    assert!(csv.starts_with(b"\xEF\xBB\xBF"));
+    let csv = html(csv);
+    assert_eq!(csv.lines().count(), 4, "{csv}");
+    assert!(csv.contains("Nguyễn Văn An,042090001234"), "{csv}");
+    let (status, headers, xlsx) = get("/dan-cu?format=xlsx&unit=18073").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        headers[reqwest::header::CONTENT_DISPOSITION]
+            .to_str()
+            .unwrap()
+            .contains("dan-cu-18073-")
+    );
+    assert!(xlsx.starts_with(b"PK"), "a ZIP container");
+
+    // Another commune's code is outside the officer's area.
+    let (_, _, outside) = get("/dan-cu?unit=18565").await;
+    assert!(!html(outside).contains("Nguyễn Văn Dũng"));
 }

@@ -100,12 +100,26 @@ async fn the_only_administrator_cannot_be_disabled() {
         "{body}"
     );
     assert_eq!(t.get(&admin, "/api/v1/auth/me").await.0, StatusCode::OK);
-    // With a second administrator, the first may go.
-    t.officer(&admin, "quan-tri-2", "BCA", "admin").await;
+    // With a second administrator, still nobody disables their own account; the other
+    // administrator may.
+    let second = t.officer(&admin, "quan-tri-2", "BCA", "admin").await;
     let (status, body) = t
         .post(&admin, "/api/v1/officers/admin/disable", json!({}))
         .await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (StatusCode::CONFLICT, Some("invalid_state")),
+        "{body}"
+    );
+    let (status, body) = t
+        .post(&second, "/api/v1/officers/admin/disable", json!({}))
+        .await;
     assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+    // And now the second is the last one.
+    let (status, body) = t
+        .post(&second, "/api/v1/officers/quan-tri-2/disable", json!({}))
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
 }
 
 #[tokio::test]

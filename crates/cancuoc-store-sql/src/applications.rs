@@ -613,6 +613,13 @@ pub async fn list(
             Value::from(unit.as_string()),
         );
     }
+    if let Some(pid) = &query.personal_id {
+        filter(
+            &mut sql,
+            " AND a.personal_id = $?",
+            Value::from(pid.as_string()),
+        );
+    }
     if let Some(province) = &query.province {
         filter(
             &mut sql,

@@ -188,6 +188,34 @@ pub async fn search(
     if let Some(year) = query.birth_year {
         q.push(" AND birth_year = CAST($? AS INTEGER)", i64::from(year));
     }
+    if let Some((from, to)) = query.born_between {
+        q.push(" AND birth_year >= CAST($? AS INTEGER)", i64::from(from));
+        q.push(" AND birth_year <= CAST($? AS INTEGER)", i64::from(to));
+    }
+    if let Some(on) = query.due_a_card_on {
+        // No day can make anyone 14 (a date before year 14): no one is due.
+        let Some((clause, values)) = crate::campaigns::due_a_card(&*tx, "citizens", on) else {
+            return Ok(Page {
+                items: Vec::new(),
+                next_cursor: None,
+            });
+        };
+        q.raw(" AND ");
+        q.push_numbered(&clause, values);
+    }
+    if query.missing_fields {
+        let lacking: Vec<String> = cancuoc_domain::citizen::EXPECTED_FIELDS
+            .iter()
+            .map(|field| format!("{} IS NULL", tx.json_text("data", field)))
+            .collect();
+        q.raw(&format!(" AND ({})", lacking.join(" OR ")));
+    }
+    if query.staged {
+        q.raw(
+            " AND EXISTS (SELECT 1 FROM staged_forms f WHERE f.personal_id = citizens.personal_id \
+               AND f.status IN ('draft', 'verified'))",
+        );
+    }
     if let Some(date) = &query.birth_date {
         let iso = date.iso();
         let len = i64::try_from(iso.len()).unwrap_or(10);

@@ -336,6 +336,23 @@ impl Query {
         self
     }
 
+    /// Appends a clause written with its own `$1`, `$2`… for `values`, renumbered to
+    /// follow the arguments so far.
+    pub fn push_numbered(&mut self, clause: &str, values: Vec<Value>) -> &mut Self {
+        let offset = self.args.len();
+        // Through markers, so that `$1` never matches the start of a renumbered `$12`.
+        let mut sql = clause.to_owned();
+        for k in (1..=values.len()).rev() {
+            sql = sql.replace(&format!("${k}"), &format!("\u{1}{k}\u{1}"));
+        }
+        for k in 1..=values.len() {
+            sql = sql.replace(&format!("\u{1}{k}\u{1}"), &format!("${}", offset + k));
+        }
+        self.sql.push_str(&sql);
+        self.args.extend(values);
+        self
+    }
+
     /// Appends text with no parameter.
     pub fn raw(&mut self, clause: &str) -> &mut Self {
         self.sql.push_str(clause);

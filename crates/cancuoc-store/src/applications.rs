@@ -116,6 +116,8 @@ pub struct Step {
 #[derive(Debug, Clone, Default)]
 pub struct ApplicationQuery {
     pub intake_unit: Option<PoliceUnitCode>,
+    /// Only the applications of this citizen.
+    pub personal_id: Option<PersonalId>,
     /// Only applications taken in this province (2-digit GSO code).
     pub province: Option<AdminCode>,
     /// Only applications of this production batch.

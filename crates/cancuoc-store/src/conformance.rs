@@ -594,7 +594,8 @@ pub async fn citizens_are_found_by_id_name_and_old_number(store: Arc<dyn Store>)
     an.old_id_number = cancuoc_domain::citizen::OldIdNumber::parse("183456789");
     let anh = person("042090000002", "Nguyễn Văn Anh", "1990", &thach_ha());
     let other = person("042085000003", "Nguyễn Văn An", "03/1985", &ha_tinh_city());
-    let thi = person("042191000004", "Nguyễn Thị Hoa", "02/02/1991", &thach_ha());
+    let mut thi = person("042191000004", "Nguyễn Thị Hoa", "02/02/1991", &thach_ha());
+    thi.hometown = None;
     import_people(
         &store,
         vec![
@@ -671,6 +672,67 @@ pub async fn citizens_are_found_by_id_name_and_old_number(store: Arc<dyn Store>)
         })
         .await,
         vec!["042090000001"]
+    );
+    // With neither name nor old number: an area's residents in the order of names, to
+    // be narrowed to an age band, to those due a card, or to records lacking a field.
+    let thach_ha_district = || CitizenQuery {
+        unit: Some(code("445")),
+        ..Default::default()
+    };
+    assert_eq!(
+        search(thach_ha_district()).await,
+        vec!["042191000004", "042090000001", "042090000002"]
+    );
+    assert_eq!(
+        search(CitizenQuery {
+            born_between: Some((1990, 1990)),
+            ..thach_ha_district()
+        })
+        .await,
+        vec!["042090000001", "042090000002"]
+    );
+    assert!(
+        search(CitizenQuery {
+            born_between: Some((1991, 1990)),
+            ..thach_ha_district()
+        })
+        .await
+        .is_empty()
+    );
+    assert_eq!(
+        search(CitizenQuery {
+            missing_fields: true,
+            ..Default::default()
+        })
+        .await,
+        vec!["042191000004"],
+        "only Hoa lacks a hometown"
+    );
+    // On 1 January 2000 only the one born in March 1985 was 14.
+    assert_eq!(
+        search(CitizenQuery {
+            due_a_card_on: Some(jiff::civil::date(2000, 1, 1)),
+            ..Default::default()
+        })
+        .await,
+        vec!["042085000003"]
+    );
+    assert_eq!(
+        search(CitizenQuery {
+            due_a_card_on: Some(jiff::civil::date(2021, 3, 1)),
+            ..Default::default()
+        })
+        .await
+        .len(),
+        4
+    );
+    assert!(
+        search(CitizenQuery {
+            staged: true,
+            ..Default::default()
+        })
+        .await
+        .is_empty()
     );
     // SQL metacharacters are data, not syntax.
     assert!(search(by_name("' OR 1=1 --")).await.is_empty());

@@ -204,16 +204,26 @@ pub fn residence_of(data: &CitizenData) -> Option<cancuoc_domain::citizen::Resid
         .or_else(|| data.temporary_residence.clone())
 }
 
-/// A search of the register. At least one of the criteria must be given.
+/// A search of the register, or with no name nor old ID number a list of an area's
+/// residents, in the order of their names.
 #[derive(Debug, Clone, Default)]
 pub struct CitizenQuery {
     /// A folded name prefix (see `cancuoc_domain::text::fold`).
     pub name_key: Option<String>,
     pub old_id_number: Option<String>,
     pub birth_year: Option<i16>,
+    /// Born in these years, both included: an age band.
+    pub born_between: Option<(i16, i16)>,
     pub birth_date: Option<PartialDate>,
     /// Narrow to an administrative unit (inside the caller's scope).
     pub unit: Option<AdminCode>,
+    /// Only those due a card on this day: 14 and over, living, Vietnamese, official, with
+    /// neither a valid card nor an open application (as the eligible counts count them).
+    pub due_a_card_on: Option<jiff::civil::Date>,
+    /// Only records lacking one of `citizen::EXPECTED_FIELDS`.
+    pub missing_fields: bool,
+    /// Only citizens with a collection form waiting for review.
+    pub staged: bool,
     pub cursor: Option<String>,
     pub limit: u32,
 }

@@ -264,6 +264,10 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
                 (None, true) => {
                     println!("administrator `admin` created with CANCUOC_ADMIN_PASSWORD")
                 }
+                (None, false) if password.is_some() => eprintln!(
+                    "administrator `admin` already exists: CANCUOC_ADMIN_PASSWORD is ignored \
+                     (cancuoc officer reset-password admin gives a new one-time password)"
+                ),
                 (None, false) => eprintln!("administrator `admin` already exists"),
             }
             Ok(ExitCode::SUCCESS)
@@ -877,6 +881,12 @@ async fn officer(app: &App, cmd: &OfficerCommand) -> Result<ExitCode> {
         OfficerCommand::Enable { username } => {
             app.set_officer_active(&operator(), username, true).await?;
             println!("officer {username} enabled");
+        }
+        OfficerCommand::ResetPassword { username } => {
+            let password = app.reset_password(&operator(), username).await?;
+            println!(
+                "officer {username}: one-time password (change it at first sign-in): {password}"
+            );
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -562,6 +562,11 @@ enum OfficerCommand {
     Enable {
         username: String,
     },
+    /// Give an officer a new one-time password (printed), to be changed at the next
+    /// sign-in; their sessions end.
+    ResetPassword {
+        username: String,
+    },
 }
 
 #[derive(Subcommand)]

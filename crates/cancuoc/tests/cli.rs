@@ -237,6 +237,42 @@ fn officers_are_added_with_a_one_time_password() {
     assert!(stdout(&out).contains("xa18073\tcommune_officer\tCAX-18073\tactive"));
 }
 
+#[test]
+fn a_forgotten_administrator_password_is_reset_from_the_command_line() {
+    let w = Workspace::new();
+    w.init();
+    // The environment's password is for a new register only, and init says so.
+    let again = w.run(&["init"]);
+    assert!(again.status.success(), "{}", stderr(&again));
+    assert!(
+        stderr(&again).contains("CANCUOC_ADMIN_PASSWORD is ignored"),
+        "{}",
+        stderr(&again)
+    );
+    let hash = || {
+        sqlite_text(
+            &w,
+            "SELECT password_hash FROM officers WHERE username = 'admin'",
+        )
+    };
+    let before = hash();
+    let out = w.run(&["officer", "reset-password", "admin"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let password = stdout(&out).rsplit(' ').next().unwrap().trim().to_owned();
+    assert_eq!(password.len(), 16, "{}", stdout(&out));
+    assert_ne!(hash(), before);
+    assert_eq!(
+        sqlite_text(
+            &w,
+            "SELECT must_change_password FROM officers WHERE username = 'admin'"
+        ),
+        "1"
+    );
+    let out = w.run(&["officer", "reset-password", "nobody"]);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("nobody"), "{}", stderr(&out));
+}
+
 /// Runs SQL on the register's file directly, as an insider with file access would.
 fn tamper(w: &Workspace, sql: &str) {
     let db = w.path("cancuoc-data/cancuoc.db");

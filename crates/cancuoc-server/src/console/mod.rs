@@ -9,7 +9,8 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use cancuoc_app::{AppError, Caller, CitizenSearch};
-use cancuoc_domain::Officer;
+use cancuoc_domain::citizen::{Relative, Residence};
+use cancuoc_domain::{AdminCode, CitizenData, Officer, RecordStatus};
 use serde::Deserialize;
 
 use crate::AppState;
@@ -20,6 +21,7 @@ mod dashboard;
 mod intake;
 mod production;
 mod queues;
+mod register;
 mod review;
 mod schedule;
 
@@ -28,6 +30,7 @@ pub(crate) use dashboard::*;
 pub(crate) use intake::*;
 pub(crate) use production::*;
 pub(crate) use queues::*;
+pub(crate) use register::*;
 pub(crate) use review::*;
 pub(crate) use schedule::*;
 
@@ -87,6 +90,58 @@ const WORDS: &[(&str, &str, &str)] = &[
     ("sex", "Giới tính", "Sex"),
     ("residence", "Nơi ở hiện tại", "Residence"),
     ("old_id", "Số CMND cũ", "Old ID card"),
+    ("other_names", "Tên gọi khác", "Other names"),
+    ("ethnicity", "Dân tộc", "Ethnicity"),
+    ("religion", "Tôn giáo", "Religion"),
+    ("nationality", "Quốc tịch", "Nationality"),
+    (
+        "birth_registration",
+        "Nơi đăng ký khai sinh",
+        "Birth registered in",
+    ),
+    ("hometown", "Quê quán", "Hometown"),
+    (
+        "permanent_residence",
+        "Nơi thường trú",
+        "Permanent residence",
+    ),
+    ("temporary_residence", "Nơi tạm trú", "Temporary residence"),
+    ("current_residence", "Nơi ở hiện tại", "Current residence"),
+    ("father", "Họ, chữ đệm và tên cha", "Father"),
+    ("mother", "Họ, chữ đệm và tên mẹ", "Mother"),
+    ("spouse", "Họ, chữ đệm và tên vợ (chồng)", "Spouse"),
+    (
+        "legal_representative",
+        "Người đại diện hợp pháp",
+        "Legal representative",
+    ),
+    ("died_on", "Ngày chết", "Died on"),
+    ("register", "Dân cư", "Residents"),
+    ("register_list", "Danh sách dân cư", "Residents"),
+    ("all_residents", "Tất cả", "All"),
+    (
+        "due_a_card",
+        "Đủ 14 tuổi, chưa có thẻ hay hồ sơ",
+        "14 and over, no card nor application",
+    ),
+    ("missing_fields", "Còn thiếu thông tin", "Missing fields"),
+    ("staged", "Có phiếu chờ duyệt", "With a form in review"),
+    ("missing", "Còn thiếu", "Missing"),
+    ("age_band", "Độ tuổi", "Age"),
+    ("any_age", "Mọi độ tuổi", "Any age"),
+    (
+        "admin_unit_code",
+        "Mã xã, huyện hoặc tỉnh (để trống: cả địa bàn)",
+        "Commune, district or province code (empty: the whole area)",
+    ),
+    ("next_page", "Trang sau", "Next page"),
+    ("download_csv", "Tải CSV", "Download CSV"),
+    ("download_xlsx", "Tải Excel", "Download Excel"),
+    (
+        "no_residents",
+        "Không có ai trong danh sách.",
+        "Nobody on the list.",
+    ),
     ("household", "Hộ gia đình", "Household"),
     ("relation", "Quan hệ với chủ hộ", "Relation to head"),
     ("card", "Thẻ căn cước", "Identity card"),
@@ -599,19 +654,26 @@ struct CitizenPage {
     ui: Ui,
     officer: Officer,
     csrf: String,
-    personal_id: String,
     name: String,
-    birth_date: String,
-    sex: String,
-    old_id: String,
-    residence: String,
-    record_status: String,
+    /// What the register holds, label and value, in the order of the collection form;
+    /// fields the record leaves empty are left out.
+    facts: Vec<(&'static str, String)>,
     household: Option<HouseholdView>,
+    /// The citizen's applications, the latest due first.
+    applications: Vec<CitizenApplication>,
     /// Every card, the latest first.
     cards: Vec<CardView>,
     /// Each version of the record: when, by whom, from where, what changed, and where
     /// the citizen lived by it (the residence history).
     history: Vec<(i64, String, String, String, String, String)>,
+}
+
+struct CitizenApplication {
+    receipt: String,
+    kind: String,
+    state: String,
+    intake_date: String,
+    due_date: String,
 }
 
 struct HouseholdView {
@@ -648,6 +710,98 @@ fn local_time(micros: i64, pattern: &str) -> String {
                 .to_string()
         })
         .unwrap_or_default()
+}
+
+/// An address line with its commune, district and province.
+fn residence_line(places: &cancuoc_app::Places, r: &Residence) -> String {
+    format!("{}, {}", r.address, places.place_name(&r.commune))
+}
+
+/// The citizen page's facts, label and value, empty ones left out.
+fn citizen_facts(
+    ui: Ui,
+    places: &cancuoc_app::Places,
+    data: &CitizenData,
+    status: RecordStatus,
+) -> Vec<(&'static str, String)> {
+    use cancuoc_domain::reference;
+    let place = |code: &Option<AdminCode>| {
+        code.as_ref()
+            .map(|c| places.place_name(c))
+            .unwrap_or_default()
+    };
+    let lived = |r: &Option<Residence>| {
+        r.as_ref()
+            .map(|r| residence_line(places, r))
+            .unwrap_or_default()
+    };
+    let relative = |r: &Option<Relative>| {
+        r.as_ref()
+            .map(|r| match &r.id_number {
+                Some(id) => format!("{} ({id})", r.full_name),
+                None => r.full_name.clone(),
+            })
+            .unwrap_or_default()
+    };
+    let named = |code: &Option<String>, name: fn(&str) -> Option<&'static str>| {
+        code.as_deref()
+            .map(|c| name(c).map_or_else(|| c.to_owned(), str::to_owned))
+            .unwrap_or_default()
+    };
+    let facts = [
+        ("personal_id", data.personal_id.as_string()),
+        (
+            "old_id",
+            data.old_id_number
+                .as_ref()
+                .map(|o| o.as_str().to_owned())
+                .unwrap_or_default(),
+        ),
+        ("other_names", data.other_names.clone().unwrap_or_default()),
+        ("birth_date", data.birth_date.vietnamese()),
+        (
+            "sex",
+            if ui.english {
+                data.sex.as_str().to_owned()
+            } else {
+                data.sex.vietnamese().to_owned()
+            },
+        ),
+        (
+            "ethnicity",
+            named(&data.ethnicity, |c| reference::ethnicity(c).map(|e| e.name)),
+        ),
+        (
+            "religion",
+            named(&data.religion, |c| reference::religion(c).map(|r| r.name)),
+        ),
+        (
+            "nationality",
+            reference::nationality(&data.nationality).map_or_else(
+                || data.nationality.clone(),
+                |n| if ui.english { n.name_en } else { n.name }.to_owned(),
+            ),
+        ),
+        ("birth_registration", place(&data.birth_registration_place)),
+        ("hometown", place(&data.hometown)),
+        ("permanent_residence", lived(&data.permanent_residence)),
+        ("temporary_residence", lived(&data.temporary_residence)),
+        ("current_residence", lived(&data.current_residence)),
+        ("father", relative(&data.father)),
+        ("mother", relative(&data.mother)),
+        ("spouse", relative(&data.spouse)),
+        ("legal_representative", relative(&data.legal_representative)),
+        (
+            "died_on",
+            data.died_on.map(|d| d.vietnamese()).unwrap_or_default(),
+        ),
+        ("record_status", ui.t(status.as_str()).to_owned()),
+    ];
+    facts
+        .into_iter()
+        .filter(|(_, value)| !value.is_empty())
+        .map(|(label, value)| (ui.t(label), value))
+        .collect()
 }
 
 fn day(date: jiff::civil::Date) -> String {
@@ -889,14 +1043,12 @@ pub(crate) async fn search(
     }
     let (mut error, mut results) = (None, None);
     if !query.is_empty() {
+        let places = state.app.places();
         let search = CitizenSearch {
             name: (!digits).then(|| query.clone()),
             old_id_number: digits.then(|| query.clone()),
-            birth_year: None,
-            birth_date: None,
-            unit: None,
-            cursor: None,
             limit: Some(50),
+            ..CitizenSearch::default()
         };
         match state.app.search_citizens(&desk.caller(), &search).await {
             Ok(found) => {
@@ -912,7 +1064,8 @@ pub(crate) async fn search(
                                 .current_residence
                                 .as_ref()
                                 .or(c.data.permanent_residence.as_ref())
-                                .map(|r| r.address.clone())
+                                .or(c.data.temporary_residence.as_ref())
+                                .map(|r| residence_line(&places, r))
                                 .unwrap_or_default(),
                             name: c.data.full_name,
                         })
@@ -1015,41 +1168,49 @@ pub(crate) async fn citizen(
                 h.actor,
                 h.source,
                 h.changed_fields.join(", "),
-                h.residence.map_or_else(String::new, |r| {
-                    let commune = places
-                        .get(&r.commune)
-                        .map_or_else(|| r.commune.as_str().to_owned(), |u| u.full_name());
-                    format!("{}, {commune}", r.address)
-                }),
+                h.residence
+                    .map_or_else(String::new, |r| residence_line(&places, &r)),
             )
         })
         .collect();
-    let residence = data
-        .current_residence
-        .as_ref()
-        .or(data.permanent_residence.as_ref())
-        .or(data.temporary_residence.as_ref())
-        .map(|r| r.address.clone())
-        .unwrap_or_default();
+    let applications = state
+        .app
+        .applications(
+            &caller,
+            &cancuoc_store::ApplicationQuery {
+                personal_id: Some(data.personal_id),
+                limit: 50,
+                ..Default::default()
+            },
+        )
+        .await
+        .map(|page| page.items)
+        .unwrap_or_default()
+        .into_iter()
+        .rev()
+        .map(|a| CitizenApplication {
+            receipt: a.receipt.to_string(),
+            kind: if ui.english {
+                a.kind.to_string()
+            } else {
+                a.kind.vietnamese().to_owned()
+            },
+            state: if ui.english {
+                a.state.as_str().replace('_', " ")
+            } else {
+                a.state.vietnamese().to_owned()
+            },
+            intake_date: day(a.intake_date),
+            due_date: day(a.due_date),
+        })
+        .collect();
     let view = CitizenPage {
         ui,
         csrf: desk.csrf,
-        personal_id: data.personal_id.as_string(),
         name: data.full_name.clone(),
-        birth_date: data.birth_date.vietnamese(),
-        sex: if ui.english {
-            data.sex.as_str().to_owned()
-        } else {
-            data.sex.vietnamese().to_owned()
-        },
-        old_id: data
-            .old_id_number
-            .as_ref()
-            .map(|o| o.as_str().to_owned())
-            .unwrap_or_default(),
-        residence,
-        record_status: ui.t(record.status.as_str()).to_owned(),
+        facts: citizen_facts(ui, &places, data, record.status),
         household,
+        applications,
         cards,
         history,
         officer: desk.officer,

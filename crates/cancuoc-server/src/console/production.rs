@@ -50,6 +50,7 @@ pub(crate) async fn production(
                         &caller,
                         &cancuoc_store::ApplicationQuery {
                             intake_unit: None,
+                            personal_id: None,
                             province: None,
                             batch: Some(id),
                             state: None,

@@ -67,6 +67,7 @@ pub(crate) async fn applications(
     let overdue = q.overdue.as_deref() == Some("1");
     let query = cancuoc_store::ApplicationQuery {
         intake_unit: None,
+        personal_id: None,
         province: None,
         batch: None,
         state: (!overdue).then_some(chosen),

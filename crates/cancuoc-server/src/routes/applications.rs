@@ -128,6 +128,7 @@ pub(crate) async fn list_applications(
     } else {
         let q = ApplicationQuery {
             intake_unit: unit,
+            personal_id: None,
             state: app_state,
             cursor: query.cursor,
             limit,

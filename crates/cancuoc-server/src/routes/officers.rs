@@ -88,6 +88,7 @@ pub(crate) async fn add_officer(
         (status = 401, description = "Not signed in (`unauthenticated`)", body = ErrorBody),
         (status = 403, description = "Not allowed (`forbidden`, `password_change_required`, `invalid_csrf_token`)", body = ErrorBody),
         (status = 404, description = "Not found, or outside the caller's jurisdiction (`not_found`)", body = ErrorBody),
+        (status = 409, description = "The caller's own account, or the last active administrator (`invalid_state`)", body = ErrorBody),
     )
 )]
 pub(crate) async fn disable_officer(

@@ -619,6 +619,16 @@ pub async fn application_lists_filter_and_page(store: Arc<dyn Store>) {
     let listed = events.last().unwrap();
     assert_eq!(listed.draft.action, actions::APPLICATION_LIST);
     assert_eq!(listed.draft.record_key, "042090000001");
+    let of_one = all(ApplicationQuery {
+        personal_id: Some(pid(ids[1])),
+        limit: 50,
+        ..Default::default()
+    })
+    .await;
+    assert_eq!(
+        of_one.items.iter().map(|s| s.key).collect::<Vec<_>>(),
+        [keys[1]]
+    );
     // On 22 March two are past due (20 and 21 March).
     let overdue = all(ApplicationQuery {
         overdue_on: Some(date(2021, 3, 22)),
