@@ -127,6 +127,7 @@ const WORDS: &[(&str, &str, &str)] = &[
     ("missing_fields", "Còn thiếu thông tin", "Missing fields"),
     ("staged", "Có phiếu chờ duyệt", "With a form in review"),
     ("missing", "Còn thiếu", "Missing"),
+    ("lives_at", "Nơi ở", "Lives at"),
     ("age_band", "Độ tuổi", "Age"),
     ("any_age", "Mọi độ tuổi", "Any age"),
     (

@@ -215,7 +215,7 @@ async fn download(
             ("full_name", 28.0),
             ("personal_id", 15.0),
             ("birth_date", 12.0),
-            ("residence", 48.0),
+            ("lives_at", 48.0),
             ("missing", 30.0),
         ]
         .into_iter()
