@@ -261,7 +261,7 @@ try {
       check(await row.count() === 1, `${receipt} is in the ${state} queue`);
       await row.locator('input[type=checkbox]').check();
       await page.selectOption('#action', action);
-      await page.click('form button.primary');
+      await page.click('form[method=post] button.primary');
       await page.waitForSelector('[role=status]');
       check((await page.textContent('[role=status]')).includes('Đã xử lý: 1'), `${action} from the queue`);
       await page.goto(`${base}/ho-so?state=${done}`);

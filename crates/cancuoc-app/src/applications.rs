@@ -52,10 +52,7 @@ struct StoredBiometrics {
 
 /// Roles that see portraits and fingerprints: those who verify, approve and produce.
 fn reads_biometrics(role: Role) -> bool {
-    matches!(
-        role,
-        Role::DistrictOfficer | Role::ProvinceOfficer | Role::ProductionOperator
-    )
+    role.sees_biometrics()
 }
 
 /// A step asked for by an officer.
@@ -405,6 +402,22 @@ impl App {
             referenced.insert(stored.object);
         }
         Ok(referenced)
+    }
+
+    /// What an application's biometrics hold (which images, which fingers are missing
+    /// and why), from the register's own record: nothing is opened from the vault.
+    pub fn biometric_manifest(application: &ApplicationRecord) -> Option<Manifest> {
+        let json = application.biometrics.as_deref()?;
+        serde_json::from_str::<StoredBiometrics>(json)
+            .ok()
+            .map(|stored| stored.manifest)
+    }
+
+    /// Working days from today to `due` (negative once it is past), by the calendar of
+    /// public holidays the due dates are computed with.
+    pub fn working_days_left(&self, due: jiff::civil::Date) -> Result<i32, AppError> {
+        let calendar = WorkingCalendar::vietnam().map_err(|e| AppError::Internal(e.to_string()))?;
+        Ok(calendar.working_days_between(self.clock.today(), due))
     }
 
     /// The application's capture, opened from the vault; `None` when it has none.

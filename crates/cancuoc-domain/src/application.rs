@@ -581,6 +581,49 @@ impl Action {
         }
     }
 
+    /// The steps `role` may take on an application in state `from`, in [`Action::ALL`]'s
+    /// order: the buttons an officer's application page offers.
+    pub fn open_to(role: Role, from: ApplicationState) -> Vec<Self> {
+        Self::ALL
+            .into_iter()
+            .filter(|a| a.roles().contains(&role) && a.target(from).is_some())
+            .collect()
+    }
+
+    /// The step's name on the console and in the audit trail's Vietnamese.
+    pub fn vietnamese(self) -> &'static str {
+        match self {
+            Self::Verify => "Kiểm tra xong",
+            Self::Approve => "Phê duyệt",
+            Self::StartProduction => "Đưa vào sản xuất",
+            Self::Produce => "Đã in thẻ",
+            Self::Dispatch => "Chuyển phát",
+            Self::Receive => "Nhận thẻ tại nơi tiếp nhận",
+            Self::HandOver => "Trả thẻ cho công dân",
+            Self::RequestCorrection => "Yêu cầu bổ sung",
+            Self::Resubmit => "Gửi lại sau bổ sung",
+            Self::Reject => "Từ chối",
+            Self::Cancel => "Hủy hồ sơ",
+        }
+    }
+
+    /// The step's name in English, for `?lang=en`.
+    pub fn english(self) -> &'static str {
+        match self {
+            Self::Verify => "Verify",
+            Self::Approve => "Approve",
+            Self::StartProduction => "Start production",
+            Self::Produce => "Produced",
+            Self::Dispatch => "Dispatch",
+            Self::Receive => "Receive at the station",
+            Self::HandOver => "Hand over to the citizen",
+            Self::RequestCorrection => "Ask for correction",
+            Self::Resubmit => "Resubmit after correction",
+            Self::Reject => "Reject",
+            Self::Cancel => "Cancel",
+        }
+    }
+
     /// Steps that change the citizen's prospects need a written reason.
     pub fn needs_reason(self) -> bool {
         matches!(self, Self::RequestCorrection | Self::Reject | Self::Cancel)
@@ -652,6 +695,41 @@ mod tests {
     use super::*;
     use ApplicationState as S;
     use jiff::civil::date;
+
+    #[test]
+    fn each_role_is_offered_the_steps_it_may_take_from_a_state() {
+        assert_eq!(
+            Action::open_to(Role::DistrictOfficer, S::Received),
+            [
+                Action::Verify,
+                Action::RequestCorrection,
+                Action::Reject,
+                Action::Cancel
+            ]
+        );
+        assert_eq!(
+            Action::open_to(Role::CommuneOfficer, S::NeedsCorrection),
+            [Action::Resubmit, Action::Cancel]
+        );
+        assert_eq!(
+            Action::open_to(Role::DistrictOfficer, S::ReadyForPickup),
+            [Action::HandOver]
+        );
+        assert!(Action::open_to(Role::CommuneOfficer, S::Received).contains(&Action::Cancel));
+        assert!(Action::open_to(Role::Auditor, S::Received).is_empty());
+        // Every step offered is one the domain then allows.
+        for role in Role::ALL {
+            for from in S::ALL {
+                for action in Action::open_to(role, from) {
+                    let reason = action.needs_reason().then_some("lý do");
+                    assert!(
+                        action.apply(from, role, reason).is_ok(),
+                        "{action:?} {from:?}"
+                    );
+                }
+            }
+        }
+    }
 
     #[test]
     fn the_happy_path_runs_from_intake_to_handover_with_the_right_roles() {

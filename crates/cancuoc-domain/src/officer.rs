@@ -56,6 +56,15 @@ impl Role {
         )
     }
 
+    /// Whether the role sees portraits and fingerprints: those who verify, approve and
+    /// produce cards.
+    pub fn sees_biometrics(&self) -> bool {
+        matches!(
+            self,
+            Self::DistrictOfficer | Self::ProvinceOfficer | Self::ProductionOperator
+        )
+    }
+
     /// Whether the role decides on staged records (verify, correct, approve, reject).
     pub fn reviews_records(&self) -> bool {
         self.works_the_register()

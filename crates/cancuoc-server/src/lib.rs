@@ -175,6 +175,14 @@ pub fn router(app: App, config: ServerConfig) -> Router {
         axum::routing::get(console::applications).post(console::applications_step),
     )
     .route(
+        "/ho-so/{id}",
+        axum::routing::get(console::application).post(console::application_step),
+    )
+    .route(
+        "/ho-so/{id}/anh/{image}",
+        axum::routing::get(console::application_image),
+    )
+    .route(
         "/lich/{id}",
         axum::routing::get(console::session).post(console::session_action),
     )

@@ -487,3 +487,140 @@ async fn a_commune_lists_its_residents_filters_them_and_downloads_the_list() {
     let (_, _, outside) = get("/dan-cu?unit=18565").await;
     assert!(!html(outside).contains("Nguyễn Văn Dũng"));
 }
+
+#[tokio::test]
+async fn an_application_is_seen_sent_back_mended_and_cancelled_from_its_page() {
+    let t = spawn_app().await;
+    let admin = t.admin().await;
+    import_people(&t, &admin).await;
+    let commune = t
+        .officer(&admin, "hong.nt", "CAX-18073", "commune_officer")
+        .await;
+    t.officer(&admin, "lan.pt", "CAH-436", "district_officer")
+        .await;
+    let (status, filed) = t
+        .post(
+            &commune,
+            "/api/v1/applications",
+            json!({"personal_id": "042090001234", "type": "cmnd_switch", "channel": "fixed",
+                   "old_card_returned": true, "biometrics": biometrics(None)}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{filed}");
+    let key = filed["id"].as_str().unwrap().to_owned();
+    let receipt = filed["receipt"].as_str().unwrap().to_owned();
+    let page_of = format!("/ho-so/{key}");
+    let sign_in = |username: &'static str| {
+        let browser = client(true);
+        let url = t.url("/dang-nhap");
+        async move {
+            sign_in_form(
+                &browser,
+                url,
+                &[
+                    ("username", username),
+                    ("password", "a-much-longer-password"),
+                ],
+            )
+            .await;
+            browser
+        }
+    };
+    let text = |r: reqwest::Response| async move { r.text().await.unwrap() };
+
+    // The district finds it by its receipt number and sees the portrait it checks.
+    let district = sign_in("lan.pt").await;
+    let found = district
+        .get(t.url(&format!("/ho-so?receipt={receipt}")))
+        .send()
+        .await
+        .unwrap();
+    assert!(found.url().path().ends_with(&page_of), "{}", found.url());
+    let html = text(found).await;
+    assert!(html.contains("Nguyễn Văn An"), "{html}");
+    assert!(html.contains("Đã tiếp nhận"), "{html}");
+    assert!(
+        html.contains(&format!("/ho-so/{key}/anh/portrait")),
+        "{html}"
+    );
+    let portrait = district
+        .get(t.url(&format!("/ho-so/{key}/anh/portrait")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(portrait.status(), StatusCode::OK);
+    assert_eq!(portrait.headers()["content-type"], "image/jpeg");
+    // It asks for a correction, with the reason.
+    let csrf = csrf_of(&html);
+    let asked = post_form(
+        &district,
+        t.url(&page_of),
+        &[
+            ("csrf", &csrf),
+            ("version", "1"),
+            ("action", "request_correction"),
+            ("reason", "Ảnh chân dung bị mờ, chụp lại"),
+        ],
+    )
+    .await;
+    assert!(text(asked).await.contains("Cần bổ sung"));
+
+    // The commune sees why, and no portrait (its role does not see biometrics).
+    let commune_browser = sign_in("hong.nt").await;
+    let html = text(commune_browser.get(t.url(&page_of)).send().await.unwrap()).await;
+    assert!(html.contains("Ảnh chân dung bị mờ, chụp lại"), "{html}");
+    assert!(!html.contains("/anh/portrait"), "{html}");
+    let image = commune_browser
+        .get(t.url(&format!("/ho-so/{key}/anh/portrait")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(image.status(), StatusCode::FORBIDDEN);
+    let csrf = csrf_of(&html);
+    let resubmitted = post_form(
+        &commune_browser,
+        t.url(&page_of),
+        &[("csrf", &csrf), ("action", "resubmit")],
+    )
+    .await;
+    let html = text(resubmitted).await;
+    assert!(html.contains("Đã tiếp nhận"), "{html}");
+
+    // Cancelling ends the application: not without the confirmation ticked.
+    let csrf = csrf_of(&html);
+    let unconfirmed = post_form(
+        &commune_browser,
+        t.url(&page_of),
+        &[
+            ("csrf", &csrf),
+            ("action", "cancel"),
+            ("reason", "Công dân xin rút hồ sơ"),
+        ],
+    )
+    .await;
+    assert_eq!(unconfirmed.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(text(unconfirmed).await.contains("hãy đánh dấu ô xác nhận"));
+    let cancelled = post_form(
+        &commune_browser,
+        t.url(&page_of),
+        &[
+            ("csrf", &csrf),
+            ("action", "cancel"),
+            ("reason", "Công dân xin rút hồ sơ"),
+            ("confirm", "yes"),
+        ],
+    )
+    .await;
+    let html = text(cancelled).await;
+    assert!(html.contains("Đã hủy"), "{html}");
+    // The history names every step, who took it and why.
+    for line in [
+        "Yêu cầu bổ sung",
+        "Gửi lại sau bổ sung",
+        "Hủy hồ sơ",
+        "lan.pt",
+        "hong.nt",
+    ] {
+        assert!(html.contains(line), "{line} in {html}");
+    }
+}

@@ -613,6 +613,13 @@ pub async fn list(
             Value::from(unit.as_string()),
         );
     }
+    if let Some(receipt) = &query.receipt {
+        filter(
+            &mut sql,
+            " AND a.receipt = $?",
+            Value::from(receipt.as_str()),
+        );
+    }
     if let Some(pid) = &query.personal_id {
         filter(
             &mut sql,

@@ -118,6 +118,8 @@ pub struct ApplicationQuery {
     pub intake_unit: Option<PoliceUnitCode>,
     /// Only the applications of this citizen.
     pub personal_id: Option<PersonalId>,
+    /// Only the application with this receipt number.
+    pub receipt: Option<String>,
     /// Only applications taken in this province (2-digit GSO code).
     pub province: Option<AdminCode>,
     /// Only applications of this production batch.

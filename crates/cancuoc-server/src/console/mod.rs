@@ -17,6 +17,7 @@ use crate::AppState;
 use crate::auth::{clear_cookie_header, same_bytes, session_cookie, session_cookie_header};
 
 mod admin;
+mod application;
 mod dashboard;
 mod intake;
 mod production;
@@ -26,6 +27,7 @@ mod review;
 mod schedule;
 
 pub(crate) use admin::*;
+pub(crate) use application::*;
 pub(crate) use dashboard::*;
 pub(crate) use intake::*;
 pub(crate) use production::*;
@@ -128,6 +130,83 @@ const WORDS: &[(&str, &str, &str)] = &[
     ("staged", "Có phiếu chờ duyệt", "With a form in review"),
     ("missing", "Còn thiếu", "Missing"),
     ("lives_at", "Nơi ở", "Lives at"),
+    ("application", "Hồ sơ", "Application"),
+    (
+        "forbidden",
+        "Vai trò của bạn không được xem trang này.",
+        "Your role may not see this page.",
+    ),
+    ("intake_unit", "Nơi tiếp nhận", "Taken at"),
+    ("intake_officer", "Cán bộ tiếp nhận", "Taken by"),
+    (
+        "identifying_marks",
+        "Đặc điểm nhận dạng",
+        "Identifying marks",
+    ),
+    ("yes", "Có", "Yes"),
+    (
+        "working_days_left",
+        "ngày làm việc còn lại",
+        "working days left",
+    ),
+    ("late_by", "quá hạn", "late by"),
+    ("working_days", "ngày làm việc", "working days"),
+    (
+        "correction_asked",
+        "Lý do yêu cầu bổ sung",
+        "Correction asked for",
+    ),
+    ("steps", "Xử lý hồ sơ", "Steps"),
+    (
+        "reason_for_step",
+        "Lý do (bắt buộc khi yêu cầu bổ sung, từ chối, hủy)",
+        "Reason (needed to ask for correction, reject or cancel)",
+    ),
+    (
+        "confirm_final",
+        "Tôi xác nhận bước kết thúc hồ sơ (trả thẻ, từ chối, hủy) không thể hoàn tác",
+        "I confirm that a step ending the application (hand-over, rejection, cancellation) cannot be undone",
+    ),
+    (
+        "confirm_needed",
+        "Bước này kết thúc hồ sơ: hãy đánh dấu ô xác nhận rồi làm lại.",
+        "This step ends the application: tick the confirmation and try again.",
+    ),
+    ("step_taken", "Đã xử lý; trạng thái mới", "Done; now"),
+    (
+        "biometrics",
+        "Ảnh chân dung và vân tay",
+        "Portrait and fingerprints",
+    ),
+    (
+        "no_biometrics",
+        "Hồ sơ chưa có ảnh và vân tay.",
+        "No portrait or prints yet.",
+    ),
+    (
+        "biometrics_hidden",
+        "Vai trò của bạn không xem ảnh và vân tay.",
+        "Your role does not see portraits and prints.",
+    ),
+    (
+        "missing_fingers",
+        "Ngón không lấy được vân tay",
+        "Fingers without a print",
+    ),
+    ("documents", "Giấy tờ", "Documents"),
+    ("step_done", "Thao tác", "Step"),
+    ("reason_given", "Lý do", "Reason"),
+    ("intake_step", "Tiếp nhận", "Filed"),
+    (
+        "find_receipt",
+        "Tìm theo số biên nhận",
+        "Find by receipt number",
+    ),
+    (
+        "no_such_receipt",
+        "Không có hồ sơ với số biên nhận",
+        "No application with receipt",
+    ),
     ("age_band", "Độ tuổi", "Age"),
     ("any_age", "Mọi độ tuổi", "Any age"),
     (
@@ -1217,4 +1296,49 @@ pub(crate) async fn citizen(
         officer: desk.officer,
     };
     page(&view, StatusCode::OK, ui, q.lang.is_some())
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::panic, reason = "a failed test panics")]
+
+    use super::*;
+
+    /// Every word a page asks for by name is in the table: `Ui::t` of a missing key
+    /// would put an empty string on the page.
+    #[test]
+    fn every_word_a_page_asks_for_is_in_both_languages() {
+        let asked = regex::Regex::new(r#"\bt\("([a-z0-9_]+)"\)"#).unwrap();
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut sources = Vec::new();
+        for dir in ["templates/console", "src/console"] {
+            for entry in std::fs::read_dir(root.join(dir)).unwrap() {
+                let path = entry.unwrap().path();
+                sources.push((path.clone(), std::fs::read_to_string(&path).unwrap()));
+            }
+        }
+        let mut missing = Vec::new();
+        for (path, text) in &sources {
+            for word in asked.captures_iter(text).filter_map(|c| c.get(1)) {
+                if !WORDS.iter().any(|(key, _, _)| *key == word.as_str()) {
+                    missing.push(format!("{}: {}", path.display(), word.as_str()));
+                }
+            }
+        }
+        // Words chosen from lists rather than written out.
+        for word in register::FILTERS.iter().chain(register::FIELD_WORDS.iter()) {
+            if !WORDS.iter().any(|(key, _, _)| key == word) {
+                missing.push((*word).to_owned());
+            }
+        }
+        assert!(missing.is_empty(), "{missing:#?}");
+        for (key, vi, en) in WORDS {
+            assert!(!vi.is_empty() && !en.is_empty(), "{key}");
+        }
+        let mut keys: Vec<&str> = WORDS.iter().map(|(key, _, _)| *key).collect();
+        keys.sort_unstable();
+        let before = keys.len();
+        keys.dedup();
+        assert_eq!(keys.len(), before, "a word is in the table twice");
+    }
 }

@@ -51,6 +51,7 @@ pub(crate) async fn production(
                         &cancuoc_store::ApplicationQuery {
                             intake_unit: None,
                             personal_id: None,
+                            receipt: None,
                             province: None,
                             batch: Some(id),
                             state: None,

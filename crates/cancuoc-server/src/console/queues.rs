@@ -44,6 +44,8 @@ pub(crate) struct ApplicationRow {
 
 #[derive(Debug, Deserialize)]
 pub(crate) struct QueueQuery {
+    /// A receipt number: straight to its application.
+    receipt: Option<String>,
     state: Option<String>,
     overdue: Option<String>,
     msg: Option<String>,
@@ -59,6 +61,30 @@ pub(crate) async fn applications(
 ) -> Response {
     let ui = Ui::of(q.lang.as_deref(), &headers);
     let today = state.app.today();
+    let mut not_found = None;
+    if let Some(receipt) = q
+        .receipt
+        .as_deref()
+        .map(str::trim)
+        .filter(|r| !r.is_empty())
+    {
+        let by_receipt = cancuoc_store::ApplicationQuery {
+            receipt: Some(receipt.to_owned()),
+            limit: 1,
+            ..Default::default()
+        };
+        match state.app.applications(&desk.caller(), &by_receipt).await {
+            Ok(page) if !page.items.is_empty() => {
+                let key = page
+                    .items
+                    .first()
+                    .map(|a| a.key.to_string())
+                    .unwrap_or_default();
+                return Redirect::to(&format!("/ho-so/{key}")).into_response();
+            }
+            _ => not_found = Some(format!("{}: {receipt}", ui.t("no_such_receipt"))),
+        }
+    }
     let chosen = q
         .state
         .as_deref()
@@ -68,6 +94,7 @@ pub(crate) async fn applications(
     let query = cancuoc_store::ApplicationQuery {
         intake_unit: None,
         personal_id: None,
+        receipt: None,
         province: None,
         batch: None,
         state: (!overdue).then_some(chosen),
@@ -101,7 +128,7 @@ pub(crate) async fn applications(
         Err(e) => (Vec::new(), Some(format!("{}: {e}", ui.t("bad_request")))),
     };
     if message.is_none() {
-        message = q.msg.filter(|m| !m.is_empty());
+        message = not_found.or(q.msg.filter(|m| !m.is_empty()));
     }
     page(
         &ApplicationsPage {

@@ -19,13 +19,13 @@ const BANDS: [(&str, i16, Option<i16>); 5] = [
 ];
 
 /// The filters offered, by the word that names each.
-const FILTERS: [&str; 4] = ["all_residents", "due_a_card", "missing_fields", "staged"];
+pub(super) const FILTERS: [&str; 4] = ["all_residents", "due_a_card", "missing_fields", "staged"];
 
 /// Most rows one download holds: a district's list, not the nation's.
 const EXPORT_ROWS: usize = 20_000;
 
 /// The word of each field of `citizen::EXPECTED_FIELDS`, in its order.
-const FIELD_WORDS: [&str; 5] = [
+pub(super) const FIELD_WORDS: [&str; 5] = [
     "birth_registration",
     "hometown",
     "ethnicity",

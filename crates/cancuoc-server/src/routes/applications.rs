@@ -129,6 +129,7 @@ pub(crate) async fn list_applications(
         let q = ApplicationQuery {
             intake_unit: unit,
             personal_id: None,
+            receipt: None,
             state: app_state,
             cursor: query.cursor,
             limit,
