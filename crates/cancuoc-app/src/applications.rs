@@ -92,10 +92,7 @@ fn invalid(e: impl ToString) -> AppError {
 
 /// Roles that take applications at a station or a mobile session.
 fn takes_intake(role: Role) -> bool {
-    matches!(
-        role,
-        Role::CommuneOfficer | Role::DistrictOfficer | Role::ProvinceOfficer
-    )
+    role.takes_intake()
 }
 
 /// Roles that read applications and cards.

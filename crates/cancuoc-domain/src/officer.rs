@@ -56,6 +56,15 @@ impl Role {
         )
     }
 
+    /// Whether the role files applications and takes portraits and prints: the police of
+    /// communes, districts and provinces.
+    pub fn takes_intake(&self) -> bool {
+        matches!(
+            self,
+            Self::CommuneOfficer | Self::DistrictOfficer | Self::ProvinceOfficer
+        )
+    }
+
     /// Whether the role sees portraits and fingerprints: those who verify, approve and
     /// produce cards.
     pub fn sees_biometrics(&self) -> bool {

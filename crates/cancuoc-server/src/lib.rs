@@ -179,6 +179,11 @@ pub fn router(app: App, config: ServerConfig) -> Router {
         axum::routing::get(console::application).post(console::application_step),
     )
     .route(
+        "/ho-so/{id}/sinh-trac",
+        axum::routing::post(console::application_biometrics)
+            .layer(DefaultBodyLimit::max(routes::INTAKE_BODY_LIMIT_BYTES)),
+    )
+    .route(
         "/ho-so/{id}/anh/{image}",
         axum::routing::get(console::application_image),
     )

@@ -576,6 +576,37 @@ async fn an_application_is_seen_sent_back_mended_and_cancelled_from_its_page() {
         .await
         .unwrap();
     assert_eq!(image.status(), StatusCode::FORBIDDEN);
+    // It takes the portrait again, with the ten prints, then sends the file back.
+    assert!(html.contains("Chụp lại ảnh chân dung"), "{html}");
+    let csrf = csrf_of(&html);
+    let retaken_portrait = jpeg(600, 800, 40_000);
+    let mut files = vec![("portrait".to_owned(), retaken_portrait.clone())];
+    for finger in FINGERS {
+        files.push((format!("finger_{finger}"), jpeg(800, 750, 20_000)));
+    }
+    for flat in ["flat_right_four", "flat_left_four", "flat_thumbs"] {
+        files.push((flat.to_owned(), jpeg(1600, 1000, 6_000)));
+    }
+    let (content_type, body) = multipart_body(&[("csrf", &csrf)], &files);
+    let retaken = commune_browser
+        .post(t.url(&format!("/ho-so/{key}/sinh-trac")))
+        .header("content-type", content_type)
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    let html = text(retaken).await;
+    assert!(html.contains("Đã lưu ảnh chân dung và vân tay"), "{html}");
+    // The district now sees the new portrait.
+    let seen = district
+        .get(t.url(&format!("/ho-so/{key}/anh/portrait")))
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    assert_eq!(seen.as_ref(), retaken_portrait.as_slice());
     let csrf = csrf_of(&html);
     let resubmitted = post_form(
         &commune_browser,

@@ -38,6 +38,11 @@ pub(crate) struct ApplicationPage {
     /// Whether a step ends the application (the confirmation is shown).
     any_final: bool,
     has_card: bool,
+    /// The portrait and prints may be (re)taken here: before verification or while a
+    /// correction is asked for, by the intake side.
+    retake: bool,
+    /// For `biometric_fields.html`.
+    fingers: Vec<(&'static str, &'static str)>,
     history: Vec<HistoryLine>,
     message: Option<String>,
     error: Option<String>,
@@ -281,6 +286,12 @@ async fn application_page(
                 | ApplicationState::ReadyForPickup
                 | ApplicationState::HandedOver
         ),
+        retake: desk.officer.role.takes_intake()
+            && matches!(
+                record.state,
+                ApplicationState::Received | ApplicationState::NeedsCorrection
+            ),
+        fingers: FINGERS.to_vec(),
         history,
         message: message.filter(|m| !m.is_empty()),
         error,
@@ -374,5 +385,45 @@ pub(crate) async fn application_image(
         Err(AppError::Forbidden(_)) => StatusCode::FORBIDDEN.into_response(),
         Err(AppError::Internal(_)) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
         Err(_) => StatusCode::NOT_FOUND.into_response(),
+    }
+}
+
+/// The portrait and prints taken again (after "Yêu cầu bổ sung"), or for the first time
+/// for an application filed without them (an offline station's import).
+pub(crate) async fn application_biometrics(
+    State(state): State<AppState>,
+    desk: Desk,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    multipart: axum::extract::Multipart,
+) -> Response {
+    let ui = Ui::of(None, &headers);
+    let Some(mut form) = MultipartForm::read(multipart).await else {
+        return (StatusCode::BAD_REQUEST, ui.t("bad_request")).into_response();
+    };
+    if !csrf_holds(&desk, &form.field("csrf")) {
+        return (StatusCode::FORBIDDEN, ui.t("expired_form")).into_response();
+    }
+    let Ok(key) = uuid::Uuid::parse_str(&id) else {
+        return (StatusCode::NOT_FOUND, ui.t("not_found")).into_response();
+    };
+    let added = match form.capture(ui) {
+        Ok(capture) => state
+            .app
+            .add_biometrics(&desk.caller(), key, &capture)
+            .await
+            .map_err(|e| e.to_string()),
+        Err(e) => Err(e),
+    };
+    match added {
+        Ok(_) => Redirect::to(&format!(
+            "/ho-so/{key}?msg={}",
+            url_encode(ui.t("biometrics_taken"))
+        ))
+        .into_response(),
+        Err(e) => {
+            let error = Some(format!("{}: {e}", ui.t("bad_request")));
+            application_page(&state, desk, ui, &id, None, error, false).await
+        }
     }
 }

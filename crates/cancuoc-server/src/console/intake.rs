@@ -97,57 +97,18 @@ pub(crate) async fn intake(
     State(state): State<AppState>,
     desk: Desk,
     headers: HeaderMap,
-    mut multipart: axum::extract::Multipart,
+    multipart: axum::extract::Multipart,
 ) -> Response {
     let ui = Ui::of(None, &headers);
-    let mut text: std::collections::HashMap<String, String> = std::collections::HashMap::new();
-    let mut files: std::collections::HashMap<String, Vec<u8>> = std::collections::HashMap::new();
-    loop {
-        match multipart.next_field().await {
-            Ok(Some(field)) => {
-                let name = field.name().unwrap_or_default().to_owned();
-                let is_file = field.file_name().is_some();
-                match field.bytes().await {
-                    Ok(bytes) if is_file => {
-                        if !bytes.is_empty() {
-                            files.insert(name, bytes.to_vec());
-                        }
-                    }
-                    Ok(bytes) => {
-                        text.insert(name, String::from_utf8_lossy(&bytes).trim().to_owned());
-                    }
-                    Err(_) => {
-                        return (StatusCode::BAD_REQUEST, ui.t("bad_request")).into_response();
-                    }
-                }
-            }
-            Ok(None) => break,
-            Err(_) => return (StatusCode::BAD_REQUEST, ui.t("bad_request")).into_response(),
-        }
-    }
-    let field = |name: &str| text.get(name).cloned().unwrap_or_default();
-    if !csrf_holds(&desk, &field("csrf")) {
+    let Some(mut form) = MultipartForm::read(multipart).await else {
+        return (StatusCode::BAD_REQUEST, ui.t("bad_request")).into_response();
+    };
+    if !csrf_holds(&desk, &form.field("csrf")) {
         return (StatusCode::FORBIDDEN, ui.t("expired_form")).into_response();
     }
+    let capture = form.capture(ui);
+    let field = |name: &str| form.field(name);
     let personal_id = field("personal_id");
-    let fingers = FINGERS
-        .iter()
-        .map(|(id, _)| crate::dto::applications::FingerInput {
-            finger: (*id).to_owned(),
-            image: files.remove(&format!("finger_{id}")),
-            missing: Some(field(&format!("missing_{id}"))).filter(|m| !m.is_empty()),
-            text: None,
-        })
-        .collect();
-    let flats = [
-        files.remove("flat_right_four"),
-        files.remove("flat_left_four"),
-        files.remove("flat_thumbs"),
-    ];
-    let capture = match files.remove("portrait") {
-        Some(portrait) => crate::dto::applications::build_capture(portrait, fingers, flats),
-        None => Err(ui.t("portrait_needed").to_owned()),
-    };
     let caller = desk.caller();
     let filed = match capture {
         Ok(capture) => {
@@ -188,6 +149,68 @@ pub(crate) async fn intake(
         Err(e) => {
             view.error = Some(format!("{}: {e}", ui.t("bad_request")));
             page(&view, StatusCode::OK, ui, false)
+        }
+    }
+}
+
+/// A multipart form of the console: its text fields and its files, read whole (the route
+/// bounds the body).
+pub(crate) struct MultipartForm {
+    text: std::collections::HashMap<String, String>,
+    files: std::collections::HashMap<String, Vec<u8>>,
+}
+
+impl MultipartForm {
+    /// `None` when the body is not a readable multipart form.
+    pub(crate) async fn read(mut multipart: axum::extract::Multipart) -> Option<Self> {
+        let mut form = Self {
+            text: std::collections::HashMap::new(),
+            files: std::collections::HashMap::new(),
+        };
+        while let Some(field) = multipart.next_field().await.ok()? {
+            let name = field.name().unwrap_or_default().to_owned();
+            let is_file = field.file_name().is_some();
+            let bytes = field.bytes().await.ok()?;
+            if is_file {
+                // A file input left empty sends an empty part.
+                if !bytes.is_empty() {
+                    form.files.insert(name, bytes.to_vec());
+                }
+            } else {
+                form.text
+                    .insert(name, String::from_utf8_lossy(&bytes).trim().to_owned());
+            }
+        }
+        Some(form)
+    }
+
+    pub(crate) fn field(&self, name: &str) -> String {
+        self.text.get(name).cloned().unwrap_or_default()
+    }
+
+    /// The portrait, the ten fingers (each a print or a missing reason) and the flats of
+    /// `biometric_fields.html`, checked as the API checks them.
+    pub(crate) fn capture(
+        &mut self,
+        ui: Ui,
+    ) -> Result<cancuoc_domain::biometrics::Capture, String> {
+        let fingers = FINGERS
+            .iter()
+            .map(|(id, _)| crate::dto::applications::FingerInput {
+                finger: (*id).to_owned(),
+                image: self.files.remove(&format!("finger_{id}")),
+                missing: Some(self.field(&format!("missing_{id}"))).filter(|m| !m.is_empty()),
+                text: None,
+            })
+            .collect();
+        let flats = [
+            self.files.remove("flat_right_four"),
+            self.files.remove("flat_left_four"),
+            self.files.remove("flat_thumbs"),
+        ];
+        match self.files.remove("portrait") {
+            Some(portrait) => crate::dto::applications::build_capture(portrait, fingers, flats),
+            None => Err(ui.t("portrait_needed").to_owned()),
         }
     }
 }

@@ -203,6 +203,21 @@ const WORDS: &[(&str, &str, &str)] = &[
         "Find by receipt number",
     ),
     (
+        "retake_biometrics",
+        "Chụp lại ảnh chân dung, lấy lại vân tay",
+        "Take the portrait and prints again",
+    ),
+    (
+        "save_biometrics",
+        "Lưu ảnh và vân tay",
+        "Save portrait and prints",
+    ),
+    (
+        "biometrics_taken",
+        "Đã lưu ảnh chân dung và vân tay",
+        "The portrait and prints are saved",
+    ),
+    (
         "no_such_receipt",
         "Không có hồ sơ với số biên nhận",
         "No application with receipt",
