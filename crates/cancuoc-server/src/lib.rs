@@ -128,6 +128,7 @@ pub fn router(app: App, config: ServerConfig) -> Router {
     .route("/", axum::routing::get(console::home))
     .route("/favicon.ico", axum::routing::get(console::favicon))
     .route("/static/webcam.js", axum::routing::get(console::webcam_js))
+    .route("/static/intake.js", axum::routing::get(console::intake_js))
     .route(
         "/dang-nhap",
         axum::routing::get(console::login_form).post(console::login),

@@ -655,3 +655,94 @@ async fn an_application_is_seen_sent_back_mended_and_cancelled_from_its_page() {
         assert!(html.contains(line), "{line} in {html}");
     }
 }
+
+#[tokio::test]
+async fn intake_warns_of_an_open_application_and_a_refused_filing_keeps_the_fields() {
+    let t = spawn_app().await;
+    let admin = t.admin().await;
+    import_people(&t, &admin).await;
+    let commune = t
+        .officer(&admin, "hong.nt", "CAX-18073", "commune_officer")
+        .await;
+    let (status, filed) = t
+        .post(
+            &commune,
+            "/api/v1/applications",
+            json!({"personal_id": "042090001234", "type": "cmnd_switch", "channel": "fixed",
+                   "biometrics": biometrics(None)}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{filed}");
+    let browser = client(true);
+    sign_in_form(
+        &browser,
+        t.url("/dang-nhap"),
+        &[
+            ("username", "hong.nt"),
+            ("password", "a-much-longer-password"),
+        ],
+    )
+    .await;
+    // The look-up says at once that An's card is already on its way.
+    let html = browser
+        .get(t.url("/tiep-nhan?id=042090001234"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("Công dân đang có hồ sơ chưa xong"), "{html}");
+    assert!(
+        html.contains(&format!("/ho-so/{}", filed["id"].as_str().unwrap())),
+        "{html}"
+    );
+
+    // Cường's filing without prints is refused; what was typed comes back.
+    let html = browser
+        .get(t.url("/tiep-nhan?id=042092005555"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(!html.contains("Công dân đang có hồ sơ chưa xong"), "{html}");
+    let csrf = csrf_of(&html);
+    let needle = "name=\"idempotency_key\" value=\"";
+    let key_at = html.find(needle).unwrap() + needle.len();
+    let idempotency_key = html[key_at..].split('"').next().unwrap().to_owned();
+    let (content_type, body) = multipart_body(
+        &[
+            ("csrf", &csrf),
+            ("personal_id", "042092005555"),
+            ("idempotency_key", &idempotency_key),
+            ("kind", "first_issuance"),
+            ("channel", "mobile"),
+            ("station", "Điểm thu nhận lưu động số 2"),
+            ("identifying_marks", "Nốt ruồi trên mép trái"),
+            ("old_card_returned", "1"),
+        ],
+        &[("portrait".to_owned(), jpeg(480, 640, 30_000))],
+    );
+    let refused = browser
+        .post(t.url("/tiep-nhan"))
+        .header("content-type", content_type)
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = refused.text().await.unwrap();
+    for kept in [
+        "value=\"Điểm thu nhận lưu động số 2\"",
+        "value=\"Nốt ruồi trên mép trái\"",
+        "<option value=\"mobile\" selected>",
+        "<option value=\"first_issuance\" selected>",
+        &format!("name=\"idempotency_key\" value=\"{idempotency_key}\""),
+        "id=\"citizen-name\"",
+    ] {
+        assert!(html.contains(kept), "{kept} in {html}");
+    }
+    assert!(html.contains("class=\"error\""), "{html}");
+}

@@ -14,10 +14,26 @@ pub(crate) struct IntakePage {
     csrf: String,
     personal_id: String,
     citizen: Option<(String, String, String)>,
+    /// What the officer should know before taking anything: an open application, a card
+    /// still valid. Each with a link to it.
+    warnings: Vec<(String, String)>,
+    /// The fields of a filing that failed, given back as they were typed.
+    kept: KeptFields,
     error: Option<String>,
     idempotency_key: String,
     fingers: Vec<(&'static str, &'static str)>,
     filed: Option<FiledView>,
+}
+
+/// The text fields of the intake form, as sent.
+#[derive(Debug, Default)]
+pub(crate) struct KeptFields {
+    kind: String,
+    reason: String,
+    channel: String,
+    station: String,
+    identifying_marks: String,
+    old_card_returned: bool,
 }
 
 pub(crate) struct FiledView {
@@ -54,6 +70,8 @@ pub(crate) fn intake_page(ui: Ui, desk: Desk, personal_id: String) -> IntakePage
         csrf: desk.csrf,
         personal_id,
         citizen: None,
+        warnings: Vec::new(),
+        kept: KeptFields::default(),
         error: None,
         idempotency_key: uuid::Uuid::now_v7().to_string(),
         fingers: FINGERS.to_vec(),
@@ -74,22 +92,61 @@ pub(crate) async fn intake_form(
     let personal_id = q.id.unwrap_or_default().trim().to_owned();
     let mut view = intake_page(ui, desk, personal_id.clone());
     if !personal_id.is_empty() {
-        match state.app.citizen(&caller, &personal_id).await {
-            Ok(c) => {
-                view.citizen = Some((
-                    c.data.full_name.clone(),
-                    c.data.birth_date.vietnamese(),
-                    c.data
-                        .old_id_number
-                        .as_ref()
-                        .map(|o| o.as_str().to_owned())
-                        .unwrap_or_default(),
-                ));
-            }
-            Err(_) => view.error = Some(ui.t("not_found").to_owned()),
-        }
+        look_up(&state, &caller, ui, &mut view).await;
     }
     page(&view, StatusCode::OK, ui, q.lang.is_some())
+}
+
+/// The citizen of the form and what the officer must know before taking anything: an
+/// open application (the filing would be refused) or a card that is still valid.
+async fn look_up(state: &AppState, caller: &Caller, ui: Ui, view: &mut IntakePage) {
+    let found = match state.app.citizen(caller, &view.personal_id).await {
+        Ok(c) => c,
+        Err(_) => {
+            view.error = Some(ui.t("not_found").to_owned());
+            return;
+        }
+    };
+    view.citizen = Some((
+        found.data.full_name.clone(),
+        found.data.birth_date.vietnamese(),
+        found
+            .data
+            .old_id_number
+            .as_ref()
+            .map(|o| o.as_str().to_owned())
+            .unwrap_or_default(),
+    ));
+    let theirs = cancuoc_store::ApplicationQuery {
+        personal_id: Some(found.data.personal_id),
+        limit: 50,
+        ..Default::default()
+    };
+    if let Ok(page) = state.app.applications(caller, &theirs).await {
+        for open in page.items.iter().filter(|a| a.state.is_open()) {
+            view.warnings.push((
+                format!(
+                    "{} {} ({}, {} {})",
+                    ui.t("open_application"),
+                    open.receipt,
+                    state_name(ui, open.state),
+                    ui.t("intake_date"),
+                    day(open.intake_date)
+                ),
+                format!("/ho-so/{}", open.key),
+            ));
+        }
+    }
+    let today = state.app.today();
+    if let Ok(card) = state.app.card(caller, &view.personal_id).await
+        && let cancuoc_domain::application::HeldCard::Active { expiry } = card.held(today)
+    {
+        let until = expiry.map_or_else(|| ui.t("no_expiry").to_owned(), day);
+        view.warnings.push((
+            format!("{}: {until}", ui.t("valid_card")),
+            format!("/the/{}", view.personal_id),
+        ));
+    }
 }
 
 /// Files the application from the uploaded form.
@@ -147,8 +204,22 @@ pub(crate) async fn intake(
             page(&view, StatusCode::OK, ui, false)
         }
         Err(e) => {
+            // Everything typed comes back, under the same idempotency key: a retry that
+            // reaches a filing already made returns it rather than a second one.
+            view.kept = KeptFields {
+                kind: field("kind"),
+                reason: field("reason"),
+                channel: field("channel"),
+                station: field("station"),
+                identifying_marks: field("identifying_marks"),
+                old_card_returned: field("old_card_returned") == "1",
+            };
+            if let Some(key) = Some(field("idempotency_key")).filter(|k| !k.is_empty()) {
+                view.idempotency_key = key;
+            }
+            look_up(&state, &caller, ui, &mut view).await;
             view.error = Some(format!("{}: {e}", ui.t("bad_request")));
-            page(&view, StatusCode::OK, ui, false)
+            page(&view, StatusCode::UNPROCESSABLE_ENTITY, ui, false)
         }
     }
 }

@@ -198,6 +198,17 @@ const WORDS: &[(&str, &str, &str)] = &[
     ("reason_given", "Lý do", "Reason"),
     ("intake_step", "Tiếp nhận", "Filed"),
     (
+        "open_application",
+        "Công dân đang có hồ sơ chưa xong:",
+        "This citizen has an open application:",
+    ),
+    (
+        "valid_card",
+        "Công dân đang có thẻ còn hiệu lực đến",
+        "This citizen holds a card valid until",
+    ),
+    ("sending", "Đang gửi hồ sơ…", "Sending the application…"),
+    (
         "find_receipt",
         "Tìm theo số biên nhận",
         "Find by receipt number",
@@ -911,6 +922,16 @@ pub(crate) async fn webcam_js() -> impl IntoResponse {
             (header::CACHE_CONTROL, "public, max-age=3600"),
         ],
         include_str!("../../static/webcam.js"),
+    )
+}
+
+pub(crate) async fn intake_js() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        include_str!("../../static/intake.js"),
     )
 }
 
