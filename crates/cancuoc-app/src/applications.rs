@@ -776,6 +776,20 @@ impl App {
             })
     }
 
+    /// How many applications a list has in all; the count names nobody, so it is not
+    /// an access to anyone's record.
+    pub async fn count_applications(
+        &self,
+        caller: &Caller,
+        query: &ApplicationQuery,
+    ) -> Result<u64, AppError> {
+        require(caller, reads_applications, "read applications")?;
+        Ok(self
+            .store
+            .count_applications(&caller.access(&*self.clock, "application count"), query)
+            .await?)
+    }
+
     /// Open applications of a unit past their due date today.
     pub async fn overdue(
         &self,

@@ -75,6 +75,11 @@ async fn a_district_officer_verifies_the_days_applications_from_the_queue() {
     let queue = browser.get(t.url("/ho-so")).send().await.unwrap();
     let html = queue.text().await.unwrap();
     assert!(html.contains(&receipt), "{html}");
+    // The queue counts its applications, names each citizen and says the type in words.
+    assert!(html.contains("Tổng số: 1"), "{html}");
+    assert!(html.contains("Nguyễn Văn An"), "{html}");
+    assert!(html.contains("Chuyển từ CMND sang CCCD"), "{html}");
+    assert!(!html.contains("cmnd_switch</td>"), "{html}");
     let csrf = csrf_of(&html);
     let key = filed["id"].as_str().unwrap();
 

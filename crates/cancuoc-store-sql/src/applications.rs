@@ -590,12 +590,10 @@ async fn hand_over(
     tx.audit(access, actions::CARD_ACTIVATE, "card", &key).await
 }
 
-pub async fn list(
-    tx: &mut dyn Tx,
-    access: &Access,
-    query: &ApplicationQuery,
-) -> Result<Page<ApplicationSummary>> {
-    let mut sql = format!("SELECT {COLUMNS} FROM applications a WHERE 1 = 1");
+/// The `FROM … WHERE …` of a list of applications and its arguments: the caller's scope
+/// and the query's filters, its cursor aside. The list and its count share it.
+fn filtered(access: &Access, query: &ApplicationQuery) -> (String, Vec<Value>) {
+    let mut sql = String::from(" FROM applications a WHERE 1 = 1");
     let mut args: Vec<Value> = Vec::new();
     if let Some((clause, value)) = scope(access, "a", 1) {
         sql.push_str(&clause);
@@ -648,6 +646,35 @@ pub async fn list(
         let clause = format!(" AND a.state NOT IN {} AND a.due_date < $?", *TERMINAL);
         filter(&mut sql, &clause, Value::from(day.to_string()));
     }
+    (sql, args)
+}
+
+/// How many applications a list has in all, pages aside.
+pub async fn count(tx: &mut dyn Tx, access: &Access, query: &ApplicationQuery) -> Result<u64> {
+    let (from, args) = filtered(access, query);
+    let row = tx
+        .fetch_one(&format!("SELECT count(*) AS n{from}"), &args)
+        .await?
+        .ok_or_else(|| corrupt("n"))?;
+    u64::try_from(int(&row, "n")?).map_err(|_| corrupt("n"))
+}
+
+pub async fn list(
+    tx: &mut dyn Tx,
+    access: &Access,
+    query: &ApplicationQuery,
+) -> Result<Page<ApplicationSummary>> {
+    let (from, mut args) = filtered(access, query);
+    let name = tx.json_text("c.data", "full_name");
+    let mut sql = format!(
+        "SELECT {COLUMNS}, (SELECT {name} FROM citizens c WHERE c.personal_id = a.personal_id) \
+         AS full_name{from}"
+    );
+    // Each filter binds one value as the next numbered parameter.
+    let mut filter = |sql: &mut String, clause: &str, value: Value| {
+        args.push(value);
+        sql.push_str(&clause.replace("$?", &format!("${}", args.len())));
+    };
     if let Some(cursor) = &query.cursor {
         let parts = decode_cursor(cursor, 2)?;
         let [due, last] = parts.as_slice() else {
@@ -673,6 +700,7 @@ pub async fn list(
                 due_date: date(r, "due_date")?,
                 state: state(&text(r, "state")?)?,
                 version: int(r, "version")?,
+                full_name: r.text("full_name")?,
             })
         })
         .collect::<Result<Vec<_>>>()?;

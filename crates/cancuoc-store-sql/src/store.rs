@@ -380,6 +380,10 @@ impl<B: Backend> Store for SqlStore<B> {
         in_tx!(self, Write, |tx| applications::list(tx, access, query))
     }
 
+    async fn count_applications(&self, access: &Access, query: &ApplicationQuery) -> Result<u64> {
+        in_tx!(self, Read, |tx| applications::count(tx, access, query))
+    }
+
     async fn batch_for(
         &self,
         access: &Access,

@@ -143,6 +143,8 @@ pub struct ApplicationSummary {
     pub due_date: Date,
     pub state: ApplicationState,
     pub version: i64,
+    /// The citizen's name, when the caller sees the record.
+    pub full_name: Option<String>,
 }
 
 /// A day's production batch of one province (DESIGN §4: the production centre makes

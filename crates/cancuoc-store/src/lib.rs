@@ -245,6 +245,8 @@ pub trait Store: Send + Sync {
         access: &Access,
         query: &ApplicationQuery,
     ) -> Result<Page<ApplicationSummary>>;
+    /// How many applications the list of `query` has in all (its cursor and limit aside).
+    async fn count_applications(&self, access: &Access, query: &ApplicationQuery) -> Result<u64>;
     /// Records the biometrics (manifest JSON) of an application that is received or
     /// needs correction; verification refuses an application without them.
     async fn set_biometrics(

@@ -130,6 +130,7 @@ const WORDS: &[(&str, &str, &str)] = &[
     ("staged", "Có phiếu chờ duyệt", "With a form in review"),
     ("missing", "Còn thiếu", "Missing"),
     ("lives_at", "Nơi ở", "Lives at"),
+    ("in_all", "Tổng số", "In all"),
     ("application", "Hồ sơ", "Application"),
     (
         "forbidden",
@@ -585,6 +586,20 @@ pub(crate) struct Ui {
 }
 
 impl Ui {
+    /// A count as the page's language writes it: 3.651 in Vietnamese, 3,651 in English.
+    pub fn count(&self, n: u64) -> String {
+        let digits = n.to_string();
+        let separator = if self.english { ',' } else { '.' };
+        let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+        for (i, digit) in digits.chars().enumerate() {
+            if i > 0 && (digits.len() - i).is_multiple_of(3) {
+                out.push(separator);
+            }
+            out.push(digit);
+        }
+        out
+    }
+
     pub fn t(&self, key: &str) -> &'static str {
         WORDS
             .iter()
@@ -1339,6 +1354,17 @@ mod tests {
     #![allow(clippy::unwrap_used, clippy::panic, reason = "a failed test panics")]
 
     use super::*;
+
+    #[test]
+    fn counts_are_written_in_the_page_s_language() {
+        let vi = Ui { english: false };
+        let en = Ui { english: true };
+        assert_eq!(vi.count(0), "0");
+        assert_eq!(vi.count(999), "999");
+        assert_eq!(vi.count(3_651), "3.651");
+        assert_eq!(vi.count(1_234_567), "1.234.567");
+        assert_eq!(en.count(1_234_567), "1,234,567");
+    }
 
     /// Every word a page asks for by name is in the table: `Ui::t` of a missing key
     /// would put an empty string on the page.

@@ -74,20 +74,7 @@ pub(crate) async fn production(
                     states: status
                         .states
                         .iter()
-                        .map(|(s, n)| {
-                            (
-                                QUEUE_STATES
-                                    .iter()
-                                    .find(|(k, _, _)| *k == s.as_str())
-                                    .map_or_else(
-                                        || s.as_str().to_owned(),
-                                        |(_, vi, en)| {
-                                            (if ui.english { *en } else { *vi }).to_owned()
-                                        },
-                                    ),
-                                *n,
-                            )
-                        })
+                        .map(|(s, n)| (state_name(ui, *s), *n))
                         .collect(),
                     cards: listed
                         .into_iter()

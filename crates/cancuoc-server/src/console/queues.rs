@@ -5,18 +5,22 @@
     reason = "a page module shares its parent's helpers"
 )]
 use super::*;
+use cancuoc_domain::application::ApplicationState;
 
-/// The states a unit's queue is read by, with their Vietnamese and English names.
-pub(crate) const QUEUE_STATES: &[(&str, &str, &str)] = &[
-    ("received", "Đã tiếp nhận", "Received"),
-    ("verified", "Đã kiểm tra", "Verified"),
-    ("approved", "Đã duyệt", "Approved"),
-    ("in_production", "Đang sản xuất", "In production"),
-    ("produced", "Đã sản xuất", "Produced"),
-    ("dispatched", "Đã chuyển", "Dispatched"),
-    ("ready_for_pickup", "Chờ trả thẻ", "Ready for pickup"),
-    ("needs_correction", "Cần bổ sung", "Needs correction"),
+/// The states a unit's queue is read by (the open ones), in the order of the work.
+pub(crate) const QUEUE_STATES: [ApplicationState; 8] = [
+    ApplicationState::Received,
+    ApplicationState::Verified,
+    ApplicationState::Approved,
+    ApplicationState::InProduction,
+    ApplicationState::Produced,
+    ApplicationState::Dispatched,
+    ApplicationState::ReadyForPickup,
+    ApplicationState::NeedsCorrection,
 ];
+
+/// Rows of a page of the queue.
+const PAGE_ROWS: u32 = 50;
 
 #[derive(Template)]
 #[template(path = "console/applications.html")]
@@ -24,18 +28,23 @@ pub(crate) struct ApplicationsPage {
     ui: Ui,
     officer: Officer,
     csrf: String,
-    states: Vec<(&'static str, &'static str, bool)>,
+    states: Vec<(&'static str, String, bool)>,
     state: String,
     overdue: bool,
     message: Option<String>,
     rows: Vec<ApplicationRow>,
+    /// How many applications the list has in all pages.
+    total: Option<u64>,
+    /// The link to the next page, if there is one.
+    next: Option<String>,
 }
 
 pub(crate) struct ApplicationRow {
     key: String,
     receipt: String,
     personal_id: String,
-    kind: &'static str,
+    name: String,
+    kind: String,
     intake_date: String,
     due_date: String,
     state: String,
@@ -48,6 +57,7 @@ pub(crate) struct QueueQuery {
     receipt: Option<String>,
     state: Option<String>,
     overdue: Option<String>,
+    cursor: Option<String>,
     msg: Option<String>,
     lang: Option<String>,
 }
@@ -99,10 +109,12 @@ pub(crate) async fn applications(
         batch: None,
         state: (!overdue).then_some(chosen),
         overdue_on: overdue.then_some(today),
-        cursor: None,
-        limit: 200,
+        cursor: q.cursor.clone().filter(|c| !c.is_empty()),
+        limit: PAGE_ROWS,
     };
-    let (rows, mut message) = match state.app.applications(&desk.caller(), &query).await {
+    let caller = desk.caller();
+    let total = state.app.count_applications(&caller, &query).await.ok();
+    let (rows, next, mut message) = match state.app.applications(&caller, &query).await {
         Ok(page) => (
             page.items
                 .into_iter()
@@ -110,22 +122,32 @@ pub(crate) async fn applications(
                     key: a.key.to_string(),
                     receipt: a.receipt.to_string(),
                     personal_id: a.personal_id.as_string(),
-                    kind: a.kind.kind(),
+                    name: a.full_name.unwrap_or_default(),
+                    kind: if ui.english {
+                        a.kind.to_string()
+                    } else {
+                        a.kind.vietnamese().to_owned()
+                    },
                     intake_date: day(a.intake_date),
                     due_date: day(a.due_date),
-                    state: QUEUE_STATES
-                        .iter()
-                        .find(|(k, _, _)| *k == a.state.as_str())
-                        .map_or_else(
-                            || a.state.as_str().to_owned(),
-                            |(_, vi, en)| (if ui.english { *en } else { *vi }).to_owned(),
-                        ),
+                    state: state_name(ui, a.state),
                     late: a.due_date < today,
                 })
                 .collect(),
+            page.next_cursor.map(|c| {
+                if overdue {
+                    format!("/ho-so?overdue=1&cursor={c}")
+                } else {
+                    format!("/ho-so?state={}&cursor={c}", chosen.as_str())
+                }
+            }),
             None,
         ),
-        Err(e) => (Vec::new(), Some(format!("{}: {e}", ui.t("bad_request")))),
+        Err(e) => (
+            Vec::new(),
+            None,
+            Some(format!("{}: {e}", ui.t("bad_request"))),
+        ),
     };
     if message.is_none() {
         message = not_found.or(q.msg.filter(|m| !m.is_empty()));
@@ -136,19 +158,15 @@ pub(crate) async fn applications(
             officer: desk.officer,
             csrf: desk.csrf,
             states: QUEUE_STATES
-                .iter()
-                .map(|(k, vi, en)| {
-                    (
-                        *k,
-                        if ui.english { *en } else { *vi },
-                        *k == chosen.as_str() && !overdue,
-                    )
-                })
+                .into_iter()
+                .map(|s| (s.as_str(), state_name(ui, s), s == chosen && !overdue))
                 .collect(),
             state: chosen.as_str().to_owned(),
             overdue,
             message,
             rows,
+            total,
+            next,
         },
         StatusCode::OK,
         ui,

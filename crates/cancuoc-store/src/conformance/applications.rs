@@ -614,6 +614,21 @@ pub async fn application_lists_filter_and_page(store: Arc<dyn Store>) {
     })
     .await;
     assert_eq!(verified.items.len(), 1);
+    // The count of a list is of all its pages; the list names each citizen.
+    let count = |q: ApplicationQuery| {
+        let store = store.clone();
+        async move { store.count_applications(&district(), &q).await.unwrap() }
+    };
+    assert_eq!(count(ApplicationQuery::default()).await, 3);
+    assert_eq!(
+        count(ApplicationQuery {
+            state: Some(ApplicationState::Verified),
+            ..Default::default()
+        })
+        .await,
+        1
+    );
+    assert!(page.items.iter().all(|s| s.full_name.is_some()), "{page:?}");
     // The list's audit event names whom it showed.
     let events = store.audit_events(0, 10_000).await.unwrap();
     let listed = events.last().unwrap();
