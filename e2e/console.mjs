@@ -85,6 +85,7 @@ try {
     await labelled('password change');
     await page.fill('#current', password);
     await page.fill('#new', `${password}-renewed`);
+    await page.fill('#confirm', `${password}-renewed`);
     await page.click('button.primary');
     await page.waitForURL(/\/tra-cuu/);
   }

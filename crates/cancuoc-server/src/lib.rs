@@ -153,6 +153,14 @@ pub fn router(app: App, config: ServerConfig) -> Router {
     .route("/the/{personal_id}", axum::routing::get(console::card))
     .route("/quan-tri/don-vi", axum::routing::get(console::units))
     .route(
+        "/quan-tri",
+        axum::routing::get(|| async { axum::response::Redirect::to("/quan-tri/can-bo") }),
+    )
+    .route(
+        "/quan-tri/",
+        axum::routing::get(|| async { axum::response::Redirect::to("/quan-tri/can-bo") }),
+    )
+    .route(
         "/tiep-nhan",
         axum::routing::get(console::intake_form)
             .post(console::intake)

@@ -751,3 +751,90 @@ async fn intake_warns_of_an_open_application_and_a_refused_filing_keeps_the_fiel
     }
     assert!(html.contains("class=\"error\""), "{html}");
 }
+
+#[tokio::test]
+async fn administration_keeps_a_refused_form_and_cannot_lock_itself_out() {
+    let t = spawn_app().await;
+    let browser = client(true);
+    sign_in_form(
+        &browser,
+        t.url("/dang-nhap"),
+        &[("username", "admin"), ("password", ADMIN_PASSWORD)],
+    )
+    .await;
+    let get = |path: &str| {
+        let request = browser.get(t.url(path));
+        async move { request.send().await.unwrap() }
+    };
+    // /quan-tri/ is the officers page; an unknown address is a page, not JSON.
+    let admin_home = get("/quan-tri/").await;
+    assert!(admin_home.url().path().ends_with("/quan-tri/can-bo"));
+    let html = admin_home.text().await.unwrap();
+    // Units are chosen from the hierarchy; roles are named in Vietnamese.
+    assert!(html.contains("<datalist id=\"police-units\">"), "{html}");
+    assert!(html.contains("<option value=\"CAH-436\">"), "{html}");
+    assert!(
+        html.contains("<option value=\"commune_officer\">Cán bộ Công an cấp xã</option>"),
+        "{html}"
+    );
+    // The administrator's own row offers no way to disable the account.
+    assert!(
+        !html.contains("name=\"username\" value=\"admin\""),
+        "{html}"
+    );
+    let missing = get("/khong-co-trang-nay").await;
+    assert_eq!(missing.status(), StatusCode::NOT_FOUND);
+    assert!(missing.text().await.unwrap().contains("Không có trang này"));
+
+    // A role that does not fit its unit: refused, and the form comes back as typed.
+    let csrf = csrf_of(&html);
+    let refused = post_form(
+        &browser,
+        t.url("/quan-tri/can-bo"),
+        &[
+            ("csrf", &csrf),
+            ("action", "add"),
+            ("username", "lan.pt"),
+            ("full_name", "Phạm Thị Lan"),
+            ("unit", "CAH-436"),
+            ("role", "commune_officer"),
+        ],
+    )
+    .await;
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = refused.text().await.unwrap();
+    for kept in [
+        "value=\"lan.pt\"",
+        "value=\"Phạm Thị Lan\"",
+        "value=\"CAH-436\"",
+        "<option value=\"commune_officer\" selected>",
+    ] {
+        assert!(html.contains(kept), "{kept} in {html}");
+    }
+
+    // A new password typed differently twice changes nothing.
+    let form = get("/doi-mat-khau").await.text().await.unwrap();
+    let csrf = csrf_of(&form);
+    let differ = post_form(
+        &browser,
+        t.url("/doi-mat-khau"),
+        &[
+            ("csrf", &csrf),
+            ("current", ADMIN_PASSWORD),
+            ("new", "Sông Lam chảy qua Hà Tĩnh"),
+            ("confirm", "Sông Lam chảy qua Hà Tĩnh!"),
+        ],
+    )
+    .await;
+    assert!(
+        differ
+            .text()
+            .await
+            .unwrap()
+            .contains("Hai lần nhập mật khẩu mới không giống nhau")
+    );
+    assert_eq!(
+        t.login("admin", ADMIN_PASSWORD).await.body["officer"]["username"],
+        "admin"
+    );
+}

@@ -13,8 +13,23 @@ pub(crate) struct OfficersPage {
     officer: Officer,
     csrf: String,
     message: Option<String>,
+    error: Option<String>,
     officers: Vec<Officer>,
     roles: Vec<&'static str>,
+    /// (code, name) of the police units an officer may be added to: every unit in the
+    /// administrator's jurisdiction, communes only within a province (a nation's ten
+    /// thousand commune posts are typed by code).
+    units: Vec<(String, String)>,
+    /// The new officer's fields as typed, kept when the form is refused.
+    typed: NewOfficerFields,
+}
+
+#[derive(Debug, Default)]
+pub(crate) struct NewOfficerFields {
+    username: String,
+    full_name: String,
+    unit: String,
+    role: String,
 }
 
 pub(crate) async fn officers(
@@ -25,7 +40,17 @@ pub(crate) async fn officers(
 ) -> Response {
     let ui = Ui::of(q.lang.as_deref(), &headers);
     let chosen = q.lang.is_some();
-    officers_page(&state, desk, ui, q.msg.filter(|m| !m.is_empty()), chosen).await
+    let message = q.msg.filter(|m| !m.is_empty());
+    officers_page(
+        &state,
+        desk,
+        ui,
+        message,
+        None,
+        NewOfficerFields::default(),
+        chosen,
+    )
+    .await
 }
 
 async fn officers_page(
@@ -33,25 +58,48 @@ async fn officers_page(
     desk: Desk,
     ui: Ui,
     message: Option<String>,
+    refused: Option<String>,
+    typed: NewOfficerFields,
     chosen: bool,
 ) -> Response {
-    let (officers, error) = match state.app.officers(&desk.caller()).await {
+    let (officers, listed) = match state.app.officers(&desk.caller()).await {
         Ok(list) => (list, None),
         Err(e) => (Vec::new(), Some(format!("{}: {e}", ui.t("bad_request")))),
+    };
+    let places = state.app.places();
+    let scope = desk.officer.unit.jurisdiction();
+    let within_a_province = matches!(&scope, cancuoc_domain::Jurisdiction::Within(_));
+    let mut units: Vec<(String, String)> = places
+        .police_codes()
+        .filter(|code| places.sees(&scope, code))
+        .filter(|code| {
+            within_a_province || !matches!(code, cancuoc_domain::PoliceUnitCode::Commune(_))
+        })
+        .filter_map(|code| places.police_unit(code))
+        .map(|unit| (unit.code.to_string(), unit.name.clone()))
+        .collect();
+    units.sort();
+    let status = if refused.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
     };
     page(
         &OfficersPage {
             ui,
             officer: desk.officer,
             csrf: desk.csrf,
-            message: error.or(message),
+            message,
+            error: listed.or(refused),
             officers,
             roles: cancuoc_domain::Role::ALL
                 .iter()
                 .map(|r| r.as_str())
                 .collect(),
+            units,
+            typed,
         },
-        StatusCode::OK,
+        status,
         ui,
         chosen,
     )
@@ -107,11 +155,32 @@ pub(crate) async fn officer_action(
                 }
             };
             // The one-time password is shown in this answer only (never cached), not put
-            // into a redirect's URL where the browser's history would keep it.
-            if let Ok(shown) = added {
-                return officers_page(&state, desk, ui, Some(shown), false).await;
-            }
-            added
+            // into a redirect's URL where the browser's history would keep it. A refusal
+            // gives the form back as it was typed.
+            let typed = NewOfficerFields {
+                username: username.to_owned(),
+                full_name: form.full_name.clone().unwrap_or_default(),
+                unit: form.unit.clone().unwrap_or_default(),
+                role: form.role.clone().unwrap_or_default(),
+            };
+            return match added {
+                Ok(shown) => {
+                    officers_page(
+                        &state,
+                        desk,
+                        ui,
+                        Some(shown),
+                        None,
+                        NewOfficerFields::default(),
+                        false,
+                    )
+                    .await
+                }
+                Err(e) => {
+                    let refused = format!("{}: {e}", ui.t("bad_request"));
+                    officers_page(&state, desk, ui, None, Some(refused), typed, false).await
+                }
+            };
         }
         "disable" | "enable" => state
             .app

@@ -131,6 +131,23 @@ const WORDS: &[(&str, &str, &str)] = &[
     ("missing", "Còn thiếu", "Missing"),
     ("lives_at", "Nơi ở", "Lives at"),
     ("in_all", "Tổng số", "In all"),
+    ("active_account", "Đang hoạt động", "Active"),
+    ("disabled_account", "Đã khóa", "Disabled"),
+    (
+        "unit_from_list",
+        "Đơn vị công an (gõ mã hoặc chọn trong danh sách)",
+        "Police unit (type its code or choose from the list)",
+    ),
+    (
+        "passwords_differ",
+        "Hai lần nhập mật khẩu mới không giống nhau.",
+        "The two new passwords differ.",
+    ),
+    (
+        "confirm_password",
+        "Nhập lại mật khẩu mới",
+        "New password again",
+    ),
     ("application", "Hồ sơ", "Application"),
     (
         "forbidden",
@@ -940,6 +957,24 @@ pub(crate) async fn webcam_js() -> impl IntoResponse {
     )
 }
 
+/// The console's answer to an address it does not have: a short page in both languages
+/// with the way back, not the API's JSON.
+pub(crate) fn not_found_page() -> impl IntoResponse {
+    (
+        StatusCode::NOT_FOUND,
+        [(header::CONTENT_SECURITY_POLICY, CONSOLE_POLICY)],
+        Html(
+            "<!doctype html><html lang=\"vi\"><head><meta charset=\"utf-8\">\
+             <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+             <title>Không có trang này · Page not found</title></head>\
+             <body style=\"font-family: system-ui, sans-serif; margin: 2rem\"><main>\
+             <h1>Không có trang này</h1><p>Địa chỉ không đúng hoặc trang đã đổi chỗ.</p>\
+             <p><a href=\"/tra-cuu\">Về trang tra cứu</a> · <a href=\"/tra-cuu?lang=en\">\
+             Page not found: back to the look-up</a></p></main></body></html>",
+        ),
+    )
+}
+
 pub(crate) async fn intake_js() -> impl IntoResponse {
     (
         [
@@ -1102,6 +1137,9 @@ pub(crate) struct PasswordForm {
     csrf: String,
     current: String,
     new: String,
+    /// The new password typed a second time.
+    #[serde(default)]
+    confirm: Option<String>,
 }
 
 pub(crate) async fn change_password(
@@ -1114,11 +1152,17 @@ pub(crate) async fn change_password(
     if !csrf_holds(&desk, &form.csrf) {
         return (StatusCode::FORBIDDEN, ui.t("expired_form")).into_response();
     }
-    match state
-        .app
-        .change_password(&desk.officer, &form.current, &form.new, &desk.token)
-        .await
-    {
+    // Typed twice, so that a slip of the finger does not lock the officer out.
+    let changed = if form.confirm.as_deref().is_some_and(|c| c != form.new) {
+        Err(AppError::Invalid("the two new passwords differ".into()))
+    } else {
+        state
+            .app
+            .change_password(&desk.officer, &form.current, &form.new, &desk.token)
+            .await
+    };
+    let mismatch = form.confirm.as_deref().is_some_and(|c| c != form.new);
+    match changed {
         Ok(()) => Redirect::to("/tra-cuu").into_response(),
         Err(e) => {
             let status = match e {
@@ -1135,6 +1179,7 @@ pub(crate) async fn change_password(
                     error: Some(match e {
                         AppError::BadCredentials => ui.t("wrong_current_password").to_owned(),
                         AppError::TooManyAttempts { .. } => ui.t("throttled").to_owned(),
+                        AppError::Invalid(_) if mismatch => ui.t("passwords_differ").to_owned(),
                         AppError::Invalid(_) => ui.t("password_rules").to_owned(),
                         other => format!("{}: {other}", ui.t("bad_request")),
                     }),

@@ -102,8 +102,14 @@ pub(crate) fn api(import_limit: usize) -> OpenApiRouter<AppState> {
 }
 
 /// No route has this path.
-pub(crate) async fn no_route() -> ApiError {
-    ApiError::new(StatusCode::NOT_FOUND, codes::NOT_FOUND, "no such endpoint")
+pub(crate) async fn no_route(uri: axum::http::Uri) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    if uri.path().starts_with("/api/") {
+        ApiError::new(StatusCode::NOT_FOUND, codes::NOT_FOUND, "no such endpoint").into_response()
+    } else {
+        // A person typed or followed the address: a page, not a machine's answer.
+        crate::console::not_found_page().into_response()
+    }
 }
 
 /// The path exists, the method does not.
