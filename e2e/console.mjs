@@ -317,7 +317,8 @@ try {
       ['ho-so', '/ho-so?state=approved'], ['cho-duyet', '/ho-so-cho-duyet'], ['lich', '/lich'],
       ['lich-ca', `/lich/${session}`], ['chien-dich', '/chien-dich'],
       ['bang-dieu-khien', `/chien-dich/${campaign}?unit=CAT-42`], ['doi-mat-khau', '/doi-mat-khau'],
-      ['san-xuat', '/san-xuat'], ['the', '/the/042092005555'], ['don-vi', '/quan-tri/don-vi?unit=CAT-42']]) {
+      ['san-xuat', '/san-xuat'], ['the', '/the/042092005555'], ['don-vi', '/quan-tri/don-vi?unit=CAT-42'],
+      ['dan-cu', '/dan-cu'], ['cong-dan', '/cong-dan/042092005555']]) {
       await page.goto(`${base}${path}`);
       await labelled(name);
       await keyboard(name);

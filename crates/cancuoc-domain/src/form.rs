@@ -382,6 +382,40 @@ impl fmt::Display for Finding {
     }
 }
 
+/// A review finding as a Vietnamese reader reads it. The register keeps findings in the
+/// stable English of the API and the files ("missing field que_quan"); the console shows
+/// them through this. Text of another shape comes back unchanged.
+pub fn finding_vietnamese(finding: &str) -> String {
+    let field = |name: &str| -> String {
+        match Column::from_header(name) {
+            Some(column) => column.vietnamese().to_owned(),
+            None => match name {
+                "cha" => "Cha".to_owned(),
+                "me" => "Mẹ".to_owned(),
+                "vo_chong" => "Vợ (chồng)".to_owned(),
+                other => other.to_owned(),
+            },
+        }
+    };
+    if let Some(column) = finding.strip_prefix("missing field ") {
+        return format!("Thiếu {}", field(column));
+    }
+    if let Some(fields) = finding.strip_prefix("conflicts with official record on ") {
+        let named: Vec<String> = fields.split(", ").map(field).collect();
+        return format!("Khác bản ghi chính thức ở: {}", named.join(", "));
+    }
+    if finding.starts_with("possible duplicate of a record outside") {
+        return "Có thể trùng với một người ngoài địa bàn (cán bộ cấp trên đối chiếu)".to_owned();
+    }
+    if let Some(other) = finding.strip_prefix("possible duplicate of ") {
+        return format!("Có thể trùng với người có số định danh {other}");
+    }
+    if let Some((commune, address)) = finding.split_once(" given without ") {
+        return format!("Có {} nhưng thiếu {}", field(commune), field(address));
+    }
+    finding.to_owned()
+}
+
 /// The administrative units a validation checks codes against, provided by the caller
 /// from the loaded hierarchy.
 pub trait PlaceLookup {
@@ -940,6 +974,36 @@ mod tests {
     fn with(mut raw: RawForm, column: Column, value: &str) -> RawForm {
         raw.set(column, value);
         raw
+    }
+
+    #[test]
+    fn findings_read_in_vietnamese() {
+        assert_eq!(
+            finding_vietnamese("missing field que_quan"),
+            "Thiếu Quê quán"
+        );
+        assert_eq!(
+            finding_vietnamese("conflicts with official record on ho_ten, cha"),
+            "Khác bản ghi chính thức ở: Họ tên, Cha"
+        );
+        assert_eq!(
+            finding_vietnamese("possible duplicate of 042090001234"),
+            "Có thể trùng với người có số định danh 042090001234"
+        );
+        assert_eq!(
+            finding_vietnamese("thuong_tru_ma_xa given without thuong_tru_dia_chi"),
+            format!(
+                "Có {} nhưng thiếu {}",
+                Column::ThuongTruMaXa.vietnamese(),
+                Column::ThuongTruDiaChi.vietnamese()
+            )
+        );
+        assert_eq!(finding_vietnamese("something else"), "something else");
+        // Every finding validation makes is translated.
+        for column in Column::ALL {
+            let said = finding_vietnamese(&format!("missing field {column}"));
+            assert!(!said.contains('_'), "{said}");
+        }
     }
 
     #[test]

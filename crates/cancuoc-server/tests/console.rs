@@ -153,11 +153,12 @@ async fn a_staged_record_is_verified_and_approved_from_the_review_page() {
         .await;
     let browser = t.console_as("lan.pt").await;
     let html = t.page(&browser, "/ho-so-cho-duyet").await;
-    // Lê Văn Em's row had no hometown: staged with that finding.
+    // Lê Văn Em's row had no hometown: staged with that finding, said in Vietnamese.
     assert!(
-        html.contains("Lê Văn Em") && html.contains("que_quan"),
+        html.contains("Lê Văn Em") && html.contains("Thiếu Quê quán"),
         "{html}"
     );
+    assert!(!html.contains("missing field"), "{html}");
     let csrf = csrf_of(&html);
     let at = html.find("name=\"id\" value=\"").unwrap() + 17;
     let id = html[at..].split('"').next().unwrap().to_owned();

@@ -807,6 +807,7 @@ struct CitizenPage {
 }
 
 struct CitizenApplication {
+    key: String,
     receipt: String,
     kind: String,
     state: String,
@@ -1365,6 +1366,7 @@ pub(crate) async fn citizen(
         .into_iter()
         .rev()
         .map(|a| CitizenApplication {
+            key: a.key.to_string(),
             receipt: a.receipt.to_string(),
             kind: if ui.english {
                 a.kind.to_string()

@@ -65,7 +65,14 @@ pub(crate) async fn review(
                         .any(|by| by.as_deref() == Some(desk.officer.username.as_str())),
                     verified_by: f.verified_by.clone(),
                     approvable_here: f.approvable_here,
-                    findings: f.findings,
+                    findings: if ui.english {
+                        f.findings
+                    } else {
+                        f.findings
+                            .iter()
+                            .map(|m| cancuoc_domain::form::finding_vietnamese(m))
+                            .collect()
+                    },
                 })
                 .collect(),
             None,
