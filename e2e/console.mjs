@@ -145,6 +145,15 @@ try {
     // PC06 has no territory of its own: the map places the 13 district police.
     check(dots === 13, `the map places Hà Tĩnh's 13 districts, not ${dots}`);
     check(await page.locator('table tbody tr').count() === 14, 'the ranking lists the 14 units');
+    check(await page.locator('svg.map text').count() === 13, 'every district on the map is named');
+    check(await page.locator('svg.chart text').count() >= 4, 'the chart has dates on its axis');
+    for (const format of ['pdf', 'xlsx']) {
+      const href = await page.getAttribute(`#reports a[href$="format=${format}"]`, 'href');
+      const report = await page.request.get(new URL(href, base).toString());
+      const magic = (await report.body()).subarray(0, 4).toString();
+      check(report.status() === 200 && magic === (format === 'pdf' ? '%PDF' : 'PK\u0003\u0004'),
+        `the daily report downloads as ${format}`);
+    }
     await shot('07-chien-dich');
     const filed = await fetch(`${base}/api/v1/applications`, {
       method: 'POST',

@@ -61,6 +61,12 @@ pub(crate) struct UnitLine {
     target: String,
     pct: String,
     today: String,
+    /// Today's intake as a share of the daily target.
+    today_pct: String,
+    /// Whether today's intake met the daily target: a unit on track for the period may
+    /// still be behind today.
+    today_status: &'static str,
+    today_class: &'static str,
     status: &'static str,
     status_class: &'static str,
 }
@@ -71,6 +77,37 @@ pub(crate) struct Dot {
     y: f64,
     class: &'static str,
     label: String,
+    /// The unit's name without "Công an huyện", written beside the dot with its value.
+    short: String,
+    value: String,
+}
+
+/// "Công an huyện Thạch Hà" → "Thạch Hà": the map has room for the place only.
+fn short_name(unit_name: &str) -> String {
+    const KINDS: [&str; 9] = [
+        "Công an tỉnh ",
+        "Công an thành phố ",
+        "Công an huyện ",
+        "Công an quận ",
+        "Công an thị xã ",
+        "Công an phường ",
+        "Công an xã ",
+        "Công an thị trấn ",
+        "Công an ",
+    ];
+    KINDS
+        .iter()
+        .find_map(|kind| unit_name.strip_prefix(kind))
+        .unwrap_or(unit_name)
+        .to_owned()
+}
+
+/// A date on the chart's axis.
+pub(crate) struct Tick {
+    x: f64,
+    label: String,
+    /// `start`, `middle` or `end`: the first and last labels stay inside the chart.
+    anchor: &'static str,
 }
 
 #[derive(Template)]
@@ -92,6 +129,8 @@ pub(crate) struct DashboardPage {
     intake_points: String,
     target_line: Option<(f64, f64, f64, f64)>,
     chart_top: String,
+    /// Dates along the chart's axis: the period's first day, its middle, its last.
+    ticks: Vec<Tick>,
     children: Vec<UnitLine>,
     dots: Vec<Dot>,
 }
@@ -121,26 +160,27 @@ pub(crate) fn status_of(
 }
 
 pub(crate) fn line(row: &cancuoc_domain::campaign::ProgressRow, ui: Ui) -> UnitLine {
-    let thousands =
-        |n: u64| cancuoc_domain::campaign::group_thousands(n, if ui.english { ',' } else { '.' });
-    let pct = |p: Option<cancuoc_domain::campaign::Tenths>| {
-        p.map_or_else(
-            || "—".to_owned(),
-            |t| if ui.english { t.en() } else { t.vi() },
-        )
-    };
+    let thousands = |n: u64| ui.count(n);
     let (status, status_class) = status_of(row, ui);
+    let (today_status, today_class) = match row.met_daily {
+        Some(true) => (ui.t("met"), "ok"),
+        Some(false) => (ui.t("not_met"), "late"),
+        None => ("—", "none"),
+    };
     UnitLine {
         code: row.unit_code.as_string(),
         name: row.unit_name.clone(),
         rank: row.rank.map_or_else(|| "—".to_owned(), |r| r.to_string()),
         intake: thousands(row.intake_period),
         target: row.target_total.map_or_else(|| "—".to_owned(), thousands),
-        pct: pct(row.progress_pct),
+        pct: ui.percent(row.progress_pct),
         today: match row.target_daily {
             Some(t) => format!("{} / {}", thousands(row.intake_day), thousands(t)),
             None => thousands(row.intake_day),
         },
+        today_pct: ui.percent(row.daily_pct),
+        today_status,
+        today_class,
         status,
         status_class,
     }
@@ -243,17 +283,29 @@ pub(crate) async fn dashboard(
                 x: 20.0 + (lon - west) * squeeze * scale,
                 y: 20.0 + (north - lat) * scale,
                 class: status_of(row, ui).1,
-                label: format!(
-                    "{}: {}",
-                    row.unit_name,
-                    row.progress_pct.map_or_else(
-                        || "—".to_owned(),
-                        |t| if ui.english { t.en() } else { t.vi() }
-                    )
-                ),
+                label: format!("{}: {}", row.unit_name, ui.percent(row.progress_pct)),
+                short: short_name(&row.unit_name),
+                value: ui.percent(row.progress_pct),
             })
             .collect()
     };
+    let middle = report
+        .period
+        .start
+        .checked_add(jiff::Span::new().days(i64::from(days_in_period / 2)))
+        .unwrap_or(report.period.start);
+    let ticks = [
+        (report.period.start, "start"),
+        (middle, "middle"),
+        (report.period.end, "end"),
+    ]
+    .into_iter()
+    .map(|(d, anchor)| Tick {
+        x: x_of(d),
+        label: d.strftime("%d/%m").to_string(),
+        anchor,
+    })
+    .collect();
     let head = line(&report.unit, ui);
     let view = DashboardPage {
         ui,
@@ -262,7 +314,7 @@ pub(crate) async fn dashboard(
         campaign_id: key.to_string(),
         period: format!("{} – {}", day(report.period.start), day(report.period.end)),
         date: report.date.to_string(),
-        pace: format!("{:.1}", report.unit.pace_7d),
+        pace: ui.decimal(report.unit.pace_7d),
         projected: report
             .unit
             .projected_completion
@@ -270,17 +322,15 @@ pub(crate) async fn dashboard(
         daily_needed: report
             .unit
             .daily_needed
-            .map_or_else(|| "—".to_owned(), |n| n.to_string()),
+            .map_or_else(|| "—".to_owned(), |n| ui.count(n)),
         eligible: report
             .unit
             .eligible
-            .map_or_else(|| "—".to_owned(), |n| n.to_string()),
+            .map_or_else(|| "—".to_owned(), |n| ui.count(n)),
         intake_points,
         target_line,
-        chart_top: cancuoc_domain::campaign::group_thousands(
-            top,
-            if ui.english { ',' } else { '.' },
-        ),
+        chart_top: ui.count(top),
+        ticks,
         children: {
             let mut ranked: Vec<&cancuoc_domain::campaign::ProgressRow> =
                 report.children.iter().collect();

@@ -131,6 +131,25 @@ const WORDS: &[(&str, &str, &str)] = &[
     ("missing", "Còn thiếu", "Missing"),
     ("lives_at", "Nơi ở", "Lives at"),
     ("in_all", "Tổng số", "In all"),
+    ("today_pct", "Tỷ lệ hôm nay", "Today"),
+    ("today_status", "Hôm nay", "Today"),
+    ("met", "Đạt", "Met"),
+    ("not_met", "Chưa đạt", "Not met"),
+    (
+        "daily_report_pdf",
+        "Báo cáo ngày (PDF)",
+        "Daily report (PDF)",
+    ),
+    (
+        "daily_report_xlsx",
+        "Báo cáo ngày (Excel)",
+        "Daily report (Excel)",
+    ),
+    (
+        "chart_axis",
+        "Lũy kế thu nhận theo ngày; đường đứt: chỉ tiêu",
+        "Intake to date by day; dashed: the target",
+    ),
     ("active_account", "Đang hoạt động", "Active"),
     ("disabled_account", "Đã khóa", "Disabled"),
     (
@@ -605,16 +624,34 @@ pub(crate) struct Ui {
 impl Ui {
     /// A count as the page's language writes it: 3.651 in Vietnamese, 3,651 in English.
     pub fn count(&self, n: u64) -> String {
-        let digits = n.to_string();
-        let separator = if self.english { ',' } else { '.' };
-        let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-        for (i, digit) in digits.chars().enumerate() {
-            if i > 0 && (digits.len() - i).is_multiple_of(3) {
-                out.push(separator);
-            }
-            out.push(digit);
+        cancuoc_domain::campaign::group_thousands(n, if self.english { ',' } else { '.' })
+    }
+
+    /// A figure with one decimal: 1.537,1 in Vietnamese, 1,537.1 in English.
+    pub fn decimal(&self, x: f64) -> String {
+        if !x.is_finite() {
+            return "—".to_owned();
         }
-        out
+        let tenths = (x.abs() * 10.0).round();
+        // Counts of people a day stay far below 2^53, where the conversion is exact.
+        #[allow(
+            clippy::cast_possible_truncation,
+            clippy::cast_sign_loss,
+            reason = "a rounded, non-negative figure far below 2^53"
+        )]
+        let tenths = tenths as u64;
+        let sign = if x < 0.0 && tenths > 0 { "-" } else { "" };
+        let mark = if self.english { '.' } else { ',' };
+        format!("{sign}{}{mark}{}", self.count(tenths / 10), tenths % 10)
+    }
+
+    /// A percentage in tenths: 107,4% in Vietnamese, 107.4% in English; a dash when
+    /// there is none.
+    pub fn percent(&self, p: Option<cancuoc_domain::campaign::Tenths>) -> String {
+        p.map_or_else(
+            || "—".to_owned(),
+            |t| if self.english { t.en() } else { t.vi() },
+        )
     }
 
     pub fn t(&self, key: &str) -> &'static str {
@@ -1411,6 +1448,11 @@ mod tests {
         assert_eq!(vi.count(3_651), "3.651");
         assert_eq!(vi.count(1_234_567), "1.234.567");
         assert_eq!(en.count(1_234_567), "1,234,567");
+        assert_eq!(vi.decimal(1537.06), "1.537,1");
+        assert_eq!(en.decimal(1537.06), "1,537.1");
+        assert_eq!(vi.decimal(0.04), "0,0");
+        assert_eq!(vi.decimal(-2.5), "-2,5");
+        assert_eq!(vi.decimal(f64::NAN), "—");
     }
 
     /// Every word a page asks for by name is in the table: `Ui::t` of a missing key
