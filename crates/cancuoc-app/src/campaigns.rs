@@ -27,10 +27,7 @@ type EligibleGroups = Arc<HashMap<Option<String>, u64>>;
 pub(crate) struct EligibleCache(Mutex<HashMap<EligibleKey, (i64, EligibleGroups)>>);
 
 fn steers_campaigns(role: Role) -> bool {
-    matches!(
-        role,
-        Role::MinistryOfficer | Role::ProvinceOfficer | Role::DistrictOfficer | Role::Admin
-    )
+    role.steers_campaigns()
 }
 
 /// Who runs a campaign the caller creates: the ministry's units and the administrator a

@@ -56,6 +56,15 @@ impl Role {
         )
     }
 
+    /// Whether the role creates campaigns and sets quotas: the ministry, provinces,
+    /// districts and the administrator.
+    pub fn steers_campaigns(&self) -> bool {
+        matches!(
+            self,
+            Self::MinistryOfficer | Self::ProvinceOfficer | Self::DistrictOfficer | Self::Admin
+        )
+    }
+
     /// Whether the role files applications and takes portraits and prints: the police of
     /// communes, districts and provinces.
     pub fn takes_intake(&self) -> bool {

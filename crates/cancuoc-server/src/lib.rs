@@ -145,7 +145,14 @@ pub fn router(app: App, config: ServerConfig) -> Router {
     )
     .route("/dan-cu", axum::routing::get(console::register))
     .route("/lich", axum::routing::get(console::sessions))
-    .route("/chien-dich", axum::routing::get(console::campaigns))
+    .route(
+        "/chien-dich",
+        axum::routing::get(console::campaigns).post(console::create_campaign),
+    )
+    .route(
+        "/chien-dich/{id}/chi-tieu",
+        axum::routing::post(console::set_quota),
+    )
     .route(
         "/san-xuat",
         axum::routing::get(console::production).post(console::production_step),

@@ -839,3 +839,62 @@ async fn administration_keeps_a_refused_form_and_cannot_lock_itself_out() {
         "admin"
     );
 }
+
+#[tokio::test]
+async fn a_province_creates_a_campaign_and_shares_its_quota_from_the_console() {
+    let t = spawn_app().await;
+    let admin = t.admin().await;
+    t.officer(&admin, "minh.lv", "CAT-42", "province_officer")
+        .await;
+    let browser = t.console_as("minh.lv").await;
+    let html = t.page(&browser, "/chien-dich").await;
+    let csrf = csrf_of(&html);
+    // A campaign that ends before it starts is refused; what was typed stays.
+    let refused = post_form(
+        &browser,
+        t.url("/chien-dich"),
+        &[
+            ("csrf", &csrf),
+            ("name", "Cao điểm 90 ngày"),
+            ("start", "2021-06-30"),
+            ("end", "2021-03-01"),
+        ],
+    )
+    .await;
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = refused.text().await.unwrap();
+    assert!(html.contains("value=\"Cao điểm 90 ngày\""), "{html}");
+    let created = post_form(
+        &browser,
+        t.url("/chien-dich"),
+        &[
+            ("csrf", &csrf),
+            ("name", "Cao điểm 90 ngày"),
+            ("start", "2021-03-01"),
+            ("end", "2021-06-30"),
+        ],
+    )
+    .await;
+    let dashboard = created.url().path().to_owned();
+    assert!(dashboard.starts_with("/chien-dich/"), "{dashboard}");
+    let html = created.text().await.unwrap();
+    assert!(html.contains("id=\"quota\""), "{html}");
+    // 1.000 for the province, shared equally among its 14 units.
+    let csrf = csrf_of(&html);
+    let set = post_form(
+        &browser,
+        t.url(&format!("{dashboard}/chi-tieu")),
+        &[
+            ("csrf", &csrf),
+            ("unit", "CAT-42"),
+            ("total", "1.000"),
+            ("daily", "140"),
+            ("split", "equal"),
+        ],
+    )
+    .await;
+    let html = set.text().await.unwrap();
+    assert!(html.contains("Đã giao chỉ tiêu, số đơn vị: 15"), "{html}");
+    assert!(html.contains("0 / 1.000"), "{html}");
+    assert!(html.contains("Công an huyện Thạch Hà"), "{html}");
+}

@@ -14,6 +14,8 @@ pub(crate) struct CampaignsPage {
     csrf: String,
     campaigns: Vec<(String, String, String)>,
     error: Option<String>,
+    /// The new campaign's fields as typed, kept when it is refused.
+    typed: (String, String, String),
 }
 
 pub(crate) async fn campaigns(
@@ -45,11 +47,130 @@ pub(crate) async fn campaigns(
             csrf: desk.csrf,
             campaigns,
             error,
+            typed: Default::default(),
         },
         StatusCode::OK,
         ui,
         q.lang.is_some(),
     )
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct CampaignForm {
+    csrf: String,
+    name: String,
+    start: String,
+    end: String,
+}
+
+/// Creates a campaign from the console and opens its dashboard.
+pub(crate) async fn create_campaign(
+    State(state): State<AppState>,
+    desk: Desk,
+    headers: HeaderMap,
+    Form(form): Form<CampaignForm>,
+) -> Response {
+    let ui = Ui::of(None, &headers);
+    if !csrf_holds(&desk, &form.csrf) {
+        return (StatusCode::FORBIDDEN, ui.t("expired_form")).into_response();
+    }
+    match state
+        .app
+        .create_campaign(&desk.caller(), &form.name, &form.start, &form.end)
+        .await
+    {
+        Ok(campaign) => Redirect::to(&format!("/chien-dich/{}", campaign.id)).into_response(),
+        Err(e) => {
+            let campaigns = state
+                .app
+                .campaigns(&desk.caller())
+                .await
+                .unwrap_or_default()
+                .into_iter()
+                .map(|c| {
+                    (
+                        c.id.to_string(),
+                        c.name,
+                        format!("{} – {}", day(c.period.start), day(c.period.end)),
+                    )
+                })
+                .collect();
+            page(
+                &CampaignsPage {
+                    ui,
+                    officer: desk.officer,
+                    csrf: desk.csrf,
+                    campaigns,
+                    error: Some(format!("{}: {e}", ui.t("bad_request"))),
+                    typed: (form.name, form.start, form.end),
+                },
+                StatusCode::UNPROCESSABLE_ENTITY,
+                ui,
+                false,
+            )
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct QuotaForm {
+    csrf: String,
+    unit: String,
+    total: String,
+    #[serde(default)]
+    daily: String,
+    /// `none`, `equal` or `eligible`.
+    #[serde(default)]
+    split: String,
+}
+
+/// Sets a unit's targets from its dashboard, and shares them among its units if asked.
+pub(crate) async fn set_quota(
+    State(state): State<AppState>,
+    desk: Desk,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    Form(form): Form<QuotaForm>,
+) -> Response {
+    let ui = Ui::of(None, &headers);
+    if !csrf_holds(&desk, &form.csrf) {
+        return (StatusCode::FORBIDDEN, ui.t("expired_form")).into_response();
+    }
+    let Ok(key) = uuid::Uuid::parse_str(&id) else {
+        return Redirect::to("/chien-dich").into_response();
+    };
+    // Figures typed with thousands separators ("1.000") are read as the officer meant.
+    let number = |text: &str| -> Option<u64> {
+        let digits: String = text
+            .chars()
+            .filter(|c| !matches!(c, '.' | ',' | ' '))
+            .collect();
+        digits.parse().ok()
+    };
+    let outcome = match number(&form.total) {
+        None => Err(ui.t("quota_total_needed").to_owned()),
+        Some(total) => {
+            let request = cancuoc_app::QuotaRequest {
+                unit: form.unit.trim().to_owned(),
+                total,
+                daily: number(&form.daily),
+                split: cancuoc_domain::campaign::Split::parse(&form.split),
+            };
+            state
+                .app
+                .set_quota(&desk.caller(), key, &request)
+                .await
+                .map(|written| format!("{}: {}", ui.t("quota_set"), written.len()))
+                .map_err(|e| format!("{}: {e}", ui.t("bad_request")))
+        }
+    };
+    let message = outcome.unwrap_or_else(|e| e);
+    Redirect::to(&format!(
+        "/chien-dich/{key}?unit={}&msg={}",
+        url_encode(form.unit.trim()),
+        url_encode(&message)
+    ))
+    .into_response()
 }
 
 /// One unit's line of the dashboard.
@@ -133,12 +254,17 @@ pub(crate) struct DashboardPage {
     ticks: Vec<Tick>,
     children: Vec<UnitLine>,
     dots: Vec<Dot>,
+    /// What the last quota form did.
+    message: Option<String>,
+    /// The officer sets quotas (the form is shown).
+    steers: bool,
 }
 
 #[derive(Debug, Deserialize)]
 pub(crate) struct DashboardQuery {
     unit: Option<String>,
     date: Option<String>,
+    msg: Option<String>,
     lang: Option<String>,
 }
 
@@ -339,6 +465,8 @@ pub(crate) async fn dashboard(
         },
         dots,
         head,
+        message: q.msg.filter(|m| !m.is_empty()),
+        steers: desk.officer.role.steers_campaigns(),
         officer: desk.officer,
     };
     page(&view, StatusCode::OK, ui, q.lang.is_some())
