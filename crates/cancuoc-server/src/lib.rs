@@ -204,6 +204,10 @@ pub fn router(app: App, config: ServerConfig) -> Router {
         axum::routing::get(console::application_image),
     )
     .route(
+        "/lich/ke-hoach",
+        axum::routing::get(console::planning).post(console::planning_action),
+    )
+    .route(
         "/lich/{id}",
         axum::routing::get(console::session).post(console::session_action),
     )

@@ -898,3 +898,87 @@ async fn a_province_creates_a_campaign_and_shares_its_quota_from_the_console() {
     assert!(html.contains("0 / 1.000"), "{html}");
     assert!(html.contains("Công an huyện Thạch Hà"), "{html}");
 }
+
+#[tokio::test]
+async fn a_district_plans_and_accepts_its_sessions_from_the_console() {
+    let t = spawn_app().await;
+    let admin = t.admin().await;
+    import_people(&t, &admin).await;
+    t.officer(&admin, "lan.pt", "CAH-436", "district_officer")
+        .await;
+    let browser = t.console_as("lan.pt").await;
+    let html = t.page(&browser, "/lich/ke-hoach").await;
+    assert!(html.contains("CAH-436"), "{html}");
+    let csrf = csrf_of(&html);
+    let post = |pairs: Vec<(&'static str, String)>| {
+        let browser = browser.clone();
+        let url = t.url("/lich/ke-hoach");
+        async move {
+            let pairs: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            let response = post_form(&browser, url, &pairs).await;
+            (response.status(), response.text().await.unwrap())
+        }
+    };
+    let (_, html) = post(vec![
+        ("csrf", csrf.clone()),
+        ("unit", "CAH-436".into()),
+        ("action", "machine".into()),
+        ("label", "Bộ 1".into()),
+        ("minutes", "15".into()),
+    ])
+    .await;
+    assert!(html.contains("Đã thêm máy: Bộ 1"), "{html}");
+    // A site outside the district's area is refused with the reason.
+    let (status, html) = post(vec![
+        ("csrf", csrf.clone()),
+        ("unit", "CAH-436".into()),
+        ("action", "site".into()),
+        ("name", "Nhà văn hóa".into()),
+        ("kind", "fixed".into()),
+        ("commune", "18565".into()),
+        ("address", "Thôn Trung".into()),
+        ("opens", "07:30".into()),
+        ("closes", "17:00".into()),
+    ])
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{html}");
+    let (_, html) = post(vec![
+        ("csrf", csrf.clone()),
+        ("unit", "CAH-436".into()),
+        ("action", "site".into()),
+        ("name", "Nhà văn hóa tổ dân phố 3".into()),
+        ("kind", "fixed".into()),
+        ("commune", "18073".into()),
+        ("address", "Số 5, Hà Huy Tập".into()),
+        ("opens", "07:30".into()),
+        ("closes", "17:00".into()),
+    ])
+    .await;
+    assert!(html.contains("Đã thêm điểm thu nhận"), "{html}");
+    assert!(html.contains("Phường Nam Hà"), "{html}");
+
+    // The planner's proposal, day by day, then accepted.
+    let from = today().checked_add(jiff::Span::new().days(7)).unwrap();
+    let to = from.checked_add(jiff::Span::new().days(6)).unwrap();
+    let plan = |action: &'static str| {
+        vec![
+            ("csrf", csrf.clone()),
+            ("unit", "CAH-436".into()),
+            ("action", action.into()),
+            ("from", from.to_string()),
+            ("to", to.to_string()),
+            ("machines", "1".into()),
+            ("show_up", "85".into()),
+        ]
+    };
+    let (status, html) = post(plan("plan")).await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    assert!(html.contains("id=\"proposal\""), "{html}");
+    assert!(html.contains("value=\"accept\""), "{html}");
+    let (_, html) = post(plan("accept")).await;
+    assert!(html.contains("Đã duyệt kế hoạch"), "{html}");
+    let sessions = t
+        .page(&browser, &format!("/lich?from={from}&to={to}"))
+        .await;
+    assert!(sessions.contains("/lich/"), "{sessions}");
+}

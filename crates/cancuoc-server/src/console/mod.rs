@@ -20,6 +20,7 @@ mod admin;
 mod application;
 mod dashboard;
 mod intake;
+mod planning;
 mod production;
 mod queues;
 mod register;
@@ -30,6 +31,7 @@ pub(crate) use admin::*;
 pub(crate) use application::*;
 pub(crate) use dashboard::*;
 pub(crate) use intake::*;
+pub(crate) use planning::*;
 pub(crate) use production::*;
 pub(crate) use queues::*;
 pub(crate) use register::*;
@@ -131,6 +133,72 @@ const WORDS: &[(&str, &str, &str)] = &[
     ("missing", "Còn thiếu", "Missing"),
     ("lives_at", "Nơi ở", "Lives at"),
     ("in_all", "Tổng số", "In all"),
+    ("planning", "Lập kế hoạch thu nhận", "Enrollment planning"),
+    (
+        "plan_sessions",
+        "Kế hoạch các buổi thu nhận",
+        "Plan the sessions",
+    ),
+    (
+        "plan_machines",
+        "Số máy (để trống: các máy của đơn vị)",
+        "Machines (empty: the unit's own)",
+    ),
+    (
+        "plan_show_up",
+        "Tỷ lệ người được mời đến (%)",
+        "Share of the invited who come (%)",
+    ),
+    ("propose", "Xem đề xuất", "Propose"),
+    (
+        "accept_plan",
+        "Duyệt kế hoạch, gửi giấy mời",
+        "Accept the plan and invite",
+    ),
+    ("planned_sessions", "Số buổi", "Sessions"),
+    ("invited_total", "Số người được mời", "People invited"),
+    (
+        "unserved",
+        "Còn chưa được mời",
+        "Left without an invitation",
+    ),
+    ("last_day", "Buổi cuối cùng", "Last session"),
+    ("commune", "Xã, phường", "Commune"),
+    ("invited", "Được mời", "Invited"),
+    ("sites", "Điểm thu nhận", "Sites"),
+    (
+        "no_sites",
+        "Đơn vị chưa có điểm thu nhận.",
+        "The unit has no site yet.",
+    ),
+    ("hold_session", "Mở một buổi thu nhận", "Hold a session"),
+    ("add_site", "Thêm điểm thu nhận", "Add a site"),
+    (
+        "commune_code",
+        "Mã xã, phường (5 chữ số)",
+        "Commune code (5 digits)",
+    ),
+    ("address", "Địa chỉ", "Address"),
+    ("opens", "Giờ mở cửa", "Opens"),
+    ("closes", "Giờ đóng cửa", "Closes"),
+    (
+        "no_machines",
+        "Đơn vị chưa có máy thu nhận.",
+        "The unit has no machine yet.",
+    ),
+    ("minutes_each", "phút mỗi hồ sơ", "minutes an application"),
+    ("machine_label", "Tên máy", "Machine label"),
+    (
+        "machine_minutes",
+        "Số phút mỗi hồ sơ (3–120)",
+        "Minutes an application (3–120)",
+    ),
+    ("site_added", "Đã thêm điểm thu nhận", "Site added"),
+    ("machine_added", "Đã thêm máy", "Machine added"),
+    ("plan_accepted", "Đã duyệt kế hoạch", "Plan accepted"),
+    ("sessions_made", "buổi", "sessions"),
+    ("households_invited", "hộ được mời", "households invited"),
+    ("sites_made", "điểm mới", "new sites"),
     ("new_campaign", "Tạo chiến dịch mới", "New campaign"),
     ("campaign_name", "Tên chiến dịch", "Campaign name"),
     ("create", "Tạo", "Create"),

@@ -1,0 +1,372 @@
+//! Enrollment planning of a unit (`/lich/ke-hoach`): its sites and machines (added
+//! here), a session held by hand, and the planner: a proposal shown day by day with its
+//! figures, then accepted (sites, sessions and household invitations made) with one click.
+
+#[allow(
+    clippy::wildcard_imports,
+    reason = "a page module shares its parent's helpers"
+)]
+use super::*;
+use cancuoc_domain::schedule::clock;
+
+#[derive(Template)]
+#[template(path = "console/planning.html")]
+pub(crate) struct PlanningPage {
+    ui: Ui,
+    officer: Officer,
+    csrf: String,
+    unit: String,
+    sites: Vec<SiteLine>,
+    machines: Vec<(String, u32, bool)>,
+    message: Option<String>,
+    error: Option<String>,
+    /// The plan's parameters as typed, carried into its acceptance.
+    plan: PlanFields,
+    /// The proposal: its figures, then its sessions day by day.
+    proposal: Option<Proposal>,
+}
+
+pub(crate) struct SiteLine {
+    id: String,
+    name: String,
+    kind: String,
+    place: String,
+    hours: String,
+}
+
+#[derive(Debug, Default, Clone)]
+pub(crate) struct PlanFields {
+    from: String,
+    to: String,
+    machines: String,
+    show_up: String,
+}
+
+pub(crate) struct Proposal {
+    figures: Vec<(&'static str, String)>,
+    days: Vec<(String, Vec<ProposedSession>)>,
+}
+
+/// A proposed session: the commune, its hours, its machines, the people invited.
+type ProposedSession = (String, String, u32, u32);
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct PlanningQuery {
+    unit: Option<String>,
+    msg: Option<String>,
+    lang: Option<String>,
+}
+
+pub(crate) async fn planning(
+    State(state): State<AppState>,
+    desk: Desk,
+    Query(q): Query<PlanningQuery>,
+    headers: HeaderMap,
+) -> Response {
+    let ui = Ui::of(q.lang.as_deref(), &headers);
+    let unit = q
+        .unit
+        .filter(|u| !u.trim().is_empty())
+        .unwrap_or_else(|| desk.officer.unit.to_string());
+    let message = q.msg.filter(|m| !m.is_empty());
+    planning_page(
+        &state,
+        desk,
+        ui,
+        unit,
+        message,
+        None,
+        PlanFields::default(),
+        None,
+    )
+    .await
+}
+
+#[allow(
+    clippy::too_many_arguments,
+    reason = "one page drawn from each of its forms' outcomes"
+)]
+async fn planning_page(
+    state: &AppState,
+    desk: Desk,
+    ui: Ui,
+    unit: String,
+    message: Option<String>,
+    error: Option<String>,
+    plan: PlanFields,
+    proposal: Option<Proposal>,
+) -> Response {
+    let caller = desk.caller();
+    let places = state.app.places();
+    let (sites, listed) = match state.app.sites(&caller, Some(&unit)).await {
+        Ok(sites) => (
+            sites
+                .into_iter()
+                .map(|s| SiteLine {
+                    id: s.id.to_string(),
+                    name: s.name,
+                    kind: ui.t(s.kind.as_str()).to_owned(),
+                    place: cancuoc_domain::AdminCode::parse(&s.commune).map_or_else(
+                        |_| s.address.clone(),
+                        |c| format!("{}, {}", s.address, places.place_name(&c)),
+                    ),
+                    hours: format!("{}–{}", clock(s.hours.start_min), clock(s.hours.end_min)),
+                })
+                .collect(),
+            None,
+        ),
+        Err(e) => (Vec::new(), Some(format!("{}: {e}", ui.t("bad_request")))),
+    };
+    let machines = state
+        .app
+        .machines(&caller, &unit)
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .map(|m| (m.label, m.minutes_per_application, m.active))
+        .collect();
+    let status = if error.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    page(
+        &PlanningPage {
+            ui,
+            officer: desk.officer,
+            csrf: desk.csrf,
+            unit,
+            sites,
+            machines,
+            message,
+            error: error.or(listed),
+            plan,
+            proposal,
+        },
+        status,
+        ui,
+        false,
+    )
+}
+
+/// The page's forms: a site, a machine, a session, a plan to look at, a plan to accept.
+pub(crate) async fn planning_action(
+    State(state): State<AppState>,
+    desk: Desk,
+    headers: HeaderMap,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Response {
+    let ui = Ui::of(None, &headers);
+    let field = |name: &str| {
+        pairs
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.trim().to_owned())
+            .unwrap_or_default()
+    };
+    if !csrf_holds(&desk, &field("csrf")) {
+        return (StatusCode::FORBIDDEN, ui.t("expired_form")).into_response();
+    }
+    let caller = desk.caller();
+    let unit = field("unit");
+    let done = |message: String| {
+        Redirect::to(&format!(
+            "/lich/ke-hoach?unit={}&msg={}",
+            url_encode(&unit),
+            url_encode(&message)
+        ))
+        .into_response()
+    };
+    let refused = |e: AppError| format!("{}: {e}", ui.t("bad_request"));
+    match field("action").as_str() {
+        "site" => {
+            let request = cancuoc_app::SiteRequest {
+                unit: unit.clone(),
+                name: field("name"),
+                kind: field("kind"),
+                commune: field("commune"),
+                address: field("address"),
+                opens: field("opens"),
+                closes: field("closes"),
+            };
+            match state.app.create_site(&caller, &request).await {
+                Ok(site) => done(format!("{}: {}", ui.t("site_added"), site.name)),
+                Err(e) => {
+                    let error = Some(refused(e));
+                    planning_page(
+                        &state,
+                        desk,
+                        ui,
+                        unit,
+                        None,
+                        error,
+                        PlanFields::default(),
+                        None,
+                    )
+                    .await
+                }
+            }
+        }
+        "machine" => {
+            let request = cancuoc_app::MachineRequest {
+                unit: unit.clone(),
+                label: field("label"),
+                minutes_per_application: field("minutes").parse().unwrap_or(0),
+            };
+            match state.app.add_machine(&caller, &request).await {
+                Ok(machine) => done(format!("{}: {}", ui.t("machine_added"), machine.label)),
+                Err(e) => {
+                    let error = Some(refused(e));
+                    planning_page(
+                        &state,
+                        desk,
+                        ui,
+                        unit,
+                        None,
+                        error,
+                        PlanFields::default(),
+                        None,
+                    )
+                    .await
+                }
+            }
+        }
+        "session" => {
+            let site = uuid::Uuid::parse_str(&field("site")).unwrap_or_default();
+            let request = cancuoc_app::SessionRequest {
+                site,
+                date: field("date"),
+                from: field("from"),
+                to: field("to"),
+                slot_min: 30,
+                machines: Vec::new(),
+                officers: Vec::new(),
+            };
+            match state.app.create_session(&caller, &request).await {
+                Ok(session) => Redirect::to(&format!("/lich/{}", session.id)).into_response(),
+                Err(e) => {
+                    let error = Some(refused(e));
+                    planning_page(
+                        &state,
+                        desk,
+                        ui,
+                        unit,
+                        None,
+                        error,
+                        PlanFields::default(),
+                        None,
+                    )
+                    .await
+                }
+            }
+        }
+        action @ ("plan" | "accept") => {
+            let fields = PlanFields {
+                from: field("from"),
+                to: field("to"),
+                machines: field("machines"),
+                show_up: field("show_up"),
+            };
+            let request = cancuoc_app::PlanRequest {
+                unit: unit.clone(),
+                from: fields.from.clone(),
+                to: fields.to.clone(),
+                machines: fields.machines.parse().ok(),
+                // Typed as a percentage: "85" is a share of 0.85.
+                show_up: fields
+                    .show_up
+                    .replace(',', ".")
+                    .parse::<f64>()
+                    .map_or(0.85, |p| p / 100.0),
+                service_min: None,
+                open_hour: 7.0,
+                close_hour: 17.0,
+            };
+            if action == "accept" {
+                return match state.app.accept_plan(&caller, &request).await {
+                    Ok((_, _, accepted)) => done(format!(
+                        "{}: {} {}, {} {}, {} {}",
+                        ui.t("plan_accepted"),
+                        accepted.sessions,
+                        ui.t("sessions_made"),
+                        accepted.invitations.households,
+                        ui.t("households_invited"),
+                        accepted.sites_created,
+                        ui.t("sites_made"),
+                    )),
+                    Err(e) => {
+                        let error = Some(refused(e));
+                        planning_page(&state, desk, ui, unit, None, error, fields, None).await
+                    }
+                };
+            }
+            match state.app.plan_enrollment(&caller, &request).await {
+                Ok((_, plan)) => {
+                    let proposal = proposal_of(ui, &state.app.places(), &plan);
+                    planning_page(&state, desk, ui, unit, None, None, fields, Some(proposal)).await
+                }
+                Err(e) => {
+                    let error = Some(refused(e));
+                    planning_page(&state, desk, ui, unit, None, error, fields, None).await
+                }
+            }
+        }
+        _ => (StatusCode::BAD_REQUEST, ui.t("bad_request")).into_response(),
+    }
+}
+
+/// The planner's proposal as the page shows it: its figures, then a calendar of sessions.
+fn proposal_of(
+    ui: Ui,
+    places: &cancuoc_app::Places,
+    plan: &cancuoc_domain::planner::Plan,
+) -> Proposal {
+    let f = &plan.figures;
+    let figures = vec![
+        ("planned_sessions", ui.count(plan.sessions.len() as u64)),
+        (
+            "invited_total",
+            ui.count(plan.sessions.iter().map(|s| u64::from(s.invited())).sum()),
+        ),
+        ("unserved", ui.count(u64::from(plan.unserved))),
+        (
+            "utilisation",
+            format!("{}%", ui.decimal(f.machine_utilisation * 100.0)),
+        ),
+        ("wait_p95", ui.decimal(f.wait_p95_min)),
+        (
+            "last_day",
+            plan.last_day.map_or_else(|| "—".to_owned(), day),
+        ),
+    ];
+    let mut days: Vec<(String, Vec<ProposedSession>)> = Vec::new();
+    for session in &plan.sessions {
+        let label = day(session.date);
+        // Whole minutes of the working day; the planner keeps them as fractions.
+        #[allow(
+            clippy::cast_possible_truncation,
+            clippy::cast_sign_loss,
+            reason = "minutes of a day, between 0 and 1440"
+        )]
+        let minutes = |m: f64| m.clamp(0.0, 1440.0).round() as u32;
+        let commune = cancuoc_domain::AdminCode::parse(&session.commune)
+            .ok()
+            .and_then(|code| places.get(&code))
+            .map_or_else(|| session.commune.clone(), |unit| unit.full_name());
+        let line = (
+            commune,
+            format!(
+                "{}–{}",
+                clock(minutes(session.start_min)),
+                clock(minutes(session.end_min))
+            ),
+            session.machines,
+            session.invited(),
+        );
+        match days.last_mut() {
+            Some((last, lines)) if *last == label => lines.push(line),
+            _ => days.push((label, vec![line])),
+        }
+    }
+    Proposal { figures, days }
+}
