@@ -19,6 +19,17 @@ mkdirSync(out, { recursive: true });
 
 const problems = [];
 const check = (ok, what) => { if (!ok) problems.push(what); };
+// axe-core (npm, pinned by package-lock.json) checks each page against WCAG 2.1 AA.
+const axeSource = readFileSync(new URL('./node_modules/axe-core/axe.min.js', import.meta.url), 'utf8');
+const accessible = async (page, where) => {
+  // Evaluated by the browser's debugger protocol, which the console's CSP does not stop.
+  await page.evaluate(axeSource);
+  const violations = await page.evaluate(async () => {
+    const result = await window.axe.run(document, { runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] });
+    return result.violations.map((v) => `${v.id} (${v.nodes.length}): ${v.nodes.slice(0, 2).map((n) => n.target.join(' ')).join(', ')}`);
+  });
+  check(violations.length === 0, `${where}: accessibility: ${violations.join('; ')}`);
+};
 
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
@@ -327,10 +338,12 @@ try {
       ['lich-ca', `/lich/${session}`], ['chien-dich', '/chien-dich'],
       ['bang-dieu-khien', `/chien-dich/${campaign}?unit=CAT-42`], ['doi-mat-khau', '/doi-mat-khau'],
       ['san-xuat', '/san-xuat'], ['the', '/the/042092005555'], ['don-vi', '/quan-tri/don-vi?unit=CAT-42'],
-      ['dan-cu', '/dan-cu'], ['cong-dan', '/cong-dan/042092005555']]) {
+      ['dan-cu', '/dan-cu'], ['cong-dan', '/cong-dan/042092005555'], ['ke-hoach', '/lich/ke-hoach'],
+      ['dat-lich', '/dat-lich']]) {
       await page.goto(`${base}${path}`);
       await labelled(name);
       await keyboard(name);
+      await accessible(page, name);
       const wide = await page.evaluate(() => document.documentElement.scrollWidth);
       check(wide <= 375, `${name} at 375 px is ${wide} px wide`);
       await shot(`375-${name}`);
