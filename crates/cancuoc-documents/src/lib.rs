@@ -166,6 +166,57 @@ fn svg_open(id: &str, size: Size) -> String {
     )
 }
 
+/// A label whose value may be long (a residence with its commune, district and
+/// province): the value is wrapped at word boundaries into the room left below it on the
+/// card, in the largest of a few sizes at which it fits, so that it is never cut.
+fn wrapped_label(out: &mut String, (x, y): (f64, f64), vi: &str, en: &str, value: &str) {
+    let _ = writeln!(
+        out,
+        r##"<text x="{x}" y="{y}" font-size="1.9" fill="#333">{} / {}:</text>"##,
+        xml(vi),
+        xml(en),
+    );
+    // (font size, characters a line holds from x = 26 mm to the card's edge, lines that
+    // fit above its bottom): DejaVu Sans averages about 0.6 em a character.
+    const SIZES: [(f64, usize, usize); 3] = [(2.6, 37, 4), (2.2, 44, 5), (1.9, 50, 6)];
+    let chosen = SIZES
+        .iter()
+        .map(|&(size, width, room)| (size, wrap(value, width), room))
+        .find(|(_, lines, room)| lines.len() <= *room)
+        .unwrap_or_else(|| (1.9, wrap(value, 50), 6));
+    let (size, lines, _) = chosen;
+    for (i, line) in lines.iter().enumerate() {
+        let _ = writeln!(
+            out,
+            r##"<text x="{x}" y="{:.2}" font-size="{size}" font-weight="bold" fill="#000" class="wrapped">{}</text>"##,
+            y + 2.8 + size * 1.05 * i as f64,
+            xml(line)
+        );
+    }
+}
+
+/// `text` in lines of at most `width` characters, broken between words (a word longer
+/// than a line is a line of its own).
+pub fn wrap(text: &str, width: usize) -> Vec<String> {
+    let mut lines: Vec<String> = Vec::new();
+    let mut current = String::new();
+    for word in text.split_whitespace() {
+        let needed =
+            current.chars().count() + usize::from(!current.is_empty()) + word.chars().count();
+        if !current.is_empty() && needed > width {
+            lines.push(std::mem::take(&mut current));
+        }
+        if !current.is_empty() {
+            current.push(' ');
+        }
+        current.push_str(word);
+    }
+    if !current.is_empty() {
+        lines.push(current);
+    }
+    lines
+}
+
 fn label(out: &mut String, x: f64, y: f64, vi: &str, en: &str, value: &str) {
     let _ = writeln!(
         out,
@@ -180,11 +231,13 @@ fn label(out: &mut String, x: f64, y: f64, vi: &str, en: &str, value: &str) {
 /// The front: header, portrait, QR, and the holder's particulars.
 pub fn front_svg(card: &CardFace, size: Size) -> Result<String, DocumentError> {
     let mut out = svg_open("card-front", size);
-    out.push_str(
+    let (title_vi, title_en) = cancuoc_domain::card::card_title(card.issue_date);
+    let _ = write!(
+        out,
         r##"<text x="35" y="5" font-size="2.1" text-anchor="middle" font-weight="bold">CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM</text>
 <text x="35" y="7.6" font-size="2" text-anchor="middle">Độc lập - Tự do - Hạnh phúc</text>
-<text x="35" y="11.4" font-size="2.9" text-anchor="middle" font-weight="bold" fill="#b0121b">CĂN CƯỚC CÔNG DÂN</text>
-<text x="35" y="13.7" font-size="1.8" text-anchor="middle">Citizen Identity Card</text>
+<text x="35" y="11.4" font-size="2.9" text-anchor="middle" font-weight="bold" fill="#b0121b">{title_vi}</text>
+<text x="35" y="13.7" font-size="1.8" text-anchor="middle">{title_en}</text>
 "##,
     );
     match &card.portrait {
@@ -237,10 +290,9 @@ pub fn front_svg(card: &CardFace, size: Size) -> Result<String, DocumentError> {
         "Place of origin",
         &card.hometown,
     );
-    label(
+    wrapped_label(
         &mut out,
-        26.0,
-        40.0,
+        (26.0, 40.0),
         "Nơi thường trú",
         "Place of residence",
         &card.residence,

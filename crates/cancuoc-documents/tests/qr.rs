@@ -99,3 +99,41 @@ fn the_front_carries_a_qr_code_that_decodes_byte_for_byte() {
     }
     assert!(back.contains("16/03/2021"));
 }
+
+/// The card's title follows the law in force on its issue date, and a long residence
+/// is wrapped onto lines of the card, every word kept.
+#[test]
+fn the_title_follows_the_law_and_a_long_residence_is_never_cut() {
+    let mut card = face("042198000123");
+    let before = front_svg(&card, Size::Card).unwrap();
+    assert!(before.contains(">CĂN CƯỚC CÔNG DÂN<") && before.contains(">Citizen Identity Card<"));
+    card.issue_date = date(2024, 7, 1);
+    card.residence = "Số 278, ngõ 111, đường Hai Bà Trưng, tổ dân phố 17, Phường Nam Hà, \
+        Thành phố Hà Tĩnh, Tỉnh Hà Tĩnh"
+        .into();
+    let after = front_svg(&card, Size::Card).unwrap();
+    assert!(
+        after.contains(">CĂN CƯỚC<") && after.contains(">Identity Card<"),
+        "{after}"
+    );
+    let lines: Vec<&str> = after
+        .lines()
+        .filter(|l| l.contains("class=\"wrapped\""))
+        .collect();
+    assert!(lines.len() >= 2, "{after}");
+    let shown: String = lines
+        .iter()
+        .filter_map(|l| l.split('>').nth(1))
+        .filter_map(|t| t.split('<').next())
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert_eq!(shown, card.residence);
+    // Every line fits the room the card has beside the portrait.
+    assert!(
+        lines.iter().filter_map(|l| l.split('>').nth(1)).all(|t| t
+            .chars()
+            .take_while(|c| *c != '<')
+            .count()
+            <= 50)
+    );
+}

@@ -30,6 +30,17 @@ pub const FIRST_ISSUE_DAY: Date = date(2016, 1, 1);
 /// The day the Law on Identification 2023 took effect.
 pub const LAW_2023_IN_FORCE: Date = date(2024, 7, 1);
 
+/// The card's title, Vietnamese and English, by the law in force on its issue date: the
+/// 2014 law's "Căn cước công dân" until 30 June 2024, the 2023 Law on Identification's
+/// "Căn cước" from 1 July 2024.
+pub fn card_title(issued: Date) -> (&'static str, &'static str) {
+    if issued < LAW_2023_IN_FORCE {
+        ("CĂN CƯỚC CÔNG DÂN", "Citizen Identity Card")
+    } else {
+        ("CĂN CƯỚC", "Identity Card")
+    }
+}
+
 /// Why no expiry can be given.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum ValidityError {
