@@ -193,9 +193,19 @@ impl App {
             "citizen search",
         )
         .await?;
-        let name_key = s
-            .name
-            .as_deref()
+        // "Đặng Thị Hà 1969": a year typed after the name is the birth year.
+        let (name, typed_year) = match s.name.as_deref().map(str::trim) {
+            Some(name) => match name.rsplit_once(char::is_whitespace) {
+                Some((rest, year))
+                    if year.len() == 4 && year.bytes().all(|b| b.is_ascii_digit()) =>
+                {
+                    (Some(rest), year.parse::<i16>().ok())
+                }
+                _ => (Some(name), None),
+            },
+            None => (None, None),
+        };
+        let name_key = name
             .map(cancuoc_domain::text::fold)
             .filter(|n| !n.is_empty());
         let old_id = s
@@ -223,8 +233,9 @@ impl App {
             .transpose()?;
         let query = CitizenQuery {
             name_key,
+            name_words: false,
             old_id_number: old_id.map(str::to_owned),
-            birth_year: s.birth_year,
+            birth_year: s.birth_year.or(typed_year),
             born_between: s.born_between,
             birth_date,
             unit,
@@ -234,13 +245,26 @@ impl App {
             cursor: s.cursor.clone(),
             limit: s.limit.unwrap_or(20).clamp(1, 100),
         };
-        self.store
-            .search_citizens(&caller.access(&*self.clock, "citizen search"), &query)
-            .await
-            .map_err(|e| match e {
-                StoreError::Invalid(m) => AppError::Invalid(m),
-                other => other.into(),
-            })
+        let access = caller.access(&*self.clock, "citizen search");
+        let found = self.store.search_citizens(&access, &query).await;
+        // Nothing from the start of the name: the words anywhere in it, in order ("dang
+        // ha", "thi ha"). Its cursor carries the mode to the next pages.
+        let found = match found {
+            Ok(page)
+                if page.items.is_empty() && query.cursor.is_none() && query.name_key.is_some() =>
+            {
+                let by_words = CitizenQuery {
+                    name_words: true,
+                    ..query
+                };
+                self.store.search_citizens(&access, &by_words).await
+            }
+            other => other,
+        };
+        found.map_err(|e| match e {
+            StoreError::Invalid(m) => AppError::Invalid(m),
+            other => other.into(),
+        })
     }
 
     pub async fn household(&self, caller: &Caller, number: &str) -> Result<Household, AppError> {

@@ -479,9 +479,10 @@ pub(crate) struct CitizenSearchQuery {
     /// GSO code of a province, district or commune inside the caller's jurisdiction.
     #[param(pattern = "^([0-9]{2}|[0-9]{3}|[0-9]{5})$")]
     pub unit: Option<String>,
-    /// The `next_cursor` of the page before (hex of the last name key, birth year and ID).
+    /// The `next_cursor` of the page before (hex of the last name key, birth year and ID,
+    /// and `w` for a search by words).
     #[param(
-        pattern = "^(?:0[1-9a-f]|1[0-9a-e]|[2-9a-f][0-9a-f])*1f(?:3[0-9]){1,4}1f(?:3[0-9]){12}$"
+        pattern = "^(?:0[1-9a-f]|1[0-9a-e]|[2-9a-f][0-9a-f])*1f(?:3[0-9]){1,4}1f(?:3[0-9]){12}(?:1f77)?$"
     )]
     pub cursor: Option<String>,
     /// 1–100, default 20.

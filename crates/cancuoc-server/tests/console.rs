@@ -355,6 +355,28 @@ async fn sign_in_is_throttled_and_an_old_id_card_number_finds_its_citizen() {
     assert!(found.contains("/cong-dan/042090001234"), "{found}");
     // Results name the commune, so that namesakes can be told apart.
     assert!(found.contains("Số 5, Hà Huy Tập, Phường Nam Hà"), "{found}");
+    // A name without its middle word, with the birth year after it, still finds him.
+    let found = browser
+        .get(t.url("/tra-cuu?q=nguyen%20an%201990"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(found.contains("/cong-dan/042090001234"), "{found}");
+    let wrong_year = browser
+        .get(t.url("/tra-cuu?q=nguyen%20an%201991"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        !wrong_year.contains("/cong-dan/042090001234"),
+        "{wrong_year}"
+    );
     // Twelve digits go straight to the citizen; English on request.
     let page = browser
         .get(t.url("/tra-cuu?q=042090001234&lang=en"))

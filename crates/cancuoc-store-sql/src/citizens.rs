@@ -170,7 +170,40 @@ pub async fn search(
     let mut q = Query::new(format!(
         "SELECT {CITIZEN_COLUMNS} FROM citizens WHERE 1 = 1"
     ));
-    if let Some(name) = query.name_key.as_deref().filter(|n| !n.is_empty()) {
+    // A cursor of a search by words carries a fourth part, "w".
+    let cursor = match &query.cursor {
+        Some(c) => {
+            let parts = decode_cursor(c, 4).or_else(|_| decode_cursor(c, 3))?;
+            if parts.len() == 4 && parts.get(3).map(String::as_str) != Some("w") {
+                return Err(malformed());
+            }
+            Some(parts)
+        }
+        None => None,
+    };
+    let by_words = query.name_words || cursor.as_ref().is_some_and(|p| p.len() == 4);
+    if let Some(name) = query
+        .name_key
+        .as_deref()
+        .filter(|n| !n.is_empty())
+        .filter(|_| by_words)
+    {
+        // Spaces doubled, so that two words side by side each have a space of their own:
+        // "  DANG  THI  HA  " LIKE "% DANG % HA %", each word whole, in order.
+        let escaped: Vec<String> = name
+            .split(' ')
+            .filter(|w| !w.is_empty())
+            .map(|w| {
+                w.replace('\\', "\\\\")
+                    .replace('%', "\\%")
+                    .replace('_', "\\_")
+            })
+            .collect();
+        q.push(
+            " AND replace(' ' || name_key || ' ', ' ', '  ') LIKE $? ESCAPE '\\'",
+            format!("% {} %", escaped.join(" % ")),
+        );
+    } else if let Some(name) = query.name_key.as_deref().filter(|n| !n.is_empty()) {
         // name_key compares byte by byte on both (COLLATE "C" on PostgreSQL).
         let r = NameRange::new(name);
         q.push(" AND name_key >= $?", r.from.clone());
@@ -229,8 +262,7 @@ pub async fn search(
     if let Some(f) = access.scope_filter() {
         q.push(&format!(" AND {} = $?", f.column), f.code);
     }
-    if let Some(cursor) = &query.cursor {
-        let parts = decode_cursor(cursor, 3)?;
+    if let Some(parts) = &cursor {
         let (Some(name), Some(year), Some(pid)) = (parts.first(), parts.get(1), parts.get(2))
         else {
             return Err(malformed());
@@ -258,11 +290,12 @@ pub async fn search(
                 .last()
                 .map(|c| c.data.birth_date.year().to_string())
                 .unwrap_or_default();
-            next_cursor = Some(encode_cursor(&[
-                &text(r, "name_key")?,
-                &year,
-                &text(r, "personal_id")?,
-            ]));
+            let (name_key, pid) = (text(r, "name_key")?, text(r, "personal_id")?);
+            next_cursor = Some(if by_words {
+                encode_cursor(&[&name_key, &year, &pid, "w"])
+            } else {
+                encode_cursor(&[&name_key, &year, &pid])
+            });
         }
     }
     let shown: Vec<String> = items

@@ -734,6 +734,42 @@ pub async fn citizens_are_found_by_id_name_and_old_number(store: Arc<dyn Store>)
         .await
         .is_empty()
     );
+    // By words anywhere in the name, in order, each whole: "Văn An" finds both An and
+    // not Anh; "Nguyễn Hoa" skips the middle name.
+    let by_words = |n: &str| CitizenQuery {
+        name_words: true,
+        ..by_name(n)
+    };
+    assert_eq!(
+        search(by_words("van an")).await,
+        vec!["042085000003", "042090000001"]
+    );
+    assert_eq!(search(by_words("nguyen hoa")).await, vec!["042191000004"]);
+    assert!(search(by_words("hoa nguyen")).await.is_empty(), "in order");
+    assert!(search(by_words("an%")).await.is_empty(), "% is a character");
+    // Paging a search by words keeps to words.
+    let first = store
+        .search_citizens(
+            &access,
+            &CitizenQuery {
+                limit: 1,
+                ..by_words("nguyen van")
+            },
+        )
+        .await
+        .unwrap();
+    let second = store
+        .search_citizens(
+            &access,
+            &CitizenQuery {
+                limit: 5,
+                cursor: first.next_cursor.clone(),
+                ..by_name("nguyen van")
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(first.items.len() + second.items.len(), 3);
     // SQL metacharacters are data, not syntax.
     assert!(search(by_name("' OR 1=1 --")).await.is_empty());
     assert!(search(by_name("NGUYEN%")).await.is_empty());

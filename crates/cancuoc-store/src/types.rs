@@ -210,6 +210,10 @@ pub fn residence_of(data: &CitizenData) -> Option<cancuoc_domain::citizen::Resid
 pub struct CitizenQuery {
     /// A folded name prefix (see `cancuoc_domain::text::fold`).
     pub name_key: Option<String>,
+    /// Match the name's words anywhere in the name, in order, each a whole word ("DANG
+    /// HA" finds "DANG THI HA", "THI HA" too), instead of from the name's start.
+    /// Slower: no index range serves it. A cursor of such a search says so itself.
+    pub name_words: bool,
     pub old_id_number: Option<String>,
     pub birth_year: Option<i16>,
     /// Born in these years, both included: an age band.
