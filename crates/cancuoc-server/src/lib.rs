@@ -143,6 +143,10 @@ pub fn router(app: App, config: ServerConfig) -> Router {
         "/cong-dan/{personal_id}",
         axum::routing::get(console::citizen),
     )
+    .route(
+        "/cong-dan/{personal_id}/mat-the",
+        axum::routing::post(console::report_lost),
+    )
     .route("/dan-cu", axum::routing::get(console::register))
     .route("/lich", axum::routing::get(console::sessions))
     .route(

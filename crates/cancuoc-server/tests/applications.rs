@@ -253,7 +253,11 @@ async fn an_application_from_intake_to_handover() {
         "image/svg+xml; charset=utf-8"
     );
     let svg = response.text().await.unwrap();
-    assert!(svg.contains("CĂN CƯỚC CÔNG DÂN") && svg.contains("NGUYỄN VĂN AN"));
+    // Issued today, under the 2023 Law on Identification: "Căn cước".
+    assert!(
+        svg.contains(">CĂN CƯỚC<") && svg.contains("NGUYỄN VĂN AN"),
+        "{svg}"
+    );
     assert!(
         svg.contains(&format!("data:image/jpeg;base64,{}", b64(&portrait))),
         "the portrait is on the card"
@@ -327,15 +331,47 @@ async fn an_application_from_intake_to_handover() {
         ]
     );
 
-    // Lost, then the re-issue that follows.
-    let (status, lost) = t
+    // The citizen page of the station's officer offers to report the card lost; it is
+    // not done without the confirmation.
+    let console = t.console_as("hong.nt").await;
+    let page = t.page(&console, &format!("/cong-dan/{AN}")).await;
+    assert!(page.contains("id=\"lost\""), "{page}");
+    let at = page.find("name=\"csrf\" value=\"").unwrap() + 19;
+    let csrf = page[at..].split('"').next().unwrap().to_owned();
+    let unconfirmed = post_form(
+        &console,
+        t.url(&format!("/cong-dan/{AN}/mat-the")),
+        &[("csrf", &csrf)],
+    )
+    .await
+    .text()
+    .await
+    .unwrap();
+    assert!(
+        unconfirmed.contains("Hãy đánh dấu ô xác nhận"),
+        "{unconfirmed}"
+    );
+    let (_, card) = t.get(&district, &format!("/api/v1/cards/{AN}")).await;
+    assert_eq!(card["status"], "active");
+
+    // Lost (from the console, confirmed), then the re-issue that follows.
+    let reported = post_form(
+        &console,
+        t.url(&format!("/cong-dan/{AN}/mat-the")),
+        &[("csrf", &csrf), ("confirm", "yes")],
+    )
+    .await
+    .text()
+    .await
+    .unwrap();
+    assert!(reported.contains("Đã ghi nhận mất thẻ"), "{reported}");
+    assert!(!reported.contains("id=\"lost\""), "{reported}");
+    let (_, lost) = t.get(&district, &format!("/api/v1/cards/{AN}")).await;
+    assert_eq!(lost["status"], "lost", "{lost}");
+    let (status, again) = t
         .post(&commune, &format!("/api/v1/cards/{AN}/lost"), json!({}))
         .await;
-    assert_eq!(
-        (status, lost["status"].as_str()),
-        (StatusCode::OK, Some("lost")),
-        "{lost}"
-    );
+    assert_eq!(status, StatusCode::NOT_FOUND, "{again}");
     let (status, reissue) = t
         .post(
             &commune,

@@ -133,6 +133,22 @@ const WORDS: &[(&str, &str, &str)] = &[
     ("missing", "Còn thiếu", "Missing"),
     ("lives_at", "Nơi ở", "Lives at"),
     ("in_all", "Tổng số", "In all"),
+    ("report_lost", "Báo mất thẻ", "Report the card lost"),
+    (
+        "confirm_lost",
+        "Tôi xác nhận công dân báo mất thẻ: thẻ hết giá trị sử dụng",
+        "I confirm the citizen reports the card lost: it stops being valid",
+    ),
+    (
+        "confirm_needed_lost",
+        "Hãy đánh dấu ô xác nhận trước khi báo mất thẻ.",
+        "Tick the confirmation before reporting the card lost.",
+    ),
+    (
+        "card_reported_lost",
+        "Đã ghi nhận mất thẻ; tiếp nhận hồ sơ cấp lại khi công dân đề nghị",
+        "The card is recorded lost; file a re-issue when the citizen asks",
+    ),
     ("planning", "Lập kế hoạch thu nhận", "Enrollment planning"),
     (
         "plan_sessions",
@@ -934,6 +950,11 @@ struct CitizenPage {
     applications: Vec<CitizenApplication>,
     /// Every card, the latest first.
     cards: Vec<CardView>,
+    /// The citizen holds an active card and the officer takes intake: it can be reported
+    /// lost here (a re-issue follows at intake).
+    may_report_lost: bool,
+    personal_id: String,
+    message: Option<String>,
     /// Each version of the record: when, by whom, from where, what changed, and where
     /// the citizen lived by it (the residence history).
     history: Vec<(i64, String, String, String, String, String)>,
@@ -982,6 +1003,46 @@ fn local_time(micros: i64, pattern: &str) -> String {
                 .to_string()
         })
         .unwrap_or_default()
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct LostCardForm {
+    csrf: String,
+    #[serde(default)]
+    confirm: Option<String>,
+}
+
+/// Records that the citizen's active card is lost (the citizen says so at the desk); the
+/// re-issue is then filed at intake. Confirmed first: the card stops being valid.
+pub(crate) async fn report_lost(
+    State(state): State<AppState>,
+    desk: Desk,
+    Path(personal_id): Path<String>,
+    headers: HeaderMap,
+    Form(form): Form<LostCardForm>,
+) -> Response {
+    let ui = Ui::of(None, &headers);
+    if !csrf_holds(&desk, &form.csrf) {
+        return (StatusCode::FORBIDDEN, ui.t("expired_form")).into_response();
+    }
+    let message = if form.confirm.as_deref() != Some("yes") {
+        ui.t("confirm_needed_lost").to_owned()
+    } else {
+        match state
+            .app
+            .report_card_lost(&desk.caller(), &personal_id)
+            .await
+        {
+            Ok(_) => ui.t("card_reported_lost").to_owned(),
+            Err(e) => format!("{}: {e}", ui.t("bad_request")),
+        }
+    };
+    Redirect::to(&format!(
+        "/cong-dan/{}?msg={}",
+        url_encode(&personal_id),
+        url_encode(&message)
+    ))
+    .into_response()
 }
 
 /// An address line with its commune, district and province.
@@ -1400,11 +1461,17 @@ pub(crate) async fn search(
     )
 }
 
+#[derive(Debug, Deserialize)]
+pub(crate) struct CitizenQuery {
+    msg: Option<String>,
+    lang: Option<String>,
+}
+
 pub(crate) async fn citizen(
     State(state): State<AppState>,
     desk: Desk,
     Path(personal_id): Path<String>,
-    Query(q): Query<LangQuery>,
+    Query(q): Query<CitizenQuery>,
     headers: HeaderMap,
 ) -> Response {
     let ui = Ui::of(q.lang.as_deref(), &headers);
@@ -1451,11 +1518,16 @@ pub(crate) async fn citizen(
         None => None,
     };
     // Officers whose role reads no cards see the section empty.
-    let cards = state
+    let held = state
         .app
         .card_history(&caller, &personal_id)
         .await
-        .unwrap_or_default()
+        .unwrap_or_default();
+    let may_report_lost = desk.officer.role.takes_intake()
+        && held
+            .iter()
+            .any(|c| c.status == cancuoc_store::CardStatus::Active);
+    let cards = held
         .into_iter()
         .map(|c| CardView {
             issued: day(c.issue_date),
@@ -1519,6 +1591,9 @@ pub(crate) async fn citizen(
         ui,
         csrf: desk.csrf,
         name: data.full_name.clone(),
+        personal_id: data.personal_id.as_string(),
+        may_report_lost,
+        message: q.msg.filter(|m| !m.is_empty()),
         facts: citizen_facts(ui, &places, data, record.status),
         household,
         applications,
