@@ -344,6 +344,10 @@ try {
       await labelled(name);
       await keyboard(name);
       await accessible(page, name);
+      // In Vietnamese, no code word reaches the officer (`in_production`, `commune_officer`).
+      const text = await page.evaluate(() => (document.querySelector('main') || document.body).innerText);
+      const codes = text.match(/\b[a-z]+(?:_[a-z]+)+\b/g) || [];
+      check(codes.length === 0, `${name}: code words on a Vietnamese page: ${[...new Set(codes)].join(', ')}`);
       const wide = await page.evaluate(() => document.documentElement.scrollWidth);
       check(wide <= 375, `${name} at 375 px is ${wide} px wide`);
       await shot(`375-${name}`);
