@@ -578,8 +578,22 @@ async fn an_application_is_seen_sent_back_mended_and_cancelled_from_its_page() {
         .unwrap();
     assert_eq!(portrait.status(), StatusCode::OK);
     assert_eq!(portrait.headers()["content-type"], "image/jpeg");
-    // It asks for a correction, with the reason.
+    // Without a reason, the refusal says so in Vietnamese.
     let csrf = csrf_of(&html);
+    let no_reason = post_form(
+        &district,
+        t.url(&page_of),
+        &[
+            ("csrf", &csrf),
+            ("version", "1"),
+            ("action", "request_correction"),
+        ],
+    )
+    .await;
+    let refused = text(no_reason).await;
+    assert!(refused.contains("Bước này cần ghi lý do."), "{refused}");
+    assert!(!refused.contains("needs a reason"), "{refused}");
+    // It asks for a correction, with the reason.
     let asked = post_form(
         &district,
         t.url(&page_of),

@@ -64,7 +64,7 @@ async fn officers_page(
 ) -> Response {
     let (officers, listed) = match state.app.officers(&desk.caller()).await {
         Ok(list) => (list, None),
-        Err(e) => (Vec::new(), Some(format!("{}: {e}", ui.t("bad_request")))),
+        Err(e) => (Vec::new(), Some(said(ui, &e))),
     };
     let places = state.app.places();
     let scope = desk.officer.unit.jurisdiction();
@@ -177,7 +177,7 @@ pub(crate) async fn officer_action(
                     .await
                 }
                 Err(e) => {
-                    let refused = format!("{}: {e}", ui.t("bad_request"));
+                    let refused = said(ui, &e);
                     officers_page(&state, desk, ui, None, Some(refused), typed, false).await
                 }
             };
@@ -189,7 +189,7 @@ pub(crate) async fn officer_action(
             .map(|()| format!("{}: {username}", ui.t(&form.action))),
         _ => Err(AppError::Invalid("action".into())),
     };
-    let message = done.unwrap_or_else(|e| format!("{}: {e}", ui.t("bad_request")));
+    let message = done.unwrap_or_else(|e| said(ui, &e));
     Redirect::to(&format!("/quan-tri/can-bo?msg={}", url_encode(&message))).into_response()
 }
 
@@ -270,7 +270,7 @@ pub(crate) async fn audit(
                 .collect(),
             None,
         ),
-        Err(e) => (Vec::new(), Some(format!("{}: {e}", ui.t("bad_request")))),
+        Err(e) => (Vec::new(), Some(said(ui, &e))),
     };
     page(
         &AuditPage {
@@ -382,7 +382,7 @@ pub(crate) async fn audit_verify(
                 None => format!("{}: {}", ui.t("chain_holds"), v.events),
                 Some(b) => format!("{}: {b}", ui.t("chain_broken")),
             },
-            Err(e) => format!("{}: {e}", ui.t("bad_request")),
+            Err(e) => said(ui, &e),
         }
     } else {
         ui.t("bad_request").to_owned()

@@ -357,7 +357,7 @@ pub(crate) async fn application_step(
         ))
         .into_response(),
         Err(e) => {
-            let error = Some(format!("{}: {e}", ui.t("bad_request")));
+            let error = Some(said(ui, &e));
             application_page(&state, desk, ui, &id, None, error, false).await
         }
     }
@@ -412,8 +412,8 @@ pub(crate) async fn application_biometrics(
             .app
             .add_biometrics(&desk.caller(), key, &capture)
             .await
-            .map_err(|e| e.to_string()),
-        Err(e) => Err(e),
+            .map_err(|e| said(ui, &e)),
+        Err(e) => Err(format!("{}: {e}", ui.t("bad_request"))),
     };
     match added {
         Ok(_) => Redirect::to(&format!(
@@ -421,9 +421,6 @@ pub(crate) async fn application_biometrics(
             url_encode(ui.t("biometrics_taken"))
         ))
         .into_response(),
-        Err(e) => {
-            let error = Some(format!("{}: {e}", ui.t("bad_request")));
-            application_page(&state, desk, ui, &id, None, error, false).await
-        }
+        Err(e) => application_page(&state, desk, ui, &id, None, Some(e), false).await,
     }
 }

@@ -38,7 +38,7 @@ pub(crate) async fn campaigns(
                 .collect(),
             None,
         ),
-        Err(e) => (Vec::new(), Some(format!("{}: {e}", ui.t("bad_request")))),
+        Err(e) => (Vec::new(), Some(said(ui, &e))),
     };
     page(
         &CampaignsPage {
@@ -101,7 +101,7 @@ pub(crate) async fn create_campaign(
                     officer: desk.officer,
                     csrf: desk.csrf,
                     campaigns,
-                    error: Some(format!("{}: {e}", ui.t("bad_request"))),
+                    error: Some(said(ui, &e)),
                     typed: (form.name, form.start, form.end),
                 },
                 StatusCode::UNPROCESSABLE_ENTITY,
@@ -161,7 +161,7 @@ pub(crate) async fn set_quota(
                 .set_quota(&desk.caller(), key, &request)
                 .await
                 .map(|written| format!("{}: {}", ui.t("quota_set"), written.len()))
-                .map_err(|e| format!("{}: {e}", ui.t("bad_request")))
+                .map_err(|e| said(ui, &e))
         }
     };
     let message = outcome.unwrap_or_else(|e| e);

@@ -187,9 +187,9 @@ pub(crate) async fn intake(
                 .app
                 .file_application(&caller, &request)
                 .await
-                .map_err(|e| e.to_string())
+                .map_err(|e| said(ui, &e))
         }
-        Err(e) => Err(e),
+        Err(e) => Err(format!("{}: {e}", ui.t("bad_request"))),
     };
     let mut view = intake_page(ui, desk, personal_id);
     match filed {
@@ -218,7 +218,7 @@ pub(crate) async fn intake(
                 view.idempotency_key = key;
             }
             look_up(&state, &caller, ui, &mut view).await;
-            view.error = Some(format!("{}: {e}", ui.t("bad_request")));
+            view.error = Some(e);
             page(&view, StatusCode::UNPROCESSABLE_ENTITY, ui, false)
         }
     }

@@ -133,6 +133,46 @@ const WORDS: &[(&str, &str, &str)] = &[
     ("missing", "Còn thiếu", "Missing"),
     ("lives_at", "Nơi ở", "Lives at"),
     ("in_all", "Tổng số", "In all"),
+    (
+        "refused_not_found",
+        "Không tìm thấy (hoặc ngoài địa bàn quản lý).",
+        "Not found (or outside your jurisdiction).",
+    ),
+    (
+        "refused_forbidden",
+        "Vai trò của đồng chí không được làm việc này.",
+        "Your role may not do this.",
+    ),
+    (
+        "refused_conflict",
+        "Hồ sơ vừa được người khác xử lý, hoặc công dân đã có hồ sơ đang mở: hãy tải lại trang.",
+        "Someone else changed it meanwhile, or the citizen has an open application: reload the page.",
+    ),
+    (
+        "refused_state",
+        "Hồ sơ đang ở trạng thái không cho phép bước này.",
+        "The application's state does not allow this step.",
+    ),
+    (
+        "refused_role",
+        "Bước này do vai trò khác thực hiện.",
+        "Another role takes this step.",
+    ),
+    (
+        "refused_reason",
+        "Bước này cần ghi lý do.",
+        "This step needs a reason.",
+    ),
+    (
+        "refused_type",
+        "Loại thủ tục không phù hợp với công dân (thẻ đang có, tuổi hoặc giấy tờ cũ).",
+        "The application type does not fit the citizen (card held, age or old papers).",
+    ),
+    (
+        "refused_too_long",
+        "Nội dung nhập quá dài.",
+        "A field is too long.",
+    ),
     ("report_lost", "Báo mất thẻ", "Report the card lost"),
     (
         "confirm_lost",
@@ -1034,7 +1074,7 @@ pub(crate) async fn report_lost(
             .await
         {
             Ok(_) => ui.t("card_reported_lost").to_owned(),
-            Err(e) => format!("{}: {e}", ui.t("bad_request")),
+            Err(e) => said(ui, &e),
         }
     };
     Redirect::to(&format!(
@@ -1043,6 +1083,35 @@ pub(crate) async fn report_lost(
         url_encode(&message)
     ))
     .into_response()
+}
+
+/// A refusal as the officer reads it. In Vietnamese, the refusals a page can meet are
+/// said by their kind (the step is not possible in this state, another role takes it, a
+/// reason is needed…); only a refusal of a typed value keeps the use case's own words,
+/// which name the field.
+pub(crate) fn said(ui: Ui, e: &AppError) -> String {
+    use cancuoc_app::ErrorCode as C;
+    if ui.english {
+        return format!("{}: {e}", ui.t("bad_request"));
+    }
+    let word = match e.code() {
+        C::NotFound => "refused_not_found",
+        C::Forbidden | C::Unauthenticated => "refused_forbidden",
+        C::Conflict => "refused_conflict",
+        C::InvalidState | C::IllegalTransition => "refused_state",
+        C::RoleNotAllowed => "refused_role",
+        C::ReasonRequired => "refused_reason",
+        C::FourEyesRequired => "four_eyes_required",
+        C::OutsideJurisdiction => "outside_jurisdiction",
+        C::TypeNotAllowed => "refused_type",
+        C::TextTooLong => "refused_too_long",
+        C::TooManyAttempts => "throttled",
+        C::RenderTimeout | C::Internal => "failed",
+        C::InvalidInput | C::PasswordChangeRequired => {
+            return format!("{}: {e}", ui.t("bad_request"));
+        }
+    };
+    ui.t(word).to_owned()
 }
 
 /// An address line with its commune, district and province.
@@ -1443,7 +1512,7 @@ pub(crate) async fn search(
                         .collect(),
                 );
             }
-            Err(e) => error = Some(format!("{}: {e}", ui.t("bad_request"))),
+            Err(e) => error = Some(said(ui, &e)),
         }
     }
     page(

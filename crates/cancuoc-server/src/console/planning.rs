@@ -115,7 +115,7 @@ async fn planning_page(
                 .collect(),
             None,
         ),
-        Err(e) => (Vec::new(), Some(format!("{}: {e}", ui.t("bad_request")))),
+        Err(e) => (Vec::new(), Some(said(ui, &e))),
     };
     let machines = state
         .app
@@ -177,7 +177,7 @@ pub(crate) async fn planning_action(
         ))
         .into_response()
     };
-    let refused = |e: AppError| format!("{}: {e}", ui.t("bad_request"));
+    let refused = |e: AppError| said(ui, &e);
     match field("action").as_str() {
         "site" => {
             let request = cancuoc_app::SiteRequest {

@@ -89,7 +89,7 @@ pub(crate) async fn production(
                 })
             }
             Err(e) => {
-                message = Some(format!("{}: {e}", ui.t("bad_request")));
+                message = Some(said(ui, &e));
                 None
             }
         },
@@ -164,11 +164,9 @@ pub(crate) async fn production_step(
             ))
             .into_response()
         }
-        Err(e) => Redirect::to(&format!(
-            "/san-xuat?msg={}",
-            url_encode(&format!("{}: {e}", ui.t("bad_request")))
-        ))
-        .into_response(),
+        Err(e) => {
+            Redirect::to(&format!("/san-xuat?msg={}", url_encode(&said(ui, &e)))).into_response()
+        }
     }
 }
 
@@ -264,7 +262,7 @@ pub(crate) async fn units(
             (String::new(), String::new()),
             None,
             Vec::new(),
-            Some(format!("{}: {e}", ui.t("bad_request"))),
+            Some(said(ui, &e)),
         ),
     };
     page(

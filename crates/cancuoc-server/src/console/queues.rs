@@ -143,11 +143,7 @@ pub(crate) async fn applications(
             }),
             None,
         ),
-        Err(e) => (
-            Vec::new(),
-            None,
-            Some(format!("{}: {e}", ui.t("bad_request"))),
-        ),
+        Err(e) => (Vec::new(), None, Some(said(ui, &e))),
     };
     if message.is_none() {
         message = not_found.or(q.msg.filter(|m| !m.is_empty()));

@@ -146,11 +146,7 @@ pub(crate) async fn register(
             found.next_cursor,
             None,
         ),
-        Err(e) => (
-            Vec::new(),
-            None,
-            Some(format!("{}: {e}", ui.t("bad_request"))),
-        ),
+        Err(e) => (Vec::new(), None, Some(said(ui, &e))),
     };
     let view = RegisterPage {
         ui,
@@ -195,11 +191,7 @@ async fn download(
                 }
             }
             Err(e) => {
-                return (
-                    StatusCode::BAD_REQUEST,
-                    format!("{}: {e}", ui.t("bad_request")),
-                )
-                    .into_response();
+                return (StatusCode::BAD_REQUEST, said(ui, &e)).into_response();
             }
         }
     }

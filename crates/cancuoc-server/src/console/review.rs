@@ -77,7 +77,7 @@ pub(crate) async fn review(
                 .collect(),
             None,
         ),
-        Err(e) => (Vec::new(), Some(format!("{}: {e}", ui.t("bad_request")))),
+        Err(e) => (Vec::new(), Some(said(ui, &e))),
     };
     page(
         &ReviewPage {
@@ -131,7 +131,7 @@ pub(crate) async fn review_decide(
         // The rules an officer meets in the review, said in the officer's language.
         code @ (cancuoc_app::ErrorCode::FourEyesRequired
         | cancuoc_app::ErrorCode::OutsideJurisdiction) => ui.t(code.as_str()).to_owned(),
-        _ => format!("{}: {e}", ui.t("bad_request")),
+        _ => said(ui, &e),
     });
     Redirect::to(&format!("/ho-so-cho-duyet?msg={}", url_encode(&message))).into_response()
 }

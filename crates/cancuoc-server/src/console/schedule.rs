@@ -79,7 +79,7 @@ pub(crate) async fn sessions(
                 }
             }
         }
-        Err(e) => error = Some(format!("{}: {e}", ui.t("bad_request"))),
+        Err(e) => error = Some(said(ui, &e)),
     }
     page(
         &SessionsPage {
@@ -244,7 +244,7 @@ pub(crate) async fn session_action(
     };
     let message = match done {
         Ok(m) => m,
-        Err(e) => format!("{}: {e}", ui.t("bad_request")),
+        Err(e) => said(ui, &e),
     };
     Redirect::to(&format!("/lich/{key}?msg={}", url_encode(&message))).into_response()
 }
