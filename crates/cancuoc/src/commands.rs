@@ -610,6 +610,45 @@ async fn demo(app: &App, province: &str, people: usize, seed: u64) -> Result<(),
     Ok(())
 }
 
+/// The demo's campaign at work: a peak period around today for Hà Tĩnh, its quota shared
+/// among the province's units by eligible population, so that the dashboard and the
+/// ranking have targets (the population's load registers the districts' machines).
+async fn demo_campaign(app: &App) -> Result<(), AppError> {
+    let today = app.today();
+    let day = |days: i64| {
+        today
+            .checked_add(jiff::Span::new().days(days))
+            .unwrap_or(today)
+            .to_string()
+    };
+    let campaign = app
+        .create_campaign(
+            &operator(),
+            "Cấp CCCD gắn chip — đợt cao điểm",
+            &day(-30),
+            &day(60),
+        )
+        .await?;
+    let province =
+        PoliceUnitCode::parse("CAT-42").map_err(|e| AppError::Internal(e.to_string()))?;
+    app.set_quota(
+        &operator(),
+        campaign.id,
+        &cancuoc_app::QuotaRequest {
+            unit: province.to_string(),
+            total: 12_000,
+            daily: Some(140),
+            split: Some(cancuoc_domain::campaign::Split::Eligible),
+        },
+    )
+    .await?;
+    eprintln!(
+        "demo campaign {}: Hà Tĩnh's quota shared among its units by eligible population",
+        campaign.id
+    );
+    Ok(())
+}
+
 /// How often a running server signs the audit chain's head.
 const CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_secs(600);
 
@@ -633,7 +672,7 @@ async fn serve(
         // The demo population is deterministic for its seed and key: loading it a second
         // time meets its own personal ID numbers, which says it is there already.
         match demo(&app, "42", 20_000, 1).await {
-            Ok(()) => {}
+            Ok(()) => demo_campaign(&app).await?,
             Err(AppError::Conflict(_)) => eprintln!("demo population already loaded"),
             Err(e) => return Err(e.into()),
         }
