@@ -14,8 +14,8 @@ use krilla::metadata::Metadata;
 use crate::DocumentError;
 use crate::csv_export::CsvExport;
 use crate::pdf::{
-    A4, Align, Column, Fonts, PT_PER_MM, Sheet, Style, TableRow, format_date_numeric,
-    format_date_vi, weekday_vi,
+    A4, Align, Column, Fonts, PT_PER_MM, SIGN_AND_STAMP, Sheet, Style, TableRow,
+    format_date_numeric, format_date_vi, weekday_vi,
 };
 
 /// The body text's size in points.
@@ -34,7 +34,8 @@ pub fn invitation_letters_pdf(letters: &SessionLetters) -> Result<Vec<u8>, Docum
     let mut sheets = letters
         .letters
         .iter()
-        .map(|letter| letter_sheet(&fonts, letters, letter));
+        .zip(1_u32..)
+        .map(|(letter, n)| letter_sheet(&fonts, letters, letter, n));
     let mut document = sheets.next().ok_or_else(|| {
         DocumentError::Empty(format!(
             "the session at {} on {} has no invitation letter",
@@ -65,6 +66,7 @@ fn letter_sheet<'f>(
     fonts: &'f Fonts,
     session: &SessionLetters,
     letter: &InvitationLetter,
+    number: u32,
 ) -> Result<Sheet<'f>, DocumentError> {
     if letter.members.is_empty() {
         return Err(DocumentError::Empty(format!(
@@ -76,8 +78,11 @@ fn letter_sheet<'f>(
 
     // The input carries no issue date: the date line is left for the unit to fill in
     // when it signs and stamps the letters.
-    sheet.header(
+    // Numbered within the session's letters, by the session's day.
+    let reference = format!("{number}/GM-{}", session.date.strftime("%Y%m%d"));
+    sheet.numbered_header(
         &session.unit_name,
+        Some(&reference),
         "Ngày ...... tháng ...... năm ........",
         10.5,
     );
@@ -155,6 +160,9 @@ fn letter_sheet<'f>(
     );
     sheet.skip(6.0);
     sheet.paragraph("Trân trọng./.", Style::Regular, SIZE);
+    sheet.skip(10.0);
+    let head = format!("TRƯỞNG {}", session.unit_name.to_uppercase());
+    sheet.signatures_noted(&[("", "", ""), (&head, SIGN_AND_STAMP, "")], SIZE, 50.0);
 
     sheet.number_pages(&format!("Giấy mời hộ số {}", letter.household));
     Ok(sheet)

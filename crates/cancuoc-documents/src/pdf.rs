@@ -131,6 +131,11 @@ pub fn format_vnd(amount: u32) -> String {
 /// # Errors
 /// [`DocumentError::Font`] if the embedded font cannot be read, [`DocumentError::Pdf`] if
 /// the PDF cannot be written.
+/// The note under a signer's title.
+pub(crate) const SIGN: &str = "(Ký, ghi rõ họ tên)";
+/// The note under the title of a unit's head, who signs and stamps.
+pub(crate) const SIGN_AND_STAMP: &str = "(Ký, ghi rõ họ tên, đóng dấu)";
+
 pub fn intake_form_pdf(slip: &IntakeSlip) -> Result<Vec<u8>, DocumentError> {
     let fonts = Fonts::load()?;
     let mut sheet = Sheet::new(&fonts, A4, 20.0 * PT_PER_MM);
@@ -342,8 +347,15 @@ pub fn daily_report_pdf(report: &ProgressReport) -> Result<Vec<u8>, DocumentErro
     let mut sheet = Sheet::new(&fonts, A4, 20.0 * PT_PER_MM);
     let date = format_date_numeric(report.date);
 
-    sheet.header(
+    // The number the report is filed under: its day and the reporting unit.
+    let number = format!(
+        "{}/BC-{}",
+        report.date.strftime("%d%m"),
+        report.unit.unit_code
+    );
+    sheet.numbered_header(
         &report.unit.unit_name,
+        Some(&number),
         &capitalised(&format_date_vi(report.date)),
         10.5,
     );
@@ -395,6 +407,15 @@ pub fn daily_report_pdf(report: &ProgressReport) -> Result<Vec<u8>, DocumentErro
         ),
         Style::Regular,
         11.0,
+    );
+    sheet.skip(14.0);
+    sheet.signatures_noted(
+        &[
+            ("NGƯỜI LẬP BÁO CÁO", SIGN, ""),
+            ("THỦ TRƯỞNG ĐƠN VỊ", SIGN_AND_STAMP, ""),
+        ],
+        11.0,
+        60.0,
     );
 
     sheet.number_pages(&format!("{} {date}", report.unit.unit_code));
@@ -749,6 +770,19 @@ impl<'f> Sheet<'f> {
     /// I): the issuing unit on the left, the national name and motto on the right, each
     /// with a short rule beneath, and the date line under the motto.
     pub(crate) fn header(&mut self, unit: &str, dateline: &str, size: f32) {
+        self.numbered_header(unit, None, dateline, size);
+    }
+
+    /// The header of an administrative paper (Decree 30/2020/NĐ-CP): the issuing unit,
+    /// with the paper's number under it when it has one ("Số: 12/GM-20210320"), beside
+    /// the national motto and the place and date.
+    pub(crate) fn numbered_header(
+        &mut self,
+        unit: &str,
+        number: Option<&str>,
+        dateline: &str,
+        size: f32,
+    ) {
         let gap = 10.0;
         let half = (self.text_width() - gap) / 2.0;
         let left_width = half * 0.85;
@@ -792,7 +826,17 @@ impl<'f> Sheet<'f> {
         });
         self.y = bottom_right + 6.0;
         let below = self.column(&[(dateline, Style::Regular)], right_left, right_width, size);
-        self.y = bottom_left.max(below);
+        let mut left_bottom = bottom_left;
+        if let Some(number) = number {
+            self.y = bottom_left + 6.0;
+            left_bottom = self.column(
+                &[(&format!("Số: {number}"), Style::Regular)],
+                self.left(),
+                left_width,
+                size,
+            );
+        }
+        self.y = left_bottom.max(below);
     }
 
     /// A table from the left margin, its rules across the text width (which the columns
@@ -904,6 +948,21 @@ impl<'f> Sheet<'f> {
     /// Signature blocks side by side: a title, "(Ký, ghi rõ họ tên)", room to sign, and
     /// the name. An empty title leaves its column blank. The block is kept on one page.
     fn signatures(&mut self, blocks: &[(&str, &str)], size: f32, sign_room: f32) {
+        let noted: Vec<(&str, &str, &str)> = blocks
+            .iter()
+            .map(|&(title, name)| (title, SIGN, name))
+            .collect();
+        self.signatures_noted(&noted, size, sign_room);
+    }
+
+    /// Signature blocks whose note under the title is each their own: a unit's head signs
+    /// and stamps ("(Ký, ghi rõ họ tên, đóng dấu)").
+    pub(crate) fn signatures_noted(
+        &mut self,
+        blocks: &[(&str, &str, &str)],
+        size: f32,
+        sign_room: f32,
+    ) {
         let height = size * LEADING * 4.0 + sign_room;
         self.reserve(height);
         let count = blocks.iter().fold(0.0_f32, |n, _| n + 1.0).max(1.0);
@@ -911,14 +970,11 @@ impl<'f> Sheet<'f> {
         let top = self.y;
         let mut bottom = top;
         let mut left = self.left();
-        for &(title, name) in blocks {
+        for &(title, note, name) in blocks {
             if !title.is_empty() {
                 self.y = top;
                 let y = self.column(
-                    &[
-                        (title, Style::Bold),
-                        ("(Ký, ghi rõ họ tên)", Style::Regular),
-                    ],
+                    &[(title, Style::Bold), (note, Style::Regular)],
                     left,
                     width,
                     size,

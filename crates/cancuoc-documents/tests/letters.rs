@@ -133,10 +133,15 @@ fn one_letter_a_page_and_every_invitation_reads_back() {
             "Khi đến, mang theo:",
             "- Giấy mời này",
             "số định danh cá nhân và ngày sinh",
+            "TRƯỞNG CÔNG AN HUYỆN ĐỨC THỌ",
+            "(Ký, ghi rõ họ tên, đóng dấu)",
         ] {
             assert_contains(page, expected);
         }
     }
+    // Each letter has its own number among the session's.
+    assert_contains(&first, "Số: 1/GM-20210320");
+    assert_contains(&second, "Số: 2/GM-20210320");
 
     assert_contains(
         &first,

@@ -108,6 +108,11 @@ fn daily_report_pdf_reads_back_best_first() {
         "BÁO CÁO KẾT QUẢ THU NHẬN HỒ SƠ CẤP CĂN CƯỚC CÔNG DÂN",
         "Ngày 16/03/2021 — Cao điểm cấp căn cước công dân tháng 3/2021",
         "Có 14/14 đơn vị đạt chỉ tiêu ngày.",
+        // Filed under a number; signed by whoever made it and by the unit's head.
+        "Số: 1603/BC-CAT-42",
+        "NGƯỜI LẬP BÁO CÁO",
+        "THỦ TRƯỞNG ĐƠN VỊ",
+        "(Ký, ghi rõ họ tên, đóng dấu)",
     ] {
         assert!(
             text.contains(expected),
