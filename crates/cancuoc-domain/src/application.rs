@@ -624,6 +624,12 @@ impl Action {
         }
     }
 
+    /// Whether the step ends the application, from whatever state it is taken
+    /// (hand-over, rejection, cancellation): nothing can be done with it afterwards.
+    pub fn ends_application(self) -> bool {
+        matches!(self, Self::HandOver | Self::Reject | Self::Cancel)
+    }
+
     /// Steps that change the citizen's prospects need a written reason.
     pub fn needs_reason(self) -> bool {
         matches!(self, Self::RequestCorrection | Self::Reject | Self::Cancel)
@@ -717,6 +723,18 @@ mod tests {
         );
         assert!(Action::open_to(Role::CommuneOfficer, S::Received).contains(&Action::Cancel));
         assert!(Action::open_to(Role::Auditor, S::Received).is_empty());
+        // The steps that end an application lead to a final state from every state.
+        for action in Action::ALL {
+            let targets: Vec<S> = S::ALL
+                .into_iter()
+                .filter_map(|f| action.target(f))
+                .collect();
+            assert_eq!(
+                action.ends_application(),
+                targets.iter().all(|t| t.is_terminal()),
+                "{action:?}"
+            );
+        }
         // Every step offered is one the domain then allows.
         for role in Role::ALL {
             for from in S::ALL {

@@ -241,8 +241,7 @@ async fn application_page(
                     a.as_str(),
                     step_name(ui, a),
                     a.needs_reason(),
-                    a.target(record.state)
-                        .is_some_and(ApplicationState::is_terminal),
+                    a.ends_application(),
                 )
             })
             .collect();
@@ -317,13 +316,7 @@ pub(crate) async fn application_step(
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Response {
     let ui = Ui::of(None, &headers);
-    let field = |name: &str| {
-        pairs
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.trim().to_owned())
-            .unwrap_or_default()
-    };
+    let field = |name: &str| form_field(&pairs, name);
     if !csrf_holds(&desk, &field("csrf")) {
         return (StatusCode::FORBIDDEN, ui.t("expired_form")).into_response();
     }
@@ -331,12 +324,7 @@ pub(crate) async fn application_step(
         return (StatusCode::NOT_FOUND, ui.t("not_found")).into_response();
     };
     let action = field("action");
-    let ends = Action::parse(&action).is_some_and(|a| {
-        ApplicationState::ALL
-            .into_iter()
-            .filter_map(|from| a.target(from))
-            .all(ApplicationState::is_terminal)
-    });
+    let ends = Action::parse(&action).is_some_and(Action::ends_application);
     if ends && field("confirm") != "yes" {
         let error = Some(ui.t("confirm_needed").to_owned());
         return application_page(&state, desk, ui, &id, None, error, false).await;

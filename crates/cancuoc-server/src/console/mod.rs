@@ -1085,6 +1085,16 @@ pub(crate) async fn report_lost(
     .into_response()
 }
 
+/// A field of a posted form read as `Vec<(name, value)>` (a form whose names repeat, like
+/// ticked checkboxes), trimmed; empty when absent.
+pub(crate) fn form_field(pairs: &[(String, String)], name: &str) -> String {
+    pairs
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.trim().to_owned())
+        .unwrap_or_default()
+}
+
 /// A refusal as the officer reads it. In Vietnamese, the refusals a page can meet are
 /// said by their kind (the step is not possible in this state, another role takes it, a
 /// reason is needed…); only a refusal of a typed value keeps the use case's own words,

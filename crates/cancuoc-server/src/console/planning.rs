@@ -150,6 +150,8 @@ async fn planning_page(
 }
 
 /// The page's forms: a site, a machine, a session, a plan to look at, a plan to accept.
+/// Whatever the form, a refusal draws the page again with the reason and the plan's
+/// fields as typed.
 pub(crate) async fn planning_action(
     State(state): State<AppState>,
     desk: Desk,
@@ -157,13 +159,7 @@ pub(crate) async fn planning_action(
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Response {
     let ui = Ui::of(None, &headers);
-    let field = |name: &str| {
-        pairs
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.trim().to_owned())
-            .unwrap_or_default()
-    };
+    let field = |name: &str| form_field(&pairs, name);
     if !csrf_holds(&desk, &field("csrf")) {
         return (StatusCode::FORBIDDEN, ui.t("expired_form")).into_response();
     }
@@ -177,8 +173,28 @@ pub(crate) async fn planning_action(
         ))
         .into_response()
     };
-    let refused = |e: AppError| said(ui, &e);
-    match field("action").as_str() {
+    let fields = PlanFields {
+        from: field("from"),
+        to: field("to"),
+        machines: field("machines"),
+        show_up: field("show_up"),
+    };
+    let plan = || cancuoc_app::PlanRequest {
+        unit: unit.clone(),
+        from: fields.from.clone(),
+        to: fields.to.clone(),
+        machines: fields.machines.parse().ok(),
+        // Typed as a percentage: "85" is a share of 0.85.
+        show_up: fields
+            .show_up
+            .replace(',', ".")
+            .parse::<f64>()
+            .map_or(0.85, |p| p / 100.0),
+        service_min: None,
+        open_hour: 7.0,
+        close_hour: 17.0,
+    };
+    let outcome: Result<Response, AppError> = match field("action").as_str() {
         "site" => {
             let request = cancuoc_app::SiteRequest {
                 unit: unit.clone(),
@@ -189,23 +205,11 @@ pub(crate) async fn planning_action(
                 opens: field("opens"),
                 closes: field("closes"),
             };
-            match state.app.create_site(&caller, &request).await {
-                Ok(site) => done(format!("{}: {}", ui.t("site_added"), site.name)),
-                Err(e) => {
-                    let error = Some(refused(e));
-                    planning_page(
-                        &state,
-                        desk,
-                        ui,
-                        unit,
-                        None,
-                        error,
-                        PlanFields::default(),
-                        None,
-                    )
-                    .await
-                }
-            }
+            state
+                .app
+                .create_site(&caller, &request)
+                .await
+                .map(|site| done(format!("{}: {}", ui.t("site_added"), site.name)))
         }
         "machine" => {
             let request = cancuoc_app::MachineRequest {
@@ -213,28 +217,15 @@ pub(crate) async fn planning_action(
                 label: field("label"),
                 minutes_per_application: field("minutes").parse().unwrap_or(0),
             };
-            match state.app.add_machine(&caller, &request).await {
-                Ok(machine) => done(format!("{}: {}", ui.t("machine_added"), machine.label)),
-                Err(e) => {
-                    let error = Some(refused(e));
-                    planning_page(
-                        &state,
-                        desk,
-                        ui,
-                        unit,
-                        None,
-                        error,
-                        PlanFields::default(),
-                        None,
-                    )
-                    .await
-                }
-            }
+            state
+                .app
+                .add_machine(&caller, &request)
+                .await
+                .map(|machine| done(format!("{}: {}", ui.t("machine_added"), machine.label)))
         }
         "session" => {
-            let site = uuid::Uuid::parse_str(&field("site")).unwrap_or_default();
             let request = cancuoc_app::SessionRequest {
-                site,
+                site: uuid::Uuid::parse_str(&field("site")).unwrap_or_default(),
                 date: field("date"),
                 from: field("from"),
                 to: field("to"),
@@ -242,76 +233,44 @@ pub(crate) async fn planning_action(
                 machines: Vec::new(),
                 officers: Vec::new(),
             };
-            match state.app.create_session(&caller, &request).await {
-                Ok(session) => Redirect::to(&format!("/lich/{}", session.id)).into_response(),
-                Err(e) => {
-                    let error = Some(refused(e));
-                    planning_page(
-                        &state,
-                        desk,
-                        ui,
-                        unit,
-                        None,
-                        error,
-                        PlanFields::default(),
-                        None,
-                    )
-                    .await
-                }
-            }
+            state
+                .app
+                .create_session(&caller, &request)
+                .await
+                .map(|session| Redirect::to(&format!("/lich/{}", session.id)).into_response())
         }
-        action @ ("plan" | "accept") => {
-            let fields = PlanFields {
-                from: field("from"),
-                to: field("to"),
-                machines: field("machines"),
-                show_up: field("show_up"),
-            };
-            let request = cancuoc_app::PlanRequest {
-                unit: unit.clone(),
-                from: fields.from.clone(),
-                to: fields.to.clone(),
-                machines: fields.machines.parse().ok(),
-                // Typed as a percentage: "85" is a share of 0.85.
-                show_up: fields
-                    .show_up
-                    .replace(',', ".")
-                    .parse::<f64>()
-                    .map_or(0.85, |p| p / 100.0),
-                service_min: None,
-                open_hour: 7.0,
-                close_hour: 17.0,
-            };
-            if action == "accept" {
-                return match state.app.accept_plan(&caller, &request).await {
-                    Ok((_, _, accepted)) => done(format!(
-                        "{}: {} {}, {} {}, {} {}",
-                        ui.t("plan_accepted"),
-                        accepted.sessions,
-                        ui.t("sessions_made"),
-                        accepted.invitations.households,
-                        ui.t("households_invited"),
-                        accepted.sites_created,
-                        ui.t("sites_made"),
-                    )),
-                    Err(e) => {
-                        let error = Some(refused(e));
-                        planning_page(&state, desk, ui, unit, None, error, fields, None).await
-                    }
-                };
+        "accept" => state
+            .app
+            .accept_plan(&caller, &plan())
+            .await
+            .map(|(_, _, accepted)| {
+                done(format!(
+                    "{}: {} {}, {} {}, {} {}",
+                    ui.t("plan_accepted"),
+                    accepted.sessions,
+                    ui.t("sessions_made"),
+                    accepted.invitations.households,
+                    ui.t("households_invited"),
+                    accepted.sites_created,
+                    ui.t("sites_made"),
+                ))
+            }),
+        "plan" => match state.app.plan_enrollment(&caller, &plan()).await {
+            Ok((_, proposed)) => {
+                let proposal = proposal_of(ui, &state.app.places(), &proposed);
+                return planning_page(&state, desk, ui, unit, None, None, fields, Some(proposal))
+                    .await;
             }
-            match state.app.plan_enrollment(&caller, &request).await {
-                Ok((_, plan)) => {
-                    let proposal = proposal_of(ui, &state.app.places(), &plan);
-                    planning_page(&state, desk, ui, unit, None, None, fields, Some(proposal)).await
-                }
-                Err(e) => {
-                    let error = Some(refused(e));
-                    planning_page(&state, desk, ui, unit, None, error, fields, None).await
-                }
-            }
+            Err(e) => Err(e),
+        },
+        _ => return (StatusCode::BAD_REQUEST, ui.t("bad_request")).into_response(),
+    };
+    match outcome {
+        Ok(response) => response,
+        Err(e) => {
+            let error = Some(said(ui, &e));
+            planning_page(&state, desk, ui, unit, None, error, fields, None).await
         }
-        _ => (StatusCode::BAD_REQUEST, ui.t("bad_request")).into_response(),
     }
 }
 

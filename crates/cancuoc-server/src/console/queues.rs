@@ -179,13 +179,7 @@ pub(crate) async fn applications_step(
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Response {
     let ui = Ui::of(None, &headers);
-    let field = |name: &str| {
-        pairs
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.trim().to_owned())
-            .unwrap_or_default()
-    };
+    let field = |name: &str| form_field(&pairs, name);
     if !csrf_holds(&desk, &field("csrf")) {
         return (StatusCode::FORBIDDEN, ui.t("expired_form")).into_response();
     }
