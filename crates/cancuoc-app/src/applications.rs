@@ -61,6 +61,8 @@ pub struct StepRequest {
     pub action: String,
     pub reason: Option<String>,
     pub expected_version: Option<i64>,
+    /// At hand-over: whether the old card was taken back.
+    pub old_card_returned: Option<bool>,
 }
 
 fn no_vault() -> AppError {
@@ -647,6 +649,11 @@ impl App {
             .map(str::trim)
             .filter(|r| !r.is_empty())
             .map(str::to_owned);
+        if request.old_card_returned.is_some() && action != Action::HandOver {
+            return Err(AppError::Invalid(
+                "old_card_returned: said at hand-over only".into(),
+            ));
+        }
         // What needs no state is checked before any work, for a clear answer.
         action
             .check_actor(officer.role, reason.as_deref())
@@ -664,6 +671,7 @@ impl App {
             expected_version: request.expected_version,
             card,
             batch,
+            old_card_returned: request.old_card_returned,
         };
         Ok(self
             .store
@@ -1040,6 +1048,7 @@ impl App {
             action: action.as_str().to_owned(),
             reason: None,
             expected_version: None,
+            old_card_returned: None,
         };
         let mut outcome = BatchOutcome {
             batch,

@@ -11,6 +11,7 @@ mod audit;
 mod auth;
 mod booking;
 mod campaigns;
+mod demo;
 mod enrollment;
 mod error;
 mod places;
@@ -30,6 +31,7 @@ pub use audit::{AuditVerification, CheckpointLog, PublishedCheckpoints};
 pub use auth::Session;
 pub use booking::{BookedSlot, Booking, CitizenProof, OpenSession, OpenSlot};
 pub use campaigns::{ELIGIBLE_REUSE_MICROS, QuotaRequest};
+pub use demo::{DemoAccount, DemoActivity, DemoApplicant, DemoApplicants};
 pub use enrollment::{
     Arrival, InvitationReport, LiveQueue, MachineRequest, QueuedPerson, SessionRequest,
     SiteRequest, local_minute,

@@ -301,10 +301,37 @@ async fn an_application_from_intake_to_handover() {
     let back = response.text().await.unwrap();
     assert!(back.contains(&mrz[1].replace('<', "&lt;")), "{back}");
 
-    for action in ["receive", "hand_over"] {
-        let (status, body) = step(&t, &district, &id, json!({"action": action})).await;
-        assert_eq!(status, StatusCode::OK, "{action}: {body}");
-    }
+    // Whether the old card came back is said at hand-over, not at any other step.
+    let (status, body) = step(
+        &t,
+        &district,
+        &id,
+        json!({"action": "receive", "old_card_returned": false}),
+    )
+    .await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("invalid_input")),
+        "{body}"
+    );
+    let (status, body) = step(&t, &district, &id, json!({"action": "receive"})).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(
+        body["old_card_returned"], true,
+        "as intake recorded: {body}"
+    );
+    let (status, body) = step(
+        &t,
+        &district,
+        &id,
+        json!({"action": "hand_over", "old_card_returned": false}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(
+        body["old_card_returned"], false,
+        "the CMND did not come back: {body}"
+    );
     let (_, card) = t.get(&district, &format!("/api/v1/cards/{AN}")).await;
     assert_eq!(card["status"], "active");
     let (status, done) = t

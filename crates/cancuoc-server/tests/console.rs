@@ -792,6 +792,7 @@ async fn intake_warns_of_an_open_application_and_a_refused_filing_keeps_the_fiel
 #[tokio::test]
 async fn administration_keeps_a_refused_form_and_cannot_lock_itself_out() {
     let t = spawn_app().await;
+    let admin = t.admin().await;
     let browser = client(true);
     sign_in_form(
         &browser,
@@ -848,6 +849,47 @@ async fn administration_keeps_a_refused_form_and_cannot_lock_itself_out() {
     ] {
         assert!(html.contains(kept), "{kept} in {html}");
     }
+
+    // Disabling an officer signs them out everywhere: it takes the confirmation.
+    t.officer(&admin, "lan.pt", "CAH-436", "district_officer")
+        .await;
+    let form = get("/quan-tri/can-bo").await.text().await.unwrap();
+    assert!(
+        form.contains("name=\"confirm\" value=\"yes\" required"),
+        "{form}"
+    );
+    let csrf = csrf_of(&form);
+    let disable = |confirm: &'static str| {
+        let csrf = csrf.clone();
+        let browser = &browser;
+        let url = t.url("/quan-tri/can-bo");
+        async move {
+            let mut fields = vec![
+                ("csrf", csrf.as_str()),
+                ("action", "disable"),
+                ("username", "lan.pt"),
+            ];
+            if !confirm.is_empty() {
+                fields.push(("confirm", confirm));
+            }
+            post_form(browser, url, &fields).await.text().await.unwrap()
+        }
+    };
+    let unconfirmed = disable("").await;
+    assert!(
+        unconfirmed.contains("Hãy đánh dấu xác nhận"),
+        "{unconfirmed}"
+    );
+    t.login("lan.pt", "a-much-longer-password").await;
+    disable("yes").await;
+    let (status, _) = t
+        .send(
+            t.client
+                .post(t.url("/api/v1/auth/login"))
+                .json(&json!({"username": "lan.pt", "password": "a-much-longer-password"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
 
     // A new password typed differently twice changes nothing.
     let form = get("/doi-mat-khau").await.text().await.unwrap();

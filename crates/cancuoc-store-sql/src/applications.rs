@@ -473,13 +473,14 @@ pub async fn transition(
     let changed = tx
         .execute(
             "UPDATE applications SET state = $1, version = version + 1,
-                batch = COALESCE($2, batch)
+                batch = COALESCE($2, batch), old_card_returned = COALESCE($5, old_card_returned)
              WHERE key = $3 AND version = $4",
             &[
                 Value::from(to.as_str()),
                 Value::from(step.batch.map(|b| b.to_string())),
                 Value::from(key.to_string()),
                 Value::from(current.version),
+                Value::from(step.old_card_returned.map(i64::from)),
             ],
         )
         .await?;

@@ -110,6 +110,9 @@ pub struct Step {
     /// For `produce`: the card made for the application.
     pub card: Option<NewCard>,
     pub batch: Option<Uuid>,
+    /// For `hand_over`: whether the old card (CMND or CCCD) was taken back as the new
+    /// one was handed over; `None` keeps what intake recorded.
+    pub old_card_returned: Option<bool>,
 }
 
 /// Filters of the application lists.

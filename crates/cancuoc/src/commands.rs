@@ -591,12 +591,23 @@ impl cancuoc_app::DemoObserver for BarObserver {
     }
 }
 
-async fn demo(app: &App, province: &str, people: usize, seed: u64) -> Result<(), AppError> {
+/// Loads the demo population; answers the people who may apply for a card.
+async fn demo(
+    app: &App,
+    province: &str,
+    people: usize,
+    seed: u64,
+) -> Result<Vec<cancuoc_app::DemoApplicant>, AppError> {
     let mut bar = BarObserver(progress_bar(people as u64, "people"));
     let started = std::time::Instant::now();
+    let mut applicants = cancuoc_app::DemoApplicants {
+        people: Vec::new(),
+        inner: &mut bar,
+    };
     let report = app
-        .demo(&operator(), province, people, seed, &mut bar)
+        .demo(&operator(), province, people, seed, &mut applicants)
         .await?;
+    let applicants = applicants.people;
     if let Some(b) = bar.0 {
         b.finish_and_clear();
     }
@@ -607,7 +618,113 @@ async fn demo(app: &App, province: &str, people: usize, seed: u64) -> Result<(),
         report.province,
         started.elapsed().as_secs_f64()
     );
+    Ok(applicants)
+}
+
+/// The demo's month of work: applications in every state, the accounts to try each
+/// role with, today's session, and collection forms waiting for review.
+async fn demo_month(cli: &Cli, app: &App, people: &[cancuoc_app::DemoApplicant]) -> Result<()> {
+    let started = std::time::Instant::now();
+    let activity = app.demo_activity("42", people, 30).await?;
+    let states: Vec<String> = activity
+        .by_state
+        .iter()
+        .map(|(state, n)| format!("{} {n}", state.as_str()))
+        .collect();
+    eprintln!(
+        "demo month: {} applications over 30 days ({}) in {:.1} s",
+        activity.applications,
+        states.join(", "),
+        started.elapsed().as_secs_f64()
+    );
+    if let Some(session) = activity.session {
+        eprintln!("today's enrollment session {session}: households invited, queue begun");
+    }
+    // Forms a commune sent in with fields missing, for the review queue; the file stays
+    // in the data directory as an example of the import format.
+    let communes: Vec<&str> = people.iter().map(|p| p.commune.as_str()).take(1).collect();
+    let commune = communes.first().copied().unwrap_or("18073");
+    let forms = cli.data_dir.join("demo-phieu-thu-thap.csv");
+    std::fs::write(&forms, demo_forms(commune))
+        .map_err(|e| CliError::failed(format!("cannot write {}: {e}", forms.display())))?;
+    import_forms(app, &forms, false, None).await?;
+    println!("demo accounts (one-time passwords, changed at first sign-in):");
+    for account in &activity.accounts {
+        println!(
+            "  {:<14} {:<20} {:<20} {}",
+            account.username,
+            account.role.as_str(),
+            account.unit,
+            account.password
+        );
+    }
     Ok(())
+}
+
+/// Collection forms of a commune with gaps an officer must go and fill: no hometown, no
+/// ethnicity, no religion, and the same person written twice under two numbers.
+fn demo_forms(commune: &str) -> String {
+    use Column as C;
+    let header = Column::ALL.map(Column::name).join(",");
+    let person = |id: &str, name: &str, born: &str, sex: &str, gaps: &[Column]| {
+        let given = [
+            (C::SoDinhDanh, id),
+            (C::HoTen, name),
+            (C::NgaySinh, born),
+            (C::GioiTinh, sex),
+            (C::NoiDangKyKhaiSinh, "42"),
+            (C::QueQuan, "42"),
+            (C::DanToc, "Kinh"),
+            (C::TonGiao, "Không"),
+            (C::QuocTich, "VNM"),
+            (C::ThuongTruMaXa, commune),
+            (C::ThuongTruDiaChi, "Thôn 3"),
+        ];
+        Column::ALL
+            .map(|column| {
+                given
+                    .iter()
+                    .find(|(c, _)| *c == column && !gaps.contains(c))
+                    .map_or("", |(_, value)| *value)
+            })
+            .join(",")
+    };
+    let rows = [
+        person(
+            "042095900001",
+            "Trần Văn Khánh",
+            "12/04/1995",
+            "Nam",
+            &[C::QueQuan],
+        ),
+        person(
+            "042198900002",
+            "Nguyễn Thị Loan",
+            "1998",
+            "Nữ",
+            &[C::DanToc],
+        ),
+        person(
+            "042087900003",
+            "Phan Văn Long",
+            "03/07/1987",
+            "Nam",
+            &[C::TonGiao],
+        ),
+        person("042093900004", "Hồ Văn Nghĩa", "20/10/1993", "Nam", &[]),
+        person(
+            "042093900005",
+            "Hồ Văn Nghĩa",
+            "20/10/1993",
+            "Nam",
+            &[C::NoiDangKyKhaiSinh],
+        ),
+    ];
+    std::iter::once(header)
+        .chain(rows)
+        .collect::<Vec<_>>()
+        .join("\n")
+        + "\n"
 }
 
 /// The demo's campaign at work: a peak period around today for Hà Tĩnh, its quota shared
@@ -672,7 +789,10 @@ async fn serve(
         // The demo population is deterministic for its seed and key: loading it a second
         // time meets its own personal ID numbers, which says it is there already.
         match demo(&app, "42", 20_000, 1).await {
-            Ok(()) => demo_campaign(&app).await?,
+            Ok(people) => {
+                demo_campaign(&app).await?;
+                demo_month(cli, &app, &people).await?;
+            }
             Err(AppError::Conflict(_)) => eprintln!("demo population already loaded"),
             Err(e) => return Err(e.into()),
         }

@@ -113,6 +113,8 @@ pub(crate) struct OfficerForm {
     full_name: Option<String>,
     unit: Option<String>,
     role: Option<String>,
+    /// Ticked next to "disable": the officer is signed out at once, so it is confirmed.
+    confirm: Option<String>,
 }
 
 /// Adds an officer (the one-time password is shown once, to hand over in person), or
@@ -181,6 +183,9 @@ pub(crate) async fn officer_action(
                     officers_page(&state, desk, ui, None, Some(refused), typed, false).await
                 }
             };
+        }
+        "disable" if form.confirm.as_deref() != Some("yes") => {
+            Ok(ui.t("confirm_disable_needed").to_owned())
         }
         "disable" | "enable" => state
             .app

@@ -38,6 +38,8 @@ pub(crate) struct ApplicationPage {
     /// Whether a step ends the application (the confirmation is shown).
     any_final: bool,
     has_card: bool,
+    /// Hand-over is open and the type replaces a card: ask whether the old one came back.
+    asks_old_card: bool,
     /// The portrait and prints may be (re)taken here: before verification or while a
     /// correction is asked for, by the intake side.
     retake: bool,
@@ -186,10 +188,10 @@ async fn application_page(
         ),
         (
             "old_card_returned",
-            if record.old_card_returned {
-                ui.t("yes").to_owned()
-            } else {
-                String::new()
+            match (record.kind, record.old_card_returned) {
+                (cancuoc_domain::application::ApplicationType::FirstIssuance, _) => String::new(),
+                (_, true) => ui.t("yes").to_owned(),
+                (_, false) => ui.t("no").to_owned(),
             },
         ),
     ]
@@ -277,6 +279,8 @@ async fn application_page(
         sees_biometrics,
         any_reason: steps.iter().any(|s| s.2),
         any_final: steps.iter().any(|s| s.3),
+        asks_old_card: record.kind != cancuoc_domain::application::ApplicationType::FirstIssuance
+            && steps.iter().any(|s| s.0 == Action::HandOver.as_str()),
         steps,
         has_card: matches!(
             record.state,
@@ -325,6 +329,7 @@ pub(crate) async fn application_step(
     };
     let action = field("action");
     let ends = Action::parse(&action).is_some_and(Action::ends_application);
+    let action_is_hand_over = Action::parse(&action) == Some(Action::HandOver);
     if ends && field("confirm") != "yes" {
         let error = Some(ui.t("confirm_needed").to_owned());
         return application_page(&state, desk, ui, &id, None, error, false).await;
@@ -333,6 +338,9 @@ pub(crate) async fn application_step(
         action,
         reason: Some(field("reason")).filter(|r| !r.is_empty()),
         expected_version: field("version").parse().ok(),
+        // Only the hand-over form asks, and only for a type that replaces a card.
+        old_card_returned: (action_is_hand_over && !field("old_card").is_empty())
+            .then(|| field("old_card") == "yes"),
     };
     match state.app.transition(&desk.caller(), key, &request).await {
         Ok(done) => Redirect::to(&format!(

@@ -333,6 +333,32 @@ const WORDS: &[(&str, &str, &str)] = &[
         "Identifying marks",
     ),
     ("yes", "Có", "Yes"),
+    ("no", "Không", "No"),
+    (
+        "confirm_disable",
+        "Khóa ngay (đăng xuất khỏi mọi nơi)",
+        "Disable now (signs out everywhere)",
+    ),
+    (
+        "confirm_disable_needed",
+        "Hãy đánh dấu xác nhận trước khi khóa tài khoản.",
+        "Tick the confirmation before disabling the account.",
+    ),
+    (
+        "old_card",
+        "Thẻ/CMND cũ khi trả thẻ",
+        "Old card at hand-over",
+    ),
+    (
+        "old_card_taken_back",
+        "Đã thu hồi thẻ/CMND cũ",
+        "Old card taken back",
+    ),
+    (
+        "old_card_not_taken_back",
+        "Chưa thu hồi (mất, công dân không mang theo)",
+        "Not taken back (lost, not brought)",
+    ),
     (
         "working_days_left",
         "ngày làm việc còn lại",

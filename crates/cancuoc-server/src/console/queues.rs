@@ -187,6 +187,7 @@ pub(crate) async fn applications_step(
         action: field("action"),
         reason: Some(field("reason")).filter(|r| !r.is_empty()),
         expected_version: None,
+        old_card_returned: None,
     };
     let caller = desk.caller();
     let (mut done, mut failed) = (0_usize, Vec::new());

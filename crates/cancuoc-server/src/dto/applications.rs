@@ -451,6 +451,10 @@ pub(crate) struct TransitionRequest {
     /// Refuse the step (409 `conflict`) unless the application is at this version.
     #[serde(default)]
     pub version: Option<i64>,
+    /// At hand_over only: whether the old card (CMND or CCCD) was taken back; absent
+    /// keeps what intake recorded.
+    #[serde(default)]
+    pub old_card_returned: Option<bool>,
 }
 
 impl From<TransitionRequest> for StepRequest {
@@ -459,6 +463,7 @@ impl From<TransitionRequest> for StepRequest {
             action: r.action,
             reason: r.reason,
             expected_version: r.version,
+            old_card_returned: r.old_card_returned,
         }
     }
 }

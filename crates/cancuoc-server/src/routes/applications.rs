@@ -230,6 +230,7 @@ pub(crate) async fn bulk_transition(
         action: request.action,
         reason: request.reason,
         expected_version: None,
+        old_card_returned: None,
     };
     let outcomes = state.app.transition_many(&who.caller(), &keys, &step).await;
     let items: Vec<BulkTransitionItem> = outcomes

@@ -65,6 +65,7 @@ pub(super) fn step(action: Action, role: Role) -> Step {
         expected_version: None,
         card: None,
         batch: None,
+        old_card_returned: None,
     }
 }
 
