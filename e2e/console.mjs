@@ -339,7 +339,7 @@ try {
       ['bang-dieu-khien', `/chien-dich/${campaign}?unit=CAT-42`], ['doi-mat-khau', '/doi-mat-khau'],
       ['san-xuat', '/san-xuat'], ['the', '/the/042092005555'], ['don-vi', '/quan-tri/don-vi?unit=CAT-42'],
       ['dan-cu', '/dan-cu'], ['cong-dan', '/cong-dan/042092005555'], ['ke-hoach', '/lich/ke-hoach'],
-      ['dat-lich', '/dat-lich']]) {
+      ['dia-ban', '/dia-ban-dac-biet'], ['dat-lich', '/dat-lich']]) {
       await page.goto(`${base}${path}`);
       await labelled(name);
       await keyboard(name);

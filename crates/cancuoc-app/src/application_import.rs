@@ -96,6 +96,7 @@ impl App {
         }
         let access = caller.access(&*self.clock, "application import");
         let today = self.clock.today();
+        let remote = self.remote_list().await?;
         let mut report = ApplicationImportReport {
             rows: table.rows.len(),
             dry_run,
@@ -171,7 +172,7 @@ impl App {
                     .push(reject(Some("intake_date"), "missing".into()));
                 continue;
             }
-            let prepared = match self.prepare(caller, &intake, today) {
+            let prepared = match self.prepare(caller, &intake, today, &remote) {
                 Ok(mut new) => {
                     new.key = key;
                     self.fit(&access, &new).await.map(|open| (new, open))

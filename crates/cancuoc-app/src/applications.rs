@@ -10,6 +10,7 @@ use cancuoc_domain::biometrics::{Capture, ImageRole, Manifest};
 use cancuoc_domain::calendar::WorkingCalendar;
 use cancuoc_domain::card::{self, QrPayload};
 use cancuoc_domain::fee::{FeeError, FeeExemption, FeeSchedule};
+use cancuoc_domain::remote::RemoteDistrict;
 use cancuoc_domain::{AdminLevel, PartialDate, PersonalId, PoliceUnitCode, RecordStatus, Role};
 use cancuoc_store::*;
 use jiff::civil::Date;
@@ -163,15 +164,20 @@ impl App {
         }
     }
 
-    /// The area of the intake unit's district for its time limit (2014 law Art. 25).
-    fn area_of(&self, place: &UnitPlace) -> Area {
+    /// The area of the intake unit's district for its time limit (2014 law Art. 25), by
+    /// the list of remote districts in force on the intake day.
+    fn area_of(&self, place: &UnitPlace, remote: &[RemoteDistrict], intake: Date) -> Area {
         let places = self.places();
         let kind = place
             .district
             .as_ref()
             .and_then(|d| places.get(d))
             .map(|u| u.kind);
-        application::area_of_district(place.district.as_ref().map(|d| d.as_str()), kind)
+        let listed = place
+            .district
+            .as_ref()
+            .is_some_and(|d| cancuoc_domain::remote::listed_on(remote, d.as_str(), intake));
+        application::area_of_district(kind, listed)
     }
 
     /// Files one application; see [`App::file_applications`].
@@ -209,10 +215,11 @@ impl App {
         require(caller, takes_intake, "take applications")?;
         let access = caller.access(&*self.clock, "card application intake");
         let today = self.clock.today();
+        let remote = self.remote_list().await?;
         let mut batch = intakes
             .iter()
             .map(|intake| {
-                self.prepare(caller, intake, today).map(|mut new| {
+                self.prepare(caller, intake, today, &remote).map(|mut new| {
                     new.idempotency_key = new
                         .idempotency_key
                         .map(|k| scoped_idempotency_key(&new.intake_unit, &k));
@@ -487,6 +494,7 @@ impl App {
         caller: &Caller,
         intake: &Intake,
         today: Date,
+        remote: &[RemoteDistrict],
     ) -> Result<NewApplication, AppError> {
         use cancuoc_domain::text::limits;
         limits::STATION.check_opt(intake.station.as_deref())?;
@@ -552,7 +560,8 @@ impl App {
             .as_ref()
             .map_err(|e| AppError::Internal(e.to_string()))?;
         let fee = fees.fee(kind, intake_date, exemption).map_err(invalid)?;
-        let working_days = application::due_working_days(kind, self.area_of(&place), intake_date);
+        let area = self.area_of(&place, remote, intake_date);
+        let working_days = application::due_working_days(kind, area, intake_date);
         let calendar = WorkingCalendar::vietnam().map_err(|e| AppError::Internal(e.to_string()))?;
         let due = calendar
             .due_date(intake_date, working_days)

@@ -19,6 +19,7 @@ mod register;
 mod render;
 mod schedule;
 mod setup;
+mod time_limits;
 
 use std::sync::{Arc, RwLock};
 
@@ -41,6 +42,7 @@ pub use places::Places;
 pub use register::{CitizenSearch, FormAction, ImportReport, ImportRequest, RejectedRow};
 pub use schedule::{Accepted, PlanRequest};
 pub use setup::{DemoObserver, DemoReport, InitReport, Unobserved};
+pub use time_limits::RemoteDistrictRequest;
 
 /// Wall-clock time and today's date in Vietnam.
 pub trait Clock: Send + Sync {

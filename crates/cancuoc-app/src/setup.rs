@@ -72,6 +72,8 @@ impl App {
         let operator = Caller::Operator {
             name: "init".into(),
         };
+        self.seed_remote_districts(&operator.access(&*self.clock, "remote districts"))
+            .await?;
         let exists = self.store.officer_credentials("admin").await?.is_some();
         let (admin_created, admin_password) = if exists {
             (false, None)

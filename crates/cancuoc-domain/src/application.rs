@@ -336,26 +336,16 @@ pub enum Area {
     Other,
 }
 
-const REMOTE_DISTRICTS_CSV: &str = include_str!("../../../data/remote-districts.csv");
-
-/// Codes of the districts `data/remote-districts.csv` lists as mountain, border or island.
-fn remote_district(code: &str) -> bool {
-    REMOTE_DISTRICTS_CSV
-        .lines()
-        .filter(|l| !l.starts_with('#') && !l.starts_with("code,"))
-        .filter_map(|l| l.split(',').next())
-        .any(|c| c == code)
-}
-
-/// The area of an intake unit's district for its time limit: a listed mountain, border
-/// or island district is remote; an urban district, a town or a provincial city is urban
-/// (a city is a city even on an island, Art. 25 names cities first); the rest is other.
-/// A unit above the districts (a PC06) counts as other.
-pub fn area_of_district(code: Option<&str>, kind: Option<crate::AdminKind>) -> Area {
+/// The area of an intake unit's district for its time limit: a district on the province's
+/// list of mountain, border and island districts ([`crate::remote`]) on the intake day is
+/// remote; an urban district, a town or a provincial city is urban (a city is a city even
+/// on an island, Art. 25 names cities first); the rest is other. A unit above the
+/// districts (a PC06) counts as other.
+pub fn area_of_district(kind: Option<crate::AdminKind>, listed_remote: bool) -> Area {
     use crate::AdminKind as K;
-    match (code, kind) {
-        (_, Some(K::UrbanDistrict | K::Town | K::ProvincialCity)) => Area::Urban,
-        (Some(code), _) if remote_district(code) => Area::Remote,
+    match kind {
+        Some(K::UrbanDistrict | K::Town | K::ProvincialCity) => Area::Urban,
+        _ if listed_remote => Area::Remote,
         _ => Area::Other,
     }
 }
@@ -926,34 +916,17 @@ mod tests {
     }
 
     #[test]
-    fn island_districts_are_remote_and_cities_urban() {
+    fn listed_districts_are_remote_and_cities_urban() {
         use crate::AdminKind as K;
+        assert_eq!(area_of_district(Some(K::RuralDistrict), true), Area::Remote);
+        // Phú Quốc became a city on an island: a city's time limit.
+        assert_eq!(area_of_district(Some(K::ProvincialCity), true), Area::Urban);
         assert_eq!(
-            area_of_district(Some("536"), Some(K::RuralDistrict)),
-            Area::Remote
-        );
-        assert_eq!(
-            area_of_district(Some("755"), Some(K::RuralDistrict)),
-            Area::Remote
-        );
-        assert_eq!(
-            area_of_district(Some("911"), Some(K::ProvincialCity)),
+            area_of_district(Some(K::ProvincialCity), false),
             Area::Urban
         );
-        assert_eq!(
-            area_of_district(Some("436"), Some(K::ProvincialCity)),
-            Area::Urban
-        );
-        assert_eq!(
-            area_of_district(Some("445"), Some(K::RuralDistrict)),
-            Area::Other
-        );
-        assert_eq!(area_of_district(None, None), Area::Other);
-        let listed = REMOTE_DISTRICTS_CSV
-            .lines()
-            .filter(|l| !l.starts_with('#') && !l.starts_with("code,"))
-            .count();
-        assert_eq!(listed, 11);
+        assert_eq!(area_of_district(Some(K::RuralDistrict), false), Area::Other);
+        assert_eq!(area_of_district(None, false), Area::Other);
     }
 
     #[test]

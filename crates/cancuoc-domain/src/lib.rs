@@ -24,6 +24,7 @@ pub mod population;
 pub mod provinces;
 pub mod receipt;
 pub mod reference;
+pub mod remote;
 pub mod review;
 pub mod schedule;
 pub mod simulation;

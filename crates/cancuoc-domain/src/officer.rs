@@ -65,6 +65,12 @@ impl Role {
         )
     }
 
+    /// Whether the role keeps the province's list of mountain, border and island
+    /// districts: the province police and the administrator.
+    pub fn keeps_remote_districts(&self) -> bool {
+        matches!(self, Self::ProvinceOfficer | Self::Admin)
+    }
+
     /// Whether the role files applications and takes portraits and prints: the police of
     /// communes, districts and provinces.
     pub fn takes_intake(&self) -> bool {

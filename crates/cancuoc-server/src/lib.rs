@@ -148,6 +148,10 @@ pub fn router(app: App, config: ServerConfig) -> Router {
         axum::routing::post(console::report_lost),
     )
     .route("/dan-cu", axum::routing::get(console::register))
+    .route(
+        "/dia-ban-dac-biet",
+        axum::routing::get(console::remote_districts).post(console::remote_district_action),
+    )
     .route("/lich", axum::routing::get(console::sessions))
     .route(
         "/chien-dich",

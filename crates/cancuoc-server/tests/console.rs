@@ -1060,3 +1060,141 @@ async fn a_district_plans_and_accepts_its_sessions_from_the_console() {
         .await;
     assert!(sessions.contains("/lich/"), "{sessions}");
 }
+
+#[tokio::test]
+async fn a_province_lists_a_mountain_district_and_the_next_filing_takes_twenty_days() {
+    let t = spawn_app().await;
+    let admin = t.admin().await;
+    import_people(&t, &admin).await;
+    t.officer(&admin, "minh.lv", "PC06-42", "province_officer")
+        .await;
+    let district = t
+        .officer(&admin, "son.tv", "CAH-445", "district_officer")
+        .await;
+    let file = |who: &'static str| {
+        let district = &district;
+        let t = &t;
+        async move {
+            let (status, filed) = t
+                .post(
+                    district,
+                    "/api/v1/applications",
+                    json!({"personal_id": who, "type": "first_issuance",
+                           "channel": "fixed", "intake_date": "2021-03-16"}),
+                )
+                .await;
+            assert_eq!(status, StatusCode::CREATED, "{filed}");
+            filed["due_date"].as_str().unwrap().to_owned()
+        }
+    };
+    // Thạch Hà (445) is not listed yet: a rural district's 15 working days.
+    assert_eq!(file("042088007777").await, "2021-04-06");
+
+    let browser = t.console_as("minh.lv").await;
+    let html = t.page(&browser, "/dia-ban-dac-biet").await;
+    // The island districts a register starts with are not Hà Tĩnh's: its list is empty,
+    // and only its own districts are offered.
+    assert!(html.contains("Chưa có huyện nào trong danh sách"), "{html}");
+    assert!(
+        html.contains("<option value=\"445\">Huyện Thạch Hà</option>"),
+        "{html}"
+    );
+    assert!(!html.contains("value=\"536\""), "{html}");
+    let csrf = csrf_of(&html);
+    let add = |basis: &'static str, from: &'static str, to: &'static str| {
+        let (browser, csrf, url) = (&browser, csrf.clone(), t.url("/dia-ban-dac-biet"));
+        async move {
+            post_form(
+                browser,
+                url,
+                &[
+                    ("csrf", &csrf),
+                    ("action", "add"),
+                    ("province", "42"),
+                    ("district", "445"),
+                    ("kind", "mountain"),
+                    ("basis", basis),
+                    ("from", from),
+                    ("to", to),
+                ],
+            )
+            .await
+        }
+    };
+    // An entry that ends before it starts is refused, and the form keeps what was typed.
+    let refused = add(
+        "Quyết định 861/QĐ-TTg ngày 04/6/2021",
+        "2016-01-01",
+        "2015-01-01",
+    )
+    .await;
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = refused.text().await.unwrap();
+    assert!(
+        html.contains("value=\"Quyết định 861/QĐ-TTg ngày 04/6/2021\""),
+        "{html}"
+    );
+    let added = add("Quyết định 861/QĐ-TTg ngày 04/6/2021", "2016-01-01", "").await;
+    let html = added.text().await.unwrap();
+    assert!(html.contains("Đã thêm huyện vào danh sách"), "{html}");
+    assert!(
+        html.contains("Huyện Thạch Hà</td><td>Miền núi, vùng cao</td>"),
+        "{html}"
+    );
+
+    // The next filing takes the 20 working days of a listed district.
+    assert_eq!(file("042195008888").await, "2021-04-13");
+
+    // Another province's district, or a district officer, cannot change the list.
+    let outside = post_form(
+        &browser,
+        t.url("/dia-ban-dac-biet"),
+        &[
+            ("csrf", &csrf),
+            ("action", "add"),
+            ("district", "536"),
+            ("kind", "island"),
+            ("basis", "QĐ"),
+            ("from", "2016-01-01"),
+        ],
+    )
+    .await;
+    assert_eq!(outside.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let officer = t.console_as("son.tv").await;
+    let html = t.page(&officer, "/dia-ban-dac-biet").await;
+    assert!(!html.contains("id=\"add-remote\""), "{html}");
+
+    // Ending the entry is audited with adding it.
+    let html = t.page(&browser, "/dia-ban-dac-biet").await;
+    let id_at = html.find("name=\"id\" value=\"").unwrap() + 17;
+    let id = html[id_at..].split('"').next().unwrap().to_owned();
+    let ended = post_form(
+        &browser,
+        t.url("/dia-ban-dac-biet"),
+        &[
+            ("csrf", &csrf),
+            ("action", "end"),
+            ("province", "42"),
+            ("id", &id),
+            ("last_day", "2024-06-30"),
+        ],
+    )
+    .await;
+    let html = ended.text().await.unwrap();
+    assert!(html.contains("Đã kết thúc áp dụng"), "{html}");
+    assert!(html.contains("30/06/2024"), "{html}");
+    let auditor = client(true);
+    sign_in_form(
+        &auditor,
+        t.url("/dang-nhap"),
+        &[("username", "admin"), ("password", ADMIN_PASSWORD)],
+    )
+    .await;
+    let trail = t
+        .page(&auditor, "/quan-tri/nhat-ky?action=remote_district.end")
+        .await;
+    assert!(trail.contains("minh.lv"), "{trail}");
+    // A new register starts with the island districts, Lý Sơn (Quảng Ngãi) among them.
+    let islands = t.page(&auditor, "/dia-ban-dac-biet?province=51").await;
+    assert!(islands.contains("Huyện Lý Sơn</td><td>Hải đảo</td>"), "{islands}");
+}

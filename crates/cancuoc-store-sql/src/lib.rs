@@ -18,6 +18,7 @@ pub mod citizens;
 pub mod forms;
 pub mod officers;
 pub mod reference;
+pub mod remote;
 pub mod schedule;
 mod store;
 

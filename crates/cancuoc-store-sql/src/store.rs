@@ -6,11 +6,12 @@ use cancuoc_domain::audit::{AuditEvent, Outcome};
 use cancuoc_domain::personal_id::{IdPrefix, SerialPermutation};
 use cancuoc_domain::{AdminUnit, Officer, PersonalId, PoliceUnit, PoliceUnitCode, Role};
 use cancuoc_store::*;
+use jiff::civil::Date;
 use uuid::Uuid;
 
 use crate::{
     Backend, Tx, TxKind, applications, audit, bench, campaigns, citizens, forms, officers,
-    reference, schedule,
+    reference, remote, schedule,
 };
 
 /// The register on a SQL backend.
@@ -494,6 +495,27 @@ impl<B: Backend> Store for SqlStore<B> {
 
     async fn sites(&self, access: &Access, unit: Option<&str>) -> Result<Vec<Site>> {
         in_tx!(self, Read, |tx| schedule::sites(tx, access, unit))
+    }
+
+    async fn remote_districts(&self) -> Result<Vec<RemoteDistrictRecord>> {
+        in_tx!(self, Read, |tx| remote::list(tx))
+    }
+
+    async fn add_remote_district(
+        &self,
+        access: &Access,
+        entry: &RemoteDistrictRecord,
+    ) -> Result<()> {
+        in_tx!(self, Write, |tx| remote::add(tx, access, entry))
+    }
+
+    async fn end_remote_district(
+        &self,
+        access: &Access,
+        id: Uuid,
+        last_day: Date,
+    ) -> Result<RemoteDistrictRecord> {
+        in_tx!(self, Write, |tx| remote::end(tx, access, id, last_day))
     }
 
     async fn add_machine(&self, access: &Access, machine: &Machine) -> Result<()> {

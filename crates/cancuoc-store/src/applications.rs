@@ -58,6 +58,17 @@ pub struct Filed {
     pub replayed: bool,
 }
 
+/// An entry of the list of mountain, border and island districts, with who added it and
+/// who ended it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RemoteDistrictRecord {
+    pub id: Uuid,
+    pub entry: cancuoc_domain::remote::RemoteDistrict,
+    pub created_by: String,
+    pub created_micros: i64,
+    pub ended_by: Option<String>,
+}
+
 /// An application with its full history.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ApplicationRecord {

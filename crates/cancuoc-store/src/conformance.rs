@@ -66,6 +66,7 @@ macro_rules! conformance_suite {
             transitions_follow_roles_states_and_versions,
             concurrent_steps_on_one_application_let_one_win,
             handover_activates_the_card_and_replaces_the_old_one,
+            remote_districts_are_added_and_ended_never_deleted,
             application_lists_filter_and_page,
             intake_is_counted_up_the_hierarchy_as_it_is_filed,
             campaigns_and_quotas_are_kept_and_audited,

@@ -310,6 +310,26 @@ pub trait Store: Send + Sync {
         query: &EligibleQuery,
     ) -> Result<Vec<(Option<String>, u64)>>;
 
+    // ---- time limits -----------------------------------------------------------------
+
+    /// The list of mountain, border and island districts, every entry current or ended:
+    /// reference data every intake reads, so not scoped.
+    async fn remote_districts(&self) -> Result<Vec<RemoteDistrictRecord>>;
+    /// Adds an entry (audited); `Conflict` when the district is listed already on a day
+    /// the new entry covers.
+    async fn add_remote_district(
+        &self,
+        access: &Access,
+        entry: &RemoteDistrictRecord,
+    ) -> Result<()>;
+    /// Ends an entry on its last day (audited); `Conflict` when it was ended already.
+    async fn end_remote_district(
+        &self,
+        access: &Access,
+        id: Uuid,
+        last_day: jiff::civil::Date,
+    ) -> Result<RemoteDistrictRecord>;
+
     // ---- scheduling -----------------------------------------------------------------
 
     /// Creates a site (audited); a unit's sites have distinct names.

@@ -104,6 +104,8 @@ pub mod actions {
     pub const ELIGIBLE_COUNT: &str = "eligible.count";
     pub const SITE_CREATE: &str = "site.create";
     pub const MACHINE_ADD: &str = "machine.add";
+    pub const REMOTE_DISTRICT_ADD: &str = "remote_district.add";
+    pub const REMOTE_DISTRICT_END: &str = "remote_district.end";
     pub const SESSION_CREATE: &str = "enrollment_session.create";
     pub const SESSION_CLOSE: &str = "enrollment_session.close";
     pub const INVITEES_READ: &str = "invitees.read";

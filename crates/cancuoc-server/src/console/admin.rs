@@ -352,6 +352,14 @@ const AUDIT_ACTIONS: &[(&str, &str)] = &[
     ("officer.set_password", "Đổi mật khẩu"),
     ("personal_id.allocate", "Cấp số định danh"),
     ("quota.set", "Giao chỉ tiêu"),
+    (
+        "remote_district.add",
+        "Thêm huyện miền núi, biên giới, hải đảo",
+    ),
+    (
+        "remote_district.end",
+        "Kết thúc áp dụng huyện miền núi, biên giới, hải đảo",
+    ),
     ("schedule.accept", "Duyệt kế hoạch thu nhận"),
     ("schedule.plan", "Lập kế hoạch thu nhận"),
     ("site.create", "Tạo điểm thu nhận"),

@@ -24,6 +24,7 @@ mod planning;
 mod production;
 mod queues;
 mod register;
+mod remote;
 mod review;
 mod schedule;
 
@@ -35,6 +36,7 @@ pub(crate) use planning::*;
 pub(crate) use production::*;
 pub(crate) use queues::*;
 pub(crate) use register::*;
+pub(crate) use remote::*;
 pub(crate) use review::*;
 pub(crate) use schedule::*;
 
@@ -334,6 +336,43 @@ const WORDS: &[(&str, &str, &str)] = &[
     ),
     ("yes", "Có", "Yes"),
     ("no", "Không", "No"),
+    (
+        "remote_districts",
+        "Huyện miền núi, biên giới, hải đảo",
+        "Mountain, border and island districts",
+    ),
+    (
+        "remote_explained",
+        "Hồ sơ tiếp nhận trước ngày 01/7/2024 tại huyện có trong danh sách vào ngày tiếp nhận được hẹn trả trong 20 ngày làm việc (Luật Căn cước công dân 2014, Điều 25). Thay đổi áp dụng từ hồ sơ tiếp nhận tiếp theo.",
+        "Applications taken before 1 July 2024 in a district listed on the intake day are due within 20 working days (2014 Law on Citizen Identification, Art. 25). A change applies from the next filing on.",
+    ),
+    ("province_code", "Mã tỉnh", "Province code"),
+    (
+        "no_remote_districts",
+        "Chưa có huyện nào trong danh sách.",
+        "No district is listed.",
+    ),
+    ("district", "Huyện", "District"),
+    ("legal_basis", "Căn cứ pháp lý", "Legal basis"),
+    ("kept_by", "Người cập nhật", "Kept by"),
+    ("end_entry", "Kết thúc", "End"),
+    ("last_day", "Ngày cuối áp dụng", "Last day in force"),
+    (
+        "add_remote_district",
+        "Thêm huyện vào danh sách",
+        "Add a district to the list",
+    ),
+    (
+        "to_optional",
+        "Đến ngày (để trống nếu chưa hết hiệu lực)",
+        "To (empty while in force)",
+    ),
+    (
+        "remote_added",
+        "Đã thêm huyện vào danh sách",
+        "District added to the list",
+    ),
+    ("remote_ended", "Đã kết thúc áp dụng", "Entry ended"),
     (
         "confirm_disable",
         "Khóa ngay (đăng xuất khỏi mọi nơi)",

@@ -11,7 +11,9 @@ use cancuoc_domain::{Jurisdiction, PersonalId, PoliceUnitCode, Role};
 use jiff::civil::{Date, date};
 use uuid::Uuid;
 
-use super::{T0, admin_access, code, import_people, person, scoped, thach_ha, verify_whole_chain};
+use super::{
+    T0, admin_access, code, import_people, person, scoped, seeded, thach_ha, verify_whole_chain,
+};
 use crate::*;
 
 pub(super) const DAY: Date = date(2021, 3, 16);
@@ -700,4 +702,79 @@ pub async fn application_lists_filter_and_page(store: Arc<dyn Store>) {
         .await
         .unwrap();
     assert_eq!(everything.items.len(), 3);
+}
+
+/// The list of remote districts: added, listed, a second overlapping entry refused, ended
+/// on a day and not twice, each change audited.
+pub async fn remote_districts_are_added_and_ended_never_deleted(store: Arc<dyn Store>) {
+    use cancuoc_domain::remote::{RemoteDistrict, RemoteKind};
+    seeded(&store).await;
+    let before = store.audit_events(0, 100_000).await.unwrap().len();
+    let entry = |from: Date, to: Option<Date>| RemoteDistrictRecord {
+        id: Uuid::now_v7(),
+        entry: RemoteDistrict::new(
+            "447",
+            RemoteKind::Mountain,
+            "Quyết định 861/QĐ-TTg",
+            from,
+            to,
+        )
+        .unwrap(),
+        created_by: "minh.lv".into(),
+        created_micros: T0,
+        ended_by: None,
+    };
+    let province = admin_access(T0);
+    let first = entry(date(2021, 6, 4), None);
+    store.add_remote_district(&province, &first).await.unwrap();
+    let err = store
+        .add_remote_district(&province, &entry(date(2022, 1, 1), None))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Conflict(_)), "{err:?}");
+    // An entry that ends before the listed one begins does not overlap it.
+    let earlier = entry(date(2016, 1, 1), Some(date(2021, 6, 3)));
+    store
+        .add_remote_district(&province, &earlier)
+        .await
+        .unwrap();
+    let listed = store.remote_districts().await.unwrap();
+    assert_eq!(listed, vec![earlier.clone(), first.clone()]);
+
+    let err = store
+        .end_remote_district(&province, first.id, date(2021, 6, 1))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Invalid(_)), "{err:?}");
+    let ended = store
+        .end_remote_district(&province, first.id, date(2024, 6, 30))
+        .await
+        .unwrap();
+    assert_eq!(ended.entry.valid_to, Some(date(2024, 6, 30)));
+    assert_eq!(ended.ended_by.as_deref(), Some("admin"));
+    let err = store
+        .end_remote_district(&province, first.id, date(2024, 7, 1))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Conflict(_)), "{err:?}");
+    let err = store
+        .end_remote_district(&province, Uuid::now_v7(), date(2024, 7, 1))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::NotFound(_)), "{err:?}");
+    // Added twice and ended once, each in the audit chain.
+    let events = store.audit_events(0, 100_000).await.unwrap();
+    let actions: Vec<&str> = events[before..]
+        .iter()
+        .map(|e| e.draft.action.as_str())
+        .collect();
+    assert_eq!(
+        actions
+            .iter()
+            .filter(|a| a.starts_with("remote_district."))
+            .count(),
+        3,
+        "{actions:?}"
+    );
+    assert_eq!(store.remote_districts().await.unwrap().len(), 2);
 }
