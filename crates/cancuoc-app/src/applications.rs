@@ -1142,6 +1142,11 @@ impl App {
             .ok()
             .and_then(|all| all.into_iter().find(|o| o.username == application.officer))
             .map_or_else(|| application.officer.clone(), |o| o.full_name);
+        let (portrait, fingers) = if which == IntakeDocument::IntakeForm {
+            self.slip_biometrics(caller, &access, &application).await?
+        } else {
+            (None, Vec::new())
+        };
         let slip = cancuoc_documents::IntakeSlip {
             receipt: application.receipt.to_string(),
             full_name: data.full_name.clone(),
@@ -1176,6 +1181,18 @@ impl App {
             fee_basis: application.fee_basis.clone(),
             old_card_returned: application.old_card_returned,
             pickup_place: format!("Bộ phận tiếp nhận và trả kết quả, {unit}"),
+            ethnicity: data
+                .ethnicity
+                .as_deref()
+                .map(|e| {
+                    cancuoc_domain::reference::ethnicity(e)
+                        .map_or_else(|| e.to_owned(), |known| known.name.to_owned())
+                })
+                .unwrap_or_default(),
+            father: data.father.as_ref().map(|r| r.full_name.clone()),
+            mother: data.mother.as_ref().map(|r| r.full_name.clone()),
+            portrait,
+            fingers,
         };
         let pdf = self
             .render(move || match which {
@@ -1184,6 +1201,81 @@ impl App {
             })
             .await?;
         pdf.map_err(|e| AppError::Internal(e.to_string()))
+    }
+
+    /// The intake form's portrait and ten fingers. A role that may see biometrics gets the
+    /// images (the read audited as any other); the commune's form says which fingers were
+    /// printed and why the others were not, without the images it may not see.
+    async fn slip_biometrics(
+        &self,
+        caller: &Caller,
+        access: &Access,
+        application: &ApplicationRecord,
+    ) -> Result<
+        (
+            Option<cancuoc_documents::SlipImage>,
+            Vec<(String, cancuoc_documents::FingerOnSlip)>,
+        ),
+        AppError,
+    > {
+        use cancuoc_documents::{FingerOnSlip, SlipImage, SlipImageFormat};
+        use cancuoc_domain::biometrics::{FingerCapture, FingerPosition, ImageFormat};
+        let Some(manifest) = Self::biometric_manifest(application) else {
+            return Ok((None, Vec::new()));
+        };
+        let sees = caller.officer().is_none_or(|o| reads_biometrics(o.role));
+        let capture = if sees {
+            let capture = self.capture_of(application).await?;
+            self.store
+                .append_audit(
+                    access,
+                    "biometrics.read",
+                    "application",
+                    &application.key.to_string(),
+                    cancuoc_domain::audit::Outcome::Done,
+                )
+                .await?;
+            capture
+        } else {
+            None
+        };
+        let slip_image = |image: &cancuoc_domain::biometrics::Image| SlipImage {
+            bytes: std::sync::Arc::new(image.bytes().to_vec()),
+            format: match image.format() {
+                ImageFormat::Jpeg => SlipImageFormat::Jpeg,
+                ImageFormat::Png => SlipImageFormat::Png,
+                ImageFormat::Wsq => SlipImageFormat::Wsq,
+            },
+            width: image.width(),
+            height: image.height(),
+        };
+        let portrait = capture.as_ref().map(|c| slip_image(c.portrait()));
+        let fingers = FingerPosition::ALL
+            .into_iter()
+            .map(|finger| {
+                let missing = manifest
+                    .missing_fingers
+                    .iter()
+                    .find(|m| m.finger == finger)
+                    .map(|m| m.reason.label_vi().to_owned());
+                let on_slip = match (missing, capture.as_ref().map(|c| c.finger(finger))) {
+                    (Some(reason), _) => FingerOnSlip::Missing(reason),
+                    (None, Some(FingerCapture::Rolled(image))) => {
+                        FingerOnSlip::Print(slip_image(image))
+                    }
+                    // Taken, but not for this reader's eyes.
+                    (None, _) => FingerOnSlip::Missing("Đã thu nhận".to_owned()),
+                };
+                // "ngón cái phải" heads its box: "Ngón cái phải".
+                let label = finger.label_vi();
+                let mut chars = label.chars();
+                let name = chars.next().map_or_else(String::new, |first| {
+                    first.to_uppercase().chain(chars).collect()
+                });
+                (name, on_slip)
+            })
+            .collect();
+        Ok((portrait, fingers))
     }
 
     /// "Thạch Đài, Thạch Hà, Hà Tĩnh": a unit and those above it.

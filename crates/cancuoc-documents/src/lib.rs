@@ -25,7 +25,10 @@ pub mod pdf;
 pub mod spreadsheet;
 pub use csv_export::{CsvExport, UTF8_BOM, csv_export_of, neutralise_cell};
 pub use letters::{invitation_letters_csv, invitation_letters_pdf};
-pub use pdf::{IntakeSlip, appointment_slip_pdf, daily_report_pdf, format_vnd, intake_form_pdf};
+pub use pdf::{
+    FingerOnSlip, IntakeSlip, SlipImage, SlipImageFormat, appointment_slip_pdf, daily_report_pdf,
+    format_vnd, intake_form_pdf,
+};
 pub use spreadsheet::{TextTable, daily_report_xlsx, progress_report_xlsx, table_csv, table_xlsx};
 
 /// ID-1 card size in millimetres (ISO/IEC 7810).

@@ -85,6 +85,42 @@ pub struct IntakeSlip {
     pub old_card_returned: bool,
     /// Where the citizen collects the card.
     pub pickup_place: String,
+    /// Dân tộc, as the register names it.
+    pub ethnicity: String,
+    /// Họ tên cha, họ tên mẹ, when the register knows them.
+    pub father: Option<String>,
+    pub mother: Option<String>,
+    /// The portrait taken at intake; `None` when the application has no biometrics yet.
+    pub portrait: Option<SlipImage>,
+    /// The ten rolled fingers in the order of the law (right thumb … left little): each
+    /// its name and its print or why it was not taken. Empty without biometrics.
+    pub fingers: Vec<(String, FingerOnSlip)>,
+}
+
+/// An image as intake took it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SlipImage {
+    pub bytes: std::sync::Arc<Vec<u8>>,
+    pub format: SlipImageFormat,
+    /// Its size in pixels, as intake read it from the header.
+    pub width: u32,
+    pub height: u32,
+}
+
+/// JPEG and PNG are drawn; a WSQ print (a format no PDF reader draws) is said taken.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SlipImageFormat {
+    Jpeg,
+    Png,
+    Wsq,
+}
+
+/// One finger on the intake form.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FingerOnSlip {
+    Print(SlipImage),
+    /// Why no print was taken (cụt ngón, bị thương …), in Vietnamese.
+    Missing(String),
 }
 
 /// A date written the Vietnamese administrative way: `ngày 16 tháng 3 năm 2021`. Days
@@ -137,23 +173,32 @@ pub(crate) const SIGN: &str = "(Ký, ghi rõ họ tên)";
 pub(crate) const SIGN_AND_STAMP: &str = "(Ký, ghi rõ họ tên, đóng dấu)";
 
 pub fn intake_form_pdf(slip: &IntakeSlip) -> Result<Vec<u8>, DocumentError> {
+    // An image the PDF writer cannot read (a corrupt upload that passed intake's header
+    // checks) leaves its frame empty rather than the form unprinted.
+    intake_form_with(slip, true).or_else(|_| intake_form_with(slip, false))
+}
+
+fn intake_form_with(slip: &IntakeSlip, pictures: bool) -> Result<Vec<u8>, DocumentError> {
     let fonts = Fonts::load()?;
     let mut sheet = Sheet::new(&fonts, A4, 20.0 * PT_PER_MM);
-    let size = 11.0;
+    let size = 10.5;
 
     sheet.header(
         &slip.intake_unit,
         &capitalised(&format_date_vi(slip.intake_date)),
         10.5,
     );
-    sheet.skip(22.0);
+    sheet.skip(14.0);
     sheet.centered("PHIẾU THU NHẬN THÔNG TIN", Style::Bold, 15.0);
     sheet.centered("CĂN CƯỚC CÔNG DÂN", Style::Bold, 15.0);
     sheet.skip(4.0);
     sheet.centered(&format!("Số phiếu: {}", slip.receipt), Style::Regular, size);
-    sheet.skip(14.0);
+    sheet.skip(8.0);
+    if slip.portrait.is_some() || !slip.fingers.is_empty() {
+        sheet.portrait_box(slip.portrait.as_ref(), pictures);
+    }
 
-    let label_width = 160.0;
+    let label_width = 150.0;
     let mut n = 0_u32;
     let mut field = |sheet: &mut Sheet<'_>, label: &str, value: &str| {
         n += 1;
@@ -168,8 +213,19 @@ pub fn intake_form_pdf(slip: &IntakeSlip) -> Result<Vec<u8>, DocumentError> {
     );
     field(&mut sheet, "Ngày, tháng, năm sinh", &slip.birth_date);
     field(&mut sheet, "Giới tính", &slip.sex);
+    field(&mut sheet, "Dân tộc", &slip.ethnicity);
     field(&mut sheet, "Quê quán", &slip.hometown);
     field(&mut sheet, "Nơi thường trú", &slip.permanent_residence);
+    field(
+        &mut sheet,
+        "Họ, chữ đệm và tên cha",
+        slip.father.as_deref().unwrap_or("Không rõ"),
+    );
+    field(
+        &mut sheet,
+        "Họ, chữ đệm và tên mẹ",
+        slip.mother.as_deref().unwrap_or("Không rõ"),
+    );
     field(
         &mut sheet,
         "Đặc điểm nhận dạng",
@@ -210,6 +266,13 @@ pub fn intake_form_pdf(slip: &IntakeSlip) -> Result<Vec<u8>, DocumentError> {
             "Không"
         },
     );
+
+    if !slip.fingers.is_empty() {
+        sheet.skip(6.0);
+        sheet.paragraph("Vân tay (lăn)", Style::Bold, size);
+        sheet.skip(2.0);
+        sheet.fingers_row(&slip.fingers, pictures);
+    }
 
     sheet.skip(10.0);
     sheet.paragraph(
@@ -629,6 +692,16 @@ enum Mark {
     },
     /// A horizontal line.
     Rule { x1: f32, x2: f32, y: f32 },
+    /// A thin rectangle, its top left at `x`, `y`.
+    Frame { x: f32, y: f32, w: f32, h: f32 },
+    /// A JPEG or PNG drawn into the box whose top left is at `x`, `y`.
+    Picture {
+        x: f32,
+        y: f32,
+        w: f32,
+        h: f32,
+        image: SlipImage,
+    },
 }
 
 /// A stack of pages filled top to bottom. Layout only records [`Mark`]s; [`Sheet::finish`]
@@ -641,6 +714,9 @@ pub(crate) struct Sheet<'f> {
     /// The top of the next line.
     y: f32,
     pages: Vec<Vec<Mark>>,
+    /// Room a box at the right margin takes from fields (its width with a gap) down to
+    /// the height it ends at, on the page it is on.
+    beside: Option<(f32, f32)>,
 }
 
 /// Line height as a multiple of the font size.
@@ -661,6 +737,7 @@ impl<'f> Sheet<'f> {
             margin,
             y: margin,
             pages: vec![Vec::new()],
+            beside: None,
         }
     }
 
@@ -683,6 +760,7 @@ impl<'f> Sheet<'f> {
         if self.y + height > bottom && self.y > self.margin {
             self.pages.push(Vec::new());
             self.y = self.margin;
+            self.beside = None;
         }
     }
 
@@ -921,7 +999,12 @@ impl<'f> Sheet<'f> {
     pub(crate) fn field(&mut self, label: &str, value: &str, label_width: f32, size: f32) {
         let gap = 6.0;
         let value_left = self.left() + label_width + gap;
-        let value_width = self.right_edge() - value_left;
+        // Beside a box at the right margin, values wrap short of it.
+        let inset = match self.beside {
+            Some((width, until)) if self.y < until => width,
+            _ => 0.0,
+        };
+        let value_width = self.right_edge() - inset - value_left;
         let labels = self.fonts.wrap(label, Style::Regular, size, label_width);
         let values = self.fonts.wrap(value, Style::Bold, size, value_width);
         let advance = size * LEADING;
@@ -943,6 +1026,85 @@ impl<'f> Sheet<'f> {
             }
             self.y += advance;
         }
+    }
+
+    /// The portrait in a 30 × 40 mm frame at the right margin from the current top, its
+    /// caption beneath; the fields beside it keep clear of it. Without `pictures` (or
+    /// without a portrait) the frame stays empty.
+    pub(crate) fn portrait_box(&mut self, portrait: Option<&SlipImage>, pictures: bool) {
+        let caption = 7.5;
+        let (w, h) = (30.0 * PT_PER_MM, 40.0 * PT_PER_MM);
+        let (x, top) = (self.right_edge() - w, self.y);
+        self.mark(Mark::Frame { x, y: top, w, h });
+        if let (Some(image), true) = (portrait, pictures) {
+            self.picture(image, x, top, w, h);
+        }
+        let y = self.y;
+        self.y = top + h + 2.0;
+        self.column(&[("Ảnh chân dung", Style::Regular)], x, w, caption);
+        self.y = y;
+        self.beside = Some((w + 4.0 * PT_PER_MM, top + h + caption * LEADING + 2.0));
+    }
+
+    /// The ten rolled fingers in one row across the text width, each framed with its name
+    /// beneath, or the reason it was not printed inside its frame. Kept on one page.
+    /// Without `pictures`, the frames of the prints stay empty.
+    pub(crate) fn fingers_row(&mut self, fingers: &[(String, FingerOnSlip)], pictures: bool) {
+        let caption = 7.0;
+        let count = u8::try_from(fingers.len().max(1)).unwrap_or(10);
+        let cell_w = self.text_width() / f32::from(count);
+        let side = (cell_w - 4.0).min(22.0 * PT_PER_MM);
+        self.reserve(side + 3.0 * caption * LEADING);
+        let top = self.y;
+        let mut bottom = top;
+        for (n, (name, finger)) in fingers.iter().enumerate() {
+            let x = self.left() + f32::from(u8::try_from(n).unwrap_or(0)) * cell_w;
+            let box_left = x + (cell_w - side) / 2.0;
+            self.mark(Mark::Frame {
+                x: box_left,
+                y: top,
+                w: side,
+                h: side,
+            });
+            let inside = |sheet: &mut Self, text: &str, style: Style| {
+                sheet.y = top + side / 2.0 - caption;
+                sheet.column(&[(text, style)], box_left + 1.0, side - 2.0, caption);
+            };
+            match finger {
+                FingerOnSlip::Print(image) if image.format == SlipImageFormat::Wsq => {
+                    inside(self, "Đã thu nhận (WSQ)", Style::Regular);
+                }
+                FingerOnSlip::Print(image) => {
+                    if pictures {
+                        self.picture(image, box_left, top, side, side);
+                    }
+                }
+                FingerOnSlip::Missing(reason) => inside(self, reason, Style::Bold),
+            }
+            self.y = top + side + 2.0;
+            bottom =
+                bottom.max(self.column(&[(name.as_str(), Style::Regular)], x, cell_w, caption));
+        }
+        self.y = bottom;
+    }
+
+    /// An image fitted into a box with 1 mm of room, its shape kept, centred.
+    fn picture(&mut self, image: &SlipImage, x: f32, y: f32, w: f32, h: f32) {
+        let pad = PT_PER_MM;
+        let (w, h) = (w - 2.0 * pad, h - 2.0 * pad);
+        let side = |n: u32| u16::try_from(n).ok().map(f32::from).filter(|s| *s > 0.0);
+        let (Some(iw), Some(ih)) = (side(image.width), side(image.height)) else {
+            return;
+        };
+        let scale = (w / iw).min(h / ih);
+        let (dw, dh) = (iw * scale, ih * scale);
+        self.mark(Mark::Picture {
+            x: x + pad + (w - dw) / 2.0,
+            y: y + pad + (h - dh) / 2.0,
+            w: dw,
+            h: dh,
+            image: image.clone(),
+        });
     }
 
     /// Signature blocks side by side: a title, "(Ký, ghi rõ họ tên)", room to sign, and
@@ -1058,6 +1220,40 @@ impl<'f> Sheet<'f> {
                         false,
                         TextDirection::Auto,
                     ),
+                    Mark::Frame { x, y, w, h } => {
+                        let mut path = PathBuilder::new();
+                        path.move_to(*x, *y);
+                        path.line_to(*x + *w, *y);
+                        path.line_to(*x + *w, *y + *h);
+                        path.line_to(*x, *y + *h);
+                        path.close();
+                        if let Some(path) = path.finish() {
+                            surface.set_fill(None);
+                            surface.set_stroke(Some(Stroke {
+                                width: 0.5,
+                                ..Stroke::default()
+                            }));
+                            surface.draw_path(&path);
+                            surface.set_stroke(None);
+                            surface.set_fill(Some(krilla::paint::Fill::default()));
+                        }
+                    }
+                    Mark::Picture { x, y, w, h, image } => {
+                        let data: krilla::Data = image.bytes.clone().into();
+                        let decoded = match image.format {
+                            SlipImageFormat::Jpeg => krilla::image::Image::from_jpeg(data, true),
+                            SlipImageFormat::Png => krilla::image::Image::from_png(data, true),
+                            SlipImageFormat::Wsq => continue,
+                        };
+                        if let (Ok(decoded), Some(size)) =
+                            (decoded, krilla::geom::Size::from_wh(*w, *h))
+                        {
+                            surface
+                                .push_transform(&krilla::geom::Transform::from_translate(*x, *y));
+                            surface.draw_image(decoded, size);
+                            surface.pop();
+                        }
+                    }
                     Mark::Rule { x1, x2, y } => {
                         let mut path = PathBuilder::new();
                         path.move_to(*x1, *y);

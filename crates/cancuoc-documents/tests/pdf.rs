@@ -13,7 +13,9 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use cancuoc_documents::pdf::{format_date_numeric, format_date_vi, format_vnd};
-use cancuoc_documents::{IntakeSlip, appointment_slip_pdf, intake_form_pdf};
+use cancuoc_documents::{
+    FingerOnSlip, IntakeSlip, SlipImage, SlipImageFormat, appointment_slip_pdf, intake_form_pdf,
+};
 use jiff::civil::date;
 use unicode_normalization::UnicodeNormalization;
 
@@ -40,6 +42,11 @@ fn slip() -> IntakeSlip {
         fee_basis: "Thông tư 59/2019/TT-BTC; giảm 50% theo Thông tư 47/2021/TT-BTC".into(),
         old_card_returned: true,
         pickup_place: "Bộ phận một cửa, Công an huyện Thạch Hà, thị trấn Thạch Hà, Hà Tĩnh".into(),
+        ethnicity: "Kinh".into(),
+        father: Some("Nguyễn Văn Bảy".into()),
+        mother: None,
+        portrait: None,
+        fingers: Vec::new(),
     }
 }
 
@@ -170,6 +177,10 @@ fn intake_form_reads_back_in_vietnamese() {
         "Thôn 3, Thạch Đài, Thạch Hà, Hà Tĩnh",
         "Nốt ruồi C: 1 cm trên đuôi mắt trái",
         "Chuyển từ CMND sang CCCD",
+        "Dân tộc",
+        "Kinh",
+        "Nguyễn Văn Bảy",
+        "Không rõ",
         "Ngày 16 tháng 3 năm 2021",
         "ngày 06 tháng 4 năm 2021 (06/04/2021)",
         "15.000 đồng",
@@ -203,6 +214,63 @@ fn intake_form_reads_back_in_vietnamese() {
         (w - 595.28).abs() < 0.5 && (h - 841.89).abs() < 0.5,
         "{w} x {h}"
     );
+    assert_words_inside(&pdf, w, h);
+}
+
+/// A JPEG whose header says `width` × `height`, as intake's checks read it.
+fn jpeg(width: u16, height: u16) -> SlipImage {
+    SlipImage {
+        bytes: std::sync::Arc::new(cancuoc_domain::biometrics::sample_jpeg(
+            width, height, 4_000,
+        )),
+        format: SlipImageFormat::Jpeg,
+        width: u32::from(width),
+        height: u32::from(height),
+    }
+}
+
+#[test]
+fn intake_form_carries_the_portrait_and_every_finger_or_why_not() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = slip();
+    s.portrait = Some(jpeg(480, 640));
+    let names = [
+        "Ngón cái phải",
+        "Ngón trỏ phải",
+        "Ngón giữa phải",
+        "Ngón nhẫn phải",
+        "Ngón út phải",
+        "Ngón cái trái",
+        "Ngón trỏ trái",
+        "Ngón giữa trái",
+        "Ngón nhẫn trái",
+        "Ngón út trái",
+    ];
+    s.fingers = names
+        .iter()
+        .enumerate()
+        .map(|(n, name)| {
+            let finger = if n == 9 {
+                FingerOnSlip::Missing("Cụt ngón".into())
+            } else {
+                FingerOnSlip::Print(jpeg(800, 750))
+            };
+            ((*name).to_owned(), finger)
+        })
+        .collect();
+    let pdf = write(dir.path(), "form.pdf", &intake_form_pdf(&s).unwrap());
+    let text = text(&pdf);
+    for expected in ["Ảnh chân dung", "Ngón cái phải", "Ngón út trái", "Cụt ngón"] {
+        assert!(
+            text.contains(expected),
+            "{expected:?} missing from:\n{text}"
+        );
+    }
+    // pdfimages lists every image drawn: the portrait and the nine prints.
+    let images = tool("pdfimages", &["-list"], &pdf);
+    assert_eq!(images.lines().skip(2).count(), 10, "{images}");
+    let (pages, w, h) = info(&pdf);
+    assert_eq!(pages, 1, "the form fits one A4 page");
     assert_words_inside(&pdf, w, h);
 }
 
@@ -270,7 +338,7 @@ fn rendering_is_deterministic() {
 fn long_values_wrap_inside_the_page_and_flow_onto_a_second() {
     let dir = tempfile::tempdir().unwrap();
     let mut s = slip();
-    let marks = "Sẹo chấm cách 2 cm dưới sau cánh mũi phải; ".repeat(60);
+    let marks = "Sẹo chấm cách 2 cm dưới sau cánh mũi phải; ".repeat(30);
     s.identifying_marks = Some(marks.clone());
     s.pickup_place = "Trụ sở Công an xã Thạch Đài, huyện Thạch Hà, tỉnh Hà Tĩnh (phòng tiếp \
                       công dân, tầng 1, cạnh hội trường; giờ làm việc buổi sáng từ 7 giờ 30)"

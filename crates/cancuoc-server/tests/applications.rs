@@ -112,6 +112,44 @@ async fn an_application_from_intake_to_handover() {
         jpeg(800, 750, 20_000).len()
     );
 
+    // The intake form carries the portrait and the ten prints for the district; the
+    // commune's copy says each finger was taken, without the images it may not see.
+    let images_on_form = |who: &Session| {
+        let request = t
+            .client
+            .get(t.url(&format!("/api/v1/applications/{id}/documents/intake-form")))
+            .bearer_auth(&who.token);
+        async move {
+            let pdf = request.send().await.unwrap().bytes().await.unwrap();
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("form.pdf");
+            std::fs::write(&path, &pdf).unwrap();
+            let list = std::process::Command::new("pdfimages")
+                .arg("-list")
+                .arg(&path)
+                .output()
+                .unwrap();
+            let text = std::process::Command::new("pdftotext")
+                .arg(&path)
+                .arg("-")
+                .output()
+                .unwrap();
+            (
+                String::from_utf8(list.stdout)
+                    .unwrap()
+                    .lines()
+                    .skip(2)
+                    .count(),
+                String::from_utf8(text.stdout).unwrap(),
+            )
+        }
+    };
+    let (images, _) = images_on_form(&district).await;
+    assert_eq!(images, 11, "the portrait and ten rolled prints");
+    let (images, text) = images_on_form(&commune).await;
+    assert_eq!(images, 0);
+    assert!(text.contains("Đã thu nhận"), "{text}");
+
     // A type that does not fit, and a second open application.
     let (status, body) = t
         .post(

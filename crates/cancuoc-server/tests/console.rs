@@ -1196,5 +1196,8 @@ async fn a_province_lists_a_mountain_district_and_the_next_filing_takes_twenty_d
     assert!(trail.contains("minh.lv"), "{trail}");
     // A new register starts with the island districts, Lý Sơn (Quảng Ngãi) among them.
     let islands = t.page(&auditor, "/dia-ban-dac-biet?province=51").await;
-    assert!(islands.contains("Huyện Lý Sơn</td><td>Hải đảo</td>"), "{islands}");
+    assert!(
+        islands.contains("Huyện Lý Sơn</td><td>Hải đảo</td>"),
+        "{islands}"
+    );
 }

@@ -356,7 +356,11 @@ const WORDS: &[(&str, &str, &str)] = &[
     ("legal_basis", "Căn cứ pháp lý", "Legal basis"),
     ("kept_by", "Người cập nhật", "Kept by"),
     ("end_entry", "Kết thúc", "End"),
-    ("last_day", "Ngày cuối áp dụng", "Last day in force"),
+    (
+        "last_day_in_force",
+        "Ngày cuối áp dụng",
+        "Last day in force",
+    ),
     (
         "add_remote_district",
         "Thêm huyện vào danh sách",
