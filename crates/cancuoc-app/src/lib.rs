@@ -40,7 +40,7 @@ pub use enrollment::{
 pub use error::{AppError, ErrorCode};
 pub use places::Places;
 pub use register::{CitizenSearch, FormAction, ImportReport, ImportRequest, RejectedRow};
-pub use schedule::{Accepted, PlanRequest};
+pub use schedule::{Accepted, PlanRequest, ShownPlan};
 pub use setup::{DemoObserver, DemoReport, InitReport, Unobserved};
 pub use time_limits::RemoteDistrictRequest;
 

@@ -25,6 +25,13 @@ fn plans_sessions(role: Role) -> bool {
     )
 }
 
+/// The proposal an officer saw, by its digest, and the changes they made to it.
+#[derive(Debug, Clone, Default)]
+pub struct ShownPlan {
+    pub fingerprint: String,
+    pub adjustments: Vec<cancuoc_domain::planner::Adjustment>,
+}
+
 /// What a planning request may set; the rest takes the planner's defaults.
 #[derive(Debug, Clone)]
 pub struct PlanRequest {
@@ -188,8 +195,19 @@ impl App {
         &self,
         caller: &Caller,
         request: &PlanRequest,
+        shown: Option<&ShownPlan>,
     ) -> Result<(PlanInput, Plan, Accepted), AppError> {
-        let (input, proposed) = self.plan_enrollment(caller, request).await?;
+        let (input, mut proposed) = self.plan_enrollment(caller, request).await?;
+        if let Some(shown) = shown {
+            if proposed.fingerprint() != shown.fingerprint {
+                return Err(AppError::Conflict(
+                    "the register changed since the plan was shown: propose it again".into(),
+                ));
+            }
+            proposed = proposed
+                .adjusted(&shown.adjustments, &input.days, input.machines)
+                .map_err(|e| AppError::Invalid(e.to_string()))?;
+        }
         let access = caller.access(self.clock.as_ref(), "schedule.accept");
         if input.days.first().is_some_and(|d| *d < self.clock.today()) {
             return Err(AppError::Invalid(
@@ -257,6 +275,12 @@ impl App {
                 .take(usize::try_from(planned.machines).unwrap_or(usize::MAX))
                 .cloned()
                 .collect();
+            if team.len() < usize::try_from(planned.machines).unwrap_or(usize::MAX) {
+                return Err(AppError::Invalid(format!(
+                    "machines: the sessions of {} need more machines than {unit} has",
+                    planned.date
+                )));
+            }
             *first += team.len();
             let limits: Vec<u32> = planned.slots.iter().map(|s| s.invited).collect();
             // The planner fills whole slots only: the session ends with its last one.

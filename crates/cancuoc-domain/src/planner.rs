@@ -349,6 +349,116 @@ pub fn measure(input: &PlanInput, sessions: &[PlannedSession], walk_in_only: boo
     }
 }
 
+/// An officer's change to one proposed session before the plan is accepted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Adjustment {
+    /// The session's place in [`Plan::sessions`].
+    pub index: usize,
+    /// `false` drops the session: its households are not invited.
+    pub keep: bool,
+    /// Another day of the plan for the session.
+    pub date: Option<Date>,
+    /// Another number of machines for the session.
+    pub machines: Option<u32>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AdjustError {
+    #[error("session {0}: the plan proposes no such session")]
+    NoSuchSession(usize),
+    #[error("session {index}: {date} is not one of the plan's days")]
+    OutsideDays { index: usize, date: Date },
+    #[error("session {index}: between 1 and {most} machines")]
+    Machines { index: usize, most: u32 },
+}
+
+impl Plan {
+    /// A digest of the sessions proposed (commune, day, hours, machines, invitations):
+    /// what an officer accepts must be the plan they were shown, not one the register
+    /// has changed meanwhile.
+    pub fn fingerprint(&self) -> String {
+        // FNV-1a, 64 bits: a check against change, not against an adversary.
+        let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+        for s in &self.sessions {
+            let line = format!(
+                "{}|{}|{}|{}|{}|{};",
+                s.commune,
+                s.date,
+                whole(s.start_min),
+                whole(s.end_min),
+                s.machines,
+                s.invited()
+            );
+            for byte in line.bytes() {
+                hash ^= u64::from(byte);
+                hash = hash.wrapping_mul(0x0100_0000_01b3);
+            }
+        }
+        format!("{hash:016x}")
+    }
+
+    /// The plan as the officer adjusted it: sessions dropped, moved to another of the
+    /// plan's `days`, or run with another number of the unit's `machines`. Fewer machines
+    /// invite fewer people, slot by slot in proportion; more machines invite no more (the
+    /// planner already invited everyone it found room for). Sessions stay in day order.
+    pub fn adjusted(
+        mut self,
+        adjustments: &[Adjustment],
+        days: &[Date],
+        machines: u32,
+    ) -> Result<Self, AdjustError> {
+        let mut dropped = vec![false; self.sessions.len()];
+        for a in adjustments {
+            let session = self
+                .sessions
+                .get_mut(a.index)
+                .ok_or(AdjustError::NoSuchSession(a.index))?;
+            if let Some(date) = a.date {
+                if !days.contains(&date) {
+                    return Err(AdjustError::OutsideDays {
+                        index: a.index,
+                        date,
+                    });
+                }
+                session.date = date;
+            }
+            if let Some(n) = a.machines {
+                if n == 0 || n > machines {
+                    return Err(AdjustError::Machines {
+                        index: a.index,
+                        most: machines,
+                    });
+                }
+                if n < session.machines {
+                    let (old, new) = (f64::from(session.machines), f64::from(n));
+                    for slot in &mut session.slots {
+                        slot.invited = whole(f64::from(slot.invited) * new / old);
+                    }
+                }
+                session.machines = n;
+            }
+            if let Some(flag) = dropped.get_mut(a.index) {
+                *flag = !a.keep;
+            }
+        }
+        let mut kept: Vec<PlannedSession> = self
+            .sessions
+            .into_iter()
+            .zip(dropped)
+            .filter(|(_, gone)| !gone)
+            .map(|(s, _)| s)
+            .collect();
+        kept.sort_by(|a, b| {
+            a.date
+                .cmp(&b.date)
+                .then(a.start_min.total_cmp(&b.start_min))
+        });
+        self.last_day = kept.iter().map(|s| s.date).max();
+        self.sessions = kept;
+        Ok(self)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -541,5 +651,112 @@ mod tests {
                 prop_assert_eq!(days.iter().position(|d| d == last).map(|i| i + 1), Some(used.len()));
             }
         }
+    }
+
+    #[test]
+    fn an_adjusted_plan_drops_moves_and_thins_sessions() {
+        let day = |d| jiff::civil::date(2021, 4, d);
+        let session = |commune: &str, d, machines, invited| PlannedSession {
+            commune: commune.into(),
+            date: day(d),
+            start_min: 420.0,
+            end_min: 480.0,
+            machines,
+            slots: vec![
+                PlannedSlot {
+                    start_min: 420.0,
+                    invited,
+                },
+                PlannedSlot {
+                    start_min: 450.0,
+                    invited,
+                },
+            ],
+        };
+        let plan = Plan {
+            sessions: vec![
+                session("18073", 5, 4, 8),
+                session("18076", 5, 4, 8),
+                session("18079", 6, 4, 8),
+            ],
+            unserved: 0,
+            figures: PlanFigures {
+                served: 0,
+                machine_utilisation: 0.0,
+                idle_machine_min: 0.0,
+                wait_p50_min: 0.0,
+                wait_p95_min: 0.0,
+                overtime_min: 0.0,
+            },
+            lower_bound_days: 1,
+            last_day: Some(day(6)),
+        };
+        let days = [day(5), day(6), day(7)];
+        let shown = plan.fingerprint();
+        let adjusted = plan
+            .clone()
+            .adjusted(
+                &[
+                    Adjustment {
+                        index: 0,
+                        keep: false,
+                        date: None,
+                        machines: None,
+                    },
+                    Adjustment {
+                        index: 1,
+                        keep: true,
+                        date: Some(day(7)),
+                        machines: Some(2),
+                    },
+                ],
+                &days,
+                4,
+            )
+            .unwrap();
+        let communes: Vec<&str> = adjusted
+            .sessions
+            .iter()
+            .map(|s| s.commune.as_str())
+            .collect();
+        assert_eq!(communes, ["18079", "18076"], "dropped, then in day order");
+        assert_eq!(adjusted.sessions[1].date, day(7));
+        assert_eq!(
+            adjusted.sessions[1].invited(),
+            8,
+            "half the machines, half the people"
+        );
+        assert_eq!(adjusted.last_day, Some(day(7)));
+        assert_ne!(adjusted.fingerprint(), shown);
+        assert_eq!(plan.fingerprint(), shown, "the same plan, the same digest");
+
+        let refuse = |a: Adjustment| plan.clone().adjusted(&[a], &days, 4).unwrap_err();
+        let base = Adjustment {
+            index: 0,
+            keep: true,
+            date: None,
+            machines: None,
+        };
+        assert_eq!(
+            refuse(Adjustment {
+                index: 9,
+                ..base.clone()
+            }),
+            AdjustError::NoSuchSession(9)
+        );
+        assert!(matches!(
+            refuse(Adjustment {
+                date: Some(day(9)),
+                ..base.clone()
+            }),
+            AdjustError::OutsideDays { .. }
+        ));
+        assert!(matches!(
+            refuse(Adjustment {
+                machines: Some(5),
+                ..base
+            }),
+            AdjustError::Machines { most: 4, .. }
+        ));
     }
 }

@@ -1053,12 +1053,47 @@ async fn a_district_plans_and_accepts_its_sessions_from_the_console() {
     assert_eq!(status, StatusCode::OK, "{html}");
     assert!(html.contains("id=\"proposal\""), "{html}");
     assert!(html.contains("value=\"accept\""), "{html}");
-    let (_, html) = post(plan("accept")).await;
+    // Each proposed session can be kept or dropped, moved, or given other machines.
+    let value_of = |name: &str| {
+        let at = html.find(&format!("name=\"{name}\" value=\"")).unwrap() + name.len() + 15;
+        html[at..].split('"').next().unwrap().to_owned()
+    };
+    let fingerprint = value_of("fingerprint");
+    assert_eq!(value_of("sessions"), "1", "Nam Hà's one session: {html}");
+    assert_eq!(value_of("date_0"), from.to_string());
+    let moved = from.checked_add(jiff::Span::new().days(2)).unwrap();
+    let accept = |fingerprint: String| {
+        let mut fields = plan("accept");
+        fields.extend([
+            ("fingerprint", fingerprint),
+            ("sessions", "1".into()),
+            ("keep_0", "yes".into()),
+            ("date_0", moved.to_string()),
+            ("machines_0", "1".into()),
+        ]);
+        fields
+    };
+    // A plan other than the one shown is not accepted.
+    let (status, html) = post(accept("0000000000000000".into())).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{html}");
+    let (_, html) = post(accept(fingerprint)).await;
     assert!(html.contains("Đã duyệt kế hoạch"), "{html}");
-    let sessions = t
-        .page(&browser, &format!("/lich?from={from}&to={to}"))
-        .await;
-    assert!(sessions.contains("/lich/"), "{sessions}");
+    let on = |day: jiff::civil::Date| {
+        let browser = browser.clone();
+        let t = &t;
+        async move {
+            t.page(&browser, &format!("/lich?from={day}&to={day}"))
+                .await
+        }
+    };
+    assert!(
+        on(moved).await.contains("/lich/"),
+        "the session moved two days on"
+    );
+    assert!(
+        !on(from).await.contains("href=\"/lich/0"),
+        "and not held on its first day"
+    );
 }
 
 #[tokio::test]

@@ -20,7 +20,7 @@ pub async fn plan(
     accept: bool,
 ) -> Result<ExitCode> {
     let (input, plan, accepted) = if accept {
-        let (input, plan, accepted) = app.accept_plan(&operator(), request).await?;
+        let (input, plan, accepted) = app.accept_plan(&operator(), request, None).await?;
         (input, plan, Some(accepted))
     } else {
         let (input, plan) = app.plan_enrollment(&operator(), request).await?;

@@ -337,6 +337,12 @@ const WORDS: &[(&str, &str, &str)] = &[
     ("yes", "Có", "Yes"),
     ("no", "Không", "No"),
     (
+        "adjust_plan",
+        "Có thể bỏ buổi, đổi ngày hoặc số máy của từng buổi trước khi duyệt; số người được mời giảm theo số máy.",
+        "Drop a session, or change its day or its machines, before accepting; fewer machines invite fewer people.",
+    ),
+    ("keep_session", "Giữ buổi", "Keep"),
+    (
         "remote_districts",
         "Huyện miền núi, biên giới, hải đảo",
         "Mountain, border and island districts",

@@ -45,10 +45,22 @@ pub(crate) struct PlanFields {
 pub(crate) struct Proposal {
     figures: Vec<(&'static str, String)>,
     days: Vec<(String, Vec<ProposedSession>)>,
+    /// The digest of what is shown, sent back with its acceptance.
+    fingerprint: String,
+    /// How many sessions are proposed (the rows of the adjustment form).
+    count: usize,
 }
 
-/// A proposed session: the commune, its hours, its machines, the people invited.
-type ProposedSession = (String, String, u32, u32);
+/// A proposed session as the calendar shows it, with the fields that adjust it.
+pub(crate) struct ProposedSession {
+    index: usize,
+    commune: String,
+    /// `YYYY-MM-DD`, for the date field.
+    date: String,
+    time: String,
+    machines: u32,
+    invited: u32,
+}
 
 #[derive(Debug, Deserialize)]
 pub(crate) struct PlanningQuery {
@@ -239,22 +251,25 @@ pub(crate) async fn planning_action(
                 .await
                 .map(|session| Redirect::to(&format!("/lich/{}", session.id)).into_response())
         }
-        "accept" => state
-            .app
-            .accept_plan(&caller, &plan())
-            .await
-            .map(|(_, _, accepted)| {
-                done(format!(
-                    "{}: {} {}, {} {}, {} {}",
-                    ui.t("plan_accepted"),
-                    accepted.sessions,
-                    ui.t("sessions_made"),
-                    accepted.invitations.households,
-                    ui.t("households_invited"),
-                    accepted.sites_created,
-                    ui.t("sites_made"),
-                ))
-            }),
+        "accept" => match adjustments_of(&field) {
+            Err(e) => Err(e),
+            Ok(shown) => state
+                .app
+                .accept_plan(&caller, &plan(), Some(&shown))
+                .await
+                .map(|(_, _, accepted)| {
+                    done(format!(
+                        "{}: {} {}, {} {}, {} {}",
+                        ui.t("plan_accepted"),
+                        accepted.sessions,
+                        ui.t("sessions_made"),
+                        accepted.invitations.households,
+                        ui.t("households_invited"),
+                        accepted.sites_created,
+                        ui.t("sites_made"),
+                    ))
+                }),
+        },
         "plan" => match state.app.plan_enrollment(&caller, &plan()).await {
             Ok((_, proposed)) => {
                 let proposal = proposal_of(ui, &state.app.places(), &proposed);
@@ -299,7 +314,7 @@ fn proposal_of(
         ),
     ];
     let mut days: Vec<(String, Vec<ProposedSession>)> = Vec::new();
-    for session in &plan.sessions {
+    for (index, session) in plan.sessions.iter().enumerate() {
         let label = day(session.date);
         // Whole minutes of the working day; the planner keeps them as fractions.
         #[allow(
@@ -312,20 +327,62 @@ fn proposal_of(
             .ok()
             .and_then(|code| places.get(&code))
             .map_or_else(|| session.commune.clone(), |unit| unit.full_name());
-        let line = (
+        let line = ProposedSession {
+            index,
             commune,
-            format!(
+            date: session.date.to_string(),
+            time: format!(
                 "{}–{}",
                 clock(minutes(session.start_min)),
                 clock(minutes(session.end_min))
             ),
-            session.machines,
-            session.invited(),
-        );
+            machines: session.machines,
+            invited: session.invited(),
+        };
         match days.last_mut() {
             Some((last, lines)) if *last == label => lines.push(line),
             _ => days.push((label, vec![line])),
         }
     }
-    Proposal { figures, days }
+    Proposal {
+        figures,
+        days,
+        fingerprint: plan.fingerprint(),
+        count: plan.sessions.len(),
+    }
+}
+
+/// The officer's changes to the calendar shown: each row kept or not, its day and its
+/// machines as the fields hold them.
+fn adjustments_of(field: &impl Fn(&str) -> String) -> Result<cancuoc_app::ShownPlan, AppError> {
+    let count: usize = field("sessions").parse().unwrap_or(0);
+    let mut adjustments = Vec::with_capacity(count);
+    for index in 0..count {
+        let date = field(&format!("date_{index}"));
+        let date = (!date.is_empty())
+            .then(|| {
+                date.parse::<jiff::civil::Date>().map_err(|_| {
+                    AppError::Invalid(format!("session {index}: {date:?} is not a date"))
+                })
+            })
+            .transpose()?;
+        let machines = field(&format!("machines_{index}"));
+        let machines = (!machines.is_empty())
+            .then(|| {
+                machines.parse::<u32>().map_err(|_| {
+                    AppError::Invalid(format!("session {index}: {machines:?} machines"))
+                })
+            })
+            .transpose()?;
+        adjustments.push(cancuoc_domain::planner::Adjustment {
+            index,
+            keep: field(&format!("keep_{index}")) == "yes",
+            date,
+            machines,
+        });
+    }
+    Ok(cancuoc_app::ShownPlan {
+        fingerprint: field("fingerprint"),
+        adjustments,
+    })
 }

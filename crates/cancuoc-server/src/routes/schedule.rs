@@ -537,7 +537,7 @@ pub(crate) async fn plan(
         close_hour: r.close_hour.unwrap_or(17.0),
     };
     if r.accept {
-        let (input, plan, accepted) = state.app.accept_plan(&who.caller(), &request).await?;
+        let (input, plan, accepted) = state.app.accept_plan(&who.caller(), &request, None).await?;
         Ok(Json(PlanDto::new(&input, &plan, Some(accepted))))
     } else {
         let (input, plan) = state.app.plan_enrollment(&who.caller(), &request).await?;
