@@ -125,6 +125,12 @@ pub(crate) fn login_cookie_header(token: &str, secure: bool) -> String {
     format!("{LOGIN_COOKIE}={token}; Path=/dang-nhap; HttpOnly; SameSite=Strict{secure}")
 }
 
+/// Forgets the sign-in form's token once it has served: the next form gets a new one.
+pub(crate) fn login_cookie_clear_header(secure: bool) -> String {
+    let secure = if secure { "; Secure" } else { "" };
+    format!("{LOGIN_COOKIE}=; Path=/dang-nhap; Max-Age=0; HttpOnly; SameSite=Strict{secure}")
+}
+
 /// A cookie's value by name.
 pub(crate) fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
     headers

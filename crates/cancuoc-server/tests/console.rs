@@ -1236,3 +1236,24 @@ async fn a_province_lists_a_mountain_district_and_the_next_filing_takes_twenty_d
         "{islands}"
     );
 }
+
+#[tokio::test]
+async fn a_page_left_open_after_signing_out_does_not_spoil_the_sign_in_form() {
+    let t = spawn_app().await;
+    let browser = client(true);
+    // An image of the old page is refused, not answered with the sign-in form…
+    let image = browser
+        .get(t.url("/ho-so/01890000-0000-7000-8000-000000000000/anh/portrait"))
+        .header("Sec-Fetch-Dest", "image")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(image.status(), StatusCode::UNAUTHORIZED);
+    // …and the sign-in form drawn again keeps the token of the one on screen.
+    let first = t.page(&browser, "/dang-nhap").await;
+    let second = t.page(&browser, "/dang-nhap").await;
+    assert_eq!(csrf_of(&first), csrf_of(&second));
+    // A page itself still leads to sign-in.
+    let page = browser.get(t.url("/ho-so")).send().await.unwrap();
+    assert!(page.url().path().ends_with("/dang-nhap"), "{}", page.url());
+}

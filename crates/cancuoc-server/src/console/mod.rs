@@ -343,6 +343,15 @@ const WORDS: &[(&str, &str, &str)] = &[
     ),
     ("keep_session", "Giữ buổi", "Keep"),
     (
+        "invite_households",
+        "Mời các hộ gia đình vào các chỗ còn trống",
+        "Invite households to the free places",
+    ),
+    ("invitations_made", "Đã lập giấy mời", "Invitations made"),
+    ("people", "người", "people"),
+    ("households", "hộ", "households"),
+    ("left_out", "người chưa có chỗ", "left without a place"),
+    (
         "remote_districts",
         "Huyện miền núi, biên giới, hải đảo",
         "Mountain, border and island districts",
@@ -968,7 +977,21 @@ impl axum::extract::FromRequestParts<AppState> for AnyDesk {
         parts: &mut axum::http::request::Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let to_login = || Redirect::to("/dang-nhap").into_response();
+        // A page is sent to sign in; an image or script of a page left open after signing
+        // out is simply refused, so that it does not draw the sign-in form behind the
+        // officer's back (and replace the form's token on screen).
+        let subresource = parts
+            .headers
+            .get("sec-fetch-dest")
+            .and_then(|d| d.to_str().ok())
+            .is_some_and(|d| !matches!(d, "document" | "iframe" | "empty"));
+        let to_login = || {
+            if subresource {
+                StatusCode::UNAUTHORIZED.into_response()
+            } else {
+                Redirect::to("/dang-nhap").into_response()
+            }
+        };
         let token = session_cookie(&parts.headers).ok_or_else(to_login)?;
         match state.app.authenticate(&token).await {
             Ok((officer, must_change_password, csrf)) => Ok(Self(Desk {
@@ -1350,7 +1373,12 @@ pub(crate) async fn login_form(
     headers: HeaderMap,
 ) -> Response {
     let ui = Ui::of(q.lang.as_deref(), &headers);
-    let csrf = match state.app.one_time_password() {
+    // The browser's token is kept while it has one: a page drawn again meanwhile (a
+    // second tab, or the last page's images redirected here after signing out) must not
+    // turn the form already on screen into an expired one.
+    let kept = crate::auth::cookie(&headers, crate::auth::LOGIN_COOKIE)
+        .filter(|t| (12..=64).contains(&t.len()) && t.bytes().all(|b| b.is_ascii_alphanumeric()));
+    let csrf = match kept.map_or_else(|| state.app.one_time_password(), Ok) {
         Ok(token) => token,
         Err(e) => return crate::error::ApiError::from(e).into_response(),
     };
@@ -1406,10 +1434,15 @@ pub(crate) async fn login(
             } else {
                 "/tra-cuu"
             };
-            let cookie = session_cookie_header(&session.token, state.config.secure_cookies);
+            let secure = state.config.secure_cookies;
             let mut response = Redirect::to(next).into_response();
-            if let Ok(value) = HeaderValue::from_str(&cookie) {
-                response.headers_mut().append(header::SET_COOKIE, value);
+            for cookie in [
+                session_cookie_header(&session.token, secure),
+                crate::auth::login_cookie_clear_header(secure),
+            ] {
+                if let Ok(value) = HeaderValue::from_str(&cookie) {
+                    response.headers_mut().append(header::SET_COOKIE, value);
+                }
             }
             response
         }

@@ -225,6 +225,18 @@ pub(crate) async fn session_action(
             .walk_in(&caller, key, &text(&form.personal_id))
             .await
             .map(|a| format!("{} — {}", ui.t("walked_in"), person(a))),
+        "invite" => state.app.invite_for_session(&caller, key).await.map(|r| {
+            format!(
+                "{}: {} {}, {} {}; {} {}",
+                ui.t("invitations_made"),
+                r.households,
+                ui.t("households"),
+                r.invited,
+                ui.t("people"),
+                r.left_out,
+                ui.t("left_out")
+            )
+        }),
         "next" => state
             .app
             .call_next(&caller, key)
