@@ -27,6 +27,7 @@ const day = (offset) => {
   return d.toISOString().slice(0, 10);
 };
 mkdirSync(out, { recursive: true });
+const englishPhrases = JSON.parse(readFileSync(`${out}/english.json`, 'utf8'));
 
 const problems = [];
 const check = (ok, what) => { if (!ok) problems.push(what); };
@@ -140,6 +141,7 @@ try {
   await page.click('header >> text=Hồ sơ dân cư chờ duyệt');
   await page.waitForURL(/\/ho-so-cho-duyet/);
   await labelled('review');
+  await accessible(page, 'review');
   check((await page.textContent('main')).includes('Lê Văn Em'), 'the staged record waits for review');
   await shot('10-cho-duyet');
 
@@ -160,6 +162,7 @@ try {
   await page.click('header >> text=Cán bộ');
   await page.waitForURL(/\/quan-tri\/can-bo/);
   await labelled('officers');
+  await accessible(page, 'officers');
   await addOfficer('hong.nt', 'Nguyễn Thị Hồng', 'CAX-18073', 'commune_officer');
   check(!page.url().includes('msg='), 'the one-time password is not in the address bar');
   await shot('14-can-bo');
@@ -170,6 +173,7 @@ try {
 
   await page.click('header >> text=Nhật ký truy cập');
   await labelled('audit');
+  await accessible(page, 'audit');
   await page.fill('#action', 'citizen.read');
   await page.click('form:has(#action) button');
   await page.waitForURL(/action=citizen.read/);
@@ -332,6 +336,7 @@ try {
   await page.waitForSelector('#citizen-name');
   check((await page.textContent('#citizen-name')) === 'Nguyễn Văn Cường', 'the intake page finds the citizen');
   await labelled('intake');
+  await accessible(page, 'intake (commune)');
   await page.selectOption('#kind', 'first_issuance');
   // The portrait from the (synthetic) webcam: open it, then take the picture.
   await page.click('#portrait_webcam');
@@ -354,7 +359,7 @@ try {
   await page.click('form[enctype] button.primary');
   await page.waitForSelector('#intake-error');
   refusalExpected = false;
-  check((await page.textContent('#intake-error')).includes('l_little'), 'the refusal names the finger');
+  check((await page.textContent('#intake-error')).includes('ngón út trái'), 'the refusal names the finger in Vietnamese');
   check(await page.evaluate(() => document.querySelector('#portrait').files.length === 1
     && document.querySelector('#finger_r_thumb').files.length === 1
     && document.querySelector('#flat_thumbs').files.length === 1), 'a refused filing keeps every image');
@@ -476,6 +481,9 @@ try {
         const text = await page.evaluate(() => (document.querySelector('main') || document.body).innerText);
         const codes = text.match(/\b[a-z]+(?:_[a-z]+)+\b/g) || [];
         check(codes.length === 0, `${where}: code words on a Vietnamese page: ${[...new Set(codes)].join(', ')}`);
+        // Nor a phrase of the console's English table.
+        const english = englishPhrases.filter((phrase) => text.includes(phrase));
+        check(english.length === 0, `${where}: English on a Vietnamese page: ${english.join('; ')}`);
         if (width === 375) {
           await keyboard(where);
           const wide = await page.evaluate(() => document.documentElement.scrollWidth);

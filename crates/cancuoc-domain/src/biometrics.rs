@@ -356,6 +356,102 @@ pub enum ImageRole {
     Flat(FlatPosition),
 }
 
+impl BiometricError {
+    /// The refusal as the Vietnamese console says it to the officer at the desk.
+    pub fn vietnamese(&self) -> String {
+        match self {
+            Self::Empty { role } => format!("{}: tệp trống", role.label_vi()),
+            Self::WrongFormat { role, .. } => format!(
+                "{}: không phải tệp ảnh được nhận (JPEG, PNG{})",
+                role.label_vi(),
+                if *role == ImageRole::Portrait {
+                    ""
+                } else {
+                    " hoặc WSQ"
+                }
+            ),
+            Self::Truncated { role } => format!(
+                "{}: tệp bị cắt cụt, hãy chụp hoặc quét lại",
+                role.label_vi()
+            ),
+            Self::Malformed { role, .. } => format!(
+                "{}: tệp ảnh bị hỏng, hãy chụp hoặc quét lại",
+                role.label_vi()
+            ),
+            Self::FileTooLarge { role, size, max } => format!(
+                "{}: tệp quá lớn ({} KB, tối đa {} KB)",
+                role.label_vi(),
+                size / 1000,
+                max / 1000
+            ),
+            Self::FileTooSmall { role, size, min } => format!(
+                "{}: tệp quá nhỏ ({size} byte, ít nhất {min} byte)",
+                role.label_vi()
+            ),
+            Self::TooFewPixels {
+                role,
+                width,
+                height,
+                min_width,
+                min_height,
+            } => format!(
+                "{}: ảnh {width}×{height} điểm ảnh, nhỏ hơn mức tối thiểu {min_width}×{min_height}",
+                role.label_vi()
+            ),
+            Self::TooManyPixels {
+                role,
+                width,
+                height,
+                max_width,
+                max_height,
+            } => format!(
+                "{}: ảnh {width}×{height} điểm ảnh, lớn hơn mức tối đa {max_width}×{max_height}",
+                role.label_vi()
+            ),
+            Self::PortraitShape {
+                role,
+                width,
+                height,
+            } => format!(
+                "{}: ảnh {width}×{height} điểm ảnh không phải ảnh chân dung đứng (tỷ lệ rộng:cao từ 3:5 đến 9:10)",
+                role.label_vi()
+            ),
+            Self::WrongSlot { slot, given } => {
+                format!(
+                    "{} được đặt vào ô của {}",
+                    given.label_vi(),
+                    slot.label_vi()
+                )
+            }
+            Self::FlatMissing { flat, finger } => format!(
+                "thiếu {} trong khi đã lăn {}: hãy thu nhận cả vân tay phẳng",
+                flat.label_vi(),
+                finger.label_vi()
+            ),
+            Self::FlatWithoutFingers { flat } => format!(
+                "{}: đã ghi mọi ngón trong ảnh là không lấy được vân tay",
+                flat.label_vi()
+            ),
+            Self::UnknownReason(_) => {
+                "lý do không lấy được vân tay không có trong danh mục".to_owned()
+            }
+            Self::ReasonTextNotAllowed(_) => {
+                "lý do này không kèm lời giải thích: chọn \"lý do khác\" để ghi rõ".to_owned()
+            }
+            Self::EmptyReason => "chưa ghi lý do không lấy được vân tay".to_owned(),
+            Self::ReasonTooLong => {
+                format!("lý do không lấy được vân tay dài quá {MAX_REASON_CHARS} ký tự")
+            }
+            Self::ReasonControl => "lý do không lấy được vân tay chứa ký tự điều khiển".to_owned(),
+            Self::NotABundle
+            | Self::BundleVersion(_)
+            | Self::BundleTruncated
+            | Self::BundleDamaged { .. }
+            | Self::BundleTrailing => "bộ dữ liệu sinh trắc học đã lưu bị hỏng".to_owned(),
+        }
+    }
+}
+
 impl ImageRole {
     /// In bundle order: the portrait, the ten rolled prints, the three flat prints.
     pub const ALL: [Self; 14] = [
@@ -388,6 +484,15 @@ impl ImageRole {
 
     pub fn from_id(id: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|r| r.id() == id)
+    }
+
+    /// `ảnh chân dung`, a finger's or a flat's name, as the intake form writes them.
+    pub fn label_vi(self) -> &'static str {
+        match self {
+            Self::Portrait => "ảnh chân dung",
+            Self::Rolled(finger) => finger.label_vi(),
+            Self::Flat(flat) => flat.label_vi(),
+        }
     }
 
     pub fn limits(self) -> &'static Limits {
@@ -2286,5 +2391,32 @@ mod tests {
             let _ = Image::parse(bytes.clone(), PORTRAIT);
             let _ = Image::parse(bytes, R_INDEX);
         }
+    }
+
+    #[test]
+    fn refusals_are_said_in_vietnamese_naming_the_image() {
+        let thumb = ImageRole::Rolled(FingerPosition::LLittle);
+        let said = BiometricError::TooFewPixels {
+            role: thumb,
+            width: 100,
+            height: 90,
+            min_width: 200,
+            min_height: 200,
+        }
+        .vietnamese();
+        assert_eq!(
+            said,
+            "ngón út trái: ảnh 100×90 điểm ảnh, nhỏ hơn mức tối thiểu 200×200"
+        );
+        let said = BiometricError::Empty {
+            role: ImageRole::Portrait,
+        }
+        .vietnamese();
+        assert_eq!(said, "ảnh chân dung: tệp trống");
+        assert!(
+            BiometricError::EmptyReason
+                .vietnamese()
+                .starts_with("chưa ghi lý do")
+        );
     }
 }

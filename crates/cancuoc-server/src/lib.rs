@@ -100,6 +100,12 @@ pub(crate) struct AppState {
 
 /// The whole HTTP interface: `/api/v1/*`, `/api/openapi.json`, with the layers
 /// (request ids, tracing, body limits, panic catching, response headers).
+/// The console's English phrases, for the browser test of the Vietnamese pages.
+#[doc(hidden)]
+pub fn console_english_phrases() -> Vec<&'static str> {
+    console::english_phrases()
+}
+
 pub fn router(app: App, config: ServerConfig) -> Router {
     let state = AppState {
         app,

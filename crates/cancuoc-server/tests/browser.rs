@@ -39,6 +39,12 @@ async fn every_officer_does_their_whole_job_in_the_console_in_chromium() {
     import_people(&t, &admin).await;
     let out = root.join("target/e2e");
     std::fs::create_dir_all(&out).unwrap();
+    // What no Vietnamese page may show: the console's English phrases.
+    std::fs::write(
+        out.join("english.json"),
+        serde_json::to_string(&cancuoc_server::console_english_phrases()).unwrap(),
+    )
+    .unwrap();
     // The scanner's files the intake page uploads.
     for (name, image) in [
         ("finger.jpg", jpeg(800, 750, 20_000)),

@@ -127,7 +127,7 @@ pub(crate) async fn officer_action(
 ) -> Response {
     let ui = Ui::of(None, &headers);
     if !csrf_holds(&desk, &form.csrf) {
-        return (StatusCode::FORBIDDEN, ui.t("expired_form")).into_response();
+        return (StatusCode::FORBIDDEN, ui.t(W::expired_form)).into_response();
     }
     let caller = desk.caller();
     let username = form.username.trim();
@@ -152,7 +152,7 @@ pub(crate) async fn officer_action(
                             None,
                         )
                         .await
-                        .map(|otp| format!("{} {username}: {otp}", ui.t("one_time_password"))),
+                        .map(|otp| format!("{} {username}: {otp}", ui.t(W::one_time_password))),
                     (Err(e), _) | (_, Err(e)) => Err(e),
                 }
             };
@@ -185,13 +185,13 @@ pub(crate) async fn officer_action(
             };
         }
         "disable" if form.confirm.as_deref() != Some("yes") => {
-            Ok(ui.t("confirm_disable_needed").to_owned())
+            Ok(ui.t(W::confirm_disable_needed).to_owned())
         }
         "disable" | "enable" => state
             .app
             .set_officer_active(&caller, username, form.action == "enable")
             .await
-            .map(|()| format!("{}: {username}", ui.t(&form.action))),
+            .map(|()| format!("{}: {username}", ui.name_of(&form.action))),
         _ => Err(AppError::Invalid("action".into())),
     };
     let message = done.unwrap_or_else(|e| said(ui, &e));
@@ -267,7 +267,7 @@ pub(crate) async fn audit(
                         actor: e.draft.actor,
                         unit: e.draft.unit,
                         action: audit_action_name(ui, &e.draft.action),
-                        outcome: ui.t(&format!("outcome_{}", e.draft.outcome.as_str())),
+                        outcome: ui.name_of(&format!("outcome_{}", e.draft.outcome.as_str())),
                         record: format!("{} {}", e.draft.record_kind, e.draft.record_key),
                         purpose: e.draft.purpose,
                     }
@@ -387,18 +387,18 @@ pub(crate) async fn audit_verify(
 ) -> Response {
     let ui = Ui::of(None, &headers);
     if !csrf_holds(&desk, &form.csrf) {
-        return (StatusCode::FORBIDDEN, ui.t("expired_form")).into_response();
+        return (StatusCode::FORBIDDEN, ui.t(W::expired_form)).into_response();
     }
     let message = if desk.officer.role.reads_audit() {
         match state.app.verify_audit().await {
             Ok(v) => match v.first_break {
-                None => format!("{}: {}", ui.t("chain_holds"), v.events),
-                Some(b) => format!("{}: {b}", ui.t("chain_broken")),
+                None => format!("{}: {}", ui.t(W::chain_holds), v.events),
+                Some(b) => format!("{}: {b}", ui.t(W::chain_broken)),
             },
             Err(e) => said(ui, &e),
         }
     } else {
-        ui.t("bad_request").to_owned()
+        ui.t(W::bad_request).to_owned()
     };
     Redirect::to(&format!("/quan-tri/nhat-ky?msg={}", url_encode(&message))).into_response()
 }

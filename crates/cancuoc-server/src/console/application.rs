@@ -125,12 +125,12 @@ async fn application_page(
     let record = match found {
         Ok(record) => record,
         Err(AppError::Internal(_)) => {
-            return (StatusCode::INTERNAL_SERVER_ERROR, ui.t("failed")).into_response();
+            return (StatusCode::INTERNAL_SERVER_ERROR, ui.t(W::failed)).into_response();
         }
         Err(AppError::Forbidden(_)) => {
-            return (StatusCode::FORBIDDEN, ui.t("forbidden")).into_response();
+            return (StatusCode::FORBIDDEN, ui.t(W::forbidden)).into_response();
         }
-        Err(_) => return (StatusCode::NOT_FOUND, ui.t("not_found")).into_response(),
+        Err(_) => return (StatusCode::NOT_FOUND, ui.t(W::not_found)).into_response(),
     };
     let citizen = state
         .app
@@ -143,15 +143,15 @@ async fn application_page(
             format!(
                 "{} ({left} {})",
                 day(record.due_date),
-                ui.t("working_days_left")
+                ui.t(W::working_days_left)
             )
         }
         (true, Some(late)) => format!(
             "{} ({} {} {})",
             day(record.due_date),
-            ui.t("late_by"),
+            ui.t(W::late_by),
             -late,
-            ui.t("working_days")
+            ui.t(W::working_days)
         ),
         _ => day(record.due_date),
     };
@@ -162,20 +162,20 @@ async fn application_page(
         .map_or_else(|| record.intake_unit.to_string(), |u| u.name.clone());
     let facts: Vec<(&'static str, String)> = [
         (
-            "kind",
+            W::kind,
             if ui.english {
                 record.kind.to_string()
             } else {
                 record.kind.vietnamese().to_owned()
             },
         ),
-        ("intake_unit", unit_name),
-        ("station", record.station.clone().unwrap_or_default()),
-        ("intake_officer", record.officer.clone()),
-        ("intake_date", day(record.intake_date)),
-        ("due_date", due),
+        (W::intake_unit, unit_name),
+        (W::station, record.station.clone().unwrap_or_default()),
+        (W::intake_officer, record.officer.clone()),
+        (W::intake_date, day(record.intake_date)),
+        (W::due_date, due),
         (
-            "fee",
+            W::fee,
             format!(
                 "{} ({})",
                 cancuoc_documents::format_vnd(record.fee_vnd),
@@ -183,15 +183,15 @@ async fn application_page(
             ),
         ),
         (
-            "identifying_marks",
+            W::identifying_marks,
             record.identifying_marks.clone().unwrap_or_default(),
         ),
         (
-            "old_card_returned",
+            W::old_card_returned,
             match (record.kind, record.old_card_returned) {
                 (cancuoc_domain::application::ApplicationType::FirstIssuance, _) => String::new(),
-                (_, true) => ui.t("yes").to_owned(),
-                (_, false) => ui.t("no").to_owned(),
+                (_, true) => ui.t(W::yes).to_owned(),
+                (_, false) => ui.t(W::no).to_owned(),
             },
         ),
     ]
@@ -253,7 +253,7 @@ async fn application_page(
         .map(|e| HistoryLine {
             at: local_time(e.at_micros, "%d/%m/%Y %H:%M"),
             step: e.action.map_or_else(
-                || ui.t("intake_step").to_owned(),
+                || ui.t(W::intake_step).to_owned(),
                 |a| step_name(ui, a).to_owned(),
             ),
             state: state_name(ui, e.to),
@@ -322,16 +322,16 @@ pub(crate) async fn application_step(
     let ui = Ui::of(None, &headers);
     let field = |name: &str| form_field(&pairs, name);
     if !csrf_holds(&desk, &field("csrf")) {
-        return (StatusCode::FORBIDDEN, ui.t("expired_form")).into_response();
+        return (StatusCode::FORBIDDEN, ui.t(W::expired_form)).into_response();
     }
     let Ok(key) = uuid::Uuid::parse_str(&id) else {
-        return (StatusCode::NOT_FOUND, ui.t("not_found")).into_response();
+        return (StatusCode::NOT_FOUND, ui.t(W::not_found)).into_response();
     };
     let action = field("action");
     let ends = Action::parse(&action).is_some_and(Action::ends_application);
     let action_is_hand_over = Action::parse(&action) == Some(Action::HandOver);
     if ends && field("confirm") != "yes" {
-        let error = Some(ui.t("confirm_needed").to_owned());
+        let error = Some(ui.t(W::confirm_needed).to_owned());
         return application_page(&state, desk, ui, &id, None, error, false).await;
     }
     let request = cancuoc_app::StepRequest {
@@ -347,7 +347,7 @@ pub(crate) async fn application_step(
             "/ho-so/{key}?msg={}",
             url_encode(&format!(
                 "{}: {}",
-                ui.t("step_taken"),
+                ui.t(W::step_taken),
                 state_name(ui, done.state)
             ))
         ))
@@ -395,13 +395,13 @@ pub(crate) async fn application_biometrics(
 ) -> Response {
     let ui = Ui::of(None, &headers);
     let Some(mut form) = MultipartForm::read(multipart).await else {
-        return (StatusCode::BAD_REQUEST, ui.t("bad_request")).into_response();
+        return (StatusCode::BAD_REQUEST, ui.t(W::bad_request)).into_response();
     };
     if !csrf_holds(&desk, &form.field("csrf")) {
-        return (StatusCode::FORBIDDEN, ui.t("expired_form")).into_response();
+        return (StatusCode::FORBIDDEN, ui.t(W::expired_form)).into_response();
     }
     let Ok(key) = uuid::Uuid::parse_str(&id) else {
-        return (StatusCode::NOT_FOUND, ui.t("not_found")).into_response();
+        return (StatusCode::NOT_FOUND, ui.t(W::not_found)).into_response();
     };
     let added = match form.capture(ui) {
         Ok(capture) => state
@@ -409,12 +409,12 @@ pub(crate) async fn application_biometrics(
             .add_biometrics(&desk.caller(), key, &capture)
             .await
             .map_err(|e| said(ui, &e)),
-        Err(e) => Err(format!("{}: {e}", ui.t("bad_request"))),
+        Err(e) => Err(format!("{}: {e}", ui.t(W::biometrics_refused))),
     };
     match added {
         Ok(_) => Redirect::to(&format!(
             "/ho-so/{key}?msg={}",
-            url_encode(ui.t("biometrics_taken"))
+            url_encode(ui.t(W::biometrics_taken))
         ))
         .into_response(),
         Err(e) => application_page(&state, desk, ui, &id, None, Some(e), false).await,

@@ -72,7 +72,7 @@ pub(crate) async fn create_campaign(
 ) -> Response {
     let ui = Ui::of(None, &headers);
     if !csrf_holds(&desk, &form.csrf) {
-        return (StatusCode::FORBIDDEN, ui.t("expired_form")).into_response();
+        return (StatusCode::FORBIDDEN, ui.t(W::expired_form)).into_response();
     }
     match state
         .app
@@ -134,7 +134,7 @@ pub(crate) async fn set_quota(
 ) -> Response {
     let ui = Ui::of(None, &headers);
     if !csrf_holds(&desk, &form.csrf) {
-        return (StatusCode::FORBIDDEN, ui.t("expired_form")).into_response();
+        return (StatusCode::FORBIDDEN, ui.t(W::expired_form)).into_response();
     }
     let Ok(key) = uuid::Uuid::parse_str(&id) else {
         return Redirect::to("/chien-dich").into_response();
@@ -148,7 +148,7 @@ pub(crate) async fn set_quota(
         digits.parse().ok()
     };
     let outcome = match number(&form.total) {
-        None => Err(ui.t("quota_total_needed").to_owned()),
+        None => Err(ui.t(W::quota_total_needed).to_owned()),
         Some(total) => {
             let request = cancuoc_app::QuotaRequest {
                 unit: form.unit.trim().to_owned(),
@@ -160,7 +160,7 @@ pub(crate) async fn set_quota(
                 .app
                 .set_quota(&desk.caller(), key, &request)
                 .await
-                .map(|written| format!("{}: {}", ui.t("quota_set"), written.len()))
+                .map(|written| format!("{}: {}", ui.t(W::quota_set), written.len()))
                 .map_err(|e| said(ui, &e))
         }
     };
@@ -289,8 +289,8 @@ pub(crate) fn line(row: &cancuoc_domain::campaign::ProgressRow, ui: Ui) -> UnitL
     let thousands = |n: u64| ui.count(n);
     let (status, status_class) = status_of(row, ui);
     let (today_status, today_class) = match row.met_daily {
-        Some(true) => (ui.t("met"), "ok"),
-        Some(false) => (ui.t("not_met"), "late"),
+        Some(true) => (ui.t(W::met), "ok"),
+        Some(false) => (ui.t(W::not_met), "late"),
         None => ("—", "none"),
     };
     UnitLine {

@@ -103,7 +103,7 @@ async fn look_up(state: &AppState, caller: &Caller, ui: Ui, view: &mut IntakePag
     let found = match state.app.citizen(caller, &view.personal_id).await {
         Ok(c) => c,
         Err(_) => {
-            view.error = Some(ui.t("not_found").to_owned());
+            view.error = Some(ui.t(W::not_found).to_owned());
             return;
         }
     };
@@ -127,10 +127,10 @@ async fn look_up(state: &AppState, caller: &Caller, ui: Ui, view: &mut IntakePag
             view.warnings.push((
                 format!(
                     "{} {} ({}, {} {})",
-                    ui.t("open_application"),
+                    ui.t(W::open_application),
                     open.receipt,
                     state_name(ui, open.state),
-                    ui.t("intake_date"),
+                    ui.t(W::intake_date),
                     day(open.intake_date)
                 ),
                 format!("/ho-so/{}", open.key),
@@ -141,9 +141,9 @@ async fn look_up(state: &AppState, caller: &Caller, ui: Ui, view: &mut IntakePag
     if let Ok(card) = state.app.card(caller, &view.personal_id).await
         && let cancuoc_domain::application::HeldCard::Active { expiry } = card.held(today)
     {
-        let until = expiry.map_or_else(|| ui.t("no_expiry").to_owned(), day);
+        let until = expiry.map_or_else(|| ui.t(W::no_expiry).to_owned(), day);
         view.warnings.push((
-            format!("{}: {until}", ui.t("valid_card")),
+            format!("{}: {until}", ui.t(W::valid_card)),
             format!("/the/{}", view.personal_id),
         ));
     }
@@ -158,10 +158,10 @@ pub(crate) async fn intake(
 ) -> Response {
     let ui = Ui::of(None, &headers);
     let Some(mut form) = MultipartForm::read(multipart).await else {
-        return (StatusCode::BAD_REQUEST, ui.t("bad_request")).into_response();
+        return (StatusCode::BAD_REQUEST, ui.t(W::bad_request)).into_response();
     };
     if !csrf_holds(&desk, &form.field("csrf")) {
-        return (StatusCode::FORBIDDEN, ui.t("expired_form")).into_response();
+        return (StatusCode::FORBIDDEN, ui.t(W::expired_form)).into_response();
     }
     let capture = form.capture(ui);
     let field = |name: &str| form.field(name);
@@ -189,7 +189,7 @@ pub(crate) async fn intake(
                 .await
                 .map_err(|e| said(ui, &e))
         }
-        Err(e) => Err(format!("{}: {e}", ui.t("bad_request"))),
+        Err(e) => Err(format!("{}: {e}", ui.t(W::biometrics_refused))),
     };
     let mut view = intake_page(ui, desk, personal_id);
     match filed {
@@ -280,8 +280,15 @@ impl MultipartForm {
             self.files.remove("flat_thumbs"),
         ];
         match self.files.remove("portrait") {
-            Some(portrait) => crate::dto::applications::build_capture(portrait, fingers, flats),
-            None => Err(ui.t("portrait_needed").to_owned()),
+            Some(portrait) => crate::dto::applications::build_capture(portrait, fingers, flats)
+                .map_err(|p| {
+                    if ui.english {
+                        p.english()
+                    } else {
+                        p.vietnamese()
+                    }
+                }),
+            None => Err(ui.t(W::portrait_needed).to_owned()),
         }
     }
 }

@@ -117,7 +117,7 @@ async fn planning_page(
                 .map(|s| SiteLine {
                     id: s.id.to_string(),
                     name: s.name,
-                    kind: ui.t(s.kind.as_str()).to_owned(),
+                    kind: ui.name_of(s.kind.as_str()).to_owned(),
                     place: cancuoc_domain::AdminCode::parse(&s.commune).map_or_else(
                         |_| s.address.clone(),
                         |c| format!("{}, {}", s.address, places.place_name(&c)),
@@ -173,7 +173,7 @@ pub(crate) async fn planning_action(
     let ui = Ui::of(None, &headers);
     let field = |name: &str| form_field(&pairs, name);
     if !csrf_holds(&desk, &field("csrf")) {
-        return (StatusCode::FORBIDDEN, ui.t("expired_form")).into_response();
+        return (StatusCode::FORBIDDEN, ui.t(W::expired_form)).into_response();
     }
     let caller = desk.caller();
     let unit = field("unit");
@@ -221,7 +221,7 @@ pub(crate) async fn planning_action(
                 .app
                 .create_site(&caller, &request)
                 .await
-                .map(|site| done(format!("{}: {}", ui.t("site_added"), site.name)))
+                .map(|site| done(format!("{}: {}", ui.t(W::site_added), site.name)))
         }
         "machine" => {
             let request = cancuoc_app::MachineRequest {
@@ -233,7 +233,7 @@ pub(crate) async fn planning_action(
                 .app
                 .add_machine(&caller, &request)
                 .await
-                .map(|machine| done(format!("{}: {}", ui.t("machine_added"), machine.label)))
+                .map(|machine| done(format!("{}: {}", ui.t(W::machine_added), machine.label)))
         }
         "session" => {
             let request = cancuoc_app::SessionRequest {
@@ -260,13 +260,13 @@ pub(crate) async fn planning_action(
                 .map(|(_, _, accepted)| {
                     done(format!(
                         "{}: {} {}, {} {}, {} {}",
-                        ui.t("plan_accepted"),
+                        ui.t(W::plan_accepted),
                         accepted.sessions,
-                        ui.t("sessions_made"),
+                        ui.t(W::sessions_made),
                         accepted.invitations.households,
-                        ui.t("households_invited"),
+                        ui.t(W::households_invited),
                         accepted.sites_created,
-                        ui.t("sites_made"),
+                        ui.t(W::sites_made),
                     ))
                 }),
         },
@@ -278,7 +278,7 @@ pub(crate) async fn planning_action(
             }
             Err(e) => Err(e),
         },
-        _ => return (StatusCode::BAD_REQUEST, ui.t("bad_request")).into_response(),
+        _ => return (StatusCode::BAD_REQUEST, ui.t(W::bad_request)).into_response(),
     };
     match outcome {
         Ok(response) => response,
@@ -296,23 +296,26 @@ fn proposal_of(
     plan: &cancuoc_domain::planner::Plan,
 ) -> Proposal {
     let f = &plan.figures;
-    let figures = vec![
-        ("planned_sessions", ui.count(plan.sessions.len() as u64)),
+    let figures: Vec<(&'static str, String)> = [
+        (W::planned_sessions, ui.count(plan.sessions.len() as u64)),
         (
-            "invited_total",
+            W::invited_total,
             ui.count(plan.sessions.iter().map(|s| u64::from(s.invited())).sum()),
         ),
-        ("unserved", ui.count(u64::from(plan.unserved))),
+        (W::unserved, ui.count(u64::from(plan.unserved))),
         (
-            "utilisation",
+            W::utilisation,
             format!("{}%", ui.decimal(f.machine_utilisation * 100.0)),
         ),
-        ("wait_p95", ui.decimal(f.wait_p95_min)),
+        (W::wait_p95, ui.decimal(f.wait_p95_min)),
         (
-            "last_day",
+            W::last_day,
             plan.last_day.map_or_else(|| "—".to_owned(), day),
         ),
-    ];
+    ]
+    .into_iter()
+    .map(|(word, value)| (ui.t(word), value))
+    .collect();
     let mut days: Vec<(String, Vec<ProposedSession>)> = Vec::new();
     for (index, session) in plan.sessions.iter().enumerate() {
         let label = day(session.date);

@@ -67,7 +67,7 @@ pub(crate) async fn production(
                     id: id.to_string(),
                     title: format!(
                         "{} {} · {}",
-                        ui.t("batch"),
+                        ui.t(W::batch),
                         status.batch.province.as_str(),
                         day(status.batch.day)
                     ),
@@ -125,7 +125,7 @@ pub(crate) async fn production_step(
 ) -> Response {
     let ui = Ui::of(None, &headers);
     if !csrf_holds(&desk, &form.csrf) {
-        return (StatusCode::FORBIDDEN, ui.t("expired_form")).into_response();
+        return (StatusCode::FORBIDDEN, ui.t(W::expired_form)).into_response();
     }
     let caller = desk.caller();
     let outcome = match form.action.as_str() {
@@ -152,9 +152,9 @@ pub(crate) async fn production_step(
         Ok(o) => {
             let message = format!(
                 "{}: {}; {}: {}",
-                ui.t("steps_done"),
+                ui.t(W::steps_done),
                 o.done.len(),
-                ui.t("steps_failed"),
+                ui.t(W::steps_failed),
                 o.refused.len()
             );
             Redirect::to(&format!(
@@ -197,7 +197,7 @@ pub(crate) async fn card(
         .map(|c| CardView {
             issued: day(c.issue_date),
             expires: c.expiry_date.map(day),
-            status: ui.t(c.status.as_str()).to_owned(),
+            status: ui.name_of(c.status.as_str()).to_owned(),
         });
     let status = if card.is_some() {
         StatusCode::OK

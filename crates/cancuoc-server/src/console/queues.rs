@@ -92,7 +92,7 @@ pub(crate) async fn applications(
                     .unwrap_or_default();
                 return Redirect::to(&format!("/ho-so/{key}")).into_response();
             }
-            _ => not_found = Some(format!("{}: {receipt}", ui.t("no_such_receipt"))),
+            _ => not_found = Some(format!("{}: {receipt}", ui.t(W::no_such_receipt))),
         }
     }
     let chosen = q
@@ -181,7 +181,7 @@ pub(crate) async fn applications_step(
     let ui = Ui::of(None, &headers);
     let field = |name: &str| form_field(&pairs, name);
     if !csrf_holds(&desk, &field("csrf")) {
-        return (StatusCode::FORBIDDEN, ui.t("expired_form")).into_response();
+        return (StatusCode::FORBIDDEN, ui.t(W::expired_form)).into_response();
     }
     let request = cancuoc_app::StepRequest {
         action: field("action"),
@@ -201,11 +201,11 @@ pub(crate) async fn applications_step(
         }
     }
     failed.dedup();
-    let mut message = format!("{}: {done}", ui.t("steps_done"));
+    let mut message = format!("{}: {done}", ui.t(W::steps_done));
     if !failed.is_empty() {
         message.push_str(&format!(
             "; {}: {}",
-            ui.t("steps_failed"),
+            ui.t(W::steps_failed),
             failed.join("; ")
         ));
     }

@@ -130,7 +130,7 @@ pub(crate) async fn register(
                     .iter()
                     .position(|f| *f == field)
                     .and_then(|i| FIELD_WORDS.get(i))
-                    .map(|word| ui.t(word))
+                    .map(|word| ui.name_of(word))
             })
             .collect::<Vec<_>>()
             .join(", "),
@@ -154,7 +154,7 @@ pub(crate) async fn register(
         unit: unit.to_owned(),
         filters: FILTERS
             .into_iter()
-            .map(|f| (f, ui.t(f), f == filter))
+            .map(|f| (f, ui.name_of(f), f == filter))
             .collect(),
         bands: BANDS
             .into_iter()
@@ -198,17 +198,17 @@ async fn download(
     rows.truncate(EXPORT_ROWS);
     let today = state.app.today();
     let table = cancuoc_documents::TextTable {
-        title: format!("{} {}", ui.t("register_list"), unit),
+        title: format!("{} {}", ui.t(W::register_list), unit),
         author: desk.officer.unit.to_string(),
         date: today,
         sheet_name: "Dan cu".into(),
         headings: [
-            ("number", 6.0),
-            ("full_name", 28.0),
-            ("personal_id", 15.0),
-            ("birth_date", 12.0),
-            ("lives_at", 48.0),
-            ("missing", 30.0),
+            (W::number, 6.0),
+            (W::full_name, 28.0),
+            (W::personal_id, 15.0),
+            (W::birth_date, 12.0),
+            (W::lives_at, 48.0),
+            (W::missing, 30.0),
         ]
         .into_iter()
         .map(|(word, width)| (ui.t(word).to_owned(), width))
@@ -243,9 +243,9 @@ async fn download(
         Ok(Ok(bytes)) => bytes,
         Ok(Err(e)) => {
             tracing::error!(error = %e, "a register list does not render");
-            return (StatusCode::INTERNAL_SERVER_ERROR, ui.t("failed")).into_response();
+            return (StatusCode::INTERNAL_SERVER_ERROR, ui.t(W::failed)).into_response();
         }
-        Err(_) => return (StatusCode::SERVICE_UNAVAILABLE, ui.t("failed")).into_response(),
+        Err(_) => return (StatusCode::SERVICE_UNAVAILABLE, ui.t(W::failed)).into_response(),
     };
     let media_type = if xlsx {
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

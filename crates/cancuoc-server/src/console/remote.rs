@@ -178,7 +178,7 @@ pub(crate) async fn remote_district_action(
     let ui = Ui::of(None, &headers);
     let field = |name: &str| form_field(&pairs, name);
     if !csrf_holds(&desk, &field("csrf")) {
-        return (StatusCode::FORBIDDEN, ui.t("expired_form")).into_response();
+        return (StatusCode::FORBIDDEN, ui.t(W::expired_form)).into_response();
     }
     let province = province_of(&desk.officer, Some(&field("province")));
     let caller = desk.caller();
@@ -202,17 +202,17 @@ pub(crate) async fn remote_district_action(
                 .app
                 .add_remote_district(&caller, &request)
                 .await
-                .map(|_| ui.t("remote_added"))
+                .map(|_| ui.t(W::remote_added))
         }
         "end" => match uuid::Uuid::parse_str(&field("id")) {
             Ok(id) => state
                 .app
                 .end_remote_district(&caller, id, &field("last_day"))
                 .await
-                .map(|_| ui.t("remote_ended")),
+                .map(|_| ui.t(W::remote_ended)),
             Err(_) => Err(AppError::NotFound("entry".into())),
         },
-        _ => return (StatusCode::BAD_REQUEST, ui.t("bad_request")).into_response(),
+        _ => return (StatusCode::BAD_REQUEST, ui.t(W::bad_request)).into_response(),
     };
     match outcome {
         Ok(done) => Redirect::to(&format!(

@@ -56,8 +56,8 @@ pub(crate) async fn review(
                     name: f.data.full_name.clone(),
                     personal_id: f.data.personal_id.as_string(),
                     birth_date: f.data.birth_date.vietnamese(),
-                    reason: ui.t(f.reason.as_str()).to_owned(),
-                    status: ui.t(f.status.as_str()).to_owned(),
+                    reason: ui.name_of(f.reason.as_str()).to_owned(),
+                    status: ui.name_of(f.status.as_str()).to_owned(),
                     source: format!("{} · {}", f.source, f.row),
                     verified: f.status == cancuoc_store::FormStatus::Verified,
                     mine: [&f.verified_by, &f.corrected_by]
@@ -109,7 +109,7 @@ pub(crate) async fn review_decide(
 ) -> Response {
     let ui = Ui::of(None, &headers);
     if !csrf_holds(&desk, &form.csrf) {
-        return (StatusCode::FORBIDDEN, ui.t("expired_form")).into_response();
+        return (StatusCode::FORBIDDEN, ui.t(W::expired_form)).into_response();
     }
     let action = match form.action.as_str() {
         "verify" => Ok(cancuoc_app::FormAction::Verify),
@@ -124,13 +124,13 @@ pub(crate) async fn review_decide(
             .app
             .decide_form(&desk.caller(), &form.id, action)
             .await
-            .map(|f| format!("{}: {}", f.data.full_name, ui.t(f.status.as_str()))),
+            .map(|f| format!("{}: {}", f.data.full_name, ui.name_of(f.status.as_str()))),
         Err(e) => Err(e),
     };
     let message = done.unwrap_or_else(|e| match e.code() {
         // The rules an officer meets in the review, said in the officer's language.
         code @ (cancuoc_app::ErrorCode::FourEyesRequired
-        | cancuoc_app::ErrorCode::OutsideJurisdiction) => ui.t(code.as_str()).to_owned(),
+        | cancuoc_app::ErrorCode::OutsideJurisdiction) => ui.name_of(code.as_str()).to_owned(),
         _ => said(ui, &e),
     });
     Redirect::to(&format!("/ho-so-cho-duyet?msg={}", url_encode(&message))).into_response()

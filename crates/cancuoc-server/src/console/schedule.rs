@@ -70,7 +70,7 @@ pub(crate) async fn sessions(
                     machines: s.machines.len(),
                     held: s.slots.iter().map(|u| u.held).sum(),
                     limit: s.slots.iter().map(|u| u.slot.limit).sum(),
-                    state: ui.t(s.state.as_str()),
+                    state: ui.name_of(s.state.as_str()),
                 };
                 let label = day(s.day);
                 match days.last_mut() {
@@ -198,14 +198,14 @@ pub(crate) async fn session_action(
 ) -> Response {
     let ui = Ui::of(None, &headers);
     if !csrf_holds(&desk, &form.csrf) {
-        return (StatusCode::FORBIDDEN, ui.t("expired_form")).into_response();
+        return (StatusCode::FORBIDDEN, ui.t(W::expired_form)).into_response();
     }
     let Ok(key) = uuid::Uuid::parse_str(&id) else {
         return Redirect::to("/lich").into_response();
     };
     let caller = desk.caller();
     let person = |a: cancuoc_store::Appointment| {
-        format!("{} {}: {}", ui.t("number"), a.queue_number, a.name)
+        format!("{} {}: {}", ui.t(W::number), a.queue_number, a.name)
     };
     let text = |v: &Option<String>| v.as_deref().map(str::trim).unwrap_or_default().to_owned();
     let done: Result<String, AppError> = match form.action.as_str() {
@@ -218,40 +218,40 @@ pub(crate) async fn session_action(
                 .app
                 .check_in(&caller, key, &who)
                 .await
-                .map(|a| format!("{} — {}", ui.t("checked_in"), person(a)))
+                .map(|a| format!("{} — {}", ui.t(W::checked_in), person(a)))
         }
         "walk_in" => state
             .app
             .walk_in(&caller, key, &text(&form.personal_id))
             .await
-            .map(|a| format!("{} — {}", ui.t("walked_in"), person(a))),
+            .map(|a| format!("{} — {}", ui.t(W::walked_in), person(a))),
         "invite" => state.app.invite_for_session(&caller, key).await.map(|r| {
             format!(
                 "{}: {} {}, {} {}; {} {}",
-                ui.t("invitations_made"),
+                ui.t(W::invitations_made),
                 r.households,
-                ui.t("households"),
+                ui.t(W::households),
                 r.invited,
-                ui.t("people"),
+                ui.t(W::people),
                 r.left_out,
-                ui.t("left_out")
+                ui.t(W::left_out)
             )
         }),
         "next" => state
             .app
             .call_next(&caller, key)
             .await
-            .map(|a| format!("{} — {}", ui.t("called"), person(a))),
+            .map(|a| format!("{} — {}", ui.t(W::called), person(a))),
         "release" => state
             .app
             .release_no_shows(&caller, key)
             .await
-            .map(|n| format!("{}: {n}", ui.t("released"))),
+            .map(|n| format!("{}: {n}", ui.t(W::released))),
         "close" => state
             .app
             .close_enrollment_session(&caller, key)
             .await
-            .map(|_| ui.t("closed").to_owned()),
+            .map(|_| ui.t(W::closed).to_owned()),
         _ => Err(AppError::Invalid("action".into())),
     };
     let message = match done {

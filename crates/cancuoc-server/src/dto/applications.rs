@@ -159,7 +159,7 @@ impl BiometricsDto {
                 *slot = Some(decode(position.id(), &b64)?);
             }
         }
-        build_capture(portrait, fingers, flats)
+        build_capture(portrait, fingers, flats).map_err(|p| p.english())
     }
 }
 
@@ -171,6 +171,54 @@ pub(crate) struct FingerInput {
     pub text: Option<String>,
 }
 
+/// Why a set of images is not a capture, said in English for the API and in Vietnamese
+/// for the console.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum CaptureProblem {
+    Image(cancuoc_domain::biometrics::BiometricError),
+    FingerCount(usize),
+    FingerOrder {
+        given: String,
+        expected: FingerPosition,
+    },
+    Reason(FingerPosition, cancuoc_domain::biometrics::BiometricError),
+    Neither(FingerPosition),
+}
+
+impl CaptureProblem {
+    pub(crate) fn english(&self) -> String {
+        match self {
+            Self::Image(e) => format!("biometrics: {e}"),
+            Self::FingerCount(n) => format!(
+                "biometrics: give all ten fingers (an image or a missing reason each), not {n}"
+            ),
+            Self::FingerOrder { given, expected } => format!(
+                "biometrics: finger {given:?} is where {} belongs (R thumb to R little, then L thumb to L little)",
+                expected.id()
+            ),
+            Self::Reason(finger, e) => format!("biometrics: {}: {e}", finger.id()),
+            Self::Neither(finger) => format!(
+                "biometrics: {} needs either an image or a missing reason",
+                finger.id()
+            ),
+        }
+    }
+
+    pub(crate) fn vietnamese(&self) -> String {
+        match self {
+            Self::Image(e) => e.vietnamese(),
+            Self::FingerCount(_) | Self::FingerOrder { .. } => {
+                "cần đủ mười ngón, mỗi ngón một ảnh vân tay hoặc lý do không lấy được".to_owned()
+            }
+            Self::Reason(finger, e) => format!("{}: {}", finger.label_vi(), e.vietnamese()),
+            Self::Neither(finger) => format!(
+                "{}: chưa có ảnh vân tay, cũng chưa chọn lý do không lấy được",
+                finger.label_vi()
+            ),
+        }
+    }
+}
+
 /// A capture from images already decoded (from JSON or an upload), every image checked
 /// (format, size, dimensions) by the domain: the ten fingers in order, each with an
 /// image or a missing reason; the flats optional.
@@ -178,55 +226,43 @@ pub(crate) fn build_capture(
     portrait: Vec<u8>,
     fingers: Vec<FingerInput>,
     flats: [Option<Vec<u8>>; 3],
-) -> Result<Capture, String> {
-    let portrait =
-        Image::parse(portrait, ImageRole::Portrait).map_err(|e| format!("biometrics: {e}"))?;
+) -> Result<Capture, CaptureProblem> {
+    let portrait = Image::parse(portrait, ImageRole::Portrait).map_err(CaptureProblem::Image)?;
     if fingers.len() != 10 {
-        return Err(format!(
-            "biometrics: give all ten fingers (an image or a missing reason each), not {}",
-            fingers.len()
-        ));
+        return Err(CaptureProblem::FingerCount(fingers.len()));
     }
     let mut rolled: Vec<FingerCapture> = Vec::with_capacity(10);
     for (finger, position) in fingers.into_iter().zip(FingerPosition::ALL) {
         if finger.finger != position.id() {
-            return Err(format!(
-                "biometrics: finger {:?} is where {} belongs (R thumb to R little, then L thumb to L little)",
-                finger.finger,
-                position.id()
-            ));
+            return Err(CaptureProblem::FingerOrder {
+                given: finger.finger,
+                expected: position,
+            });
         }
         let capture = match (finger.image, finger.missing) {
             (Some(image), None) => FingerCapture::Rolled(
-                Image::parse(image, ImageRole::Rolled(position))
-                    .map_err(|e| format!("biometrics: {e}"))?,
+                Image::parse(image, ImageRole::Rolled(position)).map_err(CaptureProblem::Image)?,
             ),
             (None, Some(reason)) => FingerCapture::Missing(
                 MissingReason::parse(&reason, finger.text.as_deref())
-                    .map_err(|e| format!("biometrics: {}: {e}", position.id()))?,
+                    .map_err(|e| CaptureProblem::Reason(position, e))?,
             ),
-            _ => {
-                return Err(format!(
-                    "biometrics: {} needs either an image or a missing reason",
-                    position.id()
-                ));
-            }
+            _ => return Err(CaptureProblem::Neither(position)),
         };
         rolled.push(capture);
     }
     let rolled: [FingerCapture; 10] = rolled
         .try_into()
-        .map_err(|_| "biometrics: give all ten fingers".to_owned())?;
+        .map_err(|_| CaptureProblem::FingerCount(0))?;
     let mut images: [Option<Image>; 3] = [None, None, None];
     for ((slot, bytes), position) in images.iter_mut().zip(flats).zip(FlatPosition::ALL) {
         if let Some(bytes) = bytes {
             *slot = Some(
-                Image::parse(bytes, ImageRole::Flat(position))
-                    .map_err(|e| format!("biometrics: {e}"))?,
+                Image::parse(bytes, ImageRole::Flat(position)).map_err(CaptureProblem::Image)?,
             );
         }
     }
-    Capture::new(portrait, rolled, images).map_err(|e| format!("biometrics: {e}"))
+    Capture::new(portrait, rolled, images).map_err(CaptureProblem::Image)
 }
 
 impl ApplicationRequest {
