@@ -46,7 +46,7 @@ const accessible = async (page, where) => {
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
   args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
-    '--disable-component-update', '--disable-sync', '--no-first-run',
+    '--disable-component-update', '--disable-sync', '--no-first-run', '--lang=vi-VN',
     // A synthetic camera that needs no permission prompt, for the webcam portrait.
     '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream'],
 });

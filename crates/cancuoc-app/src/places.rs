@@ -106,6 +106,26 @@ impl Places {
         self.units.is_empty()
     }
 
+    /// Where a unit lies, as (longitude, latitude): its own point, or, for a unit the
+    /// reference data gives none (Lộc Hà district in 2021), the mean of its communes'.
+    pub fn position(&self, code: &AdminCode) -> Option<(f64, f64)> {
+        let unit = self.units.get(code)?;
+        if let (Some(lon), Some(lat)) = (unit.longitude, unit.latitude) {
+            return Some((lon, lat));
+        }
+        let points: Vec<(f64, f64)> = self
+            .units
+            .values()
+            .filter(|u| u.parent.as_ref() == Some(code))
+            .filter_map(|u| Some((u.longitude?, u.latitude?)))
+            .collect();
+        let n = f64::from(u32::try_from(points.len()).ok().filter(|n| *n > 0)?);
+        let (lon, lat) = points
+            .iter()
+            .fold((0.0, 0.0), |(x, y), (lon, lat)| (x + lon, y + lat));
+        Some((lon / n, lat / n))
+    }
+
     /// The chain above a commune; `None` for an unknown code or one that is not a commune.
     pub fn locality(&self, commune: &AdminCode) -> Option<Locality> {
         let unit = self.units.get(commune)?;
@@ -194,5 +214,45 @@ mod tests {
         );
         assert_eq!(places.place_name(&code("42")), "Tỉnh Hà Tĩnh");
         assert_eq!(places.place_name(&code("99999")), "99999");
+    }
+
+    #[test]
+    fn a_district_without_a_point_lies_amid_its_communes() {
+        let at = |mut u: AdminUnit, lat, lon| {
+            u.latitude = Some(lat);
+            u.longitude = Some(lon);
+            u
+        };
+        let places = Places::new(vec![
+            at(
+                unit("42", "Hà Tĩnh", AdminKind::Province, None),
+                18.3,
+                105.9,
+            ),
+            unit("448", "Lộc Hà", AdminKind::RuralDistrict, Some("42")),
+            at(
+                unit("18568", "Lộc Hà", AdminKind::Township, Some("448")),
+                18.4,
+                105.8,
+            ),
+            at(
+                unit("18571", "Thạch Bằng", AdminKind::Commune, Some("448")),
+                18.6,
+                106.0,
+            ),
+            unit("449", "Nowhere", AdminKind::RuralDistrict, Some("42")),
+        ]);
+        let code = |c| AdminCode::parse(c).unwrap();
+        let (lon, lat) = places.position(&code("448")).unwrap();
+        assert!(
+            (lon - 105.9).abs() < 1e-9 && (lat - 18.5).abs() < 1e-9,
+            "{lon} {lat}"
+        );
+        assert_eq!(places.position(&code("42")), Some((105.9, 18.3)));
+        assert_eq!(
+            places.position(&code("449")),
+            None,
+            "no commune with a point"
+        );
     }
 }

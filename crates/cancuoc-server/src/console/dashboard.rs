@@ -379,11 +379,15 @@ pub(crate) async fn dashboard(
         .children
         .iter()
         .filter_map(|row| {
+            // A PC06 answers for its whole province: it has no place of its own on the map.
+            if matches!(row.unit_code, cancuoc_domain::PoliceUnitCode::Pc06(_)) {
+                return None;
+            }
             let cancuoc_domain::Jurisdiction::Within(area) = row.unit_code.jurisdiction() else {
                 return None;
             };
-            let unit = places.get(&area)?;
-            Some((unit.longitude?, unit.latitude?, row))
+            let (lon, lat) = places.position(&area)?;
+            Some((lon, lat, row))
         })
         .collect();
     let dots = if located.is_empty() {
