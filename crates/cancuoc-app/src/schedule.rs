@@ -231,6 +231,16 @@ impl App {
                 machines.len()
             )));
         }
+        // Every day's teams fit the unit's machines, checked before anything is written.
+        let mut needed: std::collections::BTreeMap<jiff::civil::Date, u64> = Default::default();
+        for planned in &proposed.sessions {
+            *needed.entry(planned.date).or_default() += u64::from(planned.machines);
+        }
+        if let Some((day, _)) = needed.iter().find(|(_, n)| **n > machines.len() as u64) {
+            return Err(AppError::Invalid(format!(
+                "machines: the sessions of {day} need more machines than {unit} has"
+            )));
+        }
         let hours = Window::new(whole(input.open_min), whole(input.close_min))
             .map_err(|e| AppError::Invalid(e.to_string()))?;
         let mut sites: Vec<Site> = self.store.sites(&access, Some(&unit.as_string())).await?;
@@ -275,12 +285,6 @@ impl App {
                 .take(usize::try_from(planned.machines).unwrap_or(usize::MAX))
                 .cloned()
                 .collect();
-            if team.len() < usize::try_from(planned.machines).unwrap_or(usize::MAX) {
-                return Err(AppError::Invalid(format!(
-                    "machines: the sessions of {} need more machines than {unit} has",
-                    planned.date
-                )));
-            }
             *first += team.len();
             let limits: Vec<u32> = planned.slots.iter().map(|s| s.invited).collect();
             // The planner fills whole slots only: the session ends with its last one.

@@ -124,6 +124,16 @@ impl App {
             .await?)
     }
 
+    /// A register made before the list existed gets the island districts when it is next
+    /// served, so that their 20-day limit is not lost on upgrade.
+    pub async fn ensure_remote_districts(&self) -> Result<(), AppError> {
+        let operator = Caller::Operator {
+            name: "serve".into(),
+        };
+        self.seed_remote_districts(&operator.access(&*self.clock, "remote districts"))
+            .await
+    }
+
     /// The island districts a new register starts with, unless it has a list already.
     pub(crate) async fn seed_remote_districts(&self, access: &Access) -> Result<(), AppError> {
         if !self.store.remote_districts().await?.is_empty() {

@@ -471,6 +471,22 @@ async fn offline_intake_dates_lists_and_bad_requests() {
     assert_eq!(status, StatusCode::CREATED, "{filed}");
     assert_eq!(filed["due_date"], "2021-04-06");
     assert_eq!(filed["fee_vnd"], 0);
+    // A first card replaces none: there is no old card to take back.
+    let (status, body) = t
+        .post(
+            &district,
+            &format!(
+                "/api/v1/applications/{}/transitions",
+                filed["id"].as_str().unwrap()
+            ),
+            json!({"action": "hand_over", "old_card_returned": true}),
+        )
+        .await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (StatusCode::CONFLICT, Some("invalid_state")),
+        "{body}"
+    );
     assert!(
         filed["receipt"]
             .as_str()

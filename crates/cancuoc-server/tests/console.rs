@@ -1073,6 +1073,12 @@ async fn a_district_plans_and_accepts_its_sessions_from_the_console() {
         ]);
         fields
     };
+    // A form that claims a billion sessions is refused, not believed.
+    let mut huge = accept(fingerprint.clone());
+    huge.retain(|(k, _)| *k != "sessions");
+    huge.push(("sessions", "1000000000".into()));
+    let (status, _) = post(huge).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     // A plan other than the one shown is not accepted.
     let (status, html) = post(accept("0000000000000000".into())).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{html}");
@@ -1198,6 +1204,9 @@ async fn a_province_lists_a_mountain_district_and_the_next_filing_takes_twenty_d
     let officer = t.console_as("son.tv").await;
     let html = t.page(&officer, "/dia-ban-dac-biet").await;
     assert!(!html.contains("id=\"add-remote\""), "{html}");
+    // A district's officer reads its own province's list (district 445 is in 42, not 44).
+    assert!(html.contains("· Tỉnh Hà Tĩnh</h1>"), "{html}");
+    assert!(html.contains("Huyện Thạch Hà</td>"), "{html}");
 
     // Ending the entry is audited with adding it.
     let html = t.page(&browser, "/dia-ban-dac-biet").await;

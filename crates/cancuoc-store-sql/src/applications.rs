@@ -461,6 +461,11 @@ pub async fn transition(
             current.version
         )));
     }
+    if step.old_card_returned.is_some() && current.kind == ApplicationType::FirstIssuance {
+        return Err(StoreError::Invalid(
+            "old_card_returned: a first issuance has no old card".into(),
+        ));
+    }
     let to = step
         .action
         .apply(current.state, step.role, step.reason.as_deref())?;

@@ -114,6 +114,15 @@ pub async fn end(
                 .map_or_else(String::new, |d| d.to_string())
         )));
     }
+    if current.entry.valid_to.is_some_and(|to| last_day > to) {
+        return Err(StoreError::Invalid(format!(
+            "valid_to: an entry ends earlier than {}, never later",
+            current
+                .entry
+                .valid_to
+                .map_or_else(String::new, |d| d.to_string())
+        )));
+    }
     if last_day < current.entry.valid_from {
         return Err(StoreError::Invalid(format!(
             "valid_to: {last_day} is before the entry's start {}",

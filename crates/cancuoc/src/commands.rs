@@ -797,6 +797,9 @@ async fn serve(
             Err(e) => return Err(e.into()),
         }
     }
+    if !app.places().is_empty() {
+        app.ensure_remote_districts().await?;
+    }
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .map_err(|e| CliError::usage(format!("cannot listen on {listen}: {e}")))?;

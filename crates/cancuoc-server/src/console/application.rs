@@ -40,6 +40,8 @@ pub(crate) struct ApplicationPage {
     has_card: bool,
     /// Hand-over is open and the type replaces a card: ask whether the old one came back.
     asks_old_card: bool,
+    /// What intake recorded, the choice shown first.
+    old_card_returned: bool,
     /// The portrait and prints may be (re)taken here: before verification or while a
     /// correction is asked for, by the intake side.
     retake: bool,
@@ -279,6 +281,7 @@ async fn application_page(
         sees_biometrics,
         any_reason: steps.iter().any(|s| s.2),
         any_final: steps.iter().any(|s| s.3),
+        old_card_returned: record.old_card_returned,
         asks_old_card: record.kind != cancuoc_domain::application::ApplicationType::FirstIssuance
             && steps.iter().any(|s| s.0 == Action::HandOver.as_str()),
         steps,

@@ -201,6 +201,8 @@ words! {
     identifying_marks => "Đặc điểm nhận dạng", "Identifying marks";
     yes => "Có", "Yes";
     no => "Không", "No";
+    remote_overlap => "Huyện này đã có trong danh sách trong khoảng thời gian đó, hoặc mục đã kết thúc.", "The district is already listed for those days, or the entry has ended.";
+    remote_bad_dates => "Ngày cuối áp dụng phải từ ngày bắt đầu trở đi và không muộn hơn ngày kết thúc đã ghi.", "The last day must be on or after the start and no later than the end already set.";
     change_password_first => "Hãy đổi mật khẩu trước khi làm việc khác.", "Change the password before anything else.";
     invalid_field => "Giá trị không hợp lệ ở ô", "Not a valid value in the box";
     invalid_input => "Có giá trị đã nhập không hợp lệ; hãy xem lại các ô của biểu mẫu.", "A value typed is not valid; look at the form's boxes again.";

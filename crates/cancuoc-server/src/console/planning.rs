@@ -355,10 +355,21 @@ fn proposal_of(
     }
 }
 
+/// The most sessions a proposal shown in the console can hold (a year of every commune of
+/// a large district, twice over).
+const MAX_PROPOSED_SESSIONS: usize = 5_000;
+
 /// The officer's changes to the calendar shown: each row kept or not, its day and its
 /// machines as the fields hold them.
 fn adjustments_of(field: &impl Fn(&str) -> String) -> Result<cancuoc_app::ShownPlan, AppError> {
+    // A unit's plan is a few hundred sessions; the number comes from the form, so it is
+    // bounded before anything is made of it.
     let count: usize = field("sessions").parse().unwrap_or(0);
+    if count > MAX_PROPOSED_SESSIONS {
+        return Err(AppError::Invalid(format!(
+            "sessions: at most {MAX_PROPOSED_SESSIONS}"
+        )));
+    }
     let mut adjustments = Vec::with_capacity(count);
     for index in 0..count {
         let date = field(&format!("date_{index}"));

@@ -82,7 +82,7 @@ pub(crate) async fn production(
                             (
                                 a.personal_id.as_string(),
                                 a.receipt.to_string(),
-                                a.state.as_str().to_owned(),
+                                state_name(ui, a.state),
                             )
                         })
                         .collect(),

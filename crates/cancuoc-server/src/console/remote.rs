@@ -56,12 +56,25 @@ pub(crate) struct RemoteQuery {
     lang: Option<String>,
 }
 
-/// The province an officer answers for; the administrator and the ministry choose one.
-fn province_of(officer: &Officer, asked: Option<&str>) -> Option<AdminCode> {
+/// The province an officer answers for (a district's or a commune's, up the hierarchy);
+/// the administrator and the ministry choose one.
+fn province_of(
+    places: &cancuoc_app::Places,
+    officer: &Officer,
+    asked: Option<&str>,
+) -> Option<AdminCode> {
     match &officer.unit {
         PoliceUnitCode::Province(code) | PoliceUnitCode::Pc06(code) => Some(code.clone()),
         PoliceUnitCode::District(code) | PoliceUnitCode::Commune(code) => {
-            AdminCode::parse(code.as_str().get(..2).unwrap_or_default()).ok()
+            let mut at = places.get(code)?;
+            // Three levels at most: a loop in bad reference data must not hang a page.
+            for _ in 0..3 {
+                if at.code.level() == cancuoc_domain::AdminLevel::Province {
+                    return Some(at.code.clone());
+                }
+                at = places.get(at.parent.as_ref()?)?;
+            }
+            None
         }
         _ => asked.and_then(|p| AdminCode::parse(p.trim()).ok()),
     }
@@ -74,7 +87,7 @@ pub(crate) async fn remote_districts(
     headers: HeaderMap,
 ) -> Response {
     let ui = Ui::of(q.lang.as_deref(), &headers);
-    let province = province_of(&desk.officer, q.province.as_deref());
+    let province = province_of(&state.app.places(), &desk.officer, q.province.as_deref());
     let message = q.msg.filter(|m| !m.is_empty());
     remote_page(
         &state,
@@ -180,7 +193,7 @@ pub(crate) async fn remote_district_action(
     if !csrf_holds(&desk, &field("csrf")) {
         return (StatusCode::FORBIDDEN, ui.t(W::expired_form)).into_response();
     }
-    let province = province_of(&desk.officer, Some(&field("province")));
+    let province = province_of(&state.app.places(), &desk.officer, Some(&field("province")));
     let caller = desk.caller();
     let typed = RemoteFields {
         district: field("district"),
@@ -222,7 +235,12 @@ pub(crate) async fn remote_district_action(
         ))
         .into_response(),
         Err(e) => {
-            let error = Some(said(ui, &e));
+            // The list's own refusals, not the words of an application's steps.
+            let error = Some(match e.code() {
+                cancuoc_app::ErrorCode::Conflict => ui.t(W::remote_overlap).to_owned(),
+                cancuoc_app::ErrorCode::InvalidState => ui.t(W::remote_bad_dates).to_owned(),
+                _ => said(ui, &e),
+            });
             remote_page(&state, desk, ui, province, None, error, typed).await
         }
     }

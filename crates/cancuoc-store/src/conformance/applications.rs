@@ -740,6 +740,12 @@ pub async fn remote_districts_are_added_and_ended_never_deleted(store: Arc<dyn S
         .unwrap();
     let listed = store.remote_districts().await.unwrap();
     assert_eq!(listed, vec![earlier.clone(), first.clone()]);
+    // An entry with an end of its own ends earlier, never later (into the next one).
+    let err = store
+        .end_remote_district(&province, earlier.id, date(2022, 1, 1))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Invalid(_)), "{err:?}");
 
     let err = store
         .end_remote_district(&province, first.id, date(2021, 6, 1))
