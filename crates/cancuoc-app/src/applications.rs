@@ -1134,7 +1134,7 @@ impl App {
             .police_unit(&application.intake_unit)
             .await?
             .map_or_else(|| application.intake_unit.as_string(), |u| u.name);
-        let reason = application.kind.reason().map(|r| r.replace('_', " "));
+        let reason = application.kind.reason_vi().map(str::to_owned);
         let officer = self
             .store
             .officers(&access)

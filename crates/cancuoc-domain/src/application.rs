@@ -95,6 +95,19 @@ impl RenewalReason {
             Self::OnRequest => "on_request",
         }
     }
+
+    /// As the intake form and the console write it.
+    pub fn vietnamese(self) -> &'static str {
+        match self {
+            Self::RenewalAge => "Đủ tuổi phải đổi thẻ (14, 25, 40, 60 tuổi)",
+            Self::Damaged => "Thẻ bị hư hỏng không sử dụng được",
+            Self::ChangedParticulars => "Thay đổi thông tin trên thẻ (họ tên, đặc điểm nhân dạng…)",
+            Self::WrongInformation => "Có sai sót về thông tin trên thẻ",
+            Self::AuthorityError => "Sai sót do cơ quan cấp thẻ (không thu lệ phí)",
+            Self::BoundaryChange => "Thay đổi địa giới hành chính (không thu lệ phí)",
+            Self::OnRequest => "Theo yêu cầu của công dân",
+        }
+    }
 }
 
 impl ReissueReason {
@@ -103,6 +116,14 @@ impl ReissueReason {
         match self {
             Self::Lost => "lost",
             Self::RegainedCitizenship => "regained_citizenship",
+        }
+    }
+
+    /// As the intake form and the console write it.
+    pub fn vietnamese(self) -> &'static str {
+        match self {
+            Self::Lost => "Bị mất thẻ",
+            Self::RegainedCitizenship => "Được trở lại quốc tịch Việt Nam",
         }
     }
 }
@@ -165,6 +186,15 @@ impl ApplicationType {
         match self {
             Self::Renewal(r) => Some(r.as_str()),
             Self::Reissue(r) => Some(r.as_str()),
+            Self::FirstIssuance | Self::CmndSwitch => None,
+        }
+    }
+
+    /// The reason in Vietnamese, for papers and pages.
+    pub fn reason_vi(self) -> Option<&'static str> {
+        match self {
+            Self::Renewal(r) => Some(r.vietnamese()),
+            Self::Reissue(r) => Some(r.vietnamese()),
             Self::FirstIssuance | Self::CmndSwitch => None,
         }
     }

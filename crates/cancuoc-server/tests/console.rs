@@ -735,6 +735,15 @@ async fn intake_warns_of_an_open_application_and_a_refused_filing_keeps_the_fiel
         .await
         .unwrap();
     assert!(html.contains("Công dân đang có hồ sơ chưa xong"), "{html}");
+    // A renewal's or a re-issue's reason is chosen by its wording in the law, not typed.
+    assert!(
+        html.contains("<option value=\"renewal_age\">Đủ tuổi phải đổi thẻ"),
+        "{html}"
+    );
+    assert!(
+        html.contains("<option value=\"lost\">Bị mất thẻ</option>"),
+        "{html}"
+    );
     assert!(
         html.contains(&format!("/ho-so/{}", filed["id"].as_str().unwrap())),
         "{html}"

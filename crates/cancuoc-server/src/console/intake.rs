@@ -23,6 +23,18 @@ pub(crate) struct IntakePage {
     idempotency_key: String,
     fingers: Vec<(&'static str, &'static str)>,
     filed: Option<FiledView>,
+    /// (code, label) of the reasons a renewal and a re-issue take.
+    renewal_reasons: Vec<(&'static str, String)>,
+    reissue_reasons: Vec<(&'static str, String)>,
+}
+
+/// A reason's label in the page's language: the law's wording in Vietnamese.
+fn reason_label(ui: Ui, code: &'static str, vietnamese: &'static str) -> String {
+    if ui.english {
+        code.replace('_', " ")
+    } else {
+        vietnamese.to_owned()
+    }
 }
 
 /// The text fields of the intake form, as sent.
@@ -76,6 +88,14 @@ pub(crate) fn intake_page(ui: Ui, desk: Desk, personal_id: String) -> IntakePage
         idempotency_key: uuid::Uuid::now_v7().to_string(),
         fingers: FINGERS.to_vec(),
         filed: None,
+        renewal_reasons: cancuoc_domain::application::RenewalReason::ALL
+            .iter()
+            .map(|r| (r.as_str(), reason_label(ui, r.as_str(), r.vietnamese())))
+            .collect(),
+        reissue_reasons: cancuoc_domain::application::ReissueReason::ALL
+            .iter()
+            .map(|r| (r.as_str(), reason_label(ui, r.as_str(), r.vietnamese())))
+            .collect(),
     }
 }
 

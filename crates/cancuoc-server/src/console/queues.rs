@@ -197,7 +197,7 @@ pub(crate) async fn applications_step(
         };
         match state.app.transition(&caller, key, &request).await {
             Ok(_) => done += 1,
-            Err(e) => failed.push(e.to_string()),
+            Err(e) => failed.push(said(ui, &e)),
         }
     }
     failed.dedup();
