@@ -18,6 +18,7 @@
 //! years are returned as written; [`full_year`] expands them only with a pivot the caller
 //! chooses. TD2 and visa layouts (Doc 9303-6, -7) and the chip's data groups are not here.
 
+mod bac;
 mod check;
 mod date;
 mod error;
@@ -29,6 +30,7 @@ mod td1;
 mod td3;
 mod vnm;
 
+pub use bac::{BacError, BacKeys, bac_keys};
 pub use check::{InvalidMrzChar, char_value, check_digit};
 pub use date::{MrzDate, Sex, full_year};
 pub use error::{Field, MrzError, NameError};

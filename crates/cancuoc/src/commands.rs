@@ -14,9 +14,9 @@ use sha2::{Digest, Sha256};
 
 use crate::backend;
 use crate::{
-    AuditCommand, BenchCommand, CampaignCommand, CardCommand, Cli, Command, ConfigCommand,
-    FormsCommand, IdCommand, ImportCommand, MrzCommand, OfficerCommand, QuotaCommand,
-    ReportCommand, ScheduleCommand, VaultCommand,
+    AuditCommand, BenchCommand, CampaignCommand, CardCommand, ChipCommand, Cli, Command,
+    ConfigCommand, FormsCommand, IdCommand, ImportCommand, MrzCommand, OfficerCommand,
+    QuotaCommand, ReportCommand, ScheduleCommand, VaultCommand,
 };
 
 /// A failure with the exit code it deserves.
@@ -207,6 +207,19 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Id(IdCommand::Check { number, json }) => id_check(number, *json),
         Command::Card(CardCommand::Expiry { born, issued, json }) => {
             crate::card::expiry(born, issued, *json)
+        }
+        Command::Chip(ChipCommand::BacKeys {
+            document,
+            birth,
+            expiry,
+        }) => {
+            let keys = cancuoc_icao::bac_keys(document, birth, expiry)
+                .map_err(|e| CliError::usage(e.to_string()))?;
+            let hex = |key: &[u8; 16]| hex::encode_upper(key);
+            println!("K_seed {}", hex(&keys.seed));
+            println!("K_enc  {}", hex(&keys.enc));
+            println!("K_mac  {}", hex(&keys.mac));
+            Ok(ExitCode::SUCCESS)
         }
         Command::Mrz(command) => {
             let mut input = String::new();

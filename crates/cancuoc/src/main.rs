@@ -87,6 +87,9 @@ enum Command {
     /// Machine-readable zones (ICAO 9303 TD1 in Vietnam's layout).
     #[command(subcommand)]
     Mrz(MrzCommand),
+    /// The card's chip (ICAO 9303 parts 10 and 11).
+    #[command(subcommand)]
+    Chip(ChipCommand),
     /// Officers.
     #[command(subcommand)]
     Officer(OfficerCommand),
@@ -523,6 +526,23 @@ enum CardCommand {
         issued: String,
         #[arg(long)]
         json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum ChipCommand {
+    /// Print the Basic Access Control keys K_seed, K_enc and K_mac (ICAO 9303-11, with
+    /// DES parity) for a document number and two MRZ dates.
+    BacKeys {
+        /// The document number as the MRZ prints it (up to nine characters).
+        #[arg(long)]
+        document: String,
+        /// Birth date, YYMMDD.
+        #[arg(long)]
+        birth: String,
+        /// Expiry date, YYMMDD.
+        #[arg(long)]
+        expiry: String,
     },
 }
 

@@ -583,6 +583,40 @@ impl Workspace {
 }
 
 #[test]
+fn chip_bac_keys_follow_the_worked_example_of_icao_9303_part_11() {
+    let ws = Workspace::new();
+    let out = ws.run(&[
+        "chip",
+        "bac-keys",
+        "--document",
+        "L898902C<",
+        "--birth",
+        "690806",
+        "--expiry",
+        "940623",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(
+        stdout(&out),
+        "K_seed 239AB9CB282DAF66231DC5A4DF6BFBAE\n\
+         K_enc  AB94FDECF2674FDFB9B391F85D7F76F2\n\
+         K_mac  7962D9ECE03D1ACD4C76089DCE131543\n"
+    );
+    let out = ws.run(&[
+        "chip",
+        "bac-keys",
+        "--document",
+        "L898902C",
+        "--birth",
+        "19690806",
+        "--expiry",
+        "940623",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("birth"), "{}", stderr(&out));
+}
+
+#[test]
 fn card_expiry_follows_age_and_law() {
     let ws = Workspace::new();
     let expiry = |born: &str, issued: &str| {
