@@ -90,14 +90,7 @@ impl App {
             valid_to,
         )
         .map_err(|e| AppError::Invalid(e.to_string()))?;
-        let record = RemoteDistrictRecord {
-            id: self.random.record_key(),
-            entry,
-            created_by: access.actor.clone(),
-            created_micros: access.now_micros,
-            ended_by: None,
-        };
-        self.store.add_remote_district(&access, &record).await?;
+        let record = self.list_entry(&access, entry).await?;
         Ok(record)
     }
 
@@ -140,16 +133,26 @@ impl App {
             return Ok(());
         }
         for entry in shipped() {
-            let record = RemoteDistrictRecord {
-                id: self.random.record_key(),
-                entry,
-                created_by: access.actor.clone(),
-                created_micros: access.now_micros,
-                ended_by: None,
-            };
-            self.store.add_remote_district(access, &record).await?;
+            self.list_entry(access, entry).await?;
         }
         Ok(())
+    }
+
+    /// Writes an entry under the caller's name (audited by the store).
+    async fn list_entry(
+        &self,
+        access: &Access,
+        entry: RemoteDistrict,
+    ) -> Result<RemoteDistrictRecord, AppError> {
+        let record = RemoteDistrictRecord {
+            id: self.random.record_key(),
+            entry,
+            created_by: access.actor.clone(),
+            created_micros: access.now_micros,
+            ended_by: None,
+        };
+        self.store.add_remote_district(access, &record).await?;
+        Ok(record)
     }
 
     fn remote_access(&self, caller: &Caller, purpose: &str) -> Result<Access, AppError> {
