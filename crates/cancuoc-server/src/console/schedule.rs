@@ -173,7 +173,7 @@ pub(crate) async fn session(
         booked_not_arrived: queue.booked_not_arrived,
         served: figures.served,
         no_shows: figures.no_shows,
-        utilisation: format!("{:.1}%", figures.machine_utilisation * 100.0),
+        utilisation: format!("{}%", ui.decimal(figures.machine_utilisation * 100.0)),
         wait_p95: format!("{:.0}", figures.wait_p95_min),
         officer: desk.officer,
     };
