@@ -10,22 +10,36 @@
 //!   encoded and parsed with every check digit;
 //! - the Vietnamese TD1 layout of the CCCD ([`VnmCard`], [`ParsedVnm`]), which keeps the
 //!   12-digit personal ID in the optional data of line 1 with a check digit of its own;
-//! - [`check`], which recognises a layout by its shape and lists every failing field.
+//! - [`check`], which recognises a layout by its shape and lists every failing field;
+//! - the chip (Doc 9303-10, -11, -12): [`der`], the one TLV writer and bounded reader;
+//!   [`lds`], every file of the chip written and parsed (EF.COM, DG1, DG2 with its
+//!   ISO/IEC 19794-5 facial record, Vietnam's DG13, DG14, DG15, EF.CardAccess); [`sod`],
+//!   the security object signed as CMS SignedData; [`pki`], P-256 keys, the CSCA's and
+//!   Document Signers' certificates and the CRL; [`chip::personalise`], a card's files
+//!   put together and signed; [`passive::verify`], passive authentication naming every
+//!   failed check; [`bac_keys`], the Basic Access Control keys.
 //!
-//! What it does not: no I/O, no clock, no randomness, no async. It knows nothing about the
+//! What it does not: no I/O, no clock, no randomness of its own (keys are made from bytes
+//! the caller draws), no async. It knows nothing about the
 //! register: what the digits of a personal ID mean (province, century, sex) lives in
 //! `cancuoc-domain`, which depends on this crate and not the other way round. Two-digit
 //! years are returned as written; [`full_year`] expands them only with a pivot the caller
-//! chooses. TD2 and visa layouts (Doc 9303-6, -7) and the chip's data groups are not here.
+//! chooses. TD2 and visa layouts (Doc 9303-6, -7) are not here.
 
 mod bac;
 mod check;
+pub mod chip;
 mod date;
+pub mod der;
 mod error;
 mod fields;
+pub mod lds;
 mod lines;
 mod name;
+pub mod passive;
+pub mod pki;
 mod report;
+pub mod sod;
 mod td1;
 mod td3;
 mod vnm;

@@ -1,0 +1,388 @@
+//! The chip end to end: a CSCA, a Document Signer, one card's files personalised and
+//! checked by our passive authentication, by `openssl cms -verify` and by PyPI asn1crypto
+//! (scripts/check_chip.py); then every way it must fail.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    reason = "test helpers: a panic is the failure report"
+)]
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::process::Command;
+
+use cancuoc_icao::chip::{self, ChipData, ChipFiles, SignError};
+use cancuoc_icao::lds::{Dg2, Dg13, ElementaryFile, FaceGender, FaceImageType};
+use cancuoc_icao::passive::{self, CheckKind, Trust};
+use cancuoc_icao::pki::{
+    self, Certificate, CertificateKind, CertificateSpec, Crl, CrlSpec, KeyPair, Name,
+};
+use cancuoc_icao::{BirthDate, Sex, VnmCard};
+use jiff::Timestamp;
+
+fn t(s: &str) -> Timestamp {
+    s.parse().unwrap()
+}
+
+fn name(cn: &str) -> Name {
+    Name {
+        country: "VN".into(),
+        organization: "Bộ Công an".into(),
+        organizational_unit: Some("Cục C06".into()),
+        common_name: cn.into(),
+        serial_number: None,
+    }
+}
+
+struct Pki {
+    csca: Certificate,
+    csca_key: KeyPair,
+    ds: Certificate,
+    ds_key: KeyPair,
+}
+
+fn pki() -> Pki {
+    let csca_key = KeyPair::generate(|b| b.fill(0x11));
+    let spki = csca_key.public_key_info();
+    let csca = Certificate::parse(&pki::issue(
+        &CertificateSpec {
+            kind: CertificateKind::CountrySigningCa,
+            serial: 1,
+            issuer: name("CSCA Việt Nam").encode(),
+            subject: name("CSCA Việt Nam"),
+            not_before: t("2021-01-01T00:00:00Z"),
+            not_after: t("2099-12-31T23:59:59Z"),
+            usage_from: t("2021-01-01T00:00:00Z"),
+            usage_until: t("2026-01-01T00:00:00Z"),
+            issuer_key_id: pki::key_identifier(&spki),
+            subject_key: spki,
+        },
+        &csca_key,
+    ))
+    .unwrap();
+    let ds_key = KeyPair::generate(|b| b.fill(0x22));
+    let ds = Certificate::parse(&pki::issue(
+        &CertificateSpec {
+            kind: CertificateKind::DocumentSigner,
+            serial: 2,
+            issuer: csca.subject.clone(),
+            subject: name("Document Signer 2021-1"),
+            not_before: t("2021-03-01T00:00:00Z"),
+            not_after: t("2099-12-31T23:59:59Z"),
+            usage_from: t("2021-03-01T00:00:00Z"),
+            usage_until: t("2021-06-01T00:00:00Z"),
+            issuer_key_id: csca.subject_key_id.clone().unwrap(),
+            subject_key: ds_key.public_key_info(),
+        },
+        &csca_key,
+    ))
+    .unwrap();
+    Pki {
+        csca,
+        csca_key,
+        ds,
+        ds_key,
+    }
+}
+
+fn crl(pki: &Pki, revoked: &[&Certificate]) -> Crl {
+    Crl::parse(&pki::issue_crl(
+        &CrlSpec {
+            issuer: pki.csca.subject.clone(),
+            issuer_key_id: pki.csca.subject_key_id.clone().unwrap(),
+            number: 1,
+            this_update: t("2021-04-01T00:00:00Z"),
+            next_update: t("2021-07-01T00:00:00Z"),
+            revoked: revoked
+                .iter()
+                .map(|c| (c.serial.clone(), t("2021-04-01T00:00:00Z")))
+                .collect(),
+        },
+        &pki.csca_key,
+    ))
+    .unwrap()
+}
+
+/// A stand-in portrait: JPEG's start and end markers around bytes of every value.
+fn portrait() -> Vec<u8> {
+    let mut jpeg = vec![0xFF, 0xD8, 0xFF, 0xE0];
+    jpeg.extend((0..20_000u32).map(|i| (i * 7 % 251) as u8));
+    jpeg.extend([0xFF, 0xD9]);
+    jpeg
+}
+
+fn card() -> ChipData {
+    ChipData {
+        mrz: VnmCard::new(
+            "001079012345",
+            "Nguyễn Văn Cường",
+            BirthDate::full(jiff::civil::date(1979, 6, 14)).unwrap(),
+            Sex::Male,
+            Some(jiff::civil::date(2039, 6, 14)),
+        )
+        .unwrap()
+        .encode(),
+        portrait: Dg2 {
+            image_type: FaceImageType::Jpeg,
+            width: 300,
+            height: 400,
+            gender: FaceGender::Male,
+            image: portrait(),
+        },
+        citizen: Dg13 {
+            personal_id: "001079012345".into(),
+            full_name: "Nguyễn Văn Cường".into(),
+            birth_date: "14/06/1979".into(),
+            sex: "Nam".into(),
+            nationality: "Việt Nam".into(),
+            ethnicity: "Kinh".into(),
+            religion: "Không".into(),
+            hometown: "Thạch Đài, Thạch Hà, Hà Tĩnh".into(),
+            permanent_residence: "Thôn 3, Thạch Đài, Thạch Hà, Hà Tĩnh".into(),
+            identifying_marks: "Nốt ruồi C:2cm trên sau đầu mày phải".into(),
+            issue_date: "16/03/2021".into(),
+            expiry: "14/06/2039".into(),
+            father: "Nguyễn Văn Đức".into(),
+            mother: "Trần Thị Hoa".into(),
+            spouse: String::new(),
+            old_id: "183456789".into(),
+        },
+    }
+}
+
+fn files(pki: &Pki, at: &str) -> Result<ChipFiles, SignError> {
+    chip::personalise(
+        &card(),
+        &KeyPair::generate(|b| b.fill(0x33)),
+        &KeyPair::generate(|b| b.fill(0x44)),
+        &pki.ds,
+        &pki.ds_key,
+        t(at),
+    )
+}
+
+fn trust(pki: &Pki, revoked: &[&Certificate]) -> Trust {
+    Trust {
+        cscas: vec![pki.csca.clone()],
+        crls: vec![crl(pki, revoked)],
+    }
+}
+
+fn failed(files: &ChipFiles, trust: &Trust) -> Vec<CheckKind> {
+    passive::verify(files, trust, t("2021-05-01T00:00:00Z"))
+        .failures()
+        .map(|(k, _)| *k)
+        .collect()
+}
+
+#[test]
+fn a_personalised_chip_passes_passive_authentication_and_decodes() {
+    let pki = pki();
+    let files = files(&pki, "2021-03-16T02:00:00Z").unwrap();
+    assert_eq!(
+        files.keys().copied().collect::<Vec<_>>(),
+        ElementaryFile::ALL.to_vec()
+    );
+    let verification = passive::verify(&files, &trust(&pki, &[]), t("2021-05-01T00:00:00Z"));
+    assert!(
+        verification.is_valid(),
+        "{:?}",
+        verification.failures().collect::<Vec<_>>()
+    );
+    assert_eq!(verification.checks.len(), 11);
+    assert_eq!(verification.dg1.unwrap().lines(), card().mrz.to_vec());
+    assert_eq!(verification.dg13.unwrap(), card().citizen);
+    assert_eq!(verification.signing_time, Some(t("2021-03-16T02:00:00Z")));
+    let dg2 = Dg2::parse(&files[&ElementaryFile::Dg2]).unwrap();
+    assert_eq!(dg2.image, portrait());
+}
+
+#[test]
+fn a_flipped_byte_in_a_data_group_or_in_the_security_object_fails_with_its_reason() {
+    let pki = pki();
+    let trust = trust(&pki, &[]);
+    let good = files(&pki, "2021-03-16T02:00:00Z").unwrap();
+    for file in ElementaryFile::DATA_GROUPS {
+        let mut files = good.clone();
+        let bytes = files.get_mut(&file).unwrap();
+        let last = bytes.len() - 1;
+        bytes[last] ^= 0x01;
+        let failed = failed(&files, &trust);
+        assert!(
+            failed.contains(&CheckKind::DataGroupHash(file)),
+            "{file}: {failed:?}"
+        );
+    }
+    // A byte of the signature, then a byte of the signed hashes.
+    let mut files = good.clone();
+    let sod = files.get_mut(&ElementaryFile::Sod).unwrap();
+    let last = sod.len() - 1;
+    sod[last] ^= 0x01;
+    assert!(failed(&files, &trust).contains(&CheckKind::Signature));
+    let mut files = good.clone();
+    let sod = files.get_mut(&ElementaryFile::Sod).unwrap();
+    let hash = chip_hash_offset(sod);
+    sod[hash] ^= 0x01;
+    let failed = failed(&files, &trust);
+    assert!(failed.contains(&CheckKind::Signature), "{failed:?}");
+    assert!(failed.contains(&CheckKind::DataGroupHash(ElementaryFile::Dg1)));
+}
+
+/// The offset of DG1's hash in EF.SOD: the first 32 bytes after DG1's number.
+fn chip_hash_offset(sod: &[u8]) -> usize {
+    let dg1 = sha256(&files(&pki(), "2021-03-16T02:00:00Z").unwrap()[&ElementaryFile::Dg1]);
+    sod.windows(32).position(|w| w == dg1).unwrap()
+}
+
+fn sha256(bytes: &[u8]) -> Vec<u8> {
+    use sha2::Digest;
+    sha2::Sha256::digest(bytes).to_vec()
+}
+
+#[test]
+fn a_revoked_or_foreign_document_signer_is_refused() {
+    let pki = pki();
+    let files = files(&pki, "2021-03-16T02:00:00Z").unwrap();
+    assert_eq!(
+        failed(&files, &trust(&pki, &[&pki.ds])),
+        vec![CheckKind::NotRevoked]
+    );
+    let other = Pki {
+        csca_key: KeyPair::generate(|b| b.fill(0x55)),
+        ..pki
+    };
+    let foreign = Trust {
+        cscas: vec![
+            Certificate::parse(&pki::issue(
+                &CertificateSpec {
+                    kind: CertificateKind::CountrySigningCa,
+                    serial: 1,
+                    issuer: name("CSCA Việt Nam").encode(),
+                    subject: name("CSCA Việt Nam"),
+                    not_before: t("2021-01-01T00:00:00Z"),
+                    not_after: t("2099-12-31T23:59:59Z"),
+                    usage_from: t("2021-01-01T00:00:00Z"),
+                    usage_until: t("2026-01-01T00:00:00Z"),
+                    issuer_key_id: vec![1],
+                    subject_key: other.csca_key.public_key_info(),
+                },
+                &other.csca_key,
+            ))
+            .unwrap(),
+        ],
+        crls: Vec::new(),
+    };
+    let failed = failed(&files, &foreign);
+    assert!(failed.contains(&CheckKind::Chain), "{failed:?}");
+    assert!(failed.contains(&CheckKind::NotRevoked));
+}
+
+#[test]
+fn production_refuses_a_document_signer_outside_its_usage_period() {
+    let pki = pki();
+    assert!(matches!(
+        files(&pki, "2021-06-02T00:00:00Z"),
+        Err(SignError::OutsideUsagePeriod { .. })
+    ));
+    assert!(matches!(
+        files(&pki, "2021-02-28T00:00:00Z"),
+        Err(SignError::OutsideUsagePeriod { .. })
+    ));
+    assert!(files(&pki, "2021-05-31T23:00:00Z").is_ok());
+}
+
+fn write_dir(dir: &Path, files: &ChipFiles, pki: &Pki) {
+    for (file, bytes) in files {
+        std::fs::write(dir.join(file.file_name()), bytes).unwrap();
+    }
+    std::fs::write(dir.join("csca.pem"), pki::pem("CERTIFICATE", &pki.csca.der)).unwrap();
+    std::fs::write(dir.join("portrait.jpg"), portrait()).unwrap();
+    // What `openssl cms` reads: EF.SOD without its 0x77 wrapper.
+    let sod = cancuoc_icao::sod::Sod::parse(&files[&ElementaryFile::Sod]).unwrap();
+    std::fs::write(dir.join("sod.der"), sod.content_info).unwrap();
+}
+
+fn openssl_verify(dir: &Path) -> std::process::Output {
+    Command::new("openssl")
+        .args(["cms", "-verify", "-inform", "DER", "-in"])
+        .arg(dir.join("sod.der"))
+        .arg("-CAfile")
+        .arg(dir.join("csca.pem"))
+        .args(["-purpose", "any", "-out"])
+        .arg(dir.join("lds.der"))
+        .output()
+        .expect("openssl is installed (Debian's openssl package)")
+}
+
+#[test]
+fn openssl_verifies_the_security_object_and_yields_the_hashes_of_the_files() {
+    let pki = pki();
+    let files = files(&pki, "2021-03-16T02:00:00Z").unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    write_dir(dir.path(), &files, &pki);
+    let out = openssl_verify(dir.path());
+    assert!(
+        out.status.success(),
+        "openssl cms -verify: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let content = std::fs::read(dir.path().join("lds.der")).unwrap();
+    let object = cancuoc_icao::sod::LdsSecurityObject::parse(&content).unwrap();
+    let expected: BTreeMap<u8, Vec<u8>> = ElementaryFile::DATA_GROUPS
+        .iter()
+        .map(|f| (f.data_group().unwrap(), sha256(&files[f])))
+        .collect();
+    let got: BTreeMap<u8, Vec<u8>> = object
+        .hashes
+        .iter()
+        .map(|(n, h)| (*n, h.to_vec()))
+        .collect();
+    assert_eq!(got, expected);
+
+    // One flipped byte of the signed hashes and openssl refuses it too.
+    let mut broken = files.clone();
+    let sod = broken.get_mut(&ElementaryFile::Sod).unwrap();
+    let at = chip_hash_offset(sod);
+    sod[at] ^= 0x01;
+    write_dir(dir.path(), &broken, &pki);
+    assert!(!openssl_verify(dir.path()).status.success());
+}
+
+#[test]
+fn asn1crypto_reads_every_file_with_the_vietnamese_text_intact() {
+    let pki = pki();
+    let files = files(&pki, "2021-03-16T02:00:00Z").unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    write_dir(dir.path(), &files, &pki);
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scripts/check_chip.py");
+    let out = Command::new("python3")
+        .arg(script)
+        .arg(dir.path())
+        .output()
+        .expect("python3");
+    assert!(
+        out.status.success(),
+        "check_chip.py: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["hashes_match"], true);
+    assert_eq!(
+        report["signer_subject"]["common_name"],
+        "Document Signer 2021-1"
+    );
+    assert_eq!(report["csca_subject"]["country_name"], "VN");
+    assert_eq!(report["mrz"], card().mrz.concat());
+    assert_eq!(report["portrait_is_the_file"], true);
+    assert_eq!(report["dg13"]["2"][0], "Nguyễn Văn Cường");
+    assert_eq!(report["dg13"]["13"][1], "Trần Thị Hoa");
+    assert_eq!(report["dg13"]["15"][0], "183456789");
+    assert_eq!(report["dg13_is_nfc"], true);
+    assert_eq!(report["ds_key_usage_critical"], true);
+    assert_eq!(
+        report["ds_private_key_usage_end"],
+        "2021-06-01T00:00:00+00:00"
+    );
+}
