@@ -315,7 +315,7 @@ impl App {
     /// Removes objects sealed for filings that did not happen. A failure is logged, not
     /// returned: the caller's own error is the one to report, and `cancuoc vault gc`
     /// finds what is left.
-    async fn remove_objects(&self, objects: impl Iterator<Item = &String>) {
+    pub(crate) async fn remove_objects(&self, objects: impl Iterator<Item = &String>) {
         let Some(vault) = &self.vault else {
             return;
         };
@@ -369,10 +369,12 @@ impl App {
         }
     }
 
-    /// Of `objects` (vault object keys, as `cancuoc vault gc` lists them), those an
-    /// application refers to. Objects are named `applications/{key}/…`, so the register is
-    /// asked once about each application named (a read, audited with the purpose "vault
-    /// garbage collection"); an object outside that pattern is nobody's. Only the
+    /// Of `objects` (vault object keys, as `cancuoc vault gc` lists them), those the
+    /// register refers to. Objects are named `applications/{key}/…` (biometrics, a card's
+    /// chip files and package), so the register is asked once about each application
+    /// named (a read, audited with the purpose "vault garbage collection"); `pki/…` are
+    /// the chip PKI's private keys, which its certificates name; any other object is
+    /// nobody's. Only the
     /// operator's command line asks: officers have no use for it.
     ///
     /// An application refers to the one capture it holds now, so an earlier capture
@@ -393,10 +395,21 @@ impl App {
             .filter_map(|o| application_of_object(o))
             .collect();
         let mut referenced = std::collections::BTreeSet::new();
+        // The chip PKI's private keys are `pki/…` objects the certificates name.
+        if objects.iter().any(|o| o.starts_with("pki/")) {
+            referenced.extend(
+                self.store
+                    .pki_certificates()
+                    .await?
+                    .into_iter()
+                    .map(|c| c.key_object),
+            );
+        }
         for key in applications {
             let Some(application) = self.store.application(&access, key).await? else {
                 continue;
             };
+            referenced.extend(self.chip_objects(&access, key).await?);
             let Some(json) = &application.biometrics else {
                 continue;
             };
@@ -427,7 +440,7 @@ impl App {
     }
 
     /// The application's capture, opened from the vault; `None` when it has none.
-    async fn capture_of(
+    pub(crate) async fn capture_of(
         &self,
         application: &ApplicationRecord,
     ) -> Result<Option<Capture>, AppError> {
@@ -673,6 +686,11 @@ impl App {
         } else {
             None
         };
+        let chip_objects: Vec<String> = card
+            .iter()
+            .filter_map(|c| c.chip.as_ref())
+            .flat_map(|c| [c.files_object.clone(), c.package_object.clone()])
+            .collect();
         let step = Step {
             action,
             role: officer.role,
@@ -682,10 +700,14 @@ impl App {
             batch,
             old_card_returned: request.old_card_returned,
         };
-        Ok(self
-            .store
-            .transition_application(&access, key, &step)
-            .await?)
+        match self.store.transition_application(&access, key, &step).await {
+            Ok(record) => Ok(record),
+            Err(e) => {
+                // The chip personalised for a card that was not produced is nobody's.
+                self.remove_objects(chip_objects.iter()).await;
+                Err(e.into())
+            }
+        }
     }
 
     /// The same step on many applications, each in its own transaction; one result each.
@@ -703,7 +725,7 @@ impl App {
     }
 
     /// An application and its citizen, both read within the caller's scope (audited).
-    async fn application_and_citizen(
+    pub(crate) async fn application_and_citizen(
         &self,
         access: &Access,
         key: Uuid,
@@ -723,7 +745,7 @@ impl App {
 
     /// The card's data for an application in production: number, dates, MRZ and QR.
     async fn card_data(&self, access: &Access, key: Uuid) -> Result<NewCard, AppError> {
-        let (_, citizen) = self.application_and_citizen(access, key).await?;
+        let (application, citizen) = self.application_and_citizen(access, key).await?;
         let data = &citizen.data;
         let issue_date = self.clock.today();
         let expiry_date = card::expiry(data.birth_date, issue_date)
@@ -751,12 +773,18 @@ impl App {
         let qr_payload = qr
             .encode()
             .map_err(|e| AppError::Invalid(format!("the card's QR code cannot be written: {e}")))?;
-        Ok(NewCard {
+        let mut card = NewCard {
             issue_date,
             expiry_date,
             mrz,
             qr_payload,
-        })
+            chip: None,
+        };
+        card.chip = Some(
+            self.personalise_chip(access, &application, &citizen, &card)
+                .await?,
+        );
+        Ok(card)
     }
 
     /// "Thôn 3, Thạch Đài, Thạch Hà, Hà Tĩnh": the address line, then the commune, the
@@ -948,7 +976,7 @@ const BATCH_PAGE: u32 = 500;
 
 impl App {
     /// Every application matching `query`, page by page.
-    async fn all_applications(
+    pub(crate) async fn all_applications(
         &self,
         caller: &Caller,
         mut query: ApplicationQuery,
@@ -1279,7 +1307,7 @@ impl App {
     }
 
     /// "Thạch Đài, Thạch Hà, Hà Tĩnh": a unit and those above it.
-    fn place_names(&self, code: &cancuoc_domain::AdminCode) -> String {
+    pub(crate) fn place_names(&self, code: &cancuoc_domain::AdminCode) -> String {
         let places = self.places();
         let mut names = Vec::new();
         let mut next = Some(code.clone());

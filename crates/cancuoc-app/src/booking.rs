@@ -75,6 +75,15 @@ impl Throttle {
         Ok(())
     }
 
+    /// Counts a request of another public door under its own key and budget.
+    pub(crate) fn admit_requests(&self, key: &str, max: usize, now: i64) -> Result<(), AppError> {
+        if Self::recent(&self.requests, key, now) >= max {
+            return Err(Self::refuse());
+        }
+        Self::note(&self.requests, key, now);
+        Ok(())
+    }
+
     fn failed(&self, client: &str, id: &str, now: i64) {
         Self::note(&self.failures, client, now);
         Self::note(&self.failures, &format!("id:{id}"), now);

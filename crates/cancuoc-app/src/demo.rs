@@ -83,6 +83,9 @@ pub struct DemoActivity {
     pub accounts: Vec<DemoAccount>,
     /// Today's enrollment session, its households invited and its queue begun.
     pub session: Option<Uuid>,
+    /// The production line key the demo registered (its private scalar, hexadecimal),
+    /// for the line to open the personalisation packages; `None` when one was there.
+    pub line_key: Option<String>,
 }
 
 /// A clock the demo sets to each day it replays; every reading moves it on two seconds,
@@ -186,6 +189,21 @@ impl App {
             .map_err(|e| AppError::Internal(e.to_string()))?;
         replay.open_on(start);
         let mut activity = DemoActivity::default();
+        // The chip's PKI from the first day replayed, so that its Document Signer signs
+        // every card of the month, and a production line to seal the packages to.
+        let operator = Caller::Operator {
+            name: "demo".into(),
+        };
+        let status = past.pki_status().await?;
+        if status.csca().is_none() {
+            past.pki_init(&operator).await?;
+        }
+        if status.line_keys.is_empty() {
+            let line = past.new_line_key()?;
+            past.add_line_key(&operator, &line.public_key_info())
+                .await?;
+            activity.line_key = Some(hex::encode(&*line.secret()));
+        }
         let desks = past.demo_desks(province, &mut activity.accounts).await?;
         // Each district files for its own residents, in the order they were generated.
         let mut by_district: BTreeMap<String, Vec<DemoApplicant>> = BTreeMap::new();
@@ -554,12 +572,13 @@ impl App {
 }
 
 /// The biometrics every demo application carries: a drawn portrait (a face on a light
-/// background) and ridge patterns for the prints, as real PNG images the console shows.
+/// background, JPEG as the chip takes it) and ridge patterns for the prints (PNG), real
+/// images the console shows.
 fn demo_capture() -> Result<Capture, AppError> {
     let image = |bytes: Vec<u8>, role: ImageRole| {
         Image::parse(bytes, role).map_err(|e| AppError::Internal(format!("demo image: {e}")))
     };
-    let portrait = image(portrait_png(), ImageRole::Portrait)?;
+    let portrait = image(portrait_jpeg(), ImageRole::Portrait)?;
     let print = rolled_png();
     let mut rolled = Vec::with_capacity(10);
     for finger in FingerPosition::ALL {
@@ -582,8 +601,8 @@ fn demo_capture() -> Result<Capture, AppError> {
 
 /// A 300 × 400 portrait: a face with eyes and mouth, and shoulders, in grey on a pale
 /// background; a sparse grain keeps it above the smallest file a real photo makes.
-fn portrait_png() -> Vec<u8> {
-    gray_png(300, 400, |x, y| {
+fn portrait_jpeg() -> Vec<u8> {
+    gray_jpeg(300, 400, |x, y| {
         let (fx, fy) = (f64::from(x), f64::from(y));
         let inside = |cx: f64, cy: f64, rx: f64, ry: f64| {
             ((fx - cx) / rx).powi(2) + ((fy - cy) / ry).powi(2)
@@ -650,6 +669,23 @@ fn grain(x: u32, y: u32, amplitude: i32) -> f64 {
 )]
 fn shade(value: f64) -> u8 {
     value.clamp(0.0, 255.0) as u8
+}
+
+/// An 8-bit greyscale JPEG at quality 90.
+fn gray_jpeg(width: u16, height: u16, pixel: impl Fn(u32, u32) -> u8) -> Vec<u8> {
+    let mut pixels = Vec::with_capacity(usize::from(width) * usize::from(height));
+    for y in 0..u32::from(height) {
+        pixels.extend((0..u32::from(width)).map(|x| pixel(x, y)));
+    }
+    let mut out = Vec::new();
+    // Encoding into memory fails only on sizes the encoder does not take; these fit.
+    let _ = jpeg_encoder::Encoder::new(&mut out, 90).encode(
+        &pixels,
+        width,
+        height,
+        jpeg_encoder::ColorType::Luma,
+    );
+    out
 }
 
 /// An 8-bit greyscale PNG, compressed by zlib.

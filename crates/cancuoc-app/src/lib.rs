@@ -11,9 +11,11 @@ mod audit;
 mod auth;
 mod booking;
 mod campaigns;
+mod chip;
 mod demo;
 mod enrollment;
 mod error;
+pub mod package;
 mod places;
 mod register;
 mod render;
@@ -32,6 +34,10 @@ pub use audit::{AuditVerification, CheckpointLog, PublishedCheckpoints};
 pub use auth::Session;
 pub use booking::{BookedSlot, Booking, CitizenProof, OpenSession, OpenSlot};
 pub use campaigns::{ELIGIBLE_REUSE_MICROS, QuotaRequest};
+pub use chip::{
+    CRL_NEXT_UPDATE_DAYS, CSCA_KEY_USAGE_YEARS, DS_KEY_USAGE_MONTHS, LONGEST_CARD_VALIDITY_END,
+    PackageEntry, PkiStatus, join_files, split_files,
+};
 pub use demo::{DemoAccount, DemoActivity, DemoApplicant, DemoApplicants};
 pub use enrollment::{
     Arrival, InvitationReport, LiveQueue, MachineRequest, QueuedPerson, SessionRequest,

@@ -99,8 +99,30 @@ async fn two_weeks_of_demo_leave_applications_in_every_state() {
         .biometric_image(&caller, first.key, "portrait")
         .await
         .unwrap();
-    assert_eq!(portrait.0, "image/png");
-    assert!(portrait.1.starts_with(b"\x89PNG"), "a PNG portrait");
+    // JPEG, as the chip's DG2 takes it.
+    assert_eq!(portrait.0, "image/jpeg");
+    assert!(portrait.1.starts_with(&[0xFF, 0xD8]), "a JPEG portrait");
+
+    // The card handed over carries its chip, signed on the day it was produced by the
+    // Document Signer the demo's PKI started on its first day; the line's key opens it.
+    let (chip, files) = app
+        .card_chip(&caller, &first.personal_id.as_string())
+        .await
+        .unwrap();
+    let verification = app.verify_chip(&files).await.unwrap();
+    assert!(
+        verification.is_valid(),
+        "{:?}",
+        verification.failures().collect::<Vec<_>>()
+    );
+    let dg2 =
+        cancuoc_icao::lds::Dg2::parse(&files[&cancuoc_icao::lds::ElementaryFile::Dg2]).unwrap();
+    assert_eq!(
+        dg2.image, portrait.1,
+        "DG2 holds the intake portrait byte for byte"
+    );
+    assert!(verification.signing_time.unwrap().as_microsecond() < chip.created_micros + 1);
+    assert!(activity.line_key.is_some());
 
     // Today's session: households invited, people waiting, one called in.
     let session = activity.session.expect("today's session");

@@ -42,15 +42,16 @@ pub struct Limits {
     pub max_height: u32,
 }
 
-/// The portrait: JPEG or PNG (what ICAO 9303-10 allows in DG2 besides JPEG 2000, which no
-/// intake camera here produces). Intake portraits run 20–40 KB; 2 KB is below any real
-/// photo of the minimum size and catches empty or broken files, 500 KB leaves room for a
-/// lightly compressed PNG. 300 × 400 is the smallest that still gives the ICAO 9303-3 /
+/// The portrait: JPEG, because it goes onto the chip byte for byte, in DG2's ISO/IEC
+/// 19794-5 facial record, which takes JPEG or JPEG 2000 only (ICAO 9303-10), and no
+/// intake camera here produces JPEG 2000. Intake portraits run 20–40 KB; 2 KB is below any
+/// real photo of the minimum size and catches empty or broken files; 500 KB is beyond any
+/// camera's JPEG of the largest size. 300 × 400 is the smallest that still gives the ICAO 9303-3 /
 /// ISO/IEC 19794-5 minimum of 90 pixels between the eyes; 2000 × 2500 is beyond any
 /// camera set for 35 × 45 mm photos and keeps files within the byte limit. The shape is
 /// checked too, see [`PORTRAIT_MIN_ASPECT`].
 pub const PORTRAIT_LIMITS: Limits = Limits {
-    formats: &[ImageFormat::Jpeg, ImageFormat::Png],
+    formats: &[ImageFormat::Jpeg],
     min_bytes: 2_000,
     max_bytes: 500_000,
     min_width: 300,
@@ -1701,13 +1702,17 @@ mod tests {
 
     #[test]
     fn a_real_png_is_read_with_its_size() {
-        let image = Image::parse(png(300, 400), PORTRAIT).unwrap();
-        assert_eq!(
-            (image.format(), image.width(), image.height()),
-            (ImageFormat::Png, 300, 400)
-        );
         let finger = Image::parse(png(250, 260), R_INDEX).unwrap();
-        assert_eq!((finger.width(), finger.height()), (250, 260));
+        assert_eq!(
+            (finger.format(), finger.width(), finger.height()),
+            (ImageFormat::Png, 250, 260)
+        );
+    }
+
+    #[test]
+    fn a_png_portrait_is_refused_since_the_chip_takes_jpeg() {
+        let refusal = err(png(300, 400), PORTRAIT);
+        assert!(refusal.contains("JPEG"), "{refusal}");
     }
 
     #[test]
@@ -1823,8 +1828,8 @@ mod tests {
         for cut in (1..bytes.len()).step_by(997).chain([bytes.len() - 1]) {
             let prefix = bytes.get(..cut).unwrap().to_vec();
             assert_eq!(
-                Image::parse(prefix, PORTRAIT),
-                Err(BiometricError::Truncated { role: PORTRAIT })
+                Image::parse(prefix, R_INDEX),
+                Err(BiometricError::Truncated { role: R_INDEX })
             );
         }
     }

@@ -900,3 +900,73 @@ pub fn parse_any(file: ElementaryFile, bytes: &[u8]) -> Result<(), LdsError> {
         ElementaryFile::Sod => crate::sod::Sod::parse(bytes).map(drop),
     }
 }
+
+#[cfg(test)]
+#[allow(
+    clippy::unwrap_used,
+    clippy::indexing_slicing,
+    reason = "a failed test panics"
+)]
+mod tests {
+    use super::*;
+    use crate::der::Reader;
+
+    /// DESIGN §4's open question: the old CMND goes in field 15, and a chip that has it in
+    /// 16 (one published profile) is read all the same.
+    #[test]
+    fn dg13_writes_the_old_cmnd_in_field_15_and_reads_16_too() {
+        assert_eq!(DG13_OLD_ID_FIELD, 15);
+        let dg13 = Dg13 {
+            old_id: "183456789".into(),
+            ..Dg13::default()
+        };
+        let encoded = dg13.encode();
+        let needle = [der::integer(15), der::printable("183456789")].concat();
+        assert!(
+            encoded
+                .windows(needle.len())
+                .any(|w| w == needle.as_slice())
+        );
+        let sixteen: Vec<u8> = encoded
+            .windows(needle.len())
+            .position(|w| w == needle.as_slice())
+            .map(|at| {
+                let mut e = encoded.clone();
+                e[at + 2] = 16;
+                e
+            })
+            .unwrap();
+        assert_eq!(Dg13::parse(&sixteen).unwrap().old_id, "183456789");
+    }
+
+    /// DESIGN §4's other question: a lifelong card's DG1 carries the MRZ as printed, with
+    /// 991231 (`NO_EXPIRY`) for its expiry, and DG13 says "Không thời hạn".
+    #[test]
+    fn a_lifelong_card_writes_991231_in_dg1_and_no_time_limit_in_dg13() {
+        let lines = crate::VnmCard::new(
+            "042058000123",
+            "Lê Thị Hạnh",
+            crate::BirthDate::full(jiff::civil::date(1958, 2, 1)).unwrap(),
+            crate::Sex::Female,
+            None,
+        )
+        .unwrap()
+        .encode();
+        let dg1 = Dg1::parse(&Dg1::from_lines(&lines).encode()).unwrap();
+        assert_eq!(&dg1.lines()[1][8..14], crate::NO_EXPIRY);
+        let dg13 = Dg13 {
+            expiry: DG13_NO_EXPIRY.into(),
+            ..Dg13::default()
+        };
+        assert_eq!(
+            Dg13::parse(&dg13.encode()).unwrap().expiry,
+            "Không thời hạn"
+        );
+        // UTF8String, since PrintableString cannot hold the diacritics.
+        let encoded = dg13.encode();
+        let mut r = Reader::new(&encoded);
+        let outer = r.read().unwrap();
+        let header = [0x0C, u8::try_from(DG13_NO_EXPIRY.len()).unwrap()];
+        assert!(outer.content.windows(2).any(|w| w == header));
+    }
+}

@@ -40,6 +40,7 @@ pub mod passive;
 pub mod pki;
 mod report;
 pub mod sod;
+pub mod specimen;
 mod td1;
 mod td3;
 mod vnm;

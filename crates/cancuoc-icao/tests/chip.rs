@@ -13,142 +13,33 @@ use std::path::Path;
 use std::process::Command;
 
 use cancuoc_icao::chip::{self, ChipData, ChipFiles, SignError};
-use cancuoc_icao::lds::{Dg2, Dg13, ElementaryFile, FaceGender, FaceImageType};
+use cancuoc_icao::lds::{Dg2, ElementaryFile};
 use cancuoc_icao::passive::{self, CheckKind, Trust};
-use cancuoc_icao::pki::{
-    self, Certificate, CertificateKind, CertificateSpec, Crl, CrlSpec, KeyPair, Name,
-};
-use cancuoc_icao::{BirthDate, Sex, VnmCard};
+use cancuoc_icao::pki::{self, Certificate, CertificateKind, CertificateSpec, Crl, KeyPair};
+use cancuoc_icao::specimen::{self, SpecimenPki};
 use jiff::Timestamp;
 
 fn t(s: &str) -> Timestamp {
     s.parse().unwrap()
 }
 
-fn name(cn: &str) -> Name {
-    Name {
-        country: "VN".into(),
-        organization: "Bộ Công an".into(),
-        organizational_unit: Some("Cục C06".into()),
-        common_name: cn.into(),
-        serial_number: None,
-    }
-}
+type Pki = SpecimenPki;
 
-struct Pki {
-    csca: Certificate,
-    csca_key: KeyPair,
-    ds: Certificate,
-    ds_key: KeyPair,
-}
-
+/// The specimen PKI: its Document Signer signs from March to June 2021.
 fn pki() -> Pki {
-    let csca_key = KeyPair::generate(|b| b.fill(0x11));
-    let spki = csca_key.public_key_info();
-    let csca = Certificate::parse(&pki::issue(
-        &CertificateSpec {
-            kind: CertificateKind::CountrySigningCa,
-            serial: 1,
-            issuer: name("CSCA Việt Nam").encode(),
-            subject: name("CSCA Việt Nam"),
-            not_before: t("2021-01-01T00:00:00Z"),
-            not_after: t("2099-12-31T23:59:59Z"),
-            usage_from: t("2021-01-01T00:00:00Z"),
-            usage_until: t("2026-01-01T00:00:00Z"),
-            issuer_key_id: pki::key_identifier(&spki),
-            subject_key: spki,
-        },
-        &csca_key,
-    ))
-    .unwrap();
-    let ds_key = KeyPair::generate(|b| b.fill(0x22));
-    let ds = Certificate::parse(&pki::issue(
-        &CertificateSpec {
-            kind: CertificateKind::DocumentSigner,
-            serial: 2,
-            issuer: csca.subject.clone(),
-            subject: name("Document Signer 2021-1"),
-            not_before: t("2021-03-01T00:00:00Z"),
-            not_after: t("2099-12-31T23:59:59Z"),
-            usage_from: t("2021-03-01T00:00:00Z"),
-            usage_until: t("2021-06-01T00:00:00Z"),
-            issuer_key_id: csca.subject_key_id.clone().unwrap(),
-            subject_key: ds_key.public_key_info(),
-        },
-        &csca_key,
-    ))
-    .unwrap();
-    Pki {
-        csca,
-        csca_key,
-        ds,
-        ds_key,
-    }
+    SpecimenPki::new(t("2021-03-01T00:00:00Z"), t("2021-06-01T00:00:00Z")).unwrap()
 }
 
 fn crl(pki: &Pki, revoked: &[&Certificate]) -> Crl {
-    Crl::parse(&pki::issue_crl(
-        &CrlSpec {
-            issuer: pki.csca.subject.clone(),
-            issuer_key_id: pki.csca.subject_key_id.clone().unwrap(),
-            number: 1,
-            this_update: t("2021-04-01T00:00:00Z"),
-            next_update: t("2021-07-01T00:00:00Z"),
-            revoked: revoked
-                .iter()
-                .map(|c| (c.serial.clone(), t("2021-04-01T00:00:00Z")))
-                .collect(),
-        },
-        &pki.csca_key,
-    ))
-    .unwrap()
+    pki.crl(revoked, t("2021-04-01T00:00:00Z")).unwrap()
 }
 
-/// A stand-in portrait: JPEG's start and end markers around bytes of every value.
 fn portrait() -> Vec<u8> {
-    let mut jpeg = vec![0xFF, 0xD8, 0xFF, 0xE0];
-    jpeg.extend((0..20_000u32).map(|i| (i * 7 % 251) as u8));
-    jpeg.extend([0xFF, 0xD9]);
-    jpeg
+    specimen::portrait(20_000)
 }
 
 fn card() -> ChipData {
-    ChipData {
-        mrz: VnmCard::new(
-            "001079012345",
-            "Nguyễn Văn Cường",
-            BirthDate::full(jiff::civil::date(1979, 6, 14)).unwrap(),
-            Sex::Male,
-            Some(jiff::civil::date(2039, 6, 14)),
-        )
-        .unwrap()
-        .encode(),
-        portrait: Dg2 {
-            image_type: FaceImageType::Jpeg,
-            width: 300,
-            height: 400,
-            gender: FaceGender::Male,
-            image: portrait(),
-        },
-        citizen: Dg13 {
-            personal_id: "001079012345".into(),
-            full_name: "Nguyễn Văn Cường".into(),
-            birth_date: "14/06/1979".into(),
-            sex: "Nam".into(),
-            nationality: "Việt Nam".into(),
-            ethnicity: "Kinh".into(),
-            religion: "Không".into(),
-            hometown: "Thạch Đài, Thạch Hà, Hà Tĩnh".into(),
-            permanent_residence: "Thôn 3, Thạch Đài, Thạch Hà, Hà Tĩnh".into(),
-            identifying_marks: "Nốt ruồi C:2cm trên sau đầu mày phải".into(),
-            issue_date: "16/03/2021".into(),
-            expiry: "14/06/2039".into(),
-            father: "Nguyễn Văn Đức".into(),
-            mother: "Trần Thị Hoa".into(),
-            spouse: String::new(),
-            old_id: "183456789".into(),
-        },
-    }
+    specimen::card("001079012345", portrait()).unwrap()
 }
 
 fn files(pki: &Pki, at: &str) -> Result<ChipFiles, SignError> {
@@ -258,8 +149,8 @@ fn a_revoked_or_foreign_document_signer_is_refused() {
                 &CertificateSpec {
                     kind: CertificateKind::CountrySigningCa,
                     serial: 1,
-                    issuer: name("CSCA Việt Nam").encode(),
-                    subject: name("CSCA Việt Nam"),
+                    issuer: specimen::name("CSCA Việt Nam").encode(),
+                    subject: specimen::name("CSCA Việt Nam"),
                     not_before: t("2021-01-01T00:00:00Z"),
                     not_after: t("2099-12-31T23:59:59Z"),
                     usage_from: t("2021-01-01T00:00:00Z"),
@@ -369,10 +260,7 @@ fn asn1crypto_reads_every_file_with_the_vietnamese_text_intact() {
     );
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(report["hashes_match"], true);
-    assert_eq!(
-        report["signer_subject"]["common_name"],
-        "Document Signer 2021-1"
-    );
+    assert_eq!(report["signer_subject"]["common_name"], "Document Signer 2");
     assert_eq!(report["csca_subject"]["country_name"], "VN");
     assert_eq!(report["mrz"], card().mrz.concat());
     assert_eq!(report["portrait_is_the_file"], true);
@@ -385,4 +273,34 @@ fn asn1crypto_reads_every_file_with_the_vietnamese_text_intact() {
         report["ds_private_key_usage_end"],
         "2021-06-01T00:00:00+00:00"
     );
+}
+
+/// A second implementation of passive authentication, crates.io `dmrtd`, agrees: the
+/// chip's data groups match EF.SOD, the Document Signer's signature holds and the chain
+/// reaches our CSCA; a flipped byte makes it refuse.
+#[test]
+fn the_dmrtd_crate_authenticates_the_chip_too() {
+    use dmrtd::auth::passive::{self as dm, DataGroup, TrustAnchor};
+    let pki = pki();
+    let files = files(&pki, "2021-03-16T02:00:00Z").unwrap();
+    let anchors = [TrustAnchor::from_certificate(&pki.csca.der).unwrap()];
+    let groups: Vec<DataGroup<'_>> = ElementaryFile::DATA_GROUPS
+        .iter()
+        .map(|f| DataGroup {
+            number: f.data_group().unwrap(),
+            bytes: &files[f],
+        })
+        .collect();
+    let result = dm::verify(&files[&ElementaryFile::Sod], &groups, &anchors).unwrap();
+    assert!(result.covers_all_groups(), "{result:?}");
+    assert_eq!(result.sod_groups, [1, 2, 13, 14, 15]);
+
+    let mut dg2 = files[&ElementaryFile::Dg2].clone();
+    let last = dg2.len() - 1;
+    dg2[last] ^= 1;
+    let forged = [DataGroup {
+        number: 2,
+        bytes: &dg2,
+    }];
+    assert!(dm::verify(&files[&ElementaryFile::Sod], &forged, &anchors).is_err());
 }

@@ -3,6 +3,7 @@
 
 pub(crate) mod applications;
 pub(crate) mod campaigns;
+pub(crate) mod chip;
 pub(crate) mod schedule;
 pub(crate) mod shapes;
 

@@ -76,6 +76,15 @@ impl ApiError {
         }
     }
 
+    /// A request the caller can fix (`invalid_input`, 400).
+    pub fn invalid(message: impl Into<String>) -> Self {
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            cancuoc_app::ErrorCode::InvalidInput.as_str(),
+            message,
+        )
+    }
+
     /// A failure the caller cannot fix: logged here, generic to the caller.
     pub fn internal(detail: &str) -> Self {
         tracing::error!(error = %detail, "internal error");

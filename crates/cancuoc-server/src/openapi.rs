@@ -34,6 +34,7 @@ use crate::error::ErrorBody;
         (name = "campaigns", description = "Campaigns, quotas and progress reports"),
         (name = "scheduling", description = "Enrollment sites, machines, sessions, invitations, the day's queue, and plans"),
         (name = "booking", description = "Citizens' own appointments: no sign-in; personal ID and birth date"),
+        (name = "chip", description = "The chip: the PKI's certificates and CRL, a card's chip files, passive authentication, personalisation packages"),
         (name = "system", description = "Health and audit"),
     )
 )]
@@ -212,8 +213,11 @@ mod tests {
             public,
             [
                 "get /api/v1/health",
+                "get /api/v1/pki/crl",
+                "get /api/v1/pki/csca",
                 "get /api/v1/public/sessions",
                 "post /api/v1/auth/login",
+                "post /api/v1/chip/verify",
                 "post /api/v1/public/appointment",
                 "post /api/v1/public/bookings",
                 "put /api/v1/public/appointment",

@@ -565,6 +565,9 @@ async fn produce(
         ],
     )
     .await?;
+    if let Some(chip) = &new.chip {
+        crate::chip::insert_chip(tx, access, application.key, chip).await?;
+    }
     tx.audit(access, actions::CARD_PRODUCE, "card", &key).await
 }
 

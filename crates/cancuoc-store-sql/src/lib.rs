@@ -14,6 +14,7 @@ pub mod applications;
 pub mod audit;
 pub mod bench;
 pub mod campaigns;
+pub mod chip;
 pub mod citizens;
 pub mod forms;
 pub mod officers;

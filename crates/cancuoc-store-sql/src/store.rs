@@ -10,7 +10,7 @@ use jiff::civil::Date;
 use uuid::Uuid;
 
 use crate::{
-    Backend, Tx, TxKind, applications, audit, bench, campaigns, citizens, forms, officers,
+    Backend, Tx, TxKind, applications, audit, bench, campaigns, chip, citizens, forms, officers,
     reference, remote, schedule,
 };
 
@@ -495,6 +495,49 @@ impl<B: Backend> Store for SqlStore<B> {
 
     async fn sites(&self, access: &Access, unit: Option<&str>) -> Result<Vec<Site>> {
         in_tx!(self, Read, |tx| schedule::sites(tx, access, unit))
+    }
+
+    async fn pki_certificates(&self) -> Result<Vec<PkiCertificateRecord>> {
+        in_tx!(self, Read, |tx| chip::certificates(tx))
+    }
+
+    async fn add_pki_certificate(
+        &self,
+        access: &Access,
+        record: &PkiCertificateRecord,
+    ) -> Result<()> {
+        in_tx!(self, Write, |tx| chip::add_certificate(tx, access, record))
+    }
+
+    async fn revoke_document_signer(
+        &self,
+        access: &Access,
+        serial: i64,
+        crl: &CrlRecord,
+    ) -> Result<()> {
+        in_tx!(self, Write, |tx| chip::revoke_document_signer(
+            tx, access, serial, crl
+        ))
+    }
+
+    async fn add_crl(&self, access: &Access, crl: &CrlRecord) -> Result<()> {
+        in_tx!(self, Write, |tx| chip::add_crl(tx, access, crl))
+    }
+
+    async fn latest_crl(&self) -> Result<Option<CrlRecord>> {
+        in_tx!(self, Read, |tx| chip::latest_crl(tx))
+    }
+
+    async fn add_line_key(&self, access: &Access, key: &LineKeyRecord) -> Result<()> {
+        in_tx!(self, Write, |tx| chip::add_line_key(tx, access, key))
+    }
+
+    async fn line_keys(&self) -> Result<Vec<LineKeyRecord>> {
+        in_tx!(self, Read, |tx| chip::line_keys(tx))
+    }
+
+    async fn card_chip(&self, access: &Access, application: Uuid) -> Result<Option<ChipRecord>> {
+        in_tx!(self, Write, |tx| chip::card_chip(tx, access, application))
     }
 
     async fn remote_districts(&self) -> Result<Vec<RemoteDistrictRecord>> {

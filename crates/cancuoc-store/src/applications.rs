@@ -214,6 +214,8 @@ pub struct NewCard {
     pub expiry_date: Option<Date>,
     pub mrz: [String; 3],
     pub qr_payload: String,
+    /// The chip personalised for the card; every card produced has one.
+    pub chip: Option<crate::NewChip>,
 }
 
 #[derive(Debug, Clone, PartialEq)]

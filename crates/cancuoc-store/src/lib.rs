@@ -10,6 +10,7 @@
 mod applications;
 mod bulk;
 mod campaigns;
+mod chip;
 pub mod conformance;
 mod schedule;
 mod types;
@@ -18,6 +19,7 @@ mod vault;
 pub use applications::*;
 pub use bulk::*;
 pub use campaigns::*;
+pub use chip::*;
 pub use schedule::*;
 pub use types::*;
 pub use vault::Vault;
@@ -329,6 +331,36 @@ pub trait Store: Send + Sync {
         id: Uuid,
         last_day: jiff::civil::Date,
     ) -> Result<RemoteDistrictRecord>;
+
+    // ---- the chip's PKI and the cards' chips --------------------------------------
+
+    /// Every certificate of the chip's PKI, oldest first: public, so not audited.
+    async fn pki_certificates(&self) -> Result<Vec<PkiCertificateRecord>>;
+    /// Adds a certificate (audited); `Conflict` when the serial is taken.
+    async fn add_pki_certificate(
+        &self,
+        access: &Access,
+        record: &PkiCertificateRecord,
+    ) -> Result<()>;
+    /// Marks a Document Signer revoked and keeps the CRL that lists it, in one
+    /// transaction (audited); `NotFound` for an unknown serial, `Invalid` for the CSCA,
+    /// `Conflict` when it is revoked already or the CRL's number is taken.
+    async fn revoke_document_signer(
+        &self,
+        access: &Access,
+        serial: i64,
+        crl: &CrlRecord,
+    ) -> Result<()>;
+    /// Keeps a CRL the CSCA issued (audited); `Conflict` when its number is taken.
+    async fn add_crl(&self, access: &Access, crl: &CrlRecord) -> Result<()>;
+    /// The CRL with the highest number.
+    async fn latest_crl(&self) -> Result<Option<CrlRecord>>;
+    /// Registers a production line's public key (audited).
+    async fn add_line_key(&self, access: &Access, key: &LineKeyRecord) -> Result<()>;
+    /// Every production line key, oldest first.
+    async fn line_keys(&self) -> Result<Vec<LineKeyRecord>>;
+    /// The chip of the card an application produced (audited as a read of the card).
+    async fn card_chip(&self, access: &Access, application: Uuid) -> Result<Option<ChipRecord>>;
 
     // ---- scheduling -----------------------------------------------------------------
 

@@ -97,6 +97,11 @@ pub mod actions {
     pub const CARD_PRODUCE: &str = "card.produce";
     pub const CARD_ACTIVATE: &str = "card.activate";
     pub const CARD_LOST: &str = "card.report_lost";
+    pub const CARD_CHIP_READ: &str = "card.chip.read";
+    pub const PKI_CERTIFICATE_ADD: &str = "pki.certificate.add";
+    pub const PKI_DS_REVOKE: &str = "pki.document_signer.revoke";
+    pub const PKI_CRL_ISSUE: &str = "pki.crl.issue";
+    pub const PKI_LINE_KEY_ADD: &str = "pki.line_key.add";
     pub const BATCH_OPEN: &str = "batch.open";
     pub const BIOMETRICS_ADD: &str = "biometrics.add";
     pub const CAMPAIGN_CREATE: &str = "campaign.create";

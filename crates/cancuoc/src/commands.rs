@@ -16,7 +16,7 @@ use crate::backend;
 use crate::{
     AuditCommand, BenchCommand, CampaignCommand, CardCommand, ChipCommand, Cli, Command,
     ConfigCommand, FormsCommand, IdCommand, ImportCommand, MrzCommand, OfficerCommand,
-    QuotaCommand, ReportCommand, ScheduleCommand, VaultCommand,
+    PersonalisationCommand, QuotaCommand, ReportCommand, ScheduleCommand, VaultCommand,
 };
 
 /// A failure with the exit code it deserves.
@@ -221,6 +221,48 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             println!("K_mac  {}", hex(&keys.mac));
             Ok(ExitCode::SUCCESS)
         }
+        Command::Card(CardCommand::Chip {
+            personal_id,
+            output,
+        }) => {
+            let app = app(&cli, false).await?;
+            crate::chip::card_chip(&app, personal_id, output).await
+        }
+        Command::Chip(ChipCommand::Verify {
+            dir,
+            csca,
+            crl,
+            json,
+        }) => {
+            // The register is opened only when no CSCA is given: anyone with the CSCA
+            // certificate verifies a chip without a database.
+            let register = if csca.is_none() && !dir.join("csca.pem").exists() {
+                Some(app(&cli, false).await?)
+            } else {
+                None
+            };
+            crate::chip::verify(
+                register.as_ref(),
+                dir,
+                csca.as_deref(),
+                crl.as_deref(),
+                *json,
+            )
+            .await
+        }
+        Command::Pki(command) => {
+            let app = app(&cli, false).await?;
+            crate::chip::pki(&app, command).await
+        }
+        Command::Batch(command) => {
+            let app = app(&cli, false).await?;
+            crate::chip::batch(&app, command).await
+        }
+        Command::Personalisation(PersonalisationCommand::Open {
+            package,
+            key,
+            output,
+        }) => crate::chip::open_package(package, key, output),
         Command::Mrz(command) => {
             let mut input = String::new();
             std::io::Read::read_to_string(&mut std::io::stdin(), &mut input)
@@ -433,6 +475,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             })
             .await
         }
+        Command::Bench(BenchCommand::Chip { cards }) => crate::bench_chip::chip(*cards),
         Command::Bench(BenchCommand::Uploads {
             uploads,
             megabytes,
@@ -661,6 +704,14 @@ async fn demo_month(cli: &Cli, app: &App, people: &[cancuoc_app::DemoApplicant])
     std::fs::write(&forms, demo_forms(commune))
         .map_err(|e| CliError::failed(format!("cannot write {}: {e}", forms.display())))?;
     import_forms(app, &forms, false, None).await?;
+    if let Some(secret) = &activity.line_key {
+        let path = cli.data_dir.join("production-line.key");
+        crate::secrets::write_secret(&path, format!("{secret}\n").as_bytes())?;
+        eprintln!(
+            "chip PKI created; the production line's key is in {} (cancuoc personalisation open)",
+            path.display()
+        );
+    }
     println!("demo accounts (one-time passwords, changed at first sign-in):");
     for account in &activity.accounts {
         println!(

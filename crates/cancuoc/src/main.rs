@@ -6,12 +6,14 @@
 mod application_import;
 mod backend;
 mod bench;
+mod bench_chip;
 mod bench_intake;
 mod bench_plan;
 mod bench_progress;
 mod bench_uploads;
 mod campaign;
 mod card;
+mod chip;
 mod commands;
 mod enrollment;
 mod schedule;
@@ -99,6 +101,16 @@ enum Command {
     /// The biometrics vault.
     #[command(subcommand)]
     Vault(VaultCommand),
+    /// The chip's public key infrastructure (ICAO 9303-12): the country signing CA,
+    /// Document Signers, the CRL, the production line's key.
+    #[command(subcommand)]
+    Pki(PkiCommand),
+    /// The production centre's batches.
+    #[command(subcommand)]
+    Batch(BatchCommand),
+    /// What the production line does with a personalisation package.
+    #[command(subcommand)]
+    Personalisation(PersonalisationCommand),
     /// Staged collection forms awaiting review.
     #[command(subcommand)]
     Forms(FormsCommand),
@@ -372,6 +384,13 @@ enum ReportCommand {
 
 #[derive(Subcommand)]
 enum BenchCommand {
+    /// A production batch personalised in memory (data groups, hashes, the DS signature,
+    /// the chip's key pairs, the sealed package), in cards per second on every core, next
+    /// to `openssl speed ecdsap256` on one core.
+    Chip {
+        #[arg(long, default_value_t = 10_000)]
+        cards: usize,
+    },
     /// The enrollment planner on a whole province (synthetic eligible population per
     /// commune, every district police unit and PC06), next to a walk-in baseline on the
     /// same sessions and the lower bound on the days needed.
@@ -527,6 +546,67 @@ enum CardCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Write the chip's public files of a person's latest card into DIR as EF.COM,
+    /// EF.CardAccess, EF.DG1 … EF.SOD, exactly as a reader gets them.
+    Chip {
+        personal_id: String,
+        #[arg(long)]
+        output: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum PkiCommand {
+    /// Create the country signing CA (ECDSA P-256, its key sealed in the vault), its first
+    /// Document Signer and an empty CRL.
+    Init,
+    /// Start a new Document Signer for the next usage period; the old ones stay valid for
+    /// the cards they signed.
+    Rotate,
+    /// Revoke a Document Signer by serial number and issue the CRL that lists it.
+    RevokeDs { serial: i64 },
+    /// List the certificates, the CRL and the production line keys.
+    Status,
+    /// Write the CSCA certificate (PEM), the CRL (DER) and the Document Signers'
+    /// certificates (PEM, one file each, named by serial).
+    Export {
+        #[arg(long)]
+        csca: Option<PathBuf>,
+        #[arg(long)]
+        crl: Option<PathBuf>,
+        #[arg(long)]
+        ds_dir: Option<PathBuf>,
+    },
+    /// Generate a production line's key pair: the private key goes to FILE (mode 0600,
+    /// for the line), the public key is registered; packages are sealed to it from now.
+    LineKey {
+        #[arg(long)]
+        output: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum BatchCommand {
+    /// Write every card's sealed personalisation package of a batch into DIR as
+    /// PERSONAL_ID.ccpk.
+    Personalisation {
+        id: String,
+        #[arg(long)]
+        output: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum PersonalisationCommand {
+    /// Open a sealed package with the line's private key and write the chip's files into
+    /// DIR, with the chip's private keys and access data in DIR/keys.json.
+    Open {
+        package: PathBuf,
+        #[arg(long)]
+        key: PathBuf,
+        #[arg(long)]
+        output: PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
@@ -543,6 +623,18 @@ enum ChipCommand {
         /// Expiry date, YYMMDD.
         #[arg(long)]
         expiry: String,
+    },
+    /// Passive authentication of the chip files in DIR (EF.SOD, EF.DG1 …, as `card chip`
+    /// writes them): exit 0 when valid, 1 naming every failed check. Trusts --csca and
+    /// --crl when given, DIR/csca.pem and DIR/crl.der when there, else the register's.
+    Verify {
+        dir: PathBuf,
+        #[arg(long)]
+        csca: Option<PathBuf>,
+        #[arg(long)]
+        crl: Option<PathBuf>,
+        #[arg(long)]
+        json: bool,
     },
 }
 

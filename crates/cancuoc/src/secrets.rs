@@ -44,7 +44,7 @@ fn secret_hex(env: &str, path: &Path, create: bool) -> Result<Option<String>> {
 /// Writes a secret file readable by its owner only (0600 on Unix), flushed to disk with
 /// its directory entry; an existing file is never overwritten (a lost key loses what it
 /// protects).
-fn write_secret(path: &Path, bytes: &[u8]) -> Result<()> {
+pub(crate) fn write_secret(path: &Path, bytes: &[u8]) -> Result<()> {
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create_new(true);
     #[cfg(unix)]

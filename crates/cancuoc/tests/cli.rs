@@ -1476,3 +1476,198 @@ fn vault_gc_dry_run_lists_and_apply_removes_only_old_orphans() {
     assert!(!new.exists());
     assert!(w.path("cancuoc-data/objects/vault.check").is_file());
 }
+
+/// The chip's PKI from the command line: created once, a Document Signer rotated and
+/// revoked (the CRL lists it, and openssl reads both), the production line's key written
+/// 0600; a chip signed by another CSCA checked offline with `chip verify`, and a package
+/// sealed to the line's key opened with `personalisation open`.
+#[test]
+fn the_chip_pki_and_passive_authentication_from_the_command_line() {
+    use std::os::unix::fs::PermissionsExt;
+    let w = Workspace::new();
+    w.init();
+    let out = w.run(&["pki", "init"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("signing now"), "{}", stdout(&out));
+    let again = w.run(&["pki", "init"]);
+    assert_eq!(again.status.code(), Some(2), "{}", stderr(&again));
+    assert!(
+        stderr(&again).contains("exists already"),
+        "{}",
+        stderr(&again)
+    );
+    let out = w.run(&["pki", "line-key", "--output", "line.key"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let mode = std::fs::metadata(w.path("line.key"))
+        .unwrap()
+        .permissions()
+        .mode()
+        & 0o777;
+    assert_eq!(mode, 0o600);
+    assert!(w.run(&["pki", "rotate"]).status.success());
+    let out = w.run(&["pki", "revoke-ds", "2"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let status = stdout(&w.run(&["pki", "status"]));
+    assert!(
+        status.contains("serial 2") && status.contains("revoked"),
+        "{status}"
+    );
+    assert!(status.contains("CRL  number 2"), "{status}");
+    let out = w.run(&[
+        "pki", "export", "--csca", "csca.pem", "--crl", "crl.der", "--ds-dir", "ds",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let crl = Command::new("openssl")
+        .args(["crl", "-inform", "DER", "-in", "crl.der", "-noout", "-text"])
+        .current_dir(w.dir.path())
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&crl.stdout).contains("Serial Number: 02"));
+    let chain = Command::new("openssl")
+        .args(["verify", "-CAfile", "csca.pem", "ds/ds-3.pem"])
+        .current_dir(w.dir.path())
+        .output()
+        .unwrap();
+    assert!(
+        chain.status.success(),
+        "{}",
+        String::from_utf8_lossy(&chain.stderr)
+    );
+    // The private keys are nowhere in the database.
+    let db = std::fs::read(w.path("cancuoc-data/cancuoc.db")).unwrap_or_default();
+    assert!(!db.is_empty());
+    let key_hex = std::fs::read_to_string(w.path("line.key")).unwrap();
+    let needle = key_hex.trim().as_bytes();
+    assert!(!db.windows(needle.len()).any(|w| w == needle));
+
+    // A chip of the specimen PKI, checked offline with its CSCA in the directory.
+    let at = |s: &str| s.parse::<jiff::Timestamp>().unwrap();
+    let specimen = cancuoc_icao::specimen::SpecimenPki::new(
+        at("2021-03-01T00:00:00Z"),
+        at("2021-06-01T00:00:00Z"),
+    )
+    .unwrap();
+    let data =
+        cancuoc_icao::specimen::card("001079012345", cancuoc_icao::specimen::portrait(5_000))
+            .unwrap();
+    let chip_auth = cancuoc_icao::specimen::key(0x33);
+    let active_auth = cancuoc_icao::specimen::key(0x44);
+    let files = cancuoc_icao::chip::personalise(
+        &data,
+        &chip_auth,
+        &active_auth,
+        &specimen.ds,
+        &specimen.ds_key,
+        at("2021-03-16T02:00:00Z"),
+    )
+    .unwrap();
+    let dir = w.path("chip");
+    std::fs::create_dir(&dir).unwrap();
+    for (file, bytes) in &files {
+        std::fs::write(dir.join(file.file_name()), bytes).unwrap();
+    }
+    std::fs::write(
+        dir.join("csca.pem"),
+        cancuoc_icao::pki::pem("CERTIFICATE", &specimen.csca.der),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("crl.der"),
+        specimen.crl(&[], at("2021-04-01T00:00:00Z")).unwrap().der,
+    )
+    .unwrap();
+    let out = w.run(&["chip", "verify", "chip"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    assert!(
+        stdout(&out).contains("Nguyễn Văn Cường"),
+        "{}",
+        stdout(&out)
+    );
+    let mut dg2 = files[&cancuoc_icao::lds::ElementaryFile::Dg2].clone();
+    let last = dg2.len() - 1;
+    dg2[last] ^= 1;
+    std::fs::write(dir.join("EF.DG2"), &dg2).unwrap();
+    let out = w.run(&["chip", "verify", "chip", "--json"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    let report: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let failed: Vec<&str> = report["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["passed"] == false)
+        .map(|c| c["check"].as_str().unwrap())
+        .collect();
+    assert_eq!(failed, ["hash_dg2"]);
+    // Against the register's own CSCA, the specimen's chip does not chain.
+    std::fs::remove_file(dir.join("csca.pem")).unwrap();
+    std::fs::remove_file(dir.join("crl.der")).unwrap();
+    std::fs::write(
+        dir.join("EF.DG2"),
+        &files[&cancuoc_icao::lds::ElementaryFile::Dg2],
+    )
+    .unwrap();
+    let out = w.run(&["chip", "verify", "chip"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stdout(&out).contains("FAIL  chain"), "{}", stdout(&out));
+
+    // A package sealed to the line's key opens with it, and only with it.
+    let line =
+        cancuoc_icao::pki::KeyPair::from_secret(&hex::decode(key_hex.trim()).unwrap()).unwrap();
+    let package = cancuoc_app::package::Package::new(
+        uuid::Uuid::nil(),
+        "001079012345",
+        &files,
+        &chip_auth,
+        &active_auth,
+        &data.mrz,
+    );
+    let sealed =
+        cancuoc_app::package::seal(&package, &line.public_key_info(), |b| b.fill(7)).unwrap();
+    std::fs::write(w.path("card.ccpk"), &sealed).unwrap();
+    let out = w.run(&[
+        "personalisation",
+        "open",
+        "card.ccpk",
+        "--key",
+        "line.key",
+        "--output",
+        "card",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        std::fs::read(w.path("card/EF.SOD")).unwrap(),
+        files[&cancuoc_icao::lds::ElementaryFile::Sod]
+    );
+    let keys: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(w.path("card/keys.json")).unwrap()).unwrap();
+    assert_eq!(keys["access"]["can"], "012345");
+    assert_eq!(keys["file_ids"]["EF.DG13"], "010D");
+    let mode = std::fs::metadata(w.path("card/keys.json"))
+        .unwrap()
+        .permissions()
+        .mode()
+        & 0o777;
+    assert_eq!(mode, 0o600);
+    std::fs::write(w.path("other.key"), format!("{}\n", "22".repeat(32))).unwrap();
+    let out = w.run(&[
+        "personalisation",
+        "open",
+        "card.ccpk",
+        "--key",
+        "other.key",
+        "--output",
+        "other",
+    ]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("another production line key"),
+        "{}",
+        stderr(&out)
+    );
+}

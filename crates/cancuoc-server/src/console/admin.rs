@@ -317,6 +317,7 @@ const AUDIT_ACTIONS: &[(&str, &str)] = &[
     ("biometrics.read", "Xem ảnh và vân tay"),
     ("campaign.create", "Tạo chiến dịch"),
     ("card.activate", "Kích hoạt thẻ"),
+    ("card.chip.read", "Đọc dữ liệu chip của thẻ"),
     ("card.produce", "Sản xuất thẻ"),
     ("card.read", "Xem thẻ"),
     ("card.report_lost", "Báo mất thẻ"),
@@ -351,6 +352,10 @@ const AUDIT_ACTIONS: &[(&str, &str)] = &[
     ("officer.set_active", "Khóa hoặc mở tài khoản"),
     ("officer.set_password", "Đổi mật khẩu"),
     ("personal_id.allocate", "Cấp số định danh"),
+    ("pki.certificate.add", "Cấp chứng thư số (CSCA, DS)"),
+    ("pki.crl.issue", "Phát hành danh sách thu hồi"),
+    ("pki.document_signer.revoke", "Thu hồi chứng thư ký (DS)"),
+    ("pki.line_key.add", "Đăng ký khóa dây chuyền cá thể hóa"),
     ("quota.set", "Giao chỉ tiêu"),
     (
         "remote_district.add",

@@ -178,6 +178,93 @@ pub(crate) struct CardPage {
     csrf: String,
     personal_id: String,
     card: Option<CardView>,
+    chip: Option<ChipView>,
+}
+
+/// The chip's contents decoded and passive authentication's verdict, for the card page.
+pub(crate) struct ChipView {
+    valid: bool,
+    /// Each check: what it is, whether it passed, and (in English) why not.
+    checks: Vec<(String, bool, Option<String>)>,
+    signer: String,
+    signed_at: String,
+    mrz: Vec<String>,
+    fields: Vec<(&'static str, String)>,
+}
+
+impl ChipView {
+    fn new(ui: Ui, v: cancuoc_icao::passive::Verification) -> ChipView {
+        use cancuoc_icao::passive::CheckKind;
+        let checks = v
+            .checks
+            .iter()
+            .map(|c| {
+                let label = match c.kind {
+                    CheckKind::SecurityObject => ui.t(W::check_security_object).to_owned(),
+                    CheckKind::Signature => ui.t(W::check_signature).to_owned(),
+                    CheckKind::Chain => ui.t(W::check_chain).to_owned(),
+                    CheckKind::UsagePeriod => ui.t(W::check_usage_period).to_owned(),
+                    CheckKind::NotRevoked => ui.t(W::check_not_revoked).to_owned(),
+                    CheckKind::DataGroupHash(file) => format!("{}: {file}", ui.t(W::check_hash)),
+                    CheckKind::MrzCheckDigits => ui.t(W::check_mrz).to_owned(),
+                };
+                // The reasons are written for engineers, in English; the Vietnamese page
+                // names the failed check, which says what is wrong.
+                let reason = c.failure.clone().filter(|_| ui.lang() == "en");
+                (label, c.failure.is_none(), reason)
+            })
+            .collect();
+        let d = v.dg13.clone().unwrap_or_default();
+        let fields = vec![
+            (ui.t(W::personal_id), d.personal_id),
+            (ui.t(W::full_name), d.full_name),
+            (ui.t(W::birth_date), d.birth_date),
+            (ui.t(W::sex), d.sex),
+            (ui.t(W::nationality), d.nationality),
+            (ui.t(W::ethnicity), d.ethnicity),
+            (ui.t(W::religion), d.religion),
+            (ui.t(W::hometown), d.hometown),
+            (ui.t(W::permanent_residence), d.permanent_residence),
+            (ui.t(W::identifying_marks), d.identifying_marks),
+            (ui.t(W::issued), d.issue_date),
+            (ui.t(W::expires), d.expiry),
+            (ui.t(W::father), d.father),
+            (ui.t(W::mother), d.mother),
+            (ui.t(W::spouse), d.spouse),
+            (ui.t(W::old_id), d.old_id),
+        ];
+        ChipView {
+            valid: v.is_valid(),
+            checks,
+            signer: v
+                .document_signer
+                .as_ref()
+                .map(|ds| {
+                    format!(
+                        "{} ({} {})",
+                        ds.subject_text(),
+                        ui.t(W::chip_serial),
+                        ds.serial_hex()
+                    )
+                })
+                .unwrap_or_default(),
+            signed_at: v
+                .signing_time
+                .map(|t| {
+                    jiff::tz::Offset::constant(7)
+                        .to_datetime(t)
+                        .strftime("%d/%m/%Y %H:%M")
+                        .to_string()
+                })
+                .unwrap_or_default(),
+            mrz: v
+                .dg1
+                .as_ref()
+                .map(|d| d.lines().into_iter().map(str::to_owned).collect())
+                .unwrap_or_default(),
+            fields,
+        }
+    }
 }
 
 /// A card's proof: front and back as the production centre will print them.
@@ -204,6 +291,19 @@ pub(crate) async fn card(
     } else {
         StatusCode::NOT_FOUND
     };
+    // The chip as a reader would get it, checked as a bank would check it.
+    let chip = match card {
+        Some(_) => match state.app.card_chip(&desk.caller(), &personal_id).await {
+            Ok((_, files)) => state
+                .app
+                .verify_chip(&files)
+                .await
+                .ok()
+                .map(|v| ChipView::new(ui, v)),
+            Err(_) => None,
+        },
+        None => None,
+    };
     page(
         &CardPage {
             ui,
@@ -211,6 +311,7 @@ pub(crate) async fn card(
             csrf: desk.csrf,
             personal_id,
             card,
+            chip,
         },
         status,
         ui,

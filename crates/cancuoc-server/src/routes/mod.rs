@@ -4,6 +4,7 @@
 mod applications;
 mod auth;
 mod campaigns;
+mod chip;
 pub(crate) mod forms;
 mod officers;
 mod register;
@@ -70,6 +71,11 @@ pub(crate) fn api(import_limit: usize) -> OpenApiRouter<AppState> {
         .routes(routes!(applications::start_batch))
         .routes(routes!(applications::batch))
         .routes(routes!(applications::advance_batch))
+        .routes(routes!(chip::personalisation))
+        .routes(routes!(chip::card_chip))
+        .routes(routes!(chip::verify))
+        .routes(routes!(chip::csca))
+        .routes(routes!(chip::crl))
         .routes(routes!(
             campaigns::create_campaign,
             campaigns::list_campaigns

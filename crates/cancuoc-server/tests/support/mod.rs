@@ -31,6 +31,11 @@ pub struct TestApp {
     pub base: String,
     /// Keeps cookies, like a browser.
     pub client: reqwest::Client,
+    /// The production line's key: the personalisation packages open with it.
+    pub line_key: cancuoc_icao::pki::KeyPair,
+    /// The application behind the server, for what only an operator at the server does
+    /// (the chip's PKI).
+    pub app: App,
     _shutdown: oneshot::Sender<()>,
     _dir: TempDir,
 }
@@ -68,13 +73,23 @@ pub async fn spawn_app_with(config: ServerConfig) -> TestApp {
         cancuoc_domain::audit::CheckpointKey::from_bytes([5; 32]),
     );
     app.init("2021", Some(ADMIN_PASSWORD)).await.unwrap();
+    // The chip's PKI and a production line, as `cancuoc pki init` and `pki line-key` make them.
+    let operator = cancuoc_app::Caller::Operator {
+        name: "test".into(),
+    };
+    app.pki_init(&operator).await.unwrap();
+    let line_key = app.new_line_key().unwrap();
+    app.add_line_key(&operator, &line_key.public_key_info())
+        .await
+        .unwrap();
     // The chain's head after set-up, signed as a running server does every few minutes.
     app.write_checkpoint().await.unwrap().unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let (tx, rx) = oneshot::channel::<()>();
+    let served = app.clone();
     tokio::spawn(async move {
-        serve(listener, app, config, async {
+        serve(listener, served, config, async {
             let _ = rx.await;
         })
         .await
@@ -83,6 +98,8 @@ pub async fn spawn_app_with(config: ServerConfig) -> TestApp {
     TestApp {
         base: format!("http://{addr}"),
         client: client(true),
+        line_key,
+        app,
         _shutdown: tx,
         _dir: dir,
     }

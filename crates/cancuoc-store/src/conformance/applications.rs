@@ -81,6 +81,7 @@ fn card_for(id: &str, issued: Date) -> NewCard {
             "NGUYEN<<VAN<AN".into(),
         ],
         qr_payload: format!("{id}||Nguyễn Văn An"),
+        chip: None,
     }
 }
 
@@ -783,4 +784,120 @@ pub async fn remote_districts_are_added_and_ended_never_deleted(store: Arc<dyn S
         "{actions:?}"
     );
     assert_eq!(store.remote_districts().await.unwrap().len(), 2);
+}
+
+fn certificate(serial: i64, kind: PkiKind) -> PkiCertificateRecord {
+    PkiCertificateRecord {
+        serial,
+        kind,
+        certificate: vec![0x30, 0x03, 0x02, 0x01, u8::try_from(serial).unwrap_or(0)],
+        not_before_micros: 1,
+        not_after_micros: 100,
+        usage_from_micros: 1,
+        usage_until_micros: 50,
+        key_object: format!("pki/{}-{serial}.key", kind.as_str()),
+        revoked_micros: None,
+        created_micros: serial,
+    }
+}
+
+pub async fn the_chip_pki_and_a_cards_chip_are_kept(store: Arc<dyn Store>) {
+    people(&store).await;
+    let centre = officer_of("C06-TTCC", "centre");
+    store
+        .add_pki_certificate(&centre, &certificate(1, PkiKind::Csca))
+        .await
+        .unwrap();
+    store
+        .add_pki_certificate(&centre, &certificate(2, PkiKind::DocumentSigner))
+        .await
+        .unwrap();
+    let taken = store
+        .add_pki_certificate(&centre, &certificate(2, PkiKind::DocumentSigner))
+        .await
+        .unwrap_err();
+    assert!(matches!(taken, StoreError::Conflict(_)), "{taken:?}");
+    let certificates = store.pki_certificates().await.unwrap();
+    assert_eq!(
+        certificates,
+        vec![
+            certificate(1, PkiKind::Csca),
+            certificate(2, PkiKind::DocumentSigner)
+        ]
+    );
+
+    assert_eq!(store.latest_crl().await.unwrap(), None);
+    let crl = |number: i64| CrlRecord {
+        number,
+        crl: vec![0x30, 0x00, u8::try_from(number).unwrap_or(0)],
+        issued_micros: number * 10,
+    };
+    store.add_crl(&centre, &crl(1)).await.unwrap();
+    // The CSCA is not revoked through this door, and a revocation keeps its CRL.
+    let csca = store
+        .revoke_document_signer(&centre, 1, &crl(2))
+        .await
+        .unwrap_err();
+    assert!(matches!(csca, StoreError::Invalid(_)), "{csca:?}");
+    assert_eq!(store.latest_crl().await.unwrap(), Some(crl(1)));
+    store
+        .revoke_document_signer(&centre, 2, &crl(2))
+        .await
+        .unwrap();
+    assert_eq!(store.latest_crl().await.unwrap(), Some(crl(2)));
+    let again = store
+        .revoke_document_signer(&centre, 2, &crl(3))
+        .await
+        .unwrap_err();
+    assert!(matches!(again, StoreError::Conflict(_)), "{again:?}");
+    assert_eq!(store.latest_crl().await.unwrap(), Some(crl(2)));
+    let revoked = store.pki_certificates().await.unwrap();
+    assert!(revoked[1].revoked_micros.is_some());
+    assert!(revoked[0].revoked_micros.is_none());
+    let unknown = store
+        .revoke_document_signer(&centre, 99, &crl(3))
+        .await
+        .unwrap_err();
+    assert!(matches!(unknown, StoreError::NotFound(_)), "{unknown:?}");
+
+    let line = LineKeyRecord {
+        id: Uuid::from_u128(7),
+        public_key: vec![1, 2, 3],
+        registered_micros: 5,
+        registered_by: "centre".into(),
+    };
+    store.add_line_key(&centre, &line).await.unwrap();
+    assert_eq!(store.line_keys().await.unwrap(), vec![line.clone()]);
+
+    // A card produced with its chip: the chip is read back with the card's holder.
+    let id = "042090000001";
+    let key = store
+        .file_applications(&district(), &[application(id, None)])
+        .await
+        .unwrap()[0]
+        .application
+        .key;
+    run_to(&store, key, id, Action::StartProduction).await;
+    assert_eq!(store.card_chip(&centre, key).await.unwrap(), None);
+    let chip = NewChip {
+        ds_serial: 2,
+        files_object: format!("applications/{key}/chip.lds"),
+        package_object: format!("applications/{key}/personalisation.ccpp"),
+        line_key: line.id,
+        chip_authentication_key: vec![4, 5],
+        active_authentication_key: vec![6, 7],
+    };
+    let mut produce = step(Action::Produce, Role::ProductionOperator);
+    produce.card = Some(NewCard {
+        chip: Some(chip.clone()),
+        ..card_for(id, DAY)
+    });
+    store
+        .transition_application(&centre, key, &produce)
+        .await
+        .unwrap();
+    let kept = store.card_chip(&centre, key).await.unwrap().unwrap();
+    assert_eq!(kept.chip, chip);
+    assert_eq!(kept.personal_id, pid(id));
+    assert_eq!(kept.application, key);
 }
