@@ -201,7 +201,10 @@ pub fn verify(
             (Some(ds), Some(csca)) => {
                 let crls: Vec<&Crl> = trust.crls.iter().filter(|c| c.is_signed_by(csca)).collect();
                 if crls.is_empty() {
-                    Some("no valid CRL of the CSCA to check revocation against".into())
+                    Some(
+                        "no CRL signed by the CSCA was given, so revocation cannot be checked (the CSCA publishes it: GET /api/v1/pki/crl, cancuoc pki export --crl)"
+                            .into(),
+                    )
                 } else if crls.iter().any(|crl| crl.revokes(ds)) {
                     Some(format!(
                         "the Document Signer (serial {}) is revoked by the CSCA's CRL",

@@ -433,4 +433,10 @@ async fn production_refuses_to_sign_without_a_document_signer_in_its_usage_perio
         )
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
+    // A card produced by a single step has its chip too, signed by the new signer.
+    let (status, chip) = t.get(&centre, &format!("/api/v1/cards/{AN}/chip")).await;
+    assert_eq!(status, StatusCode::OK, "{chip}");
+    let verification = verify(&t, &chip["ef"]).await;
+    assert_eq!(verification["valid"], true, "{verification}");
+    assert_eq!(verification["document_signer"]["serial"], "03");
 }
