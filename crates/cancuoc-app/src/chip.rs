@@ -253,7 +253,7 @@ impl App {
         self.store.add_pki_certificate(&access, &record).await?;
         let crl = self.issue_crl(&access, &record, &key, &[]).await?;
         self.store.add_crl(&access, &crl).await?;
-        self.pki_rotate(caller).await?;
+        self.start_document_signer(caller).await?;
         self.pki_status().await
     }
 
@@ -273,8 +273,37 @@ impl App {
     }
 
     /// Starts a new Document Signer, which signs from now for [`DS_KEY_USAGE_MONTHS`];
-    /// the previous ones stay valid for the cards they signed.
+    /// the previous ones stay valid for the cards they signed. A fresh CRL goes with it,
+    /// so that a rotation every three months also keeps the CRL current.
     pub async fn pki_rotate(&self, caller: &Caller) -> Result<PkiCertificateRecord, AppError> {
+        let record = self.start_document_signer(caller).await?;
+        self.pki_issue_crl(caller).await?;
+        Ok(record)
+    }
+
+    /// Issues the CSCA's CRL again (every revoked Document Signer listed), before the last
+    /// one's next update: `cancuoc pki crl`, from the operator's schedule.
+    pub async fn pki_issue_crl(&self, caller: &Caller) -> Result<CrlRecord, AppError> {
+        operator_only(caller, "issuing the CRL")?;
+        let status = self.pki_status().await?;
+        let (csca_record, _, csca_key) = self.csca_with_key(&status).await?;
+        let access = caller.access(&*self.clock, "chip PKI");
+        let revoked: Vec<&PkiCertificateRecord> = status
+            .certificates
+            .iter()
+            .filter(|c| c.revoked_micros.is_some())
+            .collect();
+        let crl = self
+            .issue_crl(&access, &csca_record, &csca_key, &revoked)
+            .await?;
+        self.store.add_crl(&access, &crl).await?;
+        Ok(crl)
+    }
+
+    async fn start_document_signer(
+        &self,
+        caller: &Caller,
+    ) -> Result<PkiCertificateRecord, AppError> {
         operator_only(caller, "starting a Document Signer")?;
         let status = self.pki_status().await?;
         let (csca_record, csca, csca_key) = self.csca_with_key(&status).await?;
@@ -424,7 +453,14 @@ impl App {
         public_key: &[u8],
     ) -> Result<LineKeyRecord, AppError> {
         operator_only(caller, "registering a production line key")?;
-        pki::point_of(public_key).map_err(|e| AppError::Invalid(format!("public_key: {e}")))?;
+        let point =
+            pki::point_of(public_key).map_err(|e| AppError::Invalid(format!("public_key: {e}")))?;
+        // A point on the curve, kept in the one form the package's key id is made from.
+        let point = p256::PublicKey::from_sec1_bytes(&point)
+            .map_err(|_| AppError::Invalid("public_key: not a point on P-256".into()))?;
+        let public_key = &pki::public_key_info(
+            p256::elliptic_curve::sec1::ToSec1Point::to_sec1_point(&point, false).as_bytes(),
+        );
         let access = caller.access(&*self.clock, "chip PKI");
         let record = LineKeyRecord {
             id: self.random.record_key(),
@@ -625,6 +661,9 @@ impl App {
         let sealed = package::seal(&package, &line.public_key, |b| {
             if let Err(e) = self.fill_random(b) {
                 failure = Some(e);
+                // Never used (the error is returned below), but a valid scalar, so that
+                // the key pair's draw ends.
+                b.fill(0xA5);
             }
         })?;
         if let Some(e) = failure {

@@ -42,16 +42,17 @@ pub struct Limits {
     pub max_height: u32,
 }
 
-/// The portrait: JPEG, because it goes onto the chip byte for byte, in DG2's ISO/IEC
-/// 19794-5 facial record, which takes JPEG or JPEG 2000 only (ICAO 9303-10), and no
-/// intake camera here produces JPEG 2000. Intake portraits run 20–40 KB; 2 KB is below any
-/// real photo of the minimum size and catches empty or broken files; 500 KB is beyond any
-/// camera's JPEG of the largest size. 300 × 400 is the smallest that still gives the ICAO 9303-3 /
+/// The portrait as the register keeps it: JPEG or PNG, since portraits taken before the
+/// chip may be PNG. One taken now must be JPEG ([`Image::parse_taken`]): it goes onto the
+/// chip byte for byte, in DG2's ISO/IEC 19794-5 facial record, which takes JPEG or JPEG 2000
+/// only (ICAO 9303-10), and no intake camera here produces JPEG 2000. Intake portraits run
+/// 20–40 KB; 2 KB is below any real photo of the minimum size and catches empty or broken
+/// files, 500 KB leaves room for a lightly compressed PNG. 300 × 400 is the smallest that still gives the ICAO 9303-3 /
 /// ISO/IEC 19794-5 minimum of 90 pixels between the eyes; 2000 × 2500 is beyond any
 /// camera set for 35 × 45 mm photos and keeps files within the byte limit. The shape is
 /// checked too, see [`PORTRAIT_MIN_ASPECT`].
 pub const PORTRAIT_LIMITS: Limits = Limits {
-    formats: &[ImageFormat::Jpeg],
+    formats: &[ImageFormat::Jpeg, ImageFormat::Png],
     min_bytes: 2_000,
     max_bytes: 500_000,
     min_width: 300,
@@ -362,13 +363,13 @@ impl BiometricError {
     pub fn vietnamese(&self) -> String {
         match self {
             Self::Empty { role } => format!("{}: tệp trống", role.label_vi()),
-            Self::WrongFormat { role, .. } => format!(
-                "{}: không phải tệp ảnh được nhận (JPEG, PNG{})",
+            Self::WrongFormat { role, expected, .. } => format!(
+                "{}: không phải tệp ảnh được nhận ({})",
                 role.label_vi(),
-                if *role == ImageRole::Portrait {
-                    ""
-                } else {
-                    " hoặc WSQ"
+                match (*role, *expected) {
+                    (ImageRole::Portrait, "JPEG") => "ảnh chân dung phải là JPEG để ghi vào chip",
+                    (ImageRole::Portrait, _) => "JPEG, PNG",
+                    _ => "JPEG, PNG hoặc WSQ",
                 }
             ),
             Self::Truncated { role } => format!(
@@ -729,6 +730,20 @@ pub struct Image {
 impl Image {
     /// Checks `bytes` as an image for `role`: its format, header, completeness and the
     /// role's [`Limits`]. Never trusts a length in the data.
+    /// An image taken now, at intake or for a correction: as [`Image::parse`], and a
+    /// portrait must be JPEG, which the chip's DG2 takes.
+    pub fn parse_taken(bytes: Vec<u8>, role: ImageRole) -> Result<Self, BiometricError> {
+        let image = Self::parse(bytes, role)?;
+        if role == ImageRole::Portrait && image.format() != ImageFormat::Jpeg {
+            return Err(BiometricError::WrongFormat {
+                role,
+                expected: "JPEG",
+                found: "it is PNG, which the chip does not take",
+            });
+        }
+        Ok(image)
+    }
+
     pub fn parse(bytes: Vec<u8>, role: ImageRole) -> Result<Self, BiometricError> {
         let limits = role.limits();
         if bytes.is_empty() {
@@ -1710,9 +1725,21 @@ mod tests {
     }
 
     #[test]
-    fn a_png_portrait_is_refused_since_the_chip_takes_jpeg() {
-        let refusal = err(png(300, 400), PORTRAIT);
-        assert!(refusal.contains("JPEG"), "{refusal}");
+    fn a_png_portrait_is_kept_but_not_taken_since_the_chip_takes_jpeg() {
+        let kept = Image::parse(png(300, 400), PORTRAIT).unwrap();
+        assert_eq!(kept.format(), ImageFormat::Png);
+        let refusal = Image::parse_taken(png(300, 400), PORTRAIT).unwrap_err();
+        assert_eq!(
+            refusal.to_string(),
+            "the portrait is not a JPEG image (it is PNG, which the chip does not take)"
+        );
+        assert!(
+            refusal.vietnamese().contains("phải là JPEG"),
+            "{}",
+            refusal.vietnamese()
+        );
+        assert!(Image::parse_taken(png(250, 260), R_INDEX).is_ok());
+        assert!(Image::parse_taken(jpeg(480, 640, 25_000), PORTRAIT).is_ok());
     }
 
     #[test]

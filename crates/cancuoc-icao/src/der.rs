@@ -310,14 +310,19 @@ impl<'a> Tlv<'a> {
     /// A UTCTime or GeneralizedTime in UTC, with seconds and `Z`.
     pub fn time(&self) -> Result<Timestamp, DerError> {
         let text = self.text()?;
-        let (year, rest) = match (self.tag, text.len()) {
-            (UTC_TIME, 13) => {
-                let yy: i16 = digits(&text[0..2]).ok_or(self.invalid("a malformed UTCTime"))?;
-                (if yy < 50 { 2000 + yy } else { 1900 + yy }, &text[2..])
+        // Byte positions below are character positions only in ASCII.
+        if !text.is_ascii() {
+            return Err(self.invalid("a time with characters other than digits and Z"));
+        }
+        let split = |at: usize| text.get(..at).zip(text.get(at..));
+        let (year, rest) = match (self.tag, text.len(), split(2), split(4)) {
+            (UTC_TIME, 13, Some((yy, rest)), _) => {
+                let yy: i16 = digits(yy).ok_or(self.invalid("a malformed UTCTime"))?;
+                (if yy < 50 { 2000 + yy } else { 1900 + yy }, rest)
             }
-            (tag, 15) if tag != UTC_TIME => (
-                digits(&text[0..4]).ok_or(self.invalid("a malformed GeneralizedTime"))?,
-                &text[4..],
+            (tag, 15, _, Some((yyyy, rest))) if tag != UTC_TIME => (
+                digits(yyyy).ok_or(self.invalid("a malformed GeneralizedTime"))?,
+                rest,
             ),
             _ => return Err(self.invalid("a time that is not YYMMDDHHMMSSZ or YYYYMMDDHHMMSSZ")),
         };
@@ -529,6 +534,29 @@ mod tests {
                 .time()
                 .unwrap(),
             later
+        );
+    }
+
+    #[test]
+    fn a_time_with_a_multibyte_character_is_refused_not_sliced() {
+        let mut text = "1é".as_bytes().to_vec();
+        text.extend_from_slice(b"0101000000Z");
+        for tag in [UTC_TIME, GENERALIZED_TIME] {
+            let encoded = tlv(
+                tag,
+                &text[..text.len().min(if tag == UTC_TIME { 13 } else { 15 })],
+            );
+            let read = whole(&encoded, tag, "t").unwrap();
+            assert!(read.time().is_err());
+        }
+        let mut long = "20é".as_bytes().to_vec();
+        long.extend_from_slice(b"0101000000Z");
+        let encoded = tlv(GENERALIZED_TIME, &long);
+        assert!(
+            whole(&encoded, GENERALIZED_TIME, "t")
+                .unwrap()
+                .time()
+                .is_err()
         );
     }
 

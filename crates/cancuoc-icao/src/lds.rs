@@ -658,7 +658,9 @@ pub mod oids {
     pub const PACE_ECDH_GM_AES_CBC_CMAC_128: [u64; 10] = [0, 4, 0, 127, 0, 7, 2, 2, 4, 2];
     /// id-icao-mrtd-security-aaProtocolObject (Doc 9303-11 §6.1).
     pub const AA_PROTOCOL: [u64; 6] = [2, 23, 136, 1, 1, 5];
-    pub const ECDSA_WITH_SHA256: [u64; 7] = [1, 2, 840, 10045, 4, 3, 2];
+    /// ecdsa-plain-SHA256 (BSI TR-03111 §5.2.1): Active Authentication's signature is
+    /// the plain r ‖ s, as Doc 9303-11 §6.1 has the chip return it.
+    pub const ECDSA_PLAIN_SHA256: [u64; 11] = [0, 4, 0, 127, 0, 7, 1, 1, 4, 1, 3];
 }
 
 /// The PACE parameter set "NIST P-256" (TR-03110-3 Table 4).
@@ -792,7 +794,7 @@ impl SecurityInfos {
     }
 
     /// DG14 of a Vietnamese card: Chip Authentication with the chip's key, PACE, and
-    /// Active Authentication by ECDSA with SHA-256.
+    /// Active Authentication by plain ECDSA with SHA-256.
     pub fn chip(chip_authentication_key: Vec<u8>) -> SecurityInfos {
         SecurityInfos::new(vec![
             SecurityInfo::ChipAuthentication { version: 1 },
@@ -802,7 +804,7 @@ impl SecurityInfos {
             Self::pace(),
             SecurityInfo::ActiveAuthentication {
                 version: 1,
-                signature_algorithm: oids::ECDSA_WITH_SHA256.to_vec(),
+                signature_algorithm: oids::ECDSA_PLAIN_SHA256.to_vec(),
             },
         ])
     }

@@ -61,6 +61,9 @@ pub struct Verification {
     pub signing_time: Option<Timestamp>,
     pub dg1: Option<Dg1>,
     pub dg13: Option<Dg13>,
+    /// Data groups the security object signs that were not given (a reader that skips
+    /// DG2, say): not checked, so not vouched for.
+    pub unread: Vec<ElementaryFile>,
 }
 
 impl Verification {
@@ -102,6 +105,7 @@ pub fn verify(
         signing_time: None,
         dg1: dg1.clone(),
         dg13,
+        unread: Vec::new(),
     };
     let sod = match files.get(&ElementaryFile::Sod).map(|b| Sod::parse(b)) {
         None => {
@@ -200,12 +204,26 @@ pub fn verify(
         match (&signer, issuer) {
             (Some(ds), Some(csca)) => {
                 let crls: Vec<&Crl> = trust.crls.iter().filter(|c| c.is_signed_by(csca)).collect();
-                if crls.is_empty() {
+                // A CRL past its next update may miss a revocation made since (RFC 5280 §6.3.3).
+                let current: Vec<&&Crl> = crls
+                    .iter()
+                    .filter(|c| {
+                        c.this_update <= now && c.next_update.is_none_or(|next| now <= next)
+                    })
+                    .collect();
+                if let (true, Some(stale)) = (current.is_empty(), crls.first()) {
+                    Some(format!(
+                        "the CSCA's CRL was due to be replaced by {}: get the current one (GET /api/v1/pki/crl)",
+                        stale
+                            .next_update
+                            .map_or_else(String::new, |t| t.to_string())
+                    ))
+                } else if crls.is_empty() {
                     Some(
                         "no CRL signed by the CSCA was given, so revocation cannot be checked (the CSCA publishes it: GET /api/v1/pki/crl, cancuoc pki export --crl)"
                             .into(),
                     )
-                } else if crls.iter().any(|crl| crl.revokes(ds)) {
+                } else if current.iter().any(|crl| crl.revokes(ds)) {
                     Some(format!(
                         "the Document Signer (serial {}) is revoked by the CSCA's CRL",
                         ds.serial_hex()
@@ -226,6 +244,12 @@ pub fn verify(
         let given = files.get(&file);
         let failure = match (expected, given) {
             (None, None) => continue,
+            // A reader compares what it read (Doc 9303-11 §5.1): a group it did not read is
+            // listed, not failed; DG1, which every reader reads, must be there.
+            (Some(_), None) if file != ElementaryFile::Dg1 => {
+                out.unread.push(file);
+                continue;
+            }
             (Some(_), None) => Some(format!("{file} is signed for but was not given")),
             (None, Some(_)) => Some(format!("{file} is not in the security object")),
             (Some(expected), Some(bytes)) => (Sha256::digest(bytes).as_slice() != expected)

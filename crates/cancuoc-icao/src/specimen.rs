@@ -81,7 +81,7 @@ impl SpecimenPki {
         })
     }
 
-    /// The CSCA's CRL at `at`, listing `revoked`.
+    /// The CSCA's CRL issued at `at` for 90 days, listing `revoked`.
     pub fn crl(
         &self,
         revoked: &[&Certificate],
@@ -93,7 +93,9 @@ impl SpecimenPki {
                 issuer_key_id: self.csca.subject_key_id.clone().unwrap_or_default(),
                 number: 1,
                 this_update: at,
-                next_update: at,
+                next_update: at
+                    .checked_add(jiff::SignedDuration::from_hours(24 * 90))
+                    .unwrap_or(at),
                 revoked: revoked.iter().map(|c| (c.serial.clone(), at)).collect(),
             },
             &self.csca_key,

@@ -304,3 +304,29 @@ fn the_dmrtd_crate_authenticates_the_chip_too() {
     }];
     assert!(dm::verify(&files[&ElementaryFile::Sod], &forged, &anchors).is_err());
 }
+
+/// A reader that did not read DG2 is answered for what it read (DG2 listed as unread);
+/// DG1 cannot be left out; a CRL past its next update is not trusted to say "not revoked".
+#[test]
+fn a_partial_read_is_answered_for_what_was_read_and_a_stale_crl_is_refused() {
+    let pki = pki();
+    let trust = trust(&pki, &[]);
+    let files = files(&pki, "2021-03-16T02:00:00Z").unwrap();
+    let mut partial = files.clone();
+    partial.remove(&ElementaryFile::Dg2);
+    let v = passive::verify(&partial, &trust, t("2021-05-01T00:00:00Z"));
+    assert!(v.is_valid(), "{:?}", v.failures().collect::<Vec<_>>());
+    assert_eq!(v.unread, [ElementaryFile::Dg2]);
+    let mut without_dg1 = files.clone();
+    without_dg1.remove(&ElementaryFile::Dg1);
+    assert!(failed(&without_dg1, &trust).contains(&CheckKind::DataGroupHash(ElementaryFile::Dg1)));
+    let late = passive::verify(&files, &trust, t("2021-08-01T00:00:00Z"));
+    let failures: Vec<_> = late.failures().collect();
+    assert_eq!(failures.len(), 1, "{failures:?}");
+    assert_eq!(*failures[0].0, CheckKind::NotRevoked);
+    assert!(
+        failures[0].1.contains("due to be replaced"),
+        "{}",
+        failures[0].1
+    );
+}

@@ -68,6 +68,10 @@ pub async fn pki(app: &App, command: &PkiCommand) -> Result<ExitCode> {
                 crl.number
             );
         }
+        PkiCommand::Crl => {
+            let crl = app.pki_issue_crl(&caller).await?;
+            println!("CRL number {} issued", crl.number);
+        }
         PkiCommand::Status => status(app).await?,
         PkiCommand::Export { csca, crl, ds_dir } => {
             if csca.is_none() && crl.is_none() && ds_dir.is_none() {
@@ -247,6 +251,7 @@ pub async fn verify(
                 "mrz": verification.dg1.as_ref().map(|d| d.lines()),
                 "full_name": verification.dg13.as_ref().map(|d| d.full_name.clone()),
                 "personal_id": verification.dg13.as_ref().map(|d| d.personal_id.clone()),
+                "not_read": verification.unread.iter().map(|f| f.name()).collect::<Vec<_>>(),
             })
         );
     } else {
@@ -261,6 +266,9 @@ pub async fn verify(
                 "{} {} ({})",
                 dg13.personal_id, dg13.full_name, dg13.birth_date
             );
+        }
+        for file in &verification.unread {
+            println!("not read: {file} (signed for, not in {})", dir.display());
         }
     }
     Ok(if verification.is_valid() {

@@ -565,6 +565,8 @@ enum PkiCommand {
     Rotate,
     /// Revoke a Document Signer by serial number and issue the CRL that lists it.
     RevokeDs { serial: i64 },
+    /// Issue the CRL again (due every 90 days; `rotate` issues one too).
+    Crl,
     /// List the certificates, the CRL and the production line keys.
     Status,
     /// Write the CSCA certificate (PEM), the CRL (DER) and the Document Signers'

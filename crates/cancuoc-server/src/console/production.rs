@@ -179,6 +179,8 @@ pub(crate) struct CardPage {
     personal_id: String,
     card: Option<CardView>,
     chip: Option<ChipView>,
+    /// Why the chip could not be read, when it is there but did not open.
+    chip_error: Option<String>,
 }
 
 /// The chip's contents decoded and passive authentication's verdict, for the card page.
@@ -292,17 +294,17 @@ pub(crate) async fn card(
         StatusCode::NOT_FOUND
     };
     // The chip as a reader would get it, checked as a bank would check it.
-    let chip = match card {
+    let (chip, chip_error) = match card {
         Some(_) => match state.app.card_chip(&desk.caller(), &personal_id).await {
-            Ok((_, files)) => state
-                .app
-                .verify_chip(&files)
-                .await
-                .ok()
-                .map(|v| ChipView::new(ui, v)),
-            Err(_) => None,
+            Ok((_, files)) => match state.app.verify_chip(&files).await {
+                Ok(v) => (Some(ChipView::new(ui, v)), None),
+                Err(e) => (None, Some(said(ui, &e))),
+            },
+            // A card produced before the chip existed has none.
+            Err(AppError::NotFound(_)) => (None, None),
+            Err(e) => (None, Some(said(ui, &e))),
         },
-        None => None,
+        None => (None, None),
     };
     page(
         &CardPage {
@@ -312,6 +314,7 @@ pub(crate) async fn card(
             personal_id,
             card,
             chip,
+            chip_error,
         },
         status,
         ui,

@@ -227,7 +227,8 @@ pub(crate) fn build_capture(
     fingers: Vec<FingerInput>,
     flats: [Option<Vec<u8>>; 3],
 ) -> Result<Capture, CaptureProblem> {
-    let portrait = Image::parse(portrait, ImageRole::Portrait).map_err(CaptureProblem::Image)?;
+    let portrait =
+        Image::parse_taken(portrait, ImageRole::Portrait).map_err(CaptureProblem::Image)?;
     if fingers.len() != 10 {
         return Err(CaptureProblem::FingerCount(fingers.len()));
     }
@@ -241,7 +242,8 @@ pub(crate) fn build_capture(
         }
         let capture = match (finger.image, finger.missing) {
             (Some(image), None) => FingerCapture::Rolled(
-                Image::parse(image, ImageRole::Rolled(position)).map_err(CaptureProblem::Image)?,
+                Image::parse_taken(image, ImageRole::Rolled(position))
+                    .map_err(CaptureProblem::Image)?,
             ),
             (None, Some(reason)) => FingerCapture::Missing(
                 MissingReason::parse(&reason, finger.text.as_deref())
@@ -258,7 +260,8 @@ pub(crate) fn build_capture(
     for ((slot, bytes), position) in images.iter_mut().zip(flats).zip(FlatPosition::ALL) {
         if let Some(bytes) = bytes {
             *slot = Some(
-                Image::parse(bytes, ImageRole::Flat(position)).map_err(CaptureProblem::Image)?,
+                Image::parse_taken(bytes, ImageRole::Flat(position))
+                    .map_err(CaptureProblem::Image)?,
             );
         }
     }

@@ -130,6 +130,9 @@ pub(crate) struct ChipVerificationDto {
     pub mrz: Option<Vec<String>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub dg13: Option<Dg13Dto>,
+    /// Data groups the security object signs that were not sent: not checked, so not
+    /// vouched for (`DG2`, …).
+    pub not_read: Vec<String>,
 }
 
 impl From<Verification> for ChipVerificationDto {
@@ -156,6 +159,7 @@ impl From<Verification> for ChipVerificationDto {
                 .as_ref()
                 .map(|d| d.lines().into_iter().map(str::to_owned).collect()),
             dg13: v.dg13.map(Dg13Dto::from),
+            not_read: v.unread.iter().map(|f| f.name().to_owned()).collect(),
         }
     }
 }
