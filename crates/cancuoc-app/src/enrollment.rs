@@ -606,8 +606,12 @@ impl App {
         let slots: Vec<schedule::Slot> = found.slots.iter().map(|s| s.slot).collect();
         let held: Vec<u32> = found.slots.iter().map(|s| s.held).collect();
         let now = local_minute(access.now_micros);
-        let slot = schedule::next_free_slot(&slots, &held, now)
-            .ok_or_else(|| AppError::Conflict("no slot left with a free place today".into()))?;
+        let slot = schedule::next_free_slot(&slots, &held, now).ok_or_else(|| {
+            AppError::Conflict(
+                "the session's machines have no time left today: every slot still to come is taken"
+                    .into(),
+            )
+        })?;
         if let Some(a) = held_by {
             // Booked for another day or place and came here: the booking moves here.
             self.store

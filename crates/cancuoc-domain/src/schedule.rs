@@ -414,14 +414,36 @@ impl AppointmentOrigin {
     }
 }
 
-/// The first slot a walk-in (or a citizen moving a booking) can still take at `now_min`:
-/// it has not ended and holds fewer appointments than it takes. `held` is the places
-/// held in each slot, in the slots' order.
+/// Who takes a place in a slot, which sets how many places the slot has.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Taker {
+    /// An invitation or a booking: up to the slot's limit, which an accepted plan sets to
+    /// the number it invites, keeping the rest of the machines' time for walk-ins.
+    Appointment,
+    /// Someone at the desk without an appointment here, or moving one they hold: up to
+    /// what the slot's machines can serve.
+    WalkIn,
+}
+
+impl Slot {
+    /// The places the slot has for `taker`; a place is held by a booked, checked-in,
+    /// called or served appointment.
+    pub fn places(&self, taker: Taker) -> u32 {
+        match taker {
+            Taker::Appointment => self.limit,
+            Taker::WalkIn => self.capacity.max(self.limit),
+        }
+    }
+}
+
+/// The first slot a walk-in (or a citizen moving an appointment) can still take at
+/// `now_min`: it has not ended and its machines can serve one more than its places held.
+/// `held` is the places held in each slot, in the slots' order.
 pub fn next_free_slot(slots: &[Slot], held: &[u32], now_min: u32) -> Option<u32> {
     slots
         .iter()
         .zip(held)
-        .find(|(slot, held)| slot.window.end_min > now_min && **held < slot.limit)
+        .find(|(slot, held)| slot.window.end_min > now_min && **held < slot.places(Taker::WalkIn))
         .map(|(slot, _)| slot.number)
 }
 
@@ -728,6 +750,26 @@ mod tests {
         assert_eq!(next_free_slot(&slots, &[0, 0, 0, 0], 540), None);
         assert!(!is_no_show(450, 479));
         assert!(is_no_show(450, 480));
+    }
+
+    /// A plan invites fewer than the machines serve (its limit); the rest of their time
+    /// is for walk-ins: a slot whose invitations are all in still takes one, until the
+    /// machines are full.
+    #[test]
+    fn a_fully_invited_slot_takes_walk_ins_until_its_machines_are_full() {
+        let slots = layout(Window::new(420, 480).unwrap(), 30, &[15], Some(&[1, 1])).unwrap();
+        assert_eq!(
+            slots
+                .iter()
+                .map(|s| (s.limit, s.capacity))
+                .collect::<Vec<_>>(),
+            [(1, 2), (1, 2)]
+        );
+        assert_eq!(slots[0].places(Taker::Appointment), 1);
+        assert_eq!(slots[0].places(Taker::WalkIn), 2);
+        assert_eq!(next_free_slot(&slots, &[1, 1], 420), Some(1));
+        assert_eq!(next_free_slot(&slots, &[2, 1], 420), Some(2));
+        assert_eq!(next_free_slot(&slots, &[2, 2], 420), None);
     }
 
     #[test]

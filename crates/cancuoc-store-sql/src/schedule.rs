@@ -1,6 +1,6 @@
 //! Enrollment sites, machines, sessions, slots and appointments (DESIGN §7).
 
-use cancuoc_domain::schedule::{AppointmentOrigin, AppointmentState, Slot, Window};
+use cancuoc_domain::schedule::{AppointmentOrigin, AppointmentState, Slot, Taker, Window};
 use cancuoc_store::{
     Access, Appointment, AppointmentStep, EnrollmentSession, Invitee, Machine, NewAppointment,
     NewEnrollmentSession, Result, SessionQuery, SessionState, Site, SiteKind, SlotUse, StoreError,
@@ -659,13 +659,15 @@ async fn lock_open_session(tx: &mut dyn Tx, session: Uuid) -> Result<()> {
     Ok(())
 }
 
-async fn check_room(tx: &mut dyn Tx, session: Uuid, slot: u32) -> Result<()> {
+/// Whether `slot` has a place for `taker` (`schedule::Slot::places`): invitations and
+/// bookings up to its limit, walk-ins and moves up to what its machines serve.
+async fn check_room(tx: &mut dyn Tx, session: Uuid, slot: u32, taker: Taker) -> Result<()> {
     let key = Value::from(session.to_string());
     let number = Value::from(i64::from(slot));
     let rows = tx
         .fetch(
             &format!(
-                "SELECT sl.slot_limit, (SELECT count(*) FROM appointments a
+                "SELECT sl.capacity, sl.slot_limit, (SELECT count(*) FROM appointments a
                     WHERE a.session_id = sl.session_id AND a.slot = sl.number
                       AND a.state IN {HOLDING}) AS held
                  FROM slots sl WHERE sl.session_id = $1 AND sl.number = $2"
@@ -676,8 +678,15 @@ async fn check_room(tx: &mut dyn Tx, session: Uuid, slot: u32) -> Result<()> {
     let Some(row) = rows.first() else {
         return Err(StoreError::NotFound(format!("slot {slot} of the session")));
     };
-    if int(row, "held")? >= int(row, "slot_limit")? {
-        return Err(StoreError::Conflict(format!("slot {slot} is full")));
+    let places = match taker {
+        Taker::Appointment => int(row, "slot_limit")?,
+        Taker::WalkIn => int(row, "capacity")?.max(int(row, "slot_limit")?),
+    };
+    if int(row, "held")? >= places {
+        return Err(StoreError::Conflict(match taker {
+            Taker::Appointment => format!("slot {slot} is full"),
+            Taker::WalkIn => format!("slot {slot}: its machines have no time left"),
+        }));
     }
     Ok(())
 }
@@ -693,7 +702,11 @@ pub async fn make_appointments(
         if locked.insert(a.session) {
             lock_open_session(tx, a.session).await?;
         }
-        check_room(tx, a.session, a.slot).await?;
+        let taker = match a.origin {
+            AppointmentOrigin::WalkIn => Taker::WalkIn,
+            AppointmentOrigin::Invited | AppointmentOrigin::Booked => Taker::Appointment,
+        };
+        check_room(tx, a.session, a.slot, taker).await?;
         let held = tx
             .fetch(
                 &format!(
@@ -858,7 +871,7 @@ pub async fn step_appointment(
         AppointmentStep::Move { session, slot } => {
             lock_open_session(tx, session).await?;
             if (session, slot) != (current.session, current.slot) {
-                check_room(tx, session, slot).await?;
+                check_room(tx, session, slot, Taker::WalkIn).await?;
             }
             let number = if session == current.session {
                 i64::from(current.queue_number)

@@ -366,21 +366,37 @@ pub async fn appointments_fill_slots_once_per_person_and_follow_the_day(store: A
     assert_eq!(listed[0].application, Some(filed[0].application.key));
     assert_eq!(listed[0].served_micros, Some(T0 + 445 * 60_000_000));
 
-    // Slot 1 is full (a served person keeps the place): Hoa cannot move there.
-    let hoa = made[1].id;
+    // Slot 1 takes no more invitations (its limit is 1, and a served person keeps the
+    // place), but its machine has time for a second person (capacity 2): Hoa, who holds an
+    // appointment, may move there, and back; once she is there it takes no one else.
+    let mut another = new("042070000011", 1);
+    another.id = Uuid::now_v7();
     assert!(matches!(
-        store
-            .step_appointment(
-                &at(431),
-                hoa,
-                AppointmentStep::Move {
-                    session: day.id,
-                    slot: 1
-                }
-            )
-            .await,
+        store.make_appointments(&at(431), &[another]).await,
         Err(StoreError::Conflict(_))
     ));
+    let hoa = made[1].id;
+    let move_to = |slot| AppointmentStep::Move {
+        session: day.id,
+        slot,
+    };
+    let moved = store
+        .step_appointment(&at(431), hoa, move_to(1))
+        .await
+        .unwrap();
+    assert_eq!(moved.slot, 1);
+    let mut walk_in_full = new("042070000011", 1);
+    walk_in_full.id = Uuid::now_v7();
+    walk_in_full.origin = AppointmentOrigin::WalkIn;
+    walk_in_full.arrived_micros = Some(T0 + 432 * 60_000_000);
+    assert!(matches!(
+        store.make_appointments(&at(432), &[walk_in_full]).await,
+        Err(StoreError::Conflict(_))
+    ));
+    store
+        .step_appointment(&at(433), hoa, move_to(2))
+        .await
+        .unwrap();
     // She does not come: released, she is due an invitation again and her place is free.
     assert_eq!(
         store.mark_no_shows(&at(520), day.id, &[2]).await.unwrap(),
