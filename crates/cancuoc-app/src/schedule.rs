@@ -32,6 +32,10 @@ pub struct ShownPlan {
     pub adjustments: Vec<cancuoc_domain::planner::Adjustment>,
 }
 
+/// Days between accepting a plan and its first session, so that the invitation letters
+/// reach the households before the day they name (issue 18 §3).
+pub const PLAN_LEAD_DAYS: i64 = 3;
+
 /// What a planning request may set; the rest takes the planner's defaults.
 #[derive(Debug, Clone)]
 pub struct PlanRequest {
@@ -209,10 +213,15 @@ impl App {
                 .map_err(|e| AppError::Invalid(e.to_string()))?;
         }
         let access = caller.access(self.clock.as_ref(), "schedule.accept");
-        if input.days.first().is_some_and(|d| *d < self.clock.today()) {
-            return Err(AppError::Invalid(
-                "from: a plan that starts in the past cannot be accepted".into(),
-            ));
+        let earliest = self
+            .clock
+            .today()
+            .checked_add(jiff::Span::new().days(PLAN_LEAD_DAYS))
+            .map_err(|e| AppError::Internal(e.to_string()))?;
+        if input.days.first().is_some_and(|d| *d < earliest) {
+            return Err(AppError::Invalid(format!(
+                "from: invitation letters take {PLAN_LEAD_DAYS} days to reach households, so an accepted plan starts on {earliest} or later"
+            )));
         }
         let unit = PoliceUnitCode::parse(request.unit.trim())
             .map_err(|e| AppError::Invalid(format!("unit: {e}")))?;

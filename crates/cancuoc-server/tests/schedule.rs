@@ -474,7 +474,9 @@ async fn a_plan_is_proposed_and_accepted_over_the_api() {
     let city = t
         .officer(&admin, "tuan.nv", "CAH-436", "district_officer")
         .await;
-    let from = today().tomorrow().unwrap();
+    let from = today()
+        .checked_add(jiff::Span::new().days(cancuoc_app::PLAN_LEAD_DAYS))
+        .unwrap();
     let to = from.checked_add(jiff::Span::new().days(6)).unwrap();
     let body = json!({"unit": "CAH-436", "from": from.to_string(), "to": to.to_string()});
     // Without machines there is nothing to plan with.
@@ -492,6 +494,27 @@ async fn a_plan_is_proposed_and_accepted_over_the_api() {
         )
         .await;
     }
+    // Tomorrow is too soon to accept: the letters would not arrive in time.
+    let tomorrow = today().tomorrow().unwrap();
+    let (status, err) = t
+        .post(
+            &city,
+            "/api/v1/plans",
+            json!({"unit": "CAH-436", "from": tomorrow.to_string(), "to": tomorrow.to_string(), "accept": true}),
+        )
+        .await;
+    assert_eq!(
+        (status, err["code"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("invalid_input")),
+        "{err}"
+    );
+    assert!(
+        err["message"]
+            .as_str()
+            .unwrap()
+            .contains("3 days to reach households"),
+        "{err}"
+    );
     let (status, plan) = t.post(&city, "/api/v1/plans", body.clone()).await;
     assert_eq!(status, StatusCode::OK, "{plan}");
     assert_eq!(plan["eligible"], 3);

@@ -1242,10 +1242,11 @@ fn a_plan_accepted_from_the_command_line_invites_households_into_its_slots() {
     w.init();
     let out = w.run(&["demo", "--people", "3000"]);
     assert!(out.status.success(), "{}", stderr(&out));
+    // The first day the letters can reach households by.
     let first = jiff::Timestamp::now()
         .to_zoned_datetime(jiff::tz::Offset::constant(7).to_time_zone())
         .date()
-        .tomorrow()
+        .checked_add(jiff::Span::new().days(cancuoc_app::PLAN_LEAD_DAYS))
         .unwrap();
     let last = first.checked_add(jiff::Span::new().days(13)).unwrap();
     let (from, to) = (first.to_string(), last.to_string());
