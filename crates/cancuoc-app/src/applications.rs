@@ -914,24 +914,15 @@ impl App {
             .application_and_citizen(&access, card.application)
             .await?;
         let data = &citizen.data;
-        let hometown = data
-            .hometown
-            .as_ref()
-            .map(|code| self.place_names(code))
-            .unwrap_or_default();
+        let names = self.printed_names(data);
         let face = cancuoc_documents::CardFace {
             personal_id: card.personal_id.as_string(),
             full_name: data.full_name.clone(),
             birth_date: data.birth_date,
             sex: data.sex,
-            nationality: cancuoc_domain::reference::nationality(&data.nationality)
-                .map_or_else(|| data.nationality.clone(), |n| n.name.to_owned()),
-            hometown,
-            residence: data
-                .permanent_residence
-                .as_ref()
-                .map(|r| self.address_line(r))
-                .unwrap_or_default(),
+            nationality: names.nationality,
+            hometown: names.hometown,
+            residence: names.permanent_residence,
             issue_date: card.issue_date,
             expiry_date: card.expiry_date,
             identifying_marks: application.identifying_marks.clone().unwrap_or_default(),
@@ -1136,6 +1127,15 @@ impl App {
     }
 }
 
+/// A citizen's coded fields in words, as printed: [`App::printed_names`].
+pub(crate) struct PrintedNames {
+    pub nationality: String,
+    pub ethnicity: String,
+    pub religion: String,
+    pub hometown: String,
+    pub permanent_residence: String,
+}
+
 /// Which paper of intake (Circular 60/2021/TT-BCA Art. 5(1)(đ), (h)).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum IntakeDocument {
@@ -1175,6 +1175,7 @@ impl App {
         } else {
             (None, Vec::new())
         };
+        let names = self.printed_names(data);
         let slip = cancuoc_documents::IntakeSlip {
             receipt: application.receipt.to_string(),
             full_name: data.full_name.clone(),
@@ -1182,16 +1183,8 @@ impl App {
             old_id: data.old_id_number.as_ref().map(|o| o.as_str().to_owned()),
             birth_date: data.birth_date.vietnamese(),
             sex: data.sex.vietnamese().to_owned(),
-            hometown: data
-                .hometown
-                .as_ref()
-                .map(|c| self.place_names(c))
-                .unwrap_or_default(),
-            permanent_residence: data
-                .permanent_residence
-                .as_ref()
-                .map(|r| self.address_line(r))
-                .unwrap_or_default(),
+            hometown: names.hometown,
+            permanent_residence: names.permanent_residence,
             application_type: application.kind.vietnamese().to_owned(),
             reason,
             identifying_marks: application.identifying_marks.clone(),
@@ -1209,14 +1202,7 @@ impl App {
             fee_basis: application.fee_basis.clone(),
             old_card_returned: application.old_card_returned,
             pickup_place: format!("Bộ phận tiếp nhận và trả kết quả, {unit}"),
-            ethnicity: data
-                .ethnicity
-                .as_deref()
-                .map(|e| {
-                    cancuoc_domain::reference::ethnicity(e)
-                        .map_or_else(|| e.to_owned(), |known| known.name.to_owned())
-                })
-                .unwrap_or_default(),
+            ethnicity: names.ethnicity,
             father: data.father.as_ref().map(|r| r.full_name.clone()),
             mother: data.mother.as_ref().map(|r| r.full_name.clone()),
             portrait,
@@ -1304,6 +1290,37 @@ impl App {
             })
             .collect();
         Ok((portrait, fingers))
+    }
+
+    /// The citizen's coded fields as the card, the intake form and the chip print them.
+    pub(crate) fn printed_names(&self, data: &cancuoc_domain::CitizenData) -> PrintedNames {
+        use cancuoc_domain::reference;
+        PrintedNames {
+            nationality: reference::nationality(&data.nationality)
+                .map_or_else(|| data.nationality.clone(), |n| n.name.to_owned()),
+            ethnicity: data
+                .ethnicity
+                .as_deref()
+                .map(|e| {
+                    reference::ethnicity(e).map_or_else(|| e.to_owned(), |k| k.name.to_owned())
+                })
+                .unwrap_or_default(),
+            religion: data
+                .religion
+                .as_deref()
+                .map(|r| reference::religion(r).map_or_else(|| r.to_owned(), |k| k.name.to_owned()))
+                .unwrap_or_default(),
+            hometown: data
+                .hometown
+                .as_ref()
+                .map(|c| self.place_names(c))
+                .unwrap_or_default(),
+            permanent_residence: data
+                .permanent_residence
+                .as_ref()
+                .map(|r| self.address_line(r))
+                .unwrap_or_default(),
+        }
     }
 
     /// "Thạch Đài, Thạch Hà, Hà Tĩnh": a unit and those above it.

@@ -71,13 +71,20 @@ impl PkiStatus {
     /// The Document Signer that signs at `now`: the newest inside its usage period and
     /// not revoked.
     pub fn current_signer(&self, now_micros: i64) -> Option<&PkiCertificateRecord> {
-        self.certificates.iter().rev().find(|c| {
-            c.kind == PkiKind::DocumentSigner
-                && c.revoked_micros.is_none()
-                && c.usage_from_micros <= now_micros
-                && now_micros <= c.usage_until_micros
-        })
+        current_signer(&self.certificates, now_micros)
     }
+}
+
+fn current_signer(
+    certificates: &[PkiCertificateRecord],
+    now_micros: i64,
+) -> Option<&PkiCertificateRecord> {
+    certificates.iter().rev().find(|c| {
+        c.kind == PkiKind::DocumentSigner
+            && c.revoked_micros.is_none()
+            && c.usage_from_micros <= now_micros
+            && now_micros <= c.usage_until_micros
+    })
 }
 
 /// One card's sealed personalisation package, as a batch's download lists it.
@@ -194,6 +201,34 @@ impl App {
         Ok(object)
     }
 
+    /// Seals a new certificate's private key in the vault and keeps the certificate, its
+    /// key usage from now until `usage_until`, valid until [`LONGEST_CARD_VALIDITY_END`].
+    async fn keep_certificate(
+        &self,
+        access: &Access,
+        kind: PkiKind,
+        serial: i64,
+        der: Vec<u8>,
+        key: &KeyPair,
+        usage_until: Timestamp,
+    ) -> Result<PkiCertificateRecord, AppError> {
+        let now = timestamp(access.now_micros)?;
+        let record = PkiCertificateRecord {
+            serial,
+            kind,
+            certificate: der,
+            not_before_micros: micros(now),
+            not_after_micros: micros(end_of_validity()),
+            usage_from_micros: micros(now),
+            usage_until_micros: micros(usage_until),
+            key_object: self.seal_key(kind, serial, key).await?,
+            revoked_micros: None,
+            created_micros: access.now_micros,
+        };
+        self.store.add_pki_certificate(access, &record).await?;
+        Ok(record)
+    }
+
     fn next_serial(status: &PkiStatus) -> i64 {
         status
             .certificates
@@ -237,20 +272,9 @@ impl App {
             },
             &key,
         );
-        let key_object = self.seal_key(PkiKind::Csca, serial, &key).await?;
-        let record = PkiCertificateRecord {
-            serial,
-            kind: PkiKind::Csca,
-            certificate: der,
-            not_before_micros: micros(now),
-            not_after_micros: micros(end_of_validity()),
-            usage_from_micros: micros(now),
-            usage_until_micros: micros(usage_until),
-            key_object,
-            revoked_micros: None,
-            created_micros: access.now_micros,
-        };
-        self.store.add_pki_certificate(&access, &record).await?;
+        let record = self
+            .keep_certificate(&access, PkiKind::Csca, serial, der, &key, usage_until)
+            .await?;
         let crl = self.issue_crl(&access, &record, &key, &[]).await?;
         self.store.add_crl(&access, &crl).await?;
         self.start_document_signer(caller).await?;
@@ -333,20 +357,16 @@ impl App {
             },
             &csca_key,
         );
-        let key_object = self.seal_key(PkiKind::DocumentSigner, serial, &key).await?;
-        let record = PkiCertificateRecord {
-            serial,
-            kind: PkiKind::DocumentSigner,
-            certificate: der,
-            not_before_micros: micros(now),
-            not_after_micros: micros(end_of_validity()),
-            usage_from_micros: micros(now),
-            usage_until_micros: micros(usage_until),
-            key_object,
-            revoked_micros: None,
-            created_micros: access.now_micros,
-        };
-        self.store.add_pki_certificate(&access, &record).await?;
+        let record = self
+            .keep_certificate(
+                &access,
+                PkiKind::DocumentSigner,
+                serial,
+                der,
+                &key,
+                usage_until,
+            )
+            .await?;
         Ok(record)
     }
 
@@ -523,40 +543,18 @@ impl App {
     /// DG13 from the register's record, the fields as the card prints them.
     fn dg13(&self, citizen: &CitizenRecord, card: &NewCard) -> Dg13 {
         let data = &citizen.data;
+        let names = self.printed_names(data);
         let day = |d: jiff::civil::Date| d.strftime("%d/%m/%Y").to_string();
         Dg13 {
             personal_id: data.personal_id.as_string(),
             full_name: data.full_name.clone(),
             birth_date: data.birth_date.vietnamese(),
             sex: data.sex.vietnamese().to_owned(),
-            nationality: cancuoc_domain::reference::nationality(&data.nationality)
-                .map_or_else(|| data.nationality.clone(), |n| n.name.to_owned()),
-            ethnicity: data
-                .ethnicity
-                .as_deref()
-                .map(|e| {
-                    cancuoc_domain::reference::ethnicity(e)
-                        .map_or_else(|| e.to_owned(), |k| k.name.to_owned())
-                })
-                .unwrap_or_default(),
-            religion: data
-                .religion
-                .as_deref()
-                .map(|r| {
-                    cancuoc_domain::reference::religion(r)
-                        .map_or_else(|| r.to_owned(), |k| k.name.to_owned())
-                })
-                .unwrap_or_default(),
-            hometown: data
-                .hometown
-                .as_ref()
-                .map(|c| self.place_names(c))
-                .unwrap_or_default(),
-            permanent_residence: data
-                .permanent_residence
-                .as_ref()
-                .map(|r| self.address_line(r))
-                .unwrap_or_default(),
+            nationality: names.nationality,
+            ethnicity: names.ethnicity,
+            religion: names.religion,
+            hometown: names.hometown,
+            permanent_residence: names.permanent_residence,
             identifying_marks: String::new(),
             issue_date: day(card.issue_date),
             expiry: card
@@ -596,14 +594,15 @@ impl App {
         citizen: &CitizenRecord,
         card: &NewCard,
     ) -> Result<NewChip, AppError> {
-        let status = self.pki_status().await?;
-        let signer = status.current_signer(access.now_micros).cloned().ok_or_else(|| {
+        // Per card: the certificates and the line keys, not the CRL (two small tables).
+        let certificates = self.store.pki_certificates().await?;
+        let signer = current_signer(&certificates, access.now_micros).cloned().ok_or_else(|| {
             AppError::InvalidState(
                 "no Document Signer may sign now (none, or all revoked or past their usage period): run cancuoc pki rotate"
                     .into(),
             )
         })?;
-        let line = status.line_keys.last().cloned().ok_or_else(|| {
+        let line = self.store.line_keys().await?.pop().ok_or_else(|| {
             AppError::InvalidState(
                 "no production line key is registered: run cancuoc pki line-key".into(),
             )
