@@ -793,7 +793,10 @@ fn queue_of(session: EnrollmentSession, appointments: &[Appointment]) -> LiveQue
     }
 }
 
-fn figures_of(session: &EnrollmentSession, appointments: &[Appointment]) -> SessionFigures {
+pub(crate) fn figures_of(
+    session: &EnrollmentSession,
+    appointments: &[Appointment],
+) -> SessionFigures {
     let per = team_minutes(session);
     let attendance: Vec<Attendance> = appointments
         .iter()

@@ -1,7 +1,9 @@
 //! Planning enrollment sessions for a police unit from the register's eligible population
 //! (DESIGN §7).
 
-use cancuoc_domain::planner::{CommuneDemand, Plan, PlanInput, plan, travel_minutes, whole};
+use cancuoc_domain::planner::{
+    CommuneDemand, Plan, PlanInput, machines_by_session, plan, travel_minutes, whole,
+};
 use cancuoc_domain::schedule::Window;
 use cancuoc_domain::{AdminLevel, PoliceUnitCode, Role};
 use cancuoc_store::{EligibleQuery, Machine, Site, SiteKind};
@@ -49,7 +51,19 @@ pub struct PlanRequest {
     pub service_min: Option<f64>,
     pub open_hour: f64,
     pub close_hour: f64,
+    /// The lunch break in hours (from, to); `None` works through.
+    pub lunch: Option<(f64, f64)>,
+    /// The share of machine time kept for walk-ins; by default what the unit's sessions
+    /// of the last fortnight saw (walk-ins ÷ people served), else none.
+    pub walk_in_share: Option<f64>,
 }
+
+/// The lunch break a plan keeps unless the unit sets another: 11:30 to 13:30, the
+/// public offices' hours.
+pub const DEFAULT_LUNCH: (f64, f64) = (11.5, 13.5);
+
+/// The days of observed sessions a default walk-in share is read from.
+const WALK_IN_DAYS: i64 = 14;
 
 impl App {
     /// Proposes sessions for every commune of the unit's area from the first to the last
@@ -116,6 +130,21 @@ impl App {
                 "hours: opening before closing, at least an hour apart, within the day".into(),
             ));
         }
+        if let Some((from, to)) = request.lunch
+            && !(request.open_hour < from && from < to && to < request.close_hour)
+        {
+            return Err(AppError::Invalid(
+                "lunch: a break that starts after opening and ends before closing".into(),
+            ));
+        }
+        if request
+            .walk_in_share
+            .is_some_and(|w| !(0.0..=0.5).contains(&w))
+        {
+            return Err(AppError::Invalid(
+                "walk_in_share: a share between 0 and 0.5".into(),
+            ));
+        }
         let area = match unit.jurisdiction() {
             cancuoc_domain::Jurisdiction::Within(code) => code,
             cancuoc_domain::Jurisdiction::Nation => {
@@ -143,19 +172,31 @@ impl App {
                 },
             )
             .await?;
-        let mut communes: Vec<CommuneDemand> = groups
+        let mut found: Vec<(&cancuoc_domain::AdminUnit, u32)> = groups
             .into_iter()
             .filter_map(|(code, n)| {
                 let commune = places.get(&cancuoc_domain::AdminCode::parse(&code?).ok()?)?;
-                Some(CommuneDemand {
-                    code: commune.code.as_str().to_owned(),
-                    name: commune.full_name(),
-                    eligible: u32::try_from(n).unwrap_or(u32::MAX),
-                    travel_min: travel_minutes(base, commune),
-                })
+                Some((commune, u32::try_from(n).unwrap_or(u32::MAX)))
             })
             .collect();
-        communes.sort_by(|a, b| a.code.cmp(&b.code));
+        found.sort_by(|a, b| a.0.code.cmp(&b.0.code));
+        let communes: Vec<CommuneDemand> = found
+            .iter()
+            .map(|(commune, eligible)| CommuneDemand {
+                code: commune.code.as_str().to_owned(),
+                name: commune.full_name(),
+                eligible: *eligible,
+                travel_min: travel_minutes(base, commune),
+            })
+            .collect();
+        let between_min = found
+            .iter()
+            .map(|(a, _)| found.iter().map(|(b, _)| travel_minutes(a, b)).collect())
+            .collect();
+        let walk_in_share = match request.walk_in_share {
+            Some(share) => share,
+            None => self.observed_walk_in_share(&access, &unit).await?,
+        };
         let mut days: Vec<Date> = Vec::new();
         let mut day = from;
         while day <= to && days.len() < MAX_DAYS {
@@ -170,8 +211,53 @@ impl App {
         input.service_min = service_min;
         input.open_min = request.open_hour * 60.0;
         input.close_min = request.close_hour * 60.0;
+        input.lunch = request.lunch.map(|(from, to)| (from * 60.0, to * 60.0));
+        input.between_min = between_min;
+        input.walk_in_share = walk_in_share;
         let proposed = plan(&input);
         Ok((input, proposed))
+    }
+}
+
+impl App {
+    /// Walk-ins ÷ people served in the unit's sessions of the last fortnight, at most a
+    /// half; 0 before any session has been held.
+    async fn observed_walk_in_share(
+        &self,
+        access: &cancuoc_store::Access,
+        unit: &PoliceUnitCode,
+    ) -> Result<f64, AppError> {
+        let today = self.clock.today();
+        let from = today
+            .checked_sub(jiff::Span::new().days(WALK_IN_DAYS))
+            .map_err(|e| AppError::Internal(e.to_string()))?;
+        let held = self
+            .store
+            .enrollment_sessions(
+                access,
+                &cancuoc_store::SessionQuery {
+                    from,
+                    to: today,
+                    commune: None,
+                    unit: Some(unit.as_string()),
+                },
+            )
+            .await?;
+        let (mut walk_ins, mut served) = (0_u64, 0_u64);
+        for session in held
+            .iter()
+            .filter(|s| s.state == cancuoc_store::SessionState::Closed)
+        {
+            let appointments = self.store.appointments(access, session.id).await?;
+            let figures = crate::enrollment::figures_of(session, &appointments);
+            walk_ins += u64::from(figures.walk_ins);
+            served += u64::from(figures.served);
+        }
+        Ok(if served == 0 {
+            0.0
+        } else {
+            (walk_ins as f64 / served as f64).min(0.5)
+        })
     }
 }
 
@@ -241,24 +327,19 @@ impl App {
             )));
         }
         // Every day's teams fit the unit's machines, checked before anything is written.
-        let mut needed: std::collections::BTreeMap<jiff::civil::Date, u64> = Default::default();
-        for planned in &proposed.sessions {
-            *needed.entry(planned.date).or_default() += u64::from(planned.machines);
-        }
-        if let Some((day, _)) = needed.iter().find(|(_, n)| **n > machines.len() as u64) {
-            return Err(AppError::Invalid(format!(
-                "machines: the sessions of {day} need more machines than {unit} has"
-            )));
-        }
+        let taken = machines_by_session(&proposed.sessions, input.team_size, input.machines)
+            .map_err(|day| {
+                AppError::Invalid(format!(
+                    "machines: the sessions of {day} need more machines at once than {unit} has"
+                ))
+            })?;
         let hours = Window::new(whole(input.open_min), whole(input.close_min))
             .map_err(|e| AppError::Invalid(e.to_string()))?;
         let mut sites: Vec<Site> = self.store.sites(&access, Some(&unit.as_string())).await?;
         let places = self.places();
         let mut sites_created = 0;
         let mut new_sessions = Vec::new();
-        let mut machines_used_on: std::collections::BTreeMap<jiff::civil::Date, usize> =
-            Default::default();
-        for planned in &proposed.sessions {
+        for (planned, taken) in proposed.sessions.iter().zip(&taken) {
             let site = match sites
                 .iter()
                 .find(|s| s.commune == planned.commune && s.kind == SiteKind::Mobile)
@@ -286,23 +367,13 @@ impl App {
                     site
                 }
             };
-            // Teams out on the same day take different machines.
-            let first = machines_used_on.entry(planned.date).or_default();
-            let team: Vec<Machine> = machines
+            let team: Vec<Machine> = taken
                 .iter()
-                .skip(*first)
-                .take(usize::try_from(planned.machines).unwrap_or(usize::MAX))
-                .cloned()
+                .filter_map(|m| machines.get(usize::try_from(*m).ok()?).cloned())
                 .collect();
-            *first += team.len();
             let limits: Vec<u32> = planned.slots.iter().map(|s| s.invited).collect();
-            // The planner fills whole slots only: the session ends with its last one.
-            let start = whole(planned.start_min);
             let slot_min = whole(input.slot_min);
-            let end = start.saturating_add(
-                slot_min.saturating_mul(u32::try_from(limits.len()).unwrap_or(u32::MAX)),
-            );
-            let window = Window::new(start, end.min(whole(planned.end_min)))
+            let window = Window::new(whole(planned.start_min), whole(planned.end_min.round()))
                 .map_err(|e| AppError::Invalid(e.to_string()))?;
             new_sessions.push(self.new_session(
                 &site,

@@ -62,8 +62,20 @@ pub struct PlanInput {
     /// Expected arrivals ÷ what the machines can serve. Below 1 leaves the slack that
     /// keeps a queue from building up over the day (at 1 it grows like a random walk).
     pub target_load: f64,
+    /// People without an invitation per hour of a session, when `walk_in_share` is 0.
     pub walk_ins_per_hour: f64,
+    /// The share of each session's machine time kept for walk-ins (0 to 0.9): the unit
+    /// sets it, from the walk-ins it has seen.
+    pub walk_in_share: f64,
+    /// The unit's lunch break, minutes after midnight: no session runs through it.
+    pub lunch: Option<(f64, f64)>,
+    /// One-way minutes between commune centres, by their places in `communes`; where
+    /// missing, the way goes through the base.
+    pub between_min: Vec<Vec<u32>>,
     pub seed: u64,
+    /// Independent simulated runs of every session (their waits pooled): a small plan's
+    /// few hundred people make a noisy 95th percentile from one run.
+    pub replications: u32,
 }
 
 impl PlanInput {
@@ -81,10 +93,27 @@ impl PlanInput {
             close_min: 1020.0,
             slot_min: 30.0,
             show_up: 0.85,
-            target_load: 0.93,
+            target_load: target_load(machines),
             walk_ins_per_hour: 0.0,
+            walk_in_share: 0.0,
+            lunch: None,
+            between_min: Vec::new(),
             seed: 1,
+            replications: 1,
         }
+    }
+}
+
+/// The load a team of `machines` is invited for. One queue for fewer machines needs more
+/// slack for the same wait (Erlang's C formula): 0.93 keeps the 95th percentile under a
+/// quarter of an hour for four machines, two need 0.91 and one 0.88, as `cancuoc bench
+/// plan` measures.
+pub fn target_load(machines: u32) -> f64 {
+    match machines {
+        0 | 1 => 0.88,
+        2 => 0.91,
+        3 => 0.92,
+        _ => 0.93,
     }
 }
 
@@ -96,11 +125,13 @@ pub struct PlannedSlot {
 }
 
 impl PlannedSlot {
-    /// The time each queue number of the slot is asked to come: spread evenly over the
-    /// slot, so that a slot's people do not all stand at the door at its start.
-    pub fn appointment_times(&self, slot_min: f64) -> impl Iterator<Item = f64> + '_ {
-        let step = slot_min / f64::from(self.invited.max(1));
-        (0..self.invited).map(move |k| self.start_min + f64::from(k) * step)
+    /// The time each queue number of the slot (of `minutes`) is asked to come: spread
+    /// over the slot in groups of one per machine, so that a slot's people do not all
+    /// stand at the door at its start and each machine starts on someone.
+    pub fn appointment_times(&self, minutes: f64, machines: u32) -> impl Iterator<Item = f64> + '_ {
+        let step = minutes / f64::from(self.invited.max(1));
+        let m = machines.max(1);
+        (0..self.invited).map(move |k| self.start_min + f64::from(k / m * m) * step)
     }
 }
 
@@ -111,12 +142,31 @@ pub struct PlannedSession {
     pub start_min: f64,
     pub end_min: f64,
     pub machines: u32,
+    /// The team that holds it (teams are numbered from 0; see [`team_machines`]).
+    pub team: u32,
     pub slots: Vec<PlannedSlot>,
 }
 
 impl PlannedSession {
     pub fn invited(&self) -> u32 {
         self.slots.iter().map(|s| s.invited).sum()
+    }
+
+    /// Every invited person's time, slot by slot (the last slot may be shorter).
+    pub fn appointment_times(&self) -> Vec<f64> {
+        let ends = self
+            .slots
+            .iter()
+            .skip(1)
+            .map(|s| s.start_min)
+            .chain(std::iter::once(self.end_min));
+        self.slots
+            .iter()
+            .zip(ends)
+            .flat_map(|(slot, end)| {
+                slot.appointment_times((end - slot.start_min).max(0.0), self.machines)
+            })
+            .collect()
     }
 }
 
@@ -139,6 +189,8 @@ pub struct Plan {
     pub figures: PlanFigures,
     /// Total demand ÷ total capacity per day, rounded up: no plan needs fewer days.
     pub lower_bound_days: u32,
+    /// The distinct days each team works, summed.
+    pub team_days: u32,
     /// The day the last session is held, if any.
     pub last_day: Option<Date>,
 }
@@ -156,148 +208,352 @@ pub fn whole(x: f64) -> u32 {
     x.floor().clamp(0.0, f64::from(u32::MAX)) as u32
 }
 
-/// Minutes a team can work in a commune on a day.
-fn working_minutes(input: &PlanInput, travel_min: u32) -> f64 {
-    (input.close_min - input.open_min - 2.0 * f64::from(travel_min)).max(0.0)
+/// Session times are kept on a 5-minute grid: what a letter can print and a site post.
+const GRID_MIN: f64 = 5.0;
+
+/// `x` rounded up to the grid.
+fn on_grid(x: f64) -> f64 {
+    (x / GRID_MIN).ceil() * GRID_MIN
 }
 
-/// People one session of `machines` can serve in `minutes`.
-fn capacity(input: &PlanInput, machines: u32, minutes: f64) -> u32 {
-    if input.service_min <= 0.0 {
-        return 0;
+impl PlanInput {
+    /// One-way minutes between two communes' centres (through the base when unknown).
+    pub fn hop_min(&self, from: usize, to: usize) -> u32 {
+        if from == to {
+            return 0;
+        }
+        self.between_min
+            .get(from)
+            .and_then(|row| row.get(to))
+            .copied()
+            .unwrap_or_else(|| {
+                let travel = |i: usize| self.communes.get(i).map_or(0, |c| c.travel_min);
+                travel(from) + travel(to)
+            })
     }
-    whole((minutes / input.service_min).floor() * f64::from(machines))
+
+    /// The share of a session's machine time the invitations may fill: the target load
+    /// less what is kept for walk-ins.
+    fn invited_load(&self) -> f64 {
+        self.target_load.clamp(0.0, 2.0) * (1.0 - self.walk_in_share.clamp(0.0, 0.9))
+    }
+
+    /// People to invite to a session of `machines` open for `minutes`: its machine
+    /// minutes at the invitations' load, in services, divided by the show-up rate.
+    fn invitations(&self, machines: u32, minutes: f64) -> u32 {
+        if self.service_min <= 0.0 {
+            return 0;
+        }
+        // A hair under a whole number stays the whole number it stands for.
+        whole(
+            minutes * f64::from(machines) * self.invited_load()
+                / (self.service_min * self.show_up.clamp(0.01, 1.0))
+                + 1e-9,
+        )
+    }
+
+    /// The working periods of a day: opening to closing, less the lunch break.
+    fn periods(&self) -> Vec<(f64, f64)> {
+        match self.lunch {
+            Some((from, to)) if self.open_min < from && from < to && to < self.close_min => {
+                vec![(self.open_min, from), (to, self.close_min)]
+            }
+            _ => vec![(self.open_min, self.close_min)],
+        }
+    }
+
+    /// Invitations one team of `machines` can make in a commune in a whole day there.
+    pub fn full_day_invitations(&self, machines: u32, commune: &CommuneDemand) -> u32 {
+        let mut invited = 0;
+        let (arrive, leave) = (
+            on_grid(self.open_min + f64::from(commune.travel_min)),
+            self.close_min - f64::from(commune.travel_min),
+        );
+        for (a, b) in self.periods() {
+            invited += self.invitations(machines, (b.min(leave) - a.max(arrive)).max(0.0));
+        }
+        invited
+    }
 }
 
 /// Proposes sessions and measures them.
 pub fn plan(input: &PlanInput) -> Plan {
     let (sessions, unserved) = propose(input);
     let figures = measure(input, &sessions, false);
-    let demand: u64 = input.communes.iter().map(|c| u64::from(c.eligible)).sum();
-    let per_day = u64::from(capacity(input, input.machines, working_minutes(input, 0)));
-    let lower_bound_days = if per_day == 0 {
-        0
-    } else {
-        u32::try_from(demand.div_ceil(per_day)).unwrap_or(u32::MAX)
-    };
     Plan {
         last_day: sessions.iter().map(|s| s.date).max(),
+        team_days: team_days(&sessions),
         unserved,
         sessions,
         figures,
-        lower_bound_days,
+        lower_bound_days: lower_bound_days(input),
     }
+}
+
+/// Total demand ÷ what all the machines invite in a day at the base, rounded up: no plan
+/// needs fewer days (travel only adds to it).
+pub fn lower_bound_days(input: &PlanInput) -> u32 {
+    let demand: u64 = input.communes.iter().map(|c| u64::from(c.eligible)).sum();
+    let at_base = CommuneDemand {
+        code: String::new(),
+        name: String::new(),
+        eligible: 0,
+        travel_min: 0,
+    };
+    let per_day = u64::from(input.full_day_invitations(input.machines, &at_base));
+    if per_day == 0 {
+        0
+    } else {
+        u32::try_from(demand.div_ceil(per_day)).unwrap_or(u32::MAX)
+    }
+}
+
+/// The distinct (team, day) pairs the sessions use.
+pub fn team_days(sessions: &[PlannedSession]) -> u32 {
+    let used: std::collections::BTreeSet<(Date, u32)> =
+        sessions.iter().map(|s| (s.date, s.team)).collect();
+    u32::try_from(used.len()).unwrap_or(u32::MAX)
+}
+
+/// One commune served by a team in the course of a day, with the people invited.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Visit {
+    /// The commune's place in [`PlanInput::communes`].
+    pub commune: usize,
+    pub invited: u32,
 }
 
 /// The sessions alone, unmeasured, and the eligible left without an invitation (for a
 /// caller that measures the sessions of several units together).
+///
+/// Each team-day starts at the commune with the most people left and stays there while it
+/// has people; when it runs out before the day does, the team moves on to the nearest
+/// commune with people left (the journey counted), for as long as the day allows a
+/// session of at least one slot there and the way back to the base.
 pub fn propose(input: &PlanInput) -> (Vec<PlannedSession>, u32) {
-    let teams = (input.machines / input.team_size.max(1)).max(u32::from(input.machines > 0));
-    let team_machines = |t: u32| -> u32 {
-        // The last team takes the machines left over.
-        let size = input.team_size.max(1);
-        if t + 1 == teams {
-            input.machines - size * (teams - 1)
-        } else {
-            size
-        }
-    };
     let mut remaining: Vec<u32> = input.communes.iter().map(|c| c.eligible).collect();
     let mut sessions: Vec<PlannedSession> = Vec::new();
-    let show_up = input.show_up.clamp(0.01, 1.0);
-    let load = input.target_load.clamp(0.0, 2.0);
     for &day in &input.days {
-        for team in 0..teams {
-            let Some(best) = (0..remaining.len())
-                .filter(|&i| remaining.get(i).is_some_and(|r| *r > 0))
-                .max_by(|&a, &b| {
-                    remaining
-                        .get(a)
-                        .cmp(&remaining.get(b))
-                        // On a tie the lower index (the first listed) wins.
-                        .then(b.cmp(&a))
-                })
-            else {
-                break;
-            };
-            let machines = team_machines(team);
-            let commune = input.communes.get(best);
-            let minutes = working_minutes(input, commune.map_or(0, |c| c.travel_min));
-            let invite = whole(f64::from(capacity(input, machines, minutes)) * load / show_up)
-                .min(remaining.get(best).copied().unwrap_or(0));
-            if invite == 0 {
+        for team in 0..teams(input) {
+            if remaining.iter().all(|r| *r == 0) {
                 break;
             }
-            if let Some(r) = remaining.get_mut(best) {
-                *r -= invite;
-            }
-            // Two teams in one commune on one day share one session (and one queue).
-            if let Some(session) = session_of(&mut sessions, input, day, best) {
-                session.machines += machines;
-                add_invited(session, invite);
-            }
+            let route = route_of_day(input, team, &mut remaining);
+            sessions.extend(lay_out(input, day, team, &route));
         }
-    }
-    for session in &mut sessions {
-        spread_over_slots(session, input.slot_min);
     }
     (sessions, remaining.iter().sum())
 }
 
-/// The session of a commune on a day, opened on first use.
-fn session_of<'a>(
-    sessions: &'a mut Vec<PlannedSession>,
-    input: &PlanInput,
-    day: Date,
-    commune: usize,
-) -> Option<&'a mut PlannedSession> {
-    let c = input.communes.get(commune)?;
-    let position = sessions
-        .iter()
-        .rposition(|s| s.date == day && s.commune == c.code);
-    let index = match position {
-        Some(i) => i,
-        None => {
-            let travel = f64::from(c.travel_min);
-            sessions.push(PlannedSession {
-                commune: c.code.clone(),
-                date: day,
-                start_min: input.open_min + travel,
-                end_min: (input.close_min - travel).max(input.open_min + travel),
-                machines: 0,
-                // One placeholder holding the count until the slots are laid out.
-                slots: vec![PlannedSlot {
-                    start_min: input.open_min + travel,
-                    invited: 0,
-                }],
-            });
-            sessions.len() - 1
-        }
-    };
-    sessions.get_mut(index)
+/// How many teams the machines make (the last takes the machines left over).
+pub fn teams(input: &PlanInput) -> u32 {
+    (input.machines / input.team_size.max(1)).max(u32::from(input.machines > 0))
 }
 
-fn add_invited(session: &mut PlannedSession, n: u32) {
-    if let Some(slot) = session.slots.first_mut() {
-        slot.invited += n;
+/// The machines of a team.
+pub fn team_machines(input: &PlanInput, team: u32) -> u32 {
+    let (size, teams) = (input.team_size.max(1), teams(input));
+    if team + 1 == teams {
+        input.machines.saturating_sub(size * (teams - 1))
+    } else {
+        size
     }
 }
 
-/// Spreads a session's invitations evenly over its slots, the remainder to the first.
-fn spread_over_slots(session: &mut PlannedSession, slot_min: f64) {
-    let total = session.invited();
+/// A team's visits on one day, taken from `remaining`.
+fn route_of_day(input: &PlanInput, team: u32, remaining: &mut [u32]) -> Vec<Visit> {
+    let machines = team_machines(input, team);
+    let mut route: Vec<Visit> = Vec::new();
+    let mut at: Option<usize> = None;
+    let mut clock = input.open_min;
+    loop {
+        // Candidates in order of preference: from the base, the most people left; from a
+        // commune, the least added to the day's journey (going there and home from there
+        // instead of home from here), then the most people left, then the first listed.
+        let mut candidates: Vec<usize> = (0..remaining.len())
+            .filter(|&i| remaining.get(i).is_some_and(|r| *r > 0))
+            .collect();
+        candidates.sort_by(|&a, &b| {
+            let left = |i: usize| remaining.get(i).copied().unwrap_or(0);
+            let near = |i: usize| {
+                at.map_or(0, |from| {
+                    let home =
+                        |c: usize| input.communes.get(c).map_or(0, |c| i64::from(c.travel_min));
+                    i64::from(input.hop_min(from, i)) + home(i) - home(from)
+                })
+            };
+            near(a)
+                .cmp(&near(b))
+                .then(left(b).cmp(&left(a)))
+                .then(a.cmp(&b))
+        });
+        let mut moved = false;
+        for i in candidates {
+            let Some(commune) = input.communes.get(i) else {
+                continue;
+            };
+            let journey = at.map_or(commune.travel_min, |from| input.hop_min(from, i));
+            let arrive = on_grid(clock + f64::from(journey));
+            let leave = input.close_min - f64::from(commune.travel_min);
+            let left = remaining.get(i).copied().unwrap_or(0);
+            let found = sittings(input, machines, arrive, leave, left);
+            let invited: u32 = found.iter().map(|s| s.invited).sum();
+            let busy: f64 = found.iter().map(|s| s.end - s.start).sum();
+            let Some(end) = found.last().map(|s| s.end) else {
+                continue;
+            };
+            // A visit either finishes the commune or fills at least a slot's time.
+            if invited < left && busy < input.slot_min {
+                continue;
+            }
+            if let Some(r) = remaining.get_mut(i) {
+                *r -= invited;
+            }
+            route.push(Visit {
+                commune: i,
+                invited,
+            });
+            at = Some(i);
+            clock = end;
+            moved = true;
+            break;
+        }
+        if !moved {
+            return route;
+        }
+    }
+}
+
+/// One sitting of a team in a commune: from `start` to `end`, with `invited` people.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Sitting {
+    start: f64,
+    end: f64,
+    invited: u32,
+}
+
+/// Invites up to `wanted` in sittings from `arrive` until `leave`, through the day's
+/// working periods (a sitting stops for lunch and resumes after it), each cut to the
+/// people it invites.
+fn sittings(
+    input: &PlanInput,
+    machines: u32,
+    arrive: f64,
+    leave: f64,
+    wanted: u32,
+) -> Vec<Sitting> {
+    let mut out = Vec::new();
+    let mut left = wanted;
+    for (from, to) in input.periods() {
+        let (start, stop) = (from.max(arrive), to.min(leave));
+        if start >= stop || left == 0 {
+            continue;
+        }
+        let minutes = session_minutes(input, machines, stop - start, left);
+        let n = input.invitations(machines, minutes).min(left);
+        if n > 0 {
+            left -= n;
+            out.push(Sitting {
+                start,
+                end: start + minutes,
+                invited: n,
+            });
+        }
+    }
+    out
+}
+
+/// The shortest session on the grid, within `most` minutes, that invites `wanted`
+/// (or `most` itself when no shorter one does).
+fn session_minutes(input: &PlanInput, machines: u32, most: f64, wanted: u32) -> f64 {
+    if input.invitations(machines, most) <= wanted {
+        return most;
+    }
+    // Service times are whole minutes on the grid's multiples in practice; a short search
+    // over the grid keeps this exact for any.
+    let mut minutes = GRID_MIN;
+    while minutes < most {
+        if input.invitations(machines, minutes) >= wanted {
+            return minutes;
+        }
+        minutes += GRID_MIN;
+    }
+    most
+}
+
+/// The sessions of a team's day: at each commune of the route in turn, after the journey
+/// there, cut to its invitations and split at the lunch break.
+pub fn lay_out(input: &PlanInput, day: Date, team: u32, route: &[Visit]) -> Vec<PlannedSession> {
+    let machines = team_machines(input, team);
+    let mut sessions = Vec::new();
+    let mut clock = input.open_min;
+    let mut at: Option<usize> = None;
+    for visit in route {
+        let Some(commune) = input.communes.get(visit.commune) else {
+            continue;
+        };
+        let journey = at.map_or(commune.travel_min, |from| {
+            input.hop_min(from, visit.commune)
+        });
+        let arrive = on_grid(clock + f64::from(journey));
+        let leave = (input.close_min - f64::from(commune.travel_min)).max(arrive);
+        let mut found = sittings(input, machines, arrive, leave, visit.invited);
+        // What the day cannot hold (an officer's change) goes to the last sitting.
+        let short = visit.invited - found.iter().map(|s| s.invited).sum::<u32>();
+        if let Some(last) = found.last_mut() {
+            last.invited += short;
+        }
+        for sitting in found {
+            let mut session = PlannedSession {
+                commune: commune.code.clone(),
+                date: day,
+                start_min: sitting.start,
+                end_min: sitting.end,
+                machines,
+                team,
+                slots: Vec::new(),
+            };
+            spread_over_slots(&mut session, input.slot_min, sitting.invited);
+            clock = sitting.end;
+            sessions.push(session);
+        }
+        at = Some(visit.commune);
+    }
+    sessions
+}
+
+/// Spreads `invited` over slots of `slot_min` from the session's start (the last one
+/// shorter when the session does not divide evenly), in proportion to their minutes.
+fn spread_over_slots(session: &mut PlannedSession, slot_min: f64, invited: u32) {
     let length = (session.end_min - session.start_min).max(0.0);
-    let count = if slot_min > 0.0 {
-        whole(length / slot_min).max(1)
-    } else {
-        1
+    let mut starts = Vec::new();
+    let mut start = session.start_min;
+    while start < session.end_min || starts.is_empty() {
+        starts.push(start);
+        if slot_min <= 0.0 {
+            break;
+        }
+        start += slot_min;
+    }
+    // Largest remainder: each slot its share of the minutes, the rest to the earliest.
+    let minutes = |i: usize| {
+        starts
+            .get(i)
+            .map_or(0.0, |s| (session.end_min.min(s + slot_min) - s).max(0.0))
     };
-    let (each, extra) = (total / count, total % count);
-    session.slots = (0..count)
-        .map(|i| PlannedSlot {
-            start_min: session.start_min + f64::from(i) * slot_min,
-            invited: each + u32::from(i < extra),
-        })
+    let total = f64::from(invited);
+    let mut counts: Vec<u32> = (0..starts.len())
+        .map(|i| whole(total * minutes(i) / length.max(1e-9)))
+        .collect();
+    let short = invited.saturating_sub(counts.iter().sum());
+    let slots = u32::try_from(counts.len()).unwrap_or(u32::MAX).max(1);
+    for (i, count) in (0..).zip(counts.iter_mut()) {
+        *count += short / slots + u32::from(i < short % slots);
+    }
+    session.slots = starts
+        .into_iter()
+        .zip(counts)
+        .map(|(start_min, invited)| PlannedSlot { start_min, invited })
         .collect();
 }
 
@@ -306,6 +562,7 @@ fn spread_over_slots(session: &mut PlannedSession, slot_min: f64) {
 pub fn measure(input: &PlanInput, sessions: &[PlannedSession], walk_in_only: bool) -> PlanFigures {
     let mut waits = Vec::new();
     let (mut busy, mut idle, mut overtime, mut served) = (0.0, 0.0, 0.0, 0);
+    let runs = input.replications.max(1);
     for (n, session) in sessions.iter().enumerate() {
         let mut model = SessionModel::new(
             session.start_min,
@@ -319,22 +576,36 @@ pub fn measure(input: &PlanInput, sessions: &[PlannedSession], walk_in_only: boo
             model.walk_ins_per_hour = f64::from(session.invited()) * input.show_up / hours;
             Vec::new()
         } else {
-            model.walk_ins_per_hour = input.walk_ins_per_hour;
-            session
-                .slots
-                .iter()
-                .flat_map(|s| s.appointment_times(input.slot_min))
-                .collect()
+            model.walk_ins_per_hour = if input.walk_in_share > 0.0 {
+                // The time kept free, filled at the target load.
+                input.walk_in_share.clamp(0.0, 0.9)
+                    * input.target_load
+                    * f64::from(session.machines)
+                    * 60.0
+                    / input.service_min.max(1e-9)
+            } else {
+                input.walk_ins_per_hour
+            };
+            session.appointment_times()
         };
-        let seed = input.seed.wrapping_add(u64::try_from(n).unwrap_or(0));
-        let out = simulate(&model, &slots, seed);
-        busy += out.busy_min;
-        idle += out.idle_min;
-        overtime += out.overtime_min;
-        served += out.served;
-        waits.extend(out.waits_min);
+        for r in 0..runs {
+            let seed = input
+                .seed
+                .wrapping_add(u64::try_from(n).unwrap_or(0))
+                .wrapping_add(u64::from(r).wrapping_mul(1_000_003));
+            let out = simulate(&model, &slots, seed);
+            busy += out.busy_min;
+            idle += out.idle_min;
+            overtime += out.overtime_min;
+            served += out.served;
+            waits.extend(out.waits_min);
+        }
     }
     waits.sort_by(f64::total_cmp);
+    // Totals of one run on average; the waits of all runs pooled.
+    let per_run = f64::from(runs);
+    let (busy, idle, overtime) = (busy / per_run, idle / per_run, overtime / per_run);
+    let served = served / usize::try_from(runs).unwrap_or(1).max(1);
     PlanFigures {
         served,
         machine_utilisation: if busy + idle > 0.0 {
@@ -347,6 +618,49 @@ pub fn measure(input: &PlanInput, sessions: &[PlannedSession], walk_in_only: boo
         wait_p95_min: percentile(&waits, 95),
         overtime_min: overtime,
     }
+}
+
+/// The unit's machines each session takes, by their places in the unit's list: a team's
+/// own machines when they are free, else any free at the session's start. `None` names
+/// the first day whose sessions need more machines at once than the unit has (an
+/// officer's change can make such a day).
+pub fn machines_by_session(
+    sessions: &[PlannedSession],
+    team_size: u32,
+    total: u32,
+) -> Result<Vec<Vec<u32>>, Date> {
+    let mut out = vec![Vec::new(); sessions.len()];
+    let mut order: Vec<(usize, &PlannedSession)> = sessions.iter().enumerate().collect();
+    order.sort_by(|(_, x), (_, y)| {
+        x.date
+            .cmp(&y.date)
+            .then(x.start_min.total_cmp(&y.start_min))
+    });
+    // Each machine's last day out and the minute it is free that day.
+    let mut busy_until: Vec<Option<(Date, f64)>> = vec![None; usize::try_from(total).unwrap_or(0)];
+    for (i, s) in order {
+        let free = |m: &u32| {
+            busy_until
+                .get(usize::try_from(*m).unwrap_or(usize::MAX))
+                .is_some_and(|b| b.is_none_or(|(day, until)| day != s.date || until <= s.start_min))
+        };
+        let own = s.team * team_size.max(1)..(s.team + 1) * team_size.max(1);
+        let mut taken: Vec<u32> = own.clone().filter(|m| *m < total).filter(free).collect();
+        taken.extend((0..total).filter(|m| !own.contains(m)).filter(free));
+        taken.truncate(usize::try_from(s.machines).unwrap_or(0));
+        if taken.len() < usize::try_from(s.machines).unwrap_or(0) {
+            return Err(s.date);
+        }
+        for m in &taken {
+            if let Some(slot) = busy_until.get_mut(usize::try_from(*m).unwrap_or(usize::MAX)) {
+                *slot = Some((s.date, s.end_min));
+            }
+        }
+        if let Some(o) = out.get_mut(i) {
+            *o = taken;
+        }
+    }
+    Ok(out)
 }
 
 /// An officer's change to one proposed session before the plan is accepted.
@@ -498,9 +812,13 @@ mod tests {
                 .sum();
             assert_eq!(n, if c == "18073" { 500 } else { 300 });
         }
-        // A remote commune's session is shortened by the journey both ways.
-        let remote = p.sessions.iter().find(|s| s.commune == "18076").unwrap();
-        assert_eq!((remote.start_min, remote.end_min), (450.0, 990.0));
+        // A remote commune's sessions are shortened by the journey both ways.
+        for remote in p.sessions.iter().filter(|s| s.commune == "18076") {
+            assert!(
+                remote.start_min >= 450.0 && remote.end_min <= 990.0,
+                "{remote:?}"
+            );
+        }
         // 4 machines of 15 minutes over 10 hours serve 160 a day: 800 need 5 days at least.
         assert_eq!(p.lower_bound_days, 5);
     }
@@ -550,13 +868,16 @@ mod tests {
             start_min: 480.0,
             invited: 4,
         };
-        let times: Vec<f64> = slot.appointment_times(30.0).collect();
+        let times: Vec<f64> = slot.appointment_times(30.0, 1).collect();
         assert_eq!(times, vec![480.0, 487.5, 495.0, 502.5]);
+        // Two machines: two people at a time, so that neither machine waits to start.
+        let times: Vec<f64> = slot.appointment_times(30.0, 2).collect();
+        assert_eq!(times, vec![480.0, 480.0, 495.0, 495.0]);
         let empty = PlannedSlot {
             start_min: 480.0,
             invited: 0,
         };
-        assert_eq!(empty.appointment_times(30.0).count(), 0);
+        assert_eq!(empty.appointment_times(30.0, 2).count(), 0);
     }
 
     #[test]
@@ -577,8 +898,95 @@ mod tests {
             p.figures.wait_p50_min < baseline.wait_p50_min,
             "{p:?} {baseline:?}"
         );
-        assert!(p.figures.machine_utilisation > baseline.machine_utilisation);
+        // Random walk-ins keep machines as busy only by queueing people for it.
+        assert!(
+            p.figures.machine_utilisation > baseline.machine_utilisation - 0.01,
+            "{:?} {baseline:?}",
+            p.figures
+        );
         assert!(p.figures.machine_utilisation > 0.85, "{:?}", p.figures);
+    }
+
+    #[test]
+    fn a_small_commune_takes_part_of_a_day_and_the_team_moves_on() {
+        let mut input = PlanInput::new(
+            vec![
+                commune("18073", 20, 20),
+                commune("18076", 15, 25),
+                commune("18079", 15, 40),
+            ],
+            2,
+            days(5),
+        );
+        input.lunch = Some((690.0, 780.0));
+        input.between_min = vec![vec![0, 15, 30], vec![15, 0, 20], vec![30, 20, 0]];
+        let p = plan(&input);
+        assert_eq!(p.unserved, 0);
+        assert_eq!(p.team_days, 1, "{:#?}", p.sessions);
+        let mut order: Vec<&str> = p.sessions.iter().map(|s| s.commune.as_str()).collect();
+        order.dedup();
+        // The largest first, then the nearest to it, then the nearest to that.
+        assert_eq!(order, ["18073", "18076", "18079"]);
+        let first = &p.sessions[0];
+        assert_eq!(first.start_min, 440.0, "07:00 and 20 minutes on the road");
+        // 20 invited at 85% show-up and a 91% load on 2 machines of 15 minutes: 140.1
+        // minutes, 145 on the 5-minute grid.
+        assert_eq!(first.end_min - first.start_min, 145.0);
+        assert_eq!(first.invited(), 20);
+        // 18076 is 15 minutes on (09:45 → 10:00): 12 before lunch, the other 3 after it.
+        let second: Vec<_> = p.sessions.iter().filter(|s| s.commune == "18076").collect();
+        let times: Vec<(f64, f64, u32)> = second
+            .iter()
+            .map(|s| (s.start_min, s.end_min, s.invited()))
+            .collect();
+        assert_eq!(times, [(600.0, 690.0, 12), (780.0, 805.0, 3)]);
+        let third = p.sessions.iter().find(|s| s.commune == "18079").unwrap();
+        assert_eq!(
+            (third.start_min, third.end_min),
+            (825.0, 935.0),
+            "20 minutes on, 15 people"
+        );
+        for s in &p.sessions {
+            assert!(
+                s.end_min <= 690.0 || s.start_min >= 780.0,
+                "through lunch: {s:?}"
+            );
+            assert!(s.invited() > 0);
+        }
+        assert!(
+            p.sessions
+                .windows(2)
+                .all(|w| w[0].end_min <= w[1].start_min)
+        );
+        let last = p.sessions.last().unwrap();
+        assert!(
+            last.end_min <= 1020.0 - 40.0,
+            "back at the base by closing: {last:?}"
+        );
+    }
+
+    #[test]
+    fn machines_follow_their_team_and_a_crowded_day_is_named() {
+        let session = |team, start_min, end_min, machines| PlannedSession {
+            commune: "18073".into(),
+            date: date(2021, 4, 5),
+            start_min,
+            end_min,
+            machines,
+            team,
+            slots: Vec::new(),
+        };
+        let sessions = [
+            session(0, 420.0, 600.0, 2),
+            session(1, 420.0, 700.0, 2),
+            session(0, 620.0, 900.0, 2),
+        ];
+        let got = machines_by_session(&sessions, 2, 4).unwrap();
+        assert_eq!(got, vec![vec![0, 1], vec![2, 3], vec![0, 1]]);
+        // A third team at 10:00 needs machines that are all out.
+        let mut crowded = sessions.to_vec();
+        crowded.push(session(0, 600.0, 660.0, 1));
+        assert_eq!(machines_by_session(&crowded, 2, 4), Err(date(2021, 4, 5)));
     }
 
     proptest! {
@@ -589,7 +997,9 @@ mod tests {
             n_days in 1i8..25,
         ) {
             let communes = eligible.iter().enumerate().map(|(i, e)| commune(&format!("{}", 18000 + i), *e, u32::try_from(i * 15 % 90).unwrap())).collect();
-            let input = PlanInput::new(communes, machines, days(n_days));
+            let mut input = PlanInput::new(communes, machines, days(n_days));
+            input.lunch = Some((690.0, 780.0));
+            input.team_size = machines.div_ceil(2);
             let p = plan(&input);
             let invited: u64 = p.sessions.iter().map(|s| u64::from(s.invited())).sum();
             let total: u64 = eligible.iter().map(|e| u64::from(*e)).sum();
@@ -597,28 +1007,45 @@ mod tests {
             for s in &p.sessions {
                 prop_assert!(s.machines >= 1 && s.machines <= machines);
                 prop_assert!(s.start_min <= s.end_min);
-                let cap = capacity(&input, s.machines, s.end_min - s.start_min);
-                prop_assert!(f64::from(s.invited()) <= f64::from(cap) / input.show_up + 1.0);
+                // Never more than the machines serve at the show-up rate and target load.
+                let served = (s.end_min - s.start_min) / input.service_min * f64::from(s.machines);
+                prop_assert!(f64::from(s.invited()) * input.show_up <= served * input.target_load + 1e-6);
             }
-            // No two sessions for one commune on one day.
-            let mut keys: Vec<_> = p.sessions.iter().map(|s| (s.date, s.commune.clone())).collect();
-            keys.sort();
-            let before = keys.len();
-            keys.dedup();
-            prop_assert_eq!(before, keys.len());
+            for s in &p.sessions {
+                let travel = input.communes.iter().find(|c| c.code == s.commune).unwrap().travel_min;
+                prop_assert!(s.start_min >= input.open_min + f64::from(travel));
+                prop_assert!(s.end_min <= input.close_min - f64::from(travel));
+                prop_assert!(s.end_min <= 690.0 || s.start_min >= 780.0, "through lunch: {:?}", s);
+                prop_assert_eq!(s.machines, team_machines(&input, s.team));
+            }
+            // A team is in one place at a time, with the journey between.
+            for a in &p.sessions {
+                for b in &p.sessions {
+                    if a.date == b.date && a.team == b.team && a.start_min < b.start_min {
+                        let (i, j) = (
+                            input.communes.iter().position(|c| c.code == a.commune).unwrap(),
+                            input.communes.iter().position(|c| c.code == b.commune).unwrap(),
+                        );
+                        prop_assert!(a.end_min + f64::from(input.hop_min(i, j)) <= b.start_min + 1e-9, "{:?} {:?}", a, b);
+                    }
+                }
+            }
+            // The machines the plan needs are the unit's.
+            prop_assert!(machines_by_session(&p.sessions, input.team_size, machines).is_ok());
         }
     }
 
     proptest! {
-        /// The exact optimum of the planner's model, for small instances: every session
-        /// in commune c invites at most k_c, so c needs ⌈d_c ÷ k_c⌉ team-days whatever
-        /// the order, and T teams cannot do them in fewer than ⌈Σ ÷ T⌉ days. The greedy
-        /// plan takes exactly that many, with no day left idle before its last.
+        /// Serving one commune per team-day, a commune c with d_c people takes
+        /// ⌈d_c ÷ k_c⌉ team-days, k_c what a whole day there invites: the old planner's
+        /// exact optimum. Moving on when a commune runs out never needs more, and given
+        /// that many days the plan serves everyone.
         #[test]
-        fn the_greedy_plan_takes_the_fewest_days_possible(
-            demands in proptest::collection::vec(0_u32..2_000, 1..6),
-            travel in proptest::collection::vec(0_u32..90, 6),
-            teams in 1_u32..4,
+        fn moving_on_never_takes_more_team_days_than_one_commune_a_day(
+            demands in proptest::collection::vec(0_u32..400, 1..12),
+            travel in proptest::collection::vec(0_u32..60, 12),
+            teams in 1_u32..3,
+            lunch in proptest::bool::ANY,
         ) {
             let communes: Vec<CommuneDemand> = demands
                 .iter()
@@ -627,29 +1054,22 @@ mod tests {
                 .map(|(i, (&d, &t))| commune(&format!("{:05}", 18_000 + i), d, t))
                 .collect();
             let first = date(2021, 3, 1);
-            let days: Vec<Date> = (0..400).map(|i| first.checked_add(jiff::Span::new().days(i)).unwrap()).collect();
-            let mut input = PlanInput::new(communes, 2 * teams, days.clone());
+            let mut input = PlanInput::new(communes, 2 * teams, Vec::new());
             input.team_size = 2;
-            let (sessions, unserved) = propose(&input);
-            prop_assert_eq!(unserved, 0);
-            let per_session = |c: &CommuneDemand| {
-                whole(
-                    f64::from(capacity(&input, 2, working_minutes(&input, c.travel_min)))
-                        * input.target_load
-                        / input.show_up,
-                )
-            };
-            let team_days: u32 = input
+            if lunch {
+                input.lunch = Some((690.0, 780.0));
+            }
+            let one_a_day: u32 = input
                 .communes
                 .iter()
-                .map(|c| c.eligible.div_ceil(per_session(c)))
+                .map(|c| c.eligible.div_ceil(input.full_day_invitations(2, c).max(1)))
                 .sum();
-            let optimum = team_days.div_ceil(teams);
-            let used: std::collections::BTreeSet<Date> = sessions.iter().map(|s| s.date).collect();
-            prop_assert_eq!(u32::try_from(used.len()).unwrap(), optimum);
-            if let Some(last) = used.last() {
-                prop_assert_eq!(days.iter().position(|d| d == last).map(|i| i + 1), Some(used.len()));
-            }
+            let n_days = one_a_day.div_ceil(teams).max(1);
+            input.days = (0..n_days).map(|i| first.checked_add(jiff::Span::new().days(i64::from(i))).unwrap()).collect();
+            let p = plan(&input);
+            prop_assert_eq!(p.unserved, 0);
+            prop_assert!(p.team_days <= one_a_day, "{} > {}", p.team_days, one_a_day);
+            prop_assert!(p.team_days >= p.lower_bound_days.min(p.team_days));
         }
     }
 
@@ -662,6 +1082,7 @@ mod tests {
             start_min: 420.0,
             end_min: 480.0,
             machines,
+            team: 0,
             slots: vec![
                 PlannedSlot {
                     start_min: 420.0,
@@ -689,6 +1110,7 @@ mod tests {
                 overtime_min: 0.0,
             },
             lower_bound_days: 1,
+            team_days: 2,
             last_day: Some(day(6)),
         };
         let days = [day(5), day(6), day(7)];

@@ -26,6 +26,9 @@ pub struct PlanArgs {
     pub show_up: f64,
     pub load: f64,
     pub seed: u64,
+    pub instances: std::path::PathBuf,
+    /// CP-SAT's time limit per instance; `None` runs the planner alone.
+    pub solver: Option<std::time::Duration>,
 }
 
 const GOAL_SECONDS: f64 = 10.0;
@@ -182,5 +185,6 @@ pub fn plan_bench(args: &PlanArgs) -> Result<ExitCode> {
         lower_bound,
         days.len()
     );
+    crate::bench_plan_exact::exact_comparison(&args.instances, args.solver, args.seed)?;
     Ok(ExitCode::SUCCESS)
 }

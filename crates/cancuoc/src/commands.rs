@@ -347,6 +347,10 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             service_min,
             open_hour,
             close_hour,
+            lunch_from,
+            lunch_to,
+            no_lunch,
+            walk_in_share,
             format,
             accept,
         }) => {
@@ -360,6 +364,8 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
                 service_min: *service_min,
                 open_hour: *open_hour,
                 close_hour: *close_hour,
+                lunch: (!*no_lunch).then_some((*lunch_from, *lunch_to)),
+                walk_in_share: *walk_in_share,
             };
             crate::schedule::plan(&app, &request, format, *accept).await
         }
@@ -436,6 +442,9 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             show_up,
             load,
             seed,
+            instances,
+            solver_seconds,
+            no_solver,
         }) => crate::bench_plan::plan_bench(&crate::bench_plan::PlanArgs {
             province: province.clone(),
             eligible: *eligible,
@@ -446,6 +455,8 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             show_up: *show_up,
             load: *load,
             seed: *seed,
+            instances: instances.clone(),
+            solver: (!*no_solver).then(|| std::time::Duration::from_secs(*solver_seconds)),
         }),
         Command::Bench(BenchCommand::Progress {
             applications,

@@ -9,6 +9,7 @@ mod bench;
 mod bench_chip;
 mod bench_intake;
 mod bench_plan;
+mod bench_plan_exact;
 mod bench_progress;
 mod bench_uploads;
 mod campaign;
@@ -169,6 +170,18 @@ enum ScheduleCommand {
         open_hour: f64,
         #[arg(long, default_value_t = 17.0)]
         close_hour: f64,
+        /// The lunch break, in hours (no session runs through it).
+        #[arg(long, default_value_t = cancuoc_app::DEFAULT_LUNCH.0)]
+        lunch_from: f64,
+        #[arg(long, default_value_t = cancuoc_app::DEFAULT_LUNCH.1)]
+        lunch_to: f64,
+        /// Work through lunch.
+        #[arg(long, conflicts_with_all = ["lunch_from", "lunch_to"])]
+        no_lunch: bool,
+        /// Share of machine time kept for walk-ins (default: what the unit's sessions of
+        /// the last fortnight saw).
+        #[arg(long)]
+        walk_in_share: Option<f64>,
         #[arg(long, default_value = "table", value_parser = ["table", "json"])]
         format: String,
         /// Create the planned sites and sessions and invite every household.
@@ -393,7 +406,8 @@ enum BenchCommand {
     },
     /// The enrollment planner on a whole province (synthetic eligible population per
     /// commune, every district police unit and PC06), next to a walk-in baseline on the
-    /// same sessions and the lower bound on the days needed.
+    /// same sessions and the lower bound on the days needed; then on small districts and a
+    /// mop-up district, next to CP-SAT's optimum (python3 with PyPI ortools).
     Plan {
         #[arg(long, default_value = "42")]
         province: String,
@@ -416,6 +430,15 @@ enum BenchCommand {
         load: f64,
         #[arg(long, default_value_t = 1)]
         seed: u64,
+        /// Where the small and mop-up instances are written as JSON, with the solver script.
+        #[arg(long, default_value = "cancuoc-bench/plan")]
+        instances: std::path::PathBuf,
+        /// CP-SAT's time limit per instance, in seconds.
+        #[arg(long, default_value_t = 120)]
+        solver_seconds: u64,
+        /// Plan the small instances without running CP-SAT beside the planner.
+        #[arg(long)]
+        no_solver: bool,
     },
     /// The national progress report over many applications (default 50 million), read
     /// from the counts kept at intake, next to a GROUP BY over the applications table.

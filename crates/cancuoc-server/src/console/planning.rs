@@ -205,6 +205,8 @@ pub(crate) async fn planning_action(
         service_min: None,
         open_hour: 7.0,
         close_hour: 17.0,
+        lunch: Some(cancuoc_app::DEFAULT_LUNCH),
+        walk_in_share: None,
     };
     let outcome: Result<Response, AppError> = match field("action").as_str() {
         "site" => {

@@ -377,6 +377,13 @@ pub(crate) struct PlanRequest {
     pub open_hour: Option<f64>,
     #[schema(minimum = 1.0, maximum = 24.0)]
     pub close_hour: Option<f64>,
+    /// The lunch break in hours, `[from, to]` (default `[11.5, 13.5]`); `[]` works through.
+    #[schema(max_items = 2)]
+    pub lunch: Option<Vec<f64>>,
+    /// Share of machine time kept for walk-ins (default: what the unit's sessions of
+    /// the last fortnight saw, else 0).
+    #[schema(minimum = 0.0, maximum = 0.5)]
+    pub walk_in_share: Option<f64>,
     /// Make the plan: sites, sessions and household invitations.
     #[serde(default)]
     pub accept: bool,

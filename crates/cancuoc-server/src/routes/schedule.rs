@@ -535,6 +535,18 @@ pub(crate) async fn plan(
         service_min: r.service_min,
         open_hour: r.open_hour.unwrap_or(7.0),
         close_hour: r.close_hour.unwrap_or(17.0),
+        lunch: match r.lunch.as_deref() {
+            None => Some(cancuoc_app::DEFAULT_LUNCH),
+            Some([]) => None,
+            Some([from, to]) => Some((*from, *to)),
+            Some(_) => {
+                return Err(cancuoc_app::AppError::Invalid(
+                    "lunch: [from, to] in hours, or [] to work through".into(),
+                )
+                .into());
+            }
+        },
+        walk_in_share: r.walk_in_share,
     };
     if r.accept {
         let (input, plan, accepted) = state.app.accept_plan(&who.caller(), &request, None).await?;
