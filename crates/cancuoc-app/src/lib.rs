@@ -46,7 +46,9 @@ pub use enrollment::{
 pub use error::{AppError, ErrorCode};
 pub use places::Places;
 pub use register::{CitizenSearch, FormAction, ImportReport, ImportRequest, RejectedRow};
-pub use schedule::{Accepted, DEFAULT_LUNCH, PLAN_LEAD_DAYS, PlanRequest, ShownPlan};
+pub use schedule::{
+    Accepted, DEFAULT_LUNCH, NeedReport, PLAN_LEAD_DAYS, PlanRequest, ShownPlan, UnitNeed,
+};
 pub use setup::{DemoObserver, DemoReport, InitReport, Unobserved};
 pub use time_limits::RemoteDistrictRequest;
 

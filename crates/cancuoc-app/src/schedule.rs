@@ -73,6 +73,18 @@ impl App {
         caller: &Caller,
         request: &PlanRequest,
     ) -> Result<(PlanInput, Plan), AppError> {
+        let input = self.plan_input(caller, request).await?;
+        let proposed = plan(&input);
+        Ok((input, proposed))
+    }
+
+    /// What the planner is given for a request: the unit's communes with their eligible
+    /// people on the first day, the journeys, the machines, hours and behaviour.
+    async fn plan_input(
+        &self,
+        caller: &Caller,
+        request: &PlanRequest,
+    ) -> Result<PlanInput, AppError> {
         require(caller, plans_sessions, "plan enrollment sessions")?;
         let unit = PoliceUnitCode::parse(request.unit.trim())
             .map_err(|e| AppError::Invalid(format!("unit: {e}")))?;
@@ -214,8 +226,7 @@ impl App {
         input.lunch = request.lunch.map(|(from, to)| (from * 60.0, to * 60.0));
         input.between_min = between_min;
         input.walk_in_share = walk_in_share;
-        let proposed = plan(&input);
-        Ok((input, proposed))
+        Ok(input)
     }
 }
 
@@ -257,6 +268,131 @@ impl App {
             0.0
         } else {
             (walk_ins as f64 / served as f64).min(0.5)
+        })
+    }
+}
+
+/// One unit's row of what it takes to finish.
+#[derive(Debug, Clone)]
+pub struct UnitNeed {
+    pub unit: PoliceUnitCode,
+    pub name: String,
+    /// Applications received a day over the last week.
+    pub pace_per_day: f64,
+    /// The day the unit finishes at that pace (`None` with no pace).
+    pub finishes_at_pace: Option<Date>,
+    pub need: cancuoc_domain::planner::Need,
+}
+
+/// What each unit needs to finish by a day (issue 18 §5).
+#[derive(Debug, Clone)]
+pub struct NeedReport {
+    pub by: Date,
+    /// The first day a plan made now can hold sessions (after the lead time).
+    pub first_day: Date,
+    pub units: Vec<UnitNeed>,
+}
+
+/// The days of intake the pace is read from.
+const PACE_DAYS: i64 = 7;
+
+impl App {
+    /// The machines each unit needs to serve its eligible people by `by`, and the day
+    /// it finishes with its own machines and at its pace; a province (or its PC06)
+    /// is answered district by district.
+    pub async fn finishing_need(
+        &self,
+        caller: &Caller,
+        unit: &str,
+        by: &str,
+    ) -> Result<NeedReport, AppError> {
+        require(caller, plans_sessions, "read what units need to finish")?;
+        let unit = PoliceUnitCode::parse(unit.trim())
+            .map_err(|e| AppError::Invalid(format!("unit: {e}")))?;
+        let by = parse_day(by, "by")?;
+        let today = self.clock.today();
+        let first_day = today
+            .checked_add(jiff::Span::new().days(PLAN_LEAD_DAYS))
+            .map_err(|e| AppError::Internal(e.to_string()))?;
+        if by < first_day {
+            return Err(AppError::Invalid(format!(
+                "by: plans made today start on {first_day} (letters take {PLAN_LEAD_DAYS} days); choose that day or later"
+            )));
+        }
+        let places = self.places();
+        let units: Vec<PoliceUnitCode> = match &unit {
+            PoliceUnitCode::Province(code) | PoliceUnitCode::Pc06(code) => places
+                .police_children(&PoliceUnitCode::Province(code.clone()))
+                .iter()
+                .filter(|u| matches!(u, PoliceUnitCode::District(_)))
+                .cloned()
+                .collect(),
+            other => vec![other.clone()],
+        };
+        let week_ago = today
+            .checked_sub(jiff::Span::new().days(PACE_DAYS))
+            .map_err(|e| AppError::Internal(e.to_string()))?;
+        let codes: Vec<String> = units.iter().map(PoliceUnitCode::as_string).collect();
+        let mut received: std::collections::HashMap<String, u64> = Default::default();
+        for c in self.store.intake_counts(&codes, week_ago, today).await? {
+            *received.entry(c.unit).or_default() += c.received;
+        }
+        let mut rows = Vec::with_capacity(units.len());
+        for u in units {
+            let machines = u32::try_from(
+                self.store
+                    .machines(&u.as_string())
+                    .await?
+                    .iter()
+                    .filter(|m| m.active)
+                    .count(),
+            )
+            .unwrap_or(u32::MAX);
+            let request = PlanRequest {
+                unit: u.as_string(),
+                from: first_day.to_string(),
+                to: by.to_string(),
+                // The input needs one; the unit's own count is put back below.
+                machines: Some(machines.clamp(1, 200)),
+                show_up: 0.85,
+                service_min: None,
+                open_hour: 7.0,
+                close_hour: 17.0,
+                lunch: Some(DEFAULT_LUNCH),
+                walk_in_share: None,
+            };
+            let mut input = self.plan_input(caller, &request).await?;
+            input.machines = machines;
+            input.team_size = machines.max(1);
+            let need = cancuoc_domain::planner::need(&input);
+            let pace_per_day =
+                received.get(&u.as_string()).copied().unwrap_or(0) as f64 / PACE_DAYS as f64;
+            let finishes_at_pace = if need.eligible == 0 {
+                Some(today)
+            } else if pace_per_day > 0.0 {
+                let days = (need.eligible as f64 / pace_per_day).ceil();
+                // Beyond what a calendar holds: no day to name.
+                jiff::Span::new()
+                    .try_days(i64::from(whole(days)))
+                    .ok()
+                    .and_then(|span| today.checked_add(span).ok())
+            } else {
+                None
+            };
+            rows.push(UnitNeed {
+                name: places
+                    .police_unit(&u)
+                    .map_or_else(|| u.as_string(), |p| p.name.clone()),
+                unit: u,
+                pace_per_day,
+                finishes_at_pace,
+                need,
+            });
+        }
+        Ok(NeedReport {
+            by,
+            first_day,
+            units: rows,
         })
     }
 }

@@ -663,6 +663,119 @@ pub fn machines_by_session(
     Ok(out)
 }
 
+/// What a unit needs to finish by a date (issue 18 §5): its eligible people served, the
+/// no-shows invited again until they come.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Need {
+    /// People still to serve.
+    pub eligible: u64,
+    /// The machines the unit has.
+    pub machines: u32,
+    /// Eligible ÷ what one machine serves in the days left at the target load.
+    pub lower_bound_machines: u32,
+    /// The fewest machines whose plan serves everyone in the days left (`None`: more
+    /// than [`MOST_MACHINES`]).
+    pub machines_needed: Option<u32>,
+    /// Machine-hours a day the people need at the target load over the days left.
+    pub machine_hours_a_day: f64,
+    /// The plan with the machines needed, simulated.
+    pub plan: Option<Plan>,
+    /// The last day of the plan with the machines the unit has (`None`: not within
+    /// [`FINISH_HORIZON_DAYS`], or no machines).
+    pub finishes_on: Option<Date>,
+}
+
+/// The most machines a unit's need is searched up to.
+pub const MOST_MACHINES: u32 = 200;
+/// How far ahead a unit's finishing day with its own machines is looked for.
+pub const FINISH_HORIZON_DAYS: usize = 730;
+
+impl PlanInput {
+    /// Each commune's invitations to serve its people when a share `show_up` of those
+    /// invited come and the rest are invited again: people ÷ show-up.
+    fn with_repeat_invitations(&self) -> Self {
+        let show_up = self.show_up.clamp(0.01, 1.0);
+        let mut out = self.clone();
+        for c in &mut out.communes {
+            c.eligible = whole((f64::from(c.eligible) / show_up).ceil());
+        }
+        out
+    }
+
+    fn with_machines(&self, machines: u32) -> Self {
+        let mut out = self.clone();
+        out.machines = machines;
+        out.team_size = machines.max(1);
+        out.target_load = target_load(machines);
+        out
+    }
+}
+
+/// The machines and machine-hours a unit needs to serve its communes' people in
+/// `input.days`, and the day it finishes with `input.machines` (the same input carried
+/// on for [`FINISH_HORIZON_DAYS`]).
+pub fn need(input: &PlanInput) -> Need {
+    let eligible: u64 = input.communes.iter().map(|c| u64::from(c.eligible)).sum();
+    let invitations = input.with_repeat_invitations();
+    let lunch = input.lunch.map_or(0.0, |(a, b)| (b - a).max(0.0));
+    let minutes = (input.close_min - input.open_min - lunch).max(0.0);
+    // The highest load any team is invited for: no plan serves more in a machine-day.
+    let load = target_load(MOST_MACHINES);
+    let days = input.days.len() as f64;
+    let per_machine_day = minutes / input.service_min.max(1e-9) * load;
+    let lower_bound_machines = if days * per_machine_day > 0.0 {
+        whole((eligible as f64 / (days * per_machine_day)).ceil()).max(u32::from(eligible > 0))
+    } else {
+        0
+    };
+    let machine_hours_a_day = if days > 0.0 {
+        eligible as f64 * input.service_min / 60.0 / load / days
+    } else {
+        0.0
+    };
+    let mut machines_needed = None;
+    let mut plan_needed = None;
+    if eligible > 0 && !input.days.is_empty() {
+        for m in lower_bound_machines.max(1)..=MOST_MACHINES {
+            let p = plan(&invitations.with_machines(m));
+            if p.unserved == 0 {
+                machines_needed = Some(m);
+                plan_needed = Some(p);
+                break;
+            }
+        }
+    }
+    let finishes_on = match (input.machines, input.days.first()) {
+        (0, _) | (_, None) => None,
+        _ if eligible == 0 => input.days.first().copied(),
+        (_, Some(first)) => {
+            let mut longer = invitations.clone();
+            longer.days = (0..FINISH_HORIZON_DAYS)
+                .filter_map(|i| {
+                    first
+                        .checked_add(jiff::Span::new().days(i64::try_from(i).ok()?))
+                        .ok()
+                })
+                .collect();
+            let (sessions, unserved) = propose(&longer);
+            if unserved == 0 {
+                sessions.iter().map(|s| s.date).max()
+            } else {
+                None
+            }
+        }
+    };
+    Need {
+        eligible,
+        machines: input.machines,
+        lower_bound_machines,
+        machines_needed,
+        machine_hours_a_day,
+        plan: plan_needed,
+        finishes_on,
+    }
+}
+
 /// An officer's change to one proposed session before the plan is accepted.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Adjustment {

@@ -51,6 +51,7 @@ use tower_http::timeout::RequestBodyTimeoutLayer;
 use tower_http::trace::TraceLayer;
 use tracing::Span;
 
+pub use dto::schedule::{NeedDto, UnitNeedDto};
 pub use error::ErrorBody;
 
 /// The cookie that carries the session token of the web console.

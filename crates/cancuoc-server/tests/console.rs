@@ -984,6 +984,32 @@ async fn a_province_creates_a_campaign_and_shares_its_quota_from_the_console() {
     assert!(html.contains("Đã giao chỉ tiêu, số đơn vị: 15"), "{html}");
     assert!(html.contains("0 / 1.000"), "{html}");
     assert!(html.contains("Công an huyện Thạch Hà"), "{html}");
+    // A campaign over long ago: no plan made today can help it finish.
+    assert!(!html.contains("id=\"need\""), "{html}");
+    // One that runs on: the machines each district needs to finish by its end.
+    let end = today().checked_add(jiff::Span::new().days(60)).unwrap();
+    let running = post_form(
+        &browser,
+        t.url("/chien-dich"),
+        &[
+            ("csrf", &csrf),
+            ("name", "Thu nhận đến cuối năm"),
+            ("start", &today().to_string()),
+            ("end", &end.to_string()),
+        ],
+    )
+    .await;
+    let html = running.text().await.unwrap();
+    let panel = &html[html.find("id=\"need\"").expect("the need panel")..];
+    assert!(
+        panel.contains("Số máy cần để hoàn thành đúng hạn"),
+        "{panel}"
+    );
+    assert!(panel.contains("Công an huyện Thạch Hà"), "{panel}");
+    assert!(
+        panel.contains(&end.strftime("%d/%m/%Y").to_string()),
+        "{panel}"
+    );
 }
 
 #[tokio::test]

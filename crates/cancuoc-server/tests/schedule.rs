@@ -549,6 +549,46 @@ async fn a_plan_is_proposed_and_accepted_over_the_api() {
     // Accepting again would send the same machines out twice.
     let (status, err) = t.post(&city, "/api/v1/plans", accept).await;
     assert_eq!(status, StatusCode::CONFLICT, "{err}");
+
+    // What it takes to finish: the 3 residents need one machine; the unit has two.
+    let (status, need) = t
+        .get(
+            &city,
+            &format!("/api/v1/schedule/need?unit=CAH-436&by={to}"),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{need}");
+    let row = &need["units"][0];
+    assert_eq!(row["unit"], "CAH-436", "{need}");
+    assert_eq!(row["machines"], 2, "{need}");
+    assert_eq!(row["machines_needed"], 1, "{need}");
+    assert_eq!(row["lower_bound_machines"], 1, "{need}");
+    assert!(
+        row["finishes_on"].as_str().unwrap() <= to.to_string().as_str(),
+        "{need}"
+    );
+    let (status, err) = t
+        .get(&city, "/api/v1/schedule/need?unit=CAH-436&by=2021-06-30")
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{err}");
+    assert!(
+        err["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("by: plans made today start on"),
+        "{err}"
+    );
+    let (status, _) = t
+        .get(
+            &city,
+            &format!("/api/v1/schedule/need?unit=CAH-437&by={to}"),
+        )
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::NOT_FOUND,
+        "another district's need is not this officer's"
+    );
 }
 
 /// Posts a form to the booking page and returns the status and the HTML.

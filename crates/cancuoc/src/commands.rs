@@ -369,6 +369,10 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             };
             crate::schedule::plan(&app, &request, format, *accept).await
         }
+        Command::Schedule(ScheduleCommand::Need { unit, by, format }) => {
+            let app = app(&cli, false).await?;
+            crate::schedule::need(&app, unit, by, format).await
+        }
         Command::Site(command) => crate::enrollment::site(&app(&cli, false).await?, command).await,
         Command::Machine(command) => {
             crate::enrollment::machine(&app(&cli, false).await?, command).await

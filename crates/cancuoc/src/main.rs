@@ -146,6 +146,18 @@ enum Command {
 
 #[derive(Subcommand)]
 enum ScheduleCommand {
+    /// What each unit needs to finish by a day: the machines (and machine-hours a day)
+    /// its eligible people need, and the day it finishes with its own machines and at
+    /// its pace; a province's units district by district.
+    Need {
+        #[arg(long)]
+        unit: String,
+        /// The day everyone should be served by, YYYY-MM-DD.
+        #[arg(long)]
+        by: String,
+        #[arg(long, default_value = "table", value_parser = ["table", "json"])]
+        format: String,
+    },
     /// Propose sessions per commune and day for a unit's machines, from the register's
     /// eligible population, and measure their idle machine time and waiting times.
     /// With --accept, make them: sites, sessions and household invitations.

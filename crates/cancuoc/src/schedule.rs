@@ -138,3 +138,49 @@ fn print_table(input: &PlanInput, plan: &Plan) {
         );
     }
 }
+
+/// `cancuoc schedule need`: one row per unit, as a table or as the API's JSON.
+pub async fn need(app: &App, unit: &str, by: &str, format: &str) -> Result<ExitCode> {
+    let report = app.finishing_need(&operator(), unit, by).await?;
+    let dto = cancuoc_server::NeedDto::new(&report);
+    if format == "json" {
+        let text = serde_json::to_string_pretty(&dto)
+            .map_err(|e| CliError::failed(format!("cannot write JSON: {e}")))?;
+        println!("{text}");
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!(
+        "to serve everyone by {} (plans start {}): machines at 7:00–17:00 with lunch, 85% show-up, no-shows invited again",
+        dto.by, dto.first_day
+    );
+    println!(
+        "{:<10} {:<28} {:>9} {:>8} {:>7} {:>6} {:>8} {:>11} {:>8} {:>11}",
+        "unit",
+        "name",
+        "eligible",
+        "machines",
+        "needed",
+        "bound",
+        "m·h/day",
+        "finishes",
+        "pace/day",
+        "at pace"
+    );
+    for u in &dto.units {
+        println!(
+            "{:<10} {:<28} {:>9} {:>8} {:>7} {:>6} {:>8.1} {:>11} {:>8.1} {:>11}",
+            u.unit,
+            u.name.chars().take(28).collect::<String>(),
+            u.eligible,
+            u.machines,
+            u.machines_needed
+                .map_or_else(|| "> 200".to_owned(), |m| m.to_string()),
+            u.lower_bound_machines,
+            u.machine_hours_a_day,
+            u.finishes_on.as_deref().unwrap_or("—"),
+            u.pace_per_day,
+            u.finishes_at_pace.as_deref().unwrap_or("—"),
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}

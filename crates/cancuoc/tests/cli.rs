@@ -1676,3 +1676,67 @@ fn the_chip_pki_and_passive_authentication_from_the_command_line() {
         stderr(&out)
     );
 }
+
+#[test]
+fn schedule_need_agrees_with_the_lower_bound_and_its_plan() {
+    let w = Workspace::new();
+    w.init();
+    let out = w.run(&["demo", "--people", "3000"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    // Two days of sessions after the letters' lead time: more than the unit's machines.
+    let first = jiff::Timestamp::now()
+        .to_zoned_datetime(jiff::tz::Offset::constant(7).to_time_zone())
+        .date()
+        .checked_add(jiff::Span::new().days(cancuoc_app::PLAN_LEAD_DAYS))
+        .unwrap();
+    let by = first.tomorrow().unwrap().to_string();
+    let need = |unit: &str| {
+        let out = w.run(&[
+            "schedule", "need", "--unit", unit, "--by", &by, "--format", "json",
+        ]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        serde_json::from_str::<serde_json::Value>(&stdout(&out)).unwrap()
+    };
+    let district = need("CAH-436");
+    let row = &district["units"][0];
+    let (needed, bound) = (
+        row["machines_needed"].as_u64().unwrap(),
+        row["lower_bound_machines"].as_u64().unwrap(),
+    );
+    assert!(row["eligible"].as_u64().unwrap() > 100, "{district}");
+    assert!(
+        bound >= 2 && needed >= bound && needed <= bound + 1,
+        "{district}"
+    );
+    // The plan it proposes finishes by the day, with its waits measured.
+    assert!(
+        row["plan_last_day"].as_str().unwrap() <= by.as_str(),
+        "{district}"
+    );
+    assert!(
+        row["plan_wait_p95_min"].as_f64().unwrap() < 30.0,
+        "{district}"
+    );
+    // With its own 4 machines (the demo's), the unit finishes later than asked.
+    assert_eq!(row["machines"], 4);
+    assert!(
+        needed > 4 && row["finishes_on"].as_str().unwrap() > by.as_str(),
+        "{district}"
+    );
+    // A province is answered district by district.
+    let province = need("CAT-42");
+    let units = province["units"].as_array().unwrap();
+    assert!(units.len() >= 10, "{province}");
+    assert!(
+        units
+            .iter()
+            .all(|u| u["unit"].as_str().unwrap().starts_with("CAH-"))
+    );
+    assert!(units.iter().any(|u| u["unit"] == "CAH-436"));
+    let table = w.run(&["schedule", "need", "--unit", "CAT-42", "--by", &by]);
+    assert!(
+        stdout(&table).contains("Công an thành phố Hà Tĩnh"),
+        "{}",
+        stdout(&table)
+    );
+}

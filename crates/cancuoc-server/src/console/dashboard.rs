@@ -258,6 +258,21 @@ pub(crate) struct DashboardPage {
     message: Option<String>,
     /// The officer sets quotas (the form is shown).
     steers: bool,
+    /// What each unit needs to finish by the period's end (issue 18 §5), when a plan
+    /// made today can still start before it.
+    need: Vec<NeedLine>,
+    need_by: String,
+}
+
+/// One unit's row of the panel "machines needed to finish on time".
+pub(crate) struct NeedLine {
+    name: String,
+    eligible: String,
+    machines: String,
+    needed: String,
+    hours: String,
+    finishes: String,
+    at_pace: String,
 }
 
 #[derive(Debug, Deserialize)]
@@ -437,6 +452,32 @@ pub(crate) async fn dashboard(
     })
     .collect();
     let head = line(&report.unit, ui);
+    let need = state
+        .app
+        .finishing_need(
+            &caller,
+            &report.unit.unit_code.as_string(),
+            &report.period.end.to_string(),
+        )
+        .await
+        .map(|n| {
+            n.units
+                .iter()
+                .map(|u| NeedLine {
+                    name: u.name.clone(),
+                    eligible: ui.count(u.need.eligible),
+                    machines: ui.count(u64::from(u.need.machines)),
+                    needed: u
+                        .need
+                        .machines_needed
+                        .map_or_else(|| "> 200".to_owned(), |m| ui.count(u64::from(m))),
+                    hours: ui.decimal(u.need.machine_hours_a_day),
+                    finishes: u.need.finishes_on.map_or_else(|| "—".to_owned(), day),
+                    at_pace: u.finishes_at_pace.map_or_else(|| "—".to_owned(), day),
+                })
+                .collect()
+        })
+        .unwrap_or_default();
     let view = DashboardPage {
         ui,
         csrf: desk.csrf.clone(),
@@ -472,6 +513,8 @@ pub(crate) async fn dashboard(
         message: q.msg.filter(|m| !m.is_empty()),
         steers: desk.officer.role.steers_campaigns(),
         officer: desk.officer,
+        need,
+        need_by: day(report.period.end),
     };
     page(&view, StatusCode::OK, ui, q.lang.is_some())
 }

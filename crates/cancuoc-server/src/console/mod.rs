@@ -342,6 +342,13 @@ words! {
     pace => "Bình quân 7 ngày (hồ sơ/ngày)", "7-day pace (a day)";
     projected => "Dự kiến hoàn thành", "Projected completion";
     daily_needed => "Cần mỗi ngày", "Needed a day";
+    need_title => "Số máy cần để hoàn thành đúng hạn", "Machines needed to finish on time";
+    need_by => "Hạn hoàn thành", "To finish by";
+    machines_now => "Máy hiện có", "Machines now";
+    machines_needed => "Máy cần", "Machines needed";
+    machine_hours_day => "Giờ máy mỗi ngày", "Machine-hours a day";
+    finishes_with_machines => "Xong với máy hiện có", "Done with the machines now";
+    finishes_at_pace => "Xong theo tốc độ hiện tại", "Done at the current pace";
     eligible_left => "Công dân đủ tuổi chưa có thẻ", "Eligible without a card";
     rank => "Xếp hạng", "Rank";
     units => "Đơn vị trực thuộc", "Units below";

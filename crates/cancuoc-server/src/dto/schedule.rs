@@ -571,3 +571,82 @@ impl From<OpenSession> for OpenSessionDto {
         }
     }
 }
+
+/// What each unit needs to finish by a day.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct NeedDto {
+    /// The day asked about.
+    pub by: String,
+    /// The first day a plan made today can hold sessions (after the letters' lead time).
+    pub first_day: String,
+    pub units: Vec<UnitNeedDto>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UnitNeedDto {
+    #[schema(example = "CAH-436")]
+    pub unit: String,
+    pub name: String,
+    /// People without a valid card still to serve.
+    pub eligible: u64,
+    /// The unit's active machines.
+    pub machines: u32,
+    /// The fewest machines whose plan serves everyone by the day (null: more than 200).
+    pub machines_needed: Option<u32>,
+    /// Eligible ÷ what a machine serves in the days left: no plan needs fewer.
+    pub lower_bound_machines: u32,
+    /// Machine-hours a day the people need over the days left.
+    pub machine_hours_a_day: f64,
+    /// The last day of a plan with the unit's own machines (null: not within two years).
+    pub finishes_on: Option<String>,
+    /// Applications received a day over the last week.
+    pub pace_per_day: f64,
+    /// The day the eligible are served at that pace (null: no intake this week).
+    pub finishes_at_pace: Option<String>,
+    /// The plan with the machines needed, simulated: its machine use and waits.
+    pub plan_machine_utilisation: Option<f64>,
+    pub plan_wait_p95_min: Option<f64>,
+    pub plan_last_day: Option<String>,
+}
+
+impl NeedDto {
+    pub fn new(report: &cancuoc_app::NeedReport) -> Self {
+        Self {
+            by: report.by.to_string(),
+            first_day: report.first_day.to_string(),
+            units: report
+                .units
+                .iter()
+                .map(|u| {
+                    let plan = u.need.plan.as_ref();
+                    UnitNeedDto {
+                        unit: u.unit.as_string(),
+                        name: u.name.clone(),
+                        eligible: u.need.eligible,
+                        machines: u.need.machines,
+                        machines_needed: u.need.machines_needed,
+                        lower_bound_machines: u.need.lower_bound_machines,
+                        machine_hours_a_day: (u.need.machine_hours_a_day * 10.0).round() / 10.0,
+                        finishes_on: u.need.finishes_on.map(|d| d.to_string()),
+                        pace_per_day: (u.pace_per_day * 10.0).round() / 10.0,
+                        finishes_at_pace: u.finishes_at_pace.map(|d| d.to_string()),
+                        plan_machine_utilisation: plan.map(|p| p.figures.machine_utilisation),
+                        plan_wait_p95_min: plan.map(|p| p.figures.wait_p95_min),
+                        plan_last_day: plan.and_then(|p| p.last_day).map(|d| d.to_string()),
+                    }
+                })
+                .collect(),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct NeedQuery {
+    /// A district's police unit, or a province's (answered district by district).
+    #[param(example = "CAH-436")]
+    pub unit: String,
+    /// The day everyone should be served by.
+    #[param(example = "2021-06-30")]
+    pub by: String,
+}

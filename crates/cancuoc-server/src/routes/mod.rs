@@ -99,6 +99,7 @@ pub(crate) fn api(import_limit: usize) -> OpenApiRouter<AppState> {
         .routes(routes!(schedule::figures))
         .routes(routes!(schedule::close))
         .routes(routes!(schedule::plan))
+        .routes(routes!(schedule::need))
         .routes(routes!(
             schedule::my_appointment,
             schedule::move_appointment

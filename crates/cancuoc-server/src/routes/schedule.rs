@@ -12,9 +12,9 @@ use crate::AppState;
 use crate::auth::Authenticated;
 use crate::dto::schedule::{
     AppointmentDto, BookRequest, BookingDto, CheckInRequest, CommuneQuery, FiguresDto,
-    InvitationReportDto, LettersQuery, MachineDto, MachineRequest, OpenSessionDto, PlanDto,
-    PlanRequest, ProofRequest, QueueDto, SessionDto, SessionListQuery, SessionRequest, SiteDto,
-    SiteRequest, UnitQuery, WalkInRequest,
+    InvitationReportDto, LettersQuery, MachineDto, MachineRequest, NeedDto, NeedQuery,
+    OpenSessionDto, PlanDto, PlanRequest, ProofRequest, QueueDto, SessionDto, SessionListQuery,
+    SessionRequest, SiteDto, SiteRequest, UnitQuery, WalkInRequest,
 };
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::{ApiJson, ApiPath, ApiQuery, ClientAddress};
@@ -672,4 +672,31 @@ pub(crate) async fn open_sessions(
 ) -> Result<Json<Vec<OpenSessionDto>>, ApiError> {
     let list = state.app.open_sessions(&q.commune).await?;
     Ok(Json(list.into_iter().map(OpenSessionDto::from).collect()))
+}
+
+/// What each unit needs to finish by a day: the machines (and machine-hours a day) its
+/// eligible people need, the day it finishes with its own machines and at its pace; a
+/// province's units are answered district by district.
+#[utoipa::path(
+    get,
+    path = "/api/v1/schedule/need",
+    tag = "scheduling",
+    params(NeedQuery),
+    responses(
+        (status = 200, description = "One row per unit", body = NeedDto),
+        (status = 400, description = "Invalid input (`invalid_input`)", body = ErrorBody),
+        (status = 403, description = "The role does not plan sessions (`forbidden`)", body = ErrorBody),
+        (status = 404, description = "No such unit in the caller's jurisdiction (`not_found`)", body = ErrorBody),
+    )
+)]
+pub(crate) async fn need(
+    State(state): State<AppState>,
+    who: Authenticated,
+    ApiQuery(q): ApiQuery<NeedQuery>,
+) -> Result<Json<NeedDto>, ApiError> {
+    let report = state
+        .app
+        .finishing_need(&who.caller(), &q.unit, &q.by)
+        .await?;
+    Ok(Json(NeedDto::new(&report)))
 }
