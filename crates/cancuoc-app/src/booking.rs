@@ -348,6 +348,7 @@ impl App {
                     personal_id: pid.as_string(),
                     household: None,
                     origin: AppointmentOrigin::Booked,
+                    room: cancuoc_domain::schedule::Taker::Appointment,
                     arrived_micros: None,
                 }],
             )

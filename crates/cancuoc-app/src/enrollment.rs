@@ -379,6 +379,17 @@ impl App {
         access: &Access,
         sessions: &[EnrollmentSession],
     ) -> Result<InvitationReport, AppError> {
+        self.invite(access, sessions, None).await
+    }
+
+    /// Invites into `sessions` the households of their communes, or with `again` only
+    /// those people (no-shows asked back), who take the room the machines still have.
+    async fn invite(
+        &self,
+        access: &Access,
+        sessions: &[EnrollmentSession],
+        again: Option<&std::collections::HashSet<String>>,
+    ) -> Result<InvitationReport, AppError> {
         let mut by_commune: std::collections::BTreeMap<&str, Vec<&EnrollmentSession>> =
             Default::default();
         for s in sessions.iter().filter(|s| s.state == SessionState::Open) {
@@ -392,7 +403,10 @@ impl App {
         for (commune, mut list) in by_commune {
             list.sort_by_key(|s| (s.day, s.window.start_min));
             let Some(first) = list.first() else { continue };
-            let invitees = self.store.invitees(access, commune, first.day).await?;
+            let mut invitees = self.store.invitees(access, commune, first.day).await?;
+            if let Some(only) = again {
+                invitees.retain(|i| only.contains(&i.personal_id));
+            }
             let households = group_households(invitees);
             report.households += households.len();
             let rooms: Vec<Room> = list
@@ -402,7 +416,12 @@ impl App {
                     s.slots.iter().map(move |u| Room {
                         session: i,
                         slot: u.slot.number,
-                        free: u.slot.limit.saturating_sub(u.held),
+                        free: if again.is_some() {
+                            u.slot.places(schedule::Taker::WalkIn)
+                        } else {
+                            u.slot.limit
+                        }
+                        .saturating_sub(u.held),
                     })
                 })
                 .collect();
@@ -420,6 +439,11 @@ impl App {
                     personal_id: p.member.personal_id,
                     household: p.member.household,
                     origin: AppointmentOrigin::Invited,
+                    room: if again.is_some() {
+                        schedule::Taker::WalkIn
+                    } else {
+                        schedule::Taker::Appointment
+                    },
                     arrived_micros: None,
                 });
             }
@@ -638,6 +662,7 @@ impl App {
                     personal_id: pid.as_string(),
                     household: citizen.data.household_number.clone(),
                     origin: AppointmentOrigin::WalkIn,
+                    room: schedule::Taker::WalkIn,
                     arrived_micros: Some(access.now_micros),
                 }],
             )
@@ -736,9 +761,62 @@ impl App {
     ) -> Result<(EnrollmentSession, SessionFigures), AppError> {
         let access = self.enrollment_access(caller, "enrollment_session.close")?;
         self.store.close_session(&access, session).await?;
+        self.invite_no_shows_again(&access, session).await?;
         self.session_figures(caller, session).await
     }
+
+    /// Those invited to a closed session who did not come, and are still due a card,
+    /// are invited to the next sessions of their commune with room (issue 18 §3): their
+    /// households' letters for those sessions name them.
+    async fn invite_no_shows_again(
+        &self,
+        access: &Access,
+        closed: Uuid,
+    ) -> Result<InvitationReport, AppError> {
+        let Some(session) = self.store.enrollment_session(access, closed).await? else {
+            return Ok(InvitationReport::default());
+        };
+        let missed: std::collections::HashSet<String> = self
+            .store
+            .appointments(access, closed)
+            .await?
+            .into_iter()
+            .filter(|a| {
+                a.state == AppointmentState::NoShow && a.origin == AppointmentOrigin::Invited
+            })
+            .map(|a| a.personal_id)
+            .collect();
+        if missed.is_empty() {
+            return Ok(InvitationReport::default());
+        }
+        let from = session
+            .day
+            .tomorrow()
+            .map_err(|e| AppError::Internal(e.to_string()))?;
+        let to = from
+            .checked_add(jiff::Span::new().days(NO_SHOW_LOOKAHEAD_DAYS))
+            .map_err(|e| AppError::Internal(e.to_string()))?;
+        let next: Vec<EnrollmentSession> = self
+            .store
+            .enrollment_sessions(
+                access,
+                &cancuoc_store::SessionQuery {
+                    from,
+                    to,
+                    commune: Some(session.site.commune.clone()),
+                    unit: None,
+                },
+            )
+            .await?
+            .into_iter()
+            .filter(|s| s.state == SessionState::Open)
+            .collect();
+        self.invite(access, &next, Some(&missed)).await
+    }
 }
+
+/// How far ahead a no-show's next session is looked for.
+const NO_SHOW_LOOKAHEAD_DAYS: i64 = 60;
 
 /// The team's minutes per application: the mean of the session's machines.
 fn team_minutes(session: &EnrollmentSession) -> u32 {

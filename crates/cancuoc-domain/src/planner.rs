@@ -749,7 +749,7 @@ pub fn need(input: &PlanInput) -> Need {
         (0, _) | (_, None) => None,
         _ if eligible == 0 => input.days.first().copied(),
         (_, Some(first)) => {
-            let mut longer = invitations.clone();
+            let mut longer = invitations.with_machines(input.machines);
             longer.days = (0..FINISH_HORIZON_DAYS)
                 .filter_map(|i| {
                     first
@@ -1076,6 +1076,50 @@ mod tests {
             last.end_min <= 1020.0 - 40.0,
             "back at the base by closing: {last:?}"
         );
+    }
+
+    #[test]
+    fn the_machines_needed_agree_with_the_lower_bound_and_their_plan() {
+        // 17 communes 10 to 25 minutes out, 3.230 people, 20 days.
+        let communes: Vec<CommuneDemand> = (0..17_u32)
+            .map(|i| commune(&format!("{}", 18_000 + i), 150 + 5 * i, 10 + (i % 4) * 5))
+            .collect();
+        let mut input = PlanInput::new(communes, 3, days(20));
+        input.lunch = Some((690.0, 810.0));
+        let n = need(&input);
+        assert_eq!(n.eligible, 3_230);
+        // 480 minutes a day ÷ 15 × 0.93 = 29.76 a machine-day; 3.230 ÷ (20 × 29.76) = 5.4.
+        assert_eq!(n.lower_bound_machines, 6);
+        let m = n.machines_needed.unwrap();
+        assert!(m == 6 || m == 7, "{m} machines against a bound of 6");
+        // The plan with them serves everyone (the no-shows invited again) in the days.
+        let p = n.plan.as_ref().unwrap();
+        assert_eq!(p.unserved, 0);
+        assert!(p.last_day.unwrap() <= date(2021, 3, 20));
+        let invited: u32 = p.sessions.iter().map(PlannedSession::invited).sum();
+        assert_eq!(
+            invited,
+            input
+                .communes
+                .iter()
+                .map(|c| whole((f64::from(c.eligible) / 0.85).ceil()))
+                .sum::<u32>()
+        );
+        assert!(p.figures.wait_p95_min < 15.0, "{:?}", p.figures);
+        // One machine fewer leaves people out; the unit's own 3 finish after the 20th.
+        let fewer = plan(&input.with_repeat_invitations().with_machines(m - 1));
+        assert!(fewer.unserved > 0);
+        assert!(n.finishes_on.unwrap() > date(2021, 3, 20));
+        assert!(
+            n.machine_hours_a_day > 40.0 && n.machine_hours_a_day < 45.0,
+            "{}",
+            n.machine_hours_a_day
+        );
+        // With the machines it needs, the unit finishes by the day.
+        let mut equipped = input.clone();
+        equipped.machines = m;
+        equipped.team_size = m;
+        assert!(need(&equipped).finishes_on.unwrap() <= date(2021, 3, 20));
     }
 
     #[test]

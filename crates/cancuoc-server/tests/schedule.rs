@@ -698,3 +698,82 @@ async fn the_booking_page_works_without_scripts() {
         .await;
     assert_eq!(now["slots"][1]["held"], 1);
 }
+
+#[tokio::test]
+async fn no_shows_are_invited_again_to_the_next_session_of_their_commune() {
+    let t = spawn_app().await;
+    let admin = t.admin().await;
+    import_people(&t, &admin).await;
+    let city = t
+        .officer(&admin, "tuan.nv", "CAH-436", "district_officer")
+        .await;
+    t.post(
+        &city,
+        "/api/v1/machines",
+        json!({"unit": "CAH-436", "label": "Bộ 1", "minutes_per_application": 15}),
+    )
+    .await;
+    let (_, site) = t
+        .post(
+            &city,
+            "/api/v1/sites",
+            json!({"unit": "CAH-436", "name": "Nhà văn hóa tổ 3", "kind": "mobile", "commune": "18073",
+                   "address": "Tổ 3, phường Nam Hà", "opens": "07:00", "closes": "17:00"}),
+        )
+        .await;
+    let session = |day: jiff::civil::Date, from: &str, to: &str| json!({"site": site["id"], "date": day.to_string(), "from": from, "to": to});
+    let today = today();
+    let later = today.checked_add(jiff::Span::new().days(2)).unwrap();
+    let (status, first) = t
+        .post(&city, "/api/v1/sessions", session(today, "07:00", "09:00"))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{first}");
+    // The commune's next session, two days on.
+    let (status, next) = t
+        .post(&city, "/api/v1/sessions", session(later, "07:00", "08:30"))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{next}");
+    let (first, next) = (
+        first["id"].as_str().unwrap().to_owned(),
+        next["id"].as_str().unwrap().to_owned(),
+    );
+    let (status, report) = t
+        .post(
+            &city,
+            &format!("/api/v1/sessions/{first}/invitations"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{report}");
+    assert_eq!(report["invited"], 3, "{report}");
+    // Nobody came.
+    let (status, closed) = t
+        .post(&city, &format!("/api/v1/sessions/{first}/close"), json!({}))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{closed}");
+    assert_eq!(closed["no_shows"], 3, "{closed}");
+    let (_, again) = t
+        .get(&city, &format!("/api/v1/sessions/{next}/appointments"))
+        .await;
+    let again = again.as_array().unwrap();
+    assert_eq!(again.len(), 3, "{again:?}");
+    assert!(
+        again
+            .iter()
+            .all(|a| a["origin"] == "invited" && a["state"] == "booked")
+    );
+    // The letters of the next session name them, household by household.
+    let letters = t
+        .client
+        .get(t.url(&format!("/api/v1/sessions/{next}/letters?format=csv")))
+        .bearer_auth(&city.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(letters.status(), StatusCode::OK);
+    let csv = letters.text().await.unwrap();
+    assert!(
+        csv.contains("Nguyễn Văn An") && csv.contains("Nguyễn Văn Cường") && csv.contains("HK002"),
+        "{csv}"
+    );
+}

@@ -702,11 +702,7 @@ pub async fn make_appointments(
         if locked.insert(a.session) {
             lock_open_session(tx, a.session).await?;
         }
-        let taker = match a.origin {
-            AppointmentOrigin::WalkIn => Taker::WalkIn,
-            AppointmentOrigin::Invited | AppointmentOrigin::Booked => Taker::Appointment,
-        };
-        check_room(tx, a.session, a.slot, taker).await?;
+        check_room(tx, a.session, a.slot, a.room).await?;
         let held = tx
             .fetch(
                 &format!(

@@ -1,6 +1,6 @@
 //! Enrollment sites, machines, sessions with their slots, and appointments (DESIGN §7).
 
-use cancuoc_domain::schedule::{AppointmentOrigin, AppointmentState, Slot, Window};
+use cancuoc_domain::schedule::{AppointmentOrigin, AppointmentState, Slot, Taker, Window};
 use jiff::civil::Date;
 use serde::Serialize;
 use uuid::Uuid;
@@ -140,6 +140,9 @@ pub struct NewAppointment {
     pub personal_id: String,
     pub household: Option<String>,
     pub origin: AppointmentOrigin,
+    /// The room it takes: a first invitation or a booking up to the slot's limit; a
+    /// walk-in, or a no-show invited again, up to what the slot's machines serve.
+    pub room: Taker,
     /// A walk-in is checked in as they are given the slot.
     pub arrived_micros: Option<i64>,
 }

@@ -280,6 +280,7 @@ pub async fn appointments_fill_slots_once_per_person_and_follow_the_day(store: A
         personal_id: id.into(),
         household: Some("HH-7".into()),
         origin: AppointmentOrigin::Invited,
+        room: cancuoc_domain::schedule::Taker::Appointment,
         arrived_micros: None,
     };
     // Slot 1 takes one appointment: the pair fails whole.
