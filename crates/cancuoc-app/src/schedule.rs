@@ -53,6 +53,8 @@ pub struct PlanRequest {
     pub close_hour: f64,
     /// The lunch break in hours (from, to); `None` works through.
     pub lunch: Option<(f64, f64)>,
+    /// Hours at which a long day changes shifts (the kits work on, the officers change).
+    pub shift_changes: Vec<f64>,
     /// The share of machine time kept for walk-ins; by default what the unit's sessions
     /// of the last fortnight saw (walk-ins ÷ people served), else none.
     pub walk_in_share: Option<f64>,
@@ -150,6 +152,15 @@ impl App {
             ));
         }
         if request
+            .shift_changes
+            .iter()
+            .any(|h| !(request.open_hour < *h && *h < request.close_hour))
+        {
+            return Err(AppError::Invalid(
+                "shift_changes: each change between opening and closing".into(),
+            ));
+        }
+        if request
             .walk_in_share
             .is_some_and(|w| !(0.0..=0.5).contains(&w))
         {
@@ -225,6 +236,7 @@ impl App {
         input.close_min = request.close_hour * 60.0;
         input.lunch = request.lunch.map(|(from, to)| (from * 60.0, to * 60.0));
         input.between_min = between_min;
+        input.shift_changes = request.shift_changes.iter().map(|h| h * 60.0).collect();
         input.walk_in_share = walk_in_share;
         Ok(input)
     }
@@ -359,6 +371,7 @@ impl App {
                 open_hour: 7.0,
                 close_hour: 17.0,
                 lunch: Some(DEFAULT_LUNCH),
+                shift_changes: Vec::new(),
                 walk_in_share: None,
             };
             let mut input = self.plan_input(caller, &request).await?;

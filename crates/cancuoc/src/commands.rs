@@ -350,6 +350,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             lunch_from,
             lunch_to,
             no_lunch,
+            shift_changes,
             walk_in_share,
             format,
             accept,
@@ -365,6 +366,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
                 open_hour: *open_hour,
                 close_hour: *close_hour,
                 lunch: (!*no_lunch).then_some((*lunch_from, *lunch_to)),
+                shift_changes: shift_changes.clone(),
                 walk_in_share: *walk_in_share,
             };
             crate::schedule::plan(&app, &request, format, *accept).await

@@ -190,6 +190,10 @@ enum ScheduleCommand {
         /// Work through lunch.
         #[arg(long, conflicts_with_all = ["lunch_from", "lunch_to"])]
         no_lunch: bool,
+        /// An hour at which a long day changes shifts (repeat for three shifts), e.g.
+        /// --close-hour 23 --shift-change 15.
+        #[arg(long = "shift-change")]
+        shift_changes: Vec<f64>,
         /// Share of machine time kept for walk-ins (default: what the unit's sessions of
         /// the last fortnight saw).
         #[arg(long)]

@@ -206,6 +206,7 @@ pub(crate) async fn planning_action(
         open_hour: 7.0,
         close_hour: 17.0,
         lunch: Some(cancuoc_app::DEFAULT_LUNCH),
+        shift_changes: Vec::new(),
         walk_in_share: None,
     };
     let outcome: Result<Response, AppError> = match field("action").as_str() {

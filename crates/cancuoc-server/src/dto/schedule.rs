@@ -380,6 +380,11 @@ pub(crate) struct PlanRequest {
     /// The lunch break in hours, `[from, to]` (default `[11.5, 13.5]`); `[]` works through.
     #[schema(max_items = 2)]
     pub lunch: Option<Vec<f64>>,
+    /// Hours at which a long day changes shifts, e.g. `[15]` for 07:00–15:00 and
+    /// 15:00–23:00 with `close_hour` 23: the kits work on, the sessions split.
+    #[schema(max_items = 4)]
+    #[serde(default)]
+    pub shift_changes: Vec<f64>,
     /// Share of machine time kept for walk-ins (default: what the unit's sessions of
     /// the last fortnight saw, else 0).
     #[schema(minimum = 0.0, maximum = 0.5)]

@@ -546,6 +546,7 @@ pub(crate) async fn plan(
                 .into());
             }
         },
+        shift_changes: r.shift_changes,
         walk_in_share: r.walk_in_share,
     };
     if r.accept {
