@@ -1082,8 +1082,27 @@ async fn a_district_plans_and_accepts_its_sessions_from_the_console() {
             ("to", to.to_string()),
             ("machines", "1".into()),
             ("show_up", "85".into()),
+            ("lunch_from", "11:30".into()),
+            ("lunch_to", "13:30".into()),
         ]
     };
+    // The lunch break the unit sets: the form shows the offices' hours first.
+    let page = t.page(&browser, "/lich/ke-hoach?unit=CAH-436").await;
+    assert!(
+        page.contains("name=\"lunch_from\" type=\"time\" value=\"11:30\""),
+        "{page}"
+    );
+    let mut late_lunch = plan("plan");
+    late_lunch.retain(|(k, _)| *k != "lunch_to");
+    late_lunch.push(("lunch_to", "13h".into()));
+    let (status, html) = post(late_lunch).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{html}");
+    // Refused, with what was typed kept for correcting.
+    assert!(html.contains("role=\"alert\""), "{html}");
+    assert!(
+        html.contains("name=\"lunch_to\" type=\"time\" value=\"13h\""),
+        "{html}"
+    );
     let (status, html) = post(plan("plan")).await;
     assert_eq!(status, StatusCode::OK, "{html}");
     assert!(html.contains("id=\"proposal\""), "{html}");

@@ -144,6 +144,9 @@ words! {
     plan_sessions => "Kế hoạch các buổi thu nhận", "Plan the sessions";
     plan_machines => "Số máy (để trống: các máy của đơn vị)", "Machines (empty: the unit's own)";
     plan_show_up => "Tỷ lệ người được mời đến (%)", "Share of the invited who come (%)";
+    lunch_from => "Nghỉ trưa từ (để trống nếu làm xuyên trưa)", "Lunch break from (empty to work through)";
+    lunch_to => "Nghỉ trưa đến", "Lunch break until";
+    plan_walk_ins => "Dành cho người đến trực tiếp (%, để trống: theo thực tế 14 ngày qua)", "Kept for walk-ins (%, empty: as seen in the last 14 days)";
     propose => "Xem đề xuất", "Propose";
     accept_plan => "Duyệt kế hoạch, gửi giấy mời", "Accept the plan and invite";
     planned_sessions => "Số buổi", "Sessions";

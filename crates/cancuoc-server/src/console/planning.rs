@@ -40,6 +40,44 @@ pub(crate) struct PlanFields {
     to: String,
     machines: String,
     show_up: String,
+    /// The lunch break as typed ("11:30", "13:30"); both empty works through.
+    lunch_from: String,
+    lunch_to: String,
+    /// The share of machine time kept for walk-ins, in percent; empty: as observed.
+    walk_ins: String,
+}
+
+impl PlanFields {
+    /// The lunch break the form shows before the officer sets one.
+    fn with_default_lunch(mut self) -> Self {
+        if self.lunch_from.is_empty() && self.lunch_to.is_empty() {
+            let clock = |h: f64| {
+                let minutes = cancuoc_domain::planner::whole((h * 60.0).round());
+                format!("{:02}:{:02}", minutes / 60, minutes % 60)
+            };
+            self.lunch_from = clock(cancuoc_app::DEFAULT_LUNCH.0);
+            self.lunch_to = clock(cancuoc_app::DEFAULT_LUNCH.1);
+        }
+        self
+    }
+
+    /// The lunch break in hours, `None` when both fields are empty.
+    fn lunch(&self) -> Result<Option<(f64, f64)>, AppError> {
+        let hours = |text: &str| -> Option<f64> {
+            let (h, m) = text.trim().split_once(':')?;
+            let (h, m): (u8, u8) = (h.parse().ok()?, m.parse().ok()?);
+            (h < 24 && m < 60).then(|| f64::from(h) + f64::from(m) / 60.0)
+        };
+        match (self.lunch_from.trim(), self.lunch_to.trim()) {
+            ("", "") => Ok(None),
+            (from, to) => match (hours(from), hours(to)) {
+                (Some(a), Some(b)) => Ok(Some((a, b))),
+                _ => Err(AppError::Invalid(
+                    "lunch: a time like 11:30 in both fields, or both empty".into(),
+                )),
+            },
+        }
+    }
 }
 
 pub(crate) struct Proposal {
@@ -88,7 +126,7 @@ pub(crate) async fn planning(
         unit,
         message,
         None,
-        PlanFields::default(),
+        PlanFields::default().with_default_lunch(),
         None,
     )
     .await
@@ -190,6 +228,13 @@ pub(crate) async fn planning_action(
         to: field("to"),
         machines: field("machines"),
         show_up: field("show_up"),
+        lunch_from: field("lunch_from"),
+        lunch_to: field("lunch_to"),
+        walk_ins: field("walk_ins"),
+    };
+    let (lunch, lunch_error) = match fields.lunch() {
+        Ok(lunch) => (lunch, None),
+        Err(e) => (None, Some(e)),
     };
     let plan = || cancuoc_app::PlanRequest {
         unit: unit.clone(),
@@ -205,11 +250,21 @@ pub(crate) async fn planning_action(
         service_min: None,
         open_hour: 7.0,
         close_hour: 17.0,
-        lunch: Some(cancuoc_app::DEFAULT_LUNCH),
+        lunch,
         shift_changes: Vec::new(),
-        walk_in_share: None,
+        walk_in_share: fields
+            .walk_ins
+            .replace(',', ".")
+            .trim()
+            .parse::<f64>()
+            .ok()
+            .map(|p| p / 100.0),
     };
-    let outcome: Result<Response, AppError> = match field("action").as_str() {
+    let action = field("action");
+    let outcome: Result<Response, AppError> = match action.as_str() {
+        "plan" | "accept" if lunch_error.is_some() => {
+            Err(lunch_error.unwrap_or_else(|| AppError::Invalid("lunch".into())))
+        }
         "site" => {
             let request = cancuoc_app::SiteRequest {
                 unit: unit.clone(),
