@@ -266,7 +266,10 @@ try {
   const dots = await page.locator('svg.map circle').count();
   // PC06 has no territory of its own: the map places the 13 district police.
   check(dots === 13, `the map places Hà Tĩnh's 13 districts, not ${dots}`);
-  check(await page.locator('table tbody tr').count() === 14, 'the ranking lists the 14 units');
+  check(await page.locator('#ranking tbody tr').count() === 14, 'the ranking lists the 14 units');
+  // What each district needs to finish by the campaign's end.
+  const needRows = await page.locator('#need_table tbody tr').count();
+  check(needRows === 13, `the machines-needed panel lists Hà Tĩnh's 13 districts, not ${needRows}`);
   check(await page.locator('svg.map text').count() === 13, 'every district on the map is named');
   check(await page.locator('svg.chart text').count() >= 4, 'the chart has dates on its axis');
   for (const format of ['pdf', 'xlsx']) {
