@@ -761,7 +761,8 @@ pub fn need(input: &PlanInput) -> Need {
     } else {
         0.0
     };
-    let mut machines_needed = None;
+    // Nobody left needs no machine.
+    let mut machines_needed = (eligible == 0).then_some(0);
     let mut plan_needed = None;
     if eligible > 0 && !input.days.is_empty() {
         for m in lower_bound_machines.max(1)..=MOST_MACHINES {

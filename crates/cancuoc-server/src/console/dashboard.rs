@@ -266,6 +266,8 @@ pub(crate) struct DashboardPage {
 
 /// One unit's row of the panel "machines needed to finish on time".
 pub(crate) struct NeedLine {
+    /// No one left to serve: the finishing columns say so.
+    done: bool,
     name: String,
     eligible: String,
     machines: String,
@@ -464,6 +466,7 @@ pub(crate) async fn dashboard(
             n.units
                 .iter()
                 .map(|u| NeedLine {
+                    done: u.need.eligible == 0,
                     name: u.name.clone(),
                     eligible: ui.count(u.need.eligible),
                     machines: ui.count(u64::from(u.need.machines)),

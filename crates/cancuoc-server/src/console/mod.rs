@@ -347,6 +347,7 @@ words! {
     daily_needed => "Cần mỗi ngày", "Needed a day";
     need_title => "Số máy cần để hoàn thành đúng hạn", "Machines needed to finish on time";
     need_by => "Hạn hoàn thành", "To finish by";
+    no_one_left => "Không còn ai cần cấp", "No one left to serve";
     machines_now => "Máy hiện có", "Machines now";
     machines_needed => "Máy cần", "Machines needed";
     machine_hours_day => "Giờ máy mỗi ngày", "Machine-hours a day";
