@@ -254,28 +254,10 @@ impl App {
         let from = today
             .checked_sub(jiff::Span::new().days(WALK_IN_DAYS))
             .map_err(|e| AppError::Internal(e.to_string()))?;
-        let held = self
+        let (walk_ins, served) = self
             .store
-            .enrollment_sessions(
-                access,
-                &cancuoc_store::SessionQuery {
-                    from,
-                    to: today,
-                    commune: None,
-                    unit: Some(unit.as_string()),
-                },
-            )
+            .walk_in_counts(access, &unit.as_string(), from, today)
             .await?;
-        let (mut walk_ins, mut served) = (0_u64, 0_u64);
-        for session in held
-            .iter()
-            .filter(|s| s.state == cancuoc_store::SessionState::Closed)
-        {
-            let appointments = self.store.appointments(access, session.id).await?;
-            let figures = crate::enrollment::figures_of(session, &appointments);
-            walk_ins += u64::from(figures.walk_ins);
-            served += u64::from(figures.served);
-        }
         Ok(if served == 0 {
             0.0
         } else {

@@ -976,3 +976,35 @@ pub async fn link_intake(
     .await
     .map(|_| ())
 }
+
+pub async fn walk_in_counts(
+    tx: &mut dyn Tx,
+    access: &Access,
+    unit: &str,
+    from: Date,
+    to: Date,
+) -> Result<(u64, u64)> {
+    let mut args = vec![
+        Value::from(unit),
+        Value::from(from.to_string()),
+        Value::from(to.to_string()),
+        Value::from(AppointmentOrigin::WalkIn.as_str()),
+        Value::from(AppointmentState::Served.as_str()),
+    ];
+    let mut sql = "SELECT COALESCE(SUM(CASE WHEN a.origin = $4 THEN 1 ELSE 0 END), 0) AS walk_ins,
+                COALESCE(SUM(CASE WHEN a.state = $5 THEN 1 ELSE 0 END), 0) AS served
+         FROM appointments a
+         JOIN enrollment_sessions e ON e.id = a.session_id
+         WHERE e.unit = $1 AND e.day >= $2 AND e.day <= $3 AND e.state = 'closed'"
+        .to_owned();
+    if let Some((clause, value)) = scope(access, "e", args.len() + 1) {
+        sql.push_str(&clause);
+        args.push(value);
+    }
+    let rows = tx.fetch(&sql, &args).await?;
+    let Some(row) = rows.first() else {
+        return Ok((0, 0));
+    };
+    let count = |name: &str| int(row, name).map(|n| u64::try_from(n).unwrap_or(0));
+    Ok((count("walk_ins")?, count("served")?))
+}

@@ -620,6 +620,18 @@ impl<B: Backend> Store for SqlStore<B> {
         ))
     }
 
+    async fn walk_in_counts(
+        &self,
+        access: &Access,
+        unit: &str,
+        from: jiff::civil::Date,
+        to: jiff::civil::Date,
+    ) -> Result<(u64, u64)> {
+        in_tx!(self, Read, |tx| schedule::walk_in_counts(
+            tx, access, unit, from, to
+        ))
+    }
+
     async fn appointments(&self, access: &Access, session: Uuid) -> Result<Vec<Appointment>> {
         in_tx!(self, Write, |tx| schedule::appointments(
             tx, access, session

@@ -408,6 +408,15 @@ pub trait Store: Send + Sync {
     ) -> Result<Vec<Appointment>>;
     /// A session's appointments with the people's names (audited).
     async fn appointments(&self, access: &Access, session: Uuid) -> Result<Vec<Appointment>>;
+    /// Walk-ins and people served in a unit's closed sessions from `from` to `to`: counts
+    /// only, no one named (the planner's default walk-in share).
+    async fn walk_in_counts(
+        &self,
+        access: &Access,
+        unit: &str,
+        from: jiff::civil::Date,
+        to: jiff::civil::Date,
+    ) -> Result<(u64, u64)>;
     /// The person's active appointment, if any (audited when found).
     async fn active_appointment(
         &self,

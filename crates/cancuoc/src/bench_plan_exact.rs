@@ -261,7 +261,7 @@ fn solver_sessions(input: &PlanInput, solved: &Solved) -> Vec<PlannedSession> {
 
 fn row(label: &str, o: &Outcome) {
     println!(
-        "    {label:<8} {:>9} {:>11} {:>8} {:>6.1}% {:>7.1} {:>7.1} {:>10.3}",
+        "    {label:<8} {:>9} {:>11} {:>8} {:>6.1}% {:>7.1} {:>7.1} {:>10.4}",
         o.team_days,
         whole(o.idle_min.round()),
         o.invited,

@@ -389,6 +389,7 @@ pub async fn appointments_fill_slots_once_per_person_and_follow_the_day(store: A
     let mut walk_in_full = new("042070000011", 1);
     walk_in_full.id = Uuid::now_v7();
     walk_in_full.origin = AppointmentOrigin::WalkIn;
+    walk_in_full.room = cancuoc_domain::schedule::Taker::WalkIn;
     walk_in_full.arrived_micros = Some(T0 + 432 * 60_000_000);
     assert!(matches!(
         store.make_appointments(&at(432), &[walk_in_full]).await,
@@ -424,11 +425,35 @@ pub async fn appointments_fill_slots_once_per_person_and_follow_the_day(store: A
     // no one.
     let mut walk_in = new("042175000012", 2);
     walk_in.origin = AppointmentOrigin::WalkIn;
+    walk_in.room = cancuoc_domain::schedule::Taker::WalkIn;
     walk_in.arrived_micros = Some(T0 + 455 * 60_000_000);
     let walked = store.make_appointments(&at(455), &[walk_in]).await.unwrap();
     assert_eq!(walked[0].state, AppointmentState::CheckedIn);
     assert_eq!(walked[0].queue_number, 3);
     assert_eq!(store.close_session(&at(600), day.id).await.unwrap(), 0);
+    // The planner's walk-in share reads counts of closed sessions, naming no one.
+    let served = store
+        .appointments(&district, day.id)
+        .await
+        .unwrap()
+        .iter()
+        .filter(|a| a.state == AppointmentState::Served)
+        .count();
+    assert_eq!(
+        store
+            .walk_in_counts(&district, "CAH-445", DAY, DAY)
+            .await
+            .unwrap(),
+        (1, u64::try_from(served).unwrap())
+    );
+    assert_eq!(
+        store
+            .walk_in_counts(&district, "CAH-436", DAY, DAY)
+            .await
+            .unwrap(),
+        (0, 0),
+        "another unit's sessions"
+    );
     assert!(matches!(
         store.close_session(&at(600), day.id).await,
         Err(StoreError::Invalid(_))
