@@ -513,7 +513,17 @@ fn benchmarks_print_their_figures_next_to_their_peers() {
     assert!(peer.contains("MB/s") && peer.contains("×"), "{text}");
 
     // The planner on a whole province, next to the walk-in baseline and the lower bound.
-    let out = ws.run(&["bench", "plan", "--eligible", "20000"]);
+    // Then small districts beside CP-SAT (PyPI ortools, installed by .ci/run), briefly.
+    let out = ws.run(&[
+        "bench",
+        "plan",
+        "--eligible",
+        "20000",
+        "--solver-seconds",
+        "5",
+        "--instances",
+        ws.path("bench-plan").to_str().unwrap(),
+    ]);
     assert!(out.status.success(), "{}", stderr(&out));
     let text = stdout(&out);
     assert!(
@@ -525,9 +535,21 @@ fn benchmarks_print_their_figures_next_to_their_peers() {
         "with appointments: machine utilisation",
         "walk-in baseline",
         "lower bound: 20,000 eligible ÷ 2,240 a day",
+        "plan, mop-up: Nghi Xuân (42), 600 left in 17 communes",
+        "mop-up goal ≥ 85% use, p95 ≤ 15 min, nobody left out (0 left)",
+        // Cam Lộ's 8 communes solve to optimality in well under the limit.
+        "CP-SAT OPTIMAL (bound 5 team-days)",
+        "team-days within 10% of the optimum (5 vs 5): met",
     ] {
         assert!(text.contains(needle), "{needle}: {text}");
     }
+    assert!(!text.contains("CP-SAT not run"), "{text}");
+    let instance: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(ws.path("bench-plan").join("instance-2.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(instance["communes"].as_array().unwrap().len(), 8);
+    assert_eq!(instance["between_min"].as_array().unwrap().len(), 8);
 
     // The national report over synthetic applications; a second run reuses them.
     let work = ws.path("bench-progress");
