@@ -13,7 +13,8 @@ where they are), and times are not rounded to the 5-minute grid. Every plan the 
 make is a plan here, so the optimum found is a lower bound on the planner's own optimum.
 
 A team-day (a bin) is a route from the base through the communes it serves and back:
-    travel on the route + Σ sittings' minutes ≤ the day's working minutes (lunch removed)
+    travel on the route + Σ sittings' minutes ≤ opening to closing
+    Σ sittings' minutes ≤ opening to closing less the lunch break
 A visit of t minutes on m machines invites at most t·m·load ÷ (service·show_up), the
 planner's rule, written in hundredths: invited·show_up·service ≤ t·m·load.
 """
@@ -29,15 +30,20 @@ from ortools.sat.python import cp_model
 def solve(instance):
     communes = instance["communes"]
     n = len(communes)
-    machines = instance["team_size"]
-    teams = max(1, instance["machines"] // machines)
-    service = round(instance["service_min"])
-    day = round(instance["close_min"] - instance["open_min"])
+    size = instance["team_size"]
+    teams = max(1, instance["machines"] // size)
+    # Every rounding below leans the solver's way, so that each of the planner's plans
+    # stays a plan here: the largest team's machines (the planner's last team takes the
+    # machines left over), the whole day for journeys (the planner travels through lunch),
+    # the day less lunch for serving, the load rounded up and the show-up rate down.
+    machines = max(size, instance["machines"] - size * (teams - 1))
+    service = math.floor(instance["service_min"])
+    whole_day = math.ceil(instance["close_min"] - instance["open_min"])
     lunch = instance.get("lunch")
-    if lunch:
-        day -= round(lunch[1] - lunch[0])
-    show_up = round(instance["show_up"] * 100)
-    load = round(instance["target_load"] * (1 - instance.get("walk_in_share", 0.0)) * 100)
+    serving_day = whole_day - (math.floor(lunch[1] - lunch[0]) if lunch else 0)
+    show_up = math.floor(instance["show_up"] * 100 + 1e-9)
+    load = math.ceil(instance["target_load"] * (1 - instance.get("walk_in_share", 0.0)) * 100 - 1e-9)
+    day = whole_day
     travel = [c["travel_min"] for c in communes]
     between = instance["between_min"]
     demand = [c["eligible"] for c in communes]
@@ -75,7 +81,8 @@ def solve(instance):
             model.add_implication(visit[b][c], used[b])
         model.add_circuit(arcs)
         travel_b = sum(minutes)
-        model.add(travel_b + sum(minutes_at[b]) <= day)
+        model.add(travel_b + sum(minutes_at[b]) <= whole_day)
+        model.add(sum(minutes_at[b]) <= serving_day)
         if b > 0:
             # Bins are interchangeable: the used ones come first.
             model.add_implication(used[b], used[b - 1])

@@ -448,7 +448,33 @@ impl App {
                 });
             }
         }
-        self.store.make_appointments(access, &appointments).await?;
+        if again.is_none() {
+            self.store.make_appointments(access, &appointments).await?;
+            return Ok(report);
+        }
+        // Asked back after the session closed: household by household, so that a place
+        // taken meanwhile (a walk-in, a booking) costs that household its invitation, not
+        // everyone's.
+        let mut households: std::collections::BTreeMap<
+            (Uuid, Option<String>),
+            Vec<NewAppointment>,
+        > = Default::default();
+        for a in appointments {
+            households
+                .entry((a.session, a.household.clone()))
+                .or_default()
+                .push(a);
+        }
+        for group in households.values() {
+            match self.store.make_appointments(access, group).await {
+                Ok(_) => {}
+                Err(cancuoc_store::StoreError::Conflict(_)) => {
+                    report.invited = report.invited.saturating_sub(group.len());
+                    report.left_out += group.len();
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
         Ok(report)
     }
 
@@ -789,10 +815,17 @@ impl App {
         if missed.is_empty() {
             return Ok(InvitationReport::default());
         }
+        // Not before their letter can reach them.
         let from = session
             .day
             .tomorrow()
-            .map_err(|e| AppError::Internal(e.to_string()))?;
+            .map_err(|e| AppError::Internal(e.to_string()))?
+            .max(
+                self.clock
+                    .today()
+                    .checked_add(jiff::Span::new().days(crate::PLAN_LEAD_DAYS))
+                    .map_err(|e| AppError::Internal(e.to_string()))?,
+            );
         let to = from
             .checked_add(jiff::Span::new().days(NO_SHOW_LOOKAHEAD_DAYS))
             .map_err(|e| AppError::Internal(e.to_string()))?;

@@ -313,6 +313,14 @@ impl App {
                 "by: plans made today start on {first_day} (letters take {PLAN_LEAD_DAYS} days); choose that day or later"
             )));
         }
+        let last = first_day
+            .checked_add(jiff::Span::new().days(i64::try_from(MAX_DAYS).unwrap_or(366) - 1))
+            .map_err(|e| AppError::Internal(e.to_string()))?;
+        if by > last {
+            return Err(AppError::Invalid(format!(
+                "by: a plan covers at most {MAX_DAYS} days, so {last} at the latest"
+            )));
+        }
         let places = self.places();
         let units: Vec<PoliceUnitCode> = match &unit {
             PoliceUnitCode::Province(code) | PoliceUnitCode::Pc06(code) => places
@@ -467,6 +475,27 @@ impl App {
         let hours = Window::new(whole(input.open_min), whole(input.close_min))
             .map_err(|e| AppError::Invalid(e.to_string()))?;
         let mut sites: Vec<Site> = self.store.sites(&access, Some(&unit.as_string())).await?;
+        // A commune's mobile site keeps its hours: a session outside them (an evening
+        // shift) is refused before anything is written.
+        for planned in &proposed.sessions {
+            let window = Window::new(whole(planned.start_min), whole(planned.end_min.round()))
+                .map_err(|e| AppError::Invalid(e.to_string()))?;
+            if let Some(site) = sites
+                .iter()
+                .find(|s| s.commune == planned.commune && s.kind == SiteKind::Mobile)
+                && !site.hours.contains(window)
+            {
+                return Err(AppError::Invalid(format!(
+                    "hours: {} is open {}–{}; the plan holds a session there on {} from {} to {}: widen the site's hours or plan within them",
+                    site.name,
+                    cancuoc_domain::schedule::clock(site.hours.start_min),
+                    cancuoc_domain::schedule::clock(site.hours.end_min),
+                    planned.date,
+                    cancuoc_domain::schedule::clock(window.start_min),
+                    cancuoc_domain::schedule::clock(window.end_min),
+                )));
+            }
+        }
         let places = self.places();
         let mut sites_created = 0;
         let mut new_sessions = Vec::new();

@@ -3,10 +3,11 @@
 //! wait for people nor people for machines. Each session is then run through the
 //! [`simulation`](crate::simulation) to measure the plan's two wastes.
 //!
-//! The method is greedy and deterministic: every day, each team of machines goes to the
-//! commune with the most people still to invite (remote communes lose the travel time
-//! from their day), and each session invites what its machines can serve divided by the
-//! show-up rate, spread evenly over its slots.
+//! The method is greedy and deterministic: every day, each team of machines starts at the
+//! commune with the most people still to invite and, when it runs out, moves on to the
+//! commune that adds least to the way home, the journeys counted; each sitting invites
+//! what its machines serve at the target load divided by the show-up rate, cut to its
+//! people, stopped for lunch and at a shift change, spread over its slots.
 
 use jiff::civil::Date;
 
@@ -264,25 +265,35 @@ impl PlanInput {
         let shifts = if self.shift_changes.is_empty() {
             vec![(self.open_min, self.close_min)]
         } else {
+            let mut changes: Vec<f64> = self
+                .shift_changes
+                .iter()
+                .copied()
+                .filter(|t| self.open_min < *t && *t < self.close_min)
+                .collect();
+            // In the day's order, once each, whatever order they were given in.
+            changes.sort_by(f64::total_cmp);
+            changes.dedup();
             let mut bounds = vec![self.open_min];
-            bounds.extend(
-                self.shift_changes
-                    .iter()
-                    .copied()
-                    .filter(|t| self.open_min < *t && *t < self.close_min),
-            );
+            bounds.extend(changes);
             bounds.push(self.close_min);
             bounds
                 .windows(2)
                 .filter_map(|w| Some((*w.first()?, *w.get(1)?)))
                 .collect()
         };
+        // The lunch break is cut out of every period it overlaps (a shift may change
+        // during it).
         let mut out = Vec::new();
         for (start, end) in shifts {
             match self.lunch {
-                Some((from, to)) if start < from && from < to && to < end => {
-                    out.push((start, from));
-                    out.push((to, end));
+                Some((from, to)) if from < to && from < end && start < to => {
+                    if start < from {
+                        out.push((start, from));
+                    }
+                    if to < end {
+                        out.push((to, end));
+                    }
                 }
                 _ => out.push((start, end)),
             }
@@ -525,13 +536,9 @@ pub fn lay_out(input: &PlanInput, day: Date, team: u32, route: &[Visit]) -> Vec<
         });
         let arrive = on_grid(clock + f64::from(journey));
         let leave = (input.close_min - f64::from(commune.travel_min)).max(arrive);
-        let mut found = sittings(input, machines, arrive, leave, visit.invited);
-        // What the day cannot hold (an officer's change) goes to the last sitting.
-        let short = visit.invited - found.iter().map(|s| s.invited).sum::<u32>();
-        if let Some(last) = found.last_mut() {
-            last.invited += short;
-        }
-        for sitting in found {
+        // A route from elsewhere (the exact solver's) may ask more than the planner's
+        // rules fit in the day: the rest is not invited, and the caller sees it.
+        for sitting in sittings(input, machines, arrive, leave, visit.invited) {
             let mut session = PlannedSession {
                 commune: commune.code.clone(),
                 date: day,
@@ -649,7 +656,7 @@ pub fn measure(input: &PlanInput, sessions: &[PlannedSession], walk_in_only: boo
 }
 
 /// The unit's machines each session takes, by their places in the unit's list: a team's
-/// own machines when they are free, else any free at the session's start. `None` names
+/// own machines when they are free, else any free at the session's start. The error names
 /// the first day whose sessions need more machines at once than the unit has (an
 /// officer's change can make such a day).
 pub fn machines_by_session(
@@ -745,8 +752,7 @@ impl PlanInput {
 pub fn need(input: &PlanInput) -> Need {
     let eligible: u64 = input.communes.iter().map(|c| u64::from(c.eligible)).sum();
     let invitations = input.with_repeat_invitations();
-    let lunch = input.lunch.map_or(0.0, |(a, b)| (b - a).max(0.0));
-    let minutes = (input.close_min - input.open_min - lunch).max(0.0);
+    let minutes: f64 = input.periods().iter().map(|(a, b)| (b - a).max(0.0)).sum();
     // The highest load any team is invited for: no plan serves more in a machine-day.
     let load = target_load(MOST_MACHINES);
     let days = input.days.len() as f64;
@@ -764,15 +770,16 @@ pub fn need(input: &PlanInput) -> Need {
     // Nobody left needs no machine.
     let mut machines_needed = (eligible == 0).then_some(0);
     let mut plan_needed = None;
-    if eligible > 0 && !input.days.is_empty() {
-        for m in lower_bound_machines.max(1)..=MOST_MACHINES {
-            let p = plan(&invitations.with_machines(m));
-            if p.unserved == 0 {
-                machines_needed = Some(m);
-                plan_needed = Some(p);
-                break;
-            }
-        }
+    // Sessions alone while searching; only the plan found is simulated. A commune the
+    // team cannot reach and serve in a day stops the search at once.
+    let serves_all = |m: u32| propose(&invitations.with_machines(m)).1 == 0;
+    if eligible > 0
+        && !input.days.is_empty()
+        && serves_all(MOST_MACHINES)
+        && let Some(m) = (lower_bound_machines.max(1)..=MOST_MACHINES).find(|m| serves_all(*m))
+    {
+        machines_needed = Some(m);
+        plan_needed = Some(plan(&invitations.with_machines(m)));
     }
     let finishes_on = match (input.machines, input.days.first()) {
         (0, _) | (_, None) => None,
@@ -1173,6 +1180,34 @@ mod tests {
             .map(PlannedSession::invited)
             .sum();
         assert_eq!(day, 280);
+    }
+
+    #[test]
+    fn shift_changes_in_any_order_and_during_lunch_keep_sessions_apart() {
+        let mut input = PlanInput::new(vec![commune("18073", 10_000, 0)], 4, days(1));
+        input.close_min = 1380.0;
+        input.lunch = Some((690.0, 810.0));
+        for changes in [vec![1140.0, 660.0], vec![720.0], vec![720.0, 720.0, 1140.0]] {
+            input.shift_changes = changes.clone();
+            let p = plan(&input);
+            let mut times: Vec<(f64, f64)> = p
+                .sessions
+                .iter()
+                .map(|s| (s.start_min, s.end_min))
+                .collect();
+            times.sort_by(|a, b| a.0.total_cmp(&b.0));
+            assert!(
+                times.windows(2).all(|w| w[0].1 <= w[1].0),
+                "{changes:?}: {times:?}"
+            );
+            assert!(
+                times.iter().all(|(a, b)| *b <= 690.0 || *a >= 810.0),
+                "{changes:?}: through lunch {times:?}"
+            );
+            for change in &changes {
+                assert!(times.iter().all(|(a, b)| *b <= *change || *a >= *change));
+            }
+        }
     }
 
     #[test]

@@ -723,12 +723,20 @@ async fn no_shows_are_invited_again_to_the_next_session_of_their_commune() {
         .await;
     let session = |day: jiff::civil::Date, from: &str, to: &str| json!({"site": site["id"], "date": day.to_string(), "from": from, "to": to});
     let today = today();
-    let later = today.checked_add(jiff::Span::new().days(2)).unwrap();
+    // A session sooner than a letter can arrive is passed over for the one after.
+    let soon = today.tomorrow().unwrap();
+    let later = today
+        .checked_add(jiff::Span::new().days(cancuoc_app::PLAN_LEAD_DAYS))
+        .unwrap();
+    let (status, too_soon) = t
+        .post(&city, "/api/v1/sessions", session(soon, "07:00", "08:30"))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{too_soon}");
     let (status, first) = t
         .post(&city, "/api/v1/sessions", session(today, "07:00", "09:00"))
         .await;
     assert_eq!(status, StatusCode::CREATED, "{first}");
-    // The commune's next session, two days on.
+    // The commune's next session a letter can reach in time.
     let (status, next) = t
         .post(&city, "/api/v1/sessions", session(later, "07:00", "08:30"))
         .await;
@@ -761,6 +769,15 @@ async fn no_shows_are_invited_again_to_the_next_session_of_their_commune() {
         again
             .iter()
             .all(|a| a["origin"] == "invited" && a["state"] == "booked")
+    );
+    let soon_id = too_soon["id"].as_str().unwrap().to_owned();
+    let (_, passed_over) = t
+        .get(&city, &format!("/api/v1/sessions/{soon_id}/appointments"))
+        .await;
+    assert_eq!(
+        passed_over.as_array().map(Vec::len),
+        Some(0),
+        "{passed_over}"
     );
     // The letters of the next session name them, household by household.
     let letters = t

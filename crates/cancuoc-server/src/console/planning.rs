@@ -236,6 +236,20 @@ pub(crate) async fn planning_action(
         Ok(lunch) => (lunch, None),
         Err(e) => (None, Some(e)),
     };
+    // "10", "10%" or "7,5"; empty takes what the unit's sessions saw.
+    let typed = fields.walk_ins.replace(',', ".");
+    let typed = typed.trim().trim_end_matches('%').trim();
+    let (walk_in_share, walk_in_error) = match typed.parse::<f64>() {
+        _ if typed.is_empty() => (None, None),
+        Ok(p) => (Some(p / 100.0), None),
+        Err(_) => (
+            None,
+            Some(AppError::Invalid(
+                "walk_in_share: a percentage like 10, or empty".into(),
+            )),
+        ),
+    };
+    let form_error = lunch_error.or(walk_in_error);
     let plan = || cancuoc_app::PlanRequest {
         unit: unit.clone(),
         from: fields.from.clone(),
@@ -252,18 +266,12 @@ pub(crate) async fn planning_action(
         close_hour: 17.0,
         lunch,
         shift_changes: Vec::new(),
-        walk_in_share: fields
-            .walk_ins
-            .replace(',', ".")
-            .trim()
-            .parse::<f64>()
-            .ok()
-            .map(|p| p / 100.0),
+        walk_in_share,
     };
     let action = field("action");
     let outcome: Result<Response, AppError> = match action.as_str() {
-        "plan" | "accept" if lunch_error.is_some() => {
-            Err(lunch_error.unwrap_or_else(|| AppError::Invalid("lunch".into())))
+        "plan" | "accept" if form_error.is_some() => {
+            Err(form_error.unwrap_or_else(|| AppError::Invalid("plan".into())))
         }
         "site" => {
             let request = cancuoc_app::SiteRequest {
