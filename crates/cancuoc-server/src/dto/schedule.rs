@@ -647,11 +647,16 @@ impl NeedDto {
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub(crate) struct NeedQuery {
     /// A district's police unit, or a province's (answered district by district).
-    #[param(example = "CAH-436")]
+    #[param(
+        example = "CAH-436",
+        pattern = "^(BCA|C06|C06-TTCC|CAT-[0-9]{2}|PC06-[0-9]{2}|CAH-[0-9]{3}|CAX-[0-9]{5})$"
+    )]
     pub unit: String,
-    /// The day everyone should be served by.
-    #[param(example = "2021-06-30")]
+    /// The day everyone should be served by: from the first day a plan made today can
+    /// start (3 days on) to 366 days after it.
+    #[param(example = "2027-06-30", format = Date)]
     pub by: String,
 }
