@@ -1094,13 +1094,13 @@ async fn a_district_plans_and_accepts_its_sessions_from_the_console() {
     );
     let mut late_lunch = plan("plan");
     late_lunch.retain(|(k, _)| *k != "lunch_to");
-    late_lunch.push(("lunch_to", "13h".into()));
+    late_lunch.push(("lunch_to", "13g".into()));
     let (status, html) = post(late_lunch).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{html}");
     // Refused, with what was typed kept for correcting.
     assert!(html.contains("role=\"alert\""), "{html}");
     assert!(
-        html.contains("name=\"lunch_to\" type=\"time\" value=\"13h\""),
+        html.contains("name=\"lunch_to\" type=\"time\" value=\"13g\""),
         "{html}"
     );
     let (status, html) = post(plan("plan")).await;

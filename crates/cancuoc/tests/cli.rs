@@ -1256,6 +1256,63 @@ fn schedule_plan_invites_every_eligible_resident_once() {
         let out = w.run(&all);
         assert_eq!(out.status.code(), Some(code), "{}", stderr(&out));
     }
+
+    // A long day in two shifts: the sessions split at the change.
+    let out = w.run(&[
+        "schedule",
+        "plan",
+        "--unit",
+        "CAH-436",
+        "--from",
+        "2021-03-01",
+        "--to",
+        "2021-03-03",
+        "--machines",
+        "1",
+        "--close-hour",
+        "23",
+        "--no-lunch",
+        "--shift-change",
+        "15",
+        "--format",
+        "json",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let plan: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let sessions = plan["sessions"].as_array().unwrap();
+    let times: Vec<(&str, &str)> = sessions
+        .iter()
+        .map(|s| (s["start"].as_str().unwrap(), s["end"].as_str().unwrap()))
+        .collect();
+    // The kit works on into the evening shift; no session runs across the change.
+    assert!(times.iter().any(|(_, end)| *end > "20:00"), "{times:?}");
+    assert!(
+        times
+            .iter()
+            .all(|(start, end)| *end <= "15:00" || *start >= "15:00"),
+        "{times:?}"
+    );
+    assert!(times.iter().any(|(_, end)| *end == "15:00"), "{times:?}");
+    let refused = w.run(&[
+        "schedule",
+        "plan",
+        "--unit",
+        "CAH-436",
+        "--from",
+        "2021-03-01",
+        "--to",
+        "2021-03-03",
+        "--machines",
+        "1",
+        "--shift-change",
+        "18",
+    ]);
+    assert!(!refused.status.success());
+    assert!(
+        stderr(&refused).contains("shift_changes"),
+        "{}",
+        stderr(&refused)
+    );
 }
 
 #[test]
@@ -1760,68 +1817,5 @@ fn schedule_need_agrees_with_the_lower_bound_and_its_plan() {
         stdout(&table).contains("Công an thành phố Hà Tĩnh"),
         "{}",
         stdout(&table)
-    );
-}
-
-#[test]
-fn a_long_day_in_shifts_splits_its_sessions_at_the_change() {
-    let w = Workspace::new();
-    w.init();
-    let out = w.run(&["demo", "--people", "3000"]);
-    assert!(out.status.success(), "{}", stderr(&out));
-    let out = w.run(&[
-        "schedule",
-        "plan",
-        "--unit",
-        "CAH-436",
-        "--from",
-        "2021-03-01",
-        "--to",
-        "2021-03-03",
-        "--machines",
-        "1",
-        "--close-hour",
-        "23",
-        "--no-lunch",
-        "--shift-change",
-        "15",
-        "--format",
-        "json",
-    ]);
-    assert!(out.status.success(), "{}", stderr(&out));
-    let plan: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
-    let sessions = plan["sessions"].as_array().unwrap();
-    let times: Vec<(&str, &str)> = sessions
-        .iter()
-        .map(|s| (s["start"].as_str().unwrap(), s["end"].as_str().unwrap()))
-        .collect();
-    // The kit works on into the evening shift; no session runs across the change.
-    assert!(times.iter().any(|(_, end)| *end > "20:00"), "{times:?}");
-    assert!(
-        times
-            .iter()
-            .all(|(start, end)| *end <= "15:00" || *start >= "15:00"),
-        "{times:?}"
-    );
-    assert!(times.iter().any(|(_, end)| *end == "15:00"), "{times:?}");
-    let refused = w.run(&[
-        "schedule",
-        "plan",
-        "--unit",
-        "CAH-436",
-        "--from",
-        "2021-03-01",
-        "--to",
-        "2021-03-03",
-        "--machines",
-        "1",
-        "--shift-change",
-        "18",
-    ]);
-    assert!(!refused.status.success());
-    assert!(
-        stderr(&refused).contains("shift_changes"),
-        "{}",
-        stderr(&refused)
     );
 }

@@ -52,8 +52,7 @@ impl PlanFields {
     fn with_default_lunch(mut self) -> Self {
         if self.lunch_from.is_empty() && self.lunch_to.is_empty() {
             let clock = |h: f64| {
-                let minutes = cancuoc_domain::planner::whole((h * 60.0).round());
-                format!("{:02}:{:02}", minutes / 60, minutes % 60)
+                cancuoc_domain::schedule::clock(cancuoc_domain::planner::whole((h * 60.0).round()))
             };
             self.lunch_from = clock(cancuoc_app::DEFAULT_LUNCH.0);
             self.lunch_to = clock(cancuoc_app::DEFAULT_LUNCH.1);
@@ -63,11 +62,9 @@ impl PlanFields {
 
     /// The lunch break in hours, `None` when both fields are empty.
     fn lunch(&self) -> Result<Option<(f64, f64)>, AppError> {
-        let hours = |text: &str| -> Option<f64> {
-            let (h, m) = text.trim().split_once(':')?;
-            let (h, m): (u8, u8) = (h.parse().ok()?, m.parse().ok()?);
-            (h < 24 && m < 60).then(|| f64::from(h) + f64::from(m) / 60.0)
-        };
+        // The same reading as a site's hours: "11:30", "11h30", "13h".
+        let hours =
+            |text: &str| cancuoc_domain::schedule::parse_clock(text).map(|m| f64::from(m) / 60.0);
         match (self.lunch_from.trim(), self.lunch_to.trim()) {
             ("", "") => Ok(None),
             (from, to) => match (hours(from), hours(to)) {
