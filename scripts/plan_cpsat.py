@@ -7,14 +7,18 @@ Reads one instance as JSON (the file `cancuoc bench plan` writes) and prints the
 JSON on standard output: {"status", "team_days", "lower_bound", "seconds", "routes":
 [[{"commune": index, "invited": n}, ...], ...]}, one route per team-day in visiting order.
 
-The model is the planner's, with two things loosened so that it stays linear: the lunch
-break is a pause that may fall anywhere in the day (the planner's sittings stop for it
-where they are), and times are not rounded to the 5-minute grid. Every plan the planner can
-make is a plan here, so the optimum found is a lower bound on the planner's own optimum.
+The model is the planner's, with two things loosened so that it stays linear: the order of
+a day's journeys, sittings and lunch break is not modelled, only their minutes, and times
+are not rounded to the 5-minute grid. Every plan the planner can make is a plan here, so the
+optimum found is a lower bound on the planner's own optimum.
 
 A team-day (a bin) is a route from the base through the communes it serves and back:
-    travel on the route + Σ sittings' minutes ≤ opening to closing
+    travel on the route + Σ sittings' minutes + lunch − travel in lunch ≤ opening to closing
     Σ sittings' minutes ≤ opening to closing less the lunch break
+where the travel in lunch is at most the break and at most one journey between communes (no
+sitting runs in the break and every visit has one, so no two journeys reach into it; the
+way out starts at opening and the way home ends at closing, so they reach into the break
+only when they are longer than the morning or the afternoon).
 A visit of t minutes on m machines invites at most t·m·load ÷ (service·show_up), the
 planner's rule, written in hundredths: invited·show_up·service ≤ t·m·load.
 """
@@ -34,13 +38,24 @@ def solve(instance):
     teams = max(1, instance["machines"] // size)
     # Every rounding below leans the solver's way, so that each of the planner's plans
     # stays a plan here: the largest team's machines (the planner's last team takes the
-    # machines left over), the whole day for journeys (the planner travels through lunch),
-    # the day less lunch for serving, the load rounded up and the show-up rate down.
+    # machines left over), the day and the break's travel rounded up, the break itself
+    # down, the load rounded up and the show-up rate down.
     machines = max(size, instance["machines"] - size * (teams - 1))
     service = math.floor(instance["service_min"])
-    whole_day = math.ceil(instance["close_min"] - instance["open_min"])
+    opens, closes = instance["open_min"], instance["close_min"]
+    whole_day = math.ceil(closes - opens)
     lunch = instance.get("lunch")
-    serving_day = whole_day - (math.floor(lunch[1] - lunch[0]) if lunch else 0)
+    # The break within the day, and how far a way out or home longer than the morning or
+    # the afternoon reaches into it.
+    if lunch and lunch[0] < lunch[1] and lunch[0] < closes and opens < lunch[1]:
+        lunch_from, lunch_to = max(lunch[0], opens), min(lunch[1], closes)
+        lunch_min = math.floor(lunch_to - lunch_from)
+        out_in_lunch = [min(lunch_min, max(0, math.ceil(c["travel_min"] - (lunch_from - opens)))) for c in instance["communes"]]
+        home_in_lunch = [min(lunch_min, max(0, math.ceil(c["travel_min"] - (closes - lunch_to)))) for c in instance["communes"]]
+    else:
+        lunch_min = 0
+        out_in_lunch = home_in_lunch = [0] * len(instance["communes"])
+    serving_day = whole_day - lunch_min
     show_up = math.floor(instance["show_up"] * 100 + 1e-9)
     load = math.ceil(instance["target_load"] * (1 - instance.get("walk_in_share", 0.0)) * 100 - 1e-9)
     day = whole_day
@@ -61,6 +76,8 @@ def solve(instance):
         # Node 0 is the base; node c + 1 is commune c.
         arcs = [(0, 0, ~used[b])]
         minutes = []
+        # What the day's journeys can put inside the lunch break.
+        into_lunch = []
         for c in range(n):
             arcs.append((c + 1, c + 1, ~visit[b][c]))
             go = model.new_bool_var(f"go{b}_{c}")
@@ -68,12 +85,14 @@ def solve(instance):
             arcs += [(0, c + 1, go), (c + 1, 0, back)]
             first[b][c] = go
             minutes += [travel[c] * go, travel[c] * back]
+            into_lunch += [(go, out_in_lunch[c]), (back, home_in_lunch[c])]
             for d in range(n):
                 if c != d:
                     hop = model.new_bool_var(f"hop{b}_{c}_{d}")
                     arcs.append((c + 1, d + 1, hop))
                     hops[b][(c, d)] = hop
                     minutes.append(between[c][d] * hop)
+                    into_lunch.append((hop, between[c][d]))
             model.add(invited[b][c] <= demand[c] * visit[b][c])
             model.add(minutes_at[b][c] <= day * visit[b][c])
             model.add(invited[b][c] >= 1).only_enforce_if(visit[b][c])
@@ -81,8 +100,21 @@ def solve(instance):
             model.add_implication(visit[b][c], used[b])
         model.add_circuit(arcs)
         travel_b = sum(minutes)
-        model.add(travel_b + sum(minutes_at[b]) <= whole_day)
-        model.add(sum(minutes_at[b]) <= serving_day)
+        # A sitting never runs in the break, and every visit has one, so one journey at
+        # most reaches into it.
+        travel_in_lunch = model.new_int_var(0, lunch_min, f"lunch{b}")
+        chosen = []
+        reach = []
+        for lit, minutes_in in into_lunch:
+            if minutes_in > 0:
+                pick = model.new_bool_var("")
+                model.add_implication(pick, lit)
+                chosen.append(pick)
+                reach.append(min(minutes_in, lunch_min) * pick)
+        model.add_at_most_one(chosen)
+        model.add(travel_in_lunch <= sum(reach))
+        model.add(travel_b + sum(minutes_at[b]) + lunch_min - travel_in_lunch <= whole_day)
+        model.add(sum(minutes_at[b]) <= serving_day * used[b])
         if b > 0:
             # Bins are interchangeable: the used ones come first.
             model.add_implication(used[b], used[b - 1])

@@ -262,6 +262,7 @@ impl App {
             machines: machines.iter().map(|m| m.id).collect(),
             officers,
             slots,
+            invites: None,
         })
     }
 
@@ -393,10 +394,7 @@ impl App {
         let mut by_commune: std::collections::BTreeMap<&str, Vec<&EnrollmentSession>> =
             Default::default();
         for s in sessions.iter().filter(|s| s.state == SessionState::Open) {
-            by_commune
-                .entry(s.site.commune.as_str())
-                .or_default()
-                .push(s);
+            by_commune.entry(s.invites.as_str()).or_default().push(s);
         }
         let mut report = InvitationReport::default();
         let mut appointments = Vec::new();
@@ -836,7 +834,7 @@ impl App {
                 &cancuoc_store::SessionQuery {
                     from,
                     to,
-                    commune: Some(session.site.commune.clone()),
+                    commune: Some(session.invites.clone()),
                     unit: None,
                 },
             )

@@ -58,7 +58,15 @@ pub struct PlanRequest {
     /// The share of machine time kept for walk-ins; by default what the unit's sessions
     /// of the last fortnight saw (walk-ins ÷ people served), else none.
     pub walk_in_share: Option<f64>,
+    /// How far (one way, minutes by road) a small commune's people are asked to come to a
+    /// neighbour's site instead of the team moving; by default
+    /// [`DEFAULT_GATHER_WITHIN_MIN`], 0 keeps every commune at its own site.
+    pub gather_within_min: Option<u32>,
 }
+
+/// The people's reach a plan gathers small neighbouring communes within unless the unit
+/// sets another: a quarter of an hour by road, about six kilometres.
+pub const DEFAULT_GATHER_WITHIN_MIN: u32 = 15;
 
 /// The lunch break a plan keeps unless the unit sets another: 11:30 to 13:30, the
 /// public offices' hours.
@@ -168,6 +176,11 @@ impl App {
                 "walk_in_share: a share between 0 and 0.5".into(),
             ));
         }
+        if request.gather_within_min.is_some_and(|m| m > 60) {
+            return Err(AppError::Invalid(
+                "gather_within_min: at most 60 minutes by road, or 0 to keep every commune at its own site".into(),
+            ));
+        }
         let area = match unit.jurisdiction() {
             cancuoc_domain::Jurisdiction::Within(code) => code,
             cancuoc_domain::Jurisdiction::Nation => {
@@ -238,6 +251,9 @@ impl App {
         input.between_min = between_min;
         input.shift_changes = request.shift_changes.iter().map(|h| h * 60.0).collect();
         input.walk_in_share = walk_in_share;
+        input.gather_within_min = request
+            .gather_within_min
+            .unwrap_or(DEFAULT_GATHER_WITHIN_MIN);
         Ok(input)
     }
 }
@@ -363,6 +379,7 @@ impl App {
                 lunch: Some(DEFAULT_LUNCH),
                 shift_changes: Vec::new(),
                 walk_in_share: None,
+                gather_within_min: None,
             };
             let mut input = self.plan_input(caller, &request).await?;
             input.machines = machines;
@@ -535,14 +552,16 @@ impl App {
             let slot_min = whole(input.slot_min);
             let window = Window::new(whole(planned.start_min), whole(planned.end_min.round()))
                 .map_err(|e| AppError::Invalid(e.to_string()))?;
-            new_sessions.push(self.new_session(
+            let mut new = self.new_session(
                 &site,
                 (planned.date, window),
                 slot_min,
                 &team,
                 Vec::new(),
                 Some(&limits),
-            )?);
+            )?;
+            new.invites = (planned.invites != planned.commune).then(|| planned.invites.clone());
+            new_sessions.push(new);
         }
         self.store.create_sessions(&access, &new_sessions).await?;
         let mut made = Vec::with_capacity(new_sessions.len());

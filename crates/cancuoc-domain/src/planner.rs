@@ -5,9 +5,12 @@
 //!
 //! The method is greedy and deterministic: every day, each team of machines starts at the
 //! commune with the most people still to invite and, when it runs out, moves on to the
-//! commune that adds least to the way home, the journeys counted; each sitting invites
-//! what its machines serve at the target load divided by the show-up rate, cut to its
-//! people, stopped for lunch and at a shift change, spread over its slots.
+//! commune that adds least to the way home, the journeys counted; the same is tried along
+//! one round trip through all the communes, and the plan with fewer team-days kept. A
+//! small neighbour within the people's reach is invited to the team's site instead of the
+//! team moving. Each sitting invites what its machines serve at the target load divided by
+//! the show-up rate, cut to its people, stopped for lunch and at a shift change, spread
+//! over its slots.
 
 use jiff::civil::Date;
 
@@ -76,6 +79,10 @@ pub struct PlanInput {
     /// One-way minutes between commune centres, by their places in `communes`; where
     /// missing, the way goes through the base.
     pub between_min: Vec<Vec<u32>>,
+    /// How far (one way, minutes by road) people are asked to come to a neighbouring
+    /// commune's site: a commune whose people all fit in the rest of the team's day there
+    /// is invited to it rather than the team moving (0: every commune at its own site).
+    pub gather_within_min: u32,
     pub seed: u64,
     /// Independent simulated runs of every session (their waits pooled): a small plan's
     /// few hundred people make a noisy 95th percentile from one run.
@@ -103,6 +110,7 @@ impl PlanInput {
             lunch: None,
             shift_changes: Vec::new(),
             between_min: Vec::new(),
+            gather_within_min: 0,
             seed: 1,
             replications: 1,
         }
@@ -142,7 +150,10 @@ impl PlannedSlot {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct PlannedSession {
+    /// The commune whose site holds the session.
     pub commune: String,
+    /// The commune whose people are invited: the site's own, or a neighbour gathered there.
+    pub invites: String,
     pub date: Date,
     pub start_min: f64,
     pub end_min: f64,
@@ -359,6 +370,9 @@ pub fn team_days(sessions: &[PlannedSession]) -> u32 {
 pub struct Visit {
     /// The commune's place in [`PlanInput::communes`].
     pub commune: usize,
+    /// Where the team sits: the commune itself, or the neighbour its people are gathered
+    /// at (a place in [`PlanInput::communes`]).
+    pub site: usize,
     pub invited: u32,
 }
 
@@ -366,10 +380,45 @@ pub struct Visit {
 /// caller that measures the sessions of several units together).
 ///
 /// Each team-day starts at the commune with the most people left and stays there while it
-/// has people; when it runs out before the day does, the team moves on to the nearest
-/// commune with people left (the journey counted), for as long as the day allows a
-/// session of at least one slot there and the way back to the base.
+/// has people; when it runs out before the day does, a small neighbour within the people's
+/// reach ([`PlanInput::gather_within_min`]) is invited to the team's site, or else the team
+/// moves on to the nearest commune with people left (the journey counted), for as long as
+/// the day allows a session of at least one slot there and the way back to the base.
+///
+/// Two ways of choosing the next commune are tried and the better plan kept (fewest left
+/// out, then fewest team-days, then least time out): the nearest to the way home, which
+/// suits communes of thousands, and the order of one round trip through all the communes
+/// (and its reverse), which suits a mop-up of dozens per commune, where the days' journeys
+/// are most of the waste.
 pub fn propose(input: &PlanInput) -> (Vec<PlannedSession>, u32) {
+    let tour = round_trip(input);
+    let reversed: Vec<usize> = tour.iter().rev().copied().collect();
+    let better = |a: &(Vec<PlannedSession>, u32), b: &(Vec<PlannedSession>, u32)| {
+        (a.1, team_days(&a.0)) < (b.1, team_days(&b.0))
+            || ((a.1, team_days(&a.0)) == (b.1, team_days(&b.0))
+                && time_out(input, &a.0) < time_out(input, &b.0))
+    };
+    let mut best = propose_in(input, &Order::Nearest);
+    for trip in [&tour, &reversed] {
+        let other = propose_in(input, &Order::Tour(trip));
+        if better(&other, &best) {
+            best = other;
+        }
+    }
+    best
+}
+
+/// How a team chooses the next commune of its day.
+enum Order<'a> {
+    /// From the base, the commune with the most people left; from a commune, the one that
+    /// adds least to the way home.
+    Nearest,
+    /// The communes' places in one round trip from the base: each day goes on from the
+    /// first commune of the trip with people left.
+    Tour(&'a [usize]),
+}
+
+fn propose_in(input: &PlanInput, order: &Order) -> (Vec<PlannedSession>, u32) {
     let mut remaining: Vec<u32> = input.communes.iter().map(|c| c.eligible).collect();
     let mut sessions: Vec<PlannedSession> = Vec::new();
     for &day in &input.days {
@@ -377,11 +426,93 @@ pub fn propose(input: &PlanInput) -> (Vec<PlannedSession>, u32) {
             if remaining.iter().all(|r| *r == 0) {
                 break;
             }
-            let route = route_of_day(input, team, &mut remaining);
+            let route = route_of_day(input, team, &mut remaining, order);
             sessions.extend(lay_out(input, day, team, &route));
         }
     }
     (sessions, remaining.iter().sum())
+}
+
+/// The team-days' minutes from leaving the base to coming back, summed: what the teams
+/// spend out, the journeys included.
+fn time_out(input: &PlanInput, sessions: &[PlannedSession]) -> f64 {
+    let travel = |code: &str| {
+        f64::from(
+            input
+                .communes
+                .iter()
+                .find(|c| c.code == code)
+                .map_or(0, |c| c.travel_min),
+        )
+    };
+    // Each team-day's first and last session.
+    let mut days: std::collections::BTreeMap<(Date, u32), (&PlannedSession, &PlannedSession)> =
+        Default::default();
+    for s in sessions {
+        let span = days.entry((s.date, s.team)).or_insert((s, s));
+        if s.start_min < span.0.start_min {
+            span.0 = s;
+        }
+        if s.end_min > span.1.end_min {
+            span.1 = s;
+        }
+    }
+    days.values()
+        .map(|(first, last)| {
+            last.end_min + travel(&last.commune) - (first.start_min - travel(&first.commune))
+        })
+        .sum()
+}
+
+/// A short round trip from the base through every commune with people: nearest neighbour
+/// first, then 2-opt (reverse a stretch while that shortens the trip).
+fn round_trip(input: &PlanInput) -> Vec<usize> {
+    let home = |i: usize| input.communes.get(i).map_or(0, |c| i64::from(c.travel_min));
+    let hop = |a: usize, b: usize| i64::from(input.hop_min(a, b));
+    let mut left: Vec<usize> = (0..input.communes.len())
+        .filter(|&i| input.communes.get(i).is_some_and(|c| c.eligible > 0))
+        .collect();
+    let mut trip: Vec<usize> = Vec::with_capacity(left.len());
+    while !left.is_empty() {
+        let from = trip.last().copied();
+        let cost = |i: usize| from.map_or_else(|| home(i), |f| hop(f, i));
+        let Some((k, _)) = left
+            .iter()
+            .enumerate()
+            .min_by_key(|(_, i)| (cost(**i), **i))
+        else {
+            break;
+        };
+        trip.push(left.remove(k));
+    }
+    // Each leg's length, the base being before the first commune and after the last.
+    let leg = |trip: &[usize], k: usize| -> i64 {
+        match (k.checked_sub(1).and_then(|j| trip.get(j)), trip.get(k)) {
+            (None, Some(&b)) => home(b),
+            (Some(&a), Some(&b)) => hop(a, b),
+            (Some(&a), None) => home(a),
+            (None, None) => 0,
+        }
+    };
+    let mut improved = true;
+    while improved {
+        improved = false;
+        for i in 0..trip.len() {
+            for j in i + 1..trip.len() {
+                // Reversing trip[i..=j] replaces legs i and j + 1.
+                let before = leg(&trip, i) + leg(&trip, j + 1);
+                let mut candidate = trip.clone();
+                if let Some(stretch) = candidate.get_mut(i..=j) {
+                    stretch.reverse();
+                }
+                if leg(&candidate, i) + leg(&candidate, j + 1) < before {
+                    trip = candidate;
+                    improved = true;
+                }
+            }
+        }
+    }
+    trip
 }
 
 /// How many teams the machines make (the last takes the machines left over).
@@ -400,7 +531,7 @@ pub fn team_machines(input: &PlanInput, team: u32) -> u32 {
 }
 
 /// A team's visits on one day, taken from `remaining`.
-fn route_of_day(input: &PlanInput, team: u32, remaining: &mut [u32]) -> Vec<Visit> {
+fn route_of_day(input: &PlanInput, team: u32, remaining: &mut [u32], order: &Order) -> Vec<Visit> {
     let machines = team_machines(input, team);
     let mut route: Vec<Visit> = Vec::new();
     let mut at: Option<usize> = None;
@@ -412,54 +543,84 @@ fn route_of_day(input: &PlanInput, team: u32, remaining: &mut [u32]) -> Vec<Visi
         let mut candidates: Vec<usize> = (0..remaining.len())
             .filter(|&i| remaining.get(i).is_some_and(|r| *r > 0))
             .collect();
-        candidates.sort_by(|&a, &b| {
-            let left = |i: usize| remaining.get(i).copied().unwrap_or(0);
-            let near = |i: usize| {
-                at.map_or(0, |from| {
-                    let home =
-                        |c: usize| input.communes.get(c).map_or(0, |c| i64::from(c.travel_min));
-                    i64::from(input.hop_min(from, i)) + home(i) - home(from)
-                })
-            };
-            near(a)
-                .cmp(&near(b))
-                .then(left(b).cmp(&left(a)))
-                .then(a.cmp(&b))
-        });
-        let mut moved = false;
-        for i in candidates {
-            let Some(commune) = input.communes.get(i) else {
-                continue;
-            };
-            let journey = at.map_or(commune.travel_min, |from| input.hop_min(from, i));
-            let arrive = on_grid(clock + f64::from(journey));
-            let leave = input.close_min - f64::from(commune.travel_min);
-            let left = remaining.get(i).copied().unwrap_or(0);
-            let found = sittings(input, machines, arrive, leave, left);
-            let invited: u32 = found.iter().map(|s| s.invited).sum();
-            let busy: f64 = found.iter().map(|s| s.end - s.start).sum();
-            let Some(end) = found.last().map(|s| s.end) else {
-                continue;
-            };
-            // A visit either finishes the commune or fills at least a slot's time.
-            if invited < left && busy < input.slot_min {
-                continue;
-            }
-            if let Some(r) = remaining.get_mut(i) {
-                *r -= invited;
-            }
-            route.push(Visit {
-                commune: i,
-                invited,
+        if let Order::Tour(trip) = order {
+            let place = |i: usize| trip.iter().position(|t| *t == i).unwrap_or(usize::MAX);
+            candidates.sort_by_key(|&i| (place(i), i));
+        } else {
+            candidates.sort_by(|&a, &b| {
+                let left = |i: usize| remaining.get(i).copied().unwrap_or(0);
+                let near = |i: usize| {
+                    at.map_or(0, |from| {
+                        let home =
+                            |c: usize| input.communes.get(c).map_or(0, |c| i64::from(c.travel_min));
+                        i64::from(input.hop_min(from, i)) + home(i) - home(from)
+                    })
+                };
+                near(a)
+                    .cmp(&near(b))
+                    .then(left(b).cmp(&left(a)))
+                    .then(a.cmp(&b))
             });
-            at = Some(i);
-            clock = end;
-            moved = true;
-            break;
         }
-        if !moved {
+        // A neighbour within the people's reach whose people all fit in the rest of the
+        // day here is invited here (the machines lose no time on the road); failing that,
+        // the team moves on to the first candidate worth the journey.
+        let gathered = at.and_then(|site| {
+            candidates.iter().find_map(|&i| {
+                let left = remaining.get(i).copied().unwrap_or(0);
+                // Only a commune not yet begun: its people all go to one place.
+                let untouched = input.communes.get(i).is_some_and(|c| c.eligible == left);
+                if !untouched
+                    || input.gather_within_min == 0
+                    || input.hop_min(site, i) > input.gather_within_min
+                {
+                    return None;
+                }
+                let leave = input.close_min
+                    - f64::from(input.communes.get(site).map_or(0, |c| c.travel_min));
+                let found = sittings(input, machines, on_grid(clock), leave, left);
+                let end = found.last().map(|s| s.end)?;
+                (found.iter().map(|s| s.invited).sum::<u32>() == left).then_some((
+                    Visit {
+                        commune: i,
+                        site,
+                        invited: left,
+                    },
+                    end,
+                ))
+            })
+        });
+        let next = gathered.or_else(|| {
+            candidates.iter().find_map(|&i| {
+                let commune = input.communes.get(i)?;
+                let left = remaining.get(i).copied().unwrap_or(0);
+                let journey = at.map_or(commune.travel_min, |from| input.hop_min(from, i));
+                let arrive = on_grid(clock + f64::from(journey));
+                let leave = input.close_min - f64::from(commune.travel_min);
+                let found = sittings(input, machines, arrive, leave, left);
+                let invited: u32 = found.iter().map(|s| s.invited).sum();
+                let busy: f64 = found.iter().map(|s| s.end - s.start).sum();
+                let end = found.last().map(|s| s.end)?;
+                // A visit either finishes the commune or fills at least a slot's time.
+                (invited == left || busy >= input.slot_min).then_some((
+                    Visit {
+                        commune: i,
+                        site: i,
+                        invited,
+                    },
+                    end,
+                ))
+            })
+        });
+        let Some((visit, end)) = next else {
             return route;
+        };
+        if let Some(r) = remaining.get_mut(visit.commune) {
+            *r -= visit.invited;
         }
+        route.push(visit);
+        at = Some(visit.site);
+        clock = end;
     }
 }
 
@@ -528,19 +689,21 @@ pub fn lay_out(input: &PlanInput, day: Date, team: u32, route: &[Visit]) -> Vec<
     let mut clock = input.open_min;
     let mut at: Option<usize> = None;
     for visit in route {
-        let Some(commune) = input.communes.get(visit.commune) else {
+        let (Some(commune), Some(site)) = (
+            input.communes.get(visit.commune),
+            input.communes.get(visit.site),
+        ) else {
             continue;
         };
-        let journey = at.map_or(commune.travel_min, |from| {
-            input.hop_min(from, visit.commune)
-        });
+        let journey = at.map_or(site.travel_min, |from| input.hop_min(from, visit.site));
         let arrive = on_grid(clock + f64::from(journey));
-        let leave = (input.close_min - f64::from(commune.travel_min)).max(arrive);
+        let leave = (input.close_min - f64::from(site.travel_min)).max(arrive);
         // A route from elsewhere (the exact solver's) may ask more than the planner's
         // rules fit in the day: the rest is not invited, and the caller sees it.
         for sitting in sittings(input, machines, arrive, leave, visit.invited) {
             let mut session = PlannedSession {
-                commune: commune.code.clone(),
+                commune: site.code.clone(),
+                invites: commune.code.clone(),
                 date: day,
                 start_min: sitting.start,
                 end_min: sitting.end,
@@ -552,7 +715,7 @@ pub fn lay_out(input: &PlanInput, day: Date, team: u32, route: &[Visit]) -> Vec<
             clock = sitting.end;
             sessions.push(session);
         }
-        at = Some(visit.commune);
+        at = Some(visit.site);
     }
     sessions
 }
@@ -1069,7 +1232,16 @@ mod tests {
         );
         input.lunch = Some((690.0, 780.0));
         input.between_min = vec![vec![0, 15, 30], vec![15, 0, 20], vec![30, 20, 0]];
-        let p = plan(&input);
+        // The nearest-first rule, step by step.
+        let (sessions, unserved) = propose_in(&input, &Order::Nearest);
+        let p = Plan {
+            last_day: None,
+            team_days: team_days(&sessions),
+            unserved,
+            sessions,
+            figures: measure(&input, &[], false),
+            lower_bound_days: 0,
+        };
         assert_eq!(p.unserved, 0);
         assert_eq!(p.team_days, 1, "{:#?}", p.sessions);
         let mut order: Vec<&str> = p.sessions.iter().map(|s| s.commune.as_str()).collect();
@@ -1112,6 +1284,105 @@ mod tests {
             last.end_min <= 1020.0 - 40.0,
             "back at the base by closing: {last:?}"
         );
+    }
+
+    #[test]
+    fn a_small_neighbour_within_reach_is_gathered_at_the_team_site() {
+        let mut input = PlanInput::new(
+            vec![
+                commune("18073", 30, 20),
+                commune("18076", 12, 25),
+                commune("18079", 10, 30),
+            ],
+            2,
+            days(3),
+        );
+        input.lunch = Some((690.0, 780.0));
+        // 18076 is 10 minutes from 18073; 18079 is 25 from either.
+        input.between_min = vec![vec![0, 10, 25], vec![10, 0, 25], vec![25, 25, 0]];
+        input.gather_within_min = 15;
+        let (sessions, unserved) = propose_in(&input, &Order::Nearest);
+        assert_eq!(unserved, 0);
+        let mut seen: Vec<(&str, &str)> = sessions
+            .iter()
+            .map(|s| (s.commune.as_str(), s.invites.as_str()))
+            .collect();
+        // A visit through lunch is two sessions.
+        seen.dedup();
+        // 18076's twelve come to 18073's site; the team drives on to 18079 (too far for
+        // its people to come), which it serves at its own site.
+        assert_eq!(
+            seen,
+            [("18073", "18073"), ("18073", "18076"), ("18079", "18079")],
+            "{sessions:#?}"
+        );
+        let first = &sessions[0];
+        let gathered: Vec<&PlannedSession> =
+            sessions.iter().filter(|s| s.invites == "18076").collect();
+        let last = sessions.last().unwrap();
+        assert_eq!(gathered[0].start_min, first.end_min, "no time on the road");
+        assert_eq!(gathered.iter().map(|s| s.invited()).sum::<u32>(), 12);
+        assert!(last.start_min >= gathered.last().unwrap().end_min + 25.0);
+        // Without gathering, the team drives to 18076 and loses the journey.
+        input.gather_within_min = 0;
+        let (apart, _) = propose_in(&input, &Order::Nearest);
+        let at_18076 = apart.iter().find(|s| s.commune == "18076").unwrap();
+        assert!(at_18076.start_min >= apart[0].end_min + 10.0);
+        assert!(apart.iter().all(|s| s.invites == s.commune));
+        assert!(
+            time_out(&input, &apart)
+                > time_out(
+                    &{
+                        input.gather_within_min = 15;
+                        input.clone()
+                    },
+                    &sessions
+                )
+        );
+    }
+
+    #[test]
+    fn a_round_trip_beats_the_nearest_rule_on_a_mop_up_and_propose_keeps_it() {
+        // Thirty communes of 25 people on a ring 40 minutes out, 10 minutes apart: from the
+        // base, the nearest rule starts at the fullest and wanders; the round trip goes
+        // round once.
+        let n = 30;
+        let communes: Vec<CommuneDemand> = (0..n)
+            .map(|i| {
+                commune(
+                    &format!("{:05}", 18_000 + u32::from(i)),
+                    25 + u32::from(i % 3 == 0) * 10,
+                    40,
+                )
+            })
+            .collect();
+        let mut input = PlanInput::new(communes, 2, days(28));
+        input.lunch = Some((690.0, 780.0));
+        input.between_min = (0..n)
+            .map(|a: u8| {
+                (0..n)
+                    .map(|b: u8| {
+                        let d = a.abs_diff(b).min(n - a.abs_diff(b));
+                        u32::from(d) * 10
+                    })
+                    .collect()
+            })
+            .collect();
+        let trip = round_trip(&input);
+        // Round the ring: each leg 10 minutes.
+        for w in trip.windows(2) {
+            assert_eq!(input.hop_min(w[0], w[1]), 10, "{trip:?}");
+        }
+        let (nearest, left_n) = propose_in(&input, &Order::Nearest);
+        let (toured, left_t) = propose_in(&input, &Order::Tour(&trip));
+        assert_eq!((left_n, left_t), (0, 0));
+        let (chosen, _) = propose(&input);
+        assert!(team_days(&toured) <= team_days(&nearest));
+        assert_eq!(
+            team_days(&chosen),
+            team_days(&toured).min(team_days(&nearest))
+        );
+        assert!(time_out(&input, &chosen) <= time_out(&input, &nearest));
     }
 
     #[test]
@@ -1214,6 +1485,7 @@ mod tests {
     fn machines_follow_their_team_and_a_crowded_day_is_named() {
         let session = |team, start_min, end_min, machines| PlannedSession {
             commune: "18073".into(),
+            invites: "18073".into(),
             date: date(2021, 4, 5),
             start_min,
             end_min,
@@ -1240,12 +1512,23 @@ mod tests {
             eligible in proptest::collection::vec(0u32..3_000, 1..8),
             machines in 1u32..9,
             n_days in 1i8..25,
+            gather in 0u32..40,
         ) {
             let communes = eligible.iter().enumerate().map(|(i, e)| commune(&format!("{}", 18000 + i), *e, u32::try_from(i * 15 % 90).unwrap())).collect();
             let mut input = PlanInput::new(communes, machines, days(n_days));
             input.lunch = Some((690.0, 780.0));
             input.team_size = machines.div_ceil(2);
+            input.gather_within_min = gather;
             let p = plan(&input);
+            // A commune gathered at a neighbour's site is within the people's reach and
+            // gathered whole.
+            let place = |code: &str| input.communes.iter().position(|c| c.code == code).unwrap();
+            for s in p.sessions.iter().filter(|s| s.invites != s.commune) {
+                prop_assert!(input.hop_min(place(&s.commune), place(&s.invites)) <= gather, "{:?}", s);
+                let elsewhere: u32 = p.sessions.iter().filter(|o| o.invites == s.invites && o.commune != s.invites).map(PlannedSession::invited).sum();
+                let eligible = input.communes.get(place(&s.invites)).unwrap().eligible;
+                prop_assert_eq!(elsewhere, eligible);
+            }
             let invited: u64 = p.sessions.iter().map(|s| u64::from(s.invited())).sum();
             let total: u64 = eligible.iter().map(|e| u64::from(*e)).sum();
             prop_assert_eq!(invited + u64::from(p.unserved), total);
@@ -1323,6 +1606,7 @@ mod tests {
         let day = |d| jiff::civil::date(2021, 4, d);
         let session = |commune: &str, d, machines, invited| PlannedSession {
             commune: commune.into(),
+            invites: commune.into(),
             date: day(d),
             start_min: 420.0,
             end_min: 480.0,

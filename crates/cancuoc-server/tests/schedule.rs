@@ -467,6 +467,106 @@ async fn wrong_pairs_are_throttled() {
 }
 
 #[tokio::test]
+async fn a_small_neighbouring_commune_is_invited_to_the_team_site() {
+    let t = spawn_app().await;
+    let admin = t.admin().await;
+    import_people(&t, &admin).await;
+    // One eligible resident in Nguyễn Du (18077), three minutes by road from Nam Hà (18073).
+    let csv = format!(
+        "{HEADER}\n042193001111,,Võ Thị Lan,07/07/1993,Nữ,42,42,Kinh,Không,VNM,,,18077,Tổ 1,HK300,Chủ hộ,,\n"
+    );
+    let (status, report) = t.import(&admin, &csv, "name=nguyen-du.csv").await;
+    assert_eq!(
+        (status, report["accepted"].as_u64()),
+        (StatusCode::OK, Some(1)),
+        "{report}"
+    );
+    let city = t
+        .officer(&admin, "tuan.nv", "CAH-436", "district_officer")
+        .await;
+    t.post(
+        &city,
+        "/api/v1/machines",
+        json!({"unit": "CAH-436", "label": "Bộ 1", "minutes_per_application": 15}),
+    )
+    .await;
+    let from = today()
+        .checked_add(jiff::Span::new().days(cancuoc_app::PLAN_LEAD_DAYS))
+        .unwrap();
+    let body = json!({"unit": "CAH-436", "from": from.to_string(), "to": from.to_string()});
+    let where_invited = |plan: &Value| -> Vec<(String, String)> {
+        plan["sessions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| {
+                (
+                    s["commune"].as_str().unwrap().to_owned(),
+                    s["invites"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect()
+    };
+    // Kept apart, the team drives to Nguyễn Du for one person.
+    let mut apart = body.clone();
+    apart["gather_within_min"] = json!(0);
+    let (status, plan) = t.post(&city, "/api/v1/plans", apart).await;
+    assert_eq!(status, StatusCode::OK, "{plan}");
+    assert!(
+        where_invited(&plan).contains(&("18077".into(), "18077".into())),
+        "{plan}"
+    );
+    // By default the team stays at one site and the other ward's people come to it.
+    let mut accept = body.clone();
+    accept["accept"] = json!(true);
+    let (status, made) = t.post(&city, "/api/v1/plans", accept).await;
+    assert_eq!(status, StatusCode::OK, "{made}");
+    let seen = where_invited(&made);
+    let site = seen[0].0.clone();
+    assert!(seen.iter().all(|(s, _)| *s == site), "one site: {made}");
+    let mut invited: Vec<&str> = seen.iter().map(|(_, i)| i.as_str()).collect();
+    invited.sort_unstable();
+    invited.dedup();
+    assert_eq!(invited, ["18073", "18077"], "{made}");
+    assert_eq!(made["accepted"]["invitations"]["invited"], 4, "{made}");
+    assert_eq!(made["accepted"]["sites_created"], 1, "{made}");
+    let (_, sessions) = t
+        .get(
+            &city,
+            &format!("/api/v1/sessions?unit=CAH-436&from={from}&to={from}"),
+        )
+        .await;
+    let gathered = sessions
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["invites"] != s["site"]["commune"])
+        .unwrap_or_else(|| panic!("{sessions}"));
+    assert_eq!(gathered["site"]["commune"], site.as_str(), "{gathered}");
+    let held: u64 = gathered["slots"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|slot| slot["held"].as_u64().unwrap())
+        .sum();
+    // Nam Hà has three eligible, Nguyễn Du one: each held where its people were asked.
+    let expected = if gathered["invites"] == "18077" { 1 } else { 3 };
+    assert_eq!(held, expected, "{gathered}");
+    // A reach beyond an hour is refused with the field named.
+    let mut far = body.clone();
+    far["gather_within_min"] = json!(90);
+    let (status, err) = t.post(&city, "/api/v1/plans", far).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{err}");
+    assert!(
+        err["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("gather_within_min"),
+        "{err}"
+    );
+}
+
+#[tokio::test]
 async fn a_plan_is_proposed_and_accepted_over_the_api() {
     let t = spawn_app().await;
     let admin = t.admin().await;

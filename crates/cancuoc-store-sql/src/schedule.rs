@@ -325,8 +325,9 @@ pub async fn create_sessions(
         let id = new.id.to_string();
         tx.execute(
             "INSERT INTO enrollment_sessions (id, site_id, unit, home_province, home_district,
-                home_commune, day, start_min, end_min, slot_min, state, created_by, created_micros)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+                home_commune, day, start_min, end_min, slot_min, state, created_by, created_micros,
+                invites_commune)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
             &[
                 Value::from(id.as_str()),
                 Value::from(site.id.to_string()),
@@ -341,6 +342,7 @@ pub async fn create_sessions(
                 Value::from(SessionState::Open.as_str()),
                 Value::from(access.actor.as_str()),
                 Value::from(access.now_micros),
+                Value::from(new.invites.clone()),
             ],
         )
         .await?;
@@ -388,7 +390,7 @@ async fn load_sessions(
 ) -> Result<Vec<EnrollmentSession>> {
     let mut sql = format!(
         "SELECT e.id AS session_id, e.day, e.start_min, e.end_min, e.slot_min, e.state,
-            {SITE_COLUMNS}
+            COALESCE(e.invites_commune, e.home_commune) AS invites, {SITE_COLUMNS}
          FROM enrollment_sessions e JOIN sites s ON s.id = e.site_id WHERE {filter}"
     );
     if let Some((clause, value)) = scope(access, "e", args.len() + 1) {
@@ -455,6 +457,7 @@ async fn load_sessions(
             slot_min: small(row, "slot_min")?,
             state: SessionState::parse(&text(row, "state")?)
                 .ok_or_else(|| corrupt("session state"))?,
+            invites: text(row, "invites")?,
             machines,
             officers,
             slots,
@@ -475,7 +478,11 @@ pub async fn sessions(
     ];
     if let Some(commune) = &query.commune {
         args.push(Value::from(commune.as_str()));
-        filter.push_str(&format!(" AND e.home_commune = ${}", args.len()));
+        // A commune's sessions: those held there and those its people are invited to.
+        filter.push_str(&format!(
+            " AND (e.home_commune = ${n} OR e.invites_commune = ${n})",
+            n = args.len()
+        ));
     }
     if let Some(unit) = &query.unit {
         args.push(Value::from(unit.as_str()));

@@ -88,6 +88,9 @@ pub struct NewEnrollmentSession {
     pub machines: Vec<Uuid>,
     pub officers: Vec<String>,
     pub slots: Vec<Slot>,
+    /// A neighbouring commune whose households the session invites instead of the
+    /// site's own (`None`: the site's commune).
+    pub invites: Option<String>,
 }
 
 /// A slot and the places its appointments hold.
@@ -105,6 +108,9 @@ pub struct EnrollmentSession {
     pub window: Window,
     pub slot_min: u32,
     pub state: SessionState,
+    /// The commune whose households are invited: the site's own, or a small neighbour
+    /// the plan gathered at the site.
+    pub invites: String,
     /// The assigned machines with their minutes per application.
     pub machines: Vec<Machine>,
     pub officers: Vec<String>,

@@ -352,6 +352,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             no_lunch,
             shift_changes,
             walk_in_share,
+            gather_within,
             format,
             accept,
         }) => {
@@ -368,6 +369,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
                 lunch: (!*no_lunch).then_some((*lunch_from, *lunch_to)),
                 shift_changes: shift_changes.clone(),
                 walk_in_share: *walk_in_share,
+                gather_within_min: *gather_within,
             };
             crate::schedule::plan(&app, &request, format, *accept).await
         }

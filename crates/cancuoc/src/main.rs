@@ -198,6 +198,10 @@ enum ScheduleCommand {
         /// the last fortnight saw).
         #[arg(long)]
         walk_in_share: Option<f64>,
+        /// Minutes by road a small commune's people are asked to come to a neighbour's
+        /// site instead of the team moving (default 15; 0 keeps every commune at its own).
+        #[arg(long, value_name = "MIN")]
+        gather_within: Option<u32>,
         #[arg(long, default_value = "table", value_parser = ["table", "json"])]
         format: String,
         /// Create the planned sites and sessions and invite every household.

@@ -78,6 +78,7 @@ fn as_json(input: &PlanInput, plan: &Plan) -> serde_json::Value {
             json!({
                 "commune": s.commune,
                 "commune_name": name_of(input, &s.commune),
+                "invites": s.invites,
                 "date": s.date.to_string(),
                 "start": clock(s.start_min),
                 "end": clock(s.end_min),
@@ -127,8 +128,14 @@ fn print_table(input: &PlanInput, plan: &Plan) {
     println!();
     println!("Ngày        Giờ          Máy  Mời  Xã/phường");
     for s in &plan.sessions {
+        // A neighbour gathered at the site: "Xã Xuân Hội: người dân Xã Xuân Trường".
+        let gathered = if s.invites == s.commune {
+            String::new()
+        } else {
+            format!(": người dân {}", name_of(input, &s.invites))
+        };
         println!(
-            "{}  {}–{}  {:>3}  {:>3}  {}",
+            "{}  {}–{}  {:>3}  {:>3}  {}{gathered}",
             s.date,
             clock(s.start_min),
             clock(s.end_min),

@@ -539,7 +539,9 @@ fn benchmarks_print_their_figures_next_to_their_peers() {
         "mop-up goal ≥ 85% use, p95 ≤ 15 min, nobody left out (0 left)",
         // Cam Lộ's 8 communes solve to optimality in well under the limit.
         "CP-SAT OPTIMAL (bound 5 team-days)",
-        "team-days within 10% of the optimum (5 vs 5): met",
+        "team-days within 10% of the optimum (5 vs 5, bound 5): met",
+        // Beside it, the plan that gathers small neighbours at the team's site.
+        "gathered: a small commune within 15 min is invited to the team's site",
     ] {
         assert!(text.contains(needle), "{needle}: {text}");
     }

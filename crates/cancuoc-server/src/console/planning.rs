@@ -45,6 +45,9 @@ pub(crate) struct PlanFields {
     lunch_to: String,
     /// The share of machine time kept for walk-ins, in percent; empty: as observed.
     walk_ins: String,
+    /// Minutes by road a small commune's people may be asked to come to a neighbour's
+    /// site; empty: the default.
+    gather: String,
 }
 
 impl PlanFields {
@@ -228,6 +231,7 @@ pub(crate) async fn planning_action(
         lunch_from: field("lunch_from"),
         lunch_to: field("lunch_to"),
         walk_ins: field("walk_ins"),
+        gather: field("gather"),
     };
     let (lunch, lunch_error) = match fields.lunch() {
         Ok(lunch) => (lunch, None),
@@ -246,7 +250,19 @@ pub(crate) async fn planning_action(
             )),
         ),
     };
-    let form_error = lunch_error.or(walk_in_error);
+    let (gather_within_min, gather_error) = match fields.gather.trim() {
+        "" => (None, None),
+        typed => match typed.parse::<u32>() {
+            Ok(m) => (Some(m), None),
+            Err(_) => (
+                None,
+                Some(AppError::Invalid(
+                    "gather_within_min: whole minutes like 15, 0 to keep every commune at its own site, or empty".into(),
+                )),
+            ),
+        },
+    };
+    let form_error = lunch_error.or(walk_in_error).or(gather_error);
     let plan = || cancuoc_app::PlanRequest {
         unit: unit.clone(),
         from: fields.from.clone(),
@@ -264,6 +280,7 @@ pub(crate) async fn planning_action(
         lunch,
         shift_changes: Vec::new(),
         walk_in_share,
+        gather_within_min,
     };
     let action = field("action");
     let outcome: Result<Response, AppError> = match action.as_str() {
@@ -389,10 +406,23 @@ fn proposal_of(
             reason = "minutes of a day, between 0 and 1440"
         )]
         let minutes = |m: f64| m.clamp(0.0, 1440.0).round() as u32;
-        let commune = cancuoc_domain::AdminCode::parse(&session.commune)
-            .ok()
-            .and_then(|code| places.get(&code))
-            .map_or_else(|| session.commune.clone(), |unit| unit.full_name());
+        let name = |code: &str| {
+            cancuoc_domain::AdminCode::parse(code)
+                .ok()
+                .and_then(|code| places.get(&code))
+                .map_or_else(|| code.to_owned(), |unit| unit.full_name())
+        };
+        // A small neighbour gathered at the site: "Xã Xuân Hội: người dân Xã Xuân Trường".
+        let commune = if session.invites == session.commune {
+            name(&session.commune)
+        } else {
+            format!(
+                "{}: {} {}",
+                name(&session.commune),
+                ui.t(W::people_of),
+                name(&session.invites)
+            )
+        };
         let line = ProposedSession {
             index,
             commune,

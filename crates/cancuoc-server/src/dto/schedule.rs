@@ -155,6 +155,9 @@ pub(crate) struct SessionDto {
     pub machines: Vec<MachineDto>,
     pub officers: Vec<String>,
     pub slots: Vec<SlotDto>,
+    /// The commune whose households are invited: the site's own, or a small neighbour a
+    /// plan gathered at the site.
+    pub invites: String,
 }
 
 impl From<EnrollmentSession> for SessionDto {
@@ -180,6 +183,7 @@ impl From<EnrollmentSession> for SessionDto {
                 .collect(),
             machines: s.machines.into_iter().map(MachineDto::from).collect(),
             officers: s.officers,
+            invites: s.invites,
             site: s.site.into(),
         }
     }
@@ -389,6 +393,11 @@ pub(crate) struct PlanRequest {
     /// the last fortnight saw, else 0).
     #[schema(minimum = 0.0, maximum = 0.5)]
     pub walk_in_share: Option<f64>,
+    /// Minutes by road a small commune's people are asked to come to a neighbouring
+    /// commune's site instead of the team moving (default 15; 0 keeps every commune at
+    /// its own site).
+    #[schema(minimum = 0, maximum = 60)]
+    pub gather_within_min: Option<u32>,
     /// Make the plan: sites, sessions and household invitations.
     #[serde(default)]
     pub accept: bool,
@@ -396,7 +405,11 @@ pub(crate) struct PlanRequest {
 
 #[derive(Debug, Serialize, ToSchema)]
 pub(crate) struct PlannedSessionDto {
+    /// The commune whose site holds the session.
     pub commune: String,
+    /// The commune whose people are invited: the site's own, or a small neighbour
+    /// gathered there.
+    pub invites: String,
     pub date: String,
     pub start: String,
     pub end: String,
@@ -433,6 +446,7 @@ impl PlanDto {
                 .iter()
                 .map(|s| PlannedSessionDto {
                     commune: s.commune.clone(),
+                    invites: s.invites.clone(),
                     date: s.date.to_string(),
                     start: minutes(s.start_min),
                     end: minutes(s.end_min),

@@ -548,6 +548,7 @@ pub(crate) async fn plan(
         },
         shift_changes: r.shift_changes,
         walk_in_share: r.walk_in_share,
+        gather_within_min: r.gather_within_min,
     };
     if r.accept {
         let (input, plan, accepted) = state.app.accept_plan(&who.caller(), &request, None).await?;

@@ -55,6 +55,7 @@ fn session(
         machines: machines.iter().map(|m| m.id).collect(),
         officers: officers.iter().map(|o| (*o).to_owned()).collect(),
         slots: layout(window, 30, &minutes, limits).unwrap(),
+        invites: None,
     }
 }
 
@@ -124,7 +125,17 @@ pub async fn sessions_keep_machines_and_officers_from_double_booking(store: Arc<
         .await
         .unwrap();
     // A good session and one that takes a busy machine: neither is made.
-    let afternoon = session(&hall, &[&fast], &[], 780, 900, None);
+    // The afternoon gathers a small neighbouring commune's people at the hall.
+    let neighbour = super::HA_TINH
+        .iter()
+        .filter(|u| u.parent.as_ref().is_some_and(|p| p.as_str() == "445"))
+        .nth(1)
+        .unwrap()
+        .code
+        .as_str()
+        .to_owned();
+    let mut afternoon = session(&hall, &[&fast], &[], 780, 900, None);
+    afternoon.invites = Some(neighbour.clone());
     let clash = session(&hall, &[&fast], &[], 510, 600, None);
     assert!(matches!(
         store
@@ -166,6 +177,28 @@ pub async fn sessions_keep_machines_and_officers_from_double_booking(store: Arc<
     assert_eq!(first.machine_minutes(), vec![15, 20]);
     assert_eq!(first.officers, vec!["hai".to_owned()]);
     assert_eq!(first.state, SessionState::Open);
+    assert_eq!(first.invites, commune);
+    assert_eq!(listed[1].invites, neighbour);
+    // A commune's sessions are those held there and those its people are invited to.
+    let of = |c: &str| SessionQuery {
+        commune: Some(c.to_owned()),
+        ..query.clone()
+    };
+    let ids = |list: Vec<EnrollmentSession>| list.into_iter().map(|s| s.id).collect::<Vec<_>>();
+    assert_eq!(
+        ids(store
+            .enrollment_sessions(&district, &of(&neighbour))
+            .await
+            .unwrap()),
+        vec![listed[1].id]
+    );
+    assert_eq!(
+        ids(store
+            .enrollment_sessions(&district, &of(&commune))
+            .await
+            .unwrap()),
+        vec![morning.id, listed[1].id]
+    );
     // 30 ÷ 15 + 30 ÷ 20 = 3.5 a slot, 3 whole.
     assert_eq!(
         first
