@@ -9,8 +9,9 @@ JSON on standard output: {"status", "team_days", "lower_bound", "seconds", "rout
 
 The model is the planner's, with two things loosened so that it stays linear: the order of
 a day's journeys, sittings and lunch break is not modelled, only their minutes, and times
-are not rounded to the 5-minute grid. Every plan the planner can make is a plan here, so the
-optimum found is a lower bound on the planner's own optimum.
+are not rounded to the 5-minute grid. Every plan the planner can make with each commune at
+its own site (the bench's comparison) is a plan here, so the optimum found is a lower bound
+on the planner's own optimum.
 
 A team-day (a bin) is a route from the base through the communes it serves and back:
     travel on the route + Σ sittings' minutes + lunch − travel in lunch ≤ opening to closing

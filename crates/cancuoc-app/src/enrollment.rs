@@ -383,19 +383,22 @@ impl App {
         self.invite(access, sessions, None).await
     }
 
-    /// Invites into `sessions` the households of their communes, or with `again` only
-    /// those people (no-shows asked back), who take the room the machines still have.
+    /// Invites into `sessions` the households of the communes they invite, or with
+    /// `again` only those people of that commune (no-shows asked back), into any of the
+    /// sessions, taking the room the machines still have.
     async fn invite(
         &self,
         access: &Access,
         sessions: &[EnrollmentSession],
-        again: Option<&std::collections::HashSet<String>>,
+        again: Option<(&str, &std::collections::HashSet<String>)>,
     ) -> Result<InvitationReport, AppError> {
         let mut by_commune: std::collections::BTreeMap<&str, Vec<&EnrollmentSession>> =
             Default::default();
         for s in sessions.iter().filter(|s| s.state == SessionState::Open) {
-            by_commune.entry(s.invites.as_str()).or_default().push(s);
+            let commune = again.map_or(s.invites.as_str(), |(commune, _)| commune);
+            by_commune.entry(commune).or_default().push(s);
         }
+        let again = again.map(|(_, people)| people);
         let mut report = InvitationReport::default();
         let mut appointments = Vec::new();
         for (commune, mut list) in by_commune {
@@ -827,22 +830,35 @@ impl App {
         let to = from
             .checked_add(jiff::Span::new().days(NO_SHOW_LOOKAHEAD_DAYS))
             .map_err(|e| AppError::Internal(e.to_string()))?;
-        let next: Vec<EnrollmentSession> = self
-            .store
-            .enrollment_sessions(
-                access,
-                &cancuoc_store::SessionQuery {
-                    from,
-                    to,
-                    commune: Some(session.invites.clone()),
-                    unit: None,
-                },
-            )
-            .await?
-            .into_iter()
-            .filter(|s| s.state == SessionState::Open)
-            .collect();
-        self.invite(access, &next, Some(&missed)).await
+        // Their commune's next sessions and, for a commune gathered at a neighbour's site,
+        // that site's: a small commune often has no session of its own left.
+        let mut next: Vec<EnrollmentSession> = Vec::new();
+        let mut places = vec![session.invites.clone()];
+        if session.site.commune != session.invites {
+            places.push(session.site.commune.clone());
+        }
+        for commune in places {
+            let found = self
+                .store
+                .enrollment_sessions(
+                    access,
+                    &cancuoc_store::SessionQuery {
+                        from,
+                        to,
+                        commune: Some(commune),
+                        unit: None,
+                    },
+                )
+                .await?;
+            next.extend(found.into_iter().filter(|s| {
+                s.state == SessionState::Open
+                    && (s.invites == session.invites || s.site.id == session.site.id)
+            }));
+        }
+        next.sort_by_key(|s| s.id);
+        next.dedup_by_key(|s| s.id);
+        self.invite(access, &next, Some((&session.invites, &missed)))
+            .await
     }
 }
 

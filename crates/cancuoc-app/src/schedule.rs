@@ -2,7 +2,7 @@
 //! (DESIGN §7).
 
 use cancuoc_domain::planner::{
-    CommuneDemand, Plan, PlanInput, machines_by_session, plan, travel_minutes, whole,
+    CommuneDemand, Plan, PlanInput, gather_group, machines_by_session, plan, travel_minutes, whole,
 };
 use cancuoc_domain::schedule::Window;
 use cancuoc_domain::{AdminLevel, PoliceUnitCode, Role};
@@ -223,6 +223,7 @@ impl App {
                 name: commune.full_name(),
                 eligible: *eligible,
                 travel_min: travel_minutes(base, commune),
+                gather_group: gather_group(commune),
             })
             .collect();
         let between_min = found

@@ -37,6 +37,16 @@ pub fn travel_minutes(base: &AdminUnit, commune: &AdminUnit) -> u32 {
     })
 }
 
+/// The group a commune's people may be gathered within: its district, when its centre is
+/// known (an unknown centre counts 0 minutes to everywhere, which must not pass for near).
+pub fn gather_group(commune: &AdminUnit) -> Option<String> {
+    commune
+        .latitude
+        .and(commune.longitude)
+        .and(commune.parent.as_ref())
+        .map(|district| district.as_str().to_owned())
+}
+
 /// A commune to serve, with its eligible population.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CommuneDemand {
@@ -46,6 +56,9 @@ pub struct CommuneDemand {
     /// One-way travel from the unit's base, in minutes; a session there starts that much
     /// later and ends that much earlier.
     pub travel_min: u32,
+    /// Communes of one group (a district, its centre known) may have their people invited
+    /// to each other's sites; `None`: never (its distance to the others is not known).
+    pub gather_group: Option<String>,
 }
 
 /// What the planner is given.
@@ -349,6 +362,7 @@ pub fn lower_bound_days(input: &PlanInput) -> u32 {
         name: String::new(),
         eligible: 0,
         travel_min: 0,
+        gather_group: None,
     };
     let per_day = u64::from(input.full_day_invitations(input.machines, &at_base));
     if per_day == 0 {
@@ -400,7 +414,7 @@ pub fn propose(input: &PlanInput) -> (Vec<PlannedSession>, u32) {
     };
     let mut best = propose_in(input, &Order::Nearest);
     for trip in [&tour, &reversed] {
-        let other = propose_in(input, &Order::Tour(trip));
+        let other = propose_in(input, &Order::along(trip, input.communes.len()));
         if better(&other, &best) {
             best = other;
         }
@@ -409,13 +423,26 @@ pub fn propose(input: &PlanInput) -> (Vec<PlannedSession>, u32) {
 }
 
 /// How a team chooses the next commune of its day.
-enum Order<'a> {
+enum Order {
     /// From the base, the commune with the most people left; from a commune, the one that
     /// adds least to the way home.
     Nearest,
-    /// The communes' places in one round trip from the base: each day goes on from the
-    /// first commune of the trip with people left.
-    Tour(&'a [usize]),
+    /// Each commune's place in one round trip from the base (by its place in
+    /// [`PlanInput::communes`]): each day goes on from the first commune of the trip with
+    /// people left.
+    Tour(Vec<usize>),
+}
+
+impl Order {
+    fn along(trip: &[usize], communes: usize) -> Self {
+        let mut place = vec![usize::MAX; communes];
+        for (k, &i) in trip.iter().enumerate() {
+            if let Some(p) = place.get_mut(i) {
+                *p = k;
+            }
+        }
+        Self::Tour(place)
+    }
 }
 
 fn propose_in(input: &PlanInput, order: &Order) -> (Vec<PlannedSession>, u32) {
@@ -494,9 +521,13 @@ fn round_trip(input: &PlanInput) -> Vec<usize> {
             (None, None) => 0,
         }
     };
+    // Each pass shortens the trip by a whole minute at least, on a symmetric table; the cap
+    // ends it on one that is not.
     let mut improved = true;
-    while improved {
+    let mut passes = 0;
+    while improved && passes < 100 {
         improved = false;
+        passes += 1;
         for i in 0..trip.len() {
             for j in i + 1..trip.len() {
                 // Reversing trip[i..=j] replaces legs i and j + 1.
@@ -543,9 +574,8 @@ fn route_of_day(input: &PlanInput, team: u32, remaining: &mut [u32], order: &Ord
         let mut candidates: Vec<usize> = (0..remaining.len())
             .filter(|&i| remaining.get(i).is_some_and(|r| *r > 0))
             .collect();
-        if let Order::Tour(trip) = order {
-            let place = |i: usize| trip.iter().position(|t| *t == i).unwrap_or(usize::MAX);
-            candidates.sort_by_key(|&i| (place(i), i));
+        if let Order::Tour(place) = order {
+            candidates.sort_by_key(|&i| (place.get(i).copied().unwrap_or(usize::MAX), i));
         } else {
             candidates.sort_by(|&a, &b| {
                 let left = |i: usize| remaining.get(i).copied().unwrap_or(0);
@@ -570,7 +600,10 @@ fn route_of_day(input: &PlanInput, team: u32, remaining: &mut [u32], order: &Ord
                 let left = remaining.get(i).copied().unwrap_or(0);
                 // Only a commune not yet begun: its people all go to one place.
                 let untouched = input.communes.get(i).is_some_and(|c| c.eligible == left);
+                let group = |c: usize| input.communes.get(c).and_then(|c| c.gather_group.as_ref());
                 if !untouched
+                    || group(i).is_none()
+                    || group(i) != group(site)
                     || input.gather_within_min == 0
                     || input.hop_min(site, i) > input.gather_within_min
                 {
@@ -1007,8 +1040,9 @@ impl Plan {
         let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
         for s in &self.sessions {
             let line = format!(
-                "{}|{}|{}|{}|{}|{};",
+                "{}|{}|{}|{}|{}|{}|{};",
                 s.commune,
+                s.invites,
                 s.date,
                 whole(s.start_min),
                 whole(s.end_min),
@@ -1097,6 +1131,7 @@ mod tests {
             name: format!("Xã {code}"),
             eligible,
             travel_min,
+            gather_group: Some("18".into()),
         }
     }
 
@@ -1374,7 +1409,7 @@ mod tests {
             assert_eq!(input.hop_min(w[0], w[1]), 10, "{trip:?}");
         }
         let (nearest, left_n) = propose_in(&input, &Order::Nearest);
-        let (toured, left_t) = propose_in(&input, &Order::Tour(&trip));
+        let (toured, left_t) = propose_in(&input, &Order::along(&trip, input.communes.len()));
         assert_eq!((left_n, left_t), (0, 0));
         let (chosen, _) = propose(&input);
         assert!(team_days(&toured) <= team_days(&nearest));

@@ -1103,6 +1103,18 @@ async fn a_district_plans_and_accepts_its_sessions_from_the_console() {
         html.contains("name=\"lunch_to\" type=\"time\" value=\"13g\""),
         "{html}"
     );
+    // The neighbours' reach in whole minutes: anything else is refused and kept.
+    let mut wordy = plan("plan");
+    wordy.push(("gather", "mười lăm".into()));
+    let (status, html) = post(wordy).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{html}");
+    assert!(html.contains("gather_within_min"), "{html}");
+    assert!(
+        html.contains(
+            "name=\"gather\" inputmode=\"numeric\" placeholder=\"15\" value=\"mười lăm\""
+        ),
+        "{html}"
+    );
     let (status, html) = post(plan("plan")).await;
     assert_eq!(status, StatusCode::OK, "{html}");
     assert!(html.contains("id=\"proposal\""), "{html}");

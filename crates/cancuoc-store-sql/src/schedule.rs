@@ -322,6 +322,15 @@ pub async fn create_sessions(
             return Err(StoreError::Conflict(clash));
         }
         let (province, district) = places_above(tx, &site.commune).await?;
+        // A gathered commune is the site's neighbour within its district: the session is
+        // scoped by its site, so people from elsewhere would be out of their police's sight.
+        if let Some(invites) = &new.invites
+            && places_above(tx, invites).await.ok() != Some((province.clone(), district.clone()))
+        {
+            return Err(StoreError::Invalid(format!(
+                "invites: {invites} is not a commune of the site's district"
+            )));
+        }
         let id = new.id.to_string();
         tx.execute(
             "INSERT INTO enrollment_sessions (id, site_id, unit, home_province, home_district,

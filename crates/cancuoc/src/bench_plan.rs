@@ -7,7 +7,7 @@ use std::time::Instant;
 use cancuoc_domain::admin_data::{ADMIN_UNITS_2021, parse_admin_units};
 use cancuoc_domain::campaign::allocate;
 use cancuoc_domain::planner::{
-    CommuneDemand, PlanInput, PlannedSession, measure, propose, travel_minutes, whole,
+    CommuneDemand, PlanInput, PlannedSession, gather_group, measure, propose, travel_minutes, whole,
 };
 use cancuoc_domain::{AdminLevel, AdminUnit};
 use jiff::civil::{Date, date};
@@ -66,6 +66,7 @@ pub fn plan_bench(args: &PlanArgs) -> Result<ExitCode> {
                     name: c.name.clone(),
                     eligible: 0,
                     travel_min: travel_minutes(d, c),
+                    gather_group: gather_group(c),
                 };
                 (demand, 0.5 + rng.random::<f64>())
             })

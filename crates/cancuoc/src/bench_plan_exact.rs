@@ -9,8 +9,8 @@ use std::time::{Duration, Instant};
 use cancuoc_domain::admin_data::{ADMIN_UNITS_2021, parse_admin_units};
 use cancuoc_domain::campaign::allocate;
 use cancuoc_domain::planner::{
-    CommuneDemand, PlanFigures, PlanInput, PlannedSession, Visit, lay_out, measure, propose,
-    target_load, team_days, teams, travel_minutes, whole,
+    CommuneDemand, PlanFigures, PlanInput, PlannedSession, Visit, gather_group, lay_out, measure,
+    propose, target_load, team_days, teams, travel_minutes, whole,
 };
 use cancuoc_domain::{AdminCode, AdminUnit};
 use jiff::civil::{Date, date};
@@ -30,7 +30,7 @@ const GOAL_TEAM_DAYS: f64 = 1.10;
 const GOAL_IDLE: f64 = 1.15;
 const GOAL_SPEED_UP: f64 = 100.0;
 /// The people's reach in the bench's gathering row: the app's default.
-const GATHER_WITHIN_MIN: u32 = 15;
+const GATHER_WITHIN_MIN: u32 = cancuoc_app::DEFAULT_GATHER_WITHIN_MIN;
 
 /// A district to plan: its police unit's base and communes, the people left, the machines.
 struct Instance {
@@ -70,6 +70,7 @@ fn district(
             name: c.name.clone(),
             eligible: u32::try_from(n).unwrap_or(u32::MAX),
             travel_min: travel_minutes(base, c),
+            gather_group: gather_group(c),
         })
         .collect();
     let mut input = PlanInput::new(demand, machines, days);

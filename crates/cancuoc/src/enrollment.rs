@@ -133,6 +133,7 @@ fn session_json(s: &EnrollmentSession) -> serde_json::Value {
         "site_name": s.site.name,
         "unit": s.site.unit,
         "commune": s.site.commune,
+        "invites": s.invites,
         "date": s.day.to_string(),
         "start": clock(s.window.start_min),
         "end": clock(s.window.end_min),

@@ -153,6 +153,13 @@ pub async fn sessions_keep_machines_and_officers_from_double_booking(store: Arc<
         store.create_sessions(&district, &[foreign]).await,
         Err(StoreError::Invalid(_))
     ));
+    // Another district's commune is not the site's to gather.
+    let mut across = session(&hall, &[&spare], &[], 780, 900, None);
+    across.invites = Some(ha_tinh_city().commune.as_str().to_owned());
+    assert!(matches!(
+        store.create_sessions(&district, &[across]).await,
+        Err(StoreError::Invalid(_))
+    ));
     let unknown_officer = session(&hall, &[&spare], &["nobody"], 780, 900, None);
     assert!(matches!(
         store.create_sessions(&district, &[unknown_officer]).await,
