@@ -1108,7 +1108,10 @@ async fn a_district_plans_and_accepts_its_sessions_from_the_console() {
     wordy.push(("gather", "mười lăm".into()));
     let (status, html) = post(wordy).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{html}");
-    assert!(html.contains("gather_within_min"), "{html}");
+    assert!(
+        html.contains("Giá trị không hợp lệ ở ô «Mời người dân xã nhỏ lân cận»"),
+        "{html}"
+    );
     assert!(
         html.contains(
             "name=\"gather\" inputmode=\"numeric\" placeholder=\"15\" value=\"mười lăm\""

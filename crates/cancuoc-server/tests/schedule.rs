@@ -552,6 +552,36 @@ async fn a_small_neighbouring_commune_is_invited_to_the_team_site() {
     // Nam Hà has three eligible, Nguyễn Du one: each held where its people were asked.
     let expected = if gathered["invites"] == "18077" { 1 } else { 3 };
     assert_eq!(held, expected, "{gathered}");
+    // Nobody of the gathered ward comes; it has no session of its own left, so they are
+    // asked back to the next session at the site they were asked to.
+    let next_day = from.tomorrow().unwrap();
+    let (status, later) = t
+        .post(
+            &city,
+            "/api/v1/sessions",
+            json!({"site": gathered["site"]["id"], "date": next_day.to_string(), "from": "07:00", "to": "09:00"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{later}");
+    let gathered_id = gathered["id"].as_str().unwrap();
+    let (status, closed) = t
+        .post(
+            &city,
+            &format!("/api/v1/sessions/{gathered_id}/close"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{closed}");
+    assert_eq!(closed["no_shows"], expected, "{closed}");
+    let later_id = later["id"].as_str().unwrap();
+    let (_, again) = t
+        .get(&city, &format!("/api/v1/sessions/{later_id}/appointments"))
+        .await;
+    assert_eq!(
+        again.as_array().map(Vec::len),
+        Some(usize::try_from(expected).unwrap()),
+        "{again}"
+    );
     // A reach beyond an hour is refused with the field named.
     let mut far = body.clone();
     far["gather_within_min"] = json!(90);

@@ -149,6 +149,10 @@ words! {
     plan_walk_ins => "Dành cho người đến trực tiếp (%, để trống: theo thực tế 14 ngày qua)", "Kept for walk-ins (%, empty: as seen in the last 14 days)";
     plan_gather => "Mời người dân xã nhỏ lân cận đến điểm của tổ nếu đường đi không quá (phút; 0: mỗi xã một điểm; để trống: 15)", "Invite a small neighbouring commune's people to the team's site within (minutes by road; 0: each commune at its own site; empty: 15)";
     people_of => "người dân", "people of";
+    // The planning form's boxes as a refusal names them (the app's field names).
+    lunch => "Nghỉ trưa", "Lunch break";
+    walk_in_share => "Dành cho người đến trực tiếp", "Kept for walk-ins";
+    gather_within_min => "Mời người dân xã nhỏ lân cận", "Invite a small neighbouring commune";
     propose => "Xem đề xuất", "Propose";
     accept_plan => "Duyệt kế hoạch, gửi giấy mời", "Accept the plan and invite";
     planned_sessions => "Số buổi", "Sessions";
