@@ -47,8 +47,8 @@ pub use error::{AppError, ErrorCode};
 pub use places::Places;
 pub use register::{CitizenSearch, FormAction, ImportReport, ImportRequest, RejectedRow};
 pub use schedule::{
-    Accepted, DEFAULT_GATHER_WITHIN_MIN, DEFAULT_LUNCH, NeedReport, PLAN_LEAD_DAYS, PlanRequest,
-    ShownPlan, UnitNeed,
+    Accepted, DEFAULT_GATHER_WITHIN_MIN, DEFAULT_HOURS, DEFAULT_LUNCH, DEFAULT_SHOW_UP, NeedReport,
+    PLAN_LEAD_DAYS, PlanRequest, ShownPlan, UnitNeed,
 };
 pub use setup::{DemoObserver, DemoReport, InitReport, Unobserved};
 pub use time_limits::RemoteDistrictRequest;

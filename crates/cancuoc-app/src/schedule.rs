@@ -68,6 +68,36 @@ pub struct PlanRequest {
 /// sets another: a quarter of an hour by road, about six kilometres.
 pub const DEFAULT_GATHER_WITHIN_MIN: u32 = 15;
 
+/// The share of the invited who come, unless the unit sets another (the 2021 campaign's
+/// experience, DESIGN §7).
+pub const DEFAULT_SHOW_UP: f64 = 0.85;
+
+/// The working day in hours, unless the unit sets another.
+pub const DEFAULT_HOURS: (f64, f64) = (7.0, 17.0);
+
+impl PlanRequest {
+    /// A request for a unit's days with every default: the unit's machines, 85% show-up,
+    /// 07:00 to 17:00 with [`DEFAULT_LUNCH`], no shifts, the observed walk-in share and
+    /// [`DEFAULT_GATHER_WITHIN_MIN`]. The CLI, the API, the console and
+    /// [`App::finishing_need`] start from it.
+    pub fn new(unit: String, from: String, to: String) -> Self {
+        Self {
+            unit,
+            from,
+            to,
+            machines: None,
+            show_up: DEFAULT_SHOW_UP,
+            service_min: None,
+            open_hour: DEFAULT_HOURS.0,
+            close_hour: DEFAULT_HOURS.1,
+            lunch: Some(DEFAULT_LUNCH),
+            shift_changes: Vec::new(),
+            walk_in_share: None,
+            gather_within_min: None,
+        }
+    }
+}
+
 /// The lunch break a plan keeps unless the unit sets another: 11:30 to 13:30, the
 /// public offices' hours.
 pub const DEFAULT_LUNCH: (f64, f64) = (11.5, 13.5);
@@ -368,19 +398,9 @@ impl App {
             )
             .unwrap_or(u32::MAX);
             let request = PlanRequest {
-                unit: u.as_string(),
-                from: first_day.to_string(),
-                to: by.to_string(),
                 // The input needs one; the unit's own count is put back below.
                 machines: Some(machines.clamp(1, 200)),
-                show_up: 0.85,
-                service_min: None,
-                open_hour: 7.0,
-                close_hour: 17.0,
-                lunch: Some(DEFAULT_LUNCH),
-                shift_changes: Vec::new(),
-                walk_in_share: None,
-                gather_within_min: None,
+                ..PlanRequest::new(u.as_string(), first_day.to_string(), by.to_string())
             };
             let mut input = self.plan_input(caller, &request).await?;
             input.machines = machines;

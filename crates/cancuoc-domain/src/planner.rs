@@ -460,8 +460,8 @@ fn propose_in(input: &PlanInput, order: &Order) -> (Vec<PlannedSession>, u32) {
     (sessions, remaining.iter().sum())
 }
 
-/// The team-days' minutes from leaving the base to coming back, summed: what the teams
-/// spend out, the journeys included.
+/// The team-days' minutes from leaving the base (at opening, as [`lay_out`] does) to
+/// coming back, summed: what the teams spend out, the journeys and waits included.
 fn time_out(input: &PlanInput, sessions: &[PlannedSession]) -> f64 {
     let travel = |code: &str| {
         f64::from(
@@ -472,22 +472,16 @@ fn time_out(input: &PlanInput, sessions: &[PlannedSession]) -> f64 {
                 .map_or(0, |c| c.travel_min),
         )
     };
-    // Each team-day's first and last session.
-    let mut days: std::collections::BTreeMap<(Date, u32), (&PlannedSession, &PlannedSession)> =
-        Default::default();
+    // Each team-day's way home from its last session.
+    let mut last: std::collections::BTreeMap<(Date, u32), &PlannedSession> = Default::default();
     for s in sessions {
-        let span = days.entry((s.date, s.team)).or_insert((s, s));
-        if s.start_min < span.0.start_min {
-            span.0 = s;
-        }
-        if s.end_min > span.1.end_min {
-            span.1 = s;
+        let day = last.entry((s.date, s.team)).or_insert(s);
+        if s.end_min > day.end_min {
+            *day = s;
         }
     }
-    days.values()
-        .map(|(first, last)| {
-            last.end_min + travel(&last.commune) - (first.start_min - travel(&first.commune))
-        })
+    last.values()
+        .map(|s| s.end_min + travel(&s.commune) - input.open_min)
         .sum()
 }
 
@@ -1358,6 +1352,16 @@ mod tests {
         assert_eq!(gathered[0].start_min, first.end_min, "no time on the road");
         assert_eq!(gathered.iter().map(|s| s.invited()).sum::<u32>(), 12);
         assert!(last.start_min >= gathered.last().unwrap().end_min + 25.0);
+        // A ward of another district, or one whose centre is not known, is not gathered.
+        for group in [Some("19".to_owned()), None] {
+            let mut elsewhere = input.clone();
+            elsewhere.communes[1].gather_group = group;
+            let (sessions, _) = propose_in(&elsewhere, &Order::Nearest);
+            assert!(
+                sessions.iter().all(|s| s.invites == s.commune),
+                "{sessions:#?}"
+            );
+        }
         // Without gathering, the team drives to 18076 and loses the journey.
         input.gather_within_min = 0;
         let (apart, _) = propose_in(&input, &Order::Nearest);

@@ -173,14 +173,14 @@ enum ScheduleCommand {
         /// Machines to plan with (default: the unit's registered active machines).
         #[arg(long)]
         machines: Option<u32>,
-        #[arg(long, default_value_t = 0.85)]
+        #[arg(long, default_value_t = cancuoc_app::DEFAULT_SHOW_UP)]
         show_up: f64,
         /// Minutes per application (default: the mean of the unit's machines, else 15).
         #[arg(long)]
         service_min: Option<f64>,
-        #[arg(long, default_value_t = 7.0)]
+        #[arg(long, default_value_t = cancuoc_app::DEFAULT_HOURS.0)]
         open_hour: f64,
-        #[arg(long, default_value_t = 17.0)]
+        #[arg(long, default_value_t = cancuoc_app::DEFAULT_HOURS.1)]
         close_hour: f64,
         /// The lunch break, in hours (no session runs through it).
         #[arg(long, default_value_t = cancuoc_app::DEFAULT_LUNCH.0)]

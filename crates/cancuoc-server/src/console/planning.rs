@@ -263,24 +263,22 @@ pub(crate) async fn planning_action(
         },
     };
     let form_error = lunch_error.or(walk_in_error).or(gather_error);
-    let plan = || cancuoc_app::PlanRequest {
-        unit: unit.clone(),
-        from: fields.from.clone(),
-        to: fields.to.clone(),
-        machines: fields.machines.parse().ok(),
-        // Typed as a percentage: "85" is a share of 0.85.
-        show_up: fields
-            .show_up
-            .replace(',', ".")
-            .parse::<f64>()
-            .map_or(0.85, |p| p / 100.0),
-        service_min: None,
-        open_hour: 7.0,
-        close_hour: 17.0,
-        lunch,
-        shift_changes: Vec::new(),
-        walk_in_share,
-        gather_within_min,
+    let plan = || {
+        let defaults =
+            cancuoc_app::PlanRequest::new(unit.clone(), fields.from.clone(), fields.to.clone());
+        cancuoc_app::PlanRequest {
+            machines: fields.machines.parse().ok(),
+            // Typed as a percentage: "85" is a share of 0.85.
+            show_up: fields
+                .show_up
+                .replace(',', ".")
+                .parse::<f64>()
+                .map_or(defaults.show_up, |p| p / 100.0),
+            lunch,
+            walk_in_share,
+            gather_within_min,
+            ..defaults
+        }
     };
     let action = field("action");
     let outcome: Result<Response, AppError> = match action.as_str() {

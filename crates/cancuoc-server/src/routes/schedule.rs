@@ -526,17 +526,15 @@ pub(crate) async fn plan(
     who: Authenticated,
     ApiJson(r): ApiJson<PlanRequest>,
 ) -> Result<Json<PlanDto>, ApiError> {
+    let defaults = cancuoc_app::PlanRequest::new(r.unit, r.from, r.to);
     let request = cancuoc_app::PlanRequest {
-        unit: r.unit,
-        from: r.from,
-        to: r.to,
         machines: r.machines,
-        show_up: r.show_up.unwrap_or(0.85),
+        show_up: r.show_up.unwrap_or(defaults.show_up),
         service_min: r.service_min,
-        open_hour: r.open_hour.unwrap_or(7.0),
-        close_hour: r.close_hour.unwrap_or(17.0),
+        open_hour: r.open_hour.unwrap_or(defaults.open_hour),
+        close_hour: r.close_hour.unwrap_or(defaults.close_hour),
         lunch: match r.lunch.as_deref() {
-            None => Some(cancuoc_app::DEFAULT_LUNCH),
+            None => defaults.lunch,
             Some([]) => None,
             Some([from, to]) => Some((*from, *to)),
             Some(_) => {
@@ -549,6 +547,7 @@ pub(crate) async fn plan(
         shift_changes: r.shift_changes,
         walk_in_share: r.walk_in_share,
         gather_within_min: r.gather_within_min,
+        ..defaults
     };
     if r.accept {
         let (input, plan, accepted) = state.app.accept_plan(&who.caller(), &request, None).await?;
