@@ -520,10 +520,7 @@ impl App {
             return Ok(None);
         };
         let places = self.places();
-        let name = AdminCode::parse(&commune)
-            .ok()
-            .and_then(|c| places.get(&c).map(cancuoc_domain::AdminUnit::full_name))
-            .unwrap_or_else(|| commune.clone());
+        let name = places.unit_name(&commune);
         let site = self
             .create_site(
                 caller,

@@ -512,10 +512,7 @@ impl App {
             .ok_or_else(|| AppError::NotFound(format!("enrollment session {id}")))?;
         let appointments = self.store.appointments(&access, id).await?;
         let places = self.places();
-        let commune = AdminCode::parse(&session.site.commune)
-            .ok()
-            .and_then(|c| places.get(&c).map(cancuoc_domain::AdminUnit::full_name))
-            .unwrap_or_else(|| session.site.commune.clone());
+        let commune = places.unit_name(&session.site.commune);
         let unit_name = PoliceUnitCode::parse(&session.site.unit)
             .ok()
             .and_then(|u| places.police_unit(&u).map(|p| p.name.clone()))

@@ -85,6 +85,15 @@ impl Places {
         self.units.get(code)
     }
 
+    /// A unit's full name ("Phường Nam Hà") by its code as stored; the code itself when
+    /// it names no known unit.
+    pub fn unit_name(&self, code: &str) -> String {
+        AdminCode::parse(code)
+            .ok()
+            .and_then(|c| self.units.get(&c))
+            .map_or_else(|| code.to_owned(), AdminUnit::full_name)
+    }
+
     /// A place as an address ends: "Xã Thạch Hạ, Huyện Thạch Hà, Tỉnh Hà Tĩnh", from the
     /// unit up to its province; the bare code when the unit is not known.
     pub fn place_name(&self, code: &AdminCode) -> String {

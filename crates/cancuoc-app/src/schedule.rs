@@ -515,9 +515,15 @@ impl App {
         let mut sites: Vec<Site> = self.store.sites(&access, Some(&unit.as_string())).await?;
         // A commune's mobile site keeps its hours: a session outside them (an evening
         // shift) is refused before anything is written.
-        for planned in &proposed.sessions {
-            let window = Window::new(whole(planned.start_min), whole(planned.end_min.round()))
-                .map_err(|e| AppError::Invalid(e.to_string()))?;
+        let windows = proposed
+            .sessions
+            .iter()
+            .map(|planned| {
+                Window::new(whole(planned.start_min), whole(planned.end_min.round()))
+                    .map_err(|e| AppError::Invalid(e.to_string()))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        for (planned, &window) in proposed.sessions.iter().zip(&windows) {
             if let Some(site) = sites
                 .iter()
                 .find(|s| s.commune == planned.commune && s.kind == SiteKind::Mobile)
@@ -537,17 +543,14 @@ impl App {
         let places = self.places();
         let mut sites_created = 0;
         let mut new_sessions = Vec::new();
-        for (planned, taken) in proposed.sessions.iter().zip(&taken) {
+        for ((planned, taken), &window) in proposed.sessions.iter().zip(&taken).zip(&windows) {
             let site = match sites
                 .iter()
                 .find(|s| s.commune == planned.commune && s.kind == SiteKind::Mobile)
             {
                 Some(site) => site.clone(),
                 None => {
-                    let name = cancuoc_domain::AdminCode::parse(&planned.commune)
-                        .ok()
-                        .and_then(|c| places.get(&c).map(cancuoc_domain::AdminUnit::full_name))
-                        .map_or_else(|| planned.commune.clone(), |n| in_running_text(&n));
+                    let name = in_running_text(&places.unit_name(&planned.commune));
                     let site = Site {
                         id: self.random.record_key(),
                         unit: unit.as_string(),
@@ -571,8 +574,6 @@ impl App {
                 .collect();
             let limits: Vec<u32> = planned.slots.iter().map(|s| s.invited).collect();
             let slot_min = whole(input.slot_min);
-            let window = Window::new(whole(planned.start_min), whole(planned.end_min.round()))
-                .map_err(|e| AppError::Invalid(e.to_string()))?;
             let mut new = self.new_session(
                 &site,
                 (planned.date, window),

@@ -404,12 +404,7 @@ fn proposal_of(
             reason = "minutes of a day, between 0 and 1440"
         )]
         let minutes = |m: f64| m.clamp(0.0, 1440.0).round() as u32;
-        let name = |code: &str| {
-            cancuoc_domain::AdminCode::parse(code)
-                .ok()
-                .and_then(|code| places.get(&code))
-                .map_or_else(|| code.to_owned(), |unit| unit.full_name())
-        };
+        let name = |code: &str| places.unit_name(code);
         // A small neighbour gathered at the site: "Xã Xuân Hội: người dân Xã Xuân Trường".
         let commune = if session.invites == session.commune {
             name(&session.commune)

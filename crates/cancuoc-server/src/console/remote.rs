@@ -7,8 +7,8 @@
     reason = "a page module shares its parent's helpers"
 )]
 use super::*;
+use cancuoc_domain::PoliceUnitCode;
 use cancuoc_domain::remote::RemoteKind;
-use cancuoc_domain::{AdminUnit, PoliceUnitCode};
 
 #[derive(Template)]
 #[template(path = "console/remote.html")]
@@ -116,12 +116,7 @@ async fn remote_page(
         Ok(records) => (records, None),
         Err(e) => (Vec::new(), Some(said(ui, &e))),
     };
-    let name_of = |code: &str| {
-        AdminCode::parse(code)
-            .ok()
-            .and_then(|c| places.get(&c).map(AdminUnit::full_name))
-            .unwrap_or_else(|| code.to_owned())
-    };
+    let name_of = |code: &str| places.unit_name(code);
     let entries = records
         .into_iter()
         .map(|r| RemoteLine {
