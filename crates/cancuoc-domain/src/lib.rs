@@ -28,6 +28,7 @@ pub mod remote;
 pub mod review;
 pub mod schedule;
 pub mod simulation;
+pub mod station;
 pub mod text;
 
 pub use admin::{AdminCode, AdminKind, AdminLevel, AdminUnit};

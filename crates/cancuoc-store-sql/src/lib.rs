@@ -21,6 +21,7 @@ pub mod officers;
 pub mod reference;
 pub mod remote;
 pub mod schedule;
+pub mod station;
 mod store;
 
 use async_trait::async_trait;

@@ -11,7 +11,7 @@ use uuid::Uuid;
 
 use crate::{
     Backend, Tx, TxKind, applications, audit, bench, campaigns, chip, citizens, forms, officers,
-    reference, remote, schedule,
+    reference, remote, schedule, station,
 };
 
 /// The register on a SQL backend.
@@ -559,6 +559,49 @@ impl<B: Backend> Store for SqlStore<B> {
         last_day: Date,
     ) -> Result<RemoteDistrictRecord> {
         in_tx!(self, Write, |tx| remote::end(tx, access, id, last_day))
+    }
+
+    async fn request_station(&self, access: &Access, new: &StationRecord) -> Result<()> {
+        in_tx!(self, Write, |tx| station::request(tx, access, new))
+    }
+
+    async fn stations(&self, access: &Access) -> Result<Vec<StationRecord>> {
+        in_tx!(self, Read, |tx| station::in_scope(tx, access))
+    }
+
+    async fn station(&self, id: Uuid) -> Result<Option<StationRecord>> {
+        in_tx!(self, Read, |tx| station::one(tx, id))
+    }
+
+    async fn approve_station(
+        &self,
+        access: &Access,
+        id: Uuid,
+        communes: &[String],
+        officers: &[String],
+    ) -> Result<StationRecord> {
+        in_tx!(self, Write, |tx| station::approve(
+            tx, access, id, communes, officers
+        ))
+    }
+
+    async fn revoke_station(&self, access: &Access, id: Uuid) -> Result<StationRecord> {
+        in_tx!(self, Write, |tx| station::revoke(tx, access, id))
+    }
+
+    async fn station_server_key(
+        &self,
+        purpose: StationKeyPurpose,
+    ) -> Result<Option<StationServerKey>> {
+        in_tx!(self, Read, |tx| station::server_key_of(tx, purpose))
+    }
+
+    async fn add_station_server_key(
+        &self,
+        access: &Access,
+        key: &StationServerKey,
+    ) -> Result<StationServerKey> {
+        in_tx!(self, Write, |tx| station::add_server_key(tx, access, key))
     }
 
     async fn add_machine(&self, access: &Access, machine: &Machine) -> Result<()> {

@@ -67,6 +67,7 @@ macro_rules! conformance_suite {
             concurrent_steps_on_one_application_let_one_win,
             handover_activates_the_card_and_replaces_the_old_one,
             remote_districts_are_added_and_ended_never_deleted,
+            stations_are_requested_approved_and_revoked,
             the_chip_pki_and_a_cards_chip_are_kept,
             application_lists_filter_and_page,
             intake_is_counted_up_the_hierarchy_as_it_is_filed,

@@ -13,6 +13,7 @@ mod campaigns;
 mod chip;
 pub mod conformance;
 mod schedule;
+mod station;
 mod types;
 mod vault;
 
@@ -21,6 +22,7 @@ pub use bulk::*;
 pub use campaigns::*;
 pub use chip::*;
 pub use schedule::*;
+pub use station::*;
 pub use types::*;
 pub use vault::Vault;
 
@@ -361,6 +363,41 @@ pub trait Store: Send + Sync {
     async fn line_keys(&self) -> Result<Vec<LineKeyRecord>>;
     /// The chip of the card an application produced (audited as a read of the card).
     async fn card_chip(&self, access: &Access, application: Uuid) -> Result<Option<ChipRecord>>;
+
+    // ---- mobile stations --------------------------------------------------------------
+
+    /// Records a station's request to be enrolled (audited); `Conflict` when its signing
+    /// key is enrolled already or its district has too many requests waiting.
+    async fn request_station(&self, access: &Access, station: &StationRecord) -> Result<()>;
+    /// The stations in the caller's jurisdiction, newest request first.
+    async fn stations(&self, access: &Access) -> Result<Vec<StationRecord>>;
+    /// One station by id, whatever the caller's jurisdiction: its keys and state are what
+    /// the server checks a station's requests and packets against.
+    async fn station(&self, id: Uuid) -> Result<Option<StationRecord>>;
+    /// Approves a station in the caller's jurisdiction with the communes it may serve and
+    /// the officers who may use it, or changes them (audited); `Conflict` once revoked.
+    async fn approve_station(
+        &self,
+        access: &Access,
+        id: Uuid,
+        communes: &[String],
+        officers: &[String],
+    ) -> Result<StationRecord>;
+    /// Revokes a station in the caller's jurisdiction (audited); `Conflict` when revoked
+    /// already.
+    async fn revoke_station(&self, access: &Access, id: Uuid) -> Result<StationRecord>;
+    /// The server's key for stations of that purpose, if made.
+    async fn station_server_key(
+        &self,
+        purpose: StationKeyPurpose,
+    ) -> Result<Option<StationServerKey>>;
+    /// Keeps the server's key for stations (audited); when one of that purpose exists
+    /// already (another node made it first) that one is kept and returned.
+    async fn add_station_server_key(
+        &self,
+        access: &Access,
+        key: &StationServerKey,
+    ) -> Result<StationServerKey>;
 
     // ---- scheduling -----------------------------------------------------------------
 

@@ -102,6 +102,10 @@ pub mod actions {
     pub const PKI_DS_REVOKE: &str = "pki.document_signer.revoke";
     pub const PKI_CRL_ISSUE: &str = "pki.crl.issue";
     pub const PKI_LINE_KEY_ADD: &str = "pki.line_key.add";
+    pub const STATION_REQUEST: &str = "station.request";
+    pub const STATION_APPROVE: &str = "station.approve";
+    pub const STATION_REVOKE: &str = "station.revoke";
+    pub const STATION_SERVER_KEY_ADD: &str = "station.server_key.add";
     pub const BATCH_OPEN: &str = "batch.open";
     pub const BIOMETRICS_ADD: &str = "biometrics.add";
     pub const CAMPAIGN_CREATE: &str = "campaign.create";

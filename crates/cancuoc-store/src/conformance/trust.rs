@@ -291,3 +291,170 @@ pub async fn an_import_row_outside_the_importers_jurisdiction_is_refused(store: 
         );
     }
 }
+
+/// Mobile stations: a request is kept pending, seen only in its district's jurisdiction,
+/// approved with its communes and officers (again, to change them, keeping the first
+/// approval's time), revoked once; a second request with the same key is refused, and each
+/// step is audited. The server's keys for stations are made once: a second node's key is
+/// not kept over the first.
+pub async fn stations_are_requested_approved_and_revoked(store: Arc<dyn Store>) {
+    seeded(&store).await;
+    let before = store.audit_events(0, 100_000).await.unwrap().len();
+    let station = |id: Uuid, key: u8| StationRecord {
+        id,
+        name: "Tổ lưu động số 1".into(),
+        unit: "CAH-436".into(),
+        signing_key: vec![key; 32],
+        agreement_key: vec![0x30, 0x59, key],
+        status: StationStatus::Pending,
+        communes: vec![],
+        officers: vec![],
+        requested_micros: T0,
+        approved_by: None,
+        approved_micros: None,
+        revoked_by: None,
+        revoked_micros: None,
+    };
+    let enrolment = Access {
+        actor: "station-enrolment".into(),
+        unit: "CAH-436".into(),
+        scope: Jurisdiction::Within(code("436")),
+        purpose: "station enrolment".into(),
+        now_micros: T0,
+    };
+    let first = station(Uuid::now_v7(), 1);
+    store.request_station(&enrolment, &first).await.unwrap();
+    let err = store
+        .request_station(&enrolment, &station(Uuid::now_v7(), 1))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Conflict(_)), "{err:?}");
+    let err = store
+        .request_station(
+            &enrolment,
+            &StationRecord {
+                unit: "CAT-42".into(),
+                ..station(Uuid::now_v7(), 2)
+            },
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Invalid(_)), "{err:?}");
+    assert_eq!(store.station(first.id).await.unwrap(), Some(first.clone()));
+
+    let district = officer_of_unit("CAH-436", "lan.nt");
+    let province = officer_of_unit("CAT-42", "minh.lv");
+    let elsewhere = officer_of_unit("CAH-445", "hoa.pt");
+    assert_eq!(store.stations(&district).await.unwrap(), vec![first.clone()]);
+    assert_eq!(store.stations(&province).await.unwrap().len(), 1);
+    assert!(store.stations(&elsewhere).await.unwrap().is_empty());
+    let err = store
+        .approve_station(&elsewhere, first.id, &["18073".into()], &[])
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::NotFound(_)), "{err:?}");
+
+    let communes = vec!["18073".to_owned(), "18076".to_owned()];
+    let officers = vec!["lan.nt".to_owned()];
+    let approved = store
+        .approve_station(&district, first.id, &communes, &officers)
+        .await
+        .unwrap();
+    assert_eq!(approved.status, StationStatus::Approved);
+    assert_eq!(approved.communes, communes);
+    assert_eq!(approved.officers, officers);
+    assert_eq!(approved.approved_by.as_deref(), Some("lan.nt"));
+    let approved_at = approved.approved_micros.unwrap();
+    assert!(approved.trusted_at(approved_at) && !approved.trusted_at(approved_at - 1));
+    // Approved again by the province with fewer communes: the first approval's time stays.
+    let later = Access {
+        now_micros: approved_at + 1_000,
+        ..province.clone()
+    };
+    let changed = store
+        .approve_station(&later, first.id, &communes[..1], &officers)
+        .await
+        .unwrap();
+    assert_eq!(changed.communes, communes[..1].to_vec());
+    assert_eq!(changed.approved_micros, Some(approved_at));
+    assert_eq!(changed.approved_by.as_deref(), Some("minh.lv"));
+
+    let revoked_at = approved_at + 5_000;
+    let revoked = store
+        .revoke_station(
+            &Access {
+                now_micros: revoked_at,
+                ..district.clone()
+            },
+            first.id,
+        )
+        .await
+        .unwrap();
+    assert_eq!(revoked.status, StationStatus::Revoked);
+    assert_eq!(revoked.revoked_micros, Some(revoked_at));
+    assert!(revoked.trusted_at(revoked_at - 1) && !revoked.trusted_at(revoked_at));
+    for err in [
+        store.revoke_station(&district, first.id).await.unwrap_err(),
+        store
+            .approve_station(&district, first.id, &communes, &officers)
+            .await
+            .unwrap_err(),
+    ] {
+        assert!(matches!(err, StoreError::Conflict(_)), "{err:?}");
+    }
+
+    let key = |purpose, public: u8| StationServerKey {
+        purpose,
+        public_key: vec![public; 32],
+        key_object: format!("stations/{}-{public}.key", purpose.as_str()),
+        created_micros: T0,
+    };
+    assert_eq!(
+        store
+            .station_server_key(StationKeyPurpose::Extract)
+            .await
+            .unwrap(),
+        None
+    );
+    let admin = admin_access(T0);
+    let made = store
+        .add_station_server_key(&admin, &key(StationKeyPurpose::Extract, 1))
+        .await
+        .unwrap();
+    let second = store
+        .add_station_server_key(&admin, &key(StationKeyPurpose::Extract, 2))
+        .await
+        .unwrap();
+    assert_eq!(second, made);
+    store
+        .add_station_server_key(&admin, &key(StationKeyPurpose::Packet, 3))
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .station_server_key(StationKeyPurpose::Packet)
+            .await
+            .unwrap()
+            .unwrap()
+            .public_key,
+        vec![3; 32]
+    );
+
+    let events = store.audit_events(0, 100_000).await.unwrap();
+    let actions: Vec<&str> = events[before..]
+        .iter()
+        .map(|e| e.draft.action.as_str())
+        .filter(|a| a.starts_with("station."))
+        .collect();
+    assert_eq!(
+        actions,
+        vec![
+            actions::STATION_REQUEST,
+            actions::STATION_APPROVE,
+            actions::STATION_APPROVE,
+            actions::STATION_REVOKE,
+            actions::STATION_SERVER_KEY_ADD,
+            actions::STATION_SERVER_KEY_ADD,
+        ]
+    );
+}

@@ -1,0 +1,37 @@
+-- Issue 19: mobile stations. A station asks to be enrolled with its two public keys
+-- (Ed25519 to sign its packets, P-256 to receive its extracts); an officer of its district
+-- or above approves it with the communes it may serve and the officers who may use it, and
+-- may revoke it. Never deleted: a packet is judged by the station's state when it was made.
+CREATE TABLE stations (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    unit TEXT NOT NULL,
+    home_province TEXT NOT NULL,
+    home_district TEXT NOT NULL,
+    -- Always empty: a station serves communes of its district, so commune officers,
+    -- whose scope filters on this column, see none.
+    home_commune TEXT,
+    -- Ed25519, base64: what the station's packets are verified with.
+    signing_key TEXT NOT NULL UNIQUE,
+    -- P-256 SubjectPublicKeyInfo, base64: what the station's extracts are sealed to.
+    agreement_key TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('pending', 'approved', 'revoked')),
+    -- Commune codes and usernames, comma-separated, set at approval.
+    communes TEXT NOT NULL,
+    officers TEXT NOT NULL,
+    requested_micros BIGINT NOT NULL,
+    approved_by TEXT,
+    approved_micros BIGINT,
+    revoked_by TEXT,
+    revoked_micros BIGINT
+);
+CREATE INDEX stations_by_district ON stations (home_district, status);
+
+-- The server's own keys for stations: 'extract' (Ed25519, signs the extracts) and 'packet'
+-- (P-256, the packets are sealed to it), base64. The private halves are vault objects.
+CREATE TABLE station_server_keys (
+    purpose TEXT PRIMARY KEY CHECK (purpose IN ('extract', 'packet')),
+    public_key TEXT NOT NULL,
+    key_object TEXT NOT NULL,
+    created_micros BIGINT NOT NULL
+);

@@ -1,0 +1,263 @@
+//! Mobile stations (issue 19): enrolment requests, approval and revocation, each audited,
+//! and the server's keys for stations. Keys are kept as base64 text, lists as
+//! comma-separated text (commune codes and usernames hold no comma).
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD as B64;
+use cancuoc_store::{
+    Access, Result, StationKeyPurpose, StationRecord, StationServerKey, StationStatus,
+    StoreError, actions,
+};
+use uuid::Uuid;
+
+use crate::schedule::places_above;
+use crate::{Row, Tx, Value, corrupt, int, key, scope, text};
+
+/// Requests a district may have waiting: a bound on what an unauthenticated caller can
+/// pile up for its officers.
+pub const PENDING_PER_DISTRICT: i64 = 20;
+
+const COLUMNS: &str = "id, name, unit, signing_key, agreement_key, status, communes, officers,
+    requested_micros, approved_by, approved_micros, revoked_by, revoked_micros";
+
+fn bytes(row: &Row, name: &str) -> Result<Vec<u8>> {
+    B64.decode(text(row, name)?).map_err(|_| corrupt(name))
+}
+
+fn list(row: &Row, name: &str) -> Result<Vec<String>> {
+    Ok(text(row, name)?
+        .split(',')
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect())
+}
+
+fn record(row: &Row) -> Result<StationRecord> {
+    Ok(StationRecord {
+        id: key(row, "id")?,
+        name: text(row, "name")?,
+        unit: text(row, "unit")?,
+        signing_key: bytes(row, "signing_key")?,
+        agreement_key: bytes(row, "agreement_key")?,
+        status: StationStatus::parse(&text(row, "status")?)
+            .ok_or_else(|| corrupt("station status"))?,
+        communes: list(row, "communes")?,
+        officers: list(row, "officers")?,
+        requested_micros: int(row, "requested_micros")?,
+        approved_by: row.text("approved_by")?,
+        approved_micros: row.int("approved_micros")?,
+        revoked_by: row.text("revoked_by")?,
+        revoked_micros: row.int("revoked_micros")?,
+    })
+}
+
+/// The district code of a district police unit (CAH-253 → 253).
+fn district_of(unit: &str) -> Result<&str> {
+    unit.strip_prefix("CAH-")
+        .ok_or_else(|| StoreError::Invalid(format!("unit: {unit} is not a district police unit")))
+}
+
+pub async fn request(tx: &mut dyn Tx, access: &Access, station: &StationRecord) -> Result<()> {
+    let district = district_of(&station.unit)?;
+    let (province, _) = places_above(tx, district).await?;
+    let same_key = tx
+        .fetch(
+            "SELECT id FROM stations WHERE signing_key = $1",
+            &[Value::from(B64.encode(&station.signing_key))],
+        )
+        .await?;
+    if !same_key.is_empty() {
+        return Err(StoreError::Conflict(
+            "a station with this signing key has asked already".into(),
+        ));
+    }
+    let waiting = tx
+        .fetch(
+            "SELECT COUNT(*) AS n FROM stations WHERE home_district = $1 AND status = 'pending'",
+            &[Value::from(district)],
+        )
+        .await?
+        .first()
+        .map(|r| int(r, "n"))
+        .transpose()?
+        .unwrap_or(0);
+    if waiting >= PENDING_PER_DISTRICT {
+        return Err(StoreError::Conflict(format!(
+            "district {district} has {waiting} station requests waiting: an officer approves or revokes them first"
+        )));
+    }
+    tx.execute(
+        &format!(
+            "INSERT INTO stations ({COLUMNS}, home_province, home_district)
+             VALUES ($1, $2, $3, $4, $5, 'pending', '', '', $6, NULL, NULL, NULL, NULL, $7, $8)"
+        ),
+        &[
+            Value::from(station.id.to_string()),
+            Value::from(station.name.as_str()),
+            Value::from(station.unit.as_str()),
+            Value::from(B64.encode(&station.signing_key)),
+            Value::from(B64.encode(&station.agreement_key)),
+            Value::from(station.requested_micros),
+            Value::from(province),
+            Value::from(district),
+        ],
+    )
+    .await?;
+    tx.audit(
+        access,
+        actions::STATION_REQUEST,
+        "station",
+        &station.id.to_string(),
+    )
+    .await
+}
+
+pub async fn in_scope(tx: &mut dyn Tx, access: &Access) -> Result<Vec<StationRecord>> {
+    let mut sql = format!("SELECT {COLUMNS} FROM stations s WHERE 1 = 1");
+    let mut args = Vec::new();
+    if let Some((clause, value)) = scope(access, "s", 1) {
+        sql.push_str(&clause);
+        args.push(value);
+    }
+    sql.push_str(" ORDER BY s.requested_micros DESC, s.id");
+    tx.fetch(&sql, &args).await?.iter().map(record).collect()
+}
+
+pub async fn one(tx: &mut dyn Tx, id: Uuid) -> Result<Option<StationRecord>> {
+    tx.fetch(
+        &format!("SELECT {COLUMNS} FROM stations WHERE id = $1"),
+        &[Value::from(id.to_string())],
+    )
+    .await?
+    .first()
+    .map(record)
+    .transpose()
+}
+
+/// The station, if the caller's jurisdiction holds it.
+async fn scoped(tx: &mut dyn Tx, access: &Access, id: Uuid) -> Result<StationRecord> {
+    let mut sql = format!("SELECT {COLUMNS} FROM stations s WHERE s.id = $1");
+    let mut args = vec![Value::from(id.to_string())];
+    if let Some((clause, value)) = scope(access, "s", 2) {
+        sql.push_str(&clause);
+        args.push(value);
+    }
+    tx.fetch(&sql, &args)
+        .await?
+        .first()
+        .map(record)
+        .transpose()?
+        .ok_or_else(|| StoreError::NotFound(format!("station {id}")))
+}
+
+pub async fn approve(
+    tx: &mut dyn Tx,
+    access: &Access,
+    id: Uuid,
+    communes: &[String],
+    officers: &[String],
+) -> Result<StationRecord> {
+    let station = scoped(tx, access, id).await?;
+    if station.status == StationStatus::Revoked {
+        return Err(StoreError::Conflict(format!(
+            "station {id} was revoked: a revoked station is enrolled again as a new one"
+        )));
+    }
+    if let Some(bad) = communes.iter().chain(officers).find(|s| s.contains(',')) {
+        return Err(StoreError::Invalid(format!("{bad:?} holds a comma")));
+    }
+    // The first approval's time stays: packets made since then are the station's.
+    tx.execute(
+        "UPDATE stations SET status = 'approved', communes = $1, officers = $2,
+            approved_by = $3, approved_micros = COALESCE(approved_micros, $4)
+         WHERE id = $5",
+        &[
+            Value::from(communes.join(",")),
+            Value::from(officers.join(",")),
+            Value::from(access.actor.as_str()),
+            Value::from(access.now_micros),
+            Value::from(id.to_string()),
+        ],
+    )
+    .await?;
+    tx.audit(access, actions::STATION_APPROVE, "station", &id.to_string())
+        .await?;
+    one(tx, id)
+        .await?
+        .ok_or_else(|| StoreError::NotFound(format!("station {id}")))
+}
+
+pub async fn revoke(tx: &mut dyn Tx, access: &Access, id: Uuid) -> Result<StationRecord> {
+    let station = scoped(tx, access, id).await?;
+    if station.status == StationStatus::Revoked {
+        return Err(StoreError::Conflict(format!(
+            "station {id} was revoked already"
+        )));
+    }
+    tx.execute(
+        "UPDATE stations SET status = 'revoked', revoked_by = $1, revoked_micros = $2 WHERE id = $3",
+        &[
+            Value::from(access.actor.as_str()),
+            Value::from(access.now_micros),
+            Value::from(id.to_string()),
+        ],
+    )
+    .await?;
+    tx.audit(access, actions::STATION_REVOKE, "station", &id.to_string())
+        .await?;
+    one(tx, id)
+        .await?
+        .ok_or_else(|| StoreError::NotFound(format!("station {id}")))
+}
+
+fn server_key(row: &Row, purpose: StationKeyPurpose) -> Result<StationServerKey> {
+    Ok(StationServerKey {
+        purpose,
+        public_key: bytes(row, "public_key")?,
+        key_object: text(row, "key_object")?,
+        created_micros: int(row, "created_micros")?,
+    })
+}
+
+pub async fn server_key_of(
+    tx: &mut dyn Tx,
+    purpose: StationKeyPurpose,
+) -> Result<Option<StationServerKey>> {
+    tx.fetch(
+        "SELECT public_key, key_object, created_micros FROM station_server_keys WHERE purpose = $1",
+        &[Value::from(purpose.as_str())],
+    )
+    .await?
+    .first()
+    .map(|r| server_key(r, purpose))
+    .transpose()
+}
+
+pub async fn add_server_key(
+    tx: &mut dyn Tx,
+    access: &Access,
+    new: &StationServerKey,
+) -> Result<StationServerKey> {
+    if let Some(kept) = server_key_of(tx, new.purpose).await? {
+        return Ok(kept);
+    }
+    tx.execute(
+        "INSERT INTO station_server_keys (purpose, public_key, key_object, created_micros)
+         VALUES ($1, $2, $3, $4)",
+        &[
+            Value::from(new.purpose.as_str()),
+            Value::from(B64.encode(&new.public_key)),
+            Value::from(new.key_object.as_str()),
+            Value::from(new.created_micros),
+        ],
+    )
+    .await?;
+    tx.audit(
+        access,
+        actions::STATION_SERVER_KEY_ADD,
+        "station_server_key",
+        new.purpose.as_str(),
+    )
+    .await?;
+    Ok(new.clone())
+}

@@ -1,0 +1,94 @@
+//! What the register keeps of the mobile stations (issue 19): each station's public keys,
+//! its state (asked, approved, revoked) with who decided and when, the communes it may
+//! serve and the officers who may use it; and the server's own keys for stations.
+
+use uuid::Uuid;
+
+/// Where a station's enrolment stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StationStatus {
+    /// Asked for, not yet approved: the station can neither pull nor push.
+    Pending,
+    Approved,
+    /// Its packets made after the revocation are refused; it can no longer pull.
+    Revoked,
+}
+
+impl StationStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StationStatus::Pending => "pending",
+            StationStatus::Approved => "approved",
+            StationStatus::Revoked => "revoked",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "pending" => Some(StationStatus::Pending),
+            "approved" => Some(StationStatus::Approved),
+            "revoked" => Some(StationStatus::Revoked),
+            _ => None,
+        }
+    }
+}
+
+/// A station as the server knows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StationRecord {
+    pub id: Uuid,
+    pub name: String,
+    /// The district police unit it belongs to (CAH-…).
+    pub unit: String,
+    /// Ed25519 public key (32 bytes): verifies the station's packets.
+    pub signing_key: Vec<u8>,
+    /// P-256 SubjectPublicKeyInfo (DER): the station's extracts are sealed to it.
+    pub agreement_key: Vec<u8>,
+    pub status: StationStatus,
+    /// Commune codes it may serve, set at approval.
+    pub communes: Vec<String>,
+    /// Usernames of the officers who may sign in on it, set at approval.
+    pub officers: Vec<String>,
+    pub requested_micros: i64,
+    pub approved_by: Option<String>,
+    pub approved_micros: Option<i64>,
+    pub revoked_by: Option<String>,
+    pub revoked_micros: Option<i64>,
+}
+
+impl StationRecord {
+    /// Whether a packet made at `made_micros` comes from an approved, not yet revoked
+    /// station.
+    pub fn trusted_at(&self, made_micros: i64) -> bool {
+        self.approved_micros.is_some_and(|a| a <= made_micros)
+            && self.revoked_micros.is_none_or(|r| made_micros < r)
+    }
+}
+
+/// What the server's key for stations is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StationKeyPurpose {
+    /// Ed25519: signs the extracts.
+    Extract,
+    /// P-256: the packets are sealed to it.
+    Packet,
+}
+
+impl StationKeyPurpose {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StationKeyPurpose::Extract => "extract",
+            StationKeyPurpose::Packet => "packet",
+        }
+    }
+}
+
+/// One of the server's keys for stations: the public half, and the vault object that
+/// holds the private half sealed under the vault's master key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StationServerKey {
+    pub purpose: StationKeyPurpose,
+    pub public_key: Vec<u8>,
+    pub key_object: String,
+    pub created_micros: i64,
+}
