@@ -405,6 +405,20 @@ impl App {
                     .map(|c| c.key_object),
             );
         }
+        // The server's keys for stations (`stations/…`) and, on a station, its own keys
+        // (`station/…`).
+        if objects.iter().any(|o| o.starts_with("stations/")) {
+            for purpose in [StationKeyPurpose::Extract, StationKeyPurpose::Packet] {
+                if let Some(key) = self.store.station_server_key(purpose).await? {
+                    referenced.insert(key.key_object);
+                }
+            }
+        }
+        if objects.iter().any(|o| o.starts_with("station/"))
+            && let Some(identity) = self.store.station_identity().await?
+        {
+            referenced.extend([identity.signing_object, identity.agreement_object]);
+        }
         for key in applications {
             let Some(application) = self.store.application(&access, key).await? else {
                 continue;

@@ -145,7 +145,7 @@ impl App {
         })
     }
 
-    fn key_pair(&self) -> Result<KeyPair, AppError> {
+    pub(crate) fn key_pair(&self) -> Result<KeyPair, AppError> {
         let mut failure = None;
         let pair = KeyPair::generate(|b| match self.random.bytes(b.len()) {
             Ok(bytes) => b.copy_from_slice(&bytes),

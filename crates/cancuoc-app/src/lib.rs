@@ -21,6 +21,7 @@ mod register;
 mod render;
 mod schedule;
 mod setup;
+mod station;
 mod time_limits;
 
 use std::sync::{Arc, RwLock};
@@ -51,6 +52,9 @@ pub use schedule::{
     PLAN_LEAD_DAYS, PlanRequest, ShownPlan, UnitNeed,
 };
 pub use setup::{DemoObserver, DemoReport, InitReport, Unobserved};
+pub use station::{
+    NewStationKeys, STATION_NAME_MAX, StationEnrolled, StationRequest, StationServerKeys,
+};
 pub use time_limits::RemoteDistrictRequest;
 
 /// Wall-clock time and today's date in Vietnam.

@@ -71,6 +71,15 @@ impl Role {
         matches!(self, Self::ProvinceOfficer | Self::Admin)
     }
 
+    /// Whether the role approves and revokes mobile stations: the police of districts and
+    /// above, and the administrator.
+    pub fn manages_stations(&self) -> bool {
+        matches!(
+            self,
+            Self::DistrictOfficer | Self::ProvinceOfficer | Self::MinistryOfficer | Self::Admin
+        )
+    }
+
     /// Whether the role files applications and takes portraits and prints: the police of
     /// communes, districts and provinces.
     pub fn takes_intake(&self) -> bool {

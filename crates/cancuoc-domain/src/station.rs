@@ -63,7 +63,9 @@ pub enum EnvelopeError {
     NotAnEnvelope,
     #[error("unknown kind {0}")]
     UnknownKind(u8),
-    #[error("the body's length {declared} does not match the {actual} bytes that follow the header")]
+    #[error(
+        "the body's length {declared} does not match the {actual} bytes that follow the header"
+    )]
     Length { declared: u64, actual: usize },
     #[error("the signature does not hold: the envelope was altered, or signed by another key")]
     BadSignature,
@@ -117,9 +119,12 @@ impl Envelope {
             return Err(EnvelopeError::NotAnEnvelope);
         }
         let kind_byte = field(5, 6).first().copied().unwrap_or_default();
-        let kind = EnvelopeKind::from_byte(kind_byte).ok_or(EnvelopeError::UnknownKind(kind_byte))?;
+        let kind =
+            EnvelopeKind::from_byte(kind_byte).ok_or(EnvelopeError::UnknownKind(kind_byte))?;
         let array16 = |from| <[u8; 16]>::try_from(field(from, from + 16)).unwrap_or_default();
-        let int = |from| i64::from_be_bytes(<[u8; 8]>::try_from(field(from, from + 8)).unwrap_or_default());
+        let int = |from| {
+            i64::from_be_bytes(<[u8; 8]>::try_from(field(from, from + 8)).unwrap_or_default())
+        };
         let declared = u64::from_be_bytes(<[u8; 8]>::try_from(field(54, 62)).unwrap_or_default());
         let actual = bytes.len() - HEADER_LEN - SIGNATURE_LEN;
         if usize::try_from(declared).ok() != Some(actual) {
@@ -201,6 +206,13 @@ impl SignerKey {
     pub fn public(&self) -> [u8; 32] {
         self.0.verifying_key().to_bytes()
     }
+}
+
+/// Whether `key` is an Ed25519 public key (32 bytes, a point of the curve).
+pub fn is_public_key(key: &[u8]) -> bool {
+    <[u8; 32]>::try_from(key)
+        .ok()
+        .is_some_and(|b| VerifyingKey::from_bytes(&b).is_ok())
 }
 
 /// What an officer compares on two screens to know a key is the one they expect: the

@@ -6,6 +6,7 @@ pub(crate) mod campaigns;
 pub(crate) mod chip;
 pub(crate) mod schedule;
 pub(crate) mod shapes;
+pub(crate) mod station;
 
 use std::collections::BTreeMap;
 

@@ -25,3 +25,10 @@ pub fn decision_body(bytes: &[u8]) {
         let _ = crate::routes::forms::form_action(body);
     }
 }
+
+/// `POST /api/v1/stations`: a station's enrolment request, sent with no sign-in.
+pub fn station_request_body(bytes: &[u8]) {
+    if let Ok(body) = serde_json::from_slice::<crate::dto::station::StationRequestDto>(bytes) {
+        let _ = body.request();
+    }
+}

@@ -159,6 +159,10 @@ pub fn router(app: App, config: ServerConfig) -> Router {
         "/dia-ban-dac-biet",
         axum::routing::get(console::remote_districts).post(console::remote_district_action),
     )
+    .route(
+        "/tram-luu-dong",
+        axum::routing::get(console::stations).post(console::station_action),
+    )
     .route("/lich", axum::routing::get(console::sessions))
     .route(
         "/chien-dich",

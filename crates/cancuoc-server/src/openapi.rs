@@ -35,6 +35,7 @@ use crate::error::ErrorBody;
         (name = "scheduling", description = "Enrollment sites, machines, sessions, invitations, the day's queue, and plans"),
         (name = "booking", description = "Citizens' own appointments: no sign-in; personal ID and birth date"),
         (name = "chip", description = "The chip: the PKI's certificates and CRL, a card's chip files, passive authentication, personalisation packages"),
+        (name = "stations", description = "Mobile stations: enrolment, approval and revocation"),
         (name = "system", description = "Health and audit"),
     )
 )]
@@ -220,6 +221,7 @@ mod tests {
                 "post /api/v1/chip/verify",
                 "post /api/v1/public/appointment",
                 "post /api/v1/public/bookings",
+                "post /api/v1/stations",
                 "put /api/v1/public/appointment",
             ]
         );

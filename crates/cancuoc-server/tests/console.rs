@@ -15,15 +15,6 @@ use reqwest::StatusCode;
 use serde_json::json;
 use support::*;
 
-/// The CSRF token the page's forms carry.
-fn csrf_of(html: &str) -> String {
-    let at = html
-        .find("name=\"csrf\" value=\"")
-        .expect("a form with a CSRF token")
-        + 19;
-    html[at..].split('"').next().unwrap().to_owned()
-}
-
 #[tokio::test]
 async fn a_district_officer_verifies_the_days_applications_from_the_queue() {
     let t = spawn_app().await;

@@ -30,7 +30,10 @@ fn window(row: &Row, start: &str, end: &str) -> Result<Window> {
 }
 
 /// The province and district above a commune (no district in the 2025 hierarchy).
-pub(crate) async fn places_above(tx: &mut dyn Tx, commune: &str) -> Result<(String, Option<String>)> {
+pub(crate) async fn places_above(
+    tx: &mut dyn Tx,
+    commune: &str,
+) -> Result<(String, Option<String>)> {
     let parent = |code: &str| vec![Value::from(code)];
     let rows = tx
         .fetch(

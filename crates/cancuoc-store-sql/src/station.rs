@@ -5,8 +5,8 @@
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as B64;
 use cancuoc_store::{
-    Access, Result, StationKeyPurpose, StationRecord, StationServerKey, StationStatus,
-    StoreError, actions,
+    Access, Result, StationIdentity, StationKeyPurpose, StationRecord, StationServerKey,
+    StationStatus, StoreError, actions,
 };
 use uuid::Uuid;
 
@@ -260,4 +260,52 @@ pub async fn add_server_key(
     )
     .await?;
     Ok(new.clone())
+}
+
+const IDENTITY: &str = "id, server_url, unit, name, signing_object, agreement_object,
+    server_extract_key, server_packet_key, enrolled_micros";
+
+pub async fn identity(tx: &mut dyn Tx) -> Result<Option<StationIdentity>> {
+    let rows = tx
+        .fetch(&format!("SELECT {IDENTITY} FROM station_identity"), &[])
+        .await?;
+    let Some(row) = rows.first() else {
+        return Ok(None);
+    };
+    Ok(Some(StationIdentity {
+        id: key(row, "id")?,
+        server_url: text(row, "server_url")?,
+        unit: text(row, "unit")?,
+        name: text(row, "name")?,
+        signing_object: text(row, "signing_object")?,
+        agreement_object: text(row, "agreement_object")?,
+        server_extract_key: bytes(row, "server_extract_key")?,
+        server_packet_key: bytes(row, "server_packet_key")?,
+        enrolled_micros: int(row, "enrolled_micros")?,
+    }))
+}
+
+pub async fn set_identity(tx: &mut dyn Tx, new: &StationIdentity) -> Result<()> {
+    if let Some(held) = identity(tx).await? {
+        return Err(StoreError::Conflict(format!(
+            "this database is station {} ({}) already",
+            held.id, held.name
+        )));
+    }
+    tx.execute(
+        &format!("INSERT INTO station_identity (singleton, {IDENTITY}) VALUES (1, $1, $2, $3, $4, $5, $6, $7, $8, $9)"),
+        &[
+            Value::from(new.id.to_string()),
+            Value::from(new.server_url.as_str()),
+            Value::from(new.unit.as_str()),
+            Value::from(new.name.as_str()),
+            Value::from(new.signing_object.as_str()),
+            Value::from(new.agreement_object.as_str()),
+            Value::from(B64.encode(&new.server_extract_key)),
+            Value::from(B64.encode(&new.server_packet_key)),
+            Value::from(new.enrolled_micros),
+        ],
+    )
+    .await?;
+    Ok(())
 }

@@ -604,6 +604,14 @@ impl<B: Backend> Store for SqlStore<B> {
         in_tx!(self, Write, |tx| station::add_server_key(tx, access, key))
     }
 
+    async fn station_identity(&self) -> Result<Option<StationIdentity>> {
+        in_tx!(self, Read, |tx| station::identity(tx))
+    }
+
+    async fn set_station_identity(&self, identity: &StationIdentity) -> Result<()> {
+        in_tx!(self, Write, |tx| station::set_identity(tx, identity))
+    }
+
     async fn add_machine(&self, access: &Access, machine: &Machine) -> Result<()> {
         in_tx!(self, Write, |tx| schedule::add_machine(tx, access, machine))
     }

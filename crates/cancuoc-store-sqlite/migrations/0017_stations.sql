@@ -35,3 +35,18 @@ CREATE TABLE station_server_keys (
     key_object TEXT NOT NULL,
     created_micros INTEGER NOT NULL
 );
+
+-- On a station's own database, one row: who the station is, the server it belongs to and
+-- the server's keys it trusts (base64), and the vault objects of its own private keys.
+CREATE TABLE station_identity (
+    singleton INTEGER PRIMARY KEY CHECK (singleton = 1),
+    id TEXT NOT NULL,
+    server_url TEXT NOT NULL,
+    unit TEXT NOT NULL,
+    name TEXT NOT NULL,
+    signing_object TEXT NOT NULL,
+    agreement_object TEXT NOT NULL,
+    server_extract_key TEXT NOT NULL,
+    server_packet_key TEXT NOT NULL,
+    enrolled_micros INTEGER NOT NULL
+);

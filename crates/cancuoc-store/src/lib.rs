@@ -399,6 +399,11 @@ pub trait Store: Send + Sync {
         key: &StationServerKey,
     ) -> Result<StationServerKey>;
 
+    /// On a station's own database: the station's identity, once enrolled.
+    async fn station_identity(&self) -> Result<Option<StationIdentity>>;
+    /// Keeps the station's identity; `Conflict` when the database holds one already.
+    async fn set_station_identity(&self, identity: &StationIdentity) -> Result<()>;
+
     // ---- scheduling -----------------------------------------------------------------
 
     /// Creates a site (audited); a unit's sites have distinct names.

@@ -92,3 +92,22 @@ pub struct StationServerKey {
     pub key_object: String,
     pub created_micros: i64,
 }
+
+/// On a station's own database: who the station is and whom it trusts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StationIdentity {
+    /// The id the server gave the station.
+    pub id: Uuid,
+    pub server_url: String,
+    pub unit: String,
+    pub name: String,
+    /// The vault objects of the station's private keys: Ed25519 (signs its packets) and
+    /// P-256 (opens its extracts).
+    pub signing_object: String,
+    pub agreement_object: String,
+    /// The server's Ed25519 key that signs extracts.
+    pub server_extract_key: Vec<u8>,
+    /// The server's P-256 SubjectPublicKeyInfo that packets are sealed to.
+    pub server_packet_key: Vec<u8>,
+    pub enrolled_micros: i64,
+}

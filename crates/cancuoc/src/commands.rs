@@ -16,7 +16,8 @@ use crate::backend;
 use crate::{
     AuditCommand, BenchCommand, CampaignCommand, CardCommand, ChipCommand, Cli, Command,
     ConfigCommand, FormsCommand, IdCommand, ImportCommand, MrzCommand, OfficerCommand,
-    PersonalisationCommand, QuotaCommand, ReportCommand, ScheduleCommand, VaultCommand,
+    PersonalisationCommand, QuotaCommand, ReportCommand, ScheduleCommand, StationCommand,
+    VaultCommand,
 };
 
 /// A failure with the exit code it deserves.
@@ -249,6 +250,10 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
                 *json,
             )
             .await
+        }
+        Command::Station(StationCommand::Enrol { server, unit, name }) => {
+            let app = app(&cli, true).await?;
+            crate::station::enrol(&app, server, unit, name).await
         }
         Command::Pki(command) => {
             let app = app(&cli, false).await?;

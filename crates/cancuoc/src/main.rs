@@ -19,6 +19,7 @@ mod commands;
 mod enrollment;
 mod schedule;
 mod secrets;
+mod station;
 mod vault;
 
 use std::path::PathBuf;
@@ -106,6 +107,9 @@ enum Command {
     /// Document Signers, the CRL, the production line's key.
     #[command(subcommand)]
     Pki(PkiCommand),
+    /// A mobile station: this laptop's own database, enrolled with the central server.
+    #[command(subcommand)]
+    Station(StationCommand),
     /// The production centre's batches.
     #[command(subcommand)]
     Batch(BatchCommand),
@@ -627,6 +631,23 @@ enum PkiCommand {
     LineKey {
         #[arg(long)]
         output: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum StationCommand {
+    /// Make this station's keys (sealed in its vault) and ask the central server to enrol
+    /// it; prints the station's id. An officer of the unit approves it in the console.
+    Enrol {
+        /// The central server, e.g. https://cancuoc.example.vn
+        #[arg(long)]
+        server: String,
+        /// The district police unit the station belongs to, e.g. CAH-436.
+        #[arg(long)]
+        unit: String,
+        /// The team's name, e.g. "Tổ lưu động số 1".
+        #[arg(long)]
+        name: String,
     },
 }
 

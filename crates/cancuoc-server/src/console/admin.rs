@@ -356,6 +356,13 @@ const AUDIT_ACTIONS: &[(&str, &str)] = &[
     ("pki.crl.issue", "Phát hành danh sách thu hồi"),
     ("pki.document_signer.revoke", "Thu hồi chứng thư ký (DS)"),
     ("pki.line_key.add", "Đăng ký khóa dây chuyền cá thể hóa"),
+    ("station.request", "Đề nghị đăng ký trạm lưu động"),
+    ("station.approve", "Duyệt trạm lưu động"),
+    ("station.revoke", "Thu hồi trạm lưu động"),
+    (
+        "station.server_key.add",
+        "Tạo khóa máy chủ cho trạm lưu động",
+    ),
     ("quota.set", "Giao chỉ tiêu"),
     (
         "remote_district.add",

@@ -27,6 +27,7 @@ mod register;
 mod remote;
 mod review;
 mod schedule;
+mod stations;
 
 pub(crate) use admin::*;
 pub(crate) use application::*;
@@ -39,6 +40,7 @@ pub(crate) use register::*;
 pub(crate) use remote::*;
 pub(crate) use review::*;
 pub(crate) use schedule::*;
+pub(crate) use stations::*;
 
 const LANG_COOKIE: &str = "cancuoc_lang";
 
@@ -235,6 +237,27 @@ words! {
     add_remote_district => "Thêm huyện vào danh sách", "Add a district to the list";
     to_optional => "Đến ngày (để trống nếu chưa hết hiệu lực)", "To (empty while in force)";
     remote_added => "Đã thêm huyện vào danh sách", "District added to the list";
+    stations => "Trạm lưu động", "Mobile stations";
+    stations_explained => "Máy tính của tổ cấp CCCD lưu động làm việc không cần mạng. Trạm chỉ được tải dữ liệu và gửi hồ sơ sau khi được duyệt. Trước khi duyệt, đối chiếu mã khóa dưới đây với mã hiện trên màn hình của trạm.", "A mobile team's laptop works without a network. A station pulls data and pushes applications only once approved. Before approving, compare the key fingerprint below with the one on the station's screen.";
+    no_stations => "Chưa có trạm nào trong địa bàn.", "No station in your area.";
+    station_pending => "Chờ duyệt", "Waiting for approval";
+    station_approved => "Đã duyệt", "Approved";
+    station_revoked => "Đã thu hồi", "Revoked";
+    station_fingerprint => "Mã khóa của trạm", "Station key fingerprint";
+    station_requested => "Đề nghị lúc", "Asked at";
+    station_decided => "Người duyệt/thu hồi", "Decided by";
+    station_id => "Mã trạm", "Station id";
+    station_communes => "Xã, phường, thị trấn trạm được phục vụ", "Communes the station serves";
+    station_officers => "Cán bộ được đăng nhập trên trạm", "Officers who may sign in on the station";
+    station_no_officers => "Không có cán bộ tiếp nhận nào của huyện này.", "No intake officer of this district.";
+    station_fingerprint_matches => "Tôi đã đối chiếu: màn hình của trạm hiện đúng mã", "I have checked: the station's screen shows";
+    station_check_fingerprint => "Hãy đối chiếu mã khóa với màn hình của trạm và đánh dấu xác nhận trước khi duyệt.", "Compare the key fingerprint with the station's screen and tick the confirmation before approving.";
+    station_approve => "Duyệt trạm", "Approve the station";
+    station_approved_done => "Đã duyệt trạm", "Station approved";
+    station_revoke_explained => "Thu hồi: hồ sơ trạm lập từ lúc này sẽ bị từ chối", "Revoke: applications the station files from now on are refused";
+    station_confirm_revoke => "Hãy đánh dấu xác nhận trước khi thu hồi trạm.", "Tick the confirmation before revoking the station.";
+    station_revoke => "Thu hồi trạm", "Revoke the station";
+    station_revoked_done => "Đã thu hồi trạm", "Station revoked";
     remote_ended => "Đã kết thúc áp dụng", "Entry ended";
     confirm_disable => "Khóa ngay (đăng xuất khỏi mọi nơi)", "Disable now (signs out everywhere)";
     confirm_disable_needed => "Hãy đánh dấu xác nhận trước khi khóa tài khoản.", "Tick the confirmation before disabling the account.";

@@ -8,7 +8,8 @@ mod chip;
 pub(crate) mod forms;
 mod officers;
 mod register;
-mod schedule;
+pub(crate) mod schedule;
+mod station;
 mod system;
 
 use axum::extract::DefaultBodyLimit;
@@ -106,6 +107,9 @@ pub(crate) fn api(import_limit: usize) -> OpenApiRouter<AppState> {
         ))
         .routes(routes!(schedule::book))
         .routes(routes!(schedule::open_sessions))
+        .routes(routes!(station::request_station, station::list_stations))
+        .routes(routes!(station::approve_station))
+        .routes(routes!(station::revoke_station))
 }
 
 /// No route has this path.

@@ -27,7 +27,7 @@ fn invalid(message: impl Into<String>) -> ApiError {
     )
 }
 
-fn uuid(id: &str, what: &str) -> Result<Uuid, ApiError> {
+pub(crate) fn uuid(id: &str, what: &str) -> Result<Uuid, ApiError> {
     Uuid::parse_str(id.trim()).map_err(|_| invalid(format!("{id:?} is not a {what} id (UUID)")))
 }
 

@@ -393,6 +393,15 @@ impl TestApp {
     }
 }
 
+/// The CSRF token the page's forms carry.
+pub fn csrf_of(html: &str) -> String {
+    let at = html
+        .find("name=\"csrf\" value=\"")
+        .expect("a form with a CSRF token")
+        + 19;
+    html[at..].split('"').next().unwrap().to_owned()
+}
+
 /// Posts the console's sign-in form as a browser does: the form is fetched first, for
 /// its token and the cookie that goes with it (login CSRF).
 pub async fn sign_in_form(

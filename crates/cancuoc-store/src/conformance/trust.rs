@@ -296,7 +296,7 @@ pub async fn an_import_row_outside_the_importers_jurisdiction_is_refused(store: 
 /// approved with its communes and officers (again, to change them, keeping the first
 /// approval's time), revoked once; a second request with the same key is refused, and each
 /// step is audited. The server's keys for stations are made once: a second node's key is
-/// not kept over the first.
+/// not kept over the first. A station's own database keeps its identity once.
 pub async fn stations_are_requested_approved_and_revoked(store: Arc<dyn Store>) {
     seeded(&store).await;
     let before = store.audit_events(0, 100_000).await.unwrap().len();
@@ -345,7 +345,10 @@ pub async fn stations_are_requested_approved_and_revoked(store: Arc<dyn Store>) 
     let district = officer_of_unit("CAH-436", "lan.nt");
     let province = officer_of_unit("CAT-42", "minh.lv");
     let elsewhere = officer_of_unit("CAH-445", "hoa.pt");
-    assert_eq!(store.stations(&district).await.unwrap(), vec![first.clone()]);
+    assert_eq!(
+        store.stations(&district).await.unwrap(),
+        vec![first.clone()]
+    );
     assert_eq!(store.stations(&province).await.unwrap().len(), 1);
     assert!(store.stations(&elsewhere).await.unwrap().is_empty());
     let err = store
@@ -439,6 +442,33 @@ pub async fn stations_are_requested_approved_and_revoked(store: Arc<dyn Store>) 
             .public_key,
         vec![3; 32]
     );
+
+    // A station's own database knows who it is, once.
+    assert_eq!(store.station_identity().await.unwrap(), None);
+    let identity = StationIdentity {
+        id: first.id,
+        server_url: "http://127.0.0.1:8080".into(),
+        unit: "CAH-436".into(),
+        name: "Tổ lưu động số 1".into(),
+        signing_object: "station/signing.key".into(),
+        agreement_object: "station/agreement.key".into(),
+        server_extract_key: vec![1; 32],
+        server_packet_key: vec![0x30, 2],
+        enrolled_micros: T0,
+    };
+    store.set_station_identity(&identity).await.unwrap();
+    assert_eq!(
+        store.station_identity().await.unwrap(),
+        Some(identity.clone())
+    );
+    let err = store
+        .set_station_identity(&StationIdentity {
+            id: Uuid::now_v7(),
+            ..identity
+        })
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Conflict(_)), "{err:?}");
 
     let events = store.audit_events(0, 100_000).await.unwrap();
     let actions: Vec<&str> = events[before..]

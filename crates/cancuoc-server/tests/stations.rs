@@ -1,0 +1,256 @@
+//! Mobile stations over HTTP (issue 19): a station asks to be enrolled with no sign-in, an
+//! officer of its district approves it with communes and officers after comparing its
+//! key's fingerprint, in the API and in the console, and revokes it; each step is refused
+//! where it should be, with a reason.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    reason = "test helpers: a panic is the failure report"
+)]
+
+mod support;
+
+use cancuoc_domain::station::{SignerKey, fingerprint};
+use cancuoc_icao::pki::KeyPair;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use support::*;
+
+/// A station's enrolment request with fresh keys drawn from `seed`.
+fn request(seed: u8, unit: &str) -> (Value, String) {
+    let signing = SignerKey::from_bytes([seed; 32]);
+    let agreement = KeyPair::generate(|b| b.fill(seed.wrapping_add(1)));
+    let body = json!({
+        "name": "Tổ lưu động số 1",
+        "unit": unit,
+        "signing_key": b64(&signing.public()),
+        "agreement_key": b64(&agreement.public_key_info()),
+    });
+    (body, fingerprint(&signing.public()))
+}
+
+async fn ask(t: &TestApp, body: Value) -> (StatusCode, Value) {
+    t.send(t.client.post(t.url("/api/v1/stations")).json(&body))
+        .await
+}
+
+#[tokio::test]
+async fn a_station_is_asked_for_approved_in_its_district_and_revoked() {
+    let t = spawn_app().await;
+    let admin = t.admin().await;
+    let district = t
+        .officer(&admin, "son.tv", "CAH-436", "district_officer")
+        .await;
+    let commune = t
+        .officer(&admin, "hoa.pt", "CAX-18073", "commune_officer")
+        .await;
+    let elsewhere = t
+        .officer(&admin, "lan.nt", "CAH-445", "district_officer")
+        .await;
+
+    // Asked with no sign-in: pending, with the fingerprint the laptop shows and the
+    // server's two keys.
+    let (body, print) = request(11, "CAH-436");
+    let (status, asked) = ask(&t, body.clone()).await;
+    assert_eq!(status, StatusCode::CREATED, "{asked}");
+    assert_eq!(asked["station"]["status"], "pending");
+    assert_eq!(asked["station"]["fingerprint"], print.as_str());
+    assert_eq!(asked["station"]["unit"], "CAH-436");
+    let extract_key = asked["server_extract_key"].as_str().unwrap();
+    assert_eq!(b64_decode(extract_key).len(), 32);
+    assert!(b64_decode(asked["server_packet_key"].as_str().unwrap()).len() > 60);
+    let id = asked["station"]["id"].as_str().unwrap().to_owned();
+    // The same key again, a unit that is no district's, a key that is no key: refused.
+    let (status, again) = ask(&t, body).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{again}");
+    let (status, wrong) = ask(&t, request(12, "CAT-42").0).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{wrong}");
+    assert!(
+        wrong["message"].as_str().unwrap().contains("unit"),
+        "{wrong}"
+    );
+    let mut bad_key = request(13, "CAH-436").0;
+    bad_key["signing_key"] = json!(b64(&[1, 2, 3]));
+    let (status, wrong) = ask(&t, bad_key).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{wrong}");
+    assert!(
+        wrong["message"].as_str().unwrap().contains("signing_key"),
+        "{wrong}"
+    );
+    // A second request keeps the server's keys: a station pins them.
+    let (status, second) = ask(&t, request(14, "CAH-436").0).await;
+    assert_eq!(status, StatusCode::CREATED, "{second}");
+    assert_eq!(second["server_extract_key"], extract_key);
+
+    // Listed in its district and its province, not in another district; a commune
+    // officer does not manage stations.
+    let (status, listed) = t.get(&district, "/api/v1/stations").await;
+    assert_eq!(status, StatusCode::OK, "{listed}");
+    assert_eq!(listed["items"].as_array().unwrap().len(), 2);
+    let (_, other) = t.get(&elsewhere, "/api/v1/stations").await;
+    assert_eq!(other["items"], json!([]));
+    let (status, _) = t.get(&commune, "/api/v1/stations").await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+
+    let approve = format!("/api/v1/stations/{id}/approve");
+    let grant =
+        |communes: Value, officers: Value| json!({"communes": communes, "officers": officers});
+    // Another district's officer does not find it; a commune of another district, an
+    // officer of another district, and nothing granted are refused with the field named.
+    let (status, _) = t
+        .post(
+            &elsewhere,
+            &approve,
+            grant(json!(["18073"]), json!(["son.tv"])),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    for (communes, officers, field) in [
+        (json!(["18922"]), json!(["son.tv"]), "communes"),
+        (json!(["18073"]), json!(["lan.nt"]), "officers"),
+        (json!([]), json!(["son.tv"]), "communes"),
+        (json!(["18073"]), json!([]), "officers"),
+    ] {
+        let (status, refused) = t.post(&district, &approve, grant(communes, officers)).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{refused}");
+        assert!(
+            refused["message"].as_str().unwrap().starts_with(field),
+            "{refused}"
+        );
+    }
+    let (status, approved) = t
+        .post(
+            &district,
+            &approve,
+            grant(
+                json!(["18073", "18076", "18073"]),
+                json!(["hoa.pt", "son.tv"]),
+            ),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{approved}");
+    assert_eq!(approved["status"], "approved");
+    assert_eq!(approved["communes"], json!(["18073", "18076"]));
+    assert_eq!(approved["officers"], json!(["hoa.pt", "son.tv"]));
+    assert_eq!(approved["approved_by"], "son.tv");
+
+    let revoke = format!("/api/v1/stations/{id}/revoke");
+    let (status, revoked) = t.post(&district, &revoke, json!({})).await;
+    assert_eq!(status, StatusCode::OK, "{revoked}");
+    assert_eq!(revoked["status"], "revoked");
+    assert_eq!(revoked["revoked_by"], "son.tv");
+    let (status, _) = t.post(&district, &revoke, json!({})).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    let (status, _) = t
+        .post(
+            &district,
+            &approve,
+            grant(json!(["18073"]), json!(["son.tv"])),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    let (status, _) = t
+        .post(&district, "/api/v1/stations/not-an-id/revoke", json!({}))
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+
+    // The audit chain still holds after every step.
+    let (_, verified) = t.get(&admin, "/api/v1/audit/verify").await;
+    assert_eq!(verified["first_break"], Value::Null, "{verified}");
+}
+
+#[tokio::test]
+async fn the_console_approves_a_station_only_once_its_fingerprint_is_confirmed() {
+    let t = spawn_app().await;
+    let admin = t.admin().await;
+    t.officer(&admin, "son.tv", "CAH-436", "district_officer")
+        .await;
+    t.officer(&admin, "hoa.pt", "CAX-18073", "commune_officer")
+        .await;
+    let (body, print) = request(21, "CAH-436");
+    let (_, asked) = ask(&t, body).await;
+    let id = asked["station"]["id"].as_str().unwrap().to_owned();
+
+    let browser = t.console_as("son.tv").await;
+    let html = t.page(&browser, "/tram-luu-dong").await;
+    assert!(
+        html.contains("href=\"/tram-luu-dong\""),
+        "the menu leads here: {html}"
+    );
+    assert!(html.contains("Chờ duyệt"), "{html}");
+    assert!(html.contains(&print), "{html}");
+    assert!(
+        html.contains("Phường Nam Hà"),
+        "the district's communes: {html}"
+    );
+    assert!(
+        html.contains("value=\"hoa.pt\""),
+        "its intake officers: {html}"
+    );
+    let csrf = csrf_of(&html);
+    let post = |pairs: Vec<(&'static str, String)>| {
+        let (browser, url) = (&browser, t.url("/tram-luu-dong"));
+        async move {
+            let pairs: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            post_form(browser, url, &pairs).await
+        }
+    };
+    let approve = |confirmed: bool| {
+        let mut pairs = vec![
+            ("csrf", csrf.clone()),
+            ("action", "approve".to_owned()),
+            ("id", id.clone()),
+            ("commune", "18073".to_owned()),
+            ("officer", "hoa.pt".to_owned()),
+        ];
+        if confirmed {
+            pairs.push(("fingerprint_checked", "yes".to_owned()));
+        }
+        pairs
+    };
+    let refused = post(approve(false)).await;
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = refused.text().await.unwrap();
+    assert!(html.contains("Hãy đối chiếu mã khóa"), "{html}");
+    let done = post(approve(true)).await;
+    assert_eq!(done.status(), StatusCode::OK);
+    let html = done.text().await.unwrap();
+    assert!(html.contains("Đã duyệt trạm"), "{html}");
+    assert!(
+        html.contains("name=\"commune\" value=\"18073\" checked"),
+        "the granted commune stays ticked: {html}"
+    );
+    // Revoking asks for a confirmation too.
+    let revoke = |confirmed: bool| {
+        let mut pairs = vec![
+            ("csrf", csrf.clone()),
+            ("action", "revoke".to_owned()),
+            ("id", id.clone()),
+        ];
+        if confirmed {
+            pairs.push(("revoke_confirmed", "yes".to_owned()));
+        }
+        pairs
+    };
+    assert_eq!(
+        post(revoke(false)).await.status(),
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    let html = post(revoke(true)).await.text().await.unwrap();
+    assert!(html.contains("Đã thu hồi trạm"), "{html}");
+    assert!(!html.contains("class=\"approve-station\""), "{html}");
+
+    // A commune officer has no such page.
+    let commune = t.console_as("hoa.pt").await;
+    let html = t.page(&commune, "/tram-luu-dong").await;
+    assert!(!html.contains("href=\"/tram-luu-dong\""), "{html}");
+    assert!(!html.contains(&print), "{html}");
+}
+
+fn b64_decode(text: &str) -> Vec<u8> {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD
+        .decode(text)
+        .unwrap()
+}

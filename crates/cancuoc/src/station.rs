@@ -1,0 +1,124 @@
+//! `cancuoc station`: the mobile station's side (issue 19), run on the team's laptop
+//! against its own database and vault. `enrol` makes the station's keys and asks the
+//! server to enrol it.
+
+use std::process::ExitCode;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD as B64;
+use cancuoc_app::App;
+use cancuoc_domain::station::fingerprint;
+use cancuoc_store::StationIdentity;
+use serde::Deserialize;
+use uuid::Uuid;
+
+use crate::commands::{CliError, Result};
+
+/// How long the station waits for the server before it says the server cannot be reached.
+const HTTP_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
+
+#[derive(Deserialize)]
+struct Enrolled {
+    station: EnrolledStation,
+    server_extract_key: String,
+    server_packet_key: String,
+}
+
+#[derive(Deserialize)]
+struct EnrolledStation {
+    id: Uuid,
+    fingerprint: String,
+}
+
+#[derive(Deserialize)]
+struct ServerError {
+    code: String,
+    message: String,
+}
+
+/// The server's base URL, without a trailing slash; http or https only.
+fn base_url(server: &str) -> Result<String> {
+    let url = reqwest::Url::parse(server.trim())
+        .map_err(|e| CliError::usage(format!("--server {server:?}: {e}")))?;
+    if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
+        return Err(CliError::usage(format!(
+            "--server {server:?}: give the central server's address, e.g. https://cancuoc.example.vn"
+        )));
+    }
+    Ok(url.as_str().trim_end_matches('/').to_owned())
+}
+
+/// What the server answered, as the officer should read it.
+async fn refusal(response: reqwest::Response) -> CliError {
+    let status = response.status();
+    match response.json::<ServerError>().await {
+        Ok(e) => CliError::failed(format!(
+            "the server refused ({status}, {}): {}",
+            e.code, e.message
+        )),
+        Err(_) => CliError::failed(format!("the server answered {status}")),
+    }
+}
+
+/// `cancuoc station enrol`: makes the station's keys (sealed in its vault), asks the
+/// server to enrol the station, and keeps what the server answered. Prints the station's
+/// id on standard output, and on standard error the fingerprint the approving officer
+/// compares.
+pub async fn enrol(app: &App, server: &str, unit: &str, name: &str) -> Result<ExitCode> {
+    let base = base_url(server)?;
+    let keys = app.new_station_keys().await?;
+    let body = serde_json::json!({
+        "name": name,
+        "unit": unit,
+        "signing_key": B64.encode(keys.signing.public()),
+        "agreement_key": B64.encode(keys.agreement.public_key_info()),
+    });
+    let client = reqwest::Client::builder()
+        .timeout(HTTP_TIMEOUT)
+        .build()
+        .map_err(|e| CliError::failed(e.to_string()))?;
+    let response = client
+        .post(format!("{base}/api/v1/stations"))
+        .json(&body)
+        .send()
+        .await
+        .map_err(|e| CliError::failed(format!("cannot reach the server at {base}: {e}")))?;
+    if !response.status().is_success() {
+        return Err(refusal(response).await);
+    }
+    let answer: Enrolled = response
+        .json()
+        .await
+        .map_err(|e| CliError::failed(format!("the server's answer does not read: {e}")))?;
+    let ours = fingerprint(&keys.signing.public());
+    if answer.station.fingerprint != ours {
+        return Err(CliError::failed(format!(
+            "the server names another key ({}, ours is {ours}): is {base} the central server?",
+            answer.station.fingerprint
+        )));
+    }
+    let decode = |text: &str, what: &str| {
+        B64.decode(text)
+            .map_err(|_| CliError::failed(format!("the server's {what} is not base64")))
+    };
+    let identity = StationIdentity {
+        id: answer.station.id,
+        server_url: base.clone(),
+        unit: unit.trim().to_owned(),
+        name: name.trim().to_owned(),
+        signing_object: keys.signing_object,
+        agreement_object: keys.agreement_object,
+        server_extract_key: decode(&answer.server_extract_key, "extract key")?,
+        server_packet_key: decode(&answer.server_packet_key, "packet key")?,
+        enrolled_micros: jiff::Timestamp::now().as_microsecond(),
+    };
+    app.keep_station_identity(&identity).await?;
+    println!("{}", identity.id);
+    eprintln!(
+        "Asked {base} to enrol station {:?} of {}.\n\
+         An officer of {} approves it in the console (Trạm lưu động) after checking that it shows\n\
+         the fingerprint {ours}; then run `cancuoc station pull`.",
+        identity.name, identity.unit, identity.unit
+    );
+    Ok(ExitCode::SUCCESS)
+}
