@@ -8,51 +8,12 @@
     clippy::indexing_slicing
 )]
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod support;
 
-struct Workspace {
-    dir: tempfile::TempDir,
-}
+use std::path::Path;
+use std::process::Command;
 
-impl Workspace {
-    fn new() -> Self {
-        Self {
-            dir: tempfile::tempdir().unwrap(),
-        }
-    }
-
-    fn path(&self, name: &str) -> PathBuf {
-        self.dir.path().join(name)
-    }
-
-    fn run(&self, args: &[&str]) -> Output {
-        Command::new(env!("CARGO_BIN_EXE_cancuoc"))
-            .args(args)
-            .current_dir(self.dir.path())
-            .env_remove("CANCUOC_DB")
-            .env_remove("CANCUOC_ID_KEY")
-            .env("CANCUOC_ADMIN_PASSWORD", "a-long-admin-password")
-            .output()
-            .unwrap()
-    }
-
-    fn init(&self) {
-        let out = self.run(&["init"]);
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
+use support::*;
 
 const HEADER: &str = "so_dinh_danh,cmnd_cu,ho_ten,ten_goi_khac,ngay_sinh,gioi_tinh,noi_dang_ky_khai_sinh,que_quan,dan_toc,ton_giao,quoc_tich,nhom_mau,tinh_trang_hon_nhan,thuong_tru_ma_xa,thuong_tru_dia_chi,tam_tru_ma_xa,tam_tru_dia_chi,noi_o_hien_tai_ma_xa,noi_o_hien_tai_dia_chi,so_ho,quan_he_chu_ho,ho_ten_cha,so_dinh_danh_cha,ho_ten_me,so_dinh_danh_me,ho_ten_vo_chong,so_dinh_danh_vo_chong";
 
@@ -582,27 +543,6 @@ fn benchmarks_print_their_figures_next_to_their_peers() {
             .find(|l| l.contains("peer, GROUP BY over the applications"))
             .unwrap_or_default();
         assert!(peer.contains("× faster"), "{text}");
-    }
-}
-
-impl Workspace {
-    fn run_with_stdin(&self, args: &[&str], input: &str) -> Output {
-        use std::io::Write;
-        let mut child = Command::new(env!("CARGO_BIN_EXE_cancuoc"))
-            .args(args)
-            .current_dir(self.dir.path())
-            .stdin(std::process::Stdio::piped())
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .unwrap();
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(input.as_bytes())
-            .unwrap();
-        child.wait_with_output().unwrap()
     }
 }
 

@@ -1,0 +1,117 @@
+//! The mobile station from the command line, against a central server in another process
+//! on the loopback (issue 19): enrolment, approval, what the station refuses.
+
+// Test helpers outside #[test] functions: a panic is the failure report.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+mod support;
+
+use serde_json::{Value, json};
+use support::*;
+
+/// Signs in on the central server's API; returns the bearer token.
+async fn sign_in(base: &str, username: &str, password: &str) -> String {
+    let body: Value = reqwest::Client::new()
+        .post(format!("{base}/api/v1/auth/login"))
+        .json(&json!({"username": username, "password": password}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    body["token"].as_str().expect("signed in").to_owned()
+}
+
+async fn api(base: &str, token: &str, path: &str, body: Option<Value>) -> (u16, Value) {
+    let client = reqwest::Client::new();
+    let request = match body {
+        Some(b) => client.post(format!("{base}{path}")).json(&b),
+        None => client.get(format!("{base}{path}")),
+    };
+    let response = request.bearer_auth(token).send().await.unwrap();
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+#[tokio::test]
+async fn a_station_enrols_from_its_laptop_and_is_approved_on_the_central_server() {
+    let central = Workspace::new();
+    central.init();
+    let out = central.run(&[
+        "officer",
+        "add",
+        "--username",
+        "xa18073",
+        "--unit",
+        "CAX-18073",
+        "--role",
+        "commune_officer",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let server = central.serve(&[]);
+
+    let laptop = Workspace::new();
+    let enrol = |server: &str| {
+        laptop.run(&[
+            "station",
+            "enrol",
+            "--server",
+            server,
+            "--unit",
+            "CAH-436",
+            "--name",
+            "Tổ lưu động số 1",
+        ])
+    };
+    // Not a server's address, or no server there: said so, and nothing kept.
+    let out = enrol("ftp://example.vn");
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let out = enrol("http://127.0.0.1:9");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("cannot reach the server"),
+        "{}",
+        stderr(&out)
+    );
+
+    let out = enrol(&server.base);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let id = stdout(&out).trim().to_owned();
+    assert_eq!(id.len(), 36, "the station's id: {id}");
+    let said = stderr(&out);
+    let fingerprint = said
+        .split("the fingerprint ")
+        .nth(1)
+        .and_then(|rest| rest.split(';').next())
+        .expect("the fingerprint to compare")
+        .to_owned();
+    // A laptop is one station: enrolling it again is refused.
+    let out = enrol(&server.base);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("already"), "{}", stderr(&out));
+
+    // The central server lists it, pending, with the fingerprint the laptop showed.
+    let token = sign_in(&server.base, "admin", "a-long-admin-password").await;
+    let (status, listed) = api(&server.base, &token, "/api/v1/stations", None).await;
+    assert_eq!(status, 200, "{listed}");
+    let station = &listed["items"][0];
+    assert_eq!(station["id"], id.as_str());
+    assert_eq!(station["status"], "pending");
+    assert_eq!(station["fingerprint"], fingerprint.as_str());
+    assert_eq!(station["name"], "Tổ lưu động số 1");
+    let (status, approved) = api(
+        &server.base,
+        &token,
+        &format!("/api/v1/stations/{id}/approve"),
+        Some(json!({"communes": ["18073"], "officers": ["xa18073"]})),
+    )
+    .await;
+    assert_eq!(status, 200, "{approved}");
+    assert_eq!(approved["status"], "approved");
+}

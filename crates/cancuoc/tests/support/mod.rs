@@ -1,0 +1,120 @@
+//! The command line's test workspace: the real binary run in a temporary folder, and a
+//! server started from it on a free port of the loopback.
+
+// Test helpers: a panic is the failure report; not every test file uses every helper.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    dead_code
+)]
+
+use std::path::PathBuf;
+use std::process::{Child, Command, Output};
+
+pub struct Workspace {
+    pub dir: tempfile::TempDir,
+}
+
+impl Workspace {
+    pub fn new() -> Self {
+        Self {
+            dir: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    pub fn run(&self, args: &[&str]) -> Output {
+        Command::new(env!("CARGO_BIN_EXE_cancuoc"))
+            .args(args)
+            .current_dir(self.dir.path())
+            .env_remove("CANCUOC_DB")
+            .env_remove("CANCUOC_ID_KEY")
+            .env("CANCUOC_ADMIN_PASSWORD", "a-long-admin-password")
+            .output()
+            .unwrap()
+    }
+
+    pub fn init(&self) {
+        let out = self.run(&["init"]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
+
+pub fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+pub fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+impl Workspace {
+    pub fn run_with_stdin(&self, args: &[&str], input: &str) -> Output {
+        use std::io::Write;
+        let mut child = Command::new(env!("CARGO_BIN_EXE_cancuoc"))
+            .args(args)
+            .current_dir(self.dir.path())
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(input.as_bytes())
+            .unwrap();
+        child.wait_with_output().unwrap()
+    }
+}
+
+/// A `cancuoc serve` of a workspace, killed when dropped.
+pub struct Server {
+    pub base: String,
+    pub child: Child,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Workspace {
+    /// Starts `cancuoc serve` on a free port of the loopback with `extra` arguments and
+    /// waits until it says where it serves.
+    pub fn serve(&self, extra: &[&str]) -> Server {
+        use std::io::{BufRead as _, BufReader};
+        let mut child = Command::new(env!("CARGO_BIN_EXE_cancuoc"))
+            .args(["serve", "--listen", "127.0.0.1:0", "--insecure-cookies"])
+            .args(extra)
+            .current_dir(self.dir.path())
+            .env_remove("CANCUOC_DB")
+            .env("CANCUOC_ADMIN_PASSWORD", "a-long-admin-password")
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+        let base = lines
+            .by_ref()
+            .map_while(Result::ok)
+            .find_map(|l| {
+                l.split_once("serving on ")
+                    .and_then(|(_, rest)| rest.split_whitespace().next().map(str::to_owned))
+            })
+            .expect("the server says where it serves");
+        // The rest of its log goes nowhere, so that a full pipe never stops it.
+        std::thread::spawn(move || lines.for_each(drop));
+        Server { base, child }
+    }
+}
