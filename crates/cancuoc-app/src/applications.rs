@@ -417,7 +417,11 @@ impl App {
         if objects.iter().any(|o| o.starts_with("station/"))
             && let Some(identity) = self.store.station_identity().await?
         {
-            referenced.extend([identity.signing_object, identity.agreement_object]);
+            referenced.extend([
+                identity.signing_object,
+                identity.agreement_object,
+                crate::station::STATION_EXTRACT_OBJECT.to_owned(),
+            ]);
         }
         for key in applications {
             let Some(application) = self.store.application(&access, key).await? else {

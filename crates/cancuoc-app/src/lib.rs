@@ -20,6 +20,7 @@ mod places;
 mod register;
 mod render;
 mod schedule;
+pub mod sealed;
 mod setup;
 mod station;
 mod time_limits;
@@ -53,7 +54,8 @@ pub use schedule::{
 };
 pub use setup::{DemoObserver, DemoReport, InitReport, Unobserved};
 pub use station::{
-    NewStationKeys, STATION_NAME_MAX, StationEnrolled, StationRequest, StationServerKeys,
+    EXTRACT_VALID_MICROS, ExtractOfficer, ExtractResident, NewStationKeys, STATION_NAME_MAX,
+    StationEnrolled, StationExtract, StationRequest, StationServerKeys, StationSignedRequest,
 };
 pub use time_limits::RemoteDistrictRequest;
 

@@ -384,3 +384,292 @@ impl App {
         Ok(self.store.set_station_identity(identity).await?)
     }
 }
+
+/// How long an extract is good for: a week, the same as the longest a station may go
+/// without pushing (issue 19 §5). A station pulls again before it runs out.
+pub const EXTRACT_VALID_MICROS: i64 = 7 * 24 * 3_600_000_000;
+
+/// The extract's JSON sealed to the station's P-256 key.
+const EXTRACT_SEALED: crate::sealed::Format = crate::sealed::Format {
+    magic: b"CCSX",
+    label: b"cancuoc station extract",
+    what: "station extract",
+    key_name: "station key",
+};
+
+/// The extract's own format name, inside the JSON.
+pub const EXTRACT_FORMAT: &str = "cancuoc-station-extract/1";
+
+/// What a station needs of the register to work offline for its communes.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct StationExtract {
+    pub format: String,
+    pub station: Uuid,
+    pub name: String,
+    pub unit: String,
+    pub communes: Vec<String>,
+    /// The administrative hierarchy the register holds (`2021`, `2025`): the station
+    /// loads the same one, shipped in the binary with the code lists and the fees.
+    pub hierarchy: String,
+    pub officers: Vec<ExtractOfficer>,
+    pub households: Vec<ExtractHousehold>,
+    pub residents: Vec<ExtractResident>,
+}
+
+/// An officer allowed on the station, with the password hash they sign in with offline.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct ExtractOfficer {
+    pub username: String,
+    pub full_name: String,
+    pub unit: String,
+    pub role: String,
+    /// Argon2id, PHC string.
+    pub password_hash: String,
+}
+
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct ExtractHousehold {
+    pub number: String,
+    pub commune: String,
+    pub address: String,
+    pub head: Option<String>,
+}
+
+/// An official record as the register holds it, with the version it was at: what a
+/// filing at the station was checked against.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct ExtractResident {
+    pub key: Uuid,
+    pub version: i64,
+    pub data: cancuoc_domain::CitizenData,
+    pub locality: Option<cancuoc_domain::Locality>,
+}
+
+/// A request a station signed: what the server checks before it answers.
+#[derive(Debug, Clone)]
+pub struct StationSignedRequest<'a> {
+    pub station: Uuid,
+    pub method: &'a str,
+    /// The path with its query, as sent.
+    pub path: &'a str,
+    pub at_micros: i64,
+    pub body: &'a [u8],
+    pub signature: &'a [u8],
+}
+
+impl App {
+    /// The station behind a signed request, if the signature holds under its key, the
+    /// request is recent and the station is approved and not revoked.
+    pub async fn authenticate_station(
+        &self,
+        request: &StationSignedRequest<'_>,
+    ) -> Result<StationRecord, AppError> {
+        let unknown = || AppError::Unauthenticated;
+        let station = self
+            .store
+            .station(request.station)
+            .await?
+            .ok_or_else(unknown)?;
+        let message = cancuoc_domain::station::request_message(
+            request.station.as_bytes(),
+            request.method,
+            request.path,
+            request.at_micros,
+            request.body,
+        );
+        cancuoc_domain::station::verify_signature(
+            &station.signing_key,
+            &message,
+            request.signature,
+        )
+        .map_err(|_| unknown())?;
+        let now = self.clock.now_micros();
+        if (now - request.at_micros).abs() > cancuoc_domain::station::REQUEST_SKEW_MICROS {
+            return Err(AppError::Forbidden(
+                "the station's clock is more than 5 minutes off the server's: set the laptop's clock and try again".into(),
+            ));
+        }
+        match station.status {
+            StationStatus::Approved => Ok(station),
+            StationStatus::Pending => Err(AppError::Forbidden(format!(
+                "station {} is not approved yet: an officer of {} approves it in the console",
+                station.id, station.unit
+            ))),
+            StationStatus::Revoked => Err(AppError::Forbidden(format!(
+                "station {} was revoked",
+                station.id
+            ))),
+        }
+    }
+
+    /// The signed and sealed extract for an approved station: its officers with their
+    /// password hashes, and the residents and households of its communes (one audit
+    /// event names them). Sealed to the station's key, signed by the server's, with an
+    /// expiry.
+    pub async fn station_extract(&self, station: &StationRecord) -> Result<Vec<u8>, AppError> {
+        let district = district_of(station)?;
+        let access = Access {
+            actor: format!("station:{}", station.id),
+            unit: station.unit.clone(),
+            scope: Jurisdiction::Within(district),
+            purpose: "station extract".into(),
+            now_micros: self.clock.now_micros(),
+        };
+        let mut officers = Vec::new();
+        for username in &station.officers {
+            let Some(c) = self.store.officer_credentials(username).await? else {
+                continue;
+            };
+            if c.officer.active && !c.must_change_password {
+                officers.push(ExtractOfficer {
+                    username: c.officer.username,
+                    full_name: c.officer.full_name,
+                    unit: c.officer.unit.as_string(),
+                    role: c.officer.role.as_str().to_owned(),
+                    password_hash: c.password_hash,
+                });
+            }
+        }
+        let (households, residents) = self
+            .store
+            .residents_for_station(&access, &station.communes)
+            .await?;
+        let extract = StationExtract {
+            format: EXTRACT_FORMAT.into(),
+            station: station.id,
+            name: station.name.clone(),
+            unit: station.unit.clone(),
+            communes: station.communes.clone(),
+            hierarchy: self.store.hierarchy().await?.unwrap_or_default(),
+            officers,
+            households: households
+                .into_iter()
+                .map(|h| ExtractHousehold {
+                    number: h.number,
+                    commune: h.commune.as_str().to_owned(),
+                    address: h.address,
+                    head: h.head.map(|p| p.as_string()),
+                })
+                .collect(),
+            residents: residents
+                .into_iter()
+                .map(|r| ExtractResident {
+                    key: r.key,
+                    version: r.version,
+                    data: r.data,
+                    locality: r.locality,
+                })
+                .collect(),
+        };
+        let json = serde_json::to_vec(&extract).map_err(|e| AppError::Internal(e.to_string()))?;
+        let mut failure = None;
+        let sealed = EXTRACT_SEALED.seal(&json, &station.agreement_key, |b| {
+            match self.random.bytes(b.len()) {
+                Ok(bytes) => b.copy_from_slice(&bytes),
+                Err(e) => failure = Some(e),
+            }
+        })?;
+        if let Some(e) = failure {
+            return Err(e);
+        }
+        let keys = self.station_server_keys().await?;
+        Ok(cancuoc_domain::station::Envelope {
+            kind: cancuoc_domain::station::EnvelopeKind::Extract,
+            station: *station.id.as_bytes(),
+            id: *Uuid::now_v7().as_bytes(),
+            made_micros: access.now_micros,
+            expires_micros: access.now_micros + EXTRACT_VALID_MICROS,
+            body: sealed,
+        }
+        .sign(&keys.extract))
+    }
+
+    /// On a station: the station's signing key, opened from its vault.
+    pub async fn station_signing_key(
+        &self,
+        identity: &StationIdentity,
+    ) -> Result<SignerKey, AppError> {
+        let vault = self.station_vault()?;
+        let secret = zeroize::Zeroizing::new(vault.open(&identity.signing_object).await?);
+        <[u8; 32]>::try_from(secret.as_slice())
+            .map(SignerKey::from_bytes)
+            .map_err(|_| AppError::Internal("the station's sealed signing key is not a key".into()))
+    }
+
+    fn station_vault(&self) -> Result<&std::sync::Arc<dyn cancuoc_store::Vault>, AppError> {
+        self.vault.as_ref().ok_or_else(|| {
+            AppError::InvalidState(
+                "a station's keys and extract are sealed in its vault, and no vault is configured"
+                    .into(),
+            )
+        })
+    }
+
+    /// On a station: reads an extract the server sent, refusing one that is not signed by
+    /// the server's key this station trusts, is for another station, has expired, or does
+    /// not decrypt with the station's key.
+    pub async fn read_station_extract(
+        &self,
+        identity: &StationIdentity,
+        bytes: &[u8],
+    ) -> Result<(StationExtract, i64), AppError> {
+        let bad = |why: String| AppError::Invalid(format!("the extract is refused: {why}"));
+        let opened =
+            cancuoc_domain::station::Envelope::open(bytes).map_err(|e| bad(e.to_string()))?;
+        opened
+            .verify(&identity.server_extract_key)
+            .map_err(|e| bad(e.to_string()))?;
+        if opened.kind != cancuoc_domain::station::EnvelopeKind::Extract
+            || opened.station != *identity.id.as_bytes()
+        {
+            return Err(bad("it is not an extract for this station".into()));
+        }
+        if opened.expires_micros <= self.clock.now_micros() {
+            return Err(bad(
+                "it has expired: run `cancuoc station pull` while the server is reachable".into(),
+            ));
+        }
+        let vault = self.station_vault()?;
+        let secret = zeroize::Zeroizing::new(vault.open(&identity.agreement_object).await?);
+        let key = KeyPair::from_secret(&secret).ok_or_else(|| {
+            AppError::Internal("the station's sealed agreement key is not a key".into())
+        })?;
+        let json = EXTRACT_SEALED.open(opened.body, &key)?;
+        let extract: StationExtract =
+            serde_json::from_slice(&json).map_err(|e| bad(e.to_string()))?;
+        if extract.format != EXTRACT_FORMAT || extract.station != identity.id {
+            return Err(bad("its contents name another format or station".into()));
+        }
+        Ok((extract, opened.expires_micros))
+    }
+
+    /// On a station: checks a pulled extract and keeps it, sealed in the station's vault
+    /// (the signed envelope as received, so that it is checked again whenever it is read).
+    pub async fn keep_station_extract(&self, bytes: &[u8]) -> Result<StationExtract, AppError> {
+        let identity = self.store.station_identity().await?.ok_or_else(|| {
+            AppError::InvalidState(
+                "this database is no station: run `cancuoc station enrol` first".into(),
+            )
+        })?;
+        let (extract, expires) = self.read_station_extract(&identity, bytes).await?;
+        self.station_vault()?
+            .seal(STATION_EXTRACT_OBJECT, bytes)
+            .await?;
+        self.store.station_extract_pulled(expires).await?;
+        Ok(extract)
+    }
+
+    /// On a station: the extract it keeps, checked again as when it was pulled.
+    pub async fn station_extract_kept(&self) -> Result<StationExtract, AppError> {
+        let identity = self.store.station_identity().await?.ok_or_else(|| {
+            AppError::InvalidState(
+                "this database is no station: run `cancuoc station enrol` first".into(),
+            )
+        })?;
+        let bytes = self.station_vault()?.open(STATION_EXTRACT_OBJECT).await?;
+        Ok(self.read_station_extract(&identity, &bytes).await?.0)
+    }
+}
+
+/// The vault object of a station's latest extract.
+pub const STATION_EXTRACT_OBJECT: &str = "station/extract";

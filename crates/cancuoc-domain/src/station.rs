@@ -161,14 +161,7 @@ pub struct Opened<'a> {
 impl Opened<'_> {
     /// Checks the signature under `public` (32 bytes, Ed25519), strictly.
     pub fn verify(&self, public: &[u8]) -> Result<(), EnvelopeError> {
-        let public = <[u8; 32]>::try_from(public)
-            .ok()
-            .and_then(|b| VerifyingKey::from_bytes(&b).ok())
-            .ok_or(EnvelopeError::BadKey)?;
-        let signature = ed25519_dalek::Signature::from_bytes(&self.signature);
-        public
-            .verify_strict(self.signed, &signature)
-            .map_err(|_| EnvelopeError::BadSignature)
+        verify_signature(public, self.signed, &self.signature)
     }
 
     pub fn to_owned(&self) -> Envelope {
@@ -206,6 +199,53 @@ impl SignerKey {
     pub fn public(&self) -> [u8; 32] {
         self.0.verifying_key().to_bytes()
     }
+
+    /// Signs `message` (a request, see [`request_message`]).
+    pub fn sign_message(&self, message: &[u8]) -> [u8; SIGNATURE_LEN] {
+        self.0.sign(message).to_bytes()
+    }
+}
+
+/// How far a station's clock may be from the server's when it signs a request: a signed
+/// request is good this long, so a copied one cannot be replayed later.
+pub const REQUEST_SKEW_MICROS: i64 = 5 * 60 * 1_000_000;
+
+/// The bytes a station signs to authenticate a request to the server: a label, its id,
+/// the method, the path with its query, the time, and SHA-256 of the body.
+pub fn request_message(
+    station: &[u8; 16],
+    method: &str,
+    path: &str,
+    at_micros: i64,
+    body: &[u8],
+) -> Vec<u8> {
+    let mut out = b"cancuoc station request v1".to_vec();
+    for field in [method.as_bytes(), path.as_bytes()] {
+        out.extend((field.len() as u64).to_be_bytes());
+        out.extend(field);
+    }
+    out.extend(station);
+    out.extend(at_micros.to_be_bytes());
+    out.extend(Sha256::digest(body));
+    out
+}
+
+/// Checks an Ed25519 signature of `message` under `public`, strictly.
+pub fn verify_signature(
+    public: &[u8],
+    message: &[u8],
+    signature: &[u8],
+) -> Result<(), EnvelopeError> {
+    let public = <[u8; 32]>::try_from(public)
+        .ok()
+        .and_then(|b| VerifyingKey::from_bytes(&b).ok())
+        .ok_or(EnvelopeError::BadKey)?;
+    let signature = <[u8; SIGNATURE_LEN]>::try_from(signature)
+        .map(|b| ed25519_dalek::Signature::from_bytes(&b))
+        .map_err(|_| EnvelopeError::BadSignature)?;
+    public
+        .verify_strict(message, &signature)
+        .map_err(|_| EnvelopeError::BadSignature)
 }
 
 /// Whether `key` is an Ed25519 public key (32 bytes, a point of the curve).
@@ -291,6 +331,33 @@ mod tests {
             *b = 9;
         }
         assert_eq!(Envelope::open(&other), Err(EnvelopeError::UnknownKind(9)));
+    }
+
+    #[test]
+    fn a_signed_request_verifies_only_as_it_was_made() {
+        let key = SignerKey::from_bytes([4; 32]);
+        let message = request_message(&[1; 16], "GET", "/api/v1/stations/x/extract", 77, b"");
+        let signature = key.sign_message(&message);
+        assert_eq!(
+            verify_signature(&key.public(), &message, &signature),
+            Ok(())
+        );
+        for other in [
+            request_message(&[2; 16], "GET", "/api/v1/stations/x/extract", 77, b""),
+            request_message(&[1; 16], "POST", "/api/v1/stations/x/extract", 77, b""),
+            request_message(&[1; 16], "GET", "/api/v1/stations/y/extract", 77, b""),
+            request_message(&[1; 16], "GET", "/api/v1/stations/x/extract", 78, b""),
+            request_message(&[1; 16], "GET", "/api/v1/stations/x/extract", 77, b"body"),
+        ] {
+            assert_eq!(
+                verify_signature(&key.public(), &other, &signature),
+                Err(EnvelopeError::BadSignature)
+            );
+        }
+        assert_eq!(
+            verify_signature(&key.public(), &message, &signature[..10]),
+            Err(EnvelopeError::BadSignature)
+        );
     }
 
     #[test]

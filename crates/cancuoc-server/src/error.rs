@@ -37,6 +37,9 @@ pub(crate) mod codes {
     pub const NOT_FOUND: &str = "not_found";
     /// The route exists but not with this method (405).
     pub const METHOD_NOT_ALLOWED: &str = "method_not_allowed";
+    /// A station's request that is not signed by an enrolled station's key, or carries no
+    /// signature or time (401).
+    pub const STATION_UNAUTHENTICATED: &str = "station_unauthenticated";
     /// Something failed on our side; details are in the log only (500).
     pub const INTERNAL: &str = "internal";
 }

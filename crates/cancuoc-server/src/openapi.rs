@@ -217,6 +217,7 @@ mod tests {
                 "get /api/v1/pki/crl",
                 "get /api/v1/pki/csca",
                 "get /api/v1/public/sessions",
+                "get /api/v1/stations/{id}/extract",
                 "post /api/v1/auth/login",
                 "post /api/v1/chip/verify",
                 "post /api/v1/public/appointment",

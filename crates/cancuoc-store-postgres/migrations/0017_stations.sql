@@ -37,7 +37,8 @@ CREATE TABLE station_server_keys (
 );
 
 -- On a station's own database, one row: who the station is, the server it belongs to and
--- the server's keys it trusts (base64), and the vault objects of its own private keys.
+-- the server's keys it trusts (base64), the vault objects of its own private keys, and
+-- when its extract expires.
 CREATE TABLE station_identity (
     singleton BIGINT PRIMARY KEY CHECK (singleton = 1),
     id TEXT NOT NULL,
@@ -48,5 +49,7 @@ CREATE TABLE station_identity (
     agreement_object TEXT NOT NULL,
     server_extract_key TEXT NOT NULL,
     server_packet_key TEXT NOT NULL,
-    enrolled_micros BIGINT NOT NULL
+    enrolled_micros BIGINT NOT NULL,
+    -- When the extract last pulled stops being good (its signed expiry).
+    extract_expires_micros BIGINT
 );

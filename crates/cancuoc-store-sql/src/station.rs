@@ -5,13 +5,16 @@
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as B64;
 use cancuoc_store::{
-    Access, Result, StationIdentity, StationKeyPurpose, StationRecord, StationServerKey,
-    StationStatus, StoreError, actions,
+    Access, CitizenRecord, NewHousehold, Result, StationIdentity, StationKeyPurpose, StationRecord,
+    StationServerKey, StationStatus, StoreError, actions,
 };
 use uuid::Uuid;
 
+use cancuoc_domain::{AdminCode, PersonalId};
+
+use crate::citizens::{CITIZEN_COLUMNS, citizen};
 use crate::schedule::places_above;
-use crate::{Row, Tx, Value, corrupt, int, key, scope, text};
+use crate::{Query, Row, Tx, Value, corrupt, int, key, scope, text};
 
 /// Requests a district may have waiting: a bound on what an unauthenticated caller can
 /// pile up for its officers.
@@ -263,7 +266,7 @@ pub async fn add_server_key(
 }
 
 const IDENTITY: &str = "id, server_url, unit, name, signing_object, agreement_object,
-    server_extract_key, server_packet_key, enrolled_micros";
+    server_extract_key, server_packet_key, enrolled_micros, extract_expires_micros";
 
 pub async fn identity(tx: &mut dyn Tx) -> Result<Option<StationIdentity>> {
     let rows = tx
@@ -282,6 +285,7 @@ pub async fn identity(tx: &mut dyn Tx) -> Result<Option<StationIdentity>> {
         server_extract_key: bytes(row, "server_extract_key")?,
         server_packet_key: bytes(row, "server_packet_key")?,
         enrolled_micros: int(row, "enrolled_micros")?,
+        extract_expires_micros: row.int("extract_expires_micros")?,
     }))
 }
 
@@ -293,7 +297,7 @@ pub async fn set_identity(tx: &mut dyn Tx, new: &StationIdentity) -> Result<()> 
         )));
     }
     tx.execute(
-        &format!("INSERT INTO station_identity (singleton, {IDENTITY}) VALUES (1, $1, $2, $3, $4, $5, $6, $7, $8, $9)"),
+        &format!("INSERT INTO station_identity (singleton, {IDENTITY}) VALUES (1, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"),
         &[
             Value::from(new.id.to_string()),
             Value::from(new.server_url.as_str()),
@@ -304,8 +308,72 @@ pub async fn set_identity(tx: &mut dyn Tx, new: &StationIdentity) -> Result<()> 
             Value::from(B64.encode(&new.server_extract_key)),
             Value::from(B64.encode(&new.server_packet_key)),
             Value::from(new.enrolled_micros),
+            Value::from(new.extract_expires_micros),
         ],
     )
     .await?;
     Ok(())
+}
+
+pub async fn extract_pulled(tx: &mut dyn Tx, expires_micros: i64) -> Result<()> {
+    let changed = tx
+        .execute(
+            "UPDATE station_identity SET extract_expires_micros = $1",
+            &[Value::from(expires_micros)],
+        )
+        .await?;
+    if changed == 0 {
+        return Err(StoreError::NotFound("this station's identity".into()));
+    }
+    Ok(())
+}
+
+/// The official residents of `communes` and their households, in the caller's scope.
+pub async fn residents(
+    tx: &mut dyn Tx,
+    access: &Access,
+    communes: &[String],
+) -> Result<(Vec<NewHousehold>, Vec<CitizenRecord>)> {
+    let mut citizens = Vec::new();
+    let mut households = Vec::new();
+    for commune in communes {
+        let mut q = Query::new(format!(
+            "SELECT {CITIZEN_COLUMNS} FROM citizens WHERE home_commune = $1 AND status = 'official'"
+        ));
+        q.args.push(Value::from(commune.as_str()));
+        if let Some(f) = access.scope_filter() {
+            q.push(&format!(" AND {} = $?", f.column), f.code);
+        }
+        q.raw(" ORDER BY personal_id");
+        for row in q.fetch(tx).await? {
+            citizens.push(citizen(&row)?);
+        }
+        let rows = tx
+            .fetch(
+                "SELECT number, commune, address, head_personal_id FROM households
+                 WHERE commune = $1 ORDER BY number",
+                &[Value::from(commune.as_str())],
+            )
+            .await?;
+        for row in rows {
+            households.push(NewHousehold {
+                number: text(&row, "number")?,
+                commune: AdminCode::parse(&text(&row, "commune")?)
+                    .map_err(|_| corrupt("household commune"))?,
+                address: text(&row, "address")?,
+                head: row
+                    .text("head_personal_id")?
+                    .map(|p| PersonalId::parse(&p).map_err(|_| corrupt("household head")))
+                    .transpose()?,
+            });
+        }
+    }
+    tx.audit(
+        access,
+        actions::STATION_EXTRACT,
+        "station",
+        &communes.join(","),
+    )
+    .await?;
+    Ok((households, citizens))
 }

@@ -604,8 +604,23 @@ impl<B: Backend> Store for SqlStore<B> {
         in_tx!(self, Write, |tx| station::add_server_key(tx, access, key))
     }
 
+    async fn residents_for_station(
+        &self,
+        access: &Access,
+        communes: &[String],
+    ) -> Result<(Vec<NewHousehold>, Vec<CitizenRecord>)> {
+        in_tx!(self, Write, |tx| station::residents(tx, access, communes))
+    }
+
     async fn station_identity(&self) -> Result<Option<StationIdentity>> {
         in_tx!(self, Read, |tx| station::identity(tx))
+    }
+
+    async fn station_extract_pulled(&self, expires_micros: i64) -> Result<()> {
+        in_tx!(self, Write, |tx| station::extract_pulled(
+            tx,
+            expires_micros
+        ))
     }
 
     async fn set_station_identity(&self, identity: &StationIdentity) -> Result<()> {

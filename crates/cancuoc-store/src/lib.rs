@@ -399,10 +399,20 @@ pub trait Store: Send + Sync {
         key: &StationServerKey,
     ) -> Result<StationServerKey>;
 
+    /// The official records of the residents of `communes` and their households, for a
+    /// station's extract: one audit event (`station.extract`) names the communes.
+    async fn residents_for_station(
+        &self,
+        access: &Access,
+        communes: &[String],
+    ) -> Result<(Vec<NewHousehold>, Vec<CitizenRecord>)>;
     /// On a station's own database: the station's identity, once enrolled.
     async fn station_identity(&self) -> Result<Option<StationIdentity>>;
     /// Keeps the station's identity; `Conflict` when the database holds one already.
     async fn set_station_identity(&self, identity: &StationIdentity) -> Result<()>;
+    /// Records when the extract just pulled expires; `NotFound` on a database that is no
+    /// station.
+    async fn station_extract_pulled(&self, expires_micros: i64) -> Result<()>;
 
     // ---- scheduling -----------------------------------------------------------------
 

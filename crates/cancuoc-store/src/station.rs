@@ -110,4 +110,6 @@ pub struct StationIdentity {
     /// The server's P-256 SubjectPublicKeyInfo that packets are sealed to.
     pub server_packet_key: Vec<u8>,
     pub enrolled_micros: i64,
+    /// When the extract last pulled expires; none before the first pull.
+    pub extract_expires_micros: Option<i64>,
 }

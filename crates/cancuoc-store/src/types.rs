@@ -103,6 +103,7 @@ pub mod actions {
     pub const PKI_CRL_ISSUE: &str = "pki.crl.issue";
     pub const PKI_LINE_KEY_ADD: &str = "pki.line_key.add";
     pub const STATION_REQUEST: &str = "station.request";
+    pub const STATION_EXTRACT: &str = "station.extract";
     pub const STATION_APPROVE: &str = "station.approve";
     pub const STATION_REVOKE: &str = "station.revoke";
     pub const STATION_SERVER_KEY_ADD: &str = "station.server_key.add";

@@ -649,6 +649,10 @@ enum StationCommand {
         #[arg(long)]
         name: String,
     },
+    /// Fetch the station's extract from the server (residents, households and officers of
+    /// its communes), check that the server signed it for this station, and keep it
+    /// sealed in the vault.
+    Pull,
 }
 
 #[derive(Subcommand)]

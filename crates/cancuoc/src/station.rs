@@ -111,6 +111,7 @@ pub async fn enrol(app: &App, server: &str, unit: &str, name: &str) -> Result<Ex
         server_extract_key: decode(&answer.server_extract_key, "extract key")?,
         server_packet_key: decode(&answer.server_packet_key, "packet key")?,
         enrolled_micros: jiff::Timestamp::now().as_microsecond(),
+        extract_expires_micros: None,
     };
     app.keep_station_identity(&identity).await?;
     println!("{}", identity.id);
@@ -119,6 +120,82 @@ pub async fn enrol(app: &App, server: &str, unit: &str, name: &str) -> Result<Ex
          An officer of {} approves it in the console (Trạm lưu động) after checking that it shows\n\
          the fingerprint {ours}; then run `cancuoc station pull`.",
         identity.name, identity.unit, identity.unit
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The station's identity, or why this database is none.
+async fn identity(app: &App) -> Result<StationIdentity> {
+    app.station_identity().await?.ok_or_else(|| {
+        CliError::usage(
+            "this database is no station: run `cancuoc station enrol --server URL --unit CODE --name NAME` first",
+        )
+    })
+}
+
+/// A request to the server signed with the station's key, as the server checks it.
+async fn signed(
+    app: &App,
+    identity: &StationIdentity,
+    method: reqwest::Method,
+    path: &str,
+    body: Vec<u8>,
+) -> Result<reqwest::Response> {
+    let key = app.station_signing_key(identity).await?;
+    let at = jiff::Timestamp::now().as_microsecond();
+    let message = cancuoc_domain::station::request_message(
+        identity.id.as_bytes(),
+        method.as_str(),
+        path,
+        at,
+        &body,
+    );
+    let client = reqwest::Client::builder()
+        .timeout(HTTP_TIMEOUT)
+        .build()
+        .map_err(|e| CliError::failed(e.to_string()))?;
+    let base = &identity.server_url;
+    let response = client
+        .request(method, format!("{base}{path}"))
+        .header("x-cancuoc-station-time", at.to_string())
+        .header(
+            "x-cancuoc-station-signature",
+            B64.encode(key.sign_message(&message)),
+        )
+        .body(body)
+        .send()
+        .await
+        .map_err(|e| CliError::failed(format!("cannot reach the server at {base}: {e}")))?;
+    if !response.status().is_success() {
+        return Err(refusal(response).await);
+    }
+    Ok(response)
+}
+
+/// `cancuoc station pull`: fetches the station's extract, checks it (signed by the server
+/// this station trusts, for this station, not expired) and keeps it sealed in the vault.
+pub async fn pull(app: &App) -> Result<ExitCode> {
+    let identity = identity(app).await?;
+    let path = format!("/api/v1/stations/{}/extract", identity.id);
+    let response = signed(app, &identity, reqwest::Method::GET, &path, Vec::new()).await?;
+    let bytes = response
+        .bytes()
+        .await
+        .map_err(|e| CliError::failed(format!("the extract did not arrive whole: {e}")))?;
+    let extract = app.keep_station_extract(&bytes).await?;
+    let expires = app
+        .station_identity()
+        .await?
+        .and_then(|i| i.extract_expires_micros)
+        .and_then(|m| jiff::Timestamp::from_microsecond(m).ok())
+        .map(|t| t.to_string())
+        .unwrap_or_default();
+    println!(
+        "extract for {} communes: {} residents in {} households, {} officers; good until {expires}",
+        extract.communes.len(),
+        extract.residents.len(),
+        extract.households.len(),
+        extract.officers.len(),
     );
     Ok(ExitCode::SUCCESS)
 }

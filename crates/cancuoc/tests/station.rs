@@ -54,6 +54,9 @@ async fn a_station_enrols_from_its_laptop_and_is_approved_on_the_central_server(
         "commune_officer",
     ]);
     assert!(out.status.success(), "{}", stderr(&out));
+    let one_time = stdout(&out).trim().rsplit(' ').next().unwrap().to_owned();
+    let out = central.run(&["demo", "--people", "3000"]);
+    assert!(out.status.success(), "{}", stderr(&out));
     let server = central.serve(&[]);
 
     let laptop = Workspace::new();
@@ -96,6 +99,15 @@ async fn a_station_enrols_from_its_laptop_and_is_approved_on_the_central_server(
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     assert!(stderr(&out).contains("already"), "{}", stderr(&out));
 
+    // Not approved yet: the server says so, and the station keeps no extract.
+    let out = laptop.run(&["station", "pull"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("not approved yet"),
+        "{}",
+        stderr(&out)
+    );
+
     // The central server lists it, pending, with the fingerprint the laptop showed.
     let token = sign_in(&server.base, "admin", "a-long-admin-password").await;
     let (status, listed) = api(&server.base, &token, "/api/v1/stations", None).await;
@@ -114,4 +126,58 @@ async fn a_station_enrols_from_its_laptop_and_is_approved_on_the_central_server(
     .await;
     assert_eq!(status, 200, "{approved}");
     assert_eq!(approved["status"], "approved");
+
+    // The officer sets their own password, then the station pulls: the commune's
+    // residents and households, and the officer who may sign in offline.
+    let officer = sign_in(&server.base, "xa18073", &one_time).await;
+    let (status, _) = api(
+        &server.base,
+        &officer,
+        "/api/v1/auth/password",
+        Some(json!({"current": one_time, "new": "a-much-longer-password"})),
+    )
+    .await;
+    assert_eq!(status, 204);
+    let out = laptop.run(&["station", "pull"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let said = stdout(&out);
+    let count = |what: &str| -> u64 {
+        said.split(&format!(" {what}"))
+            .next()
+            .and_then(|before| before.rsplit(' ').next())
+            .and_then(|n| n.parse().ok())
+            .unwrap_or_else(|| panic!("{what} in {said}"))
+    };
+    assert!(said.starts_with("extract for 1 communes"), "{said}");
+    assert!(count("residents") > 0, "{said}");
+    assert!(count("households") > 0, "{said}");
+    assert_eq!(count("officers"), 1, "{said}");
+
+    // A request not signed by the station's key is refused before anything is read.
+    let forged = reqwest::Client::new()
+        .get(format!("{}/api/v1/stations/{id}/extract", server.base))
+        .header(
+            "x-cancuoc-station-time",
+            jiff::Timestamp::now().as_microsecond().to_string(),
+        )
+        .header("x-cancuoc-station-signature", "AAAA")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status().as_u16(), 401);
+    let body: Value = forged.json().await.unwrap();
+    assert_eq!(body["code"], "station_unauthenticated");
+
+    // Revoked: the station can pull no more.
+    let (status, _) = api(
+        &server.base,
+        &token,
+        &format!("/api/v1/stations/{id}/revoke"),
+        Some(json!({})),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let out = laptop.run(&["station", "pull"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("revoked"), "{}", stderr(&out));
 }

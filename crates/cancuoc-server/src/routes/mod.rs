@@ -110,6 +110,7 @@ pub(crate) fn api(import_limit: usize) -> OpenApiRouter<AppState> {
         .routes(routes!(station::request_station, station::list_stations))
         .routes(routes!(station::approve_station))
         .routes(routes!(station::revoke_station))
+        .routes(routes!(station::station_extract))
 }
 
 /// No route has this path.

@@ -4,14 +4,18 @@
 
 use axum::Json;
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD as B64;
+use cancuoc_app::{AppError, StationSignedRequest};
 
 use crate::AppState;
 use crate::auth::Authenticated;
 use crate::dto::station::{
     StationApprovalDto, StationDto, StationEnrolledDto, StationList, StationRequestDto,
 };
-use crate::error::{ApiError, ErrorBody};
+use crate::error::{ApiError, ErrorBody, codes};
 use crate::extract::{ApiJson, ApiPath};
 use crate::routes::schedule::uuid;
 
@@ -111,4 +115,83 @@ pub(crate) async fn revoke_station(
         .revoke_station(&who.caller(), uuid(&id, "station")?)
         .await?;
     Ok(Json(station.into()))
+}
+
+/// The header with the time a station signed its request at, microseconds since 1970.
+pub(crate) const STATION_TIME_HEADER: &str = "x-cancuoc-station-time";
+/// The header with the station's Ed25519 signature of the request, base64 (see
+/// `cancuoc_domain::station::request_message`).
+pub(crate) const STATION_SIGNATURE_HEADER: &str = "x-cancuoc-station-signature";
+
+/// The approved station that signed this request, or the answer that refuses it.
+async fn signed_by_station(
+    state: &AppState,
+    station: &str,
+    method: &str,
+    path: &str,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<cancuoc_store::StationRecord, ApiError> {
+    let unsigned = || {
+        ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            codes::STATION_UNAUTHENTICATED,
+            "the request is not signed by an enrolled station's key",
+        )
+    };
+    let header_text = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    let at_micros = header_text(STATION_TIME_HEADER)
+        .and_then(|t| t.trim().parse::<i64>().ok())
+        .ok_or_else(unsigned)?;
+    let signature = header_text(STATION_SIGNATURE_HEADER)
+        .and_then(|s| B64.decode(s.trim()).ok())
+        .ok_or_else(unsigned)?;
+    let station = uuid::Uuid::parse_str(station.trim()).map_err(|_| unsigned())?;
+    let request = StationSignedRequest {
+        station,
+        method,
+        path,
+        at_micros,
+        body,
+        signature: &signature,
+    };
+    match state.app.authenticate_station(&request).await {
+        Err(AppError::Unauthenticated) => Err(unsigned()),
+        other => Ok(other?),
+    }
+}
+
+/// The station's extract: what it needs of the register to work offline for its
+/// communes, sealed to the station's key and signed by the server's, with an expiry.
+/// The station signs the request with its own key (headers `X-Cancuoc-Station-Time` and
+/// `X-Cancuoc-Station-Signature`).
+#[utoipa::path(
+    get,
+    path = "/api/v1/stations/{id}/extract",
+    tag = "stations",
+    security(()),
+    params(
+        ("id" = String, Path, description = "Station id (UUID)", format = "uuid"),
+        ("x-cancuoc-station-time" = i64, Header, description = "When the station signed the request, microseconds since 1970"),
+        ("x-cancuoc-station-signature" = String, Header, description = "Ed25519 signature of the request by the station's key, base64"),
+    ),
+    responses(
+        (status = 200, description = "The signed extract (`application/octet-stream`)", content_type = "application/octet-stream", body = Vec<u8>),
+        (status = 401, description = "Not signed by an enrolled station's key (`station_unauthenticated`)", body = ErrorBody),
+        (status = 403, description = "The station is not approved, or revoked, or its clock is off (`forbidden`)", body = ErrorBody),
+    )
+)]
+pub(crate) async fn station_extract(
+    State(state): State<AppState>,
+    ApiPath(id): ApiPath<String>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let path = format!("/api/v1/stations/{id}/extract");
+    let station = signed_by_station(&state, &id, "GET", &path, &headers, b"").await?;
+    let extract = state.app.station_extract(&station).await?;
+    Ok((
+        [(header::CONTENT_TYPE, "application/octet-stream")],
+        extract,
+    )
+        .into_response())
 }
