@@ -417,11 +417,8 @@ impl App {
         if objects.iter().any(|o| o.starts_with("station/"))
             && let Some(identity) = self.store.station_identity().await?
         {
-            referenced.extend([
-                identity.signing_object,
-                identity.agreement_object,
-                crate::station::STATION_EXTRACT_OBJECT.to_owned(),
-            ]);
+            referenced.extend([identity.signing_object, identity.agreement_object]);
+            referenced.extend(identity.extract_object);
         }
         for key in applications {
             let Some(application) = self.store.application(&access, key).await? else {

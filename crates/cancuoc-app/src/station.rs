@@ -652,10 +652,11 @@ impl App {
             )
         })?;
         let (extract, expires) = self.read_station_extract(&identity, bytes).await?;
-        self.station_vault()?
-            .seal(STATION_EXTRACT_OBJECT, bytes)
-            .await?;
-        self.store.station_extract_pulled(expires).await?;
+        // Vault objects are written once: each extract is a new one, and the one before
+        // it is left to garbage collection.
+        let object = format!("station/extract-{}.ccse", Uuid::now_v7());
+        self.station_vault()?.seal(&object, bytes).await?;
+        self.store.station_extract_pulled(&object, expires).await?;
         Ok(extract)
     }
 
@@ -666,10 +667,12 @@ impl App {
                 "this database is no station: run `cancuoc station enrol` first".into(),
             )
         })?;
-        let bytes = self.station_vault()?.open(STATION_EXTRACT_OBJECT).await?;
+        let object = identity.extract_object.clone().ok_or_else(|| {
+            AppError::InvalidState(
+                "this station has no extract yet: run `cancuoc station pull`".into(),
+            )
+        })?;
+        let bytes = self.station_vault()?.open(&object).await?;
         Ok(self.read_station_extract(&identity, &bytes).await?.0)
     }
 }
-
-/// The vault object of a station's latest extract.
-pub const STATION_EXTRACT_OBJECT: &str = "station/extract";

@@ -50,6 +50,8 @@ CREATE TABLE station_identity (
     server_extract_key TEXT NOT NULL,
     server_packet_key TEXT NOT NULL,
     enrolled_micros BIGINT NOT NULL,
-    -- When the extract last pulled stops being good (its signed expiry).
+    -- The vault object of the extract last pulled (vault objects are written once, so
+    -- each extract is a new one) and when it stops being good (its signed expiry).
+    extract_object TEXT,
     extract_expires_micros BIGINT
 );

@@ -266,7 +266,7 @@ pub async fn add_server_key(
 }
 
 const IDENTITY: &str = "id, server_url, unit, name, signing_object, agreement_object,
-    server_extract_key, server_packet_key, enrolled_micros, extract_expires_micros";
+    server_extract_key, server_packet_key, enrolled_micros, extract_object, extract_expires_micros";
 
 pub async fn identity(tx: &mut dyn Tx) -> Result<Option<StationIdentity>> {
     let rows = tx
@@ -285,6 +285,7 @@ pub async fn identity(tx: &mut dyn Tx) -> Result<Option<StationIdentity>> {
         server_extract_key: bytes(row, "server_extract_key")?,
         server_packet_key: bytes(row, "server_packet_key")?,
         enrolled_micros: int(row, "enrolled_micros")?,
+        extract_object: row.text("extract_object")?,
         extract_expires_micros: row.int("extract_expires_micros")?,
     }))
 }
@@ -297,7 +298,7 @@ pub async fn set_identity(tx: &mut dyn Tx, new: &StationIdentity) -> Result<()> 
         )));
     }
     tx.execute(
-        &format!("INSERT INTO station_identity (singleton, {IDENTITY}) VALUES (1, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"),
+        &format!("INSERT INTO station_identity (singleton, {IDENTITY}) VALUES (1, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"),
         &[
             Value::from(new.id.to_string()),
             Value::from(new.server_url.as_str()),
@@ -308,6 +309,7 @@ pub async fn set_identity(tx: &mut dyn Tx, new: &StationIdentity) -> Result<()> 
             Value::from(B64.encode(&new.server_extract_key)),
             Value::from(B64.encode(&new.server_packet_key)),
             Value::from(new.enrolled_micros),
+            Value::from(new.extract_object.clone()),
             Value::from(new.extract_expires_micros),
         ],
     )
@@ -315,11 +317,11 @@ pub async fn set_identity(tx: &mut dyn Tx, new: &StationIdentity) -> Result<()> 
     Ok(())
 }
 
-pub async fn extract_pulled(tx: &mut dyn Tx, expires_micros: i64) -> Result<()> {
+pub async fn extract_pulled(tx: &mut dyn Tx, object: &str, expires_micros: i64) -> Result<()> {
     let changed = tx
         .execute(
-            "UPDATE station_identity SET extract_expires_micros = $1",
-            &[Value::from(expires_micros)],
+            "UPDATE station_identity SET extract_object = $1, extract_expires_micros = $2",
+            &[Value::from(object), Value::from(expires_micros)],
         )
         .await?;
     if changed == 0 {

@@ -616,9 +616,10 @@ impl<B: Backend> Store for SqlStore<B> {
         in_tx!(self, Read, |tx| station::identity(tx))
     }
 
-    async fn station_extract_pulled(&self, expires_micros: i64) -> Result<()> {
+    async fn station_extract_pulled(&self, object: &str, expires_micros: i64) -> Result<()> {
         in_tx!(self, Write, |tx| station::extract_pulled(
             tx,
+            object,
             expires_micros
         ))
     }

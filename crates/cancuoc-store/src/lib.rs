@@ -410,9 +410,9 @@ pub trait Store: Send + Sync {
     async fn station_identity(&self) -> Result<Option<StationIdentity>>;
     /// Keeps the station's identity; `Conflict` when the database holds one already.
     async fn set_station_identity(&self, identity: &StationIdentity) -> Result<()>;
-    /// Records when the extract just pulled expires; `NotFound` on a database that is no
-    /// station.
-    async fn station_extract_pulled(&self, expires_micros: i64) -> Result<()>;
+    /// Records the vault object of the extract just pulled and when it expires; `NotFound`
+    /// on a database that is no station.
+    async fn station_extract_pulled(&self, object: &str, expires_micros: i64) -> Result<()>;
 
     // ---- scheduling -----------------------------------------------------------------
 

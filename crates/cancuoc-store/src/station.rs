@@ -110,6 +110,8 @@ pub struct StationIdentity {
     /// The server's P-256 SubjectPublicKeyInfo that packets are sealed to.
     pub server_packet_key: Vec<u8>,
     pub enrolled_micros: i64,
-    /// When the extract last pulled expires; none before the first pull.
+    /// The vault object of the extract last pulled, and when it expires; none before
+    /// the first pull.
+    pub extract_object: Option<String>,
     pub extract_expires_micros: Option<i64>,
 }

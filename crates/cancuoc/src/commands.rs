@@ -255,6 +255,10 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             let app = app(&cli, true).await?;
             crate::station::enrol(&app, server, unit, name).await
         }
+        Command::Station(StationCommand::Status { format }) => {
+            let app = app(&cli, false).await?;
+            crate::station::status(&app, format).await
+        }
         Command::Station(StationCommand::Pull) => {
             let app = app(&cli, false).await?;
             crate::station::pull(&app).await

@@ -653,6 +653,12 @@ enum StationCommand {
     /// its communes), check that the server signed it for this station, and keep it
     /// sealed in the vault.
     Pull,
+    /// The station's state: its id, its server, and its extract (read and checked again:
+    /// one altered on the laptop is refused).
+    Status {
+        #[arg(long, default_value = "table", value_parser = ["table", "json"])]
+        format: String,
+    },
 }
 
 #[derive(Subcommand)]

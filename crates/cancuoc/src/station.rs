@@ -111,6 +111,7 @@ pub async fn enrol(app: &App, server: &str, unit: &str, name: &str) -> Result<Ex
         server_extract_key: decode(&answer.server_extract_key, "extract key")?,
         server_packet_key: decode(&answer.server_packet_key, "packet key")?,
         enrolled_micros: jiff::Timestamp::now().as_microsecond(),
+        extract_object: None,
         extract_expires_micros: None,
     };
     app.keep_station_identity(&identity).await?;
@@ -197,5 +198,57 @@ pub async fn pull(app: &App) -> Result<ExitCode> {
         extract.households.len(),
         extract.officers.len(),
     );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `cancuoc station status`: who the station is and what its extract holds, the extract
+/// read from the vault and checked again as when it was pulled.
+pub async fn status(app: &App, format: &str) -> Result<ExitCode> {
+    let identity = identity(app).await?;
+    let micros_text = |m: Option<i64>| {
+        m.and_then(|m| jiff::Timestamp::from_microsecond(m).ok())
+            .map(|t| t.to_string())
+    };
+    let extract = match identity.extract_object {
+        Some(_) => Some(app.station_extract_kept().await?),
+        None => None,
+    };
+    let report = serde_json::json!({
+        "station": identity.id,
+        "name": identity.name,
+        "unit": identity.unit,
+        "server": identity.server_url,
+        "extract_expires": micros_text(identity.extract_expires_micros),
+        "extract": extract.as_ref().map(|e| serde_json::json!({
+            "communes": e.communes,
+            "residents": e.residents.len(),
+            "households": e.households.len(),
+            "officers": e.officers.iter().map(|o| o.username.clone()).collect::<Vec<_>>(),
+        })),
+    });
+    if format == "json" {
+        println!("{report}");
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!(
+        "station   {} ({}, {})",
+        identity.id, identity.name, identity.unit
+    );
+    println!("server    {}", identity.server_url);
+    match &extract {
+        Some(e) => println!(
+            "extract   {} residents in {} households of {}, officers {}; good until {}",
+            e.residents.len(),
+            e.households.len(),
+            e.communes.join(", "),
+            e.officers
+                .iter()
+                .map(|o| o.username.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
+            micros_text(identity.extract_expires_micros).unwrap_or_default()
+        ),
+        None => println!("extract   none yet: run `cancuoc station pull`"),
+    }
     Ok(ExitCode::SUCCESS)
 }

@@ -153,6 +153,48 @@ async fn a_station_enrols_from_its_laptop_and_is_approved_on_the_central_server(
     assert!(count("households") > 0, "{said}");
     assert_eq!(count("officers"), 1, "{said}");
 
+    // Garbage collection of the laptop's vault keeps the station's keys and extract, and
+    // removes only the keys of the enrolment that never reached the server.
+    let gc = laptop.run(&["vault", "gc", "--apply", "--grace-hours", "0"]);
+    assert!(gc.status.success(), "{}", stderr(&gc));
+    assert!(stderr(&gc).contains("2 removed"), "{}", stderr(&gc));
+    let out = laptop.run(&["station", "pull"]);
+    assert!(out.status.success(), "after gc: {}", stderr(&out));
+    // On the server too: its keys for stations are kept.
+    let gc = central.run(&["vault", "gc", "--apply", "--grace-hours", "0"]);
+    assert!(gc.status.success(), "{}", stderr(&gc));
+    let out = laptop.run(&["station", "pull"]);
+    assert!(
+        out.status.success(),
+        "after the server's gc: {}",
+        stderr(&out)
+    );
+
+    // The station's status reads the extract back from the vault; altered on the laptop,
+    // it is refused.
+    let out = laptop.run(&["station", "status", "--format", "json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let status: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(status["station"], id.as_str());
+    assert_eq!(status["extract"]["officers"], json!(["xa18073"]));
+    assert_eq!(
+        status["extract"]["residents"].as_u64(),
+        Some(count("residents"))
+    );
+    assert!(status["extract_expires"].as_str().is_some(), "{status}");
+    let kept = std::fs::read_dir(laptop.path("cancuoc-data/objects/station"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.to_string_lossy().contains("extract-"))
+        .expect("the extract in the vault");
+    let mut bytes = std::fs::read(&kept).unwrap();
+    let middle = bytes.len() / 2;
+    bytes[middle] ^= 1;
+    std::fs::write(&kept, bytes).unwrap();
+    let out = laptop.run(&["station", "status"]);
+    assert_ne!(out.status.code(), Some(0), "{}", stdout(&out));
+    assert!(stderr(&out).contains("was altered"), "{}", stderr(&out));
+
     // A request not signed by the station's key is refused before anything is read.
     let forged = reqwest::Client::new()
         .get(format!("{}/api/v1/stations/{id}/extract", server.base))

@@ -455,22 +455,21 @@ pub async fn stations_are_requested_approved_and_revoked(store: Arc<dyn Store>) 
         server_extract_key: vec![1; 32],
         server_packet_key: vec![0x30, 2],
         enrolled_micros: T0,
+        extract_object: None,
         extract_expires_micros: None,
     };
-    let err = store.station_extract_pulled(T0 + 5).await.unwrap_err();
+    let err = store
+        .station_extract_pulled("station/extract-1", T0 + 5)
+        .await
+        .unwrap_err();
     assert!(matches!(err, StoreError::NotFound(_)), "{err:?}");
     store.set_station_identity(&identity).await.unwrap();
-    store.station_extract_pulled(T0 + 5).await.unwrap();
-    assert_eq!(
-        store
-            .station_identity()
-            .await
-            .unwrap()
-            .unwrap()
-            .extract_expires_micros,
-        Some(T0 + 5)
-    );
+    store
+        .station_extract_pulled("station/extract-1", T0 + 5)
+        .await
+        .unwrap();
     let identity = StationIdentity {
+        extract_object: Some("station/extract-1".into()),
         extract_expires_micros: Some(T0 + 5),
         ..identity
     };
