@@ -12,6 +12,7 @@
 // scrolling, a screenshot each.
 // Usage: node console.mjs BASE_URL ADMIN_PASSWORD OUT_DIR
 import { chromium } from 'playwright-core';
+import { generateKeyPairSync } from 'node:crypto';
 import { mkdirSync, readFileSync } from 'node:fs';
 
 const [base, password, out] = process.argv.slice(2);
@@ -459,6 +460,25 @@ try {
   await page.goto(`${base}/cong-dan/042092005555`);
   check((await page.textContent('#cards')).includes('Đang sử dụng'), "the citizen's card is in use");
 
+  // A mobile team's laptop asks to be enrolled, as `cancuoc station enrol` does, so that
+  // the stations page shows its approval form.
+  {
+    const signing = generateKeyPairSync('ed25519').publicKey.export({ format: 'der', type: 'spki' });
+    const agreement = generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey
+      .export({ format: 'der', type: 'spki' });
+    const response = await fetch(`${base}/api/v1/stations`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        name: 'Tổ lưu động số 1',
+        unit: 'CAH-436',
+        signing_key: signing.subarray(-32).toString('base64'),
+        agreement_key: agreement.toString('base64'),
+      }),
+    });
+    check(response.status === 201, `a station asks to be enrolled: ${response.status}`);
+  }
+
   // Every page at a desk's and at a phone's width: labels, keyboard, axe-core, no code
   // word, no sideways scrolling, a screenshot each; as the district and as the province.
   const pages = [['tra-cuu', '/tra-cuu?q=nguyen'], ['tiep-nhan', '/tiep-nhan?id=042090001234'],
@@ -467,7 +487,7 @@ try {
     ['bang-dieu-khien', `${campaignPage.slice(base.length)}?unit=CAT-42`], ['doi-mat-khau', '/doi-mat-khau'],
     ['san-xuat', '/san-xuat'], ['the', '/the/042092005555'], ['don-vi', '/quan-tri/don-vi?unit=CAT-42'],
     ['dan-cu', '/dan-cu'], ['cong-dan', '/cong-dan/042092005555'], ['ke-hoach', '/lich/ke-hoach'],
-    ['dia-ban', '/dia-ban-dac-biet'], ['dat-lich', '/dat-lich']];
+    ['dia-ban', '/dia-ban-dac-biet'], ['tram-luu-dong', '/tram-luu-dong'], ['dat-lich', '/dat-lich']];
   for (const who of ['lan.pt', 'minh.lv']) {
     await page.setViewportSize({ width: 1366, height: 800 });
     await signInAs(who);

@@ -257,6 +257,8 @@ words! {
     station_revoke_explained => "Thu hồi: hồ sơ trạm lập từ lúc này sẽ bị từ chối", "Revoke: applications the station files from now on are refused";
     station_confirm_revoke => "Hãy đánh dấu xác nhận trước khi thu hồi trạm.", "Tick the confirmation before revoking the station.";
     station_revoke => "Thu hồi trạm", "Revoke the station";
+    station_refuse_explained => "Từ chối: máy này không được làm trạm (trạm phải đề nghị lại với khóa mới)", "Refuse: this laptop does not become a station (it must ask again with a new key)";
+    station_refuse => "Từ chối đề nghị", "Refuse the request";
     station_revoked_done => "Đã thu hồi trạm", "Station revoked";
     remote_ended => "Đã kết thúc áp dụng", "Entry ended";
     confirm_disable => "Khóa ngay (đăng xuất khỏi mọi nơi)", "Disable now (signs out everywhere)";

@@ -29,6 +29,8 @@ pub(crate) struct StationLine {
     fingerprint: String,
     status: W,
     revoked: bool,
+    /// Asked for, not yet approved: revoking it refuses the request.
+    pending: bool,
     requested: String,
     decided: String,
     /// (code, name, granted) of the district's communes.
@@ -87,6 +89,7 @@ async fn line(state: &AppState, desk: &Desk, s: StationRecord) -> Result<Station
         unit: places.unit_name(s.unit.trim_start_matches("CAH-")),
         status: status_word(s.status),
         revoked: s.status == StationStatus::Revoked,
+        pending: s.status == StationStatus::Pending,
         requested: when(s.requested_micros),
         decided,
         communes: communes
