@@ -23,6 +23,7 @@ mod schedule;
 pub mod sealed;
 mod setup;
 mod station;
+pub mod station_packet;
 mod time_limits;
 
 use std::sync::{Arc, RwLock};

@@ -254,3 +254,152 @@ fn b64_decode(text: &str) -> Vec<u8> {
         .decode(text)
         .unwrap()
 }
+
+/// A capture the server accepts: a portrait, every finger missing.
+fn capture(pad: usize) -> cancuoc_domain::biometrics::Capture {
+    use cancuoc_domain::biometrics::{
+        Capture, FingerCapture, Image, ImageRole, MissingReason, sample_jpeg,
+    };
+    let portrait = Image::parse(sample_jpeg(480, 640, pad), ImageRole::Portrait).unwrap();
+    let missing = || FingerCapture::Missing(MissingReason::parse("amputated", None).unwrap());
+    Capture::new(
+        portrait,
+        std::array::from_fn(|_| missing()),
+        [None, None, None],
+    )
+    .unwrap()
+}
+
+#[tokio::test]
+async fn a_packet_is_read_only_when_signed_by_a_station_trusted_when_it_was_made() {
+    use cancuoc_app::station_packet::{PacketIntake, StationPacket, seal_packet};
+    let t = spawn_app().await;
+    let admin = t.admin().await;
+    let district = t
+        .officer(&admin, "son.tv", "CAH-436", "district_officer")
+        .await;
+    t.officer(&admin, "hoa.pt", "CAX-18073", "commune_officer")
+        .await;
+    let station_key = SignerKey::from_bytes([41; 32]);
+    let (mut body, _) = request(41, "CAH-436");
+    body["signing_key"] = json!(b64(&station_key.public()));
+    let (_, asked) = ask(&t, body).await;
+    let id = asked["station"]["id"].as_str().unwrap().to_owned();
+    let station = uuid::Uuid::parse_str(&id).unwrap();
+    let server_key = b64_decode(asked["server_packet_key"].as_str().unwrap());
+    let packet = |made_micros: i64| StationPacket {
+        packet: uuid::Uuid::now_v7(),
+        station,
+        officer: "hoa.pt".into(),
+        made_micros,
+        register_version: Some(1),
+        intake: PacketIntake {
+            personal_id: "042090001234".into(),
+            kind: "cmnd_switch".into(),
+            reason: None,
+            identifying_marks: None,
+            exemption: None,
+            old_card_returned: true,
+        },
+        capture: Some(capture(30_000)),
+    };
+    let seal = |p: &StationPacket, key: &SignerKey| {
+        seal_packet(p, key, &server_key, |b| b.fill(3)).unwrap()
+    };
+    let now = || jiff::Timestamp::now().as_microsecond();
+    let code = |answer: Result<_, cancuoc_app::station_packet::PacketRefusal>| match answer {
+        Ok(_) => "read",
+        Err(refusal) => {
+            assert!(!refusal.message.is_empty());
+            refusal.code
+        }
+    };
+
+    // Made while the station waits for approval: refused.
+    let early = packet(now());
+    let bytes = seal(&early, &station_key);
+    assert_eq!(
+        code(t.app.open_station_packet(&bytes).await.unwrap()),
+        "station_not_approved"
+    );
+    let (status, _) = t
+        .post(
+            &district,
+            &format!("/api/v1/stations/{id}/approve"),
+            json!({"communes": ["18073"], "officers": ["hoa.pt"]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+
+    // Made once approved: read whole, biometrics byte for byte.
+    let good = packet(now());
+    let bytes = seal(&good, &station_key);
+    let (read_station, read) = t.app.open_station_packet(&bytes).await.unwrap().unwrap();
+    assert_eq!(read_station.id, station);
+    assert_eq!(read, good);
+
+    // A byte changed anywhere in the body, signed by another key, or naming a station
+    // never enrolled: refused, each with its reason.
+    let mut tampered = bytes.clone();
+    let middle = tampered.len() / 2;
+    tampered[middle] ^= 0x10;
+    assert_eq!(
+        code(t.app.open_station_packet(&tampered).await.unwrap()),
+        "bad_signature"
+    );
+    let stranger = SignerKey::from_bytes([42; 32]);
+    assert_eq!(
+        code(
+            t.app
+                .open_station_packet(&seal(&good, &stranger))
+                .await
+                .unwrap()
+        ),
+        "bad_signature"
+    );
+    let unknown = StationPacket {
+        station: uuid::Uuid::now_v7(),
+        ..packet(now())
+    };
+    assert_eq!(
+        code(
+            t.app
+                .open_station_packet(&seal(&unknown, &station_key))
+                .await
+                .unwrap()
+        ),
+        "unknown_station"
+    );
+    assert_eq!(
+        code(t.app.open_station_packet(b"not a packet").await.unwrap()),
+        "malformed"
+    );
+    // Signed by the station but sealed to another key than the server's: refused too.
+    let other = KeyPair::generate(|b| b.fill(99)).public_key_info();
+    let misdirected = seal_packet(&packet(now()), &station_key, &other, |b| b.fill(5)).unwrap();
+    assert_eq!(
+        code(t.app.open_station_packet(&misdirected).await.unwrap()),
+        "does_not_decrypt"
+    );
+
+    // Revoked: a packet made before the revocation is still the station's, one made after
+    // is refused.
+    let before = seal(&packet(now()), &station_key);
+    let (status, _) = t
+        .post(
+            &district,
+            &format!("/api/v1/stations/{id}/revoke"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        code(t.app.open_station_packet(&before).await.unwrap()),
+        "read"
+    );
+    let after = seal(&packet(now() + 1), &station_key);
+    assert_eq!(
+        code(t.app.open_station_packet(&after).await.unwrap()),
+        "station_revoked"
+    );
+}

@@ -1,0 +1,237 @@
+//! A station's packet (issue 19 §3): one application filed offline with its biometrics,
+//! the register version it was checked against, the officer and the time; sealed to the
+//! server's packet key and signed by the station's key, in the envelope of
+//! `cancuoc_domain::station`.
+//!
+//! The sealed plaintext is the packet's JSON, then the biometric bundle as the vault keeps
+//! it (`Capture::to_bundle`): `[u32 big-endian JSON length][JSON][bundle]`.
+
+use cancuoc_domain::biometrics::Capture;
+use cancuoc_domain::station::{Envelope, EnvelopeKind, SignerKey};
+use cancuoc_icao::pki::KeyPair;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::sealed::Format;
+use crate::{App, AppError};
+
+/// The packet's own format name, inside the JSON.
+pub const PACKET_FORMAT: &str = "cancuoc-station-packet/1";
+
+const PACKET_SEALED: Format = Format {
+    magic: b"CCSP",
+    label: b"cancuoc station packet",
+    what: "station packet",
+    key_name: "server's packet key",
+};
+
+/// The application as the station's officer filed it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PacketIntake {
+    pub personal_id: String,
+    /// `first_issuance`, `cmnd_switch`, `renewal`, `reissue`.
+    pub kind: String,
+    pub reason: Option<String>,
+    pub identifying_marks: Option<String>,
+    pub exemption: Option<String>,
+    pub old_card_returned: bool,
+}
+
+/// One application filed at a station.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StationPacket {
+    pub packet: Uuid,
+    pub station: Uuid,
+    /// The username of the officer who took it.
+    pub officer: String,
+    pub made_micros: i64,
+    /// The version of the citizen's record in the extract the filing was checked against.
+    pub register_version: Option<i64>,
+    pub intake: PacketIntake,
+    pub capture: Option<Capture>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct PacketJson {
+    format: String,
+    packet: Uuid,
+    station: Uuid,
+    officer: String,
+    made_micros: i64,
+    register_version: Option<i64>,
+    intake: PacketIntake,
+}
+
+/// Why the server refuses a packet: a stable code the station shows with the message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PacketRefusal {
+    /// `malformed`, `unknown_station`, `bad_signature`, `station_not_approved`,
+    /// `station_revoked`, `does_not_decrypt`, `mismatch`.
+    pub code: &'static str,
+    pub message: String,
+}
+
+impl PacketRefusal {
+    fn new(code: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            code,
+            message: message.into(),
+        }
+    }
+}
+
+/// Seals `packet` to the server's packet key (SubjectPublicKeyInfo) and signs it with the
+/// station's key: the bytes that go in the outbox and up to the server.
+pub fn seal_packet(
+    packet: &StationPacket,
+    station_key: &SignerKey,
+    server_packet_key: &[u8],
+    random: impl FnMut(&mut [u8]),
+) -> Result<Vec<u8>, AppError> {
+    let json = serde_json::to_vec(&PacketJson {
+        format: PACKET_FORMAT.into(),
+        packet: packet.packet,
+        station: packet.station,
+        officer: packet.officer.clone(),
+        made_micros: packet.made_micros,
+        register_version: packet.register_version,
+        intake: packet.intake.clone(),
+    })
+    .map_err(|e| AppError::Internal(e.to_string()))?;
+    let bundle = packet
+        .capture
+        .as_ref()
+        .map(Capture::to_bundle)
+        .unwrap_or_default();
+    let length = u32::try_from(json.len())
+        .map_err(|_| AppError::Invalid("the packet's fields are too long".into()))?;
+    let mut plain = Vec::with_capacity(4 + json.len() + bundle.len());
+    plain.extend_from_slice(&length.to_be_bytes());
+    plain.extend_from_slice(&json);
+    plain.extend_from_slice(&bundle);
+    let sealed = PACKET_SEALED.seal(&plain, server_packet_key, random)?;
+    Ok(Envelope {
+        kind: EnvelopeKind::Packet,
+        station: *packet.station.as_bytes(),
+        id: *packet.packet.as_bytes(),
+        made_micros: packet.made_micros,
+        expires_micros: 0,
+        body: sealed,
+    }
+    .sign(station_key))
+}
+
+/// Opens a packet's sealed body with the server's packet key.
+fn unseal(
+    body: &[u8],
+    key: &KeyPair,
+    station: Uuid,
+    id: Uuid,
+    made_micros: i64,
+) -> Result<StationPacket, PacketRefusal> {
+    let plain = PACKET_SEALED
+        .open(body, key)
+        .map_err(|e| PacketRefusal::new("does_not_decrypt", e.to_string()))?;
+    read_plain(&plain, station, id, made_micros)
+}
+
+/// Reads a packet's decrypted plaintext, checking it names the packet, station and time
+/// its envelope does. Public for the fuzz target: a station's key may be stolen, so what
+/// it seals is outside input too.
+pub fn read_plain(
+    plain: &[u8],
+    station: Uuid,
+    id: Uuid,
+    made_micros: i64,
+) -> Result<StationPacket, PacketRefusal> {
+    let malformed = |why: String| PacketRefusal::new("malformed", why);
+    let length = plain
+        .get(..4)
+        .and_then(|b| <[u8; 4]>::try_from(b).ok())
+        .map(u32::from_be_bytes)
+        .and_then(|n| usize::try_from(n).ok())
+        .ok_or_else(|| malformed("cut short".into()))?;
+    let json = plain
+        .get(4..4 + length)
+        .ok_or_else(|| malformed("cut short".into()))?;
+    let bundle = plain.get(4 + length..).unwrap_or_default();
+    let read: PacketJson =
+        serde_json::from_slice(json).map_err(|e| malformed(format!("its fields: {e}")))?;
+    if read.format != PACKET_FORMAT {
+        return Err(malformed(format!("format {:?}", read.format)));
+    }
+    if read.packet != id || read.station != station || read.made_micros != made_micros {
+        return Err(PacketRefusal::new(
+            "mismatch",
+            "the sealed packet names another packet, station or time than its envelope",
+        ));
+    }
+    let capture = if bundle.is_empty() {
+        None
+    } else {
+        Some(Capture::from_bundle(bundle).map_err(|e| malformed(format!("its biometrics: {e}")))?)
+    };
+    Ok(StationPacket {
+        packet: read.packet,
+        station: read.station,
+        officer: read.officer,
+        made_micros: read.made_micros,
+        register_version: read.register_version,
+        intake: read.intake,
+        capture,
+    })
+}
+
+impl App {
+    /// What the server checks of a packet before anything else: its frame, the station it
+    /// names, the signature under that station's key, that the station was approved and not
+    /// revoked when the packet was made, and that it decrypts and reads whole.
+    pub async fn open_station_packet(
+        &self,
+        bytes: &[u8],
+    ) -> Result<Result<(cancuoc_store::StationRecord, StationPacket), PacketRefusal>, AppError>
+    {
+        let opened = match Envelope::open(bytes) {
+            Ok(o) if o.kind == EnvelopeKind::Packet => o,
+            Ok(_) => {
+                return Ok(Err(PacketRefusal::new("malformed", "not a station packet")));
+            }
+            Err(e) => return Ok(Err(PacketRefusal::new("malformed", e.to_string()))),
+        };
+        let station_id = Uuid::from_bytes(opened.station);
+        let Some(station) = self.store.station(station_id).await? else {
+            return Ok(Err(PacketRefusal::new(
+                "unknown_station",
+                format!("no station {station_id} was ever enrolled"),
+            )));
+        };
+        if opened.verify(&station.signing_key).is_err() {
+            return Ok(Err(PacketRefusal::new(
+                "bad_signature",
+                "the packet was altered, or not signed by the station's enrolled key",
+            )));
+        }
+        if !station.trusted_at(opened.made_micros) {
+            let (code, message) = match station.revoked_micros {
+                Some(at) if at <= opened.made_micros => (
+                    "station_revoked",
+                    "the packet was made after the station was revoked",
+                ),
+                _ => (
+                    "station_not_approved",
+                    "the packet was made before the station was approved",
+                ),
+            };
+            return Ok(Err(PacketRefusal::new(code, message)));
+        }
+        let keys = self.station_server_keys().await?;
+        Ok(unseal(
+            opened.body,
+            &keys.packet,
+            station_id,
+            Uuid::from_bytes(opened.id),
+            opened.made_micros,
+        )
+        .map(|packet| (station, packet)))
+    }
+}
