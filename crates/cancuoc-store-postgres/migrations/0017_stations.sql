@@ -55,3 +55,31 @@ CREATE TABLE station_identity (
     extract_object TEXT,
     extract_expires_micros BIGINT
 );
+
+-- The packets stations pushed, with the answer given: a packet sent again is answered the
+-- same, whatever happened since.
+CREATE TABLE station_packets (
+    id TEXT PRIMARY KEY,
+    station TEXT NOT NULL REFERENCES stations (id),
+    made_micros BIGINT NOT NULL,
+    received_micros BIGINT NOT NULL,
+    outcome TEXT NOT NULL CHECK (outcome IN ('filed', 'refused')),
+    -- When filed: the application and its receipt number.
+    application_key TEXT,
+    receipt TEXT,
+    -- When refused: why, as a code and a message the station shows.
+    code TEXT,
+    message TEXT
+);
+CREATE INDEX station_packets_by_station ON station_packets (station, received_micros);
+
+-- A packet's bytes as they arrive, chunk by chunk (base64), until it is whole: a push cut
+-- off halfway goes on from where it stopped.
+CREATE TABLE station_uploads (
+    packet TEXT NOT NULL,
+    station TEXT NOT NULL REFERENCES stations (id),
+    offset_bytes BIGINT NOT NULL,
+    total_bytes BIGINT NOT NULL,
+    bytes TEXT NOT NULL,
+    PRIMARY KEY (packet, offset_bytes)
+);

@@ -5,8 +5,8 @@
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as B64;
 use cancuoc_store::{
-    Access, CitizenRecord, NewHousehold, Result, StationIdentity, StationKeyPurpose, StationRecord,
-    StationServerKey, StationStatus, StoreError, actions,
+    Access, CitizenRecord, NewHousehold, PacketAnswer, PacketOutcome, Result, StationIdentity,
+    StationKeyPurpose, StationRecord, StationServerKey, StationStatus, StoreError, actions,
 };
 use uuid::Uuid;
 
@@ -378,4 +378,166 @@ pub async fn residents(
     )
     .await?;
     Ok((households, citizens))
+}
+
+const ANSWER: &str =
+    "id, station, made_micros, received_micros, outcome, application_key, receipt, code, message";
+
+pub async fn answer(tx: &mut dyn Tx, packet: Uuid) -> Result<Option<PacketAnswer>> {
+    let rows = tx
+        .fetch(
+            &format!("SELECT {ANSWER} FROM station_packets WHERE id = $1"),
+            &[Value::from(packet.to_string())],
+        )
+        .await?;
+    let Some(row) = rows.first() else {
+        return Ok(None);
+    };
+    let outcome = match text(row, "outcome")?.as_str() {
+        "filed" => PacketOutcome::Filed {
+            application: key(row, "application_key")?,
+            receipt: text(row, "receipt")?,
+        },
+        "refused" => PacketOutcome::Refused {
+            code: text(row, "code")?,
+            message: text(row, "message")?,
+        },
+        _ => return Err(corrupt("packet outcome")),
+    };
+    Ok(Some(PacketAnswer {
+        packet: key(row, "id")?,
+        station: key(row, "station")?,
+        made_micros: int(row, "made_micros")?,
+        received_micros: int(row, "received_micros")?,
+        outcome,
+    }))
+}
+
+pub async fn keep_answer(tx: &mut dyn Tx, new: &PacketAnswer) -> Result<PacketAnswer> {
+    if let Some(kept) = answer(tx, new.packet).await? {
+        return Ok(kept);
+    }
+    let (outcome, application, receipt, code, message) = match &new.outcome {
+        PacketOutcome::Filed {
+            application,
+            receipt,
+        } => (
+            "filed",
+            Some(application.to_string()),
+            Some(receipt.clone()),
+            None,
+            None,
+        ),
+        PacketOutcome::Refused { code, message } => (
+            "refused",
+            None,
+            None,
+            Some(code.clone()),
+            Some(message.clone()),
+        ),
+    };
+    tx.execute(
+        &format!(
+            "INSERT INTO station_packets ({ANSWER}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
+        ),
+        &[
+            Value::from(new.packet.to_string()),
+            Value::from(new.station.to_string()),
+            Value::from(new.made_micros),
+            Value::from(new.received_micros),
+            Value::from(outcome),
+            Value::from(application),
+            Value::from(receipt),
+            Value::from(code),
+            Value::from(message),
+        ],
+    )
+    .await?;
+    tx.execute(
+        "DELETE FROM station_uploads WHERE packet = $1",
+        &[Value::from(new.packet.to_string())],
+    )
+    .await?;
+    Ok(new.clone())
+}
+
+pub async fn upload(tx: &mut dyn Tx, station: Uuid, packet: Uuid) -> Result<(Vec<u8>, u64)> {
+    let rows = tx
+        .fetch(
+            "SELECT offset_bytes, total_bytes, bytes FROM station_uploads
+             WHERE packet = $1 AND station = $2 ORDER BY offset_bytes",
+            &[
+                Value::from(packet.to_string()),
+                Value::from(station.to_string()),
+            ],
+        )
+        .await?;
+    let mut bytes = Vec::new();
+    let mut total = 0;
+    for row in &rows {
+        total = u64::try_from(int(row, "total_bytes")?).map_err(|_| corrupt("upload total"))?;
+        bytes.extend(
+            B64.decode(text(row, "bytes")?)
+                .map_err(|_| corrupt("upload bytes"))?,
+        );
+    }
+    Ok((bytes, total))
+}
+
+pub async fn append_upload(
+    tx: &mut dyn Tx,
+    station: Uuid,
+    packet: Uuid,
+    offset: u64,
+    total: u64,
+    bytes: &[u8],
+) -> Result<u64> {
+    let rows = tx
+        .fetch(
+            "SELECT offset_bytes, total_bytes, bytes FROM station_uploads
+             WHERE packet = $1 AND station = $2 ORDER BY offset_bytes DESC",
+            &[
+                Value::from(packet.to_string()),
+                Value::from(station.to_string()),
+            ],
+        )
+        .await?;
+    let (held, held_total) = match rows.first() {
+        Some(last) => {
+            let from = u64::try_from(int(last, "offset_bytes")?).map_err(|_| corrupt("upload"))?;
+            let length = B64
+                .decode(text(last, "bytes")?)
+                .map_err(|_| corrupt("upload bytes"))?
+                .len() as u64;
+            let total =
+                u64::try_from(int(last, "total_bytes")?).map_err(|_| corrupt("upload total"))?;
+            (from + length, Some(total))
+        }
+        None => (0, None),
+    };
+    if offset != held || held_total.is_some_and(|t| t != total) {
+        return Err(StoreError::Conflict(format!(
+            "the upload holds {held} bytes: send from there"
+        )));
+    }
+    let end = offset + bytes.len() as u64;
+    if end > total {
+        return Err(StoreError::Invalid(format!(
+            "the chunk ends at byte {end}, past the packet's {total}"
+        )));
+    }
+    let as_int = |n: u64| i64::try_from(n).map_err(|_| StoreError::Invalid("too large".into()));
+    tx.execute(
+        "INSERT INTO station_uploads (packet, station, offset_bytes, total_bytes, bytes)
+         VALUES ($1, $2, $3, $4, $5)",
+        &[
+            Value::from(packet.to_string()),
+            Value::from(station.to_string()),
+            Value::from(as_int(offset)?),
+            Value::from(as_int(total)?),
+            Value::from(B64.encode(bytes)),
+        ],
+    )
+    .await?;
+    Ok(end)
 }

@@ -612,6 +612,31 @@ impl<B: Backend> Store for SqlStore<B> {
         in_tx!(self, Write, |tx| station::residents(tx, access, communes))
     }
 
+    async fn packet_answer(&self, packet: Uuid) -> Result<Option<PacketAnswer>> {
+        in_tx!(self, Read, |tx| station::answer(tx, packet))
+    }
+
+    async fn keep_packet_answer(&self, answer: &PacketAnswer) -> Result<PacketAnswer> {
+        in_tx!(self, Write, |tx| station::keep_answer(tx, answer))
+    }
+
+    async fn packet_upload(&self, station: Uuid, packet: Uuid) -> Result<(Vec<u8>, u64)> {
+        in_tx!(self, Read, |tx| station::upload(tx, station, packet))
+    }
+
+    async fn append_packet_upload(
+        &self,
+        station: Uuid,
+        packet: Uuid,
+        offset: u64,
+        total: u64,
+        bytes: &[u8],
+    ) -> Result<u64> {
+        in_tx!(self, Write, |tx| station::append_upload(
+            tx, station, packet, offset, total, bytes
+        ))
+    }
+
     async fn station_identity(&self) -> Result<Option<StationIdentity>> {
         in_tx!(self, Read, |tx| station::identity(tx))
     }

@@ -406,6 +406,25 @@ pub trait Store: Send + Sync {
         access: &Access,
         communes: &[String],
     ) -> Result<(Vec<NewHousehold>, Vec<CitizenRecord>)>;
+    /// The answer given to a pushed packet, if any.
+    async fn packet_answer(&self, packet: Uuid) -> Result<Option<PacketAnswer>>;
+    /// Keeps the answer to a packet and drops its uploaded bytes; when the packet was
+    /// answered already (another node, a retry) that answer is kept and returned.
+    async fn keep_packet_answer(&self, answer: &PacketAnswer) -> Result<PacketAnswer>;
+    /// The bytes of a packet uploaded so far and the size it announced (0, 0 before any).
+    async fn packet_upload(&self, station: Uuid, packet: Uuid) -> Result<(Vec<u8>, u64)>;
+    /// Adds a chunk of a packet's bytes at `offset` of `total`; `Conflict` naming the bytes
+    /// held when the offset is not where the upload stands or the total changed, `Invalid`
+    /// past the total. Returns the bytes held after it.
+    async fn append_packet_upload(
+        &self,
+        station: Uuid,
+        packet: Uuid,
+        offset: u64,
+        total: u64,
+        bytes: &[u8],
+    ) -> Result<u64>;
+
     /// On a station's own database: the station's identity, once enrolled.
     async fn station_identity(&self) -> Result<Option<StationIdentity>>;
     /// Keeps the station's identity; `Conflict` when the database holds one already.

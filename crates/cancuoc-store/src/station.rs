@@ -115,3 +115,20 @@ pub struct StationIdentity {
     pub extract_object: Option<String>,
     pub extract_expires_micros: Option<i64>,
 }
+
+/// The server's answer to a pushed packet, kept so that a packet sent again is answered
+/// the same.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PacketAnswer {
+    pub packet: Uuid,
+    pub station: Uuid,
+    pub made_micros: i64,
+    pub received_micros: i64,
+    pub outcome: PacketOutcome,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PacketOutcome {
+    Filed { application: Uuid, receipt: String },
+    Refused { code: String, message: String },
+}

@@ -296,7 +296,8 @@ pub async fn an_import_row_outside_the_importers_jurisdiction_is_refused(store: 
 /// approved with its communes and officers (again, to change them, keeping the first
 /// approval's time), revoked once; a second request with the same key is refused, and each
 /// step is audited. The server's keys for stations are made once: a second node's key is
-/// not kept over the first. A station's own database keeps its identity once.
+/// not kept over the first. A packet uploads in order, chunk by chunk, and its answer is
+/// kept once. A station's own database keeps its identity once.
 pub async fn stations_are_requested_approved_and_revoked(store: Arc<dyn Store>) {
     seeded(&store).await;
     let before = store.audit_events(0, 100_000).await.unwrap().len();
@@ -441,6 +442,68 @@ pub async fn stations_are_requested_approved_and_revoked(store: Arc<dyn Store>) 
             .unwrap()
             .public_key,
         vec![3; 32]
+    );
+
+    // A packet's bytes arrive in chunks, in order; the answer, once kept, is the answer.
+    let packet = Uuid::now_v7();
+    assert_eq!(
+        store.packet_upload(first.id, packet).await.unwrap(),
+        (vec![], 0)
+    );
+    assert_eq!(
+        store
+            .append_packet_upload(first.id, packet, 0, 10, b"01234")
+            .await
+            .unwrap(),
+        5
+    );
+    for (offset, total, bytes) in [(0, 10, &b"01"[..]), (7, 10, b"7"), (5, 11, b"5")] {
+        let err = store
+            .append_packet_upload(first.id, packet, offset, total, bytes)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&err, StoreError::Conflict(m) if m.contains("holds 5 bytes")),
+            "{err:?}"
+        );
+    }
+    let err = store
+        .append_packet_upload(first.id, packet, 5, 10, b"5678901")
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Invalid(_)), "{err:?}");
+    store
+        .append_packet_upload(first.id, packet, 5, 10, b"56789")
+        .await
+        .unwrap();
+    assert_eq!(
+        store.packet_upload(first.id, packet).await.unwrap(),
+        (b"0123456789".to_vec(), 10)
+    );
+    assert_eq!(store.packet_answer(packet).await.unwrap(), None);
+    let answer = PacketAnswer {
+        packet,
+        station: first.id,
+        made_micros: T0,
+        received_micros: T0 + 1,
+        outcome: PacketOutcome::Refused {
+            code: "station_revoked".into(),
+            message: "made after the revocation".into(),
+        },
+    };
+    assert_eq!(store.keep_packet_answer(&answer).await.unwrap(), answer);
+    let other = PacketAnswer {
+        outcome: PacketOutcome::Filed {
+            application: Uuid::now_v7(),
+            receipt: "CAH-436-20210316-00001X".into(),
+        },
+        ..answer.clone()
+    };
+    assert_eq!(store.keep_packet_answer(&other).await.unwrap(), answer);
+    assert_eq!(store.packet_answer(packet).await.unwrap(), Some(answer));
+    assert_eq!(
+        store.packet_upload(first.id, packet).await.unwrap(),
+        (vec![], 0)
     );
 
     // A station's own database knows who it is, once.
