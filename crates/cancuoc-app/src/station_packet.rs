@@ -235,3 +235,184 @@ impl App {
         .map(|packet| (station, packet)))
     }
 }
+
+/// The largest packet the server takes: a portrait and thirteen prints at their largest
+/// with room for the fields, as at intake over the API.
+pub const MAX_PACKET_BYTES: u64 = 12 * 1024 * 1024;
+
+/// Where a pushed packet stands after a chunk.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PushState {
+    /// Not whole yet: the bytes held, from which the station sends on.
+    Partial { received: u64 },
+    /// Whole and answered: filed or refused, for good.
+    Answered(cancuoc_store::PacketAnswer),
+}
+
+impl App {
+    /// Where a packet of `station` stands: answered, or the bytes held of it.
+    pub async fn packet_state(
+        &self,
+        station: &cancuoc_store::StationRecord,
+        packet: Uuid,
+    ) -> Result<PushState, AppError> {
+        if let Some(answer) = self.store.packet_answer(packet).await?
+            && answer.station == station.id
+        {
+            return Ok(PushState::Answered(answer));
+        }
+        let (held, _) = self.store.packet_upload(station.id, packet).await?;
+        Ok(PushState::Partial {
+            received: held.len() as u64,
+        })
+    }
+
+    /// Takes a chunk of a packet an authenticated station pushes; once the packet is whole
+    /// it is judged and answered, and the answer kept: sent again, it is answered the
+    /// same. A packet already answered takes no more bytes.
+    pub async fn receive_packet_chunk(
+        &self,
+        station: &cancuoc_store::StationRecord,
+        packet: Uuid,
+        offset: u64,
+        total: u64,
+        bytes: &[u8],
+    ) -> Result<PushState, AppError> {
+        if let PushState::Answered(answer) = self.packet_state(station, packet).await? {
+            return Ok(PushState::Answered(answer));
+        }
+        if total == 0 || total > MAX_PACKET_BYTES {
+            return Err(AppError::Invalid(format!(
+                "total: a packet has 1 to {MAX_PACKET_BYTES} bytes"
+            )));
+        }
+        let received = self
+            .store
+            .append_packet_upload(station.id, packet, offset, total, bytes)
+            .await?;
+        if received < total {
+            return Ok(PushState::Partial { received });
+        }
+        let (whole, _) = self.store.packet_upload(station.id, packet).await?;
+        let (made_micros, outcome) = self.judge_packet(station, packet, &whole).await?;
+        let answer = cancuoc_store::PacketAnswer {
+            packet,
+            station: station.id,
+            made_micros,
+            received_micros: self.clock.now_micros(),
+            outcome,
+        };
+        Ok(PushState::Answered(
+            self.store.keep_packet_answer(&answer).await?,
+        ))
+    }
+
+    /// Files a whole packet as its officer at the station, or says why not.
+    async fn judge_packet(
+        &self,
+        station: &cancuoc_store::StationRecord,
+        packet_id: Uuid,
+        bytes: &[u8],
+    ) -> Result<(i64, cancuoc_store::PacketOutcome), AppError> {
+        use cancuoc_store::PacketOutcome::Refused;
+        let made = Envelope::open(bytes).map_or(0, |o| o.made_micros);
+        let refused = |code: &str, message: String| {
+            Ok((
+                made,
+                Refused {
+                    code: code.to_owned(),
+                    message,
+                },
+            ))
+        };
+        let (sender, packet) = match self.open_station_packet(bytes).await? {
+            Ok(read) => read,
+            Err(r) => return refused(r.code, r.message),
+        };
+        if sender.id != station.id || packet.packet != packet_id {
+            return refused(
+                "mismatch",
+                "the packet names another station or id than its upload".into(),
+            );
+        }
+        if !station.officers.contains(&packet.officer) {
+            return refused(
+                "officer_not_allowed",
+                format!("{} may not use this station", packet.officer),
+            );
+        }
+        let Some(officer) = self
+            .store
+            .officer_credentials(&packet.officer)
+            .await?
+            .map(|c| c.officer)
+            .filter(|o| o.active)
+        else {
+            return refused(
+                "officer_not_allowed",
+                format!("{} is not an active officer", packet.officer),
+            );
+        };
+        let caller = crate::Caller::Officer(officer);
+        let citizen = match self.citizen(&caller, &packet.intake.personal_id).await {
+            Ok(c) => c,
+            Err(AppError::NotFound(_)) => {
+                return refused(
+                    "unknown_citizen",
+                    format!(
+                        "no citizen {} in the officer's area",
+                        packet.intake.personal_id
+                    ),
+                );
+            }
+            Err(e) => return Err(e),
+        };
+        let commune = citizen
+            .locality
+            .as_ref()
+            .map(|l| l.commune.as_str().to_owned());
+        if !commune.is_some_and(|c| station.communes.contains(&c)) {
+            return refused(
+                "outside_communes",
+                format!(
+                    "{} lives outside the communes the station serves",
+                    packet.intake.personal_id
+                ),
+            );
+        }
+        let day = jiff::Timestamp::from_microsecond(packet.made_micros)
+            .map(|t| {
+                t.to_zoned_datetime(jiff::tz::Offset::constant(7).to_time_zone())
+                    .date()
+                    .to_string()
+            })
+            .map_err(|e| AppError::Internal(e.to_string()))?;
+        let intake = crate::Intake {
+            personal_id: packet.intake.personal_id.clone(),
+            kind: packet.intake.kind.clone(),
+            reason: packet.intake.reason.clone(),
+            channel: "mobile".into(),
+            intake_unit: None,
+            intake_date: Some(day),
+            station: Some(station.name.clone()),
+            identifying_marks: packet.intake.identifying_marks.clone(),
+            exemption: packet.intake.exemption.clone(),
+            old_card_returned: packet.intake.old_card_returned,
+            idempotency_key: Some(format!("station-packet:{packet_id}")),
+            capture: packet.capture.clone(),
+        };
+        match self.file_application(&caller, &intake).await {
+            Ok(filed) => Ok((
+                packet.made_micros,
+                cancuoc_store::PacketOutcome::Filed {
+                    application: filed.application.key,
+                    receipt: filed.application.receipt.to_string(),
+                },
+            )),
+            // The first packet to reach the server wins; the message names its receipt.
+            Err(AppError::Conflict(message)) => refused("already_applied", message),
+            Err(e @ (AppError::Internal(_) | AppError::RenderTimeout)) => Err(e),
+            Err(e) => refused("not_filed", e.to_string()),
+        }
+    }
+}

@@ -218,12 +218,14 @@ mod tests {
                 "get /api/v1/pki/csca",
                 "get /api/v1/public/sessions",
                 "get /api/v1/stations/{id}/extract",
+                "get /api/v1/stations/{id}/packets/{packet}",
                 "post /api/v1/auth/login",
                 "post /api/v1/chip/verify",
                 "post /api/v1/public/appointment",
                 "post /api/v1/public/bookings",
                 "post /api/v1/stations",
                 "put /api/v1/public/appointment",
+                "put /api/v1/stations/{id}/packets/{packet}",
             ]
         );
     }

@@ -403,3 +403,173 @@ async fn a_packet_is_read_only_when_signed_by_a_station_trusted_when_it_was_made
         "station_revoked"
     );
 }
+
+/// Sends a chunk of a packet as a station does: signed by its key.
+async fn put_chunk(
+    t: &TestApp,
+    station: &str,
+    key: &SignerKey,
+    packet: uuid::Uuid,
+    offset: usize,
+    total: usize,
+    bytes: &[u8],
+) -> (StatusCode, Value) {
+    let path = format!("/api/v1/stations/{station}/packets/{packet}?offset={offset}&total={total}");
+    let at = jiff::Timestamp::now().as_microsecond();
+    let id = uuid::Uuid::parse_str(station).unwrap();
+    let message = cancuoc_domain::station::request_message(id.as_bytes(), "PUT", &path, at, bytes);
+    t.send(
+        t.client
+            .put(t.url(&path))
+            .header("content-type", "application/octet-stream")
+            .header("x-cancuoc-station-time", at.to_string())
+            .header(
+                "x-cancuoc-station-signature",
+                b64(&key.sign_message(&message)),
+            )
+            .body(bytes.to_vec()),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn a_pushed_packet_is_filed_once_under_the_station_and_replays_are_answered_the_same() {
+    use cancuoc_app::station_packet::{PacketIntake, StationPacket, seal_packet};
+    let t = spawn_app().await;
+    let admin = t.admin().await;
+    import_people(&t, &admin).await;
+    let district = t
+        .officer(&admin, "son.tv", "CAH-436", "district_officer")
+        .await;
+    t.officer(&admin, "hoa.pt", "CAX-18073", "commune_officer")
+        .await;
+    let key = SignerKey::from_bytes([51; 32]);
+    let (mut body, _) = request(51, "CAH-436");
+    body["signing_key"] = json!(b64(&key.public()));
+    let (_, asked) = ask(&t, body).await;
+    let id = asked["station"]["id"].as_str().unwrap().to_owned();
+    let server_key = b64_decode(asked["server_packet_key"].as_str().unwrap());
+    let (status, _) = t
+        .post(
+            &district,
+            &format!("/api/v1/stations/{id}/approve"),
+            json!({"communes": ["18073"], "officers": ["hoa.pt"]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let taken = capture(40_000);
+    let packet = |personal_id: &str| StationPacket {
+        packet: uuid::Uuid::now_v7(),
+        station: uuid::Uuid::parse_str(&id).unwrap(),
+        officer: "hoa.pt".into(),
+        made_micros: jiff::Timestamp::now().as_microsecond(),
+        register_version: Some(1),
+        intake: PacketIntake {
+            personal_id: personal_id.into(),
+            kind: "cmnd_switch".into(),
+            reason: None,
+            identifying_marks: Some("Nốt ruồi dưới mắt trái".into()),
+            exemption: None,
+            old_card_returned: true,
+        },
+        capture: Some(taken.clone()),
+    };
+    let an = packet("042090001234");
+    let bytes = seal_packet(&an, &key, &server_key, |b| b.fill(9)).unwrap();
+    let half = bytes.len() / 2;
+
+    // The first half, then a chunk from the wrong place (refused, naming where the upload
+    // stands), then the rest: filed.
+    let (status, state) = put_chunk(&t, &id, &key, an.packet, 0, bytes.len(), &bytes[..half]).await;
+    assert_eq!(status, StatusCode::OK, "{state}");
+    assert_eq!(state, json!({"state": "partial", "received": half}));
+    let (status, state) = put_chunk(
+        &t,
+        &id,
+        &key,
+        an.packet,
+        half + 1,
+        bytes.len(),
+        &bytes[half + 1..],
+    )
+    .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{state}");
+    assert!(
+        state["message"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("holds {half} bytes"))
+    );
+    let (status, filed) =
+        put_chunk(&t, &id, &key, an.packet, half, bytes.len(), &bytes[half..]).await;
+    assert_eq!(status, StatusCode::OK, "{filed}");
+    assert_eq!(filed["state"], "filed", "{filed}");
+    let receipt = filed["receipt"].as_str().unwrap().to_owned();
+    let application = filed["application"].as_str().unwrap().to_owned();
+
+    // Sent again whole: answered the same, nothing filed twice.
+    let (_, again) = put_chunk(&t, &id, &key, an.packet, 0, bytes.len(), &bytes).await;
+    assert_eq!(again, filed);
+    let (_, listed) = t.get(&district, "/api/v1/applications").await;
+    let mine: Vec<&Value> = listed["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|a| a["personal_id"] == "042090001234")
+        .collect();
+    assert_eq!(mine.len(), 1, "{listed}");
+
+    // Filed as taken at the station, by its officer, with the portrait byte for byte.
+    let (status, record) = t
+        .get(&district, &format!("/api/v1/applications/{application}"))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{record}");
+    assert_eq!(record["receipt"], receipt.as_str(), "{record}");
+    assert_eq!(record["channel"], "mobile", "{record}");
+    assert_eq!(record["station"], "Tổ lưu động số 1", "{record}");
+    assert_eq!(record["officer"], "hoa.pt", "{record}");
+    let station_day = jiff::Timestamp::from_microsecond(an.made_micros)
+        .unwrap()
+        .to_zoned_datetime(jiff::tz::Offset::constant(7).to_time_zone())
+        .date()
+        .to_string();
+    assert_eq!(record["intake_date"], station_day.as_str(), "{record}");
+    let portrait = t
+        .client
+        .get(t.url(&format!(
+            "/api/v1/applications/{application}/biometrics/portrait"
+        )))
+        .bearer_auth(&district.token)
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    assert_eq!(portrait.as_ref(), taken.portrait().bytes());
+
+    // The same citizen filed at the station again: refused with the first one's receipt.
+    let second = packet("042090001234");
+    let bytes = seal_packet(&second, &key, &server_key, |b| b.fill(8)).unwrap();
+    let (_, refused) = put_chunk(&t, &id, &key, second.packet, 0, bytes.len(), &bytes).await;
+    assert_eq!(refused["state"], "refused", "{refused}");
+    assert_eq!(refused["code"], "already_applied", "{refused}");
+    assert!(
+        refused["message"].as_str().unwrap().contains(&receipt),
+        "{refused}"
+    );
+
+    // A packet altered on the way: refused, and so it stays.
+    let third = packet("042090001234");
+    let mut bytes = seal_packet(&third, &key, &server_key, |b| b.fill(7)).unwrap();
+    let middle = bytes.len() / 2;
+    bytes[middle] ^= 1;
+    let (_, refused) = put_chunk(&t, &id, &key, third.packet, 0, bytes.len(), &bytes).await;
+    assert_eq!(refused["code"], "bad_signature", "{refused}");
+
+    // A request not signed by the station's key is refused before anything is kept.
+    let stranger = SignerKey::from_bytes([52; 32]);
+    let (status, body) = put_chunk(&t, &id, &stranger, uuid::Uuid::now_v7(), 0, 3, b"abc").await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
+    assert_eq!(body["code"], "station_unauthenticated");
+}

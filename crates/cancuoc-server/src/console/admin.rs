@@ -359,6 +359,7 @@ const AUDIT_ACTIONS: &[(&str, &str)] = &[
     ("station.request", "Đề nghị đăng ký trạm lưu động"),
     ("station.approve", "Duyệt trạm lưu động"),
     ("station.revoke", "Thu hồi trạm lưu động"),
+    ("station.extract", "Trạm lưu động tải dữ liệu dân cư"),
     (
         "station.server_key.add",
         "Tạo khóa máy chủ cho trạm lưu động",

@@ -117,6 +117,9 @@ pub(crate) async fn revoke_station(
     Ok(Json(station.into()))
 }
 
+/// The largest chunk of a packet one request carries.
+pub(crate) const CHUNK_LIMIT_BYTES: usize = 4 * 1024 * 1024;
+
 /// The header with the time a station signed its request at, microseconds since 1970.
 pub(crate) const STATION_TIME_HEADER: &str = "x-cancuoc-station-time";
 /// The header with the station's Ed25519 signature of the request, base64 (see
@@ -194,4 +197,158 @@ pub(crate) async fn station_extract(
         extract,
     )
         .into_response())
+}
+
+/// Where a chunk goes in its packet.
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ChunkQuery {
+    /// The chunk's first byte in the packet.
+    offset: u64,
+    /// The packet's size in bytes.
+    total: u64,
+}
+
+/// A packet's state as the station reads it.
+#[derive(Debug, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+pub(crate) struct PacketStateDto {
+    /// `partial` (send on from `received`), `filed` or `refused`: answered for good.
+    pub state: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub received: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub application: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub receipt: Option<String>,
+    /// Why it was refused: `already_applied`, `outside_communes`, `bad_signature`, …
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+}
+
+impl From<cancuoc_app::station_packet::PushState> for PacketStateDto {
+    fn from(state: cancuoc_app::station_packet::PushState) -> Self {
+        use cancuoc_app::station_packet::PushState;
+        use cancuoc_store::PacketOutcome;
+        let empty = |state: &str| Self {
+            state: state.to_owned(),
+            received: None,
+            application: None,
+            receipt: None,
+            code: None,
+            message: None,
+        };
+        match state {
+            PushState::Partial { received } => Self {
+                received: Some(received),
+                ..empty("partial")
+            },
+            PushState::Answered(answer) => match answer.outcome {
+                PacketOutcome::Filed {
+                    application,
+                    receipt,
+                } => Self {
+                    application: Some(application.to_string()),
+                    receipt: Some(receipt),
+                    ..empty("filed")
+                },
+                PacketOutcome::Refused { code, message } => Self {
+                    code: Some(code),
+                    message: Some(message),
+                    ..empty("refused")
+                },
+            },
+        }
+    }
+}
+
+/// Takes a chunk of a packet (`application/octet-stream`); once the packet is whole the
+/// server files it as its officer at the station, or refuses it with a reason, and keeps
+/// the answer: a packet sent again is answered the same. A chunk that does not start
+/// where the upload stands is answered 409 with the bytes held. Signed by the station.
+#[utoipa::path(
+    put,
+    path = "/api/v1/stations/{id}/packets/{packet}",
+    tag = "stations",
+    security(()),
+    params(
+        ("id" = String, Path, description = "Station id (UUID)", format = "uuid"),
+        ("packet" = String, Path, description = "Packet id (UUID)", format = "uuid"),
+        ChunkQuery,
+        ("x-cancuoc-station-time" = i64, Header, description = "When the station signed the request, microseconds since 1970"),
+        ("x-cancuoc-station-signature" = String, Header, description = "Ed25519 signature of the request by the station's key, base64"),
+    ),
+    request_body(content = Vec<u8>, content_type = "application/octet-stream"),
+    responses(
+        (status = 200, description = "The packet's state: partial, filed or refused", body = PacketStateDto),
+        (status = 400, description = "A bad offset, total or id (`invalid_input`)", body = ErrorBody),
+        (status = 401, description = "Not signed by an enrolled station's key (`station_unauthenticated`)", body = ErrorBody),
+        (status = 403, description = "The station is not approved, or revoked, or its clock is off (`forbidden`)", body = ErrorBody),
+        (status = 408, description = "The body stopped arriving (`body_timeout`)", body = ErrorBody),
+        (status = 409, description = "The chunk does not start where the upload stands (`conflict`)", body = ErrorBody),
+        (status = 413, description = "Chunk too large (`payload_too_large`)", body = ErrorBody),
+        (status = 415, description = "Not `application/octet-stream` (`unsupported_media_type`)", body = ErrorBody),
+        (status = 422, description = "Never: the body is bytes, not JSON"),
+    )
+)]
+pub(crate) async fn push_packet(
+    State(state): State<AppState>,
+    ApiPath((id, packet)): ApiPath<(String, String)>,
+    crate::extract::ApiQuery(chunk): crate::extract::ApiQuery<ChunkQuery>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Result<Json<PacketStateDto>, ApiError> {
+    let path = format!(
+        "/api/v1/stations/{id}/packets/{packet}?offset={}&total={}",
+        chunk.offset, chunk.total
+    );
+    let octets = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|t| t.trim().eq_ignore_ascii_case("application/octet-stream"));
+    if !octets {
+        return Err(ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            codes::UNSUPPORTED_MEDIA_TYPE,
+            "a packet's chunk is sent as application/octet-stream",
+        ));
+    }
+    let station = signed_by_station(&state, &id, "PUT", &path, &headers, &body).await?;
+    let packet = uuid(&packet, "packet")?;
+    let pushed = state
+        .app
+        .receive_packet_chunk(&station, packet, chunk.offset, chunk.total, &body)
+        .await?;
+    Ok(Json(pushed.into()))
+}
+
+/// Where a packet stands: answered (filed or refused), or the bytes held of it. Signed by
+/// the station.
+#[utoipa::path(
+    get,
+    path = "/api/v1/stations/{id}/packets/{packet}",
+    tag = "stations",
+    security(()),
+    params(
+        ("id" = String, Path, description = "Station id (UUID)", format = "uuid"),
+        ("packet" = String, Path, description = "Packet id (UUID)", format = "uuid"),
+        ("x-cancuoc-station-time" = i64, Header, description = "When the station signed the request, microseconds since 1970"),
+        ("x-cancuoc-station-signature" = String, Header, description = "Ed25519 signature of the request by the station's key, base64"),
+    ),
+    responses(
+        (status = 200, description = "The packet's state", body = PacketStateDto),
+        (status = 401, description = "Not signed by an enrolled station's key (`station_unauthenticated`)", body = ErrorBody),
+        (status = 403, description = "The station is not approved, or revoked (`forbidden`)", body = ErrorBody),
+    )
+)]
+pub(crate) async fn packet_state(
+    State(state): State<AppState>,
+    ApiPath((id, packet)): ApiPath<(String, String)>,
+    headers: HeaderMap,
+) -> Result<Json<PacketStateDto>, ApiError> {
+    let path = format!("/api/v1/stations/{id}/packets/{packet}");
+    let station = signed_by_station(&state, &id, "GET", &path, &headers, b"").await?;
+    let packet = uuid(&packet, "packet")?;
+    Ok(Json(state.app.packet_state(&station, packet).await?.into()))
 }
