@@ -100,3 +100,20 @@ write("json_bodies", "decision-correct.json",
       '{"action": "correct", "fields": {"ho_ten": "Nguyễn Văn An", "ngay_sinh": "05/03/1990"}}')
 write("json_bodies", "decision-reject.json", '{"action": "reject", "reason": "trùng hồ sơ"}')
 write("json_bodies", "nested.json", "[" * 200 + "]" * 200)
+
+# A station's enrolment request (keys in base64) and a station envelope: a packet's frame
+# with an unchecked signature, then a packet's decrypted plaintext (JSON length, JSON).
+write("json_bodies", "station_request.json",
+      '{"name":"Tổ lưu động số 1","unit":"CAH-436",'
+      '"signing_key":"AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE=",'
+      '"agreement_key":"MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE"}')
+body = b"sealed application"
+write("station_envelope", "packet.bin",
+      b"CCSE" + bytes([1, 1]) + bytes([7] * 16) + bytes([9] * 16)
+      + (1617235200000000).to_bytes(8, "big") + (0).to_bytes(8, "big")
+      + len(body).to_bytes(8, "big") + body + bytes(64))
+plain = ('{"format":"cancuoc-station-packet/1","packet":"01010101-0101-0101-0101-010101010101",'
+         '"station":"01010101-0101-0101-0101-010101010101","officer":"hoa.pt","made_micros":0,'
+         '"register_version":1,"intake":{"personal_id":"042090001234","kind":"cmnd_switch",'
+         '"reason":null,"identifying_marks":null,"exemption":null,"old_card_returned":true}}').encode()
+write("station_envelope", "packet-plain.bin", len(plain).to_bytes(4, "big") + plain)
