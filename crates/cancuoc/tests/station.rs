@@ -182,15 +182,19 @@ async fn a_station_enrols_from_its_laptop_and_is_approved_on_the_central_server(
         Some(count("residents"))
     );
     assert!(status["extract_expires"].as_str().is_some(), "{status}");
-    let kept = std::fs::read_dir(laptop.path("cancuoc-data/objects/station"))
+    // Every pull left an extract (the older ones wait for gc): alter them all.
+    let kept: Vec<_> = std::fs::read_dir(laptop.path("cancuoc-data/objects/station"))
         .unwrap()
         .map(|e| e.unwrap().path())
-        .find(|p| p.to_string_lossy().contains("extract-"))
-        .expect("the extract in the vault");
-    let mut bytes = std::fs::read(&kept).unwrap();
-    let middle = bytes.len() / 2;
-    bytes[middle] ^= 1;
-    std::fs::write(&kept, bytes).unwrap();
+        .filter(|p| p.to_string_lossy().contains("extract-"))
+        .collect();
+    assert_eq!(kept.len(), 3, "one extract per pull: {kept:?}");
+    for path in kept {
+        let mut bytes = std::fs::read(&path).unwrap();
+        let middle = bytes.len() / 2;
+        bytes[middle] ^= 1;
+        std::fs::write(&path, bytes).unwrap();
+    }
     let out = laptop.run(&["station", "status"]);
     assert_ne!(out.status.code(), Some(0), "{}", stdout(&out));
     assert!(stderr(&out).contains("was altered"), "{}", stderr(&out));
