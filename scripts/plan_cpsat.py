@@ -1,11 +1,13 @@
 #!/usr/bin/env python3
-"""The exact baseline of `cancuoc bench plan` (issue 18 §6): CP-SAT (PyPI ortools) on the
-planner's instance, minimising the team-days and so the idle machine minutes of the plan,
-subject to inviting everyone by the deadline.
+"""The exact baseline of `cancuoc bench plan` (issue 18 §6): the fewest team-days, and so the
+fewest idle machine minutes, that invite everyone by the deadline. PyPI ortools (CP-SAT,
+GLOP) and numpy only.
 
-Reads one instance as JSON (the file `cancuoc bench plan` writes) and prints the plan as
-JSON on standard output: {"status", "team_days", "lower_bound", "seconds", "routes":
-[[{"commune": index, "invited": n}, ...], ...]}, one route per team-day in visiting order.
+Reads one instance as JSON (the file `cancuoc bench plan` writes; its "time_limit_s" and
+"workers" tune the search) and prints the plan as JSON on standard output: {"status",
+"team_days", "lower_bound", "seconds", "routes": [[{"commune": index, "invited": n}, ...],
+...]}, one route per team-day in visiting order. "status" is "OPTIMAL" only when team_days
+is proven least; "lower_bound" is the best bound proven.
 
 The model is the planner's, with two things loosened so that it stays linear: the order of
 a day's journeys, sittings and lunch break is not modelled, only their minutes, and times
@@ -13,15 +15,44 @@ are not rounded to the 5-minute grid. Every plan the planner can make with each 
 its own site (the bench's comparison) is a plan here, so the optimum found is a lower bound
 on the planner's own optimum.
 
-A team-day (a bin) is a route from the base through the communes it serves and back:
+A team-day is a route from the base through the communes it serves and back:
     travel on the route + Σ sittings' minutes + lunch − travel in lunch ≤ opening to closing
     Σ sittings' minutes ≤ opening to closing less the lunch break
-where the travel in lunch is at most the break and at most one journey between communes (no
-sitting runs in the break and every visit has one, so no two journeys reach into it; the
-way out starts at opening and the way home ends at closing, so they reach into the break
-only when they are longer than the morning or the afternoon).
-A visit of t minutes on m machines invites at most t·m·load ÷ (service·show_up), the
-planner's rule, written in hundredths: invited·show_up·service ≤ t·m·load.
+where the travel in lunch is at most the break and at most one journey (no sitting runs in
+the break and every visit has one, so no two journeys reach into it; a journey between
+communes may reach into it by its length, the way out or home only by what it lasts beyond
+the morning or the afternoon). A visit of t whole minutes on m machines invites at least one
+person and at most t·m·load ÷ (service·show_up), the planner's rule, written in hundredths:
+invited·show_up·service ≤ t·m·load. Everyone is invited.
+
+So a team-day on the set S of communes is exactly: whole x_c ≥ 1 people and t_c minutes at
+each c of S, by the rule above, with Σ t_c ≤ cap(S) = ⌊min(serving day, day − lunch − τ(S))⌋,
+where τ(S) is the least, over the orders of S and the choice of the journey into lunch, of
+the route's travel less what that journey puts in the break. τ is computed exactly for every
+set S by dynamic programming over subsets (Held–Karp, with a flag for the lunch journey).
+Nothing else is loosened: the circuit model of step 4 states the same team-days.
+
+The solving, in steps sharing the time:
+1. A lower bound, Dantzig–Wolfe by column generation. At prices π ≥ 0 per person, a day on S
+   invites people worth at most V_S(π): one person per commune of S, then the people its
+   other minutes can take, to the dearest communes first and at most their people each (a
+   fractional knapsack, never below a real day's worth). A plan of K days invites people worth
+   Σ_c π_c·people_c ≤ K·max_S V_S(π), the maximum taken over all 2^n sets, so K ≥ z =
+   π·people ÷ max V whatever the prices (taken from the linear programme over the day
+   patterns generated). A day on S also falls short of max V by rc_S = 1 − V_S ÷ max V, and
+   the days of a plan of K days fall short by Σ rc ≤ K − z in all.
+2. Plans, by CP-SAT over a shortlist of sets (each commune alone, every pair, the sets of
+   step 1 and of the planner's routes), each with a few numbered copies of the day above,
+   least days first (without the linear relaxation, which finds plans of ⌈z⌉ days far
+   faster, then with it). Its plans are plans of the whole model, so one of ⌈z⌉ days is
+   optimal.
+3. If not, and they are few enough, every set S that a plan with fewer days than the best
+   could use (rc_S ≤ best − 1 − z), each with as many copies as such a plan could use,
+   with Σ rc ≤ days − z. Every such plan is a plan of this model, so its optimum, or its
+   having none, is proven. If they are too many, the shortlist of step 2 and every triple.
+4. Still unproven: the circuit model (a route circuit per team-day, with the rules above)
+   from the best plan found, which may yet prove it. With more than 21 communes to visit, or
+   a time limit too short to build the tables over sets, this model does all the work.
 """
 
 import json
@@ -29,10 +60,17 @@ import math
 import sys
 import time
 
+import numpy as np
+from ortools.linear_solver import pywraplp
 from ortools.sat.python import cp_model
 
+# Subset tables hold 2 · n · 2^n numbers; beyond this many communes with people (or when
+# building them, some 10⁻⁸ · n² · 2^n seconds, would take half the time limit), they are
+# not built.
+MAX_SUBSET_COMMUNES = 21
 
-def solve(instance):
+
+def read_rules(instance):
     communes = instance["communes"]
     n = len(communes)
     size = instance["team_size"]
@@ -51,21 +89,365 @@ def solve(instance):
     if lunch and lunch[0] < lunch[1] and lunch[0] < closes and opens < lunch[1]:
         lunch_from, lunch_to = max(lunch[0], opens), min(lunch[1], closes)
         lunch_min = math.floor(lunch_to - lunch_from)
-        out_in_lunch = [min(lunch_min, max(0, math.ceil(c["travel_min"] - (lunch_from - opens)))) for c in instance["communes"]]
-        home_in_lunch = [min(lunch_min, max(0, math.ceil(c["travel_min"] - (closes - lunch_to)))) for c in instance["communes"]]
+        out_in_lunch = [min(lunch_min, max(0, math.ceil(c["travel_min"] - (lunch_from - opens)))) for c in communes]
+        home_in_lunch = [min(lunch_min, max(0, math.ceil(c["travel_min"] - (closes - lunch_to)))) for c in communes]
     else:
         lunch_min = 0
-        out_in_lunch = home_in_lunch = [0] * len(instance["communes"])
-    serving_day = whole_day - lunch_min
+        out_in_lunch = home_in_lunch = [0] * n
     show_up = math.floor(instance["show_up"] * 100 + 1e-9)
     load = math.ceil(instance["target_load"] * (1 - instance.get("walk_in_share", 0.0)) * 100 - 1e-9)
-    day = whole_day
-    travel = [c["travel_min"] for c in communes]
-    between = instance["between_min"]
-    demand = [c["eligible"] for c in communes]
-    # The planner's team-days: the solver need not look beyond them.
-    bins = min(instance["upper_bound"], teams * instance["days"])
+    return {
+        "n": n,
+        "whole_day": whole_day,
+        "lunch_min": lunch_min,
+        "serving_day": whole_day - lunch_min,
+        "out_in_lunch": out_in_lunch,
+        "home_in_lunch": home_in_lunch,
+        # A visit inviting p people needs t minutes with p·per_person ≤ t·per_minute.
+        "per_person": show_up * service,
+        "per_minute": machines * load,
+        "travel": [c["travel_min"] for c in communes],
+        "between": instance["between_min"],
+        "demand": [c["eligible"] for c in communes],
+        # The planner's team-days: the solver need not look beyond them.
+        "bins": min(instance["upper_bound"], teams * instance["days"]),
+    }
 
+
+# ---------------------------------------------------------------------------------------
+# Route costs of every set of communes
+
+
+class Tours:
+    """τ(S) for every set S of the communes `act` (bit i of a mask is commune act[i])."""
+
+    def __init__(self, rules, act):
+        k = len(act)
+        self.act = act
+        self.k = k
+        travel = [rules["travel"][c] for c in act]
+        between = [[rules["between"][c][d] for d in act] for c in act]
+        out_in = [rules["out_in_lunch"][c] for c in act]
+        home_in = [rules["home_in_lunch"][c] for c in act]
+        lunch_min = rules["lunch_min"]
+        numbers = travel + [x for row in between for x in row] + out_in + home_in
+        integral = all(float(x).is_integer() for x in numbers)
+        kind = np.int32 if integral else np.float64
+        self.tol = 0 if integral else 1e-9
+        big = 10**8 if integral else 1e18
+        self.t = np.asarray(travel, dtype=kind)
+        self.h = np.asarray(between, dtype=kind).reshape(k, k)
+        # A journey between communes puts at most its length, and at most the break, in it.
+        self.r = np.minimum(self.h, lunch_min).astype(kind)
+        self.hr = (self.h - self.r).astype(kind)
+        self.oi = np.asarray(out_in, dtype=kind)
+        self.hi = np.asarray(home_in, dtype=kind)
+        size = 1 << k
+        masks = np.arange(size, dtype=np.int64)
+        popcount = np.zeros(size, dtype=np.int64)
+        for b in range(k):
+            popcount += (masks >> b) & 1
+        self.popcount = popcount
+        # dp0[c, S]: least travel from the base through S ending at c, no journey yet in
+        # the break; dp1[c, S]: the same less what the one journey chosen puts in it.
+        dp0 = np.full((k, size), big, dtype=kind)
+        dp1 = np.full((k, size), big, dtype=kind)
+        for c in range(k):
+            dp0[c, 1 << c] = self.t[c]
+            dp1[c, 1 << c] = self.t[c] - self.oi[c]
+        by_size = np.argsort(popcount, kind="stable")
+        starts = np.searchsorted(popcount[by_size], np.arange(k + 2))
+        for p in range(2, k + 1):
+            layer = by_size[starts[p] : starts[p + 1]]
+            for c in range(k):
+                to = layer[((layer >> c) & 1) == 1]
+                prev = to ^ (1 << c)
+                a0 = dp0[:, prev]
+                a1 = dp1[:, prev]
+                dp0[c, to] = (a0 + self.h[:, c, None]).min(0)
+                dp1[c, to] = np.minimum(a1 + self.h[:, c, None], a0 + self.hr[:, c, None]).min(0)
+        # Home from the last commune: with the journey into lunch chosen before, or home as
+        # that journey, or none at all.
+        tau = np.full(size, big, dtype=kind)
+        for c in range(k):
+            np.minimum(tau, dp1[c] + self.t[c], out=tau)
+            np.minimum(tau, dp0[c] + (self.t[c] - self.hi[c]), out=tau)
+            np.minimum(tau, dp0[c] + self.t[c], out=tau)
+        tau[0] = 0
+        self.dp0, self.dp1 = dp0, dp1
+        self.tau = tau
+        most = np.minimum(rules["serving_day"], rules["whole_day"] - rules["lunch_min"] - tau.astype(np.float64))
+        self.cap = np.floor(most + 1e-9).astype(np.int64)
+        # A set can be a day if each of its visits can invite one person.
+        one = -(-rules["per_person"] // rules["per_minute"])
+        self.feasible = popcount * one <= self.cap
+        self.feasible[0] = False
+
+    def order(self, mask):
+        """A visiting order (indices into act) whose travel less allowance is τ(mask)."""
+        t, h, hr, tol = self.t, self.h, self.hr, self.tol
+        dp0, dp1 = self.dp0, self.dp1
+        target = self.tau[mask]
+        state = None
+        for c in range(self.k):
+            if not (mask >> c) & 1:
+                continue
+            if abs(dp1[c, mask] + t[c] - target) <= tol:
+                state = (c, 1)
+            elif min(abs(dp0[c, mask] + t[c] - self.hi[c] - target), abs(dp0[c, mask] + t[c] - target)) <= tol:
+                state = (c, 0)
+            if state:
+                break
+        path = []
+        m = mask
+        c, f = state
+        while True:
+            path.append(c)
+            if m == 1 << c:
+                break
+            prev = m ^ (1 << c)
+            value = (dp1 if f else dp0)[c, m]
+            step = None
+            for l in range(self.k):
+                if not (prev >> l) & 1:
+                    continue
+                if f == 0 and abs(dp0[l, prev] + h[l, c] - value) <= tol:
+                    step = (l, 0)
+                elif f == 1 and abs(dp1[l, prev] + h[l, c] - value) <= tol:
+                    step = (l, 1)
+                elif f == 1 and abs(dp0[l, prev] + hr[l, c] - value) <= tol:
+                    step = (l, 0)
+                if step:
+                    break
+            c, f = step
+            m = prev
+        path.reverse()
+        # Check the route against the rules directly.
+        travel = t[path[0]] + t[path[-1]] + sum(h[a, b] for a, b in zip(path, path[1:]))
+        hops = [self.r[a, b] for a, b in zip(path, path[1:])]
+        allowance = max([self.oi[path[0]], self.hi[path[-1]]] + hops)
+        assert travel - allowance <= target + 1e-6, (mask, path)
+        return path
+
+
+# ---------------------------------------------------------------------------------------
+# Lower bound by column generation
+
+
+def column_generation(rules, tours, deadline):
+    """A lower bound z on the days of any plan, the sets of the patterns generated, and
+    for each set S its reduced cost rc_S = 1 − V_S(π)/max V(π) at the prices of the bound:
+    a plan of K days on sets S_1..S_K has Σ rc_{S_i} ≤ K − z, as Σ_i V_{S_i}(π) ≥ π·demand."""
+    act, k = tours.act, tours.k
+    demand = np.array([rules["demand"][c] for c in act], dtype=np.float64)
+    ratio = rules["per_person"] / rules["per_minute"]  # minutes per person
+    feasible = tours.feasible
+    cap = tours.cap.astype(np.float64)
+    popcount = tours.popcount.astype(np.float64)
+    size = 1 << k
+    masks = np.arange(size, dtype=np.int64)
+    bits = [((masks >> c) & 1).astype(bool) for c in range(k)]
+    # People a day on S may invite beyond one per visit (≥ 0 where S is feasible).
+    spare = np.where(feasible, (cap - popcount * ratio) / ratio, 0.0)
+
+    def values(pi, where=None):
+        """V_S(π) for all S (or the masks `where`); −inf where S cannot be a day."""
+        if where is None:
+            rest = spare.copy()
+            v = np.zeros(size)
+            inside = bits
+            ok = feasible
+        else:
+            rest = spare[where].copy()
+            v = np.zeros(len(where))
+            inside = [((where >> c) & 1).astype(bool) for c in range(k)]
+            ok = feasible[where]
+        for c in np.argsort(-pi, kind="stable"):
+            if pi[c] <= 0:
+                break
+            take = np.where(inside[c], np.minimum(rest, demand[c] - 1), 0.0)
+            v += pi[c] * (take + inside[c])
+            rest -= take
+        return np.where(ok, v, -np.inf)
+
+    def pattern(mask, pi):
+        members = [c for c in range(k) if (mask >> c) & 1]
+        people = {c: 1.0 for c in members}
+        rest = spare[mask]
+        for c in sorted(members, key=lambda c: -pi[c]):
+            take = min(rest, demand[c] - 1)
+            people[c] += take
+            rest -= take
+        return people
+
+    # To start, for each commune the feasible day of most minutes with it.
+    columns = []
+    seen = set()
+    patterns = set()
+    for c in range(k):
+        holders = np.flatnonzero(bits[c] & feasible)
+        if len(holders) == 0:
+            return math.inf, [], None  # no day can visit this commune: no plan
+        best = int(holders[np.argmax(cap[holders])])
+        if best not in seen:
+            seen.add(best)
+            people = pattern(best, np.ones(k))
+            patterns.add((best, tuple(sorted(people.items()))))
+            columns.append((best, people))
+    bound = 0.0
+    reduced = np.where(feasible, 0.0, np.inf)
+    pool = None
+    while True:
+        lp = pywraplp.Solver.CreateSolver("GLOP")
+        lam = [lp.NumVar(0, lp.infinity(), "") for _ in columns]
+        rows = []
+        for c in range(k):
+            row = lp.Constraint(float(demand[c]), lp.infinity())
+            for var, (mask, people) in zip(lam, columns):
+                if c in people:
+                    row.SetCoefficient(var, people[c])
+            rows.append(row)
+        objective = lp.Objective()
+        for var in lam:
+            objective.SetCoefficient(var, 1)
+        objective.SetMinimization()
+        if lp.Solve() != pywraplp.Solver.OPTIMAL:
+            break
+        pi = np.maximum(np.array([row.dual_value() for row in rows]), 0.0)
+        def new_columns(candidates):
+            fresh = []
+            for mask in candidates:
+                people = pattern(mask, pi)
+                key = (mask, tuple(sorted(people.items())))
+                if key not in patterns:
+                    patterns.add(key)
+                    fresh.append((mask, people))
+            return fresh
+
+        # Price over a pool of promising sets first, over all sets when it has none.
+        fresh = []
+        if pool is not None:
+            v = values(pi, pool)
+            fresh = new_columns(int(pool[i]) for i in np.argsort(-v)[:10] if v[i] > 1 + 1e-9)
+        if not fresh:
+            v = values(pi)
+            top = float(v.max())
+            if top > 0:
+                # Valid for any π ≥ 0: every plan has at least π·demand ÷ max V days.
+                if float(pi @ demand) / top > bound:
+                    bound = float(pi @ demand) / top
+                    # What each set falls short of the best day, at these prices.
+                    reduced = np.where(feasible, 1 - v / top, np.inf)
+            pool = np.argpartition(-v, min(20000, size - 1))[:20000]
+            pool = pool[np.isfinite(v[pool])]
+            fresh = new_columns(int(i) for i in np.argsort(-v)[:10] if v[i] > 1 + 1e-9)
+            if not fresh or time.monotonic() > deadline:
+                break
+        columns += fresh
+    return bound, sorted({mask for mask, _ in columns}), reduced
+
+
+# ---------------------------------------------------------------------------------------
+# Plans over a shortlist of sets
+
+
+def shortlist_plan(rules, tours, sets, lower, upper, hint, workers, seconds, reduced=None, slack=None, lp=True):
+    """Least days over plans whose days visit sets in `sets`, from lower to upper days.
+
+    Without `reduced`, a set has a few copies (a shortlist, for plans). With it, every
+    plan of at most `upper` days whose sets are all in `sets` is a plan here: a set
+    has as many copies as such a plan could use (each copy invites one person of each of
+    its communes and adds its reduced cost, and these add up to at most `slack`).
+
+    Returns (status name, days, routes) with routes as lists of (mask, {index: invited})."""
+    act = tours.act
+    demand = rules["demand"]
+    ratio_p, ratio_m = rules["per_person"], rules["per_minute"]
+    model = cp_model.CpModel()
+    copies = {}
+    people = {}
+    for mask in sets:
+        members = [c for c in range(tours.k) if (mask >> c) & 1]
+        cap = int(tours.cap[mask])
+        count = min(upper, min(demand[act[c]] for c in members))
+        if reduced is None:
+            need = max(-(-demand[act[c]] * ratio_p // ratio_m) for c in members)
+            count = min(count, max(2, -(-need // max(cap, 1))))
+        elif reduced[mask] > 1e-9:
+            count = min(count, int(math.floor(slack / (reduced[mask] - 1e-9) + 1e-9)))
+        copies[mask] = []
+        for j in range(count):
+            use = model.new_bool_var("")
+            if j:
+                model.add_implication(use, copies[mask][j - 1])
+            copies[mask].append(use)
+            minutes = []
+            for c in members:
+                d = demand[act[c]]
+                x = model.new_int_var(0, d, "")
+                t = model.new_int_var(0, cap, "")
+                model.add(x >= use)
+                model.add(x <= d * use)
+                model.add(x * ratio_p <= t * ratio_m)
+                people[mask, j, c] = x
+                minutes.append(t)
+            model.add(sum(minutes) <= cap * use)
+    for c in range(tours.k):
+        model.add(sum(x for (mask, j, cc), x in people.items() if cc == c) == demand[act[c]])
+    days = sum(u for us in copies.values() for u in us)
+    if reduced is not None:
+        # Σ rc ≤ slack, in millionths rounded so as to lose no plan.
+        # Σ rc ≤ days − z, in millionths rounded so as to lose no plan.
+        weighted = sum(max(0, int((reduced[mask] - 1e-9) * 1e6)) * u for mask, us in copies.items() for u in us)
+        model.add(weighted <= int(math.ceil((slack + 1e-9) * 1e6)))
+        model.add(weighted - 10**6 * days <= int(math.ceil((slack - upper + 1e-9) * 1e6)))
+    model.add(days >= lower)
+    model.add(days <= upper)
+    model.minimize(days)
+    # Hints: earlier routes as (mask, {index in act: invited}).
+    used = {}
+    for mask, invited in hint:
+        if mask not in copies:
+            continue
+        j = used.get(mask, 0)
+        if j >= len(copies[mask]):
+            continue
+        used[mask] = j + 1
+        model.add_hint(copies[mask][j], 1)
+        for c, x in invited.items():
+            model.add_hint(people[mask, j, c], x)
+    for mask, us in copies.items():
+        for j in range(used.get(mask, 0), len(us)):
+            model.add_hint(us[j], 0)
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = max(0.5, seconds)
+    solver.parameters.num_workers = workers
+    if not lp:
+        # Plans of as many days as the bound are found far faster (some 20 times on the
+        # bench's instances) without the linear relaxation, which proves nothing there.
+        solver.parameters.linearization_level = 0
+    status = solver.solve(model)
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return solver.status_name(status), None, []
+    routes = []
+    for mask, us in copies.items():
+        for j, use in enumerate(us):
+            if solver.value(use):
+                routes.append((mask, {c: solver.value(people[mask, j, c]) for c in range(tours.k) if (mask >> c) & 1}))
+    return solver.status_name(status), len(routes), routes
+
+
+# ---------------------------------------------------------------------------------------
+# The circuit model (one route-per-day circuit per team-day)
+
+
+def circuit_plan(rules, bins, lower, hint, workers, seconds):
+    """Least days by the circuit model; returns (status, days, bound, routes)."""
+    n = rules["n"]
+    day = rules["whole_day"]
+    whole_day, serving_day, lunch_min = rules["whole_day"], rules["serving_day"], rules["lunch_min"]
+    travel, between, demand = rules["travel"], rules["between"], rules["demand"]
+    out_in_lunch, home_in_lunch = rules["out_in_lunch"], rules["home_in_lunch"]
     model = cp_model.CpModel()
     used = [model.new_bool_var(f"used{b}") for b in range(bins)]
     visit = [[model.new_bool_var(f"v{b}_{c}") for c in range(n)] for b in range(bins)]
@@ -97,7 +479,7 @@ def solve(instance):
             model.add(invited[b][c] <= demand[c] * visit[b][c])
             model.add(minutes_at[b][c] <= day * visit[b][c])
             model.add(invited[b][c] >= 1).only_enforce_if(visit[b][c])
-            model.add(invited[b][c] * show_up * service <= minutes_at[b][c] * machines * load)
+            model.add(invited[b][c] * rules["per_person"] <= minutes_at[b][c] * rules["per_minute"])
             model.add_implication(visit[b][c], used[b])
         model.add_circuit(arcs)
         travel_b = sum(minutes)
@@ -134,51 +516,155 @@ def solve(instance):
         # visited, and its visits together last what its people need.
         if demand[c] > 0:
             model.add(sum(visit[b][c] for b in range(bins)) >= 1)
-            need = -(-demand[c] * show_up * service // (machines * load))
+            need = -(-demand[c] * rules["per_person"] // rules["per_minute"])
             model.add(sum(minutes_at[b][c] for b in range(bins)) >= need)
-
-    # Everyone is invited, so the machines' serving minutes are fixed and the idle ones
-    # are the team-days' minutes less those: fewest team-days, least idle.
+    # The bound proven before, if any.
+    model.add(sum(used) >= lower)
     model.minimize(sum(used))
-    # The planner's plan, as a first solution to improve on.
-    hint = sorted(instance.get("hint", []), key=lambda r: min(v["commune"] for v in r))
+    # The best plan so far, as a first solution to improve on.
+    hint = sorted(hint, key=lambda r: min(c for c, _ in r))
     for b, route in enumerate(hint[:bins]):
         model.add_hint(used[b], 1)
-        seen = {v["commune"]: v["invited"] for v in route}
+        seen = dict(route)
         for c in range(n):
             model.add_hint(visit[b][c], 1 if c in seen else 0)
             model.add_hint(invited[b][c], seen.get(c, 0))
+        for c in range(n):
+            model.add_hint(first[b][c], 1 if route[0][0] == c else 0)
+        pairs = set(zip([c for c, _ in route], [c for c, _ in route][1:]))
+        for (c, d), hop in hops[b].items():
+            model.add_hint(hop, 1 if (c, d) in pairs else 0)
+    for b in range(len(hint), bins):
+        model.add_hint(used[b], 0)
 
     solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = float(instance.get("time_limit_s", 60))
-    solver.parameters.num_workers = int(instance.get("workers", 2))
-    started = time.monotonic()
+    solver.parameters.max_time_in_seconds = max(0.5, seconds)
+    solver.parameters.num_workers = workers
     status = solver.solve(model)
-    seconds = time.monotonic() - started
-    out = {
-        "status": solver.status_name(status),
-        "seconds": seconds,
-        "team_days": None,
-        "lower_bound": None,
-        "routes": [],
-    }
+    name = solver.status_name(status)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return out
-    out["team_days"] = sum(solver.value(u) for u in used)
-    out["lower_bound"] = math.ceil(solver.best_objective_bound - 1e-6)
+        return name, None, None, []
+    routes = []
     for b in range(bins):
         if not solver.value(used[b]):
             continue
         # Follow the route from the base along the arcs taken.
         here = next((c for c, go in first[b].items() if solver.value(go)), None)
         route = []
-        while here is not None and all(v["commune"] != here for v in route):
-            route.append({"commune": here, "invited": solver.value(invited[b][here])})
-            here = next(
-                (d for (c, d), hop in hops[b].items() if c == here and solver.value(hop)), None
-            )
-        out["routes"].append(route)
-    return out
+        while here is not None and all(c != here for c, _ in route):
+            route.append((here, solver.value(invited[b][here])))
+            here = next((d for (c, d), hop in hops[b].items() if c == here and solver.value(hop)), None)
+        routes.append(route)
+    bound = math.ceil(solver.best_objective_bound - 1e-6)
+    return name, len(routes), bound, routes
+
+
+# ---------------------------------------------------------------------------------------
+
+
+def solve(instance):
+    started = time.monotonic()
+    limit = float(instance.get("time_limit_s", 60))
+    deadline = started + limit
+    workers = int(instance.get("workers", 2))
+    rules = read_rules(instance)
+    n, bins, demand = rules["n"], rules["bins"], rules["demand"]
+    # A commune without people is never visited (a visit invites someone).
+    act = [c for c in range(n) if demand[c] > 0]
+    lower = 1 if act else 0
+    best = None  # (days, routes as [[(commune, invited), ...], ...])
+    proven = False
+
+    def left():
+        return deadline - time.monotonic()
+
+    def infeasible():
+        seconds = time.monotonic() - started
+        return {"status": "INFEASIBLE", "seconds": seconds, "team_days": None, "lower_bound": None, "routes": []}
+
+    if not act:
+        best = (0, [])
+        proven = True
+    elif len(act) <= MAX_SUBSET_COMMUNES and (1 << len(act)) * len(act) ** 2 * 1e-8 <= 0.5 * limit:
+        tours = Tours(rules, act)
+        # 1. The lower bound.
+        bound, generated, reduced = column_generation(rules, tours, started + 0.5 * limit)
+        if bound == math.inf or math.ceil(bound - 1e-6) > bins:
+            return infeasible()
+        lower = max(lower, math.ceil(bound - 1e-6))
+        k = tours.k
+        index = {c: i for i, c in enumerate(act)}
+        hint = []
+        for route in instance.get("hint", []):
+            mask = sum(1 << index[v["commune"]] for v in route if v["commune"] in index)
+            if mask and len({v["commune"] for v in route}) == len(route) and tours.feasible[mask]:
+                hint.append((mask, {index[v["commune"]]: v["invited"] for v in route if v["commune"] in index}))
+
+        def improve(status, days, routes):
+            nonlocal best, hint
+            if days is not None and (best is None or days < best[0]):
+                best = (days, [[(act[c], invited[c]) for c in tours.order(mask)] for mask, invited in routes])
+                hint = routes
+            return status
+
+        # 2. A shortlist: each commune alone, every pair, the column generation's sets and
+        # the planner's routes.
+        sets = {1 << i for i in range(k)}
+        sets |= {(1 << i) | (1 << j) for i in range(k) for j in range(i + 1, k)}
+        sets |= set(generated) | {mask for mask, _ in hint}
+        sets = sorted(m for m in sets if tours.feasible[m])
+        for lp, share in ((False, 0.1), (True, 0.35)):
+            improve(*shortlist_plan(rules, tours, sets, lower, best[0] if best else bins, hint, workers, share * left(), lp=lp))
+            proven = best is not None and best[0] <= lower
+            if proven:
+                break
+        if not proven:
+            # 3. Every set a plan with fewer days (or, without a plan, at most `bins`) could
+            # use, by reduced costs, if they are few enough to state; else the triples too.
+            upper = best[0] - 1 if best else bins
+            slack = upper - bound
+            keep = np.flatnonzero(tours.feasible & (reduced <= slack + 1e-9))
+            # The visits the model would state: a set's members times its copies.
+            copies = np.minimum(upper, np.floor(slack / np.maximum(reduced[keep] - 1e-9, 1e-12) + 1e-9))
+            size = float(np.sum(tours.popcount[keep] * copies))
+            if size <= 50000:
+                every = [int(m) for m in keep]
+                found = shortlist_plan(rules, tours, every, lower, upper, hint, workers, 0.6 * left(), reduced, slack)
+                status = improve(*found)
+                if status == "OPTIMAL" or (status == "INFEASIBLE" and best):
+                    proven = True
+                    lower = best[0]
+                elif status == "INFEASIBLE":
+                    return infeasible()
+            else:
+                triples = {
+                    (1 << i) | (1 << j) | (1 << l) for i in range(k) for j in range(i + 1, k) for l in range(j + 1, k)
+                }
+                sets = sorted(set(sets) | {m for m in triples if tours.feasible[m]})
+                improve(*shortlist_plan(rules, tours, sets, lower, best[0] if best else bins, hint, workers, 0.5 * left()))
+                proven = best is not None and best[0] <= lower
+        del tours
+    if not proven:
+        # 4. The circuit model, from the best plan so far (or the planner's).
+        planner = [[(v["commune"], v["invited"]) for v in r] for r in instance.get("hint", [])]
+        hint = best[1] if best else planner
+        size = best[0] if best else bins
+        status, days, bound, routes = circuit_plan(rules, size, lower, hint, workers, left())
+        if bound is not None:
+            lower = max(lower, bound)
+        if days is not None and (best is None or days < best[0]):
+            best = (days, routes)
+        if status == "OPTIMAL" or (best and best[0] <= lower):
+            proven = True
+        if status == "INFEASIBLE" and best is None:
+            return infeasible()
+    return {
+        "status": "OPTIMAL" if proven and best else ("FEASIBLE" if best else "UNKNOWN"),
+        "seconds": time.monotonic() - started,
+        "team_days": best[0] if best else None,
+        "lower_bound": (best[0] if proven else lower) if best else None,
+        "routes": [[{"commune": c, "invited": x} for c, x in route] for route in best[1]] if best else [],
+    }
 
 
 def main():
