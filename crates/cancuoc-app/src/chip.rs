@@ -26,6 +26,7 @@ use uuid::Uuid;
 
 use crate::package::{self, Package};
 use crate::{App, AppError, Caller};
+use cancuoc_domain::station::SignerKey;
 
 /// How long the CSCA's private key signs (ICAO 9303-12 §5.3: three to five years).
 pub const CSCA_KEY_USAGE_YEARS: i16 = 5;
@@ -137,12 +138,42 @@ fn production_only(caller: &Caller, what: &str) -> Result<(), AppError> {
 }
 
 impl App {
-    fn vault_for_keys(&self) -> Result<&std::sync::Arc<dyn cancuoc_store::Vault>, AppError> {
+    /// The vault, or why `what` (sealed in it) cannot be reached without one.
+    pub(crate) fn vault_holding(
+        &self,
+        what: &str,
+    ) -> Result<&std::sync::Arc<dyn cancuoc_store::Vault>, AppError> {
         self.vault.as_ref().ok_or_else(|| {
-            AppError::InvalidState(
-                "the chip's keys are sealed in the vault, and no vault is configured".into(),
-            )
+            AppError::InvalidState(format!(
+                "{what} are sealed in the vault, and no vault is configured"
+            ))
         })
+    }
+
+    fn vault_for_keys(&self) -> Result<&std::sync::Arc<dyn cancuoc_store::Vault>, AppError> {
+        self.vault_holding("the chip's keys")
+    }
+
+    /// A fresh Ed25519 key (a station's, or the server's extract key).
+    pub(crate) fn signer_key(&self) -> Result<SignerKey, AppError> {
+        let secret: [u8; 32] = self
+            .random
+            .bytes(32)?
+            .try_into()
+            .map_err(|_| AppError::Internal("32 random bytes".into()))?;
+        Ok(SignerKey::from_bytes(secret))
+    }
+
+    /// An Ed25519 key sealed in the vault as `object`.
+    pub(crate) async fn open_signer_key(
+        &self,
+        vault: &std::sync::Arc<dyn cancuoc_store::Vault>,
+        object: &str,
+    ) -> Result<SignerKey, AppError> {
+        let secret = zeroize::Zeroizing::new(vault.open(object).await?);
+        <[u8; 32]>::try_from(secret.as_slice())
+            .map(SignerKey::from_bytes)
+            .map_err(|_| AppError::Internal(format!("the sealed key {object} is not a key")))
     }
 
     pub(crate) fn key_pair(&self) -> Result<KeyPair, AppError> {

@@ -244,12 +244,7 @@ impl App {
     /// The server's keys for stations, made and sealed in the vault on first need. When
     /// two nodes make one at once, the store keeps the first and both use it.
     pub async fn station_server_keys(&self) -> Result<StationServerKeys, AppError> {
-        let vault = self.vault.as_ref().ok_or_else(|| {
-            AppError::InvalidState(
-                "the server's keys for stations are sealed in the vault, and no vault is configured"
-                    .into(),
-            )
-        })?;
+        let vault = self.vault_holding("the server's keys for stations")?;
         let access = Caller::Operator {
             name: "stations".into(),
         }
@@ -259,12 +254,7 @@ impl App {
             .station_server_key(StationKeyPurpose::Extract)
             .await?;
         if extract.is_none() {
-            let key = SignerKey::from_bytes(
-                self.random
-                    .bytes(32)?
-                    .try_into()
-                    .map_err(|_| AppError::Internal("32 random bytes".into()))?,
-            );
+            let key = self.signer_key()?;
             let object = format!("stations/extract-{}.key", Uuid::now_v7());
             vault.seal(&object, &key.secret()).await?;
             let record = StationServerKey {
@@ -294,10 +284,7 @@ impl App {
         let (Some(extract), Some(packet)) = (extract, packet) else {
             return Err(AppError::Internal("the server's keys for stations".into()));
         };
-        let secret = zeroize::Zeroizing::new(vault.open(&extract.key_object).await?);
-        let extract = <[u8; 32]>::try_from(secret.as_slice())
-            .map(SignerKey::from_bytes)
-            .map_err(|_| AppError::Internal("the sealed extract key is not a key".into()))?;
+        let extract = self.open_signer_key(vault, &extract.key_object).await?;
         let secret = zeroize::Zeroizing::new(vault.open(&packet.key_object).await?);
         let packet = KeyPair::from_secret(&secret)
             .ok_or_else(|| AppError::Internal("the sealed packet key is not a key".into()))?;
@@ -354,17 +341,8 @@ impl App {
                 held.id, held.name
             )));
         }
-        let vault = self.vault.as_ref().ok_or_else(|| {
-            AppError::InvalidState(
-                "a station's keys are sealed in its vault, and no vault is configured".into(),
-            )
-        })?;
-        let signing = SignerKey::from_bytes(
-            self.random
-                .bytes(32)?
-                .try_into()
-                .map_err(|_| AppError::Internal("32 random bytes".into()))?,
-        );
+        let vault = self.vault_holding("a station's keys")?;
+        let signing = self.signer_key()?;
         let agreement = self.key_pair()?;
         let tag = Uuid::now_v7();
         let signing_object = format!("station/signing-{tag}.key");
@@ -590,19 +568,11 @@ impl App {
         identity: &StationIdentity,
     ) -> Result<SignerKey, AppError> {
         let vault = self.station_vault()?;
-        let secret = zeroize::Zeroizing::new(vault.open(&identity.signing_object).await?);
-        <[u8; 32]>::try_from(secret.as_slice())
-            .map(SignerKey::from_bytes)
-            .map_err(|_| AppError::Internal("the station's sealed signing key is not a key".into()))
+        self.open_signer_key(vault, &identity.signing_object).await
     }
 
     fn station_vault(&self) -> Result<&std::sync::Arc<dyn cancuoc_store::Vault>, AppError> {
-        self.vault.as_ref().ok_or_else(|| {
-            AppError::InvalidState(
-                "a station's keys and extract are sealed in its vault, and no vault is configured"
-                    .into(),
-            )
-        })
+        self.vault_holding("a station's keys and extract")
     }
 
     /// On a station: reads an extract the server sent, refusing one that is not signed by
