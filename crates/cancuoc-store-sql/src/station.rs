@@ -5,8 +5,9 @@
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as B64;
 use cancuoc_store::{
-    Access, CitizenRecord, NewHousehold, PacketAnswer, PacketOutcome, Result, StationIdentity,
-    StationKeyPurpose, StationRecord, StationServerKey, StationStatus, StoreError, actions,
+    Access, CitizenRecord, NewHousehold, OutboxPacket, OutboxState, PacketAnswer, PacketOutcome,
+    Result, StationIdentity, StationKeyPurpose, StationRecord, StationServerKey, StationStatus,
+    StoreError, actions,
 };
 use uuid::Uuid;
 
@@ -266,7 +267,8 @@ pub async fn add_server_key(
 }
 
 const IDENTITY: &str = "id, server_url, unit, name, signing_object, agreement_object,
-    server_extract_key, server_packet_key, enrolled_micros, extract_object, extract_expires_micros";
+    server_extract_key, server_packet_key, enrolled_micros, extract_object, extract_expires_micros,
+    last_push_micros";
 
 pub async fn identity(tx: &mut dyn Tx) -> Result<Option<StationIdentity>> {
     let rows = tx
@@ -287,6 +289,7 @@ pub async fn identity(tx: &mut dyn Tx) -> Result<Option<StationIdentity>> {
         enrolled_micros: int(row, "enrolled_micros")?,
         extract_object: row.text("extract_object")?,
         extract_expires_micros: row.int("extract_expires_micros")?,
+        last_push_micros: row.int("last_push_micros")?,
     }))
 }
 
@@ -298,7 +301,7 @@ pub async fn set_identity(tx: &mut dyn Tx, new: &StationIdentity) -> Result<()> 
         )));
     }
     tx.execute(
-        &format!("INSERT INTO station_identity (singleton, {IDENTITY}) VALUES (1, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"),
+        &format!("INSERT INTO station_identity (singleton, {IDENTITY}) VALUES (1, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"),
         &[
             Value::from(new.id.to_string()),
             Value::from(new.server_url.as_str()),
@@ -311,6 +314,7 @@ pub async fn set_identity(tx: &mut dyn Tx, new: &StationIdentity) -> Result<()> 
             Value::from(new.enrolled_micros),
             Value::from(new.extract_object.clone()),
             Value::from(new.extract_expires_micros),
+            Value::from(new.last_push_micros),
         ],
     )
     .await?;
@@ -328,6 +332,180 @@ pub async fn extract_pulled(tx: &mut dyn Tx, object: &str, expires_micros: i64) 
         return Err(StoreError::NotFound("this station's identity".into()));
     }
     Ok(())
+}
+
+pub async fn pushed(tx: &mut dyn Tx, at_micros: i64) -> Result<()> {
+    let changed = tx
+        .execute(
+            "UPDATE station_identity SET last_push_micros = $1",
+            &[Value::from(at_micros)],
+        )
+        .await?;
+    if changed == 0 {
+        return Err(StoreError::NotFound("this station's identity".into()));
+    }
+    Ok(())
+}
+
+const OUTBOX: &str = "packet, made_micros, officer, personal_id, sealed_object, plain_object,
+    size_bytes, state, answered_micros, receipt, code, message, resolved_by, resolved_micros";
+
+fn outbox_packet(row: &Row) -> Result<OutboxPacket> {
+    Ok(OutboxPacket {
+        packet: key(row, "packet")?,
+        made_micros: int(row, "made_micros")?,
+        officer: text(row, "officer")?,
+        personal_id: text(row, "personal_id")?,
+        sealed_object: text(row, "sealed_object")?,
+        plain_object: text(row, "plain_object")?,
+        size_bytes: u64::try_from(int(row, "size_bytes")?).map_err(|_| corrupt("size_bytes"))?,
+        state: OutboxState::parse(&text(row, "state")?).ok_or_else(|| corrupt("state"))?,
+        answered_micros: row.int("answered_micros")?,
+        receipt: row.text("receipt")?,
+        code: row.text("code")?,
+        message: row.text("message")?,
+        resolved_by: row.text("resolved_by")?,
+        resolved_micros: row.int("resolved_micros")?,
+    })
+}
+
+async fn outbox_one(tx: &mut dyn Tx, packet: Uuid) -> Result<Option<OutboxPacket>> {
+    tx.fetch(
+        &format!("SELECT {OUTBOX} FROM station_outbox WHERE packet = $1"),
+        &[Value::from(packet.to_string())],
+    )
+    .await?
+    .first()
+    .map(outbox_packet)
+    .transpose()
+}
+
+pub async fn add_outbox(tx: &mut dyn Tx, access: &Access, new: &OutboxPacket) -> Result<()> {
+    if outbox_one(tx, new.packet).await?.is_some() {
+        return Err(StoreError::Conflict(format!(
+            "packet {} is in the outbox already",
+            new.packet
+        )));
+    }
+    let size = i64::try_from(new.size_bytes).map_err(|_| StoreError::Invalid("size".into()))?;
+    tx.execute(
+        &format!(
+            "INSERT INTO station_outbox ({OUTBOX})
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)"
+        ),
+        &[
+            Value::from(new.packet.to_string()),
+            Value::from(new.made_micros),
+            Value::from(new.officer.as_str()),
+            Value::from(new.personal_id.as_str()),
+            Value::from(new.sealed_object.as_str()),
+            Value::from(new.plain_object.as_str()),
+            Value::from(size),
+            Value::from(new.state.as_str()),
+            Value::from(new.answered_micros),
+            Value::from(new.receipt.clone()),
+            Value::from(new.code.clone()),
+            Value::from(new.message.clone()),
+            Value::from(new.resolved_by.clone()),
+            Value::from(new.resolved_micros),
+        ],
+    )
+    .await?;
+    tx.audit(
+        access,
+        actions::STATION_PACKET_MAKE,
+        "station_packet",
+        &new.packet.to_string(),
+    )
+    .await
+}
+
+pub async fn outbox(tx: &mut dyn Tx) -> Result<Vec<OutboxPacket>> {
+    tx.fetch(
+        &format!("SELECT {OUTBOX} FROM station_outbox ORDER BY made_micros, packet"),
+        &[],
+    )
+    .await?
+    .iter()
+    .map(outbox_packet)
+    .collect()
+}
+
+pub async fn answer_outbox(
+    tx: &mut dyn Tx,
+    packet: Uuid,
+    answered_micros: i64,
+    outcome: &PacketOutcome,
+) -> Result<OutboxPacket> {
+    let held = outbox_one(tx, packet)
+        .await?
+        .ok_or_else(|| StoreError::NotFound(format!("packet {packet} in the outbox")))?;
+    if held.state != OutboxState::Waiting {
+        return Ok(held);
+    }
+    let (state, receipt, code, message) = match outcome {
+        PacketOutcome::Filed { receipt, .. } => {
+            (OutboxState::Filed, Some(receipt.clone()), None, None)
+        }
+        PacketOutcome::Refused { code, message } => (
+            OutboxState::Refused,
+            None,
+            Some(code.clone()),
+            Some(message.clone()),
+        ),
+    };
+    tx.execute(
+        "UPDATE station_outbox SET state = $1, answered_micros = $2, receipt = $3, code = $4,
+         message = $5 WHERE packet = $6",
+        &[
+            Value::from(state.as_str()),
+            Value::from(answered_micros),
+            Value::from(receipt),
+            Value::from(code),
+            Value::from(message),
+            Value::from(packet.to_string()),
+        ],
+    )
+    .await?;
+    outbox_one(tx, packet)
+        .await?
+        .ok_or_else(|| StoreError::NotFound(format!("packet {packet} in the outbox")))
+}
+
+pub async fn resolve_outbox(
+    tx: &mut dyn Tx,
+    access: &Access,
+    packet: Uuid,
+) -> Result<OutboxPacket> {
+    let held = outbox_one(tx, packet)
+        .await?
+        .ok_or_else(|| StoreError::NotFound(format!("packet {packet} in the outbox")))?;
+    if held.state != OutboxState::Refused {
+        return Err(StoreError::Invalid(format!(
+            "packet {packet} is {}, not refused: only a refused packet is resolved",
+            held.state.as_str()
+        )));
+    }
+    tx.execute(
+        "UPDATE station_outbox SET state = 'resolved', resolved_by = $1, resolved_micros = $2
+         WHERE packet = $3",
+        &[
+            Value::from(access.actor.as_str()),
+            Value::from(access.now_micros),
+            Value::from(packet.to_string()),
+        ],
+    )
+    .await?;
+    tx.audit(
+        access,
+        actions::STATION_PACKET_RESOLVE,
+        "station_packet",
+        &packet.to_string(),
+    )
+    .await?;
+    outbox_one(tx, packet)
+        .await?
+        .ok_or_else(|| StoreError::NotFound(format!("packet {packet} in the outbox")))
 }
 
 /// The official residents of `communes` and their households, in the caller's scope.

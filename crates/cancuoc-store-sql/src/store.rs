@@ -653,6 +653,38 @@ impl<B: Backend> Store for SqlStore<B> {
         in_tx!(self, Write, |tx| station::set_identity(tx, identity))
     }
 
+    async fn station_pushed(&self, at_micros: i64) -> Result<()> {
+        in_tx!(self, Write, |tx| station::pushed(tx, at_micros))
+    }
+
+    async fn add_outbox_packet(&self, access: &Access, packet: &OutboxPacket) -> Result<()> {
+        in_tx!(self, Durable, |tx| station::add_outbox(tx, access, packet))
+    }
+
+    async fn outbox(&self) -> Result<Vec<OutboxPacket>> {
+        in_tx!(self, Read, |tx| station::outbox(tx))
+    }
+
+    async fn answer_outbox_packet(
+        &self,
+        packet: Uuid,
+        answered_micros: i64,
+        outcome: &PacketOutcome,
+    ) -> Result<OutboxPacket> {
+        in_tx!(self, Write, |tx| station::answer_outbox(
+            tx,
+            packet,
+            answered_micros,
+            outcome
+        ))
+    }
+
+    async fn resolve_outbox_packet(&self, access: &Access, packet: Uuid) -> Result<OutboxPacket> {
+        in_tx!(self, Write, |tx| station::resolve_outbox(
+            tx, access, packet
+        ))
+    }
+
     async fn add_machine(&self, access: &Access, machine: &Machine) -> Result<()> {
         in_tx!(self, Write, |tx| schedule::add_machine(tx, access, machine))
     }

@@ -43,6 +43,9 @@ pub struct SqliteBackend {
     /// system releases the lock when the process dies. None for a database in memory.
     import_lock: Option<std::path::PathBuf>,
     audit_key: Arc<AuditKey>,
+    /// For a database in memory: a connection outside the pool, held for the store's
+    /// life, so that the database lives while the pool closes and opens its own.
+    _keeper: Option<Arc<tokio::sync::Mutex<SqliteConnection>>>,
 }
 
 impl std::fmt::Debug for SqliteBackend {
@@ -99,6 +102,40 @@ pub async fn open(url: &str, create: bool, audit_key: AuditKey) -> Result<Sqlite
             name.into()
         }),
         audit_key: Arc::new(audit_key),
+        _keeper: None,
+    }))
+}
+
+/// A database in memory, gone with the process: a mobile station's working copy, loaded
+/// from its sealed extract, so that no resident's record lies unencrypted on the laptop.
+/// One connection in the pool: the shared cache locks whole tables, and a station has
+/// a handful of officers.
+pub async fn open_in_memory(audit_key: AuditKey) -> Result<SqliteStore> {
+    use sqlx::Connection as _;
+    let options = SqliteConnectOptions::from_str("sqlite::memory:")
+        .map_err(|e| StoreError::Backend(e.to_string()))?
+        .foreign_keys(true);
+    let keeper = SqliteConnection::connect_with(&options)
+        .await
+        .map_err(backend)?;
+    let pool = SqlitePoolOptions::new()
+        .max_connections(1)
+        .idle_timeout(None)
+        .max_lifetime(None)
+        .connect_with(options)
+        .await
+        .map_err(backend)?;
+    MIGRATOR
+        .run(&pool)
+        .await
+        .map_err(|e| StoreError::Backend(format!("migration failed: {e}")))?;
+    Ok(SqlStore::new(SqliteBackend {
+        pool,
+        writer: Arc::new(tokio::sync::Mutex::new(())),
+        imports: Arc::new(tokio::sync::Mutex::new(())),
+        import_lock: None,
+        audit_key: Arc::new(audit_key),
+        _keeper: Some(Arc::new(tokio::sync::Mutex::new(keeper))),
     }))
 }
 

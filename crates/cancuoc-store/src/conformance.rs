@@ -68,6 +68,7 @@ macro_rules! conformance_suite {
             handover_activates_the_card_and_replaces_the_old_one,
             remote_districts_are_added_and_ended_never_deleted,
             stations_are_requested_approved_and_revoked,
+            a_station_outbox_keeps_packets_until_answered_and_resolved,
             the_chip_pki_and_a_cards_chip_are_kept,
             application_lists_filter_and_page,
             intake_is_counted_up_the_hierarchy_as_it_is_filed,

@@ -432,6 +432,24 @@ pub trait Store: Send + Sync {
     /// Records the vault object of the extract just pulled and when it expires; `NotFound`
     /// on a database that is no station.
     async fn station_extract_pulled(&self, object: &str, expires_micros: i64) -> Result<()>;
+    /// Records that a push reached the server and left nothing waiting.
+    async fn station_pushed(&self, at_micros: i64) -> Result<()>;
+    /// Puts a packet just filed at the station in its outbox (audited as
+    /// `station.packet.make`); `Conflict` if its id is there already.
+    async fn add_outbox_packet(&self, access: &Access, packet: &OutboxPacket) -> Result<()>;
+    /// The station's outbox, oldest first: waiting, answered and resolved packets.
+    async fn outbox(&self) -> Result<Vec<OutboxPacket>>;
+    /// Keeps the server's answer to a waiting packet; an answer to a packet answered
+    /// already changes nothing (the server answers a packet the same every time).
+    async fn answer_outbox_packet(
+        &self,
+        packet: Uuid,
+        answered_micros: i64,
+        outcome: &PacketOutcome,
+    ) -> Result<OutboxPacket>;
+    /// Marks a refused packet dealt with (audited as `station.packet.resolve`);
+    /// `Invalid` unless it is refused.
+    async fn resolve_outbox_packet(&self, access: &Access, packet: Uuid) -> Result<OutboxPacket>;
 
     // ---- scheduling -----------------------------------------------------------------
 

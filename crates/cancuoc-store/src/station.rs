@@ -114,6 +114,9 @@ pub struct StationIdentity {
     /// the first pull.
     pub extract_object: Option<String>,
     pub extract_expires_micros: Option<i64>,
+    /// When a push last reached the server and every waiting packet was answered; none
+    /// before the first.
+    pub last_push_micros: Option<i64>,
 }
 
 /// The server's answer to a pushed packet, kept so that a packet sent again is answered
@@ -131,4 +134,62 @@ pub struct PacketAnswer {
 pub enum PacketOutcome {
     Filed { application: Uuid, receipt: String },
     Refused { code: String, message: String },
+}
+
+/// Where a packet in a station's outbox stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OutboxState {
+    /// Filed at the station, not yet answered by the server.
+    Waiting,
+    /// The server filed it.
+    Filed,
+    /// The server refused it: shown at the station until an officer resolves it.
+    Refused,
+    /// Refused, and an officer at the station has dealt with it.
+    Resolved,
+}
+
+impl OutboxState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OutboxState::Waiting => "waiting",
+            OutboxState::Filed => "filed",
+            OutboxState::Refused => "refused",
+            OutboxState::Resolved => "resolved",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "waiting" => OutboxState::Waiting,
+            "filed" => OutboxState::Filed,
+            "refused" => OutboxState::Refused,
+            "resolved" => OutboxState::Resolved,
+            _ => return None,
+        })
+    }
+}
+
+/// A packet filed at a station, on the station's own database. Its bytes are in the
+/// station's vault: as sent (sealed to the server, signed) and the station's own copy.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutboxPacket {
+    pub packet: Uuid,
+    pub made_micros: i64,
+    /// The officer who filed it.
+    pub officer: String,
+    /// The citizen, so that a refused packet can be shown and dealt with.
+    pub personal_id: String,
+    pub sealed_object: String,
+    pub plain_object: String,
+    pub size_bytes: u64,
+    pub state: OutboxState,
+    pub answered_micros: Option<i64>,
+    /// Filed: the receipt number the server gave.
+    pub receipt: Option<String>,
+    /// Refused: the server's reason.
+    pub code: Option<String>,
+    pub message: Option<String>,
+    pub resolved_by: Option<String>,
+    pub resolved_micros: Option<i64>,
 }

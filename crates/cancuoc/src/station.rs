@@ -113,6 +113,7 @@ pub async fn enrol(app: &App, server: &str, unit: &str, name: &str) -> Result<Ex
         enrolled_micros: jiff::Timestamp::now().as_microsecond(),
         extract_object: None,
         extract_expires_micros: None,
+        last_push_micros: None,
     };
     app.keep_station_identity(&identity).await?;
     println!("{}", identity.id);

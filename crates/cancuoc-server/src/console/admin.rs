@@ -358,6 +358,8 @@ const AUDIT_ACTIONS: &[(&str, &str)] = &[
     ("pki.line_key.add", "Đăng ký khóa dây chuyền cá thể hóa"),
     ("station.request", "Đề nghị đăng ký trạm lưu động"),
     ("station.approve", "Duyệt trạm lưu động"),
+    ("station.packet.make", "Lập gói hồ sơ tại trạm"),
+    ("station.packet.resolve", "Xử lý gói hồ sơ bị từ chối"),
     ("station.revoke", "Thu hồi trạm lưu động"),
     ("station.extract", "Trạm lưu động tải dữ liệu dân cư"),
     (

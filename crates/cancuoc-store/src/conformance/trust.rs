@@ -298,6 +298,131 @@ pub async fn an_import_row_outside_the_importers_jurisdiction_is_refused(store: 
 /// step is audited. The server's keys for stations are made once: a second node's key is
 /// not kept over the first. A packet uploads in order, chunk by chunk, and its answer is
 /// kept once. A station's own database keeps its identity once.
+/// A station's own database: packets wait in the outbox until answered, the first answer
+/// is kept, and only a refused packet is resolved; making and resolving are audited.
+pub async fn a_station_outbox_keeps_packets_until_answered_and_resolved(store: Arc<dyn Store>) {
+    seeded(&store).await;
+    let identity = StationIdentity {
+        id: Uuid::now_v7(),
+        server_url: "http://127.0.0.1:8080".into(),
+        unit: "CAH-436".into(),
+        name: "Tổ lưu động số 1".into(),
+        signing_object: "station/signing.key".into(),
+        agreement_object: "station/agreement.key".into(),
+        server_extract_key: vec![1; 32],
+        server_packet_key: vec![0x30, 2],
+        enrolled_micros: T0,
+        extract_object: None,
+        extract_expires_micros: None,
+        last_push_micros: None,
+    };
+    let err = store.station_pushed(T0 + 1).await.unwrap_err();
+    assert!(matches!(err, StoreError::NotFound(_)), "{err:?}");
+    store.set_station_identity(&identity).await.unwrap();
+    let before = store.audit_events(0, 100_000).await.unwrap().len();
+    let officer = Access {
+        actor: "lan.nt".into(),
+        unit: "CAH-436".into(),
+        scope: Jurisdiction::Within(code("436")),
+        purpose: "station intake".into(),
+        now_micros: T0 + 10,
+    };
+    let packet = |n: u8| OutboxPacket {
+        packet: Uuid::from_bytes([n; 16]),
+        made_micros: T0 + i64::from(n),
+        officer: "lan.nt".into(),
+        personal_id: format!("04209000000{n}"),
+        sealed_object: format!("station/outbox/{n}.ccsp"),
+        plain_object: format!("station/outbox/{n}.plain"),
+        size_bytes: 1000 + u64::from(n),
+        state: OutboxState::Waiting,
+        answered_micros: None,
+        receipt: None,
+        code: None,
+        message: None,
+        resolved_by: None,
+        resolved_micros: None,
+    };
+    // Added out of order, listed oldest first; an id is taken once.
+    for n in [2, 1] {
+        store.add_outbox_packet(&officer, &packet(n)).await.unwrap();
+    }
+    let err = store
+        .add_outbox_packet(&officer, &packet(1))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Conflict(_)), "{err:?}");
+    assert_eq!(store.outbox().await.unwrap(), vec![packet(1), packet(2)]);
+
+    let filed = PacketOutcome::Filed {
+        application: Uuid::now_v7(),
+        receipt: "CAH-436-000001".into(),
+    };
+    let refused = PacketOutcome::Refused {
+        code: "already_applied".into(),
+        message: "filed at another station".into(),
+    };
+    let one = store
+        .answer_outbox_packet(packet(1).packet, T0 + 100, &filed)
+        .await
+        .unwrap();
+    assert_eq!(one.state, OutboxState::Filed);
+    assert_eq!(one.receipt.as_deref(), Some("CAH-436-000001"));
+    // A second answer keeps the first.
+    let again = store
+        .answer_outbox_packet(packet(1).packet, T0 + 200, &refused)
+        .await
+        .unwrap();
+    assert_eq!(again, one);
+    let two = store
+        .answer_outbox_packet(packet(2).packet, T0 + 100, &refused)
+        .await
+        .unwrap();
+    assert_eq!(
+        (two.state, two.code.as_deref()),
+        (OutboxState::Refused, Some("already_applied"))
+    );
+    let err = store
+        .resolve_outbox_packet(&officer, packet(1).packet)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Invalid(_)), "{err:?}");
+    let resolved = store
+        .resolve_outbox_packet(&officer, packet(2).packet)
+        .await
+        .unwrap();
+    assert_eq!(resolved.state, OutboxState::Resolved);
+    assert_eq!(resolved.resolved_by.as_deref(), Some("lan.nt"));
+    let err = store
+        .answer_outbox_packet(Uuid::now_v7(), T0, &filed)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::NotFound(_)), "{err:?}");
+
+    store.station_pushed(T0 + 300).await.unwrap();
+    assert_eq!(
+        store
+            .station_identity()
+            .await
+            .unwrap()
+            .unwrap()
+            .last_push_micros,
+        Some(T0 + 300)
+    );
+    let actions: Vec<String> = store.audit_events(0, 100_000).await.unwrap()[before..]
+        .iter()
+        .map(|e| e.draft.action.clone())
+        .collect();
+    assert_eq!(
+        actions,
+        vec![
+            actions::STATION_PACKET_MAKE,
+            actions::STATION_PACKET_MAKE,
+            actions::STATION_PACKET_RESOLVE,
+        ]
+    );
+}
+
 pub async fn stations_are_requested_approved_and_revoked(store: Arc<dyn Store>) {
     seeded(&store).await;
     let before = store.audit_events(0, 100_000).await.unwrap().len();
@@ -520,6 +645,7 @@ pub async fn stations_are_requested_approved_and_revoked(store: Arc<dyn Store>) 
         enrolled_micros: T0,
         extract_object: None,
         extract_expires_micros: None,
+        last_push_micros: None,
     };
     let err = store
         .station_extract_pulled("station/extract-1", T0 + 5)
