@@ -207,7 +207,21 @@ impl App {
     /// A station's idempotency key is kept scoped to the intake unit
     /// ([`scoped_idempotency_key`]): the same key sent by two units files twice, and one
     /// unit can never replay, and so read, another unit's filing.
+    ///
+    /// On a station's working copy, each new filing also becomes a packet in the outbox.
     pub async fn file_applications(
+        &self,
+        caller: &Caller,
+        intakes: &[Intake],
+    ) -> Result<Vec<Filed>, AppError> {
+        match &self.station {
+            Some(desk) => self.file_at_station(desk, caller, intakes).await,
+            None => self.file_applications_here(caller, intakes).await,
+        }
+    }
+
+    /// Files intakes in this application's store, and nowhere else.
+    pub(crate) async fn file_applications_here(
         &self,
         caller: &Caller,
         intakes: &[Intake],

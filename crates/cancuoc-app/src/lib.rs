@@ -23,6 +23,7 @@ mod schedule;
 pub mod sealed;
 mod setup;
 mod station;
+mod station_desk;
 pub mod station_packet;
 mod time_limits;
 
@@ -58,6 +59,7 @@ pub use station::{
     EXTRACT_VALID_MICROS, ExtractOfficer, ExtractResident, NewStationKeys, STATION_NAME_MAX,
     StationEnrolled, StationExtract, StationRequest, StationServerKeys, StationSignedRequest,
 };
+pub use station_desk::{StationLimits, StationStanding};
 pub use time_limits::RemoteDistrictRequest;
 
 /// Wall-clock time and today's date in Vietnam.
@@ -239,6 +241,8 @@ pub struct App {
     eligible: Arc<campaigns::EligibleCache>,
     booking_throttle: Arc<booking::Throttle>,
     renderer: Arc<render::Renderer>,
+    /// On a station's working copy: the station it works for, and its outbox.
+    station: Option<Arc<station_desk::StationDesk>>,
 }
 
 impl std::fmt::Debug for App {
@@ -269,6 +273,7 @@ impl App {
             eligible: Arc::default(),
             booking_throttle: Arc::default(),
             renderer,
+            station: None,
         };
         app.reload_places().await?;
         Ok(app)

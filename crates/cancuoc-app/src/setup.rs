@@ -52,28 +52,10 @@ impl App {
         hierarchy: &str,
         admin_password: Option<&str>,
     ) -> Result<InitReport, AppError> {
-        let text = match hierarchy {
-            "2021" => ADMIN_UNITS_2021,
-            "2025" => ADMIN_UNITS_2025,
-            other => {
-                return Err(AppError::Invalid(format!(
-                    "unknown hierarchy {other:?}: choose 2021 or 2025"
-                )));
-            }
-        };
-        let admin = parse_admin_units(text)
-            .map_err(|e| AppError::Internal(format!("vendored data: {e}")))?;
-        let police = derive_police_units(&admin);
-        let reference = self
-            .store
-            .load_reference(hierarchy, &admin, &police)
-            .await?;
-        self.reload_places().await?;
+        let reference = self.load_hierarchy(hierarchy).await?;
         let operator = Caller::Operator {
             name: "init".into(),
         };
-        self.seed_remote_districts(&operator.access(&*self.clock, "remote districts"))
-            .await?;
         let exists = self.store.officer_credentials("admin").await?.is_some();
         let (admin_created, admin_password) = if exists {
             (false, None)
@@ -96,6 +78,37 @@ impl App {
             admin_password,
             admin_created,
         })
+    }
+
+    /// Loads the chosen hierarchy and its police units, and the list of remote districts
+    /// as the law sets it. Safe to run again.
+    pub(crate) async fn load_hierarchy(
+        &self,
+        hierarchy: &str,
+    ) -> Result<cancuoc_store::ReferenceSummary, AppError> {
+        let text = match hierarchy {
+            "2021" => ADMIN_UNITS_2021,
+            "2025" => ADMIN_UNITS_2025,
+            other => {
+                return Err(AppError::Invalid(format!(
+                    "unknown hierarchy {other:?}: choose 2021 or 2025"
+                )));
+            }
+        };
+        let admin = parse_admin_units(text)
+            .map_err(|e| AppError::Internal(format!("vendored data: {e}")))?;
+        let police = derive_police_units(&admin);
+        let reference = self
+            .store
+            .load_reference(hierarchy, &admin, &police)
+            .await?;
+        self.reload_places().await?;
+        let operator = Caller::Operator {
+            name: "init".into(),
+        };
+        self.seed_remote_districts(&operator.access(&*self.clock, "remote districts"))
+            .await?;
+        Ok(reference)
     }
 
     /// Generates a synthetic population for a province and loads it as official

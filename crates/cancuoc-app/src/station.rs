@@ -329,7 +329,7 @@ pub struct NewStationKeys {
 impl App {
     /// On a station's own database: its identity, once enrolled.
     pub async fn station_identity(&self) -> Result<Option<StationIdentity>, AppError> {
-        Ok(self.store.station_identity().await?)
+        Ok(self.station_home().station_identity().await?)
     }
 
     /// On a station's own database: makes the station's two key pairs and seals their
@@ -433,6 +433,9 @@ pub struct StationSignedRequest<'a> {
     pub at_micros: i64,
     pub body: &'a [u8],
     pub signature: &'a [u8],
+    /// A push: a revoked station may still push, since each packet is judged by whether
+    /// the station was trusted when the packet was made.
+    pub pushes: bool,
 }
 
 impl App {
@@ -473,6 +476,7 @@ impl App {
                 "station {} is not approved yet: an officer of {} approves it in the console",
                 station.id, station.unit
             ))),
+            StationStatus::Revoked if request.pushes => Ok(station),
             StationStatus::Revoked => Err(AppError::Forbidden(format!(
                 "station {} was revoked",
                 station.id
@@ -583,6 +587,16 @@ impl App {
         identity: &StationIdentity,
         bytes: &[u8],
     ) -> Result<(StationExtract, i64), AppError> {
+        self.open_extract(identity, bytes, true).await
+    }
+
+    /// Reads an extract; an expired one only when `refuse_expired` is not set.
+    async fn open_extract(
+        &self,
+        identity: &StationIdentity,
+        bytes: &[u8],
+        refuse_expired: bool,
+    ) -> Result<(StationExtract, i64), AppError> {
         let bad = |why: String| AppError::Invalid(format!("the extract is refused: {why}"));
         let opened =
             cancuoc_domain::station::Envelope::open(bytes).map_err(|e| bad(e.to_string()))?;
@@ -594,7 +608,7 @@ impl App {
         {
             return Err(bad("it is not an extract for this station".into()));
         }
-        if opened.expires_micros <= self.clock.now_micros() {
+        if refuse_expired && opened.expires_micros <= self.clock.now_micros() {
             return Err(bad(
                 "it has expired: run `cancuoc station pull` while the server is reachable".into(),
             ));
@@ -616,33 +630,57 @@ impl App {
     /// On a station: checks a pulled extract and keeps it, sealed in the station's vault
     /// (the signed envelope as received, so that it is checked again whenever it is read).
     pub async fn keep_station_extract(&self, bytes: &[u8]) -> Result<StationExtract, AppError> {
-        let identity = self.store.station_identity().await?.ok_or_else(|| {
-            AppError::InvalidState(
-                "this database is no station: run `cancuoc station enrol` first".into(),
-            )
-        })?;
+        let identity = self
+            .station_home()
+            .station_identity()
+            .await?
+            .ok_or_else(|| {
+                AppError::InvalidState(
+                    "this database is no station: run `cancuoc station enrol` first".into(),
+                )
+            })?;
         let (extract, expires) = self.read_station_extract(&identity, bytes).await?;
         // Vault objects are written once: each extract is a new one, and the one before
         // it is left to garbage collection.
         let object = format!("station/extract-{}.ccse", Uuid::now_v7());
         self.station_vault()?.seal(&object, bytes).await?;
-        self.store.station_extract_pulled(&object, expires).await?;
+        self.station_home()
+            .station_extract_pulled(&object, expires)
+            .await?;
         Ok(extract)
     }
 
     /// On a station: the extract it keeps, checked again as when it was pulled.
     pub async fn station_extract_kept(&self) -> Result<StationExtract, AppError> {
-        let identity = self.store.station_identity().await?.ok_or_else(|| {
-            AppError::InvalidState(
-                "this database is no station: run `cancuoc station enrol` first".into(),
-            )
-        })?;
+        let identity = self
+            .station_home()
+            .station_identity()
+            .await?
+            .ok_or_else(|| {
+                AppError::InvalidState(
+                    "this database is no station: run `cancuoc station enrol` first".into(),
+                )
+            })?;
+        let bytes = self.kept_extract_bytes(&identity).await?;
+        Ok(self.read_station_extract(&identity, &bytes).await?.0)
+    }
+
+    /// On a station: the extract it keeps, checked again, even if it has expired (the
+    /// working copy loads it for look-up; intake refuses it), with its expiry.
+    pub(crate) async fn station_extract_for_work(
+        &self,
+        identity: &StationIdentity,
+    ) -> Result<(StationExtract, i64), AppError> {
+        let bytes = self.kept_extract_bytes(identity).await?;
+        self.open_extract(identity, &bytes, false).await
+    }
+
+    async fn kept_extract_bytes(&self, identity: &StationIdentity) -> Result<Vec<u8>, AppError> {
         let object = identity.extract_object.clone().ok_or_else(|| {
             AppError::InvalidState(
                 "this station has no extract yet: run `cancuoc station pull`".into(),
             )
         })?;
-        let bytes = self.station_vault()?.open(&object).await?;
-        Ok(self.read_station_extract(&identity, &bytes).await?.0)
+        Ok(self.station_vault()?.open(&object).await?)
     }
 }

@@ -80,14 +80,8 @@ impl PacketRefusal {
     }
 }
 
-/// Seals `packet` to the server's packet key (SubjectPublicKeyInfo) and signs it with the
-/// station's key: the bytes that go in the outbox and up to the server.
-pub fn seal_packet(
-    packet: &StationPacket,
-    station_key: &SignerKey,
-    server_packet_key: &[u8],
-    random: impl FnMut(&mut [u8]),
-) -> Result<Vec<u8>, AppError> {
+/// A packet's plaintext: what is sealed to the server, and the station's own copy.
+pub fn packet_plaintext(packet: &StationPacket) -> Result<Vec<u8>, AppError> {
     let json = serde_json::to_vec(&PacketJson {
         format: PACKET_FORMAT.into(),
         packet: packet.packet,
@@ -109,6 +103,18 @@ pub fn seal_packet(
     plain.extend_from_slice(&length.to_be_bytes());
     plain.extend_from_slice(&json);
     plain.extend_from_slice(&bundle);
+    Ok(plain)
+}
+
+/// Seals `packet` to the server's packet key (SubjectPublicKeyInfo) and signs it with the
+/// station's key: the bytes that go in the outbox and up to the server.
+pub fn seal_packet(
+    packet: &StationPacket,
+    station_key: &SignerKey,
+    server_packet_key: &[u8],
+    random: impl FnMut(&mut [u8]),
+) -> Result<Vec<u8>, AppError> {
+    let plain = packet_plaintext(packet)?;
     let sealed = PACKET_SEALED.seal(&plain, server_packet_key, random)?;
     Ok(Envelope {
         kind: EnvelopeKind::Packet,
@@ -380,26 +386,14 @@ impl App {
                 ),
             );
         }
-        let day = jiff::Timestamp::from_microsecond(packet.made_micros)
-            .map(|t| {
-                t.to_zoned_datetime(jiff::tz::Offset::constant(7).to_time_zone())
-                    .date()
-                    .to_string()
-            })
-            .map_err(|e| AppError::Internal(e.to_string()))?;
         let intake = crate::Intake {
-            personal_id: packet.intake.personal_id.clone(),
-            kind: packet.intake.kind.clone(),
-            reason: packet.intake.reason.clone(),
-            channel: "mobile".into(),
-            intake_unit: None,
-            intake_date: Some(day),
             station: Some(station.name.clone()),
-            identifying_marks: packet.intake.identifying_marks.clone(),
-            exemption: packet.intake.exemption.clone(),
-            old_card_returned: packet.intake.old_card_returned,
-            idempotency_key: Some(format!("station-packet:{packet_id}")),
             capture: packet.capture.clone(),
+            ..crate::station_desk::packet_intake(
+                &packet.intake,
+                crate::station_desk::station_day(packet.made_micros)?,
+                packet_id,
+            )
         };
         match self.file_application(&caller, &intake).await {
             Ok(filed) => Ok((

@@ -259,6 +259,10 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             let app = app(&cli, false).await?;
             crate::station::status(&app, format).await
         }
+        Command::Station(StationCommand::Push { format }) => {
+            let app = app(&cli, false).await?;
+            crate::station::push(&app, format).await
+        }
         Command::Station(StationCommand::Pull) => {
             let app = app(&cli, false).await?;
             crate::station::pull(&app).await
@@ -872,6 +876,20 @@ async fn serve(
     insecure_cookies: bool,
 ) -> Result<ExitCode> {
     let app = app(cli, demo_mode).await?;
+    // On a station's own database the server serves the station's working copy, loaded
+    // from its sealed extract into memory, and pushes its outbox while the server is
+    // reachable.
+    let (app, station) = if app.station_identity().await?.is_some() {
+        if demo_mode {
+            return Err(CliError::usage(
+                "this database is a station's: serve it without --demo",
+            ));
+        }
+        let copy = crate::station::working_copy(cli, &app).await?;
+        (copy, Some(app))
+    } else {
+        (app, None)
+    };
     if demo_mode {
         if app.places().is_empty() {
             let password = std::env::var("CANCUOC_ADMIN_PASSWORD")
@@ -914,10 +932,14 @@ async fn serve(
             }
         }
     });
+    let pusher = station.map(|home| tokio::spawn(crate::station::push_while_serving(home)));
     let last_checkpoint = app.clone();
     let shutdown = async move {
         stop_requested().await;
         ticker.abort();
+        if let Some(p) = pusher {
+            p.abort();
+        }
     };
     // The session cookie is `Secure` unless development says otherwise: a loopback
     // address is no sign of plain HTTP, since a TLS proxy in front also talks to it there.

@@ -653,6 +653,12 @@ enum StationCommand {
     /// its communes), check that the server signed it for this station, and keep it
     /// sealed in the vault.
     Pull,
+    /// Send the packets filed at the station to the server, resuming any it holds part
+    /// of, and keep each answer (filed with its receipt, or refused with a reason).
+    Push {
+        #[arg(long, default_value = "table", value_parser = ["table", "json"])]
+        format: String,
+    },
     /// The station's state: its id, its server, and its extract (read and checked again:
     /// one altered on the laptop is refused).
     Status {

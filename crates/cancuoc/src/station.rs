@@ -135,51 +135,233 @@ async fn identity(app: &App) -> Result<StationIdentity> {
     })
 }
 
-/// A request to the server signed with the station's key, as the server checks it.
-async fn signed(
-    app: &App,
-    identity: &StationIdentity,
-    method: reqwest::Method,
-    path: &str,
-    body: Vec<u8>,
-) -> Result<reqwest::Response> {
-    let key = app.station_signing_key(identity).await?;
-    let at = jiff::Timestamp::now().as_microsecond();
-    let message = cancuoc_domain::station::request_message(
-        identity.id.as_bytes(),
-        method.as_str(),
-        path,
-        at,
-        &body,
-    );
-    let client = reqwest::Client::builder()
-        .timeout(HTTP_TIMEOUT)
-        .build()
-        .map_err(|e| CliError::failed(e.to_string()))?;
-    let base = &identity.server_url;
-    let response = client
-        .request(method, format!("{base}{path}"))
-        .header("x-cancuoc-station-time", at.to_string())
-        .header(
-            "x-cancuoc-station-signature",
-            B64.encode(key.sign_message(&message)),
-        )
-        .body(body)
-        .send()
-        .await
-        .map_err(|e| CliError::failed(format!("cannot reach the server at {base}: {e}")))?;
-    if !response.status().is_success() {
-        return Err(refusal(response).await);
+/// The station's line to its server: one HTTP client (its connections kept open), the
+/// station's key, and every request signed as the server checks it.
+pub struct ServerLink {
+    client: reqwest::Client,
+    identity: StationIdentity,
+    key: cancuoc_domain::station::SignerKey,
+}
+
+impl ServerLink {
+    pub async fn open(app: &App) -> Result<Self> {
+        let identity = identity(app).await?;
+        let key = app.station_signing_key(&identity).await?;
+        let client = reqwest::Client::builder()
+            .timeout(HTTP_TIMEOUT)
+            .build()
+            .map_err(|e| CliError::failed(e.to_string()))?;
+        Ok(Self {
+            client,
+            identity,
+            key,
+        })
     }
-    Ok(response)
+
+    /// A signed request, whatever the server answers.
+    async fn send(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Vec<u8>,
+    ) -> Result<reqwest::Response> {
+        let at = jiff::Timestamp::now().as_microsecond();
+        let message = cancuoc_domain::station::request_message(
+            self.identity.id.as_bytes(),
+            method.as_str(),
+            path,
+            at,
+            &body,
+        );
+        let base = &self.identity.server_url;
+        let mut request = self
+            .client
+            .request(method, format!("{base}{path}"))
+            .header("x-cancuoc-station-time", at.to_string())
+            .header(
+                "x-cancuoc-station-signature",
+                B64.encode(self.key.sign_message(&message)),
+            );
+        if !body.is_empty() {
+            request = request
+                .header(reqwest::header::CONTENT_TYPE, "application/octet-stream")
+                .body(body);
+        }
+        request
+            .send()
+            .await
+            .map_err(|e| CliError::failed(format!("cannot reach the server at {base}: {e}")))
+    }
+
+    /// A signed request the server must answer with success.
+    async fn call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Vec<u8>,
+    ) -> Result<reqwest::Response> {
+        let response = self.send(method, path, body).await?;
+        if !response.status().is_success() {
+            return Err(refusal(response).await);
+        }
+        Ok(response)
+    }
+}
+
+/// The largest chunk a push sends in one request: a packet with a portrait and ten prints
+/// mostly goes in one, and a line cut halfway loses no more than this.
+pub const PUSH_CHUNK_BYTES: usize = 512 * 1024;
+
+/// A packet's state as the server answers it.
+#[derive(Deserialize)]
+struct PacketState {
+    state: String,
+    received: Option<u64>,
+    application: Option<Uuid>,
+    receipt: Option<String>,
+    code: Option<String>,
+    message: Option<String>,
+}
+
+/// What a push did.
+#[derive(Debug, Default, Clone, Copy, serde::Serialize)]
+pub struct Pushed {
+    pub filed: usize,
+    pub refused: usize,
+    /// Bytes sent, counting a chunk sent again.
+    pub bytes: u64,
+    /// Packets still waiting (none unless the push stopped on an error).
+    pub waiting: usize,
+}
+
+/// Sends every waiting packet, oldest first, and keeps each answer. A packet the server
+/// holds part of goes on from there; one it has answered is answered again without its
+/// bytes being sent. When nothing is left waiting, the push is recorded.
+pub async fn push_outbox(app: &App, link: &ServerLink) -> Result<Pushed> {
+    use cancuoc_store::{OutboxState, PacketOutcome};
+    let mut pushed = Pushed::default();
+    let waiting: Vec<_> = app
+        .station_outbox()
+        .await?
+        .into_iter()
+        .filter(|p| p.state == OutboxState::Waiting)
+        .collect();
+    for packet in waiting {
+        let bytes = app.station_packet_bytes(&packet).await?;
+        let path = format!(
+            "/api/v1/stations/{}/packets/{}",
+            link.identity.id, packet.packet
+        );
+        let total = bytes.len() as u64;
+        // Sent whole from the start: a packet the server already holds some or all of
+        // is answered 409 (held bytes) or with its answer, and goes on from there.
+        let mut from = 0u64;
+        let answer = loop {
+            let start = usize::try_from(from).unwrap_or(usize::MAX).min(bytes.len());
+            let end = start.saturating_add(PUSH_CHUNK_BYTES).min(bytes.len());
+            let chunk = bytes.get(start..end).unwrap_or_default().to_vec();
+            pushed.bytes += chunk.len() as u64;
+            let response = link
+                .send(
+                    reqwest::Method::PUT,
+                    &format!("{path}?offset={from}&total={total}"),
+                    chunk,
+                )
+                .await?;
+            let state: PacketState = if response.status() == reqwest::StatusCode::CONFLICT {
+                link.call(reqwest::Method::GET, &path, Vec::new())
+                    .await?
+                    .json()
+                    .await
+                    .map_err(|e| {
+                        CliError::failed(format!("the server's answer does not read: {e}"))
+                    })?
+            } else if response.status().is_success() {
+                response.json().await.map_err(|e| {
+                    CliError::failed(format!("the server's answer does not read: {e}"))
+                })?
+            } else {
+                return Err(refusal(response).await);
+            };
+            match state.state.as_str() {
+                "partial" => from = state.received.unwrap_or(0),
+                "filed" => {
+                    break PacketOutcome::Filed {
+                        application: state.application.unwrap_or_default(),
+                        receipt: state.receipt.unwrap_or_default(),
+                    };
+                }
+                "refused" => {
+                    break PacketOutcome::Refused {
+                        code: state.code.unwrap_or_default(),
+                        message: state.message.unwrap_or_default(),
+                    };
+                }
+                other => {
+                    return Err(CliError::failed(format!(
+                        "the server answered packet {} with state {other:?}",
+                        packet.packet
+                    )));
+                }
+            }
+        };
+        match app
+            .answer_station_packet(packet.packet, &answer)
+            .await?
+            .state
+        {
+            OutboxState::Filed => pushed.filed += 1,
+            _ => pushed.refused += 1,
+        }
+    }
+    pushed.waiting = app
+        .station_outbox()
+        .await?
+        .iter()
+        .filter(|p| p.state == OutboxState::Waiting)
+        .count();
+    if pushed.waiting == 0 {
+        app.station_pushed().await?;
+    }
+    Ok(pushed)
+}
+
+/// `cancuoc station push`: sends the outbox's waiting packets and prints what the server
+/// answered; refused packets are listed with their reasons.
+pub async fn push(app: &App, format: &str) -> Result<ExitCode> {
+    let link = ServerLink::open(app).await?;
+    let pushed = push_outbox(app, &link).await?;
+    if format == "json" {
+        println!(
+            "{}",
+            serde_json::to_string(&pushed).map_err(|e| CliError::failed(e.to_string()))?
+        );
+    } else {
+        println!(
+            "pushed: {} filed, {} refused ({} bytes sent); {} waiting",
+            pushed.filed, pushed.refused, pushed.bytes, pushed.waiting
+        );
+        for p in app.station_outbox().await? {
+            if p.state == cancuoc_store::OutboxState::Refused {
+                println!(
+                    "refused  {}  {}  {}: {}",
+                    p.packet,
+                    p.personal_id,
+                    p.code.as_deref().unwrap_or(""),
+                    p.message.as_deref().unwrap_or("")
+                );
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 /// `cancuoc station pull`: fetches the station's extract, checks it (signed by the server
 /// this station trusts, for this station, not expired) and keeps it sealed in the vault.
 pub async fn pull(app: &App) -> Result<ExitCode> {
-    let identity = identity(app).await?;
-    let path = format!("/api/v1/stations/{}/extract", identity.id);
-    let response = signed(app, &identity, reqwest::Method::GET, &path, Vec::new()).await?;
+    let link = ServerLink::open(app).await?;
+    let path = format!("/api/v1/stations/{}/extract", link.identity.id);
+    let response = link.call(reqwest::Method::GET, &path, Vec::new()).await?;
     let bytes = response
         .bytes()
         .await
@@ -214,7 +396,12 @@ pub async fn status(app: &App, format: &str) -> Result<ExitCode> {
         Some(_) => Some(app.station_extract_kept().await?),
         None => None,
     };
+    let standing = app.station_standing().await?;
     let report = serde_json::json!({
+        "outbox": standing.waiting,
+        "refused": standing.refused,
+        "last_push": micros_text(standing.last_push_micros),
+        "intake_stopped": standing.intake_stopped,
         "station": identity.id,
         "name": identity.name,
         "unit": identity.unit,
@@ -251,5 +438,76 @@ pub async fn status(app: &App, format: &str) -> Result<ExitCode> {
         ),
         None => println!("extract   none yet: run `cancuoc station pull`"),
     }
+    println!(
+        "outbox    {} waiting, {} refused; last push {}",
+        standing.waiting,
+        standing.refused,
+        micros_text(standing.last_push_micros).unwrap_or_else(|| "never".into())
+    );
+    if let Some(why) = &standing.intake_stopped {
+        println!("intake    stopped: {why}");
+    }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The working copy a station serves: a store in memory, loaded from the extract kept
+/// sealed in the vault, with the outbox's packets filed again.
+pub async fn working_copy(cli: &crate::Cli, home: &App) -> Result<App> {
+    let audit_key = crate::secrets::audit_key(&cli.data_dir, false)?;
+    let working = cancuoc_store_sqlite::open_in_memory(audit_key)
+        .await
+        .map_err(|e| CliError::failed(format!("the working copy: {e}")))?;
+    let copy = home
+        .station_working_copy(
+            std::sync::Arc::new(working),
+            cancuoc_app::StationLimits::default(),
+        )
+        .await?;
+    let standing = copy.station_standing().await?;
+    eprintln!(
+        "station {}: working copy loaded; {} packets waiting, {} refused",
+        identity(home).await?.name,
+        standing.waiting,
+        standing.refused
+    );
+    if let Some(why) = standing.intake_stopped {
+        eprintln!("intake is stopped: {why}");
+    }
+    Ok(copy)
+}
+
+/// How often a serving station tries to push its waiting packets.
+const PUSH_EVERY: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// While a station serves: pushes whatever waits every half minute, so that packets go
+/// up as soon as the server can be reached; a failure is logged and tried again.
+pub async fn push_while_serving(home: App) {
+    let mut tick = tokio::time::interval(PUSH_EVERY);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        let waiting = match home.station_standing().await {
+            Ok(s) => s.waiting,
+            Err(e) => {
+                tracing::warn!("station outbox unreadable: {e}");
+                continue;
+            }
+        };
+        if waiting == 0 {
+            continue;
+        }
+        let pushed = match ServerLink::open(&home).await {
+            Ok(link) => push_outbox(&home, &link).await,
+            Err(e) => Err(e),
+        };
+        match pushed {
+            Ok(p) => tracing::info!(
+                filed = p.filed,
+                refused = p.refused,
+                waiting = p.waiting,
+                "station push"
+            ),
+            Err(e) => tracing::info!("station push not done: {e}"),
+        }
+    }
 }

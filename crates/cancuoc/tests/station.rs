@@ -227,3 +227,250 @@ async fn a_station_enrols_from_its_laptop_and_is_approved_on_the_central_server(
     assert_eq!(out.status.code(), Some(1));
     assert!(stderr(&out).contains("revoked"), "{}", stderr(&out));
 }
+
+fn b64(bytes: &[u8]) -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
+/// A capture as the console's intake sends it: a portrait and ten prints, each image
+/// distinct so that a mix-up shows.
+fn capture(seed: usize) -> (Vec<u8>, Value) {
+    use cancuoc_domain::biometrics::sample_jpeg;
+    let portrait = sample_jpeg(480, 640, 30_000 + seed);
+    let fingers: Vec<Value> = [
+        "r_thumb", "r_index", "r_middle", "r_ring", "r_little", "l_thumb", "l_index", "l_middle",
+        "l_ring", "l_little",
+    ]
+    .iter()
+    .enumerate()
+    .map(|(i, f)| json!({"finger": f, "image": b64(&sample_jpeg(800, 750, 20_000 + i + seed))}))
+    .collect();
+    let flat = b64(&sample_jpeg(1600, 1000, 6_000));
+    let body = json!({
+        "portrait": b64(&portrait),
+        "fingers": fingers,
+        "flats": {"right_four": flat, "left_four": flat, "thumbs": flat},
+    });
+    (portrait, body)
+}
+
+#[tokio::test]
+async fn a_station_files_offline_and_its_packets_reach_the_server_once() {
+    let central = Workspace::new();
+    central.init();
+    let out = central.run(&[
+        "officer",
+        "add",
+        "--username",
+        "lan.pt",
+        "--unit",
+        "CAH-436",
+        "--role",
+        "district_officer",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let one_time = stdout(&out).trim().rsplit(' ').next().unwrap().to_owned();
+    let out = central.run(&["demo", "--people", "3000"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let server = central.serve(&[]);
+    let listen = server.base.trim_start_matches("http://").to_owned();
+
+    let laptop = Workspace::new();
+    let out = laptop.run(&[
+        "station",
+        "enrol",
+        "--server",
+        &server.base,
+        "--unit",
+        "CAH-436",
+        "--name",
+        "Tổ lưu động số 2",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let id = stdout(&out).trim().to_owned();
+    let admin = sign_in(&server.base, "admin", "a-long-admin-password").await;
+    let (status, approved) = api(
+        &server.base,
+        &admin,
+        &format!("/api/v1/stations/{id}/approve"),
+        Some(json!({"communes": ["18073"], "officers": ["lan.pt"]})),
+    )
+    .await;
+    assert_eq!(status, 200, "{approved}");
+    let officer = sign_in(&server.base, "lan.pt", &one_time).await;
+    let (status, _) = api(
+        &server.base,
+        &officer,
+        "/api/v1/auth/password",
+        Some(json!({"current": one_time, "new": "a-much-longer-password"})),
+    )
+    .await;
+    assert_eq!(status, 204);
+    let out = laptop.run(&["station", "pull"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+
+    // The network goes: the central server stops, and the station serves its working copy.
+    drop(server);
+    let station = laptop.serve(&[]);
+    let desk = sign_in(&station.base, "lan.pt", "a-much-longer-password").await;
+    let (status, due) = api(
+        &station.base,
+        &desk,
+        "/api/v1/citizens?unit=18073&due_a_card=true&limit=3",
+        None,
+    )
+    .await;
+    assert_eq!(status, 200, "{due}");
+    let people: Vec<String> = due["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["personal_id"].as_str().unwrap().to_owned())
+        .collect();
+    // One who holds a 9-digit CMND switches it; one who never had a card asks a first.
+    let kind_of = |person: &str| {
+        let holds_cmnd = due["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["personal_id"] == person && !c["old_id_number"].is_null());
+        if holds_cmnd {
+            "cmnd_switch"
+        } else {
+            "first_issuance"
+        }
+    };
+    assert_eq!(people.len(), 3, "{due}");
+    let mut portraits = Vec::new();
+    for (i, person) in people.iter().enumerate() {
+        let (portrait, biometrics) = capture(i);
+        portraits.push(portrait);
+        let (status, filed) = api(
+            &station.base,
+            &desk,
+            "/api/v1/applications",
+            Some(
+                json!({"personal_id": person, "type": kind_of(person), "channel": "mobile",
+                "biometrics": biometrics}),
+            ),
+        )
+        .await;
+        assert_eq!(status, 201, "{filed}");
+    }
+    let out = laptop.run(&["station", "status", "--format", "json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let standing: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(standing["outbox"], 3, "{standing}");
+    assert_eq!(standing["last_push"], Value::Null, "{standing}");
+
+    // Started again, the station files its outbox into the new working copy: a second
+    // application for the same citizen is refused there too.
+    drop(station);
+    let station = laptop.serve(&[]);
+    let desk = sign_in(&station.base, "lan.pt", "a-much-longer-password").await;
+    let (status, again) = api(
+        &station.base,
+        &desk,
+        "/api/v1/applications",
+        Some(json!({"personal_id": people[0], "type": kind_of(&people[0]), "channel": "mobile"})),
+    )
+    .await;
+    assert_eq!(status, 409, "{again}");
+
+    // The network is back; meanwhile the third citizen applied at the district office.
+    let server = central.serve_on(&listen, &[]);
+    let officer = sign_in(&server.base, "lan.pt", "a-much-longer-password").await;
+    let (status, direct) = api(
+        &server.base,
+        &officer,
+        "/api/v1/applications",
+        Some(json!({"personal_id": people[2], "type": kind_of(&people[2]), "channel": "fixed"})),
+    )
+    .await;
+    assert_eq!(status, 201, "{direct}");
+    let out = laptop.run(&["station", "push", "--format", "json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let pushed: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(pushed["filed"], 2, "{pushed}");
+    assert_eq!(pushed["refused"], 1, "{pushed}");
+    assert_eq!(pushed["waiting"], 0, "{pushed}");
+    // Pushed again: nothing waits, nothing is sent.
+    let out = laptop.run(&["station", "push", "--format", "json"]);
+    let pushed: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(
+        (pushed["filed"].as_u64(), pushed["bytes"].as_u64()),
+        (Some(0), Some(0))
+    );
+
+    let out = laptop.run(&["station", "status", "--format", "json"]);
+    let standing: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(
+        (standing["outbox"].as_u64(), standing["refused"].as_u64()),
+        (Some(0), Some(1)),
+        "{standing}"
+    );
+    assert!(standing["last_push"].as_str().is_some(), "{standing}");
+    let out = laptop.run(&["station", "push"]);
+    let said = stdout(&out);
+    assert!(said.contains("already_applied"), "{said}");
+    assert!(
+        said.contains(direct["receipt"].as_str().unwrap()),
+        "the winner's receipt: {said}"
+    );
+
+    // On the central server: each pushed application once, taken at the station by its
+    // officer, with the portrait byte for byte.
+    let (status, listed) = api(
+        &server.base,
+        &officer,
+        "/api/v1/applications?unit=CAH-436&limit=500",
+        None,
+    )
+    .await;
+    assert_eq!(status, 200, "{listed}");
+    let items = listed["items"].as_array().unwrap();
+    for (person, portrait) in people.iter().zip(&portraits).take(2) {
+        let mine: Vec<&Value> = items
+            .iter()
+            .filter(|a| a["personal_id"] == person.as_str())
+            .collect();
+        assert_eq!(mine.len(), 1, "{person} once: {listed}");
+        let id = mine[0]["id"].as_str().unwrap();
+        let (status, application) = api(
+            &server.base,
+            &officer,
+            &format!("/api/v1/applications/{id}"),
+            None,
+        )
+        .await;
+        assert_eq!(status, 200, "{application}");
+        assert_eq!(application["channel"], "mobile", "{application}");
+        assert_eq!(application["station"], "Tổ lưu động số 2", "{application}");
+        assert_eq!(application["intake_unit"], "CAH-436", "{application}");
+        let bytes = reqwest::Client::new()
+            .get(format!(
+                "{}/api/v1/applications/{id}/biometrics/portrait",
+                server.base
+            ))
+            .bearer_auth(&officer)
+            .send()
+            .await
+            .unwrap()
+            .bytes()
+            .await
+            .unwrap();
+        assert_eq!(bytes.as_ref(), portrait.as_slice(), "{person}'s portrait");
+    }
+    let third: Vec<&Value> = items
+        .iter()
+        .filter(|a| a["personal_id"] == people[2].as_str())
+        .collect();
+    assert_eq!(
+        third.len(),
+        1,
+        "the station's packet for {} was refused",
+        people[2]
+    );
+    drop(station);
+}

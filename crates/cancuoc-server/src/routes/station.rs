@@ -134,6 +134,7 @@ async fn signed_by_station(
     path: &str,
     headers: &HeaderMap,
     body: &[u8],
+    pushes: bool,
 ) -> Result<cancuoc_store::StationRecord, ApiError> {
     let unsigned = || {
         ApiError::new(
@@ -157,6 +158,7 @@ async fn signed_by_station(
         at_micros,
         body,
         signature: &signature,
+        pushes,
     };
     match state.app.authenticate_station(&request).await {
         Err(AppError::Unauthenticated) => Err(unsigned()),
@@ -190,7 +192,7 @@ pub(crate) async fn station_extract(
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let path = format!("/api/v1/stations/{id}/extract");
-    let station = signed_by_station(&state, &id, "GET", &path, &headers, b"").await?;
+    let station = signed_by_station(&state, &id, "GET", &path, &headers, b"", false).await?;
     let extract = state.app.station_extract(&station).await?;
     Ok((
         [(header::CONTENT_TYPE, "application/octet-stream")],
@@ -314,7 +316,7 @@ pub(crate) async fn push_packet(
             "a packet's chunk is sent as application/octet-stream",
         ));
     }
-    let station = signed_by_station(&state, &id, "PUT", &path, &headers, &body).await?;
+    let station = signed_by_station(&state, &id, "PUT", &path, &headers, &body, true).await?;
     let packet = uuid(&packet, "packet")?;
     let pushed = state
         .app
@@ -348,7 +350,7 @@ pub(crate) async fn packet_state(
     headers: HeaderMap,
 ) -> Result<Json<PacketStateDto>, ApiError> {
     let path = format!("/api/v1/stations/{id}/packets/{packet}");
-    let station = signed_by_station(&state, &id, "GET", &path, &headers, b"").await?;
+    let station = signed_by_station(&state, &id, "GET", &path, &headers, b"", true).await?;
     let packet = uuid(&packet, "packet")?;
     Ok(Json(state.app.packet_state(&station, packet).await?.into()))
 }

@@ -94,9 +94,14 @@ impl Workspace {
     /// Starts `cancuoc serve` on a free port of the loopback with `extra` arguments and
     /// waits until it says where it serves.
     pub fn serve(&self, extra: &[&str]) -> Server {
+        self.serve_on("127.0.0.1:0", extra)
+    }
+
+    /// Starts `cancuoc serve` on `listen` (a server started again on its port).
+    pub fn serve_on(&self, listen: &str, extra: &[&str]) -> Server {
         use std::io::{BufRead as _, BufReader};
         let mut child = Command::new(env!("CARGO_BIN_EXE_cancuoc"))
-            .args(["serve", "--listen", "127.0.0.1:0", "--insecure-cookies"])
+            .args(["serve", "--listen", listen, "--insecure-cookies"])
             .args(extra)
             .current_dir(self.dir.path())
             .env_remove("CANCUOC_DB")

@@ -1,0 +1,476 @@
+//! A station's working copy (issue 19 §3, §5): the register the team works on offline.
+//!
+//! It is a store in memory, loaded at start from the sealed extract, so that no resident's
+//! record lies unencrypted on the laptop; the station's own database keeps only who the
+//! station is and its outbox, and its vault the keys, the extract and the packets. Every
+//! application filed here is also sealed into a packet and put in the outbox, in the
+//! same call that files it; at start, the outbox's packets are filed again into the new
+//! working copy, so that a citizen filed for yesterday is seen as filed today.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use cancuoc_domain::station::SignerKey;
+use cancuoc_domain::{AdminCode, Officer, PersonalId, PoliceUnitCode, Role};
+use cancuoc_store::{
+    Filed, NewCitizen, NewHousehold, NewOfficer, OutboxPacket, OutboxState, PopulationBatch,
+    StationIdentity, Store,
+};
+use uuid::Uuid;
+
+use crate::station_packet::{
+    PacketIntake, StationPacket, packet_plaintext, read_plain, seal_packet,
+};
+use crate::{App, AppError, Caller, Intake};
+
+/// The guard-rails on a station's intake (issue 19 §5), as MOSIP's registration client has.
+#[derive(Debug, Clone, Copy)]
+pub struct StationLimits {
+    /// Intake stops when more packets than this wait to be pushed.
+    pub max_waiting: usize,
+    /// Intake stops when packets wait and the last push is older than this.
+    pub max_push_age_micros: i64,
+}
+
+impl Default for StationLimits {
+    fn default() -> Self {
+        Self {
+            max_waiting: 500,
+            max_push_age_micros: 7 * 24 * 3_600_000_000,
+        }
+    }
+}
+
+/// What a working copy knows of its station.
+pub(crate) struct StationDesk {
+    /// The station's own database: its identity and outbox.
+    home: Arc<dyn Store>,
+    identity: StationIdentity,
+    signing: SignerKey,
+    /// The version each resident's record had centrally in the extract, by personal ID:
+    /// what a packet says its filing was checked against.
+    versions: HashMap<String, i64>,
+    extract_expires_micros: i64,
+    limits: StationLimits,
+}
+
+/// The day (in Vietnam) a station's packet was made: its application's intake date.
+pub(crate) fn station_day(made_micros: i64) -> Result<String, AppError> {
+    jiff::Timestamp::from_microsecond(made_micros)
+        .map(|t| {
+            t.to_zoned_datetime(jiff::tz::Offset::constant(7).to_time_zone())
+                .date()
+                .to_string()
+        })
+        .map_err(|e| AppError::Internal(e.to_string()))
+}
+
+/// Where a station stands, as `cancuoc station status` and the console show it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct StationStanding {
+    pub waiting: usize,
+    pub refused: usize,
+    pub last_push_micros: Option<i64>,
+    pub extract_expires_micros: Option<i64>,
+    /// Why intake is stopped, and how to start it again; none while it runs.
+    pub intake_stopped: Option<String>,
+}
+
+impl App {
+    /// On a station's own database: the working copy the station serves, `working` (a
+    /// fresh, empty store) loaded from the kept extract, with the outbox's packets filed
+    /// again. An expired extract still loads, for look-up; intake refuses it.
+    pub async fn station_working_copy(
+        &self,
+        working: Arc<dyn Store>,
+        limits: StationLimits,
+    ) -> Result<App, AppError> {
+        let identity = self.store.station_identity().await?.ok_or_else(|| {
+            AppError::InvalidState(
+                "this database is no station: run `cancuoc station enrol` first".into(),
+            )
+        })?;
+        let (extract, expires) = self.station_extract_for_work(&identity).await?;
+        let signing = self.station_signing_key(&identity).await?;
+        let mut copy = App::new(
+            working,
+            self.clock.clone(),
+            self.random.clone(),
+            self.config.clone(),
+        )
+        .await?;
+        if let Some(vault) = &self.vault {
+            copy = copy.with_vault(vault.clone());
+        }
+        copy.load_hierarchy(&extract.hierarchy).await?;
+        let loader = Caller::Operator {
+            name: format!("station:{}", identity.id),
+        };
+        let access = loader.access(&*self.clock, "station extract");
+        for o in &extract.officers {
+            let unit = PoliceUnitCode::parse(&o.unit).map_err(|e| {
+                AppError::Invalid(format!("the extract's officer {}: {e}", o.username))
+            })?;
+            let role = Role::parse(&o.role).ok_or_else(|| {
+                AppError::Invalid(format!(
+                    "the extract's officer {}: role {:?}",
+                    o.username, o.role
+                ))
+            })?;
+            copy.store
+                .create_officer(
+                    &access,
+                    &NewOfficer {
+                        officer: Officer {
+                            username: o.username.clone(),
+                            full_name: o.full_name.clone(),
+                            unit,
+                            role,
+                            active: true,
+                        },
+                        password_hash: o.password_hash.clone(),
+                        must_change_password: false,
+                    },
+                )
+                .await?;
+        }
+        let mut batch = PopulationBatch {
+            source: format!("station extract {}", identity.id),
+            ..PopulationBatch::default()
+        };
+        for h in &extract.households {
+            batch.households.push(NewHousehold {
+                number: h.number.clone(),
+                commune: AdminCode::parse(&h.commune)
+                    .map_err(|e| AppError::Invalid(format!("the extract's household: {e}")))?,
+                address: h.address.clone(),
+                head: h.head.as_deref().and_then(|p| PersonalId::parse(p).ok()),
+            });
+        }
+        let mut versions = HashMap::with_capacity(extract.residents.len());
+        for r in &extract.residents {
+            versions.insert(r.data.personal_id.as_string(), r.version);
+            batch
+                .citizens
+                .push(NewCitizen::new(r.key, &r.data, r.locality.as_ref())?);
+        }
+        copy.store.load_population(&access, &batch).await?;
+        copy.station = Some(Arc::new(StationDesk {
+            home: self.store.clone(),
+            identity,
+            signing,
+            versions,
+            extract_expires_micros: expires,
+            limits,
+        }));
+        copy.refile_outbox().await?;
+        Ok(copy)
+    }
+
+    /// Files the outbox's waiting and filed packets again into a fresh working copy, from
+    /// the station's own copies; a packet the copy no longer takes is logged and left.
+    async fn refile_outbox(&self) -> Result<(), AppError> {
+        let Some(desk) = &self.station else {
+            return Ok(());
+        };
+        let vault = self.vault_holding("a station's packets")?;
+        for held in desk.home.outbox().await? {
+            if !matches!(held.state, OutboxState::Waiting | OutboxState::Filed) {
+                continue;
+            }
+            let plain = vault.open(&held.plain_object).await?;
+            let packet = read_plain(&plain, desk.identity.id, held.packet, held.made_micros)
+                .map_err(|r| {
+                    AppError::Internal(format!("packet {}: {}", held.packet, r.message))
+                })?;
+            let Some(officer) = self
+                .store
+                .officer_credentials(&packet.officer)
+                .await?
+                .map(|c| c.officer)
+            else {
+                tracing::warn!(packet = %held.packet, "its officer is no longer on the station");
+                continue;
+            };
+            let intake = Intake {
+                capture: packet.capture,
+                ..packet_intake(
+                    &packet.intake,
+                    station_day(packet.made_micros)?,
+                    held.packet,
+                )
+            };
+            if let Err(e) = self
+                .file_applications_here(&Caller::Officer(officer), std::slice::from_ref(&intake))
+                .await
+            {
+                tracing::warn!(packet = %held.packet, error = %e, "a packet was not filed again into the working copy");
+            }
+        }
+        Ok(())
+    }
+
+    /// True when this application is a station's working copy.
+    pub fn is_station(&self) -> bool {
+        self.station.is_some()
+    }
+
+    /// Why a station takes no intake now, if it does not: its extract has expired, too
+    /// many packets wait, or they have waited too long for a push.
+    pub(crate) async fn station_intake_stopped(&self) -> Result<Option<String>, AppError> {
+        let Some(desk) = &self.station else {
+            return Ok(None);
+        };
+        let outbox = desk.home.outbox().await?;
+        let identity = desk.home.station_identity().await?;
+        // `identity` is read again: a push since the start moved its last push.
+        let standing = desk.standing(&outbox, identity.as_ref(), self.clock.now_micros());
+        Ok(standing.intake_stopped)
+    }
+
+    /// Files intakes at a station: refused while its guard-rails hold, then filed in the
+    /// working copy, and each new filing sealed into a packet in the outbox.
+    pub(crate) async fn file_at_station(
+        &self,
+        desk: &StationDesk,
+        caller: &Caller,
+        intakes: &[Intake],
+    ) -> Result<Vec<Filed>, AppError> {
+        if let Some(why) = self.station_intake_stopped().await? {
+            return Err(AppError::InvalidState(why));
+        }
+        let Some(officer) = caller.officer() else {
+            return Err(AppError::Forbidden(
+                "a station's intake is taken by an officer signed in on it".into(),
+            ));
+        };
+        let filed = self.file_applications_here(caller, intakes).await?;
+        let vault = self.vault_holding("a station's packets")?;
+        let access = caller.access(&*self.clock, "station intake");
+        for (intake, done) in intakes.iter().zip(&filed) {
+            if done.replayed {
+                continue;
+            }
+            let packet = StationPacket {
+                packet: Uuid::now_v7(),
+                station: desk.identity.id,
+                officer: officer.username.clone(),
+                made_micros: self.clock.now_micros(),
+                register_version: desk.versions.get(&intake.personal_id).copied(),
+                intake: PacketIntake {
+                    personal_id: intake.personal_id.clone(),
+                    kind: intake.kind.clone(),
+                    reason: intake.reason.clone(),
+                    identifying_marks: intake.identifying_marks.clone(),
+                    exemption: intake.exemption.clone(),
+                    old_card_returned: intake.old_card_returned,
+                },
+                capture: intake.capture.clone(),
+            };
+            let plain = packet_plaintext(&packet)?;
+            let mut failure = None;
+            let sealed = seal_packet(
+                &packet,
+                &desk.signing,
+                &desk.identity.server_packet_key,
+                |b| match self.random.bytes(b.len()) {
+                    Ok(bytes) => b.copy_from_slice(&bytes),
+                    Err(e) => failure = Some(e),
+                },
+            )?;
+            if let Some(e) = failure {
+                return Err(e);
+            }
+            let sealed_object = format!("station/outbox/{}.ccsp", packet.packet);
+            let plain_object = format!("station/outbox/{}.plain", packet.packet);
+            vault.seal(&sealed_object, &sealed).await?;
+            vault.seal(&plain_object, &plain).await?;
+            desk.home
+                .add_outbox_packet(
+                    &access,
+                    &OutboxPacket {
+                        packet: packet.packet,
+                        made_micros: packet.made_micros,
+                        officer: packet.officer,
+                        personal_id: intake.personal_id.clone(),
+                        sealed_object,
+                        plain_object,
+                        size_bytes: sealed.len() as u64,
+                        state: OutboxState::Waiting,
+                        answered_micros: None,
+                        receipt: None,
+                        code: None,
+                        message: None,
+                        resolved_by: None,
+                        resolved_micros: None,
+                    },
+                )
+                .await?;
+        }
+        Ok(filed)
+    }
+
+    /// On a station (its own database or its working copy): where it stands.
+    pub async fn station_standing(&self) -> Result<StationStanding, AppError> {
+        let (home, desk) = match &self.station {
+            Some(desk) => (&desk.home, Some(desk.as_ref())),
+            None => (&self.store, None),
+        };
+        let identity = home.station_identity().await?.ok_or_else(|| {
+            AppError::InvalidState(
+                "this database is no station: run `cancuoc station enrol` first".into(),
+            )
+        })?;
+        let outbox = home.outbox().await?;
+        let now = self.clock.now_micros();
+        Ok(match desk {
+            Some(desk) => desk.standing(&outbox, Some(&identity), now),
+            None => standing(
+                &outbox,
+                &identity,
+                identity.extract_expires_micros,
+                StationLimits::default(),
+                now,
+            ),
+        })
+    }
+
+    /// The station's own database: this one, or the one behind this working copy.
+    pub(crate) fn station_home(&self) -> &Arc<dyn Store> {
+        self.station.as_ref().map_or(&self.store, |d| &d.home)
+    }
+
+    /// On a station: its outbox, oldest first.
+    pub async fn station_outbox(&self) -> Result<Vec<OutboxPacket>, AppError> {
+        Ok(self.station_home().outbox().await?)
+    }
+
+    /// On a station: a packet's bytes as they go up, sealed and signed.
+    pub async fn station_packet_bytes(&self, packet: &OutboxPacket) -> Result<Vec<u8>, AppError> {
+        let vault = self.vault_holding("a station's packets")?;
+        Ok(vault.open(&packet.sealed_object).await?)
+    }
+
+    /// On a station: keeps the server's answer to a packet.
+    pub async fn answer_station_packet(
+        &self,
+        packet: Uuid,
+        outcome: &cancuoc_store::PacketOutcome,
+    ) -> Result<OutboxPacket, AppError> {
+        Ok(self
+            .station_home()
+            .answer_outbox_packet(packet, self.clock.now_micros(), outcome)
+            .await?)
+    }
+
+    /// On a station: a push reached the server and left nothing waiting.
+    pub async fn station_pushed(&self) -> Result<(), AppError> {
+        Ok(self
+            .station_home()
+            .station_pushed(self.clock.now_micros())
+            .await?)
+    }
+
+    /// On a station: an officer marks a refused packet dealt with.
+    pub async fn resolve_station_packet(
+        &self,
+        caller: &Caller,
+        packet: Uuid,
+    ) -> Result<OutboxPacket, AppError> {
+        let Some(desk) = &self.station else {
+            return Err(AppError::NotFound("this server is no station".into()));
+        };
+        if caller.officer().is_none() {
+            return Err(AppError::Forbidden(
+                "an officer resolves a refused packet".into(),
+            ));
+        }
+        let access = caller.access(&*self.clock, "station packet resolved");
+        Ok(desk.home.resolve_outbox_packet(&access, packet).await?)
+    }
+}
+
+impl StationDesk {
+    fn standing(
+        &self,
+        outbox: &[OutboxPacket],
+        identity: Option<&StationIdentity>,
+        now: i64,
+    ) -> StationStanding {
+        let identity = identity.unwrap_or(&self.identity);
+        standing(
+            outbox,
+            identity,
+            Some(self.extract_expires_micros),
+            self.limits,
+            now,
+        )
+    }
+}
+
+fn standing(
+    outbox: &[OutboxPacket],
+    identity: &StationIdentity,
+    extract_expires_micros: Option<i64>,
+    limits: StationLimits,
+    now: i64,
+) -> StationStanding {
+    let waiting = outbox
+        .iter()
+        .filter(|p| p.state == OutboxState::Waiting)
+        .count();
+    let refused = outbox
+        .iter()
+        .filter(|p| p.state == OutboxState::Refused)
+        .count();
+    let last_contact = identity
+        .last_push_micros
+        .unwrap_or(identity.enrolled_micros);
+    let intake_stopped = if extract_expires_micros.is_none_or(|e| e <= now) {
+        Some(
+            "Bản trích xuất dữ liệu của trạm đã hết hạn (the station's extract has expired): \
+             connect to the network and run `cancuoc station pull`, or press Pull on the station page"
+                .to_owned(),
+        )
+    } else if waiting >= limits.max_waiting {
+        Some(format!(
+            "{waiting} gói hồ sơ đang chờ gửi ({waiting} packets wait to be pushed; the limit is {}): \
+             connect to the network and run `cancuoc station push`",
+            limits.max_waiting
+        ))
+    } else if waiting > 0 && now - last_contact > limits.max_push_age_micros {
+        Some(format!(
+            "Trạm chưa gửi hồ sơ quá {} ngày (the station has not pushed for more than {} days): \
+             connect to the network and run `cancuoc station push`",
+            limits.max_push_age_micros / 86_400_000_000,
+            limits.max_push_age_micros / 86_400_000_000
+        ))
+    } else {
+        None
+    };
+    StationStanding {
+        waiting,
+        refused,
+        last_push_micros: identity.last_push_micros,
+        extract_expires_micros,
+        intake_stopped,
+    }
+}
+
+/// The intake a packet carries, as the server files it and as the station files it again.
+pub(crate) fn packet_intake(packet: &PacketIntake, day: String, id: Uuid) -> Intake {
+    Intake {
+        personal_id: packet.personal_id.clone(),
+        kind: packet.kind.clone(),
+        reason: packet.reason.clone(),
+        channel: "mobile".into(),
+        intake_unit: None,
+        intake_date: Some(day),
+        station: None,
+        identifying_marks: packet.identifying_marks.clone(),
+        exemption: packet.exemption.clone(),
+        old_card_returned: packet.old_card_returned,
+        idempotency_key: Some(format!("station-packet:{id}")),
+        capture: None,
+    }
+}
