@@ -209,8 +209,25 @@ impl ServerLink {
 }
 
 /// The largest chunk a push sends in one request: a packet with a portrait and ten prints
-/// mostly goes in one, and a line cut halfway loses no more than this.
+/// mostly goes in one, and a line cut halfway loses no more than this. A station on a
+/// poor line sets `CANCUOC_STATION_CHUNK_BYTES` lower (4 KiB to 4 MiB).
 pub const PUSH_CHUNK_BYTES: usize = 512 * 1024;
+
+fn chunk_bytes() -> Result<usize> {
+    match std::env::var("CANCUOC_STATION_CHUNK_BYTES") {
+        Ok(v) if !v.trim().is_empty() => v
+            .trim()
+            .parse::<usize>()
+            .ok()
+            .filter(|n| (4096..=4 * 1024 * 1024).contains(n))
+            .ok_or_else(|| {
+                CliError::usage(format!(
+                    "CANCUOC_STATION_CHUNK_BYTES must be a number of bytes from 4096 to 4194304, not {v:?}"
+                ))
+            }),
+        _ => Ok(PUSH_CHUNK_BYTES),
+    }
+}
 
 /// A packet's state as the server answers it.
 #[derive(Deserialize)]
@@ -232,13 +249,20 @@ pub struct Pushed {
     pub bytes: u64,
     /// Packets still waiting (none unless the push stopped on an error).
     pub waiting: usize,
+    /// Packets the server held part of, sent on from there rather than again.
+    pub resumed: usize,
 }
 
 /// Sends every waiting packet, oldest first, and keeps each answer. A packet the server
 /// holds part of goes on from there; one it has answered is answered again without its
 /// bytes being sent. When nothing is left waiting, the push is recorded.
-pub async fn push_outbox(app: &App, link: &ServerLink) -> Result<Pushed> {
+pub async fn push_outbox(
+    app: &App,
+    link: &ServerLink,
+    progress: &mut (dyn FnMut(Uuid, u64, u64) + Send),
+) -> Result<Pushed> {
     use cancuoc_store::{OutboxState, PacketOutcome};
+    let chunk_limit = chunk_bytes()?;
     let mut pushed = Pushed::default();
     let waiting: Vec<_> = app
         .station_outbox()
@@ -256,9 +280,10 @@ pub async fn push_outbox(app: &App, link: &ServerLink) -> Result<Pushed> {
         // Sent whole from the start: a packet the server already holds some or all of
         // is answered 409 (held bytes) or with its answer, and goes on from there.
         let mut from = 0u64;
+        let mut resumed = false;
         let answer = loop {
             let start = usize::try_from(from).unwrap_or(usize::MAX).min(bytes.len());
-            let end = start.saturating_add(PUSH_CHUNK_BYTES).min(bytes.len());
+            let end = start.saturating_add(chunk_limit).min(bytes.len());
             let chunk = bytes.get(start..end).unwrap_or_default().to_vec();
             pushed.bytes += chunk.len() as u64;
             let response = link
@@ -269,6 +294,8 @@ pub async fn push_outbox(app: &App, link: &ServerLink) -> Result<Pushed> {
                 )
                 .await?;
             let state: PacketState = if response.status() == reqwest::StatusCode::CONFLICT {
+                // The server holds bytes of it from a push cut off: go on from there.
+                resumed = true;
                 link.call(reqwest::Method::GET, &path, Vec::new())
                     .await?
                     .json()
@@ -284,7 +311,11 @@ pub async fn push_outbox(app: &App, link: &ServerLink) -> Result<Pushed> {
                 return Err(refusal(response).await);
             };
             match state.state.as_str() {
-                "partial" => from = state.received.unwrap_or(0),
+                "partial" => {
+                    let received = state.received.unwrap_or(0);
+                    progress(packet.packet, received, total);
+                    from = received;
+                }
                 "filed" => {
                     break PacketOutcome::Filed {
                         application: state.application.unwrap_or_default(),
@@ -305,6 +336,7 @@ pub async fn push_outbox(app: &App, link: &ServerLink) -> Result<Pushed> {
                 }
             }
         };
+        pushed.resumed += usize::from(resumed);
         match app
             .answer_station_packet(packet.packet, &answer)
             .await?
@@ -330,7 +362,15 @@ pub async fn push_outbox(app: &App, link: &ServerLink) -> Result<Pushed> {
 /// answered; refused packets are listed with their reasons.
 pub async fn push(app: &App, format: &str) -> Result<ExitCode> {
     let link = ServerLink::open(app).await?;
-    let pushed = push_outbox(app, &link).await?;
+    let pushed = push_outbox(app, &link, &mut |packet, sent, total| {
+        // Progress is for a person watching: a closed standard error must not stop it.
+        use std::io::Write as _;
+        let _ = writeln!(
+            std::io::stderr(),
+            "packet {packet}: {sent} of {total} bytes"
+        );
+    })
+    .await?;
     if format == "json" {
         println!(
             "{}",
@@ -497,7 +537,7 @@ pub async fn push_while_serving(home: App) {
             continue;
         }
         let pushed = match ServerLink::open(&home).await {
-            Ok(link) => push_outbox(&home, &link).await,
+            Ok(link) => push_outbox(&home, &link, &mut |_, _, _| {}).await,
             Err(e) => Err(e),
         };
         match pushed {

@@ -255,8 +255,20 @@ fn capture(seed: usize) -> (Vec<u8>, Value) {
     (portrait, body)
 }
 
-#[tokio::test]
-async fn a_station_files_offline_and_its_packets_reach_the_server_once() {
+/// The field: a central server (stopped) and a station enrolled, approved for commune
+/// 18073 with the district officer `lan.pt` and pulled, which filed `count` applications
+/// with biometrics offline (its server stopped again).
+struct Field {
+    central: Workspace,
+    laptop: Workspace,
+    /// Where the central server listened: the station knows it there.
+    listen: String,
+    people: Vec<String>,
+    kinds: Vec<&'static str>,
+    portraits: Vec<Vec<u8>>,
+}
+
+async fn offline_field(count: usize) -> Field {
     let central = Workspace::new();
     central.init();
     let out = central.run(&[
@@ -317,7 +329,7 @@ async fn a_station_files_offline_and_its_packets_reach_the_server_once() {
     let (status, due) = api(
         &station.base,
         &desk,
-        "/api/v1/citizens?unit=18073&due_a_card=true&limit=3",
+        &format!("/api/v1/citizens?unit=18073&due_a_card=true&limit={count}"),
         None,
     )
     .await;
@@ -341,7 +353,7 @@ async fn a_station_files_offline_and_its_packets_reach_the_server_once() {
             "first_issuance"
         }
     };
-    assert_eq!(people.len(), 3, "{due}");
+    assert_eq!(people.len(), count, "{due}");
     let mut portraits = Vec::new();
     for (i, person) in people.iter().enumerate() {
         let (portrait, biometrics) = capture(i);
@@ -358,6 +370,29 @@ async fn a_station_files_offline_and_its_packets_reach_the_server_once() {
         .await;
         assert_eq!(status, 201, "{filed}");
     }
+    let kinds = people.iter().map(|p| kind_of(p)).collect();
+    drop(station);
+    Field {
+        central,
+        laptop,
+        listen,
+        people,
+        kinds,
+        portraits,
+    }
+}
+
+#[tokio::test]
+async fn a_station_files_offline_and_its_packets_reach_the_server_once() {
+    let Field {
+        central,
+        laptop,
+        listen,
+        people,
+        kinds,
+        portraits,
+    } = offline_field(3).await;
+
     let out = laptop.run(&["station", "status", "--format", "json"]);
     assert!(out.status.success(), "{}", stderr(&out));
     let standing: Value = serde_json::from_str(&stdout(&out)).unwrap();
@@ -366,14 +401,13 @@ async fn a_station_files_offline_and_its_packets_reach_the_server_once() {
 
     // Started again, the station files its outbox into the new working copy: a second
     // application for the same citizen is refused there too.
-    drop(station);
     let station = laptop.serve(&[]);
     let desk = sign_in(&station.base, "lan.pt", "a-much-longer-password").await;
     let (status, again) = api(
         &station.base,
         &desk,
         "/api/v1/applications",
-        Some(json!({"personal_id": people[0], "type": kind_of(&people[0]), "channel": "mobile"})),
+        Some(json!({"personal_id": people[0], "type": kinds[0], "channel": "mobile"})),
     )
     .await;
     assert_eq!(status, 409, "{again}");
@@ -385,7 +419,7 @@ async fn a_station_files_offline_and_its_packets_reach_the_server_once() {
         &server.base,
         &officer,
         "/api/v1/applications",
-        Some(json!({"personal_id": people[2], "type": kind_of(&people[2]), "channel": "fixed"})),
+        Some(json!({"personal_id": people[2], "type": kinds[2], "channel": "fixed"})),
     )
     .await;
     assert_eq!(status, 201, "{direct}");
@@ -473,4 +507,112 @@ async fn a_station_files_offline_and_its_packets_reach_the_server_once() {
         people[2]
     );
     drop(station);
+}
+
+/// Reads a push's progress on its standard error until it is inside a packet (some of its
+/// bytes sent, not all); false if the push ended first.
+fn inside_a_packet(child: &mut std::process::Child) -> bool {
+    use std::io::{BufRead as _, BufReader};
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    while let Some(Ok(line)) = lines.next() {
+        // "packet ID: SENT of TOTAL bytes"
+        let numbers: Vec<u64> = line
+            .split_whitespace()
+            .filter_map(|w| w.parse().ok())
+            .collect();
+        if let [sent, total] = numbers[..]
+            && sent > 0
+            && sent < total
+        {
+            // The rest is read and dropped, so that the push never writes to a closed pipe.
+            std::thread::spawn(move || lines.for_each(drop));
+            return true;
+        }
+    }
+    false
+}
+
+#[tokio::test]
+async fn a_push_cut_by_kill_9_on_either_side_goes_on_and_files_each_packet_once() {
+    let field = offline_field(4).await;
+    let push = |field: &Field| {
+        field.laptop.spawn(
+            &["station", "push", "--format", "json"],
+            &[("CANCUOC_STATION_CHUNK_BYTES", "4096")],
+        )
+    };
+    let server = field.central.serve_on(&field.listen, &[]);
+
+    // The station is killed inside a packet.
+    let mut pushing = push(&field);
+    assert!(
+        inside_a_packet(&mut pushing),
+        "the push reached a packet's middle"
+    );
+    pushing.kill().unwrap();
+    pushing.wait().unwrap();
+
+    // Then the server is killed inside a packet.
+    let mut pushing = push(&field);
+    assert!(
+        inside_a_packet(&mut pushing),
+        "the push reached a packet's middle"
+    );
+    drop(server);
+    let out = pushing.wait_with_output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "the push says the server is gone"
+    );
+
+    // Both come back: the push goes on where the server stopped, and again changes nothing.
+    let server = field.central.serve_on(&field.listen, &[]);
+    let out = field.laptop.run(&["station", "push", "--format", "json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let pushed: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(pushed["waiting"], 0, "{pushed}");
+    assert!(pushed["resumed"].as_u64() >= Some(1), "{pushed}");
+    let out = field.laptop.run(&["station", "push", "--format", "json"]);
+    let again: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(again["bytes"], 0, "{again}");
+    let out = field.laptop.run(&["station", "status", "--format", "json"]);
+    let standing: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(
+        (standing["outbox"].as_u64(), standing["refused"].as_u64()),
+        (Some(0), Some(0)),
+        "{standing}"
+    );
+
+    let officer = sign_in(&server.base, "lan.pt", "a-much-longer-password").await;
+    let (status, listed) = api(
+        &server.base,
+        &officer,
+        "/api/v1/applications?unit=CAH-436&limit=500",
+        None,
+    )
+    .await;
+    assert_eq!(status, 200, "{listed}");
+    let items = listed["items"].as_array().unwrap();
+    for (person, portrait) in field.people.iter().zip(&field.portraits) {
+        let mine: Vec<&Value> = items
+            .iter()
+            .filter(|a| a["personal_id"] == person.as_str())
+            .collect();
+        assert_eq!(mine.len(), 1, "{person} once: {listed}");
+        let id = mine[0]["id"].as_str().unwrap();
+        let bytes = reqwest::Client::new()
+            .get(format!(
+                "{}/api/v1/applications/{id}/biometrics/portrait",
+                server.base
+            ))
+            .bearer_auth(&officer)
+            .send()
+            .await
+            .unwrap()
+            .bytes()
+            .await
+            .unwrap();
+        assert_eq!(bytes.as_ref(), portrait.as_slice(), "{person}'s portrait");
+    }
 }

@@ -77,6 +77,21 @@ impl Workspace {
     }
 }
 
+impl Workspace {
+    /// Starts a command in the workspace with `envs`, its standard error piped.
+    pub fn spawn(&self, args: &[&str], envs: &[(&str, &str)]) -> Child {
+        Command::new(env!("CARGO_BIN_EXE_cancuoc"))
+            .args(args)
+            .envs(envs.iter().copied())
+            .current_dir(self.dir.path())
+            .env_remove("CANCUOC_DB")
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap()
+    }
+}
+
 /// A `cancuoc serve` of a workspace, killed when dropped.
 pub struct Server {
     pub base: String,
