@@ -243,6 +243,8 @@ pub struct App {
     renderer: Arc<render::Renderer>,
     /// On a station's working copy: the station it works for, and its outbox.
     station: Option<Arc<station_desk::StationDesk>>,
+    /// The server's keys for stations, once read.
+    station_keys: Arc<tokio::sync::OnceCell<Arc<station::StationServerKeys>>>,
 }
 
 impl std::fmt::Debug for App {
@@ -274,6 +276,7 @@ impl App {
             booking_throttle: Arc::default(),
             renderer,
             station: None,
+            station_keys: Arc::default(),
         };
         app.reload_places().await?;
         Ok(app)

@@ -4,6 +4,7 @@
 //! (one signs extracts, one receives packets) are made on first need and sealed in the vault.
 
 use std::collections::HashSet;
+use std::sync::Arc;
 
 use cancuoc_domain::station::{SignerKey, fingerprint, is_public_key};
 use cancuoc_domain::text::clean;
@@ -243,7 +244,17 @@ impl App {
 
     /// The server's keys for stations, made and sealed in the vault on first need. When
     /// two nodes make one at once, the store keeps the first and both use it.
-    pub async fn station_server_keys(&self) -> Result<StationServerKeys, AppError> {
+    ///
+    /// Read once per process: the keys are made once and never change (when two nodes
+    /// make them at once, the store keeps the first and both read that one).
+    pub async fn station_server_keys(&self) -> Result<Arc<StationServerKeys>, AppError> {
+        self.station_keys
+            .get_or_try_init(|| async { self.load_station_server_keys().await.map(Arc::new) })
+            .await
+            .cloned()
+    }
+
+    async fn load_station_server_keys(&self) -> Result<StationServerKeys, AppError> {
         let vault = self.vault_holding("the server's keys for stations")?;
         let access = Caller::Operator {
             name: "stations".into(),

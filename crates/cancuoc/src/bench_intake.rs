@@ -37,7 +37,7 @@ fn failed(msg: impl Into<String>) -> CliError {
 
 /// Who may apply, and with which type: a CMND holder switches, anyone else is a first issuance.
 #[derive(Default)]
-struct Applicants(Vec<(String, &'static str)>);
+pub(crate) struct Applicants(pub Vec<(String, &'static str)>);
 
 impl DemoObserver for Applicants {
     fn person(&mut self, r: &CitizenColumns) {
@@ -56,7 +56,7 @@ impl DemoObserver for Applicants {
 }
 
 /// One application's biometrics as the API takes them, about 250 KB before base64.
-fn biometrics() -> (serde_json::Value, usize) {
+pub(crate) fn biometrics() -> (serde_json::Value, usize) {
     let b64 = |bytes: &[u8]| base64::engine::general_purpose::STANDARD.encode(bytes);
     let portrait = sample_jpeg(480, 640, 30_000);
     let finger = sample_jpeg(800, 750, 20_000);
@@ -78,13 +78,15 @@ fn biometrics() -> (serde_json::Value, usize) {
     (value, bytes)
 }
 
-struct Measured {
-    took: Duration,
-    latencies: Vec<Duration>,
+pub(crate) struct Measured {
+    pub took: Duration,
+    pub latencies: Vec<Duration>,
+    /// Request bodies sent, in bytes.
+    pub bytes: u64,
 }
 
 /// Posts every application with `clients` requests in flight.
-async fn post_all(
+pub(crate) async fn post_all(
     base: &str,
     token: &str,
     applicants: &[(String, &'static str)],
@@ -98,6 +100,7 @@ async fn post_all(
                 .to_string()
         })
         .collect();
+    let bytes = bodies.iter().map(|b| b.len() as u64).sum();
     let bodies = Arc::new(bodies);
     let client = reqwest::Client::new();
     let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
@@ -138,6 +141,7 @@ async fn post_all(
     Ok(Measured {
         took: started.elapsed(),
         latencies,
+        bytes,
     })
 }
 

@@ -511,6 +511,9 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             })
             .await
         }
+        Command::Bench(BenchCommand::Sync { applications }) => {
+            crate::bench_sync::sync((*applications).max(1)).await
+        }
         Command::Bench(BenchCommand::Chip { cards }) => crate::bench_chip::chip(*cards),
         Command::Bench(BenchCommand::Uploads {
             uploads,

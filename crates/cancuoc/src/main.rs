@@ -11,6 +11,7 @@ mod bench_intake;
 mod bench_plan;
 mod bench_plan_exact;
 mod bench_progress;
+mod bench_sync;
 mod bench_uploads;
 mod campaign;
 mod card;
@@ -478,6 +479,12 @@ enum BenchCommand {
         /// Reports timed after the first.
         #[arg(long, default_value_t = 30)]
         runs: usize,
+    },
+    /// Applications with biometrics filed at a mobile station and pushed to the server as
+    /// packets, next to the same applications posted as one plain HTTP body each.
+    Sync {
+        #[arg(long, default_value_t = 1_000)]
+        applications: usize,
     },
     /// Applications a second through the HTTP API with ~250 KB of biometrics each, next
     /// to the raw write + fsync bandwidth of the same bytes (and PostgreSQL with --postgres).

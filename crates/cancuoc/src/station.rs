@@ -65,6 +65,28 @@ async fn refusal(response: reqwest::Response) -> CliError {
 /// id on standard output, and on standard error the fingerprint the approving officer
 /// compares.
 pub async fn enrol(app: &App, server: &str, unit: &str, name: &str) -> Result<ExitCode> {
+    let identity = enrol_station(app, server, unit, name).await?;
+    let ours = app
+        .station_signing_key(&identity)
+        .await
+        .map(|k| fingerprint(&k.public()))?;
+    println!("{}", identity.id);
+    eprintln!(
+        "Asked {} to enrol station {:?} of {}.\n\
+         An officer of {} approves it in the console (Trạm lưu động) after checking that it shows\n\
+         the fingerprint {ours}; then run `cancuoc station pull`.",
+        identity.server_url, identity.name, identity.unit, identity.unit
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Makes the station's keys, asks the server to enrol it, and keeps its identity.
+pub async fn enrol_station(
+    app: &App,
+    server: &str,
+    unit: &str,
+    name: &str,
+) -> Result<StationIdentity> {
     let base = base_url(server)?;
     let keys = app.new_station_keys().await?;
     let body = serde_json::json!({
@@ -116,14 +138,7 @@ pub async fn enrol(app: &App, server: &str, unit: &str, name: &str) -> Result<Ex
         last_push_micros: None,
     };
     app.keep_station_identity(&identity).await?;
-    println!("{}", identity.id);
-    eprintln!(
-        "Asked {base} to enrol station {:?} of {}.\n\
-         An officer of {} approves it in the console (Trạm lưu động) after checking that it shows\n\
-         the fingerprint {ours}; then run `cancuoc station pull`.",
-        identity.name, identity.unit, identity.unit
-    );
-    Ok(ExitCode::SUCCESS)
+    Ok(identity)
 }
 
 /// The station's identity, or why this database is none.
@@ -259,92 +274,41 @@ pub struct Pushed {
 pub async fn push_outbox(
     app: &App,
     link: &ServerLink,
-    progress: &mut (dyn FnMut(Uuid, u64, u64) + Send),
+    progress: &(dyn Fn(Uuid, u64, u64) + Sync),
 ) -> Result<Pushed> {
-    use cancuoc_store::{OutboxState, PacketOutcome};
+    use cancuoc_store::OutboxState;
+    use futures_util::StreamExt as _;
     let chunk_limit = chunk_bytes()?;
-    let mut pushed = Pushed::default();
     let waiting: Vec<_> = app
         .station_outbox()
         .await?
         .into_iter()
         .filter(|p| p.state == OutboxState::Waiting)
         .collect();
-    for packet in waiting {
-        let bytes = app.station_packet_bytes(&packet).await?;
-        let path = format!(
-            "/api/v1/stations/{}/packets/{}",
-            link.identity.id, packet.packet
-        );
-        let total = bytes.len() as u64;
-        // Sent whole from the start: a packet the server already holds some or all of
-        // is answered 409 (held bytes) or with its answer, and goes on from there.
-        let mut from = 0u64;
-        let mut resumed = false;
-        let answer = loop {
-            let start = usize::try_from(from).unwrap_or(usize::MAX).min(bytes.len());
-            let end = start.saturating_add(chunk_limit).min(bytes.len());
-            let chunk = bytes.get(start..end).unwrap_or_default().to_vec();
-            pushed.bytes += chunk.len() as u64;
-            let response = link
-                .send(
-                    reqwest::Method::PUT,
-                    &format!("{path}?offset={from}&total={total}"),
-                    chunk,
-                )
-                .await?;
-            let state: PacketState = if response.status() == reqwest::StatusCode::CONFLICT {
-                // The server holds bytes of it from a push cut off: go on from there.
-                resumed = true;
-                link.call(reqwest::Method::GET, &path, Vec::new())
-                    .await?
-                    .json()
-                    .await
-                    .map_err(|e| {
-                        CliError::failed(format!("the server's answer does not read: {e}"))
-                    })?
-            } else if response.status().is_success() {
-                response.json().await.map_err(|e| {
-                    CliError::failed(format!("the server's answer does not read: {e}"))
-                })?
-            } else {
-                return Err(refusal(response).await);
-            };
-            match state.state.as_str() {
-                "partial" => {
-                    let received = state.received.unwrap_or(0);
-                    progress(packet.packet, received, total);
-                    from = received;
-                }
-                "filed" => {
-                    break PacketOutcome::Filed {
-                        application: state.application.unwrap_or_default(),
-                        receipt: state.receipt.unwrap_or_default(),
-                    };
-                }
-                "refused" => {
-                    break PacketOutcome::Refused {
-                        code: state.code.unwrap_or_default(),
-                        message: state.message.unwrap_or_default(),
-                    };
-                }
-                other => {
-                    return Err(CliError::failed(format!(
-                        "the server answered packet {} with state {other:?}",
-                        packet.packet
-                    )));
+    let mut sent = futures_util::stream::iter(waiting)
+        .map(|packet| push_packet(app, link, packet, chunk_limit, progress))
+        .buffer_unordered(PACKETS_IN_FLIGHT);
+    let mut pushed = Pushed::default();
+    // Every packet in flight is let finish, so that the answers that came are all kept;
+    // the first error is reported after.
+    let mut failure = None;
+    while let Some(one) = sent.next().await {
+        match one {
+            Ok(one) => {
+                pushed.bytes += one.bytes;
+                pushed.resumed += usize::from(one.resumed);
+                match one.state {
+                    OutboxState::Filed => pushed.filed += 1,
+                    _ => pushed.refused += 1,
                 }
             }
-        };
-        pushed.resumed += usize::from(resumed);
-        match app
-            .answer_station_packet(packet.packet, &answer)
-            .await?
-            .state
-        {
-            OutboxState::Filed => pushed.filed += 1,
-            _ => pushed.refused += 1,
+            Err(e) => {
+                failure.get_or_insert(e);
+            }
         }
+    }
+    if let Some(e) = failure {
+        return Err(e);
     }
     pushed.waiting = app
         .station_outbox()
@@ -358,11 +322,103 @@ pub async fn push_outbox(
     Ok(pushed)
 }
 
+/// Packets sent at once: while the server files one, the station reads and signs the
+/// next, and a line's latency is paid once for several.
+pub const PACKETS_IN_FLIGHT: usize = 4;
+
+/// What pushing one packet did.
+struct PushedPacket {
+    state: cancuoc_store::OutboxState,
+    bytes: u64,
+    resumed: bool,
+}
+
+/// Sends one packet, in chunks, from where the server stands, and keeps its answer.
+async fn push_packet(
+    app: &App,
+    link: &ServerLink,
+    packet: cancuoc_store::OutboxPacket,
+    chunk_limit: usize,
+    progress: &(dyn Fn(Uuid, u64, u64) + Sync),
+) -> Result<PushedPacket> {
+    use cancuoc_store::PacketOutcome;
+    let unreadable =
+        |e: reqwest::Error| CliError::failed(format!("the server's answer does not read: {e}"));
+    let bytes = app.station_packet_bytes(&packet).await?;
+    let path = format!(
+        "/api/v1/stations/{}/packets/{}",
+        link.identity.id, packet.packet
+    );
+    let total = bytes.len() as u64;
+    let mut sent = 0u64;
+    // Sent whole from the start: a packet the server already holds some or all of is
+    // answered 409 (held bytes) or with its answer, and goes on from there.
+    let mut from = 0u64;
+    let mut resumed = false;
+    let answer = loop {
+        let start = usize::try_from(from).unwrap_or(usize::MAX).min(bytes.len());
+        let end = start.saturating_add(chunk_limit).min(bytes.len());
+        let chunk = bytes.get(start..end).unwrap_or_default().to_vec();
+        sent += chunk.len() as u64;
+        let response = link
+            .send(
+                reqwest::Method::PUT,
+                &format!("{path}?offset={from}&total={total}"),
+                chunk,
+            )
+            .await?;
+        let state: PacketState = if response.status() == reqwest::StatusCode::CONFLICT {
+            // The server holds bytes of it from a push cut off: go on from there.
+            resumed = true;
+            link.call(reqwest::Method::GET, &path, Vec::new())
+                .await?
+                .json()
+                .await
+                .map_err(unreadable)?
+        } else if response.status().is_success() {
+            response.json().await.map_err(unreadable)?
+        } else {
+            return Err(refusal(response).await);
+        };
+        match state.state.as_str() {
+            "partial" => {
+                let received = state.received.unwrap_or(0);
+                progress(packet.packet, received, total);
+                from = received;
+            }
+            "filed" => {
+                break PacketOutcome::Filed {
+                    application: state.application.unwrap_or_default(),
+                    receipt: state.receipt.unwrap_or_default(),
+                };
+            }
+            "refused" => {
+                break PacketOutcome::Refused {
+                    code: state.code.unwrap_or_default(),
+                    message: state.message.unwrap_or_default(),
+                };
+            }
+            other => {
+                return Err(CliError::failed(format!(
+                    "the server answered packet {} with state {other:?}",
+                    packet.packet
+                )));
+            }
+        }
+    };
+    let kept = app.answer_station_packet(packet.packet, &answer).await?;
+    Ok(PushedPacket {
+        state: kept.state,
+        bytes: sent,
+        resumed,
+    })
+}
+
 /// `cancuoc station push`: sends the outbox's waiting packets and prints what the server
 /// answered; refused packets are listed with their reasons.
 pub async fn push(app: &App, format: &str) -> Result<ExitCode> {
     let link = ServerLink::open(app).await?;
-    let pushed = push_outbox(app, &link, &mut |packet, sent, total| {
+    let pushed = push_outbox(app, &link, &|packet, sent, total| {
         // Progress is for a person watching: a closed standard error must not stop it.
         use std::io::Write as _;
         let _ = writeln!(
@@ -399,14 +455,7 @@ pub async fn push(app: &App, format: &str) -> Result<ExitCode> {
 /// `cancuoc station pull`: fetches the station's extract, checks it (signed by the server
 /// this station trusts, for this station, not expired) and keeps it sealed in the vault.
 pub async fn pull(app: &App) -> Result<ExitCode> {
-    let link = ServerLink::open(app).await?;
-    let path = format!("/api/v1/stations/{}/extract", link.identity.id);
-    let response = link.call(reqwest::Method::GET, &path, Vec::new()).await?;
-    let bytes = response
-        .bytes()
-        .await
-        .map_err(|e| CliError::failed(format!("the extract did not arrive whole: {e}")))?;
-    let extract = app.keep_station_extract(&bytes).await?;
+    let extract = pull_extract(app).await?;
     let expires = app
         .station_identity()
         .await?
@@ -422,6 +471,18 @@ pub async fn pull(app: &App) -> Result<ExitCode> {
         extract.officers.len(),
     );
     Ok(ExitCode::SUCCESS)
+}
+
+/// Fetches the station's extract, checks it and keeps it sealed in the vault.
+pub async fn pull_extract(app: &App) -> Result<cancuoc_app::StationExtract> {
+    let link = ServerLink::open(app).await?;
+    let path = format!("/api/v1/stations/{}/extract", link.identity.id);
+    let response = link.call(reqwest::Method::GET, &path, Vec::new()).await?;
+    let bytes = response
+        .bytes()
+        .await
+        .map_err(|e| CliError::failed(format!("the extract did not arrive whole: {e}")))?;
+    Ok(app.keep_station_extract(&bytes).await?)
 }
 
 /// `cancuoc station status`: who the station is and what its extract holds, the extract
@@ -537,7 +598,7 @@ pub async fn push_while_serving(home: App) {
             continue;
         }
         let pushed = match ServerLink::open(&home).await {
-            Ok(link) => push_outbox(&home, &link, &mut |_, _, _| {}).await,
+            Ok(link) => push_outbox(&home, &link, &|_, _, _| {}).await,
             Err(e) => Err(e),
         };
         match pushed {
