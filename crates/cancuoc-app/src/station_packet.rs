@@ -398,11 +398,27 @@ impl App {
         else {
             return unknown();
         };
-        let commune = facts
-            .citizen
-            .locality
-            .as_ref()
-            .map(|l| l.commune.as_str().to_owned());
+        // A record changed centrally since the extract is judged as the extract held it,
+        // and the filing flagged with what changed; otherwise as it is.
+        let changed_since = packet
+            .register_version
+            .filter(|v| *v < facts.citizen.version);
+        let (commune, note) = match changed_since {
+            None => (
+                facts
+                    .citizen
+                    .locality
+                    .as_ref()
+                    .map(|l| l.commune.as_str().to_owned()),
+                None,
+            ),
+            Some(then) => {
+                let history = self.store.citizen_history(&access, &personal_id).await?;
+                let (commune, note) =
+                    changes_since(&history, then, facts.citizen.version, &station.name);
+                (commune, Some(note))
+            }
+        };
         if !commune.is_some_and(|c| station.communes.contains(&c)) {
             return refused(
                 "outside_communes",
@@ -422,17 +438,65 @@ impl App {
             )
         };
         match self.file_application(&caller, &intake).await {
-            Ok(filed) => Ok((
-                packet.made_micros,
-                cancuoc_store::PacketOutcome::Filed {
-                    application: filed.application.key,
-                    receipt: filed.application.receipt.to_string(),
-                },
-            )),
+            Ok(filed) => {
+                // Set again when a packet is filed again after a cut: the same note
+                // changes nothing.
+                if let Some(note) = &note {
+                    self.store
+                        .note_for_verifier(&access, filed.application.key, note)
+                        .await?;
+                }
+                Ok((
+                    packet.made_micros,
+                    cancuoc_store::PacketOutcome::Filed {
+                        application: filed.application.key,
+                        receipt: filed.application.receipt.to_string(),
+                    },
+                ))
+            }
             // The first packet to reach the server wins; the message names its receipt.
             Err(AppError::Conflict(message)) => refused("already_applied", message),
             Err(e @ (AppError::Internal(_) | AppError::RenderTimeout)) => Err(e),
             Err(e) => refused("not_filed", e.to_string()),
         }
     }
+}
+
+/// Where a citizen lived at version `then` of their record (the station's extract), and
+/// the note for the verifier: which fields changed up to version `now`, and whether the
+/// citizen moved.
+fn changes_since(
+    history: &[cancuoc_store::HistoryEntry],
+    then: i64,
+    now: i64,
+    station: &str,
+) -> (Option<String>, String) {
+    let at_then = history
+        .iter()
+        .filter(|h| h.version <= then)
+        .max_by_key(|h| h.version);
+    let latest = history.iter().max_by_key(|h| h.version);
+    let residence_then = at_then.and_then(|h| h.residence.clone());
+    let moved = residence_then != latest.and_then(|h| h.residence.clone());
+    let mut fields: Vec<&str> = Vec::new();
+    for entry in history.iter().filter(|h| h.version > then) {
+        for field in &entry.changed_fields {
+            if !fields.contains(&field.as_str()) {
+                fields.push(field);
+            }
+        }
+    }
+    let mut note = format!(
+        "Hồ sơ dân cư đã thay đổi sau bản trích xuất của trạm {station} (phiên bản {then} → {now}): {}",
+        if fields.is_empty() {
+            "không rõ trường nào".to_owned()
+        } else {
+            fields.join(", ")
+        }
+    );
+    if moved {
+        note.push_str("; công dân đã chuyển nơi cư trú");
+    }
+    note.push_str(". Đối chiếu với hồ sơ hiện tại trước khi xác minh.");
+    (residence_then.map(|r| r.commune.as_str().to_owned()), note)
 }

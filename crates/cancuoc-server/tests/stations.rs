@@ -567,6 +567,71 @@ async fn a_pushed_packet_is_filed_once_under_the_station_and_replays_are_answere
     let (_, refused) = put_chunk(&t, &id, &key, third.packet, 0, bytes.len(), &bytes).await;
     assert_eq!(refused["code"], "bad_signature", "{refused}");
 
+    // Cường moves within the commune after the station's extract (version 1): his packet,
+    // checked against version 1, is filed and flagged for the verifier with what changed.
+    let moved = format!(
+        "{HEADER}\n042092005555,,Nguyễn Văn Cường,03/1992,Nam,42,42,Kinh,Không,VNM,,,18073,Tổ 9,HK002,Chủ hộ,,\n"
+    );
+    let (status, report) = t.import(&admin, &moved, "name=chuyen-to.csv").await;
+    assert_eq!(status, StatusCode::OK, "{report}");
+    let (_, forms) = t.get(&admin, "/api/v1/forms").await;
+    let staged = forms["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["citizen"]["personal_id"] == "042092005555");
+    if let Some(form) = staged {
+        // A change to an official record waits for two officers.
+        let decision = format!("/api/v1/forms/{}/decision", form["id"].as_str().unwrap());
+        let (status, body) = t.post(&admin, &decision, json!({"action": "verify"})).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        let checker = t
+            .officer(&admin, "kiem-duyet", "PC06-42", "province_officer")
+            .await;
+        let (status, body) = t
+            .post(&checker, &decision, json!({"action": "approve"}))
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+    }
+    let (_, cuong) = t.get(&admin, "/api/v1/citizens/042092005555").await;
+    assert_eq!(cuong["version"], 2, "{cuong}");
+    let flagged = StationPacket {
+        intake: PacketIntake {
+            kind: "first_issuance".into(),
+            old_card_returned: false,
+            ..packet("042092005555").intake
+        },
+        ..packet("042092005555")
+    };
+    let bytes = seal_packet(&flagged, &key, &server_key, |b| b.fill(6)).unwrap();
+    let (_, filed) = put_chunk(&t, &id, &key, flagged.packet, 0, bytes.len(), &bytes).await;
+    assert_eq!(filed["state"], "filed", "{filed}");
+    let (_, record) = t
+        .get(
+            &district,
+            &format!(
+                "/api/v1/applications/{}",
+                filed["application"].as_str().unwrap()
+            ),
+        )
+        .await;
+    let note = record["verifier_note"].as_str().unwrap_or_default();
+    assert!(note.contains("phiên bản 1 → 2"), "{record}");
+    assert!(note.contains("thuong_tru"), "what changed: {note}");
+    // Sent again, answered the same, and the note not doubled.
+    let (_, again) = put_chunk(&t, &id, &key, flagged.packet, 0, bytes.len(), &bytes).await;
+    assert_eq!(again, filed);
+    let (_, record) = t
+        .get(
+            &district,
+            &format!(
+                "/api/v1/applications/{}",
+                filed["application"].as_str().unwrap()
+            ),
+        )
+        .await;
+    assert_eq!(record["verifier_note"].as_str(), Some(note), "{record}");
+
     // A request not signed by the station's key is refused before anything is kept.
     let stranger = SignerKey::from_bytes([52; 32]);
     let (status, body) = put_chunk(&t, &id, &stranger, uuid::Uuid::now_v7(), 0, 3, b"abc").await;

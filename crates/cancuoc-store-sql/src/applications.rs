@@ -32,7 +32,7 @@ pub(crate) static TERMINAL: LazyLock<String> = LazyLock::new(|| {
 const COLUMNS: &str = "a.key, a.receipt, a.personal_id, a.kind, a.reason, a.channel, \
     a.intake_unit, a.station, a.officer, a.intake_micros, a.intake_date, a.due_date, \
     a.fee_vnd, a.fee_basis, a.exemption, a.identifying_marks, a.old_card_returned, \
-    a.biometrics, a.state, a.version, a.batch";
+    a.biometrics, a.state, a.version, a.batch, a.verifier_note";
 
 const CARD_COLUMNS: &str = "c.application_key, c.personal_id, c.issue_date, c.expiry_date, \
     c.mrz, c.qr_payload, c.status, c.produced_micros, c.status_micros";
@@ -94,6 +94,7 @@ fn record(row: &Row, history: Vec<ApplicationEvent>) -> Result<ApplicationRecord
             .text("batch")?
             .map(|b| Uuid::parse_str(&b).map_err(|_| corrupt("batch")))
             .transpose()?,
+        verifier_note: row.text("verifier_note")?,
         history,
     })
 }
@@ -373,6 +374,7 @@ pub async fn file(
             state: ApplicationState::Received,
             version: 1,
             batch: None,
+            verifier_note: None,
             history: vec![ApplicationEvent {
                 seq: 1,
                 action: None,
@@ -930,6 +932,42 @@ pub async fn set_biometrics(
     tx.audit(
         access,
         actions::BIOMETRICS_ADD,
+        "application",
+        &key.to_string(),
+    )
+    .await?;
+    load(tx, access, key)
+        .await?
+        .ok_or_else(|| StoreError::Backend("a changed application vanished".into()))
+}
+
+pub async fn note_for_verifier(
+    tx: &mut dyn Tx,
+    access: &Access,
+    key: Uuid,
+    note: &str,
+) -> Result<ApplicationRecord> {
+    let current = load(tx, access, key)
+        .await?
+        .ok_or_else(|| StoreError::NotFound("application".into()))?;
+    let note = note.trim();
+    let held = current.verifier_note.as_deref().unwrap_or("");
+    if note.is_empty() || held.split('\n').any(|line| line == note) {
+        return Ok(current);
+    }
+    let joined = if held.is_empty() {
+        note.to_owned()
+    } else {
+        format!("{held}\n{note}")
+    };
+    tx.execute(
+        "UPDATE applications SET verifier_note = $1 WHERE key = $2",
+        &[Value::from(joined.as_str()), Value::from(key.to_string())],
+    )
+    .await?;
+    tx.audit(
+        access,
+        actions::APPLICATION_NOTE,
         "application",
         &key.to_string(),
     )

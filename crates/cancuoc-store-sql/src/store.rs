@@ -412,6 +412,17 @@ impl<B: Backend> Store for SqlStore<B> {
         ))
     }
 
+    async fn note_for_verifier(
+        &self,
+        access: &Access,
+        key: Uuid,
+        note: &str,
+    ) -> Result<ApplicationRecord> {
+        in_tx!(self, Write, |tx| applications::note_for_verifier(
+            tx, access, key, note
+        ))
+    }
+
     async fn card(&self, access: &Access, personal_id: &PersonalId) -> Result<Option<CardRecord>> {
         in_tx!(self, Write, |tx| applications::card_of(
             tx,

@@ -93,6 +93,9 @@ pub struct ApplicationRecord {
     /// Increases with every transition; a transition may name the version it expects.
     pub version: i64,
     pub batch: Option<Uuid>,
+    /// What the verifier must look at before verifying: a filing from a station's packet
+    /// whose citizen's record changed after the station's extract says what changed.
+    pub verifier_note: Option<String>,
     pub history: Vec<ApplicationEvent>,
 }
 

@@ -259,6 +259,14 @@ pub trait Store: Send + Sync {
         key: Uuid,
         biometrics: &str,
     ) -> Result<ApplicationRecord>;
+    /// Sets what the verifier must look at (audited); the same note again changes
+    /// nothing, another one is added to it.
+    async fn note_for_verifier(
+        &self,
+        access: &Access,
+        key: Uuid,
+        note: &str,
+    ) -> Result<ApplicationRecord>;
     /// The batch of a province and day, created on first use (`id` is used then).
     async fn batch_for(
         &self,

@@ -93,6 +93,7 @@ pub mod actions {
     pub const APPLICATION_READ: &str = "application.read";
     pub const APPLICATION_LIST: &str = "application.list";
     pub const APPLICATION_TRANSITION: &str = "application.transition";
+    pub const APPLICATION_NOTE: &str = "application.verifier_note";
     pub const CARD_READ: &str = "card.read";
     pub const CARD_PRODUCE: &str = "card.produce";
     pub const CARD_ACTIVATE: &str = "card.activate";

@@ -359,6 +359,7 @@ const AUDIT_ACTIONS: &[(&str, &str)] = &[
     ("station.request", "Đề nghị đăng ký trạm lưu động"),
     ("station.approve", "Duyệt trạm lưu động"),
     ("station.packet.make", "Lập gói hồ sơ tại trạm"),
+    ("application.verifier_note", "Ghi chú cho người xác minh"),
     ("station.packet.resolve", "Xử lý gói hồ sơ bị từ chối"),
     ("station.revoke", "Thu hồi trạm lưu động"),
     ("station.extract", "Trạm lưu động tải dữ liệu dân cư"),

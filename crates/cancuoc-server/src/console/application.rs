@@ -26,6 +26,8 @@ pub(crate) struct ApplicationPage {
     facts: Vec<(&'static str, String)>,
     /// Why the application was sent back, while it waits for the correction.
     correction_reason: Option<String>,
+    /// What the verifier must look at first (a station's filing whose record changed).
+    verifier_note: Option<String>,
     /// (image id, label): the images the capture holds, for a role that sees them.
     images: Vec<(&'static str, String)>,
     /// (finger, reason) of every finger without a print.
@@ -276,6 +278,7 @@ async fn application_page(
         personal_id: record.personal_id.as_string(),
         facts,
         correction_reason,
+        verifier_note: record.verifier_note.clone(),
         images,
         missing_fingers,
         sees_biometrics,

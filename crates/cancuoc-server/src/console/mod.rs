@@ -270,6 +270,7 @@ words! {
     late_by => "quá hạn", "late by";
     working_days => "ngày làm việc", "working days";
     correction_asked => "Lý do yêu cầu bổ sung", "Correction asked for";
+    verifier_note => "Lưu ý cho người xác minh", "For the verifier";
     steps => "Xử lý hồ sơ", "Steps";
     reason_for_step => "Lý do (bắt buộc khi yêu cầu bổ sung, từ chối, hủy)", "Reason (needed to ask for correction, reject or cancel)";
     confirm_final => "Tôi xác nhận bước kết thúc hồ sơ (trả thẻ, từ chối, hủy) không thể hoàn tác", "I confirm that a step ending the application (hand-over, rejection, cancellation) cannot be undone";

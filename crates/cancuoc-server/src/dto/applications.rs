@@ -356,6 +356,10 @@ pub(crate) struct ApplicationDto {
     pub exemption: Option<String>,
     pub identifying_marks: Option<String>,
     pub old_card_returned: bool,
+    /// What the verifier must look at first: set on a filing from a station's packet
+    /// whose citizen's record changed centrally after the station's extract.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub verifier_note: Option<String>,
     /// received, verified, approved, in_production, produced, dispatched,
     /// ready_for_pickup, handed_over, needs_correction, rejected, cancelled.
     pub state: String,
@@ -385,6 +389,7 @@ impl From<ApplicationRecord> for ApplicationDto {
             exemption: a.exemption.map(|e| e.as_str().to_owned()),
             identifying_marks: a.identifying_marks,
             old_card_returned: a.old_card_returned,
+            verifier_note: a.verifier_note,
             state: a.state.as_str().to_owned(),
             version: a.version,
             history: a.history.into_iter().map(Into::into).collect(),

@@ -168,6 +168,39 @@ pub async fn applications_are_filed_with_receipts_once(store: Arc<dyn Store>) {
         .unwrap()
         .unwrap();
     assert_eq!(&read, a);
+    assert_eq!(a.verifier_note, None);
+
+    // A note for the verifier: kept, the same note again changes nothing, another is added.
+    let noted = store
+        .note_for_verifier(&district(), a.key, "record changed: ho_ten")
+        .await
+        .unwrap();
+    assert_eq!(
+        noted.verifier_note.as_deref(),
+        Some("record changed: ho_ten")
+    );
+    let again = store
+        .note_for_verifier(&district(), a.key, "record changed: ho_ten")
+        .await
+        .unwrap();
+    assert_eq!(again, noted);
+    let both = store
+        .note_for_verifier(&district(), a.key, "moved")
+        .await
+        .unwrap();
+    assert_eq!(
+        both.verifier_note.as_deref(),
+        Some("record changed: ho_ten\nmoved")
+    );
+    let events = store.audit_events(0, 100_000).await.unwrap();
+    assert_eq!(
+        events
+            .iter()
+            .filter(|e| e.draft.action == actions::APPLICATION_NOTE)
+            .count(),
+        2
+    );
+    let a = &both;
 
     // The retry of a lost response: same key, nothing new.
     let again = store
