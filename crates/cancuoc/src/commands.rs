@@ -263,6 +263,14 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             let app = app(&cli, false).await?;
             crate::station::push(&app, format).await
         }
+        Command::Station(StationCommand::Demo {
+            server,
+            unit,
+            listen,
+        }) => {
+            let app = app(&cli, true).await?;
+            crate::station::demo(&cli, &app, server, unit, listen).await
+        }
         Command::Station(StationCommand::Pull) => {
             let app = app(&cli, false).await?;
             crate::station::pull(&app).await
@@ -872,7 +880,7 @@ async fn demo_campaign(app: &App) -> Result<(), AppError> {
 /// How often a running server signs the audit chain's head.
 const CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_secs(600);
 
-async fn serve(
+pub(crate) async fn serve(
     cli: &Cli,
     listen: &str,
     demo_mode: bool,
@@ -923,9 +931,14 @@ async fn serve(
     let addr = listener.local_addr()?;
     eprintln!("cancuoc serving on http://{addr} (API under /api/v1, OpenAPI at /api/openapi.json)");
     // The audit chain's head is signed into the checkpoint file every few minutes and
-    // once more when the server stops, so that removing the newest events is found.
+    // once more when the server stops, so that removing the newest events is found. A
+    // station's working copy is in memory: its chain ends with the process.
+    let checkpointed = station.is_none();
     let checkpointing = app.clone();
     let ticker = tokio::spawn(async move {
+        if !checkpointed {
+            return;
+        }
         let mut tick = tokio::time::interval(CHECKPOINT_EVERY);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
@@ -952,7 +965,7 @@ async fn serve(
     };
     cancuoc_server::serve(listener, app, config, shutdown).await?;
     // Signed once the requests in flight have finished, so that their events are in it.
-    if let Err(e) = last_checkpoint.write_checkpoint().await {
+    if checkpointed && let Err(e) = last_checkpoint.write_checkpoint().await {
         tracing::warn!("audit checkpoint failed: {e}");
     }
     Ok(ExitCode::SUCCESS)

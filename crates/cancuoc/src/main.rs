@@ -666,6 +666,18 @@ enum StationCommand {
         #[arg(long, default_value = "table", value_parser = ["table", "json"])]
         format: String,
     },
+    /// Try a station against a central server on this machine started with `serve
+    /// --demo` (CANCUOC_ADMIN_PASSWORD set to its administrator's password): enrol, make
+    /// a district officer for the station, approve it for the district's communes, pull,
+    /// and serve the station's console.
+    Demo {
+        #[arg(long, default_value = "http://127.0.0.1:8080")]
+        server: String,
+        #[arg(long, default_value = "CAH-436")]
+        unit: String,
+        #[arg(long, default_value = "127.0.0.1:8081")]
+        listen: String,
+    },
     /// The station's state: its id, its server, and its extract (read and checked again:
     /// one altered on the laptop is refused).
     Status {

@@ -612,3 +612,133 @@ pub async fn push_while_serving(home: App) {
         }
     }
 }
+
+/// The officer `station demo` makes on the central server for the station, and the
+/// password it gives them: a demonstration's, printed, never a real one.
+const DEMO_OFFICER_PASSWORD: &str = "tram-luu-dong-thu";
+
+/// `cancuoc station demo`: on a laptop, against a central server started with
+/// `serve --demo` on the same machine, everything a district officer and the team would
+/// do to put a station to work, then the station's own server: enrol, make a district
+/// officer for the station (signing in as `admin` with `CANCUOC_ADMIN_PASSWORD`), approve
+/// the station for every commune of its district, pull, and serve the working copy.
+pub async fn demo(
+    cli: &crate::Cli,
+    app: &App,
+    server: &str,
+    unit: &str,
+    listen: &str,
+) -> Result<ExitCode> {
+    let base = base_url(server)?;
+    let district = unit
+        .trim()
+        .strip_prefix("CAH-")
+        .filter(|d| d.len() == 3 && d.bytes().all(|b| b.is_ascii_digit()))
+        .ok_or_else(|| {
+            CliError::usage(format!(
+                "--unit {unit:?}: a district police unit, e.g. CAH-436"
+            ))
+        })?
+        .to_owned();
+    let admin_password = std::env::var("CANCUOC_ADMIN_PASSWORD")
+        .ok()
+        .filter(|p| !p.is_empty())
+        .ok_or_else(|| {
+            CliError::usage(
+                "set CANCUOC_ADMIN_PASSWORD to the central server's administrator password (the one `serve --demo` was started with)",
+            )
+        })?;
+    let client = reqwest::Client::builder()
+        .timeout(HTTP_TIMEOUT)
+        .build()
+        .map_err(|e| CliError::failed(e.to_string()))?;
+    let api = |path: &str| format!("{base}/api/v1{path}");
+    let unreachable =
+        |e: reqwest::Error| CliError::failed(format!("cannot reach the server at {base}: {e}"));
+    let sign_in = |username: String, password: String| {
+        let client = client.clone();
+        let url = api("/auth/login");
+        async move {
+            let response = client
+                .post(url)
+                .json(&serde_json::json!({"username": username, "password": password}))
+                .send()
+                .await
+                .map_err(unreachable)?;
+            if !response.status().is_success() {
+                return Err(refusal(response).await);
+            }
+            let body: serde_json::Value = response.json().await.map_err(unreachable)?;
+            body["token"]
+                .as_str()
+                .map(str::to_owned)
+                .ok_or_else(|| CliError::failed("the server's sign-in answer has no token"))
+        }
+    };
+    let admin = sign_in("admin".into(), admin_password).await?;
+
+    let identity = match app.station_identity().await? {
+        Some(identity) => identity,
+        None => enrol_station(app, &base, unit, "Tổ lưu động thử nghiệm").await?,
+    };
+    let officer = format!("luudong.{district}");
+    let made = client
+        .post(api("/officers"))
+        .bearer_auth(&admin)
+        .json(
+            &serde_json::json!({"username": officer, "full_name": "Cán bộ tổ lưu động",
+            "unit": unit.trim(), "role": "district_officer"}),
+        )
+        .send()
+        .await
+        .map_err(unreachable)?;
+    if made.status().is_success() {
+        let body: serde_json::Value = made.json().await.map_err(unreachable)?;
+        let one_time = body["one_time_password"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        let token = sign_in(officer.clone(), one_time.clone()).await?;
+        let changed = client
+            .post(api("/auth/password"))
+            .bearer_auth(&token)
+            .json(&serde_json::json!({"current": one_time, "new": DEMO_OFFICER_PASSWORD}))
+            .send()
+            .await
+            .map_err(unreachable)?;
+        if !changed.status().is_success() {
+            return Err(refusal(changed).await);
+        }
+    } else if made.status() != reqwest::StatusCode::CONFLICT {
+        return Err(refusal(made).await);
+    }
+    let units =
+        cancuoc_domain::admin_data::parse_admin_units(cancuoc_domain::admin_data::ADMIN_UNITS_2021)
+            .map_err(|e| CliError::failed(e.to_string()))?;
+    let communes: Vec<String> = units
+        .iter()
+        .filter(|u| u.parent.as_ref().is_some_and(|p| p.as_str() == district))
+        .map(|u| u.code.as_str().to_owned())
+        .collect();
+    let approved = client
+        .post(api(&format!("/stations/{}/approve", identity.id)))
+        .bearer_auth(&admin)
+        .json(&serde_json::json!({"communes": communes, "officers": [officer]}))
+        .send()
+        .await
+        .map_err(unreachable)?;
+    if !approved.status().is_success() && approved.status() != reqwest::StatusCode::CONFLICT {
+        return Err(refusal(approved).await);
+    }
+    let extract = pull_extract(app).await?;
+    println!(
+        "station {} approved for {} communes of {unit}: {} residents pulled.\n\
+         Its console: http://{listen} (sign in as {officer}, password {DEMO_OFFICER_PASSWORD}).\n\
+         Stop the central server to work offline; `cancuoc station push` (or the station itself, \
+         every 30 s) sends what was filed.",
+        identity.id,
+        communes.len(),
+        extract.residents.len()
+    );
+    crate::commands::serve(cli, listen, false, true).await
+}
