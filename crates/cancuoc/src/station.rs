@@ -669,8 +669,8 @@ pub async fn demo(
                 return Err(refusal(response).await);
             }
             let body: serde_json::Value = response.json().await.map_err(unreachable)?;
-            body["token"]
-                .as_str()
+            body.get("token")
+                .and_then(serde_json::Value::as_str)
                 .map(str::to_owned)
                 .ok_or_else(|| CliError::failed("the server's sign-in answer has no token"))
         }
@@ -694,8 +694,9 @@ pub async fn demo(
         .map_err(unreachable)?;
     if made.status().is_success() {
         let body: serde_json::Value = made.json().await.map_err(unreachable)?;
-        let one_time = body["one_time_password"]
-            .as_str()
+        let one_time = body
+            .get("one_time_password")
+            .and_then(serde_json::Value::as_str)
             .unwrap_or_default()
             .to_owned();
         let token = sign_in(officer.clone(), one_time.clone()).await?;
