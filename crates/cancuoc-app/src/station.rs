@@ -403,6 +403,54 @@ pub struct StationExtract {
     pub officers: Vec<ExtractOfficer>,
     pub households: Vec<ExtractHousehold>,
     pub residents: Vec<ExtractResident>,
+    /// The open sessions held in the station's communes or inviting their people, from
+    /// today until the extract expires, with their appointments in queue order.
+    #[serde(default)]
+    pub sessions: Vec<ExtractSession>,
+}
+
+/// A session as the station needs it to run its desk offline.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct ExtractSession {
+    pub id: Uuid,
+    pub site: ExtractSite,
+    pub day: jiff::civil::Date,
+    pub window: cancuoc_domain::schedule::Window,
+    pub slot_min: u32,
+    pub machines: Vec<ExtractMachine>,
+    pub officers: Vec<String>,
+    pub slots: Vec<cancuoc_domain::schedule::Slot>,
+    pub invites: String,
+    pub appointments: Vec<ExtractAppointment>,
+}
+
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct ExtractSite {
+    pub id: Uuid,
+    pub unit: String,
+    pub name: String,
+    pub kind: cancuoc_store::SiteKind,
+    pub commune: String,
+    pub address: String,
+    pub hours: cancuoc_domain::schedule::Window,
+}
+
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct ExtractMachine {
+    pub id: Uuid,
+    pub unit: String,
+    pub label: String,
+    pub minutes_per_application: u32,
+}
+
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct ExtractAppointment {
+    pub id: Uuid,
+    pub slot: u32,
+    pub personal_id: String,
+    pub household: Option<String>,
+    pub origin: cancuoc_domain::schedule::AppointmentOrigin,
+    pub arrived_micros: Option<i64>,
 }
 
 /// An officer allowed on the station, with the password hash they sign in with offline.
@@ -527,6 +575,7 @@ impl App {
             .store
             .residents_for_station(&access, &station.communes)
             .await?;
+        let sessions = self.sessions_for_station(&access, station).await?;
         let extract = StationExtract {
             format: EXTRACT_FORMAT.into(),
             station: station.id,
@@ -553,6 +602,7 @@ impl App {
                     locality: r.locality,
                 })
                 .collect(),
+            sessions,
         };
         let json = serde_json::to_vec(&extract).map_err(|e| AppError::Internal(e.to_string()))?;
         let mut failure = None;
@@ -575,6 +625,87 @@ impl App {
             body: sealed,
         }
         .sign(&keys.extract))
+    }
+
+    /// The open sessions of the coming week held in the station's communes or inviting
+    /// their people, with their appointments (each session's list audited).
+    async fn sessions_for_station(
+        &self,
+        access: &Access,
+        station: &StationRecord,
+    ) -> Result<Vec<ExtractSession>, AppError> {
+        let today = self.clock.today();
+        let to = today
+            .checked_add(jiff::Span::new().days(7))
+            .map_err(|e| AppError::Internal(e.to_string()))?;
+        let held = self
+            .store
+            .enrollment_sessions(
+                access,
+                &cancuoc_store::SessionQuery {
+                    from: today,
+                    to,
+                    commune: None,
+                    unit: None,
+                },
+            )
+            .await?;
+        let mut sessions = Vec::new();
+        for s in held {
+            let ours =
+                station.communes.contains(&s.site.commune) || station.communes.contains(&s.invites);
+            if !ours || s.state != cancuoc_store::SessionState::Open {
+                continue;
+            }
+            let mut appointments: Vec<_> = self
+                .store
+                .appointments(access, s.id)
+                .await?
+                .into_iter()
+                .filter(|a| a.state.is_active())
+                .collect();
+            appointments.sort_by_key(|a| a.queue_number);
+            sessions.push(ExtractSession {
+                id: s.id,
+                site: ExtractSite {
+                    id: s.site.id,
+                    unit: s.site.unit,
+                    name: s.site.name,
+                    kind: s.site.kind,
+                    commune: s.site.commune,
+                    address: s.site.address,
+                    hours: s.site.hours,
+                },
+                day: s.day,
+                window: s.window,
+                slot_min: s.slot_min,
+                machines: s
+                    .machines
+                    .into_iter()
+                    .map(|m| ExtractMachine {
+                        id: m.id,
+                        unit: m.unit,
+                        label: m.label,
+                        minutes_per_application: m.minutes_per_application,
+                    })
+                    .collect(),
+                officers: s.officers,
+                slots: s.slots.into_iter().map(|u| u.slot).collect(),
+                invites: s.invites,
+                appointments: appointments
+                    .into_iter()
+                    .map(|a| ExtractAppointment {
+                        id: a.id,
+                        slot: a.slot,
+                        personal_id: a.personal_id,
+                        household: a.household,
+                        origin: a.origin,
+                        arrived_micros: a.arrived_micros,
+                    })
+                    .collect(),
+            });
+        }
+        Ok(sessions)
     }
 
     /// On a station: the station's signing key, opened from its vault.

@@ -155,6 +155,12 @@ impl App {
                 .push(NewCitizen::new(r.key, &r.data, r.locality.as_ref())?);
         }
         copy.store.load_population(&access, &batch).await?;
+        for session in &extract.sessions {
+            // A session the copy cannot hold is left out and said, not a stopped station.
+            if let Err(e) = copy.load_session(&access, &extract, session).await {
+                tracing::warn!(session = %session.id, error = %e, "a session of the extract was not loaded");
+            }
+        }
         copy.station = Some(Arc::new(StationDesk {
             home: self.store.clone(),
             identity,
@@ -165,6 +171,114 @@ impl App {
         }));
         copy.refile_outbox().await?;
         Ok(copy)
+    }
+
+    /// Puts a session of the extract, its site, machines and appointments into the working
+    /// copy, with the ids the register gave them.
+    async fn load_session(
+        &self,
+        access: &cancuoc_store::Access,
+        extract: &crate::StationExtract,
+        s: &crate::station::ExtractSession,
+    ) -> Result<(), AppError> {
+        use cancuoc_domain::schedule::{AppointmentOrigin, Taker};
+        let now = self.clock.now_micros();
+        let unit = |u: &str| u.to_owned();
+        if !self
+            .store
+            .sites(access, None)
+            .await?
+            .iter()
+            .any(|site| site.id == s.site.id)
+        {
+            self.store
+                .create_site(
+                    access,
+                    &cancuoc_store::Site {
+                        id: s.site.id,
+                        unit: unit(&s.site.unit),
+                        name: s.site.name.clone(),
+                        kind: s.site.kind,
+                        commune: s.site.commune.clone(),
+                        address: s.site.address.clone(),
+                        hours: s.site.hours,
+                        created_by: access.actor.clone(),
+                        created_micros: now,
+                    },
+                )
+                .await?;
+        }
+        for m in &s.machines {
+            let held = self.store.machines(&m.unit).await?;
+            if !held.iter().any(|h| h.id == m.id) {
+                self.store
+                    .add_machine(
+                        access,
+                        &cancuoc_store::Machine {
+                            id: m.id,
+                            unit: unit(&m.unit),
+                            label: m.label.clone(),
+                            minutes_per_application: m.minutes_per_application,
+                            active: true,
+                            created_micros: now,
+                        },
+                    )
+                    .await?;
+            }
+        }
+        // The session's officers who are on the station; all of the station's when none is.
+        let here: Vec<String> = extract
+            .officers
+            .iter()
+            .map(|o| o.username.clone())
+            .collect();
+        let mut officers: Vec<String> = s
+            .officers
+            .iter()
+            .filter(|o| here.contains(o))
+            .cloned()
+            .collect();
+        if officers.is_empty() {
+            officers = here;
+        }
+        self.store
+            .create_sessions(
+                access,
+                &[cancuoc_store::NewEnrollmentSession {
+                    id: s.id,
+                    site: s.site.id,
+                    day: s.day,
+                    window: s.window,
+                    slot_min: s.slot_min,
+                    machines: s.machines.iter().map(|m| m.id).collect(),
+                    officers,
+                    slots: s.slots.clone(),
+                    invites: (s.invites != s.site.commune).then(|| s.invites.clone()),
+                }],
+            )
+            .await?;
+        let appointments: Vec<_> = s
+            .appointments
+            .iter()
+            .map(|a| cancuoc_store::NewAppointment {
+                id: a.id,
+                session: s.id,
+                slot: a.slot,
+                personal_id: a.personal_id.clone(),
+                household: a.household.clone(),
+                origin: a.origin,
+                room: if a.origin == AppointmentOrigin::WalkIn {
+                    Taker::WalkIn
+                } else {
+                    Taker::Appointment
+                },
+                arrived_micros: a.arrived_micros,
+            })
+            .collect();
+        if !appointments.is_empty() {
+            self.store.make_appointments(access, &appointments).await?;
+        }
+        Ok(())
     }
 
     /// Files the outbox's waiting and filed packets again into a fresh working copy, from

@@ -98,7 +98,7 @@ pub fn parse_clock(text: &str) -> Option<u32> {
 }
 
 /// Opening hours of a site, or the window of a session, in minutes after midnight.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Window {
     pub start_min: u32,
     pub end_min: u32,
@@ -133,7 +133,7 @@ impl fmt::Display for Window {
 
 /// A slot of a session: its time, what its machines can serve in it, and how many
 /// appointments it takes (more than it can serve when invitations allow for no-shows).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Slot {
     pub number: u32,
     pub window: Window,
@@ -388,7 +388,8 @@ impl AppointmentState {
 }
 
 /// How an appointment came about.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum AppointmentOrigin {
     /// From a household letter.
     Invited,

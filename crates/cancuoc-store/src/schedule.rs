@@ -7,7 +7,7 @@ use uuid::Uuid;
 
 /// A fixed site is a police unit's office; a mobile one a place in a commune the unit's
 /// team goes to (a commune hall, a school).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SiteKind {
     Fixed,
