@@ -480,6 +480,13 @@ pub struct ExtractResident {
     pub version: i64,
     pub data: cancuoc_domain::CitizenData,
     pub locality: Option<cancuoc_domain::Locality>,
+    /// A card the citizen holds that is valid on the day of the extract, with its
+    /// expiry (none: it never expires), so that intake offline checks the type.
+    #[serde(default)]
+    pub valid_card: Option<Option<jiff::civil::Date>>,
+    /// Whether an application of the citizen is in progress centrally.
+    #[serde(default)]
+    pub open_application: bool,
 }
 
 /// A request a station signed: what the server checks before it answers.
@@ -576,6 +583,20 @@ impl App {
             .residents_for_station(&access, &station.communes)
             .await?;
         let sessions = self.sessions_for_station(&access, station).await?;
+        // Cards and applications in progress, read as intake's own checks read them.
+        let mut holdings = std::collections::HashMap::new();
+        let ids: Vec<_> = residents.iter().map(|r| r.data.personal_id).collect();
+        for chunk in ids.chunks(500) {
+            let facts = self
+                .store
+                .filing_facts(&access, chunk, self.clock.today())
+                .await?;
+            for (id, fact) in chunk.iter().zip(facts) {
+                if let Some(f) = fact {
+                    holdings.insert(*id, (f.card, f.open_application.is_some()));
+                }
+            }
+        }
         let extract = StationExtract {
             format: EXTRACT_FORMAT.into(),
             station: station.id,
@@ -595,11 +616,24 @@ impl App {
                 .collect(),
             residents: residents
                 .into_iter()
-                .map(|r| ExtractResident {
-                    key: r.key,
-                    version: r.version,
-                    data: r.data,
-                    locality: r.locality,
+                .map(|r| {
+                    let (card, open) = holdings
+                        .get(&r.data.personal_id)
+                        .copied()
+                        .unwrap_or((cancuoc_domain::application::HeldCard::None, false));
+                    ExtractResident {
+                        key: r.key,
+                        version: r.version,
+                        valid_card: match card {
+                            cancuoc_domain::application::HeldCard::Active { expiry } => {
+                                Some(expiry)
+                            }
+                            _ => None,
+                        },
+                        open_application: open,
+                        data: r.data,
+                        locality: r.locality,
+                    }
                 })
                 .collect(),
             sessions,

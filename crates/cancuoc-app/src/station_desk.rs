@@ -50,8 +50,17 @@ pub(crate) struct StationDesk {
     /// The version each resident's record had centrally in the extract, by personal ID:
     /// what a packet says its filing was checked against.
     versions: HashMap<String, i64>,
+    /// What the extract said of residents' cards and applications in progress centrally,
+    /// by personal ID: the working copy holds neither, so intake checks them here.
+    holdings: HashMap<String, Holding>,
     extract_expires_micros: i64,
     limits: StationLimits,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Holding {
+    valid_card: Option<Option<jiff::civil::Date>>,
+    open_application: bool,
 }
 
 /// The day (in Vietnam) a station's packet was made: its application's intake date.
@@ -148,8 +157,18 @@ impl App {
             });
         }
         let mut versions = HashMap::with_capacity(extract.residents.len());
+        let mut holdings = HashMap::new();
         for r in &extract.residents {
             versions.insert(r.data.personal_id.as_string(), r.version);
+            if r.valid_card.is_some() || r.open_application {
+                holdings.insert(
+                    r.data.personal_id.as_string(),
+                    Holding {
+                        valid_card: r.valid_card,
+                        open_application: r.open_application,
+                    },
+                );
+            }
             batch
                 .citizens
                 .push(NewCitizen::new(r.key, &r.data, r.locality.as_ref())?);
@@ -166,6 +185,7 @@ impl App {
             identity,
             signing,
             versions,
+            holdings,
             extract_expires_micros: expires,
             limits,
         }));
@@ -358,6 +378,9 @@ impl App {
                 "a station's intake is taken by an officer signed in on it".into(),
             ));
         };
+        for intake in intakes {
+            desk.check_holding(intake, self.clock.today())?;
+        }
         let filed = self.file_applications_here(caller, intakes).await?;
         let vault = self.vault_holding("a station's packets")?;
         let access = caller.access(&*self.clock, "station intake");
@@ -505,6 +528,31 @@ impl App {
 }
 
 impl StationDesk {
+    /// What the central register held of the citizen when the extract was made: an
+    /// application in progress refuses another; a valid card refuses a first card or a
+    /// CMND switch, as the server would.
+    fn check_holding(&self, intake: &Intake, today: jiff::civil::Date) -> Result<(), AppError> {
+        let Some(held) = self.holdings.get(intake.personal_id.trim()) else {
+            return Ok(());
+        };
+        if held.open_application {
+            return Err(AppError::Conflict(format!(
+                "{} has an application in progress in the central register: the station takes no other",
+                intake.personal_id.trim()
+            )));
+        }
+        let valid = held
+            .valid_card
+            .is_some_and(|expiry| expiry.is_none_or(|e| e >= today));
+        if valid && matches!(intake.kind.trim(), "first_issuance" | "cmnd_switch") {
+            return Err(AppError::Invalid(format!(
+                "{} holds a valid CCCD: choose renewal or reissue (type)",
+                intake.personal_id.trim()
+            )));
+        }
+        Ok(())
+    }
+
     fn standing(
         &self,
         outbox: &[OutboxPacket],
