@@ -55,6 +55,8 @@ pub(crate) struct StationDesk {
     holdings: HashMap<String, Holding>,
     extract_expires_micros: i64,
     limits: StationLimits,
+    /// The last of the working copy's audit events copied into the station's own chain.
+    mirrored: std::sync::atomic::AtomicI64,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -188,8 +190,16 @@ impl App {
             holdings,
             extract_expires_micros: expires,
             limits,
+            mirrored: std::sync::atomic::AtomicI64::new(0),
         }));
         copy.refile_outbox().await?;
+        // What loading the copy wrote is the station's bookkeeping, not an officer's work:
+        // the mirror starts after it.
+        let loaded = copy.last_audit_seq().await?;
+        if let Some(desk) = &copy.station {
+            desk.mirrored
+                .store(loaded, std::sync::atomic::Ordering::SeqCst);
+        }
         Ok(copy)
     }
 
@@ -344,6 +354,86 @@ impl App {
         Ok(())
     }
 
+    async fn last_audit_seq(&self) -> Result<i64, AppError> {
+        let mut after = 0;
+        loop {
+            let page = self.store.audit_events(after, 10_000).await?;
+            match page.last() {
+                Some(e) => after = e.seq,
+                None => return Ok(after),
+            }
+        }
+    }
+
+    /// On a station's working copy: copies its new audit events (who read or filed what,
+    /// when) into the station's own chain on disk, which outlives the copy in memory and
+    /// is pushed to the central chain. Returns how many were copied.
+    pub async fn mirror_station_audit(&self) -> Result<usize, AppError> {
+        use std::sync::atomic::Ordering;
+        let Some(desk) = &self.station else {
+            return Ok(0);
+        };
+        let mut copied = 0;
+        loop {
+            let after = desk.mirrored.load(Ordering::SeqCst);
+            let events = self.store.audit_events(after, 1_000).await?;
+            let Some(last) = events.last().map(|e| e.seq) else {
+                return Ok(copied);
+            };
+            for e in &events {
+                let access = cancuoc_store::Access {
+                    actor: e.draft.actor.clone(),
+                    unit: e.draft.unit.clone(),
+                    scope: cancuoc_domain::Jurisdiction::Nation,
+                    purpose: e.draft.purpose.clone(),
+                    now_micros: e.at_micros,
+                };
+                desk.home
+                    .append_audit(
+                        &access,
+                        &e.draft.action,
+                        &e.draft.record_kind,
+                        &e.draft.record_key,
+                        e.draft.outcome,
+                    )
+                    .await?;
+                desk.mirrored.store(e.seq, Ordering::SeqCst);
+                copied += 1;
+            }
+            debug_assert_eq!(last, desk.mirrored.load(Ordering::SeqCst));
+        }
+    }
+
+    /// On a station: its own chain's events the server has not taken yet, oldest first.
+    pub async fn station_audit_to_send(
+        &self,
+        limit: u32,
+    ) -> Result<Vec<cancuoc_domain::audit::AuditEvent>, AppError> {
+        let home = self.station_home();
+        let after = home.station_audit_sent().await?;
+        Ok(home.audit_events(after, limit).await?)
+    }
+
+    /// On a station: the server took its audit events up to `seq`.
+    pub async fn station_audit_taken(&self, seq: i64) -> Result<(), AppError> {
+        Ok(self.station_home().set_station_audit_sent(seq).await?)
+    }
+
+    /// On the server: appends an authenticated station's audit events to the central
+    /// chain (1,000 at most a request); those taken before are skipped.
+    pub async fn receive_station_audit(
+        &self,
+        station: &cancuoc_store::StationRecord,
+        events: &[cancuoc_domain::audit::AuditEvent],
+    ) -> Result<(u64, i64), AppError> {
+        if events.len() > 1_000 {
+            return Err(AppError::Invalid(
+                "events: at most 1000 in one request".into(),
+            ));
+        }
+        Ok(self.store.append_station_audit(station.id, events).await?)
+    }
+
     /// True when this application is a station's working copy.
     pub fn is_station(&self) -> bool {
         self.station.is_some()
@@ -444,6 +534,9 @@ impl App {
                 )
                 .await?;
         }
+        // The filing's trail goes to the station's own chain with its packet, not only on
+        // the next copy: a laptop that dies loses no record of what it filed.
+        self.mirror_station_audit().await?;
         Ok(filed)
     }
 

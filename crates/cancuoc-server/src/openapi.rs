@@ -224,6 +224,7 @@ mod tests {
                 "post /api/v1/public/appointment",
                 "post /api/v1/public/bookings",
                 "post /api/v1/stations",
+                "post /api/v1/stations/{id}/audit",
                 "put /api/v1/public/appointment",
                 "put /api/v1/stations/{id}/packets/{packet}",
             ]

@@ -719,3 +719,74 @@ pub async fn append_upload(
     .await?;
     Ok(end)
 }
+
+pub async fn append_audit(
+    tx: &mut dyn Tx,
+    station: Uuid,
+    events: &[cancuoc_domain::audit::AuditEvent],
+) -> Result<(u64, i64)> {
+    let rows = tx
+        .fetch(
+            "SELECT audit_seq FROM stations WHERE id = $1",
+            &[Value::from(station.to_string())],
+        )
+        .await?;
+    let mut held = int(
+        rows.first()
+            .ok_or_else(|| StoreError::NotFound(format!("station {station}")))?,
+        "audit_seq",
+    )?;
+    let mut appended = 0;
+    for event in events {
+        if event.seq <= held {
+            continue;
+        }
+        let access = Access {
+            actor: event.draft.actor.clone(),
+            unit: event.draft.unit.clone(),
+            scope: cancuoc_domain::Jurisdiction::Nation,
+            purpose: format!("station {station}: {}", event.draft.purpose),
+            now_micros: event.at_micros,
+        };
+        crate::audit::append(
+            tx,
+            &access,
+            &event.draft.action,
+            &event.draft.record_kind,
+            &event.draft.record_key,
+            event.draft.outcome,
+        )
+        .await?;
+        held = event.seq;
+        appended += 1;
+    }
+    tx.execute(
+        "UPDATE stations SET audit_seq = $1 WHERE id = $2",
+        &[Value::from(held), Value::from(station.to_string())],
+    )
+    .await?;
+    Ok((appended, held))
+}
+
+pub async fn audit_sent(tx: &mut dyn Tx) -> Result<i64> {
+    let rows = tx
+        .fetch("SELECT audit_sent_seq FROM station_identity", &[])
+        .await?;
+    rows.first()
+        .map(|r| int(r, "audit_sent_seq"))
+        .transpose()
+        .map(Option::unwrap_or_default)
+}
+
+pub async fn set_audit_sent(tx: &mut dyn Tx, seq: i64) -> Result<()> {
+    let changed = tx
+        .execute(
+            "UPDATE station_identity SET audit_sent_seq = $1",
+            &[Value::from(seq)],
+        )
+        .await?;
+    if changed == 0 {
+        return Err(StoreError::NotFound("this station's identity".into()));
+    }
+    Ok(())
+}

@@ -690,6 +690,22 @@ impl<B: Backend> Store for SqlStore<B> {
         ))
     }
 
+    async fn append_station_audit(
+        &self,
+        station: Uuid,
+        events: &[cancuoc_domain::audit::AuditEvent],
+    ) -> Result<(u64, i64)> {
+        in_tx!(self, Write, |tx| station::append_audit(tx, station, events))
+    }
+
+    async fn station_audit_sent(&self) -> Result<i64> {
+        in_tx!(self, Read, |tx| station::audit_sent(tx))
+    }
+
+    async fn set_station_audit_sent(&self, seq: i64) -> Result<()> {
+        in_tx!(self, Write, |tx| station::set_audit_sent(tx, seq))
+    }
+
     async fn resolve_outbox_packet(&self, access: &Access, packet: Uuid) -> Result<OutboxPacket> {
         in_tx!(self, Write, |tx| station::resolve_outbox(
             tx, access, packet

@@ -455,6 +455,18 @@ pub trait Store: Send + Sync {
         answered_micros: i64,
         outcome: &PacketOutcome,
     ) -> Result<OutboxPacket>;
+    /// Appends a station's audit events to the central chain, each as the station's
+    /// officer did it and when, its purpose naming the station; events at or below the
+    /// last sequence number taken from the station are skipped. Returns how many were
+    /// appended and the last sequence number held.
+    async fn append_station_audit(
+        &self,
+        station: Uuid,
+        events: &[cancuoc_domain::audit::AuditEvent],
+    ) -> Result<(u64, i64)>;
+    /// On a station: the last of its audit events the server took.
+    async fn station_audit_sent(&self) -> Result<i64>;
+    async fn set_station_audit_sent(&self, seq: i64) -> Result<()>;
     /// Marks a refused packet dealt with (audited as `station.packet.resolve`);
     /// `Invalid` unless it is refused.
     async fn resolve_outbox_packet(&self, access: &Access, packet: Uuid) -> Result<OutboxPacket>;

@@ -948,13 +948,19 @@ pub(crate) async fn serve(
             }
         }
     });
-    let pusher = station.map(|home| tokio::spawn(crate::station::push_while_serving(home)));
+    let pusher = station.map(|home| {
+        (
+            tokio::spawn(crate::station::push_while_serving(home)),
+            tokio::spawn(crate::station::mirror_while_serving(app.clone())),
+        )
+    });
     let last_checkpoint = app.clone();
     let shutdown = async move {
         stop_requested().await;
         ticker.abort();
-        if let Some(p) = pusher {
-            p.abort();
+        if let Some((push, mirror)) = pusher {
+            push.abort();
+            mirror.abort();
         }
     };
     // The session cookie is `Secure` unless development says otherwise: a loopback
@@ -965,6 +971,10 @@ pub(crate) async fn serve(
     };
     cancuoc_server::serve(listener, app, config, shutdown).await?;
     // Signed once the requests in flight have finished, so that their events are in it.
+    // On a station, the last of its working copy's audit events go to its own chain.
+    if let Err(e) = last_checkpoint.mirror_station_audit().await {
+        tracing::warn!("the station's audit events were not copied: {e}");
+    }
     if checkpointed && let Err(e) = last_checkpoint.write_checkpoint().await {
         tracing::warn!("audit checkpoint failed: {e}");
     }

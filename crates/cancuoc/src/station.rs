@@ -173,12 +173,24 @@ impl ServerLink {
         })
     }
 
-    /// A signed request, whatever the server answers.
+    /// A signed request, whatever the server answers; a body goes as octets.
     async fn send(
         &self,
         method: reqwest::Method,
         path: &str,
         body: Vec<u8>,
+    ) -> Result<reqwest::Response> {
+        self.send_as(method, path, body, "application/octet-stream")
+            .await
+    }
+
+    /// A signed request with a body of `content_type`, whatever the server answers.
+    async fn send_as(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Vec<u8>,
+        content_type: &str,
     ) -> Result<reqwest::Response> {
         let at = jiff::Timestamp::now().as_microsecond();
         let message = cancuoc_domain::station::request_message(
@@ -199,7 +211,7 @@ impl ServerLink {
             );
         if !body.is_empty() {
             request = request
-                .header(reqwest::header::CONTENT_TYPE, "application/octet-stream")
+                .header(reqwest::header::CONTENT_TYPE, content_type)
                 .body(body);
         }
         request
@@ -266,6 +278,8 @@ pub struct Pushed {
     pub waiting: usize,
     /// Packets the server held part of, sent on from there rather than again.
     pub resumed: usize,
+    /// The station's audit events the central chain took.
+    pub audit_events: u64,
 }
 
 /// Sends every waiting packet, oldest first, and keeps each answer. A packet the server
@@ -310,6 +324,7 @@ pub async fn push_outbox(
     if let Some(e) = failure {
         return Err(e);
     }
+    pushed.audit_events = push_audit(app, link).await?;
     pushed.waiting = app
         .station_outbox()
         .await?
@@ -320,6 +335,72 @@ pub async fn push_outbox(
         app.station_pushed().await?;
     }
     Ok(pushed)
+}
+
+/// Sends the station's own audit events the server has not taken, 500 a request, so
+/// that they join the central chain; returns how many it appended.
+async fn push_audit(app: &App, link: &ServerLink) -> Result<u64> {
+    #[derive(Deserialize)]
+    struct Taken {
+        appended: u64,
+        held: i64,
+    }
+    let path = format!("/api/v1/stations/{}/audit", link.identity.id);
+    let mut appended = 0;
+    loop {
+        let events = app.station_audit_to_send(500).await?;
+        let Some(last) = events.last().map(|e| e.seq) else {
+            return Ok(appended);
+        };
+        let body = serde_json::json!({
+            "events": events.iter().map(|e| serde_json::json!({
+                "seq": e.seq,
+                "at_micros": e.at_micros,
+                "actor": e.draft.actor,
+                "unit": e.draft.unit,
+                "action": e.draft.action,
+                "record_kind": e.draft.record_kind,
+                "record_key": e.draft.record_key,
+                "purpose": e.draft.purpose,
+                "outcome": e.draft.outcome.as_str(),
+            })).collect::<Vec<_>>(),
+        });
+        let bytes = serde_json::to_vec(&body).map_err(|e| CliError::failed(e.to_string()))?;
+        let response = link
+            .send_as(reqwest::Method::POST, &path, bytes, "application/json")
+            .await?;
+        if !response.status().is_success() {
+            return Err(refusal(response).await);
+        }
+        let taken: Taken = response
+            .json()
+            .await
+            .map_err(|e| CliError::failed(format!("the server's answer does not read: {e}")))?;
+        appended += taken.appended;
+        app.station_audit_taken(taken.held).await?;
+        if taken.held < last {
+            return Err(CliError::failed(format!(
+                "the server took the station's audit events up to {}, not {last}",
+                taken.held
+            )));
+        }
+    }
+}
+
+/// How often a serving station copies its working copy's audit events to its own chain.
+const MIRROR_EVERY: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// While a station serves: its working copy's audit events (in memory) are copied into
+/// the station's own chain on disk every few seconds, and once more when it stops.
+pub async fn mirror_while_serving(working: App) {
+    let mut tick = tokio::time::interval(MIRROR_EVERY);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        if let Err(e) = working.mirror_station_audit().await {
+            tracing::warn!("the station's audit events were not copied: {e}");
+        }
+    }
 }
 
 /// Packets sent at once: while the server files one, the station reads and signs the

@@ -111,6 +111,7 @@ pub(crate) fn api(import_limit: usize) -> OpenApiRouter<AppState> {
         .routes(routes!(station::approve_station))
         .routes(routes!(station::revoke_station))
         .routes(routes!(station::station_extract))
+        .routes(routes!(station::push_audit))
         .routes(
             routes!(station::push_packet, station::packet_state)
                 .layer(DefaultBodyLimit::max(station::CHUNK_LIMIT_BYTES)),

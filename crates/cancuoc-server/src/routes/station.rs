@@ -354,3 +354,133 @@ pub(crate) async fn packet_state(
     let packet = uuid(&packet, "packet")?;
     Ok(Json(state.app.packet_state(&station, packet).await?.into()))
 }
+
+/// One of a station's own audit events, as its chain holds it.
+#[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct StationAuditEventDto {
+    /// Its place in the station's chain: events at or below the last one taken are skipped.
+    pub seq: i64,
+    /// When it happened at the station, microseconds since 1970.
+    pub at_micros: i64,
+    #[schema(max_length = 100)]
+    pub actor: String,
+    #[schema(max_length = 20)]
+    pub unit: String,
+    #[schema(max_length = 100)]
+    pub action: String,
+    #[schema(max_length = 100)]
+    pub record_kind: String,
+    #[schema(max_length = 2000)]
+    pub record_key: String,
+    #[schema(max_length = 500)]
+    pub purpose: String,
+    /// `done`, `refused` or `not_found`.
+    pub outcome: String,
+}
+
+/// A batch of a station's audit events, oldest first (at most 1,000).
+#[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct StationAuditRequest {
+    pub events: Vec<StationAuditEventDto>,
+}
+
+/// What the server took.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub(crate) struct StationAuditAnswer {
+    /// Events appended to the central chain by this request.
+    pub appended: u64,
+    /// The last of the station's sequence numbers the server holds: send on from there.
+    pub held: i64,
+}
+
+/// The station's own audit trail (who looked up or filed what, when, at the station)
+/// joins the central chain: each event is appended as the station's officer did it and
+/// when, its purpose naming the station. Events at or below the last one taken are skipped,
+/// so a batch sent again changes nothing. Signed by the station.
+#[utoipa::path(
+    post,
+    path = "/api/v1/stations/{id}/audit",
+    tag = "stations",
+    security(()),
+    params(
+        ("id" = String, Path, description = "Station id (UUID)", format = "uuid"),
+        ("x-cancuoc-station-time" = i64, Header, description = "When the station signed the request, microseconds since 1970"),
+        ("x-cancuoc-station-signature" = String, Header, description = "Ed25519 signature of the request by the station's key, base64"),
+    ),
+    request_body = StationAuditRequest,
+    responses(
+        (status = 200, description = "Taken", body = StationAuditAnswer),
+        (status = 400, description = "Too many events, or a field out of bounds (`invalid_input`)", body = ErrorBody),
+        (status = 401, description = "Not signed by an enrolled station's key (`station_unauthenticated`)", body = ErrorBody),
+        (status = 403, description = "The station is not approved, or its clock is off (`forbidden`)", body = ErrorBody),
+        (status = 408, description = "The body stopped arriving (`body_timeout`)", body = ErrorBody),
+        (status = 413, description = "Body too large (`payload_too_large`)", body = ErrorBody),
+        (status = 415, description = "Not `application/json` (`unsupported_media_type`)", body = ErrorBody),
+        (status = 422, description = "Malformed body (`invalid_body`)", body = ErrorBody),
+    )
+)]
+pub(crate) async fn push_audit(
+    State(state): State<AppState>,
+    ApiPath(id): ApiPath<String>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Result<Json<StationAuditAnswer>, ApiError> {
+    let path = format!("/api/v1/stations/{id}/audit");
+    let json = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|t| {
+            t.split(';')
+                .next()
+                .is_some_and(|m| m.trim().eq_ignore_ascii_case("application/json"))
+        });
+    if !json {
+        return Err(ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            codes::UNSUPPORTED_MEDIA_TYPE,
+            "a station's audit events are sent as application/json",
+        ));
+    }
+    let station = signed_by_station(&state, &id, "POST", &path, &headers, &body, true).await?;
+    let request: StationAuditRequest = serde_json::from_slice(&body).map_err(|e| {
+        ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            codes::INVALID_BODY,
+            format!("the audit events do not read: {e}"),
+        )
+    })?;
+    let bounded = |text: &str, max: usize, what: &str| {
+        if text.chars().count() > max {
+            Err(AppError::Invalid(format!(
+                "{what}: at most {max} characters"
+            )))
+        } else {
+            Ok(text.to_owned())
+        }
+    };
+    let mut events = Vec::with_capacity(request.events.len());
+    for e in request.events {
+        let outcome = cancuoc_domain::audit::Outcome::parse(&e.outcome).ok_or_else(|| {
+            AppError::Invalid(format!("outcome: {:?} is not an outcome", e.outcome))
+        })?;
+        events.push(cancuoc_domain::audit::AuditEvent {
+            seq: e.seq,
+            at_micros: e.at_micros,
+            draft: cancuoc_domain::audit::AuditDraft {
+                actor: bounded(&e.actor, 100, "actor")?,
+                unit: bounded(&e.unit, 20, "unit")?,
+                action: bounded(&e.action, 100, "action")?,
+                record_kind: bounded(&e.record_kind, 100, "record_kind")?,
+                record_key: bounded(&e.record_key, 2000, "record_key")?,
+                purpose: bounded(&e.purpose, 500, "purpose")?,
+                outcome,
+            },
+            prev_hash: String::new(),
+            hash: String::new(),
+        });
+    }
+    let (appended, held) = state.app.receive_station_audit(&station, &events).await?;
+    Ok(Json(StationAuditAnswer { appended, held }))
+}

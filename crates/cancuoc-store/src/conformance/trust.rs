@@ -692,4 +692,70 @@ pub async fn stations_are_requested_approved_and_revoked(store: Arc<dyn Store>) 
             actions::STATION_SERVER_KEY_ADD,
         ]
     );
+
+    // The station's own audit events join the chain, each as its officer did it and
+    // when; sent again, they are skipped.
+    assert_eq!(store.station_audit_sent().await.unwrap(), 0);
+    store.set_station_audit_sent(2).await.unwrap();
+    assert_eq!(store.station_audit_sent().await.unwrap(), 2);
+    let at_station = |seq: i64, action: &str| cancuoc_domain::audit::AuditEvent {
+        seq,
+        at_micros: T0 - 1_000 + seq,
+        draft: cancuoc_domain::audit::AuditDraft {
+            actor: "lan.nt".into(),
+            unit: "CAH-436".into(),
+            action: action.into(),
+            record_kind: "citizen".into(),
+            record_key: "042090000001".into(),
+            purpose: "look-up".into(),
+            outcome: cancuoc_domain::audit::Outcome::Done,
+        },
+        prev_hash: String::new(),
+        hash: String::new(),
+    };
+    let sent = [
+        at_station(1, "citizen.read"),
+        at_station(2, "application.create"),
+    ];
+    assert_eq!(
+        store.append_station_audit(first.id, &sent).await.unwrap(),
+        (2, 2)
+    );
+    let again = [
+        at_station(2, "application.create"),
+        at_station(3, "citizen.read"),
+    ];
+    assert_eq!(
+        store.append_station_audit(first.id, &again).await.unwrap(),
+        (1, 3)
+    );
+    let joined: Vec<_> = store
+        .audit_events(0, 100_000)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|e| {
+            e.draft
+                .purpose
+                .starts_with(&format!("station {}", first.id))
+        })
+        .map(|e| (e.at_micros, e.draft.actor, e.draft.action))
+        .collect();
+    assert_eq!(
+        joined,
+        vec![
+            (T0 - 999, "lan.nt".to_owned(), "citizen.read".to_owned()),
+            (
+                T0 - 998,
+                "lan.nt".to_owned(),
+                "application.create".to_owned()
+            ),
+            (T0 - 997, "lan.nt".to_owned(), "citizen.read".to_owned()),
+        ]
+    );
+    let err = store
+        .append_station_audit(Uuid::now_v7(), &sent)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::NotFound(_)), "{err:?}");
 }
