@@ -437,7 +437,13 @@ impl App {
                 packet_id,
             )
         };
-        match self.file_application(&caller, &intake).await {
+        // Filed as taken at the station and when: its history, audit event and receipt
+        // carry the packet's time, not the time it reached the server.
+        let at_station = App {
+            clock: std::sync::Arc::new(StationClock(packet.made_micros)),
+            ..self.clone()
+        };
+        match at_station.file_application(&caller, &intake).await {
             Ok(filed) => {
                 // Set again when a packet is filed again after a cut: the same note
                 // changes nothing.
@@ -499,4 +505,21 @@ fn changes_since(
     }
     note.push_str(". Đối chiếu với hồ sơ hiện tại trước khi xác minh.");
     (residence_then.map(|r| r.commune.as_str().to_owned()), note)
+}
+
+/// The time a packet was made, for its filing on the server.
+struct StationClock(i64);
+
+impl crate::Clock for StationClock {
+    fn now_micros(&self) -> i64 {
+        self.0
+    }
+    fn today(&self) -> jiff::civil::Date {
+        jiff::Timestamp::from_microsecond(self.0)
+            .map(|t| {
+                t.to_zoned_datetime(jiff::tz::Offset::constant(7).to_time_zone())
+                    .date()
+            })
+            .unwrap_or(jiff::civil::Date::ZERO)
+    }
 }

@@ -534,6 +534,10 @@ async fn a_pushed_packet_is_filed_once_under_the_station_and_replays_are_answere
         .date()
         .to_string();
     assert_eq!(record["intake_date"], station_day.as_str(), "{record}");
+    // Taken when the station made the packet, not when it reached the server.
+    let intake_at: jiff::Timestamp = record["intake_at"].as_str().unwrap().parse().unwrap();
+    assert_eq!(intake_at.as_microsecond(), an.made_micros, "{record}");
+    assert_eq!(record["history"][0]["at"], record["intake_at"], "{record}");
     let portrait = t
         .client
         .get(t.url(&format!(
