@@ -729,3 +729,101 @@ pub(crate) fn packet_intake(packet: &PacketIntake, day: String, id: Uuid) -> Int
         capture: None,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
+
+    use super::*;
+
+    const DAY: i64 = 86_400_000_000;
+    const NOW: i64 = 1_790_000_000_000_000;
+
+    fn identity(last_push: Option<i64>) -> StationIdentity {
+        StationIdentity {
+            id: Uuid::nil(),
+            server_url: "http://127.0.0.1:8080".into(),
+            unit: "CAH-436".into(),
+            name: "Tổ lưu động số 1".into(),
+            signing_object: String::new(),
+            agreement_object: String::new(),
+            server_extract_key: vec![],
+            server_packet_key: vec![],
+            enrolled_micros: NOW - 30 * DAY,
+            extract_object: None,
+            extract_expires_micros: None,
+            last_push_micros: last_push,
+        }
+    }
+
+    fn packets(waiting: usize, made: i64) -> Vec<OutboxPacket> {
+        (0..waiting)
+            .map(|n| OutboxPacket {
+                packet: Uuid::from_u128(n as u128),
+                made_micros: made,
+                officer: "lan.pt".into(),
+                personal_id: "042090001234".into(),
+                sealed_object: String::new(),
+                plain_object: String::new(),
+                size_bytes: 1,
+                state: OutboxState::Waiting,
+                answered_micros: None,
+                receipt: None,
+                code: None,
+                message: None,
+                resolved_by: None,
+                resolved_micros: None,
+            })
+            .collect()
+    }
+
+    fn stopped(
+        outbox: &[OutboxPacket],
+        last_push: Option<i64>,
+        expires: Option<i64>,
+    ) -> Option<String> {
+        standing(
+            outbox,
+            &identity(last_push),
+            expires,
+            StationLimits::default(),
+            NOW,
+        )
+        .intake_stopped
+    }
+
+    #[test]
+    fn intake_runs_with_a_fresh_extract_and_few_recent_packets() {
+        let outbox = packets(499, NOW - DAY);
+        assert_eq!(stopped(&outbox, Some(NOW - DAY), Some(NOW + DAY)), None);
+        // Nothing waiting: no push is due, however long ago the last one was.
+        assert_eq!(stopped(&[], None, Some(NOW + DAY)), None);
+    }
+
+    #[test]
+    fn an_expired_or_missing_extract_stops_intake_and_says_to_pull() {
+        for expires in [None, Some(NOW), Some(NOW - 1)] {
+            let why = stopped(&[], Some(NOW), expires).unwrap();
+            assert!(why.contains("station pull"), "{why}");
+        }
+    }
+
+    #[test]
+    fn five_hundred_packets_waiting_stop_intake_and_say_to_push() {
+        let why = stopped(&packets(500, NOW), Some(NOW), Some(NOW + DAY)).unwrap();
+        assert!(
+            why.contains("500 packets") && why.contains("station push"),
+            "{why}"
+        );
+    }
+
+    #[test]
+    fn packets_waiting_seven_days_after_the_last_push_stop_intake() {
+        let outbox = packets(1, NOW - DAY);
+        assert_eq!(stopped(&outbox, Some(NOW - 7 * DAY), Some(NOW + DAY)), None);
+        let why = stopped(&outbox, Some(NOW - 7 * DAY - 1), Some(NOW + DAY)).unwrap();
+        assert!(why.contains("7 days"), "{why}");
+        // Never pushed: counted from the enrolment, 30 days ago.
+        assert!(stopped(&outbox, None, Some(NOW + DAY)).is_some());
+    }
+}
