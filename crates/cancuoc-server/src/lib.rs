@@ -108,6 +108,8 @@ pub fn console_english_phrases() -> Vec<&'static str> {
 }
 
 pub fn router(app: App, config: ServerConfig) -> Router {
+    // A station's working copy has its own page; elsewhere `/tram` is no page at all.
+    let station = app.is_station();
     let state = AppState {
         app,
         config: Arc::new(config.clone()),
@@ -128,6 +130,15 @@ pub fn router(app: App, config: ServerConfig) -> Router {
     let hsts = config
         .secure_cookies
         .then(|| HeaderValue::from_static("max-age=31536000"));
+    let api = if station {
+        api.route("/tram", axum::routing::get(console::station))
+            .route(
+                "/tram/goi/{packet}/xu-ly",
+                axum::routing::post(console::resolve_packet),
+            )
+    } else {
+        api
+    };
     api.route(
         "/api/openapi.json",
         axum::routing::get(move || openapi::serve(spec_json.clone())),
@@ -237,6 +248,11 @@ pub fn router(app: App, config: ServerConfig) -> Router {
     .route("/dat-lich/chon", axum::routing::post(pages::choose))
     .fallback(routes::no_route)
     .method_not_allowed_fallback(routes::method_not_allowed)
+    // On a station, every page says where the station stands.
+    .layer(axum::middleware::from_fn_with_state(
+        state.clone(),
+        console::station_context,
+    ))
     .layer(DefaultBodyLimit::max(config.body_limit_bytes))
     .layer(
         ServiceBuilder::new()

@@ -1326,3 +1326,30 @@ async fn a_page_left_open_after_signing_out_does_not_spoil_the_sign_in_form() {
     let page = browser.get(t.url("/ho-so")).send().await.unwrap();
     assert!(page.url().path().ends_with("/dang-nhap"), "{}", page.url());
 }
+
+/// `/tram` is a station's own page: a central server has no such page, signed in or not,
+/// and says nothing of a station on its pages.
+#[tokio::test]
+async fn a_central_server_has_no_station_page() {
+    let t = spawn_app().await;
+    let admin = t.admin().await;
+    t.officer(&admin, "lan.pt", "CAH-436", "district_officer")
+        .await;
+    let anonymous = client(true);
+    let browser = t.console_as("lan.pt").await;
+    for who in [&anonymous, &browser] {
+        let page = who.get(t.url("/tram")).send().await.unwrap();
+        assert_eq!(page.status(), StatusCode::NOT_FOUND);
+        assert!(page.text().await.unwrap().contains("Không có trang này"));
+    }
+    let html = t.page(&browser, "/tra-cuu").await;
+    assert!(!html.contains("href=\"/tram\""), "{html}");
+    assert!(!html.contains("id=\"station-banner\""), "{html}");
+    let resolve = post_form(
+        &browser,
+        t.url("/tram/goi/0190c3a8-7e59-7cc1-9c9b-2a5f3c1d4e6f/xu-ly"),
+        &[("csrf", &csrf_of(&html)), ("confirm", "yes")],
+    )
+    .await;
+    assert_eq!(resolve.status(), StatusCode::NOT_FOUND);
+}

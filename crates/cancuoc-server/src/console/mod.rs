@@ -27,6 +27,7 @@ mod register;
 mod remote;
 mod review;
 mod schedule;
+mod station_desk;
 mod stations;
 
 pub(crate) use admin::*;
@@ -40,6 +41,7 @@ pub(crate) use register::*;
 pub(crate) use remote::*;
 pub(crate) use review::*;
 pub(crate) use schedule::*;
+pub(crate) use station_desk::*;
 pub(crate) use stations::*;
 
 const LANG_COOKIE: &str = "cancuoc_lang";
@@ -261,6 +263,54 @@ words! {
     station_refuse => "Từ chối đề nghị", "Refuse the request";
     station_revoked_done => "Đã thu hồi trạm", "Station revoked";
     remote_ended => "Đã kết thúc áp dụng", "Entry ended";
+    my_station => "Trạm của tôi", "This station";
+    my_station_explained => "Máy tính này là trạm lưu động: dữ liệu dân cư là bản sao tải về từ máy chủ trung tâm, làm việc được khi không có mạng. Mỗi hồ sơ tiếp nhận tại đây được đóng gói và chờ gửi về máy chủ; khi có mạng, trạm tự gửi mỗi 30 giây (hoặc chạy lệnh cancuoc station push).", "This laptop is a mobile station: its residents are a copy pulled from the central server, and it works without a network. Each application filed here is packed and waits to go to the server; when there is a network the station sends them every 30 seconds (or run cancuoc station push).";
+    station_name => "Tên trạm", "Station name";
+    station_server => "Máy chủ trung tâm", "Central server";
+    station_standing => "Tình trạng", "Standing";
+    packets_waiting => "Gói hồ sơ chờ gửi", "Packets waiting";
+    packets_refused => "Gói bị từ chối chưa xử lý", "Refused packets to resolve";
+    last_push => "Lần gửi thành công gần nhất", "Last push";
+    never_pushed => "Chưa gửi lần nào", "Never";
+    extract_expires => "Dữ liệu tải về có giá trị đến", "Extract valid until";
+    extract_expired => "đã hết hạn", "expired";
+    no_extract => "Chưa tải dữ liệu về", "No extract pulled";
+    intake_stopped => "Trạm đang ngừng tiếp nhận hồ sơ", "The station takes no applications now";
+    outbox => "Các gói hồ sơ của trạm", "The station's packets";
+    outbox_explained => "Gói bị từ chối là hồ sơ máy chủ không nhận: hồ sơ đó của công dân không được giải quyết. Báo cho công dân (nộp lại tại trụ sở nếu cần) hoặc hỏi cán bộ huyện, rồi đánh dấu xác nhận và bấm «Đã xử lý».", "A refused packet is an application the server did not take: the citizen's application is not being dealt with. Tell the citizen (to apply again at the office if need be) or ask the district, then tick the confirmation and press Mark resolved.";
+    no_packets => "Chưa có gói hồ sơ nào.", "No packet yet.";
+    older_packets_left_off => "Số gói đã nộp, đã xử lý cũ hơn không hiện ở đây", "Older filed and resolved packets not shown";
+    made_at => "Lập lúc", "Made";
+    size => "Dung lượng", "Size";
+    packet_waiting => "Chờ gửi", "Waiting";
+    packet_filed => "Đã nộp", "Filed";
+    packet_refused => "Bị từ chối", "Refused";
+    packet_resolved => "Đã xử lý", "Resolved";
+    packet_resolve => "Đã xử lý", "Mark resolved";
+    packet_confirm => "Xác nhận đã báo công dân hoặc cán bộ huyện", "I confirm the citizen or the district was told";
+    packet_confirm_needed => "Hãy đánh dấu ô xác nhận trước khi bấm «Đã xử lý».", "Tick the confirmation before marking the packet resolved.";
+    packet_resolved_done => "Đã đánh dấu xử lý gói hồ sơ của công dân", "Marked resolved: the packet of citizen";
+    resolved_by => "Người xử lý", "Resolved by";
+    server_receipt => "Số biên nhận trên máy chủ", "Receipt on the server";
+    winner_receipt => "Hồ sơ được giữ: số biên nhận", "The application kept: receipt";
+    server_detail => "Chi tiết từ máy chủ", "The server's detail";
+    station_banner => "Trạm lưu động: làm việc trên bản sao dữ liệu tại máy, hồ sơ gửi về máy chủ khi có mạng.", "Mobile station: working on a local copy; applications go to the server when there is a network.";
+    station_banner_waiting => "gói chờ gửi", "packets waiting";
+    station_banner_refused => "gói bị từ chối cần xử lý", "refused packets to resolve";
+    station_banner_link => "Xem trạm", "See the station";
+    station_banner_why => "Xem lý do và cách khắc phục", "See why and how to fix it";
+    refusal_already_applied => "Công dân đã có hồ sơ đang giải quyết, nộp trước ở nơi khác", "The citizen already has an application, filed first elsewhere";
+    refusal_outside_communes => "Công dân không cư trú tại xã, phường trạm được phục vụ", "The citizen lives outside the communes the station serves";
+    refusal_officer_not_allowed => "Cán bộ lập hồ sơ không được dùng trạm này hoặc tài khoản đã bị khóa", "The officer who filed it may not use this station, or is disabled";
+    refusal_unknown_citizen => "Máy chủ không tìm thấy công dân trong địa bàn của cán bộ", "The server finds no such citizen in the officer's area";
+    refusal_station_revoked => "Gói được lập sau khi trạm bị thu hồi", "Made after the station was revoked";
+    refusal_station_not_approved => "Gói được lập trước khi trạm được duyệt", "Made before the station was approved";
+    refusal_unknown_station => "Máy chủ không biết trạm này", "The server does not know this station";
+    refusal_bad_signature => "Chữ ký của gói không hợp lệ (gói bị sửa hoặc không do trạm ký)", "The packet's signature does not hold (altered, or not signed by the station)";
+    refusal_malformed => "Gói hồ sơ không đúng định dạng", "The packet is malformed";
+    refusal_does_not_decrypt => "Máy chủ không giải mã được gói", "The server cannot decrypt the packet";
+    refusal_mismatch => "Thông tin của gói không khớp", "The packet's details do not match";
+    refusal_not_filed => "Máy chủ không nhận hồ sơ", "The server did not file the application";
     confirm_disable => "Khóa ngay (đăng xuất khỏi mọi nơi)", "Disable now (signs out everywhere)";
     confirm_disable_needed => "Hãy đánh dấu xác nhận trước khi khóa tài khoản.", "Tick the confirmation before disabling the account.";
     old_card => "Thẻ/CMND cũ khi trả thẻ", "Old card at hand-over";
@@ -562,6 +612,12 @@ impl Ui {
     /// enumerations the console shows to a word).
     pub fn name_of(&self, code: &str) -> &'static str {
         W::named(code).map_or("—", |w| self.t(w))
+    }
+
+    /// On a station, what its banner says (set around each page by
+    /// [`station_desk::station_context`]); none on a central server.
+    pub fn station(&self) -> Option<StationBanner> {
+        station_desk::current_banner()
     }
 
     pub fn lang(&self) -> &'static str {
@@ -1546,6 +1602,22 @@ mod tests {
             .map(|r| r.as_str().to_owned()),
         );
         codes.extend(["done", "refused", "not_found"].map(|o| format!("outcome_{o}")));
+        // A station's packets: their states and the server's refusals.
+        codes.extend(
+            [
+                cancuoc_store::OutboxState::Waiting,
+                cancuoc_store::OutboxState::Filed,
+                cancuoc_store::OutboxState::Refused,
+                cancuoc_store::OutboxState::Resolved,
+            ]
+            .iter()
+            .map(|s| format!("packet_{}", s.as_str())),
+        );
+        codes.extend(
+            station_desk::REFUSAL_CODES
+                .iter()
+                .map(|c| format!("refusal_{c}")),
+        );
         codes.extend(
             [
                 RecordStatus::Draft,
