@@ -207,7 +207,14 @@ pub(crate) async fn intake(
                 .app
                 .file_application(&caller, &request)
                 .await
-                .map_err(|e| said(ui, &e))
+                .map_err(|e| match (&e, ui.station()) {
+                    // A station whose guard-rails stop intake says why and how to go on,
+                    // not that the application's state forbids the step.
+                    (AppError::InvalidState(why), Some(s)) if s.stopped => {
+                        format!("{}: {why}", ui.t(W::intake_stopped))
+                    }
+                    _ => said(ui, &e),
+                })
         }
         Err(e) => Err(format!("{}: {e}", ui.t(W::biometrics_refused))),
     };
