@@ -39,6 +39,80 @@ async fn api(base: &str, token: &str, path: &str, body: Option<Value>) -> (u16, 
     (status, response.json().await.unwrap_or(Value::Null))
 }
 
+/// Signs in on a console through its sign-in form, as a browser does: the form first, for
+/// its token and the cookie that goes with it.
+async fn console_sign_in(base: &str, username: &str, password: &str) -> reqwest::Client {
+    let browser = reqwest::Client::builder()
+        .cookie_store(true)
+        .build()
+        .unwrap();
+    let form = page(&browser, base, "/dang-nhap").await;
+    let at = form
+        .find("name=\"csrf\" value=\"")
+        .expect("the sign-in form")
+        + 19;
+    let token = form[at..].split('"').next().unwrap().to_owned();
+    let signed_in = post_form(
+        &browser,
+        base,
+        "/dang-nhap",
+        &[
+            ("username", username),
+            ("password", password),
+            ("csrf", &token),
+        ],
+    )
+    .await;
+    assert!(
+        signed_in.url().path().ends_with("/tra-cuu"),
+        "signed in: {}",
+        signed_in.url()
+    );
+    browser
+}
+
+async fn page(browser: &reqwest::Client, base: &str, path: &str) -> String {
+    let response = browser.get(format!("{base}{path}")).send().await.unwrap();
+    assert!(
+        response.status().is_success(),
+        "{path}: {}",
+        response.status()
+    );
+    response.text().await.unwrap()
+}
+
+/// Posts a console form (`application/x-www-form-urlencoded`).
+async fn post_form(
+    browser: &reqwest::Client,
+    base: &str,
+    path: &str,
+    fields: &[(&str, &str)],
+) -> reqwest::Response {
+    let encode = |text: &str| -> String {
+        text.bytes()
+            .map(|b| {
+                if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+                    char::from(b).to_string()
+                } else {
+                    format!("%{b:02X}")
+                }
+            })
+            .collect()
+    };
+    let body = fields
+        .iter()
+        .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
+        .collect::<Vec<_>>()
+        .join("&");
+    browser
+        .post(format!("{base}{path}"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(body)
+        .send()
+        .await
+        .unwrap()
+}
+
 #[tokio::test]
 async fn a_station_enrols_from_its_laptop_and_is_approved_on_the_central_server() {
     let central = Workspace::new();
@@ -452,6 +526,72 @@ async fn a_station_files_offline_and_its_packets_reach_the_server_once() {
         said.contains(direct["receipt"].as_str().unwrap()),
         "the winner's receipt: {said}"
     );
+
+    // The refused packet stays at the station until an officer deals with it there: the
+    // station served again, its console shows the packet refused and why, with the
+    // receipt of the application the server keeps, and the officer marks it resolved.
+    drop(station);
+    let station = laptop.serve(&[]);
+    let browser = console_sign_in(&station.base, "lan.pt", "a-much-longer-password").await;
+    let look_up = page(&browser, &station.base, "/tra-cuu").await;
+    assert!(
+        look_up.contains("id=\"station-banner\"") && look_up.contains("href=\"/tram\""),
+        "every page says it is a station: {look_up}"
+    );
+    let html = page(&browser, &station.base, "/tram").await;
+    assert!(html.contains("Tổ lưu động số 2"), "{html}");
+    assert!(html.contains("data-code=\"already_applied\""), "{html}");
+    assert!(html.contains("Bị từ chối"), "{html}");
+    assert!(html.contains(people[2].as_str()), "{html}");
+    assert!(
+        html.contains(direct["receipt"].as_str().unwrap()),
+        "the receipt the server keeps instead: {html}"
+    );
+    // Refused first, before the packets the server filed.
+    let refused_row = html
+        .find("class=\"packet refused\"")
+        .expect("a refused row");
+    let filed_row = html.find("class=\"packet filed\"").expect("a filed row");
+    assert!(refused_row < filed_row, "{html}");
+    let at = html
+        .find("action=\"/tram/goi/")
+        .expect("a form to resolve it")
+        + 8;
+    let action = html[at..].split('"').next().unwrap().to_owned();
+    let csrf = {
+        let at = html.find("name=\"csrf\" value=\"").unwrap() + 19;
+        html[at..].split('"').next().unwrap().to_owned()
+    };
+    // Not confirmed: said so, and nothing changes.
+    let unconfirmed = post_form(&browser, &station.base, &action, &[("csrf", &csrf)]).await;
+    assert_eq!(unconfirmed.status().as_u16(), 422);
+    assert!(
+        unconfirmed
+            .text()
+            .await
+            .unwrap()
+            .contains("Hãy đánh dấu ô xác nhận")
+    );
+    let resolved = post_form(
+        &browser,
+        &station.base,
+        &action,
+        &[("csrf", &csrf), ("confirm", "yes")],
+    )
+    .await;
+    assert!(
+        resolved.url().path().ends_with("/tram"),
+        "{}",
+        resolved.url()
+    );
+    let html = resolved.text().await.unwrap();
+    assert!(html.contains("Đã đánh dấu xử lý gói hồ sơ"), "{html}");
+    assert!(html.contains("class=\"packet resolved\""), "{html}");
+    assert!(!html.contains("class=\"packet refused\""), "{html}");
+    let out = laptop.run(&["station", "status", "--format", "json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let standing: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(standing["refused"], 0, "{standing}");
 
     // On the central server: each pushed application once, taken at the station by its
     // officer, with the portrait byte for byte.
