@@ -329,6 +329,16 @@ fn capture(seed: usize) -> (Vec<u8>, Value) {
     (portrait, body)
 }
 
+/// The type of a first CCCD: one who holds a 9-digit CMND switches it; one who never had
+/// a card asks a first.
+fn first_card_kind(citizen: &Value) -> &'static str {
+    if citizen["old_id_number"].is_null() {
+        "first_issuance"
+    } else {
+        "cmnd_switch"
+    }
+}
+
 /// The field: a central server (stopped) and a station enrolled, approved for commune
 /// 18073 with the district officer `lan.pt` and pulled, which filed `count` applications
 /// with biometrics offline (its server stopped again).
@@ -359,6 +369,61 @@ async fn offline_field(count: usize) -> Field {
     let one_time = stdout(&out).trim().rsplit(' ').next().unwrap().to_owned();
     let out = central.run(&["demo", "--people", "3000"]);
     assert!(out.status.success(), "{}", stderr(&out));
+    // Today's session in commune 18073, its households invited: the station runs it.
+    let today = jiff::Timestamp::now()
+        .to_zoned_datetime(jiff::tz::Offset::constant(7).to_time_zone())
+        .date()
+        .to_string();
+    let made = |args: &[&str]| {
+        let out = central.run(args);
+        assert!(out.status.success(), "{args:?}: {}", stderr(&out));
+        stdout(&out).trim().to_owned()
+    };
+    made(&[
+        "machine",
+        "add",
+        "--unit",
+        "CAH-436",
+        "--label",
+        "Bộ lưu động",
+        "--minutes",
+        "10",
+    ]);
+    let site = made(&[
+        "site",
+        "add",
+        "--unit",
+        "CAH-436",
+        "--name",
+        "Nhà văn hóa thôn 1",
+        "--kind",
+        "mobile",
+        "--commune",
+        "18073",
+        "--address",
+        "Thôn 1",
+        "--opens",
+        "00:00",
+        "--closes",
+        "23:30",
+    ]);
+    let session = made(&[
+        "session",
+        "add",
+        "--site",
+        &site,
+        "--date",
+        &today,
+        "--from",
+        "00:00",
+        "--to",
+        "23:30",
+        "--officers",
+        "lan.pt",
+        "--machines",
+        "Bộ lưu động",
+    ]);
+    made(&["session", "invite", &session]);
     let server = central.serve(&[]);
     let listen = server.base.trim_start_matches("http://").to_owned();
 
@@ -393,6 +458,36 @@ async fn offline_field(count: usize) -> Field {
     )
     .await;
     assert_eq!(status, 204);
+    // Before the pull, the invited person after those the station will serve applies at
+    // the district office: the extract says so, and the station takes no second one.
+    let officer = sign_in(&server.base, "lan.pt", "a-much-longer-password").await;
+    let (_, invited) = api(
+        &server.base,
+        &officer,
+        &format!("/api/v1/sessions/{session}/appointments"),
+        None,
+    )
+    .await;
+    let ahead = invited.get("items").unwrap_or(&invited)[count]["personal_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (_, citizen) = api(
+        &server.base,
+        &officer,
+        &format!("/api/v1/citizens/{ahead}"),
+        None,
+    )
+    .await;
+    let kind = first_card_kind(&citizen);
+    let (status, filed) = api(
+        &server.base,
+        &officer,
+        "/api/v1/applications",
+        Some(json!({"personal_id": ahead, "type": kind, "channel": "fixed"})),
+    )
+    .await;
+    assert_eq!(status, 201, "{filed}");
     let out = laptop.run(&["station", "pull"]);
     assert!(out.status.success(), "{}", stderr(&out));
 
@@ -400,36 +495,63 @@ async fn offline_field(count: usize) -> Field {
     drop(server);
     let station = laptop.serve(&[]);
     let desk = sign_in(&station.base, "lan.pt", "a-much-longer-password").await;
-    let (status, due) = api(
+    // The session's queue, offline: the invited check in, are called in turn and filed.
+    let (status, listed) = api(
         &station.base,
         &desk,
-        &format!("/api/v1/citizens?unit=18073&due_a_card=true&limit={count}"),
+        &format!("/api/v1/sessions/{session}/appointments"),
         None,
     )
     .await;
-    assert_eq!(status, 200, "{due}");
-    let people: Vec<String> = due["items"]
+    assert_eq!(status, 200, "{listed}");
+    let invited = listed
+        .get("items")
+        .unwrap_or(&listed)
         .as_array()
         .unwrap()
+        .clone();
+    let people: Vec<String> = invited
         .iter()
-        .map(|c| c["personal_id"].as_str().unwrap().to_owned())
+        .take(count)
+        .map(|a| a["personal_id"].as_str().unwrap().to_owned())
         .collect();
-    // One who holds a 9-digit CMND switches it; one who never had a card asks a first.
+    assert_eq!(people.len(), count, "{listed}");
+    let mut kinds = Vec::new();
+    for person in &people {
+        let (_, citizen) = api(
+            &station.base,
+            &desk,
+            &format!("/api/v1/citizens/{person}"),
+            None,
+        )
+        .await;
+        kinds.push(first_card_kind(&citizen));
+    }
     let kind_of = |person: &str| {
-        let holds_cmnd = due["items"]
-            .as_array()
-            .unwrap()
+        people
             .iter()
-            .any(|c| c["personal_id"] == person && !c["old_id_number"].is_null());
-        if holds_cmnd {
-            "cmnd_switch"
-        } else {
-            "first_issuance"
-        }
+            .position(|p| p == person)
+            .map_or("first_issuance", |i| kinds[i])
     };
-    assert_eq!(people.len(), count, "{due}");
     let mut portraits = Vec::new();
     for (i, person) in people.iter().enumerate() {
+        let (status, checked) = api(
+            &station.base,
+            &desk,
+            &format!("/api/v1/sessions/{session}/check-ins"),
+            Some(json!({"personal_id": person})),
+        )
+        .await;
+        assert_eq!(status, 200, "{checked}");
+        let (status, called) = api(
+            &station.base,
+            &desk,
+            &format!("/api/v1/sessions/{session}/next"),
+            Some(json!({})),
+        )
+        .await;
+        assert_eq!(status, 200, "{called}");
+        assert_eq!(called["personal_id"], person.as_str(), "{called}");
         let (portrait, biometrics) = capture(i);
         portraits.push(portrait);
         let (status, filed) = api(
@@ -444,6 +566,38 @@ async fn offline_field(count: usize) -> Field {
         .await;
         assert_eq!(status, 201, "{filed}");
     }
+    let (_, listed) = api(
+        &station.base,
+        &desk,
+        &format!("/api/v1/sessions/{session}/appointments"),
+        None,
+    )
+    .await;
+    for person in &people {
+        let served = listed
+            .get("items")
+            .unwrap_or(&listed)
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|a| a["personal_id"] == person.as_str() && a["state"] == "served");
+        assert!(served, "{person} served at the session: {listed}");
+    }
+    let (status, refused) = api(
+        &station.base,
+        &desk,
+        "/api/v1/applications",
+        Some(json!({"personal_id": ahead, "type": kind, "channel": "mobile"})),
+    )
+    .await;
+    assert_eq!(status, 409, "{refused}");
+    assert!(
+        refused["message"]
+            .as_str()
+            .unwrap()
+            .contains("central register"),
+        "{refused}"
+    );
     let kinds = people.iter().map(|p| kind_of(p)).collect();
     drop(station);
     Field {
@@ -485,6 +639,8 @@ async fn a_station_files_offline_and_its_packets_reach_the_server_once() {
     )
     .await;
     assert_eq!(status, 409, "{again}");
+    // Stopped, so that its own push every 30 s does not race the one below.
+    drop(station);
 
     // The network is back; meanwhile the third citizen applied at the district office.
     let server = central.serve_on(&listen, &[]);
@@ -503,12 +659,21 @@ async fn a_station_files_offline_and_its_packets_reach_the_server_once() {
     assert_eq!(pushed["filed"], 2, "{pushed}");
     assert_eq!(pushed["refused"], 1, "{pushed}");
     assert_eq!(pushed["waiting"], 0, "{pushed}");
+    // The station's own trail (its officers' look-ups and filings) joined the central
+    // chain, which still verifies.
+    assert!(pushed["audit_events"].as_u64() >= Some(3), "{pushed}");
+    let out = central.run(&["audit", "verify"]);
+    assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
     // Pushed again: nothing waits, nothing is sent.
     let out = laptop.run(&["station", "push", "--format", "json"]);
     let pushed: Value = serde_json::from_str(&stdout(&out)).unwrap();
     assert_eq!(
-        (pushed["filed"].as_u64(), pushed["bytes"].as_u64()),
-        (Some(0), Some(0))
+        (
+            pushed["filed"].as_u64(),
+            pushed["bytes"].as_u64(),
+            pushed["audit_events"].as_u64()
+        ),
+        (Some(0), Some(0), Some(0))
     );
 
     let out = laptop.run(&["station", "status", "--format", "json"]);
@@ -530,7 +695,6 @@ async fn a_station_files_offline_and_its_packets_reach_the_server_once() {
     // The refused packet stays at the station until an officer deals with it there: the
     // station served again, its console shows the packet refused and why, with the
     // receipt of the application the server keeps, and the officer marks it resolved.
-    drop(station);
     let station = laptop.serve(&[]);
     let browser = console_sign_in(&station.base, "lan.pt", "a-much-longer-password").await;
     let look_up = page(&browser, &station.base, "/tra-cuu").await;
