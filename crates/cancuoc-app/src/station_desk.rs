@@ -684,7 +684,7 @@ fn standing(
     let intake_stopped = if extract_expires_micros.is_none_or(|e| e <= now) {
         Some(
             "Bản trích xuất dữ liệu của trạm đã hết hạn (the station's extract has expired): \
-             connect to the network and run `cancuoc station pull`, or press Pull on the station page"
+             connect to the network and run `cancuoc station pull`, then start the station again"
                 .to_owned(),
         )
     } else if waiting >= limits.max_waiting {

@@ -62,6 +62,23 @@ struct PacketJson {
     intake: PacketIntake,
 }
 
+/// Every code a packet can be refused with (when it is opened or judged): the
+/// station's console says each in Vietnamese.
+pub const REFUSAL_CODES: &[&str] = &[
+    "already_applied",
+    "outside_communes",
+    "officer_not_allowed",
+    "unknown_citizen",
+    "station_revoked",
+    "station_not_approved",
+    "unknown_station",
+    "bad_signature",
+    "malformed",
+    "does_not_decrypt",
+    "mismatch",
+    "not_filed",
+];
+
 /// Why the server refuses a packet: a stable code the station shows with the message.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PacketRefusal {

@@ -1614,7 +1614,7 @@ mod tests {
             .map(|s| format!("packet_{}", s.as_str())),
         );
         codes.extend(
-            station_desk::REFUSAL_CODES
+            cancuoc_app::station_packet::REFUSAL_CODES
                 .iter()
                 .map(|c| format!("refusal_{c}")),
         );

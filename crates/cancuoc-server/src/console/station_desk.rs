@@ -18,25 +18,6 @@ use cancuoc_store::{OutboxPacket, OutboxState};
 /// ever made stays in its outbox, and the page must stay quick to read.
 const ANSWERED_SHOWN: usize = 200;
 
-/// The refusal codes a server gives a packet (`cancuoc_app::station_packet`), each said
-/// in Vietnamese by the word `refusal_{code}` (a unit test holds each to its word; a code
-/// without one shows as itself).
-#[cfg(test)]
-pub(crate) const REFUSAL_CODES: &[&str] = &[
-    "already_applied",
-    "outside_communes",
-    "officer_not_allowed",
-    "unknown_citizen",
-    "station_revoked",
-    "station_not_approved",
-    "unknown_station",
-    "bad_signature",
-    "malformed",
-    "does_not_decrypt",
-    "mismatch",
-    "not_filed",
-];
-
 /// What every console page of a station says of it, read once per page.
 #[derive(Debug, Clone)]
 pub(crate) struct StationBanner {
