@@ -433,6 +433,11 @@ impl App {
         {
             referenced.extend([identity.signing_object, identity.agreement_object]);
             referenced.extend(identity.extract_object);
+            // Every packet in the outbox, as sent and the station's own copy: a waiting one
+            // is an application not yet on the server.
+            for packet in self.store.outbox().await? {
+                referenced.extend([packet.sealed_object, packet.plain_object]);
+            }
         }
         for key in applications {
             let Some(application) = self.store.application(&access, key).await? else {

@@ -374,6 +374,9 @@ impl App {
     }
 }
 
+/// How long a revoked station may still push what it made before its revocation.
+pub const PUSH_AFTER_REVOCATION_MICROS: i64 = 14 * 24 * 3_600_000_000;
+
 /// How long an extract is good for: a week, the same as the longest a station may go
 /// without pushing (issue 19 §5). A station pulls again before it runs out.
 pub const EXTRACT_VALID_MICROS: i64 = 7 * 24 * 3_600_000_000;
@@ -483,10 +486,17 @@ pub struct ExtractResident {
     /// A card the citizen holds that is valid on the day of the extract, with its
     /// expiry (none: it never expires), so that intake offline checks the type.
     #[serde(default)]
-    pub valid_card: Option<Option<jiff::civil::Date>>,
+    pub valid_card: Option<ExtractCard>,
     /// Whether an application of the citizen is in progress centrally.
     #[serde(default)]
     pub open_application: bool,
+}
+
+/// A card valid on the day of the extract. A struct, not a bare optional date: a card
+/// that never expires (`expiry: null`) must not read back as no card.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ExtractCard {
+    pub expiry: Option<jiff::civil::Date>,
 }
 
 /// A request a station signed: what the server checks before it answers.
@@ -542,7 +552,16 @@ impl App {
                 "station {} is not approved yet: an officer of {} approves it in the console",
                 station.id, station.unit
             ))),
-            StationStatus::Revoked if request.pushes => Ok(station),
+            // What it made before the revocation may come up for two weeks after it; then
+            // its key opens nothing, stolen or not.
+            StationStatus::Revoked
+                if request.pushes
+                    && station
+                        .revoked_micros
+                        .is_some_and(|at| now - at <= PUSH_AFTER_REVOCATION_MICROS) =>
+            {
+                Ok(station)
+            }
             StationStatus::Revoked => Err(AppError::Forbidden(format!(
                 "station {} was revoked",
                 station.id
@@ -626,7 +645,7 @@ impl App {
                         version: r.version,
                         valid_card: match card {
                             cancuoc_domain::application::HeldCard::Active { expiry } => {
-                                Some(expiry)
+                                Some(ExtractCard { expiry })
                             }
                             _ => None,
                         },
@@ -858,5 +877,30 @@ impl App {
             )
         })?;
         Ok(self.station_vault()?.open(&object).await?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::ExtractCard;
+
+    #[test]
+    fn a_card_that_never_expires_reads_back_as_a_card() {
+        for card in [
+            Some(ExtractCard { expiry: None }),
+            Some(ExtractCard {
+                expiry: Some(jiff::civil::date(2031, 5, 2)),
+            }),
+            None,
+        ] {
+            let json = serde_json::to_string(&card).unwrap();
+            assert_eq!(
+                serde_json::from_str::<Option<ExtractCard>>(&json).unwrap(),
+                card,
+                "{json}"
+            );
+        }
     }
 }

@@ -57,6 +57,8 @@ pub(crate) struct StationDesk {
     limits: StationLimits,
     /// The last of the working copy's audit events copied into the station's own chain.
     mirrored: std::sync::atomic::AtomicI64,
+    /// One copy at a time: the 5-second task and a filing must not copy an event twice.
+    mirroring: tokio::sync::Mutex<()>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -166,7 +168,7 @@ impl App {
                 holdings.insert(
                     r.data.personal_id.as_string(),
                     Holding {
-                        valid_card: r.valid_card,
+                        valid_card: r.valid_card.map(|c| c.expiry),
                         open_application: r.open_application,
                     },
                 );
@@ -191,6 +193,7 @@ impl App {
             extract_expires_micros: expires,
             limits,
             mirrored: std::sync::atomic::AtomicI64::new(0),
+            mirroring: tokio::sync::Mutex::new(()),
         }));
         copy.refile_outbox().await?;
         // What loading the copy wrote is the station's bookkeeping, not an officer's work:
@@ -322,11 +325,22 @@ impl App {
             if !matches!(held.state, OutboxState::Waiting | OutboxState::Filed) {
                 continue;
             }
-            let plain = vault.open(&held.plain_object).await?;
-            let packet = read_plain(&plain, desk.identity.id, held.packet, held.made_micros)
-                .map_err(|r| {
-                    AppError::Internal(format!("packet {}: {}", held.packet, r.message))
-                })?;
+            // A packet that does not read is said and left: the station still starts.
+            let packet = match vault.open(&held.plain_object).await {
+                Ok(plain) => {
+                    match read_plain(&plain, desk.identity.id, held.packet, held.made_micros) {
+                        Ok(p) => p,
+                        Err(r) => {
+                            tracing::warn!(packet = %held.packet, "its copy does not read: {}", r.message);
+                            continue;
+                        }
+                    }
+                }
+                Err(e) => {
+                    tracing::warn!(packet = %held.packet, error = %e, "its copy is not in the vault");
+                    continue;
+                }
+            };
             let Some(officer) = self
                 .store
                 .officer_credentials(&packet.officer)
@@ -373,6 +387,7 @@ impl App {
         let Some(desk) = &self.station else {
             return Ok(0);
         };
+        let _one_at_a_time = desk.mirroring.lock().await;
         let mut copied = 0;
         loop {
             let after = desk.mirrored.load(Ordering::SeqCst);
@@ -431,7 +446,25 @@ impl App {
                 "events: at most 1000 in one request".into(),
             ));
         }
-        Ok(self.store.append_station_audit(station.id, events).await?)
+        // What a station says it did is taken as the station's: under its unit, and as
+        // one of its officers only if it names one; dated between its request and now.
+        let latest = self.clock.now_micros() + cancuoc_domain::station::REQUEST_SKEW_MICROS;
+        let mut taken = Vec::with_capacity(events.len());
+        for e in events {
+            if e.at_micros < station.requested_micros || e.at_micros > latest {
+                return Err(AppError::Invalid(format!(
+                    "event {}: dated outside the station's life",
+                    e.seq
+                )));
+            }
+            let mut e = e.clone();
+            e.draft.unit = station.unit.clone();
+            if !station.officers.contains(&e.draft.actor) {
+                e.draft.actor = format!("station:{}", station.id);
+            }
+            taken.push(e);
+        }
+        Ok(self.store.append_station_audit(station.id, &taken).await?)
     }
 
     /// True when this application is a station's working copy.
@@ -483,7 +516,7 @@ impl App {
                 station: desk.identity.id,
                 officer: officer.username.clone(),
                 made_micros: self.clock.now_micros(),
-                register_version: desk.versions.get(&intake.personal_id).copied(),
+                register_version: desk.versions.get(intake.personal_id.trim()).copied(),
                 intake: PacketIntake {
                     personal_id: intake.personal_id.clone(),
                     kind: intake.kind.clone(),

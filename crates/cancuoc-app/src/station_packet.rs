@@ -76,6 +76,7 @@ pub const REFUSAL_CODES: &[&str] = &[
     "malformed",
     "does_not_decrypt",
     "mismatch",
+    "bad_time",
     "not_filed",
 ];
 
@@ -311,15 +312,18 @@ impl App {
                 "total: a packet has 1 to {MAX_PACKET_BYTES} bytes"
             )));
         }
+        let (held, _) = self.store.packet_upload(station.id, packet).await?;
         // A packet sent whole in one request, of which nothing is held, is judged as it
-        // came: keeping its bytes would only be for a resumption it does not need.
-        let whole_in_one = offset == 0 && bytes.len() as u64 == total && {
-            let (held, _) = self.store.packet_upload(station.id, packet).await?;
-            held.is_empty()
-        };
+        // came: keeping its bytes would only be for a resumption it does not need. One
+        // held whole but not judged (the server stopped in between) is judged now.
+        let whole_in_one = offset == 0 && bytes.len() as u64 == total && held.is_empty();
+        let held_whole = bytes.is_empty() && held.len() as u64 == total;
         let gathered;
         let whole = if whole_in_one {
             bytes
+        } else if held_whole {
+            gathered = held;
+            &gathered
         } else {
             let received = self
                 .store
@@ -370,6 +374,29 @@ impl App {
             return refused(
                 "mismatch",
                 "the packet names another station or id than its upload".into(),
+            );
+        }
+        // A station makes a packet when it files, never later than now (its clock within
+        // the skew a signed request is allowed).
+        if packet.made_micros
+            > self.clock.now_micros() + cancuoc_domain::station::REQUEST_SKEW_MICROS
+        {
+            return refused(
+                "bad_time",
+                "the packet is dated after the server's clock: set the laptop's clock".into(),
+            );
+        }
+        // A station takes first cards and CMND switches: it holds no cards to renew.
+        if !matches!(
+            packet.intake.kind.as_str(),
+            "first_issuance" | "cmnd_switch"
+        ) {
+            return refused(
+                "not_filed",
+                format!(
+                    "a station takes first cards and CMND switches, not {:?}",
+                    packet.intake.kind
+                ),
             );
         }
         if !station.officers.contains(&packet.officer) {

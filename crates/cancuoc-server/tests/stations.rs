@@ -636,6 +636,49 @@ async fn a_pushed_packet_is_filed_once_under_the_station_and_replays_are_answere
         .await;
     assert_eq!(record["verifier_note"].as_str(), Some(note), "{record}");
 
+    // A packet dated after the server's clock, or of a type a station does not take, is
+    // refused with its reason.
+    let late = StationPacket {
+        made_micros: jiff::Timestamp::now().as_microsecond() + 3_600_000_000,
+        ..packet("042185004321")
+    };
+    let bytes = seal_packet(&late, &key, &server_key, |b| b.fill(5)).unwrap();
+    let (_, refused) = put_chunk(&t, &id, &key, late.packet, 0, bytes.len(), &bytes).await;
+    assert_eq!(refused["code"], "bad_time", "{refused}");
+    let renewal = StationPacket {
+        intake: PacketIntake {
+            kind: "renewal".into(),
+            reason: Some("expiring".into()),
+            ..packet("042185004321").intake
+        },
+        ..packet("042185004321")
+    };
+    let bytes = seal_packet(&renewal, &key, &server_key, |b| b.fill(4)).unwrap();
+    let (_, refused) = put_chunk(&t, &id, &key, renewal.packet, 0, bytes.len(), &bytes).await;
+    assert_eq!(refused["code"], "not_filed", "{refused}");
+
+    // A packet the server holds whole but never judged (it stopped in between) is judged
+    // when the station sends the empty chunk at its end.
+    let held = StationPacket {
+        intake: PacketIntake {
+            kind: "first_issuance".into(),
+            old_card_returned: false,
+            ..packet("042185004321").intake
+        },
+        ..packet("042185004321")
+    };
+    let bytes = seal_packet(&held, &key, &server_key, |b| b.fill(3)).unwrap();
+    let station_id = uuid::Uuid::parse_str(&id).unwrap();
+    t.app
+        .store()
+        .append_packet_upload(station_id, held.packet, 0, bytes.len() as u64, &bytes)
+        .await
+        .unwrap();
+    let (status, judged) =
+        put_chunk(&t, &id, &key, held.packet, bytes.len(), bytes.len(), b"").await;
+    assert_eq!(status, StatusCode::OK, "{judged}");
+    assert_eq!(judged["state"], "filed", "{judged}");
+
     // A request not signed by the station's key is refused before anything is kept.
     let stranger = SignerKey::from_bytes([52; 32]);
     let (status, body) = put_chunk(&t, &id, &stranger, uuid::Uuid::now_v7(), 0, 3, b"abc").await;

@@ -741,6 +741,14 @@ pub async fn append_audit(
         if event.seq <= held {
             continue;
         }
+        // The station's chain has no gaps: a jump would skip its real events for good.
+        if event.seq != held + 1 {
+            return Err(StoreError::Invalid(format!(
+                "the station's audit events go on from {}, not {}",
+                held + 1,
+                event.seq
+            )));
+        }
         let access = Access {
             actor: event.draft.actor.clone(),
             unit: event.draft.unit.clone(),

@@ -192,6 +192,7 @@ impl ServerLink {
         body: Vec<u8>,
         content_type: &str,
     ) -> Result<reqwest::Response> {
+        let method_writes = method != reqwest::Method::GET;
         let at = jiff::Timestamp::now().as_microsecond();
         let message = cancuoc_domain::station::request_message(
             self.identity.id.as_bytes(),
@@ -209,7 +210,9 @@ impl ServerLink {
                 "x-cancuoc-station-signature",
                 B64.encode(self.key.sign_message(&message)),
             );
-        if !body.is_empty() {
+        // A write says its type even when empty: the last chunk of a packet the server
+        // holds whole is sent empty to have it judged.
+        if method_writes {
             request = request
                 .header(reqwest::header::CONTENT_TYPE, content_type)
                 .body(body);
@@ -218,6 +221,15 @@ impl ServerLink {
             .send()
             .await
             .map_err(|e| CliError::failed(format!("cannot reach the server at {base}: {e}")))
+    }
+
+    /// Whether the server answers at all (its health, no sign-in).
+    async fn reachable(&self) -> bool {
+        self.client
+            .get(format!("{}/api/v1/health", self.identity.server_url))
+            .send()
+            .await
+            .is_ok_and(|r| r.status().is_success())
     }
 
     /// A signed request the server must answer with success.
@@ -324,14 +336,20 @@ pub async fn push_outbox(
     if let Some(e) = failure {
         return Err(e);
     }
-    pushed.audit_events = push_audit(app, link).await?;
+    // The trail goes up after the packets; a batch the server refuses is said and
+    // tried again next time, without holding back what the packets did.
+    match push_audit(app, link).await {
+        Ok(n) => pushed.audit_events = n,
+        Err(e) => tracing::warn!("the station's audit events did not go up: {e}"),
+    }
     pushed.waiting = app
         .station_outbox()
         .await?
         .iter()
         .filter(|p| p.state == OutboxState::Waiting)
         .count();
-    if pushed.waiting == 0 {
+    // A push counts when the server was reached and nothing is left waiting.
+    if pushed.waiting == 0 && (pushed.filed + pushed.refused > 0 || link.reachable().await) {
         app.station_pushed().await?;
     }
     Ok(pushed)
@@ -348,7 +366,18 @@ async fn push_audit(app: &App, link: &ServerLink) -> Result<u64> {
     let path = format!("/api/v1/stations/{}/audit", link.identity.id);
     let mut appended = 0;
     loop {
-        let events = app.station_audit_to_send(500).await?;
+        // At most 500 events, and about 256 KB, a request.
+        let mut events = app.station_audit_to_send(500).await?;
+        let mut size = 0;
+        let fits = events
+            .iter()
+            .take_while(|e| {
+                size += e.draft.record_key.len() + e.draft.purpose.len() + 300;
+                size <= 256 * 1024
+            })
+            .count()
+            .max(1);
+        events.truncate(fits);
         let Some(last) = events.last().map(|e| e.seq) else {
             return Ok(appended);
         };
@@ -436,6 +465,7 @@ async fn push_packet(
     // answered 409 (held bytes) or with its answer, and goes on from there.
     let mut from = 0u64;
     let mut resumed = false;
+    let mut last_received = None;
     let answer = loop {
         let start = usize::try_from(from).unwrap_or(usize::MAX).min(bytes.len());
         let end = start.saturating_add(chunk_limit).min(bytes.len());
@@ -465,6 +495,15 @@ async fn push_packet(
             "partial" => {
                 let received = state.received.unwrap_or(0);
                 progress(packet.packet, received, total);
+                // Held whole but unjudged (the server stopped in between), the empty chunk
+                // at the end has it judged; two answers at the same place are a fault.
+                if last_received == Some(received) {
+                    return Err(CliError::failed(format!(
+                        "the server holds packet {} at {received} of {total} bytes and takes no more",
+                        packet.packet
+                    )));
+                }
+                last_received = Some(received);
                 from = received;
             }
             "filed" => {
@@ -668,16 +707,8 @@ pub async fn push_while_serving(home: App) {
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tick.tick().await;
-        let waiting = match home.station_standing().await {
-            Ok(s) => s.waiting,
-            Err(e) => {
-                tracing::warn!("station outbox unreadable: {e}");
-                continue;
-            }
-        };
-        if waiting == 0 {
-            continue;
-        }
+        // Every tick, packets or not: the station's trail goes up too, and a push that
+        // reaches the server counts for the 7-day rule.
         let pushed = match ServerLink::open(&home).await {
             Ok(link) => push_outbox(&home, &link, &|_, _, _| {}).await,
             Err(e) => Err(e),

@@ -311,6 +311,7 @@ words! {
     refusal_does_not_decrypt => "Máy chủ không giải mã được gói", "The server cannot decrypt the packet";
     refusal_mismatch => "Thông tin của gói không khớp", "The packet's details do not match";
     refusal_not_filed => "Máy chủ không nhận hồ sơ", "The server did not file the application";
+    refusal_bad_time => "Thời điểm lập gói sau giờ của máy chủ (đồng hồ máy trạm sai)", "The packet is dated after the server's clock (the laptop's clock is wrong)";
     confirm_disable => "Khóa ngay (đăng xuất khỏi mọi nơi)", "Disable now (signs out everywhere)";
     confirm_disable_needed => "Hãy đánh dấu xác nhận trước khi khóa tài khoản.", "Tick the confirmation before disabling the account.";
     old_card => "Thẻ/CMND cũ khi trả thẻ", "Old card at hand-over";

@@ -371,7 +371,8 @@ pub(crate) struct StationAuditEventDto {
     pub action: String,
     #[schema(max_length = 100)]
     pub record_kind: String,
-    #[schema(max_length = 2000)]
+    /// A list shows every key it showed: long.
+    #[schema(max_length = 100000)]
     pub record_key: String,
     #[schema(max_length = 500)]
     pub purpose: String,
@@ -473,7 +474,7 @@ pub(crate) async fn push_audit(
                 unit: bounded(&e.unit, 20, "unit")?,
                 action: bounded(&e.action, 100, "action")?,
                 record_kind: bounded(&e.record_kind, 100, "record_kind")?,
-                record_key: bounded(&e.record_key, 2000, "record_key")?,
+                record_key: bounded(&e.record_key, 100_000, "record_key")?,
                 purpose: bounded(&e.purpose, 500, "purpose")?,
                 outcome,
             },

@@ -753,6 +753,12 @@ pub async fn stations_are_requested_approved_and_revoked(store: Arc<dyn Store>) 
             (T0 - 997, "lan.nt".to_owned(), "citizen.read".to_owned()),
         ]
     );
+    // A jump in the station's numbers is refused: it would skip its real events for good.
+    let err = store
+        .append_station_audit(first.id, &[at_station(9, "citizen.read")])
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Invalid(_)), "{err:?}");
     let err = store
         .append_station_audit(Uuid::now_v7(), &sent)
         .await
