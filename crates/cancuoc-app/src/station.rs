@@ -822,18 +822,22 @@ impl App {
         Ok((extract, opened.expires_micros))
     }
 
-    /// On a station: checks a pulled extract and keeps it, sealed in the station's vault
-    /// (the signed envelope as received, so that it is checked again whenever it is read).
-    pub async fn keep_station_extract(&self, bytes: &[u8]) -> Result<StationExtract, AppError> {
-        let identity = self
-            .station_home()
+    /// On a station: who it is, or why this database is no station.
+    pub(crate) async fn enrolled_station(&self) -> Result<StationIdentity, AppError> {
+        self.station_home()
             .station_identity()
             .await?
             .ok_or_else(|| {
                 AppError::InvalidState(
                     "this database is no station: run `cancuoc station enrol` first".into(),
                 )
-            })?;
+            })
+    }
+
+    /// On a station: checks a pulled extract and keeps it, sealed in the station's vault
+    /// (the signed envelope as received, so that it is checked again whenever it is read).
+    pub async fn keep_station_extract(&self, bytes: &[u8]) -> Result<StationExtract, AppError> {
+        let identity = self.enrolled_station().await?;
         let (extract, expires) = self.read_station_extract(&identity, bytes).await?;
         // Vault objects are written once: each extract is a new one, and the one before
         // it is left to garbage collection.
@@ -847,15 +851,7 @@ impl App {
 
     /// On a station: the extract it keeps, checked again as when it was pulled.
     pub async fn station_extract_kept(&self) -> Result<StationExtract, AppError> {
-        let identity = self
-            .station_home()
-            .station_identity()
-            .await?
-            .ok_or_else(|| {
-                AppError::InvalidState(
-                    "this database is no station: run `cancuoc station enrol` first".into(),
-                )
-            })?;
+        let identity = self.enrolled_station().await?;
         let bytes = self.kept_extract_bytes(&identity).await?;
         Ok(self.read_station_extract(&identity, &bytes).await?.0)
     }
