@@ -165,6 +165,7 @@ impl App {
                 old_card_returned: returned,
                 idempotency_key: Some(format!("import:{}", hex::encode(digest))),
                 capture: None,
+                receipt: None,
             };
             if intake.intake_date.is_none() {
                 report

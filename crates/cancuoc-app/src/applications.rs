@@ -41,6 +41,10 @@ pub struct Intake {
     pub idempotency_key: Option<String>,
     /// Portrait and fingerprints (Circular 60/2021 Art. 5(1)(c)–(d)), already checked.
     pub capture: Option<Capture>,
+    /// The number a mobile station gave the citizen offline: set only by the station's
+    /// own filing and by the server filing its packet, never from a request (the API and
+    /// the console leave it out).
+    pub receipt: Option<cancuoc_domain::receipt::ReceiptNumber>,
 }
 
 /// What the register keeps about an application's biometrics: where the sealed bundle
@@ -636,6 +640,7 @@ impl App {
             old_card_returned: intake.old_card_returned,
             idempotency_key: text(&intake.idempotency_key),
             biometrics: None,
+            receipt: intake.receipt.clone(),
         })
     }
 

@@ -466,6 +466,7 @@ impl App {
                     old_card_returned: person.holds_old_card,
                     idempotency_key: None,
                     capture: Some(capture.clone()),
+                    receipt: None,
                 };
                 match self.file_application(caller, &intake).await {
                     Ok(filed_now) => {

@@ -108,6 +108,7 @@ impl App {
             approved_micros: None,
             revoked_by: None,
             revoked_micros: None,
+            receipt_block: None,
         };
         self.store.request_station(&access, &station).await?;
         Ok(StationEnrolled {
@@ -410,6 +411,10 @@ pub struct StationExtract {
     /// today until the extract expires, with their appointments in queue order.
     #[serde(default)]
     pub sessions: Vec<ExtractSession>,
+    /// The station's block of the unit's daily receipt serials: the numbers it gives
+    /// offline are the ones the server files.
+    #[serde(default)]
+    pub receipt_block: Option<u32>,
 }
 
 /// A session as the station needs it to run its desk offline.
@@ -622,6 +627,7 @@ impl App {
             name: station.name.clone(),
             unit: station.unit.clone(),
             communes: station.communes.clone(),
+            receipt_block: station.receipt_block,
             hierarchy: self.store.hierarchy().await?.unwrap_or_default(),
             officers,
             households: households

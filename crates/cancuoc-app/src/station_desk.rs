@@ -59,6 +59,10 @@ pub(crate) struct StationDesk {
     mirrored: std::sync::atomic::AtomicI64,
     /// One copy at a time: the 5-second task and a filing must not copy an event twice.
     mirroring: tokio::sync::Mutex<()>,
+    /// The station's block of receipt serials, and the last serial it gave each day
+    /// (counted from the outbox at start, so that a number is never given twice).
+    receipt_serials: Option<std::ops::RangeInclusive<u32>>,
+    receipts_given: std::sync::Mutex<HashMap<jiff::civil::Date, u32>>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -194,6 +198,10 @@ impl App {
             limits,
             mirrored: std::sync::atomic::AtomicI64::new(0),
             mirroring: tokio::sync::Mutex::new(()),
+            receipt_serials: extract
+                .receipt_block
+                .and_then(cancuoc_domain::receipt::station_serials),
+            receipts_given: std::sync::Mutex::new(receipts_given(&self.store.outbox().await?)),
         }));
         copy.refile_outbox().await?;
         // What loading the copy wrote is the station's bookkeeping, not an officer's work:
@@ -325,6 +333,16 @@ impl App {
             if !matches!(held.state, OutboxState::Waiting | OutboxState::Filed) {
                 continue;
             }
+            // A filed packet the extract shows as the server's application (or the card
+            // made from it) is known without filing it again: the outbox keeps every
+            // packet, and a start must not file a whole campaign's again.
+            let known = desk
+                .holdings
+                .get(held.personal_id.trim())
+                .is_some_and(|h| h.open_application || h.valid_card.is_some());
+            if held.state == OutboxState::Filed && known {
+                continue;
+            }
             // A packet that does not read is said and left: the station still starts.
             let packet = match vault.open(&held.plain_object).await {
                 Ok(plain) => {
@@ -419,6 +437,41 @@ impl App {
         }
     }
 
+    /// On a station's new working copy: the console session of the officer who loaded it,
+    /// carried over from the copy it replaces (same token and form token, a fresh expiry),
+    /// if the officer is still on the station in the new extract.
+    pub async fn carry_session(
+        &self,
+        token: &str,
+        csrf_token: &str,
+        username: &str,
+    ) -> Result<bool, AppError> {
+        if self.station.is_none() {
+            return Err(AppError::InvalidState(
+                "a session is carried only between a station's working copies".into(),
+            ));
+        }
+        let on_station = self
+            .store
+            .officer_credentials(username)
+            .await?
+            .is_some_and(|c| c.officer.active);
+        if !on_station {
+            return Ok(false);
+        }
+        let now = self.clock.now_micros();
+        self.store
+            .create_session(&cancuoc_store::NewSession {
+                token_hash: crate::auth::hash_token(token),
+                username: username.to_owned(),
+                created_micros: now,
+                expires_micros: now + self.config.session_ttl_micros,
+                csrf_token: csrf_token.to_owned(),
+            })
+            .await?;
+        Ok(true)
+    }
+
     /// On a station: its own chain's events the server has not taken yet, oldest first.
     pub async fn station_audit_to_send(
         &self,
@@ -504,73 +557,124 @@ impl App {
         for intake in intakes {
             desk.check_holding(intake, self.clock.today())?;
         }
-        let filed = self.file_applications_here(caller, intakes).await?;
         let vault = self.vault_holding("a station's packets")?;
         let access = caller.access(&*self.clock, "station intake");
-        for (intake, done) in intakes.iter().zip(&filed) {
-            if done.replayed {
-                continue;
+        // Each citizen gets the station's own receipt number, the one the server will file.
+        let today = self.clock.today();
+        let intakes = intakes
+            .iter()
+            .map(|intake| {
+                Ok(Intake {
+                    receipt: desk.next_receipt(&officer.unit, today)?,
+                    ..intake.clone()
+                })
+            })
+            .collect::<Result<Vec<_>, AppError>>()?;
+        let intakes = intakes.as_slice();
+        // Each packet is in the outbox before the copy files its application: a filing the
+        // copy holds always has its packet, and a packet whose filing fails is taken back.
+        let mut made = Vec::with_capacity(intakes.len());
+        for intake in intakes {
+            match self
+                .put_in_outbox(desk, vault.as_ref(), &access, &officer.username, intake)
+                .await
+            {
+                Ok(packet) => made.push(packet),
+                Err(e) => {
+                    take_back(desk, &access, &made).await;
+                    return Err(e);
+                }
             }
-            let packet = StationPacket {
-                packet: Uuid::now_v7(),
-                station: desk.identity.id,
-                officer: officer.username.clone(),
-                made_micros: self.clock.now_micros(),
-                register_version: desk.versions.get(intake.personal_id.trim()).copied(),
-                intake: PacketIntake {
-                    personal_id: intake.personal_id.clone(),
-                    kind: intake.kind.clone(),
-                    reason: intake.reason.clone(),
-                    identifying_marks: intake.identifying_marks.clone(),
-                    exemption: intake.exemption.clone(),
-                    old_card_returned: intake.old_card_returned,
-                },
-                capture: intake.capture.clone(),
-            };
-            let plain = packet_plaintext(&packet)?;
-            let mut failure = None;
-            let sealed = seal_packet(
-                &packet,
-                &desk.signing,
-                &desk.identity.server_packet_key,
-                |b| match self.random.bytes(b.len()) {
-                    Ok(bytes) => b.copy_from_slice(&bytes),
-                    Err(e) => failure = Some(e),
-                },
-            )?;
-            if let Some(e) = failure {
+        }
+        let filed = match self.file_applications_here(caller, intakes).await {
+            Ok(filed) => filed,
+            Err(e) => {
+                take_back(desk, &access, &made).await;
                 return Err(e);
             }
-            let sealed_object = format!("station/outbox/{}.ccsp", packet.packet);
-            let plain_object = format!("station/outbox/{}.plain", packet.packet);
-            vault.seal(&sealed_object, &sealed).await?;
-            vault.seal(&plain_object, &plain).await?;
-            desk.home
-                .add_outbox_packet(
-                    &access,
-                    &OutboxPacket {
-                        packet: packet.packet,
-                        made_micros: packet.made_micros,
-                        officer: packet.officer,
-                        personal_id: intake.personal_id.clone(),
-                        sealed_object,
-                        plain_object,
-                        size_bytes: sealed.len() as u64,
-                        state: OutboxState::Waiting,
-                        answered_micros: None,
-                        receipt: None,
-                        code: None,
-                        message: None,
-                        resolved_by: None,
-                        resolved_micros: None,
-                    },
-                )
-                .await?;
-        }
+        };
+        // A request answered again (its idempotency key seen) has its packet from the
+        // first time.
+        let replayed: Vec<Uuid> = made
+            .iter()
+            .zip(&filed)
+            .filter(|(_, done)| done.replayed)
+            .map(|(packet, _)| *packet)
+            .collect();
+        take_back(desk, &access, &replayed).await;
         // The filing's trail goes to the station's own chain with its packet, not only on
         // the next copy: a laptop that dies loses no record of what it filed.
         self.mirror_station_audit().await?;
         Ok(filed)
+    }
+
+    /// Seals one intake into a packet (signed by the station, encrypted to the server),
+    /// keeps it in the vault with its plain copy and puts it in the outbox, waiting.
+    async fn put_in_outbox(
+        &self,
+        desk: &StationDesk,
+        vault: &dyn cancuoc_store::Vault,
+        access: &cancuoc_store::Access,
+        officer: &str,
+        intake: &Intake,
+    ) -> Result<Uuid, AppError> {
+        let packet = StationPacket {
+            packet: Uuid::now_v7(),
+            station: desk.identity.id,
+            officer: officer.to_owned(),
+            made_micros: self.clock.now_micros(),
+            register_version: desk.versions.get(intake.personal_id.trim()).copied(),
+            intake: PacketIntake {
+                personal_id: intake.personal_id.clone(),
+                kind: intake.kind.clone(),
+                reason: intake.reason.clone(),
+                identifying_marks: intake.identifying_marks.clone(),
+                exemption: intake.exemption.clone(),
+                old_card_returned: intake.old_card_returned,
+                receipt: intake.receipt.clone(),
+            },
+            capture: intake.capture.clone(),
+        };
+        let plain = packet_plaintext(&packet)?;
+        let mut failure = None;
+        let sealed = seal_packet(
+            &packet,
+            &desk.signing,
+            &desk.identity.server_packet_key,
+            |b| match self.random.bytes(b.len()) {
+                Ok(bytes) => b.copy_from_slice(&bytes),
+                Err(e) => failure = Some(e),
+            },
+        )?;
+        if let Some(e) = failure {
+            return Err(e);
+        }
+        let sealed_object = format!("station/outbox/{}.ccsp", packet.packet);
+        let plain_object = format!("station/outbox/{}.plain", packet.packet);
+        vault.seal(&sealed_object, &sealed).await?;
+        vault.seal(&plain_object, &plain).await?;
+        desk.home
+            .add_outbox_packet(
+                access,
+                &OutboxPacket {
+                    packet: packet.packet,
+                    made_micros: packet.made_micros,
+                    officer: packet.officer,
+                    personal_id: intake.personal_id.clone(),
+                    sealed_object,
+                    plain_object,
+                    size_bytes: sealed.len() as u64,
+                    state: OutboxState::Waiting,
+                    answered_micros: None,
+                    receipt: intake.receipt.as_ref().map(ToString::to_string),
+                    code: None,
+                    message: None,
+                    resolved_by: None,
+                    resolved_micros: None,
+                },
+            )
+            .await?;
+        Ok(packet.packet)
     }
 
     /// On a station (its own database or its working copy): where it stands.
@@ -653,7 +757,51 @@ impl App {
     }
 }
 
+/// The last receipt serial the station gave each day, from its outbox's packets.
+fn receipts_given(outbox: &[OutboxPacket]) -> HashMap<jiff::civil::Date, u32> {
+    let mut last = HashMap::new();
+    for receipt in outbox
+        .iter()
+        .filter_map(|p| p.receipt.as_deref())
+        .filter_map(|r| cancuoc_domain::receipt::ReceiptNumber::parse(r).ok())
+    {
+        let day = last.entry(receipt.day()).or_insert(0);
+        *day = receipt.serial().max(*day);
+    }
+    last
+}
+
 impl StationDesk {
+    /// The next receipt number the station gives on `day` for `unit`, from its block;
+    /// `None` when the extract gave it none (the working copy then numbers as a unit).
+    fn next_receipt(
+        &self,
+        unit: &PoliceUnitCode,
+        day: jiff::civil::Date,
+    ) -> Result<Option<cancuoc_domain::receipt::ReceiptNumber>, AppError> {
+        let Some(serials) = &self.receipt_serials else {
+            return Ok(None);
+        };
+        let mut given = self
+            .receipts_given
+            .lock()
+            .map_err(|_| AppError::Internal("the station's receipt counter".into()))?;
+        let last = given.entry(day).or_insert(0);
+        let next = (*last + 1).max(*serials.start());
+        if next > *serials.end() {
+            return Err(AppError::InvalidState(format!(
+                "Trạm đã dùng hết {} số biên nhận của ngày hôm nay (the station has given all \
+                 its {} receipt numbers for today): file the rest at the district office or tomorrow",
+                serials.clone().count(),
+                serials.clone().count()
+            )));
+        }
+        *last = next;
+        cancuoc_domain::receipt::ReceiptNumber::new(unit.clone(), day, next)
+            .map(Some)
+            .map_err(|e| AppError::Internal(e.to_string()))
+    }
+
     /// What the central register held of the citizen when the extract was made: an
     /// application in progress refuses another; a valid card refuses a first card or a
     /// CMND switch, as the server would.
@@ -696,6 +844,10 @@ impl StationDesk {
     }
 }
 
+/// How far behind the station's own records its clock may read before intake stops: a
+/// laptop's clock drifts and is set by hand, a few minutes either way.
+const CLOCK_SKEW_MICROS: i64 = 10 * 60 * 1_000_000;
+
 fn standing(
     outbox: &[OutboxPacket],
     identity: &StationIdentity,
@@ -714,7 +866,21 @@ fn standing(
     let last_contact = identity
         .last_push_micros
         .unwrap_or(identity.enrolled_micros);
-    let intake_stopped = if extract_expires_micros.is_none_or(|e| e <= now) {
+    // The latest moment the station has written down: a clock reading earlier was set
+    // back, and would date applications (and stretch the extract's life) falsely.
+    let latest_seen = outbox
+        .iter()
+        .map(|p| p.made_micros)
+        .chain([identity.enrolled_micros, last_contact])
+        .max()
+        .unwrap_or(identity.enrolled_micros);
+    let intake_stopped = if now + CLOCK_SKEW_MICROS < latest_seen {
+        Some(
+            "Đồng hồ của máy trạm chạy lùi (the laptop's clock reads earlier than the station's \
+             last packet or push): set the date and time, then start the station again"
+                .to_owned(),
+        )
+    } else if extract_expires_micros.is_none_or(|e| e <= now) {
         Some(
             "Bản trích xuất dữ liệu của trạm đã hết hạn (the station's extract has expired): \
              connect to the network and run `cancuoc station pull`, then start the station again"
@@ -760,6 +926,17 @@ pub(crate) fn packet_intake(packet: &PacketIntake, day: String, id: Uuid) -> Int
         old_card_returned: packet.old_card_returned,
         idempotency_key: Some(format!("station-packet:{id}")),
         capture: None,
+        receipt: packet.receipt.clone(),
+    }
+}
+
+/// Takes packets back out of the outbox after the filing they were made for failed; one
+/// the push has sent meanwhile stays, and is said.
+async fn take_back(desk: &StationDesk, access: &cancuoc_store::Access, packets: &[Uuid]) {
+    for packet in packets {
+        if let Err(e) = desk.home.discard_outbox_packet(access, *packet).await {
+            tracing::warn!(%packet, error = %e, "a packet whose filing failed stays in the outbox");
+        }
     }
 }
 
@@ -858,5 +1035,28 @@ mod tests {
         assert!(why.contains("7 days"), "{why}");
         // Never pushed: counted from the enrolment, 30 days ago.
         assert!(stopped(&outbox, None, Some(NOW + DAY)).is_some());
+    }
+
+    #[test]
+    fn a_clock_set_back_behind_the_stations_records_stops_intake() {
+        // A packet made an hour after the clock's now: the clock went back.
+        let why = stopped(
+            &packets(1, NOW + 3_600_000_000),
+            Some(NOW - DAY),
+            Some(NOW + DAY),
+        )
+        .unwrap();
+        assert!(why.contains("clock"), "{why}");
+        // The last push in the future, nothing waiting: the same.
+        assert!(stopped(&[], Some(NOW + DAY), Some(NOW + 2 * DAY)).is_some());
+        // A few minutes' drift is a laptop's: intake runs.
+        assert_eq!(
+            stopped(
+                &packets(1, NOW + 60_000_000),
+                Some(NOW - DAY),
+                Some(NOW + DAY)
+            ),
+            None
+        );
     }
 }

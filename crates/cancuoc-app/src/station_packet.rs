@@ -35,6 +35,10 @@ pub struct PacketIntake {
     pub identifying_marks: Option<String>,
     pub exemption: Option<String>,
     pub old_card_returned: bool,
+    /// The receipt number the station gave the citizen, from its block of the unit's
+    /// serials: the server files the application under it.
+    #[serde(default)]
+    pub receipt: Option<cancuoc_domain::receipt::ReceiptNumber>,
 }
 
 /// One application filed at a station.
@@ -398,6 +402,19 @@ impl App {
                     packet.intake.kind
                 ),
             );
+        }
+        // The number the station gave must be from its own block: another station's
+        // would be given twice.
+        if let Some(receipt) = &packet.intake.receipt {
+            let block = station
+                .receipt_block
+                .and_then(cancuoc_domain::receipt::station_serials);
+            if !block.is_some_and(|b| b.contains(&receipt.serial())) {
+                return refused(
+                    "mismatch",
+                    format!("receipt {receipt} is not from the station's block of numbers"),
+                );
+            }
         }
         if !station.officers.contains(&packet.officer) {
             return refused(

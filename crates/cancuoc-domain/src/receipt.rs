@@ -19,6 +19,24 @@ use crate::police::PoliceUnitCode;
 /// Serials are five digits: no unit takes 100,000 applications a day.
 pub const MAX_SERIAL: u32 = 99_999;
 
+/// Serials from here up are the mobile stations': a unit's own counter stops below it
+/// (no unit takes 50,000 applications a day), so that a number a station gives offline
+/// is never given centrally too.
+pub const STATION_SERIALS_FROM: u32 = 50_000;
+/// Serials a station may give in a day: a mobile team with its kits takes a few hundred.
+pub const STATION_BLOCK_SERIALS: u32 = 1_000;
+/// Stations a unit can have approved, each with its own block of serials.
+pub const STATION_BLOCKS: u32 = (MAX_SERIAL + 1 - STATION_SERIALS_FROM) / STATION_BLOCK_SERIALS;
+
+/// The serials of a station's block (`1..=STATION_BLOCKS`), or `None` for no block.
+pub fn station_serials(block: u32) -> Option<std::ops::RangeInclusive<u32>> {
+    if !(1..=STATION_BLOCKS).contains(&block) {
+        return None;
+    }
+    let first = STATION_SERIALS_FROM + (block - 1) * STATION_BLOCK_SERIALS;
+    Some(first..=first + STATION_BLOCK_SERIALS - 1)
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum ReceiptError {
     #[error("{0:?} is not a receipt number (expected like CAH-436-20210316-00042O)")]
@@ -162,6 +180,22 @@ mod tests {
     use super::*;
     use jiff::civil::date;
     use proptest::prelude::*;
+
+    #[test]
+    fn station_blocks_are_disjoint_and_above_the_units_own_serials() {
+        assert_eq!(STATION_BLOCKS, 50);
+        assert_eq!(station_serials(0), None);
+        assert_eq!(station_serials(STATION_BLOCKS + 1), None);
+        assert_eq!(station_serials(1), Some(50_000..=50_999));
+        assert_eq!(station_serials(STATION_BLOCKS), Some(99_000..=99_999));
+        let mut seen = std::collections::HashSet::new();
+        for block in 1..=STATION_BLOCKS {
+            for serial in station_serials(block).unwrap() {
+                assert!((STATION_SERIALS_FROM..=MAX_SERIAL).contains(&serial));
+                assert!(seen.insert(serial), "serial {serial} in two blocks");
+            }
+        }
+    }
 
     fn receipt(unit: &str, serial: u32) -> ReceiptNumber {
         ReceiptNumber::new(

@@ -38,11 +38,11 @@ fn busy() -> Vec<u8> {
     .into_bytes()
 }
 
-/// Serves `router` on `listener` until `shutdown` resolves, then lets the requests in
-/// flight finish (for at most [`DRAIN`]).
+/// Serves `router` (the one current when each request arrives) on `listener` until
+/// `shutdown` resolves, then lets the requests in flight finish (for at most [`DRAIN`]).
 pub(crate) async fn serve(
     listener: TcpListener,
-    router: Router,
+    router: tokio::sync::watch::Receiver<Router>,
     config: &ServerConfig,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
@@ -96,7 +96,7 @@ pub(crate) async fn serve(
 /// The router with the peer's address in every request, for `ConnectInfo` (the throttles
 /// key on it).
 fn with_peer(
-    router: Router,
+    router: tokio::sync::watch::Receiver<Router>,
     peer: SocketAddr,
 ) -> impl tower::Service<
     Request<hyper::body::Incoming>,
@@ -106,7 +106,8 @@ fn with_peer(
 > + Clone {
     tower::service_fn(move |mut request: Request<hyper::body::Incoming>| {
         request.extensions_mut().insert(ConnectInfo(peer));
-        router.clone().oneshot(request.map(axum::body::Body::new))
+        let current = router.borrow().clone();
+        current.oneshot(request.map(axum::body::Body::new))
     })
 }
 

@@ -97,6 +97,47 @@ impl Default for ServerConfig {
 pub(crate) struct AppState {
     pub app: App,
     pub config: Arc<ServerConfig>,
+    /// On a station served with [`serve_station`]: how its console loads a new extract.
+    pub reload: Option<std::sync::Weak<StationReload>>,
+}
+
+/// A station's new working copy, made from an extract fetched now: what its console's
+/// "Tải dữ liệu mới" runs. The fetch belongs to the binary, which holds the link to the
+/// central server; the answer is the new copy, or why there is none, in words.
+pub type FreshCopy = Arc<
+    dyn Fn() -> std::pin::Pin<Box<dyn Future<Output = Result<App, String>> + Send>> + Send + Sync,
+>;
+
+/// What lets a station's console swap the copy it serves for a fresh one: each request
+/// takes the router current when it arrives, so that nobody is served the old copy once
+/// the new one is in place.
+pub(crate) struct StationReload {
+    fresh: FreshCopy,
+    config: ServerConfig,
+    routers: tokio::sync::watch::Sender<Router>,
+    /// One reload at a time: a second press waits for nothing and is told so.
+    one_at_a_time: tokio::sync::Mutex<()>,
+}
+
+impl StationReload {
+    /// Fetches a new extract and serves the copy made from it; the old copy's last audit
+    /// events go to the station's chain first. On failure the old copy stays.
+    pub(crate) async fn reload(self: &Arc<Self>, old: &App) -> Result<App, String> {
+        let Ok(_alone) = self.one_at_a_time.try_lock() else {
+            return Err("a new extract is being loaded already".into());
+        };
+        let copy = (self.fresh)().await?;
+        if let Err(e) = old.mirror_station_audit().await {
+            tracing::warn!(error = %e, "the old copy's audit events were not copied");
+        }
+        let router = router_with(
+            copy.clone(),
+            self.config.clone(),
+            Some(Arc::downgrade(self)),
+        );
+        drop(self.routers.send_replace(router));
+        Ok(copy)
+    }
 }
 
 /// The whole HTTP interface: `/api/v1/*`, `/api/openapi.json`, with the layers
@@ -108,11 +149,20 @@ pub fn console_english_phrases() -> Vec<&'static str> {
 }
 
 pub fn router(app: App, config: ServerConfig) -> Router {
+    router_with(app, config, None)
+}
+
+fn router_with(
+    app: App,
+    config: ServerConfig,
+    reload: Option<std::sync::Weak<StationReload>>,
+) -> Router {
     // A station's working copy has its own page; elsewhere `/tram` is no page at all.
     let station = app.is_station();
     let state = AppState {
         app,
         config: Arc::new(config.clone()),
+        reload,
     };
     let (api, mut spec) =
         routes::api(config.body_limit_bytes.max(IMPORT_BODY_LIMIT_BYTES)).split_for_parts();
@@ -136,6 +186,7 @@ pub fn router(app: App, config: ServerConfig) -> Router {
                 "/tram/goi/{packet}/xu-ly",
                 axum::routing::post(console::resolve_packet),
             )
+            .route("/tram/tai-ve", axum::routing::post(console::pull_extract))
     } else {
         api
     };
@@ -305,8 +356,36 @@ pub async fn serve(
     config: ServerConfig,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let routes = router(app, config.clone());
-    connections::serve(listener, routes, &config, shutdown).await
+    let (_routers, current) = tokio::sync::watch::channel(router(app, config.clone()));
+    connections::serve(listener, current, &config, shutdown).await
+}
+
+/// Serves a station's working copy as [`serve`] does, with the console's button that
+/// loads a new extract (`fresh`) and swaps the copy served for the one made from it.
+pub async fn serve_station(
+    listener: tokio::net::TcpListener,
+    app: App,
+    config: ServerConfig,
+    fresh: FreshCopy,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let mut current = None;
+    // Held here for as long as the station serves: the routers hold it only weakly.
+    let _reload = Arc::new_cyclic(|me| {
+        let (routers, receiver) =
+            tokio::sync::watch::channel(router_with(app, config.clone(), Some(me.clone())));
+        current = Some(receiver);
+        StationReload {
+            fresh,
+            config: config.clone(),
+            routers,
+            one_at_a_time: tokio::sync::Mutex::new(()),
+        }
+    });
+    let Some(current) = current else {
+        return Err(std::io::Error::other("the station's router was not made"));
+    };
+    connections::serve(listener, current, &config, shutdown).await
 }
 
 /// The span of a request: method, route template (never the concrete path, which may

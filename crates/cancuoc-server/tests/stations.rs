@@ -300,6 +300,7 @@ async fn a_packet_is_read_only_when_signed_by_a_station_trusted_when_it_was_made
             identifying_marks: None,
             exemption: None,
             old_card_returned: true,
+            receipt: None,
         },
         capture: Some(capture(30_000)),
     };
@@ -471,10 +472,32 @@ async fn a_pushed_packet_is_filed_once_under_the_station_and_replays_are_answere
             identifying_marks: Some("Nốt ruồi dưới mắt trái".into()),
             exemption: None,
             old_card_returned: true,
+            receipt: None,
         },
         capture: Some(taken.clone()),
     };
-    let an = packet("042090001234");
+    // The number the station gave: its officer's unit's, the station's day, from the
+    // station's block (the first approved in the unit: 50,000 up).
+    let given = |p: &StationPacket, serial: u32| {
+        let day = jiff::Timestamp::from_microsecond(p.made_micros)
+            .unwrap()
+            .to_zoned_datetime(jiff::tz::Offset::constant(7).to_time_zone())
+            .date();
+        cancuoc_domain::receipt::ReceiptNumber::new(
+            cancuoc_domain::PoliceUnitCode::parse("CAX-18073").unwrap(),
+            day,
+            serial,
+        )
+        .unwrap()
+    };
+    // A number outside the station's block is refused.
+    let mut stray = packet("042090001234");
+    stray.intake.receipt = Some(given(&stray, 51_000));
+    let bytes = seal_packet(&stray, &key, &server_key, |b| b.fill(7)).unwrap();
+    let (_, refused) = put_chunk(&t, &id, &key, stray.packet, 0, bytes.len(), &bytes).await;
+    assert_eq!(refused["code"], "mismatch", "{refused}");
+    let mut an = packet("042090001234");
+    an.intake.receipt = Some(given(&an, 50_003));
     let bytes = seal_packet(&an, &key, &server_key, |b| b.fill(9)).unwrap();
     let half = bytes.len() / 2;
 
@@ -505,6 +528,7 @@ async fn a_pushed_packet_is_filed_once_under_the_station_and_replays_are_answere
     assert_eq!(status, StatusCode::OK, "{filed}");
     assert_eq!(filed["state"], "filed", "{filed}");
     let receipt = filed["receipt"].as_str().unwrap().to_owned();
+    assert_eq!(receipt, an.intake.receipt.as_ref().unwrap().to_string());
     let application = filed["application"].as_str().unwrap().to_owned();
 
     // Sent again whole: answered the same, nothing filed twice.

@@ -7,7 +7,7 @@ use cancuoc_domain::application::{
     Action, Applicant, ApplicationState, ApplicationType, Channel, HeldCard, check_type,
 };
 use cancuoc_domain::fee::FeeExemption;
-use cancuoc_domain::receipt::ReceiptNumber;
+use cancuoc_domain::receipt::{ReceiptNumber, STATION_SERIALS_FROM};
 use cancuoc_domain::{AdminCode, PersonalId, PoliceUnitCode, RecordStatus};
 use cancuoc_store::{
     Access, ApplicationEvent, ApplicationQuery, ApplicationRecord, ApplicationSummary, Batch,
@@ -159,6 +159,67 @@ async fn load(tx: &mut dyn Tx, access: &Access, key: Uuid) -> Result<Option<Appl
     record(&row, history).map(Some)
 }
 
+/// The unit's next serial of the day, below the stations' blocks.
+async fn next_receipt(
+    tx: &mut dyn Tx,
+    new: &NewApplication,
+    unit: &str,
+    day: &str,
+) -> Result<ReceiptNumber> {
+    let serial = tx
+        .fetch(
+            "INSERT INTO receipt_serials (unit, day, last) VALUES ($1, $2, 1)
+             ON CONFLICT (unit, day) DO UPDATE SET last = receipt_serials.last + 1
+             RETURNING last",
+            &[Value::from(unit), Value::from(day)],
+        )
+        .await?;
+    let serial = serial
+        .first()
+        .map(|r| int(r, "last"))
+        .transpose()?
+        .and_then(|n| u32::try_from(n).ok())
+        .ok_or_else(|| corrupt("receipt serial"))?;
+    if serial >= STATION_SERIALS_FROM {
+        return Err(StoreError::Invalid(format!(
+            "{unit} has given all its {} receipt numbers of {day}",
+            STATION_SERIALS_FROM - 1
+        )));
+    }
+    ReceiptNumber::new(new.intake_unit.clone(), new.intake_date, serial)
+        .map_err(|e| StoreError::Invalid(e.to_string()))
+}
+
+/// A number a station gave offline: its unit's and day's, from the stations' serials,
+/// and not given before.
+async fn given_receipt(
+    tx: &mut dyn Tx,
+    new: &NewApplication,
+    given: &ReceiptNumber,
+) -> Result<ReceiptNumber> {
+    if given.unit() != &new.intake_unit
+        || given.day() != new.intake_date
+        || given.serial() < STATION_SERIALS_FROM
+    {
+        return Err(StoreError::Invalid(format!(
+            "receipt {given} is not a station's number of {} on {}",
+            new.intake_unit, new.intake_date
+        )));
+    }
+    let taken = tx
+        .fetch(
+            "SELECT key FROM applications WHERE receipt = $1",
+            &[Value::from(given.to_string())],
+        )
+        .await?;
+    if !taken.is_empty() {
+        return Err(StoreError::Conflict(format!(
+            "receipt {given} was given to another application"
+        )));
+    }
+    Ok(given.clone())
+}
+
 async fn open_application(tx: &mut dyn Tx, pid: &PersonalId) -> Result<Option<(Uuid, String)>> {
     let sql = format!(
         "SELECT key, receipt FROM applications WHERE personal_id = $1 AND state NOT IN {}",
@@ -277,22 +338,10 @@ pub async fn file(
 
         let day = new.intake_date.to_string();
         let unit = new.intake_unit.as_string();
-        let serial = tx
-            .fetch(
-                "INSERT INTO receipt_serials (unit, day, last) VALUES ($1, $2, 1)
-                 ON CONFLICT (unit, day) DO UPDATE SET last = receipt_serials.last + 1
-                 RETURNING last",
-                &[Value::from(unit.as_str()), Value::from(day.as_str())],
-            )
-            .await?;
-        let serial = serial
-            .first()
-            .map(|r| int(r, "last"))
-            .transpose()?
-            .and_then(|n| u32::try_from(n).ok())
-            .ok_or_else(|| corrupt("receipt serial"))?;
-        let receipt = ReceiptNumber::new(new.intake_unit.clone(), new.intake_date, serial)
-            .map_err(|e| StoreError::Invalid(e.to_string()))?;
+        let receipt = match &new.receipt {
+            Some(given) => given_receipt(tx, new, given).await?,
+            None => next_receipt(tx, new, &unit, &day).await?,
+        };
         let key = new.key.to_string();
         tx.execute(
             "INSERT INTO applications (key, receipt, personal_id, kind, reason, channel,

@@ -22,7 +22,11 @@ use crate::{Query, Row, Tx, Value, corrupt, int, key, scope, text};
 pub const PENDING_PER_DISTRICT: i64 = 20;
 
 const COLUMNS: &str = "id, name, unit, signing_key, agreement_key, status, communes, officers,
-    requested_micros, approved_by, approved_micros, revoked_by, revoked_micros";
+    requested_micros, approved_by, approved_micros, revoked_by, revoked_micros, receipt_block";
+
+/// How long after its revocation a station's block of receipt serials stays its own:
+/// past the two weeks in which it may still push what it made before.
+const BLOCK_KEPT_AFTER_REVOCATION_MICROS: i64 = 30 * 86_400_000_000;
 
 fn bytes(row: &Row, name: &str) -> Result<Vec<u8>> {
     B64.decode(text(row, name)?).map_err(|_| corrupt(name))
@@ -52,6 +56,10 @@ fn record(row: &Row) -> Result<StationRecord> {
         approved_micros: row.int("approved_micros")?,
         revoked_by: row.text("revoked_by")?,
         revoked_micros: row.int("revoked_micros")?,
+        receipt_block: row
+            .int("receipt_block")?
+            .map(|b| u32::try_from(b).map_err(|_| corrupt("receipt block")))
+            .transpose()?,
     })
 }
 
@@ -93,7 +101,8 @@ pub async fn request(tx: &mut dyn Tx, access: &Access, station: &StationRecord) 
     tx.execute(
         &format!(
             "INSERT INTO stations ({COLUMNS}, home_province, home_district)
-             VALUES ($1, $2, $3, $4, $5, 'pending', '', '', $6, NULL, NULL, NULL, NULL, $7, $8)"
+             VALUES ($1, $2, $3, $4, $5, 'pending', '', '', $6, NULL, NULL, NULL, NULL, NULL,
+                $7, $8)"
         ),
         &[
             Value::from(station.id.to_string()),
@@ -170,16 +179,22 @@ pub async fn approve(
     if let Some(bad) = communes.iter().chain(officers).find(|s| s.contains(',')) {
         return Err(StoreError::Invalid(format!("{bad:?} holds a comma")));
     }
+    let block = match station.receipt_block {
+        Some(block) => block,
+        None => free_receipt_block(tx, &station.unit, access.now_micros).await?,
+    };
     // The first approval's time stays: packets made since then are the station's.
     tx.execute(
         "UPDATE stations SET status = 'approved', communes = $1, officers = $2,
-            approved_by = $3, approved_micros = COALESCE(approved_micros, $4)
-         WHERE id = $5",
+            approved_by = $3, approved_micros = COALESCE(approved_micros, $4),
+            receipt_block = $5
+         WHERE id = $6",
         &[
             Value::from(communes.join(",")),
             Value::from(officers.join(",")),
             Value::from(access.actor.as_str()),
             Value::from(access.now_micros),
+            Value::from(i64::from(block)),
             Value::from(id.to_string()),
         ],
     )
@@ -189,6 +204,34 @@ pub async fn approve(
     one(tx, id)
         .await?
         .ok_or_else(|| StoreError::NotFound(format!("station {id}")))
+}
+
+/// The lowest block of receipt serials no station of `unit` holds: one pending or
+/// approved, or revoked within [`BLOCK_KEPT_AFTER_REVOCATION_MICROS`].
+async fn free_receipt_block(tx: &mut dyn Tx, unit: &str, now_micros: i64) -> Result<u32> {
+    let held: Vec<i64> = tx
+        .fetch(
+            "SELECT receipt_block FROM stations
+             WHERE unit = $1 AND receipt_block IS NOT NULL
+               AND (status <> 'revoked' OR revoked_micros > $2)",
+            &[
+                Value::from(unit),
+                Value::from(now_micros - BLOCK_KEPT_AFTER_REVOCATION_MICROS),
+            ],
+        )
+        .await?
+        .iter()
+        .map(|r| int(r, "receipt_block"))
+        .collect::<Result<_>>()?;
+    (1..=cancuoc_domain::receipt::STATION_BLOCKS)
+        .find(|b| !held.contains(&i64::from(*b)))
+        .ok_or_else(|| {
+            StoreError::Conflict(format!(
+                "{unit} has {} stations at work, each giving receipt numbers of its own: \
+                 revoke one no longer used (its numbers are free again 30 days later)",
+                cancuoc_domain::receipt::STATION_BLOCKS
+            ))
+        })
 }
 
 pub async fn revoke(tx: &mut dyn Tx, access: &Access, id: Uuid) -> Result<StationRecord> {
@@ -455,8 +498,9 @@ pub async fn answer_outbox(
         ),
     };
     tx.execute(
-        "UPDATE station_outbox SET state = $1, answered_micros = $2, receipt = $3, code = $4,
-         message = $5 WHERE packet = $6",
+        "UPDATE station_outbox SET state = $1, answered_micros = $2,
+            receipt = COALESCE($3, receipt), code = $4, message = $5
+         WHERE packet = $6",
         &[
             Value::from(state.as_str()),
             Value::from(answered_micros),
@@ -506,6 +550,32 @@ pub async fn resolve_outbox(
     outbox_one(tx, packet)
         .await?
         .ok_or_else(|| StoreError::NotFound(format!("packet {packet} in the outbox")))
+}
+
+/// Takes back a packet whose filing the working copy refused after it was put in the
+/// outbox; only a waiting packet, one the server has answered stays.
+pub async fn discard_outbox(tx: &mut dyn Tx, access: &Access, packet: Uuid) -> Result<()> {
+    let held = outbox_one(tx, packet)
+        .await?
+        .ok_or_else(|| StoreError::NotFound(format!("packet {packet} in the outbox")))?;
+    if held.state != OutboxState::Waiting {
+        return Err(StoreError::Invalid(format!(
+            "packet {packet} is {}: only a waiting packet is taken back",
+            held.state.as_str()
+        )));
+    }
+    tx.execute(
+        "DELETE FROM station_outbox WHERE packet = $1 AND state = 'waiting'",
+        &[Value::from(packet.to_string())],
+    )
+    .await?;
+    tx.audit(
+        access,
+        actions::STATION_PACKET_DISCARD,
+        "station_packet",
+        &packet.to_string(),
+    )
+    .await
 }
 
 /// The official residents of `communes` and their households, in the caller's scope.

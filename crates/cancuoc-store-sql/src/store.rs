@@ -672,6 +672,12 @@ impl<B: Backend> Store for SqlStore<B> {
         in_tx!(self, Durable, |tx| station::add_outbox(tx, access, packet))
     }
 
+    async fn discard_outbox_packet(&self, access: &Access, packet: Uuid) -> Result<()> {
+        in_tx!(self, Durable, |tx| station::discard_outbox(
+            tx, access, packet
+        ))
+    }
+
     async fn outbox(&self) -> Result<Vec<OutboxPacket>> {
         in_tx!(self, Read, |tx| station::outbox(tx))
     }

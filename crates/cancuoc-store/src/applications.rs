@@ -31,6 +31,9 @@ pub struct NewApplication {
     pub biometrics: Option<String>,
     /// A retry with the same key returns the first filing instead of a second one.
     pub idempotency_key: Option<String>,
+    /// The receipt number a station gave offline ([`cancuoc_domain::receipt::station_serials`]):
+    /// kept, instead of the unit's next one.
+    pub receipt: Option<cancuoc_domain::receipt::ReceiptNumber>,
 }
 
 /// The administrative units above and at a police unit's jurisdiction: a PC06 has only

@@ -445,6 +445,10 @@ pub trait Store: Send + Sync {
     /// Puts a packet just filed at the station in its outbox (audited as
     /// `station.packet.make`); `Conflict` if its id is there already.
     async fn add_outbox_packet(&self, access: &Access, packet: &OutboxPacket) -> Result<()>;
+    /// Takes a waiting packet back out of the outbox (audited as
+    /// `station.packet.discard`): the working copy refused the filing it was made for.
+    /// `Invalid` once the server has answered it, `NotFound` if it is not there.
+    async fn discard_outbox_packet(&self, access: &Access, packet: Uuid) -> Result<()>;
     /// The station's outbox, oldest first: waiting, answered and resolved packets.
     async fn outbox(&self) -> Result<Vec<OutboxPacket>>;
     /// Keeps the server's answer to a waiting packet; an answer to a packet answered

@@ -54,6 +54,9 @@ pub struct StationRecord {
     pub approved_micros: Option<i64>,
     pub revoked_by: Option<String>,
     pub revoked_micros: Option<i64>,
+    /// Its block of the unit's daily receipt serials
+    /// ([`cancuoc_domain::receipt::station_serials`]), set at its first approval.
+    pub receipt_block: Option<u32>,
 }
 
 impl StationRecord {
@@ -185,7 +188,8 @@ pub struct OutboxPacket {
     pub size_bytes: u64,
     pub state: OutboxState,
     pub answered_micros: Option<i64>,
-    /// Filed: the receipt number the server gave.
+    /// The receipt number the station gave the citizen from its block, which the server
+    /// keeps when it files the packet (its answer's number, were it ever another).
     pub receipt: Option<String>,
     /// Refused: the server's reason.
     pub code: Option<String>,

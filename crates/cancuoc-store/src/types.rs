@@ -110,6 +110,7 @@ pub mod actions {
     pub const STATION_SERVER_KEY_ADD: &str = "station.server_key.add";
     pub const STATION_PACKET_MAKE: &str = "station.packet.make";
     pub const STATION_PACKET_RESOLVE: &str = "station.packet.resolve";
+    pub const STATION_PACKET_DISCARD: &str = "station.packet.discard";
     pub const BATCH_OPEN: &str = "batch.open";
     pub const BIOMETRICS_ADD: &str = "biometrics.add";
     pub const CAMPAIGN_CREATE: &str = "campaign.create";

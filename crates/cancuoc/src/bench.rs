@@ -402,6 +402,7 @@ fn filing(personal_id: &str) -> cancuoc_app::Intake {
         old_card_returned: false,
         idempotency_key: None,
         capture: None,
+        receipt: None,
     }
 }
 

@@ -185,6 +185,7 @@ async fn run(dir: &std::path::Path, applications: usize) -> Result<ExitCode> {
                 old_card_returned: false,
                 idempotency_key: None,
                 capture: Some(capture.clone()),
+                receipt: None,
             },
         )
         .await?;

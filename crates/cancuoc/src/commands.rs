@@ -896,7 +896,7 @@ pub(crate) async fn serve(
                 "this database is a station's: serve it without --demo",
             ));
         }
-        let copy = crate::station::working_copy(cli, &app).await?;
+        let copy = crate::station::working_copy(&cli.data_dir, &app).await?;
         (copy, Some(app))
     } else {
         (app, None)
@@ -948,13 +948,18 @@ pub(crate) async fn serve(
             }
         }
     });
+    // The copy served, which the station's console may replace with one from a new
+    // extract; the audit mirror and the last copy at shutdown follow it.
+    let (served, serving) = tokio::sync::watch::channel(app.clone());
+    let fresh = station
+        .as_ref()
+        .map(|home| crate::station::fresh_copy(cli.data_dir.clone(), home.clone(), served));
     let pusher = station.map(|home| {
         (
             tokio::spawn(crate::station::push_while_serving(home)),
-            tokio::spawn(crate::station::mirror_while_serving(app.clone())),
+            tokio::spawn(crate::station::mirror_while_serving(serving.clone())),
         )
     });
-    let last_checkpoint = app.clone();
     let shutdown = async move {
         stop_requested().await;
         ticker.abort();
@@ -969,9 +974,15 @@ pub(crate) async fn serve(
         secure_cookies: !insecure_cookies,
         ..cancuoc_server::ServerConfig::default()
     };
-    cancuoc_server::serve(listener, app, config, shutdown).await?;
+    match fresh {
+        Some(fresh) => {
+            cancuoc_server::serve_station(listener, app, config, fresh, shutdown).await?
+        }
+        None => cancuoc_server::serve(listener, app, config, shutdown).await?,
+    }
     // Signed once the requests in flight have finished, so that their events are in it.
     // On a station, the last of its working copy's audit events go to its own chain.
+    let last_checkpoint = serving.borrow().clone();
     if let Err(e) = last_checkpoint.mirror_station_audit().await {
         tracing::warn!("the station's audit events were not copied: {e}");
     }

@@ -421,12 +421,14 @@ const MIRROR_EVERY: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// While a station serves: its working copy's audit events (in memory) are copied into
 /// the station's own chain on disk every few seconds, and once more when it stops.
-pub async fn mirror_while_serving(working: App) {
+/// `working` follows the copy served, which a pull from the console replaces.
+pub async fn mirror_while_serving(working: tokio::sync::watch::Receiver<App>) {
     let mut tick = tokio::time::interval(MIRROR_EVERY);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tick.tick().await;
-        if let Err(e) = working.mirror_station_audit().await {
+        let current = working.borrow().clone();
+        if let Err(e) = current.mirror_station_audit().await {
             tracing::warn!("the station's audit events were not copied: {e}");
         }
     }
@@ -673,8 +675,8 @@ pub async fn status(app: &App, format: &str) -> Result<ExitCode> {
 
 /// The working copy a station serves: a store in memory, loaded from the extract kept
 /// sealed in the vault, with the outbox's packets filed again.
-pub async fn working_copy(cli: &crate::Cli, home: &App) -> Result<App> {
-    let audit_key = crate::secrets::audit_key(&cli.data_dir, false)?;
+pub async fn working_copy(data_dir: &std::path::Path, home: &App) -> Result<App> {
+    let audit_key = crate::secrets::audit_key(data_dir, false)?;
     let working = cancuoc_store_sqlite::open_in_memory(audit_key)
         .await
         .map_err(|e| CliError::failed(format!("the working copy: {e}")))?;
@@ -695,6 +697,28 @@ pub async fn working_copy(cli: &crate::Cli, home: &App) -> Result<App> {
         eprintln!("intake is stopped: {why}");
     }
     Ok(copy)
+}
+
+/// What the station's console runs to load a new extract: pull it, make the working copy
+/// from it, and have the audit mirror follow the new copy. The served copy is swapped by
+/// the server once this answers.
+pub fn fresh_copy(
+    data_dir: std::path::PathBuf,
+    home: App,
+    served: tokio::sync::watch::Sender<App>,
+) -> cancuoc_server::FreshCopy {
+    let served = std::sync::Arc::new(served);
+    std::sync::Arc::new(move || {
+        let (data_dir, home, served) = (data_dir.clone(), home.clone(), served.clone());
+        Box::pin(async move {
+            pull_extract(&home).await.map_err(|e| e.to_string())?;
+            let copy = working_copy(&data_dir, &home)
+                .await
+                .map_err(|e| e.to_string())?;
+            served.send_replace(copy.clone());
+            Ok(copy)
+        })
+    })
 }
 
 /// How often a serving station tries to push its waiting packets.

@@ -350,6 +350,8 @@ struct Field {
     people: Vec<String>,
     kinds: Vec<&'static str>,
     portraits: Vec<Vec<u8>>,
+    /// The receipt numbers the station gave, one per person.
+    receipts: Vec<String>,
 }
 
 async fn offline_field(count: usize) -> Field {
@@ -534,6 +536,7 @@ async fn offline_field(count: usize) -> Field {
             .map_or("first_issuance", |i| kinds[i])
     };
     let mut portraits = Vec::new();
+    let mut receipts = Vec::new();
     for (i, person) in people.iter().enumerate() {
         let (status, checked) = api(
             &station.base,
@@ -565,6 +568,13 @@ async fn offline_field(count: usize) -> Field {
         )
         .await;
         assert_eq!(status, 201, "{filed}");
+        // From the station's own block of serials (50,000 and up), never the unit's.
+        let receipt = filed["receipt"].as_str().unwrap().to_owned();
+        let serial: u32 = receipt[receipt.len() - 6..receipt.len() - 1]
+            .parse()
+            .unwrap();
+        assert!(serial >= 50_000, "{receipt}");
+        receipts.push(receipt);
     }
     let (_, listed) = api(
         &station.base,
@@ -607,6 +617,7 @@ async fn offline_field(count: usize) -> Field {
         people,
         kinds,
         portraits,
+        receipts,
     }
 }
 
@@ -619,6 +630,7 @@ async fn a_station_files_offline_and_its_packets_reach_the_server_once() {
         people,
         kinds,
         portraits,
+        receipts,
     } = offline_field(3).await;
 
     let out = laptop.run(&["station", "status", "--format", "json"]);
@@ -757,6 +769,40 @@ async fn a_station_files_offline_and_its_packets_reach_the_server_once() {
     let standing: Value = serde_json::from_str(&stdout(&out)).unwrap();
     assert_eq!(standing["refused"], 0, "{standing}");
 
+    // The officer pulls a new extract from the station's page while the network is up:
+    // the station now knows the third citizen applied at the district office, and the
+    // officer is still signed in on the copy made from it.
+    assert!(html.contains("action=\"/tram/tai-ve\""), "{html}");
+    let pulled = post_form(&browser, &station.base, "/tram/tai-ve", &[("csrf", &csrf)]).await;
+    assert!(pulled.url().path().ends_with("/tram"), "{}", pulled.url());
+    let html = pulled.text().await.unwrap();
+    assert!(html.contains("Đã tải dữ liệu mới"), "{html}");
+    assert!(
+        html.contains("id=\"station-standing\""),
+        "still signed in: {html}"
+    );
+    let desk = sign_in(&station.base, "lan.pt", "a-much-longer-password").await;
+    let (status, again) = api(
+        &station.base,
+        &desk,
+        "/api/v1/applications",
+        Some(json!({"personal_id": people[2], "type": kinds[2], "channel": "mobile"})),
+    )
+    .await;
+    assert_eq!(
+        status, 409,
+        "the new extract holds the office's application: {again}"
+    );
+    // The first citizen's application, filed and pushed, is still seen at the station.
+    let (status, again) = api(
+        &station.base,
+        &desk,
+        "/api/v1/applications",
+        Some(json!({"personal_id": people[0], "type": kinds[0], "channel": "mobile"})),
+    )
+    .await;
+    assert_eq!(status, 409, "{again}");
+
     // On the central server: each pushed application once, taken at the station by its
     // officer, with the portrait byte for byte.
     let (status, listed) = api(
@@ -768,7 +814,7 @@ async fn a_station_files_offline_and_its_packets_reach_the_server_once() {
     .await;
     assert_eq!(status, 200, "{listed}");
     let items = listed["items"].as_array().unwrap();
-    for (person, portrait) in people.iter().zip(&portraits).take(2) {
+    for ((person, portrait), receipt) in people.iter().zip(&portraits).zip(&receipts).take(2) {
         let mine: Vec<&Value> = items
             .iter()
             .filter(|a| a["personal_id"] == person.as_str())
@@ -786,6 +832,8 @@ async fn a_station_files_offline_and_its_packets_reach_the_server_once() {
         assert_eq!(application["channel"], "mobile", "{application}");
         assert_eq!(application["station"], "Tổ lưu động số 2", "{application}");
         assert_eq!(application["intake_unit"], "CAH-436", "{application}");
+        // The number on the citizen's slip at the station is the server's.
+        assert_eq!(application["receipt"], receipt.as_str(), "{application}");
         let bytes = reqwest::Client::new()
             .get(format!(
                 "{}/api/v1/applications/{id}/biometrics/portrait",

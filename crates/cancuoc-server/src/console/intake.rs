@@ -202,6 +202,7 @@ pub(crate) async fn intake(
                 old_card_returned: field("old_card_returned") == "1",
                 idempotency_key: Some(field("idempotency_key")).filter(|s| !s.is_empty()),
                 capture: Some(capture),
+                receipt: None,
             };
             state
                 .app

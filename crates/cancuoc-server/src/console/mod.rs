@@ -291,7 +291,14 @@ words! {
     packet_confirm_needed => "Hãy đánh dấu ô xác nhận trước khi bấm «Đã xử lý».", "Tick the confirmation before marking the packet resolved.";
     packet_resolved_done => "Đã đánh dấu xử lý gói hồ sơ của công dân", "Marked resolved: the packet of citizen";
     resolved_by => "Người xử lý", "Resolved by";
+    pull_button => "Tải dữ liệu mới từ máy chủ", "Pull a new extract from the server";
+    pull_explained => "Tải lại danh sách người dân, hồ sơ, thẻ, lịch và cán bộ của các xã từ máy chủ trung tâm (cần có mạng). Các gói chưa gửi được giữ nguyên.", "Fetches the communes' residents, applications, cards, sessions and officers from the central server again (a network is needed). Packets not yet sent are kept.";
+    pull_done => "Đã tải dữ liệu mới từ máy chủ trung tâm.", "A new extract was loaded from the central server.";
+    pull_failed => "Chưa tải được dữ liệu mới; trạm vẫn làm việc trên dữ liệu cũ", "No new extract was loaded; the station keeps working on the old one";
+    pull_unavailable => "Trạm này chưa thể tải dữ liệu từ trang này: chạy lệnh `cancuoc station pull` rồi khởi động lại trạm.", "This station cannot pull from this page: run `cancuoc station pull` and restart the station.";
     server_receipt => "Số biên nhận trên máy chủ", "Receipt on the server";
+    station_receipt => "Số biên nhận trạm đã cấp (máy chủ giữ nguyên số này)", "Receipt given at the station (the server keeps it)";
+    station_receipt_void => "Số biên nhận trạm đã cấp, không còn giá trị:", "The receipt given at the station, now void:";
     winner_receipt => "Hồ sơ được giữ: số biên nhận", "The application kept: receipt";
     server_detail => "Chi tiết từ máy chủ", "The server's detail";
     station_banner => "Trạm lưu động: làm việc trên bản sao dữ liệu tại máy, hồ sơ gửi về máy chủ khi có mạng.", "Mobile station: working on a local copy; applications go to the server when there is a network.";

@@ -316,6 +316,40 @@ pub(crate) async fn resolve_packet(
     }
 }
 
+/// Fetches a new extract from the central server and serves the working copy made from
+/// it: the residents, sessions and officers as the server holds them now, with the
+/// outbox's packets filed into it again. The officer who asked stays signed in.
+pub(crate) async fn pull_extract(
+    State(state): State<AppState>,
+    desk: Desk,
+    headers: HeaderMap,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Response {
+    let ui = Ui::of(None, &headers);
+    if !csrf_holds(&desk, &form_field(&pairs, "csrf")) {
+        return (StatusCode::FORBIDDEN, ui.t(W::expired_form)).into_response();
+    }
+    let Some(reload) = state.reload.as_ref().and_then(std::sync::Weak::upgrade) else {
+        let error = ui.t(W::pull_unavailable).to_owned();
+        return station_page(&state, desk, ui, None, Some(error), false).await;
+    };
+    match reload.reload(&state.app).await {
+        Ok(copy) => {
+            if let Err(e) = copy
+                .carry_session(&desk.token, &desk.csrf, &desk.officer.username)
+                .await
+            {
+                tracing::warn!(error = %e, "the session was not carried to the new copy");
+            }
+            Redirect::to(&format!("/tram?msg={}", url_encode(ui.t(W::pull_done)))).into_response()
+        }
+        Err(why) => {
+            let error = format!("{}: {why}", ui.t(W::pull_failed));
+            station_page(&state, desk, ui, None, Some(error), false).await
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used, reason = "a failed test panics")]

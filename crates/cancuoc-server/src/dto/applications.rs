@@ -291,6 +291,7 @@ impl ApplicationRequest {
             old_card_returned: self.old_card_returned,
             idempotency_key: header_key.or(self.idempotency_key),
             capture,
+            receipt: None,
         })
     }
 }

@@ -45,6 +45,7 @@ pub(super) fn application(id: &str, idem: Option<&str>) -> NewApplication {
         old_card_returned: true,
         biometrics: Some(r#"{"object":"applications/x/biometrics.ccbd"}"#.into()),
         idempotency_key: idem.map(str::to_owned),
+        receipt: None,
     }
 }
 
@@ -272,6 +273,33 @@ pub async fn applications_are_filed_with_receipts_once(store: Arc<dyn Store>) {
         .await
         .unwrap();
     assert_eq!(second[0].application.receipt.serial(), 2);
+
+    // A station's number is kept when it is the unit's and the day's, from the
+    // stations' serials; any other is refused.
+    let given = |unit: &str, serial: u32| {
+        let mut new = application("042092000003", None);
+        new.receipt = Some(
+            cancuoc_domain::receipt::ReceiptNumber::new(
+                PoliceUnitCode::parse(unit).unwrap(),
+                DAY,
+                serial,
+            )
+            .unwrap(),
+        );
+        new
+    };
+    for wrong in [given("CAH-445", 49_999), given("CAH-436", 50_007)] {
+        let err = store
+            .file_applications(&district(), &[wrong])
+            .await
+            .unwrap_err();
+        assert!(matches!(err, StoreError::Invalid(_)), "{err:?}");
+    }
+    let kept = store
+        .file_applications(&district(), &[given("CAH-445", 50_007)])
+        .await
+        .unwrap();
+    assert_eq!(kept[0].application.receipt.serial(), 50_007);
     let err = store
         .file_applications(&district(), &[application("042099999999", None)])
         .await

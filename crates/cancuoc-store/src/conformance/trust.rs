@@ -337,7 +337,8 @@ pub async fn a_station_outbox_keeps_packets_until_answered_and_resolved(store: A
         size_bytes: 1000 + u64::from(n),
         state: OutboxState::Waiting,
         answered_micros: None,
-        receipt: None,
+        // The number the station gave, kept whatever the server answers.
+        receipt: (n == 2).then(|| "CAH-436-20210316-50000X".into()),
         code: None,
         message: None,
         resolved_by: None,
@@ -379,8 +380,12 @@ pub async fn a_station_outbox_keeps_packets_until_answered_and_resolved(store: A
         .await
         .unwrap();
     assert_eq!(
-        (two.state, two.code.as_deref()),
-        (OutboxState::Refused, Some("already_applied"))
+        (two.state, two.code.as_deref(), two.receipt),
+        (
+            OutboxState::Refused,
+            Some("already_applied"),
+            packet(2).receipt
+        )
     );
     let err = store
         .resolve_outbox_packet(&officer, packet(1).packet)
@@ -393,6 +398,32 @@ pub async fn a_station_outbox_keeps_packets_until_answered_and_resolved(store: A
         .unwrap();
     assert_eq!(resolved.state, OutboxState::Resolved);
     assert_eq!(resolved.resolved_by.as_deref(), Some("lan.nt"));
+    // A waiting packet is taken back whole; an answered one stays.
+    store.add_outbox_packet(&officer, &packet(3)).await.unwrap();
+    store
+        .discard_outbox_packet(&officer, packet(3).packet)
+        .await
+        .unwrap();
+    let err = store
+        .discard_outbox_packet(&officer, packet(1).packet)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Invalid(_)), "{err:?}");
+    let err = store
+        .discard_outbox_packet(&officer, packet(3).packet)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::NotFound(_)), "{err:?}");
+    assert_eq!(
+        store
+            .outbox()
+            .await
+            .unwrap()
+            .iter()
+            .map(|p| p.packet)
+            .collect::<Vec<_>>(),
+        vec![packet(1).packet, packet(2).packet]
+    );
     let err = store
         .answer_outbox_packet(Uuid::now_v7(), T0, &filed)
         .await
@@ -419,6 +450,8 @@ pub async fn a_station_outbox_keeps_packets_until_answered_and_resolved(store: A
             actions::STATION_PACKET_MAKE,
             actions::STATION_PACKET_MAKE,
             actions::STATION_PACKET_RESOLVE,
+            actions::STATION_PACKET_MAKE,
+            actions::STATION_PACKET_DISCARD,
         ]
     );
 }
@@ -440,6 +473,7 @@ pub async fn stations_are_requested_approved_and_revoked(store: Arc<dyn Store>) 
         approved_micros: None,
         revoked_by: None,
         revoked_micros: None,
+        receipt_block: None,
     };
     let enrolment = Access {
         actor: "station-enrolment".into(),
@@ -493,6 +527,7 @@ pub async fn stations_are_requested_approved_and_revoked(store: Arc<dyn Store>) 
     assert_eq!(approved.communes, communes);
     assert_eq!(approved.officers, officers);
     assert_eq!(approved.approved_by.as_deref(), Some("lan.nt"));
+    assert_eq!(approved.receipt_block, Some(1));
     let approved_at = approved.approved_micros.unwrap();
     assert!(approved.trusted_at(approved_at) && !approved.trusted_at(approved_at - 1));
     // Approved again by the province with fewer communes: the first approval's time stays.
@@ -507,6 +542,11 @@ pub async fn stations_are_requested_approved_and_revoked(store: Arc<dyn Store>) 
     assert_eq!(changed.communes, communes[..1].to_vec());
     assert_eq!(changed.approved_micros, Some(approved_at));
     assert_eq!(changed.approved_by.as_deref(), Some("minh.lv"));
+    assert_eq!(
+        changed.receipt_block,
+        Some(1),
+        "a station keeps its receipt block"
+    );
 
     let revoked_at = approved_at + 5_000;
     let revoked = store
@@ -531,6 +571,31 @@ pub async fn stations_are_requested_approved_and_revoked(store: Arc<dyn Store>) 
     ] {
         assert!(matches!(err, StoreError::Conflict(_)), "{err:?}");
     }
+    // A station approved while the revoked one may still push gets a block of its own;
+    // one approved a month after the revocation takes the freed block.
+    let at = |micros: i64| Access {
+        now_micros: micros,
+        ..district.clone()
+    };
+    let second = station(Uuid::now_v7(), 3);
+    store.request_station(&enrolment, &second).await.unwrap();
+    let second = store
+        .approve_station(&at(revoked_at + 1_000), second.id, &communes, &officers)
+        .await
+        .unwrap();
+    assert_eq!(second.receipt_block, Some(2));
+    let third = station(Uuid::now_v7(), 4);
+    store.request_station(&enrolment, &third).await.unwrap();
+    let third = store
+        .approve_station(
+            &at(revoked_at + 31 * 86_400_000_000),
+            third.id,
+            &communes,
+            &officers,
+        )
+        .await
+        .unwrap();
+    assert_eq!(third.receipt_block, Some(1));
 
     let key = |purpose, public: u8| StationServerKey {
         purpose,
@@ -688,6 +753,10 @@ pub async fn stations_are_requested_approved_and_revoked(store: Arc<dyn Store>) 
             actions::STATION_APPROVE,
             actions::STATION_APPROVE,
             actions::STATION_REVOKE,
+            actions::STATION_REQUEST,
+            actions::STATION_APPROVE,
+            actions::STATION_REQUEST,
+            actions::STATION_APPROVE,
             actions::STATION_SERVER_KEY_ADD,
             actions::STATION_SERVER_KEY_ADD,
         ]
