@@ -136,6 +136,17 @@ impl StationReload {
             Some(Arc::downgrade(self)),
         );
         drop(self.routers.send_replace(router));
+        // Requests still running on the old copy finish within moments: their audit
+        // events follow them to the station's chain.
+        let old = old.clone();
+        tokio::spawn(async move {
+            for seconds in [5, 30] {
+                tokio::time::sleep(Duration::from_secs(seconds)).await;
+                if let Err(e) = old.mirror_station_audit().await {
+                    tracing::warn!(error = %e, "the old copy's audit events were not copied");
+                }
+            }
+        });
         Ok(copy)
     }
 }

@@ -212,8 +212,9 @@ async fn given_receipt(
             &[Value::from(given.to_string())],
         )
         .await?;
+    // Not a conflict of the citizen's: a station gave one of its numbers twice.
     if !taken.is_empty() {
-        return Err(StoreError::Conflict(format!(
+        return Err(StoreError::Invalid(format!(
             "receipt {given} was given to another application"
         )));
     }

@@ -361,6 +361,10 @@ const AUDIT_ACTIONS: &[(&str, &str)] = &[
     ("station.packet.make", "Lập gói hồ sơ tại trạm"),
     ("application.verifier_note", "Ghi chú cho người xác minh"),
     ("station.packet.resolve", "Xử lý gói hồ sơ bị từ chối"),
+    (
+        "station.packet.discard",
+        "Hủy gói hồ sơ không nộp được tại trạm",
+    ),
     ("station.revoke", "Thu hồi trạm lưu động"),
     ("station.extract", "Trạm lưu động tải dữ liệu dân cư"),
     (
