@@ -21,6 +21,10 @@ use crate::{Query, Row, Tx, Value, corrupt, int, key, scope, text};
 /// pile up for its officers.
 pub const PENDING_PER_DISTRICT: i64 = 20;
 
+/// Packets one station may have half uploaded at once (it sends 4 at a time): with the
+/// 12 MB bound on a packet, what the server holds for a station is bounded too.
+pub const OPEN_UPLOADS_PER_STATION: i64 = 16;
+
 const COLUMNS: &str = "id, name, unit, signing_key, agreement_key, status, communes, officers,
     requested_micros, approved_by, approved_micros, revoked_by, revoked_micros, receipt_block";
 
@@ -767,6 +771,25 @@ pub async fn append_upload(
         return Err(StoreError::Conflict(format!(
             "the upload holds {held} bytes: send from there"
         )));
+    }
+    // A new upload, while the station already has many unfinished: what the server keeps
+    // for one station is bounded, whoever holds its key.
+    if rows.is_empty() {
+        let open = tx
+            .fetch(
+                "SELECT COUNT(DISTINCT packet) AS open FROM station_uploads WHERE station = $1",
+                &[Value::from(station.to_string())],
+            )
+            .await?
+            .first()
+            .map(|r| int(r, "open"))
+            .transpose()?
+            .unwrap_or(0);
+        if open >= OPEN_UPLOADS_PER_STATION {
+            return Err(StoreError::Invalid(format!(
+                "the station has {open} packets half sent: finish those before starting another"
+            )));
+        }
     }
     let end = offset + bytes.len() as u64;
     if end > total {

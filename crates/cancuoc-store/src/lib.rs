@@ -423,7 +423,8 @@ pub trait Store: Send + Sync {
     async fn packet_upload(&self, station: Uuid, packet: Uuid) -> Result<(Vec<u8>, u64)>;
     /// Adds a chunk of a packet's bytes at `offset` of `total`; `Conflict` naming the bytes
     /// held when the offset is not where the upload stands or the total changed, `Invalid`
-    /// past the total. Returns the bytes held after it.
+    /// past the total or when a new upload would give the station more than 16 unfinished.
+    /// Returns the bytes held after it.
     async fn append_packet_upload(
         &self,
         station: Uuid,

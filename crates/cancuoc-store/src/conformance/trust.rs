@@ -670,6 +670,30 @@ pub async fn stations_are_requested_approved_and_revoked(store: Arc<dyn Store>) 
         store.packet_upload(first.id, packet).await.unwrap(),
         (b"0123456789".to_vec(), 10)
     );
+    // At most 16 unfinished uploads a station (this one, held whole, is one of them); an
+    // upload already begun still goes on.
+    let begun: Vec<Uuid> = (0..15).map(|_| Uuid::now_v7()).collect();
+    for p in &begun {
+        store
+            .append_packet_upload(first.id, *p, 0, 4, b"ab")
+            .await
+            .unwrap();
+    }
+    let err = store
+        .append_packet_upload(first.id, Uuid::now_v7(), 0, 4, b"ab")
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, StoreError::Invalid(m) if m.contains("half sent")),
+        "{err:?}"
+    );
+    assert_eq!(
+        store
+            .append_packet_upload(first.id, begun[0], 2, 4, b"cd")
+            .await
+            .unwrap(),
+        4
+    );
     assert_eq!(store.packet_answer(packet).await.unwrap(), None);
     let answer = PacketAnswer {
         packet,
