@@ -206,7 +206,7 @@ impl App {
             format!("address:{client}"),
             format!("officer:{username}@{client}"),
         ];
-        let seen = self.store.login_failures(&keys, now, window).await?;
+        let seen = self.store.attempts(&keys, now, window).await?;
         let wait = seen
             .iter()
             .filter_map(|(n, last)| last.map(|l| l + delay_after(*n) - now))
@@ -226,7 +226,7 @@ impl App {
         let fail = || async {
             let mut officer_failures = 0;
             for key in &keys {
-                officer_failures = self.store.record_login_failure(key, now, window).await?;
+                officer_failures = self.store.record_attempt(key, now, window).await?;
             }
             Ok::<_, AppError>(officer_failures)
         };
@@ -267,7 +267,7 @@ impl App {
             return Err(AppError::BadCredentials);
         }
         if let Some(key) = keys.get(1) {
-            self.store.clear_login_failures(key).await?;
+            self.store.clear_attempts(key).await?;
         }
         let token = hex::encode(self.random.bytes(32)?);
         let csrf_token = hex::encode(self.random.bytes(16)?);
@@ -327,7 +327,7 @@ impl App {
         let throttle_key = format!("password-change:{}", officer.username);
         let failures = self
             .store
-            .record_login_failure(&throttle_key, now, self.config.login_window_micros)
+            .record_attempt(&throttle_key, now, self.config.login_window_micros)
             .await?;
         if failures > self.config.max_login_failures {
             return Err(AppError::TooManyAttempts {
@@ -349,7 +349,7 @@ impl App {
         if !ok {
             return Err(AppError::BadCredentials);
         }
-        self.store.clear_login_failures(&throttle_key).await?;
+        self.store.clear_attempts(&throttle_key).await?;
         if new == current {
             return Err(AppError::Invalid(
                 "the new password must differ from the current one".into(),

@@ -3,9 +3,6 @@
 //! personal is shown without both, the answer to a wrong pair does not say which half was
 //! wrong, and repeated failures from one client or for one ID are refused for a while.
 
-use std::collections::HashMap;
-use std::sync::Mutex;
-
 use cancuoc_domain::schedule::{AppointmentOrigin, AppointmentState, Window};
 use cancuoc_domain::{AdminCode, Jurisdiction, PartialDate, PersonalId, PoliceUnitCode};
 use cancuoc_store::{
@@ -18,44 +15,18 @@ use crate::enrollment::local_minute;
 use crate::{App, AppError};
 
 /// Wrong ID–birth-date pairs allowed per client and per ID within the window.
-const MAX_FAILURES: usize = 5;
+const MAX_FAILURES: u32 = 5;
 /// Requests allowed per client within the window, right or wrong (against scraping).
-const MAX_REQUESTS: usize = 60;
+const MAX_REQUESTS: u32 = 60;
 const WINDOW_MICROS: i64 = 15 * 60 * 1_000_000;
 /// How far ahead a citizen can book.
 const BOOKING_DAYS: i16 = 60;
 
-/// Recent attempts, kept in memory: a restart forgets them, which only ever lets a
-/// client try again sooner.
-#[derive(Debug, Default)]
-pub(crate) struct Throttle {
-    requests: Mutex<HashMap<String, Vec<i64>>>,
-    failures: Mutex<HashMap<String, Vec<i64>>>,
-}
+/// The citizen doors' throttle: attempts counted in the store's throttle table, so that
+/// every server node on one database refuses the same client.
+pub(crate) struct Throttle<'a>(pub(crate) &'a dyn cancuoc_store::Store);
 
-impl Throttle {
-    fn recent(map: &Mutex<HashMap<String, Vec<i64>>>, key: &str, now: i64) -> usize {
-        let mut map = match map.lock() {
-            Ok(m) => m,
-            Err(poisoned) => poisoned.into_inner(),
-        };
-        // Forget the old ones now and then, so the map does not grow without bound.
-        if map.len() > 100_000 {
-            map.retain(|_, times| times.iter().any(|t| now - t < WINDOW_MICROS));
-        }
-        let times = map.entry(key.to_owned()).or_default();
-        times.retain(|t| now - t < WINDOW_MICROS);
-        times.len()
-    }
-
-    fn note(map: &Mutex<HashMap<String, Vec<i64>>>, key: &str, now: i64) {
-        let mut map = match map.lock() {
-            Ok(m) => m,
-            Err(poisoned) => poisoned.into_inner(),
-        };
-        map.entry(key.to_owned()).or_default().push(now);
-    }
-
+impl Throttle<'_> {
     fn refuse() -> AppError {
         AppError::TooManyAttempts {
             seconds: WINDOW_MICROS / 1_000_000,
@@ -64,29 +35,48 @@ impl Throttle {
 
     /// Counts a request; refuses a client over its budget or one (or an ID) with too
     /// many wrong pairs.
-    fn admit(&self, client: &str, id: &str, now: i64) -> Result<(), AppError> {
-        if Self::recent(&self.requests, client, now) >= MAX_REQUESTS
-            || Self::recent(&self.failures, client, now) >= MAX_FAILURES
-            || Self::recent(&self.failures, &format!("id:{id}"), now) >= MAX_FAILURES
-        {
+    async fn admit(&self, client: &str, id: &str, now: i64) -> Result<(), AppError> {
+        let request = format!("booking-request:{client}");
+        let keys = [
+            request.clone(),
+            format!("booking-failure:{client}"),
+            format!("booking-failure:id:{id}"),
+        ];
+        let seen = self.0.attempts(&keys, now, WINDOW_MICROS).await?;
+        let count = |k: usize| seen.get(k).map_or(0, |(n, _)| *n);
+        if count(0) >= MAX_REQUESTS || count(1) >= MAX_FAILURES || count(2) >= MAX_FAILURES {
             return Err(Self::refuse());
         }
-        Self::note(&self.requests, client, now);
+        self.0.record_attempt(&request, now, WINDOW_MICROS).await?;
         Ok(())
     }
 
     /// Counts a request of another public door under its own key and budget.
-    pub(crate) fn admit_requests(&self, key: &str, max: usize, now: i64) -> Result<(), AppError> {
-        if Self::recent(&self.requests, key, now) >= max {
+    pub(crate) async fn admit_requests(
+        &self,
+        key: &str,
+        max: u32,
+        now: i64,
+    ) -> Result<(), AppError> {
+        let seen = self
+            .0
+            .attempts(&[key.to_owned()], now, WINDOW_MICROS)
+            .await?;
+        if seen.first().map_or(0, |(n, _)| *n) >= max {
             return Err(Self::refuse());
         }
-        Self::note(&self.requests, key, now);
+        self.0.record_attempt(key, now, WINDOW_MICROS).await?;
         Ok(())
     }
 
-    fn failed(&self, client: &str, id: &str, now: i64) {
-        Self::note(&self.failures, client, now);
-        Self::note(&self.failures, &format!("id:{id}"), now);
+    async fn failed(&self, client: &str, id: &str, now: i64) -> Result<(), AppError> {
+        for key in [
+            format!("booking-failure:{client}"),
+            format!("booking-failure:id:{id}"),
+        ] {
+            self.0.record_attempt(&key, now, WINDOW_MICROS).await?;
+        }
+        Ok(())
     }
 }
 
@@ -168,14 +158,16 @@ impl App {
     ) -> Result<(Access, PersonalId, Proven), AppError> {
         let access = self.portal_access(purpose);
         let id = proof.personal_id.trim();
-        self.booking_throttle.admit(client, id, access.now_micros)?;
-        let fail = || {
-            self.booking_throttle.failed(client, id, access.now_micros);
-            no_match()
+        let throttle = Throttle(self.store.as_ref());
+        throttle.admit(client, id, access.now_micros).await?;
+        // A wrong pair counts against the client and the ID before it is answered.
+        let fail = async || match throttle.failed(client, id, access.now_micros).await {
+            Ok(()) => no_match(),
+            Err(e) => e,
         };
         let (Ok(pid), Ok(birth)) = (PersonalId::parse(id), PartialDate::parse(&proof.birth_date))
         else {
-            return Err(fail());
+            return Err(fail().await);
         };
         match self.store.citizen(&access, &pid).await? {
             Some(c) if c.data.birth_date == birth && c.data.died_on.is_none() => Ok((
@@ -186,7 +178,7 @@ impl App {
                     name: c.data.full_name,
                 },
             )),
-            _ => Err(fail()),
+            _ => Err(fail().await),
         }
     }
 
@@ -384,37 +376,5 @@ impl App {
             commune: who.commune,
             appointment: Some(Self::booked_slot(&moved, &found)),
         })
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn wrong_pairs_lock_the_client_and_the_id_for_a_while() {
-        let t = Throttle::default();
-        for _ in 0..MAX_FAILURES {
-            t.admit("1.2.3.4", "042070000011", 0).unwrap();
-            t.failed("1.2.3.4", "042070000011", 0);
-        }
-        assert!(t.admit("1.2.3.4", "042070000099", 1).is_err());
-        // Another client trying the same ID is refused too; an unrelated one is not.
-        assert!(t.admit("5.6.7.8", "042070000011", 1).is_err());
-        assert!(t.admit("5.6.7.8", "042070000012", 1).is_ok());
-        // After the window, the client may try again.
-        assert!(
-            t.admit("1.2.3.4", "042070000011", WINDOW_MICROS + 1)
-                .is_ok()
-        );
-    }
-
-    #[test]
-    fn a_client_has_a_budget_of_requests() {
-        let t = Throttle::default();
-        for i in 0..MAX_REQUESTS {
-            t.admit("bot", &format!("{i}"), 0).unwrap();
-        }
-        assert!(t.admit("bot", "x", 0).is_err());
     }
 }

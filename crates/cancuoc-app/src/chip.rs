@@ -36,7 +36,7 @@ pub const DS_KEY_USAGE_MONTHS: i8 = 3;
 pub const CRL_NEXT_UPDATE_DAYS: i64 = 90;
 /// Public passive authentications a client may ask for in 15 minutes: a relying party
 /// that checks many cards runs passive authentication itself with the CSCA certificate.
-pub const PUBLIC_VERIFICATIONS: usize = 600;
+pub const PUBLIC_VERIFICATIONS: u32 = 600;
 /// The end of every certificate's validity. A DS certificate must outlive the longest
 /// card it signs; a card issued at 58 or later never expires, and its MRZ writes the
 /// expiry as 31/12/2099 (`cancuoc_icao::NO_EXPIRY`). So the DS certificates, and the CSCA
@@ -563,11 +563,13 @@ impl App {
         client: &str,
         files: &BTreeMap<ElementaryFile, Vec<u8>>,
     ) -> Result<Verification, AppError> {
-        self.booking_throttle.admit_requests(
-            &format!("chip-verify:{client}"),
-            PUBLIC_VERIFICATIONS,
-            self.clock.now_micros(),
-        )?;
+        crate::booking::Throttle(self.store.as_ref())
+            .admit_requests(
+                &format!("chip-verify:{client}"),
+                PUBLIC_VERIFICATIONS,
+                self.clock.now_micros(),
+            )
+            .await?;
         self.verify_chip(files).await
     }
 

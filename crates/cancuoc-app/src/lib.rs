@@ -239,7 +239,6 @@ pub struct App {
     /// Where the audit chain's signed checkpoints are kept, outside the database.
     checkpoints: Option<audit::Checkpoints>,
     eligible: Arc<campaigns::EligibleCache>,
-    booking_throttle: Arc<booking::Throttle>,
     renderer: Arc<render::Renderer>,
     /// On a station's working copy: the station it works for, and its outbox.
     station: Option<Arc<station_desk::StationDesk>>,
@@ -273,7 +272,6 @@ impl App {
             vault: None,
             checkpoints: None,
             eligible: Arc::default(),
-            booking_throttle: Arc::default(),
             renderer,
             station: None,
             station_keys: Arc::default(),

@@ -164,24 +164,32 @@ pub async fn set_password(
         .await
 }
 
-/// Records a failed login and counts the failures within the window. Failures of one
-/// username are counted one call at a time, so two concurrent failures count 1 and 2.
-pub async fn record_failure(tx: &mut dyn Tx, username: &str, now: i64, window: i64) -> Result<u32> {
-    tx.lock_name(username).await?;
+/// Attempts older than this are swept whatever their key, so that keys never seen again
+/// (a scraper's many addresses) do not stay for ever. Every throttle's window is shorter.
+const ATTEMPTS_KEPT_MICROS: i64 = 24 * 3_600 * 1_000_000;
+
+/// Records an attempt and counts the attempts within the window. Attempts of one key are
+/// counted one call at a time, so two concurrent attempts count 1 and 2.
+pub async fn record_attempt(tx: &mut dyn Tx, key: &str, now: i64, window: i64) -> Result<u32> {
+    tx.lock_name(key).await?;
     tx.execute(
-        "DELETE FROM login_failures WHERE username = $1 AND at_micros < $2",
-        &[username.into(), now.saturating_sub(window).into()],
+        "DELETE FROM throttle_attempts WHERE (throttle_key = $1 AND at_micros < $2) OR at_micros < $3",
+        &[
+            key.into(),
+            now.saturating_sub(window).into(),
+            now.saturating_sub(window.max(ATTEMPTS_KEPT_MICROS)).into(),
+        ],
     )
     .await?;
     tx.execute(
-        "INSERT INTO login_failures (username, at_micros) VALUES ($1, $2)",
-        &[username.into(), now.into()],
+        "INSERT INTO throttle_attempts (throttle_key, at_micros) VALUES ($1, $2)",
+        &[key.into(), now.into()],
     )
     .await?;
     let n = tx
         .fetch_one(
-            "SELECT COUNT(*) AS n FROM login_failures WHERE username = $1",
-            &[username.into()],
+            "SELECT COUNT(*) AS n FROM throttle_attempts WHERE throttle_key = $1",
+            &[key.into()],
         )
         .await?
         .map(|r| int(&r, "n"))
@@ -190,8 +198,8 @@ pub async fn record_failure(tx: &mut dyn Tx, username: &str, now: i64, window: i
     Ok(u32::try_from(n).unwrap_or(u32::MAX))
 }
 
-/// For each key: the failures within the window and the time of the last.
-pub async fn failures(
+/// For each key: the attempts within the window and the time of the last.
+pub async fn attempts(
     tx: &mut dyn Tx,
     keys: &[String],
     now: i64,
@@ -201,8 +209,8 @@ pub async fn failures(
     for key in keys {
         let row = tx
             .fetch_one(
-                "SELECT COUNT(*) AS n, MAX(at_micros) AS last FROM login_failures
-                 WHERE username = $1 AND at_micros >= $2",
+                "SELECT COUNT(*) AS n, MAX(at_micros) AS last FROM throttle_attempts
+                 WHERE throttle_key = $1 AND at_micros >= $2",
                 &[key.into(), now.saturating_sub(window).into()],
             )
             .await?;
@@ -215,10 +223,10 @@ pub async fn failures(
     Ok(out)
 }
 
-pub async fn clear_failures(tx: &mut dyn Tx, username: &str) -> Result<()> {
+pub async fn clear_attempts(tx: &mut dyn Tx, key: &str) -> Result<()> {
     tx.execute(
-        "DELETE FROM login_failures WHERE username = $1",
-        &[username.into()],
+        "DELETE FROM throttle_attempts WHERE throttle_key = $1",
+        &[key.into()],
     )
     .await?;
     Ok(())

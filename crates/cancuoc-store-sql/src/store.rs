@@ -118,33 +118,26 @@ impl<B: Backend> Store for SqlStore<B> {
         ))
     }
 
-    async fn record_login_failure(
-        &self,
-        username: &str,
-        now_micros: i64,
-        window_micros: i64,
-    ) -> Result<u32> {
-        in_tx!(self, Bookkeeping, |tx| officers::record_failure(
+    async fn record_attempt(&self, key: &str, now_micros: i64, window_micros: i64) -> Result<u32> {
+        in_tx!(self, Bookkeeping, |tx| officers::record_attempt(
             tx,
-            username,
+            key,
             now_micros,
             window_micros
         ))
     }
 
-    async fn clear_login_failures(&self, username: &str) -> Result<()> {
-        in_tx!(self, Bookkeeping, |tx| officers::clear_failures(
-            tx, username
-        ))
+    async fn clear_attempts(&self, key: &str) -> Result<()> {
+        in_tx!(self, Bookkeeping, |tx| officers::clear_attempts(tx, key))
     }
 
-    async fn login_failures(
+    async fn attempts(
         &self,
         keys: &[String],
         now_micros: i64,
         window_micros: i64,
     ) -> Result<Vec<(u32, Option<i64>)>> {
-        in_tx!(self, Read, |tx| officers::failures(
+        in_tx!(self, Read, |tx| officers::attempts(
             tx,
             keys,
             now_micros,

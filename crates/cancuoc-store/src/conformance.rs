@@ -452,28 +452,35 @@ pub async fn officers_sessions_and_throttling(store: Arc<dyn Store>) {
     ));
 
     // Failures count within the window only.
-    assert_eq!(store.record_login_failure("an", T0, 1000).await.unwrap(), 1);
+    assert_eq!(store.record_attempt("an", T0, 1000).await.unwrap(), 1);
+    assert_eq!(store.record_attempt("an", T0 + 10, 1000).await.unwrap(), 2);
     assert_eq!(
-        store
-            .record_login_failure("an", T0 + 10, 1000)
-            .await
-            .unwrap(),
-        2
-    );
-    assert_eq!(
-        store
-            .record_login_failure("an", T0 + 5000, 1000)
-            .await
-            .unwrap(),
+        store.record_attempt("an", T0 + 5000, 1000).await.unwrap(),
         1
     );
-    store.clear_login_failures("an").await.unwrap();
+    store.clear_attempts("an").await.unwrap();
+    assert_eq!(
+        store.record_attempt("an", T0 + 5001, 1000).await.unwrap(),
+        1
+    );
+    // Attempts older than a day go whatever their key, so a key never seen again does not
+    // stay; the attempts of the window stay.
+    const DAY: i64 = 24 * 3_600 * 1_000_000;
+    store.record_attempt("once", T0, 1000).await.unwrap();
+    store
+        .record_attempt("later", T0 + DAY + 1, 1000)
+        .await
+        .unwrap();
     assert_eq!(
         store
-            .record_login_failure("an", T0 + 5001, 1000)
+            .attempts(
+                &["once".to_owned(), "later".to_owned()],
+                T0 + DAY + 1,
+                3 * DAY
+            )
             .await
             .unwrap(),
-        1
+        vec![(0, None), (1, Some(T0 + DAY + 1))]
     );
 
     let list = store.officers(&admin_access(T0)).await.unwrap();

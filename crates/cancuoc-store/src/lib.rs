@@ -99,17 +99,14 @@ pub trait Store: Send + Sync {
         must_change: bool,
         keep_session: Option<&str>,
     ) -> Result<()>;
-    /// Records a failed login for throttling; returns the failures within the window.
-    async fn record_login_failure(
-        &self,
-        username: &str,
-        now_micros: i64,
-        window_micros: i64,
-    ) -> Result<u32>;
-    async fn clear_login_failures(&self, username: &str) -> Result<()>;
-    /// For each throttle key: the failures recorded within the window and when the
-    /// last one was.
-    async fn login_failures(
+    /// Records an attempt under a throttle key (a failed sign-in, a citizen's request);
+    /// returns the attempts within the window. Kept in the database, so that every server
+    /// node counts the same attempts.
+    async fn record_attempt(&self, key: &str, now_micros: i64, window_micros: i64) -> Result<u32>;
+    async fn clear_attempts(&self, key: &str) -> Result<()>;
+    /// For each throttle key: the attempts recorded within the window and when the last
+    /// one was.
+    async fn attempts(
         &self,
         keys: &[String],
         now_micros: i64,

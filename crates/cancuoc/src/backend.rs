@@ -20,8 +20,48 @@ pub enum BackendError {
         path: String,
         source: std::io::Error,
     },
+    #[error(
+        "another `cancuoc serve` is serving {0}: an SQLite database has one server node (several nodes share a PostgreSQL database)"
+    )]
+    Served(String),
+    #[error("cannot lock {path}: {source}")]
+    Lock {
+        path: String,
+        source: std::io::Error,
+    },
     #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+/// Claims an SQLite database for one server: the lock file beside it stays locked while
+/// the returned handle lives, so that a second `serve` on the file stops with a reason
+/// (two processes writing one SQLite file queue on its lock and share no throttles).
+/// PostgreSQL takes any number of server nodes: `None`.
+pub fn claim_for_serving(url: &str) -> Result<Option<std::fs::File>, BackendError> {
+    let Some(path) = url.strip_prefix("sqlite://") else {
+        return Ok(None);
+    };
+    let file = Path::new(path.split('?').next().unwrap_or(path));
+    let lock_path = file.with_extension("serve-lock");
+    let lock = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&lock_path)
+        .map_err(|source| BackendError::Lock {
+            path: lock_path.display().to_string(),
+            source,
+        })?;
+    match lock.try_lock() {
+        Ok(()) => Ok(Some(lock)),
+        Err(std::fs::TryLockError::WouldBlock) => {
+            Err(BackendError::Served(file.display().to_string()))
+        }
+        Err(std::fs::TryLockError::Error(source)) => Err(BackendError::Lock {
+            path: lock_path.display().to_string(),
+            source,
+        }),
+    }
 }
 
 /// Opens the store behind `url`. Only `create` (set by `init` and `serve --demo`) makes a

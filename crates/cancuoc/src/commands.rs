@@ -887,6 +887,7 @@ pub(crate) async fn serve(
     insecure_cookies: bool,
 ) -> Result<ExitCode> {
     let app = app(cli, demo_mode).await?;
+    let _one_server = crate::backend::claim_for_serving(&cli.db)?;
     // On a station's own database the server serves the station's working copy, loaded
     // from its sealed extract into memory, and pushes its outbox while the server is
     // reachable.
