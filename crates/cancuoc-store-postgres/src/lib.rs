@@ -27,6 +27,7 @@
 
 mod bulk;
 mod copy;
+mod replica;
 mod scratch;
 
 use std::str::FromStr;
@@ -61,6 +62,8 @@ pub type PostgresStore = SqlStore<PgBackend>;
 #[derive(Clone)]
 pub struct PgBackend {
     pool: PgPool,
+    /// A hot standby for the reads that may lag, if one is configured.
+    replica: Option<Arc<replica::Replica>>,
     /// The scratch database this store lives in, dropped with the last clone (tests only).
     scratch: Option<Arc<ScratchDatabase>>,
     audit_key: Arc<AuditKey>,
@@ -98,6 +101,19 @@ pub async fn connect(url: &str, audit_key: AuditKey) -> Result<PostgresStore> {
     ))
 }
 
+/// Like [`connect`], with the reads that may lag served by the hot standby at
+/// `replica_url` (a streaming replica of the same database). The standby need not be up:
+/// while it is not, those reads go to the primary.
+pub async fn connect_with_replica(
+    url: &str,
+    replica_url: &str,
+    audit_key: AuditKey,
+) -> Result<PostgresStore> {
+    let mut backend = PgBackend::connect_with(parse_url(url)?, audit_key).await?;
+    backend.replica = Some(Arc::new(replica::Replica::new(parse_url(replica_url)?)));
+    Ok(SqlStore::new(backend))
+}
+
 /// Creates a brand-new, uniquely named database on the server behind `admin_url` (a role
 /// allowed to `CREATE DATABASE`), connects a store to it and migrates it. The database is
 /// dropped, best effort, when the last clone of the store is dropped. For tests and
@@ -133,6 +149,7 @@ impl PgBackend {
             .map_err(|e| StoreError::Backend(format!("migration failed: {e}")))?;
         Ok(Self {
             pool,
+            replica: None,
             scratch: None,
             audit_key: Arc::new(audit_key),
         })
@@ -169,7 +186,13 @@ pub(crate) fn backend(e: sqlx::Error) -> StoreError {
 const BULK_LOCK_CLASS: i32 = 0x4255_4C4B;
 
 /// An open transaction.
-pub struct PgTx(Transaction<'static, Postgres>, Arc<AuditKey>);
+pub struct PgTx(
+    Transaction<'static, Postgres>,
+    Arc<AuditKey>,
+    /// For a read on the replica that appends audit events: the primary's transaction
+    /// that takes them.
+    Option<Box<PgTx>>,
+);
 
 impl PgTx {
     /// The bulk lock, exclusive or shared, by the name of its PostgreSQL function.
@@ -306,7 +329,18 @@ impl Tx for PgTx {
         &self.1
     }
 
+    fn audit_side(&mut self) -> &mut dyn Tx {
+        match self.2 {
+            Some(ref mut primary) => primary.as_mut(),
+            None => self,
+        }
+    }
+
     async fn commit(self) -> Result<()> {
+        // The audit events first: a read is never served without its event committed.
+        if let Some(primary) = self.2 {
+            primary.0.commit().await.map_err(backend)?;
+        }
         self.0.commit().await.map_err(backend)
     }
 }
@@ -321,12 +355,31 @@ impl cancuoc_store_sql::Backend for PgBackend {
     }
 
     async fn begin(&self, kind: TxKind) -> Result<PgTx> {
+        if let Some(replica) = &self.replica
+            && let TxKind::LaggingRead | TxKind::LaggingAuditedRead = kind
+            && let Some(on_replica) = replica.begin().await
+        {
+            let primary = match kind {
+                TxKind::LaggingAuditedRead => Some(Box::new(PgTx(
+                    self.pool.begin().await.map_err(backend)?,
+                    self.audit_key.clone(),
+                    None,
+                ))),
+                _ => None,
+            };
+            return Ok(PgTx(on_replica, self.audit_key.clone(), primary));
+        }
         let mut tx = PgTx(
             self.pool.begin().await.map_err(backend)?,
             self.audit_key.clone(),
+            None,
         );
         match kind {
-            TxKind::Read | TxKind::AuditedRead | TxKind::Bookkeeping => {}
+            TxKind::Read
+            | TxKind::LaggingRead
+            | TxKind::AuditedRead
+            | TxKind::LaggingAuditedRead
+            | TxKind::Bookkeeping => {}
             // The audit lock first, then everything else.
             TxKind::Write | TxKind::Durable => tx.lock_audit().await?,
             // Bulk writes run one at a time under a lock of their own and take the audit

@@ -141,6 +141,9 @@ pub trait Tx: Send {
     fn json_text(&self, column: &str, field: &str) -> String;
     /// The key of the audit chain's MACs, held by the process, never by the database.
     fn audit_key(&self) -> &cancuoc_domain::audit::AuditKey;
+    /// Where this transaction's audit events go: itself, or, for a read served by a read
+    /// replica, the primary's transaction beside it (a standby takes no writes).
+    fn audit_side(&mut self) -> &mut dyn Tx;
     /// Makes the transaction's work permanent.
     async fn commit(self) -> Result<()>
     where
@@ -170,7 +173,7 @@ impl dyn Tx + '_ {
         key: &str,
         outcome: Outcome,
     ) -> Result<()> {
-        audit::append(self, access, action, kind, key, outcome)
+        audit::append(self.audit_side(), access, action, kind, key, outcome)
             .await
             .map(|_| ())
     }
@@ -196,6 +199,12 @@ impl dyn Tx + '_ {
 pub enum TxKind {
     /// Reads nothing personal and writes nothing audited: one snapshot, no writer lock.
     Read,
+    /// A `Read` that may lag a little behind the last commit (reports, counts, lists): on
+    /// PostgreSQL, served by the read replica when one is configured and up.
+    LaggingRead,
+    /// An `AuditedRead` that may lag (a name search): its reads on the read replica, its
+    /// audit event on the primary, committed first.
+    LaggingAuditedRead,
     /// Reads personal data and appends its audit event (SQLite: the write lock from the
     /// start; PostgreSQL: the audit lock only when it appends).
     AuditedRead,

@@ -205,7 +205,7 @@ impl<B: Backend> Store for SqlStore<B> {
     }
 
     async fn search_audit(&self, filter: &AuditFilter) -> Result<Vec<AuditEvent>> {
-        in_tx!(self, Read, |tx| audit::search(tx, filter))
+        in_tx!(self, LaggingRead, |tx| audit::search(tx, filter))
     }
 
     async fn citizen(
@@ -236,7 +236,9 @@ impl<B: Backend> Store for SqlStore<B> {
         access: &Access,
         query: &CitizenQuery,
     ) -> Result<Page<CitizenRecord>> {
-        in_tx!(self, AuditedRead, |tx| citizens::search(tx, access, query))
+        in_tx!(self, LaggingAuditedRead, |tx| citizens::search(
+            tx, access, query
+        ))
     }
 
     async fn household(&self, access: &Access, number: &str) -> Result<Option<Household>> {
@@ -375,7 +377,9 @@ impl<B: Backend> Store for SqlStore<B> {
     }
 
     async fn count_applications(&self, access: &Access, query: &ApplicationQuery) -> Result<u64> {
-        in_tx!(self, Read, |tx| applications::count(tx, access, query))
+        in_tx!(self, LaggingRead, |tx| applications::count(
+            tx, access, query
+        ))
     }
 
     async fn batch_for(
@@ -472,7 +476,7 @@ impl<B: Backend> Store for SqlStore<B> {
         from: jiff::civil::Date,
         to: jiff::civil::Date,
     ) -> Result<Vec<IntakeCount>> {
-        in_tx!(self, Read, |tx| campaigns::intake_counts(
+        in_tx!(self, LaggingRead, |tx| campaigns::intake_counts(
             tx, units, from, to
         ))
     }

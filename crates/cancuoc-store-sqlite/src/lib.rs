@@ -360,6 +360,10 @@ impl Tx for SqliteTx {
         &self.audit_key
     }
 
+    fn audit_side(&mut self) -> &mut dyn Tx {
+        self
+    }
+
     async fn commit(self) -> Result<()> {
         match self.conn {
             Conn::Plain(tx) => tx.commit().await.map_err(backend),
@@ -436,14 +440,16 @@ impl cancuoc_store_sql::Backend for SqliteBackend {
     async fn begin(&self, kind: TxKind) -> Result<SqliteTx> {
         match kind {
             // One snapshot; it waits for no writer.
-            TxKind::Read => Ok(SqliteTx {
+            TxKind::Read | TxKind::LaggingRead => Ok(SqliteTx {
                 conn: Conn::Plain(self.pool.begin().await.map_err(backend)?),
                 _turn: None,
                 audit_key: self.audit_key.clone(),
             }),
-            TxKind::AuditedRead | TxKind::Write | TxKind::RecordWrite | TxKind::Bookkeeping => {
-                self.tuned(Tuned::Plain).await
-            }
+            TxKind::AuditedRead
+            | TxKind::LaggingAuditedRead
+            | TxKind::Write
+            | TxKind::RecordWrite
+            | TxKind::Bookkeeping => self.tuned(Tuned::Plain).await,
             TxKind::Durable => self.tuned(Tuned::Durable).await,
             TxKind::Bulk => self.tuned(Tuned::Bulk).await,
             TxKind::Trial => self.tuned(Tuned::Trial).await,

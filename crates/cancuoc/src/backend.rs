@@ -29,6 +29,10 @@ pub enum BackendError {
         path: String,
         source: std::io::Error,
     },
+    #[error(
+        "a read replica ({0}) is a PostgreSQL hot standby, beside a PostgreSQL --db: SQLite has none"
+    )]
+    Replica(String),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -69,9 +73,18 @@ pub fn claim_for_serving(url: &str) -> Result<Option<std::fs::File>, BackendErro
 /// `audit_key` keys the audit chain's MACs.
 pub async fn open(
     url: &str,
+    read_url: Option<&str>,
     create: bool,
     audit_key: cancuoc_domain::audit::AuditKey,
 ) -> Result<Arc<dyn Store>, BackendError> {
+    let postgres = |u: &str| u.starts_with("postgres://") || u.starts_with("postgresql://");
+    if let Some(read_url) = read_url.filter(|r| !r.is_empty()) {
+        if !postgres(url) || !postgres(read_url) {
+            return Err(BackendError::Replica(redact(read_url)));
+        }
+        let store = cancuoc_store_postgres::connect_with_replica(url, read_url, audit_key).await?;
+        return Ok(Arc::new(store));
+    }
     if let Some(path) = url.strip_prefix("sqlite://") {
         let file = Path::new(path.split('?').next().unwrap_or(path));
         let exists = file.exists();

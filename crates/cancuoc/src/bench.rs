@@ -29,7 +29,7 @@ pub(crate) async fn open_app(db: &str) -> Result<App> {
         id_key: BENCH_ID_KEY.as_bytes().to_vec(),
         ..AppConfig::default()
     };
-    let store = crate::backend::open(db, true, config.audit_key.clone()).await?;
+    let store = crate::backend::open(db, None, true, config.audit_key.clone()).await?;
     Ok(App::new(store, Arc::new(SystemClock), Arc::new(OsRandom), config).await?)
 }
 

@@ -70,7 +70,9 @@ impl From<AppError> for CliError {
 impl From<backend::BackendError> for CliError {
     fn from(e: backend::BackendError) -> Self {
         let code = match e {
-            backend::BackendError::Scheme(_) | backend::BackendError::Missing(_) => 2,
+            backend::BackendError::Scheme(_)
+            | backend::BackendError::Missing(_)
+            | backend::BackendError::Replica(_) => 2,
             _ => 1,
         };
         Self {
@@ -184,7 +186,7 @@ async fn app(cli: &Cli, create: bool) -> Result<App> {
             return Err(e);
         }
     };
-    let store = backend::open(&cli.db, create, audit_key.clone()).await?;
+    let store = backend::open(&cli.db, cli.read_db.as_deref(), create, audit_key.clone()).await?;
     let defaults = AppConfig::default();
     let config = AppConfig {
         id_key: crate::secrets::id_key(&cli.data_dir, create)?,
@@ -299,6 +301,9 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Config(ConfigCommand::Print) => {
             println!("db = {:?}", backend::redact(&cli.db));
+            if let Some(read_db) = &cli.read_db {
+                println!("read_db = {:?}", backend::redact(read_db));
+            }
             println!("data_dir = {:?}", cli.data_dir.display().to_string());
             let vault_from_env = std::env::var("CANCUOC_VAULT_KEY").is_ok_and(|k| !k.is_empty());
             println!(

@@ -38,6 +38,10 @@ struct Cli {
     /// Database URL: sqlite://PATH or postgres://USER@HOST:PORT/DB.
     #[arg(long, env = "CANCUOC_DB", global = true, default_value = backend::DEFAULT_DB)]
     db: String,
+    /// A hot standby of the PostgreSQL database (postgres://…) for the reads that may lag a
+    /// little: name searches, reports, counts. Optional; while it is down, they go to --db.
+    #[arg(long, env = "CANCUOC_READ_DB", global = true)]
+    read_db: Option<String>,
     /// Folder for local secrets (the personal ID allocation key).
     #[arg(
         long,
