@@ -18,6 +18,9 @@ use crate::{App, AppError};
 const MAX_FAILURES: u32 = 5;
 /// Requests allowed per client within the window, right or wrong (against scraping).
 const MAX_REQUESTS: u32 = 60;
+/// Look-ups of one ID allowed within the window, right or wrong, from anywhere: bounds the
+/// guesses a burst of parallel requests can make before the wrong ones are counted.
+const MAX_TRIES_PER_ID: u32 = 10;
 const WINDOW_MICROS: i64 = 15 * 60 * 1_000_000;
 /// How far ahead a citizen can book.
 const BOOKING_DAYS: i16 = 60;
@@ -33,21 +36,32 @@ impl Throttle<'_> {
         }
     }
 
-    /// Counts a request; refuses a client over its budget or one (or an ID) with too
-    /// many wrong pairs.
+    /// Counts a request; refuses a client over its budget, a client or an ID with too many
+    /// wrong pairs, or an ID tried too often. The request and the try on the ID are recorded
+    /// before they are judged, each count taken under the key's own lock, so that a burst of
+    /// parallel guesses (from one node or several) cannot all pass one stale count.
     async fn admit(&self, client: &str, id: &str, now: i64) -> Result<(), AppError> {
-        let request = format!("booking-request:{client}");
-        let keys = [
-            request.clone(),
-            format!("booking-failure:{client}"),
-            format!("booking-failure:id:{id}"),
-        ];
-        let seen = self.0.attempts(&keys, now, WINDOW_MICROS).await?;
-        let count = |k: usize| seen.get(k).map_or(0, |(n, _)| *n);
-        if count(0) >= MAX_REQUESTS || count(1) >= MAX_FAILURES || count(2) >= MAX_FAILURES {
+        let requests = self
+            .0
+            .record_attempt(&format!("booking-request:{client}"), now, WINDOW_MICROS)
+            .await?;
+        let tries = match id_key(id) {
+            Some(id) => {
+                self.0
+                    .record_attempt(&format!("booking-try:{id}"), now, WINDOW_MICROS)
+                    .await?
+            }
+            None => 0,
+        };
+        let mut keys = vec![format!("booking-failure:{client}")];
+        keys.extend(id_key(id).map(|id| format!("booking-failure:{id}")));
+        let failures = self.0.attempts(&keys, now, WINDOW_MICROS).await?;
+        if requests > MAX_REQUESTS
+            || tries > MAX_TRIES_PER_ID
+            || failures.iter().any(|(n, _)| *n >= MAX_FAILURES)
+        {
             return Err(Self::refuse());
         }
-        self.0.record_attempt(&request, now, WINDOW_MICROS).await?;
         Ok(())
     }
 
@@ -58,26 +72,27 @@ impl Throttle<'_> {
         max: u32,
         now: i64,
     ) -> Result<(), AppError> {
-        let seen = self
-            .0
-            .attempts(&[key.to_owned()], now, WINDOW_MICROS)
-            .await?;
-        if seen.first().map_or(0, |(n, _)| *n) >= max {
+        if self.0.record_attempt(key, now, WINDOW_MICROS).await? > max {
             return Err(Self::refuse());
         }
-        self.0.record_attempt(key, now, WINDOW_MICROS).await?;
         Ok(())
     }
 
     async fn failed(&self, client: &str, id: &str, now: i64) -> Result<(), AppError> {
-        for key in [
-            format!("booking-failure:{client}"),
-            format!("booking-failure:id:{id}"),
-        ] {
+        let mut keys = vec![format!("booking-failure:{client}")];
+        keys.extend(id_key(id).map(|id| format!("booking-failure:{id}")));
+        for key in keys {
             self.0.record_attempt(&key, now, WINDOW_MICROS).await?;
         }
         Ok(())
     }
+}
+
+/// The throttle's key for an ID as typed: only one that can be a personal ID (twelve
+/// digits), so that a key stays short whatever is sent; other input counts against the
+/// client alone.
+fn id_key(id: &str) -> Option<String> {
+    (id.len() == 12 && id.bytes().all(|b| b.is_ascii_digit())).then(|| format!("id:{id}"))
 }
 
 /// The citizen's own view of their appointment.

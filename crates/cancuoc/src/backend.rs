@@ -46,7 +46,16 @@ pub fn claim_for_serving(url: &str) -> Result<Option<std::fs::File>, BackendErro
         return Ok(None);
     };
     let file = Path::new(path.split('?').next().unwrap_or(path));
-    let lock_path = file.with_extension("serve-lock");
+    let mut name = file.file_name().unwrap_or_default().to_owned();
+    name.push(".serve-lock");
+    let lock_path = file.with_file_name(name);
+    // `serve --demo` may be about to create the database's folder.
+    if let Some(dir) = lock_path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(|source| BackendError::CreateDir {
+            path: dir.display().to_string(),
+            source,
+        })?;
+    }
     let lock = std::fs::OpenOptions::new()
         .create(true)
         .truncate(false)

@@ -891,8 +891,10 @@ pub(crate) async fn serve(
     demo_mode: bool,
     insecure_cookies: bool,
 ) -> Result<ExitCode> {
-    let app = app(cli, demo_mode).await?;
+    // Before anything is opened: a second server is refused before it migrates or makes
+    // secrets.
     let _one_server = crate::backend::claim_for_serving(&cli.db)?;
+    let app = app(cli, demo_mode).await?;
     // On a station's own database the server serves the station's working copy, loaded
     // from its sealed extract into memory, and pushes its outbox while the server is
     // reachable.
