@@ -40,7 +40,7 @@ pub use booking::{BookedSlot, Booking, CitizenProof, OpenSession, OpenSlot};
 pub use campaigns::{ELIGIBLE_REUSE_MICROS, QuotaRequest};
 pub use chip::{
     CRL_NEXT_UPDATE_DAYS, CSCA_KEY_USAGE_YEARS, DS_KEY_USAGE_MONTHS, LONGEST_CARD_VALIDITY_END,
-    PackageEntry, PkiStatus, join_files, split_files,
+    PUBLIC_VERIFICATIONS, PackageEntry, PkiStatus, join_files, split_files,
 };
 pub use demo::{DemoAccount, DemoActivity, DemoApplicant, DemoApplicants};
 pub use enrollment::{

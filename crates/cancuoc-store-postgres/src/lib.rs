@@ -192,7 +192,23 @@ pub struct PgTx(
     /// For a read on the replica that appends audit events: the primary's transaction
     /// that takes them.
     Option<Box<PgTx>>,
+    /// Whether the transaction is the read replica's.
+    bool,
 );
+
+impl PgTx {
+    /// A transaction on the read replica takes no write and no lock: a store method that
+    /// tried one under a lagging kind is a mistake, said at once rather than left to the
+    /// standby's own refusal (an advisory lock would even be taken there, and mean nothing).
+    fn writable(&self, what: &str) -> Result<()> {
+        if self.3 {
+            return Err(StoreError::Backend(format!(
+                "{what} in a read served by the read replica"
+            )));
+        }
+        Ok(())
+    }
+}
 
 impl PgTx {
     /// The bulk lock, exclusive or shared, by the name of its PostgreSQL function.
@@ -280,6 +296,7 @@ fn query(sql: &str, args: &[Value]) -> Result<sqlx::query::Query<'static, Postgr
 #[async_trait]
 impl Tx for PgTx {
     async fn execute(&mut self, sql: &str, args: &[Value]) -> Result<u64> {
+        self.writable("a statement that writes")?;
         let done = query(sql, args)?
             .execute(&mut *self.0)
             .await
@@ -299,6 +316,7 @@ impl Tx for PgTx {
     }
 
     async fn lock_audit(&mut self) -> Result<()> {
+        self.writable("the audit lock")?;
         let row: Option<bool> = sqlx::query_scalar("SELECT id FROM audit_head FOR UPDATE")
             .fetch_optional(&mut *self.0)
             .await
@@ -312,6 +330,7 @@ impl Tx for PgTx {
     }
 
     async fn lock_name(&mut self, name: &str) -> Result<()> {
+        self.writable("a name's lock")?;
         sqlx::query("SELECT pg_advisory_xact_lock($1, hashtext($2))")
             .bind(NAME_LOCK_CLASS)
             .bind(name)
@@ -364,15 +383,17 @@ impl cancuoc_store_sql::Backend for PgBackend {
                     self.pool.begin().await.map_err(backend)?,
                     self.audit_key.clone(),
                     None,
+                    false,
                 ))),
                 _ => None,
             };
-            return Ok(PgTx(on_replica, self.audit_key.clone(), primary));
+            return Ok(PgTx(on_replica, self.audit_key.clone(), primary, true));
         }
         let mut tx = PgTx(
             self.pool.begin().await.map_err(backend)?,
             self.audit_key.clone(),
             None,
+            false,
         );
         match kind {
             TxKind::Read

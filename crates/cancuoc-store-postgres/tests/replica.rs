@@ -187,6 +187,22 @@ async fn name_searches_read_the_standby_and_see_writes_within_a_bounded_lag() {
     let events = store.audit_events(0, 1_000_000).await.unwrap();
     verify_chain(&test_audit_key(), (None, GENESIS_HASH.into()), &events).unwrap();
     assert_eq!(searches(&events), before + 1);
+    // The other lagging reads run on the standby too, where nothing may write or lock.
+    assert_eq!(
+        store
+            .count_applications(&admin_access(T0), &ApplicationQuery::default())
+            .await
+            .unwrap(),
+        0
+    );
+    let day = jiff::civil::date(2021, 3, 16);
+    assert!(
+        store
+            .intake_counts(&["C06".to_owned()], day, day)
+            .await
+            .unwrap()
+            .is_empty()
+    );
     standby.close().await.unwrap();
 }
 
