@@ -53,9 +53,10 @@ impl Throttle<'_> {
             }
             None => 0,
         };
-        let mut keys = vec![format!("booking-failure:{client}")];
-        keys.extend(id_key(id).map(|id| format!("booking-failure:{id}")));
-        let failures = self.0.attempts(&keys, now, WINDOW_MICROS).await?;
+        let failures = self
+            .0
+            .attempts(&failure_keys(client, id), now, WINDOW_MICROS)
+            .await?;
         if requests > MAX_REQUESTS
             || tries > MAX_TRIES_PER_ID
             || failures.iter().any(|(n, _)| *n >= MAX_FAILURES)
@@ -79,13 +80,18 @@ impl Throttle<'_> {
     }
 
     async fn failed(&self, client: &str, id: &str, now: i64) -> Result<(), AppError> {
-        let mut keys = vec![format!("booking-failure:{client}")];
-        keys.extend(id_key(id).map(|id| format!("booking-failure:{id}")));
-        for key in keys {
+        for key in failure_keys(client, id) {
             self.0.record_attempt(&key, now, WINDOW_MICROS).await?;
         }
         Ok(())
     }
+}
+
+/// Where a wrong pair counts: against the client, and against the ID when it can be one.
+fn failure_keys(client: &str, id: &str) -> Vec<String> {
+    let mut keys = vec![format!("booking-failure:{client}")];
+    keys.extend(id_key(id).map(|id| format!("booking-failure:{id}")));
+    keys
 }
 
 /// The throttle's key for an ID as typed: only one that can be a personal ID (twelve

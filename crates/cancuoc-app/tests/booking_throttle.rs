@@ -12,7 +12,7 @@
 
 mod support;
 
-use cancuoc_app::{App, AppError, Caller, CitizenProof, DemoApplicants, Unobserved};
+use cancuoc_app::{App, AppError, Caller, CitizenProof, DemoApplicant, DemoApplicants, Unobserved};
 
 fn proof(id: &str, birth_date: &str) -> CitizenProof {
     CitizenProof {
@@ -25,35 +25,48 @@ fn refused<T: std::fmt::Debug>(answer: &Result<T, AppError>) -> bool {
     matches!(answer, Err(AppError::TooManyAttempts { .. }))
 }
 
-/// A register with a small demo population; one living resident and their birth date.
-async fn register() -> (App, tempfile::TempDir, String, String) {
+/// A register with a small demo population, and the living people a demo may file for.
+async fn register() -> (App, tempfile::TempDir, Vec<DemoApplicant>) {
     let (app, dir) = support::app_on_sqlite().await;
     app.init("2021", Some("admin-password-123")).await.unwrap();
-    let operator = Caller::Operator {
-        name: "test".into(),
-    };
     let mut quiet = Unobserved;
     let mut applicants = DemoApplicants {
         people: Vec::new(),
         inner: &mut quiet,
     };
-    app.demo(&operator, "42", 300, 3, &mut applicants)
+    app.demo(&operator(), "42", 300, 3, &mut applicants)
         .await
         .unwrap();
-    let id = applicants.people[0].personal_id.clone();
-    let born = app
-        .citizen(&operator, &id)
+    (app, dir, applicants.people)
+}
+
+fn operator() -> Caller {
+    Caller::Operator {
+        name: "test".into(),
+    }
+}
+
+/// A resident's birth date as a citizen types it.
+async fn born(app: &App, id: &str) -> String {
+    app.citizen(&operator(), id)
         .await
         .unwrap()
         .data
         .birth_date
-        .vietnamese();
+        .vietnamese()
+}
+
+/// A register and one of its residents with their birth date.
+async fn register_with_one() -> (App, tempfile::TempDir, String, String) {
+    let (app, dir, people) = register().await;
+    let id = people[0].personal_id.clone();
+    let born = born(&app, &id).await;
     (app, dir, id, born)
 }
 
 #[tokio::test]
 async fn wrong_pairs_lock_the_client_and_the_id_for_a_while() {
-    let (app, _dir, id, born) = register().await;
+    let (app, _dir, id, born) = register_with_one().await;
     for _ in 0..5 {
         let answer = app.my_booking("1.2.3.4", &proof(&id, "01/01/1901")).await;
         assert!(matches!(answer, Err(AppError::NotFound(_))), "{answer:?}");
@@ -75,7 +88,7 @@ async fn wrong_pairs_lock_the_client_and_the_id_for_a_while() {
 
 #[tokio::test]
 async fn one_id_is_looked_up_ten_times_at_most_from_anywhere() {
-    let (app, _dir, id, born) = register().await;
+    let (app, _dir, id, born) = register_with_one().await;
     // Right pairs, each from another address: no failure is counted, the look-ups are.
     for client in 0..10 {
         let answer = app
@@ -90,33 +103,16 @@ async fn one_id_is_looked_up_ten_times_at_most_from_anywhere() {
 
 #[tokio::test]
 async fn a_client_has_a_budget_of_sixty_requests() {
-    let (app, _dir) = support::app_on_sqlite().await;
-    app.init("2021", Some("admin-password-123")).await.unwrap();
-    let operator = Caller::Operator {
-        name: "test".into(),
-    };
-    let mut quiet = Unobserved;
-    let mut applicants = DemoApplicants {
-        people: Vec::new(),
-        inner: &mut quiet,
-    };
-    app.demo(&operator, "42", 300, 3, &mut applicants)
-        .await
-        .unwrap();
+    let (app, _dir, people) = register().await;
     // Sixty right pairs of sixty people from one address: no failure, one look-up each.
-    for person in applicants.people.iter().take(60) {
+    for person in people.iter().take(60) {
         let id = &person.personal_id;
-        let born = app
-            .citizen(&operator, id)
-            .await
-            .unwrap()
-            .data
-            .birth_date
-            .vietnamese();
-        let answer = app.my_booking("9.9.9.9", &proof(id, &born)).await;
+        let answer = app
+            .my_booking("9.9.9.9", &proof(id, &born(&app, id).await))
+            .await;
         assert!(answer.is_ok(), "{id}: {answer:?}");
     }
-    let next = &applicants.people[60].personal_id;
+    let next = &people[60].personal_id;
     assert!(refused(
         &app.my_booking("9.9.9.9", &proof(next, "01/01/1990")).await
     ));

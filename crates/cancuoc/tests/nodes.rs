@@ -131,17 +131,6 @@ async fn two_nodes_on_one_postgres_share_their_throttles() {
     );
 }
 
-async fn api(base: &str, token: &str, path: &str, body: Option<Value>) -> (u16, Value) {
-    let client = reqwest::Client::new();
-    let request = match body {
-        Some(b) => client.post(format!("{base}{path}")).json(&b),
-        None => client.get(format!("{base}{path}")),
-    };
-    let response = request.bearer_auth(token).send().await.unwrap();
-    let status = response.status().as_u16();
-    (status, response.json().await.unwrap_or(Value::Null))
-}
-
 fn biometrics() -> Value {
     use base64::Engine as _;
     use cancuoc_domain::biometrics::sample_jpeg;
@@ -193,14 +182,7 @@ async fn two_nodes_filing_at_once_keep_every_invariant() {
     let a = ws.serve(&["--db", &url]);
     let b = ws.serve(&["--db", &url]);
 
-    let (status, signed) = post(
-        &a.base,
-        "/api/v1/auth/login",
-        json!({"username": "xa18073", "password": one_time}),
-    )
-    .await;
-    assert_eq!(status, 200, "{signed}");
-    let token = signed["token"].as_str().unwrap().to_owned();
+    let token = sign_in(&a.base, "xa18073", &one_time).await;
     let (status, _) = api(
         &a.base,
         &token,

@@ -14,31 +14,6 @@ mod support;
 use serde_json::{Value, json};
 use support::*;
 
-/// Signs in on the central server's API; returns the bearer token.
-async fn sign_in(base: &str, username: &str, password: &str) -> String {
-    let body: Value = reqwest::Client::new()
-        .post(format!("{base}/api/v1/auth/login"))
-        .json(&json!({"username": username, "password": password}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    body["token"].as_str().expect("signed in").to_owned()
-}
-
-async fn api(base: &str, token: &str, path: &str, body: Option<Value>) -> (u16, Value) {
-    let client = reqwest::Client::new();
-    let request = match body {
-        Some(b) => client.post(format!("{base}{path}")).json(&b),
-        None => client.get(format!("{base}{path}")),
-    };
-    let response = request.bearer_auth(token).send().await.unwrap();
-    let status = response.status().as_u16();
-    (status, response.json().await.unwrap_or(Value::Null))
-}
-
 /// Signs in on a console through its sign-in form, as a browser does: the form first, for
 /// its token and the cookie that goes with it.
 async fn console_sign_in(base: &str, username: &str, password: &str) -> reqwest::Client {
