@@ -2,12 +2,11 @@
 //! the eligible population (DESIGN §5).
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
 
 use cancuoc_domain::campaign::{
     Period, ProgressReport, ProgressRow, Split, Targets, allocate, progress, rank_rows,
 };
-use cancuoc_domain::{AdminCode, AdminLevel, Jurisdiction, PoliceUnitCode, Role};
+use cancuoc_domain::{AdminCode, AdminLevel, PoliceUnitCode, Role};
 use cancuoc_store::{Campaign, EligibleQuery, IntakeMismatch, Quota};
 use jiff::civil::Date;
 use uuid::Uuid;
@@ -15,16 +14,7 @@ use uuid::Uuid;
 use crate::applications::require;
 use crate::{App, AppError, Caller};
 
-/// How long a computed eligible population is reused: counting it reads every resident
-/// of the area, too slow to repeat on every dashboard refresh at province scale.
-pub const ELIGIBLE_REUSE_MICROS: i64 = 15 * 60 * 1_000_000;
-
-type EligibleKey = (Option<AdminCode>, AdminLevel, Date);
-type EligibleGroups = Arc<HashMap<Option<String>, u64>>;
-
-/// Eligible-population counts computed lately, by area, grouping and date.
-#[derive(Debug, Default)]
-pub(crate) struct EligibleCache(Mutex<HashMap<EligibleKey, (i64, EligibleGroups)>>);
+type EligibleGroups = HashMap<Option<String>, u64>;
 
 fn steers_campaigns(role: Role) -> bool {
     role.steers_campaigns()
@@ -229,15 +219,10 @@ impl App {
             return Ok(None);
         };
         let access = caller.access(self.clock.as_ref(), "eligible.count");
-        // A caller sees only their jurisdiction, so the cache is keyed by it too.
-        let key = (within.clone(), group_by, on);
-        let national = matches!(access.scope, Jurisdiction::Nation);
-        if national
-            && let Ok(cache) = self.eligible.0.lock()
-            && let Some((at, groups)) = cache.get(&key)
-            && access.now_micros - at < ELIGIBLE_REUSE_MICROS
-        {
-            return Ok(Some(groups.clone()));
+        // Today's counts are kept by every write; the day moves on here if the daily
+        // job has not moved it yet.
+        if on == self.clock.today() {
+            self.keep_eligible_current().await?;
         }
         let rows = self
             .store
@@ -250,11 +235,37 @@ impl App {
                 },
             )
             .await?;
-        let groups: EligibleGroups = Arc::new(rows.into_iter().collect());
-        if national && let Ok(mut cache) = self.eligible.0.lock() {
-            cache.insert(key, (access.now_micros, groups.clone()));
+        Ok(Some(rows.into_iter().collect()))
+    }
+
+    /// Brings the eligible counts kept per place to today (the server runs it at start
+    /// and every few minutes; cheap when they are current).
+    pub async fn keep_eligible_current(&self) -> Result<cancuoc_store::EligibleAdvance, AppError> {
+        let done = self.store.advance_eligible(self.clock.today()).await?;
+        if done.from != Some(done.to) {
+            tracing::info!(
+                "eligible counts moved from {:?} to {}: {} people{}",
+                done.from,
+                done.to,
+                done.moved,
+                if done.recounted { " (recounted)" } else { "" }
+            );
         }
-        Ok(Some(groups))
+        Ok(done)
+    }
+
+    /// Recounts the eligible population of every place and lists where the kept counts
+    /// differ; the command line's, like the intake recount.
+    pub async fn verify_eligible_counts(
+        &self,
+        caller: &Caller,
+    ) -> Result<cancuoc_store::EligibleCheck, AppError> {
+        if caller.officer().is_some() {
+            return Err(AppError::Forbidden(
+                "the recount runs from the command line on the server".into(),
+            ));
+        }
+        Ok(self.store.verify_eligible_counts().await?)
     }
 
     /// The progress of a unit and its children on a date (DESIGN §5). The unit defaults

@@ -37,7 +37,7 @@ pub use applications::{BatchOutcome, BatchStatus, CardSide, Intake, IntakeDocume
 pub use audit::{AuditVerification, CheckpointLog, PublishedCheckpoints};
 pub use auth::Session;
 pub use booking::{BookedSlot, Booking, CitizenProof, OpenSession, OpenSlot};
-pub use campaigns::{ELIGIBLE_REUSE_MICROS, QuotaRequest};
+pub use campaigns::QuotaRequest;
 pub use chip::{
     CRL_NEXT_UPDATE_DAYS, CSCA_KEY_USAGE_YEARS, DS_KEY_USAGE_MONTHS, LONGEST_CARD_VALIDITY_END,
     PUBLIC_VERIFICATIONS, PackageEntry, PkiStatus, join_files, split_files,
@@ -238,7 +238,6 @@ pub struct App {
     vault: Option<Arc<dyn cancuoc_store::Vault>>,
     /// Where the audit chain's signed checkpoints are kept, outside the database.
     checkpoints: Option<audit::Checkpoints>,
-    eligible: Arc<campaigns::EligibleCache>,
     renderer: Arc<render::Renderer>,
     /// On a station's working copy: the station it works for, and its outbox.
     station: Option<Arc<station_desk::StationDesk>>,
@@ -271,7 +270,6 @@ impl App {
             places: Arc::new(RwLock::new(Arc::new(Places::default()))),
             vault: None,
             checkpoints: None,
-            eligible: Arc::default(),
             renderer,
             station: None,
             station_keys: Arc::default(),

@@ -344,6 +344,8 @@ pub async fn file(
             None => next_receipt(tx, new, &unit, &day).await?,
         };
         let key = new.key.to_string();
+        let pid = new.personal_id.as_string();
+        let before = crate::eligible::standing(tx, &pid).await?;
         tx.execute(
             "INSERT INTO applications (key, receipt, personal_id, kind, reason, channel,
                 intake_unit, home_province, home_district, home_commune, station, officer,
@@ -400,6 +402,7 @@ pub async fn file(
             new.intake_date,
         )
         .await?;
+        crate::eligible::restate(tx, before, &pid).await?;
         *counts.entry((unit.clone(), new.intake_date)).or_default() += 1;
         // The record as written, built here rather than read back: two round trips fewer
         // on the path every intake takes.
@@ -527,6 +530,14 @@ pub async fn transition(
                 .into(),
         ));
     }
+    // An application that ends (handed over, cancelled, refused) can bring its citizen
+    // back among the eligible, or keep them out with the card it activates.
+    let pid = current.personal_id.as_string();
+    let eligible_before = if to.is_terminal() {
+        Some(crate::eligible::standing(tx, &pid).await?)
+    } else {
+        None
+    };
     let changed = tx
         .execute(
             "UPDATE applications SET state = $1, version = version + 1,
@@ -577,6 +588,9 @@ pub async fn transition(
         Action::Produce => produce(tx, access, &current, step).await?,
         Action::HandOver => hand_over(tx, access, &current).await?,
         _ => {}
+    }
+    if let Some(before) = eligible_before {
+        crate::eligible::restate(tx, before, &pid).await?;
     }
     tx.audit(
         access,
@@ -844,6 +858,7 @@ pub async fn report_lost(tx: &mut dyn Tx, access: &Access, pid: &PersonalId) -> 
         .await?
         .filter(|c| c.status == CardStatus::Active)
         .ok_or_else(|| StoreError::NotFound("active card".into()))?;
+    let before = crate::eligible::standing(tx, &pid.as_string()).await?;
     tx.execute(
         "UPDATE cards SET status = 'lost', status_micros = $1 WHERE application_key = $2",
         &[
@@ -852,6 +867,7 @@ pub async fn report_lost(tx: &mut dyn Tx, access: &Access, pid: &PersonalId) -> 
         ],
     )
     .await?;
+    crate::eligible::restate(tx, before, &pid.as_string()).await?;
     tx.audit(access, actions::CARD_LOST, "card", &pid.as_string())
         .await?;
     Ok(CardRecord {

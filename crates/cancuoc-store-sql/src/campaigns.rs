@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use uuid::Uuid;
 
 use crate::applications::TERMINAL;
-use crate::{Row, Tx, Value, corrupt, int, scope, text};
+use crate::{Query, Row, Tx, Value, corrupt, int, text};
 
 /// The condition (over citizens aliased `c`, parameters from `$1`) for someone due a
 /// card on `on`: official, living, Vietnamese, 14 or older, without an active card valid
@@ -331,21 +331,35 @@ pub async fn eligible(
         AdminLevel::District => "c.home_district",
         AdminLevel::Commune => "c.home_commune",
     };
-    let Some((due, mut args)) = due_a_card(tx, "c", query.on) else {
-        return Ok(Vec::new());
+    let filters: Vec<(String, Value)> = query
+        .within
+        .as_ref()
+        .map(cancuoc_store::ScopeFilter::for_code)
+        .into_iter()
+        .chain(access.scope_filter())
+        .map(|f| (format!(" AND c.{} = $?", f.column), Value::from(f.code)))
+        .collect();
+    let rows = if crate::eligible::kept_day(tx).await? == Some(query.on) {
+        crate::eligible::kept(tx, group, &filters).await?
+    } else {
+        // Another day than the counts': a count of the register.
+        let Some((due, args)) = due_a_card(tx, "c", query.on) else {
+            return Ok(Vec::new());
+        };
+        let mut q = Query::new(format!(
+            "SELECT {group} AS place, count(*) AS n FROM citizens c WHERE "
+        ));
+        q.push_numbered(&due, args);
+        for (clause, value) in &filters {
+            q.push(clause, value.clone());
+        }
+        q.raw(&format!(" GROUP BY {group}"));
+        tx.fetch(&q.sql, &q.args)
+            .await?
+            .iter()
+            .map(|row| Ok((row.text("place")?, non_negative(row, "n")?)))
+            .collect::<Result<Vec<_>>>()?
     };
-    let mut sql = format!("SELECT {group} AS place, count(*) AS n FROM citizens c WHERE {due}");
-    if let Some(within) = &query.within {
-        let filter = cancuoc_store::ScopeFilter::for_code(within);
-        sql.push_str(&format!(" AND c.{} = ${}", filter.column, args.len() + 1));
-        args.push(Value::from(filter.code));
-    }
-    if let Some((clause, value)) = scope(access, "c", args.len() + 1) {
-        sql.push_str(&clause);
-        args.push(value);
-    }
-    sql.push_str(&format!(" GROUP BY {group}"));
-    let rows = tx.fetch(&sql, &args).await?;
     let key = query
         .within
         .as_ref()
@@ -357,7 +371,5 @@ pub async fn eligible(
         &format!("{key}@{}", query.on),
     )
     .await?;
-    rows.iter()
-        .map(|row| Ok((row.text("place")?, non_negative(row, "n")?)))
-        .collect()
+    Ok(rows)
 }

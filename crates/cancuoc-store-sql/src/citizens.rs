@@ -412,6 +412,8 @@ pub async fn insert(
     p: &Provenance<'_>,
 ) -> Result<()> {
     let c = CitizenColumns::new(key, data, locality, status)?;
+    let pid = data.personal_id.as_string();
+    let before = crate::eligible::standing(tx, &pid).await?;
     let mut args = record_values(&c, 1, p.at_micros);
     args.push(c.key.into());
     tx.execute(
@@ -442,7 +444,7 @@ pub async fn insert(
         ],
     )
     .await?;
-    Ok(())
+    crate::eligible::restate(tx, before, &pid).await
 }
 
 /// Replaces a record's data with a new version.
@@ -457,6 +459,7 @@ pub async fn update(
     let c = CitizenColumns::new(current.key, data, locality, status)?;
     let changed = current.data.differing_fields(data);
     let version = current.version + 1;
+    let before = crate::eligible::standing(tx, &current.data.personal_id.as_string()).await?;
     let mut args = record_values(&c, version, p.at_micros);
     args.extend([current.key.into(), current.version.into()]);
     let rows = tx
@@ -495,7 +498,7 @@ pub async fn update(
         ],
     )
     .await?;
-    Ok(())
+    crate::eligible::restate(tx, before, &data.personal_id.as_string()).await
 }
 
 /// Reserves the next free personal ID under a prefix.

@@ -283,6 +283,7 @@ async fn finish_run<T: Tx>(
     .await?;
     tx.execute("DELETE FROM import_runs WHERE id = $1", &[run.into()])
         .await?;
+    crate::eligible::count_new(tx, "c.import_run = $1", vec![run.into()]).await?;
     tx.audit(access, actions::FORMS_IMPORT, "import", done.file_hash)
         .await
 }
@@ -376,6 +377,11 @@ pub async fn load_population<B: Backend>(
         .insert_records(tx, &records, None, &access.actor, access.now_micros)
         .await?;
     let tx: &mut dyn Tx = tx;
+    for some in records.chunks(1_000) {
+        let mut keys = Query::new("c.key IN ");
+        keys.push_list(some.iter().map(|r| Value::from(r.columns.key)));
+        crate::eligible::count_new(tx, &keys.sql, keys.args).await?;
+    }
     tx.audit(access, actions::CITIZEN_LOAD, "batch", &batch.source)
         .await?;
     Ok(batch.citizens.len() as u64)

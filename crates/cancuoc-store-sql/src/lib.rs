@@ -16,6 +16,7 @@ pub mod bench;
 pub mod campaigns;
 pub mod chip;
 pub mod citizens;
+pub mod eligible;
 pub mod forms;
 pub mod officers;
 pub mod reference;

@@ -490,6 +490,25 @@ impl<B: Backend> Store for SqlStore<B> {
         in_tx!(self, Write, |tx| campaigns::rebuild_intake_counts(tx))
     }
 
+    async fn advance_eligible(&self, today: jiff::civil::Date) -> Result<EligibleAdvance> {
+        // Most calls find the counts current: a read tells, without the writers' lock.
+        let day = in_tx!(self, Read, |tx| crate::eligible::kept_day(tx))?;
+        if day == Some(today) {
+            return Ok(EligibleAdvance {
+                from: day,
+                to: today,
+                recounted: false,
+                moved: 0,
+            });
+        }
+        in_tx!(self, Write, |tx| crate::eligible::advance(tx, today))
+    }
+
+    async fn verify_eligible_counts(&self) -> Result<EligibleCheck> {
+        // Under the writers' lock: the recount and the kept counts must be of one moment.
+        in_tx!(self, Write, |tx| crate::eligible::verify(tx))
+    }
+
     async fn eligible(
         &self,
         access: &Access,

@@ -43,6 +43,40 @@ pub struct IntakeMismatch {
     pub recounted: u64,
 }
 
+/// A place of residence where the kept eligible count and a recount of the register
+/// differ (`""` for a level not recorded).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct EligibleMismatch {
+    pub province: String,
+    pub district: String,
+    pub commune: String,
+    pub kept: i64,
+    pub recounted: u64,
+}
+
+/// What a recount of the kept eligible counts found.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct EligibleCheck {
+    /// The day the counts are kept for; `None` while they are not kept yet.
+    pub day: Option<jiff::civil::Date>,
+    /// Places of residence with a count.
+    pub places: u64,
+    pub mismatches: Vec<EligibleMismatch>,
+}
+
+/// What bringing the kept eligible counts to a day did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct EligibleAdvance {
+    /// The day they were kept for before; `None` when they were not kept.
+    pub from: Option<jiff::civil::Date>,
+    pub to: jiff::civil::Date,
+    /// Counted from the whole register (first time, or the clock went back) rather than
+    /// from the people whose birthday or card expiry fell between the two days.
+    pub recounted: bool,
+    /// People counted in or out by the change of day (net, per place, summed).
+    pub moved: u64,
+}
+
 /// Which citizens an eligible-population count covers, and how it is grouped.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EligibleQuery {

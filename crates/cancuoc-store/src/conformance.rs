@@ -74,6 +74,7 @@ macro_rules! conformance_suite {
             intake_is_counted_up_the_hierarchy_as_it_is_filed,
             campaigns_and_quotas_are_kept_and_audited,
             eligible_population_is_counted_from_the_register,
+            eligible_counts_are_kept_at_write_time,
             synthetic_applications_are_counted_like_filed_ones,
             sessions_keep_machines_and_officers_from_double_booking,
             appointments_fill_slots_once_per_person_and_follow_the_day,

@@ -309,10 +309,19 @@ pub trait Store: Send + Sync {
     /// Replaces the kept counts by a recount (after a bulk load that bypassed intake);
     /// returns the number of unit-day rows.
     async fn rebuild_intake_counts(&self) -> Result<u64>;
+    /// Brings the eligible counts kept per place of residence to `today`: the people
+    /// whose 14th birthday or card expiry fell since the day they were kept for move in,
+    /// and the first time (or when the day goes back) every resident is counted. Writes
+    /// keep them current within a day. Nothing happens when they are kept for `today`.
+    async fn advance_eligible(&self, today: jiff::civil::Date) -> Result<EligibleAdvance>;
+    /// Recounts the eligible population of every place from the register, for the day
+    /// the counts are kept for, and lists where they differ.
+    async fn verify_eligible_counts(&self) -> Result<EligibleCheck>;
     /// Living Vietnamese citizens in the caller's scope aged 14 or more on the date,
     /// resident in the area, without a chip card valid on the date or an open
     /// application, grouped by their place of residence at the query's level (a group
-    /// `None` holds those whose place at that level is not recorded). Audited.
+    /// `None` holds those whose place at that level is not recorded). Read from the kept
+    /// counts when they are kept for that date, else counted from the register. Audited.
     async fn eligible(
         &self,
         access: &Access,

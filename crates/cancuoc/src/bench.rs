@@ -686,17 +686,21 @@ pub(crate) fn psql(url: &str, sql: &str) -> Result<()> {
 
 /// Someone to look up and how to find them by name.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-struct Sampled {
-    personal_id: String,
-    name_key: String,
-    birth_year: i32,
+pub(crate) struct Sampled {
+    pub personal_id: String,
+    pub name_key: String,
+    pub birth_year: i32,
+    /// The application type that fits them: `cmnd_switch` for a holder of an old ID
+    /// card, else `first_issuance`; `None` for someone who has died.
+    #[serde(default)]
+    pub applies_as: Option<String>,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
-struct Sample {
-    people: u64,
-    seed: u64,
-    people_sampled: Vec<Sampled>,
+pub(crate) struct Sample {
+    pub people: u64,
+    pub seed: u64,
+    pub people_sampled: Vec<Sampled>,
 }
 
 /// A uniform sample of the loaded people (reservoir sampling), drawn with a fixed-seed
@@ -725,6 +729,7 @@ impl DemoObserver for Reservoir {
             personal_id: r.personal_id.clone(),
             name_key: r.name_key.clone(),
             birth_year: r.birth_year,
+            applies_as: crate::bench_intake::applies_as(r).map(str::to_owned),
         };
         if self.items.len() < self.keep {
             self.items.push(item);
@@ -767,6 +772,48 @@ async fn lookup_register(args: &LookupArgs<'_>) -> Result<(App, Sample)> {
     let _ = std::fs::remove_file(&sample_path);
     let app = open_app(&db).await?;
     app.init("2021", Some(BENCH_PASSWORD)).await?;
+    let (sample, _) = load_national(&app, args.people, args.seed).await?;
+    let text = serde_json::to_string(&sample).map_err(|e| failed(e.to_string()))?;
+    std::fs::write(&sample_path, text)?;
+    Ok((app, sample))
+}
+
+/// Living people of one province kept while a register loads, with the application type
+/// that fits each: people to file for.
+struct ProvinceApplicants<'a> {
+    sample: &'a mut Reservoir,
+    province: &'a str,
+    keep: usize,
+    applicants: Vec<(String, String)>,
+}
+
+impl DemoObserver for ProvinceApplicants<'_> {
+    fn person(&mut self, r: &CitizenColumns) {
+        self.sample.person(r);
+        if self.applicants.len() < self.keep
+            && r.home_province.as_deref() == Some(self.province)
+            && let Some(kind) = crate::bench_intake::applies_as(r)
+        {
+            self.applicants
+                .push((r.personal_id.clone(), kind.to_owned()));
+        }
+    }
+}
+
+/// Loads `people` synthetic people spread evenly over the 63 provinces into a register
+/// just made, and returns a uniform sample of 20,000 of them and up to 20,000 living
+/// people of Hà Tĩnh (42) to file for.
+pub(crate) async fn load_national(
+    app: &App,
+    people: u64,
+    seed: u64,
+) -> Result<(Sample, Vec<(String, String)>)> {
+    let args = LookupArgs {
+        people,
+        seed,
+        work_dir: Path::new(""),
+        requests: 0,
+    };
     let mut reservoir = Reservoir {
         seen: 0,
         state: args.seed,
@@ -776,6 +823,12 @@ async fn lookup_register(args: &LookupArgs<'_>) -> Result<(App, Sample)> {
     let started = Instant::now();
     let count = u64::try_from(provinces::PROVINCES.len()).unwrap_or(63);
     let mut loaded = 0u64;
+    let mut observer = ProvinceApplicants {
+        sample: &mut reservoir,
+        province: "42",
+        keep: 20_000,
+        applicants: Vec::new(),
+    };
     for (i, p) in (0u64..).zip(provinces::PROVINCES.iter()) {
         let share = args.people / count + u64::from(i < args.people % count);
         let report = app
@@ -784,7 +837,7 @@ async fn lookup_register(args: &LookupArgs<'_>) -> Result<(App, Sample)> {
                 p.code,
                 usize::try_from(share).unwrap_or(usize::MAX),
                 args.seed,
-                &mut reservoir,
+                &mut observer,
             )
             .await?;
         loaded += report.people;
@@ -796,14 +849,15 @@ async fn lookup_register(args: &LookupArgs<'_>) -> Result<(App, Sample)> {
             started.elapsed().as_secs_f64()
         );
     }
-    let sample = Sample {
-        people: args.people,
-        seed: args.seed,
-        people_sampled: reservoir.items,
-    };
-    let text = serde_json::to_string(&sample).map_err(|e| failed(e.to_string()))?;
-    std::fs::write(&sample_path, text)?;
-    Ok((app, sample))
+    let applicants = observer.applicants;
+    Ok((
+        Sample {
+            people: args.people,
+            seed: args.seed,
+            people_sampled: reservoir.items,
+        },
+        applicants,
+    ))
 }
 
 /// The nearest-rank percentile, in milliseconds.
@@ -921,55 +975,9 @@ pub async fn lookup(args: &LookupArgs<'_>) -> Result<ExitCode> {
         Err(e) => return Err(e.into()),
     }
     let running = BenchServer::start(&app, BENCH_OFFICER).await?;
-    let (base, token) = (running.base.clone(), running.token.clone());
-    let url = |path: &str, query: &[(&str, String)]| {
-        reqwest::Url::parse_with_params(&format!("{base}{path}"), query)
-            .map_err(|e| failed(e.to_string()))
-    };
-    let client = reqwest::Client::new();
-
+    let (by_id, by_name) = lookup_times(&running, &sample, args.requests).await?;
     let n = args.requests;
     let pick = |i: usize| sample.people_sampled.get(i % sample.people_sampled.len());
-    let get = |url: reqwest::Url| {
-        let (client, token) = (&client, &token);
-        async move {
-            let started = Instant::now();
-            let response = client
-                .get(url)
-                .bearer_auth(token)
-                .send()
-                .await
-                .map_err(|e| failed(e.to_string()))?;
-            let status = response.status();
-            let body = response.bytes().await.map_err(|e| failed(e.to_string()))?;
-            let took = started.elapsed();
-            if !status.is_success() {
-                return Err(failed(format!(
-                    "{status}: {}",
-                    String::from_utf8_lossy(&body)
-                )));
-            }
-            Ok::<_, CliError>(took)
-        }
-    };
-    // Warm the connection, the page cache and the statement caches first.
-    for i in 0..200.min(n) {
-        if let Some(s) = pick(i + n) {
-            get(url(&format!("/citizens/{}", s.personal_id), &[])?).await?;
-        }
-    }
-    let mut by_id = Vec::with_capacity(n);
-    let mut by_name = Vec::with_capacity(n);
-    for i in 0..n {
-        let Some(s) = pick(i) else { continue };
-        by_id.push(get(url(&format!("/citizens/{}", s.personal_id), &[])?).await?);
-        // Half the name searches narrow by birth year, as officers usually do.
-        let mut query = vec![("name", s.name_key.clone()), ("limit", "20".to_owned())];
-        if i % 2 == 0 {
-            query.push(("birth_year", s.birth_year.to_string()));
-        }
-        by_name.push(get(url("/citizens", &query)?).await?);
-    }
 
     // The same calls in process: what the HTTP layer adds on top.
     let caller = Caller::Operator {
@@ -1022,4 +1030,63 @@ pub async fn lookup(args: &LookupArgs<'_>) -> Result<ExitCode> {
     line("App::search_citizens", app_name, None);
     let _ = std::io::stdout().flush();
     Ok(ExitCode::SUCCESS)
+}
+
+/// ID look-ups and name searches of sampled people through the HTTP API of a running
+/// server, one client over one keep-alive connection, after 200 warm-up requests.
+pub(crate) async fn lookup_times(
+    running: &BenchServer,
+    sample: &Sample,
+    n: usize,
+) -> Result<(Vec<Duration>, Vec<Duration>)> {
+    let (base, token) = (running.base.clone(), running.token.clone());
+    let url = |path: &str, query: &[(&str, String)]| {
+        reqwest::Url::parse_with_params(&format!("{base}{path}"), query)
+            .map_err(|e| failed(e.to_string()))
+    };
+    let client = reqwest::Client::new();
+
+    let pick = |i: usize| sample.people_sampled.get(i % sample.people_sampled.len());
+    let get = |url: reqwest::Url| {
+        let (client, token) = (&client, &token);
+        async move {
+            let started = Instant::now();
+            let response = client
+                .get(url)
+                .bearer_auth(token)
+                .send()
+                .await
+                .map_err(|e| failed(e.to_string()))?;
+            let status = response.status();
+            let body = response.bytes().await.map_err(|e| failed(e.to_string()))?;
+            let took = started.elapsed();
+            if !status.is_success() {
+                return Err(failed(format!(
+                    "{status}: {}",
+                    String::from_utf8_lossy(&body)
+                )));
+            }
+            Ok::<_, CliError>(took)
+        }
+    };
+    // Warm the connection, the page cache and the statement caches first.
+    for i in 0..200.min(n) {
+        if let Some(s) = pick(i + n) {
+            get(url(&format!("/citizens/{}", s.personal_id), &[])?).await?;
+        }
+    }
+    let mut by_id = Vec::with_capacity(n);
+    let mut by_name = Vec::with_capacity(n);
+    for i in 0..n {
+        let Some(s) = pick(i) else { continue };
+        by_id.push(get(url(&format!("/citizens/{}", s.personal_id), &[])?).await?);
+        // Half the name searches narrow by birth year, as officers usually do.
+        let mut query = vec![("name", s.name_key.clone()), ("limit", "20".to_owned())];
+        if i % 2 == 0 {
+            query.push(("birth_year", s.birth_year.to_string()));
+        }
+        by_name.push(get(url("/citizens", &query)?).await?);
+    }
+
+    Ok((by_id, by_name))
 }

@@ -39,17 +39,24 @@ fn failed(msg: impl Into<String>) -> CliError {
 #[derive(Default)]
 pub(crate) struct Applicants(pub Vec<(String, &'static str)>);
 
+/// The application type that fits a generated person (`cmnd_switch` for a holder of an
+/// old ID card, else `first_issuance`); `None` for someone who has died.
+pub(crate) fn applies_as(r: &CitizenColumns) -> Option<&'static str> {
+    let alive = serde_json::from_str::<serde_json::Value>(&r.data_json)
+        .ok()
+        .is_some_and(|d| d.get("died_on").is_none_or(serde_json::Value::is_null));
+    alive.then(|| {
+        if r.old_id_number.is_some() {
+            "cmnd_switch"
+        } else {
+            "first_issuance"
+        }
+    })
+}
+
 impl DemoObserver for Applicants {
     fn person(&mut self, r: &CitizenColumns) {
-        let alive = serde_json::from_str::<serde_json::Value>(&r.data_json)
-            .ok()
-            .is_some_and(|d| d.get("died_on").is_none_or(serde_json::Value::is_null));
-        if alive {
-            let kind = if r.old_id_number.is_some() {
-                "cmnd_switch"
-            } else {
-                "first_issuance"
-            };
+        if let Some(kind) = applies_as(r) {
             self.0.push((r.personal_id.clone(), kind));
         }
     }

@@ -72,18 +72,47 @@ pub async fn report(
 
 pub async fn verify(app: &App) -> Result<ExitCode> {
     let mismatches = app.verify_intake_counts(&operator()).await?;
+    let mut agree = true;
     if mismatches.is_empty() {
         println!("intake counts agree with a full recount of the applications");
-        return Ok(ExitCode::SUCCESS);
+    } else {
+        for m in &mismatches {
+            println!(
+                "{} {}: kept {}, recounted {}",
+                m.unit, m.day, m.kept, m.recounted
+            );
+        }
+        eprintln!("{} unit-days differ from the recount", mismatches.len());
+        agree = false;
     }
-    for m in &mismatches {
-        println!(
-            "{} {}: kept {}, recounted {}",
-            m.unit, m.day, m.kept, m.recounted
-        );
+    let eligible = app.verify_eligible_counts(&operator()).await?;
+    match eligible.day {
+        None => {
+            println!("eligible counts are not kept yet (the server counts them when it starts)")
+        }
+        Some(day) if eligible.mismatches.is_empty() => println!(
+            "eligible counts for {day} agree with a full recount of the register ({} places)",
+            eligible.places
+        ),
+        Some(day) => {
+            for m in &eligible.mismatches {
+                println!(
+                    "eligible {day} {}/{}/{}: kept {}, recounted {}",
+                    m.province, m.district, m.commune, m.kept, m.recounted
+                );
+            }
+            eprintln!(
+                "{} places' eligible counts differ from the recount",
+                eligible.mismatches.len()
+            );
+            agree = false;
+        }
     }
-    eprintln!("{} unit-days differ from the recount", mismatches.len());
-    Ok(ExitCode::from(1))
+    Ok(if agree {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }
 
 fn vi_date(d: Date) -> String {

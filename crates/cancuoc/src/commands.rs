@@ -540,6 +540,22 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             })
             .await
         }
+        Command::Bench(BenchCommand::Scale {
+            people,
+            postgres,
+            work_dir,
+            requests,
+            filings,
+        }) => {
+            crate::bench_scale::scale(&crate::bench_scale::ScaleArgs {
+                sizes: people.clone(),
+                postgres,
+                work_dir,
+                requests: *requests,
+                filings: *filings,
+            })
+            .await
+        }
         Command::Bench(BenchCommand::Lookup {
             people,
             seed,
@@ -939,8 +955,9 @@ pub(crate) async fn serve(
     let addr = listener.local_addr()?;
     eprintln!("cancuoc serving on http://{addr} (API under /api/v1, OpenAPI at /api/openapi.json)");
     // The audit chain's head is signed into the checkpoint file every few minutes and
-    // once more when the server stops, so that removing the newest events is found. A
-    // station's working copy is in memory: its chain ends with the process.
+    // once more when the server stops, so that removing the newest events is found; the
+    // same tick keeps the eligible counts on today. A station's working copy is in
+    // memory: its chain ends with the process.
     let checkpointed = station.is_none();
     let checkpointing = app.clone();
     let ticker = tokio::spawn(async move {
@@ -953,6 +970,11 @@ pub(crate) async fn serve(
             tick.tick().await;
             if let Err(e) = checkpointing.write_checkpoint().await {
                 tracing::warn!("audit checkpoint failed: {e}");
+            }
+            // A day after midnight, the kept eligible counts take in the birthdays and
+            // card expiries of the new day (the first tick builds them if need be).
+            if let Err(e) = checkpointing.keep_eligible_current().await {
+                tracing::warn!("eligible counts not moved to today: {e}");
             }
         }
     });

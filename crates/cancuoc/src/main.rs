@@ -11,6 +11,7 @@ mod bench_intake;
 mod bench_plan;
 mod bench_plan_exact;
 mod bench_progress;
+mod bench_scale;
 mod bench_sync;
 mod bench_uploads;
 mod campaign;
@@ -419,8 +420,9 @@ enum ReportCommand {
         #[arg(long)]
         output: Option<PathBuf>,
     },
-    /// Recount every unit's intake per day from the applications and compare it with the
-    /// counts kept at intake; exits 1 and lists the differences if any.
+    /// Recount every unit's intake per day from the applications, and every place's
+    /// eligible population from the register, and compare them with the counts kept at
+    /// write time; exits 1 and lists the differences if any.
     Verify,
 }
 
@@ -529,6 +531,32 @@ enum BenchCommand {
         /// Keep the database and the files here (default: a temporary folder).
         #[arg(long)]
         work_dir: Option<PathBuf>,
+    },
+    /// National registers of growing size on PostgreSQL (spread over the 63 provinces),
+    /// each measured alike: ID look-up and name search over HTTP, the national eligible
+    /// report from the kept counts next to a count of the register and a plain count(*),
+    /// the national progress report over HTTP, filings with biometrics on two server
+    /// nodes. Each register is built once (database cancuoc_bench_scale_<people>) and
+    /// reused by later runs.
+    Scale {
+        /// Register sizes, comma-separated.
+        #[arg(
+            long,
+            value_delimiter = ',',
+            default_value = "1000000,3000000,10000000"
+        )]
+        people: Vec<u64>,
+        /// A server where databases may be created.
+        #[arg(long)]
+        postgres: String,
+        #[arg(long, default_value = "cancuoc-bench")]
+        work_dir: PathBuf,
+        /// Look-ups, searches and reports timed per size.
+        #[arg(long, default_value_t = 2_000)]
+        requests: usize,
+        /// Applications filed per size, half on each node.
+        #[arg(long, default_value_t = 1_000)]
+        filings: usize,
     },
     /// p50/p99 of ID look-up and name search through the HTTP API, next to the same
     /// calls in process; the register is built once in --work-dir and reused.

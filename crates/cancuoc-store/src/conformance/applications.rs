@@ -962,3 +962,162 @@ pub async fn the_chip_pki_and_a_cards_chip_are_kept(store: Arc<dyn Store>) {
     assert_eq!(kept.personal_id, pid(id));
     assert_eq!(kept.application, key);
 }
+
+/// The national eligible count as the kept counts give it on their day, checked against
+/// a recount of the register every time.
+async fn kept_eligible(store: &Arc<dyn Store>, on: Date) -> u64 {
+    let check = store.verify_eligible_counts().await.unwrap();
+    assert_eq!(check.day, Some(on));
+    assert!(check.mismatches.is_empty(), "{:?}", check.mismatches);
+    let groups = store
+        .eligible(
+            &admin_access(T0),
+            &EligibleQuery {
+                within: None,
+                group_by: cancuoc_domain::AdminLevel::Province,
+                on,
+            },
+        )
+        .await
+        .unwrap();
+    groups.iter().map(|(_, n)| n).sum()
+}
+
+pub async fn eligible_counts_are_kept_at_write_time(store: Arc<dyn Store>) {
+    seeded(&store).await;
+    let first = store.advance_eligible(DAY).await.unwrap();
+    assert_eq!((first.from, first.recounted, first.moved), (None, true, 0));
+    let place = thach_ha();
+    let born = |id: &str, date: &str| (person(id, "Hồ Thị Lan", date, &place), place.clone());
+    import_people(
+        &store,
+        vec![
+            born("042190000021", "01/01/1990"),
+            born("042191000022", "02/02/1991"),
+            // 14 on 17 March 2021, the day after DAY.
+            born("042307000023", "17/03/2007"),
+            // March 2007 counts as its last day: 14 from 1 April 2021.
+            born("042307000024", "03/2007"),
+        ],
+    )
+    .await;
+    // The import's records are counted when the import shows them.
+    assert_eq!(kept_eligible(&store, DAY).await, 2);
+
+    // Filing takes its citizen out; a cancellation brings them back.
+    let mut filed = application("042190000021", None);
+    filed.kind = ApplicationType::FirstIssuance;
+    let key = store
+        .file_applications(&district(), &[filed.clone()])
+        .await
+        .unwrap()[0]
+        .application
+        .key;
+    assert_eq!(kept_eligible(&store, DAY).await, 1);
+    let mut cancel = step(Action::Cancel, Role::DistrictOfficer);
+    cancel.reason = Some("entered twice by mistake".into());
+    store
+        .transition_application(&district(), key, &cancel)
+        .await
+        .unwrap();
+    assert_eq!(kept_eligible(&store, DAY).await, 2);
+
+    // A card handed over keeps them out until it expires (18 March).
+    filed.key = Uuid::now_v7();
+    let key = store
+        .file_applications(&district(), &[filed])
+        .await
+        .unwrap()[0]
+        .application
+        .key;
+    run_to(&store, key, "042190000021", Action::StartProduction).await;
+    let mut produce = step(Action::Produce, Role::ProductionOperator);
+    produce.card = Some(NewCard {
+        expiry_date: Some(date(2021, 3, 18)),
+        ..card_for("042190000021", DAY)
+    });
+    store
+        .transition_application(&officer_of("C06-TTCC", "centre"), key, &produce)
+        .await
+        .unwrap();
+    run_to(&store, key, "042190000021", Action::HandOver).await;
+    assert_eq!(kept_eligible(&store, DAY).await, 1);
+
+    // The days move people in: a birthday, a card expiring, a month of birth ending.
+    let next = store.advance_eligible(date(2021, 3, 17)).await.unwrap();
+    assert_eq!(
+        (next.from, next.recounted, next.moved),
+        (Some(DAY), false, 1)
+    );
+    assert_eq!(kept_eligible(&store, date(2021, 3, 17)).await, 2);
+    let again = store.advance_eligible(date(2021, 3, 17)).await.unwrap();
+    assert_eq!(again.moved, 0);
+    store.advance_eligible(date(2021, 3, 19)).await.unwrap();
+    assert_eq!(kept_eligible(&store, date(2021, 3, 19)).await, 3);
+    store.advance_eligible(date(2021, 4, 1)).await.unwrap();
+    assert_eq!(kept_eligible(&store, date(2021, 4, 1)).await, 4);
+    // Another day than the kept one is counted from the register, and agrees.
+    let scanned: u64 = store
+        .eligible(
+            &admin_access(T0),
+            &EligibleQuery {
+                within: None,
+                group_by: cancuoc_domain::AdminLevel::Province,
+                on: date(2021, 3, 17),
+            },
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|(_, n)| n)
+        .sum();
+    assert_eq!(scanned, 2);
+
+    // A death recorded through review takes them out.
+    let mut died = person("042191000022", "Hồ Thị Lan", "02/02/1991", &place);
+    died.died_on = Some(cancuoc_domain::PartialDate::parse("20/03/2021").unwrap());
+    store
+        .import_forms(
+            &admin_access(T0),
+            super::batch(vec![super::row(2, died, place.clone())]).stream(),
+            &|_| {},
+        )
+        .await
+        .unwrap();
+    let form = store
+        .staged_forms(
+            &admin_access(T0),
+            &FormQuery {
+                limit: 10,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap()
+        .items[0]
+        .id;
+    let verifier = officer_of("CAH-445", "verifier");
+    let approver = officer_of("CAH-445", "approver");
+    let district_role = Role::DistrictOfficer;
+    store
+        .decide_form(&verifier, district_role, form, &FormDecision::Verify)
+        .await
+        .unwrap();
+    store
+        .decide_form(
+            &approver,
+            district_role,
+            form,
+            &FormDecision::Approve {
+                new_key: Uuid::now_v7(),
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(kept_eligible(&store, date(2021, 4, 1)).await, 3);
+
+    // A clock set back recounts everything.
+    let back = store.advance_eligible(DAY).await.unwrap();
+    assert!(back.recounted);
+    assert_eq!(kept_eligible(&store, DAY).await, 0);
+}
