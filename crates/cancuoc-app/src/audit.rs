@@ -5,7 +5,8 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use cancuoc_domain::audit::{
-    ChainBreak, Checkpoint, CheckpointKey, GENESIS_HASH, verify_chain, verify_checkpoints,
+    ChainBreak, Checkpoint, CheckpointKey, GENESIS_HASH, month_start_micros, verify_chain,
+    verify_checkpoints,
 };
 use serde::Serialize;
 
@@ -28,6 +29,8 @@ pub(crate) struct Checkpoints {
 
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct AuditVerification {
+    /// The first event walked (after archived months, or a month's first).
+    pub from_seq: i64,
     pub events: u64,
     /// Checkpoints the chain was checked against.
     pub checkpoints: u64,
@@ -68,19 +71,53 @@ fn require_auditor(caller: &Caller) -> Result<(), AppError> {
 
 impl App {
     /// Walks the whole audit trail under the MAC key and checks it against every
-    /// checkpoint; reports the first event that fails and why.
+    /// checkpoint; reports the first event that fails and why. Months archived on
+    /// PostgreSQL are out of the table: the walk starts from the last archived event's
+    /// hash, kept when its month was detached.
     pub async fn verify_audit(&self) -> Result<AuditVerification, AppError> {
+        self.verify_audit_window(None).await
+    }
+
+    /// Verifies one month of the trail (Vietnam time, the month holding `month`): its
+    /// events from the one before it, and the checkpoints among them. On PostgreSQL this
+    /// reads that month's partition only, whatever the trail's age.
+    pub async fn verify_audit_month(
+        &self,
+        month: jiff::civil::Date,
+    ) -> Result<AuditVerification, AppError> {
+        let first = month.first_of_month();
+        let next = first
+            .checked_add(jiff::Span::new().months(1))
+            .map_err(|e| AppError::Invalid(e.to_string()))?;
+        self.verify_audit_window(Some((month_start_micros(first), month_start_micros(next))))
+            .await
+    }
+
+    async fn verify_audit_window(
+        &self,
+        window: Option<(i64, i64)>,
+    ) -> Result<AuditVerification, AppError> {
         const PAGE: u32 = 10_000;
-        let checkpoints = match &self.checkpoints {
+        let anchor = self
+            .store
+            .audit_anchor(window.map(|(from, _)| from))
+            .await?;
+        let after_anchor = anchor.as_ref().map_or(0, |(seq, _)| *seq);
+        // Checkpoints of events before the anchor name events not walked here.
+        let mut checkpoints = match &self.checkpoints {
             Some(c) => c.log.all()?,
             None => Vec::new(),
         };
+        checkpoints.retain(|c| c.seq > after_anchor);
         // The chain's MAC at each sequence number a checkpoint names.
         let mut heads: HashMap<i64, String> =
             checkpoints.iter().map(|c| (c.seq, String::new())).collect();
-        let mut state = (None, GENESIS_HASH.to_owned());
+        let mut state = match anchor {
+            Some((seq, hash)) => (Some(seq), hash),
+            None => (None, GENESIS_HASH.to_owned()),
+        };
         let mut report = AuditVerification {
-            checkpoints: checkpoints.len() as u64,
+            from_seq: after_anchor + 1,
             ..AuditVerification::default()
         };
         let broken = |mut report: AuditVerification, b: ChainBreak| {
@@ -88,9 +125,23 @@ impl App {
             report.first_break = Some(b.to_string());
             report
         };
-        let mut after = 0;
+        // A month ends with the last event logged before the next one begins.
+        let last_of_window = match window {
+            Some((_, to)) => Some(
+                self.store
+                    .audit_anchor(Some(to))
+                    .await?
+                    .map_or(0, |(seq, _)| seq),
+            ),
+            None => None,
+        };
+        let mut after = after_anchor;
         loop {
-            let events = self.store.audit_events(after, PAGE).await?;
+            let mut events = self.store.audit_events(after, PAGE).await?;
+            let ends_window = last_of_window.is_some_and(|end| events.iter().any(|e| e.seq >= end));
+            if let Some(end) = last_of_window {
+                events.retain(|e| e.seq <= end);
+            }
             let Some(last) = events.last() else {
                 break;
             };
@@ -105,7 +156,15 @@ impl App {
                 Ok(next) => state = next,
                 Err(b) => return Ok(broken(report, b)),
             }
+            if ends_window {
+                break;
+            }
         }
+        if window.is_some() {
+            // A month's walk checks the checkpoints inside it, not the chain's length.
+            checkpoints.retain(|c| state.0.is_some_and(|last| c.seq <= last));
+        }
+        report.checkpoints = checkpoints.len() as u64;
         if let Some(c) = &self.checkpoints {
             let result = verify_checkpoints(
                 &checkpoints,
@@ -123,6 +182,36 @@ impl App {
             }
         }
         Ok(report)
+    }
+
+    /// Makes the audit trail's partitions of this month and the next two (PostgreSQL).
+    pub async fn prepare_audit_months(&self) -> Result<Vec<String>, AppError> {
+        Ok(self.store.prepare_audit_months(self.clock.today()).await?)
+    }
+
+    /// Every month of the audit trail with its first and last events.
+    pub async fn audit_months(
+        &self,
+        caller: &Caller,
+    ) -> Result<Vec<cancuoc_store::AuditMonth>, AppError> {
+        require_auditor(caller)?;
+        Ok(self.store.audit_months().await?)
+    }
+
+    /// Detaches the months before `before` for archive (PostgreSQL), from the command
+    /// line on the server.
+    pub async fn archive_audit_months(
+        &self,
+        caller: &Caller,
+        before: jiff::civil::Date,
+    ) -> Result<Vec<cancuoc_store::AuditMonth>, AppError> {
+        if caller.officer().is_some() {
+            return Err(AppError::Forbidden(
+                "months of the audit trail are archived from the command line on the server".into(),
+            ));
+        }
+        let access = caller.access(self.clock.as_ref(), "audit archive");
+        Ok(self.store.archive_audit_months(&access, before).await?)
     }
 
     /// Signs the chain's current head and appends it to the checkpoint log; `None` when

@@ -320,6 +320,13 @@ impl Checkpoint {
 /// Checks the chain's MACs at the checkpoints' events against the checkpoints, in
 /// sequence order: `heads` gives the MAC of each event the chain holds at a checkpoint's
 /// sequence number, `last` the chain's last event.
+/// The first microsecond of the day `first` in Vietnam (UTC+7): where a month of the
+/// audit trail begins when `first` is the first of a month.
+pub fn month_start_micros(first: jiff::civil::Date) -> i64 {
+    let days = i64::from((first - jiff::civil::date(1970, 1, 1)).get_days());
+    (days * 86_400 - 7 * 3_600) * 1_000_000
+}
+
 pub fn verify_checkpoints<'a>(
     checkpoints: impl IntoIterator<Item = &'a Checkpoint>,
     public_hex: &str,

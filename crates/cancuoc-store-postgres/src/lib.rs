@@ -447,6 +447,10 @@ impl cancuoc_store_sql::Backend for PgBackend {
         bulk::insert_staged(&mut tx.0, rows, run, now).await
     }
 
+    fn partitions_audit(&self) -> bool {
+        true
+    }
+
     fn commits_import_chunks(&self) -> bool {
         false
     }

@@ -592,3 +592,220 @@ async fn a_look_up_is_served_while_an_import_is_open() {
     assert_eq!(verified.status, FormStatus::Verified);
     assert!(chain_length(&store).await > 0);
 }
+
+/// The first microsecond of a day in Vietnam, plus `plus` microseconds.
+fn vn(y: i16, m: i8, d: i8, plus: i64) -> i64 {
+    cancuoc_domain::audit::month_start_micros(jiff::civil::date(y, m, d)) + plus
+}
+
+/// The audit trail is partitioned by month (Vietnam time): events land in their month,
+/// a month is listed with its first and last events, months long past are detached with
+/// those kept, the chain left verifies from them and goes on where it ended, and a
+/// partition refuses changes like the table.
+#[tokio::test]
+async fn audit_months_are_partitions_detached_with_their_first_and_last_hashes() {
+    let Ok(admin_url) = std::env::var(ENV) else {
+        let _ = writeln!(std::io::stderr(), "skipped: {ENV} not set");
+        return;
+    };
+    let pg = cancuoc_store_postgres::connect_scratch(
+        &admin_url,
+        cancuoc_store::conformance::test_audit_key(),
+    )
+    .await
+    .unwrap();
+    let store: Arc<dyn Store> = Arc::new(pg.clone());
+    let made = store
+        .prepare_audit_months(jiff::civil::date(2021, 3, 16))
+        .await
+        .unwrap();
+    assert_eq!(
+        made,
+        [
+            "audit_events_2021_03",
+            "audit_events_2021_04",
+            "audit_events_2021_05"
+        ]
+    );
+    // Made once: the next call finds them.
+    assert!(
+        store
+            .prepare_audit_months(jiff::civil::date(2021, 3, 31))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let append = |at: i64, who: &'static str| {
+        let store = store.clone();
+        async move {
+            store
+                .append_audit(
+                    &admin_access(at),
+                    "auth.login",
+                    "officer",
+                    who,
+                    cancuoc_domain::audit::Outcome::Done,
+                )
+                .await
+                .unwrap()
+        }
+    };
+    // 1 March 00:00 in Vietnam is still February in UTC: March's all the same.
+    append(vn(2021, 3, 1, 0), "an").await;
+    append(vn(2021, 3, 31, 86_399_000_000), "binh").await;
+    append(vn(2021, 4, 1, 0), "chi").await;
+    append(vn(2021, 4, 20, 0), "dung").await;
+    append(vn(2021, 5, 2, 0), "em").await;
+    let mut conn = raw(&pg).await;
+    let placed: Vec<(String, i64)> =
+        sqlx::query_as("SELECT tableoid::regclass::text, seq FROM audit_events ORDER BY seq")
+            .fetch_all(&mut conn)
+            .await
+            .unwrap();
+    assert_eq!(
+        placed,
+        [
+            ("audit_events_2021_03".to_owned(), 1),
+            ("audit_events_2021_03".to_owned(), 2),
+            ("audit_events_2021_04".to_owned(), 3),
+            ("audit_events_2021_04".to_owned(), 4),
+            ("audit_events_2021_05".to_owned(), 5),
+        ]
+    );
+    let events = store.audit_events(0, 100).await.unwrap();
+    let months = store.audit_months().await.unwrap();
+    let march = months
+        .iter()
+        .find(|m| m.name == "audit_events_2021_03")
+        .unwrap();
+    assert_eq!(march.events, 2);
+    assert_eq!(march.first, Some((1, GENESIS_HASH.to_owned())));
+    assert_eq!(march.last, Some((2, events[1].hash.clone())));
+
+    // A partition refuses changes as the table does.
+    for sql in [
+        "DELETE FROM audit_events_2021_03",
+        "UPDATE audit_events_2021_04 SET actor = 'x'",
+        "TRUNCATE audit_events_2021_03",
+    ] {
+        let err = sqlx::raw_sql(sql).execute(&mut conn).await.unwrap_err();
+        assert!(err.to_string().contains("append-only"), "{sql}: {err}");
+    }
+
+    // Months before June: March and April go; May holds the last event and stays.
+    let archived = store
+        .archive_audit_months(
+            &admin_access(vn(2021, 5, 3, 0)),
+            jiff::civil::date(2021, 6, 1),
+        )
+        .await
+        .unwrap();
+    let names: Vec<&str> = archived.iter().map(|m| m.name.as_str()).collect();
+    assert_eq!(names, ["audit_events_2021_03", "audit_events_2021_04"]);
+    let attached: Vec<String> = sqlx::query_scalar(
+        "SELECT c.relname::text FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+         WHERE i.inhparent = 'audit_events'::regclass ORDER BY 1",
+    )
+    .fetch_all(&mut conn)
+    .await
+    .unwrap();
+    assert!(
+        !attached.contains(&"audit_events_2021_03".to_owned()),
+        "{attached:?}"
+    );
+    assert!(attached.contains(&"audit_events_2021_05".to_owned()));
+    // The detached month is still a table, whole.
+    let kept: i64 = sqlx::query_scalar("SELECT count(*) FROM audit_events_2021_04")
+        .fetch_one(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(kept, 2);
+
+    // The trail left verifies from the last archived event, kept with its month.
+    let anchor = store.audit_anchor(None).await.unwrap();
+    assert_eq!(anchor, Some((4, events[3].hash.clone())));
+    let left = store.audit_events(0, 100).await.unwrap();
+    assert_eq!(left.first().map(|e| e.seq), Some(5));
+    let key = cancuoc_store::conformance::test_audit_key();
+    let (last, _) = verify_chain(&key, (Some(4), events[3].hash.clone()), &left).unwrap();
+    // The archive's own events (one per month) followed, in May.
+    assert_eq!(last, Some(7));
+    // A month verifies on its own from the event before it.
+    let anchor_may = store.audit_anchor(Some(vn(2021, 5, 1, 0))).await.unwrap();
+    assert_eq!(anchor_may, Some((4, events[3].hash.clone())));
+    let months = store.audit_months().await.unwrap();
+    assert!(months.iter().filter(|m| m.archived).count() == 2);
+
+    // Appends go on from the tail, whatever was detached.
+    let next = append(vn(2021, 5, 4, 0), "giang").await;
+    assert_eq!(next.seq, 8);
+    // Archiving again finds nothing more to detach before May.
+    assert!(
+        store
+            .archive_audit_months(
+                &admin_access(vn(2021, 5, 5, 0)),
+                jiff::civil::date(2021, 5, 1)
+            )
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    conn.close().await.unwrap();
+}
+
+/// A report on the kept counts' day reads them, not the register: a count changed behind
+/// the store's back shows in the report, and `verify` names the place.
+#[tokio::test]
+async fn the_eligible_report_reads_the_kept_counts_and_verify_finds_drift() {
+    let Some((pg, store)) = fresh().await else {
+        return;
+    };
+    let day = jiff::civil::date(2021, 3, 16);
+    store.advance_eligible(day).await.unwrap();
+    let place = thach_ha();
+    let people = vec![
+        (
+            person("042190000041", "Đỗ Thị Mai", "01/01/1990", &place),
+            place.clone(),
+        ),
+        (
+            person("042091000042", "Đỗ Văn Hùng", "02/02/1991", &place),
+            place.clone(),
+        ),
+    ];
+    cancuoc_store::conformance::import_people(&store, people).await;
+    let national = EligibleQuery {
+        within: None,
+        group_by: cancuoc_domain::AdminLevel::Province,
+        on: day,
+    };
+    let total = |groups: Vec<(Option<String>, u64)>| groups.iter().map(|(_, n)| n).sum::<u64>();
+    assert_eq!(
+        total(store.eligible(&admin_access(T0), &national).await.unwrap()),
+        2
+    );
+    let mut conn = raw(&pg).await;
+    sqlx::raw_sql("UPDATE eligible_counts SET eligible = eligible + 5")
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    conn.close().await.unwrap();
+    assert_eq!(
+        total(store.eligible(&admin_access(T0), &national).await.unwrap()),
+        7
+    );
+    // Another day is counted from the register.
+    let next = EligibleQuery {
+        on: jiff::civil::date(2021, 3, 17),
+        ..national
+    };
+    assert_eq!(
+        total(store.eligible(&admin_access(T0), &next).await.unwrap()),
+        2
+    );
+    let check = store.verify_eligible_counts().await.unwrap();
+    assert_eq!(check.mismatches.len(), 1);
+    let m = &check.mismatches[0];
+    assert_eq!((m.kept, m.recounted), (7, 2));
+    assert_eq!(m.commune, place.commune.as_str());
+}

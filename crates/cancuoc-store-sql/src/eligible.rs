@@ -30,6 +30,11 @@ const PLACE: &str =
     "COALESCE(c.home_province, '') AS province, COALESCE(c.home_district, '') AS district,
     COALESCE(c.home_commune, '') AS commune";
 
+/// Grouped by the same expressions, so that a NULL and an empty level are one place.
+const GROUP_BY_PLACE: &str =
+    "GROUP BY COALESCE(c.home_province, ''), COALESCE(c.home_district, ''),
+    COALESCE(c.home_commune, '')";
+
 fn place(row: &Row) -> Result<Place> {
     Ok((
         text(row, "province")?,
@@ -96,14 +101,37 @@ pub(crate) async fn restate(tx: &mut dyn Tx, before: Standing, personal_id: &str
 }
 
 /// Counts records that have just appeared in bulk, chosen by `condition` over
-/// `citizen_rows` aliased `c` (its parameters numbered from `$1`).
+/// `citizen_rows` aliased `c` (its parameters numbered from `$1`). The count runs before
+/// the audit lock is taken (nobody else can file for, or change, records that are not yet
+/// shown), so a large import holds the lock only to add the result; it is counted again
+/// under the lock only if the counts' day moved meanwhile.
 pub(crate) async fn count_new(tx: &mut dyn Tx, condition: &str, args: Vec<Value>) -> Result<()> {
-    tx.lock_audit().await?;
-    let Some(day) = kept_day(tx).await? else {
-        return Ok(());
+    let mut day = kept_day(tx).await?;
+    let mut deltas = match day {
+        Some(d) => count_where(tx, d, condition, args.clone()).await?,
+        None => BTreeMap::new(),
     };
+    tx.lock_audit().await?;
+    let locked_day = kept_day(tx).await?;
+    if locked_day != day {
+        day = locked_day;
+        deltas = match day {
+            Some(d) => count_where(tx, d, condition, args).await?,
+            None => BTreeMap::new(),
+        };
+    }
+    add(tx, deltas).await
+}
+
+async fn count_where(
+    tx: &mut dyn Tx,
+    day: Date,
+    condition: &str,
+    args: Vec<Value>,
+) -> Result<BTreeMap<Place, i64>> {
+    let mut deltas = BTreeMap::new();
     let Some((due, due_args)) = due_a_card(tx, "c", day) else {
-        return Ok(());
+        return Ok(deltas);
     };
     let mut q = Query::new(format!(
         "SELECT {PLACE}, count(*) AS n FROM citizen_rows c WHERE "
@@ -111,12 +139,11 @@ pub(crate) async fn count_new(tx: &mut dyn Tx, condition: &str, args: Vec<Value>
     q.push_numbered(&due, due_args);
     q.raw(" AND ");
     q.push_numbered(condition, args);
-    q.raw(" GROUP BY c.home_province, c.home_district, c.home_commune");
-    let mut deltas = BTreeMap::new();
+    q.raw(&format!(" {GROUP_BY_PLACE}"));
     for row in tx.fetch(&q.sql, &q.args).await? {
         *deltas.entry(place(&row)?).or_default() += int(&row, "n")?;
     }
-    add(tx, deltas).await
+    Ok(deltas)
 }
 
 /// Adds each place's change to its count.
@@ -150,7 +177,7 @@ async fn recount(tx: &mut dyn Tx, day: Date) -> Result<BTreeMap<Place, i64>> {
     };
     let sql = format!(
         "SELECT {PLACE}, count(*) AS n FROM citizens c WHERE {due}
-         GROUP BY c.home_province, c.home_district, c.home_commune"
+         {GROUP_BY_PLACE}"
     );
     for row in tx.fetch(&sql, &args).await? {
         out.insert(place(&row)?, int(&row, "n")?);
@@ -158,7 +185,7 @@ async fn recount(tx: &mut dyn Tx, day: Date) -> Result<BTreeMap<Place, i64>> {
     Ok(out)
 }
 
-/// Brings the counts to `today` (see the module's notes).
+/// Brings the counts to `today` (see the module's notes); a day before theirs leaves them.
 pub async fn advance(tx: &mut dyn Tx, today: Date) -> Result<EligibleAdvance> {
     let from = kept_day(tx).await?;
     let mut done = EligibleAdvance {
@@ -168,7 +195,12 @@ pub async fn advance(tx: &mut dyn Tx, today: Date) -> Result<EligibleAdvance> {
         moved: 0,
     };
     match from {
-        Some(day) if day == today => return Ok(done),
+        // A node whose clock is behind another's (or a day asked again) leaves them: the
+        // counts move forward only, and only the first count reads the whole register.
+        Some(day) if day >= today => {
+            done.to = day;
+            return Ok(done);
+        }
         Some(day) if day < today && due_a_card(tx, "c", day).is_some() => {
             let deltas = moved_between(tx, day, today).await?;
             done.moved = deltas.values().map(|d| d.unsigned_abs()).sum();
@@ -226,11 +258,11 @@ async fn moved_between(tx: &mut dyn Tx, from: Date, to: Date) -> Result<BTreeMap
     q.push_numbered(&due_to, to_args);
     q.raw(" THEN 1 ELSE 0 END) - sum(CASE WHEN ");
     q.push_numbered(&due_from, from_args);
-    q.raw(
+    q.raw(&format!(
         " THEN 1 ELSE 0 END) AS n FROM citizens c
          WHERE c.personal_id IN (SELECT personal_id FROM touched)
-         GROUP BY c.home_province, c.home_district, c.home_commune",
-    );
+         {GROUP_BY_PLACE}"
+    ));
     let mut out = BTreeMap::new();
     for row in tx.fetch(&q.sql, &q.args).await? {
         out.insert(place(&row)?, int(&row, "n")?);
@@ -310,7 +342,8 @@ pub(crate) async fn kept(
         .iter()
         .map(|row| {
             let place = row.text("place")?.filter(|p| !p.is_empty());
-            let n = u64::try_from(int(row, "n")?).map_err(|_| corrupt("eligible count"))?;
+            // A count below zero is drift, which `report verify` names; shown as none.
+            let n = u64::try_from(int(row, "n")?).unwrap_or(0);
             Ok((place, n))
         })
         .collect()

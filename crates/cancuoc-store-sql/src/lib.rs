@@ -271,6 +271,9 @@ pub trait Backend: Send + Sync + 'static {
     /// stop every desk for the import's length), or runs as one transaction
     /// (PostgreSQL, where desks do not wait for it).
     fn commits_import_chunks(&self) -> bool;
+    /// Whether the audit trail is partitioned by month (PostgreSQL, migration 0024) or one
+    /// table (SQLite).
+    fn partitions_audit(&self) -> bool;
     /// Called after each of a chunked import's write transactions commits, before it
     /// asks for the write lock again: the gap in which other processes' writers get it.
     async fn after_import_write(&self) {}

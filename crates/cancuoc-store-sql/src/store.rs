@@ -10,8 +10,8 @@ use jiff::civil::Date;
 use uuid::Uuid;
 
 use crate::{
-    Backend, Tx, TxKind, applications, audit, bench, campaigns, chip, citizens, forms, officers,
-    reference, remote, schedule, station,
+    Backend, Tx, TxKind, Value, applications, audit, bench, campaigns, chip, citizens, forms,
+    officers, reference, remote, schedule, station,
 };
 
 /// The register on a SQL backend.
@@ -202,6 +202,51 @@ impl<B: Backend> Store for SqlStore<B> {
 
     async fn audit_events(&self, after: i64, limit: u32) -> Result<Vec<AuditEvent>> {
         in_tx!(self, Read, |tx| audit::events(tx, after, limit))
+    }
+
+    async fn prepare_audit_months(&self, today: Date) -> Result<Vec<String>> {
+        if !self.backend.partitions_audit() {
+            return Ok(Vec::new());
+        }
+        let mut made = Vec::new();
+        let mut day = today.first_of_month();
+        for _ in 0..3 {
+            let known = in_tx!(self, Read, |tx| audit::months(tx))?;
+            let name = format!("audit_events_{:04}_{:02}", day.year(), day.month());
+            if !known.iter().any(|m| m.name == name) {
+                // Under the audit lock: making a partition waits for appends to finish.
+                let rows = in_tx!(self, Write, |tx| tx.fetch(
+                    "SELECT audit_month_partition(CAST($1 AS DATE)) AS made",
+                    &[Value::from(day.to_string())]
+                ))?;
+                if let Some(made_now) = rows.first().map(|r| r.text("made")).transpose()?.flatten()
+                {
+                    made.push(made_now);
+                }
+            }
+            day = day
+                .checked_add(jiff::Span::new().months(1))
+                .map_err(|e| StoreError::Invalid(e.to_string()))?;
+        }
+        Ok(made)
+    }
+
+    async fn audit_months(&self) -> Result<Vec<AuditMonth>> {
+        in_tx!(self, Read, |tx| audit::months(tx))
+    }
+
+    async fn archive_audit_months(&self, access: &Access, before: Date) -> Result<Vec<AuditMonth>> {
+        if !self.backend.partitions_audit() {
+            return Err(StoreError::Invalid(
+                "an SQLite audit trail is one table: months are archived on PostgreSQL".into(),
+            ));
+        }
+        let before = cancuoc_domain::audit::month_start_micros(before.first_of_month());
+        in_tx!(self, Write, |tx| audit::archive(tx, access, before))
+    }
+
+    async fn audit_anchor(&self, before_micros: Option<i64>) -> Result<Option<(i64, String)>> {
+        in_tx!(self, Read, |tx| audit::anchor(tx, before_micros))
     }
 
     async fn search_audit(&self, filter: &AuditFilter) -> Result<Vec<AuditEvent>> {
@@ -514,7 +559,11 @@ impl<B: Backend> Store for SqlStore<B> {
         access: &Access,
         query: &EligibleQuery,
     ) -> Result<Vec<(Option<String>, u64)>> {
-        in_tx!(self, Write, |tx| campaigns::eligible(tx, access, query))
+        // Not under the writers' lock: a count of the register (a day other than the kept
+        // counts') takes seconds at national scale, and no one should wait for it.
+        in_tx!(self, AuditedRead, |tx| campaigns::eligible(
+            tx, access, query
+        ))
     }
 
     async fn create_site(&self, access: &Access, site: &Site) -> Result<()> {

@@ -486,6 +486,10 @@ impl cancuoc_store_sql::Backend for SqliteBackend {
         bulk::insert_staged(tx.conn(), rows, run, now).await
     }
 
+    fn partitions_audit(&self) -> bool {
+        false
+    }
+
     fn commits_import_chunks(&self) -> bool {
         true
     }

@@ -75,6 +75,7 @@ macro_rules! conformance_suite {
             campaigns_and_quotas_are_kept_and_audited,
             eligible_population_is_counted_from_the_register,
             eligible_counts_are_kept_at_write_time,
+            eligible_counts_follow_days_moves_and_scopes,
             synthetic_applications_are_counted_like_filed_ones,
             sessions_keep_machines_and_officers_from_double_booking,
             appointments_fill_slots_once_per_person_and_follow_the_day,
@@ -239,7 +240,7 @@ pub(crate) async fn verify_whole_chain(store: &Arc<dyn Store>) -> usize {
     events.len()
 }
 
-pub(crate) async fn import_people(store: &Arc<dyn Store>, people: Vec<(CitizenData, Locality)>) {
+pub async fn import_people(store: &Arc<dyn Store>, people: Vec<(CitizenData, Locality)>) {
     let rows = people
         .into_iter()
         .enumerate()
@@ -1467,6 +1468,11 @@ pub async fn population_loads_with_households(store: Arc<dyn Store>) {
     let mut child = person("042100000002", "Trịnh Văn Tùng", "2000", &thach_ha());
     child.household_number = Some("HH-1".into());
     child.relation_to_head = Some("Con".into());
+    // Eligible counts kept before the load: the load counts its people.
+    store
+        .advance_eligible(jiff::civil::date(2021, 3, 16))
+        .await
+        .unwrap();
     let batch = PopulationBatch {
         households: vec![NewHousehold {
             number: "HH-1".into(),
@@ -1487,6 +1493,9 @@ pub async fn population_loads_with_households(store: Arc<dyn Store>) {
             .unwrap(),
         2
     );
+    let check = store.verify_eligible_counts().await.unwrap();
+    assert!(check.mismatches.is_empty(), "{:?}", check.mismatches);
+    assert_eq!(check.places, 1);
     let h = store
         .household(&admin_access(T0), "HH-1")
         .await

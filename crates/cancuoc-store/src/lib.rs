@@ -136,6 +136,23 @@ pub trait Store: Send + Sync {
     ) -> Result<AuditEvent>;
     /// Events with `seq > after`, in order, at most `limit`.
     async fn audit_events(&self, after: i64, limit: u32) -> Result<Vec<AuditEvent>>;
+    /// Makes the audit trail's partitions of the month holding `today` and the next two
+    /// (PostgreSQL; nothing on SQLite, whose trail is one table); returns those made.
+    async fn prepare_audit_months(&self, today: jiff::civil::Date) -> Result<Vec<String>>;
+    /// Every month of the audit trail, oldest first, archived ones included.
+    async fn audit_months(&self) -> Result<Vec<AuditMonth>>;
+    /// Detaches every month that ends on or before `before` (a first of the month) and
+    /// does not hold the chain's last event, oldest first, keeping each one's first and
+    /// last events (audited). The detached tables stay in the database, out of the trail,
+    /// until they are exported and dropped. `Invalid` on SQLite.
+    async fn archive_audit_months(
+        &self,
+        access: &Access,
+        before: jiff::civil::Date,
+    ) -> Result<Vec<AuditMonth>>;
+    /// The event the trail left in the table continues from: the last one before
+    /// `before_micros` if given, else the last one archived; `None` for the chain's start.
+    async fn audit_anchor(&self, before_micros: Option<i64>) -> Result<Option<(i64, String)>>;
     /// Events matching a filter, newest first (for auditors).
     async fn search_audit(&self, filter: &AuditFilter) -> Result<Vec<AuditEvent>>;
 

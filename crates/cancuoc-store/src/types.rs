@@ -116,6 +116,7 @@ pub mod actions {
     pub const CAMPAIGN_CREATE: &str = "campaign.create";
     pub const QUOTA_SET: &str = "quota.set";
     pub const ELIGIBLE_COUNT: &str = "eligible.count";
+    pub const AUDIT_ARCHIVE: &str = "audit.archive";
     pub const SITE_CREATE: &str = "site.create";
     pub const MACHINE_ADD: &str = "machine.add";
     pub const REMOTE_DISTRICT_ADD: &str = "remote_district.add";
@@ -168,6 +169,23 @@ pub struct SessionInfo {
     pub officer: Officer,
     pub must_change_password: bool,
     pub csrf_token: String,
+}
+
+/// A month of the audit trail (Vietnam time): on PostgreSQL one partition of it, which
+/// can be detached for archive once the month is over.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AuditMonth {
+    /// The partition's name (`audit_events_2021_03`).
+    pub name: String,
+    pub from_micros: i64,
+    pub to_micros: i64,
+    pub events: u64,
+    /// The month's first event: its sequence number and the hash it links to.
+    pub first: Option<(i64, String)>,
+    /// The month's last event: its sequence number and its hash.
+    pub last: Option<(i64, String)>,
+    /// Detached from the table: its figures are those kept when it was.
+    pub archived: bool,
 }
 
 #[derive(Debug, Clone, Default)]

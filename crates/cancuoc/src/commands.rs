@@ -612,13 +612,21 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             let app = app(&cli, false).await?;
             officer(&app, cmd).await
         }
-        Command::Audit(AuditCommand::Verify) => {
+        Command::Audit(AuditCommand::Verify { month }) => {
             let app = app(&cli, false).await?;
-            let v = app.verify_audit().await?;
+            let v = match month {
+                Some(m) => app.verify_audit_month(parse_month(m)?).await?,
+                None => app.verify_audit().await?,
+            };
+            let from = if v.from_seq > 1 {
+                format!(" from event {}", v.from_seq)
+            } else {
+                String::new()
+            };
             match v.first_break {
                 None => {
                     println!(
-                        "audit trail intact: {} events, {} checkpoints",
+                        "audit trail intact{from}: {} events, {} checkpoints",
                         v.events, v.checkpoints
                     );
                     Ok(ExitCode::SUCCESS)
@@ -631,6 +639,49 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
                     Ok(ExitCode::from(1))
                 }
             }
+        }
+        Command::Audit(AuditCommand::Months) => {
+            let app = app(&cli, false).await?;
+            let months = app.audit_months(&operator()).await?;
+            if months.is_empty() {
+                println!("the audit trail is one table (SQLite): no months to list");
+            }
+            for m in &months {
+                let seq = |e: &Option<(i64, String)>| {
+                    e.as_ref().map_or("—".to_owned(), |(s, _)| s.to_string())
+                };
+                let hash = |e: &Option<(i64, String)>| {
+                    e.as_ref()
+                        .map_or("—".to_owned(), |(_, h)| h.chars().take(16).collect())
+                };
+                println!(
+                    "{:<22} {:>10} events  first {:>10} (after {})  last {:>10} ({}){}",
+                    m.name,
+                    m.events,
+                    seq(&m.first),
+                    hash(&m.first),
+                    seq(&m.last),
+                    hash(&m.last),
+                    if m.archived { "  archived" } else { "" }
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Audit(AuditCommand::Archive { before }) => {
+            let app = app(&cli, false).await?;
+            let done = app
+                .archive_audit_months(&operator(), parse_month(before)?)
+                .await?;
+            if done.is_empty() {
+                println!("no month before {before} left to archive");
+            }
+            for m in &done {
+                println!(
+                    "detached {} ({} events): export it with pg_dump -t {}, then DROP TABLE {}",
+                    m.name, m.events, m.name, m.name
+                );
+            }
+            Ok(ExitCode::SUCCESS)
         }
         Command::Audit(AuditCommand::Checkpoint) => {
             let app = app(&cli, false).await?;
@@ -976,6 +1027,10 @@ pub(crate) async fn serve(
             if let Err(e) = checkpointing.keep_eligible_current().await {
                 tracing::warn!("eligible counts not moved to today: {e}");
             }
+            // The audit trail's months are made ahead (PostgreSQL partitions).
+            if let Err(e) = checkpointing.prepare_audit_months().await {
+                tracing::warn!("audit months not made ahead: {e}");
+            }
         }
     });
     // The copy served, which the station's console may replace with one from a new
@@ -1282,4 +1337,10 @@ async fn forms(app: &App, cmd: &FormsCommand) -> Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// A month given as YYYY-MM: its first day.
+fn parse_month(s: &str) -> Result<jiff::civil::Date> {
+    jiff::civil::Date::strptime("%Y-%m-%d", format!("{}-01", s.trim()))
+        .map_err(|_| CliError::usage(format!("{s:?} is not a month (YYYY-MM)")))
 }

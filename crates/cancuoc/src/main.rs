@@ -832,8 +832,22 @@ enum VaultCommand {
 #[derive(Subcommand)]
 enum AuditCommand {
     /// Check the chain's MACs and its signed checkpoints; exits 1 at the first event
-    /// that fails, naming it and why.
-    Verify,
+    /// that fails, naming it and why. Months archived on PostgreSQL are skipped: the walk
+    /// starts from the last archived event's hash.
+    Verify {
+        /// Only this month (YYYY-MM, Vietnam time): its events from the one before it.
+        #[arg(long)]
+        month: Option<String>,
+    },
+    /// The trail's months (PostgreSQL partitions) with their first and last events.
+    Months,
+    /// Detach the months before --before (YYYY-MM) from the trail for archive
+    /// (PostgreSQL), keeping each one's first and last hashes; the month holding the
+    /// chain's last event stays. Export a detached table (pg_dump -t NAME), then drop it.
+    Archive {
+        #[arg(long)]
+        before: String,
+    },
     /// Sign the chain's head into DATA_DIR/audit-checkpoints.jsonl (the server also
     /// does it every 10 minutes and when it stops).
     Checkpoint,

@@ -331,6 +331,43 @@ fn the_server_signs_a_last_checkpoint_when_terminated() {
     assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
 }
 
+/// On SQLite the trail is one table: a month verifies on its own, an altered event of it
+/// is found, and archiving is refused with the reason.
+#[test]
+fn an_sqlite_trail_verifies_by_month_and_is_not_archived() {
+    let w = audited_workspace();
+    let month = sqlite_text(&w, "SELECT strftime('%Y-%m', 'now', '+7 hours')");
+    let out = w.run(&["audit", "verify", "--month", &month]);
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains("audit trail intact"),
+        "{}",
+        stdout(&out)
+    );
+    // A month with no events verifies as empty.
+    let out = w.run(&["audit", "verify", "--month", "2020-01"]);
+    assert!(stdout(&out).contains("0 events"), "{}", stdout(&out));
+    assert!(stdout(&w.run(&["audit", "months"])).contains("one table (SQLite)"));
+    let out = w.run(&["audit", "archive", "--before", "2030-01"]);
+    assert_ne!(out.status.code(), Some(0));
+    assert!(
+        stderr(&out).contains("archived on PostgreSQL"),
+        "{}",
+        stderr(&out)
+    );
+    tamper(
+        &w,
+        "DROP TRIGGER audit_events_no_update; UPDATE audit_events SET actor = 'someone-else' WHERE seq = 2;",
+    );
+    let out = w.run(&["audit", "verify", "--month", &month]);
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains("event 2 fails its MAC"),
+        "{}",
+        stdout(&out)
+    );
+}
+
 #[test]
 fn audit_verify_finds_an_altered_event() {
     let w = audited_workspace();
