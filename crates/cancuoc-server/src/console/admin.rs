@@ -309,6 +309,7 @@ const AUDIT_ACTIONS: &[(&str, &str)] = &[
     ("appointment.read", "Xem lịch hẹn"),
     ("appointment.step", "Cập nhật lịch hẹn"),
     ("appointment.walk_in", "Xếp công dân đến không hẹn"),
+    ("audit.archive", "Tách tháng nhật ký để lưu trữ"),
     ("auth.login", "Đăng nhập"),
     ("auth.login_failed", "Đăng nhập sai"),
     ("auth.login_throttled", "Đăng nhập bị tạm chặn"),
