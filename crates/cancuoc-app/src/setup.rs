@@ -194,6 +194,7 @@ impl App {
         generator
             .await
             .map_err(|e| AppError::Internal(format!("the population generator failed: {e}")))?;
+        self.store.refresh_statistics().await?;
         self.demo_machines(&access, province).await?;
         Ok(DemoReport {
             province: province.to_owned(),

@@ -447,6 +447,16 @@ impl cancuoc_store_sql::Backend for PgBackend {
         bulk::insert_staged(&mut tx.0, rows, run, now).await
     }
 
+    async fn refresh_statistics(&self) -> Result<()> {
+        sqlx::raw_sql(
+            "ANALYZE citizen_rows; ANALYZE household_rows; ANALYZE applications; ANALYZE cards;",
+        )
+        .execute(&self.pool)
+        .await
+        .map_err(backend)?;
+        Ok(())
+    }
+
     fn partitions_audit(&self) -> bool {
         true
     }

@@ -65,6 +65,12 @@ pub async fn import<B: Backend>(
             };
             finish_run(&mut tx, access, run, done).await?;
             tx.commit().await?;
+            // A large import changes the tables' make-up: the planner hears of it now.
+            if outcome.inserted >= 10_000
+                && let Err(e) = backend.refresh_statistics().await
+            {
+                tracing::warn!("statistics not refreshed after the import: {e}");
+            }
             Ok(outcome)
         }
         (applied, _) => {

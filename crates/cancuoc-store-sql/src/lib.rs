@@ -277,6 +277,12 @@ pub trait Backend: Send + Sync + 'static {
     /// Called after each of a chunked import's write transactions commits, before it
     /// asks for the write lock again: the gap in which other processes' writers get it.
     async fn after_import_write(&self) {}
+    /// Brings the planner's statistics up to date after a large load (PostgreSQL
+    /// `ANALYZE`: without it, the first counts after a load are planned for an empty table
+    /// and run for minutes). Nothing on SQLite.
+    async fn refresh_statistics(&self) -> Result<()> {
+        Ok(())
+    }
     /// Waits until no other import of this database runs and holds that until the
     /// returned guard is dropped. SQLite: a lock on a file beside the database, which
     /// the system releases when its process dies, so a run listed while the lock is held

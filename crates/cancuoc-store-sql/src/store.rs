@@ -535,6 +535,10 @@ impl<B: Backend> Store for SqlStore<B> {
         in_tx!(self, Write, |tx| campaigns::rebuild_intake_counts(tx))
     }
 
+    async fn refresh_statistics(&self) -> Result<()> {
+        self.backend.refresh_statistics().await
+    }
+
     async fn advance_eligible(&self, today: jiff::civil::Date) -> Result<EligibleAdvance> {
         // Most calls find the counts current: a read tells, without the writers' lock.
         let day = in_tx!(self, Read, |tx| crate::eligible::kept_day(tx))?;

@@ -326,6 +326,9 @@ pub trait Store: Send + Sync {
     /// Replaces the kept counts by a recount (after a bulk load that bypassed intake);
     /// returns the number of unit-day rows.
     async fn rebuild_intake_counts(&self) -> Result<u64>;
+    /// Brings the database's planner statistics up to date after a large load (a
+    /// population load; imports do it themselves).
+    async fn refresh_statistics(&self) -> Result<()>;
     /// Brings the eligible counts kept per place of residence to `today`: the people
     /// whose 14th birthday or card expiry fell since the day they were kept for move in,
     /// and the first time (or when the day goes back) every resident is counted. Writes
