@@ -86,6 +86,13 @@ impl App {
         month: jiff::civil::Date,
     ) -> Result<AuditVerification, AppError> {
         let first = month.first_of_month();
+        let name = format!("audit_events_{:04}_{:02}", first.year(), first.month());
+        let (archived, _) = self.store.audit_archived().await?;
+        if archived.iter().any(|m| m.name == name) {
+            return Err(AppError::InvalidState(format!(
+                "{name} is archived: its events left the trail (their first and last hashes are in `audit months`)"
+            )));
+        }
         let next = first
             .checked_add(jiff::Span::new().months(1))
             .map_err(|e| AppError::Invalid(e.to_string()))?;
@@ -125,6 +132,13 @@ impl App {
             report.first_break = Some(b.to_string());
             report
         };
+        if window.is_none()
+            && let Some((seq, why)) = self.archive_break(after_anchor).await?
+        {
+            report.first_break_seq = Some(seq);
+            report.first_break = Some(why);
+            return Ok(report);
+        }
         // A month ends with the last event logged before the next one begins.
         let last_of_window = match window {
             Some((_, to)) => Some(
@@ -160,7 +174,23 @@ impl App {
                 break;
             }
         }
-        if window.is_some() {
+        if let Some(end) = last_of_window {
+            // The month's last event is the one the next month's first links to: its
+            // last events cannot go unseen.
+            if let Some(next) = self.store.audit_events(end, 1).await?.first() {
+                let linked = match state.0 {
+                    Some(last) => next.seq == last + 1 && next.prev_hash == state.1,
+                    None => next.seq == 1 && next.prev_hash == GENESIS_HASH,
+                };
+                if !linked {
+                    report.first_break_seq = Some(next.seq);
+                    report.first_break = Some(format!(
+                        "event {} after the month does not follow its last event",
+                        next.seq
+                    ));
+                    return Ok(report);
+                }
+            }
             // A month's walk checks the checkpoints inside it, not the chain's length.
             checkpoints.retain(|c| state.0.is_some_and(|last| c.seq <= last));
         }
@@ -182,6 +212,74 @@ impl App {
             }
         }
         Ok(report)
+    }
+
+    /// What is wrong with the months archived, if anything: they must follow one another
+    /// from the chain's first event, the table must go on from the last of them, and that
+    /// last hash must be the one a signed checkpoint holds (written when it was archived),
+    /// so that rows added to `audit_archive` cannot start the walk past events.
+    async fn archive_break(&self, anchor: i64) -> Result<Option<(i64, String)>, AppError> {
+        let (archived, first_in_table) = self.store.audit_archived().await?;
+        let Some(last) = archived.last() else {
+            return Ok(None);
+        };
+        let mut expected = (1, GENESIS_HASH.to_owned());
+        for m in &archived {
+            let (Some(first), Some(end)) = (&m.first, &m.last) else {
+                continue;
+            };
+            if first.0 != expected.0 || first.1 != expected.1 {
+                return Ok(Some((
+                    first.0,
+                    format!(
+                        "archived month {} does not follow the one before it",
+                        m.name
+                    ),
+                )));
+            }
+            expected = (end.0 + 1, end.1.clone());
+        }
+        if expected.0 != anchor + 1 {
+            return Ok(Some((
+                anchor,
+                "the archived months do not end where the walk starts".into(),
+            )));
+        }
+        if let Some(first) = first_in_table
+            && first != expected.0
+        {
+            return Ok(Some((
+                first,
+                format!(
+                    "the trail's first event is {first}, the archived months end at {}",
+                    expected.0 - 1
+                ),
+            )));
+        }
+        let Some((seq, hash)) = &last.last else {
+            return Ok(None);
+        };
+        let Some(c) = &self.checkpoints else {
+            return Ok(Some((
+                *seq,
+                "archived months with no checkpoint key to check them".into(),
+            )));
+        };
+        let public = c.key.public_hex();
+        let signed = c
+            .log
+            .all()?
+            .iter()
+            .any(|cp| cp.seq == *seq && cp.head == *hash && cp.verifies(&public));
+        if !signed {
+            return Ok(Some((
+                *seq,
+                format!(
+                    "the archive's last hash (event {seq}) is not the one a signed checkpoint holds"
+                ),
+            )));
+        }
+        Ok(None)
     }
 
     /// Makes the audit trail's partitions of this month and the next two (PostgreSQL).
@@ -210,8 +308,30 @@ impl App {
                 "months of the audit trail are archived from the command line on the server".into(),
             ));
         }
+        let c = self.checkpoints.as_ref().ok_or_else(|| {
+            AppError::InvalidState(
+                "archiving needs the checkpoint key, which signs where the archive ends".into(),
+            )
+        })?;
+        // Only a sound trail is archived: what is detached leaves the walk for good.
+        let v = self.verify_audit().await?;
+        if let Some(why) = v.first_break {
+            return Err(AppError::InvalidState(format!(
+                "the audit trail does not verify ({why}): nothing archived"
+            )));
+        }
         let access = caller.access(self.clock.as_ref(), "audit archive");
-        Ok(self.store.archive_audit_months(&access, before).await?)
+        let done = self.store.archive_audit_months(&access, before).await?;
+        if let Some((seq, hash)) = done
+            .iter()
+            .rev()
+            .find_map(|m| m.last.clone())
+            .filter(|_| !done.is_empty())
+        {
+            c.log
+                .append(&c.key.sign(seq, &hash, self.clock.now_micros()))?;
+        }
+        Ok(done)
     }
 
     /// Signs the chain's current head and appends it to the checkpoint log; `None` when

@@ -194,7 +194,9 @@ impl App {
         generator
             .await
             .map_err(|e| AppError::Internal(format!("the population generator failed: {e}")))?;
-        self.store.refresh_statistics().await?;
+        if let Err(e) = self.store.refresh_statistics().await {
+            tracing::warn!("statistics not refreshed after the population load: {e}");
+        }
         self.demo_machines(&access, province).await?;
         Ok(DemoReport {
             province: province.to_owned(),

@@ -517,7 +517,10 @@ impl App {
             }
             taken.push(e);
         }
-        Ok(self.store.append_station_audit(station.id, &taken).await?)
+        Ok(self
+            .store
+            .append_station_audit(station.id, &taken, self.clock.now_micros())
+            .await?)
     }
 
     /// True when this application is a station's working copy.

@@ -56,11 +56,24 @@ async fn scratch_with_replica(
 async fn standby(database: &str) -> sqlx::PgConnection {
     let url = on_database(&std::env::var(REPLICA).unwrap(), database);
     let options: sqlx::postgres::PgConnectOptions = url.parse().unwrap();
-    // The database reaches the standby a moment after it is created on the primary.
+    // The database reaches the standby a moment after it is created on the primary, and
+    // its tables a moment after they are made there.
     let started = Instant::now();
     loop {
         match options.connect().await {
-            Ok(c) => return c,
+            Ok(mut c) => {
+                let migrated: Option<String> =
+                    sqlx::query_scalar("SELECT to_regclass('citizens')::text")
+                        .fetch_one(&mut c)
+                        .await
+                        .unwrap();
+                if migrated.is_some() || database == "postgres" {
+                    return c;
+                }
+                assert!(started.elapsed() < LAG_BOUND, "standby: no tables yet");
+                c.close().await.unwrap();
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
             Err(e) => {
                 assert!(started.elapsed() < LAG_BOUND, "standby: {e}");
                 tokio::time::sleep(Duration::from_millis(100)).await;

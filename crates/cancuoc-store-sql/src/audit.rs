@@ -17,13 +17,42 @@ pub async fn append(
     record_key: &str,
     outcome: Outcome,
 ) -> Result<AuditEvent> {
+    let now = access.now_micros;
+    append_logged(tx, access, action, record_kind, record_key, outcome, now).await
+}
+
+/// `append` for an event whose own time (`access.now_micros`, a station's) is not when
+/// the server logs it (`now_micros`).
+#[allow(
+    clippy::too_many_arguments,
+    reason = "append's arguments and the server's time"
+)]
+pub async fn append_logged(
+    tx: &mut dyn Tx,
+    access: &Access,
+    action: &str,
+    record_kind: &str,
+    record_key: &str,
+    outcome: Outcome,
+    now_micros: i64,
+) -> Result<AuditEvent> {
     tx.lock_audit().await?;
     let at = access.now_micros;
-    // Logged no earlier than the event before, whatever this node's clock or the event's
-    // own time says: a month of a partitioned trail holds one unbroken stretch of it.
+    // Logged no earlier than the event before, whatever this node's clock says: a month
+    // of a partitioned trail holds one unbroken stretch of it.
     let (seq, prev_hash, logged) = match tail(tx).await? {
-        Some((seq, hash, last)) => (seq + 1, hash, last.max(at)),
-        None => (1, GENESIS_HASH.to_owned(), at),
+        Some((seq, hash, last)) => (seq + 1, hash, last.max(now_micros)),
+        None => {
+            // No tail kept while events exist is a trail tampered with: starting again
+            // at 1 would fork the chain.
+            let any = tx
+                .fetch("SELECT seq FROM audit_events LIMIT 1", &[])
+                .await?;
+            if !any.is_empty() {
+                return Err(crate::corrupt("audit tail (events exist without it)"));
+            }
+            (1, GENESIS_HASH.to_owned(), now_micros)
+        }
     };
     let draft = access.draft(action, record_kind, record_key, outcome);
     let hash = chain_mac(tx.audit_key(), &prev_hash, seq, at, &draft);
@@ -162,8 +191,8 @@ pub async fn anchor(tx: &mut dyn Tx, before_micros: Option<i64>) -> Result<Optio
         // Before the table's first event: the last one archived, if any.
         let archived_before = before_micros.unwrap_or(i64::MAX);
         tx.fetch(
-            "SELECT last_seq AS seq, last_hash AS hash FROM audit_archive WHERE from_micros < $1
-             ORDER BY last_seq DESC LIMIT 1",
+            "SELECT last_seq AS seq, last_hash AS hash FROM audit_archive
+             WHERE from_micros < $1 AND events > 0 ORDER BY last_seq DESC LIMIT 1",
             &[archived_before.into()],
         )
         .await?
@@ -369,4 +398,28 @@ pub async fn archive(
         });
     }
     Ok(done)
+}
+
+/// The months archived, oldest first, for `audit verify` to check against each other and
+/// against the signed checkpoints.
+pub async fn archived(tx: &mut dyn Tx) -> Result<Vec<AuditMonth>> {
+    let mut out = Vec::new();
+    for r in tx
+        .fetch(
+            "SELECT * FROM audit_archive WHERE events > 0 ORDER BY first_seq, from_micros",
+            &[],
+        )
+        .await?
+    {
+        out.push(archived_month(&r)?);
+    }
+    Ok(out)
+}
+
+/// The lowest sequence number in the table, if any.
+pub async fn first_seq(tx: &mut dyn Tx) -> Result<Option<i64>> {
+    let rows = tx
+        .fetch("SELECT min(seq) AS first FROM audit_events", &[])
+        .await?;
+    Ok(rows.first().map(|r| r.int("first")).transpose()?.flatten())
 }

@@ -817,6 +817,7 @@ pub async fn append_audit(
     tx: &mut dyn Tx,
     station: Uuid,
     events: &[cancuoc_domain::audit::AuditEvent],
+    now_micros: i64,
 ) -> Result<(u64, i64)> {
     let rows = tx
         .fetch(
@@ -849,13 +850,14 @@ pub async fn append_audit(
             purpose: format!("station {station}: {}", event.draft.purpose),
             now_micros: event.at_micros,
         };
-        crate::audit::append(
+        crate::audit::append_logged(
             tx,
             &access,
             &event.draft.action,
             &event.draft.record_kind,
             &event.draft.record_key,
             event.draft.outcome,
+            now_micros,
         )
         .await?;
         held = event.seq;

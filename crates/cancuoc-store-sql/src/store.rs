@@ -211,9 +211,12 @@ impl<B: Backend> Store for SqlStore<B> {
         let mut made = Vec::new();
         let mut day = today.first_of_month();
         for _ in 0..3 {
-            let known = in_tx!(self, Read, |tx| audit::months(tx))?;
             let name = format!("audit_events_{:04}_{:02}", day.year(), day.month());
-            if !known.iter().any(|m| m.name == name) {
+            let known = in_tx!(self, Read, |tx| tx.fetch(
+                "SELECT 1 AS known FROM audit_months WHERE name = $1",
+                &[Value::from(name.as_str())]
+            ))?;
+            if known.is_empty() {
                 // Under the audit lock: making a partition waits for appends to finish.
                 let rows = in_tx!(self, Write, |tx| tx.fetch(
                     "SELECT audit_month_partition(CAST($1 AS DATE)) AS made",
@@ -247,6 +250,12 @@ impl<B: Backend> Store for SqlStore<B> {
 
     async fn audit_anchor(&self, before_micros: Option<i64>) -> Result<Option<(i64, String)>> {
         in_tx!(self, Read, |tx| audit::anchor(tx, before_micros))
+    }
+
+    async fn audit_archived(&self) -> Result<(Vec<AuditMonth>, Option<i64>)> {
+        let archived = in_tx!(self, Read, |tx| audit::archived(tx))?;
+        let first = in_tx!(self, Read, |tx| audit::first_seq(tx))?;
+        Ok((archived, first))
     }
 
     async fn search_audit(&self, filter: &AuditFilter) -> Result<Vec<AuditEvent>> {
@@ -770,8 +779,11 @@ impl<B: Backend> Store for SqlStore<B> {
         &self,
         station: Uuid,
         events: &[cancuoc_domain::audit::AuditEvent],
+        now_micros: i64,
     ) -> Result<(u64, i64)> {
-        in_tx!(self, Write, |tx| station::append_audit(tx, station, events))
+        in_tx!(self, Write, |tx| station::append_audit(
+            tx, station, events, now_micros
+        ))
     }
 
     async fn station_audit_sent(&self) -> Result<i64> {

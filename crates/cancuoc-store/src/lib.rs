@@ -153,6 +153,9 @@ pub trait Store: Send + Sync {
     /// The event the trail left in the table continues from: the last one before
     /// `before_micros` if given, else the last one archived; `None` for the chain's start.
     async fn audit_anchor(&self, before_micros: Option<i64>) -> Result<Option<(i64, String)>>;
+    /// The months archived (with events), oldest first, and the lowest sequence number
+    /// still in the table: what `audit verify` checks the archive's kept hashes against.
+    async fn audit_archived(&self) -> Result<(Vec<AuditMonth>, Option<i64>)>;
     /// Events matching a filter, newest first (for auditors).
     async fn search_audit(&self, filter: &AuditFilter) -> Result<Vec<AuditEvent>>;
 
@@ -489,11 +492,13 @@ pub trait Store: Send + Sync {
     /// Appends a station's audit events to the central chain, each as the station's
     /// officer did it and when, its purpose naming the station; events at or below the
     /// last sequence number taken from the station are skipped. Returns how many were
-    /// appended and the last sequence number held.
+    /// appended and the last sequence number held. `now_micros` is the server's time,
+    /// when they are logged (a station's clock may be anywhere).
     async fn append_station_audit(
         &self,
         station: Uuid,
         events: &[cancuoc_domain::audit::AuditEvent],
+        now_micros: i64,
     ) -> Result<(u64, i64)>;
     /// On a station: the last of its audit events the server took.
     async fn station_audit_sent(&self) -> Result<i64>;

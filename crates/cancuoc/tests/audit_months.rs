@@ -108,25 +108,39 @@ async fn months_of_the_trail_are_listed_verified_and_archived() {
     );
     let whole = ok(&["audit", "verify"]);
     assert!(whole.contains("intact from event 5"), "{whole}");
+    // An archived month is no longer in the trail to verify.
+    let out = run(&["audit", "verify", "--month", "2021-03"]);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("is archived"), "{}", stderr(&out));
 
-    // The hash kept for the last archived month, altered, no longer links the trail left.
-    let altered = std::process::Command::new("psql")
-        .args([
-            "-X",
-            "-q",
-            "-v",
-            "ON_ERROR_STOP=1",
-            &url,
-            "-c",
-            &format!(
-                "UPDATE audit_archive SET last_hash = '{}' WHERE name = 'audit_events_2021_04'",
-                "ab".repeat(32)
-            ),
-        ])
-        .status()
-        .unwrap();
-    assert!(altered.success());
-    let out = run(&["audit", "verify"]);
-    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
-    assert!(stdout(&out).contains("event 5"), "{}", stdout(&out));
+    let psql = |sql: &str| {
+        let status = std::process::Command::new("psql")
+            .args(["-X", "-q", "-v", "ON_ERROR_STOP=1", &url, "-c", sql])
+            .status()
+            .unwrap();
+        assert!(status.success(), "{sql}");
+    };
+    let broken = |why: &str| {
+        let out = run(&["audit", "verify"]);
+        assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+        assert!(stdout(&out).contains(why), "{}", stdout(&out));
+    };
+    // A row added to the archive to start the walk past events still in the table.
+    let (seq, hash): (i64, String) = {
+        let events = store.audit_events(0, 100).await.unwrap();
+        let e = events.iter().find(|e| e.seq == 6).unwrap();
+        (e.seq, e.hash.clone())
+    };
+    psql(&format!(
+        "INSERT INTO audit_archive VALUES ('forged', 0, 1, 5, 'x', {seq}, '{hash}', 2, 0)"
+    ));
+    broken("does not follow the one before it");
+    psql("DELETE FROM audit_archive WHERE name = 'forged'");
+    ok(&["audit", "verify"]);
+    // The hash kept for the last archived month, altered: no signed checkpoint holds it.
+    psql(&format!(
+        "UPDATE audit_archive SET last_hash = '{}' WHERE name = 'audit_events_2021_04'",
+        "ab".repeat(32)
+    ));
+    broken("not the one a signed checkpoint holds");
 }

@@ -811,7 +811,10 @@ pub async fn stations_are_requested_approved_and_revoked(store: Arc<dyn Store>) 
         at_station(2, "application.create"),
     ];
     assert_eq!(
-        store.append_station_audit(first.id, &sent).await.unwrap(),
+        store
+            .append_station_audit(first.id, &sent, T0)
+            .await
+            .unwrap(),
         (2, 2)
     );
     let again = [
@@ -819,7 +822,10 @@ pub async fn stations_are_requested_approved_and_revoked(store: Arc<dyn Store>) 
         at_station(3, "citizen.read"),
     ];
     assert_eq!(
-        store.append_station_audit(first.id, &again).await.unwrap(),
+        store
+            .append_station_audit(first.id, &again, T0)
+            .await
+            .unwrap(),
         (1, 3)
     );
     let joined: Vec<_> = store
@@ -848,12 +854,12 @@ pub async fn stations_are_requested_approved_and_revoked(store: Arc<dyn Store>) 
     );
     // A jump in the station's numbers is refused: it would skip its real events for good.
     let err = store
-        .append_station_audit(first.id, &[at_station(9, "citizen.read")])
+        .append_station_audit(first.id, &[at_station(9, "citizen.read")], T0)
         .await
         .unwrap_err();
     assert!(matches!(err, StoreError::Invalid(_)), "{err:?}");
     let err = store
-        .append_station_audit(Uuid::now_v7(), &sent)
+        .append_station_audit(Uuid::now_v7(), &sent, T0)
         .await
         .unwrap_err();
     assert!(matches!(err, StoreError::NotFound(_)), "{err:?}");
