@@ -948,6 +948,32 @@ impl BenchServer {
         })
     }
 
+    /// One signed-in GET, timed to the last byte of its body; an answer that is not a
+    /// success is an error quoting it.
+    pub(crate) async fn get_timed(
+        &self,
+        client: &reqwest::Client,
+        url: reqwest::Url,
+    ) -> Result<Duration> {
+        let started = Instant::now();
+        let response = client
+            .get(url)
+            .bearer_auth(&self.token)
+            .send()
+            .await
+            .map_err(|e| failed(e.to_string()))?;
+        let status = response.status();
+        let body = response.bytes().await.map_err(|e| failed(e.to_string()))?;
+        let took = started.elapsed();
+        if !status.is_success() {
+            return Err(failed(format!(
+                "{status}: {}",
+                String::from_utf8_lossy(&body)
+            )));
+        }
+        Ok(took)
+    }
+
     pub(crate) async fn stop(self) {
         let _ = self.stop.send(());
         let _ = self.server.await;
@@ -1039,7 +1065,7 @@ pub(crate) async fn lookup_times(
     sample: &Sample,
     n: usize,
 ) -> Result<(Vec<Duration>, Vec<Duration>)> {
-    let (base, token) = (running.base.clone(), running.token.clone());
+    let base = running.base.clone();
     let url = |path: &str, query: &[(&str, String)]| {
         reqwest::Url::parse_with_params(&format!("{base}{path}"), query)
             .map_err(|e| failed(e.to_string()))
@@ -1047,28 +1073,7 @@ pub(crate) async fn lookup_times(
     let client = reqwest::Client::new();
 
     let pick = |i: usize| sample.people_sampled.get(i % sample.people_sampled.len());
-    let get = |url: reqwest::Url| {
-        let (client, token) = (&client, &token);
-        async move {
-            let started = Instant::now();
-            let response = client
-                .get(url)
-                .bearer_auth(token)
-                .send()
-                .await
-                .map_err(|e| failed(e.to_string()))?;
-            let status = response.status();
-            let body = response.bytes().await.map_err(|e| failed(e.to_string()))?;
-            let took = started.elapsed();
-            if !status.is_success() {
-                return Err(failed(format!(
-                    "{status}: {}",
-                    String::from_utf8_lossy(&body)
-                )));
-            }
-            Ok::<_, CliError>(took)
-        }
-    };
+    let get = |url: reqwest::Url| running.get_timed(&client, url);
     // Warm the connection, the page cache and the statement caches first.
     for i in 0..200.min(n) {
         if let Some(s) = pick(i + n) {

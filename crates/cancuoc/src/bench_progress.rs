@@ -248,25 +248,16 @@ async fn http_times(app: &App, campaign: uuid::Uuid, runs: usize) -> Result<Vec<
         "{}/campaigns/{campaign}/progress?unit=BCA&date={REPORT_DAY}",
         server.base
     );
+    let url = reqwest::Url::parse(&url).map_err(|e| failed(e.to_string()))?;
     let client = reqwest::Client::new();
     let mut times = Vec::with_capacity(runs);
     for _ in 0..runs {
-        let started = Instant::now();
-        let response = client
-            .get(&url)
-            .bearer_auth(&server.token)
-            .send()
-            .await
-            .map_err(|e| failed(e.to_string()))?;
-        let status = response.status();
-        let body = response.bytes().await.map_err(|e| failed(e.to_string()))?;
-        times.push(started.elapsed());
-        if !status.is_success() {
-            server.stop().await;
-            return Err(failed(format!(
-                "progress answered {status}: {}",
-                String::from_utf8_lossy(&body)
-            )));
+        match server.get_timed(&client, url.clone()).await {
+            Ok(took) => times.push(took),
+            Err(e) => {
+                server.stop().await;
+                return Err(failed(format!("progress answered {e}")));
+            }
         }
     }
     server.stop().await;

@@ -304,24 +304,14 @@ async fn progress_times(app: &App, requests: usize) -> Result<Spread> {
         "{}/campaigns/{}/progress?unit=BCA",
         server.base, campaign.id
     );
+    let url = reqwest::Url::parse(&url).map_err(|e| failed(e.to_string()))?;
     let client = reqwest::Client::new();
     let mut times = Vec::with_capacity(requests);
+    // The first 20 warm the connection and the caches.
     for i in 0..requests + 20 {
-        let started = Instant::now();
-        let response = client
-            .get(&url)
-            .bearer_auth(&server.token)
-            .send()
-            .await
-            .map_err(|e| failed(e.to_string()))?;
-        let status = response.status();
-        response.bytes().await.map_err(|e| failed(e.to_string()))?;
-        if !status.is_success() {
-            return Err(failed(format!("progress report answered {status}")));
-        }
-        // The first 20 warm the connection and the caches.
+        let took = server.get_timed(&client, url.clone()).await?;
         if i >= 20 {
-            times.push(started.elapsed());
+            times.push(took);
         }
     }
     server.stop().await;

@@ -963,6 +963,53 @@ pub async fn the_chip_pki_and_a_cards_chip_are_kept(store: Arc<dyn Store>) {
     assert_eq!(kept.application, key);
 }
 
+/// A change to a record made official as desks do it: imported, which stages it, then
+/// verified and approved by two officers of `unit` with `role`.
+async fn approve_change(
+    store: &Arc<dyn Store>,
+    data: cancuoc_domain::CitizenData,
+    place: &cancuoc_domain::Locality,
+    unit: &str,
+    role: Role,
+) {
+    store
+        .import_forms(
+            &admin_access(T0),
+            super::batch(vec![super::row(2, data, place.clone())]).stream(),
+            &|_| {},
+        )
+        .await
+        .unwrap();
+    let form = store
+        .staged_forms(
+            &admin_access(T0),
+            &FormQuery {
+                limit: 10,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap()
+        .items[0]
+        .id;
+    store
+        .decide_form(
+            &officer_of(unit, "verifier"),
+            role,
+            form,
+            &FormDecision::Verify,
+        )
+        .await
+        .unwrap();
+    let approve = FormDecision::Approve {
+        new_key: Uuid::now_v7(),
+    };
+    store
+        .decide_form(&officer_of(unit, "approver"), role, form, &approve)
+        .await
+        .unwrap();
+}
+
 /// The national eligible count as the kept counts give it on their day, checked against
 /// a recount of the register every time.
 async fn kept_eligible(store: &Arc<dyn Store>, on: Date) -> u64 {
@@ -1076,44 +1123,7 @@ pub async fn eligible_counts_are_kept_at_write_time(store: Arc<dyn Store>) {
     // A death recorded through review takes them out.
     let mut died = person("042191000022", "Hồ Thị Lan", "02/02/1991", &place);
     died.died_on = Some(cancuoc_domain::PartialDate::parse("20/03/2021").unwrap());
-    store
-        .import_forms(
-            &admin_access(T0),
-            super::batch(vec![super::row(2, died, place.clone())]).stream(),
-            &|_| {},
-        )
-        .await
-        .unwrap();
-    let form = store
-        .staged_forms(
-            &admin_access(T0),
-            &FormQuery {
-                limit: 10,
-                ..Default::default()
-            },
-        )
-        .await
-        .unwrap()
-        .items[0]
-        .id;
-    let verifier = officer_of("CAH-445", "verifier");
-    let approver = officer_of("CAH-445", "approver");
-    let district_role = Role::DistrictOfficer;
-    store
-        .decide_form(&verifier, district_role, form, &FormDecision::Verify)
-        .await
-        .unwrap();
-    store
-        .decide_form(
-            &approver,
-            district_role,
-            form,
-            &FormDecision::Approve {
-                new_key: Uuid::now_v7(),
-            },
-        )
-        .await
-        .unwrap();
+    approve_change(&store, died, &place, "CAH-445", Role::DistrictOfficer).await;
     assert_eq!(kept_eligible(&store, date(2021, 4, 1)).await, 3);
 
     // A node whose clock is behind leaves the counts on their day.
@@ -1191,50 +1201,9 @@ pub async fn eligible_counts_follow_days_moves_and_scopes(store: Arc<dyn Store>)
     assert_eq!(kept_eligible(&store, on).await, 4);
 
     // A move between districts, through review, moves the count with them.
-    let mut moved = person("042191000034", "Võ Văn Tâm", "02/02/1991", &place);
-    moved.full_name = "Võ Văn Tâm".into();
-    store
-        .import_forms(
-            &admin_access(T0),
-            super::batch(vec![super::row(2, moved, place.clone())]).stream(),
-            &|_| {},
-        )
-        .await
-        .unwrap();
-    let form = store
-        .staged_forms(
-            &admin_access(T0),
-            &FormQuery {
-                limit: 10,
-                ..Default::default()
-            },
-        )
-        .await
-        .unwrap()
-        .items[0]
-        .id;
-    // The new residence's district reviews it; the city's approval reaches the held record.
-    let role = Role::ProvinceOfficer;
-    store
-        .decide_form(
-            &officer_of("PC06-42", "verifier"),
-            role,
-            form,
-            &FormDecision::Verify,
-        )
-        .await
-        .unwrap();
-    store
-        .decide_form(
-            &officer_of("PC06-42", "approver"),
-            role,
-            form,
-            &FormDecision::Approve {
-                new_key: Uuid::now_v7(),
-            },
-        )
-        .await
-        .unwrap();
+    let moved = person("042191000034", "Võ Văn Tâm", "02/02/1991", &place);
+    // The province reviews it: its officers see both the old residence and the new.
+    approve_change(&store, moved, &place, "PC06-42", Role::ProvinceOfficer).await;
     assert_eq!(kept_eligible(&store, on).await, 4);
     let by_district: std::collections::HashMap<Option<String>, u64> = store
         .eligible(
