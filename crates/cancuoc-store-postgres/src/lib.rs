@@ -37,6 +37,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use cancuoc_domain::audit::AuditKey;
 use cancuoc_store::{Result, StoreError};
+pub use cancuoc_store_sql::Sharing;
 use cancuoc_store_sql::{Columns, Row, SqlStore, Tx, TxKind, Value};
 use sqlx::postgres::{PgArguments, PgConnectOptions, PgPoolOptions, PgRow};
 use sqlx::{Column as _, PgPool, Postgres, Row as _, Transaction, TypeInfo as _};
@@ -66,6 +67,8 @@ pub struct PgBackend {
     replica: Option<Arc<replica::Replica>>,
     /// The scratch database this store lives in, dropped with the last clone (tests only).
     scratch: Option<Arc<ScratchDatabase>>,
+    /// Whether this process holds the database's claim as an import (`claim`).
+    alone: bool,
     audit_key: Arc<AuditKey>,
 }
 
@@ -96,9 +99,60 @@ pub(crate) fn parse_url(url: &str) -> Result<PgConnectOptions> {
 /// The database must exist (`createdb`); `NotFound` when it does not.
 /// `audit_key` keys the audit chain's MACs.
 pub async fn connect(url: &str, audit_key: AuditKey) -> Result<PostgresStore> {
-    Ok(SqlStore::new(
-        PgBackend::connect_with(parse_url(url)?, audit_key).await?,
-    ))
+    connect_as(url, audit_key, Sharing::Shared).await
+}
+
+/// [`connect`], saying whether the process holds the database's claim as an import.
+pub async fn connect_as(url: &str, audit_key: AuditKey, sharing: Sharing) -> Result<PostgresStore> {
+    let mut backend = PgBackend::connect_with(parse_url(url)?, audit_key).await?;
+    backend.alone = sharing == Sharing::Alone;
+    Ok(SqlStore::new(backend))
+}
+
+/// Key space of the session-level advisory lock by which server nodes and an import that
+/// wants the database to itself keep out of each other's way ("SERV").
+const CLAIM_CLASS: i32 = 0x5345_5256;
+
+/// Who claims the database.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Claimant {
+    /// A server node: any number share the claim.
+    Server,
+    /// `cancuoc import forms`: has the database to itself when no server holds the claim.
+    Import,
+}
+
+/// A claim on the database, held by a connection of its own until dropped (or until the
+/// connection dies, when PostgreSQL lets it go).
+pub struct Claim(#[allow(dead_code, reason = "held for its session's lock")] sqlx::PgConnection);
+
+/// Server nodes hold the database's claim shared; an import takes it exclusively when no
+/// node holds it, and then has the database to itself (`Sharing::Alone`). `Ok(None)` for
+/// an import beside a server, which then shares the database; `Conflict` for a server
+/// while an import has it.
+pub async fn claim(url: &str, claimant: Claimant) -> Result<Option<Claim>> {
+    use sqlx::Connection as _;
+    let options = parse_url(url)?;
+    let target = describe(&options);
+    let mut conn = sqlx::PgConnection::connect_with(&options)
+        .await
+        .map_err(|e| StoreError::Backend(format!("cannot connect to {target}: {e}")))?;
+    let function = match claimant {
+        Claimant::Server => "pg_try_advisory_lock_shared",
+        Claimant::Import => "pg_try_advisory_lock",
+    };
+    let taken: bool = sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT {function}($1, 0)")))
+        .bind(CLAIM_CLASS)
+        .fetch_one(&mut conn)
+        .await
+        .map_err(backend)?;
+    match (taken, claimant) {
+        (true, _) => Ok(Some(Claim(conn))),
+        (false, Claimant::Import) => Ok(None),
+        (false, Claimant::Server) => Err(StoreError::Conflict(format!(
+            "an import (`cancuoc import forms`) has {target} to itself until it ends"
+        ))),
+    }
 }
 
 /// Like [`connect`], with the reads that may lag served by the hot standby at
@@ -151,6 +205,7 @@ impl PgBackend {
             pool,
             replica: None,
             scratch: None,
+            alone: false,
             audit_key: Arc::new(audit_key),
         })
     }
@@ -367,7 +422,7 @@ impl Tx for PgTx {
 #[async_trait]
 impl cancuoc_store_sql::Backend for PgBackend {
     type Tx = PgTx;
-    type ImportState = ();
+    type ImportState = bulk::ImportState;
 
     fn name(&self) -> &'static str {
         "postgres"
@@ -469,8 +524,12 @@ impl cancuoc_store_sql::Backend for PgBackend {
         Ok(Box::new(()))
     }
 
-    async fn start_import(&self, _tx: &mut PgTx, _rows_at_most: usize) -> Result<()> {
-        Ok(())
+    async fn start_import(&self, tx: &mut PgTx, rows_at_most: usize) -> Result<bulk::ImportState> {
+        bulk::ImportState::start(&mut tx.0, rows_at_most, self.alone).await
+    }
+
+    async fn finish_import(&self, tx: &mut PgTx, state: bulk::ImportState) -> Result<()> {
+        state.finish(&mut tx.0).await
     }
 
     fn import_chunk_rows(&self) -> usize {
@@ -481,10 +540,10 @@ impl cancuoc_store_sql::Backend for PgBackend {
         &self,
         tx: &mut PgTx,
         chunk: &cancuoc_store::PreparedChunk,
-        _state: &(),
+        _state: &bulk::ImportState,
     ) -> Result<cancuoc_store::RegisterView> {
         bulk::register_view(&mut tx.0, chunk).await
     }
 
-    fn learn(&self, _state: &mut (), _plan: &cancuoc_store::ChunkPlan) {}
+    fn learn(&self, _state: &mut bulk::ImportState, _plan: &cancuoc_store::ChunkPlan) {}
 }

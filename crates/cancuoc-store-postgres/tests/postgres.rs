@@ -809,3 +809,145 @@ async fn the_eligible_report_reads_the_kept_counts_and_verify_finds_drift() {
     assert_eq!((m.kept, m.recounted), (7, 2));
     assert_eq!(m.commune, place.commune.as_str());
 }
+
+/// The URL of a store's scratch database.
+fn scratch_url(store: &PostgresStore) -> String {
+    let admin_url = std::env::var(ENV).unwrap();
+    let (server, _) = admin_url.rsplit_once('/').unwrap();
+    format!("{server}/{}", store.backend_ref().scratch_name().unwrap())
+}
+
+/// The register's indexes as PostgreSQL defines them.
+async fn index_definitions(conn: &mut sqlx::PgConnection) -> Vec<(String, String)> {
+    sqlx::query_as(
+        "SELECT indexname::text, indexdef FROM pg_indexes
+         WHERE schemaname = current_schema() AND tablename = 'citizen_rows' ORDER BY 1",
+    )
+    .fetch_all(conn)
+    .await
+    .unwrap()
+}
+
+/// Server nodes share the database's claim; an import has it to itself only when none
+/// holds it, and a server is then turned away until it ends.
+#[tokio::test]
+async fn servers_share_the_claim_and_an_import_has_it_only_alone() {
+    use cancuoc_store_postgres::{Claimant, claim};
+    let Some((store, _)) = fresh().await else {
+        return;
+    };
+    let url = scratch_url(&store);
+    let a = claim(&url, Claimant::Server).await.unwrap();
+    let b = claim(&url, Claimant::Server).await.unwrap();
+    assert!(a.is_some() && b.is_some());
+    assert!(claim(&url, Claimant::Import).await.unwrap().is_none());
+    drop((a, b));
+    let import = claim(&url, Claimant::Import).await.unwrap();
+    assert!(import.is_some());
+    match claim(&url, Claimant::Server).await {
+        Err(StoreError::Conflict(reason)) => {
+            assert!(reason.contains("an import"), "{reason}")
+        }
+        other => panic!(
+            "a server beside an import: {:?}",
+            other.map(|c| c.is_some())
+        ),
+    }
+    drop(import);
+    assert!(claim(&url, Claimant::Server).await.unwrap().is_some());
+}
+
+/// With the database to itself a large import sets seven secondary indexes aside and
+/// builds them again from PostgreSQL's own definitions: a failure leaves them and the
+/// tables as they were, a success leaves them exactly as the migrations made them, and
+/// the kept eligible counts agree with a recount.
+#[tokio::test]
+async fn a_large_import_alone_sets_indexes_aside_and_builds_them_again() {
+    const ROWS: usize = cancuoc_store_sql::LARGE_IMPORT_ROWS;
+    let Some((scratch, _)) = fresh().await else {
+        return;
+    };
+    let store: Arc<dyn Store> = Arc::new(
+        cancuoc_store_postgres::connect_as(
+            &scratch_url(&scratch),
+            cancuoc_store::conformance::test_audit_key(),
+            cancuoc_store_postgres::Sharing::Alone,
+        )
+        .await
+        .unwrap(),
+    );
+    store
+        .advance_eligible(jiff::civil::date(2021, 3, 16))
+        .await
+        .unwrap();
+    let mut conn = raw(&scratch).await;
+    let before = index_definitions(&mut conn).await;
+    assert!(
+        before
+            .iter()
+            .any(|(name, _)| name == "citizens_by_province")
+    );
+    let place = thach_ha();
+    let rows = || -> Vec<ImportRow> {
+        (0..ROWS)
+            .map(|i| ImportRow {
+                row: i + 2,
+                new_key: Uuid::now_v7(),
+                data: person(
+                    &format!("042090{i:06}"),
+                    &format!("Người Số {i}"),
+                    "1990",
+                    &place,
+                ),
+                locality: Some(place.clone()),
+                findings: Vec::new(),
+            })
+            .collect()
+    };
+    let batch = |rows| ImportBatch {
+        source: "big.csv".into(),
+        file_hash: "big".into(),
+        rows,
+    };
+    const CITIZENS: &str = "SELECT count(*) FROM citizen_rows";
+    let held: i64 = sqlx::query_scalar(CITIZENS)
+        .fetch_one(&mut conn)
+        .await
+        .unwrap();
+    let mut failing = rows();
+    failing[ROWS - 1].new_key = failing[0].new_key;
+    assert!(
+        store
+            .import_forms(&admin_access(T0), batch(failing).stream(), &|_| {})
+            .await
+            .is_err()
+    );
+    assert_eq!(index_definitions(&mut conn).await, before);
+    let after: i64 = sqlx::query_scalar(CITIZENS)
+        .fetch_one(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(after, held);
+
+    let out = store
+        .import_forms(&admin_access(T0), batch(rows()).stream(), &|_| {})
+        .await
+        .unwrap();
+    assert_eq!(out.inserted, ROWS as u64);
+    assert_eq!(index_definitions(&mut conn).await, before);
+    let found = store
+        .search_citizens(
+            &admin_access(T0),
+            &CitizenQuery {
+                name_key: Some("NGUOI SO 49999".into()),
+                limit: 5,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(found.items.len(), 1);
+    let check = store.verify_eligible_counts().await.unwrap();
+    assert!(check.mismatches.is_empty(), "{:?}", check.mismatches);
+    assert!(check.day.is_some() && check.places >= 1, "{check:?}");
+}

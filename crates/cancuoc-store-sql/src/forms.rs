@@ -14,12 +14,13 @@ use crate::{Backend, Query, Row, Tx, TxKind, Value, corrupt, int, key, text};
 /// planner decides every row, and the backend's bulk path writes the plan before the
 /// next chunk is read. All or nothing either way:
 ///
-/// - PostgreSQL runs it as one bulk transaction; desks do not wait for it.
-/// - SQLite commits each chunk in its own short write transaction, so that desks get the
-///   write lock between chunks; the rows carry the import's run and stay hidden (the
-///   views of migration 0012) until the last transaction deletes the run, which shows
-///   the whole file at once. A failed run, a dry run, and a run left by a process that
-///   died are discarded by deleting their rows, chunk by chunk as well.
+/// - PostgreSQL runs it as one bulk transaction; desks do not wait for it. So does SQLite
+///   in a process that has the file to itself (no server runs on it).
+/// - SQLite shared with a server commits each chunk in its own short write transaction,
+///   so that desks get the write lock between chunks; the rows carry the import's run and
+///   stay hidden (the views of migration 0012) until the last transaction deletes the
+///   run, which shows the whole file at once. A failed run, a dry run, and a run left by
+///   a process that died are discarded by deleting their rows, chunk by chunk as well.
 ///
 /// Imports of one database take turns (`Backend::import_turn`): the same file imported
 /// twice at once stages nothing twice. A dry run makes the same decisions and keeps
@@ -52,11 +53,12 @@ pub async fn import<B: Backend>(
     let chunked = whole.is_none();
     let applied = apply_chunks(backend, &mut whole, access, run, import, progress).await;
     match (applied, dry_run) {
-        (Ok((outcome, deferred)), false) => {
+        (Ok((outcome, deferred, state)), false) => {
             let mut tx = match whole {
                 Some(tx) => tx,
                 None => backend.begin(TxKind::Bulk).await?,
             };
+            backend.finish_import(&mut tx, state).await?;
             let done = Finished {
                 source: &source,
                 file_hash: &file_hash,
@@ -81,7 +83,7 @@ pub async fn import<B: Backend>(
                 // The next import discards it (its run is still listed, its rows hidden).
                 tracing::warn!("import run {run} not yet discarded: {e}");
             }
-            applied.map(|(outcome, _)| outcome)
+            applied.map(|(outcome, _, _)| outcome)
         }
     }
 }
@@ -126,7 +128,7 @@ async fn apply_chunks<B: Backend>(
     run: i64,
     import: ImportStream<'_>,
     progress: &(dyn Fn(u64) + Send + Sync),
-) -> Result<(ImportOutcome, Vec<DeferredHead>)> {
+) -> Result<(ImportOutcome, Vec<DeferredHead>, B::ImportState)> {
     let ImportStream {
         source,
         rows_at_most,
@@ -205,7 +207,7 @@ async fn apply_chunks<B: Backend>(
         done += chunk.len() as u64;
         progress(done);
     }
-    Ok((outcome, deferred))
+    Ok((outcome, deferred, state))
 }
 
 /// The plan's households split: those the run creates (or its own, created by an earlier

@@ -267,9 +267,10 @@ pub trait Backend: Send + Sync + 'static {
     ) -> Result<()>;
 
     /// Whether an import commits chunk by chunk, its rows hidden until its last
-    /// transaction shows them all at once (SQLite, whose one write lock would otherwise
-    /// stop every desk for the import's length), or runs as one transaction
-    /// (PostgreSQL, where desks do not wait for it).
+    /// transaction shows them all at once (SQLite shared with a server, whose one write
+    /// lock would otherwise stop every desk for the import's length), or runs as one
+    /// transaction (PostgreSQL, where desks do not wait for it, and SQLite when the
+    /// process has the file to itself).
     fn commits_import_chunks(&self) -> bool;
     /// Whether the audit trail is partitioned by month (PostgreSQL, migration 0024) or one
     /// table (SQLite).
@@ -294,6 +295,11 @@ pub trait Backend: Send + Sync + 'static {
         tx: &mut Self::Tx,
         rows_at_most: usize,
     ) -> Result<Self::ImportState>;
+    /// Ends an import in its last transaction, before its run is unlisted (SQLite: builds
+    /// again the indexes a large import set aside).
+    async fn finish_import(&self, _tx: &mut Self::Tx, _state: Self::ImportState) -> Result<()> {
+        Ok(())
+    }
     /// Rows the backend writes per chunk (it gathers the stream's chunks up to this).
     fn import_chunk_rows(&self) -> usize;
     /// What the register holds for a chunk's personal IDs, duplicate keys and contents,
@@ -307,6 +313,23 @@ pub trait Backend: Send + Sync + 'static {
     /// Learns what a chunk's plan wrote, before the next chunk is read.
     fn learn(&self, state: &mut Self::ImportState, plan: &ChunkPlan);
 }
+
+/// Whether other processes may be at work on the database while this one writes.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Sharing {
+    /// A server may be serving the database: an import keeps out of its desks' way
+    /// (SQLite: commits chunk by chunk; PostgreSQL: keeps every index in place).
+    #[default]
+    Shared,
+    /// The caller holds the database's claim as an import (no server runs on it): nobody
+    /// is kept waiting by a long write, so an import runs as one transaction and a large
+    /// one sets secondary indexes aside and builds them again at its end.
+    Alone,
+}
+
+/// From this many rows an import is large: it may set indexes aside (`Sharing::Alone`)
+/// when the register is not much larger than itself (at most twice its rows).
+pub const LARGE_IMPORT_ROWS: usize = 50_000;
 
 /// `AND column = $n` for the caller's jurisdiction on a table that carries the three
 /// `home_*` columns, with the value to bind.

@@ -11,7 +11,7 @@ use sqlx::sqlite::SqliteRow;
 
 use crate::backend;
 use cancuoc_store_sql::citizens::locality_of;
-use cancuoc_store_sql::corrupt;
+use cancuoc_store_sql::{LARGE_IMPORT_ROWS, corrupt};
 
 fn col<T>(row: &SqliteRow, name: &str) -> Result<T>
 where
@@ -333,20 +333,38 @@ pub(crate) async fn insert_staged(
     Ok(())
 }
 
-/// From this many rows, an import reads the register's keys into memory first (when the
-/// register is not much larger than the import: the keys are bounded by twice its rows)
-/// and asks SQLite only about the keys that may be there.
-const KNOWN_KEYS_FROM_ROWS: usize = 50_000;
+/// Secondary indexes an import never reads from. A large import, into a register not
+/// much larger than itself, by a process that has the database to itself drops them and
+/// builds them again at its end, inside its one transaction: sorting once beats inserting
+/// into five indexes at random, and an import that fails leaves them as they were.
+const SET_ASIDE: [&str; 5] = [
+    "citizens_by_name",
+    "citizens_by_old_id",
+    "citizens_by_household",
+    "citizens_by_commune",
+    "citizen_rows_by_birth_date",
+];
 
-/// What a running import keeps: the register's keys, for large imports.
+/// What a running import keeps: the register's keys, for large imports, and the
+/// definitions of the indexes it set aside.
 pub struct ImportState {
     pub(crate) known: Option<KnownKeys>,
+    set_aside: Vec<String>,
 }
 
 impl ImportState {
-    pub(crate) async fn start(conn: &mut SqliteConnection, rows_at_most: usize) -> Result<Self> {
-        if rows_at_most < KNOWN_KEYS_FROM_ROWS {
-            return Ok(Self { known: None });
+    /// `alone`: the import is one transaction that nobody waits for (`Sharing::Alone`).
+    pub(crate) async fn start(
+        conn: &mut SqliteConnection,
+        rows_at_most: usize,
+        alone: bool,
+    ) -> Result<Self> {
+        let mut state = Self {
+            known: None,
+            set_aside: Vec::new(),
+        };
+        if rows_at_most < LARGE_IMPORT_ROWS {
+            return Ok(state);
         }
         // The largest rowid bounds the row count from above and costs one page read.
         let size: Option<i64> = sqlx::query_scalar("SELECT max(rowid) FROM citizen_rows")
@@ -357,11 +375,43 @@ impl ImportState {
             <= i64::try_from(rows_at_most)
                 .unwrap_or(i64::MAX)
                 .saturating_mul(2);
-        let known = if small {
-            Some(KnownKeys::read(conn).await?)
-        } else {
-            None
-        };
-        Ok(Self { known })
+        if !small {
+            return Ok(state);
+        }
+        // The register's keys in memory (bounded by twice the import's rows): each chunk
+        // asks SQLite only about the keys that may be there.
+        state.known = Some(KnownKeys::read(conn).await?);
+        if alone {
+            // Built again from the schema's own text, so they come back exactly as the
+            // migrations made them.
+            for name in SET_ASIDE {
+                let sql: Option<String> = sqlx::query_scalar(
+                    "SELECT sql FROM sqlite_master WHERE type = 'index' AND name = $1",
+                )
+                .bind(name)
+                .fetch_optional(&mut *conn)
+                .await
+                .map_err(backend)?;
+                if let Some(sql) = sql {
+                    sqlx::query(sqlx::AssertSqlSafe(format!("DROP INDEX {name}")))
+                        .execute(&mut *conn)
+                        .await
+                        .map_err(backend)?;
+                    state.set_aside.push(sql);
+                }
+            }
+        }
+        Ok(state)
+    }
+
+    /// Builds the set-aside indexes again, in the import's transaction.
+    pub(crate) async fn finish(self, conn: &mut SqliteConnection) -> Result<()> {
+        for sql in self.set_aside {
+            sqlx::query(sqlx::AssertSqlSafe(sql))
+                .execute(&mut *conn)
+                .await
+                .map_err(backend)?;
+        }
+        Ok(())
     }
 }

@@ -6,7 +6,8 @@
 //! transactions too, because they append an audit event. The store's logic is
 //! `cancuoc-store-sql`'s; this crate supplies connections, transactions, locking and the
 //! bulk path (multi-row INSERTs), and imports committed chunk by chunk (their rows hidden
-//! until their end, so that desks get the write lock between chunks).
+//! until their end, so that desks get the write lock between chunks), or in one
+//! transaction when the process has the file to itself (`Sharing::Alone`).
 
 mod bulk;
 
@@ -17,6 +18,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use cancuoc_domain::audit::AuditKey;
 use cancuoc_store::{Result, StoreError};
+pub use cancuoc_store_sql::Sharing;
 use cancuoc_store_sql::{Columns, Row, SqlStore, Tx, TxKind, Value};
 use sqlx::pool::PoolConnection;
 use sqlx::sqlite::{
@@ -42,6 +44,8 @@ pub struct SqliteBackend {
     /// A file beside the database that a running import holds locked (`File::lock`); the
     /// system releases the lock when the process dies. None for a database in memory.
     import_lock: Option<std::path::PathBuf>,
+    /// Whether this process has the file to itself (`Sharing::Alone`).
+    alone: bool,
     audit_key: Arc<AuditKey>,
     /// For a database in memory: a connection outside the pool, held for the store's
     /// life, so that the database lives while the pool closes and opens its own.
@@ -54,9 +58,27 @@ impl std::fmt::Debug for SqliteBackend {
     }
 }
 
+/// The lock file that a process serving the database (or importing with it to itself)
+/// holds locked, beside the database file.
+pub fn serve_lock_path(database: &std::path::Path) -> std::path::PathBuf {
+    let mut name = database.file_name().unwrap_or_default().to_owned();
+    name.push(".serve-lock");
+    database.with_file_name(name)
+}
+
 /// Opens (creating when `create` is set) the database at a `sqlite://` URL and brings its
-/// schema up to date. `audit_key` keys the audit chain's MACs.
+/// schema up to date, shared with other processes. `audit_key` keys the audit chain's MACs.
 pub async fn open(url: &str, create: bool, audit_key: AuditKey) -> Result<SqliteStore> {
+    open_with(url, create, audit_key, Sharing::Shared).await
+}
+
+/// `open`, saying whether the process has the database to itself.
+pub async fn open_with(
+    url: &str,
+    create: bool,
+    audit_key: AuditKey,
+    sharing: Sharing,
+) -> Result<SqliteStore> {
     let options = SqliteConnectOptions::from_str(url)
         .map_err(|e| StoreError::Invalid(format!("bad SQLite URL {url:?}: {e}")))?
         .create_if_missing(create)
@@ -101,6 +123,7 @@ pub async fn open(url: &str, create: bool, audit_key: AuditKey) -> Result<Sqlite
             name.push("-import.lock");
             name.into()
         }),
+        alone: sharing == Sharing::Alone,
         audit_key: Arc::new(audit_key),
         _keeper: None,
     }))
@@ -134,6 +157,7 @@ pub async fn open_in_memory(audit_key: AuditKey) -> Result<SqliteStore> {
         writer: Arc::new(tokio::sync::Mutex::new(())),
         imports: Arc::new(tokio::sync::Mutex::new(())),
         import_lock: None,
+        alone: false,
         audit_key: Arc::new(audit_key),
         _keeper: Some(Arc::new(tokio::sync::Mutex::new(keeper))),
     }))
@@ -491,7 +515,7 @@ impl cancuoc_store_sql::Backend for SqliteBackend {
     }
 
     fn commits_import_chunks(&self) -> bool {
-        true
+        !self.alone
     }
 
     /// Two of a waiting writer's polls (`WRITE_LOCK_POLL`): a desk in another process
@@ -529,7 +553,11 @@ impl cancuoc_store_sql::Backend for SqliteBackend {
         tx: &mut SqliteTx,
         rows_at_most: usize,
     ) -> Result<bulk::ImportState> {
-        bulk::ImportState::start(tx.conn(), rows_at_most).await
+        bulk::ImportState::start(tx.conn(), rows_at_most, self.alone).await
+    }
+
+    async fn finish_import(&self, tx: &mut SqliteTx, state: bulk::ImportState) -> Result<()> {
+        state.finish(tx.conn()).await
     }
 
     fn import_chunk_rows(&self) -> usize {

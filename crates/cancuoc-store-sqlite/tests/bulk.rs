@@ -14,6 +14,7 @@ use std::sync::Arc;
 
 use cancuoc_store::conformance::{admin_access, person, seeded, thach_ha};
 use cancuoc_store::{CitizenQuery, ImportBatch, ImportRow, Store};
+use cancuoc_store_sqlite::Sharing;
 use sqlx::Connection;
 use uuid::Uuid;
 
@@ -63,14 +64,35 @@ async fn rows_left(url: &str) -> (i64, i64, i64) {
 
 #[tokio::test]
 async fn a_large_import_that_fails_leaves_no_row_and_the_indexes_as_they_were() {
+    fails_and_succeeds(Sharing::Shared).await;
+}
+
+/// With the file to itself, a large import is one transaction that sets the secondary
+/// indexes aside and builds them again: the same outcome, the indexes exactly as the
+/// migrations made them, nothing left by a failure.
+#[tokio::test]
+async fn a_large_import_alone_sets_indexes_aside_and_leaves_them_as_they_were() {
+    fails_and_succeeds(Sharing::Alone).await;
+}
+
+async fn fails_and_succeeds(sharing: Sharing) {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}", dir.path().join("bulk.db").display());
     let store: Arc<dyn Store> = Arc::new(
-        cancuoc_store_sqlite::open(&url, true, cancuoc_store::conformance::test_audit_key())
-            .await
-            .unwrap(),
+        cancuoc_store_sqlite::open_with(
+            &url,
+            true,
+            cancuoc_store::conformance::test_audit_key(),
+            sharing,
+        )
+        .await
+        .unwrap(),
     );
     seeded(&store).await;
+    store
+        .advance_eligible(jiff::civil::date(2021, 3, 16))
+        .await
+        .unwrap();
     let before = indexes(&url).await;
     assert!(before.iter().any(|(name, _)| name == "citizens_by_name"));
 
@@ -110,6 +132,10 @@ async fn a_large_import_that_fails_leaves_no_row_and_the_indexes_as_they_were() 
         .await
         .unwrap();
     assert_eq!(found.items.len(), 1);
+    // The eligible counts kept at write time agree with a recount after either path.
+    let check = store.verify_eligible_counts().await.unwrap();
+    assert!(check.mismatches.is_empty(), "{:?}", check.mismatches);
+    assert!(check.day.is_some() && check.places >= 1, "{check:?}");
 }
 
 /// At the size where the bulk path sets indexes aside and keeps the register's keys in

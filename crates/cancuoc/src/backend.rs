@@ -24,6 +24,12 @@ pub enum BackendError {
         "another `cancuoc serve` is serving {0}: an SQLite database has one server node (several nodes share a PostgreSQL database)"
     )]
     Served(String),
+    #[error(
+        "an import ({holder}) has {path} to itself until it ends: start the server then (an import runs beside a server only when the server is up first)"
+    )]
+    Importing { path: String, holder: String },
+    #[error("{0}: start the server then")]
+    ImportingPostgres(String),
     #[error("cannot lock {path}: {source}")]
     Lock {
         path: String,
@@ -37,18 +43,47 @@ pub enum BackendError {
     Store(#[from] StoreError),
 }
 
-/// Claims an SQLite database for one server: the lock file beside it stays locked while
-/// the returned handle lives, so that a second `serve` on the file stops with a reason
-/// (two processes writing one SQLite file queue on its lock and share no throttles).
-/// PostgreSQL takes any number of server nodes: `None`.
-pub fn claim_for_serving(url: &str) -> Result<Option<std::fs::File>, BackendError> {
+pub use cancuoc_store_postgres::Claimant;
+
+/// A database's claim, held until dropped: the lock file beside an SQLite file, or a
+/// PostgreSQL session's advisory lock.
+#[expect(dead_code, reason = "held for the lock, never read")]
+pub enum Claim {
+    File(std::fs::File),
+    Postgres(cancuoc_store_postgres::Claim),
+}
+
+/// What a claimant writes into an SQLite file's lock file, for the refusal of the next.
+const IMPORT_HOLDER: &str = "import";
+
+/// Claims the database for a server or an import. A server's claim keeps imports from
+/// having the database to themselves; an SQLite file takes one server (two processes
+/// writing one SQLite file queue on its lock and share no throttles), PostgreSQL any
+/// number. An import claims it only when no server holds it, and then has the database
+/// to itself (`Sharing::Alone`: one transaction, indexes set aside); beside a server it
+/// gets `Ok(None)` and shares it. A server while an import has it stops, naming it.
+pub async fn claim(url: &str, claimant: Claimant) -> Result<Option<Claim>, BackendError> {
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        return cancuoc_store_postgres::claim(url, claimant)
+            .await
+            .map(|held| held.map(Claim::Postgres))
+            .map_err(|e| match e {
+                StoreError::Conflict(reason) => BackendError::ImportingPostgres(reason),
+                other => BackendError::Store(other),
+            });
+    }
+    Ok(claim_file(url, claimant)?.map(Claim::File))
+}
+
+/// The lock file beside an SQLite file (`cancuoc_store_sqlite::serve_lock_path`), locked
+/// while the returned handle lives; the system lets it go when the process dies.
+fn claim_file(url: &str, claimant: Claimant) -> Result<Option<std::fs::File>, BackendError> {
+    use std::io::Write as _;
     let Some(path) = url.strip_prefix("sqlite://") else {
         return Ok(None);
     };
     let file = Path::new(path.split('?').next().unwrap_or(path));
-    let mut name = file.file_name().unwrap_or_default().to_owned();
-    name.push(".serve-lock");
-    let lock_path = file.with_file_name(name);
+    let lock_path = cancuoc_store_sqlite::serve_lock_path(file);
     // `serve --demo` may be about to create the database's folder.
     if let Some(dir) = lock_path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).map_err(|source| BackendError::CreateDir {
@@ -56,34 +91,53 @@ pub fn claim_for_serving(url: &str) -> Result<Option<std::fs::File>, BackendErro
             source,
         })?;
     }
-    let lock = std::fs::OpenOptions::new()
+    let lock_error = |source| BackendError::Lock {
+        path: lock_path.display().to_string(),
+        source,
+    };
+    let mut lock = std::fs::OpenOptions::new()
         .create(true)
         .truncate(false)
+        .read(true)
         .write(true)
         .open(&lock_path)
-        .map_err(|source| BackendError::Lock {
-            path: lock_path.display().to_string(),
-            source,
-        })?;
+        .map_err(lock_error)?;
     match lock.try_lock() {
-        Ok(()) => Ok(Some(lock)),
-        Err(std::fs::TryLockError::WouldBlock) => {
-            Err(BackendError::Served(file.display().to_string()))
+        Ok(()) => {
+            let holder = match claimant {
+                Claimant::Server => format!("serve {}", std::process::id()),
+                Claimant::Import => format!("{IMPORT_HOLDER} {}", std::process::id()),
+            };
+            lock.set_len(0).map_err(lock_error)?;
+            lock.write_all(holder.as_bytes()).map_err(lock_error)?;
+            Ok(Some(lock))
         }
-        Err(std::fs::TryLockError::Error(source)) => Err(BackendError::Lock {
-            path: lock_path.display().to_string(),
-            source,
-        }),
+        Err(std::fs::TryLockError::WouldBlock) => match claimant {
+            Claimant::Import => Ok(None),
+            Claimant::Server => {
+                let holder = std::fs::read_to_string(&lock_path).unwrap_or_default();
+                match holder.strip_prefix(IMPORT_HOLDER) {
+                    Some(pid) => Err(BackendError::Importing {
+                        path: file.display().to_string(),
+                        holder: format!("`cancuoc import forms`, process {}", pid.trim()),
+                    }),
+                    None => Err(BackendError::Served(file.display().to_string())),
+                }
+            }
+        },
+        Err(std::fs::TryLockError::Error(source)) => Err(lock_error(source)),
     }
 }
 
 /// Opens the store behind `url`. Only `create` (set by `init` and `serve --demo`) makes a
 /// new SQLite file, so that a mistyped path is an error rather than an empty register.
-/// `audit_key` keys the audit chain's MACs.
+/// `audit_key` keys the audit chain's MACs. `alone`: the caller holds the database's
+/// claim as an import (`claim`), so no server runs on it.
 pub async fn open(
     url: &str,
     read_url: Option<&str>,
     create: bool,
+    alone: bool,
     audit_key: cancuoc_domain::audit::AuditKey,
 ) -> Result<Arc<dyn Store>, BackendError> {
     let postgres = |u: &str| u.starts_with("postgres://") || u.starts_with("postgresql://");
@@ -109,10 +163,20 @@ pub async fn open(
             }
             eprintln!("creating a new database at {}", file.display());
         }
-        let store = cancuoc_store_sqlite::open(url, create, audit_key).await?;
+        let sharing = if alone {
+            cancuoc_store_sqlite::Sharing::Alone
+        } else {
+            cancuoc_store_sqlite::Sharing::Shared
+        };
+        let store = cancuoc_store_sqlite::open_with(url, create, audit_key, sharing).await?;
         Ok(Arc::new(store))
     } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        let store = cancuoc_store_postgres::connect(url, audit_key).await?;
+        let sharing = if alone {
+            cancuoc_store_postgres::Sharing::Alone
+        } else {
+            cancuoc_store_postgres::Sharing::Shared
+        };
+        let store = cancuoc_store_postgres::connect_as(url, audit_key, sharing).await?;
         Ok(Arc::new(store))
     } else {
         Err(BackendError::Scheme(url.to_owned()))

@@ -178,6 +178,11 @@ fn session_idle_micros(default: i64) -> Result<i64> {
 }
 
 async fn app(cli: &Cli, create: bool) -> Result<App> {
+    app_with(cli, create, false).await
+}
+
+/// `app`; `alone`: the process holds an SQLite file's claim as an import.
+async fn app_with(cli: &Cli, create: bool, alone: bool) -> Result<App> {
     let audit_key = match crate::secrets::audit_key(&cli.data_dir, create) {
         Ok(key) => key,
         Err(e) => {
@@ -186,7 +191,14 @@ async fn app(cli: &Cli, create: bool) -> Result<App> {
             return Err(e);
         }
     };
-    let store = backend::open(&cli.db, cli.read_db.as_deref(), create, audit_key.clone()).await?;
+    let store = backend::open(
+        &cli.db,
+        cli.read_db.as_deref(),
+        create,
+        alone,
+        audit_key.clone(),
+    )
+    .await?;
     let defaults = AppConfig::default();
     let config = AppConfig {
         id_key: crate::secrets::id_key(&cli.data_dir, create)?,
@@ -584,7 +596,10 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             dry_run,
             rejects,
         }) => {
-            let app = app(&cli, false).await?;
+            // With no server on the database the import has it to itself: one
+            // transaction, indexes set aside (`Sharing::Alone`).
+            let claim = backend::claim(&cli.db, backend::Claimant::Import).await?;
+            let app = app_with(&cli, false, claim.is_some()).await?;
             import_forms(&app, file, *dry_run, rejects.as_deref()).await
         }
         Command::Import(ImportCommand::Applications {
@@ -960,7 +975,7 @@ pub(crate) async fn serve(
 ) -> Result<ExitCode> {
     // Before anything is opened: a second server is refused before it migrates or makes
     // secrets.
-    let _one_server = crate::backend::claim_for_serving(&cli.db)?;
+    let _claim = crate::backend::claim(&cli.db, crate::backend::Claimant::Server).await?;
     let app = app(cli, demo_mode).await?;
     // On a station's own database the server serves the station's working copy, loaded
     // from its sealed extract into memory, and pushes its outbox while the server is

@@ -143,6 +143,56 @@ fn import_reports_rejects_applies_once_and_audits() {
     assert!(stdout(&out).contains("intact"));
 }
 
+/// With no server on the SQLite file an import claims it (and runs as one transaction);
+/// beside a server it leaves the claim to the server and commits chunk by chunk; and a
+/// server started while an import has the file stops and names the import.
+#[test]
+fn an_import_has_the_file_to_itself_only_when_no_server_runs() {
+    let w = Workspace::new();
+    w.init();
+    let lock = w.path("cancuoc-data/cancuoc.db.serve-lock");
+    let file = w.path("mot.csv");
+    write(
+        &file,
+        &[form("042090000001", "Nguyễn Văn An", "1990", "Nam")],
+    );
+    let out = w.run(&["import", "forms", file.to_str().unwrap()]);
+    assert!(stderr(&out).contains("accepted 1"), "{}", stderr(&out));
+    let holder = std::fs::read_to_string(&lock).unwrap();
+    assert!(holder.starts_with("import "), "{holder:?}");
+
+    {
+        let _server = w.serve(&[]);
+        let file2 = w.path("hai.csv");
+        write(
+            &file2,
+            &[form("042192000005", "Hoàng Thị Em", "1992", "Nữ")],
+        );
+        let out = w.run(&["import", "forms", file2.to_str().unwrap()]);
+        assert!(stderr(&out).contains("accepted 1"), "{}", stderr(&out));
+        let holder = std::fs::read_to_string(&lock).unwrap();
+        assert!(holder.starts_with("serve "), "{holder:?}");
+    }
+
+    // An import that has the file (its claim held here) turns a server away, by name.
+    let held = std::fs::OpenOptions::new().write(true).open(&lock).unwrap();
+    held.try_lock().unwrap();
+    std::fs::write(&lock, "import 4242").unwrap();
+    let refused = w
+        .spawn(
+            &["serve", "--listen", "127.0.0.1:0"],
+            &[("CANCUOC_ADMIN_PASSWORD", "a-long-admin-password")],
+        )
+        .wait_with_output()
+        .unwrap();
+    assert_eq!(refused.status.code(), Some(1));
+    let said = stderr(&refused);
+    assert!(
+        said.contains("an import (`cancuoc import forms`, process 4242)"),
+        "{said}"
+    );
+}
+
 #[test]
 fn unreadable_files_exit_2_and_change_nothing() {
     let w = Workspace::new();
@@ -437,8 +487,18 @@ fn benchmarks_print_their_figures_next_to_their_peers() {
     assert!(out.status.success(), "{}", stderr(&out));
     let text = stdout(&out);
     assert!(text.contains("sqlite3 .import"), "{text}");
-    assert!(text.contains("cancuoc import forms"), "{text}");
-    assert!(text.contains("× the peer's speed"), "{text}");
+    // Alone (no server: one transaction) and beside a server (chunked), each against the
+    // floor.
+    for needle in [
+        "import, no server (one transaction)",
+        "import beside a server (chunked)",
+        "× the peer's speed",
+        "no server: ",
+        "beside a server: ",
+        "× the floor (goal ≥ 0.80: ",
+    ] {
+        assert!(text.contains(needle), "{needle}: {text}");
+    }
     // The import really ran: its own summary accounts for every generated row.
     let rows: u64 = text
         .split("cancuoc bench import: ")
@@ -447,7 +507,11 @@ fn benchmarks_print_their_figures_next_to_their_peers() {
         .and_then(|n| n.replace(',', "").parse().ok())
         .unwrap();
     assert!(rows >= 300, "{text}");
-    assert!(text.contains(&format!("{rows} rows: accepted")), "{text}");
+    assert_eq!(
+        text.matches(&format!("{rows} rows: accepted")).count(),
+        2,
+        "{text}"
+    );
     // The floor filled the register's tables with every row, in SQL.
     assert!(text.contains("floor: the register's tables"), "{text}");
     let floor = Command::new("sqlite3")
