@@ -273,13 +273,41 @@ impl ImportState {
         .fetch_all(&mut *conn)
         .await
         .map_err(backend)?;
+        // Dropping an index waits for every session reading the table, and then holds
+        // them all off. A node whose claim was cut (its connection lost) may be reading:
+        // after a moment's wait the indexes stay, and the import goes on beside it.
+        let run = |sql: &'static str| sqlx::query(sql);
+        run("SAVEPOINT set_aside")
+            .execute(&mut *conn)
+            .await
+            .map_err(backend)?;
+        run("SET LOCAL lock_timeout = '2s'")
+            .execute(&mut *conn)
+            .await
+            .map_err(backend)?;
         for (name, definition) in defined {
-            sqlx::query(sqlx::AssertSqlSafe(format!("DROP INDEX {name}")))
+            let dropped = sqlx::query(sqlx::AssertSqlSafe(format!("DROP INDEX {name}")))
                 .execute(&mut *conn)
-                .await
-                .map_err(backend)?;
+                .await;
+            if let Err(e) = dropped {
+                tracing::warn!("indexes kept: the register is in use ({e})");
+                run("ROLLBACK TO SAVEPOINT set_aside")
+                    .execute(&mut *conn)
+                    .await
+                    .map_err(backend)?;
+                state.set_aside.clear();
+                break;
+            }
             state.set_aside.push(definition);
         }
+        run("RELEASE SAVEPOINT set_aside")
+            .execute(&mut *conn)
+            .await
+            .map_err(backend)?;
+        run("SET LOCAL lock_timeout TO DEFAULT")
+            .execute(&mut *conn)
+            .await
+            .map_err(backend)?;
         Ok(state)
     }
 

@@ -123,8 +123,15 @@ pub enum Claimant {
 }
 
 /// A claim on the database, held by a connection of its own until dropped (or until the
-/// connection dies, when PostgreSQL lets it go).
-pub struct Claim(#[allow(dead_code, reason = "held for its session's lock")] sqlx::PgConnection);
+/// connection dies, when PostgreSQL lets it go: `alive` tells).
+pub struct Claim(sqlx::PgConnection);
+
+impl Claim {
+    /// Whether the connection, and with it the lock, still stands.
+    pub async fn alive(&mut self) -> bool {
+        sqlx::query("SELECT 1").execute(&mut self.0).await.is_ok()
+    }
+}
 
 /// Server nodes hold the database's claim shared; an import takes it exclusively when no
 /// node holds it, and then has the database to itself (`Sharing::Alone`). `Ok(None)` for
@@ -162,8 +169,10 @@ pub async fn connect_with_replica(
     url: &str,
     replica_url: &str,
     audit_key: AuditKey,
+    sharing: Sharing,
 ) -> Result<PostgresStore> {
     let mut backend = PgBackend::connect_with(parse_url(url)?, audit_key).await?;
+    backend.alone = sharing == Sharing::Alone;
     backend.replica = Some(Arc::new(replica::Replica::new(parse_url(replica_url)?)));
     Ok(SqlStore::new(backend))
 }

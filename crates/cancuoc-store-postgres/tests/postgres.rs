@@ -828,6 +828,17 @@ async fn index_definitions(conn: &mut sqlx::PgConnection) -> Vec<(String, String
     .unwrap()
 }
 
+/// The register's indexes by name, with their OIDs (new when an index is made again).
+async fn index_oids(conn: &mut sqlx::PgConnection) -> Vec<(String, i64)> {
+    sqlx::query_as(
+        "SELECT c.relname::text, c.oid::bigint FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
+         WHERE i.indrelid = 'citizen_rows'::regclass ORDER BY 1",
+    )
+    .fetch_all(conn)
+    .await
+    .unwrap()
+}
+
 /// Server nodes share the database's claim; an import has it to itself only when none
 /// holds it, and a server is then turned away until it ends.
 #[tokio::test]
@@ -929,12 +940,33 @@ async fn a_large_import_alone_sets_indexes_aside_and_builds_them_again() {
         .unwrap();
     assert_eq!(after, held);
 
+    let oids_before = index_oids(&mut conn).await;
     let out = store
         .import_forms(&admin_access(T0), batch(rows()).stream(), &|_| {})
         .await
         .unwrap();
     assert_eq!(out.inserted, ROWS as u64);
     assert_eq!(index_definitions(&mut conn).await, before);
+    // The set-aside indexes are new ones (new OIDs); the ones the import reads stayed.
+    let oids_after = index_oids(&mut conn).await;
+    let rebuilt: Vec<&str> = oids_before
+        .iter()
+        .zip(&oids_after)
+        .filter(|(b, a)| b.1 != a.1)
+        .map(|(b, _)| b.0.as_str())
+        .collect();
+    assert_eq!(
+        rebuilt,
+        [
+            "citizen_rows_by_birth_date",
+            "citizens_by_commune",
+            "citizens_by_district",
+            "citizens_by_household",
+            "citizens_by_name",
+            "citizens_by_old_id",
+            "citizens_by_province",
+        ]
+    );
     let found = store
         .search_citizens(
             &admin_access(T0),

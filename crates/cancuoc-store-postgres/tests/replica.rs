@@ -45,6 +45,7 @@ async fn scratch_with_replica(
         &on_database(&primary, &name),
         &on_database(replica_server, &name),
         test_audit_key(),
+        cancuoc_store_postgres::Sharing::Shared,
     )
     .await
     .unwrap();

@@ -30,6 +30,10 @@ pub enum BackendError {
     Importing { path: String, holder: String },
     #[error("{0}: start the server then")]
     ImportingPostgres(String),
+    #[error(
+        "another process (`cancuoc serve`, or an import with the file to itself) has {0}: try again when it ends"
+    )]
+    Claimed(String),
     #[error("cannot lock {path}: {source}")]
     Lock {
         path: String,
@@ -75,6 +79,37 @@ pub async fn claim(url: &str, claimant: Claimant) -> Result<Option<Claim>, Backe
     Ok(claim_file(url, claimant)?.map(Claim::File))
 }
 
+/// Keeps a server's claim for as long as the server runs. A PostgreSQL claim lives on one
+/// connection, which a failover or a cut network takes with its lock: it is checked every
+/// few seconds and taken again, so that an import does not find the database free under
+/// a running node. Returns the claim to hold where nothing needs keeping (SQLite's file).
+pub fn keep(url: &str, claim: Option<Claim>) -> Option<Claim> {
+    const EVERY: std::time::Duration = std::time::Duration::from_secs(5);
+    let Some(Claim::Postgres(mut held)) = claim else {
+        return claim;
+    };
+    let url = url.to_owned();
+    tokio::spawn(async move {
+        loop {
+            tokio::time::sleep(EVERY).await;
+            // A connection cut without a word answers never: a check that takes the whole
+            // interval counts as lost.
+            if tokio::time::timeout(EVERY, held.alive())
+                .await
+                .unwrap_or(false)
+            {
+                continue;
+            }
+            match cancuoc_store_postgres::claim(&url, Claimant::Server).await {
+                Ok(Some(again)) => held = again,
+                Ok(None) => {}
+                Err(e) => tracing::warn!("the server's claim on the database is lost: {e}"),
+            }
+        }
+    });
+    None
+}
+
 /// The lock file beside an SQLite file (`cancuoc_store_sqlite::serve_lock_path`), locked
 /// while the returned handle lives; the system lets it go when the process dies.
 fn claim_file(url: &str, claimant: Claimant) -> Result<Option<std::fs::File>, BackendError> {
@@ -115,13 +150,17 @@ fn claim_file(url: &str, claimant: Claimant) -> Result<Option<std::fs::File>, Ba
         Err(std::fs::TryLockError::WouldBlock) => match claimant {
             Claimant::Import => Ok(None),
             Claimant::Server => {
+                // The holder writes its name just after it takes the lock: one read in
+                // that moment finds nothing and names no one.
                 let holder = std::fs::read_to_string(&lock_path).unwrap_or_default();
+                let path = file.display().to_string();
                 match holder.strip_prefix(IMPORT_HOLDER) {
                     Some(pid) => Err(BackendError::Importing {
-                        path: file.display().to_string(),
+                        path,
                         holder: format!("`cancuoc import forms`, process {}", pid.trim()),
                     }),
-                    None => Err(BackendError::Served(file.display().to_string())),
+                    None if holder.trim().is_empty() => Err(BackendError::Claimed(path)),
+                    None => Err(BackendError::Served(path)),
                 }
             }
         },
@@ -145,7 +184,9 @@ pub async fn open(
         if !postgres(url) || !postgres(read_url) {
             return Err(BackendError::Replica(redact(read_url)));
         }
-        let store = cancuoc_store_postgres::connect_with_replica(url, read_url, audit_key).await?;
+        let store =
+            cancuoc_store_postgres::connect_with_replica(url, read_url, audit_key, sharing(alone))
+                .await?;
         return Ok(Arc::new(store));
     }
     if let Some(path) = url.strip_prefix("sqlite://") {
@@ -163,23 +204,21 @@ pub async fn open(
             }
             eprintln!("creating a new database at {}", file.display());
         }
-        let sharing = if alone {
-            cancuoc_store_sqlite::Sharing::Alone
-        } else {
-            cancuoc_store_sqlite::Sharing::Shared
-        };
-        let store = cancuoc_store_sqlite::open_with(url, create, audit_key, sharing).await?;
+        let store = cancuoc_store_sqlite::open_with(url, create, audit_key, sharing(alone)).await?;
         Ok(Arc::new(store))
     } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        let sharing = if alone {
-            cancuoc_store_postgres::Sharing::Alone
-        } else {
-            cancuoc_store_postgres::Sharing::Shared
-        };
-        let store = cancuoc_store_postgres::connect_as(url, audit_key, sharing).await?;
+        let store = cancuoc_store_postgres::connect_as(url, audit_key, sharing(alone)).await?;
         Ok(Arc::new(store))
     } else {
         Err(BackendError::Scheme(url.to_owned()))
+    }
+}
+
+fn sharing(alone: bool) -> cancuoc_store_postgres::Sharing {
+    if alone {
+        cancuoc_store_postgres::Sharing::Alone
+    } else {
+        cancuoc_store_postgres::Sharing::Shared
     }
 }
 

@@ -597,8 +597,14 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             rejects,
         }) => {
             // With no server on the database the import has it to itself: one
-            // transaction, indexes set aside (`Sharing::Alone`).
-            let claim = backend::claim(&cli.db, backend::Claimant::Import).await?;
+            // transaction, indexes set aside (`Sharing::Alone`). A dry run keeps nothing,
+            // so it never turns a server away.
+            backend::precheck(&cli.db, false)?;
+            let claim = if *dry_run {
+                None
+            } else {
+                backend::claim(&cli.db, backend::Claimant::Import).await?
+            };
             let app = app_with(&cli, false, claim.is_some()).await?;
             import_forms(&app, file, *dry_run, rejects.as_deref()).await
         }
@@ -975,7 +981,8 @@ pub(crate) async fn serve(
 ) -> Result<ExitCode> {
     // Before anything is opened: a second server is refused before it migrates or makes
     // secrets.
-    let _claim = crate::backend::claim(&cli.db, crate::backend::Claimant::Server).await?;
+    let claim = crate::backend::claim(&cli.db, crate::backend::Claimant::Server).await?;
+    let _claim = crate::backend::keep(&cli.db, claim);
     let app = app(cli, demo_mode).await?;
     // On a station's own database the server serves the station's working copy, loaded
     // from its sealed extract into memory, and pushes its outbox while the server is

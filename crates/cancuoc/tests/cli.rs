@@ -156,6 +156,10 @@ fn an_import_has_the_file_to_itself_only_when_no_server_runs() {
         &file,
         &[form("042090000001", "Nguyễn Văn An", "1990", "Nam")],
     );
+    // A dry run keeps nothing and claims nothing.
+    let out = w.run(&["import", "forms", file.to_str().unwrap(), "--dry-run"]);
+    assert!(stderr(&out).contains("dry run"), "{}", stderr(&out));
+    assert!(!lock.exists());
     let out = w.run(&["import", "forms", file.to_str().unwrap()]);
     assert!(stderr(&out).contains("accepted 1"), "{}", stderr(&out));
     let holder = std::fs::read_to_string(&lock).unwrap();

@@ -74,11 +74,24 @@ impl Proxy {
     }
 }
 
-fn address(url: &str) -> SocketAddr {
+async fn address(url: &str) -> SocketAddr {
     let options: sqlx::postgres::PgConnectOptions = url.parse().unwrap();
-    format!("{}:{}", options.get_host(), options.get_port())
-        .parse()
+    tokio::net::lookup_host((options.get_host(), options.get_port()))
+        .await
         .unwrap()
+        .next()
+        .unwrap()
+}
+
+/// The URL with its host and port replaced by the proxy's.
+fn through(url: &str, port: u16) -> String {
+    let (scheme, rest) = url.split_once("://").unwrap();
+    let (authority, path) = rest.split_once('/').unwrap_or((rest, ""));
+    let user = authority.rsplit_once('@').map(|(u, _)| format!("{u}@"));
+    format!(
+        "{scheme}://{}127.0.0.1:{port}/{path}",
+        user.unwrap_or_default()
+    )
 }
 
 fn with_database(url: &str, name: &str) -> String {
@@ -123,11 +136,8 @@ async fn a_node_carries_on_after_its_standby_is_promoted() {
             .unwrap();
     }
 
-    let proxy = Proxy::start(address(&primary)).await;
-    let through_proxy = with_database(
-        &format!("postgres://postgres@127.0.0.1:{}/postgres", proxy.port),
-        &name,
-    );
+    let proxy = Proxy::start(address(&primary).await).await;
+    let through_proxy = with_database(&through(&primary, proxy.port), &name);
     let ws = Workspace::new();
     let out = ws.run(&["--db", &through_proxy, "init"]);
     assert!(out.status.success(), "{}", stderr(&out));
@@ -167,7 +177,7 @@ async fn a_node_carries_on_after_its_standby_is_promoted() {
         .await
         .unwrap();
     assert!(promoted);
-    proxy.move_to(address(&standby));
+    proxy.move_to(address(&standby).await);
 
     // The same node, not restarted: a look-up, a new sign-in (a write) and a write of the
     // officer's own, all on the new primary. A request that met a dead connection may
@@ -196,6 +206,25 @@ async fn a_node_carries_on_after_its_standby_is_promoted() {
     )
     .await;
     assert!(status < 300, "{status} {body}");
+    // The node took its claim again on the new primary: an import does not find the
+    // database free under it.
+    let on_new = with_database(&standby, &name);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let import =
+            cancuoc_store_postgres::claim(&on_new, cancuoc_store_postgres::Claimant::Import)
+                .await
+                .unwrap();
+        if import.is_none() {
+            break;
+        }
+        drop(import);
+        assert!(
+            Instant::now() < deadline,
+            "the node did not claim the new primary"
+        );
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
     drop(node);
 
     // The writes are the new primary's, and the chain holds there.
