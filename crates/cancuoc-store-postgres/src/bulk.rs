@@ -258,7 +258,7 @@ impl ImportState {
         .fetch_one(&mut *conn)
         .await
         .map_err(backend)?;
-        if f64::from(size) > 2.0 * rows_at_most as f64 {
+        if !cancuoc_store_sql::is_large_import(rows_at_most, f64::from(size)) {
             return Ok(state);
         }
         // Built again from PostgreSQL's own definitions, so they come back as the

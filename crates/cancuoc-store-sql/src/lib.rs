@@ -327,9 +327,17 @@ pub enum Sharing {
     Alone,
 }
 
-/// From this many rows an import is large: it may set indexes aside (`Sharing::Alone`)
-/// when the register is not much larger than itself (at most twice its rows).
+/// From this many rows an import is large (see `is_large_import`).
 pub const LARGE_IMPORT_ROWS: usize = 50_000;
+
+/// Whether an import of at most `rows_at_most` rows into a register of about
+/// `register_rows` is large: at least `LARGE_IMPORT_ROWS`, into a register not much larger
+/// than itself (at most twice its rows). Such an import keeps the register's keys in memory
+/// (SQLite) and, with the database to itself (`Sharing::Alone`), sets secondary indexes
+/// aside: sorting once beats inserting at random only when most of the rows are new.
+pub fn is_large_import(rows_at_most: usize, register_rows: f64) -> bool {
+    rows_at_most >= LARGE_IMPORT_ROWS && register_rows <= 2.0 * rows_at_most as f64
+}
 
 /// `AND column = $n` for the caller's jurisdiction on a table that carries the three
 /// `home_*` columns, with the value to bind.

@@ -11,7 +11,7 @@ use sqlx::sqlite::SqliteRow;
 
 use crate::backend;
 use cancuoc_store_sql::citizens::locality_of;
-use cancuoc_store_sql::{LARGE_IMPORT_ROWS, corrupt};
+use cancuoc_store_sql::{LARGE_IMPORT_ROWS, corrupt, is_large_import};
 
 fn col<T>(row: &SqliteRow, name: &str) -> Result<T>
 where
@@ -371,11 +371,7 @@ impl ImportState {
             .fetch_one(&mut *conn)
             .await
             .map_err(backend)?;
-        let small = size.unwrap_or(0)
-            <= i64::try_from(rows_at_most)
-                .unwrap_or(i64::MAX)
-                .saturating_mul(2);
-        if !small {
+        if !is_large_import(rows_at_most, size.unwrap_or(0) as f64) {
             return Ok(state);
         }
         // The register's keys in memory (bounded by twice the import's rows): each chunk

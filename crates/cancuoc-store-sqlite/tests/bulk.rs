@@ -12,11 +12,13 @@
 
 use std::sync::Arc;
 
-use cancuoc_store::conformance::{admin_access, person, seeded, thach_ha};
-use cancuoc_store::{CitizenQuery, ImportBatch, ImportRow, Store};
+use cancuoc_store::Store;
+use cancuoc_store::conformance::{
+    admin_access, batch, numbered_rows, numbered_rows_failing_at_the_end, numbered_rows_landed,
+    seeded,
+};
 use cancuoc_store_sqlite::Sharing;
 use sqlx::Connection;
-use uuid::Uuid;
 
 const T0: i64 = 1_615_852_800_000_000;
 const ROWS: usize = 50_000;
@@ -30,24 +32,6 @@ async fn indexes(url: &str) -> Vec<(String, String)> {
     .fetch_all(&mut conn)
     .await
     .unwrap()
-}
-
-fn rows() -> Vec<ImportRow> {
-    let place = thach_ha();
-    (0..ROWS)
-        .map(|i| ImportRow {
-            row: i + 2,
-            new_key: Uuid::now_v7(),
-            data: person(
-                &format!("042090{i:06}"),
-                &format!("Người Số {i}"),
-                "1990",
-                &place,
-            ),
-            locality: Some(place.clone()),
-            findings: Vec::new(),
-        })
-        .collect()
 }
 
 /// Rows of the tables an import writes, the hidden ones included, and the runs listed.
@@ -98,13 +82,7 @@ async fn fails_and_succeeds(sharing: Sharing) {
 
     // A large import that fails at its last row, after its other chunks were committed,
     // leaves nothing, hidden rows included.
-    let mut failing = rows();
-    failing[ROWS - 1].new_key = failing[0].new_key;
-    let batch = |rows| ImportBatch {
-        source: "big.csv".into(),
-        file_hash: "big".into(),
-        rows,
-    };
+    let failing = numbered_rows_failing_at_the_end(ROWS);
     assert!(
         store
             .import_forms(&admin_access(T0), batch(failing).stream(), &|_| {})
@@ -115,7 +93,11 @@ async fn fails_and_succeeds(sharing: Sharing) {
     assert_eq!(rows_left(&url).await, (0, 0, 0));
 
     let out = store
-        .import_forms(&admin_access(T0), batch(rows()).stream(), &|_| {})
+        .import_forms(
+            &admin_access(T0),
+            batch(numbered_rows(ROWS)).stream(),
+            &|_| {},
+        )
         .await
         .unwrap();
     assert_eq!(out.inserted, ROWS as u64);
@@ -138,22 +120,8 @@ async fn fails_and_succeeds(sharing: Sharing) {
         "citizens_by_old_id",
     ];
     assert_eq!(rebuilt == set_aside, sharing == Sharing::Alone, "{last:?}");
-    let found = store
-        .search_citizens(
-            &admin_access(T0),
-            &CitizenQuery {
-                name_key: Some("NGUOI SO 49999".into()),
-                limit: 5,
-                ..Default::default()
-            },
-        )
-        .await
-        .unwrap();
-    assert_eq!(found.items.len(), 1);
-    // The eligible counts kept at write time agree with a recount after either path.
-    let check = store.verify_eligible_counts().await.unwrap();
-    assert!(check.mismatches.is_empty(), "{:?}", check.mismatches);
-    assert!(check.day.is_some() && check.places >= 1, "{check:?}");
+    // Found, and the eligible counts kept at write time agree with a recount either way.
+    numbered_rows_landed(&store, ROWS).await;
 }
 
 /// At the size where the bulk path sets indexes aside and keeps the register's keys in

@@ -221,7 +221,52 @@ pub(crate) fn row(n: usize, data: CitizenData, locality: Locality) -> ImportRow 
     }
 }
 
-pub(crate) fn batch(rows: Vec<ImportRow>) -> ImportBatch {
+/// `n` people of Thạch Hà, "Người Số i" born 1990 with personal IDs from 042090000000, as
+/// import rows from row 2: the large imports of the backends' bulk-path tests.
+pub fn numbered_rows(n: usize) -> Vec<ImportRow> {
+    let place = thach_ha();
+    (0..n)
+        .map(|i| {
+            let data = person(
+                &format!("042090{i:06}"),
+                &format!("Người Số {i}"),
+                "1990",
+                &place,
+            );
+            row(i + 2, data, place.clone())
+        })
+        .collect()
+}
+
+/// `numbered_rows(n)` whose last row repeats the first one's key: the import fails at its
+/// end, after every other chunk was written.
+pub fn numbered_rows_failing_at_the_end(n: usize) -> Vec<ImportRow> {
+    let mut rows = numbered_rows(n);
+    rows[n - 1].new_key = rows[0].new_key;
+    rows
+}
+
+/// After an import of `numbered_rows(n)` into a store whose eligible counts are kept: the
+/// last person is found by name, and the kept counts agree with a recount.
+pub async fn numbered_rows_landed(store: &Arc<dyn Store>, n: usize) {
+    let found = store
+        .search_citizens(
+            &admin_access(T0),
+            &CitizenQuery {
+                name_key: Some(format!("NGUOI SO {}", n - 1)),
+                limit: 5,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(found.items.len(), 1);
+    let check = store.verify_eligible_counts().await.unwrap();
+    assert!(check.mismatches.is_empty(), "{:?}", check.mismatches);
+    assert!(check.day.is_some() && check.places >= 1, "{check:?}");
+}
+
+pub fn batch(rows: Vec<ImportRow>) -> ImportBatch {
     ImportBatch {
         source: "forms.csv".into(),
         file_hash: "abc".into(),
