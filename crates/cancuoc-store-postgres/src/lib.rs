@@ -67,6 +67,8 @@ pub struct PgBackend {
     replica: Option<Arc<replica::Replica>>,
     /// The scratch database this store lives in, dropped with the last clone (tests only).
     scratch: Option<Arc<ScratchDatabase>>,
+    /// Its URL, for the command line and raw connections of tests.
+    scratch_url: Option<String>,
     /// Whether this process holds the database's claim as an import (`claim`).
     alone: bool,
     audit_key: Arc<AuditKey>,
@@ -185,8 +187,27 @@ pub async fn connect_scratch(admin_url: &str, audit_key: AuditKey) -> Result<Pos
     let admin = parse_url(admin_url)?;
     let scratch = ScratchDatabase::create(admin).await?;
     let mut backend = PgBackend::connect_with(scratch.options(), audit_key).await?;
+    backend.scratch_url = Some(url_with_database(admin_url, scratch.name())?);
     backend.scratch = Some(Arc::new(scratch));
     Ok(SqlStore::new(backend))
+}
+
+/// The URL of another database on the same server, as the same role, with the same
+/// options.
+pub fn url_with_database(url: &str, name: &str) -> Result<String> {
+    let (base, query) = match url.split_once('?') {
+        Some((b, q)) => (b, Some(q)),
+        None => (url, None),
+    };
+    let rest = base
+        .strip_prefix("postgres://")
+        .or_else(|| base.strip_prefix("postgresql://"))
+        .ok_or_else(|| StoreError::Invalid("not a postgres:// URL".into()))?;
+    let host = rest.split('/').next().unwrap_or(rest);
+    Ok(match query {
+        Some(q) => format!("postgres://{host}/{name}?{q}"),
+        None => format!("postgres://{host}/{name}"),
+    })
 }
 
 impl PgBackend {
@@ -214,6 +235,7 @@ impl PgBackend {
             pool,
             replica: None,
             scratch: None,
+            scratch_url: None,
             alone: false,
             audit_key: Arc::new(audit_key),
         })
@@ -222,6 +244,11 @@ impl PgBackend {
     /// The name of the scratch database this store was given, if any.
     pub fn scratch_name(&self) -> Option<&str> {
         self.scratch.as_deref().map(ScratchDatabase::name)
+    }
+
+    /// The URL of the scratch database this store was given, if any.
+    pub fn scratch_url(&self) -> Option<&str> {
+        self.scratch_url.as_deref()
     }
 }
 

@@ -810,13 +810,6 @@ async fn the_eligible_report_reads_the_kept_counts_and_verify_finds_drift() {
     assert_eq!(m.commune, place.commune.as_str());
 }
 
-/// The URL of a store's scratch database.
-fn scratch_url(store: &PostgresStore) -> String {
-    let admin_url = std::env::var(ENV).unwrap();
-    let (server, _) = admin_url.rsplit_once('/').unwrap();
-    format!("{server}/{}", store.backend_ref().scratch_name().unwrap())
-}
-
 /// The register's indexes as PostgreSQL defines them.
 async fn index_definitions(conn: &mut sqlx::PgConnection) -> Vec<(String, String)> {
     sqlx::query_as(
@@ -847,7 +840,7 @@ async fn servers_share_the_claim_and_an_import_has_it_only_alone() {
     let Some((store, _)) = fresh().await else {
         return;
     };
-    let url = scratch_url(&store);
+    let url = store.backend_ref().scratch_url().unwrap().to_owned();
     let a = claim(&url, Claimant::Server).await.unwrap();
     let b = claim(&url, Claimant::Server).await.unwrap();
     assert!(a.is_some() && b.is_some());
@@ -883,7 +876,7 @@ async fn a_large_import_alone_sets_indexes_aside_and_builds_them_again() {
     };
     let store: Arc<dyn Store> = Arc::new(
         cancuoc_store_postgres::connect_as(
-            &scratch_url(&scratch),
+            scratch.backend_ref().scratch_url().unwrap(),
             cancuoc_store::conformance::test_audit_key(),
             cancuoc_store_postgres::Sharing::Alone,
         )

@@ -24,8 +24,7 @@ const T0: i64 = 1_615_852_800_000_000;
 const LAG_BOUND: Duration = Duration::from_secs(5);
 
 fn on_database(server_url: &str, database: &str) -> String {
-    let (server, _) = server_url.rsplit_once('/').unwrap();
-    format!("{server}/{database}")
+    cancuoc_store_postgres::url_with_database(server_url, database).unwrap()
 }
 
 /// A scratch database on the primary (kept while the first store lives), a store that reads

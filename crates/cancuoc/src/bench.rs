@@ -765,19 +765,8 @@ COMMIT;",
 
 /// The same server with another database name.
 pub(crate) fn database_url(url: &str, name: &str) -> Result<String> {
-    let (base, query) = match url.split_once('?') {
-        Some((b, q)) => (b, Some(q)),
-        None => (url, None),
-    };
-    let rest = base
-        .strip_prefix("postgres://")
-        .or_else(|| base.strip_prefix("postgresql://"))
-        .ok_or_else(|| failed(format!("{url:?} is not a postgres:// URL")))?;
-    let host = rest.split('/').next().unwrap_or(rest);
-    Ok(match query {
-        Some(q) => format!("postgres://{host}/{name}?{q}"),
-        None => format!("postgres://{host}/{name}"),
-    })
+    cancuoc_store_postgres::url_with_database(url, name)
+        .map_err(|_| failed(format!("{url:?} is not a postgres:// URL")))
 }
 
 pub(crate) fn psql(url: &str, sql: &str) -> Result<()> {

@@ -31,9 +31,7 @@ async fn months_of_the_trail_are_listed_verified_and_archived() {
     let pg = cancuoc_store_postgres::connect_scratch(&admin_url, AuditKey::from_bytes(KEY))
         .await
         .unwrap();
-    let name = pg.backend_ref().scratch_name().unwrap().to_owned();
-    let (server, _) = admin_url.rsplit_once('/').unwrap();
-    let url = format!("{server}/{name}");
+    let url = pg.backend_ref().scratch_url().unwrap().to_owned();
     let store: Arc<dyn Store> = Arc::new(pg.clone());
     // Events of March and April 2021, before anything of today.
     store

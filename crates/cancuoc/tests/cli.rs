@@ -182,15 +182,7 @@ fn an_import_has_the_file_to_itself_only_when_no_server_runs() {
     let held = std::fs::OpenOptions::new().write(true).open(&lock).unwrap();
     held.try_lock().unwrap();
     std::fs::write(&lock, "import 4242").unwrap();
-    let refused = w
-        .spawn(
-            &["serve", "--listen", "127.0.0.1:0"],
-            &[("CANCUOC_ADMIN_PASSWORD", "a-long-admin-password")],
-        )
-        .wait_with_output()
-        .unwrap();
-    assert_eq!(refused.status.code(), Some(1));
-    let said = stderr(&refused);
+    let said = w.serve_refused();
     assert!(
         said.contains("an import (`cancuoc import forms`, process 4242)"),
         "{said}"

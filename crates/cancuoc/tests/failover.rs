@@ -95,8 +95,7 @@ fn through(url: &str, port: u16) -> String {
 }
 
 fn with_database(url: &str, name: &str) -> String {
-    let (server, _) = url.rsplit_once('/').unwrap();
-    format!("{server}/{name}")
+    cancuoc_store_postgres::url_with_database(url, name).unwrap()
 }
 
 // The proxy's tasks run while the test waits on the command line's processes.

@@ -23,15 +23,7 @@ fn a_second_server_on_one_sqlite_file_stops_and_says_why() {
     let ws = Workspace::new();
     ws.init();
     let _first = ws.serve(&[]);
-    let second = ws
-        .spawn(
-            &["serve", "--listen", "127.0.0.1:0"],
-            &[("CANCUOC_ADMIN_PASSWORD", "a-long-admin-password")],
-        )
-        .wait_with_output()
-        .unwrap();
-    assert_eq!(second.status.code(), Some(1));
-    let said = stderr(&second);
+    let said = ws.serve_refused();
     assert!(
         said.contains("another `cancuoc serve` is serving") && said.contains("PostgreSQL"),
         "{said}"
@@ -64,9 +56,8 @@ async fn scratch_database() -> Option<(cancuoc_store_postgres::PostgresStore, St
     )
     .await
     .unwrap();
-    let name = store.backend_ref().scratch_name().unwrap().to_owned();
-    let (server, _) = admin_url.rsplit_once('/').unwrap();
-    Some((store, format!("{server}/{name}")))
+    let url = store.backend_ref().scratch_url().unwrap().to_owned();
+    Some((store, url))
 }
 
 #[tokio::test]

@@ -90,6 +90,19 @@ impl Workspace {
             .spawn()
             .unwrap()
     }
+
+    /// Starts `cancuoc serve`, which must stop at once with exit code 1: what it said.
+    pub fn serve_refused(&self) -> String {
+        let refused = self
+            .spawn(
+                &["serve", "--listen", "127.0.0.1:0"],
+                &[("CANCUOC_ADMIN_PASSWORD", "a-long-admin-password")],
+            )
+            .wait_with_output()
+            .unwrap();
+        assert_eq!(refused.status.code(), Some(1));
+        stderr(&refused)
+    }
 }
 
 /// A `cancuoc serve` of a workspace, killed when dropped.
