@@ -6,10 +6,18 @@ GLOP) and numpy only.
 Reads one instance as JSON (the file `cancuoc bench plan` writes; its "time_limit_s" and
 "workers" tune the search) and prints the plan as JSON on standard output: {"status",
 "team_days", "lower_bound", "seconds", "routes": [[{"commune": index, "invited": n}, ...],
-...]}, one route per team-day in visiting order. "status" is "OPTIMAL" only when team_days
-is proven least; "lower_bound" is the best bound proven.
+...], "relaxed": null or {"status", "team_days"}}, one route per team-day in visiting order.
+Every plan it prints runs by the planner's rules (`lay_out` in planner.rs holds every visit's
+people). "status" is "OPTIMAL" only when team_days is proven least among such plans;
+"lower_bound" is the best bound proven. "relaxed" is the relaxed model's result (below) when
+its plan did not run and step 5 planned again.
 
-The model is the planner's, with two things loosened so that it stays linear: the order of
+What is compared: plans in which each team-day visits each commune at most once, at its own
+site, laid out by the planner's rules. The planner never comes back the same day to a
+commune it left (it leaves one only when its people or its time there run out), so all of
+its plans are among them.
+
+The relaxed model is the planner's, with two things loosened so that it stays linear: the order of
 a day's journeys, sittings and lunch break is not modelled, only their minutes, and times
 are not rounded to the 5-minute grid. Every plan the planner can make with each commune at
 its own site (the bench's comparison) is a plan here, so the optimum found is a lower bound
@@ -53,10 +61,19 @@ The solving, in steps sharing the time:
 4. Still unproven: the circuit model (a route circuit per team-day, with the rules above)
    from the best plan found, which may yet prove it. With more than 21 communes to visit, or
    a time limit too short to build the tables over sets, this model does all the work.
+   Steps 1 to 4 have 40% of the time limit.
+5. The relaxed model's plan is kept when every day of it runs. Otherwise (a morning's
+   sittings must end by lunch, times sit on the grid and every sitting invites whole people,
+   so a relaxed day may hold fewer than it was given) the plan is made again from days that
+   run, and the bound raised by theirs: column generation over runnable days, priced exactly
+   by a dynamic programme over the grid's times (`RunnableDays`), then CP-SAT choosing days
+   among those generated and the planner's. Its optimum is proven when the plan reaches the
+   bound (the relaxed model's, or that of the runnable days, whichever is higher).
 """
 
 import json
 import math
+import random
 import sys
 import time
 
@@ -560,12 +577,442 @@ def circuit_plan(rules, bins, lower, hint, workers, seconds):
 
 
 # ---------------------------------------------------------------------------------------
+# Runnable days: the planner's own rules, exactly
+
+GRID_MIN = 5.0
+
+
+def on_grid(x):
+    """`x` rounded up to the planner's 5-minute grid."""
+    return math.ceil(x / GRID_MIN) * GRID_MIN
+
+
+class Runnable:
+    """The planner's rule for laying out a team-day (`lay_out` in planner.rs), exactly: from
+    the base at opening, each visit after its journey, its arrival rounded up to the grid, in
+    sittings through the day's working periods (none runs through lunch or a shift change),
+    each the shortest on the grid that invites its people at the planner's rule, or to the
+    period's end or the time to leave for home; the arithmetic is the planner's, in the same
+    floating point. A route that asks more of a visit than this holds is not runnable."""
+
+    def __init__(self, instance):
+        communes = instance["communes"]
+        self.n = len(communes)
+        size = max(1, instance["team_size"])
+        teams = max(1, instance["machines"] // size)
+        machines = [size] * (teams - 1) + [instance["machines"] - size * (teams - 1)]
+        # A day laid out for one team holds for every team only when the teams are alike.
+        self.alike = len(set(machines)) == 1
+        self.machines = machines[-1]
+        self.load = min(max(instance["target_load"], 0.0), 2.0) * (
+            1 - min(max(instance.get("walk_in_share", 0.0), 0.0), 0.9)
+        )
+        self.service = instance["service_min"]
+        self.show_up = min(max(instance["show_up"], 0.01), 1.0)
+        self.opens, self.closes = instance["open_min"], instance["close_min"]
+        self.periods = self._periods(instance.get("lunch"), instance.get("shift_changes") or [])
+        self.travel = [c["travel_min"] for c in communes]
+        self.between = instance["between_min"]
+        self.demand = [c["eligible"] for c in communes]
+        self._shortest = {}
+
+    def _periods(self, lunch, changes):
+        bounds = [self.opens] + sorted({t for t in changes if self.opens < t < self.closes}) + [self.closes]
+        out = []
+        for start, end in zip(bounds, bounds[1:]):
+            if lunch and lunch[0] < lunch[1] and lunch[0] < end and start < lunch[1]:
+                if start < lunch[0]:
+                    out.append((start, lunch[0]))
+                if lunch[1] < end:
+                    out.append((lunch[1], end))
+            else:
+                out.append((start, end))
+        return out
+
+    def invitations(self, minutes):
+        if self.service <= 0:
+            return 0
+        x = minutes * self.machines * self.load / (self.service * self.show_up) + 1e-9
+        return max(0, math.floor(x)) if x == x else 0
+
+    def session_minutes(self, most, wanted):
+        """The shortest sitting on the grid within `most` that invites `wanted`, else `most`."""
+        if self.invitations(most) <= wanted:
+            return most
+        m = self._shortest.get(wanted)
+        if m is None:
+            m = GRID_MIN
+            while self.invitations(m) < wanted:
+                m += GRID_MIN
+            self._shortest[wanted] = m
+        return m if m < most else most
+
+    def sittings(self, arrive, leave, wanted):
+        """(start, end, invited) of each sitting of a visit, as the planner's `sittings`."""
+        out, left = [], wanted
+        for a, b in self.periods:
+            start, stop = max(a, arrive), min(b, leave)
+            if start >= stop or left == 0:
+                continue
+            minutes = self.session_minutes(stop - start, left)
+            k = min(self.invitations(minutes), left)
+            if k > 0:
+                left -= k
+                out.append((start, start + minutes, k))
+        return out
+
+    def hop(self, a, b):
+        return 0 if a == b else self.between[a][b]
+
+    def held(self, route):
+        """The people each visit of a route [(commune, invited)] holds when laid out."""
+        clock, at, out = self.opens, None, []
+        for c, wanted in route:
+            arrive = on_grid(clock + (self.travel[c] if at is None else self.hop(at, c)))
+            leave = max(self.closes - self.travel[c], arrive)
+            sittings = self.sittings(arrive, leave, wanted)
+            if sittings:
+                clock = sittings[-1][1]
+            out.append(sum(s[2] for s in sittings))
+            at = c
+        return out
+
+    def runs(self, route):
+        return all(h == w for h, (_, w) in zip(self.held(route), route))
+
+
+class RunnableDays:
+    """Pricing over runnable days: the most a day can be worth at prices π per person.
+
+    A visit's choices, for each commune and grid time the team may arrive, are the people it
+    invites and so the time it ends; of those ending at the same time only the most people
+    count (π ≥ 0). The value of the rest of a day from a commune at a time is then a dynamic
+    programme over the grid's times, backwards: it is exact for the planner's rules except
+    that it may visit a commune again (its people counted twice). That is a relaxation, so
+    its maximum still bounds every runnable day; each commune c remembers the communes in
+    memory[c] it may not go back to, and a route that revisits one adds it to the memories
+    along the way (decremental state-space relaxation), until the best day is a real one."""
+
+    def __init__(self, rules, act):
+        self.rules = rules
+        self.act = act
+        self.k = len(act)
+        r = rules
+        self.start = on_grid(r.opens)
+        self.times = int((r.closes - self.start) // GRID_MIN) + 2
+        self.memory = [set() for _ in act]
+        # options[i][t]: [(people, end)] for commune act[i] reached at grid time t.
+        self.options = []
+        for c in act:
+            leave = r.closes - r.travel[c]
+            per = []
+            for t in range(self.times):
+                arrive = self.start + GRID_MIN * t
+                if arrive >= leave:
+                    per.append([])
+                    continue
+                fill = []  # (start, stop, capacity) of each period the visit may sit in
+                for a, b in r.periods:
+                    start, stop = max(a, arrive), min(b, leave)
+                    if start < stop:
+                        fill.append((start, stop, r.invitations(stop - start)))
+                most = min(r.demand[c], sum(f[2] for f in fill))
+                by_end = {}
+                for w in range(1, most + 1):
+                    left, end = w, None
+                    for start, stop, cap in fill:
+                        if left == 0:
+                            break
+                        take = min(cap, left)
+                        if take > 0:
+                            end = start + r.session_minutes(stop - start, left)
+                            left -= take
+                    by_end[end] = w
+                per.append(sorted((w, e) for e, w in by_end.items()))
+            self.options.append(per)
+        # The grid time of arriving at commune j after ending at time e anywhere is
+        # computed on demand; the first arrival from the base here.
+        self.first = [self.index(on_grid(r.opens + r.travel[c])) for c in act]
+
+    def index(self, t):
+        return int(round((t - self.start) / GRID_MIN))
+
+    def price(self, pi):
+        """Each first commune's best day at prices pi (by place in act): [(value, route)],
+        the route as [(place in act, people)]."""
+        k, T, r, act = self.k, self.times, self.rules, self.act
+        # Memories at each commune: every subset of what it remembers.
+        subsets = []
+        for i in range(k):
+            subs = [0]
+            for j in self.memory[i]:
+                subs += [s | (1 << j) for s in subs]
+            subsets.append(subs)
+        remembered = [sum(1 << j for j in self.memory[i]) for i in range(k)]
+        value = [{m: [0.0] * T for m in subsets[i]} for i in range(k)]
+        choice = {}
+        onward = {}
+        hop = [[r.hop(act[i], act[j]) for j in range(k)] for i in range(k)]
+
+        def after(i, m, end):
+            key = (i, m, end)
+            found = onward.get(key)
+            if found is None:
+                found = (0.0, None)
+                seen = m | (1 << i)
+                for j in range(k):
+                    if (seen >> j) & 1:
+                        continue
+                    t = self.index(on_grid(end + hop[i][j]))
+                    if t >= T:
+                        continue
+                    mj = seen & remembered[j]
+                    v = value[j][mj][t]
+                    if v > found[0]:
+                        found = (v, (j, mj, t))
+                onward[key] = found
+            return found
+
+        for t in range(T - 1, -1, -1):
+            for i in range(k):
+                options = self.options[i][t]
+                if not options:
+                    continue
+                p = pi[i]
+                for m in subsets[i]:
+                    best, how = 0.0, None
+                    for w, end in options:
+                        rest, nxt = after(i, m, end)
+                        v = p * w + rest
+                        if v > best:
+                            best, how = v, (w, nxt)
+                    value[i][m][t] = best
+                    choice[i, m, t] = how
+        days = []
+        for i in range(k):
+            t = self.first[i]
+            if t >= T or value[i][0][t] <= 0:
+                continue
+            route, state = [], (i, 0, t)
+            while state:
+                w, nxt = choice[state]
+                route.append((state[0], w))
+                state = nxt
+            days.append((value[i][0][t], route))
+        days.sort(key=lambda d: -d[0])
+        return days
+
+    def remember(self, route):
+        """Forbids the revisits of a route: the commune revisited is remembered by every
+        commune on the way between its two visits."""
+        last = {}
+        for pos, (i, _) in enumerate(route):
+            if i in last:
+                for j, _ in route[last[i] + 1 : pos]:
+                    self.memory[j].add(i)
+            last[i] = pos
+
+
+def elementary(route):
+    return len({i for i, _ in route}) == len(route)
+
+
+def runnable_bound(days, upper, hint, deadline):
+    """Column generation over runnable days. Returns a lower bound z on the team-days of
+    every runnable plan (at prices π ≥ 0 per person, a plan of K days invites people worth
+    π·demand ≤ K·max V(π), so K ≥ π·demand ÷ max V(π), max V bounded by the pricing's
+    relaxation), the runnable days generated, as routes over places in act, and the last
+    prices. It stops
+    once no plan can have fewer than `upper` days, when nothing prices out (z is then the
+    linear programme's optimum) or at the deadline."""
+    k = days.k
+    demand = [days.rules.demand[c] for c in days.act]
+    columns, keys = [], set()
+
+    def add(route):
+        key = tuple(route)
+        if key not in keys:
+            keys.add(key)
+            columns.append(route)
+
+    for route in hint:
+        add(route)
+    # Each commune alone, as many as a day there holds, so that every commune is covered.
+    for i in range(k):
+        t = days.first[i]
+        if t >= days.times or not days.options[i][t]:
+            return math.inf, [], []
+        add([(i, days.options[i][t][-1][0])])
+    bound, pi = 0.0, [1.0] * k
+    while time.monotonic() < deadline:
+        lp = pywraplp.Solver.CreateSolver("GLOP")
+        use = [lp.NumVar(0, lp.infinity(), "") for _ in columns]
+        rows = [lp.Constraint(float(demand[i]), lp.infinity()) for i in range(k)]
+        for var, route in zip(use, columns):
+            for i, w in route:
+                rows[i].SetCoefficient(var, rows[i].GetCoefficient(var) + w)
+        objective = lp.Objective()
+        for var in use:
+            objective.SetCoefficient(var, 1)
+        objective.SetMinimization()
+        if lp.Solve() != pywraplp.Solver.OPTIMAL:
+            break
+        pi = [max(0.0, row.dual_value()) for row in rows]
+        priced = days.price(pi)
+        if not priced:
+            break
+        top, best = priced[0]
+        bound = max(bound, sum(p * d for p, d in zip(pi, demand)) / top)
+        if math.ceil(bound - 1e-6) >= upper:
+            break
+        fresh = [route for value, route in priced if value > 1 + 1e-9 and elementary(route)]
+        before = len(columns)
+        for route in fresh:
+            add(route)
+        if not elementary(best):
+            days.remember(best)
+        elif top <= 1 + 1e-9 or len(columns) == before:
+            # Nothing prices out (or only days already there, within the LP's tolerance).
+            break
+    return bound, columns, pi
+
+
+def more_days(days, columns, pi, rounds, most):
+    """More runnable days for CP-SAT to choose from, when those of the column generation do
+    not make a plan as short as the bound: the best days at `rounds` prices drawn around the
+    final ones (a fixed seed, so that runs agree), then, for every route of at most three
+    visits among them, the days that give up people at one visit for more at the next: each
+    visit but the last ending when its commune is done, at a period's end, or at every few
+    grid choices, the last taking all it can. At most `most` days in all."""
+    rng = random.Random(18)
+    routes = {tuple(i for i, _ in route) for route in columns}
+    for _ in range(rounds):
+        prices = [p * math.exp(rng.gauss(0, 0.3)) + 0.002 * rng.random() for p in pi]
+        routes |= {tuple(i for i, _ in route) for _, route in days.price(prices) if elementary(route)}
+    routes = sorted(r for r in routes if len(r) <= 3)
+    rules, act = days.rules, days.act
+    ends = {b for _, b in rules.periods}
+
+    def frontier(route, step):
+        found = []
+
+        def visit(j, t, people):
+            options = days.options[route[j]][t] if t < days.times else []
+            if not options:
+                return
+            if j == len(route) - 1:
+                found.append(list(zip(route, people + [options[-1][0]])))
+                return
+            demand = rules.demand[act[route[j]]]
+            for n, (w, end) in enumerate(options):
+                if w == demand or end in ends or n % step == 0 or n == len(options) - 1:
+                    nxt = days.index(on_grid(end + rules.hop(act[route[j]], act[route[j + 1]])))
+                    visit(j + 1, nxt, people + [w])
+
+        visit(0, days.first[route[0]], [])
+        return found
+
+    step = 6
+    while True:
+        pool = {tuple(route) for route in columns}
+        for route in routes:
+            pool.update(tuple(day) for day in frontier(route, step))
+            if len(pool) > most:
+                break
+        if len(pool) <= most:
+            return [list(day) for day in sorted(pool)]
+        step *= 2
+
+
+def runnable_plan(days, columns, lower, upper, workers, seconds):
+    """The fewest days, from lower to upper, over plans made of the days in `columns` (a day
+    may be used again), each commune's people covered; the days' surplus people are then
+    taken off, the last visits first, which only ends sittings earlier. Returns the routes
+    (over places in act), each checked to run, or None."""
+    k = days.k
+    demand = [days.rules.demand[c] for c in days.act]
+    model = cp_model.CpModel()
+    use = [model.new_int_var(0, upper, "") for _ in columns]
+    for i in range(k):
+        model.add(sum(w * u for route, u in zip(columns, use) for j, w in route if j == i) >= demand[i])
+    total = sum(use)
+    model.add(total >= lower)
+    model.add(total <= upper)
+    model.minimize(total)
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = max(0.5, seconds)
+    solver.parameters.num_workers = workers
+    if solver.solve(model) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return None
+    plan = [list(route) for route, u in zip(columns, use) for _ in range(solver.value(u))]
+    surplus = [-d for d in demand]
+    for route in plan:
+        for i, w in route:
+            surplus[i] += w
+    for route in reversed(plan):
+        for n in range(len(route) - 1, -1, -1):
+            i, w = route[n]
+            cut = min(surplus[i], w)
+            if cut:
+                surplus[i] -= cut
+                route[n] = (i, w - cut)
+    plan = [[(i, w) for i, w in route if w > 0] for route in plan]
+    plan = [route for route in plan if route]
+    if not all(days.rules.runs([(days.act[i], w) for i, w in route]) for route in plan):
+        return None
+    return plan
+
+
+def runnable_stage(instance, runnable, act, lower, bins, workers, deadline):
+    """The fewest team-days over plans whose every day runs by the planner's rules, from the
+    planner's own plan (which runs) and CP-SAT over the days of `runnable_bound`. Returns
+    (best, lower): best as (days, routes over commune indices) or None; lower the bound
+    proven (math.inf when some commune cannot be visited at all)."""
+    demand = runnable.demand
+    planner = [[(v["commune"], v["invited"]) for v in route] for route in instance.get("hint", [])]
+    covered = [0] * runnable.n
+    for route in planner:
+        for c, w in route:
+            covered[c] += w
+    best = None
+    if planner and covered == demand and all(runnable.runs(route) for route in planner):
+        best = (len(planner), planner)
+    if not act or not runnable.alike:
+        return best, lower
+    index = {c: i for i, c in enumerate(act)}
+    days = RunnableDays(runnable, act)
+    start = [[(index[c], w) for c, w in route] for route in (best[1] if best else [])]
+    upper = best[0] if best else bins
+    remaining = deadline - time.monotonic()
+    bound, columns, pi = runnable_bound(days, upper, start, time.monotonic() + 0.4 * remaining)
+    if bound == math.inf:
+        return None, math.inf
+    lower = max(lower, math.ceil(bound - 1e-6))
+
+    def plan_from(columns, upper, seconds):
+        nonlocal best
+        found = runnable_plan(days, columns, lower, upper, workers, seconds)
+        if found is not None and (best is None or len(found) <= best[0]):
+            best = (len(found), [[(act[i], w) for i, w in route] for route in found])
+
+    if lower <= upper:
+        plan_from(columns, upper, 0.2 * (deadline - time.monotonic()))
+    # Making more days takes a few seconds on 20 communes.
+    if (best is None or best[0] > lower) and deadline - time.monotonic() > 10:
+        columns = more_days(days, columns, pi, 50, 60000)
+        plan_from(columns, best[0] - 1 if best else upper, deadline - time.monotonic())
+    return best, lower
+
+
+# ---------------------------------------------------------------------------------------
 
 
 def solve(instance):
     started = time.monotonic()
     limit = float(instance.get("time_limit_s", 60))
-    deadline = started + limit
+    # Steps 1 to 4 (the relaxed model) have 40% of the time, step 5 (runnable plans) the rest.
+    relaxed_limit = 0.4 * limit
+    deadline = started + relaxed_limit
     workers = int(instance.get("workers", 2))
     rules = read_rules(instance)
     n, bins, demand = rules["n"], rules["bins"], rules["demand"]
@@ -585,10 +1032,10 @@ def solve(instance):
     if not act:
         best = (0, [])
         proven = True
-    elif len(act) <= MAX_SUBSET_COMMUNES and (1 << len(act)) * len(act) ** 2 * 1e-8 <= 0.5 * limit:
+    elif len(act) <= MAX_SUBSET_COMMUNES and (1 << len(act)) * len(act) ** 2 * 1e-8 <= 0.5 * relaxed_limit:
         tours = Tours(rules, act)
         # 1. The lower bound.
-        bound, generated, reduced = column_generation(rules, tours, started + 0.5 * limit)
+        bound, generated, reduced = column_generation(rules, tours, started + 0.5 * relaxed_limit)
         if bound == math.inf or math.ceil(bound - 1e-6) > bins:
             return infeasible()
         lower = max(lower, math.ceil(bound - 1e-6))
@@ -658,12 +1105,30 @@ def solve(instance):
             proven = True
         if status == "INFEASIBLE" and best is None:
             return infeasible()
+    relaxed = None
+    # 5. Plans that run: the relaxed model's plan may ask more of a day than the planner's
+    # rules hold (a morning's sittings must end by lunch, times sit on the grid, each sitting
+    # invites whole people). Its days are kept when every one runs; else the plan is made
+    # again from runnable days, and its bound raised by theirs.
+    runnable = Runnable(instance)
+    if best is None or not all(runnable.runs(route) for route in best[1]):
+        relaxed = {
+            "status": "OPTIMAL" if proven and best else ("FEASIBLE" if best else "UNKNOWN"),
+            "team_days": best[0] if best else None,
+        }
+        if proven and best:
+            lower = best[0]
+        best, lower = runnable_stage(instance, runnable, act, lower, bins, workers, started + limit)
+        if best is None and lower == math.inf:
+            return infeasible()
+        proven = best is not None and best[0] <= lower
     return {
         "status": "OPTIMAL" if proven and best else ("FEASIBLE" if best else "UNKNOWN"),
         "seconds": time.monotonic() - started,
         "team_days": best[0] if best else None,
         "lower_bound": (best[0] if proven else lower) if best else None,
         "routes": [[{"commune": c, "invited": x} for c, x in route] for route in best[1]] if best else [],
+        "relaxed": relaxed,
     }
 
 

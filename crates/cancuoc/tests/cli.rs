@@ -604,12 +604,44 @@ fn benchmarks_print_their_figures_next_to_their_peers() {
         assert!(text.contains(needle), "{needle}: {text}");
     }
     assert!(!text.contains("CP-SAT not run"), "{text}");
+    // Every plan the solver prints runs by the planner's rules: laid out by `lay_out`, it
+    // invites everyone.
+    assert!(!text.contains("rules and the planner's differ"), "{text}");
     let instance: serde_json::Value = serde_json::from_str(
         &std::fs::read_to_string(ws.path("bench-plan").join("instance-2.json")).unwrap(),
     )
     .unwrap();
     assert_eq!(instance["communes"].as_array().unwrap().len(), 8);
     assert_eq!(instance["between_min"].as_array().unwrap().len(), 8);
+
+    // The mop-up, given time: the relaxed model's 9 team-days do not run, and no plan that
+    // runs has fewer than the planner's 10 (the bound of the runnable days passes 9).
+    let mut mop_up: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(ws.path("bench-plan").join("instance-1.json")).unwrap(),
+    )
+    .unwrap();
+    mop_up["time_limit_s"] = serde_json::json!(120);
+    let file = ws.path("bench-plan").join("mop-up-120s.json");
+    std::fs::write(&file, mop_up.to_string()).unwrap();
+    let out = std::process::Command::new("python3")
+        .arg(ws.path("bench-plan").join("plan_cpsat.py"))
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let solved: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(solved["status"], "OPTIMAL", "{solved}");
+    assert_eq!(solved["team_days"], 10, "{solved}");
+    assert_eq!(solved["lower_bound"], 10, "{solved}");
+    assert_eq!(solved["relaxed"]["team_days"], 9, "{solved}");
+    let invited: u64 = solved["routes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|day| day.as_array().unwrap())
+        .map(|visit| visit["invited"].as_u64().unwrap())
+        .sum();
+    assert_eq!(invited, 600);
 
     // The national report over synthetic applications; a second run reuses them.
     let work = ws.path("bench-progress");
