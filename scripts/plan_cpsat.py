@@ -62,13 +62,15 @@ The solving, in steps sharing the time:
    from the best plan found, which may yet prove it. With more than 21 communes to visit, or
    a time limit too short to build the tables over sets, this model does all the work.
    Steps 1 to 4 have 40% of the time limit.
-5. The relaxed model's plan is kept when every day of it runs. Otherwise (a morning's
-   sittings must end by lunch, times sit on the grid and every sitting invites whole people,
-   so a relaxed day may hold fewer than it was given) the plan is made again from days that
-   run, and the bound raised by theirs: column generation over runnable days, priced exactly
-   by a dynamic programme over the grid's times (`RunnableDays`), then CP-SAT choosing days
-   among those generated and the planner's. Its optimum is proven when the plan reaches the
-   bound (the relaxed model's, or that of the runnable days, whichever is higher).
+5. The relaxed model's plan is kept when every day of it runs and it is proven. Otherwise
+   (a morning's sittings must end by lunch, times sit on the grid and every sitting invites
+   whole people, so a relaxed day may hold fewer than it was given) the plan is made again
+   from days that run, and the bound raised by theirs: column generation over runnable days,
+   priced exactly by a dynamic programme over the grid's times (`RunnableDays`), then CP-SAT
+   choosing days among those generated, the planner's and the relaxed plan's if it runs. Its
+   optimum is proven when the plan reaches the bound (the relaxed model's, or that of the
+   runnable days, whichever is higher). With teams of different sizes this step is skipped
+   (a day that runs for one team may not for another).
 """
 
 import json
@@ -662,7 +664,13 @@ class Runnable:
         return out
 
     def hop(self, a, b):
-        return 0 if a == b else self.between[a][b]
+        """As the planner's `hop_min`: between the centres, else through the base."""
+        if a == b:
+            return 0
+        try:
+            return self.between[a][b]
+        except (IndexError, TypeError):
+            return self.travel[a] + self.travel[b]
 
     def held(self, route):
         """The people each visit of a route [(commune, invited)] holds when laid out."""
@@ -678,7 +686,8 @@ class Runnable:
         return out
 
     def runs(self, route):
-        return all(h == w for h, (_, w) in zip(self.held(route), route))
+        """Every visit holds its people, and every visit has some (as the planner's do)."""
+        return all(w > 0 and h == w for h, (_, w) in zip(self.held(route), route))
 
 
 class RunnableDays:
@@ -877,16 +886,19 @@ def runnable_bound(days, upper, hint, deadline):
     return bound, columns, pi
 
 
-def more_days(days, columns, pi, rounds, most):
+def more_days(days, columns, pi, rounds, most, until):
     """More runnable days for CP-SAT to choose from, when those of the column generation do
     not make a plan as short as the bound: the best days at `rounds` prices drawn around the
     final ones (a fixed seed, so that runs agree), then, for every route of at most three
     visits among them, the days that give up people at one visit for more at the next: each
     visit but the last ending when its commune is done, at a period's end, or at every few
-    grid choices, the last taking all it can. At most `most` days in all."""
+    grid choices, the last taking all it can. At most `most` days in all; the prices stop at
+    `until`."""
     rng = random.Random(18)
     routes = {tuple(i for i, _ in route) for route in columns}
     for _ in range(rounds):
+        if time.monotonic() > until:
+            break
         prices = [p * math.exp(rng.gauss(0, 0.3)) + 0.002 * rng.random() for p in pi]
         routes |= {tuple(i for i, _ in route) for _, route in days.price(prices) if elementary(route)}
     routes = sorted(r for r in routes if len(r) <= 3)
@@ -912,6 +924,8 @@ def more_days(days, columns, pi, rounds, most):
         visit(0, days.first[route[0]], [])
         return found
 
+    # Fewer choices per visit until the days fit in `most`; past a day's grid times the
+    # choices left are the ends named above, and the pool is cut at `most`.
     step = 6
     while True:
         pool = {tuple(route) for route in columns}
@@ -919,8 +933,8 @@ def more_days(days, columns, pi, rounds, most):
             pool.update(tuple(day) for day in frontier(route, step))
             if len(pool) > most:
                 break
-        if len(pool) <= most:
-            return [list(day) for day in sorted(pool)]
+        if len(pool) <= most or step > days.times:
+            return [list(day) for day in sorted(pool)][:most]
         step *= 2
 
 
@@ -963,9 +977,10 @@ def runnable_plan(days, columns, lower, upper, workers, seconds):
     return plan
 
 
-def runnable_stage(instance, runnable, act, lower, bins, workers, deadline):
+def runnable_stage(instance, runnable, act, lower, bins, workers, deadline, known=None):
     """The fewest team-days over plans whose every day runs by the planner's rules, from the
-    planner's own plan (which runs) and CP-SAT over the days of `runnable_bound`. Returns
+    planner's own plan (which runs), `known` (a plan that runs, if any) and CP-SAT over the
+    days of `runnable_bound`. Returns
     (best, lower): best as (days, routes over commune indices) or None; lower the bound
     proven (math.inf when some commune cannot be visited at all)."""
     demand = runnable.demand
@@ -977,6 +992,8 @@ def runnable_stage(instance, runnable, act, lower, bins, workers, deadline):
     best = None
     if planner and covered == demand and all(runnable.runs(route) for route in planner):
         best = (len(planner), planner)
+    if known is not None and (best is None or known[0] < best[0]):
+        best = known
     if not act or not runnable.alike:
         return best, lower
     index = {c: i for i, c in enumerate(act)}
@@ -991,6 +1008,8 @@ def runnable_stage(instance, runnable, act, lower, bins, workers, deadline):
 
     def plan_from(columns, upper, seconds):
         nonlocal best
+        if seconds < 0.5 or lower > upper:
+            return
         found = runnable_plan(days, columns, lower, upper, workers, seconds)
         if found is not None and (best is None or len(found) <= best[0]):
             best = (len(found), [[(act[i], w) for i, w in route] for route in found])
@@ -999,7 +1018,7 @@ def runnable_stage(instance, runnable, act, lower, bins, workers, deadline):
         plan_from(columns, upper, 0.2 * (deadline - time.monotonic()))
     # Making more days takes a few seconds on 20 communes.
     if (best is None or best[0] > lower) and deadline - time.monotonic() > 10:
-        columns = more_days(days, columns, pi, 50, 60000)
+        columns = more_days(days, columns, pi, 50, 60000, time.monotonic() + 0.2 * (deadline - time.monotonic()))
         plan_from(columns, best[0] - 1 if best else upper, deadline - time.monotonic())
     return best, lower
 
@@ -1110,16 +1129,21 @@ def solve(instance):
     # rules hold (a morning's sittings must end by lunch, times sit on the grid, each sitting
     # invites whole people). Its days are kept when every one runs; else the plan is made
     # again from runnable days, and its bound raised by theirs.
+    # With teams of different sizes a day that runs for one may not for another: the relaxed
+    # result stands as it is.
     runnable = Runnable(instance)
-    if best is None or not all(runnable.runs(route) for route in best[1]):
-        relaxed = {
-            "status": "OPTIMAL" if proven and best else ("FEASIBLE" if best else "UNKNOWN"),
-            "team_days": best[0] if best else None,
-        }
+    runs = best is not None and all(runnable.runs(route) for route in best[1])
+    if runnable.alike and not (runs and proven):
+        if not runs:
+            relaxed = {
+                "status": "OPTIMAL" if proven and best else ("FEASIBLE" if best else "UNKNOWN"),
+                "team_days": best[0] if best else None,
+            }
         if proven and best:
             lower = best[0]
-        best, lower = runnable_stage(instance, runnable, act, lower, bins, workers, started + limit)
-        if best is None and lower == math.inf:
+        known = best if runs else None
+        best, lower = runnable_stage(instance, runnable, act, lower, bins, workers, started + limit, known)
+        if best is None and (lower == math.inf or lower > bins):
             return infeasible()
         proven = best is not None and best[0] <= lower
     return {

@@ -614,8 +614,8 @@ fn benchmarks_print_their_figures_next_to_their_peers() {
     assert_eq!(instance["communes"].as_array().unwrap().len(), 8);
     assert_eq!(instance["between_min"].as_array().unwrap().len(), 8);
 
-    // The mop-up, given time: the relaxed model's 9 team-days do not run, and no plan that
-    // runs has fewer than the planner's 10 (the bound of the runnable days passes 9).
+    // The mop-up, given time: no plan that runs has fewer than the planner's 10 team-days
+    // (the bound of the runnable days passes 9, where the relaxed model's stays at 9).
     let mut mop_up: serde_json::Value = serde_json::from_str(
         &std::fs::read_to_string(ws.path("bench-plan").join("instance-1.json")).unwrap(),
     )
@@ -633,7 +633,6 @@ fn benchmarks_print_their_figures_next_to_their_peers() {
     assert_eq!(solved["status"], "OPTIMAL", "{solved}");
     assert_eq!(solved["team_days"], 10, "{solved}");
     assert_eq!(solved["lower_bound"], 10, "{solved}");
-    assert_eq!(solved["relaxed"]["team_days"], 9, "{solved}");
     let invited: u64 = solved["routes"]
         .as_array()
         .unwrap()
