@@ -253,6 +253,25 @@ class Tours:
 # Lower bound by column generation
 
 
+def cover_prices(columns, demand):
+    """The prices per person (duals, at least 0) of the linear programme that covers each
+    commune's people with the fewest days, each column a day as {place: people}; None when
+    it has no optimum."""
+    lp = pywraplp.Solver.CreateSolver("GLOP")
+    use = [lp.NumVar(0, lp.infinity(), "") for _ in columns]
+    rows = [lp.Constraint(float(d), lp.infinity()) for d in demand]
+    for var, people in zip(use, columns):
+        for c, x in people.items():
+            rows[c].SetCoefficient(var, x)
+    objective = lp.Objective()
+    for var in use:
+        objective.SetCoefficient(var, 1)
+    objective.SetMinimization()
+    if lp.Solve() != pywraplp.Solver.OPTIMAL:
+        return None
+    return [max(0.0, row.dual_value()) for row in rows]
+
+
 def column_generation(rules, tours, deadline):
     """A lower bound z on the days of any plan, the sets of the patterns generated, and
     for each set S its reduced cost rc_S = 1 − V_S(π)/max V(π) at the prices of the bound:
@@ -317,22 +336,10 @@ def column_generation(rules, tours, deadline):
     reduced = np.where(feasible, 0.0, np.inf)
     pool = None
     while True:
-        lp = pywraplp.Solver.CreateSolver("GLOP")
-        lam = [lp.NumVar(0, lp.infinity(), "") for _ in columns]
-        rows = []
-        for c in range(k):
-            row = lp.Constraint(float(demand[c]), lp.infinity())
-            for var, (mask, people) in zip(lam, columns):
-                if c in people:
-                    row.SetCoefficient(var, people[c])
-            rows.append(row)
-        objective = lp.Objective()
-        for var in lam:
-            objective.SetCoefficient(var, 1)
-        objective.SetMinimization()
-        if lp.Solve() != pywraplp.Solver.OPTIMAL:
+        prices = cover_prices([people for _, people in columns], demand)
+        if prices is None:
             break
-        pi = np.maximum(np.array([row.dual_value() for row in rows]), 0.0)
+        pi = np.array(prices)
         def new_columns(candidates):
             fresh = []
             for mask in candidates:
@@ -854,19 +861,11 @@ def runnable_bound(days, upper, hint, deadline):
         add([(i, days.options[i][t][-1][0])])
     bound, pi = 0.0, [1.0] * k
     while time.monotonic() < deadline:
-        lp = pywraplp.Solver.CreateSolver("GLOP")
-        use = [lp.NumVar(0, lp.infinity(), "") for _ in columns]
-        rows = [lp.Constraint(float(demand[i]), lp.infinity()) for i in range(k)]
-        for var, route in zip(use, columns):
-            for i, w in route:
-                rows[i].SetCoefficient(var, rows[i].GetCoefficient(var) + w)
-        objective = lp.Objective()
-        for var in use:
-            objective.SetCoefficient(var, 1)
-        objective.SetMinimization()
-        if lp.Solve() != pywraplp.Solver.OPTIMAL:
+        # A route visits a commune once, so its people are a day's column as they stand.
+        prices = cover_prices([dict(route) for route in columns], demand)
+        if prices is None:
             break
-        pi = [max(0.0, row.dual_value()) for row in rows]
+        pi = prices
         priced = days.price(pi)
         if not priced:
             break
