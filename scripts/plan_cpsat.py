@@ -979,7 +979,7 @@ def runnable_plan(days, columns, lower, upper, workers, seconds):
 def runnable_stage(instance, runnable, act, lower, bins, workers, deadline, known=None):
     """The fewest team-days over plans whose every day runs by the planner's rules, from the
     planner's own plan (which runs), `known` (a plan that runs, if any) and CP-SAT over the
-    days of `runnable_bound`. Returns
+    days of `runnable_bound`; for teams alike only (the caller's to check). Returns
     (best, lower): best as (days, routes over commune indices) or None; lower the bound
     proven (math.inf when some commune cannot be visited at all)."""
     demand = runnable.demand
@@ -993,7 +993,7 @@ def runnable_stage(instance, runnable, act, lower, bins, workers, deadline, know
         best = (len(planner), planner)
     if known is not None and (best is None or known[0] < best[0]):
         best = known
-    if not act or not runnable.alike:
+    if not act:
         return best, lower
     index = {c: i for i, c in enumerate(act)}
     days = RunnableDays(runnable, act)
@@ -1126,8 +1126,9 @@ def solve(instance):
     relaxed = None
     # 5. Plans that run: the relaxed model's plan may ask more of a day than the planner's
     # rules hold (a morning's sittings must end by lunch, times sit on the grid, each sitting
-    # invites whole people). Its days are kept when every one runs; else the plan is made
-    # again from runnable days, and its bound raised by theirs.
+    # invites whole people). Its plan stands when every day runs and it is proven; else the
+    # plan is made again from runnable days (the relaxed plan a candidate if it runs), and
+    # the bound raised by theirs.
     # With teams of different sizes a day that runs for one may not for another: the relaxed
     # result stands as it is.
     runnable = Runnable(instance)
