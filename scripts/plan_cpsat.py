@@ -66,10 +66,12 @@ The solving, in steps sharing the time:
    (a morning's sittings must end by lunch, times sit on the grid and every sitting invites
    whole people, so a relaxed day may hold fewer than it was given) the plan is made again
    from days that run, and the bound raised by theirs: column generation over runnable days,
-   priced exactly by a dynamic programme over the grid's times (`RunnableDays`), then CP-SAT
-   choosing days among those generated, the planner's and the relaxed plan's if it runs. Its
-   optimum is proven when the plan reaches the bound (the relaxed model's, or that of the
-   runnable days, whichever is higher). With teams of different sizes this step is skipped
+   priced exactly by a dynamic programme over the grid's times (`RunnableDays`). When the best
+   plan is longer than the bound, a local search (`LeftOut`, simulated annealing in `workers`
+   processes) looks for a plan of as many days as the bound that leaves nobody out; then
+   CP-SAT chooses days among those generated, the planner's and the relaxed plan's if it
+   runs. Its optimum is proven when the plan reaches the bound (the relaxed model's, or that
+   of the runnable days, whichever is higher). With teams of different sizes this step is skipped
    (a day that runs for one team may not for another).
 """
 
@@ -624,6 +626,7 @@ class Runnable:
         self.between = instance["between_min"]
         self.demand = [c["eligible"] for c in communes]
         self._shortest = {}
+        self._visits = {}
 
     def _periods(self, lunch, changes):
         bounds = [self.opens] + sorted({t for t in changes if self.opens < t < self.closes}) + [self.closes]
@@ -684,11 +687,17 @@ class Runnable:
         clock, at, out = self.opens, None, []
         for c, wanted in route:
             arrive = on_grid(clock + (self.travel[c] if at is None else self.hop(at, c)))
-            leave = max(self.closes - self.travel[c], arrive)
-            sittings = self.sittings(arrive, leave, wanted)
-            if sittings:
-                clock = sittings[-1][1]
-            out.append(sum(s[2] for s in sittings))
+            # A visit depends only on these three; the local search asks the same ones often.
+            key = (c, arrive, wanted)
+            visit = self._visits.get(key)
+            if visit is None:
+                leave = max(self.closes - self.travel[c], arrive)
+                sittings = self.sittings(arrive, leave, wanted)
+                visit = (sum(s[2] for s in sittings), sittings[-1][1] if sittings else None)
+                self._visits[key] = visit
+            if visit[1] is not None:
+                clock = visit[1]
+            out.append(visit[0])
             at = c
         return out
 
@@ -957,7 +966,17 @@ def runnable_plan(days, columns, lower, upper, workers, seconds):
     solver.parameters.num_workers = workers
     if solver.solve(model) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return None
-    plan = [list(route) for route, u in zip(columns, use) for _ in range(solver.value(u))]
+    plan = without_surplus([list(route) for route, u in zip(columns, use) for _ in range(solver.value(u))], demand)
+    if not all(days.rules.runs([(days.act[i], w) for i, w in route]) for route in plan):
+        return None
+    return plan
+
+
+def without_surplus(plan, demand):
+    """The plan with the people invited beyond each commune's taken off, the last visits
+    first (which only ends sittings earlier), and the days and visits left empty dropped.
+    The caller checks that it still runs."""
+    plan = [list(route) for route in plan]
     surplus = [-d for d in demand]
     for route in plan:
         for i, w in route:
@@ -966,14 +985,194 @@ def runnable_plan(days, columns, lower, upper, workers, seconds):
         for n in range(len(route) - 1, -1, -1):
             i, w = route[n]
             cut = min(surplus[i], w)
-            if cut:
+            if cut > 0:
                 surplus[i] -= cut
                 route[n] = (i, w - cut)
     plan = [[(i, w) for i, w in route if w > 0] for route in plan]
-    plan = [route for route in plan if route]
-    if not all(days.rules.runs([(days.act[i], w) for i, w in route]) for route in plan):
-        return None
-    return plan
+    return [route for route in plan if route]
+
+
+class LeftOut:
+    """Local search for a plan of a given number of runnable days that invites everyone, for
+    when the bound is a day short of the best plan and the solvers above find none (covering
+    each commune's exact people with near-full days is hard for them as a set cover).
+
+    The state is one route per day, each visit with its people, every day running by
+    `Runnable`; its cost is the people left out. A move changes one day (one of the moves
+    below) and is taken by simulated annealing: a worse state with probability exp(−Δ ÷ T),
+    T falling from 3 to 0.2 over each cycle of moves, every cycle starting again from the
+    best state. After `patience` cycles without a better one, the search starts afresh
+    from the first state (its best kept aside). The schedule counts moves, not seconds,
+    so a seed's search repeats."""
+
+    CYCLE = 150_000
+    PATIENCE = 10
+
+    def __init__(self, rules, start, seed):
+        self.rules = rules
+        self.demand = rules.demand
+        self.rng = random.Random(seed)
+        self.start = [list(route) for route in start]
+        self._begin(self.start)
+
+    def _begin(self, plan):
+        self.plan = [list(route) for route in plan]
+        self.covered = [0] * len(self.demand)
+        for route in self.plan:
+            for c, w in route:
+                self.covered[c] += w
+        self.cost = self.left_out(self.covered)
+
+    def left_out(self, covered):
+        return sum(max(0, d - x) for d, x in zip(self.demand, covered))
+
+    def lack(self, c):
+        return max(0, self.demand[c] - self.covered[c])
+
+    def held_as_laid_out(self, route):
+        """Each visit cut to what it holds when laid out, visits left empty dropped."""
+        while True:
+            held = self.rules.held(route)
+            kept = [(c, h) for (c, _), h in zip(route, held) if h > 0]
+            if len(kept) == len(route):
+                return kept
+            route = kept
+
+    def most(self, route, v, cap):
+        """The most people, up to cap, at visit v of a route whose other visits keep theirs
+        (more people end a visit later, so this is monotone)."""
+        lo, hi = 0, cap
+        while lo < hi:
+            mid = (lo + hi + 1) // 2
+            if self.rules.runs(route[:v] + [(route[v][0], mid)] + route[v + 1 :]):
+                lo = mid
+            else:
+                hi = mid - 1
+        return lo
+
+    def fill(self, route, v, given_up=0):
+        """Visit v given as many more as its commune lacks (plus `given_up` just taken off
+        the commune elsewhere) and it holds."""
+        c, w = route[v]
+        route[v] = (c, max(w, self.most(route, v, w + self.lack(c) + given_up)))
+
+    def move(self):
+        """(day, its new route), or None."""
+        rng = self.rng
+        x = rng.random()
+        if x < 0.2:
+            # A commune with more than its people: one of its visits gives up the surplus
+            # and the visit before or after it takes the time.
+            over = [c for c, (d, x) in enumerate(zip(self.demand, self.covered)) if x > d]
+            if not over:
+                return None
+            c = rng.choice(over)
+            e, v = rng.choice([(e, v) for e, route in enumerate(self.plan) for v, (a, _) in enumerate(route) if a == c])
+            route = list(self.plan[e])
+            cut = min(self.covered[c] - self.demand[c], route[v][1])
+            route[v] = (c, route[v][1] - cut)
+            after = v + 1 if route[v][1] else v
+            route = [(a, w) for a, w in route if w > 0]
+            near = [u for u in (v - 1, after) if 0 <= u < len(route)]
+            if near:
+                self.fill(route, rng.choice(near))
+            return e, self.held_as_laid_out(route)
+        d = rng.randrange(len(self.plan))
+        route = list(self.plan[d])
+        if x < 0.2 + 0.8 / 7:
+            # A backward trade: 1 to 30 more at a visit, the next ones holding what they then can.
+            if len(route) < 2:
+                return None
+            v = rng.randrange(len(route) - 1)
+            c, w = route[v]
+            route[v] = (c, w + rng.randint(1, 30))
+            if self.rules.held(route)[v] < route[v][1]:
+                return None
+            return d, self.held_as_laid_out(route)
+        kind = rng.randrange(4)
+        if kind == 0:
+            # A commune that lacks people, inserted anywhere with as many as the day then holds.
+            lacking = [c for c in range(len(self.demand)) if self.lack(c) and all(c != a for a, _ in route)]
+            if not lacking:
+                return None
+            c = rng.choice(lacking)
+            v = rng.randint(0, len(route))
+            route.insert(v, (c, 0))
+            route[v] = (c, self.most(route, v, self.lack(c)))
+            return (d, route) if route[v][1] else None
+        if not route:
+            return None
+        v = rng.randrange(len(route))
+        if kind == 1:
+            # A visit dropped.
+            del route[v]
+            return d, self.held_as_laid_out(route)
+        if kind == 2:
+            # 1 to 30 people off a visit, the time given to the next one.
+            c, w = route[v]
+            route[v] = (c, w - rng.randint(1, 30))
+            nxt = v + 1 if route[v][1] > 0 else v
+            route = [(a, x) for a, x in route if x > 0]
+            if nxt < len(route):
+                self.fill(route, nxt)
+            return d, self.held_as_laid_out(route)
+        # A visit filled.
+        if not self.lack(route[v][0]):
+            return None
+        self.fill(route, v)
+        return d, route
+
+    def run(self, until):
+        """A plan leaving nobody out, or None by the time `until`."""
+        best = [list(r) for r in self.plan]
+        best_cost = cycle_best = self.cost
+        stale = moves = 0
+        while best_cost > 0:
+            if moves % 1000 == 0 and time.monotonic() > until:
+                return None
+            if moves and moves % self.CYCLE == 0:
+                stale = 0 if best_cost < cycle_best else stale + 1
+                if stale >= self.PATIENCE:
+                    best, stale = self.start, 0
+                self._begin(best)
+                best_cost = cycle_best = self.cost
+            temperature = 3.0 * (0.2 / 3.0) ** ((moves % self.CYCLE) / self.CYCLE)
+            moves += 1
+            found = self.move()
+            if found is None:
+                continue
+            d, route = found
+            covered = list(self.covered)
+            for c, w in self.plan[d]:
+                covered[c] -= w
+            for c, w in route:
+                covered[c] += w
+            cost = self.left_out(covered)
+            if cost <= self.cost or self.rng.random() < math.exp((self.cost - cost) / temperature):
+                self.plan[d], self.covered, self.cost = route, covered, cost
+                if cost < best_cost:
+                    best, best_cost = [list(r) for r in self.plan], cost
+        return [route for route in best if route]
+
+
+def _search_left_out(job):
+    instance, start, seed, until = job
+    return LeftOut(Runnable(instance), start, seed).run(until)
+
+
+def search_left_out(instance, start, workers, until):
+    """`LeftOut` in `workers` processes (seeds 1, 2, …), the first plan found, or None."""
+    import multiprocessing
+
+    # Spawned, not forked: CP-SAT's threads have run in this process.
+    context = multiprocessing.get_context("spawn")
+    jobs = [(instance, start, seed, until) for seed in range(1, max(1, workers) + 1)]
+    with context.Pool(len(jobs)) as pool:
+        for plan in pool.imap_unordered(_search_left_out, jobs):
+            if plan is not None:
+                pool.terminate()
+                return plan
+    return None
 
 
 def runnable_stage(instance, runnable, act, lower, bins, workers, deadline, known=None):
@@ -1004,6 +1203,18 @@ def runnable_stage(instance, runnable, act, lower, bins, workers, deadline, know
     if bound == math.inf:
         return None, math.inf
     lower = max(lower, math.ceil(bound - 1e-6))
+    if best is not None and best[0] > lower and deadline - time.monotonic() > 5:
+        # A plan of `lower` days by local search, from the fullest days of the best plan:
+        # found, it is optimal.
+        fullest = sorted(best[1], key=lambda route: -sum(w for _, w in route))[:lower]
+        until = time.monotonic() + 0.6 * (deadline - time.monotonic())
+        found = search_left_out(instance, fullest, workers, until)
+        if found is not None:
+            found = without_surplus(found, demand)
+            if len(found) < best[0] and all(runnable.runs(route) for route in found):
+                best = (len(found), found)
+                if best[0] <= lower:
+                    return best, lower
 
     def plan_from(columns, upper, seconds):
         nonlocal best
