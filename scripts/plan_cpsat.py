@@ -67,16 +67,18 @@ The solving, in steps sharing the time:
    whole people, so a relaxed day may hold fewer than it was given) the plan is made again
    from days that run, and the bound raised by theirs: column generation over runnable days,
    priced exactly by a dynamic programme over the grid's times (`RunnableDays`). When the best
-   plan is longer than the bound, a local search (`LeftOut`, simulated annealing in `workers`
-   processes) looks for a plan of as many days as the bound that leaves nobody out; then
-   CP-SAT chooses days among those generated, the planner's and the relaxed plan's if it
-   runs. Its optimum is proven when the plan reaches the bound (the relaxed model's, or that
-   of the runnable days, whichever is higher). With teams of different sizes this step is skipped
+   plan is one day longer than the bound, a local search (`LeftOut`, simulated annealing in
+   `workers` processes, 60% of the time left) looks for a plan of as many days as the bound
+   that leaves nobody out, which ends the step. Otherwise CP-SAT chooses days among those
+   generated, the planner's and the relaxed plan's if it runs. The optimum is proven when
+   the plan reaches the bound (the relaxed model's, or that of the runnable days, whichever
+   is higher). With teams of different sizes this step is skipped
    (a day that runs for one team may not for another).
 """
 
 import json
 import math
+import multiprocessing
 import random
 import sys
 import time
@@ -705,6 +707,14 @@ class Runnable:
         """Every visit holds its people, and every visit has some (as the planner's do)."""
         return all(w > 0 and h == w for h, (_, w) in zip(self.held(route), route))
 
+    def plan_runs(self, plan):
+        """Every day of the plan runs, and it invites each commune's people exactly."""
+        covered = [0] * self.n
+        for route in plan:
+            for c, w in route:
+                covered[c] += w
+        return covered == self.demand and all(self.runs(route) for route in plan)
+
 
 class RunnableDays:
     """Pricing over runnable days: the most a day can be worth at prices π per person.
@@ -948,9 +958,8 @@ def more_days(days, columns, pi, rounds, most, until):
 
 def runnable_plan(days, columns, lower, upper, workers, seconds):
     """The fewest days, from lower to upper, over plans made of the days in `columns` (a day
-    may be used again), each commune's people covered; the days' surplus people are then
-    taken off, the last visits first, which only ends sittings earlier. Returns the routes
-    (over places in act), each checked to run, or None."""
+    may be used again), each commune's people covered, then `without_surplus`. Returns the
+    routes (over places in act), each checked to run, or None."""
     k = days.k
     demand = [days.rules.demand[c] for c in days.act]
     model = cp_model.CpModel()
@@ -994,16 +1003,17 @@ def without_surplus(plan, demand):
 
 class LeftOut:
     """Local search for a plan of a given number of runnable days that invites everyone, for
-    when the bound is a day short of the best plan and the solvers above find none (covering
-    each commune's exact people with near-full days is hard for them as a set cover).
+    when the bound is one day short of the best plan: CP-SAT over a pool of days is weak at
+    covering each commune's exact people with near-full days, even when the pool holds a
+    plan (docs/benchmarks.md, Kỳ Anh).
 
     The state is one route per day, each visit with its people, every day running by
     `Runnable`; its cost is the people left out. A move changes one day (one of the moves
     below) and is taken by simulated annealing: a worse state with probability exp(−Δ ÷ T),
-    T falling from 3 to 0.2 over each cycle of moves, every cycle starting again from the
-    best state. After `patience` cycles without a better one, the search starts afresh
-    from the first state (its best kept aside). The schedule counts moves, not seconds,
-    so a seed's search repeats."""
+    T falling from 3 to 0.2 over each cycle of `CYCLE` moves, every cycle starting again
+    from the best state. After `PATIENCE` cycles without a better one, the search starts
+    afresh from the first state. The schedule counts moves, not seconds, so a seed's search
+    repeats."""
 
     CYCLE = 150_000
     PATIENCE = 10
@@ -1050,25 +1060,25 @@ class LeftOut:
                 hi = mid - 1
         return lo
 
-    def fill(self, route, v, given_up=0):
-        """Visit v given as many more as its commune lacks (plus `given_up` just taken off
-        the commune elsewhere) and it holds."""
+    def fill(self, route, v):
+        """Visit v given as many more as its commune lacks and it holds."""
         c, w = route[v]
-        route[v] = (c, max(w, self.most(route, v, w + self.lack(c) + given_up)))
+        route[v] = (c, max(w, self.most(route, v, w + self.lack(c))))
 
     def move(self):
         """(day, its new route), or None."""
         rng = self.rng
-        x = rng.random()
-        if x < 0.2:
+        draw = rng.random()
+        if draw < 0.2:
             # A commune with more than its people: one of its visits gives up the surplus
             # and the visit before or after it takes the time.
-            over = [c for c, (d, x) in enumerate(zip(self.demand, self.covered)) if x > d]
+            over = [c for c, (people, covered) in enumerate(zip(self.demand, self.covered)) if covered > people]
             if not over:
                 return None
             c = rng.choice(over)
-            e, v = rng.choice([(e, v) for e, route in enumerate(self.plan) for v, (a, _) in enumerate(route) if a == c])
-            route = list(self.plan[e])
+            visits = [(day, v) for day, route in enumerate(self.plan) for v, (a, _) in enumerate(route) if a == c]
+            day, v = rng.choice(visits)
+            route = list(self.plan[day])
             cut = min(self.covered[c] - self.demand[c], route[v][1])
             route[v] = (c, route[v][1] - cut)
             after = v + 1 if route[v][1] else v
@@ -1076,10 +1086,10 @@ class LeftOut:
             near = [u for u in (v - 1, after) if 0 <= u < len(route)]
             if near:
                 self.fill(route, rng.choice(near))
-            return e, self.held_as_laid_out(route)
-        d = rng.randrange(len(self.plan))
-        route = list(self.plan[d])
-        if x < 0.2 + 0.8 / 7:
+            return day, self.held_as_laid_out(route)
+        day = rng.randrange(len(self.plan))
+        route = list(self.plan[day])
+        if draw < 0.2 + 0.8 / 7:
             # A backward trade: 1 to 30 more at a visit, the next ones holding what they then can.
             if len(route) < 2:
                 return None
@@ -1088,7 +1098,7 @@ class LeftOut:
             route[v] = (c, w + rng.randint(1, 30))
             if self.rules.held(route)[v] < route[v][1]:
                 return None
-            return d, self.held_as_laid_out(route)
+            return day, self.held_as_laid_out(route)
         kind = rng.randrange(4)
         if kind == 0:
             # A commune that lacks people, inserted anywhere with as many as the day then holds.
@@ -1099,14 +1109,14 @@ class LeftOut:
             v = rng.randint(0, len(route))
             route.insert(v, (c, 0))
             route[v] = (c, self.most(route, v, self.lack(c)))
-            return (d, route) if route[v][1] else None
+            return (day, route) if route[v][1] else None
         if not route:
             return None
         v = rng.randrange(len(route))
         if kind == 1:
             # A visit dropped.
             del route[v]
-            return d, self.held_as_laid_out(route)
+            return day, self.held_as_laid_out(route)
         if kind == 2:
             # 1 to 30 people off a visit, the time given to the next one.
             c, w = route[v]
@@ -1115,12 +1125,12 @@ class LeftOut:
             route = [(a, x) for a, x in route if x > 0]
             if nxt < len(route):
                 self.fill(route, nxt)
-            return d, self.held_as_laid_out(route)
+            return day, self.held_as_laid_out(route)
         # A visit filled.
         if not self.lack(route[v][0]):
             return None
         self.fill(route, v)
-        return d, route
+        return day, route
 
     def run(self, until):
         """A plan leaving nobody out, or None by the time `until`."""
@@ -1141,15 +1151,15 @@ class LeftOut:
             found = self.move()
             if found is None:
                 continue
-            d, route = found
+            day, route = found
             covered = list(self.covered)
-            for c, w in self.plan[d]:
+            for c, w in self.plan[day]:
                 covered[c] -= w
             for c, w in route:
                 covered[c] += w
             cost = self.left_out(covered)
             if cost <= self.cost or self.rng.random() < math.exp((self.cost - cost) / temperature):
-                self.plan[d], self.covered, self.cost = route, covered, cost
+                self.plan[day], self.covered, self.cost = route, covered, cost
                 if cost < best_cost:
                     best, best_cost = [list(r) for r in self.plan], cost
         return [route for route in best if route]
@@ -1161,16 +1171,22 @@ def _search_left_out(job):
 
 
 def search_left_out(instance, start, workers, until):
-    """`LeftOut` in `workers` processes (seeds 1, 2, …), the first plan found, or None."""
-    import multiprocessing
-
+    """`LeftOut` from `start` (at least one day) in `workers` processes (seeds 1, 2, …):
+    the first plan found, or None. The pool is terminated on the way out, so no search
+    outlives the call."""
     # Spawned, not forked: CP-SAT's threads have run in this process.
     context = multiprocessing.get_context("spawn")
     jobs = [(instance, start, seed, until) for seed in range(1, max(1, workers) + 1)]
     with context.Pool(len(jobs)) as pool:
-        for plan in pool.imap_unordered(_search_left_out, jobs):
+        results = pool.imap_unordered(_search_left_out, jobs)
+        for _ in jobs:
+            try:
+                # A worker that dies never answers: wait no longer than the search lasts.
+                plan = results.next(timeout=max(0.0, until - time.monotonic()) + 5)
+            except Exception as e:  # noqa: BLE001 - the search is a shortcut, not the proof
+                print(f"local search stopped: {e!r}", file=sys.stderr)
+                return None
             if plan is not None:
-                pool.terminate()
                 return plan
     return None
 
@@ -1183,12 +1199,8 @@ def runnable_stage(instance, runnable, act, lower, bins, workers, deadline, know
     proven (math.inf when some commune cannot be visited at all)."""
     demand = runnable.demand
     planner = [[(v["commune"], v["invited"]) for v in route] for route in instance.get("hint", [])]
-    covered = [0] * runnable.n
-    for route in planner:
-        for c, w in route:
-            covered[c] += w
     best = None
-    if planner and covered == demand and all(runnable.runs(route) for route in planner):
+    if planner and runnable.plan_runs(planner):
         best = (len(planner), planner)
     if known is not None and (best is None or known[0] < best[0]):
         best = known
@@ -1203,18 +1215,17 @@ def runnable_stage(instance, runnable, act, lower, bins, workers, deadline, know
     if bound == math.inf:
         return None, math.inf
     lower = max(lower, math.ceil(bound - 1e-6))
-    if best is not None and best[0] > lower and deadline - time.monotonic() > 5:
-        # A plan of `lower` days by local search, from the fullest days of the best plan:
-        # found, it is optimal.
+    if best is not None and best[0] == lower + 1 and deadline - time.monotonic() > 5:
+        # One day short of the bound: a plan of `lower` days by local search, from the
+        # fullest days of the best plan, is optimal. (With a wider gap the bound is rarely
+        # reached, and the search would only take CP-SAT's time.)
         fullest = sorted(best[1], key=lambda route: -sum(w for _, w in route))[:lower]
         until = time.monotonic() + 0.6 * (deadline - time.monotonic())
         found = search_left_out(instance, fullest, workers, until)
         if found is not None:
             found = without_surplus(found, demand)
-            if len(found) < best[0] and all(runnable.runs(route) for route in found):
-                best = (len(found), found)
-                if best[0] <= lower:
-                    return best, lower
+            if runnable.plan_runs(found):
+                return (len(found), found), lower
 
     def plan_from(columns, upper, seconds):
         nonlocal best
