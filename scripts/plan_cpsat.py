@@ -595,6 +595,15 @@ def circuit_plan(rules, bins, lower, hint, workers, seconds):
 GRID_MIN = 5.0
 
 
+def invited(plan, n):
+    """The people a plan [[(commune, people), ...], ...] invites from each of n communes."""
+    covered = [0] * n
+    for route in plan:
+        for c, w in route:
+            covered[c] += w
+    return covered
+
+
 def on_grid(x):
     """`x` rounded up to the planner's 5-minute grid."""
     return math.ceil(x / GRID_MIN) * GRID_MIN
@@ -709,11 +718,7 @@ class Runnable:
 
     def plan_runs(self, plan):
         """Every day of the plan runs, and it invites each commune's people exactly."""
-        covered = [0] * self.n
-        for route in plan:
-            for c, w in route:
-                covered[c] += w
-        return covered == self.demand and all(self.runs(route) for route in plan)
+        return invited(plan, self.n) == self.demand and all(self.runs(route) for route in plan)
 
 
 class RunnableDays:
@@ -986,10 +991,7 @@ def without_surplus(plan, demand):
     first (which only ends sittings earlier), and the days and visits left empty dropped.
     The caller checks that it still runs."""
     plan = [list(route) for route in plan]
-    surplus = [-d for d in demand]
-    for route in plan:
-        for i, w in route:
-            surplus[i] += w
+    surplus = [x - d for x, d in zip(invited(plan, len(demand)), demand)]
     for route in reversed(plan):
         for n in range(len(route) - 1, -1, -1):
             i, w = route[n]
@@ -1027,10 +1029,7 @@ class LeftOut:
 
     def _begin(self, plan):
         self.plan = [list(route) for route in plan]
-        self.covered = [0] * len(self.demand)
-        for route in self.plan:
-            for c, w in route:
-                self.covered[c] += w
+        self.covered = invited(self.plan, len(self.demand))
         self.cost = self.left_out(self.covered)
 
     def left_out(self, covered):
