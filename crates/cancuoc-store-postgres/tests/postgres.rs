@@ -13,7 +13,9 @@ use cancuoc_domain::audit::{GENESIS_HASH, verify_chain};
 use cancuoc_domain::citizen::CitizenData;
 use cancuoc_domain::personal_id::{IdPrefix, SerialPermutation};
 use cancuoc_domain::{AdminCode, Locality, Sex};
-use cancuoc_store::conformance::{admin_access, ha_tinh, person, seeded};
+use cancuoc_store::conformance::{
+    admin_access, application, ha_tinh, officer_of_unit, people, person, seeded,
+};
 use cancuoc_store::*;
 use cancuoc_store_postgres::PostgresStore;
 use sqlx::{ConnectOptions, Connection};
@@ -942,4 +944,150 @@ async fn a_large_import_alone_sets_indexes_aside_and_builds_them_again() {
         ]
     );
     numbered_rows_landed(&store, ROWS).await;
+}
+
+/// The SQLSTATE of a statement on one application that must fail.
+async fn refused(conn: &mut sqlx::PgConnection, sql: &'static str, key: String) -> String {
+    let err = sqlx::query(sql)
+        .bind(key)
+        .execute(&mut *conn)
+        .await
+        .err()
+        .unwrap();
+    err.as_database_error()
+        .and_then(|e| e.code())
+        .map(|c| c.into_owned())
+        .unwrap_or_default()
+}
+
+/// The open application the database holds for the first of the people.
+async fn open_for_first(conn: &mut sqlx::PgConnection) -> Vec<String> {
+    sqlx::query_scalar(
+        "SELECT application_key FROM open_applications WHERE personal_id = '042090000001'",
+    )
+    .fetch_all(conn)
+    .await
+    .unwrap()
+}
+
+/// An application row written by hand, as an insider with a database login would.
+const BY_HAND: &str = "INSERT INTO applications (key, receipt, personal_id, kind, channel,
+        intake_unit, home_province, officer, intake_micros, intake_date, due_date, fee_vnd,
+        fee_basis, old_card_returned, state, version, idempotency_key)
+    VALUES ($1, $2, '042090000001', 'cmnd_switch', 'fixed', 'CAH-001', $3, 'insider', 0,
+        '2021-03-16', '2021-03-25', 0, 'by hand', 1, $4, 1, $5)";
+
+#[tokio::test]
+async fn applications_live_in_their_provinces_partition_under_national_rules() {
+    let Some((pg, store)) = fresh().await else {
+        return;
+    };
+    people(&store).await;
+    let desk = officer_of_unit("CAH-445", "officer-CAH-445");
+    let filed = store
+        .file_applications(&desk, &[application("042090000001", Some("desk-1"))])
+        .await
+        .unwrap();
+    let a = filed[0].application.clone();
+    let key = a.key.to_string();
+    let receipt = a.receipt.to_string();
+    let mut conn = raw(&pg).await;
+
+    // One partition per province of the code list and a default one, for both tables.
+    for parent in ["applications", "application_events"] {
+        let parts: i64 =
+            sqlx::query_scalar("SELECT count(*) FROM pg_inherits WHERE inhparent = $1::regclass")
+                .bind(parent)
+                .fetch_one(&mut conn)
+                .await
+                .unwrap();
+        assert_eq!(parts, 64, "{parent}");
+    }
+    // Hà Tĩnh's application and its history live in Hà Tĩnh's partitions.
+    let held: String =
+        sqlx::query_scalar("SELECT tableoid::regclass::text FROM applications WHERE key = $1")
+            .bind(&key)
+            .fetch_one(&mut conn)
+            .await
+            .unwrap();
+    assert_eq!(held, "applications_42");
+    let history: Vec<String> = sqlx::query_scalar(
+        "SELECT DISTINCT tableoid::regclass::text FROM application_events
+         WHERE application_key = $1",
+    )
+    .bind(&key)
+    .fetch_all(&mut conn)
+    .await
+    .unwrap();
+    assert_eq!(history, ["application_events_42"]);
+
+    // What must hold nationally holds in the database, across partitions.
+    let other = Uuid::now_v7().to_string();
+    let cases = [
+        // A second open application for the same citizen, in another province.
+        (&other, "HN-1", "01", "received", None),
+        // The same key, the same receipt, the same idempotency key in another province.
+        (&key, "HN-2", "01", "cancelled", None),
+        (&other, receipt.as_str(), "01", "cancelled", None),
+        (&other, "HN-3", "01", "cancelled", Some("desk-1")),
+    ];
+    for (k, r, province, state, idem) in cases {
+        let mut query = sqlx::query(BY_HAND)
+            .bind(k)
+            .bind(r)
+            .bind(province)
+            .bind(state);
+        query = query.bind(idem);
+        let err = query.execute(&mut conn).await.expect_err("refused");
+        let code = err.as_database_error().and_then(|e| e.code());
+        assert_eq!(code.as_deref(), Some("23505"), "{r} {state}: {err}");
+    }
+    // What makes an application never changes: not its province, not its citizen.
+    for sql in [
+        "UPDATE applications SET home_province = '01' WHERE key = $1",
+        "UPDATE applications SET personal_id = '042191000002' WHERE key = $1",
+        "UPDATE applications SET receipt = 'HN-4' WHERE key = $1",
+    ] {
+        assert_eq!(refused(&mut conn, sql, key.clone()).await, "23000", "{sql}");
+    }
+    // A closed application elsewhere is not refused; it lives in its own province.
+    sqlx::query(BY_HAND)
+        .bind(&other)
+        .bind("HN-5")
+        .bind("01")
+        .bind("cancelled")
+        .bind(None::<&str>)
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    let held: String =
+        sqlx::query_scalar("SELECT tableoid::regclass::text FROM applications WHERE key = $1")
+            .bind(&other)
+            .fetch_one(&mut conn)
+            .await
+            .unwrap();
+    assert_eq!(held, "applications_01");
+
+    // The open row follows the application's state: gone when it ends, and the citizen
+    // can file again.
+    assert_eq!(open_for_first(&mut conn).await, std::slice::from_ref(&key));
+    let mut cancel = cancuoc_store::conformance::step(
+        cancuoc_domain::application::Action::Cancel,
+        cancuoc_domain::Role::DistrictOfficer,
+    );
+    cancel.reason = Some("Công dân rút hồ sơ".into());
+    let cancelled = store
+        .transition_application(&desk, a.key, &cancel)
+        .await
+        .unwrap();
+    assert_eq!(cancelled.history.len(), 2);
+    assert!(open_for_first(&mut conn).await.is_empty());
+    let again = store
+        .file_applications(&desk, &[application("042090000001", None)])
+        .await
+        .unwrap();
+    assert_eq!(
+        open_for_first(&mut conn).await,
+        [again[0].application.key.to_string()]
+    );
 }

@@ -139,9 +139,33 @@ fn card(row: &Row) -> Result<CardRecord> {
 
 /// An application by key, within the caller's scope, with its history; not audited.
 async fn load(tx: &mut dyn Tx, access: &Access, key: Uuid) -> Result<Option<ApplicationRecord>> {
-    let mut sql = format!("SELECT {COLUMNS} FROM applications a WHERE a.key = $1");
-    let mut args = vec![Value::from(key.to_string())];
-    if let Some((clause, value)) = scope(access, "a", 2) {
+    Ok(load_held(tx, access, key).await?.map(|(record, _)| record))
+}
+
+/// `load`, with the province that holds the application: on PostgreSQL its partition,
+/// which every statement on it names so that it reads one province's table, not all.
+async fn load_held(
+    tx: &mut dyn Tx,
+    access: &Access,
+    key: Uuid,
+) -> Result<Option<(ApplicationRecord, String)>> {
+    let key_text = key.to_string();
+    let held = tx
+        .fetch(
+            "SELECT home_province FROM application_keys WHERE key = $1",
+            &[Value::from(key_text.as_str())],
+        )
+        .await?;
+    let Some(province) = held.first().map(|r| text(r, "home_province")).transpose()? else {
+        return Ok(None);
+    };
+    let mut sql =
+        format!("SELECT {COLUMNS} FROM applications a WHERE a.home_province = $1 AND a.key = $2");
+    let mut args = vec![
+        Value::from(province.as_str()),
+        Value::from(key_text.as_str()),
+    ];
+    if let Some((clause, value)) = scope(access, "a", 3) {
         sql.push_str(&clause);
         args.push(value);
     }
@@ -151,12 +175,16 @@ async fn load(tx: &mut dyn Tx, access: &Access, key: Uuid) -> Result<Option<Appl
     let events = tx
         .fetch(
             "SELECT seq, action, from_state, to_state, actor, unit, at_micros, reason
-             FROM application_events WHERE application_key = $1 ORDER BY seq",
-            &[Value::from(key.to_string())],
+             FROM application_events WHERE home_province = $1 AND application_key = $2
+             ORDER BY seq",
+            &[
+                Value::from(province.as_str()),
+                Value::from(key_text.as_str()),
+            ],
         )
         .await?;
     let history = events.iter().map(event).collect::<Result<Vec<_>>>()?;
-    record(&row, history).map(Some)
+    Ok(Some((record(&row, history)?, province)))
 }
 
 /// The unit's next serial of the day, below the stations' blocks.
@@ -208,7 +236,7 @@ async fn given_receipt(
     }
     let taken = tx
         .fetch(
-            "SELECT key FROM applications WHERE receipt = $1",
+            "SELECT key FROM application_keys WHERE receipt = $1",
             &[Value::from(given.to_string())],
         )
         .await?;
@@ -222,11 +250,13 @@ async fn given_receipt(
 }
 
 async fn open_application(tx: &mut dyn Tx, pid: &PersonalId) -> Result<Option<(Uuid, String)>> {
-    let sql = format!(
-        "SELECT key, receipt FROM applications WHERE personal_id = $1 AND state NOT IN {}",
-        *TERMINAL
-    );
-    let rows = tx.fetch(&sql, &[Value::from(pid.as_string())]).await?;
+    let rows = tx
+        .fetch(
+            "SELECT k.key, k.receipt FROM open_applications o
+             JOIN application_keys k ON k.key = o.application_key WHERE o.personal_id = $1",
+            &[Value::from(pid.as_string())],
+        )
+        .await?;
     rows.first()
         .map(|r| Ok((key(r, "key")?, text(r, "receipt")?)))
         .transpose()
@@ -287,7 +317,9 @@ pub async fn file(
         if let Some(idem) = &new.idempotency_key {
             let rows = tx
                 .fetch(
-                    "SELECT key, personal_id, kind, reason FROM applications WHERE idempotency_key = $1",
+                    "SELECT a.key, a.personal_id, a.kind, a.reason FROM application_keys k
+                     JOIN applications a ON a.home_province = k.home_province AND a.key = k.key
+                     WHERE k.idempotency_key = $1",
                     &[Value::from(idem.as_str())],
                 )
                 .await?;
@@ -385,6 +417,7 @@ pub async fn file(
             tx,
             access,
             new.key,
+            new.place.province.as_str(),
             1,
             None,
             None,
@@ -460,6 +493,7 @@ async fn insert_event(
     tx: &mut dyn Tx,
     access: &Access,
     key: Uuid,
+    province: &str,
     seq: i64,
     action: Option<Action>,
     from: Option<ApplicationState>,
@@ -467,11 +501,12 @@ async fn insert_event(
     reason: Option<&str>,
 ) -> Result<()> {
     tx.execute(
-        "INSERT INTO application_events (application_key, seq, action, from_state, to_state,
-            actor, unit, at_micros, reason)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        "INSERT INTO application_events (application_key, home_province, seq, action,
+            from_state, to_state, actor, unit, at_micros, reason)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
         &[
             Value::from(key.to_string()),
+            Value::from(province),
             Value::from(seq),
             Value::from(action.map_or("intake", Action::as_str)),
             Value::from(from.map(|s| s.as_str().to_owned())),
@@ -505,7 +540,7 @@ pub async fn transition(
     key: Uuid,
     step: &Step,
 ) -> Result<ApplicationRecord> {
-    let current = load(tx, access, key)
+    let (current, province) = load_held(tx, access, key)
         .await?
         .ok_or_else(|| StoreError::NotFound("application".into()))?;
     if let Some(expected) = step.expected_version
@@ -542,13 +577,14 @@ pub async fn transition(
         .execute(
             "UPDATE applications SET state = $1, version = version + 1,
                 batch = COALESCE($2, batch), old_card_returned = COALESCE($5, old_card_returned)
-             WHERE key = $3 AND version = $4",
+             WHERE home_province = $6 AND key = $3 AND version = $4",
             &[
                 Value::from(to.as_str()),
                 Value::from(step.batch.map(|b| b.to_string())),
                 Value::from(key.to_string()),
                 Value::from(current.version),
                 Value::from(step.old_card_returned.map(i64::from)),
+                Value::from(province.as_str()),
             ],
         )
         .await?;
@@ -567,6 +603,7 @@ pub async fn transition(
         tx,
         access,
         key,
+        &province,
         seq,
         Some(step.action),
         Some(current.state),
@@ -967,7 +1004,7 @@ pub async fn set_biometrics(
     key: Uuid,
     biometrics: &str,
 ) -> Result<ApplicationRecord> {
-    let current = load(tx, access, key)
+    let (current, province) = load_held(tx, access, key)
         .await?
         .ok_or_else(|| StoreError::NotFound("application".into()))?;
     if !matches!(
@@ -982,11 +1019,12 @@ pub async fn set_biometrics(
     let changed = tx
         .execute(
             "UPDATE applications SET biometrics = $1, version = version + 1
-             WHERE key = $2 AND version = $3",
+             WHERE home_province = $4 AND key = $2 AND version = $3",
             &[
                 Value::from(biometrics),
                 Value::from(key.to_string()),
                 Value::from(current.version),
+                Value::from(province.as_str()),
             ],
         )
         .await?;
@@ -1013,7 +1051,7 @@ pub async fn note_for_verifier(
     key: Uuid,
     note: &str,
 ) -> Result<ApplicationRecord> {
-    let current = load(tx, access, key)
+    let (current, province) = load_held(tx, access, key)
         .await?
         .ok_or_else(|| StoreError::NotFound("application".into()))?;
     let note = note.trim();
@@ -1027,8 +1065,12 @@ pub async fn note_for_verifier(
         format!("{held}\n{note}")
     };
     tx.execute(
-        "UPDATE applications SET verifier_note = $1 WHERE key = $2",
-        &[Value::from(joined.as_str()), Value::from(key.to_string())],
+        "UPDATE applications SET verifier_note = $1 WHERE home_province = $3 AND key = $2",
+        &[
+            Value::from(joined.as_str()),
+            Value::from(key.to_string()),
+            Value::from(province.as_str()),
+        ],
     )
     .await?;
     tx.audit(

@@ -10,7 +10,6 @@ use jiff::civil::Date;
 use std::collections::BTreeMap;
 use uuid::Uuid;
 
-use crate::applications::TERMINAL;
 use crate::{Query, Row, Tx, Value, corrupt, int, text};
 
 /// The condition (over citizens aliased `c`, parameters from `$1`) for someone due a
@@ -29,9 +28,8 @@ pub(crate) fn due_a_card(tx: &dyn Tx, c: &str, on: Date) -> Option<(String, Vec<
              OR (length({c}.birth_date) = 4 AND {c}.birth_date < $4))
            AND NOT EXISTS (SELECT 1 FROM cards k WHERE k.personal_id = {c}.personal_id
                  AND k.status = 'active' AND (k.expiry_date IS NULL OR k.expiry_date >= $5))
-           AND NOT EXISTS (SELECT 1 FROM applications a WHERE a.personal_id = {c}.personal_id
-                 AND a.state NOT IN {terminal})",
-        terminal = *TERMINAL,
+           AND NOT EXISTS (SELECT 1 FROM open_applications o
+                 WHERE o.personal_id = {c}.personal_id)"
     );
     let args = vec![
         Value::from(RecordStatus::Official.as_str()),

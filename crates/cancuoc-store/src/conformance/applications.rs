@@ -23,7 +23,7 @@ fn pid(s: &str) -> PersonalId {
 }
 
 /// Thạch Hà district police takes the application.
-pub(super) fn application(id: &str, idem: Option<&str>) -> NewApplication {
+pub fn application(id: &str, idem: Option<&str>) -> NewApplication {
     NewApplication {
         key: Uuid::now_v7(),
         personal_id: pid(id),
@@ -60,7 +60,7 @@ fn officer_of(unit: &str, actor: &str) -> Access {
     }
 }
 
-pub(super) fn step(action: Action, role: Role) -> Step {
+pub fn step(action: Action, role: Role) -> Step {
     Step {
         action,
         role,
@@ -86,7 +86,8 @@ fn card_for(id: &str, issued: Date) -> NewCard {
     }
 }
 
-pub(super) async fn people(store: &Arc<dyn Store>) {
+/// The register seeded with three citizens of Thạch Hà who hold an old CMND.
+pub async fn people(store: &Arc<dyn Store>) {
     super::seeded(store).await;
     let place = thach_ha();
     // Each holds an old CMND, so the fixture's `cmnd_switch` fits them.
