@@ -121,7 +121,9 @@ CREATE INDEX applications_by_batch ON applications (batch) WHERE batch IS NOT NU
 CREATE INDEX applications_by_person ON applications (personal_id, due_date, key);
 
 -- Keeps application_keys and open_applications with every change of an application, in
--- the same statement; what makes an application is never changed afterwards.
+-- the same statement; what makes an application is never changed afterwards. BEFORE an
+-- insert or update, so that the keys exist when the row's own foreign key is checked;
+-- AFTER a delete, so that the row no longer holds its key when the key goes.
 CREATE FUNCTION applications_keep_national_keys() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
     was_open BOOLEAN := TG_OP <> 'INSERT'
@@ -152,6 +154,7 @@ BEGIN
     RETURN NEW;
 END;
 $$;
--- BEFORE, so that the keys exist when the row's own foreign key is checked.
-CREATE TRIGGER applications_keep_national_keys BEFORE INSERT OR UPDATE OR DELETE
+CREATE TRIGGER applications_keep_national_keys BEFORE INSERT OR UPDATE
+    ON applications FOR EACH ROW EXECUTE FUNCTION applications_keep_national_keys();
+CREATE TRIGGER applications_let_go_of_national_keys AFTER DELETE
     ON applications FOR EACH ROW EXECUTE FUNCTION applications_keep_national_keys();

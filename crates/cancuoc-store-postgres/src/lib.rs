@@ -540,7 +540,8 @@ impl cancuoc_store_sql::Backend for PgBackend {
 
     async fn refresh_statistics(&self) -> Result<()> {
         sqlx::raw_sql(
-            "ANALYZE citizen_rows; ANALYZE household_rows; ANALYZE applications; ANALYZE cards;",
+            "ANALYZE citizen_rows; ANALYZE household_rows; ANALYZE applications; ANALYZE application_keys;
+             ANALYZE open_applications; ANALYZE cards;",
         )
         .execute(&self.pool)
         .await

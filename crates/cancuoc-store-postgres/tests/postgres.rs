@@ -1067,6 +1067,18 @@ async fn applications_live_in_their_provinces_partition_under_national_rules() {
             .await
             .unwrap();
     assert_eq!(held, "applications_01");
+    // Deleted by hand (nothing in the code deletes one), it lets go of its national keys.
+    sqlx::query("DELETE FROM applications WHERE key = $1")
+        .bind(&other)
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    let keys: i64 = sqlx::query_scalar("SELECT count(*) FROM application_keys WHERE key = $1")
+        .bind(&other)
+        .fetch_one(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(keys, 0);
 
     // The open row follows the application's state: gone when it ends, and the citizen
     // can file again.
@@ -1082,12 +1094,19 @@ async fn applications_live_in_their_provinces_partition_under_national_rules() {
         .unwrap();
     assert_eq!(cancelled.history.len(), 2);
     assert!(open_for_first(&mut conn).await.is_empty());
-    let again = store
-        .file_applications(&desk, &[application("042090000001", None)])
-        .await
-        .unwrap();
+    // Two desks file for the citizen at once: one application is filed, the other is a
+    // conflict.
+    let (one, two) = futures_util::future::join(
+        store.file_applications(&desk, &[application("042090000001", None)]),
+        store.file_applications(&desk, &[application("042090000001", None)]),
+    )
+    .await;
+    assert!(one.is_ok() != two.is_ok(), "exactly one: {one:?} {two:?}");
+    let loser = one.as_ref().err().or(two.as_ref().err()).unwrap();
+    assert!(matches!(loser, StoreError::Conflict(_)), "{loser:?}");
+    let filed = one.or(two).unwrap();
     assert_eq!(
         open_for_first(&mut conn).await,
-        [again[0].application.key.to_string()]
+        [filed[0].application.key.to_string()]
     );
 }

@@ -726,7 +726,10 @@ fn filtered(access: &Access, query: &ApplicationQuery) -> (String, Vec<Value>) {
     if let Some(receipt) = &query.receipt {
         filter(
             &mut sql,
-            " AND a.receipt = $?",
+            // Through application_keys, so that PostgreSQL reads one province's partition.
+            " AND a.home_province = (SELECT k.home_province FROM application_keys k
+                 WHERE k.receipt = $?)
+              AND a.key = (SELECT k.key FROM application_keys k WHERE k.receipt = $?)",
             Value::from(receipt.as_str()),
         );
     }

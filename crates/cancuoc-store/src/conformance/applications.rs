@@ -765,6 +765,29 @@ pub async fn application_lists_filter_and_page(store: Arc<dyn Store>) {
         .await
         .unwrap();
     assert_eq!(everything.items.len(), 3);
+    // A receipt number finds its one application; an unknown one finds none.
+    let second = store
+        .application(&district(), keys[1])
+        .await
+        .unwrap()
+        .unwrap();
+    let by_receipt = all(ApplicationQuery {
+        receipt: Some(second.receipt.to_string()),
+        limit: 50,
+        ..Default::default()
+    })
+    .await;
+    assert_eq!(
+        by_receipt.items.iter().map(|s| s.key).collect::<Vec<_>>(),
+        [keys[1]]
+    );
+    let unknown = all(ApplicationQuery {
+        receipt: Some("CAH-445-20210316-9999".into()),
+        limit: 50,
+        ..Default::default()
+    })
+    .await;
+    assert!(unknown.items.is_empty(), "{unknown:?}");
 }
 
 /// The list of remote districts: added, listed, a second overlapping entry refused, ended
