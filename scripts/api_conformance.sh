@@ -26,7 +26,9 @@ CANCUOC_ADMIN_PASSWORD=$password "$binary" --db "sqlite://$work/cancuoc.db" --da
 server=$!
 trap 'kill $server 2>/dev/null || true; rm -rf "$work"' EXIT
 base="http://127.0.0.1:$port"
-for _ in $(seq 1 120); do
+# The debug build's demo (a month of applications, chips signed, officers' passwords
+# hashed) takes about 90 s on a quiet 2-core machine; leave room for a busy one.
+for _ in $(seq 1 300); do
   curl -sf "$base/api/v1/health" >/dev/null && break
   sleep 1
 done
