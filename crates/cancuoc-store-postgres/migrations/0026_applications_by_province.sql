@@ -24,47 +24,11 @@ CREATE TABLE open_applications (
     application_key TEXT NOT NULL UNIQUE REFERENCES application_keys (key)
 );
 
-CREATE TABLE applications_by_province (
-    key TEXT NOT NULL,
-    receipt TEXT NOT NULL,
-    personal_id TEXT NOT NULL,
-    kind TEXT NOT NULL,
-    reason TEXT,
-    channel TEXT NOT NULL,
-    intake_unit TEXT NOT NULL,
-    home_province TEXT NOT NULL,
-    home_district TEXT,
-    home_commune TEXT,
-    station TEXT,
-    officer TEXT NOT NULL,
-    intake_micros BIGINT NOT NULL,
-    intake_date TEXT NOT NULL,
-    due_date TEXT NOT NULL,
-    fee_vnd BIGINT NOT NULL,
-    fee_basis TEXT NOT NULL,
-    exemption TEXT,
-    identifying_marks TEXT,
-    old_card_returned BIGINT NOT NULL,
-    biometrics TEXT,
-    state TEXT NOT NULL,
-    version BIGINT NOT NULL,
-    batch TEXT,
-    idempotency_key TEXT,
-    verifier_note TEXT
-) PARTITION BY LIST (home_province);
+-- The same columns as the table it replaces.
+CREATE TABLE applications_by_province (LIKE applications) PARTITION BY LIST (home_province);
 
-CREATE TABLE application_events_by_province (
-    application_key TEXT NOT NULL,
-    home_province TEXT NOT NULL,
-    seq BIGINT NOT NULL,
-    action TEXT NOT NULL,
-    from_state TEXT,
-    to_state TEXT NOT NULL,
-    actor TEXT NOT NULL,
-    unit TEXT NOT NULL,
-    at_micros BIGINT NOT NULL,
-    reason TEXT
-) PARTITION BY LIST (home_province);
+CREATE TABLE application_events_by_province (LIKE application_events,
+    home_province TEXT NOT NULL) PARTITION BY LIST (home_province);
 
 DO $$
 DECLARE
@@ -92,14 +56,10 @@ INSERT INTO application_keys (key, receipt, idempotency_key, home_province)
 INSERT INTO open_applications (personal_id, application_key)
     SELECT personal_id, key FROM applications
     WHERE state NOT IN ('handed_over', 'rejected', 'cancelled');
-INSERT INTO applications_by_province SELECT key, receipt, personal_id, kind, reason, channel,
-    intake_unit, home_province, home_district, home_commune, station, officer, intake_micros,
-    intake_date, due_date, fee_vnd, fee_basis, exemption, identifying_marks, old_card_returned,
-    biometrics, state, version, batch, idempotency_key, verifier_note
-    FROM applications;
-INSERT INTO application_events_by_province SELECT e.application_key, a.home_province, e.seq,
-    e.action, e.from_state, e.to_state, e.actor, e.unit, e.at_micros, e.reason
-    FROM application_events e JOIN applications a ON a.key = e.application_key;
+INSERT INTO applications_by_province SELECT * FROM applications;
+INSERT INTO application_events_by_province
+    SELECT e.*, a.home_province FROM application_events e
+    JOIN applications a ON a.key = e.application_key;
 
 ALTER TABLE cards DROP CONSTRAINT cards_application_key_fkey;
 DROP TABLE application_events;
