@@ -1128,7 +1128,9 @@ impl App {
                 .await
             {
                 Ok(_) => outcome.done.push(a.key),
-                Err(e @ (AppError::Internal(_) | AppError::Forbidden(_))) => return Err(e),
+                Err(e) if e.is_system_failure() || matches!(e, AppError::Forbidden(_)) => {
+                    return Err(e);
+                }
                 Err(e) => outcome.refused.push((a.key, e)),
             }
         }

@@ -30,6 +30,9 @@ pub enum ErrorCode {
     TextTooLong,
     /// A document was not ready within the rendering time limit.
     RenderTimeout,
+    /// The register cannot be reached for a moment (a failover, a restart, a busy
+    /// database); the same request may be sent again.
+    Unavailable,
     Internal,
 }
 
@@ -52,6 +55,7 @@ impl ErrorCode {
             Self::TypeNotAllowed => "type_not_allowed",
             Self::TextTooLong => "text_too_long",
             Self::RenderTimeout => "render_timeout",
+            Self::Unavailable => "unavailable",
             Self::Internal => "internal",
         }
     }
@@ -92,11 +96,24 @@ pub enum AppError {
     #[error("the document is taking too long to make: try again in a moment")]
     RenderTimeout,
     /// Details go to the log, never to the caller.
+    #[error("the register cannot be reached for a moment: try again in a few seconds")]
+    Unavailable(String),
+    /// Details go to the log, never to the caller.
     #[error("internal error")]
     Internal(String),
 }
 
 impl AppError {
+    /// A failure on the system's side, not a refusal of the request: the API answers it
+    /// 5xx, a batch or a station's packet stops on it (to be sent again) instead of
+    /// counting the item refused, and a console page says so instead of "not found".
+    pub fn is_system_failure(&self) -> bool {
+        matches!(
+            self,
+            Self::Internal(_) | Self::Unavailable(_) | Self::RenderTimeout
+        )
+    }
+
     pub fn code(&self) -> ErrorCode {
         match self {
             Self::Unauthenticated | Self::BadCredentials => ErrorCode::Unauthenticated,
@@ -123,6 +140,7 @@ impl AppError {
             Self::TooLong(_) => ErrorCode::TextTooLong,
             Self::File(_) => ErrorCode::InvalidInput,
             Self::RenderTimeout => ErrorCode::RenderTimeout,
+            Self::Unavailable(_) => ErrorCode::Unavailable,
             Self::Internal(_) => ErrorCode::Internal,
         }
     }
@@ -137,6 +155,7 @@ impl From<StoreError> for AppError {
             StoreError::Transition(e) => AppError::Transition(e),
             StoreError::Review(e) => AppError::Review(e),
             StoreError::Misfit(m) => AppError::TypeNotAllowed(m.to_string()),
+            StoreError::Unavailable(what) => AppError::Unavailable(what),
             StoreError::Backend(what) => AppError::Internal(what),
         }
     }

@@ -523,7 +523,7 @@ impl App {
             }
             // The first packet to reach the server wins; the message names its receipt.
             Err(AppError::Conflict(message)) => refused("already_applied", message),
-            Err(e @ (AppError::Internal(_) | AppError::RenderTimeout)) => Err(e),
+            Err(e) if e.is_system_failure() => Err(e),
             Err(e) => refused("not_filed", e.to_string()),
         }
     }

@@ -58,6 +58,10 @@ pub struct ErrorBody {
     pub details: Option<serde_json::Value>,
 }
 
+/// How long a client should wait before sending again a request the register could not
+/// take: about what a pool needs to replace its connections after a failover.
+const RETRY_UNAVAILABLE: u64 = 5;
+
 /// An error on its way to becoming a response.
 #[derive(Debug)]
 pub(crate) struct ApiError {
@@ -133,7 +137,7 @@ pub(crate) fn status_of(code: ErrorCode) -> StatusCode {
         }
         ErrorCode::TypeNotAllowed => StatusCode::UNPROCESSABLE_ENTITY,
         ErrorCode::TooManyAttempts => StatusCode::TOO_MANY_REQUESTS,
-        ErrorCode::RenderTimeout => StatusCode::SERVICE_UNAVAILABLE,
+        ErrorCode::RenderTimeout | ErrorCode::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
         ErrorCode::Internal => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }
@@ -142,6 +146,18 @@ impl From<AppError> for ApiError {
     fn from(e: AppError) -> Self {
         match &e {
             AppError::Internal(detail) => Self::internal(detail),
+            AppError::Unavailable(detail) => {
+                tracing::warn!(error = %detail, "the register is unavailable");
+                Self {
+                    details: Some(serde_json::json!({ "retry_after_seconds": RETRY_UNAVAILABLE })),
+                    retry_after_seconds: Some(RETRY_UNAVAILABLE),
+                    ..Self::new(
+                        StatusCode::SERVICE_UNAVAILABLE,
+                        e.code().as_str(),
+                        e.to_string(),
+                    )
+                }
+            }
             // The upload's temporary file failing to read is the server's trouble.
             AppError::File(
                 file @ (cancuoc_import::FileError::Unreadable { .. }
@@ -220,6 +236,7 @@ mod tests {
             (ErrorCode::OutsideJurisdiction, 403),
             (ErrorCode::TextTooLong, 400),
             (ErrorCode::TypeNotAllowed, 422),
+            (ErrorCode::Unavailable, 503),
             (ErrorCode::Internal, 500),
         ];
         for (code, status) in all {
@@ -247,6 +264,24 @@ mod tests {
                 .get(header::RETRY_AFTER)
                 .and_then(|v| v.to_str().ok()),
             Some("900")
+        );
+    }
+
+    #[test]
+    fn an_unreachable_register_says_when_to_retry_and_hides_its_detail() {
+        let e = ApiError::from(AppError::Unavailable(
+            "error communicating with database: Connection reset by peer at 10.0.0.7".into(),
+        ));
+        assert_eq!(e.status, StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(e.code, "unavailable");
+        assert!(!e.message.contains("10.0.0.7"), "{}", e.message);
+        let response = e.into_response();
+        assert_eq!(
+            response
+                .headers()
+                .get(header::RETRY_AFTER)
+                .and_then(|v| v.to_str().ok()),
+            Some("5")
         );
     }
 }

@@ -217,7 +217,7 @@ fn explain(e: &AppError, t: &'static Words) -> (StatusCode, &'static str) {
         AppError::Conflict(_) => (StatusCode::CONFLICT, t.full),
         AppError::InvalidState(_) => (StatusCode::CONFLICT, t.too_late),
         AppError::Invalid(_) => (StatusCode::BAD_REQUEST, t.bad_request),
-        _ => (StatusCode::INTERNAL_SERVER_ERROR, t.failed),
+        _ => (crate::error::status_of(e.code()), t.failed),
     }
 }
 

@@ -210,9 +210,28 @@ pub(crate) fn backend(e: sqlx::Error) -> StoreError {
         sqlx::Error::Database(db) if db.is_unique_violation() => {
             StoreError::Conflict(db.message().to_owned())
         }
+        // Another writer kept the database past the wait.
+        sqlx::Error::Database(db)
+            if matches!(primary_code(&**db), Some(SQLITE_BUSY | SQLITE_LOCKED)) =>
+        {
+            StoreError::Unavailable(e.to_string())
+        }
+        sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed => {
+            StoreError::Unavailable(e.to_string())
+        }
         sqlx::Error::RowNotFound => StoreError::NotFound("row".into()),
         _ => StoreError::Backend(e.to_string()),
     }
+}
+
+const SQLITE_BUSY: i32 = 5;
+const SQLITE_LOCKED: i32 = 6;
+
+/// SQLite's primary result code of an error: the low byte of its extended code.
+fn primary_code(e: &dyn sqlx::error::DatabaseError) -> Option<i32> {
+    e.code()
+        .and_then(|c| c.parse::<i32>().ok())
+        .map(|c| c & 0xff)
 }
 
 /// How long a writer waits for the write lock before it reports the database busy.
@@ -232,11 +251,8 @@ async fn begin_immediate(conn: &mut SqliteConnection) -> Result<()> {
         .map_err(backend)?;
     let began = loop {
         match sqlx::raw_sql("BEGIN IMMEDIATE").execute(&mut *conn).await {
-            // SQLITE_BUSY and its extended codes (the primary code is the low byte).
             Err(sqlx::Error::Database(e))
-                if e.code()
-                    .and_then(|c| c.parse::<i32>().ok())
-                    .is_some_and(|c| c & 0xff == 5)
+                if primary_code(&*e) == Some(SQLITE_BUSY)
                     && started.elapsed() < WRITE_LOCK_WAIT =>
             {
                 tokio::time::sleep(WRITE_LOCK_POLL).await;

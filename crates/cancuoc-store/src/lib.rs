@@ -52,7 +52,12 @@ pub enum StoreError {
     /// The application's type does not fit the citizen (DESIGN §4, intake).
     #[error("{0}")]
     Misfit(#[from] cancuoc_domain::application::Misfit),
-    /// Anything the caller cannot fix: connection lost, disk full, corrupt data.
+    /// The database cannot take the request for a moment: the connection was lost (a
+    /// failover, a restart), no connection came free in time, the write lock stayed
+    /// taken. The same request may succeed when tried again.
+    #[error("storage unavailable: {0}")]
+    Unavailable(String),
+    /// Anything the caller cannot fix: disk full, corrupt data, a statement refused.
     #[error("storage failure: {0}")]
     Backend(String),
 }

@@ -60,7 +60,9 @@ impl From<AppError> for CliError {
             _ => 1,
         };
         let error = match &e {
-            AppError::Internal(detail) => anyhow::anyhow!("{e}: {detail}"),
+            AppError::Internal(detail) | AppError::Unavailable(detail) => {
+                anyhow::anyhow!("{e}: {detail}")
+            }
             _ => anyhow::anyhow!(e.to_string()),
         };
         Self { code, error }

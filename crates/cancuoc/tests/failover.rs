@@ -18,6 +18,7 @@
 
 mod support;
 
+use std::collections::HashMap;
 use std::io::Write as _;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
@@ -31,46 +32,105 @@ use tokio::net::{TcpListener, TcpStream};
 /// elsewhere and cuts the open ones, as a failed primary does.
 struct Proxy {
     port: u16,
-    target: Arc<Mutex<(SocketAddr, u64)>>,
+    route: Arc<Mutex<Route>>,
+}
+
+/// Where new connections go, and how many connections each target generation still has.
+struct Route {
+    to: SocketAddr,
+    generation: u64,
+    open: HashMap<u64, usize>,
+}
+
+/// One forwarded connection, counted against its generation while it lives.
+struct Forwarded {
+    route: Arc<Mutex<Route>>,
+    generation: u64,
+}
+
+impl Drop for Forwarded {
+    fn drop(&mut self) {
+        if let Some(n) = self.route.lock().unwrap().open.get_mut(&self.generation) {
+            *n -= 1;
+        }
+    }
 }
 
 impl Proxy {
     async fn start(target: SocketAddr) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let port = listener.local_addr().unwrap().port();
-        let target = Arc::new(Mutex::new((target, 0u64)));
-        let shared = target.clone();
+        let route = Arc::new(Mutex::new(Route {
+            to: target,
+            generation: 0,
+            open: HashMap::new(),
+        }));
+        let shared = route.clone();
         tokio::spawn(async move {
             loop {
                 let Ok((mut inbound, _)) = listener.accept().await else {
                     return;
                 };
-                let (to, generation) = *shared.lock().unwrap();
-                let current = shared.clone();
+                let (to, generation) = {
+                    let mut route = shared.lock().unwrap();
+                    let generation = route.generation;
+                    *route.open.entry(generation).or_default() += 1;
+                    (route.to, generation)
+                };
+                let forwarded = Forwarded {
+                    route: shared.clone(),
+                    generation,
+                };
                 tokio::spawn(async move {
-                    let Ok(mut outbound) = TcpStream::connect(to).await else {
-                        return;
-                    };
-                    let copy = tokio::io::copy_bidirectional(&mut inbound, &mut outbound);
                     let moved = async {
-                        while current.lock().unwrap().1 == generation {
-                            tokio::time::sleep(Duration::from_millis(20)).await;
+                        while forwarded.route.lock().unwrap().generation == generation {
+                            tokio::time::sleep(Duration::from_millis(5)).await;
+                        }
+                    };
+                    let forward = async {
+                        if let Ok(mut outbound) = TcpStream::connect(to).await {
+                            let _ =
+                                tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
                         }
                     };
                     tokio::select! {
-                        _ = copy => {}
+                        () = forward => {}
                         () = moved => {}
                     }
+                    drop(forwarded);
                 });
             }
         });
-        Self { port, target }
+        Self { port, route }
     }
 
-    fn move_to(&self, to: SocketAddr) {
-        let mut target = self.target.lock().unwrap();
-        target.0 = to;
-        target.1 += 1;
+    /// Sends new connections to `to` and returns once every older connection is cut, so
+    /// that nothing the node sends afterwards reaches the old primary.
+    async fn move_to(&self, to: SocketAddr) {
+        let generation = {
+            let mut route = self.route.lock().unwrap();
+            route.to = to;
+            route.generation += 1;
+            route.generation
+        };
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let cut = self
+                .route
+                .lock()
+                .unwrap()
+                .open
+                .iter()
+                .all(|(g, n)| *g == generation || *n == 0);
+            if cut {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the old connections were not cut"
+            );
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
     }
 }
 
@@ -176,7 +236,7 @@ async fn a_node_carries_on_after_its_standby_is_promoted() {
         .await
         .unwrap();
     assert!(promoted);
-    proxy.move_to(address(&standby).await);
+    proxy.move_to(address(&standby).await).await;
 
     // The same node, not restarted: a look-up, a new sign-in (a write) and a write of the
     // officer's own, all on the new primary. A request that met a dead connection may
@@ -246,4 +306,113 @@ async fn a_node_carries_on_after_its_standby_is_promoted() {
     let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(drop_database))
         .execute(&mut on_standby)
         .await;
+}
+
+/// A request's answer with its `Retry-After` header; `cookie` sends the token as the
+/// console's session cookie instead of a bearer token, and redirects are not followed.
+async fn answer(
+    base: &str,
+    path: &str,
+    token: &str,
+    cookie: bool,
+) -> (u16, Option<String>, String) {
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let request = client.get(format!("{base}{path}"));
+    let request = if cookie {
+        request.header("cookie", format!("cancuoc_session={token}"))
+    } else {
+        request.bearer_auth(token)
+    };
+    let response = request.send().await.unwrap();
+    let status = response.status().as_u16();
+    let retry_after = response
+        .headers()
+        .get("retry-after")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    (status, retry_after, response.text().await.unwrap())
+}
+
+// While the database cannot be reached, a node says so (503 `unavailable`, Retry-After)
+// on the API, the console and the sign-in, instead of "internal error", "wrong password"
+// or a trip back to the sign-in page; when it can be reached again, the node carries on.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_node_says_when_the_register_is_out_of_reach_and_carries_on() {
+    let Ok(primary) = std::env::var("CANCUOC_TEST_POSTGRES") else {
+        let _ = writeln!(std::io::stderr(), "skipped: CANCUOC_TEST_POSTGRES not set");
+        return;
+    };
+    let name = format!("cancuoc_out_of_reach_{}", std::process::id());
+    let mut admin = sqlx::PgConnection::connect(&primary).await.unwrap();
+    for statement in [
+        format!("DROP DATABASE IF EXISTS {name}"),
+        format!("CREATE DATABASE {name}"),
+    ] {
+        sqlx::raw_sql(sqlx::AssertSqlSafe(statement))
+            .execute(&mut admin)
+            .await
+            .unwrap();
+    }
+    let database = address(&primary).await;
+    let proxy = Proxy::start(database).await;
+    let through_proxy = with_database(&through(&primary, proxy.port), &name);
+    let ws = Workspace::new();
+    let out = ws.run(&["--db", &through_proxy, "init"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let node = ws.serve(&["--db", &through_proxy]);
+    let token = sign_in(&node.base, "admin", "a-long-admin-password").await;
+    let list = "/api/v1/citizens?limit=3";
+    let (status, _, body) = answer(&node.base, list, &token, false).await;
+    assert_eq!(status, 200, "{body}");
+
+    // Nothing listens where the address now leads: open connections are cut, new ones
+    // are refused.
+    let nowhere = TcpListener::bind("127.0.0.1:0")
+        .await
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    proxy.move_to(nowhere).await;
+    let (status, retry_after, body) = answer(&node.base, list, &token, false).await;
+    assert_eq!(status, 503, "{body}");
+    assert_eq!(retry_after.as_deref(), Some("5"));
+    let error: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(error["code"], "unavailable", "{body}");
+    assert!(!body.contains(&name), "the detail stays in the log: {body}");
+    let (status, _, body) = answer(&node.base, "/tra-cuu", &token, true).await;
+    assert_eq!(
+        status, 503,
+        "the console keeps the officer signed in: {body}"
+    );
+    assert!(body.contains("thử lại"), "{body}");
+    let refused = reqwest::Client::new()
+        .post(format!("{}/api/v1/auth/login", node.base))
+        .json(&serde_json::json!({"username": "admin", "password": "a-long-admin-password"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status().as_u16(), 503);
+
+    // The database is back: the same node, the same session.
+    proxy.move_to(database).await;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let (status, body) = loop {
+        let (status, _, body) = answer(&node.base, list, &token, false).await;
+        if status == 200 || Instant::now() > deadline {
+            break (status, body);
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    assert_eq!(status, 200, "{body}");
+    let (status, _, body) = answer(&node.base, "/tra-cuu", &token, true).await;
+    assert_eq!(status, 200, "{body}");
+    drop(node);
+    let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+        "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+    )))
+    .execute(&mut admin)
+    .await;
 }

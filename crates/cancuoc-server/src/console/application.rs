@@ -128,9 +128,7 @@ async fn application_page(
     };
     let record = match found {
         Ok(record) => record,
-        Err(AppError::Internal(_)) => {
-            return (StatusCode::INTERNAL_SERVER_ERROR, ui.t(W::failed)).into_response();
-        }
+        Err(e) if e.is_system_failure() => return system_failure(ui, &e),
         Err(AppError::Forbidden(_)) => {
             return (StatusCode::FORBIDDEN, ui.t(W::forbidden)).into_response();
         }
@@ -385,7 +383,7 @@ pub(crate) async fn application_image(
         )
             .into_response(),
         Err(AppError::Forbidden(_)) => StatusCode::FORBIDDEN.into_response(),
-        Err(AppError::Internal(_)) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+        Err(e) if e.is_system_failure() => crate::error::status_of(e.code()).into_response(),
         Err(_) => StatusCode::NOT_FOUND.into_response(),
     }
 }

@@ -741,6 +741,10 @@ impl axum::extract::FromRequestParts<AppState> for AnyDesk {
                 csrf,
                 must_change_password,
             })),
+            // The register out of reach is not a reason to sign in again.
+            Err(e) if e.is_system_failure() => {
+                Err(system_failure(Ui::of(None, &parts.headers), &e))
+            }
             Err(_) => Err(to_login()),
         }
     }
@@ -934,6 +938,17 @@ pub(crate) fn form_field(pairs: &[(String, String)], name: &str) -> String {
         .unwrap_or_default()
 }
 
+/// The page for a failure on the system's side: "busy, try again later", answered with
+/// the status the API gives the same failure (503 for an unreachable register, 500 else).
+pub(crate) fn system_failure(ui: Ui, e: &AppError) -> Response {
+    match e {
+        AppError::Unavailable(detail) => tracing::warn!(error = %detail, "a console page"),
+        AppError::Internal(detail) => tracing::error!(error = %detail, "a console page"),
+        _ => tracing::warn!(error = %e, "a console page"),
+    }
+    (crate::error::status_of(e.code()), ui.t(W::failed)).into_response()
+}
+
 /// A refusal as the officer reads it. In Vietnamese, the refusals a page can meet are
 /// said by their kind (the step is not possible in this state, another role takes it, a
 /// reason is needed…); only a refusal of a typed value keeps the use case's own words,
@@ -955,7 +970,7 @@ pub(crate) fn said(ui: Ui, e: &AppError) -> String {
         C::TypeNotAllowed => W::refused_type,
         C::TextTooLong => W::refused_too_long,
         C::TooManyAttempts => W::throttled,
-        C::RenderTimeout | C::Internal => W::failed,
+        C::RenderTimeout | C::Unavailable | C::Internal => W::failed,
         C::PasswordChangeRequired => W::change_password_first,
         C::InvalidInput => {
             if ui.english {
@@ -1208,6 +1223,7 @@ pub(crate) async fn login(
             // broken page in the browser).
             let message = match e {
                 AppError::TooManyAttempts { .. } => W::throttled,
+                e if e.is_system_failure() => W::failed,
                 _ => W::wrong_password,
             };
             page(
@@ -1422,9 +1438,7 @@ pub(crate) async fn citizen(
     let caller = desk.caller();
     let record = match state.app.citizen(&caller, &personal_id).await {
         Ok(r) => r,
-        Err(AppError::Internal(_)) => {
-            return (StatusCode::INTERNAL_SERVER_ERROR, ui.t(W::failed)).into_response();
-        }
+        Err(e) if e.is_system_failure() => return system_failure(ui, &e),
         Err(_) => {
             let not_found = SearchPage {
                 ui,
