@@ -249,7 +249,7 @@ impl App {
         let filed = match self.store.file_applications(&access, &batch).await {
             Ok(filed) => filed,
             Err(e) => {
-                self.remove_objects(sealed.iter().flatten()).await;
+                self.remove_objects_after(&e, sealed.iter().flatten()).await;
                 return Err(e.into());
             }
         };
@@ -344,6 +344,22 @@ impl App {
         }
     }
 
+    /// After a store write failed: removes the objects sealed for it, unless the write's
+    /// outcome is unknown. A connection lost during the commit may have lost only the
+    /// answer, and a row that did commit would then name a removed object; what is left
+    /// is an orphan that `cancuoc vault gc` removes once it is old.
+    async fn remove_objects_after(
+        &self,
+        failure: &StoreError,
+        objects: impl Iterator<Item = &String>,
+    ) {
+        if matches!(failure, StoreError::Unavailable(_)) {
+            tracing::warn!("the store's answer was lost: sealed objects are left to vault gc");
+            return;
+        }
+        self.remove_objects(objects).await;
+    }
+
     /// Seals a capture in the vault under the application's key; returns what the
     /// register keeps about it.
     async fn seal_capture(&self, object: String, capture: &Capture) -> Result<String, AppError> {
@@ -381,7 +397,8 @@ impl App {
         match self.store.set_biometrics(&access, key, &stored).await {
             Ok(record) => Ok(record),
             Err(e) => {
-                self.remove_objects(std::iter::once(&object)).await;
+                self.remove_objects_after(&e, std::iter::once(&object))
+                    .await;
                 Err(e.into())
             }
         }
@@ -743,7 +760,7 @@ impl App {
             Ok(record) => Ok(record),
             Err(e) => {
                 // The chip personalised for a card that was not produced is nobody's.
-                self.remove_objects(chip_objects.iter()).await;
+                self.remove_objects_after(&e, chip_objects.iter()).await;
                 Err(e.into())
             }
         }
@@ -757,8 +774,19 @@ impl App {
         request: &StepRequest,
     ) -> Vec<(Uuid, Result<ApplicationRecord, AppError>)> {
         let mut out = Vec::with_capacity(keys.len());
+        let mut stopped = false;
         for &key in keys {
-            out.push((key, self.transition(caller, key, request).await));
+            // After a failure of the system, the rest are not tried (each would wait for
+            // the same database): they are answered as not taken, to be sent again.
+            let outcome = if stopped {
+                Err(AppError::Unavailable(
+                    "not tried after a failure of the system".into(),
+                ))
+            } else {
+                self.transition(caller, key, request).await
+            };
+            stopped |= outcome.as_ref().is_err_and(AppError::is_system_failure);
+            out.push((key, outcome));
         }
         out
     }
@@ -1208,8 +1236,13 @@ impl App {
             .store
             .officers(&access)
             .await
-            .ok()
-            .and_then(|all| all.into_iter().find(|o| o.username == application.officer))
+            .or_else(|e| match e {
+                StoreError::Unavailable(_) | StoreError::Backend(_) => Err(e),
+                // An officer list the caller may not read: the slip names the username.
+                _ => Ok(Vec::new()),
+            })?
+            .into_iter()
+            .find(|o| o.username == application.officer)
             .map_or_else(|| application.officer.clone(), |o| o.full_name);
         let (portrait, fingers) = if which == IntakeDocument::IntakeForm {
             self.slip_biometrics(caller, &access, &application).await?

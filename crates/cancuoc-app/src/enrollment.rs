@@ -10,7 +10,7 @@ use cancuoc_domain::text::{TextLimit, limits};
 use cancuoc_domain::{AdminCode, PartialDate, PersonalId, PoliceUnitCode, Role};
 use cancuoc_store::{
     Access, Appointment, AppointmentStep, EnrollmentSession, Invitee, Machine, NewAppointment,
-    NewEnrollmentSession, SessionQuery, SessionState, Site, SiteKind,
+    NewEnrollmentSession, SessionQuery, SessionState, Site, SiteKind, StoreError,
 };
 use jiff::civil::Date;
 use uuid::Uuid;
@@ -550,13 +550,15 @@ impl App {
             }
         }
         for letter in &mut letters {
-            if let Some(h) = self
-                .store
-                .household(&access, &letter.household)
-                .await
-                .ok()
-                .flatten()
-            {
+            let found = match self.store.household(&access, &letter.household).await {
+                Ok(found) => found,
+                Err(e @ (StoreError::Unavailable(_) | StoreError::Backend(_))) => {
+                    return Err(e.into());
+                }
+                // A household out of the caller's sight: the letter goes without an address.
+                Err(_) => None,
+            };
+            if let Some(h) = found {
                 letter.address = h.address;
             }
         }

@@ -62,6 +62,11 @@ pub struct ErrorBody {
 /// take: about what a pool needs to replace its connections after a failover.
 const RETRY_UNAVAILABLE: u64 = 5;
 
+/// The `Retry-After` seconds of a failure that passes: the register out of reach.
+pub(crate) fn retry_after(e: &AppError) -> Option<u64> {
+    matches!(e, AppError::Unavailable(_)).then_some(RETRY_UNAVAILABLE)
+}
+
 /// An error on its way to becoming a response.
 #[derive(Debug)]
 pub(crate) struct ApiError {

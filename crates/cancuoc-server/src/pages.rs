@@ -254,12 +254,12 @@ async fn booking_page(
         .as_ref()
         .is_none_or(|a| a.state == AppointmentState::Booked);
     let sessions = match (&booking.commune, can_choose) {
-        (Some(commune), true) => state
-            .app
-            .open_sessions(commune)
-            .await
-            .map(sessions_view)
-            .unwrap_or_default(),
+        (Some(commune), true) => match state.app.open_sessions(commune).await {
+            Ok(open) => sessions_view(open),
+            // "No session to choose" would be untrue; the page says to try later.
+            Err(e) if e.is_system_failure() => return failure(t, &e),
+            Err(_) => Vec::new(),
+        },
         _ => Vec::new(),
     };
     let page = BookingPage {

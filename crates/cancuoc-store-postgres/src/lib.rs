@@ -267,13 +267,17 @@ pub(crate) fn backend(e: sqlx::Error) -> StoreError {
         sqlx::Error::Database(db) if matches!(db.code().as_deref(), Some("40001" | "40P01")) => {
             StoreError::Conflict(format!("concurrent change: {}", db.message()))
         }
-        // connection_exception (08…), too_many_connections, admin_shutdown, crash_shutdown,
-        // cannot_connect_now (a server starting or in recovery), and a write reaching a
-        // standby: a failover under way or a server going down.
+        // connection_exception (08…, but not 08P01, a protocol violation, which is ours),
+        // too_many_connections, admin_shutdown, crash_shutdown, cannot_connect_now (a
+        // server starting or in recovery), idle_session_timeout, and a write reaching a
+        // standby (read_only_sql_transaction: a failover under way, or a demoted primary).
         sqlx::Error::Database(db)
             if db.code().as_deref().is_some_and(|code| {
-                code.starts_with("08")
-                    || matches!(code, "53300" | "57P01" | "57P02" | "57P03" | "25006")
+                (code.starts_with("08") && code != "08P01")
+                    || matches!(
+                        code,
+                        "53300" | "57P01" | "57P02" | "57P03" | "57P05" | "25006"
+                    )
             }) =>
         {
             StoreError::Unavailable(e.to_string())

@@ -327,8 +327,16 @@ pub async fn create_sessions(
         let (province, district) = places_above(tx, &site.commune).await?;
         // A gathered commune is the site's neighbour within its district: the session is
         // scoped by its site, so people from elsewhere would be out of their police's sight.
+        let invited_places = match &new.invites {
+            Some(invites) => match places_above(tx, invites).await {
+                Ok(places) => Some(places),
+                Err(StoreError::NotFound(_)) => None,
+                Err(e) => return Err(e),
+            },
+            None => None,
+        };
         if let Some(invites) = &new.invites
-            && places_above(tx, invites).await.ok() != Some((province.clone(), district.clone()))
+            && invited_places != Some((province.clone(), district.clone()))
         {
             return Err(StoreError::Invalid(format!(
                 "invites: {invites} is not a commune of the site's district"

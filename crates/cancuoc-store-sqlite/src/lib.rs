@@ -211,9 +211,7 @@ pub(crate) fn backend(e: sqlx::Error) -> StoreError {
             StoreError::Conflict(db.message().to_owned())
         }
         // Another writer kept the database past the wait.
-        sqlx::Error::Database(db)
-            if matches!(primary_code(&**db), Some(SQLITE_BUSY | SQLITE_LOCKED)) =>
-        {
+        sqlx::Error::Database(db) if primary_code(&**db) == Some(SQLITE_BUSY) => {
             StoreError::Unavailable(e.to_string())
         }
         sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed => {
@@ -225,7 +223,6 @@ pub(crate) fn backend(e: sqlx::Error) -> StoreError {
 }
 
 const SQLITE_BUSY: i32 = 5;
-const SQLITE_LOCKED: i32 = 6;
 
 /// SQLite's primary result code of an error: the low byte of its extended code.
 fn primary_code(e: &dyn sqlx::error::DatabaseError) -> Option<i32> {

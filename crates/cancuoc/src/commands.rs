@@ -57,6 +57,8 @@ impl From<AppError> for CliError {
         use cancuoc_app::ErrorCode as C;
         let code = match e.code() {
             C::InvalidInput | C::NotFound | C::Forbidden | C::Conflict | C::InvalidState => 2,
+            // EX_TEMPFAIL (sysexits.h): the same command may succeed when run again.
+            C::Unavailable => 75,
             _ => 1,
         };
         let error = match &e {

@@ -82,21 +82,24 @@ impl Proxy {
                     generation,
                 };
                 tokio::spawn(async move {
-                    let moved = async {
-                        while forwarded.route.lock().unwrap().generation == generation {
-                            tokio::time::sleep(Duration::from_millis(5)).await;
+                    {
+                        let moved = async {
+                            while forwarded.route.lock().unwrap().generation == generation {
+                                tokio::time::sleep(Duration::from_millis(5)).await;
+                            }
+                        };
+                        let forward = async move {
+                            if let Ok(mut outbound) = TcpStream::connect(to).await {
+                                let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound)
+                                    .await;
+                            }
+                        };
+                        tokio::select! {
+                            () = forward => {}
+                            () = moved => {}
                         }
-                    };
-                    let forward = async {
-                        if let Ok(mut outbound) = TcpStream::connect(to).await {
-                            let _ =
-                                tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
-                        }
-                    };
-                    tokio::select! {
-                        () = forward => {}
-                        () = moved => {}
                     }
+                    // Both ends are closed by now: only then is the connection not counted.
                     drop(forwarded);
                 });
             }
@@ -368,8 +371,8 @@ async fn a_node_says_when_the_register_is_out_of_reach_and_carries_on() {
     let (status, _, body) = answer(&node.base, list, &token, false).await;
     assert_eq!(status, 200, "{body}");
 
-    // Nothing listens where the address now leads: open connections are cut, new ones
-    // are refused.
+    // Nothing listens where the address now leads: open connections are cut, and the
+    // proxy closes each new one at once (as a host that is gone but still routed would).
     let nowhere = TcpListener::bind("127.0.0.1:0")
         .await
         .unwrap()
@@ -395,6 +398,28 @@ async fn a_node_says_when_the_register_is_out_of_reach_and_carries_on() {
         .await
         .unwrap();
     assert_eq!(refused.status().as_u16(), 503);
+    // The console's sign-in form: "busy, try again", not "wrong password".
+    let browser = reqwest::Client::builder()
+        .cookie_store(true)
+        .build()
+        .unwrap();
+    let csrf = sign_in_form_token(&browser, &node.base).await;
+    let said = post_form(
+        &browser,
+        &node.base,
+        "/dang-nhap",
+        &[
+            ("username", "admin"),
+            ("password", "a-long-admin-password"),
+            ("csrf", &csrf),
+        ],
+    )
+    .await
+    .text()
+    .await
+    .unwrap();
+    assert!(said.contains("Hệ thống đang bận"), "{said}");
+    assert!(!said.contains("Sai tên đăng nhập"), "{said}");
 
     // The database is back: the same node, the same session.
     proxy.move_to(database).await;

@@ -21,12 +21,7 @@ async fn console_sign_in(base: &str, username: &str, password: &str) -> reqwest:
         .cookie_store(true)
         .build()
         .unwrap();
-    let form = page(&browser, base, "/dang-nhap").await;
-    let at = form
-        .find("name=\"csrf\" value=\"")
-        .expect("the sign-in form")
-        + 19;
-    let token = form[at..].split('"').next().unwrap().to_owned();
+    let token = sign_in_form_token(&browser, base).await;
     let signed_in = post_form(
         &browser,
         base,
@@ -54,38 +49,6 @@ async fn page(browser: &reqwest::Client, base: &str, path: &str) -> String {
         response.status()
     );
     response.text().await.unwrap()
-}
-
-/// Posts a console form (`application/x-www-form-urlencoded`).
-async fn post_form(
-    browser: &reqwest::Client,
-    base: &str,
-    path: &str,
-    fields: &[(&str, &str)],
-) -> reqwest::Response {
-    let encode = |text: &str| -> String {
-        text.bytes()
-            .map(|b| {
-                if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
-                    char::from(b).to_string()
-                } else {
-                    format!("%{b:02X}")
-                }
-            })
-            .collect()
-    };
-    let body = fields
-        .iter()
-        .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
-        .collect::<Vec<_>>()
-        .join("&");
-    browser
-        .post(format!("{base}{path}"))
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body(body)
-        .send()
-        .await
-        .unwrap()
 }
 
 #[tokio::test]

@@ -358,13 +358,18 @@ pub(crate) async fn dashboard(
         .await
     {
         Ok(r) => r,
+        Err(e) if e.is_system_failure() => return system_failure(ui, &e),
         Err(_) => return Redirect::to("/chien-dich").into_response(),
     };
-    let series = state
+    let series = match state
         .app
         .intake_series(&caller, key, &report.unit.unit_code, report.date)
         .await
-        .unwrap_or_default();
+    {
+        Ok(series) => series,
+        Err(e) if e.is_system_failure() => return system_failure(ui, &e),
+        Err(_) => Vec::new(),
+    };
     let days_in_period = (report.period.end - report.period.start).get_days().max(1);
     let total = report.unit.target_total.unwrap_or(0);
     let reached: u64 = series.iter().map(|(_, n)| n).sum();

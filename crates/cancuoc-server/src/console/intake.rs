@@ -122,8 +122,13 @@ pub(crate) async fn intake_form(
 async fn look_up(state: &AppState, caller: &Caller, ui: Ui, view: &mut IntakePage) {
     let found = match state.app.citizen(caller, &view.personal_id).await {
         Ok(c) => c,
-        Err(_) => {
-            view.error = Some(ui.t(W::not_found).to_owned());
+        Err(e) => {
+            let word = if e.is_system_failure() {
+                W::failed
+            } else {
+                W::not_found
+            };
+            view.error = Some(ui.t(word).to_owned());
             return;
         }
     };
@@ -142,7 +147,17 @@ async fn look_up(state: &AppState, caller: &Caller, ui: Ui, view: &mut IntakePag
         limit: 50,
         ..Default::default()
     };
-    if let Ok(page) = state.app.applications(caller, &theirs).await {
+    // A warning that cannot be read says so rather than going missing.
+    let unknown = |view: &mut IntakePage, e: &AppError| {
+        if e.is_system_failure() {
+            view.error = Some(ui.t(W::failed).to_owned());
+        }
+    };
+    let open_ones = state.app.applications(caller, &theirs).await;
+    if let Err(e) = &open_ones {
+        unknown(view, e);
+    }
+    if let Ok(page) = open_ones {
         for open in page.items.iter().filter(|a| a.state.is_open()) {
             view.warnings.push((
                 format!(
@@ -158,7 +173,11 @@ async fn look_up(state: &AppState, caller: &Caller, ui: Ui, view: &mut IntakePag
         }
     }
     let today = state.app.today();
-    if let Ok(card) = state.app.card(caller, &view.personal_id).await
+    let card = state.app.card(caller, &view.personal_id).await;
+    if let Err(e) = &card {
+        unknown(view, e);
+    }
+    if let Ok(card) = card
         && let cancuoc_domain::application::HeldCard::Active { expiry } = card.held(today)
     {
         let until = expiry.map_or_else(|| ui.t(W::no_expiry).to_owned(), day);
@@ -208,16 +227,27 @@ pub(crate) async fn intake(
                 .app
                 .file_application(&caller, &request)
                 .await
-                .map_err(|e| match (&e, ui.station()) {
-                    // A station whose guard-rails stop intake says why and how to go on,
-                    // not that the application's state forbids the step.
-                    (AppError::InvalidState(why), Some(s)) if s.stopped => {
-                        format!("{}: {why}", ui.t(W::intake_stopped))
-                    }
-                    _ => said(ui, &e),
+                .map_err(|e| {
+                    let status = if e.is_system_failure() {
+                        crate::error::status_of(e.code())
+                    } else {
+                        StatusCode::UNPROCESSABLE_ENTITY
+                    };
+                    let message = match (&e, ui.station()) {
+                        // A station whose guard-rails stop intake says why and how to go
+                        // on, not that the application's state forbids the step.
+                        (AppError::InvalidState(why), Some(s)) if s.stopped => {
+                            format!("{}: {why}", ui.t(W::intake_stopped))
+                        }
+                        _ => said(ui, &e),
+                    };
+                    (status, message)
                 })
         }
-        Err(e) => Err(format!("{}: {e}", ui.t(W::biometrics_refused))),
+        Err(e) => Err((
+            StatusCode::UNPROCESSABLE_ENTITY,
+            format!("{}: {e}", ui.t(W::biometrics_refused)),
+        )),
     };
     let mut view = intake_page(ui, desk, personal_id);
     match filed {
@@ -231,7 +261,7 @@ pub(crate) async fn intake(
             });
             page(&view, StatusCode::OK, ui, false)
         }
-        Err(e) => {
+        Err((status, e)) => {
             // Everything typed comes back, under the same idempotency key: a retry that
             // reaches a filing already made returns it rather than a second one.
             view.kept = KeptFields {
@@ -247,7 +277,7 @@ pub(crate) async fn intake(
             }
             look_up(&state, &caller, ui, &mut view).await;
             view.error = Some(e);
-            page(&view, StatusCode::UNPROCESSABLE_ENTITY, ui, false)
+            page(&view, status, ui, false)
         }
     }
 }

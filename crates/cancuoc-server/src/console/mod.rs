@@ -946,7 +946,14 @@ pub(crate) fn system_failure(ui: Ui, e: &AppError) -> Response {
         AppError::Internal(detail) => tracing::error!(error = %detail, "a console page"),
         _ => tracing::warn!(error = %e, "a console page"),
     }
-    (crate::error::status_of(e.code()), ui.t(W::failed)).into_response()
+    let status = crate::error::status_of(e.code());
+    let mut response = (status, ui.t(W::failed)).into_response();
+    if let Some(seconds) = crate::error::retry_after(e) {
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+    }
+    response
 }
 
 /// A refusal as the officer reads it. In Vietnamese, the refusals a page can meet are
@@ -1322,6 +1329,7 @@ pub(crate) async fn change_password(
         Err(e) => {
             let status = match e {
                 AppError::BadCredentials => StatusCode::UNAUTHORIZED,
+                ref e if e.is_system_failure() => crate::error::status_of(e.code()),
                 _ => StatusCode::BAD_REQUEST,
             };
             page(
@@ -1336,6 +1344,7 @@ pub(crate) async fn change_password(
                         AppError::TooManyAttempts { .. } => ui.t(W::throttled).to_owned(),
                         AppError::Invalid(_) if mismatch => ui.t(W::passwords_differ).to_owned(),
                         AppError::Invalid(_) => ui.t(W::password_rules).to_owned(),
+                        other if other.is_system_failure() => ui.t(W::failed).to_owned(),
                         other => format!("{}: {other}", ui.t(W::bad_request)),
                     }),
                 },

@@ -278,16 +278,15 @@ pub(crate) async fn card(
     headers: HeaderMap,
 ) -> Response {
     let ui = Ui::of(q.lang.as_deref(), &headers);
-    let card = state
-        .app
-        .card(&desk.caller(), &personal_id)
-        .await
-        .ok()
-        .map(|c| CardView {
-            issued: day(c.issue_date),
-            expires: c.expiry_date.map(day),
-            status: ui.name_of(c.status.as_str()).to_owned(),
-        });
+    let card = match state.app.card(&desk.caller(), &personal_id).await {
+        Err(e) if e.is_system_failure() => return system_failure(ui, &e),
+        found => found.ok(),
+    };
+    let card = card.map(|c| CardView {
+        issued: day(c.issue_date),
+        expires: c.expiry_date.map(day),
+        status: ui.name_of(c.status.as_str()).to_owned(),
+    });
     let status = if card.is_some() {
         StatusCode::OK
     } else {

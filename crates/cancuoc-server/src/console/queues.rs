@@ -190,12 +190,14 @@ pub(crate) async fn applications_step(
         old_card_returned: None,
     };
     let caller = desk.caller();
+    let keys: Vec<uuid::Uuid> = pairs
+        .iter()
+        .filter(|(k, _)| k == "key")
+        .filter_map(|(_, v)| uuid::Uuid::parse_str(v).ok())
+        .collect();
     let (mut done, mut failed) = (0_usize, Vec::new());
-    for key in pairs.iter().filter(|(k, _)| k == "key").map(|(_, v)| v) {
-        let Ok(key) = uuid::Uuid::parse_str(key) else {
-            continue;
-        };
-        match state.app.transition(&caller, key, &request).await {
+    for (_, outcome) in state.app.transition_many(&caller, &keys, &request).await {
+        match outcome {
             Ok(_) => done += 1,
             Err(e) => failed.push(said(ui, &e)),
         }

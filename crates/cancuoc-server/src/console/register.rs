@@ -190,6 +190,7 @@ async fn download(
                     _ => break,
                 }
             }
+            Err(e) if e.is_system_failure() => return system_failure(ui, &e),
             Err(e) => {
                 return (StatusCode::BAD_REQUEST, said(ui, &e)).into_response();
             }

@@ -138,6 +138,7 @@ pub(crate) async fn session(
     };
     let (queue, figures) = match state.app.session_desk(&caller, key).await {
         Ok(desk) => desk,
+        Err(e) if e.is_system_failure() => return system_failure(ui, &e),
         Err(_) => return Redirect::to("/lich").into_response(),
     };
     let s = &queue.session;

@@ -339,7 +339,7 @@ pub(crate) struct CardImageQuery {
         (status = 401, description = "Not signed in (`unauthenticated`)", body = ErrorBody),
         (status = 403, description = "Not allowed (`forbidden`)", body = ErrorBody),
         (status = 404, description = "No card, or outside the caller's jurisdiction", body = ErrorBody),
-        (status = 503, description = "The document was not ready within the time limit (`render_timeout`): try again", body = ErrorBody),
+        (status = 503, description = "The document was not ready within the time limit (`render_timeout`), or the register cannot be reached for a moment (`unavailable`, with `Retry-After`): try again", body = ErrorBody),
     )
 )]
 pub(crate) async fn card_image(
@@ -550,7 +550,7 @@ pub(crate) async fn biometric_image(
         (status = 401, description = "Not signed in (`unauthenticated`)", body = ErrorBody),
         (status = 403, description = "Not allowed (`forbidden`)", body = ErrorBody),
         (status = 404, description = "No such application in the caller's jurisdiction", body = ErrorBody),
-        (status = 503, description = "The document was not ready within the time limit (`render_timeout`): try again", body = ErrorBody),
+        (status = 503, description = "The document was not ready within the time limit (`render_timeout`), or the register cannot be reached for a moment (`unavailable`, with `Retry-After`): try again", body = ErrorBody),
     )
 )]
 pub(crate) async fn intake_document(

@@ -184,7 +184,7 @@ pub(crate) async fn progress(
         (status = 400, description = "Invalid input (`invalid_input`)", body = ErrorBody),
         (status = 401, description = "Not signed in (`unauthenticated`)", body = ErrorBody),
         (status = 404, description = "No such campaign or unit (`not_found`)", body = ErrorBody),
-        (status = 503, description = "The document was not ready within the time limit (`render_timeout`): try again", body = ErrorBody),
+        (status = 503, description = "The document was not ready within the time limit (`render_timeout`), or the register cannot be reached for a moment (`unavailable`, with `Retry-After`): try again", body = ErrorBody),
     )
 )]
 pub(crate) async fn daily_report(

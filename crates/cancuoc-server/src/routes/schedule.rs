@@ -286,7 +286,7 @@ pub(crate) async fn appointments(
         (status = 400, description = "Unknown format (`invalid_input`)", body = ErrorBody),
         (status = 404, description = "No such session (`not_found`)", body = ErrorBody),
         (status = 409, description = "Nobody is invited yet (`invalid_state`)", body = ErrorBody),
-        (status = 503, description = "The document was not ready within the time limit (`render_timeout`): try again", body = ErrorBody),
+        (status = 503, description = "The document was not ready within the time limit (`render_timeout`), or the register cannot be reached for a moment (`unavailable`, with `Retry-After`): try again", body = ErrorBody),
     )
 )]
 pub(crate) async fn letters(

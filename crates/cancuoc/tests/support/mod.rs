@@ -185,3 +185,52 @@ pub async fn api(
         response.json().await.unwrap_or(serde_json::Value::Null),
     )
 }
+
+/// Posts a console form (`application/x-www-form-urlencoded`).
+pub async fn post_form(
+    browser: &reqwest::Client,
+    base: &str,
+    path: &str,
+    fields: &[(&str, &str)],
+) -> reqwest::Response {
+    let encode = |text: &str| -> String {
+        text.bytes()
+            .map(|b| {
+                if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+                    char::from(b).to_string()
+                } else {
+                    format!("%{b:02X}")
+                }
+            })
+            .collect()
+    };
+    let body = fields
+        .iter()
+        .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
+        .collect::<Vec<_>>()
+        .join("&");
+    browser
+        .post(format!("{base}{path}"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(body)
+        .send()
+        .await
+        .unwrap()
+}
+
+/// The console's sign-in form read as a browser reads it: its token, and (in the client's
+/// cookie store) the cookie that goes with it.
+pub async fn sign_in_form_token(browser: &reqwest::Client, base: &str) -> String {
+    let response = browser
+        .get(format!("{base}/dang-nhap"))
+        .send()
+        .await
+        .unwrap();
+    assert!(response.status().is_success(), "{}", response.status());
+    let form = response.text().await.unwrap();
+    let at = form
+        .find("name=\"csrf\" value=\"")
+        .expect("the sign-in form")
+        + 19;
+    form[at..].split('"').next().unwrap().to_owned()
+}
