@@ -62,9 +62,14 @@ pub struct ErrorBody {
 /// take: about what a pool needs to replace its connections after a failover.
 const RETRY_UNAVAILABLE: u64 = 5;
 
-/// The `Retry-After` seconds of a failure that passes: the register out of reach.
+/// The `Retry-After` seconds of a failure that passes: sign-ins slowed down, the register
+/// out of reach.
 pub(crate) fn retry_after(e: &AppError) -> Option<u64> {
-    matches!(e, AppError::Unavailable(_)).then_some(RETRY_UNAVAILABLE)
+    match e {
+        AppError::TooManyAttempts { seconds } => Some(u64::try_from(*seconds).unwrap_or(0)),
+        AppError::Unavailable(_) => Some(RETRY_UNAVAILABLE),
+        _ => None,
+    }
 }
 
 /// An error on its way to becoming a response.
@@ -150,40 +155,27 @@ pub(crate) fn status_of(code: ErrorCode) -> StatusCode {
 impl From<AppError> for ApiError {
     fn from(e: AppError) -> Self {
         match &e {
-            AppError::Internal(detail) => Self::internal(detail),
+            AppError::Internal(detail) => return Self::internal(detail),
             AppError::Unavailable(detail) => {
                 tracing::warn!(error = %detail, "the register is unavailable");
-                Self {
-                    details: Some(serde_json::json!({ "retry_after_seconds": RETRY_UNAVAILABLE })),
-                    retry_after_seconds: Some(RETRY_UNAVAILABLE),
-                    ..Self::new(
-                        StatusCode::SERVICE_UNAVAILABLE,
-                        e.code().as_str(),
-                        e.to_string(),
-                    )
-                }
             }
             // The upload's temporary file failing to read is the server's trouble.
             AppError::File(
                 file @ (cancuoc_import::FileError::Unreadable { .. }
                 | cancuoc_import::FileError::Read(_)),
-            ) => Self::internal(&file.to_string()),
+            ) => return Self::internal(&file.to_string()),
             // `invalid_file`, or the code of the limit the file breaks.
-            AppError::File(file) => Self::new(StatusCode::BAD_REQUEST, file.code(), e.to_string()),
-            AppError::TooManyAttempts { seconds } => {
-                let seconds = u64::try_from(*seconds).unwrap_or(0);
-                Self {
-                    details: Some(serde_json::json!({ "retry_after_seconds": seconds })),
-                    retry_after_seconds: Some(seconds),
-                    ..Self::new(
-                        StatusCode::TOO_MANY_REQUESTS,
-                        e.code().as_str(),
-                        e.to_string(),
-                    )
-                }
+            AppError::File(file) => {
+                return Self::new(StatusCode::BAD_REQUEST, file.code(), e.to_string());
             }
-            _ => Self::new(status_of(e.code()), e.code().as_str(), e.to_string()),
+            _ => {}
         }
+        let mut error = Self::new(status_of(e.code()), e.code().as_str(), e.to_string());
+        if let Some(seconds) = retry_after(&e) {
+            error.details = Some(serde_json::json!({ "retry_after_seconds": seconds }));
+            error.retry_after_seconds = Some(seconds);
+        }
+        error
     }
 }
 

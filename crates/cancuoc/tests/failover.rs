@@ -137,6 +137,22 @@ impl Proxy {
     }
 }
 
+/// Makes the database `name` anew on the server of `url`; returns the connection that
+/// made it, to drop it at the end.
+async fn fresh_database(url: &str, name: &str) -> sqlx::PgConnection {
+    let mut admin = sqlx::PgConnection::connect(url).await.unwrap();
+    for statement in [
+        format!("DROP DATABASE IF EXISTS {name}"),
+        format!("CREATE DATABASE {name}"),
+    ] {
+        sqlx::raw_sql(sqlx::AssertSqlSafe(statement))
+            .execute(&mut admin)
+            .await
+            .unwrap();
+    }
+    admin
+}
+
 async fn address(url: &str) -> SocketAddr {
     let options: sqlx::postgres::PgConnectOptions = url.parse().unwrap();
     tokio::net::lookup_host((options.get_host(), options.get_port()))
@@ -187,16 +203,7 @@ async fn a_node_carries_on_after_its_standby_is_promoted() {
         return;
     }
     let name = format!("cancuoc_failover_{}", std::process::id());
-    let mut admin = sqlx::PgConnection::connect(&primary).await.unwrap();
-    for statement in [
-        format!("DROP DATABASE IF EXISTS {name}"),
-        format!("CREATE DATABASE {name}"),
-    ] {
-        sqlx::raw_sql(sqlx::AssertSqlSafe(statement))
-            .execute(&mut admin)
-            .await
-            .unwrap();
-    }
+    let mut admin = fresh_database(&primary, &name).await;
 
     let proxy = Proxy::start(address(&primary).await).await;
     let through_proxy = with_database(&through(&primary, proxy.port), &name);
@@ -349,16 +356,7 @@ async fn a_node_says_when_the_register_is_out_of_reach_and_carries_on() {
         return;
     };
     let name = format!("cancuoc_out_of_reach_{}", std::process::id());
-    let mut admin = sqlx::PgConnection::connect(&primary).await.unwrap();
-    for statement in [
-        format!("DROP DATABASE IF EXISTS {name}"),
-        format!("CREATE DATABASE {name}"),
-    ] {
-        sqlx::raw_sql(sqlx::AssertSqlSafe(statement))
-            .execute(&mut admin)
-            .await
-            .unwrap();
-    }
+    let mut admin = fresh_database(&primary, &name).await;
     let database = address(&primary).await;
     let proxy = Proxy::start(database).await;
     let through_proxy = with_database(&through(&primary, proxy.port), &name);

@@ -147,15 +147,16 @@ async fn look_up(state: &AppState, caller: &Caller, ui: Ui, view: &mut IntakePag
         limit: 50,
         ..Default::default()
     };
-    // A warning that cannot be read says so rather than going missing.
-    let unknown = |view: &mut IntakePage, e: &AppError| {
-        if e.is_system_failure() {
-            view.error = Some(ui.t(W::failed).to_owned());
-        }
-    };
     let open_ones = state.app.applications(caller, &theirs).await;
-    if let Err(e) = &open_ones {
-        unknown(view, e);
+    let card = state.app.card(caller, &view.personal_id).await;
+    // A warning that cannot be read says so rather than going missing.
+    let unread = [open_ones.as_ref().err(), card.as_ref().err()];
+    if unread
+        .into_iter()
+        .flatten()
+        .any(AppError::is_system_failure)
+    {
+        view.error = Some(ui.t(W::failed).to_owned());
     }
     if let Ok(page) = open_ones {
         for open in page.items.iter().filter(|a| a.state.is_open()) {
@@ -173,10 +174,6 @@ async fn look_up(state: &AppState, caller: &Caller, ui: Ui, view: &mut IntakePag
         }
     }
     let today = state.app.today();
-    let card = state.app.card(caller, &view.personal_id).await;
-    if let Err(e) = &card {
-        unknown(view, e);
-    }
     if let Ok(card) = card
         && let cancuoc_domain::application::HeldCard::Active { expiry } = card.held(today)
     {
